@@ -1,0 +1,1 @@
+/* chain-armor.c — being written */

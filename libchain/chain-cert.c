@@ -1,0 +1,1 @@
+/* chain-cert.c — being written */

@@ -1,0 +1,111 @@
+/* chain-cert.h — X.509 certificates, read-only
+ *
+ * A ChainCert is immutable; copies are cheap (reference counted inside).
+ */
+#pragma once
+
+#include <glib.h>
+#include "chain-key.h"
+#include "chain-name.h"
+#include "chain-name-constraints.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ChainCert ChainCert;
+
+/** CHAIN_PATH_LEN_UNLIMITED: a CA with no pathLenConstraint. */
+#define CHAIN_PATH_LEN_UNLIMITED (-1)
+
+typedef enum {
+  CHAIN_DIGEST_SHA1,    /* thumbprints only: what Azure's portal shows */
+  CHAIN_DIGEST_SHA256,
+} ChainDigest;
+
+/**
+ * chain_cert_parse:
+ * @data: (array length=len): one certificate, PEM or DER, at most
+ *   %CHAIN_INPUT_MAX_LEN bytes.
+ * @error: CHAIN_ERROR_INVALID_INPUT (garbage, truncated, wrong PEM label,
+ *   trailing data, more than one certificate).
+ *
+ * Returns: (transfer full) (nullable): the certificate.
+ */
+ChainCert *chain_cert_parse (const guint8 *data,
+                             gsize         len,
+                             GError      **error);
+
+/**
+ * chain_cert_parse_bundle:
+ * @data: (array length=len): one or more PEM certificates, at most
+ *   64 of them.
+ * @error: CHAIN_ERROR_INVALID_INPUT.
+ *
+ * Returns: (transfer full) (element-type ChainCert) (nullable): the
+ *   certificates in file order; the array frees its elements.
+ */
+GPtrArray *chain_cert_parse_bundle (const guint8 *data,
+                                    gsize         len,
+                                    GError      **error);
+
+/** Returns: (transfer full): PEM encoding. */
+GBytes *chain_cert_to_pem (const ChainCert *self);
+
+/** Returns: (transfer full): DER encoding. */
+GBytes *chain_cert_to_der (const ChainCert *self);
+
+/** Returns: (transfer full): the subject. */
+ChainName *chain_cert_get_subject (const ChainCert *self);
+
+/** Returns: (transfer full): the issuer name. */
+ChainName *chain_cert_get_issuer (const ChainCert *self);
+
+/** Returns: (transfer full): the serial number in lower-case hex, no colons. */
+char *chain_cert_get_serial (const ChainCert *self);
+
+/** Returns: notBefore as Unix seconds. */
+gint64 chain_cert_get_not_before (const ChainCert *self);
+
+/** Returns: notAfter as Unix seconds. */
+gint64 chain_cert_get_not_after (const ChainCert *self);
+
+/** Returns: whether basicConstraints says CA:TRUE. */
+gboolean chain_cert_is_ca (const ChainCert *self);
+
+/**
+ * chain_cert_get_path_len:
+ *
+ * Returns: the pathLenConstraint of a CA, %CHAIN_PATH_LEN_UNLIMITED when
+ *   absent; meaningless for a leaf.
+ */
+int chain_cert_get_path_len (const ChainCert *self);
+
+/** Returns: (transfer full) (nullable): the name constraints, or %NULL if none. */
+ChainNameConstraints *chain_cert_get_name_constraints (const ChainCert *self);
+
+/** Returns: the algorithm of the certified public key. */
+ChainKeyAlgorithm chain_cert_get_key_algorithm (const ChainCert *self);
+
+/** Returns: (transfer full): hex digest of the DER certificate (upper-case, as clouds show it). */
+char *chain_cert_get_thumbprint (const ChainCert *self,
+                                 ChainDigest      digest);
+
+/** Returns: (transfer full): lower-case hex SHA-256 of the SubjectPublicKeyInfo. */
+char *chain_cert_get_public_key_sha256 (const ChainCert *self);
+
+/** Returns: whether @key is the private half of @self's public key. */
+gboolean chain_cert_matches_key (const ChainCert *self,
+                                 ChainKey        *key);
+
+/** Returns: whether @a and @b are the same DER certificate. */
+gboolean chain_cert_equal (const ChainCert *a,
+                           const ChainCert *b);
+
+/** Returns: (transfer full): another reference to @self's certificate. */
+ChainCert *chain_cert_copy (const ChainCert *self);
+
+/** chain_cert_free: NULL-safe. */
+void chain_cert_free (ChainCert *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainCert, chain_cert_free)
+
+G_END_DECLS

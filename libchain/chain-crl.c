@@ -1,0 +1,1 @@
+/* chain-crl.c — being written */

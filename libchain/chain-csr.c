@@ -1,0 +1,1 @@
+/* chain-csr.c — being written */

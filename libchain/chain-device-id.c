@@ -1,0 +1,1 @@
+/* chain-device-id.c — being written */

@@ -1,0 +1,36 @@
+/* chain-device-id.h — the cloud's rules for device identifiers
+ *
+ * A device id becomes the leaf certificate's CN, so it must satisfy both
+ * X.509 (CN at most 64 characters) and the clouds: Azure IoT Hub device ids
+ * are ASCII letters, digits and - . _ : % * ? ! ( ) , = @ $ ' ; Azure DPS
+ * registration ids are lower-case letters, digits and - . _ : and end in a
+ * letter, digit or '-'.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/** Longest device id: the X.509 upper bound for a CN. */
+#define CHAIN_DEVICE_ID_MAX_LEN 64
+
+typedef enum {
+  CHAIN_DEVICE_ID_RULES_IOT_HUB = 0,   /* Azure IoT Hub / generic MQTT */
+  CHAIN_DEVICE_ID_RULES_DPS     = 1,   /* also a valid DPS registration id */
+} ChainDeviceIdRules;
+
+/**
+ * chain_device_id_validate:
+ * @id: the device id.
+ * @rules: which rules to apply.
+ * @error: CHAIN_ERROR_INVALID_INPUT saying which character or length is
+ *   wrong and what is allowed.
+ *
+ * Returns: %TRUE if @id is acceptable.
+ */
+gboolean chain_device_id_validate (const char        *id,
+                                   ChainDeviceIdRules rules,
+                                   GError           **error);
+
+G_END_DECLS

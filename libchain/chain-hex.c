@@ -1,0 +1,1 @@
+/* chain-hex.c — being written */

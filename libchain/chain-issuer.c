@@ -1,0 +1,1 @@
+/* chain-issuer.c — being written */

@@ -1,0 +1,1 @@
+/* chain-key.c — being written */

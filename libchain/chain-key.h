@@ -1,0 +1,122 @@
+/* chain-key.h — private keys: generation, encrypted storage, algorithms
+ *
+ * Keys are made in-process and written only as encrypted PKCS#8
+ * (AES-256-CBC under scrypt) to 0600 files in a 0700 directory.
+ */
+#pragma once
+
+#include <glib.h>
+#include "chain-secret.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ChainKeyAlgorithm:
+ *
+ * The key algorithms libchain accepts anywhere: what it generates, what
+ * a CSR or certificate may carry. RSA below 2048 bits, other curves and
+ * other RSA sizes are refused.
+ */
+typedef enum {
+  CHAIN_KEY_ALGORITHM_INVALID = 0,
+  CHAIN_KEY_ALGORITHM_EC_P256,
+  CHAIN_KEY_ALGORITHM_EC_P384,
+  CHAIN_KEY_ALGORITHM_RSA_2048,
+  CHAIN_KEY_ALGORITHM_RSA_3072,
+  CHAIN_KEY_ALGORITHM_RSA_4096,
+} ChainKeyAlgorithm;
+
+/** The accepted names, for error messages and --help. */
+#define CHAIN_KEY_ALGORITHM_NAMES "ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096"
+
+/**
+ * chain_key_algorithm_from_string:
+ * @name: one of %CHAIN_KEY_ALGORITHM_NAMES.
+ * @error: set to CHAIN_ERROR_REFUSED naming the accepted algorithms.
+ *
+ * Returns: the algorithm, or %CHAIN_KEY_ALGORITHM_INVALID on error.
+ */
+ChainKeyAlgorithm chain_key_algorithm_from_string (const char *name,
+                                                   GError    **error);
+
+/** Returns: (transfer none): the name of @algorithm, e.g. "ec-p256". */
+const char *chain_key_algorithm_to_string (ChainKeyAlgorithm algorithm);
+
+/** Returns: whether @algorithm is RSA (device leaves then also get keyEncipherment). */
+gboolean chain_key_algorithm_is_rsa (ChainKeyAlgorithm algorithm);
+
+typedef struct _ChainKey ChainKey;
+
+/**
+ * chain_key_generate:
+ * @algorithm: what to generate.
+ * @error: CHAIN_ERROR_REFUSED for an invalid algorithm.
+ *
+ * Returns: (transfer full) (nullable): a new key pair.
+ */
+ChainKey *chain_key_generate (ChainKeyAlgorithm algorithm,
+                              GError          **error);
+
+/**
+ * chain_key_save:
+ * @self: the key.
+ * @path: where to write; must not exist. Its directory must exist and be
+ *   accessible by its owner only.
+ * @passphrase: at least 8 bytes.
+ * @error: CHAIN_ERROR_EXISTS, CHAIN_ERROR_INSECURE (directory open to
+ *   group or others), CHAIN_ERROR_PASSPHRASE (too short), CHAIN_ERROR_IO.
+ *
+ * Writes @self as encrypted PKCS#8 PEM, mode 0600, fsynced, atomically:
+ * either the whole file appears or none.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean chain_key_save (ChainKey          *self,
+                         const char        *path,
+                         const ChainSecret *passphrase,
+                         GError           **error);
+
+/**
+ * chain_key_to_encrypted_pem:
+ * @self: the key.
+ * @passphrase: at least 8 bytes.
+ * @error: CHAIN_ERROR_PASSPHRASE when too short.
+ *
+ * Returns: (transfer full) (nullable): encrypted PKCS#8 PEM bytes.
+ */
+GBytes *chain_key_to_encrypted_pem (ChainKey          *self,
+                                    const ChainSecret *passphrase,
+                                    GError           **error);
+
+/**
+ * chain_key_load:
+ * @path: an encrypted PKCS#8 PEM file written by chain_key_save().
+ * @passphrase: its passphrase.
+ * @error: CHAIN_ERROR_NOT_FOUND, CHAIN_ERROR_INSECURE (file readable by
+ *   others), CHAIN_ERROR_PASSPHRASE (wrong passphrase),
+ *   CHAIN_ERROR_INVALID_INPUT (not an encrypted key), CHAIN_ERROR_REFUSED
+ *   (an algorithm libchain does not accept).
+ *
+ * Returns: (transfer full) (nullable): the key.
+ */
+ChainKey *chain_key_load (const char        *path,
+                          const ChainSecret *passphrase,
+                          GError           **error);
+
+/** Returns: the algorithm of @self. */
+ChainKeyAlgorithm chain_key_get_algorithm (ChainKey *self);
+
+/**
+ * chain_key_get_public_key_sha256:
+ *
+ * Returns: (transfer full): lower-case hex SHA-256 of the DER
+ *   SubjectPublicKeyInfo; g_free() it.
+ */
+char *chain_key_get_public_key_sha256 (ChainKey *self);
+
+/** chain_key_free: frees @self, wiping the private key; NULL-safe. */
+void chain_key_free (ChainKey *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainKey, chain_key_free)
+
+G_END_DECLS

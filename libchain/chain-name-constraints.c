@@ -1,0 +1,1 @@
+/* chain-name-constraints.c — being written */

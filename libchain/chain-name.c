@@ -1,0 +1,1 @@
+/* chain-name.c — being written */

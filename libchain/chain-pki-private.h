@@ -1,0 +1,78 @@
+/* chain-pki-private.h — what libchain's PKI files share behind the API
+ *
+ * The public types wrap OpenSSL objects; these accessors let one module use
+ * another's object without copying. Never installed.
+ */
+#pragma once
+
+#include "chain-openssl-private.h"
+
+#include "chain-cert.h"
+#include "chain-csr.h"
+#include "chain-key.h"
+#include "chain-name.h"
+#include "chain-name-constraints.h"
+
+G_BEGIN_DECLS
+
+/* chain-key.c */
+/** Returns: (transfer full): a key owning @pkey; NULL (error set) if its algorithm is not accepted. */
+ChainKey          *chain_key_new_take           (EVP_PKEY *pkey,
+                                                 GError  **error);
+/** Returns: (transfer none): the key inside. */
+EVP_PKEY          *chain_key_get_pkey           (ChainKey *self);
+
+/**
+ * chain_pkey_get_algorithm:
+ * Classifies a public or private key; CHAIN_ERROR_REFUSED (naming what is
+ * accepted) for anything else.
+ */
+ChainKeyAlgorithm  chain_pkey_get_algorithm     (const EVP_PKEY *pkey,
+                                                 GError        **error);
+/** Returns: the digest libchain signs with for @pkey: SHA-384 for P-384, else SHA-256. */
+const EVP_MD      *chain_pkey_signature_digest  (const EVP_PKEY *pkey);
+/** Returns: (transfer full): lower-case hex SHA-256 of @pkey's DER SubjectPublicKeyInfo. */
+char              *chain_pkey_spki_sha256       (const EVP_PKEY *pkey);
+
+/**
+ * chain_signature_check_digest:
+ * @signature_nid: the signature algorithm NID of a certificate, CSR or CRL.
+ * @what: "CSR", "certificate", ... for the message.
+ * Refuses MD5, SHA-1 and unknown digests with CHAIN_ERROR_REFUSED.
+ */
+gboolean           chain_signature_check_digest (int         signature_nid,
+                                                 const char *what,
+                                                 GError    **error);
+
+/* chain-name.c */
+/** Returns: (transfer full): a name owning @name. */
+ChainName         *chain_name_new_take          (X509_NAME *name);
+/** Returns: (transfer none): the name inside. */
+const X509_NAME   *chain_name_get_x509_name     (const ChainName *self);
+
+/* chain-name-constraints.c */
+/** Returns: (transfer full): constraints owning @nc. */
+ChainNameConstraints   *chain_name_constraints_new_take (NAME_CONSTRAINTS *nc);
+/** Returns: (transfer none): the constraints inside. */
+NAME_CONSTRAINTS       *chain_name_constraints_get_nc   (const ChainNameConstraints *self);
+
+/* chain-csr.c */
+/** Returns: (transfer none): the request inside. */
+X509_REQ          *chain_csr_get_x509_req       (const ChainCsr *self);
+
+/* chain-cert.c */
+/** Returns: (transfer full): a certificate owning @x509. */
+ChainCert         *chain_cert_new_take          (X509 *x509);
+/** Returns: (transfer none): the certificate inside. */
+X509              *chain_cert_get_x509          (const ChainCert *self);
+
+/* chain-hex.c */
+/** Returns: (transfer full): @len bytes as hex, upper- or lower-case. */
+char              *chain_hex_encode             (const guint8 *data,
+                                                 gsize         len,
+                                                 gboolean      upper_case);
+/** Returns: (transfer full): lower-case hex SHA-256 of @data. */
+char              *chain_sha256_hex             (const void   *data,
+                                                 gsize         len);
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* chain-secret.c — being written */

@@ -1,0 +1,1 @@
+/* chain-verify.c — being written */

@@ -1,0 +1,20 @@
+/* chain.h — libchain: delegated X.509 signing across a supply chain
+ *
+ * Include this one header. Every type is opaque; every function that can
+ * fail returns NULL or FALSE and sets a CHAIN_ERROR. Objects a function
+ * returns with "transfer full" are the caller's to free with the type's
+ * NULL-safe _free(); "transfer none" results live as long as their owner.
+ */
+#pragma once
+
+#include "chain-error.h"
+#include "chain-secret.h"
+#include "chain-key.h"
+#include "chain-name.h"
+#include "chain-name-constraints.h"
+#include "chain-csr.h"
+#include "chain-cert.h"
+#include "chain-device-id.h"
+#include "chain-issuer.h"
+#include "chain-crl.h"
+#include "chain-verify.h"
