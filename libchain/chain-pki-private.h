@@ -8,7 +8,9 @@
 #include "chain-openssl-private.h"
 
 #include "chain-cert.h"
+#include "chain-crl.h"
 #include "chain-csr.h"
+#include "chain-issuer.h"
 #include "chain-key.h"
 #include "chain-name.h"
 #include "chain-name-constraints.h"
@@ -16,7 +18,7 @@
 G_BEGIN_DECLS
 
 /* chain-key.c */
-/** Returns: (transfer full): a key owning @pkey; NULL (error set) if its algorithm is not accepted. */
+/** Takes @pkey, even on failure. Returns: (transfer full): a key owning it; NULL (error set) if its algorithm is not accepted. */
 ChainKey          *chain_key_new_take           (EVP_PKEY *pkey,
                                                  GError  **error);
 /** Returns: (transfer none): the key inside. */
@@ -65,6 +67,16 @@ X509_REQ          *chain_csr_get_x509_req       (const ChainCsr *self);
 ChainCert         *chain_cert_new_take          (X509 *x509);
 /** Returns: (transfer none): the certificate inside. */
 X509              *chain_cert_get_x509          (const ChainCert *self);
+
+/* chain-issuer.c */
+/** Returns: (transfer none): the issuing CA's key. */
+ChainKey          *chain_issuer_get_key         (ChainIssuer *self);
+/** Returns: (transfer none): the authorityKeyIdentifier for what @self signs. */
+const X509_EXTENSION *chain_issuer_get_aki_extension (ChainIssuer *self);
+
+/* chain-crl.c */
+/** Returns: (transfer none): the CRL inside. */
+X509_CRL          *chain_crl_get_x509_crl       (const ChainCrl *self);
 
 /* chain-hex.c */
 /** Returns: (transfer full): @len bytes as hex, upper- or lower-case. */

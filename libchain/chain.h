@@ -18,3 +18,4 @@
 #include "chain-issuer.h"
 #include "chain-crl.h"
 #include "chain-verify.h"
+#include "chain-json.h"

@@ -1,0 +1,35 @@
+/* cli-output.c — stdout for the `chain` command, and option parsing */
+#include "chain-cli.h"
+
+#include <stdio.h>
+
+G_DEFINE_QUARK (chain-cli-error-quark, chain_cli_error)
+
+void
+chain_cli_print (const ChainCliGlobals *globals,
+                 const char            *format,
+                 ...)
+{
+  va_list args;
+
+  if (globals->quiet)
+    return;
+  va_start (args, format);
+  vfprintf (stdout, format, args);
+  va_end (args);
+}
+
+gboolean
+chain_cli_parse_options (GOptionContext *context,
+                         int            *argc,
+                         char         ***argv,
+                         GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (g_option_context_parse (context, argc, argv, &local_error))
+    return TRUE;
+  g_set_error (error, CHAIN_CLI_ERROR, CHAIN_CLI_ERROR_USAGE,
+               "%s (see --help)", local_error->message);
+  return FALSE;
+}

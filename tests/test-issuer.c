@@ -1,0 +1,1308 @@
+/* test-issuer.c — the certificate profiles, and every refusal of the issuer */
+#include "test-support.h"
+
+#include "chain-pki-private.h"
+
+#include <string.h>
+#include <time.h>
+
+#define DAY (G_GINT64_CONSTANT (24) * 60 * 60)
+#define YEAR (365 * DAY)
+
+#define ROOT_DN "CN=Widget Root CA,O=Widget Ltd,C=DE"
+#define CM_DN "CN=Acme Factory CA,O=Widget Ltd,C=DE"
+#define DIST_DN "CN=Line 3 CA,O=Widget Ltd,C=DE"
+
+/* ---------------------------------------------------------------- helpers */
+
+/* OpenSSL's clock, which libchain uses for "now". */
+static gint64
+now_s (void)
+{
+  return (gint64) time (NULL);
+}
+
+static ChainKey *
+key_new (ChainKeyAlgorithm algorithm)
+{
+  g_autoptr(GError) error = NULL;
+  ChainKey *key = chain_key_generate (algorithm, &error);
+
+  test_assert_no_error (error);
+  ck_assert_ptr_nonnull (key);
+  return key;
+}
+
+static ChainName *
+name_new (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  ChainName *name = chain_name_parse (text, &error);
+
+  test_assert_no_error (error);
+  return name;
+}
+
+static ChainCsr *
+csr_new (ChainKey   *key,
+         const char *subject)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainName) name = name_new (subject);
+  ChainCsr *csr = chain_csr_new (key, name, &error);
+
+  test_assert_no_error (error);
+  return csr;
+}
+
+static ChainNameConstraints *
+constraints_new (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  ChainNameConstraints *nc = chain_name_constraints_parse (text, &error);
+
+  test_assert_no_error (error);
+  return nc;
+}
+
+/* Checks @error's code and that its message names each of @needles (a
+ * NULL-terminated list), then clears it. */
+static void
+assert_error_names (GError    **error,
+                    int         code,
+                    const char *first_needle,
+                    ...)
+{
+  va_list args;
+
+  ck_assert_msg (*error != NULL, "expected an error, got none");
+  va_start (args, first_needle);
+  for (const char *needle = first_needle; needle != NULL; needle = va_arg (args, const char *))
+    ck_assert_msg (strstr ((*error)->message, needle) != NULL,
+                   "message \"%s\" lacks \"%s\"", (*error)->message, needle);
+  va_end (args);
+  test_assert_error (*error, code);
+}
+
+typedef struct {
+  ChainKey    *key;
+  ChainCert   *cert;
+  ChainIssuer *issuer;
+} Ca;
+
+static void
+ca_clear (Ca *ca)
+{
+  g_clear_pointer (&ca->issuer, chain_issuer_free);
+  g_clear_pointer (&ca->cert, chain_cert_free);
+  g_clear_pointer (&ca->key, chain_key_free);
+}
+
+static void
+ca_make_root (Ca               *ca,
+              ChainKeyAlgorithm algorithm,
+              const char       *subject,
+              int               path_len,
+              gint64            not_before,
+              gint64            not_after)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainName) name = name_new (subject);
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.path_len = path_len;
+  options.not_before = not_before;
+  options.not_after = not_after;
+  ca->key = key_new (algorithm);
+  ca->cert = chain_root_create (ca->key, name, &options, &error);
+  test_assert_no_error (error);
+  ca->issuer = chain_issuer_new (ca->cert, ca->key, NULL, &error);
+  test_assert_no_error (error);
+}
+
+static void
+ca_make_sub (Ca               *ca,
+             Ca               *parent,
+             ChainKeyAlgorithm algorithm,
+             const char       *subject,
+             int               path_len,
+             const char       *constraints,
+             gint64            not_after)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainCsr) csr = NULL;
+  g_autoptr(ChainNameConstraints) nc = constraints ? constraints_new (constraints) : NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.path_len = path_len;
+  options.not_after = not_after;
+  options.name_constraints = nc;
+  ca->key = key_new (algorithm);
+  csr = csr_new (ca->key, subject);
+  ca->cert = chain_issuer_issue_sub_ca (parent->issuer, csr, &options, &error);
+  test_assert_no_error (error);
+  ca->issuer = chain_issuer_new (ca->cert, ca->key, chain_issuer_get_chain (parent->issuer), &error);
+  test_assert_no_error (error);
+}
+
+/* A CA certificate signed with OpenSSL directly, to build chains the
+ * issuer would never produce. */
+static ChainCert *
+forge_ca (Ca         *parent,
+          ChainKey   *key,
+          const char *subject,
+          const char *basic_constraints,
+          const char *key_usage)
+{
+  g_autoptr(ChainName) name = name_new (subject);
+  X509 *issuer = chain_cert_get_x509 (parent->cert);
+  X509 *x = X509_new ();
+  X509V3_CTX v3;
+  struct { int nid; const char *value; } exts[] = {
+    { NID_basic_constraints, basic_constraints },
+    { NID_key_usage, key_usage },
+    { NID_subject_key_identifier, "hash" },
+    { NID_authority_key_identifier, "keyid:always" },
+  };
+
+  ck_assert_ptr_nonnull (x);
+  ck_assert (X509_set_version (x, X509_VERSION_3));
+  ck_assert (ASN1_INTEGER_set (X509_get_serialNumber (x), g_random_int_range (1, G_MAXINT32)));
+  ck_assert (X509_set_issuer_name (x, X509_get_subject_name (issuer)));
+  ck_assert (X509_set_subject_name (x, chain_name_get_x509_name (name)));
+  ck_assert (ASN1_TIME_set (X509_getm_notBefore (x), (time_t) now_s () - 60));
+  ck_assert (ASN1_TIME_set (X509_getm_notAfter (x), (time_t) (now_s () + YEAR)));
+  ck_assert (X509_set_pubkey (x, chain_key_get_pkey (key)));
+  X509V3_set_ctx (&v3, issuer, x, NULL, NULL, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (exts); i++)
+    {
+      X509_EXTENSION *ext = X509V3_EXT_nconf_nid (NULL, &v3, exts[i].nid, exts[i].value);
+
+      ck_assert_ptr_nonnull (ext);
+      ck_assert (X509_add_ext (x, ext, -1));
+      X509_EXTENSION_free (ext);
+    }
+  ck_assert (X509_sign (x, chain_key_get_pkey (parent->key), EVP_sha256 ()) > 0);
+  return chain_cert_new_take (x);
+}
+
+/* Returns the index of extension @nid in @x, asserting it is present once
+ * and has the expected criticality. */
+static int
+assert_ext (X509    *x,
+            int      nid,
+            gboolean critical)
+{
+  int index = X509_get_ext_by_NID (x, nid, -1);
+
+  ck_assert_msg (index >= 0, "extension %s missing", OBJ_nid2sn (nid));
+  ck_assert_msg (X509_get_ext_by_NID (x, nid, index) < 0, "extension %s twice", OBJ_nid2sn (nid));
+  ck_assert_msg (X509_EXTENSION_get_critical (X509_get_ext (x, index)) == (critical ? 1 : 0),
+                 "extension %s should%s be critical", OBJ_nid2sn (nid), critical ? "" : " not");
+  return index;
+}
+
+/* Asserts @x's keyUsage is exactly @expected (KU_* flags). */
+static void
+assert_key_usage (X509     *x,
+                  uint32_t  expected)
+{
+  assert_ext (x, NID_key_usage, TRUE);
+  ck_assert_uint_eq (X509_get_key_usage (x), expected);
+}
+
+static void
+assert_basic_constraints (X509    *x,
+                          gboolean ca,
+                          int      path_len)
+{
+  g_autoptr(BASIC_CONSTRAINTS) bc = NULL;
+
+  assert_ext (x, NID_basic_constraints, TRUE);
+  bc = X509_get_ext_d2i (x, NID_basic_constraints, NULL, NULL);
+  ck_assert_ptr_nonnull (bc);
+  ck_assert_int_eq (bc->ca != 0, ca);
+  if (path_len < 0)
+    ck_assert_ptr_null (bc->pathlen);
+  else
+    {
+      ck_assert_ptr_nonnull (bc->pathlen);
+      ck_assert_int_eq (ASN1_INTEGER_get (bc->pathlen), path_len);
+    }
+}
+
+/* AKI present, non-critical, keyid only, equal to the issuer's SKI. */
+static void
+assert_aki (X509 *x,
+            X509 *issuer)
+{
+  const ASN1_OCTET_STRING *aki;
+  const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id (issuer);
+  g_autoptr(AUTHORITY_KEYID) akid = NULL;
+
+  assert_ext (x, NID_authority_key_identifier, FALSE);
+  aki = X509_get0_authority_key_id (x);
+  ck_assert_ptr_nonnull (aki);
+  ck_assert_ptr_nonnull (ski);
+  ck_assert_int_eq (ASN1_OCTET_STRING_cmp (aki, ski), 0);
+  akid = X509_get_ext_d2i (x, NID_authority_key_identifier, NULL, NULL);
+  ck_assert_ptr_null (akid->issuer);
+  ck_assert_ptr_null (akid->serial);
+}
+
+static void
+assert_ski (X509 *x)
+{
+  const ASN1_OCTET_STRING *ski;
+
+  assert_ext (x, NID_subject_key_identifier, FALSE);
+  ski = X509_get0_subject_key_id (x);
+  ck_assert_ptr_nonnull (ski);
+  ck_assert_int_eq (ASN1_STRING_length (ski), 20);
+}
+
+/* Serial: 16 content bytes, positive. */
+static void
+assert_serial (ChainCert *cert)
+{
+  g_autofree char *serial = chain_cert_get_serial (cert);
+  const ASN1_INTEGER *raw = X509_get0_serialNumber (chain_cert_get_x509 (cert));
+
+  ck_assert_int_eq (ASN1_STRING_type (raw), V_ASN1_INTEGER);
+  ck_assert_int_eq (ASN1_STRING_length (raw), 16);
+  ck_assert_uint_eq (strlen (serial), 32);
+  ck_assert_msg (serial[0] >= '1' && serial[0] <= '7', "serial %s is not positive 16 bytes", serial);
+}
+
+static void
+assert_names_equal (const X509_NAME *a,
+                    const char      *text)
+{
+  g_autoptr(ChainName) expected = name_new (text);
+
+  ck_assert_msg (X509_NAME_cmp (a, chain_name_get_x509_name (expected)) == 0,
+                 "name differs from %s", text);
+}
+
+/* ---------------------------------------------------------------- fixture */
+
+/* root (path length 2) -> CM (1, permitted dirName O=Widget Ltd,C=DE) -> distributor (0) */
+static Ca root;
+static Ca cm;
+static Ca dist;
+
+static void
+tiers_setup (void)
+{
+  gint64 now = now_s ();
+
+  ca_make_root (&root, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, 2, 0, now + 10 * YEAR);
+  ca_make_sub (&cm, &root, CHAIN_KEY_ALGORITHM_EC_P256, CM_DN, 1,
+               "permitted:dirName:O=Widget Ltd,C=DE", now + 5 * YEAR);
+  ca_make_sub (&dist, &cm, CHAIN_KEY_ALGORITHM_EC_P256, DIST_DN, 0, NULL, now + 2 * YEAR);
+}
+
+static void
+tiers_teardown (void)
+{
+  ca_clear (&dist);
+  ca_clear (&cm);
+  ca_clear (&root);
+}
+
+static ChainCert *
+issue_device (Ca         *ca,
+              const char *device_id,
+              GError    **error)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=ignored");
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = now_s () + YEAR;
+  return chain_issuer_issue_device (ca->issuer, device_id, csr, NULL, &options, error);
+}
+
+/* ---------------------------------------------------------------- profiles */
+
+static const struct {
+  ChainKeyAlgorithm algorithm;
+  int               signature_nid;
+} root_cases[] = {
+  { CHAIN_KEY_ALGORITHM_EC_P256, NID_ecdsa_with_SHA256 },
+  { CHAIN_KEY_ALGORITHM_EC_P384, NID_ecdsa_with_SHA384 },
+  { CHAIN_KEY_ALGORITHM_RSA_2048, NID_sha256WithRSAEncryption },
+};
+
+START_TEST (test_root_profile)
+{
+  Ca ca = { 0 };
+  gint64 now = now_s ();
+  X509 *x;
+
+  ca_make_root (&ca, root_cases[_i].algorithm, ROOT_DN, 1, 0, now + YEAR);
+  x = chain_cert_get_x509 (ca.cert);
+
+  ck_assert_int_eq (X509_get_version (x), X509_VERSION_3);
+  ck_assert_int_eq (X509_get_signature_nid (x), root_cases[_i].signature_nid);
+  ck_assert_int_eq (X509_self_signed (x, 1), 1);
+  assert_names_equal (X509_get_subject_name (x), ROOT_DN);
+  assert_names_equal (X509_get_issuer_name (x), ROOT_DN);
+  assert_basic_constraints (x, TRUE, 1);
+  assert_key_usage (x, KU_KEY_CERT_SIGN | KU_CRL_SIGN);
+  assert_ski (x);
+  assert_serial (ca.cert);
+  ck_assert_int_eq (X509_get_ext_count (x), 3);
+  ck_assert (chain_cert_is_ca (ca.cert));
+  ck_assert_int_eq (chain_cert_get_path_len (ca.cert), 1);
+  ck_assert_int_eq (chain_cert_get_not_after (ca.cert), now + YEAR);
+  ck_assert (chain_cert_get_not_before (ca.cert) >= now);
+  ck_assert (chain_cert_get_not_before (ca.cert) <= now_s ());
+  ck_assert_int_eq (chain_cert_get_key_algorithm (ca.cert), root_cases[_i].algorithm);
+  ck_assert (chain_cert_matches_key (ca.cert, ca.key));
+  ca_clear (&ca);
+}
+END_TEST
+
+START_TEST (test_root_unlimited_path_len)
+{
+  Ca ca = { 0 };
+
+  ca_make_root (&ca, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, CHAIN_PATH_LEN_UNLIMITED, 0, now_s () + YEAR);
+  assert_basic_constraints (chain_cert_get_x509 (ca.cert), TRUE, -1);
+  ck_assert_int_eq (chain_cert_get_path_len (ca.cert), CHAIN_PATH_LEN_UNLIMITED);
+  ca_clear (&ca);
+}
+END_TEST
+
+START_TEST (test_root_errors)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainName) no_cn = name_new ("O=Widget Ltd,C=DE");
+  g_autoptr(ChainName) name = name_new (ROOT_DN);
+  g_autoptr(ChainNameConstraints) nc = constraints_new ("permitted:DNS:example.com");
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+  gint64 now = now_s ();
+
+  options.not_after = now + YEAR;
+  ck_assert_ptr_null (chain_root_create (key, no_cn, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "CN", NULL);
+
+  options.not_after = 0;
+  ck_assert_ptr_null (chain_root_create (key, name, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
+
+  options.not_before = now + DAY;
+  options.not_after = now + DAY;
+  ck_assert_ptr_null (chain_root_create (key, name, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
+
+  options.not_before = 0;
+  options.not_after = now + YEAR;
+  options.name_constraints = nc;
+  ck_assert_ptr_null (chain_root_create (key, name, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "name constraints", NULL);
+
+  options.name_constraints = NULL;
+  options.path_len = -2;
+  ck_assert_ptr_null (chain_root_create (key, name, &options, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+
+  options.path_len = 0;
+  options.version = 99;
+  ck_assert_ptr_null (chain_root_create (key, name, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "CHAIN_ISSUE_OPTIONS_INIT", NULL);
+}
+END_TEST
+
+START_TEST (test_sub_ca_profile)
+{
+  X509 *x = chain_cert_get_x509 (cm.cert);
+  g_autoptr(ChainNameConstraints) nc = chain_cert_get_name_constraints (cm.cert);
+  g_autofree char *nc_text = NULL;
+
+  ck_assert_int_eq (X509_get_version (x), X509_VERSION_3);
+  ck_assert_int_eq (X509_get_signature_nid (x), NID_ecdsa_with_SHA256);
+  assert_names_equal (X509_get_subject_name (x), CM_DN);
+  assert_names_equal (X509_get_issuer_name (x), ROOT_DN);
+  assert_basic_constraints (x, TRUE, 1);
+  assert_key_usage (x, KU_KEY_CERT_SIGN | KU_CRL_SIGN);
+  assert_ski (x);
+  assert_aki (x, chain_cert_get_x509 (root.cert));
+  assert_ext (x, NID_name_constraints, TRUE);
+  assert_serial (cm.cert);
+  ck_assert_int_eq (X509_get_ext_count (x), 5);
+  ck_assert_ptr_nonnull (nc);
+  nc_text = chain_name_constraints_to_string (nc);
+  ck_assert_msg (strstr (nc_text, "O=Widget Ltd") != NULL, "constraints: %s", nc_text);
+  ck_assert_int_eq (X509_verify (x, X509_get0_pubkey (chain_cert_get_x509 (root.cert))), 1);
+  ck_assert (chain_cert_matches_key (cm.cert, cm.key));
+
+  /* The distributor: no constraints of its own, path length 0. */
+  x = chain_cert_get_x509 (dist.cert);
+  assert_basic_constraints (x, TRUE, 0);
+  assert_aki (x, chain_cert_get_x509 (cm.cert));
+  ck_assert_int_lt (X509_get_ext_by_NID (x, NID_name_constraints, -1), 0);
+  ck_assert_int_eq (X509_get_ext_count (x), 4);
+}
+END_TEST
+
+START_TEST (test_sub_ca_validity_as_requested)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Later CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+  gint64 now = now_s ();
+
+  options.path_len = 0;
+  options.not_before = now + DAY;
+  options.not_after = now + 100 * DAY;
+  cert = chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error);
+  test_assert_no_error (error);
+  ck_assert_int_eq (chain_cert_get_not_before (cert), now + DAY);
+  ck_assert_int_eq (chain_cert_get_not_after (cert), now + 100 * DAY);
+}
+END_TEST
+
+START_TEST (test_sub_ca_unlimited_under_unlimited)
+{
+  Ca top = { 0 };
+  Ca sub = { 0 };
+
+  ca_make_root (&top, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, CHAIN_PATH_LEN_UNLIMITED, 0, now_s () + YEAR);
+  ca_make_sub (&sub, &top, CHAIN_KEY_ALGORITHM_EC_P256, CM_DN, CHAIN_PATH_LEN_UNLIMITED, NULL,
+               now_s () + 100 * DAY);
+  assert_basic_constraints (chain_cert_get_x509 (sub.cert), TRUE, -1);
+  ca_clear (&sub);
+  ca_clear (&top);
+}
+END_TEST
+
+static const struct {
+  ChainKeyAlgorithm algorithm;
+  uint32_t          key_usage;
+} device_cases[] = {
+  { CHAIN_KEY_ALGORITHM_EC_P256, KU_DIGITAL_SIGNATURE },
+  { CHAIN_KEY_ALGORITHM_EC_P384, KU_DIGITAL_SIGNATURE },
+  { CHAIN_KEY_ALGORITHM_RSA_2048, KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT },
+};
+
+static void
+assert_device_profile (ChainCert  *cert,
+                       Ca         *issuer,
+                       const char *subject,
+                       uint32_t    key_usage)
+{
+  X509 *x = chain_cert_get_x509 (cert);
+  g_autoptr(EXTENDED_KEY_USAGE) eku = NULL;
+
+  ck_assert_int_eq (X509_get_version (x), X509_VERSION_3);
+  ck_assert_int_eq (X509_get_signature_nid (x), NID_ecdsa_with_SHA256);
+  assert_names_equal (X509_get_subject_name (x), subject);
+  assert_names_equal (X509_get_issuer_name (x), DIST_DN);
+  assert_basic_constraints (x, FALSE, -1);
+  assert_key_usage (x, key_usage);
+  assert_ext (x, NID_ext_key_usage, FALSE);
+  eku = X509_get_ext_d2i (x, NID_ext_key_usage, NULL, NULL);
+  ck_assert_int_eq (sk_ASN1_OBJECT_num (eku), 1);
+  ck_assert_int_eq (OBJ_obj2nid (sk_ASN1_OBJECT_value (eku, 0)), NID_client_auth);
+  assert_ski (x);
+  assert_aki (x, chain_cert_get_x509 (issuer->cert));
+  assert_serial (cert);
+  ck_assert_int_eq (X509_get_ext_count (x), 5);
+  ck_assert (!chain_cert_is_ca (cert));
+  ck_assert_int_eq (X509_verify (x, X509_get0_pubkey (chain_cert_get_x509 (issuer->cert))), 1);
+}
+
+START_TEST (test_device_profile)
+{
+  g_autoptr(ChainKey) key = key_new (device_cases[_i].algorithm);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=whatever the device says,O=Elsewhere,C=US");
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert_spki = NULL;
+  g_autofree char *csr_spki = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+  gint64 now = now_s ();
+
+  options.not_after = now + YEAR;
+  cert = chain_issuer_issue_device (dist.issuer, "sensor-0001", csr, NULL, &options, &error);
+  test_assert_no_error (error);
+  assert_device_profile (cert, &dist, "CN=sensor-0001,O=Widget Ltd,C=DE", device_cases[_i].key_usage);
+  ck_assert_int_eq (chain_cert_get_key_algorithm (cert), device_cases[_i].algorithm);
+  cert_spki = chain_cert_get_public_key_sha256 (cert);
+  csr_spki = chain_csr_get_public_key_sha256 (csr);
+  ck_assert_str_eq (cert_spki, csr_spki);
+  ck_assert (chain_cert_matches_key (cert, key));
+  ck_assert_int_eq (chain_cert_get_not_after (cert), now + YEAR);
+}
+END_TEST
+
+START_TEST (test_device_from_key)
+{
+  g_autoptr(ChainKey) key = key_new (device_cases[_i].algorithm);
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = now_s () + YEAR;
+  cert = chain_issuer_issue_device (dist.issuer, "sensor-0002", NULL, key, &options, &error);
+  test_assert_no_error (error);
+  assert_device_profile (cert, &dist, "CN=sensor-0002,O=Widget Ltd,C=DE", device_cases[_i].key_usage);
+  ck_assert (chain_cert_matches_key (cert, key));
+}
+END_TEST
+
+/* A CSR that went through the strict parser is what issuance gets in real
+ * life; weak keys and SHA-1 never get this far (see test-csr). */
+START_TEST (test_device_from_parsed_csr)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) made = csr_new (key, "CN=sensor-0003");
+  g_autoptr(GBytes) pem = chain_csr_to_pem (made);
+  g_autoptr(ChainCsr) parsed = NULL;
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (pem, &len);
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  parsed = chain_csr_parse (data, len, &error);
+  test_assert_no_error (error);
+  options.not_after = now_s () + YEAR;
+  cert = chain_issuer_issue_device (dist.issuer, "sensor-0003", parsed, NULL, &options, &error);
+  test_assert_no_error (error);
+  ck_assert (chain_cert_matches_key (cert, key));
+}
+END_TEST
+
+START_TEST (test_pop_profile)
+{
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainName) subject = NULL;
+  g_autofree char *cn = NULL;
+  X509 *x;
+  gint64 now = now_s ();
+
+  cert = chain_issuer_issue_pop (cm.issuer, "0123456789ABCDEF_code-x", &error);
+  test_assert_no_error (error);
+  x = chain_cert_get_x509 (cert);
+  subject = chain_cert_get_subject (cert);
+  cn = chain_name_get_common_name (subject);
+  ck_assert_str_eq (cn, "0123456789ABCDEF_code-x");
+  assert_names_equal (X509_get_issuer_name (x), CM_DN);
+  assert_basic_constraints (x, FALSE, -1);
+  assert_key_usage (x, KU_DIGITAL_SIGNATURE);
+  assert_ski (x);
+  assert_aki (x, chain_cert_get_x509 (cm.cert));
+  assert_serial (cert);
+  ck_assert_int_eq (X509_verify (x, X509_get0_pubkey (chain_cert_get_x509 (cm.cert))), 1);
+  ck_assert_int_eq (chain_cert_get_key_algorithm (cert), CHAIN_KEY_ALGORITHM_EC_P256);
+  ck_assert (chain_cert_get_not_before (cert) >= now);
+  ck_assert_int_le (chain_cert_get_not_after (cert) - chain_cert_get_not_before (cert), 30 * DAY);
+  ck_assert_int_ge (chain_cert_get_not_after (cert) - chain_cert_get_not_before (cert), 30 * DAY - 5);
+}
+END_TEST
+
+START_TEST (test_pop_clipped_to_issuer)
+{
+  Ca ca = { 0 };
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 end = now_s () + 10 * DAY;
+
+  ca_make_root (&ca, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, 0, 0, end);
+  cert = chain_issuer_issue_pop (ca.issuer, "code", &error);
+  test_assert_no_error (error);
+  ck_assert_int_eq (chain_cert_get_not_after (cert), end);
+  ca_clear (&ca);
+}
+END_TEST
+
+static const struct {
+  const char *code;
+  gboolean    ok;
+} pop_code_cases[] = {
+  { "A", TRUE },
+  { "abc-DEF_123", TRUE },
+  { "0123456789012345678901234567890123456789012345678901234567890123", TRUE },
+  { "", FALSE },
+  { "01234567890123456789012345678901234567890123456789012345678901234", FALSE },
+  { "with space", FALSE },
+  { "slash/code", FALSE },
+  { "dot.code", FALSE },
+  { "line\nbreak", FALSE },
+  { "\xc3\xa9t\xc3\xa9", FALSE },
+  { "comma,CN=x", FALSE },
+};
+
+START_TEST (test_pop_code_rules)
+{
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cert = chain_issuer_issue_pop (dist.issuer, pop_code_cases[_i].code, &error);
+  if (pop_code_cases[_i].ok)
+    {
+      test_assert_no_error (error);
+      ck_assert_ptr_nonnull (cert);
+    }
+  else
+    {
+      ck_assert_ptr_null (cert);
+      test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+    }
+}
+END_TEST
+
+static const struct {
+  const char        *id;
+  ChainDeviceIdRules rules;
+  gboolean           ok;
+} device_id_cases[] = {
+  { "sensor-0001", CHAIN_DEVICE_ID_RULES_IOT_HUB, TRUE },
+  { "Sensor.01:a(b)", CHAIN_DEVICE_ID_RULES_IOT_HUB, TRUE },
+  { "sensor-0001", CHAIN_DEVICE_ID_RULES_DPS, TRUE },
+  { "Sensor-0001", CHAIN_DEVICE_ID_RULES_DPS, FALSE },
+  { "", CHAIN_DEVICE_ID_RULES_IOT_HUB, FALSE },
+  { "has space", CHAIN_DEVICE_ID_RULES_IOT_HUB, FALSE },
+  { "slash/id", CHAIN_DEVICE_ID_RULES_IOT_HUB, FALSE },
+  { "0123456789012345678901234567890123456789012345678901234567890123", CHAIN_DEVICE_ID_RULES_IOT_HUB, TRUE },
+  { "01234567890123456789012345678901234567890123456789012345678901234", CHAIN_DEVICE_ID_RULES_IOT_HUB, FALSE },
+  { "sensor-0001", (ChainDeviceIdRules) 7, FALSE },
+};
+
+START_TEST (test_device_id_rules)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=device");
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = now_s () + YEAR;
+  options.device_id_rules = device_id_cases[_i].rules;
+  cert = chain_issuer_issue_device (dist.issuer, device_id_cases[_i].id, csr, NULL, &options, &error);
+  if (device_id_cases[_i].ok)
+    {
+      g_autoptr(ChainName) subject = NULL;
+      g_autofree char *cn = NULL;
+
+      test_assert_no_error (error);
+      subject = chain_cert_get_subject (cert);
+      cn = chain_name_get_common_name (subject);
+      ck_assert_str_eq (cn, device_id_cases[_i].id);
+    }
+  else
+    {
+      ck_assert_ptr_null (cert);
+      test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+    }
+}
+END_TEST
+
+START_TEST (test_device_needs_csr_or_key)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=device");
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = now_s () + YEAR;
+  ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", NULL, NULL, &options, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, key, &options, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+}
+END_TEST
+
+START_TEST (test_issuer_chain)
+{
+  GPtrArray *chain = chain_issuer_get_chain (dist.issuer);
+
+  ck_assert (chain_cert_equal (chain_issuer_get_cert (dist.issuer), dist.cert));
+  ck_assert_uint_eq (chain->len, 3);
+  ck_assert (chain_cert_equal (g_ptr_array_index (chain, 0), dist.cert));
+  ck_assert (chain_cert_equal (g_ptr_array_index (chain, 1), cm.cert));
+  ck_assert (chain_cert_equal (g_ptr_array_index (chain, 2), root.cert));
+}
+END_TEST
+
+/* The issuer keeps its own references: the caller may drop everything. */
+START_TEST (test_issuer_owns_its_inputs)
+{
+  Ca ca = { 0 };
+  ChainIssuer *issuer;
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ancestors = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_cert_free);
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=x");
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  g_ptr_array_add (ancestors, chain_cert_copy (root.cert));
+  ca.key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  {
+    g_autoptr(ChainCsr) ca_csr = csr_new (ca.key, "CN=Own CA,O=Widget Ltd,C=DE");
+    ChainIssueOptions ca_options = CHAIN_ISSUE_OPTIONS_INIT;
+
+    ca_options.path_len = 0;
+    ca_options.not_after = now_s () + YEAR;
+    ca.cert = chain_issuer_issue_sub_ca (root.issuer, ca_csr, &ca_options, &error);
+    test_assert_no_error (error);
+  }
+  issuer = chain_issuer_new (ca.cert, ca.key, ancestors, &error);
+  test_assert_no_error (error);
+  ca_clear (&ca);
+  g_ptr_array_set_size (ancestors, 0);
+
+  options.not_after = now_s () + DAY;
+  cert = chain_issuer_issue_device (issuer, "d1", csr, NULL, &options, &error);
+  test_assert_no_error (error);
+  chain_issuer_free (issuer);
+  chain_issuer_free (NULL);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- refusals */
+
+START_TEST (test_refuse_path_len_zero)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Sub Distributor CA,O=Widget Ltd,C=DE");
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.path_len = 0;
+  options.not_after = now_s () + YEAR;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (dist.issuer, csr, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Line 3 CA", "path length", NULL);
+}
+END_TEST
+
+/* The root allows one CA level; a CM forged without a path length of its
+ * own may still not add a second. */
+START_TEST (test_refuse_grandparent_path_len)
+{
+  Ca top = { 0 };
+  Ca mid = { 0 };
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Too Deep CA,O=Widget Ltd,C=DE");
+  g_autoptr(GPtrArray) ancestors = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainCert) device = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  ca_make_root (&top, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, 1, 0, now_s () + 2 * YEAR);
+  mid.key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  mid.cert = forge_ca (&top, mid.key, CM_DN, "critical,CA:TRUE", "critical,keyCertSign,cRLSign");
+  g_ptr_array_add (ancestors, top.cert);
+  mid.issuer = chain_issuer_new (mid.cert, mid.key, ancestors, &error);
+  test_assert_no_error (error);
+
+  options.not_after = now_s () + DAY;
+  for (int path_len = CHAIN_PATH_LEN_UNLIMITED; path_len <= 1; path_len++)
+    {
+      options.path_len = path_len;
+      ck_assert_ptr_null (chain_issuer_issue_sub_ca (mid.issuer, csr, &options, &error));
+      assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", "path length", NULL);
+    }
+
+  /* Devices below the forged CM are still fine. */
+  device = issue_device (&mid, "d1", &error);
+  test_assert_no_error (error);
+  ca_clear (&mid);
+  ca_clear (&top);
+}
+END_TEST
+
+START_TEST (test_refuse_unlimited_when_constrained)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Other CM CA,O=Widget Ltd,C=DE");
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = now_s () + YEAR;
+  options.path_len = CHAIN_PATH_LEN_UNLIMITED;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (root.issuer, csr, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", "at most 1", NULL);
+}
+END_TEST
+
+START_TEST (test_refuse_path_len_over_budget)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Other CM CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainCsr) csr2 = csr_new (key, "CN=Other Distributor CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainCert) ok = NULL;
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = now_s () + YEAR;
+  options.path_len = 2;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (root.issuer, csr, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", "at most 1", NULL);
+
+  /* Under the CM (path length 1) the root's budget is 0 as well. */
+  options.path_len = 1;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr2, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "at most 0", NULL);
+
+  options.path_len = 1;
+  ok = chain_issuer_issue_sub_ca (root.issuer, csr, &options, &error);
+  test_assert_no_error (error);
+  ck_assert_int_eq (chain_cert_get_path_len (ok), 1);
+
+  options.path_len = 33;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (root.issuer, csr, &options, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+}
+END_TEST
+
+START_TEST (test_refuse_dirname_sub_ca)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Rogue CA,O=Evil Corp,C=DE");
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.path_len = 0;
+  options.not_after = now_s () + YEAR;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Acme Factory CA", "name constraints", NULL);
+}
+END_TEST
+
+/* Devices inherit the issuer's name, so a dirName exclusion that names a
+ * device id is what a device can break. */
+START_TEST (test_refuse_dirname_device)
+{
+  Ca sub = { 0 };
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ca_make_sub (&sub, &root, CHAIN_KEY_ALGORITHM_EC_P256, "CN=Excluding CA,O=Widget Ltd,C=DE", 0,
+               "permitted:dirName:O=Widget Ltd,C=DE;excluded:dirName:CN=banned,O=Widget Ltd,C=DE",
+               now_s () + YEAR);
+  cert = issue_device (&sub, "banned", &error);
+  ck_assert_ptr_null (cert);
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Excluding CA", "name constraints", NULL);
+  cert = issue_device (&sub, "allowed", &error);
+  test_assert_no_error (error);
+  ca_clear (&sub);
+}
+END_TEST
+
+static const struct {
+  const char *device_id;
+  gboolean    ok;
+} dns_cases[] = {
+  { "sensor1.factory.example.com", TRUE },
+  { "sensor-without-dots", TRUE },
+  { "rogue.evil.example", FALSE },
+  { "x.banned.factory.example.com", FALSE },
+};
+
+START_TEST (test_dns_constraints_device)
+{
+  Ca sub = { 0 };
+  Ca leaf_ca = { 0 };
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The constraint sits on the grandparent of the devices. */
+  ca_make_sub (&sub, &root, CHAIN_KEY_ALGORITHM_EC_P256, "CN=DNS CM CA,O=Widget Ltd,C=DE", 1,
+               "permitted:DNS:factory.example.com;excluded:DNS:banned.factory.example.com",
+               now_s () + YEAR);
+  ca_make_sub (&leaf_ca, &sub, CHAIN_KEY_ALGORITHM_EC_P256, "CN=DNS Line CA,O=Widget Ltd,C=DE", 0,
+               NULL, now_s () + YEAR);
+  cert = issue_device (&leaf_ca, dns_cases[_i].device_id, &error);
+  if (dns_cases[_i].ok)
+    test_assert_no_error (error);
+  else
+    {
+      ck_assert_ptr_null (cert);
+      assert_error_names (&error, CHAIN_ERROR_REFUSED, "DNS CM CA", "name constraints", NULL);
+    }
+  ca_clear (&leaf_ca);
+  ca_clear (&sub);
+}
+END_TEST
+
+START_TEST (test_refuse_validity_beyond_issuer)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Long CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+  gint64 end = chain_cert_get_not_after (cm.cert);
+
+  options.path_len = 0;
+  options.not_after = end + 1;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Acme Factory CA", "expires", NULL);
+
+  end = chain_cert_get_not_after (dist.cert);
+  options.not_after = end + DAY;
+  ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Line 3 CA", NULL);
+
+  /* Exactly the issuer's end is inside. */
+  options.not_after = end;
+  cert = chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error);
+  test_assert_no_error (error);
+  ck_assert_int_eq (chain_cert_get_not_after (cert), end);
+}
+END_TEST
+
+START_TEST (test_refuse_validity_before_issuer)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Early CA,O=Widget Ltd,C=DE");
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.path_len = 0;
+  options.not_before = chain_cert_get_not_before (cm.cert) - DAY;
+  options.not_after = now_s () + DAY;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "start", NULL);
+  ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "start", NULL);
+}
+END_TEST
+
+START_TEST (test_refuse_bad_validity)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Bad Dates CA,O=Widget Ltd,C=DE");
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+  gint64 now = now_s ();
+
+  options.path_len = 0;
+  options.not_before = now + 2 * DAY;
+  options.not_after = now + DAY;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
+  ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
+
+  options.not_after = options.not_before;
+  ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+
+  options.not_before = 0;
+  options.not_after = 0;
+  ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+
+  options.not_before = -5;
+  options.not_after = now + DAY;
+  ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+}
+END_TEST
+
+START_TEST (test_refuse_same_subject)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, ROOT_DN);
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.path_len = 0;
+  options.not_after = now_s () + YEAR;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "same subject", "Widget Root CA", NULL);
+}
+END_TEST
+
+START_TEST (test_refuse_reused_key)
+{
+  g_autoptr(ChainCsr) csr = csr_new (cm.key, "CN=Copycat CA,O=Widget Ltd,C=DE");
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.path_len = 0;
+  options.not_after = now_s () + YEAR;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Acme Factory CA", NULL);
+  ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", NULL, root.key, &options, &error));
+  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", NULL);
+}
+END_TEST
+
+START_TEST (test_issuer_new_key_mismatch)
+{
+  g_autoptr(GError) error = NULL;
+
+  ck_assert_ptr_null (chain_issuer_new (cm.cert, dist.key, chain_issuer_get_chain (root.issuer), &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "Acme Factory CA", NULL);
+  ck_assert_ptr_null (chain_issuer_new (root.cert, cm.key, NULL, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+}
+END_TEST
+
+START_TEST (test_issuer_new_not_ca)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCert) device = NULL;
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = now_s () + YEAR;
+  device = chain_issuer_issue_device (dist.issuer, "d1", NULL, key, &options, &error);
+  test_assert_no_error (error);
+  ck_assert_ptr_null (chain_issuer_new (device, key, chain_issuer_get_chain (dist.issuer), &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not a CA", NULL);
+}
+END_TEST
+
+START_TEST (test_issuer_new_no_key_cert_sign)
+{
+  Ca forged = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  forged.key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  forged.cert = forge_ca (&root, forged.key, "CN=CRL Only CA,O=Widget Ltd,C=DE",
+                          "critical,CA:TRUE,pathlen:0", "critical,cRLSign");
+  ck_assert_ptr_null (chain_issuer_new (forged.cert, forged.key, chain_issuer_get_chain (root.issuer), &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "keyCertSign", NULL);
+  ca_clear (&forged);
+}
+END_TEST
+
+START_TEST (test_issuer_new_bad_links)
+{
+  g_autoptr(GPtrArray) skipping = g_ptr_array_new ();
+  g_autoptr(GPtrArray) reversed = g_ptr_array_new ();
+  g_autoptr(GPtrArray) no_root = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (skipping, root.cert);
+  ck_assert_ptr_null (chain_issuer_new (dist.cert, dist.key, skipping, &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "Line 3 CA", "Widget Root CA", NULL);
+
+  g_ptr_array_add (reversed, root.cert);
+  g_ptr_array_add (reversed, cm.cert);
+  ck_assert_ptr_null (chain_issuer_new (dist.cert, dist.key, reversed, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+
+  g_ptr_array_add (no_root, cm.cert);
+  ck_assert_ptr_null (chain_issuer_new (dist.cert, dist.key, no_root, &error));
+  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "self-signed root", NULL);
+}
+END_TEST
+
+START_TEST (test_issuer_new_expired)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainName) name = name_new (ROOT_DN);
+  g_autoptr(ChainCert) old = NULL;
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+  gint64 now = now_s ();
+
+  options.not_before = now - 2 * YEAR;
+  options.not_after = now - YEAR;
+  old = chain_root_create (key, name, &options, &error);
+  test_assert_no_error (error);
+  ck_assert_ptr_null (chain_issuer_new (old, key, NULL, &error));
+  assert_error_names (&error, CHAIN_ERROR_VERIFY, "expired", NULL);
+}
+END_TEST
+
+START_TEST (test_bad_options_version)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Versioned CA,O=Widget Ltd,C=DE");
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.version = 2;
+  options.not_after = now_s () + DAY;
+  ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- serials, threads */
+
+#define N_SERIALS 10000
+
+START_TEST (test_serials_unique)
+{
+  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = csr_new (key, "CN=device");
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = now_s () + YEAR;
+  for (guint i = 0; i < N_SERIALS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *id = g_strdup_printf ("dev-%05u", i);
+      g_autoptr(ChainCert) cert = chain_issuer_issue_device (dist.issuer, id, csr, NULL, &options, &error);
+      char *serial;
+
+      test_assert_no_error (error);
+      serial = chain_cert_get_serial (cert);
+      ck_assert_uint_eq (strlen (serial), 32);
+      ck_assert_msg (serial[0] >= '4' && serial[0] <= '7', "serial %s", serial);
+      ck_assert_msg (g_hash_table_add (seen, serial), "serial %s issued twice", serial);
+    }
+  ck_assert_uint_eq (g_hash_table_size (seen), N_SERIALS);
+}
+END_TEST
+
+#define N_THREADS 4
+#define PER_THREAD 250
+
+typedef struct {
+  ChainIssuer *issuer;
+  ChainCsr    *csr;
+  guint        index;
+  GPtrArray   *certs;
+  guint        failures;
+} Worker;
+
+static gpointer
+worker_run (gpointer data)
+{
+  Worker *w = data;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = now_s () + YEAR;
+  for (guint i = 0; i < PER_THREAD; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *id = g_strdup_printf ("t%u-dev-%04u", w->index, i);
+      ChainCert *cert = chain_issuer_issue_device (w->issuer, id, w->csr, NULL, &options, &error);
+
+      if (cert == NULL)
+        w->failures++;
+      else
+        g_ptr_array_add (w->certs, cert);
+    }
+  return NULL;
+}
+
+START_TEST (test_concurrent_issuance)
+{
+  Worker workers[N_THREADS];
+  GThread *threads[N_THREADS];
+  g_autoptr(GHashTable) serials = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ChainCsr *csrs[N_THREADS];
+  EVP_PKEY *issuer_key = X509_get0_pubkey (chain_cert_get_x509 (dist.cert));
+
+  for (guint t = 0; t < N_THREADS; t++)
+    {
+      g_autoptr(ChainKey) key = key_new (t % 2 ? CHAIN_KEY_ALGORITHM_EC_P384 : CHAIN_KEY_ALGORITHM_EC_P256);
+
+      csrs[t] = csr_new (key, "CN=device");
+      workers[t] = (Worker) { dist.issuer, csrs[t], t, g_ptr_array_new_with_free_func ((GDestroyNotify) chain_cert_free), 0 };
+    }
+  for (guint t = 0; t < N_THREADS; t++)
+    threads[t] = g_thread_new ("issuer", worker_run, &workers[t]);
+  for (guint t = 0; t < N_THREADS; t++)
+    g_thread_join (threads[t]);
+
+  for (guint t = 0; t < N_THREADS; t++)
+    {
+      ck_assert_uint_eq (workers[t].failures, 0);
+      ck_assert_uint_eq (workers[t].certs->len, PER_THREAD);
+      for (guint i = 0; i < workers[t].certs->len; i++)
+        {
+          ChainCert *cert = g_ptr_array_index (workers[t].certs, i);
+          g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+          g_autofree char *expected = g_strdup_printf ("t%u-dev-%04u", t, i);
+          char *cn = chain_name_get_common_name (subject);
+
+          ck_assert_str_eq (cn, expected);
+          ck_assert (g_hash_table_add (ids, cn));
+          ck_assert (g_hash_table_add (serials, chain_cert_get_serial (cert)));
+          ck_assert_int_eq (X509_verify (chain_cert_get_x509 (cert), issuer_key), 1);
+        }
+      g_ptr_array_unref (workers[t].certs);
+      chain_csr_free (csrs[t]);
+    }
+  ck_assert_uint_eq (g_hash_table_size (serials), N_THREADS * PER_THREAD);
+}
+END_TEST
+
+static Suite *
+issuer_suite (void)
+{
+  Suite *s = suite_create ("issuer");
+  TCase *tc;
+
+  tc = tcase_create ("root");
+  tcase_add_loop_test (tc, test_root_profile, 0, G_N_ELEMENTS (root_cases));
+  tcase_add_test (tc, test_root_unlimited_path_len);
+  tcase_add_test (tc, test_root_errors);
+  tcase_add_test (tc, test_sub_ca_unlimited_under_unlimited);
+  tcase_add_test (tc, test_pop_clipped_to_issuer);
+  tcase_add_test (tc, test_issuer_new_expired);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("profiles");
+  tcase_add_checked_fixture (tc, tiers_setup, tiers_teardown);
+  tcase_add_test (tc, test_sub_ca_profile);
+  tcase_add_test (tc, test_sub_ca_validity_as_requested);
+  tcase_add_loop_test (tc, test_device_profile, 0, G_N_ELEMENTS (device_cases));
+  tcase_add_loop_test (tc, test_device_from_key, 0, G_N_ELEMENTS (device_cases));
+  tcase_add_test (tc, test_device_from_parsed_csr);
+  tcase_add_test (tc, test_pop_profile);
+  tcase_add_loop_test (tc, test_pop_code_rules, 0, G_N_ELEMENTS (pop_code_cases));
+  tcase_add_loop_test (tc, test_device_id_rules, 0, G_N_ELEMENTS (device_id_cases));
+  tcase_add_test (tc, test_device_needs_csr_or_key);
+  tcase_add_test (tc, test_issuer_chain);
+  tcase_add_test (tc, test_issuer_owns_its_inputs);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("refusals");
+  tcase_add_checked_fixture (tc, tiers_setup, tiers_teardown);
+  tcase_add_test (tc, test_refuse_path_len_zero);
+  tcase_add_test (tc, test_refuse_grandparent_path_len);
+  tcase_add_test (tc, test_refuse_unlimited_when_constrained);
+  tcase_add_test (tc, test_refuse_path_len_over_budget);
+  tcase_add_test (tc, test_refuse_dirname_sub_ca);
+  tcase_add_test (tc, test_refuse_dirname_device);
+  tcase_add_loop_test (tc, test_dns_constraints_device, 0, G_N_ELEMENTS (dns_cases));
+  tcase_add_test (tc, test_refuse_validity_beyond_issuer);
+  tcase_add_test (tc, test_refuse_validity_before_issuer);
+  tcase_add_test (tc, test_refuse_bad_validity);
+  tcase_add_test (tc, test_refuse_same_subject);
+  tcase_add_test (tc, test_refuse_reused_key);
+  tcase_add_test (tc, test_issuer_new_key_mismatch);
+  tcase_add_test (tc, test_issuer_new_not_ca);
+  tcase_add_test (tc, test_issuer_new_no_key_cert_sign);
+  tcase_add_test (tc, test_issuer_new_bad_links);
+  tcase_add_test (tc, test_bad_options_version);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("bulk");
+  tcase_add_checked_fixture (tc, tiers_setup, tiers_teardown);
+  tcase_set_timeout (tc, 600);
+  tcase_add_test (tc, test_serials_unique);
+  tcase_add_test (tc, test_concurrent_issuance);
+  suite_add_tcase (s, tc);
+
+  return s;
+}
+
+int
+main (void)
+{
+  return test_support_run_suite (issuer_suite ());
+}
