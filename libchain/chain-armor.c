@@ -106,6 +106,13 @@ decode_pem_block (const guint8      *data,
       return FALSE;
     }
   label = g_strndup ((const char *) label_start, (gsize) (label_end - label_start));
+  for (const char *c = label; *c != '\0'; c++)
+    if (!g_ascii_isupper (*c) && !g_ascii_isdigit (*c) && *c != ' ')
+      {
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                     "%s is not valid PEM: malformed BEGIN line", what);
+        return FALSE;
+      }
   if (!label_accepted (label, labels))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,

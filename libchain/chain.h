@@ -19,3 +19,4 @@
 #include "chain-crl.h"
 #include "chain-verify.h"
 #include "chain-json.h"
+#include "chain-statement.h"

@@ -1,0 +1,316 @@
+/* chain-ledger-state.h — the rules of the ledger, and where they leave it
+ *
+ * A ChainLedgerState is what a ledger's records add up to: the ledger id,
+ * the policy in force, the custodians with their tiers, CA certificates
+ * and officers, delegation requests and their approvals, every serial
+ * issued and revoked, and the exports. It knows nothing of git: it takes
+ * records as plain data, in order, so the same engine refuses a statement
+ * before it is appended and lets the auditor replay a ledger.
+ *
+ * chain_ledger_state_apply() checks every rule for the record's type and
+ * either updates the state or leaves it untouched and fails with
+ * CHAIN_ERROR_VERIFY and a one-line message
+ *
+ *   record SEQ (TYPE): rule RULE-ID: what is wrong; what to do
+ *
+ * where RULE-ID is one of the stable identifiers below, which
+ * chain_ledger_error_get_rule() extracts for reports.
+ *
+ * Every record:
+ *   record.sequence          seq is not the next one
+ *   genesis.first            the first record is not a genesis
+ *   genesis.once             a genesis after the first record
+ *   statement.ledger         the statement names another ledger
+ *   statement.replay         a statement id seen before
+ *   statement.policy         not signed under the policy in force
+ *   statement.artifacts      an artifact missing, unexpected or not supplied
+ *   statement.body           a body field missing, mistyped or unknown
+ *   statement.author         the author is no custodian, or one that may not act yet
+ *   signature.unknown-key    a signature by a key that is no officer of the author
+ *   signature.officer-revoked  by an officer revoked, or under a revoked CA
+ *   signature.officer-validity the officer's certificate was not valid at the statement's time
+ *   signature.invalid        a signature that does not verify
+ *   threshold.not-met        fewer distinct officer keys than the policy wants
+ *   commit.signer            the commit was signed by no current officer
+ *   serial.duplicate         a certificate serial the ledger has seen
+ *
+ * By type:
+ *   genesis.policy genesis.custodian genesis.root genesis.officer
+ *   policy.author policy.invalid policy.rollback policy.tier-in-use
+ *   officer.custodian officer.certificate officer.profile officer.issuer
+ *     officer.algorithm officer.duplicate
+ *   request.parent request.custodian request.tier request.csr request.algorithm
+ *   approval.target approval.author approval.pending approval.decision
+ *     approval.duplicate
+ *   delegation.request delegation.child delegation.tier delegation.certificate
+ *     delegation.issuer delegation.issuer-revoked delegation.csr delegation.body
+ *     delegation.profile delegation.algorithm delegation.path-length
+ *     delegation.name-constraints delegation.validity delegation.chain
+ *   acceptance.delegation acceptance.author acceptance.duplicate
+ *     acceptance.certificate acceptance.profile acceptance.issuer
+ *     acceptance.algorithm acceptance.officer-key
+ *   batch.issuer batch.issuer-revoked batch.tier batch.manifest batch.count
+ *     batch.device-id batch.certificates batch.profile batch.validity
+ *     batch.name-constraints batch.algorithm
+ *   pop.ca pop.target pop.certificate pop.code
+ *   export.target export.ca export.files export.content
+ *   revocation.issuer revocation.reason revocation.not-issued
+ *     revocation.duplicate revocation.crl
+ *   rotation.old rotation.root rotation.new rotation.subject rotation.key
+ *     rotation.certificate rotation.issuer rotation.issuer-revoked
+ *     rotation.profile rotation.algorithm rotation.path-length
+ *     rotation.name-constraints rotation.validity rotation.chain
+ *   annotation.text
+ *
+ * docs/ledger-format.md describes each type's body and artifacts.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "chain-cert.h"
+#include "chain-csr.h"
+#include "chain-json.h"
+#include "chain-policy.h"
+#include "chain-statement.h"
+
+G_BEGIN_DECLS
+
+#define CHAIN_LEDGER_RECORD_VERSION 1
+
+/**
+ * ChainLedgerRecord:
+ * @version: %CHAIN_LEDGER_RECORD_VERSION.
+ * @seq: the record's sequence number, 0 for genesis.
+ * @statement: the statement, sealed, with every artifact it lists attached
+ *   (chain_statement_attach_artifact()) or added. Its signatures are
+ *   verified here, against the officers the ledger has enrolled.
+ * @commit_signer: (nullable): the certificate whose CMS signature on the
+ *   commit the caller verified to the ledger's root; it must be a current
+ *   officer's. %NULL skips that rule, for a statement not yet committed.
+ *
+ * One record, as plain data. Initialise with %CHAIN_LEDGER_RECORD_INIT.
+ */
+typedef struct {
+  guint            version;
+  guint64          seq;
+  ChainStatement  *statement;
+  const ChainCert *commit_signer;
+} ChainLedgerRecord;
+
+#define CHAIN_LEDGER_RECORD_INIT { CHAIN_LEDGER_RECORD_VERSION, 0, NULL, NULL }
+
+/**
+ * ChainCustodyStatus:
+ * @CHAIN_CUSTODY_STATUS_VALID: in force.
+ * @CHAIN_CUSTODY_STATUS_PENDING: delegated, not yet accepted.
+ * @CHAIN_CUSTODY_STATUS_EXPIRED: past its certificate's validity (or, for
+ *   a custodian, all of its CAs').
+ * @CHAIN_CUSTODY_STATUS_REVOKED: revoked, or under a revoked CA.
+ * @CHAIN_CUSTODY_STATUS_RETIRED: a CA replaced by key rotation; it still
+ *   signs revocations of what it issued, nothing new.
+ */
+typedef enum {
+  CHAIN_CUSTODY_STATUS_VALID,
+  CHAIN_CUSTODY_STATUS_PENDING,
+  CHAIN_CUSTODY_STATUS_EXPIRED,
+  CHAIN_CUSTODY_STATUS_REVOKED,
+  CHAIN_CUSTODY_STATUS_RETIRED,
+} ChainCustodyStatus;
+
+/** Returns: (transfer none): "valid", "pending", "expired", "revoked" or "retired". */
+const char *chain_custody_status_to_string (ChainCustodyStatus status);
+
+/**
+ * ChainRequestStatus:
+ * @CHAIN_REQUEST_STATUS_PENDING: awaiting approvals or the delegation.
+ * @CHAIN_REQUEST_STATUS_REJECTED: an officer of the parent rejected it.
+ * @CHAIN_REQUEST_STATUS_DELEGATED: the sub-CA was issued.
+ */
+typedef enum {
+  CHAIN_REQUEST_STATUS_PENDING,
+  CHAIN_REQUEST_STATUS_REJECTED,
+  CHAIN_REQUEST_STATUS_DELEGATED,
+} ChainRequestStatus;
+
+typedef struct _ChainLedgerState ChainLedgerState;
+typedef struct _ChainCustodian ChainCustodian;
+typedef struct _ChainLedgerRequest ChainLedgerRequest;
+typedef struct _ChainLedgerExport ChainLedgerExport;
+
+/** Returns: (transfer full): the state of an empty ledger. */
+ChainLedgerState *chain_ledger_state_new (void);
+
+/**
+ * chain_ledger_state_apply:
+ * @self: the state after records 0 .. seq-1.
+ * @record: the next record.
+ * @error: CHAIN_ERROR_VERIFY "record SEQ (TYPE): rule RULE-ID: ..." naming
+ *   the first rule @record breaks.
+ *
+ * Checks @record against every rule for its type and, if it keeps them
+ * all, adds it to @self. On failure @self is unchanged.
+ *
+ * Returns: %TRUE if @record was applied.
+ */
+gboolean chain_ledger_state_apply (ChainLedgerState        *self,
+                                   const ChainLedgerRecord *record,
+                                   GError                 **error);
+
+/**
+ * chain_ledger_state_check:
+ * @self: the state at the ledger's tip.
+ * @record: the record about to be appended.
+ * @error: as chain_ledger_state_apply().
+ *
+ * chain_ledger_state_apply() without the update: what an appender asks
+ * before writing anything.
+ *
+ * Returns: %TRUE if @record may be appended.
+ */
+gboolean chain_ledger_state_check (ChainLedgerState        *self,
+                                   const ChainLedgerRecord *record,
+                                   GError                 **error);
+
+/**
+ * chain_ledger_error_get_rule:
+ * @error: an error from chain_ledger_state_apply() or _check().
+ *
+ * Returns: (transfer full) (nullable): the rule identifier, e.g.
+ *   "delegation.path-length", or %NULL if @error names none; g_free() it.
+ */
+char *chain_ledger_error_get_rule (const GError *error);
+
+/* ---- The ledger as a whole ---------------------------------------------- */
+
+/** Returns: (transfer none) (nullable): the ledger id, %NULL before genesis. */
+const char *chain_ledger_state_get_ledger_id (const ChainLedgerState *self);
+
+/** Returns: how many records were applied: the next record's seq. */
+guint64 chain_ledger_state_get_n_records (const ChainLedgerState *self);
+
+/** Returns: (transfer none) (nullable): the policy in force, %NULL before genesis. */
+const ChainPolicy *chain_ledger_state_get_policy (const ChainLedgerState *self);
+
+/** Returns: (transfer none) (nullable): its digest, what the next statement must name. */
+const char *chain_ledger_state_get_policy_digest (const ChainLedgerState *self);
+
+/** Returns: (transfer none) (nullable): the ledger's root CA certificate. */
+ChainCert *chain_ledger_state_get_root (const ChainLedgerState *self);
+
+/** Returns: how many certificates (sub-CAs, officers, devices, proofs of possession) the ledger issued. */
+guint64 chain_ledger_state_get_n_issued (const ChainLedgerState *self);
+
+/** Returns: how many of them were revoked. */
+guint64 chain_ledger_state_get_n_revoked (const ChainLedgerState *self);
+
+/**
+ * chain_ledger_state_lookup_serial:
+ * @self: the state.
+ * @serial: hex, as chain_cert_get_serial() writes it.
+ * @out_issuer: (out) (optional) (transfer none): the issuing CA's certificate.
+ * @out_revoked: (out) (optional): whether it was revoked.
+ *
+ * Returns: whether the ledger issued @serial; the outs are set only then.
+ */
+gboolean chain_ledger_state_lookup_serial (const ChainLedgerState *self,
+                                           const char             *serial,
+                                           ChainCert             **out_issuer,
+                                           gboolean               *out_revoked);
+
+/* ---- Custodians: the custody tree --------------------------------------- */
+
+/** Returns: how many custodians, the root's first, in the order they appeared. */
+guint chain_ledger_state_get_n_custodians (const ChainLedgerState *self);
+
+/** Returns: (transfer none): custodian @index; a parent comes before its children. */
+const ChainCustodian *chain_ledger_state_get_custodian (const ChainLedgerState *self,
+                                                        guint                   index);
+
+/** Returns: (transfer none) (nullable): the custodian with id @id. */
+const ChainCustodian *chain_ledger_state_find_custodian (const ChainLedgerState *self,
+                                                         const char             *id);
+
+/* Strings and certificates below are (transfer none): they live as long
+ * as the state. */
+const char *chain_custodian_get_id (const ChainCustodian *self);
+const char *chain_custodian_get_name (const ChainCustodian *self);
+const char *chain_custodian_get_tier (const ChainCustodian *self);
+/** Returns: (nullable): the parent's id, %NULL for the root custodian. */
+const char *chain_custodian_get_parent_id (const ChainCustodian *self);
+
+/** Returns: the custodian's status at @now (Unix seconds). */
+ChainCustodyStatus chain_custodian_get_status (const ChainCustodian *self,
+                                               gint64                now);
+
+/** Returns: how many CA certificates, the first issued first. */
+guint chain_custodian_get_n_cas (const ChainCustodian *self);
+ChainCert *chain_custodian_get_ca (const ChainCustodian *self,
+                                   guint                 index);
+/** Returns: the status of CA @index at @now. */
+ChainCustodyStatus chain_custodian_get_ca_status (const ChainCustodian *self,
+                                                  guint                 index,
+                                                  gint64                now);
+
+/** Returns: how many officers were enrolled, revoked ones included. */
+guint chain_custodian_get_n_officers (const ChainCustodian *self);
+ChainCert *chain_custodian_get_officer (const ChainCustodian *self,
+                                        guint                 index);
+/** Returns: (transfer none): hex SHA-256 of the officer's public key, as signatures name it. */
+const char *chain_custodian_get_officer_key_id (const ChainCustodian *self,
+                                                guint                 index);
+/** Returns: whether officer @index was revoked (itself or a CA above it). */
+gboolean chain_custodian_is_officer_revoked (const ChainCustodian *self,
+                                             guint                 index);
+
+/** Returns: how many device certificates the custodian's CAs issued. */
+guint64 chain_custodian_get_n_devices (const ChainCustodian *self);
+
+/* ---- Delegation requests ------------------------------------------------ */
+
+/** Returns: how many requests were recorded, in order. */
+guint chain_ledger_state_get_n_requests (const ChainLedgerState *self);
+const ChainLedgerRequest *chain_ledger_state_get_request (const ChainLedgerState *self,
+                                                          guint                   index);
+/** Returns: (transfer none) (nullable): the request recorded by statement @id. */
+const ChainLedgerRequest *chain_ledger_state_find_request (const ChainLedgerState *self,
+                                                           const char             *id);
+
+/** Returns: (transfer none): the statement id approvals and the delegation name. */
+const char *chain_ledger_request_get_id (const ChainLedgerRequest *self);
+guint64 chain_ledger_request_get_seq (const ChainLedgerRequest *self);
+const char *chain_ledger_request_get_custodian_id (const ChainLedgerRequest *self);
+const char *chain_ledger_request_get_name (const ChainLedgerRequest *self);
+const char *chain_ledger_request_get_tier (const ChainLedgerRequest *self);
+const char *chain_ledger_request_get_parent_id (const ChainLedgerRequest *self);
+ChainRequestStatus chain_ledger_request_get_status (const ChainLedgerRequest *self);
+/** Returns: (transfer none): the requested CA's CSR. */
+const ChainCsr *chain_ledger_request_get_ca_csr (const ChainLedgerRequest *self);
+/** Returns: (transfer none): the CSR of the child's first officer. */
+const ChainCsr *chain_ledger_request_get_officer_csr (const ChainLedgerRequest *self);
+/** Returns: how many distinct officer keys of the parent approved so far. */
+guint chain_ledger_request_get_n_approvals (const ChainLedgerRequest *self);
+/** Returns: (transfer none): the key id of approval @index. */
+const char *chain_ledger_request_get_approval_key_id (const ChainLedgerRequest *self,
+                                                      guint                     index);
+
+/* ---- Exports ------------------------------------------------------------- */
+
+/** Returns: how many export records, in order. */
+guint chain_ledger_state_get_n_exports (const ChainLedgerState *self);
+const ChainLedgerExport *chain_ledger_state_get_export (const ChainLedgerState *self,
+                                                        guint                   index);
+guint64 chain_ledger_export_get_seq (const ChainLedgerExport *self);
+const char *chain_ledger_export_get_author (const ChainLedgerExport *self);
+const char *chain_ledger_export_get_target (const ChainLedgerExport *self);
+/** Returns: (transfer none): hex SHA-256 thumbprint of the exported CA's certificate. */
+const char *chain_ledger_export_get_ca (const ChainLedgerExport *self);
+/** Returns: (transfer none): an object mapping each exported file name to its hex SHA-256. */
+ChainJson *chain_ledger_export_get_files (const ChainLedgerExport *self);
+
+/** chain_ledger_state_free: NULL-safe. */
+void chain_ledger_state_free (ChainLedgerState *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainLedgerState, chain_ledger_state_free)
+
+G_END_DECLS
