@@ -339,20 +339,20 @@ out:
   return ok;
 }
 
-/* The demo's parties share one random passphrase, kept beside them. */
+/* The demo's parties share one random passphrase, kept beside them (0600)
+ * so a user can go on with the keys; a real custodian keeps it elsewhere. */
 static ChainSecret *
 demo_passphrase (Demo *demo, GError **error)
 {
   g_autofree char *path = g_build_filename (demo->dir, "passphrase", NULL);
-  guint8 random_bytes[18];
-  g_autofree char *text = NULL;
+  g_autoptr(ChainSecret) secret = chain_secret_new_random ();
+  gsize len = 0;
+  const guint8 *data = chain_secret_get_data (secret, &len);
 
-  for (gsize i = 0; i < sizeof random_bytes; i++)
-    random_bytes[i] = (guint8) g_random_int ();
-  text = g_base64_encode (random_bytes, sizeof random_bytes);
-  if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+  if (!g_file_set_contents_full (path, (const char *) data, (gssize) len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
     return NULL;
-  return chain_secret_new_from_file (path, error);
+  return g_steal_pointer (&secret);
 }
 
 gboolean

@@ -89,6 +89,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   ChainCliGlobals globals = { 0 };
   const ChainCliCommand *command = NULL;
+  int status_override = CHAIN_EXIT_OK;
   int first;
   int status;
 
@@ -96,32 +97,25 @@ main (int argc, char **argv)
 
   first = parse_globals (argc, argv, &globals, &error);
   if (first == -1)
-    {
-      print_usage (stdout);
-      return CHAIN_EXIT_OK;
-    }
-  if (first == -2)
-    {
-      printf ("chain %s\n", PACKAGE_VERSION);
-      return CHAIN_EXIT_OK;
-    }
-  if (first > 0 && first >= argc)
+    print_usage (stdout);
+  else if (first == -2)
+    printf ("chain %s\n", PACKAGE_VERSION);
+  else if (first > 0 && first >= argc)
     {
       print_usage (stderr);
-      return CHAIN_EXIT_USAGE;
+      status_override = CHAIN_EXIT_USAGE;
     }
-  if (first > 0)
+  else if (first > 0)
     {
       command = find_command (argv[first]);
       if (command == NULL)
         g_set_error (&error, CHAIN_CLI_ERROR, CHAIN_CLI_ERROR_USAGE,
                      "unknown command '%s' (see chain --help)", argv[first]);
+      else
+        command->func (&globals, argc - first, argv + first, NULL, &error);
     }
 
-  if (command != NULL)
-    command->func (&globals, argc - first, argv + first, NULL, &error);
-
-  status = error == NULL ? CHAIN_EXIT_OK : exit_code_for (error);
+  status = error == NULL ? status_override : exit_code_for (error);
   if (error != NULL)
     fprintf (stderr, "chain: error: %s\n", error->message);
 

@@ -346,11 +346,11 @@ ext_key_usage (const int *bits,
 }
 
 static X509_EXTENSION *
-ext_client_auth (void)
+ext_extended_key_usage (int purpose_nid)
 {
   g_autoptr(EXTENDED_KEY_USAGE) eku = sk_ASN1_OBJECT_new_null ();
 
-  if (eku == NULL || sk_ASN1_OBJECT_push (eku, OBJ_nid2obj (NID_client_auth)) <= 0)
+  if (eku == NULL || sk_ASN1_OBJECT_push (eku, OBJ_nid2obj (purpose_nid)) <= 0)
     return NULL;
   return X509V3_EXT_i2d (NID_ext_key_usage, 0, eku);
 }
@@ -832,7 +832,7 @@ precompute (ChainIssuer *self,
   self->leaf_basic_constraints = ext_basic_constraints (FALSE, CHAIN_PATH_LEN_UNLIMITED);
   self->leaf_key_usage = ext_key_usage (leaf_ku, G_N_ELEMENTS (leaf_ku));
   self->leaf_key_usage_rsa = ext_key_usage (leaf_ku_rsa, G_N_ELEMENTS (leaf_ku_rsa));
-  self->leaf_ext_key_usage = ext_client_auth ();
+  self->leaf_ext_key_usage = ext_extended_key_usage (NID_client_auth);
   if (self->aki == NULL || self->ca_key_usage == NULL || self->leaf_basic_constraints == NULL
       || self->leaf_key_usage == NULL || self->leaf_key_usage_rsa == NULL
       || self->leaf_ext_key_usage == NULL)
@@ -1342,6 +1342,67 @@ chain_issuer_issue_pop (ChainIssuer *self,
     return NULL;
   cert = cert_finish (x, error);
   if (cert == NULL || !final_gate (self, cert, now, "the verification certificate", error))
+    return NULL;
+  return g_steal_pointer (&cert);
+}
+
+ChainCert *
+chain_issuer_issue_officer (ChainIssuer             *self,
+                            const char              *name,
+                            ChainKey                *key,
+                            const ChainIssueOptions *options,
+                            GError                 **error)
+{
+  g_autoptr(ChainName) subject = NULL;
+  g_autoptr(X509_PUBKEY) pub = NULL;
+  g_autoptr(X509) x = NULL;
+  g_autoptr(ChainCert) cert = NULL;
+  g_autofree char *what = NULL;
+  gint64 not_before;
+  gint64 not_after;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  if (!check_options (options, error)
+      || !resolve_validity (options, now_seconds (), &not_before, &not_after, error)
+      || !check_window (self, not_before, not_after, error))
+    return NULL;
+  if (!X509_PUBKEY_set (&pub, chain_key_get_pkey (key)))
+    {
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the officer's public key");
+      return NULL;
+    }
+  if (!check_key_is_new (self, pub, error))
+    return NULL;
+
+  subject = chain_name_with_common_name (self->subject, name, error);
+  if (subject == NULL)
+    return NULL;
+  x = cert_new_base (self->issuer_name, chain_name_get_x509_name (subject),
+                     not_before, not_after, error);
+  if (x == NULL || !copy_public_key (x, pub, error))
+    return NULL;
+  /* emailProtection is what S/MIME verifiers (gpgsm, openssl cms) expect of
+   * a signer, and what sets an officer apart from a device, whose
+   * clientAuth-only certificate chains to the same root. */
+  if (!add_ext (x, self->leaf_basic_constraints)
+      || !add_ext (x, self->leaf_key_usage)
+      || !add_ext_take (x, ext_extended_key_usage (NID_email_protect))
+      || !add_ext_take (x, ext_subject_key_id (x, self->ski_md))
+      || !add_ext (x, self->aki))
+    {
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not build the officer certificate");
+      return NULL;
+    }
+  what = g_strdup_printf ("the officer certificate for '%s'", name);
+  if (!check_name_constraints (self, x, TRUE, what, error)
+      || !sign (x, chain_key_get_pkey (self->key), self->md, error))
+    return NULL;
+  cert = cert_finish (x, error);
+  if (cert == NULL || !final_gate (self, cert, not_before, what, error))
     return NULL;
   return g_steal_pointer (&cert);
 }

@@ -8,6 +8,7 @@
  *   EKU clientAuth, subject = issuer's name with CN = device id.
  * Proof of possession: CN = the cloud's verification code, signed by exactly
  *   the CA being verified.
+ * Officer: CA:FALSE, digitalSignature, EKU emailProtection: signs the ledger.
  *
  * An issuer refuses to sign anything that would not validate under its own
  * chain: every ancestor's path length and name constraints, validity inside
@@ -152,6 +153,27 @@ ChainCert *chain_issuer_issue_device (ChainIssuer             *self,
 ChainCert *chain_issuer_issue_pop (ChainIssuer *self,
                                    const char  *code,
                                    GError     **error);
+
+/**
+ * chain_issuer_issue_officer:
+ * @self: the officer's custodian's CA.
+ * @name: the officer's name; becomes the CN under the issuer's name.
+ * @key: the officer's key, made where the officer keeps it.
+ * @options: validity.
+ * @error: CHAIN_ERROR_INVALID_INPUT (name not a valid CN),
+ *   CHAIN_ERROR_REFUSED (validity, name constraints, @key reused from the
+ *   chain).
+ *
+ * Officer certificates sign ledger records and commits: CA:FALSE,
+ * keyUsage digitalSignature, extendedKeyUsage emailProtection, SKI + AKI.
+ *
+ * Returns: (transfer full) (nullable): the officer certificate.
+ */
+ChainCert *chain_issuer_issue_officer (ChainIssuer             *self,
+                                       const char              *name,
+                                       ChainKey                *key,
+                                       const ChainIssueOptions *options,
+                                       GError                 **error);
 
 /** chain_issuer_free: wipes nothing it does not own; NULL-safe. */
 void chain_issuer_free (ChainIssuer *self);

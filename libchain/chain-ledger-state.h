@@ -104,8 +104,8 @@ typedef struct {
  * ChainCustodyStatus:
  * @CHAIN_CUSTODY_STATUS_VALID: in force.
  * @CHAIN_CUSTODY_STATUS_PENDING: delegated, not yet accepted.
- * @CHAIN_CUSTODY_STATUS_EXPIRED: past its certificate's validity (or, for
- *   a custodian, all of its CAs').
+ * @CHAIN_CUSTODY_STATUS_EXPIRED: outside its certificate's validity at the
+ *   time asked (for a custodian: every CA in force is).
  * @CHAIN_CUSTODY_STATUS_REVOKED: revoked, or under a revoked CA.
  * @CHAIN_CUSTODY_STATUS_RETIRED: a CA replaced by key rotation; it still
  *   signs revocations of what it issued, nothing new.

@@ -41,7 +41,8 @@ typedef struct _ChainLedgerSigner ChainLedgerSigner;
 
 /**
  * chain_ledger_signer_new:
- * @key: the appending officer's private key.
+ * @key: the appending officer's private key; borrowed, it must outlive the
+ *   signer.
  * @cert: its officer certificate (CA:FALSE, keyUsage digitalSignature,
  *   extendedKeyUsage emailProtection).
  * @intermediates: (element-type ChainCert) (nullable): @cert's issuing CAs
@@ -49,8 +50,8 @@ typedef struct _ChainLedgerSigner ChainLedgerSigner;
  * @error: CHAIN_ERROR_REFUSED (@cert is not an officer certificate),
  *   CHAIN_ERROR_INVALID_INPUT (@key does not match @cert).
  *
- * The identity that signs commits. It keeps references to what it is
- * given; load the key once and append many records with one signer.
+ * The identity that signs commits. It keeps its own references to the
+ * certificates; load the key once and append many records with one signer.
  *
  * Returns: (transfer full) (nullable): the signer.
  */

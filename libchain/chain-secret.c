@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 struct _ChainSecret
 {
@@ -63,6 +64,36 @@ chain_secret_new (const void *data,
     memcpy (self->data, data, len);
   self->data[len] = '\0';
   self->len = len;
+  return self;
+}
+
+ChainSecret *
+chain_secret_new_random (void)
+{
+  static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  guint8 random_bytes[CHAIN_SECRET_RANDOM_LEN];
+  char text[CHAIN_SECRET_RANDOM_LEN];
+  ChainSecret *self;
+
+  /* RAND_bytes only fails without an entropy source; nothing is safe then. */
+  if (RAND_bytes (random_bytes, sizeof random_bytes) != 1)
+    g_error ("no entropy for a random passphrase");
+  /* 256 is 4 * 57 + 28, so taking bytes modulo 57 would bias some
+   * characters; rejecting values >= 228 keeps the choice uniform. */
+  for (gsize i = 0, filled = 0; filled < sizeof text; i++)
+    {
+      if (i == sizeof random_bytes)
+        {
+          if (RAND_bytes (random_bytes, sizeof random_bytes) != 1)
+            g_error ("no entropy for a random passphrase");
+          i = 0;
+        }
+      if (random_bytes[i] < 228)
+        text[filled++] = alphabet[random_bytes[i] % 57];
+    }
+  self = chain_secret_new (text, sizeof text);
+  OPENSSL_cleanse (random_bytes, sizeof random_bytes);
+  OPENSSL_cleanse (text, sizeof text);
   return self;
 }
 

@@ -24,6 +24,21 @@ typedef struct _ChainSecret ChainSecret;
 ChainSecret *chain_secret_new (const void *data,
                                gsize       len);
 
+/** Length of chain_secret_new_random()'s passphrases: 32 characters of a
+ * 57-letter alphabet, about 186 bits. */
+#define CHAIN_SECRET_RANDOM_LEN 32
+
+/**
+ * chain_secret_new_random:
+ *
+ * A fresh passphrase of %CHAIN_SECRET_RANDOM_LEN unambiguous letters and
+ * digits from OpenSSL's CSPRNG, for keys that a person need not type
+ * (the demo, PKCS#12 files for the factory line).
+ *
+ * Returns: (transfer full): the secret.
+ */
+ChainSecret *chain_secret_new_random (void);
+
 /**
  * chain_secret_new_from_file:
  * @path: a file whose first line is the secret (a trailing newline is

@@ -313,6 +313,27 @@ compare_artifacts (gconstpointer a,
   return strcmp (x->name, y->name);
 }
 
+/* "-----BEGIN [ENCRYPTED |EC |RSA ]PRIVATE KEY-----" anywhere in @data. */
+static gboolean
+holds_pem_private_key (const guint8 *data,
+                       gsize         len)
+{
+  static const char needle[] = "PRIVATE KEY-----";
+  const gsize needle_len = sizeof needle - 1;
+  const guint8 *at = data;
+
+  while (len > 0 && (gsize) (at - data) + needle_len <= len)
+    {
+      at = memchr (at, 'P', len - (gsize) (at - data) - needle_len + 1);
+      if (at == NULL)
+        return FALSE;
+      if (memcmp (at, needle, needle_len) == 0)
+        return TRUE;
+      at++;
+    }
+  return FALSE;
+}
+
 gboolean
 chain_statement_add_artifact (ChainStatement *self,
                               const char     *name,
@@ -351,6 +372,15 @@ chain_statement_add_artifact (ChainStatement *self,
                    "artifact “%s” is too large (%" G_GSIZE_FORMAT " bytes, at most %"
                    G_GINT64_FORMAT "); split the batch", name, len,
                    CHAIN_STATEMENT_ARTIFACT_MAX_LEN);
+      return FALSE;
+    }
+
+  /* Keys never enter the ledger: catch the slip of attaching a PEM key. */
+  if (holds_pem_private_key (bytes, len))
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   "artifact “%s” holds a private key; keys never enter the ledger, "
+                   "attach the certificate or CSR instead", name);
       return FALSE;
     }
 

@@ -158,7 +158,8 @@ ChainStatement *chain_statement_new (ChainRecordType  type,
  * @data: the content; the statement keeps a reference.
  * @error: CHAIN_ERROR_INVALID_INPUT (bad name, over
  *   %CHAIN_STATEMENT_ARTIFACT_MAX_LEN, more than
- *   %CHAIN_STATEMENT_MAX_ARTIFACTS), CHAIN_ERROR_EXISTS (name taken).
+ *   %CHAIN_STATEMENT_MAX_ARTIFACTS), CHAIN_ERROR_EXISTS (name taken),
+ *   CHAIN_ERROR_REFUSED (@data holds a PEM private key).
  *
  * Returns: %TRUE on success.
  */

@@ -20,3 +20,8 @@
 #include "chain-verify.h"
 #include "chain-json.h"
 #include "chain-statement.h"
+#include "chain-record.h"
+#include "chain-ledger.h"
+#include "chain-policy.h"
+#include "chain-ledger-state.h"
+#include "chain-sync.h"

@@ -1,74 +1,12 @@
 /* test-crl.c — writing, reading and checking certificate revocation lists */
-#include "test-support.h"
+#include "test-pki.h"
 
 #include "chain-pki-private.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-#include <time.h>
-
-#define DAY (G_GINT64_CONSTANT (24) * 60 * 60)
-#define YEAR (365 * DAY)
 
 #define ROOT_DN "CN=Widget Root CA,O=Widget Ltd,C=DE"
-
-/* OpenSSL's clock, which libchain uses for "now". */
-static gint64
-now_s (void)
-{
-  return (gint64) time (NULL);
-}
-
-static ChainKey *
-key_new (void)
-{
-  g_autoptr(GError) error = NULL;
-  ChainKey *key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
-
-  test_assert_no_error (error);
-  return key;
-}
-
-static ChainName *
-name_new (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  ChainName *name = chain_name_parse (text, &error);
-
-  test_assert_no_error (error);
-  return name;
-}
-
-typedef struct {
-  ChainKey    *key;
-  ChainCert   *cert;
-  ChainIssuer *issuer;
-} Ca;
-
-static void
-ca_clear (Ca *ca)
-{
-  g_clear_pointer (&ca->issuer, chain_issuer_free);
-  g_clear_pointer (&ca->cert, chain_cert_free);
-  g_clear_pointer (&ca->key, chain_key_free);
-}
-
-static void
-ca_make_root (Ca         *ca,
-              const char *subject)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainName) name = name_new (subject);
-  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-
-  options.path_len = 1;
-  options.not_after = now_s () + 10 * YEAR;
-  ca->key = key_new ();
-  ca->cert = chain_root_create (ca->key, name, &options, &error);
-  test_assert_no_error (error);
-  ca->issuer = chain_issuer_new (ca->cert, ca->key, NULL, &error);
-  test_assert_no_error (error);
-}
 
 static GBytes *
 bytes_cat (GBytes     *a,
@@ -96,24 +34,19 @@ crl_parse_bytes (GBytes  *bytes,
 
 /* ---------------------------------------------------------------- fixture */
 
-static Ca root;
+static TestCa root;
 static ChainCert *devices[3];
 static char *serials[3];
 
 static void
 setup (void)
 {
-  ca_make_root (&root, ROOT_DN);
+  test_ca_make_root (&root, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, 1);
   for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(ChainKey) key = key_new ();
       g_autofree char *id = g_strdup_printf ("device-%u", i);
-      ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-      options.not_after = now_s () + YEAR;
-      devices[i] = chain_issuer_issue_device (root.issuer, id, NULL, key, &options, &error);
-      test_assert_no_error (error);
+      devices[i] = test_ca_issue_device (&root, CHAIN_KEY_ALGORITHM_EC_P256, id);
       serials[i] = chain_cert_get_serial (devices[i]);
     }
 }
@@ -126,7 +59,7 @@ teardown (void)
       g_clear_pointer (&devices[i], chain_cert_free);
       g_clear_pointer (&serials[i], g_free);
     }
-  ca_clear (&root);
+  test_ca_clear (&root);
 }
 
 /* Two revoked devices: one for key compromise, one for no stated reason. */
@@ -136,8 +69,8 @@ crl_two_entries (gint64 this_update,
 {
   g_autoptr(GError) error = NULL;
   ChainRevokedEntry entries[] = {
-    { serials[0], now_s () - DAY, CHAIN_REVOCATION_KEY_COMPROMISE },
-    { serials[1], now_s () - 2 * DAY, CHAIN_REVOCATION_UNSPECIFIED },
+    { serials[0], test_pki_now () - TEST_DAY, CHAIN_REVOCATION_KEY_COMPROMISE },
+    { serials[1], test_pki_now () - 2 * TEST_DAY, CHAIN_REVOCATION_UNSPECIFIED },
   };
   ChainCrl *crl = chain_issuer_create_crl (root.issuer, entries, G_N_ELEMENTS (entries), 7,
                                            this_update, next_update, &error);
@@ -175,8 +108,8 @@ entry_reason (X509_CRL   *crl,
 
 START_TEST (test_create_profile)
 {
-  gint64 now = now_s ();
-  g_autoptr(ChainCrl) crl = crl_two_entries (now - 60, now + 7 * DAY);
+  gint64 now = test_pki_now ();
+  g_autoptr(ChainCrl) crl = crl_two_entries (now - 60, now + 7 * TEST_DAY);
   X509_CRL *x = chain_crl_get_x509_crl (crl);
   X509 *issuer = chain_cert_get_x509 (root.cert);
   g_autoptr(AUTHORITY_KEYID) akid = NULL;
@@ -196,7 +129,7 @@ START_TEST (test_create_profile)
 
   ck_assert (ASN1_TIME_set (expected, (time_t) (now - 60)));
   ck_assert_int_eq (ASN1_TIME_compare (X509_CRL_get0_lastUpdate (x), expected), 0);
-  ck_assert (ASN1_TIME_set (expected, (time_t) (now + 7 * DAY)));
+  ck_assert (ASN1_TIME_set (expected, (time_t) (now + 7 * TEST_DAY)));
   ck_assert_int_eq (ASN1_TIME_compare (X509_CRL_get0_nextUpdate (x), expected), 0);
 
   ck_assert_uint_eq (chain_crl_get_n_entries (crl), 2);
@@ -223,9 +156,9 @@ START_TEST (test_every_reason)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainCrl) crl = NULL;
-  ChainRevokedEntry entry = { serials[2], now_s () - 60, reasons[_i] };
+  ChainRevokedEntry entry = { serials[2], test_pki_now () - 60, reasons[_i] };
 
-  crl = chain_issuer_create_crl (root.issuer, &entry, 1, 1, 0, now_s () + DAY, &error);
+  crl = chain_issuer_create_crl (root.issuer, &entry, 1, 1, 0, test_pki_now () + TEST_DAY, &error);
   test_assert_no_error (error);
   ck_assert_int_eq (entry_reason (chain_crl_get_x509_crl (crl), serials[2]), (int) reasons[_i]);
 }
@@ -237,14 +170,14 @@ START_TEST (test_empty_and_numbers)
   g_autoptr(ChainCrl) empty = NULL;
   g_autoptr(ChainCrl) big = NULL;
 
-  empty = chain_issuer_create_crl (root.issuer, NULL, 0, 0, 0, now_s () + DAY, &error);
+  empty = chain_issuer_create_crl (root.issuer, NULL, 0, 0, 0, test_pki_now () + TEST_DAY, &error);
   test_assert_no_error (error);
   ck_assert_uint_eq (chain_crl_get_n_entries (empty), 0);
   ck_assert_uint_eq (chain_crl_get_number (empty), 0);
   ck_assert (!chain_crl_contains (empty, serials[0]));
   ck_assert (chain_crl_is_signed_by (empty, root.cert));
 
-  big = chain_issuer_create_crl (root.issuer, NULL, 0, G_MAXUINT64, 0, now_s () + DAY, &error);
+  big = chain_issuer_create_crl (root.issuer, NULL, 0, G_MAXUINT64, 0, test_pki_now () + TEST_DAY, &error);
   test_assert_no_error (error);
   ck_assert_uint_eq (chain_crl_get_number (big), G_MAXUINT64);
 }
@@ -252,7 +185,7 @@ END_TEST
 
 START_TEST (test_roundtrip)
 {
-  g_autoptr(ChainCrl) crl = crl_two_entries (0, now_s () + DAY);
+  g_autoptr(ChainCrl) crl = crl_two_entries (0, test_pki_now () + TEST_DAY);
   g_autoptr(GBytes) der = chain_crl_to_der (crl);
   g_autoptr(GBytes) pem = chain_crl_to_pem (crl);
   g_autoptr(ChainCrl) from_der = NULL;
@@ -279,7 +212,7 @@ END_TEST
 
 START_TEST (test_contains_forms)
 {
-  g_autoptr(ChainCrl) crl = crl_two_entries (0, now_s () + DAY);
+  g_autoptr(ChainCrl) crl = crl_two_entries (0, test_pki_now () + TEST_DAY);
   g_autofree char *upper = g_ascii_strup (serials[0], -1);
   g_autofree char *padded = g_strconcat ("00", serials[0], NULL);
 
@@ -295,18 +228,18 @@ END_TEST
 
 START_TEST (test_is_signed_by)
 {
-  Ca impostor = { 0 };
-  Ca stranger = { 0 };
-  g_autoptr(ChainCrl) crl = crl_two_entries (0, now_s () + DAY);
+  TestCa impostor = { 0 };
+  TestCa stranger = { 0 };
+  g_autoptr(ChainCrl) crl = crl_two_entries (0, test_pki_now () + TEST_DAY);
 
   /* Same name, other key; other name, other key. */
-  ca_make_root (&impostor, ROOT_DN);
-  ca_make_root (&stranger, "CN=Stranger CA,O=Else,C=DE");
+  test_ca_make_root (&impostor, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, 1);
+  test_ca_make_root (&stranger, CHAIN_KEY_ALGORITHM_EC_P256, "CN=Stranger CA,O=Else,C=DE", 1);
   ck_assert (chain_crl_is_signed_by (crl, root.cert));
   ck_assert (!chain_crl_is_signed_by (crl, impostor.cert));
   ck_assert (!chain_crl_is_signed_by (crl, stranger.cert));
-  ca_clear (&stranger);
-  ca_clear (&impostor);
+  test_ca_clear (&stranger);
+  test_ca_clear (&impostor);
 }
 END_TEST
 
@@ -320,22 +253,22 @@ typedef struct {
 } CreateCase;
 
 static const CreateCase create_errors[] = {
-  { "not hex", "xyz", -60, 0, G_MININT64, DAY },
-  { "empty serial", "", -60, 0, G_MININT64, DAY },
-  { "negative serial", "-1a", -60, 0, G_MININT64, DAY },
-  { "serial over 20 bytes", "0123456789abcdef0123456789abcdef012345678", -60, 0, G_MININT64, DAY },
-  { "next before this", NULL, -60, 0, G_MININT64, -DAY },
+  { "not hex", "xyz", -60, 0, G_MININT64, TEST_DAY },
+  { "empty serial", "", -60, 0, G_MININT64, TEST_DAY },
+  { "negative serial", "-1a", -60, 0, G_MININT64, TEST_DAY },
+  { "serial over 20 bytes", "0123456789abcdef0123456789abcdef012345678", -60, 0, G_MININT64, TEST_DAY },
+  { "next before this", NULL, -60, 0, G_MININT64, -TEST_DAY },
   { "next equals this", NULL, -60, 0, 0, 0 },
-  { "revoked in the future", NULL, DAY, 0, G_MININT64, 2 * DAY },
-  { "unknown reason", NULL, -60, 99, G_MININT64, DAY },
-  { "negative reason", NULL, -60, -1, G_MININT64, DAY },
+  { "revoked in the future", NULL, TEST_DAY, 0, G_MININT64, 2 * TEST_DAY },
+  { "unknown reason", NULL, -60, 99, G_MININT64, TEST_DAY },
+  { "negative reason", NULL, -60, -1, G_MININT64, TEST_DAY },
 };
 
 START_TEST (test_create_errors)
 {
   const CreateCase *c = &create_errors[_i];
   g_autoptr(GError) error = NULL;
-  gint64 now = now_s ();
+  gint64 now = test_pki_now ();
   ChainRevokedEntry entry = {
     c->serial != NULL ? c->serial : serials[0],
     now + c->revoked_at,
@@ -355,11 +288,11 @@ START_TEST (test_create_duplicate_serial)
   g_autoptr(GError) error = NULL;
   g_autofree char *upper = g_ascii_strup (serials[0], -1);
   ChainRevokedEntry entries[] = {
-    { serials[0], now_s () - 60, CHAIN_REVOCATION_UNSPECIFIED },
-    { upper, now_s () - 60, CHAIN_REVOCATION_SUPERSEDED },
+    { serials[0], test_pki_now () - 60, CHAIN_REVOCATION_UNSPECIFIED },
+    { upper, test_pki_now () - 60, CHAIN_REVOCATION_SUPERSEDED },
   };
 
-  ck_assert_ptr_null (chain_issuer_create_crl (root.issuer, entries, 2, 1, 0, now_s () + DAY, &error));
+  ck_assert_ptr_null (chain_issuer_create_crl (root.issuer, entries, 2, 1, 0, test_pki_now () + TEST_DAY, &error));
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
 }
 END_TEST
@@ -367,52 +300,24 @@ END_TEST
 /* A CA whose certificate lacks cRLSign may issue, but not revoke. */
 START_TEST (test_issuer_without_crl_sign)
 {
-  g_autoptr(ChainKey) key = key_new ();
-  g_autoptr(ChainName) name = name_new ("CN=No CRL CA,O=Widget Ltd,C=DE");
-  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCert) cert = test_ca_forge (&root, key, "CN=No CRL CA,O=Widget Ltd,C=DE",
+                                             "critical,CA:TRUE,pathlen:0", "critical,keyCertSign");
   g_autoptr(ChainIssuer) issuer = NULL;
   g_autoptr(GPtrArray) ancestors = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
-  X509 *x = X509_new ();
-  X509 *root_x = chain_cert_get_x509 (root.cert);
-  X509V3_CTX v3;
-  struct { int nid; const char *value; } exts[] = {
-    { NID_basic_constraints, "critical,CA:TRUE,pathlen:0" },
-    { NID_key_usage, "critical,keyCertSign" },
-    { NID_subject_key_identifier, "hash" },
-    { NID_authority_key_identifier, "keyid:always" },
-  };
-
-  ck_assert (X509_set_version (x, X509_VERSION_3));
-  ck_assert (ASN1_INTEGER_set (X509_get_serialNumber (x), 4242));
-  ck_assert (X509_set_issuer_name (x, X509_get_subject_name (root_x)));
-  ck_assert (X509_set_subject_name (x, chain_name_get_x509_name (name)));
-  ck_assert (ASN1_TIME_set (X509_getm_notBefore (x), (time_t) now_s ()));
-  ck_assert (ASN1_TIME_set (X509_getm_notAfter (x), (time_t) (now_s () + YEAR)));
-  ck_assert (X509_set_pubkey (x, chain_key_get_pkey (key)));
-  X509V3_set_ctx (&v3, root_x, x, NULL, NULL, 0);
-  for (gsize i = 0; i < G_N_ELEMENTS (exts); i++)
-    {
-      X509_EXTENSION *ext = X509V3_EXT_nconf_nid (NULL, &v3, exts[i].nid, exts[i].value);
-
-      ck_assert_ptr_nonnull (ext);
-      ck_assert (X509_add_ext (x, ext, -1));
-      X509_EXTENSION_free (ext);
-    }
-  ck_assert (X509_sign (x, chain_key_get_pkey (root.key), EVP_sha256 ()) > 0);
-  cert = chain_cert_new_take (x);
 
   g_ptr_array_add (ancestors, root.cert);
   issuer = chain_issuer_new (cert, key, ancestors, &error);
   test_assert_no_error (error);
-  ck_assert_ptr_null (chain_issuer_create_crl (issuer, NULL, 0, 1, 0, now_s () + DAY, &error));
+  ck_assert_ptr_null (chain_issuer_create_crl (issuer, NULL, 0, 1, 0, test_pki_now () + TEST_DAY, &error));
   test_assert_error (error, CHAIN_ERROR_REFUSED);
 }
 END_TEST
 
 START_TEST (test_parse_errors)
 {
-  g_autoptr(ChainCrl) crl = crl_two_entries (0, now_s () + DAY);
+  g_autoptr(ChainCrl) crl = crl_two_entries (0, test_pki_now () + TEST_DAY);
   g_autoptr(GBytes) der = chain_crl_to_der (crl);
   g_autoptr(GBytes) pem = chain_crl_to_pem (crl);
   g_autoptr(GBytes) cert_pem = chain_cert_to_pem (root.cert);
@@ -456,7 +361,7 @@ END_TEST
 /* OpenSSL's own tool reads our CRL and checks its signature. */
 START_TEST (test_openssl_reads_crl)
 {
-  g_autoptr(ChainCrl) crl = crl_two_entries (0, now_s () + DAY);
+  g_autoptr(ChainCrl) crl = crl_two_entries (0, test_pki_now () + TEST_DAY);
   g_autoptr(GBytes) pem = chain_crl_to_pem (crl);
   g_autoptr(GBytes) root_pem = chain_cert_to_pem (root.cert);
   g_autofree char *dir = test_support_tmpdir_new ();

@@ -1,13 +1,9 @@
 /* test-issuer.c — the certificate profiles, and every refusal of the issuer */
-#include "test-support.h"
+#include "test-pki.h"
 
 #include "chain-pki-private.h"
 
 #include <string.h>
-#include <time.h>
-
-#define DAY (G_GINT64_CONSTANT (24) * 60 * 60)
-#define YEAR (365 * DAY)
 
 #define ROOT_DN "CN=Widget Root CA,O=Widget Ltd,C=DE"
 #define CM_DN "CN=Acme Factory CA,O=Widget Ltd,C=DE"
@@ -15,175 +11,26 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-/* OpenSSL's clock, which libchain uses for "now". */
-static gint64
-now_s (void)
-{
-  return (gint64) time (NULL);
-}
-
-static ChainKey *
-key_new (ChainKeyAlgorithm algorithm)
-{
-  g_autoptr(GError) error = NULL;
-  ChainKey *key = chain_key_generate (algorithm, &error);
-
-  test_assert_no_error (error);
-  ck_assert_ptr_nonnull (key);
-  return key;
-}
-
-static ChainName *
-name_new (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  ChainName *name = chain_name_parse (text, &error);
-
-  test_assert_no_error (error);
-  return name;
-}
-
-static ChainCsr *
-csr_new (ChainKey   *key,
-         const char *subject)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainName) name = name_new (subject);
-  ChainCsr *csr = chain_csr_new (key, name, &error);
-
-  test_assert_no_error (error);
-  return csr;
-}
-
-static ChainNameConstraints *
-constraints_new (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  ChainNameConstraints *nc = chain_name_constraints_parse (text, &error);
-
-  test_assert_no_error (error);
-  return nc;
-}
-
-/* Checks @error's code and that its message names each of @needles (a
- * NULL-terminated list), then clears it. */
+/* A root of ROOT_DN that ends at @not_after and, unlike
+ * test_ca_make_root(), leaves not_before at 0 for the issuer to make it
+ * "now". */
 static void
-assert_error_names (GError    **error,
-                    int         code,
-                    const char *first_needle,
-                    ...)
-{
-  va_list args;
-
-  ck_assert_msg (*error != NULL, "expected an error, got none");
-  va_start (args, first_needle);
-  for (const char *needle = first_needle; needle != NULL; needle = va_arg (args, const char *))
-    ck_assert_msg (strstr ((*error)->message, needle) != NULL,
-                   "message \"%s\" lacks \"%s\"", (*error)->message, needle);
-  va_end (args);
-  test_assert_error (*error, code);
-}
-
-typedef struct {
-  ChainKey    *key;
-  ChainCert   *cert;
-  ChainIssuer *issuer;
-} Ca;
-
-static void
-ca_clear (Ca *ca)
-{
-  g_clear_pointer (&ca->issuer, chain_issuer_free);
-  g_clear_pointer (&ca->cert, chain_cert_free);
-  g_clear_pointer (&ca->key, chain_key_free);
-}
-
-static void
-ca_make_root (Ca               *ca,
-              ChainKeyAlgorithm algorithm,
-              const char       *subject,
-              int               path_len,
-              gint64            not_before,
-              gint64            not_after)
+ca_make_root_until (TestCa           *ca,
+                    ChainKeyAlgorithm algorithm,
+                    int               path_len,
+                    gint64            not_after)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainName) name = name_new (subject);
+  g_autoptr(ChainName) name = test_pki_name (ROOT_DN);
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   options.path_len = path_len;
-  options.not_before = not_before;
   options.not_after = not_after;
-  ca->key = key_new (algorithm);
+  ca->key = test_pki_key (algorithm);
   ca->cert = chain_root_create (ca->key, name, &options, &error);
   test_assert_no_error (error);
   ca->issuer = chain_issuer_new (ca->cert, ca->key, NULL, &error);
   test_assert_no_error (error);
-}
-
-static void
-ca_make_sub (Ca               *ca,
-             Ca               *parent,
-             ChainKeyAlgorithm algorithm,
-             const char       *subject,
-             int               path_len,
-             const char       *constraints,
-             gint64            not_after)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainCsr) csr = NULL;
-  g_autoptr(ChainNameConstraints) nc = constraints ? constraints_new (constraints) : NULL;
-  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-
-  options.path_len = path_len;
-  options.not_after = not_after;
-  options.name_constraints = nc;
-  ca->key = key_new (algorithm);
-  csr = csr_new (ca->key, subject);
-  ca->cert = chain_issuer_issue_sub_ca (parent->issuer, csr, &options, &error);
-  test_assert_no_error (error);
-  ca->issuer = chain_issuer_new (ca->cert, ca->key, chain_issuer_get_chain (parent->issuer), &error);
-  test_assert_no_error (error);
-}
-
-/* A CA certificate signed with OpenSSL directly, to build chains the
- * issuer would never produce. */
-static ChainCert *
-forge_ca (Ca         *parent,
-          ChainKey   *key,
-          const char *subject,
-          const char *basic_constraints,
-          const char *key_usage)
-{
-  g_autoptr(ChainName) name = name_new (subject);
-  X509 *issuer = chain_cert_get_x509 (parent->cert);
-  X509 *x = X509_new ();
-  X509V3_CTX v3;
-  struct { int nid; const char *value; } exts[] = {
-    { NID_basic_constraints, basic_constraints },
-    { NID_key_usage, key_usage },
-    { NID_subject_key_identifier, "hash" },
-    { NID_authority_key_identifier, "keyid:always" },
-  };
-
-  ck_assert_ptr_nonnull (x);
-  ck_assert (X509_set_version (x, X509_VERSION_3));
-  ck_assert (ASN1_INTEGER_set (X509_get_serialNumber (x), g_random_int_range (1, G_MAXINT32)));
-  ck_assert (X509_set_issuer_name (x, X509_get_subject_name (issuer)));
-  ck_assert (X509_set_subject_name (x, chain_name_get_x509_name (name)));
-  ck_assert (ASN1_TIME_set (X509_getm_notBefore (x), (time_t) now_s () - 60));
-  ck_assert (ASN1_TIME_set (X509_getm_notAfter (x), (time_t) (now_s () + YEAR)));
-  ck_assert (X509_set_pubkey (x, chain_key_get_pkey (key)));
-  X509V3_set_ctx (&v3, issuer, x, NULL, NULL, 0);
-  for (gsize i = 0; i < G_N_ELEMENTS (exts); i++)
-    {
-      X509_EXTENSION *ext = X509V3_EXT_nconf_nid (NULL, &v3, exts[i].nid, exts[i].value);
-
-      ck_assert_ptr_nonnull (ext);
-      ck_assert (X509_add_ext (x, ext, -1));
-      X509_EXTENSION_free (ext);
-    }
-  ck_assert (X509_sign (x, chain_key_get_pkey (parent->key), EVP_sha256 ()) > 0);
-  return chain_cert_new_take (x);
 }
 
 /* Returns the index of extension @nid in @x, asserting it is present once
@@ -278,7 +125,7 @@ static void
 assert_names_equal (const X509_NAME *a,
                     const char      *text)
 {
-  g_autoptr(ChainName) expected = name_new (text);
+  g_autoptr(ChainName) expected = test_pki_name (text);
 
   ck_assert_msg (X509_NAME_cmp (a, chain_name_get_x509_name (expected)) == 0,
                  "name differs from %s", text);
@@ -287,39 +134,38 @@ assert_names_equal (const X509_NAME *a,
 /* ---------------------------------------------------------------- fixture */
 
 /* root (path length 2) -> CM (1, permitted dirName O=Widget Ltd,C=DE) -> distributor (0) */
-static Ca root;
-static Ca cm;
-static Ca dist;
+static TestCa root;
+static TestCa cm;
+static TestCa dist;
 
 static void
 tiers_setup (void)
 {
-  gint64 now = now_s ();
-
-  ca_make_root (&root, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, 2, 0, now + 10 * YEAR);
-  ca_make_sub (&cm, &root, CHAIN_KEY_ALGORITHM_EC_P256, CM_DN, 1,
-               "permitted:dirName:O=Widget Ltd,C=DE", now + 5 * YEAR);
-  ca_make_sub (&dist, &cm, CHAIN_KEY_ALGORITHM_EC_P256, DIST_DN, 0, NULL, now + 2 * YEAR);
+  test_ca_make_root (&root, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, 2);
+  test_ca_make_sub (&cm, &root, CHAIN_KEY_ALGORITHM_EC_P256, CM_DN, 1,
+                    "permitted:dirName:O=Widget Ltd,C=DE");
+  test_ca_make_sub (&dist, &cm, CHAIN_KEY_ALGORITHM_EC_P256, DIST_DN, 0, NULL);
 }
 
 static void
 tiers_teardown (void)
 {
-  ca_clear (&dist);
-  ca_clear (&cm);
-  ca_clear (&root);
+  test_ca_clear (&dist);
+  test_ca_clear (&cm);
+  test_ca_clear (&root);
 }
 
 static ChainCert *
-issue_device (Ca         *ca,
+issue_device (TestCa         *ca,
               const char *device_id,
               GError    **error)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=ignored");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=ignored");
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  options.not_after = now_s () + YEAR;
+  /* Well inside every test CA, however slow the build makes the test. */
+  options.not_after = test_pki_now () + 30 * TEST_DAY;
   return chain_issuer_issue_device (ca->issuer, device_id, csr, NULL, &options, error);
 }
 
@@ -336,11 +182,11 @@ static const struct {
 
 START_TEST (test_root_profile)
 {
-  Ca ca = { 0 };
-  gint64 now = now_s ();
+  TestCa ca = { 0 };
+  gint64 now = test_pki_now ();
   X509 *x;
 
-  ca_make_root (&ca, root_cases[_i].algorithm, ROOT_DN, 1, 0, now + YEAR);
+  ca_make_root_until (&ca, root_cases[_i].algorithm, 1, now + TEST_YEAR);
   x = chain_cert_get_x509 (ca.cert);
 
   ck_assert_int_eq (X509_get_version (x), X509_VERSION_3);
@@ -355,54 +201,54 @@ START_TEST (test_root_profile)
   ck_assert_int_eq (X509_get_ext_count (x), 3);
   ck_assert (chain_cert_is_ca (ca.cert));
   ck_assert_int_eq (chain_cert_get_path_len (ca.cert), 1);
-  ck_assert_int_eq (chain_cert_get_not_after (ca.cert), now + YEAR);
+  ck_assert_int_eq (chain_cert_get_not_after (ca.cert), now + TEST_YEAR);
   ck_assert (chain_cert_get_not_before (ca.cert) >= now);
-  ck_assert (chain_cert_get_not_before (ca.cert) <= now_s ());
+  ck_assert (chain_cert_get_not_before (ca.cert) <= test_pki_now ());
   ck_assert_int_eq (chain_cert_get_key_algorithm (ca.cert), root_cases[_i].algorithm);
   ck_assert (chain_cert_matches_key (ca.cert, ca.key));
-  ca_clear (&ca);
+  test_ca_clear (&ca);
 }
 END_TEST
 
 START_TEST (test_root_unlimited_path_len)
 {
-  Ca ca = { 0 };
+  TestCa ca = { 0 };
 
-  ca_make_root (&ca, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, CHAIN_PATH_LEN_UNLIMITED, 0, now_s () + YEAR);
+  test_ca_make_root (&ca, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, CHAIN_PATH_LEN_UNLIMITED);
   assert_basic_constraints (chain_cert_get_x509 (ca.cert), TRUE, -1);
   ck_assert_int_eq (chain_cert_get_path_len (ca.cert), CHAIN_PATH_LEN_UNLIMITED);
-  ca_clear (&ca);
+  test_ca_clear (&ca);
 }
 END_TEST
 
 START_TEST (test_root_errors)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainName) no_cn = name_new ("O=Widget Ltd,C=DE");
-  g_autoptr(ChainName) name = name_new (ROOT_DN);
-  g_autoptr(ChainNameConstraints) nc = constraints_new ("permitted:DNS:example.com");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainName) no_cn = test_pki_name ("O=Widget Ltd,C=DE");
+  g_autoptr(ChainName) name = test_pki_name (ROOT_DN);
+  g_autoptr(ChainNameConstraints) nc = test_pki_constraints ("permitted:DNS:example.com");
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-  gint64 now = now_s ();
+  gint64 now = test_pki_now ();
 
-  options.not_after = now + YEAR;
+  options.not_after = now + TEST_YEAR;
   ck_assert_ptr_null (chain_root_create (key, no_cn, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "CN", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "CN", NULL);
 
   options.not_after = 0;
   ck_assert_ptr_null (chain_root_create (key, name, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
 
-  options.not_before = now + DAY;
-  options.not_after = now + DAY;
+  options.not_before = now + TEST_DAY;
+  options.not_after = now + TEST_DAY;
   ck_assert_ptr_null (chain_root_create (key, name, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
 
   options.not_before = 0;
-  options.not_after = now + YEAR;
+  options.not_after = now + TEST_YEAR;
   options.name_constraints = nc;
   ck_assert_ptr_null (chain_root_create (key, name, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "name constraints", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "name constraints", NULL);
 
   options.name_constraints = NULL;
   options.path_len = -2;
@@ -412,7 +258,7 @@ START_TEST (test_root_errors)
   options.path_len = 0;
   options.version = 99;
   ck_assert_ptr_null (chain_root_create (key, name, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "CHAIN_ISSUE_OPTIONS_INIT", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "CHAIN_ISSUE_OPTIONS_INIT", NULL);
 }
 END_TEST
 
@@ -450,34 +296,33 @@ END_TEST
 
 START_TEST (test_sub_ca_validity_as_requested)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Later CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=Later CA,O=Widget Ltd,C=DE");
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-  gint64 now = now_s ();
+  gint64 now = test_pki_now ();
 
   options.path_len = 0;
-  options.not_before = now + DAY;
-  options.not_after = now + 100 * DAY;
+  options.not_before = now + TEST_DAY;
+  options.not_after = now + 100 * TEST_DAY;
   cert = chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error);
   test_assert_no_error (error);
-  ck_assert_int_eq (chain_cert_get_not_before (cert), now + DAY);
-  ck_assert_int_eq (chain_cert_get_not_after (cert), now + 100 * DAY);
+  ck_assert_int_eq (chain_cert_get_not_before (cert), now + TEST_DAY);
+  ck_assert_int_eq (chain_cert_get_not_after (cert), now + 100 * TEST_DAY);
 }
 END_TEST
 
 START_TEST (test_sub_ca_unlimited_under_unlimited)
 {
-  Ca top = { 0 };
-  Ca sub = { 0 };
+  TestCa top = { 0 };
+  TestCa sub = { 0 };
 
-  ca_make_root (&top, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, CHAIN_PATH_LEN_UNLIMITED, 0, now_s () + YEAR);
-  ca_make_sub (&sub, &top, CHAIN_KEY_ALGORITHM_EC_P256, CM_DN, CHAIN_PATH_LEN_UNLIMITED, NULL,
-               now_s () + 100 * DAY);
+  test_ca_make_root (&top, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, CHAIN_PATH_LEN_UNLIMITED);
+  test_ca_make_sub (&sub, &top, CHAIN_KEY_ALGORITHM_EC_P256, CM_DN, CHAIN_PATH_LEN_UNLIMITED, NULL);
   assert_basic_constraints (chain_cert_get_x509 (sub.cert), TRUE, -1);
-  ca_clear (&sub);
-  ca_clear (&top);
+  test_ca_clear (&sub);
+  test_ca_clear (&top);
 }
 END_TEST
 
@@ -492,7 +337,7 @@ static const struct {
 
 static void
 assert_device_profile (ChainCert  *cert,
-                       Ca         *issuer,
+                       TestCa         *issuer,
                        const char *subject,
                        uint32_t    key_usage)
 {
@@ -519,16 +364,16 @@ assert_device_profile (ChainCert  *cert,
 
 START_TEST (test_device_profile)
 {
-  g_autoptr(ChainKey) key = key_new (device_cases[_i].algorithm);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=whatever the device says,O=Elsewhere,C=US");
+  g_autoptr(ChainKey) key = test_pki_key (device_cases[_i].algorithm);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=whatever the device says,O=Elsewhere,C=US");
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *cert_spki = NULL;
   g_autofree char *csr_spki = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-  gint64 now = now_s ();
+  gint64 now = test_pki_now ();
 
-  options.not_after = now + YEAR;
+  options.not_after = now + TEST_YEAR;
   cert = chain_issuer_issue_device (dist.issuer, "sensor-0001", csr, NULL, &options, &error);
   test_assert_no_error (error);
   assert_device_profile (cert, &dist, "CN=sensor-0001,O=Widget Ltd,C=DE", device_cases[_i].key_usage);
@@ -537,18 +382,18 @@ START_TEST (test_device_profile)
   csr_spki = chain_csr_get_public_key_sha256 (csr);
   ck_assert_str_eq (cert_spki, csr_spki);
   ck_assert (chain_cert_matches_key (cert, key));
-  ck_assert_int_eq (chain_cert_get_not_after (cert), now + YEAR);
+  ck_assert_int_eq (chain_cert_get_not_after (cert), now + TEST_YEAR);
 }
 END_TEST
 
 START_TEST (test_device_from_key)
 {
-  g_autoptr(ChainKey) key = key_new (device_cases[_i].algorithm);
+  g_autoptr(ChainKey) key = test_pki_key (device_cases[_i].algorithm);
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   cert = chain_issuer_issue_device (dist.issuer, "sensor-0002", NULL, key, &options, &error);
   test_assert_no_error (error);
   assert_device_profile (cert, &dist, "CN=sensor-0002,O=Widget Ltd,C=DE", device_cases[_i].key_usage);
@@ -560,8 +405,8 @@ END_TEST
  * life; weak keys and SHA-1 never get this far (see test-csr). */
 START_TEST (test_device_from_parsed_csr)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) made = csr_new (key, "CN=sensor-0003");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) made = test_pki_csr (key, "CN=sensor-0003");
   g_autoptr(GBytes) pem = chain_csr_to_pem (made);
   g_autoptr(ChainCsr) parsed = NULL;
   g_autoptr(ChainCert) cert = NULL;
@@ -572,7 +417,7 @@ START_TEST (test_device_from_parsed_csr)
 
   parsed = chain_csr_parse (data, len, &error);
   test_assert_no_error (error);
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   cert = chain_issuer_issue_device (dist.issuer, "sensor-0003", parsed, NULL, &options, &error);
   test_assert_no_error (error);
   ck_assert (chain_cert_matches_key (cert, key));
@@ -586,7 +431,7 @@ START_TEST (test_pop_profile)
   g_autoptr(ChainName) subject = NULL;
   g_autofree char *cn = NULL;
   X509 *x;
-  gint64 now = now_s ();
+  gint64 now = test_pki_now ();
 
   cert = chain_issuer_issue_pop (cm.issuer, "0123456789ABCDEF_code-x", &error);
   test_assert_no_error (error);
@@ -603,23 +448,23 @@ START_TEST (test_pop_profile)
   ck_assert_int_eq (X509_verify (x, X509_get0_pubkey (chain_cert_get_x509 (cm.cert))), 1);
   ck_assert_int_eq (chain_cert_get_key_algorithm (cert), CHAIN_KEY_ALGORITHM_EC_P256);
   ck_assert (chain_cert_get_not_before (cert) >= now);
-  ck_assert_int_le (chain_cert_get_not_after (cert) - chain_cert_get_not_before (cert), 30 * DAY);
-  ck_assert_int_ge (chain_cert_get_not_after (cert) - chain_cert_get_not_before (cert), 30 * DAY - 5);
+  ck_assert_int_le (chain_cert_get_not_after (cert) - chain_cert_get_not_before (cert), 30 * TEST_DAY);
+  ck_assert_int_ge (chain_cert_get_not_after (cert) - chain_cert_get_not_before (cert), 30 * TEST_DAY - 5);
 }
 END_TEST
 
 START_TEST (test_pop_clipped_to_issuer)
 {
-  Ca ca = { 0 };
+  TestCa ca = { 0 };
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 end = now_s () + 10 * DAY;
+  gint64 end = test_pki_now () + 10 * TEST_DAY;
 
-  ca_make_root (&ca, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, 0, 0, end);
+  ca_make_root_until (&ca, CHAIN_KEY_ALGORITHM_EC_P256, 0, end);
   cert = chain_issuer_issue_pop (ca.issuer, "code", &error);
   test_assert_no_error (error);
   ck_assert_int_eq (chain_cert_get_not_after (cert), end);
-  ca_clear (&ca);
+  test_ca_clear (&ca);
 }
 END_TEST
 
@@ -678,13 +523,13 @@ static const struct {
 
 START_TEST (test_device_id_rules)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=device");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=device");
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   options.device_id_rules = device_id_cases[_i].rules;
   cert = chain_issuer_issue_device (dist.issuer, device_id_cases[_i].id, csr, NULL, &options, &error);
   if (device_id_cases[_i].ok)
@@ -707,12 +552,12 @@ END_TEST
 
 START_TEST (test_device_needs_csr_or_key)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=device");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=device");
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", NULL, NULL, &options, &error));
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
   ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, key, &options, &error));
@@ -735,32 +580,32 @@ END_TEST
 /* The issuer keeps its own references: the caller may drop everything. */
 START_TEST (test_issuer_owns_its_inputs)
 {
-  Ca ca = { 0 };
+  TestCa ca = { 0 };
   ChainIssuer *issuer;
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) ancestors = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_cert_free);
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=x");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=x");
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   g_ptr_array_add (ancestors, chain_cert_copy (root.cert));
-  ca.key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  ca.key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   {
-    g_autoptr(ChainCsr) ca_csr = csr_new (ca.key, "CN=Own CA,O=Widget Ltd,C=DE");
+    g_autoptr(ChainCsr) ca_csr = test_pki_csr (ca.key, "CN=Own CA,O=Widget Ltd,C=DE");
     ChainIssueOptions ca_options = CHAIN_ISSUE_OPTIONS_INIT;
 
     ca_options.path_len = 0;
-    ca_options.not_after = now_s () + YEAR;
+    ca_options.not_after = test_pki_now () + TEST_YEAR;
     ca.cert = chain_issuer_issue_sub_ca (root.issuer, ca_csr, &ca_options, &error);
     test_assert_no_error (error);
   }
   issuer = chain_issuer_new (ca.cert, ca.key, ancestors, &error);
   test_assert_no_error (error);
-  ca_clear (&ca);
+  test_ca_clear (&ca);
   g_ptr_array_set_size (ancestors, 0);
 
-  options.not_after = now_s () + DAY;
+  options.not_after = test_pki_now () + TEST_DAY;
   cert = chain_issuer_issue_device (issuer, "d1", csr, NULL, &options, &error);
   test_assert_no_error (error);
   chain_issuer_free (issuer);
@@ -772,15 +617,15 @@ END_TEST
 
 START_TEST (test_refuse_path_len_zero)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Sub Distributor CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=Sub Distributor CA,O=Widget Ltd,C=DE");
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   options.path_len = 0;
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (dist.issuer, csr, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Line 3 CA", "path length", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Line 3 CA", "path length", NULL);
 }
 END_TEST
 
@@ -788,70 +633,70 @@ END_TEST
  * own may still not add a second. */
 START_TEST (test_refuse_grandparent_path_len)
 {
-  Ca top = { 0 };
-  Ca mid = { 0 };
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Too Deep CA,O=Widget Ltd,C=DE");
+  TestCa top = { 0 };
+  TestCa mid = { 0 };
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=Too Deep CA,O=Widget Ltd,C=DE");
   g_autoptr(GPtrArray) ancestors = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainCert) device = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  ca_make_root (&top, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, 1, 0, now_s () + 2 * YEAR);
-  mid.key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  mid.cert = forge_ca (&top, mid.key, CM_DN, "critical,CA:TRUE", "critical,keyCertSign,cRLSign");
+  test_ca_make_root (&top, CHAIN_KEY_ALGORITHM_EC_P256, ROOT_DN, 1);
+  mid.key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  mid.cert = test_ca_forge (&top, mid.key, CM_DN, "critical,CA:TRUE", "critical,keyCertSign,cRLSign");
   g_ptr_array_add (ancestors, top.cert);
   mid.issuer = chain_issuer_new (mid.cert, mid.key, ancestors, &error);
   test_assert_no_error (error);
 
-  options.not_after = now_s () + DAY;
+  options.not_after = test_pki_now () + TEST_DAY;
   for (int path_len = CHAIN_PATH_LEN_UNLIMITED; path_len <= 1; path_len++)
     {
       options.path_len = path_len;
       ck_assert_ptr_null (chain_issuer_issue_sub_ca (mid.issuer, csr, &options, &error));
-      assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", "path length", NULL);
+      test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", "path length", NULL);
     }
 
   /* Devices below the forged CM are still fine. */
   device = issue_device (&mid, "d1", &error);
   test_assert_no_error (error);
-  ca_clear (&mid);
-  ca_clear (&top);
+  test_ca_clear (&mid);
+  test_ca_clear (&top);
 }
 END_TEST
 
 START_TEST (test_refuse_unlimited_when_constrained)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Other CM CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=Other CM CA,O=Widget Ltd,C=DE");
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   options.path_len = CHAIN_PATH_LEN_UNLIMITED;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (root.issuer, csr, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", "at most 1", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", "at most 1", NULL);
 }
 END_TEST
 
 START_TEST (test_refuse_path_len_over_budget)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Other CM CA,O=Widget Ltd,C=DE");
-  g_autoptr(ChainCsr) csr2 = csr_new (key, "CN=Other Distributor CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=Other CM CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainCsr) csr2 = test_pki_csr (key, "CN=Other Distributor CA,O=Widget Ltd,C=DE");
   g_autoptr(ChainCert) ok = NULL;
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   options.path_len = 2;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (root.issuer, csr, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", "at most 1", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", "at most 1", NULL);
 
   /* Under the CM (path length 1) the root's budget is 0 as well. */
   options.path_len = 1;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr2, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "at most 0", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "at most 0", NULL);
 
   options.path_len = 1;
   ok = chain_issuer_issue_sub_ca (root.issuer, csr, &options, &error);
@@ -866,15 +711,15 @@ END_TEST
 
 START_TEST (test_refuse_dirname_sub_ca)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Rogue CA,O=Evil Corp,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=Rogue CA,O=Evil Corp,C=DE");
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   options.path_len = 0;
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Acme Factory CA", "name constraints", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Acme Factory CA", "name constraints", NULL);
 }
 END_TEST
 
@@ -882,19 +727,18 @@ END_TEST
  * device id is what a device can break. */
 START_TEST (test_refuse_dirname_device)
 {
-  Ca sub = { 0 };
+  TestCa sub = { 0 };
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GError) error = NULL;
 
-  ca_make_sub (&sub, &root, CHAIN_KEY_ALGORITHM_EC_P256, "CN=Excluding CA,O=Widget Ltd,C=DE", 0,
-               "permitted:dirName:O=Widget Ltd,C=DE;excluded:dirName:CN=banned,O=Widget Ltd,C=DE",
-               now_s () + YEAR);
+  test_ca_make_sub (&sub, &root, CHAIN_KEY_ALGORITHM_EC_P256, "CN=Excluding CA,O=Widget Ltd,C=DE", 0,
+                    "permitted:dirName:O=Widget Ltd,C=DE;excluded:dirName:CN=banned,O=Widget Ltd,C=DE");
   cert = issue_device (&sub, "banned", &error);
   ck_assert_ptr_null (cert);
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Excluding CA", "name constraints", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Excluding CA", "name constraints", NULL);
   cert = issue_device (&sub, "allowed", &error);
   test_assert_no_error (error);
-  ca_clear (&sub);
+  test_ca_clear (&sub);
 }
 END_TEST
 
@@ -910,34 +754,33 @@ static const struct {
 
 START_TEST (test_dns_constraints_device)
 {
-  Ca sub = { 0 };
-  Ca leaf_ca = { 0 };
+  TestCa sub = { 0 };
+  TestCa leaf_ca = { 0 };
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GError) error = NULL;
 
   /* The constraint sits on the grandparent of the devices. */
-  ca_make_sub (&sub, &root, CHAIN_KEY_ALGORITHM_EC_P256, "CN=DNS CM CA,O=Widget Ltd,C=DE", 1,
-               "permitted:DNS:factory.example.com;excluded:DNS:banned.factory.example.com",
-               now_s () + YEAR);
-  ca_make_sub (&leaf_ca, &sub, CHAIN_KEY_ALGORITHM_EC_P256, "CN=DNS Line CA,O=Widget Ltd,C=DE", 0,
-               NULL, now_s () + YEAR);
+  test_ca_make_sub (&sub, &root, CHAIN_KEY_ALGORITHM_EC_P256, "CN=DNS CM CA,O=Widget Ltd,C=DE", 1,
+                    "permitted:DNS:factory.example.com;excluded:DNS:banned.factory.example.com");
+  test_ca_make_sub (&leaf_ca, &sub, CHAIN_KEY_ALGORITHM_EC_P256, "CN=DNS Line CA,O=Widget Ltd,C=DE", 0,
+                    NULL);
   cert = issue_device (&leaf_ca, dns_cases[_i].device_id, &error);
   if (dns_cases[_i].ok)
     test_assert_no_error (error);
   else
     {
       ck_assert_ptr_null (cert);
-      assert_error_names (&error, CHAIN_ERROR_REFUSED, "DNS CM CA", "name constraints", NULL);
+      test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "DNS CM CA", "name constraints", NULL);
     }
-  ca_clear (&leaf_ca);
-  ca_clear (&sub);
+  test_ca_clear (&leaf_ca);
+  test_ca_clear (&sub);
 }
 END_TEST
 
 START_TEST (test_refuse_validity_beyond_issuer)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Long CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=Long CA,O=Widget Ltd,C=DE");
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
@@ -946,12 +789,12 @@ START_TEST (test_refuse_validity_beyond_issuer)
   options.path_len = 0;
   options.not_after = end + 1;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Acme Factory CA", "expires", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Acme Factory CA", "expires", NULL);
 
   end = chain_cert_get_not_after (dist.cert);
-  options.not_after = end + DAY;
+  options.not_after = end + TEST_DAY;
   ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Line 3 CA", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Line 3 CA", NULL);
 
   /* Exactly the issuer's end is inside. */
   options.not_after = end;
@@ -963,36 +806,36 @@ END_TEST
 
 START_TEST (test_refuse_validity_before_issuer)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Early CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=Early CA,O=Widget Ltd,C=DE");
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   options.path_len = 0;
-  options.not_before = chain_cert_get_not_before (cm.cert) - DAY;
-  options.not_after = now_s () + DAY;
+  options.not_before = chain_cert_get_not_before (cm.cert) - TEST_DAY;
+  options.not_after = test_pki_now () + TEST_DAY;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "start", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "start", NULL);
   ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "start", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "start", NULL);
 }
 END_TEST
 
 START_TEST (test_refuse_bad_validity)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Bad Dates CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=Bad Dates CA,O=Widget Ltd,C=DE");
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-  gint64 now = now_s ();
+  gint64 now = test_pki_now ();
 
   options.path_len = 0;
-  options.not_before = now + 2 * DAY;
-  options.not_after = now + DAY;
+  options.not_before = now + 2 * TEST_DAY;
+  options.not_after = now + TEST_DAY;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
   ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
 
   options.not_after = options.not_before;
   ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
@@ -1004,7 +847,7 @@ START_TEST (test_refuse_bad_validity)
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
 
   options.not_before = -5;
-  options.not_after = now + DAY;
+  options.not_after = now + TEST_DAY;
   ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
 }
@@ -1012,30 +855,30 @@ END_TEST
 
 START_TEST (test_refuse_same_subject)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, ROOT_DN);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, ROOT_DN);
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   options.path_len = 0;
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "same subject", "Widget Root CA", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "same subject", "Widget Root CA", NULL);
 }
 END_TEST
 
 START_TEST (test_refuse_reused_key)
 {
-  g_autoptr(ChainCsr) csr = csr_new (cm.key, "CN=Copycat CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainCsr) csr = test_pki_csr (cm.key, "CN=Copycat CA,O=Widget Ltd,C=DE");
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   options.path_len = 0;
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Acme Factory CA", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Acme Factory CA", NULL);
   ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", NULL, root.key, &options, &error));
-  assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", NULL);
 }
 END_TEST
 
@@ -1044,7 +887,7 @@ START_TEST (test_issuer_new_key_mismatch)
   g_autoptr(GError) error = NULL;
 
   ck_assert_ptr_null (chain_issuer_new (cm.cert, dist.key, chain_issuer_get_chain (root.issuer), &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "Acme Factory CA", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "Acme Factory CA", NULL);
   ck_assert_ptr_null (chain_issuer_new (root.cert, cm.key, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
 }
@@ -1052,30 +895,30 @@ END_TEST
 
 START_TEST (test_issuer_new_not_ca)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(ChainCert) device = NULL;
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   device = chain_issuer_issue_device (dist.issuer, "d1", NULL, key, &options, &error);
   test_assert_no_error (error);
   ck_assert_ptr_null (chain_issuer_new (device, key, chain_issuer_get_chain (dist.issuer), &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not a CA", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not a CA", NULL);
 }
 END_TEST
 
 START_TEST (test_issuer_new_no_key_cert_sign)
 {
-  Ca forged = { 0 };
+  TestCa forged = { 0 };
   g_autoptr(GError) error = NULL;
 
-  forged.key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  forged.cert = forge_ca (&root, forged.key, "CN=CRL Only CA,O=Widget Ltd,C=DE",
+  forged.key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  forged.cert = test_ca_forge (&root, forged.key, "CN=CRL Only CA,O=Widget Ltd,C=DE",
                           "critical,CA:TRUE,pathlen:0", "critical,cRLSign");
   ck_assert_ptr_null (chain_issuer_new (forged.cert, forged.key, chain_issuer_get_chain (root.issuer), &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "keyCertSign", NULL);
-  ca_clear (&forged);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "keyCertSign", NULL);
+  test_ca_clear (&forged);
 }
 END_TEST
 
@@ -1088,7 +931,7 @@ START_TEST (test_issuer_new_bad_links)
 
   g_ptr_array_add (skipping, root.cert);
   ck_assert_ptr_null (chain_issuer_new (dist.cert, dist.key, skipping, &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "Line 3 CA", "Widget Root CA", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "Line 3 CA", "Widget Root CA", NULL);
 
   g_ptr_array_add (reversed, root.cert);
   g_ptr_array_add (reversed, cm.cert);
@@ -1097,37 +940,37 @@ START_TEST (test_issuer_new_bad_links)
 
   g_ptr_array_add (no_root, cm.cert);
   ck_assert_ptr_null (chain_issuer_new (dist.cert, dist.key, no_root, &error));
-  assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "self-signed root", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "self-signed root", NULL);
 }
 END_TEST
 
 START_TEST (test_issuer_new_expired)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainName) name = name_new (ROOT_DN);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainName) name = test_pki_name (ROOT_DN);
   g_autoptr(ChainCert) old = NULL;
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-  gint64 now = now_s ();
+  gint64 now = test_pki_now ();
 
-  options.not_before = now - 2 * YEAR;
-  options.not_after = now - YEAR;
+  options.not_before = now - 2 * TEST_YEAR;
+  options.not_after = now - TEST_YEAR;
   old = chain_root_create (key, name, &options, &error);
   test_assert_no_error (error);
   ck_assert_ptr_null (chain_issuer_new (old, key, NULL, &error));
-  assert_error_names (&error, CHAIN_ERROR_VERIFY, "expired", NULL);
+  test_assert_error_names (&error, CHAIN_ERROR_VERIFY, "expired", NULL);
 }
 END_TEST
 
 START_TEST (test_bad_options_version)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=Versioned CA,O=Widget Ltd,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=Versioned CA,O=Widget Ltd,C=DE");
   g_autoptr(GError) error = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   options.version = 2;
-  options.not_after = now_s () + DAY;
+  options.not_after = test_pki_now () + TEST_DAY;
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
   ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
@@ -1141,12 +984,12 @@ END_TEST
 
 START_TEST (test_serials_unique)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=device");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=device");
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   for (guint i = 0; i < N_SERIALS; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -1181,7 +1024,7 @@ worker_run (gpointer data)
   Worker *w = data;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  options.not_after = now_s () + YEAR;
+  options.not_after = test_pki_now () + TEST_YEAR;
   for (guint i = 0; i < PER_THREAD; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -1207,9 +1050,9 @@ START_TEST (test_concurrent_issuance)
 
   for (guint t = 0; t < N_THREADS; t++)
     {
-      g_autoptr(ChainKey) key = key_new (t % 2 ? CHAIN_KEY_ALGORITHM_EC_P384 : CHAIN_KEY_ALGORITHM_EC_P256);
+      g_autoptr(ChainKey) key = test_pki_key (t % 2 ? CHAIN_KEY_ALGORITHM_EC_P384 : CHAIN_KEY_ALGORITHM_EC_P256);
 
-      csrs[t] = csr_new (key, "CN=device");
+      csrs[t] = test_pki_csr (key, "CN=device");
       workers[t] = (Worker) { dist.issuer, csrs[t], t, g_ptr_array_new_with_free_func ((GDestroyNotify) chain_cert_free), 0 };
     }
   for (guint t = 0; t < N_THREADS; t++)

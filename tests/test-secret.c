@@ -501,6 +501,27 @@ START_TEST (test_from_terminal_none)
 }
 END_TEST
 
+/* Random passphrases: the promised length and alphabet, and never twice
+ * the same (with 186 bits, a repeat in 64 draws means a broken source). */
+START_TEST (test_random)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint n = 0; n < 64; n++)
+    {
+      g_autoptr(ChainSecret) secret = chain_secret_new_random ();
+      gsize len = 0;
+      const guint8 *data = chain_secret_get_data (secret, &len);
+
+      ck_assert_uint_eq (len, CHAIN_SECRET_RANDOM_LEN);
+      for (gsize i = 0; i < len; i++)
+        ck_assert_msg (g_ascii_isalnum (data[i]) && strchr ("lIO01", data[i]) == NULL,
+                       "unexpected character '%c'", data[i]);
+      ck_assert (g_hash_table_add (seen, g_strndup ((const char *) data, len)));
+    }
+}
+END_TEST
+
 static Suite *
 secret_suite (void)
 {
@@ -511,6 +532,7 @@ secret_suite (void)
   tcase_add_test (tc, test_new_copies);
   tcase_add_test (tc, test_new_binary_and_empty);
   tcase_add_test (tc, test_free_null);
+  tcase_add_test (tc, test_random);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("file");

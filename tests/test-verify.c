@@ -1,108 +1,21 @@
 /* test-verify.c — path validation: anchors, time, revocation, purpose */
-#include "test-support.h"
+#include "test-pki.h"
 
 #include "chain-pki-private.h"
 
 #include <string.h>
-#include <time.h>
-
-#define DAY (G_GINT64_CONSTANT (24) * 60 * 60)
-#define YEAR (365 * DAY)
-
-/* OpenSSL's clock, which libchain uses for "now". */
-static gint64
-now_s (void)
-{
-  return (gint64) time (NULL);
-}
-
-static ChainKey *
-key_new (void)
-{
-  g_autoptr(GError) error = NULL;
-  ChainKey *key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
-
-  test_assert_no_error (error);
-  return key;
-}
-
-static ChainCsr *
-csr_new (ChainKey   *key,
-         const char *subject)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainName) name = chain_name_parse (subject, &error);
-  ChainCsr *csr;
-
-  test_assert_no_error (error);
-  csr = chain_csr_new (key, name, &error);
-  test_assert_no_error (error);
-  return csr;
-}
-
-typedef struct {
-  ChainKey    *key;
-  ChainCert   *cert;
-  ChainIssuer *issuer;
-} Ca;
-
-static void
-ca_clear (Ca *ca)
-{
-  g_clear_pointer (&ca->issuer, chain_issuer_free);
-  g_clear_pointer (&ca->cert, chain_cert_free);
-  g_clear_pointer (&ca->key, chain_key_free);
-}
-
-static void
-ca_make_root (Ca         *ca,
-              const char *subject)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainName) name = chain_name_parse (subject, &error);
-  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-
-  test_assert_no_error (error);
-  options.path_len = 2;
-  options.not_after = now_s () + 10 * YEAR;
-  ca->key = key_new ();
-  ca->cert = chain_root_create (ca->key, name, &options, &error);
-  test_assert_no_error (error);
-  ca->issuer = chain_issuer_new (ca->cert, ca->key, NULL, &error);
-  test_assert_no_error (error);
-}
-
-static void
-ca_make_sub (Ca         *ca,
-             Ca         *parent,
-             const char *subject,
-             int         path_len)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainCsr) csr = NULL;
-  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-
-  options.path_len = path_len;
-  options.not_after = chain_cert_get_not_after (parent->cert) - DAY;
-  ca->key = key_new ();
-  csr = csr_new (ca->key, subject);
-  ca->cert = chain_issuer_issue_sub_ca (parent->issuer, csr, &options, &error);
-  test_assert_no_error (error);
-  ca->issuer = chain_issuer_new (ca->cert, ca->key, chain_issuer_get_chain (parent->issuer), &error);
-  test_assert_no_error (error);
-}
 
 static ChainCrl *
-crl_new (Ca        *ca,
+crl_new (TestCa    *ca,
          ChainCert *revoked)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *serial = revoked != NULL ? chain_cert_get_serial (revoked) : NULL;
-  ChainRevokedEntry entry = { serial, now_s () - 60, CHAIN_REVOCATION_KEY_COMPROMISE };
+  ChainRevokedEntry entry = { serial, test_pki_now () - 60, CHAIN_REVOCATION_KEY_COMPROMISE };
   ChainCrl *crl;
 
   crl = chain_issuer_create_crl (ca->issuer, &entry, revoked != NULL ? 1 : 0, 1, 0,
-                                 now_s () + 7 * DAY, &error);
+                                 test_pki_now () + 7 * TEST_DAY, &error);
   test_assert_no_error (error);
   return crl;
 }
@@ -125,10 +38,10 @@ assert_verify_error (GError    **error,
 
 /* ---------------------------------------------------------------- fixture */
 
-static Ca root;
-static Ca cm;
-static Ca dist;
-static Ca other;
+static TestCa root;
+static TestCa cm;
+static TestCa dist;
+static TestCa other;
 static ChainCert *device;
 static GPtrArray *intermediates;
 static GPtrArray *anchors;
@@ -136,18 +49,12 @@ static GPtrArray *anchors;
 static void
 setup (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = key_new ();
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=device");
-  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-
-  ca_make_root (&root, "CN=Widget Root CA,O=Widget Ltd,C=DE");
-  ca_make_sub (&cm, &root, "CN=Acme Factory CA,O=Widget Ltd,C=DE", 1);
-  ca_make_sub (&dist, &cm, "CN=Line 3 CA,O=Widget Ltd,C=DE", 0);
-  ca_make_root (&other, "CN=Other Root CA,O=Other Ltd,C=DE");
-  options.not_after = now_s () + 30 * DAY;
-  device = chain_issuer_issue_device (dist.issuer, "sensor-1", csr, NULL, &options, &error);
-  test_assert_no_error (error);
+  test_ca_make_root (&root, CHAIN_KEY_ALGORITHM_EC_P256, "CN=Widget Root CA,O=Widget Ltd,C=DE", 2);
+  test_ca_make_sub (&cm, &root, CHAIN_KEY_ALGORITHM_EC_P256, "CN=Acme Factory CA,O=Widget Ltd,C=DE", 1,
+                    NULL);
+  test_ca_make_sub (&dist, &cm, CHAIN_KEY_ALGORITHM_EC_P256, "CN=Line 3 CA,O=Widget Ltd,C=DE", 0, NULL);
+  test_ca_make_root (&other, CHAIN_KEY_ALGORITHM_EC_P256, "CN=Other Root CA,O=Other Ltd,C=DE", 2);
+  device = test_ca_issue_device (&dist, CHAIN_KEY_ALGORITHM_EC_P256, "sensor-1");
 
   intermediates = g_ptr_array_new ();
   g_ptr_array_add (intermediates, dist.cert);
@@ -162,10 +69,10 @@ teardown (void)
   g_clear_pointer (&intermediates, g_ptr_array_unref);
   g_clear_pointer (&anchors, g_ptr_array_unref);
   g_clear_pointer (&device, chain_cert_free);
-  ca_clear (&other);
-  ca_clear (&dist);
-  ca_clear (&cm);
-  ca_clear (&root);
+  test_ca_clear (&other);
+  test_ca_clear (&dist);
+  test_ca_clear (&cm);
+  test_ca_clear (&root);
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -243,7 +150,7 @@ START_TEST (test_expired_at_time)
   ck_assert (chain_verify (device, intermediates, anchors, &options, NULL, &error));
   test_assert_no_error (error);
 
-  options.at_time = chain_cert_get_not_before (root.cert) - DAY;
+  options.at_time = chain_cert_get_not_before (root.cert) - TEST_DAY;
   ck_assert (!chain_verify (device, intermediates, anchors, &options, NULL, &error));
   /* OpenSSL checks validity from the anchor down. */
   assert_verify_error (&error, "Widget Root CA", 3, "certificate is not yet valid");
@@ -285,12 +192,12 @@ START_TEST (test_crls_clean)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) crls = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_crl_free);
   g_autoptr(ChainCert) other_device = NULL;
-  g_autoptr(ChainKey) key = key_new ();
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   ChainIssueOptions issue = CHAIN_ISSUE_OPTIONS_INIT;
   ChainVerifyOptions options = CHAIN_VERIFY_OPTIONS_INIT;
 
   /* The distributor revoked some other device; ours stays good. */
-  issue.not_after = now_s () + DAY;
+  issue.not_after = test_pki_now () + TEST_DAY;
   other_device = chain_issuer_issue_device (dist.issuer, "sensor-2", NULL, key, &issue, &error);
   test_assert_no_error (error);
   options.crls = crls;

@@ -1,0 +1,771 @@
+/* chain-ledger-issuance.c — records of what the CAs issue
+ *
+ * Device batches (a manifest, optionally the certificates themselves),
+ * proofs of possession, exports, revocations with their CRLs, annotations.
+ * A batch is read in one pass: each device costs a 16-byte serial key and a
+ * short slice of the manifest, and one certificate is parsed at a time.
+ */
+#include "chain-ledger-rules-private.h"
+#include "chain-crl.h"
+
+#include <string.h>
+
+#define ANNOTATION_MAX_LEN 4096
+#define REVOCATION_MAX_SERIALS 100000
+#define BATCH_MAX_COUNT G_GINT64_CONSTANT (100000000)
+#define MANIFEST_HEADER "device_id,serial,cert_sha256,public_key_sha256\n"
+#define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
+#define PEM_END "-----END CERTIFICATE-----"
+
+/* ---- Device batch ------------------------------------------------------------------ */
+
+typedef struct {
+  guint32 offset;
+  guint32 len;
+} Slice;
+
+typedef struct {
+  const guint8 *data;
+  gsize         len;
+  gsize         pos;
+  guint64       line;
+} Cursor;
+
+/* The next line without its "\n", or FALSE at the end. */
+static gboolean
+next_line (Cursor        *cursor,
+           const guint8 **out_line,
+           gsize         *out_len,
+           gboolean      *out_terminated)
+{
+  const guint8 *start = cursor->data + cursor->pos;
+  const guint8 *newline;
+  gsize left = cursor->len - cursor->pos;
+
+  if (left == 0)
+    return FALSE;
+  newline = memchr (start, '\n', left);
+  *out_line = start;
+  *out_len = newline != NULL ? (gsize) (newline - start) : left;
+  *out_terminated = newline != NULL;
+  cursor->pos += *out_len + (newline != NULL ? 1 : 0);
+  cursor->line++;
+  return TRUE;
+}
+
+/* The first @needle in @haystack, or NULL; memmem() is not portable C. */
+static const guint8 *
+find_bytes (const guint8 *haystack,
+            gsize         len,
+            const char   *needle)
+{
+  gsize needle_len = strlen (needle);
+  const guint8 *end = haystack + len;
+  const guint8 *p = haystack;
+
+  while ((gsize) (end - p) >= needle_len)
+    {
+      p = memchr (p, needle[0], (gsize) (end - p) - needle_len + 1);
+      if (p == NULL)
+        return NULL;
+      if (memcmp (p, needle, needle_len) == 0)
+        return p;
+      p++;
+    }
+  return NULL;
+}
+
+/* The next PEM certificate block, or NULL at the end; white space only
+ * between blocks. */
+static ChainCert *
+next_pem (const ChainRuleCtx  *ctx,
+          Cursor              *cursor,
+          guint64              index,
+          gboolean            *out_end,
+          GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const guint8 *p;
+  const guint8 *end_marker;
+  gsize left;
+  gsize block_len;
+  ChainCert *cert;
+
+  *out_end = FALSE;
+  while (cursor->pos < cursor->len && g_ascii_isspace (cursor->data[cursor->pos]))
+    cursor->pos++;
+  if (cursor->pos == cursor->len)
+    {
+      *out_end = TRUE;
+      return NULL;
+    }
+  p = cursor->data + cursor->pos;
+  left = cursor->len - cursor->pos;
+  if (left < strlen (PEM_BEGIN) || memcmp (p, PEM_BEGIN, strlen (PEM_BEGIN)) != 0)
+    {
+      chain_rule_refuse (ctx, error, "batch.certificates",
+                         "certificates.pem holds something other than PEM certificates after certificate %" G_GUINT64_FORMAT,
+                         index);
+      return NULL;
+    }
+  end_marker = find_bytes (p, left, PEM_END);
+  if (end_marker == NULL)
+    {
+      chain_rule_refuse (ctx, error, "batch.certificates", "certificate %" G_GUINT64_FORMAT " of certificates.pem is truncated",
+                         index + 1);
+      return NULL;
+    }
+  block_len = (gsize) (end_marker - p) + strlen (PEM_END);
+  if (block_len > CHAIN_INPUT_MAX_LEN)
+    {
+      chain_rule_refuse (ctx, error, "batch.certificates", "certificate %" G_GUINT64_FORMAT " of certificates.pem is oversized",
+                         index + 1);
+      return NULL;
+    }
+  cursor->pos += block_len;
+  cert = chain_cert_parse (p, block_len, &local_error);
+  if (cert == NULL)
+    chain_rule_refuse (ctx, error, "batch.certificates", "certificate %" G_GUINT64_FORMAT " of certificates.pem: %s",
+                       index + 1, local_error->message);
+  return cert;
+}
+
+/* Splits "id,serial,sha256,sha256"; a device id holding ',' is quoted
+ * ("..."), as RFC 4180 writes it, and only such an id. @out_rest points
+ * into @line. */
+static gboolean
+split_manifest_line (const guint8  *line,
+                     gsize          len,
+                     char         **out_id,
+                     const guint8 **out_rest,
+                     gsize         *out_rest_len)
+{
+  gsize i = 0;
+  GString *id = g_string_new (NULL);
+
+  if (len > 0 && line[0] == '"')
+    {
+      for (i = 1; i < len; i++)
+        {
+          if (line[i] == '"' && i + 1 < len && line[i + 1] == '"')
+            {
+              g_string_append_c (id, '"');
+              i++;
+            }
+          else if (line[i] == '"')
+            break;
+          else
+            g_string_append_c (id, (char) line[i]);
+        }
+      if (i >= len || i + 1 >= len || line[i + 1] != ',')
+        goto fail;
+      /* One spelling per id, so the raw fields compare as the ids do. */
+      if (strchr (id->str, ',') == NULL)
+        goto fail;
+      i += 2;
+    }
+  else
+    {
+      for (; i < len && line[i] != ','; i++)
+        {
+          if (line[i] == '"')
+            goto fail;
+          g_string_append_c (id, (char) line[i]);
+        }
+      if (i >= len)
+        goto fail;
+      i++;
+    }
+  if (memchr (id->str, '\0', id->len) != NULL)
+    goto fail;
+  *out_id = g_string_free (id, FALSE);
+  *out_rest = line + i;
+  *out_rest_len = len - i;
+  return TRUE;
+
+fail:
+  g_string_free (id, TRUE);
+  return FALSE;
+}
+
+typedef struct {
+  ChainLedgerCa      *issuer;
+  EVP_PKEY           *issuer_key;
+  GPtrArray          *constraints;   /* NAME_CONSTRAINTS * of the chain */
+  gint64              window_start;
+  gint64              window_end;
+  gint64              max_seconds;
+  ChainDeviceIdRules  id_rules;
+} BatchCheck;
+
+static void
+nc_free (gpointer data)
+{
+  NAME_CONSTRAINTS_free (data);
+}
+
+static gboolean
+is_hex64 (const char *text)
+{
+  if (strlen (text) != 64)
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+/* Hex SHA-256 of @x's SubjectPublicKeyInfo as the certificate encodes it:
+ * the key id chain_cert_get_public_key_sha256() gives, without a round trip
+ * through OpenSSL's encoders, which costs more than the rest of a device. */
+static char *
+spki_sha256 (X509 *x)
+{
+  unsigned char *der = NULL;
+  int len = i2d_X509_PUBKEY (X509_get_X509_PUBKEY (x), &der);
+  char *hex;
+
+  if (len <= 0)
+    {
+      chain_openssl_clear_errors ();
+      return g_strdup ("");
+    }
+  hex = chain_sha256_hex (der, (gsize) len);
+  OPENSSL_free (der);
+  return hex;
+}
+
+/* Certificate @index (0-based) against the issuer and its manifest line. */
+static gboolean
+check_device_cert (const ChainRuleCtx  *ctx,
+                   const BatchCheck    *batch,
+                   guint64              index,
+                   ChainCert           *cert,
+                   const char          *device_id,
+                   const char          *serial,
+                   const char          *cert_sha256,
+                   const char          *key_sha256,
+                   GError             **error)
+{
+  X509 *x = chain_cert_get_x509 (cert);
+  guint64 n = index + 1;
+  g_autofree char *cert_serial = chain_cert_get_serial (cert);
+  g_autofree char *thumbprint = chain_ledger_cert_thumbprint (cert);
+  g_autofree char *spki = spki_sha256 (x);
+  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+  g_autofree char *cn = chain_name_get_common_name (subject);
+  ChainKeyAlgorithm algorithm = chain_cert_get_key_algorithm (cert);
+  gint64 not_before = chain_cert_get_not_before (cert);
+  gint64 not_after = chain_cert_get_not_after (cert);
+  ChainSerialKey a;
+  ChainSerialKey b;
+  int ok;
+
+  ok = X509_check_issued (chain_cert_get_x509 (batch->issuer->cert), x) == X509_V_OK
+       && X509_verify (x, batch->issuer_key) == 1;
+  chain_openssl_clear_errors ();
+  if (!ok)
+    return chain_rule_refuse (ctx, error, "batch.certificates",
+                              "certificate %" G_GUINT64_FORMAT " was not issued by the batch's CA", n);
+  if (!chain_serial_key_from_hex (cert_serial, &a) || !chain_serial_key_from_hex (serial, &b)
+      || memcmp (&a, &b, sizeof a) != 0)
+    return chain_rule_refuse (ctx, error, "batch.manifest",
+                              "line %" G_GUINT64_FORMAT " has serial %s but certificate %" G_GUINT64_FORMAT " has %s",
+                              n + 1, serial, n, cert_serial);
+  if (strcmp (thumbprint, cert_sha256) != 0)
+    return chain_rule_refuse (ctx, error, "batch.manifest",
+                              "line %" G_GUINT64_FORMAT " has a cert_sha256 other than certificate %" G_GUINT64_FORMAT "'s",
+                              n + 1, n);
+  if (strcmp (spki, key_sha256) != 0)
+    return chain_rule_refuse (ctx, error, "batch.manifest",
+                              "line %" G_GUINT64_FORMAT " has a public_key_sha256 other than certificate %" G_GUINT64_FORMAT "'s",
+                              n + 1, n);
+  if (g_strcmp0 (cn, device_id) != 0)
+    return chain_rule_refuse (ctx, error, "batch.manifest",
+                              "certificate %" G_GUINT64_FORMAT "'s CN is not the device id on line %" G_GUINT64_FORMAT,
+                              n, n + 1);
+  if (X509_check_ca (x) != 0
+      || (X509_get_extension_flags (x) & EXFLAG_KUSAGE) == 0
+      || (X509_get_key_usage (x) & KU_DIGITAL_SIGNATURE) == 0
+      || (X509_get_extension_flags (x) & EXFLAG_XKUSAGE) == 0
+      || (X509_get_extended_key_usage (x) & XKU_SSL_CLIENT) == 0)
+    return chain_rule_refuse (ctx, error, "batch.profile",
+                              "certificate %" G_GUINT64_FORMAT " is not a device certificate (CA:FALSE, digitalSignature, clientAuth)", n);
+  if (not_after <= not_before || not_before < batch->window_start || not_after > batch->window_end)
+    return chain_rule_refuse (ctx, error, "batch.validity",
+                              "certificate %" G_GUINT64_FORMAT " is valid beyond its issuer chain; issue it inside that window", n);
+  if (not_after - not_before > batch->max_seconds)
+    return chain_rule_refuse (ctx, error, "batch.validity",
+                              "certificate %" G_GUINT64_FORMAT " is valid longer than the policy's %" G_GINT64_FORMAT " days for devices",
+                              n, batch->max_seconds / DAY_SECONDS);
+  for (guint i = 0; i < batch->constraints->len; i++)
+    {
+      NAME_CONSTRAINTS *nc = g_ptr_array_index (batch->constraints, i);
+
+      ok = NAME_CONSTRAINTS_check (x, nc) == X509_V_OK && NAME_CONSTRAINTS_check_CN (x, nc) == X509_V_OK;
+      chain_openssl_clear_errors ();
+      if (!ok)
+        return chain_rule_refuse (ctx, error, "batch.name-constraints",
+                                  "certificate %" G_GUINT64_FORMAT " breaks the name constraints of its issuer chain", n);
+    }
+  if (!chain_policy_allows_algorithm (chain_rule_get_policy (ctx), algorithm))
+    return chain_rule_refuse (ctx, error, "batch.algorithm",
+                              "certificate %" G_GUINT64_FORMAT " has a %s key, which the policy does not allow",
+                              n, chain_key_algorithm_to_string (algorithm));
+  return TRUE;
+}
+
+static int
+compare_slices (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  const Slice *x = a;
+  const Slice *y = b;
+  const guint8 *data = user_data;
+  int c = memcmp (data + x->offset, data + y->offset, MIN (x->len, y->len));
+
+  if (c != 0)
+    return c;
+  return x->len < y->len ? -1 : x->len > y->len ? 1 : 0;
+}
+
+static gboolean
+check_batch_lines (ChainRuleCtx      *ctx,
+                   const BatchCheck  *batch,
+                   gint64             count,
+                   GError           **error)
+{
+  GBytes *manifest = chain_rule_artifact (ctx, "manifest.csv");
+  GBytes *certificates = chain_rule_artifact (ctx, "certificates.pem");
+  Cursor lines = { NULL, 0, 0, 0 };
+  Cursor pems = { NULL, 0, 0, 0 };
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (Slice));
+  const guint8 *line;
+  gsize len;
+  gboolean terminated;
+  guint64 n = 0;
+
+  lines.data = g_bytes_get_data (manifest, &lines.len);
+  if (certificates != NULL)
+    pems.data = g_bytes_get_data (certificates, &pems.len);
+  if (lines.len > G_MAXUINT32)
+    return chain_rule_refuse (ctx, error, "batch.manifest", "manifest.csv is over 4 GiB; split the batch");
+  if (!next_line (&lines, &line, &len, &terminated)
+      || !terminated || len + 1 != strlen (MANIFEST_HEADER)
+      || memcmp (line, MANIFEST_HEADER, len) != 0)
+    return chain_rule_refuse (ctx, error, "batch.manifest", "manifest.csv must start with the line %.*s",
+                              (int) strlen (MANIFEST_HEADER) - 1, MANIFEST_HEADER);
+
+  ctx->new_serials = g_array_new (FALSE, FALSE, sizeof (ChainSerialKey));
+  while (next_line (&lines, &line, &len, &terminated))
+    {
+      g_autofree char *device_id = NULL;
+      g_autofree char *rest = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_auto(GStrv) fields = NULL;
+      const guint8 *rest_data = NULL;
+      gsize rest_len = 0;
+      ChainSerialKey key;
+      Slice slice;
+
+      if (!terminated)
+        return chain_rule_refuse (ctx, error, "batch.manifest", "manifest.csv line %" G_GUINT64_FORMAT " lacks its final newline",
+                                  lines.line);
+      if ((gint64) n >= count)
+        return chain_rule_refuse (ctx, error, "batch.count", "manifest.csv lists more devices than body.count (%" G_GINT64_FORMAT ")",
+                                  count);
+      if (!split_manifest_line (line, len, &device_id, &rest_data, &rest_len)
+          || memchr (rest_data, '\0', rest_len) != NULL)
+        return chain_rule_refuse (ctx, error, "batch.manifest",
+                                  "manifest.csv line %" G_GUINT64_FORMAT " is not device_id,serial,cert_sha256,public_key_sha256",
+                                  lines.line);
+      rest = g_strndup ((const char *) rest_data, rest_len);
+      fields = g_strsplit (rest, ",", -1);
+      if (g_strv_length (fields) != 3 || !chain_serial_key_from_hex (fields[0], &key)
+          || fields[0][0] == '-' || !is_hex64 (fields[1]) || !is_hex64 (fields[2]))
+        return chain_rule_refuse (ctx, error, "batch.manifest",
+                                  "manifest.csv line %" G_GUINT64_FORMAT " must be device_id,serial (hex),cert_sha256,public_key_sha256 (64 lower-case hex each)",
+                                  lines.line);
+      for (const char *p = fields[0]; *p != '\0'; p++)
+        if (g_ascii_isupper (*p))
+          return chain_rule_refuse (ctx, error, "batch.manifest",
+                                    "manifest.csv line %" G_GUINT64_FORMAT " has an upper-case serial; write hex in lower case",
+                                    lines.line);
+      if (!chain_device_id_validate (device_id, batch->id_rules, &local_error))
+        return chain_rule_refuse (ctx, error, "batch.device-id", "manifest.csv line %" G_GUINT64_FORMAT ": %s",
+                                  lines.line, local_error->message);
+      g_array_append_val (ctx->new_serials, key);
+      slice.offset = (guint32) (line - lines.data);
+      slice.len = (guint32) (rest_data - line - 1);
+      g_array_append_val (ids, slice);
+
+      if (certificates != NULL)
+        {
+          gboolean end = FALSE;
+          g_autoptr(ChainCert) cert = next_pem (ctx, &pems, n, &end, error);
+
+          if (end)
+            return chain_rule_refuse (ctx, error, "batch.certificates",
+                                      "certificates.pem holds %" G_GUINT64_FORMAT " certificates, fewer than manifest.csv lists",
+                                      n);
+          if (cert == NULL
+              || !check_device_cert (ctx, batch, n, cert, device_id, fields[0], fields[1], fields[2], error))
+            return FALSE;
+        }
+      n++;
+    }
+  if ((gint64) n != count)
+    return chain_rule_refuse (ctx, error, "batch.count",
+                              "manifest.csv lists %" G_GUINT64_FORMAT " devices but body.count is %" G_GINT64_FORMAT, n, count);
+  if (certificates != NULL)
+    {
+      gboolean end = FALSE;
+      g_autoptr(ChainCert) extra = next_pem (ctx, &pems, n, &end, error);
+
+      if (!end)
+        return extra == NULL ? FALSE
+                             : chain_rule_refuse (ctx, error, "batch.certificates",
+                                                  "certificates.pem holds more certificates than manifest.csv lists");
+    }
+
+  /* Device ids once each: sorted slices of the manifest. */
+  g_array_sort_with_data (ids, compare_slices, (gpointer) lines.data);
+  for (guint i = 1; i < ids->len; i++)
+    if (compare_slices (&g_array_index (ids, Slice, i - 1), &g_array_index (ids, Slice, i),
+                        (gpointer) lines.data) == 0)
+      {
+        Slice *s = &g_array_index (ids, Slice, i);
+        g_autofree char *id = g_strndup ((const char *) lines.data + s->offset, MIN (s->len, 64));
+        g_autofree char *text = chain_rule_shown (id);
+
+        return chain_rule_refuse (ctx, error, "batch.device-id", "device id %s is listed twice; list each device once", text);
+      }
+  return TRUE;
+}
+
+gboolean
+chain_rule_batch (ChainRuleCtx  *ctx,
+                  GError       **error)
+{
+  static const char *const known[] = { "count", "issuer", NULL };
+  g_autoptr(GPtrArray) chain = NULL;
+  BatchCheck batch = { 0 };
+  const char *issuer;
+  gint64 count = 0;
+  gboolean ok;
+
+  if (!chain_rule_check_members (ctx, ctx->body, "body", known, error))
+    return FALSE;
+  issuer = chain_rule_body_string (ctx, "issuer", error);
+  if (issuer == NULL || !chain_rule_body_integer (ctx, "count", &count, error))
+    return FALSE;
+  ctx->ca = chain_rule_lookup_ca (ctx, issuer, "batch.issuer", TRUE, error);
+  if (ctx->ca == NULL)
+    return FALSE;
+  if (chain_ledger_ca_is_revoked (ctx->ca))
+    {
+      g_autofree char *label = chain_rule_cert_label (ctx->ca->cert);
+
+      return chain_rule_refuse (ctx, error, "batch.issuer-revoked", "CA '%s' is revoked, or a CA above it is", label);
+    }
+  if (ctx->ca->retired)
+    {
+      g_autofree char *label = chain_rule_cert_label (ctx->ca->cert);
+
+      return chain_rule_refuse (ctx, error, "batch.issuer", "CA '%s' was retired by key rotation; issue from the current CA", label);
+    }
+  if (!chain_policy_get_issues_devices (chain_rule_get_policy (ctx), ctx->author->tier))
+    return chain_rule_refuse (ctx, error, "batch.tier", "the policy does not let tier '%s' issue device certificates",
+                              ctx->author->tier);
+  if (count < 1 || count > BATCH_MAX_COUNT)
+    return chain_rule_refuse (ctx, error, "batch.count", "body.count is %" G_GINT64_FORMAT "; a batch holds 1 to %" G_GINT64_FORMAT " devices",
+                              count, BATCH_MAX_COUNT);
+
+  batch.issuer = ctx->ca;
+  batch.issuer_key = X509_get0_pubkey (chain_cert_get_x509 (ctx->ca->cert));
+  batch.constraints = g_ptr_array_new_with_free_func (nc_free);
+  chain = chain_ledger_ca_get_chain (ctx->ca);
+  for (guint i = 0; i < chain->len; i++)
+    {
+      NAME_CONSTRAINTS *nc = chain_rule_cert_nc (((ChainLedgerCa *) g_ptr_array_index (chain, i))->cert);
+
+      if (nc != NULL)
+        g_ptr_array_add (batch.constraints, nc);
+    }
+  chain_rule_chain_window (ctx->ca, &batch.window_start, &batch.window_end);
+  batch.max_seconds = chain_policy_get_device_max_validity_days (chain_rule_get_policy (ctx)) * DAY_SECONDS;
+  batch.id_rules = chain_policy_get_device_id_rules (chain_rule_get_policy (ctx));
+
+  ok = check_batch_lines (ctx, &batch, count, error);
+  g_ptr_array_unref (batch.constraints);
+  if (!ok)
+    return FALSE;
+  ctx->issued_by = ctx->ca;
+  ctx->n_devices = (guint64) count;
+  return TRUE;
+}
+
+/* ---- Proof of possession ------------------------------------------------------------ */
+
+static gboolean
+is_known_target (const char *target,
+                 gboolean    allow_pem)
+{
+  return strcmp (target, "azure-iothub") == 0 || strcmp (target, "azure-dps") == 0
+         || strcmp (target, "aws-iot") == 0 || (allow_pem && strcmp (target, "pem") == 0);
+}
+
+gboolean
+chain_rule_pop (ChainRuleCtx  *ctx,
+                GError       **error)
+{
+  static const char *const known[] = { "ca", "code", "target", NULL };
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(ChainName) subject = NULL;
+  g_autofree char *cn = NULL;
+  g_autofree char *label = NULL;
+  const char *ca;
+  const char *code;
+  const char *target;
+
+  if (!chain_rule_check_members (ctx, ctx->body, "body", known, error))
+    return FALSE;
+  ca = chain_rule_body_string (ctx, "ca", error);
+  code = ca != NULL ? chain_rule_body_string (ctx, "code", error) : NULL;
+  target = code != NULL ? chain_rule_body_string (ctx, "target", error) : NULL;
+  if (target == NULL)
+    return FALSE;
+  if (!is_known_target (target, FALSE))
+    return chain_rule_refuse (ctx, error, "pop.target", "target must be azure-iothub, azure-dps or aws-iot");
+  ctx->ca = chain_rule_lookup_ca (ctx, ca, "pop.ca", TRUE, error);
+  if (ctx->ca == NULL)
+    return FALSE;
+  label = chain_rule_cert_label (ctx->ca->cert);
+  if (chain_ledger_ca_is_revoked (ctx->ca))
+    return chain_rule_refuse (ctx, error, "pop.ca", "CA '%s' is revoked; a cloud must not trust it", label);
+  cert = chain_rule_parse_cert (ctx, "verification.pem", "pop.certificate", error);
+  if (cert == NULL)
+    return FALSE;
+  if (!chain_rule_cert_issued_by (cert, ctx->ca->cert))
+    return chain_rule_refuse (ctx, error, "pop.certificate", "verification.pem was not signed by exactly CA '%s'", label);
+  if (chain_cert_is_ca (cert))
+    return chain_rule_refuse (ctx, error, "pop.certificate", "verification.pem is a CA certificate; it must be a leaf");
+  subject = chain_cert_get_subject (cert);
+  cn = chain_name_get_common_name (subject);
+  if (g_strcmp0 (cn, code) != 0)
+    return chain_rule_refuse (ctx, error, "pop.code", "verification.pem's CN is not body.code; put the cloud's code in the CN");
+  ctx->issued_by = ctx->ca;
+  return chain_rule_stage_serial (ctx, cert, "pop.certificate", error);
+}
+
+/* ---- Export -------------------------------------------------------------------------- */
+
+static gboolean
+is_cert_file (const char *name)
+{
+  return g_str_has_suffix (name, ".pem") || g_str_has_suffix (name, ".cer") || g_str_has_suffix (name, ".crt");
+}
+
+gboolean
+chain_rule_export (ChainRuleCtx  *ctx,
+                   GError       **error)
+{
+  static const char *const known[] = { "ca", "files", "target", NULL };
+  g_autofree const char **names = chain_statement_get_artifact_names (ctx->st);
+  ChainJson *files;
+  const char *ca;
+  const char *target;
+  gboolean ca_exported = FALSE;
+  g_autofree char *label = NULL;
+
+  if (!chain_rule_check_members (ctx, ctx->body, "body", known, error))
+    return FALSE;
+  ca = chain_rule_body_string (ctx, "ca", error);
+  target = ca != NULL ? chain_rule_body_string (ctx, "target", error) : NULL;
+  files = target != NULL ? chain_rule_member (ctx, ctx->body, "body", "files", CHAIN_JSON_OBJECT, error) : NULL;
+  if (files == NULL)
+    return FALSE;
+  if (!is_known_target (target, TRUE))
+    return chain_rule_refuse (ctx, error, "export.target", "target must be azure-iothub, azure-dps, aws-iot or pem");
+  ctx->ca = chain_rule_lookup_ca (ctx, ca, "export.ca", FALSE, error);
+  if (ctx->ca == NULL)
+    return FALSE;
+  label = chain_rule_cert_label (ctx->ca->cert);
+  if (chain_ledger_ca_is_revoked (ctx->ca))
+    return chain_rule_refuse (ctx, error, "export.ca", "CA '%s' is revoked; do not hand it to a cloud", label);
+
+  if (chain_json_object_get_size (files) != g_strv_length ((char **) names))
+    return chain_rule_refuse (ctx, error, "export.files", "body.files lists %" G_GSIZE_FORMAT " files but the record adds %u",
+                              chain_json_object_get_size (files), g_strv_length ((char **) names));
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      ChainJson *digest = chain_json_object_get_member (files, names[i]);
+      const char *sha256 = NULL;
+
+      chain_statement_get_artifact (ctx->st, names[i], &sha256, NULL, NULL);
+      if (digest == NULL || chain_json_get_value_type (digest) != CHAIN_JSON_STRING)
+        return chain_rule_refuse (ctx, error, "export.files", "body.files does not list artifact '%s' with its SHA-256", names[i]);
+      if (strcmp (chain_json_get_string (digest), sha256) != 0)
+        return chain_rule_refuse (ctx, error, "export.files", "body.files gives '%s' a digest other than the file's", names[i]);
+    }
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) certs = NULL;
+      g_autoptr(GError) local_error = NULL;
+      GBytes *data;
+      gsize len = 0;
+      const guint8 *bytes;
+
+      if (!is_cert_file (names[i]))
+        continue;
+      data = chain_rule_artifact (ctx, names[i]);
+      bytes = g_bytes_get_data (data, &len);
+      certs = chain_cert_parse_bundle (bytes, len, &local_error);
+      if (certs == NULL)
+        return chain_rule_refuse (ctx, error, "export.content", "%s: %s", names[i], local_error->message);
+      for (guint j = 0; j < certs->len; j++)
+        {
+          g_autofree char *thumbprint = chain_ledger_cert_thumbprint (g_ptr_array_index (certs, j));
+          ChainLedgerCa *known_ca = g_hash_table_lookup (ctx->state->cas_by_thumbprint, thumbprint);
+
+          if (known_ca == NULL)
+            return chain_rule_refuse (ctx, error, "export.content",
+                                      "%s holds a certificate that is no CA of this ledger; export only the ledger's CAs", names[i]);
+          if (chain_ledger_ca_is_revoked (known_ca))
+            return chain_rule_refuse (ctx, error, "export.content", "%s holds a revoked CA certificate", names[i]);
+          ca_exported |= known_ca == ctx->ca;
+        }
+    }
+  if (!ca_exported)
+    return chain_rule_refuse (ctx, error, "export.content", "no exported file holds CA '%s', which body.ca names", label);
+
+  ctx->new_export = g_new0 (ChainLedgerExport, 1);
+  ctx->new_export->seq = ctx->record->seq;
+  ctx->new_export->id = g_strdup (chain_statement_get_id (ctx->st));
+  ctx->new_export->author = g_strdup (ctx->author->id);
+  ctx->new_export->target = g_strdup (target);
+  ctx->new_export->ca = g_strdup (ca);
+  ctx->new_export->files = chain_json_ref (files);
+  return TRUE;
+}
+
+/* ---- Revocation ---------------------------------------------------------------------- */
+
+gboolean
+chain_rule_revocation (ChainRuleCtx  *ctx,
+                       GError       **error)
+{
+  static const char *const known[] = { "issuer", "reason", "serials", NULL };
+  static const char *const reasons[] = {
+    "unspecified", "key-compromise", "ca-compromise", "affiliation-changed", "superseded",
+    "cessation-of-operation", NULL
+  };
+  g_autoptr(ChainCrl) crl = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *label = NULL;
+  const char *issuer;
+  const char *reason;
+  ChainJson *serials;
+  GBytes *crl_data;
+  gsize crl_len = 0;
+  const guint8 *crl_bytes;
+  gsize n;
+  gsize expected;
+
+  if (!chain_rule_check_members (ctx, ctx->body, "body", known, error))
+    return FALSE;
+  issuer = chain_rule_body_string (ctx, "issuer", error);
+  reason = issuer != NULL ? chain_rule_body_string (ctx, "reason", error) : NULL;
+  serials = reason != NULL ? chain_rule_member (ctx, ctx->body, "body", "serials", CHAIN_JSON_ARRAY, error) : NULL;
+  if (serials == NULL)
+    return FALSE;
+  if (!g_strv_contains (reasons, reason))
+    return chain_rule_refuse (ctx, error, "revocation.reason",
+                              "reason must be unspecified, key-compromise, ca-compromise, affiliation-changed, superseded or cessation-of-operation");
+  ctx->ca = chain_rule_lookup_ca (ctx, issuer, "revocation.issuer", TRUE, error);
+  if (ctx->ca == NULL)
+    return FALSE;
+  label = chain_rule_cert_label (ctx->ca->cert);
+  n = chain_json_array_get_length (serials);
+  if (n == 0 || n > REVOCATION_MAX_SERIALS)
+    return chain_rule_refuse (ctx, error, "statement.body", "body.serials must list 1 to %d serials", REVOCATION_MAX_SERIALS);
+
+  ctx->revoke = g_array_new (FALSE, FALSE, sizeof (ChainSerialKey));
+  ctx->revoke_hex = g_ptr_array_new_with_free_func (g_free);
+  for (gsize i = 0; i < n; i++)
+    {
+      ChainJson *item = chain_json_array_get_element (serials, i);
+      const char *hex;
+      ChainSerialKey key;
+      guint32 value = 0;
+
+      if (chain_json_get_value_type (item) != CHAIN_JSON_STRING
+          || !chain_serial_key_from_hex (chain_json_get_string (item), &key))
+        return chain_rule_refuse (ctx, error, "statement.body",
+                                  "body.serials[%" G_GSIZE_FORMAT "] is not a serial in hex", i);
+      hex = chain_json_get_string (item);
+      if (!chain_serial_set_lookup (ctx->state->serials, &key, &value)
+          || (value & CHAIN_LEDGER_SERIAL_CA_MASK) != ctx->ca->index)
+        {
+          g_autofree char *text = chain_rule_shown (hex);
+
+          return chain_rule_refuse (ctx, error, "revocation.not-issued",
+                                    "serial %s was never issued by '%s'; revoke only what this CA issued", text, label);
+        }
+      if ((value & CHAIN_LEDGER_SERIAL_REVOKED) != 0)
+        return chain_rule_refuse (ctx, error, "revocation.duplicate", "serial %s is revoked already", hex);
+      for (guint j = 0; j < ctx->revoke->len; j++)
+        if (memcmp (&g_array_index (ctx->revoke, ChainSerialKey, j), &key, sizeof key) == 0)
+          return chain_rule_refuse (ctx, error, "revocation.duplicate", "serial %s is listed twice", hex);
+      g_array_append_val (ctx->revoke, key);
+      g_ptr_array_add (ctx->revoke_hex, g_strdup (hex));
+    }
+
+  crl_data = chain_rule_artifact (ctx, "crl.pem");
+  crl_bytes = g_bytes_get_data (crl_data, &crl_len);
+  crl = chain_crl_parse (crl_bytes, crl_len, &local_error);
+  if (crl == NULL)
+    return chain_rule_refuse (ctx, error, "revocation.crl", "crl.pem: %s", local_error->message);
+  if (!chain_crl_is_signed_by (crl, ctx->ca->cert))
+    return chain_rule_refuse (ctx, error, "revocation.crl", "crl.pem was not signed by '%s'", label);
+  ctx->crl_number = chain_crl_get_number (crl);
+  if (ctx->crl_number <= ctx->ca->crl_number)
+    return chain_rule_refuse (ctx, error, "revocation.crl",
+                              "crl.pem has CRL number %" G_GUINT64_FORMAT "; it must exceed the last one, %" G_GUINT64_FORMAT,
+                              ctx->crl_number, ctx->ca->crl_number);
+  expected = ctx->ca->revoked_serials->len + ctx->revoke_hex->len;
+  if (chain_crl_get_n_entries (crl) != expected)
+    return chain_rule_refuse (ctx, error, "revocation.crl",
+                              "crl.pem lists %" G_GSIZE_FORMAT " serials; '%s' has revoked %" G_GSIZE_FORMAT " with this record",
+                              chain_crl_get_n_entries (crl), label, expected);
+  for (guint i = 0; i < ctx->ca->revoked_serials->len; i++)
+    if (!chain_crl_contains (crl, g_ptr_array_index (ctx->ca->revoked_serials, i)))
+      return chain_rule_refuse (ctx, error, "revocation.crl", "crl.pem omits serial %s, revoked earlier",
+                                (const char *) g_ptr_array_index (ctx->ca->revoked_serials, i));
+  for (guint i = 0; i < ctx->revoke_hex->len; i++)
+    if (!chain_crl_contains (crl, g_ptr_array_index (ctx->revoke_hex, i)))
+      return chain_rule_refuse (ctx, error, "revocation.crl", "crl.pem omits serial %s, revoked by this record",
+                                (const char *) g_ptr_array_index (ctx->revoke_hex, i));
+  return TRUE;
+}
+
+/* ---- Annotation ---------------------------------------------------------------------- */
+
+gboolean
+chain_rule_annotation (ChainRuleCtx  *ctx,
+                       GError       **error)
+{
+  static const char *const known[] = { "text", NULL };
+  const char *text;
+
+  if (!chain_rule_check_members (ctx, ctx->body, "body", known, error))
+    return FALSE;
+  text = chain_rule_body_string (ctx, "text", error);
+  if (text == NULL)
+    return FALSE;
+  if (text[0] == '\0' || strlen (text) > ANNOTATION_MAX_LEN)
+    return chain_rule_refuse (ctx, error, "annotation.text", "body.text must be 1 to %d bytes", ANNOTATION_MAX_LEN);
+  return TRUE;
+}

@@ -1,0 +1,340 @@
+/* bench-ledger.c — how fast the ledger appends and reads back
+ *
+ *   bench-ledger [-n RECORDS] [-d DIR] [-c] [-k] [-r]
+ *
+ * Writes RECORDS records (a genesis, then annotations signed by one
+ * officer, default 100000) to a fresh ledger in DIR (default: a new
+ * temporary directory), then reopens it and reads every record back as an
+ * auditor would: the record's form, its link to the previous record, and
+ * its statement signature; with -c also the commit's CMS signature. Prints
+ * records/s for both passes, the time to open with and without the index
+ * cache, the cost of reading a record at random (a GUI list scrolling),
+ * and the repository's size. -k keeps the directory; -r reuses a ledger
+ * kept in DIR and only reads.
+ */
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "chain.h"
+#include "chain-cms-private.h"
+#include "chain-pki-private.h"
+#include "ledger-pki.h"
+
+static void
+die (const char *what,
+     GError     *error)
+{
+  fprintf (stderr, "bench-ledger: %s: %s\n", what, error != NULL ? error->message : "failed");
+  exit (1);
+}
+
+static guint64
+disk_usage (const char *path)
+{
+  GStatBuf st;
+  guint64 total = 0;
+
+  if (g_lstat (path, &st) != 0)
+    return 0;
+  total = (guint64) st.st_blocks * 512;
+  if (S_ISDIR (st.st_mode))
+    {
+      GDir *dir = g_dir_open (path, 0, NULL);
+      const char *name = NULL;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          total += disk_usage (child);
+        }
+      if (dir != NULL)
+        g_dir_close (dir);
+    }
+  return total;
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      GDir *dir = g_dir_open (path, 0, NULL);
+      const char *name = NULL;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      if (dir != NULL)
+        g_dir_close (dir);
+    }
+  g_remove (path);
+}
+
+/* A statement by "oem" now, with @first_artifact (then more NAME, GBytes
+ * pairs, NULL-terminated) added, signed by @key. */
+static ChainStatement *
+make_statement (ChainRecordType  type,
+                const char      *ledger_id,
+                const char      *policy,
+                ChainJson       *body,
+                ChainKey        *key,
+                GError         **error,
+                const char      *first_artifact,
+                ...)
+{
+  g_autoptr(ChainStatement) statement = NULL;
+  const char *name = first_artifact;
+  va_list args;
+
+  statement = chain_statement_new (type, "oem", ledger_id, policy,
+                                   g_get_real_time () / G_USEC_PER_SEC, body, error);
+  if (statement == NULL)
+    return NULL;
+  va_start (args, first_artifact);
+  while (name != NULL)
+    {
+      GBytes *data = va_arg (args, GBytes *);
+
+      if (!chain_statement_add_artifact (statement, name, data, error))
+        {
+          va_end (args);
+          return NULL;
+        }
+      name = va_arg (args, const char *);
+    }
+  va_end (args);
+  if (!chain_statement_sign (statement, key, error))
+    return NULL;
+  return g_steal_pointer (&statement);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) context = g_option_context_new ("— ledger append and read figures");
+  gint64 records = 100000;
+  g_autofree char *dir = NULL;
+  gboolean check_commits = FALSE;
+  gboolean keep = FALSE;
+  gboolean reuse = FALSE;
+  GOptionEntry entries[] = {
+    { "records", 'n', 0, G_OPTION_ARG_INT64, &records, "Records to write (default 100000)", "N" },
+    { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "Directory for the ledger", "DIR" },
+    { "commits", 'c', 0, G_OPTION_ARG_NONE, &check_commits, "Also verify commit signatures", NULL },
+    { "keep", 'k', 0, G_OPTION_ARG_NONE, &keep, "Keep the ledger", NULL },
+    { "reuse", 'r', 0, G_OPTION_ARG_NONE, &reuse, "Only read the ledger kept in DIR", NULL },
+    { NULL },
+  };
+  g_autoptr(ChainKey) root_key = NULL;
+  g_autoptr(ChainKey) officer_key = NULL;
+  g_autoptr(ChainCert) root = NULL;
+  g_autoptr(ChainCert) officer = NULL;
+  g_autoptr(ChainLedgerSigner) signer = NULL;
+  g_autoptr(ChainLedger) ledger = NULL;
+  g_autoptr(ChainStatement) genesis = NULL;
+  g_autoptr(ChainJson) genesis_body = chain_json_new_object ();
+  g_autoptr(GPtrArray) anchors = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_cert_free);
+  g_autoptr(GBytes) root_pem = NULL;
+  g_autoptr(GBytes) officer_pem = NULL;
+  g_autofree char *ledger_id = chain_statement_new_id ();
+  g_autofree char *policy = chain_sha256_hex ("policy", 6);
+  g_autofree char *path = NULL;
+  g_autofree char *prev = NULL;
+  gboolean made_dir = FALSE;
+  g_autofree char *cache = NULL;
+  gint64 start;
+  double write_s = 0;
+  double open_s;
+  double cold_open_s;
+  double random_ms;
+  double read_s;
+  const guint random_reads = 2000;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    die ("usage", error);
+  if (records < 1)
+    die ("usage", NULL);
+
+  if (reuse && dir == NULL)
+    die ("usage: -r needs -d", NULL);
+  if (dir == NULL)
+    {
+      dir = g_dir_make_tmp ("bench-ledger-XXXXXX", &error);
+      if (dir == NULL)
+        die ("temporary directory", error);
+      made_dir = TRUE;
+    }
+  path = g_build_filename (dir, "ledger.git", NULL);
+
+  root_key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  officer_key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  if (root_key == NULL || officer_key == NULL)
+    die ("keys", error);
+  root = ledger_pki_root (root_key, "bench root");
+  officer = root != NULL ? ledger_pki_officer (root_key, root, officer_key, "bench officer") : NULL;
+  if (officer == NULL)
+    die ("certificates", NULL);
+  g_ptr_array_add (anchors, chain_cert_copy (root));
+  signer = chain_ledger_signer_new (officer_key, officer, NULL, &error);
+  if (signer == NULL)
+    die ("signer", error);
+
+  chain_json_object_set_string (genesis_body, "note", "benchmark");
+  root_pem = chain_cert_to_pem (root);
+  officer_pem = chain_cert_to_pem (officer);
+  genesis = make_statement (CHAIN_RECORD_TYPE_GENESIS, ledger_id, policy, genesis_body,
+                            officer_key, &error, "root.pem", root_pem, "officer.pem",
+                            officer_pem, NULL);
+  if (genesis == NULL)
+    die ("genesis", error);
+
+  if (reuse)
+    {
+      ledger = chain_ledger_open (path, NULL, &error);
+      if (ledger == NULL)
+        die ("open", error);
+      records = (gint64) chain_ledger_get_length (ledger);
+      g_clear_pointer (&ledger, chain_ledger_free);
+      /* The ledger's officer is not ours: check signatures against its own. */
+      {
+        g_autoptr(ChainLedger) kept = chain_ledger_open (path, NULL, &error);
+        g_autoptr(ChainRecord) first = kept != NULL ? chain_ledger_get_record (kept, 0, &error)
+                                                    : NULL;
+        g_autoptr(GBytes) kept_officer = NULL;
+        g_autoptr(GBytes) kept_root = NULL;
+
+        if (first == NULL)
+          die ("open", error);
+        kept_officer = chain_record_read_artifact (first, "officer.pem", NULL, &error);
+        kept_root = kept_officer != NULL
+                      ? chain_record_read_artifact (first, "root.pem", NULL, &error) : NULL;
+        if (kept_root == NULL)
+          die ("genesis artifacts", error);
+        g_clear_pointer (&officer, chain_cert_free);
+        officer = chain_cert_parse (g_bytes_get_data (kept_officer, NULL),
+                                    g_bytes_get_size (kept_officer), &error);
+        g_ptr_array_set_size (anchors, 0);
+        g_ptr_array_add (anchors, chain_cert_parse (g_bytes_get_data (kept_root, NULL),
+                                                    g_bytes_get_size (kept_root), &error));
+        if (officer == NULL || g_ptr_array_index (anchors, 0) == NULL)
+          die ("genesis artifacts", error);
+      }
+    }
+
+  /* Signing the statement is part of making a record: it is timed too. */
+  start = g_get_monotonic_time ();
+  if (!reuse)
+    {
+      ledger = chain_ledger_create (path, genesis, signer, NULL, NULL, NULL, &error);
+      if (ledger == NULL)
+        die ("create", error);
+    }
+  for (gint64 i = 1; !reuse && i < records; i++)
+    {
+      g_autoptr(ChainJson) body = chain_json_new_object ();
+      g_autoptr(ChainStatement) statement = NULL;
+      g_autofree char *text = g_strdup_printf ("benchmark record %" G_GINT64_FORMAT, i);
+
+      chain_json_object_set_string (body, "text", text);
+      statement = make_statement (CHAIN_RECORD_TYPE_ANNOTATION, ledger_id, policy, body,
+                                  officer_key, &error, NULL);
+      if (statement == NULL
+          || !chain_ledger_append (ledger, statement, signer, NULL, NULL, NULL, NULL, &error))
+        die ("append", error);
+      if (i % 10000 == 0)
+        fprintf (stderr, "  %" G_GINT64_FORMAT " records written\n", i);
+    }
+  write_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  g_clear_pointer (&ledger, chain_ledger_free);
+
+  /* Without the index cache (a fresh clone), then with it. */
+  cache = g_build_filename (path, "libchain-index", NULL);
+  g_remove (cache);
+  start = g_get_monotonic_time ();
+  ledger = chain_ledger_open (path, NULL, &error);
+  if (ledger == NULL)
+    die ("open", error);
+  cold_open_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  g_clear_pointer (&ledger, chain_ledger_free);
+  start = g_get_monotonic_time ();
+  ledger = chain_ledger_open (path, NULL, &error);
+  if (ledger == NULL)
+    die ("open", error);
+  open_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  if (chain_ledger_get_length (ledger) != (guint64) records)
+    die ("open: wrong length", NULL);
+
+  /* Rows of a list scrolled to anywhere. */
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < random_reads; i++)
+    {
+      guint64 seq = (guint64) g_random_int_range (0, (gint32) MIN (records, G_MAXINT32));
+      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, &error);
+
+      if (record == NULL)
+        die ("random read", error);
+    }
+  random_ms = (double) (g_get_monotonic_time () - start) / 1000 / random_reads;
+  g_clear_pointer (&ledger, chain_ledger_free);
+  ledger = chain_ledger_open (path, NULL, &error);
+  if (ledger == NULL)
+    die ("open", error);
+
+  start = g_get_monotonic_time ();
+  for (gint64 i = 0; i < records; i++)
+    {
+      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, (guint64) i, &error);
+      ChainStatement *statement = NULL;
+
+      if (record == NULL)
+        die ("read", error);
+      statement = chain_record_get_statement (record);
+      if (strcmp (chain_record_get_prev (record),
+                  prev != NULL ? prev : "0000000000000000000000000000000000000000000000000000000000000000") != 0)
+        die ("read: broken link", NULL);
+      if (!chain_statement_verify_signature (statement, 0, officer, &error))
+        die ("read: statement signature", error);
+      if (check_commits)
+        {
+          GBytes *signature = chain_record_get_commit_signature (record);
+          GBytes *data = chain_record_get_signed_data (record);
+
+          if (!chain_cms_verify_detached (g_bytes_get_data (signature, NULL),
+                                          g_bytes_get_size (signature),
+                                          g_bytes_get_data (data, NULL), g_bytes_get_size (data),
+                                          anchors, chain_record_get_commit_time (record), NULL,
+                                          &error))
+            die ("read: commit signature", error);
+        }
+      g_free (prev);
+      prev = g_strdup (chain_record_get_digest (record));
+    }
+  read_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+
+  printf ("records:        %" G_GINT64_FORMAT "\n", records);
+  if (!reuse)
+    printf ("append:         %.1f records/s (%.1f s, fsynced)\n", (double) records / write_s,
+            write_s);
+  printf ("open:           %.3f s without the index cache, %.3f s with it\n", cold_open_s,
+          open_s);
+  printf ("random record:  %.3f ms each (%u reads)\n", random_ms, random_reads);
+  printf ("read + verify:  %.1f records/s (%.1f s%s)\n", (double) records / read_s, read_s,
+          check_commits ? ", with commit signatures" : "");
+  printf ("repository:     %.1f MiB on disk (%s)\n", (double) disk_usage (path) / (1024 * 1024),
+          path);
+
+  g_clear_pointer (&ledger, chain_ledger_free);
+  if (!keep && !reuse)
+    remove_tree (made_dir ? dir : path);
+  return 0;
+}

@@ -1,0 +1,89 @@
+/* test-cli-usage.c — `chain`'s global options, usage errors and exit codes */
+#include "test-support.h"
+
+static int
+run_chain (const char *const *args, char **out, char **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (char *) g_getenv ("CHAIN_BIN"));
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  ck_assert_ptr_nonnull (argv->pdata[0]);
+  return test_support_run ((const char *const *) argv->pdata, NULL, out, err);
+}
+
+START_TEST (test_help_lists_commands)
+{
+  g_autofree char *out = NULL;
+
+  ck_assert_int_eq (run_chain ((const char *const[]) { "--help", NULL }, &out, NULL), 0);
+  ck_assert_ptr_nonnull (strstr (out, "demo"));
+  ck_assert_ptr_nonnull (strstr (out, "Exit codes"));
+}
+END_TEST
+
+/* Each of these is a usage error: exit code 2 and one line on stderr. */
+static const struct {
+  const char *args[4];
+  const char *message;
+} usage_errors[] = {
+  { { NULL }, "Usage:" },
+  { { "frobnicate", NULL }, "unknown command 'frobnicate'" },
+  { { "--bogus", "demo", NULL }, "unknown option '--bogus'" },
+  { { "demo", NULL }, "takes one directory" },
+  { { "demo", "--no-such-option", "x", NULL }, "Unknown option" },
+};
+
+START_TEST (test_usage_error_exit_code)
+{
+  g_autofree char *err = NULL;
+  int status = run_chain (usage_errors[_i].args, NULL, &err);
+
+  ck_assert_int_eq (status, 2);
+  ck_assert_msg (strstr (err, usage_errors[_i].message) != NULL, "stderr: %s", err);
+}
+END_TEST
+
+START_TEST (test_version)
+{
+  g_autofree char *out = NULL;
+
+  ck_assert_int_eq (run_chain ((const char *const[]) { "--version", NULL }, &out, NULL), 0);
+  ck_assert (g_str_has_prefix (out, "chain "));
+}
+END_TEST
+
+START_TEST (test_stdout_write_error_fails)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *script = g_strdup_printf ("exec \"%s\" --help > /dev/full",
+                                             g_getenv ("CHAIN_BIN"));
+  int status = test_support_run ((const char *const[]) { "/bin/sh", "-c", script, NULL },
+                                 NULL, NULL, &err);
+
+  ck_assert_int_eq (status, 1);
+  ck_assert_msg (strstr (err, "writing output") != NULL, "stderr: %s", err);
+}
+END_TEST
+
+static Suite *
+cli_usage_suite (void)
+{
+  Suite *suite = suite_create ("cli-usage");
+  TCase *tc = tcase_create ("usage");
+
+  tcase_add_test (tc, test_help_lists_commands);
+  tcase_add_loop_test (tc, test_usage_error_exit_code, 0, G_N_ELEMENTS (usage_errors));
+  tcase_add_test (tc, test_version);
+  tcase_add_test (tc, test_stdout_write_error_fails);
+  suite_add_tcase (suite, tc);
+  return suite;
+}
+
+int
+main (void)
+{
+  return test_support_run_suite (cli_usage_suite ());
+}
