@@ -292,7 +292,8 @@ START_TEST (test_create_duplicate_serial)
     { upper, test_pki_now () - 60, CHAIN_REVOCATION_SUPERSEDED },
   };
 
-  ck_assert_ptr_null (chain_issuer_create_crl (root.issuer, entries, 2, 1, 0, test_pki_now () + TEST_DAY, &error));
+  ck_assert_ptr_null (chain_issuer_create_crl (root.issuer, entries, 2, 1, 0, test_pki_now () + TEST_DAY,
+                                               &error));
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
 }
 END_TEST

@@ -78,29 +78,6 @@ write_bytes (const char *name,
   test_support_write_file (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
 }
 
-/* Writes @certs (NULL-terminated) as one PEM file @name. */
-static char *
-write_pem (const char *name,
-           ChainCert *first,
-           ...)
-{
-  g_autoptr(GByteArray) all = g_byte_array_new ();
-  g_autoptr(GBytes) bytes = NULL;
-  va_list args;
-
-  va_start (args, first);
-  for (ChainCert *c = first; c != NULL; c = va_arg (args, ChainCert *))
-    {
-      g_autoptr(GBytes) pem = chain_cert_to_pem (c);
-
-      g_byte_array_append (all, g_bytes_get_data (pem, NULL), (guint) g_bytes_get_size (pem));
-    }
-  va_end (args);
-  bytes = g_bytes_new (all->data, all->len);
-  write_bytes (name, bytes);
-  return path_in_dir (name);
-}
-
 static void
 add_profile (const char *name,
              ChainCert  *cert,
@@ -279,10 +256,11 @@ START_TEST (test_openssl_accepts)
   g_autofree char *anchor_name = g_strdup_printf ("%s-anchor.pem", p->name);
   int status;
 
-  leaf = write_pem (leaf_name, p->cert, NULL);
-  anchor = write_pem (anchor_name, p->root->cert, NULL);
+  leaf = test_pki_write_pem (dir, leaf_name, p->cert, NULL);
+  anchor = test_pki_write_pem (dir, anchor_name, p->root->cert, NULL);
   if (p->intermediates[0] != NULL)
-    untrusted = write_pem (untrusted_name, p->intermediates[0], p->intermediates[1], NULL);
+    untrusted = test_pki_write_pem (dir, untrusted_name, p->intermediates[0], p->intermediates[1],
+                                    NULL);
   status = openssl_verify (leaf, anchor, untrusted, p->leaf, &output);
   ck_assert_msg (status == 0, "openssl verify refused %s: %s", p->name, output);
   ck_assert_msg (strstr (output, ": OK") != NULL, "%s: %s", p->name, output);
@@ -299,13 +277,14 @@ START_TEST (test_certtool_accepts)
   int status;
 
   if (p->cert == p->root->cert)
-    chain = write_pem (chain_name, p->cert, NULL);
+    chain = test_pki_write_pem (dir, chain_name, p->cert, NULL);
   else if (p->intermediates[0] == NULL)
-    chain = write_pem (chain_name, p->cert, p->root->cert, NULL);
+    chain = test_pki_write_pem (dir, chain_name, p->cert, p->root->cert, NULL);
   else if (p->intermediates[1] == NULL)
-    chain = write_pem (chain_name, p->cert, p->intermediates[0], p->root->cert, NULL);
+    chain = test_pki_write_pem (dir, chain_name, p->cert, p->intermediates[0], p->root->cert, NULL);
   else
-    chain = write_pem (chain_name, p->cert, p->intermediates[0], p->intermediates[1], p->root->cert, NULL);
+    chain = test_pki_write_pem (dir, chain_name, p->cert, p->intermediates[0], p->intermediates[1],
+                                p->root->cert, NULL);
   {
     const char *argv[] = { "certtool", "--verify-chain", "--verify-profile=medium", "--infile", chain, NULL };
 
@@ -330,14 +309,14 @@ START_TEST (test_path_length_violation)
   g_autoptr(ChainKey) leaf_key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(ChainCsr) rogue_csr = test_pki_csr (rogue_key, "CN=Rogue Sub CA,O=Widget Ltd,C=DE");
   g_autoptr(ChainCsr) leaf_csr = test_pki_csr (leaf_key, "CN=rogue-device,O=Widget Ltd,C=DE");
-  g_autofree char *dist_path = write_pem ("pl-dist.pem", dist.cert, NULL);
+  g_autofree char *dist_path = test_pki_write_pem (dir, "pl-dist.pem", dist.cert, NULL);
   g_autofree char *dist_key = save_key ("pl-dist-key.pem", dist.key);
   g_autofree char *rogue_key_path = save_key ("pl-rogue-key.pem", rogue_key);
   g_autofree char *rogue_csr_path = save_csr ("pl-rogue.csr", rogue_csr);
   g_autofree char *leaf_csr_path = save_csr ("pl-leaf.csr", leaf_csr);
   g_autofree char *rogue_path = NULL;
   g_autofree char *leaf_path = NULL;
-  g_autofree char *anchor = write_pem ("pl-root.pem", root.cert, NULL);
+  g_autofree char *anchor = test_pki_write_pem (dir, "pl-root.pem", root.cert, NULL);
   g_autofree char *untrusted = NULL;
   g_autofree char *output = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
@@ -367,7 +346,7 @@ START_TEST (test_path_length_violation)
     ck_assert (g_file_get_contents (rogue_path, &contents, &len, NULL));
     rogue = chain_cert_parse ((const guint8 *) contents, len, &error);
     test_assert_no_error (error);
-    untrusted = write_pem ("pl-untrusted.pem", rogue, dist.cert, cm.cert, NULL);
+    untrusted = test_pki_write_pem (dir, "pl-untrusted.pem", rogue, dist.cert, cm.cert, NULL);
   }
   ck_assert_int_ne (openssl_verify (leaf_path, anchor, untrusted, TRUE, &output), 0);
   ck_assert_msg (strstr (output, "path length constraint exceeded") != NULL, "%s", output);
@@ -401,11 +380,11 @@ START_TEST (test_dirname_violation)
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainKey) rogue_key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(ChainCsr) rogue_csr = test_pki_csr (rogue_key, "CN=Rogue CA,O=Evil Corp,C=DE");
-  g_autofree char *cm_path = write_pem ("nc-cm.pem", cm.cert, NULL);
+  g_autofree char *cm_path = test_pki_write_pem (dir, "nc-cm.pem", cm.cert, NULL);
   g_autofree char *cm_key = save_key ("nc-cm-key.pem", cm.key);
   g_autofree char *rogue_csr_path = save_csr ("nc-rogue.csr", rogue_csr);
   g_autofree char *rogue_path = NULL;
-  g_autofree char *anchor = write_pem ("nc-root.pem", root.cert, NULL);
+  g_autofree char *anchor = test_pki_write_pem (dir, "nc-root.pem", root.cert, NULL);
   g_autofree char *output = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
@@ -427,11 +406,11 @@ START_TEST (test_dns_violation)
   g_autoptr(ChainKey) leaf_key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(ChainCsr) leaf_csr = test_pki_csr (leaf_key, "CN=rogue.evil.example,O=Widget Ltd,C=DE");
   g_autoptr(ChainCert) refused = NULL;
-  g_autofree char *ca_path = write_pem ("dns-ca.pem", dns_cm.cert, NULL);
+  g_autofree char *ca_path = test_pki_write_pem (dir, "dns-ca.pem", dns_cm.cert, NULL);
   g_autofree char *ca_key = save_key ("dns-ca-key.pem", dns_cm.key);
   g_autofree char *leaf_csr_path = save_csr ("dns-leaf.csr", leaf_csr);
   g_autofree char *leaf_path = NULL;
-  g_autofree char *anchor = write_pem ("dns-root.pem", root.cert, NULL);
+  g_autofree char *anchor = test_pki_write_pem (dir, "dns-root.pem", root.cert, NULL);
   g_autofree char *output = NULL;
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
@@ -453,14 +432,15 @@ START_TEST (test_openssl_reads_revocation)
   g_autoptr(ChainCert) device = test_ca_issue_device (&dist, CHAIN_KEY_ALGORITHM_EC_P256, "sensor-revoked");
   g_autofree char *serial = chain_cert_get_serial (device);
   ChainRevokedEntry entry = { serial, test_pki_now () - 60, CHAIN_REVOCATION_KEY_COMPROMISE };
-  g_autoptr(ChainCrl) root_crl = chain_issuer_create_crl (root.issuer, NULL, 0, 1, 0, test_pki_now () + TEST_DAY, &error);
-  g_autoptr(ChainCrl) cm_crl = chain_issuer_create_crl (cm.issuer, NULL, 0, 1, 0, test_pki_now () + TEST_DAY, &error);
-  g_autoptr(ChainCrl) dist_crl = chain_issuer_create_crl (dist.issuer, &entry, 1, 1, 0, test_pki_now () + TEST_DAY, &error);
+  gint64 next_update = test_pki_now () + TEST_DAY;
+  g_autoptr(ChainCrl) root_crl = chain_issuer_create_crl (root.issuer, NULL, 0, 1, 0, next_update, &error);
+  g_autoptr(ChainCrl) cm_crl = chain_issuer_create_crl (cm.issuer, NULL, 0, 1, 0, next_update, &error);
+  g_autoptr(ChainCrl) dist_crl = chain_issuer_create_crl (dist.issuer, &entry, 1, 1, 0, next_update, &error);
   g_autoptr(GByteArray) crls = g_byte_array_new ();
   g_autoptr(GBytes) crl_bytes = NULL;
-  g_autofree char *leaf = write_pem ("rev-device.pem", device, NULL);
-  g_autofree char *anchor = write_pem ("rev-root.pem", root.cert, NULL);
-  g_autofree char *untrusted = write_pem ("rev-untrusted.pem", dist.cert, cm.cert, NULL);
+  g_autofree char *leaf = test_pki_write_pem (dir, "rev-device.pem", device, NULL);
+  g_autofree char *anchor = test_pki_write_pem (dir, "rev-root.pem", root.cert, NULL);
+  g_autofree char *untrusted = test_pki_write_pem (dir, "rev-untrusted.pem", dist.cert, cm.cert, NULL);
   g_autofree char *crl_path = path_in_dir ("rev-crls.pem");
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;

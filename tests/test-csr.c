@@ -1,5 +1,5 @@
 /* test-csr.c — PKCS#10 requests: creation and strict parsing */
-#include "test-support.h"
+#include "test-pki.h"
 
 #include "chain-armor-private.h"
 #include "chain-pki-private.h"
@@ -23,64 +23,6 @@ teardown (void)
 }
 
 /* Helpers */
-
-static void
-assert_message_contains (const GError *error,
-                         const char   *needle)
-{
-  g_autofree char *haystack = NULL;
-  g_autofree char *lower_needle = NULL;
-
-  ck_assert_msg (error != NULL, "expected an error containing “%s”", needle);
-  haystack = g_ascii_strdown (error->message, -1);
-  lower_needle = g_ascii_strdown (needle, -1);
-  ck_assert_msg (strstr (haystack, lower_needle) != NULL,
-                 "message “%s” lacks “%s”", error->message, needle);
-}
-
-static void
-run_ok (const char *const *argv)
-{
-  g_autofree char *err = NULL;
-  int status = test_support_run (argv, NULL, NULL, &err);
-
-  ck_assert_msg (status == 0, "%s %s failed (%d): %s", argv[0], argv[1], status, err);
-}
-
-static ChainKey *
-generate (ChainKeyAlgorithm algorithm)
-{
-  g_autoptr(GError) error = NULL;
-  ChainKey *key = chain_key_generate (algorithm, &error);
-
-  test_assert_no_error (error);
-  ck_assert_ptr_nonnull (key);
-  return key;
-}
-
-static ChainName *
-name (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  ChainName *parsed = chain_name_parse (text, &error);
-
-  test_assert_no_error (error);
-  ck_assert_ptr_nonnull (parsed);
-  return parsed;
-}
-
-static ChainCsr *
-make_csr (ChainKey   *key,
-          const char *subject)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainName) n = name (subject);
-  ChainCsr *csr = chain_csr_new (key, n, &error);
-
-  test_assert_no_error (error);
-  ck_assert_ptr_nonnull (csr);
-  return csr;
-}
 
 static GBytes *
 read_file (const char *path)
@@ -117,7 +59,7 @@ openssl_csr (const char *const *options)
   g_ptr_array_add (argv, NULL);
   g_unlink (key);
   g_unlink (out);
-  run_ok ((const char *const *) argv->pdata);
+  test_pki_run_ok ((const char *const *) argv->pdata);
   return read_file (out);
 }
 
@@ -142,9 +84,7 @@ assert_parse_fails (const void *data,
   g_autoptr(GError) error = NULL;
 
   ck_assert_ptr_null (chain_csr_parse (data, len, &error));
-  if (message != NULL)
-    assert_message_contains (error, message);
-  test_support_assert_error (&error, code, __FILE__, __LINE__);
+  test_assert_error_names (&error, code, message, NULL);
 }
 
 static void
@@ -291,15 +231,15 @@ START_TEST (test_round_trip)
   static const int signature_nids[] = {
     NID_ecdsa_with_SHA256, NID_ecdsa_with_SHA384, NID_sha256WithRSAEncryption,
   };
-  g_autoptr(ChainKey) key = generate (algorithms[_i]);
-  g_autoptr(ChainCsr) csr = make_csr (key, "CN=device-0001,O=Widget Ltd,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (algorithms[_i]);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=device-0001,O=Widget Ltd,C=DE");
   g_autoptr(GBytes) pem = chain_csr_to_pem (csr);
   g_autoptr(GBytes) der = chain_csr_to_der (csr);
   g_autoptr(ChainCsr) from_pem = parse_ok (pem);
   g_autoptr(ChainCsr) from_der = parse_ok (der);
   g_autoptr(GBytes) der_again = chain_csr_to_der (from_pem);
   g_autoptr(ChainName) subject = chain_csr_get_subject (from_der);
-  g_autoptr(ChainName) expected = name ("CN=device-0001,O=Widget Ltd,C=DE");
+  g_autoptr(ChainName) expected = test_pki_name ("CN=device-0001,O=Widget Ltd,C=DE");
   g_autofree char *key_sha = chain_key_get_public_key_sha256 (key);
   g_autofree char *csr_sha = chain_csr_get_public_key_sha256 (from_pem);
 
@@ -317,8 +257,8 @@ END_TEST
 
 START_TEST (test_openssl_verifies_our_csr)
 {
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = make_csr (key, "CN=device-0001,O=Widget Ltd");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=device-0001,O=Widget Ltd");
   g_autoptr(GBytes) pem = chain_csr_to_pem (csr);
   g_autofree char *path = g_build_filename (tmpdir, "ours.csr", NULL);
   g_autofree char *out = NULL;
@@ -337,12 +277,11 @@ END_TEST
 START_TEST (test_new_requires_cn)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainName) subject = name ("O=Widget Ltd,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainName) subject = test_pki_name ("O=Widget Ltd,C=DE");
 
   ck_assert_ptr_null (chain_csr_new (key, subject, &error));
-  assert_message_contains (error, "no CN");
-  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "no CN", NULL);
 }
 END_TEST
 
@@ -354,8 +293,8 @@ END_TEST
 
 START_TEST (test_legacy_label_accepted)
 {
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = make_csr (key, "CN=device-0001");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=device-0001");
   g_autoptr(GBytes) der = chain_csr_to_der (csr);
   g_autoptr(GBytes) pem = chain_armor_encode ("NEW CERTIFICATE REQUEST",
                                               g_bytes_get_data (der, NULL),
@@ -450,7 +389,7 @@ START_TEST (test_certificate_is_not_a_csr)
                          "-keyout", key, "-out", cert, NULL };
   g_autoptr(GBytes) pem = NULL;
 
-  run_ok (argv);
+  test_pki_run_ok (argv);
   pem = read_file (cert);
   assert_bytes_parse_fails (pem, CHAIN_ERROR_INVALID_INPUT, "this is a CERTIFICATE, not a CSR");
 }
@@ -460,8 +399,8 @@ END_TEST
 
 START_TEST (test_edited_subject_fails_signature)
 {
-  g_autoptr(ChainKey) key = generate (algorithms[_i]);
-  g_autoptr(ChainCsr) csr = make_csr (key, "CN=device-0001,O=Widget Ltd");
+  g_autoptr(ChainKey) key = test_pki_key (algorithms[_i]);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=device-0001,O=Widget Ltd");
   g_autoptr(GBytes) der = chain_csr_to_der (csr);
   g_autofree guint8 *edited = g_memdup2 (g_bytes_get_data (der, NULL), g_bytes_get_size (der));
   gsize len = g_bytes_get_size (der);
@@ -479,8 +418,8 @@ END_TEST
 
 START_TEST (test_edited_signature_fails)
 {
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_RSA_2048);
-  g_autoptr(ChainCsr) csr = make_csr (key, "CN=device-0001");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_RSA_2048);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=device-0001");
   g_autoptr(GBytes) der = chain_csr_to_der (csr);
   gsize len = g_bytes_get_size (der);
   g_autofree guint8 *edited = g_memdup2 (g_bytes_get_data (der, NULL), len);
@@ -493,8 +432,8 @@ END_TEST
 
 START_TEST (test_der_with_trailing_bytes)
 {
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = make_csr (key, "CN=device-0001");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=device-0001");
   g_autoptr(GBytes) der = chain_csr_to_der (csr);
   g_autoptr(GByteArray) longer = g_byte_array_new ();
 
@@ -506,8 +445,8 @@ END_TEST
 
 START_TEST (test_truncated)
 {
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = make_csr (key, "CN=device-0001");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=device-0001");
   g_autoptr(GBytes) pem = chain_csr_to_pem (csr);
   g_autoptr(GBytes) der = chain_csr_to_der (csr);
   const char *text = g_bytes_get_data (pem, NULL);
@@ -582,7 +521,7 @@ static const struct
 
 START_TEST (test_raw_refused)
 {
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(GBytes) der = raw_csr_der (chain_key_get_pkey (key), raw_refused[_i].cns,
                                        raw_refused[_i].first_len, raw_refused[_i].version, EVP_sha256 ());
 
@@ -598,7 +537,7 @@ START_TEST (test_cn_limits_accepted)
     { "ääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääää", NULL },
     { "d", NULL },
   };
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   gsize i;
 
   for (i = 0; i < G_N_ELEMENTS (cns); i++)
@@ -616,7 +555,7 @@ END_TEST
 START_TEST (test_sha512_accepted_sha224_refused)
 {
   static const char *const cns[] = { "device", NULL };
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(GBytes) sha512 = raw_csr_der (chain_key_get_pkey (key), cns, -1, 0, EVP_sha512 ());
   g_autoptr(GBytes) sha224 = raw_csr_der (chain_key_get_pkey (key), cns, -1, 0, EVP_sha224 ());
   g_autoptr(ChainCsr) csr = parse_ok (sha512);
@@ -628,7 +567,7 @@ END_TEST
 START_TEST (test_invalid_utf8_cn_refused)
 {
   static const char *const cns[] = { "deviceZ", NULL };
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(GBytes) der = raw_csr_der (chain_key_get_pkey (key), cns, -1, 0, EVP_sha256 ());
   g_autoptr(GBytes) control = NULL;
   g_autoptr(GBytes) patched = NULL;

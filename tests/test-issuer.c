@@ -1,6 +1,7 @@
 /* test-issuer.c — the certificate profiles, and every refusal of the issuer */
 #include "test-pki.h"
 
+#include "chain-cms-private.h"
 #include "chain-pki-private.h"
 
 #include <string.h>
@@ -156,7 +157,7 @@ tiers_teardown (void)
 }
 
 static ChainCert *
-issue_device (TestCa         *ca,
+issue_device (TestCa     *ca,
               const char *device_id,
               GError    **error)
 {
@@ -337,7 +338,7 @@ static const struct {
 
 static void
 assert_device_profile (ChainCert  *cert,
-                       TestCa         *issuer,
+                       TestCa     *issuer,
                        const char *subject,
                        uint32_t    key_usage)
 {
@@ -610,6 +611,270 @@ START_TEST (test_issuer_owns_its_inputs)
   test_assert_no_error (error);
   chain_issuer_free (issuer);
   chain_issuer_free (NULL);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- officers */
+
+#define OFFICER_NAME "Alice Example"
+
+static const ChainKeyAlgorithm officer_algorithms[] = {
+  CHAIN_KEY_ALGORITHM_EC_P256,
+  CHAIN_KEY_ALGORITHM_EC_P384,
+  CHAIN_KEY_ALGORITHM_RSA_2048,
+};
+
+START_TEST (test_officer_profile)
+{
+  g_autoptr(ChainKey) key = test_pki_key (officer_algorithms[_i]);
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EXTENDED_KEY_USAGE) eku = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+  gint64 now = test_pki_now ();
+  X509 *x;
+
+  options.not_before = now;
+  options.not_after = now + 90 * TEST_DAY;
+  cert = chain_issuer_issue_officer (cm.issuer, OFFICER_NAME, key, &options, &error);
+  test_assert_no_error (error);
+  x = chain_cert_get_x509 (cert);
+
+  ck_assert_int_eq (X509_get_version (x), X509_VERSION_3);
+  ck_assert_int_eq (X509_get_signature_nid (x), NID_ecdsa_with_SHA256);
+  assert_names_equal (X509_get_subject_name (x), "CN=" OFFICER_NAME ",O=Widget Ltd,C=DE");
+  assert_names_equal (X509_get_issuer_name (x), CM_DN);
+  assert_basic_constraints (x, FALSE, -1);
+  /* digitalSignature alone, for RSA keys too: an officer signs and never
+   * receives keys, unlike an RSA device. */
+  assert_key_usage (x, KU_DIGITAL_SIGNATURE);
+  assert_ext (x, NID_ext_key_usage, FALSE);
+  eku = X509_get_ext_d2i (x, NID_ext_key_usage, NULL, NULL);
+  ck_assert_ptr_nonnull (eku);
+  ck_assert_int_eq (sk_ASN1_OBJECT_num (eku), 1);
+  ck_assert_int_eq (OBJ_obj2nid (sk_ASN1_OBJECT_value (eku, 0)), NID_email_protect);
+  assert_ski (x);
+  assert_aki (x, chain_cert_get_x509 (cm.cert));
+  assert_serial (cert);
+  ck_assert_int_eq (X509_get_ext_count (x), 5);
+  ck_assert (!chain_cert_is_ca (cert));
+  ck_assert (chain_cert_matches_key (cert, key));
+  ck_assert_int_eq (chain_cert_get_key_algorithm (cert), officer_algorithms[_i]);
+  ck_assert_int_eq (chain_cert_get_not_before (cert), now);
+  ck_assert_int_eq (chain_cert_get_not_after (cert), now + 90 * TEST_DAY);
+  ck_assert_int_eq (X509_verify (x, X509_get0_pubkey (chain_cert_get_x509 (cm.cert))), 1);
+}
+END_TEST
+
+/* Only the CN is the officer's: every other attribute, in order, is the
+ * issuer's, which keeps directoryName constraints above it satisfied. */
+START_TEST (test_officer_subject_follows_issuer)
+{
+  TestCa ca = { 0 };
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(ChainName) subject = NULL;
+  g_autofree char *cn = NULL;
+
+  test_ca_make_root (&ca, CHAIN_KEY_ALGORITHM_EC_P256,
+                     "CN=Ledger Root CA,OU=Ledger,O=Gadget GmbH,L=Berlin,C=DE", 0);
+  cert = test_ca_issue_officer (&ca, key, "Bob");
+  assert_names_equal (X509_get_subject_name (chain_cert_get_x509 (cert)),
+                      "CN=Bob,OU=Ledger,O=Gadget GmbH,L=Berlin,C=DE");
+  subject = chain_cert_get_subject (cert);
+  cn = chain_name_get_common_name (subject);
+  ck_assert_str_eq (cn, "Bob");
+  test_ca_clear (&ca);
+}
+END_TEST
+
+/* The verifier's and the signer's officer check, on what the issuer makes. */
+START_TEST (test_officer_passes_cms_check)
+{
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCert) officer = test_ca_issue_officer (&dist, key, OFFICER_NAME);
+  g_autoptr(ChainCert) device = test_ca_issue_device (&dist, CHAIN_KEY_ALGORITHM_EC_P256, "sensor-0001");
+  g_autoptr(GError) error = NULL;
+
+  ck_assert (chain_cms_check_officer (officer, CHAIN_ERROR_REFUSED, &error));
+  test_assert_no_error (error);
+
+  /* Same issuer, same keyUsage: the device's clientAuth EKU sets it apart. */
+  ck_assert (!chain_cms_check_officer (device, CHAIN_ERROR_VERIFY, &error));
+  test_assert_error_names (&error, CHAIN_ERROR_VERIFY, "not an officer certificate",
+                           "extendedKeyUsage emailProtection", NULL);
+  ck_assert (!chain_cms_check_officer (dist.cert, CHAIN_ERROR_REFUSED, &error));
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "not an officer certificate", "CA:FALSE", NULL);
+}
+END_TEST
+
+/* Runs `openssl verify -x509_strict -purpose smimesign` on @leaf under the
+ * tiers; returns its status and its combined output in @out_output. */
+static int
+openssl_verify_smimesign (const char *dir,
+                          ChainCert  *leaf,
+                          char      **out_output)
+{
+  g_autofree char *anchor = test_pki_write_pem (dir, "root.pem", root.cert, NULL);
+  g_autofree char *untrusted = test_pki_write_pem (dir, "untrusted.pem", dist.cert, cm.cert, NULL);
+  g_autofree char *leaf_path = test_pki_write_pem (dir, "leaf.pem", leaf, NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = {
+    "openssl", "verify", "-x509_strict", "-purpose", "smimesign", "-CAfile", anchor,
+    "-untrusted", untrusted, leaf_path, NULL,
+  };
+  int status = test_support_run (argv, NULL, &out, &err);
+
+  *out_output = g_strconcat (out != NULL ? out : "", err != NULL ? err : "", NULL);
+  return status;
+}
+
+START_TEST (test_officer_openssl_smimesign)
+{
+  g_autofree char *dir = test_support_tmpdir_new ();
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCert) officer = test_ca_issue_officer (&dist, key, OFFICER_NAME);
+  g_autoptr(ChainCert) device = test_ca_issue_device (&dist, CHAIN_KEY_ALGORITHM_EC_P256, "sensor-0001");
+  g_autofree char *output = NULL;
+  int status;
+
+  status = openssl_verify_smimesign (dir, officer, &output);
+  ck_assert_msg (status == 0, "openssl verify refused the officer (%d): %s", status, output);
+  ck_assert_msg (strstr (output, ": OK") != NULL, "%s", output);
+  g_clear_pointer (&output, g_free);
+
+  /* What makes the check worth running: a device is no S/MIME signer. */
+  status = openssl_verify_smimesign (dir, device, &output);
+  ck_assert_msg (status != 0, "openssl verify took a device for an S/MIME signer: %s", output);
+  ck_assert_msg (strstr (output, "unsuitable certificate purpose") != NULL, "%s", output);
+  test_support_tmpdir_remove (dir);
+}
+END_TEST
+
+START_TEST (test_officer_refuse_validity)
+{
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+  gint64 end = chain_cert_get_not_after (dist.cert);
+  gint64 now = test_pki_now ();
+
+  options.not_after = end + 1;
+  ck_assert_ptr_null (chain_issuer_issue_officer (dist.issuer, OFFICER_NAME, key, &options, &error));
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Line 3 CA", "expires", NULL);
+
+  options.not_before = chain_cert_get_not_before (dist.cert) - TEST_DAY;
+  options.not_after = now + TEST_DAY;
+  ck_assert_ptr_null (chain_issuer_issue_officer (dist.issuer, OFFICER_NAME, key, &options, &error));
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "start", NULL);
+
+  options.not_before = now + 2 * TEST_DAY;
+  options.not_after = now + TEST_DAY;
+  ck_assert_ptr_null (chain_issuer_issue_officer (dist.issuer, OFFICER_NAME, key, &options, &error));
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "not_after", NULL);
+
+  /* Exactly the issuer's end is inside. */
+  options.not_before = 0;
+  options.not_after = end;
+  cert = chain_issuer_issue_officer (dist.issuer, OFFICER_NAME, key, &options, &error);
+  test_assert_no_error (error);
+  ck_assert_int_eq (chain_cert_get_not_after (cert), end);
+}
+END_TEST
+
+/* An officer inherits the issuer's name, so only its CN can break a
+ * constraint: a dirName exclusion naming that CN, or a DNS constraint
+ * when the CN looks like a host name. */
+static const struct {
+  const char *constraints;
+  const char *name;
+  gboolean    ok;
+} officer_nc_cases[] = {
+  { "excluded:dirName:CN=Mallory,O=Widget Ltd,C=DE", "Mallory", FALSE },
+  { "excluded:dirName:CN=Mallory,O=Widget Ltd,C=DE", OFFICER_NAME, TRUE },
+  { "permitted:DNS:factory.example.com", "ops.evil.example", FALSE },
+  { "permitted:DNS:factory.example.com", "ops.factory.example.com", TRUE },
+  { "permitted:DNS:factory.example.com", OFFICER_NAME, TRUE },
+};
+
+START_TEST (test_officer_name_constraints)
+{
+  TestCa sub = { 0 };
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  test_ca_make_sub (&sub, &root, CHAIN_KEY_ALGORITHM_EC_P256, "CN=Officers CA,O=Widget Ltd,C=DE", 0,
+                    officer_nc_cases[_i].constraints);
+  options.not_after = test_pki_now () + 30 * TEST_DAY;
+  cert = chain_issuer_issue_officer (sub.issuer, officer_nc_cases[_i].name, key, &options, &error);
+  if (officer_nc_cases[_i].ok)
+    {
+      test_assert_no_error (error);
+      ck_assert_ptr_nonnull (cert);
+    }
+  else
+    {
+      ck_assert_ptr_null (cert);
+      test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Officers CA", "name constraints",
+                               officer_nc_cases[_i].name, NULL);
+    }
+  test_ca_clear (&sub);
+}
+END_TEST
+
+START_TEST (test_officer_refuse_reused_key)
+{
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = test_pki_now () + 30 * TEST_DAY;
+  ck_assert_ptr_null (chain_issuer_issue_officer (dist.issuer, OFFICER_NAME, dist.key, &options, &error));
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Line 3 CA", "key of its own", NULL);
+  /* Any key of the chain, not only the issuer's own. */
+  ck_assert_ptr_null (chain_issuer_issue_officer (dist.issuer, OFFICER_NAME, root.key, &options, &error));
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "Widget Root CA", "key of its own", NULL);
+}
+END_TEST
+
+static const struct {
+  const char *name;
+  gboolean    ok;
+} officer_name_cases[] = {
+  { "A", TRUE },
+  { "0123456789012345678901234567890123456789012345678901234567890123", TRUE },
+  { "", FALSE },
+  { "01234567890123456789012345678901234567890123456789012345678901234", FALSE },
+  { "line\nbreak", FALSE },
+};
+
+START_TEST (test_officer_name_rules)
+{
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCert) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+
+  options.not_after = test_pki_now () + 30 * TEST_DAY;
+  cert = chain_issuer_issue_officer (dist.issuer, officer_name_cases[_i].name, key, &options, &error);
+  if (officer_name_cases[_i].ok)
+    {
+      g_autoptr(ChainName) subject = NULL;
+      g_autofree char *cn = NULL;
+
+      test_assert_no_error (error);
+      subject = chain_cert_get_subject (cert);
+      cn = chain_name_get_common_name (subject);
+      ck_assert_str_eq (cn, officer_name_cases[_i].name);
+    }
+  else
+    {
+      ck_assert_ptr_null (cert);
+      test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "CN", NULL);
+    }
 }
 END_TEST
 
@@ -915,7 +1180,7 @@ START_TEST (test_issuer_new_no_key_cert_sign)
 
   forged.key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   forged.cert = test_ca_forge (&root, forged.key, "CN=CRL Only CA,O=Widget Ltd,C=DE",
-                          "critical,CA:TRUE,pathlen:0", "critical,cRLSign");
+                               "critical,CA:TRUE,pathlen:0", "critical,cRLSign");
   ck_assert_ptr_null (chain_issuer_new (forged.cert, forged.key, chain_issuer_get_chain (root.issuer), &error));
   test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "keyCertSign", NULL);
   test_ca_clear (&forged);
@@ -974,6 +1239,8 @@ START_TEST (test_bad_options_version)
   ck_assert_ptr_null (chain_issuer_issue_sub_ca (cm.issuer, csr, &options, &error));
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
   ck_assert_ptr_null (chain_issuer_issue_device (dist.issuer, "d1", csr, NULL, &options, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  ck_assert_ptr_null (chain_issuer_issue_officer (dist.issuer, "officer", cm.key, &options, &error));
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
 }
 END_TEST
@@ -1111,6 +1378,18 @@ issuer_suite (void)
   tcase_add_test (tc, test_device_needs_csr_or_key);
   tcase_add_test (tc, test_issuer_chain);
   tcase_add_test (tc, test_issuer_owns_its_inputs);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("officers");
+  tcase_add_checked_fixture (tc, tiers_setup, tiers_teardown);
+  tcase_add_loop_test (tc, test_officer_profile, 0, G_N_ELEMENTS (officer_algorithms));
+  tcase_add_test (tc, test_officer_subject_follows_issuer);
+  tcase_add_test (tc, test_officer_passes_cms_check);
+  tcase_add_test (tc, test_officer_openssl_smimesign);
+  tcase_add_test (tc, test_officer_refuse_validity);
+  tcase_add_loop_test (tc, test_officer_name_constraints, 0, G_N_ELEMENTS (officer_nc_cases));
+  tcase_add_test (tc, test_officer_refuse_reused_key);
+  tcase_add_loop_test (tc, test_officer_name_rules, 0, G_N_ELEMENTS (officer_name_cases));
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("refusals");

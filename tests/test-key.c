@@ -1,5 +1,5 @@
 /* test-key.c — key generation, algorithms, encrypted storage */
-#include "test-support.h"
+#include "test-pki.h"
 
 #include "chain-pki-private.h"
 
@@ -40,29 +40,6 @@ teardown (void)
 
 /* Helpers */
 
-static void
-assert_message_contains (const GError *error,
-                         const char   *needle)
-{
-  g_autofree char *haystack = NULL;
-  g_autofree char *lower_needle = NULL;
-
-  ck_assert_msg (error != NULL, "expected an error containing “%s”", needle);
-  haystack = g_ascii_strdown (error->message, -1);
-  lower_needle = g_ascii_strdown (needle, -1);
-  ck_assert_msg (strstr (haystack, lower_needle) != NULL,
-                 "message “%s” lacks “%s”", error->message, needle);
-}
-
-static void
-run_ok (const char *const *argv)
-{
-  g_autofree char *err = NULL;
-  int status = test_support_run (argv, NULL, NULL, &err);
-
-  ck_assert_msg (status == 0, "%s %s failed (%d): %s", argv[0], argv[1], status, err);
-}
-
 static guint
 count_entries (const char *dir)
 {
@@ -79,17 +56,6 @@ static char *
 path_in_tmpdir (const char *name)
 {
   return g_build_filename (tmpdir, name, NULL);
-}
-
-static ChainKey *
-generate (ChainKeyAlgorithm algorithm)
-{
-  g_autoptr(GError) error = NULL;
-  ChainKey *key = chain_key_generate (algorithm, &error);
-
-  test_assert_no_error (error);
-  ck_assert_ptr_nonnull (key);
-  return key;
 }
 
 static char *
@@ -123,12 +89,12 @@ openssl_encrypted_key (const char *name,
   g_ptr_array_add (argv, (gpointer) "-out");
   g_ptr_array_add (argv, plain);
   g_ptr_array_add (argv, NULL);
-  run_ok ((const char *const *) argv->pdata);
+  test_pki_run_ok ((const char *const *) argv->pdata);
 
   {
     const char *topk8[] = { "openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc",
                             "-in", plain, "-passout", passout, "-out", encrypted, NULL };
-    run_ok (topk8);
+    test_pki_run_ok (topk8);
   }
   ck_assert_int_eq (g_chmod (encrypted, 0600), 0);
   return encrypted;
@@ -177,8 +143,7 @@ START_TEST (test_algorithm_unknown_refused)
 
       ck_assert_int_eq (chain_key_algorithm_from_string (names[i], &error),
                         CHAIN_KEY_ALGORITHM_INVALID);
-      assert_message_contains (error, CHAIN_KEY_ALGORITHM_NAMES);
-      test_assert_error (error, CHAIN_ERROR_REFUSED);
+      test_assert_error_names (&error, CHAIN_ERROR_REFUSED, CHAIN_KEY_ALGORITHM_NAMES, NULL);
     }
 }
 END_TEST
@@ -195,7 +160,7 @@ static const ChainKeyAlgorithm fast_algorithms[] = {
 static void
 check_generated (ChainKeyAlgorithm algorithm)
 {
-  g_autoptr(ChainKey) key = generate (algorithm);
+  g_autoptr(ChainKey) key = test_pki_key (algorithm);
   g_autofree char *sha = chain_key_get_public_key_sha256 (key);
   EVP_PKEY *pkey = chain_key_get_pkey (key);
   gsize i;
@@ -250,8 +215,8 @@ END_TEST
 
 START_TEST (test_generated_keys_differ)
 {
-  g_autoptr(ChainKey) a = generate (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainKey) b = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) a = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) b = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autofree char *sha_a = chain_key_get_public_key_sha256 (a);
   g_autofree char *sha_b = chain_key_get_public_key_sha256 (b);
 
@@ -274,7 +239,7 @@ START_TEST (test_signature_digest)
 
   for (i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(ChainKey) key = generate (cases[i].algorithm);
+      g_autoptr(ChainKey) key = test_pki_key (cases[i].algorithm);
 
       ck_assert_int_eq (EVP_MD_get_type (chain_pkey_signature_digest (chain_key_get_pkey (key))),
                         cases[i].md_nid);
@@ -319,8 +284,7 @@ START_TEST (test_signature_check_digest)
         }
       else
         {
-          assert_message_contains (error, "CSR");
-          test_assert_error (error, CHAIN_ERROR_REFUSED);
+          test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "CSR", NULL);
         }
     }
 }
@@ -331,8 +295,7 @@ START_TEST (test_sha1_message_names_sha1)
   g_autoptr(GError) error = NULL;
 
   ck_assert (!chain_signature_check_digest (NID_sha1WithRSAEncryption, "certificate", &error));
-  assert_message_contains (error, "SHA1");
-  test_assert_error (error, CHAIN_ERROR_REFUSED);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, "SHA1", NULL);
 }
 END_TEST
 
@@ -344,9 +307,9 @@ START_TEST (test_new_take_refuses_weak_key)
 
   ck_assert_ptr_nonnull (pkey);
   ck_assert_ptr_null (chain_key_new_take (pkey, &error));
-  assert_message_contains (error, "RSA key of 1024 bits refused: accepted are "
-                           CHAIN_KEY_ALGORITHM_NAMES);
-  test_assert_error (error, CHAIN_ERROR_REFUSED);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED,
+                           "RSA key of 1024 bits refused: accepted are " CHAIN_KEY_ALGORITHM_NAMES,
+                           NULL);
 }
 END_TEST
 
@@ -379,7 +342,7 @@ static const ChainKeyAlgorithm round_trip_algorithms[] = {
 START_TEST (test_save_load_round_trip)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (round_trip_algorithms[_i]);
+  g_autoptr(ChainKey) key = test_pki_key (round_trip_algorithms[_i]);
   g_autoptr(ChainKey) loaded = NULL;
   g_autofree char *path = path_in_tmpdir ("ca.key");
   g_autofree char *sha = chain_key_get_public_key_sha256 (key);
@@ -402,7 +365,7 @@ END_TEST
 START_TEST (test_save_mode_0600)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autofree char *path = path_in_tmpdir ("ca.key");
   struct stat st;
   mode_t old_umask;
@@ -423,7 +386,7 @@ END_TEST
 START_TEST (test_save_refuses_existing_path)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autofree char *path = path_in_tmpdir ("ca.key");
   g_autofree char *contents = NULL;
 
@@ -441,7 +404,7 @@ END_TEST
 START_TEST (test_save_refuses_dangling_symlink)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autofree char *path = path_in_tmpdir ("ca.key");
   g_autofree char *target = path_in_tmpdir ("elsewhere");
 
@@ -456,7 +419,7 @@ START_TEST (test_save_refuses_open_directory)
 {
   static const unsigned modes[] = { 0755, 0750, 0701, 0770 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autofree char *dir = path_in_tmpdir ("keys");
   g_autofree char *path = g_build_filename (dir, "ca.key", NULL);
   g_autofree char *hint = g_strdup_printf ("chmod 700 %s", dir);
@@ -467,8 +430,7 @@ START_TEST (test_save_refuses_open_directory)
     {
       ck_assert_int_eq (g_chmod (dir, modes[i]), 0);
       ck_assert (!chain_key_save (key, path, passphrase, &error));
-      assert_message_contains (error, hint);
-      test_assert_error (error, CHAIN_ERROR_INSECURE);
+      test_assert_error_names (&error, CHAIN_ERROR_INSECURE, hint, NULL);
       ck_assert_uint_eq (count_entries (dir), 0);
     }
 }
@@ -477,7 +439,7 @@ END_TEST
 START_TEST (test_save_missing_directory)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autofree char *path = path_in_tmpdir ("nope/ca.key");
 
   ck_assert (!chain_key_save (key, path, passphrase, &error));
@@ -488,7 +450,7 @@ END_TEST
 START_TEST (test_save_refuses_short_passphrase)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(ChainSecret) short_pass = chain_secret_new ("1234567", 7);
   g_autoptr(ChainSecret) eight = chain_secret_new ("12345678", 8);
   g_autoptr(GBytes) pem = NULL;
@@ -512,7 +474,7 @@ END_TEST
 START_TEST (test_save_failure_leaves_no_file)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_RSA_2048);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_RSA_2048);
   g_autofree char *path = path_in_tmpdir ("ca.key");
   struct rlimit old_limit;
   struct rlimit limit;
@@ -539,7 +501,7 @@ END_TEST
 START_TEST (test_load_wrong_passphrase)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(ChainSecret) wrong = chain_secret_new ("incorrect horse", 15);
   g_autofree char *path = path_in_tmpdir ("ca.key");
   g_autofree char *expected = NULL;
@@ -554,8 +516,7 @@ START_TEST (test_load_wrong_passphrase)
       g_autoptr(ChainSecret) other = chain_secret_new (variant, strlen (variant));
 
       ck_assert_ptr_null (chain_key_load (path, i == 0 ? wrong : other, &error));
-      assert_message_contains (error, expected);
-      test_assert_error (error, CHAIN_ERROR_PASSPHRASE);
+      test_assert_error_names (&error, CHAIN_ERROR_PASSPHRASE, expected, NULL);
     }
 }
 END_TEST
@@ -574,7 +535,7 @@ START_TEST (test_load_refuses_open_file)
 {
   static const unsigned modes[] = { 0640, 0604, 0644, 0620 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autofree char *path = path_in_tmpdir ("ca.key");
   g_autofree char *hint = NULL;
   gsize i;
@@ -585,8 +546,7 @@ START_TEST (test_load_refuses_open_file)
     {
       ck_assert_int_eq (g_chmod (path, modes[i]), 0);
       ck_assert_ptr_null (chain_key_load (path, passphrase, &error));
-      assert_message_contains (error, hint);
-      test_assert_error (error, CHAIN_ERROR_INSECURE);
+      test_assert_error_names (&error, CHAIN_ERROR_INSECURE, hint, NULL);
     }
 }
 END_TEST
@@ -625,8 +585,7 @@ START_TEST (test_load_refuses_bad_files)
 
       write_private_file (path, cases[i].contents, strlen (cases[i].contents));
       ck_assert_ptr_null (chain_key_load (path, passphrase, &error));
-      assert_message_contains (error, cases[i].message);
-      test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+      test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, cases[i].message, NULL);
     }
 }
 END_TEST
@@ -634,7 +593,7 @@ END_TEST
 START_TEST (test_load_refuses_truncated_key)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(GBytes) pem = chain_key_to_encrypted_pem (key, passphrase, &error);
   g_autofree char *path = path_in_tmpdir ("cut.key");
   g_autofree char *text = NULL;
@@ -661,8 +620,7 @@ START_TEST (test_load_refuses_oversized_file)
   memset (data, 'A', len);
   write_private_file (path, data, len);
   ck_assert_ptr_null (chain_key_load (path, passphrase, &error));
-  assert_message_contains (error, "larger than");
-  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "larger than", NULL);
 }
 END_TEST
 
@@ -682,11 +640,10 @@ START_TEST (test_load_refuses_unencrypted_key)
   const char *argv[] = { "openssl", "genpkey", "-algorithm", "EC",
                          "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path, NULL };
 
-  run_ok (argv);
+  test_pki_run_ok (argv);
   ck_assert_int_eq (g_chmod (path, 0600), 0);
   ck_assert_ptr_null (chain_key_load (path, passphrase, &error));
-  assert_message_contains (error, "unencrypted key refused");
-  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "unencrypted key refused", NULL);
 }
 END_TEST
 
@@ -699,12 +656,11 @@ START_TEST (test_load_refuses_traditional_key)
                         "-pkeyopt", "ec_paramgen_curve:P-256", "-out", plain, NULL };
   const char *trad[] = { "openssl", "ec", "-in", plain, "-out", path, NULL };
 
-  run_ok (gen);
-  run_ok (trad);
+  test_pki_run_ok (gen);
+  test_pki_run_ok (trad);
   ck_assert_int_eq (g_chmod (path, 0600), 0);
   ck_assert_ptr_null (chain_key_load (path, passphrase, &error));
-  assert_message_contains (error, "unencrypted key refused");
-  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  test_assert_error_names (&error, CHAIN_ERROR_INVALID_INPUT, "unencrypted key refused", NULL);
 }
 END_TEST
 
@@ -741,9 +697,7 @@ START_TEST (test_load_refuses_algorithm)
                                                  refused_keys[_i].options);
 
   ck_assert_ptr_null (chain_key_load (path, passphrase, &error));
-  assert_message_contains (error, refused_keys[_i].message);
-  assert_message_contains (error, path);
-  test_assert_error (error, CHAIN_ERROR_REFUSED);
+  test_assert_error_names (&error, CHAIN_ERROR_REFUSED, refused_keys[_i].message, path, NULL);
 }
 END_TEST
 
@@ -764,7 +718,7 @@ END_TEST
 START_TEST (test_file_is_scrypt_aes256)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autofree char *path = path_in_tmpdir ("ca.key");
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -792,7 +746,7 @@ END_TEST
 START_TEST (test_salt_differs_between_saves)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(GBytes) a = chain_key_to_encrypted_pem (key, passphrase, &error);
   g_autoptr(GBytes) b = chain_key_to_encrypted_pem (key, passphrase, &error);
 
@@ -804,7 +758,7 @@ END_TEST
 START_TEST (test_openssl_reads_our_key)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainKey) key = generate (round_trip_algorithms[_i]);
+  g_autoptr(ChainKey) key = test_pki_key (round_trip_algorithms[_i]);
   g_autofree char *path = path_in_tmpdir ("ca.key");
   g_autofree char *passin = g_strdup_printf ("file:%s", passfile);
   g_autofree char *out = NULL;

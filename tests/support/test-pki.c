@@ -187,6 +187,28 @@ test_ca_forge (TestCa     *parent,
   return chain_cert_new_take (x);
 }
 
+char *
+test_pki_write_pem (const char *dir,
+                    const char *name,
+                    ChainCert  *first,
+                    ...)
+{
+  g_autoptr(GString) all = g_string_new (NULL);
+  char *path = g_build_filename (dir, name, NULL);
+  va_list args;
+
+  va_start (args, first);
+  for (ChainCert *cert = first; cert != NULL; cert = va_arg (args, ChainCert *))
+    {
+      g_autoptr(GBytes) pem = chain_cert_to_pem (cert);
+
+      g_string_append_len (all, g_bytes_get_data (pem, NULL), (gssize) g_bytes_get_size (pem));
+    }
+  va_end (args);
+  test_support_write_file (path, all->str, all->len);
+  return path;
+}
+
 void
 test_pki_run_ok (const char *const *argv)
 {

@@ -62,6 +62,13 @@ ChainCert *test_ca_forge (TestCa     *parent,
                           const char *basic_constraints,
                           const char *key_usage);
 
+/* Writes @first and the certificates after it (NULL-terminated) as one
+ * PEM file @name in @dir; returns its path. */
+char *test_pki_write_pem (const char *dir,
+                          const char *name,
+                          ChainCert  *first,
+                          ...) G_GNUC_NULL_TERMINATED;
+
 /* Runs @argv (argv[0], e.g. openssl or certtool, looked up in PATH),
  * failing the test with its stderr unless it exits 0. */
 void test_pki_run_ok (const char *const *argv);
