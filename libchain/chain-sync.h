@@ -20,6 +20,9 @@
  * - Every remote-tracking ref (refs/remotes/NAME/main) remembers the last
  *   state of that remote we accepted; a remote whose main no longer
  *   descends from it was rolled back or force-pushed: CHAIN_ERROR_VERIFY.
+ * - "Descends" means along first parents: a ledger is one line of
+ *   commits, and new history with a merge is refused (CHAIN_ERROR_VERIFY),
+ *   as is new history whose objects are not all there.
  * - A refused operation leaves every ref and the pin as they were. Objects
  *   it already downloaded or unpacked may stay in the object database:
  *   nothing refers to them, and `git gc` removes them.
@@ -30,8 +33,9 @@
  * refs/heads/main, for sites without a network.
  *
  * Functions here block; run them in a worker thread from a GUI. Each opens
- * the repository itself and may be called from any thread, one operation
- * per repository at a time.
+ * the repository itself and may be called from any thread. Run one at a
+ * time per workspace (the pin is not locked); refs/heads/main itself is
+ * safe either way, as every move of it is a compare-and-swap.
  */
 #pragma once
 
@@ -257,7 +261,9 @@ gboolean chain_sync_pin_check (const char *repo_path,
  * @url: where it is: a path, file://, git://, ssh:// or user@host:path.
  * @error: CHAIN_ERROR_INVALID_INPUT (a bad name or URL), CHAIN_ERROR_FAILED.
  *
- * Adds the remote @name, or points an existing one at @url.
+ * Adds the remote @name, or points an existing one at @url. Its fetch
+ * refspec, for plain git, has no '+': `git fetch NAME` cannot force the
+ * tracking ref back either. url.*.insteadOf rewriting does not apply.
  *
  * Returns: %TRUE on success.
  */
@@ -277,7 +283,8 @@ gboolean chain_sync_remote_set (const char *repo_path,
  * @error: CHAIN_ERROR_CONFLICT (the remote and we appended different
  *   records since a common one, naming both tips and counts; or our main
  *   moved while we worked), CHAIN_ERROR_VERIFY (our ledger, or the remote's,
- *   was rewritten or rolled back; new history is not linear), whatever the
+ *   was rewritten or rolled back; the new history is not one line of
+ *   commits or lacks objects), whatever the
  *   verify function sets, CHAIN_ERROR_NOT_FOUND (no such remote name),
  *   CHAIN_ERROR_INVALID_INPUT (@repo_path is not a repository),
  *   CHAIN_ERROR_IO (the pin could not be moved), CHAIN_ERROR_FAILED (the
@@ -293,12 +300,12 @@ gboolean chain_sync_remote_set (const char *repo_path,
  *
  * Returns: %TRUE on success.
  */
-gboolean chain_sync_fetch (const char              *repo_path,
-                           const char              *remote,
-                           const ChainSyncOptions  *options,
-                           ChainSyncResult        **out_result,
-                           GCancellable            *cancellable,
-                           GError                 **error);
+gboolean chain_sync_fetch (const char             *repo_path,
+                           const char             *remote,
+                           const ChainSyncOptions *options,
+                           ChainSyncResult       **out_result,
+                           GCancellable           *cancellable,
+                           GError                **error);
 
 /**
  * chain_sync_push:
@@ -321,12 +328,12 @@ gboolean chain_sync_fetch (const char              *repo_path,
  *
  * Returns: %TRUE on success.
  */
-gboolean chain_sync_push (const char              *repo_path,
-                          const char              *remote,
-                          const ChainSyncOptions  *options,
-                          ChainSyncResult        **out_result,
-                          GCancellable            *cancellable,
-                          GError                 **error);
+gboolean chain_sync_push (const char             *repo_path,
+                          const char             *remote,
+                          const ChainSyncOptions *options,
+                          ChainSyncResult       **out_result,
+                          GCancellable           *cancellable,
+                          GError                **error);
 
 /* ---- Bundles ------------------------------------------------------------- */
 
@@ -352,13 +359,13 @@ gboolean chain_sync_push (const char              *repo_path,
  *
  * Returns: %TRUE on success.
  */
-gboolean chain_sync_bundle_create (const char              *repo_path,
-                                   const char              *bundle_path,
-                                   const char              *base,
-                                   const ChainSyncOptions  *options,
-                                   guint64                 *out_records,
-                                   GCancellable            *cancellable,
-                                   GError                 **error);
+gboolean chain_sync_bundle_create (const char             *repo_path,
+                                   const char             *bundle_path,
+                                   const char             *base,
+                                   const ChainSyncOptions *options,
+                                   guint64                *out_records,
+                                   GCancellable           *cancellable,
+                                   GError                **error);
 
 /**
  * chain_sync_bundle_import:
@@ -372,7 +379,8 @@ gboolean chain_sync_bundle_create (const char              *repo_path,
  *   header over 64 KiB, a file over the size cap, a damaged or truncated
  *   pack), CHAIN_ERROR_NOT_FOUND (no such file; a prerequisite commit we do
  *   not hold), CHAIN_ERROR_VERIFY (a rollback: the bundle's tip is older
- *   than ours or the pin; a rewritten ledger; a non-linear history),
+ *   than ours or the pin; a rewritten ledger; a history that is not one
+ *   line or lacks objects),
  *   CHAIN_ERROR_CONFLICT (the bundle and we appended different records),
  *   whatever the verify function sets, CHAIN_ERROR_IO, CHAIN_ERROR_FAILED,
  *   G_IO_ERROR_CANCELLED.
@@ -382,11 +390,11 @@ gboolean chain_sync_bundle_create (const char              *repo_path,
  *
  * Returns: %TRUE on success.
  */
-gboolean chain_sync_bundle_import (const char              *repo_path,
-                                   const char              *bundle_path,
-                                   const ChainSyncOptions  *options,
-                                   ChainSyncResult        **out_result,
-                                   GCancellable            *cancellable,
-                                   GError                 **error);
+gboolean chain_sync_bundle_import (const char             *repo_path,
+                                   const char             *bundle_path,
+                                   const ChainSyncOptions *options,
+                                   ChainSyncResult       **out_result,
+                                   GCancellable           *cancellable,
+                                   GError                **error);
 
 G_END_DECLS

@@ -25,3 +25,4 @@
 #include "chain-policy.h"
 #include "chain-ledger-state.h"
 #include "chain-sync.h"
+#include "chain-audit.h"

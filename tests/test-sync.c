@@ -7,7 +7,6 @@
  */
 #include "test-support.h"
 
-#include <errno.h>
 #include <git2.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
@@ -431,6 +430,26 @@ options_for (const char *pin_path,
   return options;
 }
 
+typedef struct {
+  guint   calls[CHAIN_SYNC_STAGE_WRITING + 1];
+  guint64 last_done;
+  guint64 last_total;
+} ProgressLog;
+
+static void
+progress_cb (ChainSyncStage stage,
+             guint64        done,
+             guint64        total,
+             gpointer       user_data)
+{
+  ProgressLog *log = user_data;
+
+  ck_assert_int_le (stage, CHAIN_SYNC_STAGE_WRITING);
+  log->calls[stage]++;
+  log->last_done = done;
+  log->last_total = total;
+}
+
 static void
 assert_pin (const char *pin_path,
             const char *commit,
@@ -647,10 +666,14 @@ START_TEST (test_fetch_fast_forwards)
   g_autofree char *first = append (remote, 3, "first");
   g_autofree char *second = NULL;
   ChainSyncOptions options = options_for (pin, &log);
+  ProgressLog progress = { { 0 } };
 
   /* Into an empty ledger. */
+  options.progress = progress_cb;
+  options.progress_data = &progress;
   ck_assert (chain_sync_fetch (local, url, &options, &result, NULL, &error));
   test_assert_no_error (error);
+  ck_assert_uint_gt (progress.calls[CHAIN_SYNC_STAGE_RECEIVING], 0);
   ck_assert_int_eq (chain_sync_result_get_status (result), CHAIN_SYNC_FAST_FORWARDED);
   ck_assert_ptr_null (chain_sync_result_get_old_tip (result));
   ck_assert_str_eq (chain_sync_result_get_new_tip (result), first);
@@ -1168,6 +1191,49 @@ START_TEST (test_push_rejected_when_remote_moved)
 }
 END_TEST
 
+/* The server has the last word: a hook that declines every update. */
+START_TEST (test_push_refused_by_server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *remote = bare_new ("remote.git");
+  g_autofree char *local = bare_new ("local.git");
+  g_autofree char *hook = g_build_filename (remote, "hooks", "pre-receive", NULL);
+  g_autofree char *url = url_for (URL_GIT, "remote.git");
+  g_autofree char *base = append (remote, 1, "base");
+  const char *script = "#!/bin/sh\necho 'ledger frozen for audit' >&2\nexit 1\n";
+
+  ck_assert (chain_sync_fetch (local, url, NULL, NULL, NULL, &error));
+  g_free (append (local, 1, "ours"));
+  test_support_write_file (hook, script, strlen (script));
+  ck_assert_int_eq (g_chmod (hook, 0755), 0);
+
+  ck_assert (!chain_sync_push (local, url, NULL, NULL, NULL, &error));
+  assert_error_says (&error, CHAIN_ERROR_CONFLICT, "refused the update");
+  assert_main (remote, base);
+}
+END_TEST
+
+START_TEST (test_push_named_remote)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fetch_from = bare_new ("fetch.git");
+  g_autofree char *push_to = bare_new ("push.git");
+  g_autofree char *local = bare_new ("local.git");
+  g_autofree char *tip = append (local, 2, "r");
+
+  ck_assert (chain_sync_remote_set (local, "origin", fetch_from, &error));
+  GIT_OK ("-C", local, "config", "remote.origin.pushurl", push_to);
+  ck_assert (chain_sync_push (local, "origin", NULL, NULL, NULL, &error));
+  test_assert_no_error (error);
+  assert_main (push_to, tip);
+  assert_main (fetch_from, NULL);
+  assert_ref (local, "refs/remotes/origin/main", tip);
+
+  ck_assert (!chain_sync_push (local, "upstream", NULL, NULL, NULL, &error));
+  test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
+}
+END_TEST
+
 START_TEST (test_push_refuses_non_bare)
 {
   g_autoptr(GError) error = NULL;
@@ -1292,10 +1358,20 @@ START_TEST (test_bundle_import_fast_forwards)
   g_autofree char *first = append (sender, 3, "first");
   g_autofree char *second = NULL;
   ChainSyncOptions options = options_for (pin, &log);
+  ProgressLog progress = { { 0 } };
+  GStatBuf st;
 
-  ck_assert (chain_sync_bundle_create (sender, full, NULL, NULL, NULL, NULL, &error));
+  options.progress = progress_cb;
+  options.progress_data = &progress;
+  ck_assert (chain_sync_bundle_create (sender, full, NULL, &options, NULL, NULL, &error));
+  ck_assert_uint_gt (progress.calls[CHAIN_SYNC_STAGE_WRITING], 0);
+  ck_assert (g_stat (full, &st) == 0);
   ck_assert (chain_sync_bundle_import (receiver, full, &options, &result, NULL, &error));
   test_assert_no_error (error);
+  /* Reading counts bytes, up to the whole file. */
+  ck_assert_uint_gt (progress.calls[CHAIN_SYNC_STAGE_READING], 0);
+  ck_assert_uint_eq (progress.last_done, (guint64) st.st_size);
+  ck_assert_uint_eq (progress.last_total, (guint64) st.st_size);
   ck_assert_int_eq (chain_sync_result_get_status (result), CHAIN_SYNC_FAST_FORWARDED);
   ck_assert_uint_eq (chain_sync_result_get_records (result), 3);
   ck_assert_int_eq (chain_sync_result_get_seq (result), 2);
@@ -1712,6 +1788,7 @@ START_TEST (test_bundle_import_refusals)
   g_autofree char *full = path_in ("full.bundle");
   g_autofree char *later = path_in ("later.bundle");
   g_autofree char *missing = path_in ("missing.bundle");
+  g_autofree char *odd_name = path_in ("line\nbreak.bundle");
   g_autofree char *base = append (sender, 2, "base");
   g_autofree char *tip = NULL;
   g_autofree char *ours = NULL;
@@ -1720,6 +1797,10 @@ START_TEST (test_bundle_import_refusals)
   ck_assert (!chain_sync_bundle_import (receiver, missing, NULL, NULL, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
   ck_assert (!chain_sync_bundle_import (receiver, tmpdir, NULL, NULL, NULL, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  /* A file name is outside input too: the message stays one line. */
+  test_support_write_file (odd_name, "not a bundle\n", 13);
+  ck_assert (!chain_sync_bundle_import (receiver, odd_name, NULL, NULL, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
 
   ck_assert (chain_sync_bundle_create (sender, full, NULL, NULL, NULL, NULL, &error));
@@ -1771,6 +1852,9 @@ START_TEST (test_bundle_create_refuses)
   g_autofree char *first = append (repo, 1, "first");
   g_autofree char *tip = append (repo, 1, "second");
   g_autofree char *beside = commit_new (repo, first, "beside");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
 
   ck_assert (!chain_sync_bundle_create (empty, bundle, NULL, NULL, NULL, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
@@ -1783,6 +1867,16 @@ START_TEST (test_bundle_create_refuses)
   ck_assert (!chain_sync_bundle_create (repo, bundle, beside, NULL, NULL, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
   ck_assert (!g_file_test (bundle, G_FILE_TEST_EXISTS));
+
+  /* Cancelled: no file, not even a temporary one. */
+  g_cancellable_cancel (cancellable);
+  ck_assert (!chain_sync_bundle_create (repo, bundle, NULL, NULL, NULL, cancellable, &error));
+  ck_assert (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  g_clear_error (&error);
+  ck_assert (!g_file_test (bundle, G_FILE_TEST_EXISTS));
+  dir = g_dir_open (tmpdir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    ck_assert_msg (!g_str_has_prefix (name, "out.bundle"), "left behind: %s", name);
 }
 END_TEST
 
@@ -1821,6 +1915,7 @@ sync_suite (void)
   tcase_add_test (local, test_fetch_pin_unwritable);
   tcase_add_loop_test (local, test_push_fast_forward, URL_PATH, URL_GIT);
   tcase_add_loop_test (local, test_push_rejected_when_remote_moved, URL_PATH, URL_GIT);
+  tcase_add_test (local, test_push_named_remote);
   tcase_add_test (local, test_push_refuses_non_bare);
   suite_add_tcase (suite, local);
 
@@ -1831,6 +1926,7 @@ sync_suite (void)
   tcase_add_loop_test (daemon, test_force_push_detected_by_pin, URL_GIT, URL_GIT + 1);
   tcase_add_loop_test (daemon, test_push_fast_forward, URL_GIT, URL_GIT + 1);
   tcase_add_loop_test (daemon, test_push_rejected_when_remote_moved, URL_GIT, URL_GIT + 1);
+  tcase_add_test (daemon, test_push_refused_by_server);
   suite_add_tcase (suite, daemon);
 
   tcase_add_checked_fixture (bundle, setup, teardown);

@@ -1,0 +1,601 @@
+/* chain-sync-bundle.c — git bundle v2 files for sites without a network
+ *
+ * The format is git's ("# v2 git bundle\n", prerequisite lines "-OID
+ * comment", ref lines "OID REFNAME", a blank line, a packfile), written and
+ * read here because libgit2 1.5 has no bundle API. A ledger bundle carries
+ * exactly refs/heads/main. Our packs are never thin: every object the
+ * bundle's commits reach and the prerequisite does not is in it, which is
+ * what `git bundle verify` and `git clone` want; git's own bundles are thin,
+ * and the indexer completes them from our object database.
+ *
+ * Import parses the header strictly (64 KiB at most), checks the
+ * prerequisites are ours, streams the pack through git_indexer into the
+ * object database, and hands the tip to chain_sync_context_integrate(),
+ * where a tip older than ours is a rollback.
+ */
+#include "chain-sync-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BUNDLE_SIGNATURE "# v2 git bundle\n"
+#define BUNDLE_V3_SIGNATURE "# v3 git bundle\n"
+#define BUNDLE_HEADER_MAX (64 * 1024)
+#define BUNDLE_MAX_PREREQUISITES 256
+#define BUNDLE_COMMENT_MAX 72
+#define IO_CHUNK (64 * 1024)
+
+/* Where git_packbuilder_foreach() writes the pack. */
+typedef struct {
+  ChainSyncContext *sync;
+  int               fd;
+  int               saved_errno;
+} BundleWriter;
+
+static gboolean
+write_all (int         fd,
+           const void *data,
+           gsize       len)
+{
+  const char *at = data;
+
+  while (len > 0)
+    {
+      gssize done = write (fd, at, len);
+
+      if (done < 0 && errno == EINTR)
+        continue;
+      if (done == 0)
+        errno = EIO;
+      if (done <= 0)
+        return FALSE;
+      at += done;
+      len -= (gsize) done;
+    }
+  return TRUE;
+}
+
+static int
+bundle_write_cb (void   *data,
+                 size_t  len,
+                 void   *payload)
+{
+  BundleWriter *w = payload;
+
+  if (g_cancellable_is_cancelled (w->sync->cancellable))
+    return GIT_EUSER;
+  if (!write_all (w->fd, data, len))
+    {
+      w->saved_errno = errno;
+      return GIT_EUSER;
+    }
+  return 0;
+}
+
+static int
+pack_progress_cb (int       stage,
+                  uint32_t  current,
+                  uint32_t  total,
+                  void     *payload)
+{
+  ChainSyncContext *s = payload;
+
+  if (g_cancellable_is_cancelled (s->cancellable))
+    return GIT_EUSER;
+  if (s->options.progress != NULL)
+    s->options.progress (CHAIN_SYNC_STAGE_WRITING, current, total, s->options.progress_data);
+  return 0;
+}
+
+/* The base's subject, as git writes it after a prerequisite: printable
+ * ASCII only, so that the header stays one line per entry. */
+static char *
+prerequisite_comment (git_repository *repo,
+                      const git_oid  *base)
+{
+  g_autoptr(git_commit) commit = NULL;
+  const char *summary = NULL;
+  GString *out = g_string_new (NULL);
+
+  if (git_commit_lookup (&commit, repo, base) == 0)
+    summary = git_commit_summary (commit);
+  git_error_clear ();
+  for (const char *p = summary; p != NULL && *p != '\0' && out->len < BUNDLE_COMMENT_MAX; p++)
+    g_string_append_c (out, g_ascii_isprint (*p) ? *p : '?');
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+chain_sync_bundle_create (const char             *repo_path,
+                          const char             *bundle_path,
+                          const char             *base,
+                          const ChainSyncOptions *options,
+                          guint64                *out_records,
+                          GCancellable           *cancellable,
+                          GError                **error)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  g_autoptr(SyncPackbuilder) pack = NULL;
+  g_autoptr(SyncRevwalk) walk = NULL;
+  g_autoptr(GString) header = g_string_new (BUNDLE_SIGNATURE);
+  g_autofree char *tmp_path = NULL;
+  BundleWriter writer = { 0 };
+  guint64 count = 0;
+  git_oid base_oid;
+  gboolean ok;
+  int status;
+
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (bundle_path != NULL, FALSE);
+  g_return_val_if_fail (options == NULL || options->version == CHAIN_SYNC_OPTIONS_VERSION, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!chain_sync_context_open (&s, repo_path, options, cancellable, error)
+      || !chain_sync_context_check_local (&s, error))
+    return FALSE;
+  if (!s.have_local)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                   "the ledger at %s has no records to bundle", repo_path);
+      return FALSE;
+    }
+  if (g_file_test (bundle_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
+                   "%s already exists; choose a new file for the bundle", bundle_path);
+      return FALSE;
+    }
+  if (base != NULL)
+    {
+      gboolean below = FALSE;
+
+      if (!chain_sync_parse_commit_id (base, strlen (base), &base_oid))
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                       "the bundle's base must be a commit id of 40 lower-case hex digits");
+          return FALSE;
+        }
+      if (git_oid_equal (&base_oid, &s.local))
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                       "nothing to bundle: the receiver already has our tip %s", base);
+          return FALSE;
+        }
+      if (!chain_sync_commit_exists (s.repo, &base_oid))
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                       "commit %s is not in this ledger; give a tip the receiver holds, or "
+                       "make a full bundle", base);
+          return FALSE;
+        }
+      if (!chain_sync_descends_or_equal (s.repo, &s.local, &base_oid, &below, error))
+        return FALSE;
+      if (!below)
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                       "commit %s is not one of this ledger's records; give a tip the receiver "
+                       "holds, or make a full bundle", base);
+          return FALSE;
+        }
+    }
+  if (!chain_sync_context_walk_linear (&s, &s.local, base != NULL ? &base_oid : NULL, &count,
+                                       error))
+    return FALSE;
+
+  if ((status = git_packbuilder_new (&pack, s.repo)) < 0
+      || (status = git_packbuilder_set_callbacks (pack, pack_progress_cb, &s)) < 0
+      || (status = git_revwalk_new (&walk, s.repo)) < 0
+      || (status = git_revwalk_push (walk, &s.local)) < 0
+      || (base != NULL && (status = git_revwalk_hide (walk, &base_oid)) < 0)
+      || (status = git_packbuilder_insert_walk (pack, walk)) < 0)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      return chain_git_error (error, status, "cannot pack the ledger for the bundle");
+    }
+
+  if (base != NULL)
+    {
+      g_autofree char *comment = prerequisite_comment (s.repo, &base_oid);
+
+      g_string_append_printf (header, "-%s %s\n", base, comment);
+    }
+  g_string_append_printf (header, "%s " CHAIN_SYNC_MAIN_REF "\n\n", chain_sync_hex (&s.local).s);
+
+  tmp_path = g_strdup_printf ("%s.tmp-XXXXXX", bundle_path);
+  writer.sync = &s;
+  writer.fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0644);
+  if (writer.fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot create the bundle %s: %s",
+                   bundle_path, g_strerror (saved));
+      return FALSE;
+    }
+  ok = write_all (writer.fd, header->str, header->len);
+  if (!ok)
+    writer.saved_errno = errno;
+  if (ok && (status = git_packbuilder_foreach (pack, bundle_write_cb, &writer)) != 0)
+    ok = FALSE;
+  if (ok && fsync (writer.fd) != 0)
+    {
+      writer.saved_errno = errno;
+      ok = FALSE;
+    }
+  if (close (writer.fd) != 0 && ok)
+    {
+      writer.saved_errno = errno;
+      ok = FALSE;
+    }
+  if (ok && g_rename (tmp_path, bundle_path) != 0)
+    {
+      writer.saved_errno = errno;
+      ok = FALSE;
+    }
+  if (!ok)
+    {
+      g_unlink (tmp_path);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (writer.saved_errno != 0)
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot write the bundle %s: %s",
+                     bundle_path, g_strerror (writer.saved_errno));
+      else
+        chain_git_error (error, status, "cannot write the bundle %s", bundle_path);
+      return FALSE;
+    }
+  chain_sync_fsync_parent_dir (bundle_path);
+  if (out_records != NULL)
+    *out_records = count;
+  return TRUE;
+}
+
+void
+chain_sync_bundle_header_clear (ChainSyncBundleHeader *header)
+{
+  g_clear_pointer (&header->prerequisites, g_array_unref);
+}
+
+static gboolean
+bundle_invalid (GError    **error,
+                const char *name,
+                const char *why)
+{
+  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+               "%s is not a ledger bundle: %s; ask its sender for one made by chain bundle "
+               "create", name, why);
+  return FALSE;
+}
+
+/* Where the header's closing blank line ends ("\n\n"), or NULL. */
+static const char *
+find_blank_line (const char *data,
+                 gsize       len)
+{
+  for (gsize i = 0; i + 1 < len; i++)
+    if (data[i] == '\n' && data[i + 1] == '\n')
+      return data + i;
+  return NULL;
+}
+
+/* Parses @data, the header up to and including the blank line that ends it. */
+static gboolean
+parse_lines (const char            *data,
+             gsize                  len,
+             const char            *name,
+             ChainSyncBundleHeader *out,
+             GError               **error)
+{
+  gsize pos = strlen (BUNDLE_SIGNATURE);
+  guint refs = 0;
+
+  if (len < pos || memcmp (data, BUNDLE_SIGNATURE, pos) != 0)
+    {
+      if (len >= pos && memcmp (data, BUNDLE_V3_SIGNATURE, pos) == 0)
+        return bundle_invalid (error, name, "it is a version 3 git bundle (make version 2 ones, "
+                               "git bundle create --version=2)");
+      return bundle_invalid (error, name, "it does not start as a git bundle v2 does");
+    }
+  if (memchr (data, '\0', len) != NULL)
+    return bundle_invalid (error, name, "its header holds a NUL byte");
+
+  out->prerequisites = g_array_new (FALSE, FALSE, sizeof (git_oid));
+  while (pos < len)
+    {
+      const char *line = data + pos;
+      const char *eol = memchr (line, '\n', len - pos);
+      gsize line_len;
+      git_oid oid;
+
+      if (eol == NULL)
+        return bundle_invalid (error, name, "its header is cut short");
+      line_len = (gsize) (eol - line);
+      pos += line_len + 1;
+      if (line_len == 0)
+        break;
+      if (line[0] == '-')
+        {
+          if (refs > 0)
+            return bundle_invalid (error, name, "a prerequisite follows its ref");
+          if (line_len < 1 + GIT_OID_HEXSZ
+              || !chain_sync_parse_commit_id (line + 1, GIT_OID_HEXSZ, &oid)
+              || (line_len > 1 + GIT_OID_HEXSZ && line[1 + GIT_OID_HEXSZ] != ' '))
+            return bundle_invalid (error, name, "a prerequisite line is malformed");
+          if (out->prerequisites->len >= BUNDLE_MAX_PREREQUISITES)
+            return bundle_invalid (error, name, "it has too many prerequisites");
+          g_array_append_val (out->prerequisites, oid);
+          continue;
+        }
+      if (line_len < GIT_OID_HEXSZ + 2 || line[GIT_OID_HEXSZ] != ' '
+          || !chain_sync_parse_commit_id (line, GIT_OID_HEXSZ, &oid))
+        return bundle_invalid (error, name, "a ref line is malformed");
+      if (refs > 0)
+        return bundle_invalid (error, name, "it carries more than one ref, and a ledger bundle "
+                               "carries " CHAIN_SYNC_MAIN_REF " only");
+      if (line_len - GIT_OID_HEXSZ - 1 != strlen (CHAIN_SYNC_MAIN_REF)
+          || memcmp (line + GIT_OID_HEXSZ + 1, CHAIN_SYNC_MAIN_REF,
+                     strlen (CHAIN_SYNC_MAIN_REF)) != 0)
+        return bundle_invalid (error, name, "it carries a ref other than " CHAIN_SYNC_MAIN_REF);
+      out->tip = oid;
+      refs++;
+    }
+  if (pos != len)
+    return bundle_invalid (error, name, "its header does not end where it should");
+  if (refs == 0)
+    return bundle_invalid (error, name, "it carries no ref");
+  return TRUE;
+}
+
+gboolean
+chain_sync_bundle_header_parse (const char            *data,
+                                gsize                  len,
+                                const char            *name,
+                                ChainSyncBundleHeader *out,
+                                gsize                 *out_len,
+                                GError               **error)
+{
+  const char *end = find_blank_line (data, MIN (len, BUNDLE_HEADER_MAX));
+  gsize header_len;
+
+  if (end == NULL)
+    {
+      if (len == 0)
+        return bundle_invalid (error, name, "it is empty");
+      /* Let the parser name a wrong signature; otherwise the end is missing. */
+      if (len < strlen (BUNDLE_SIGNATURE)
+          || memcmp (data, BUNDLE_SIGNATURE, strlen (BUNDLE_SIGNATURE)) != 0)
+        return parse_lines (data, MIN (len, BUNDLE_HEADER_MAX), name, out, error);
+      return bundle_invalid (error, name, len >= BUNDLE_HEADER_MAX
+                             ? "its header is larger than 64 KiB" : "its header is cut short");
+    }
+  header_len = (gsize) (end - data) + 2;
+  if (!parse_lines (data, header_len, name, out, error))
+    return FALSE;
+  *out_len = header_len;
+  return TRUE;
+}
+
+/* Streams the pack that follows the header into the object database; the
+ * indexer checks the pack's form and checksum and completes thin packs
+ * (git's own bundles are thin) from what we hold. Whether the new records
+ * reach only objects we now have is checked before our main moves. */
+static gboolean
+bundle_index_pack (ChainSyncContext *s,
+                   int               fd,
+                   guint64           offset,
+                   guint64           size,
+                   const char       *name,
+                   GError          **error)
+{
+  g_autoptr(git_odb) odb = NULL;
+  g_autoptr(SyncIndexer) indexer = NULL;
+  g_autofree char *buffer = g_malloc (IO_CHUNK);
+  g_autofree char *pack_dir = NULL;
+  git_indexer_options indexer_options = GIT_INDEXER_OPTIONS_INIT;
+  git_indexer_progress stats = { 0 };
+  git_buf objects = GIT_BUF_INIT;
+  guint64 done = offset;
+  int status;
+
+  if ((status = git_repository_odb (&odb, s->repo)) < 0
+      || (status = git_repository_item_path (&objects, s->repo, GIT_REPOSITORY_ITEM_OBJECTS)) < 0)
+    return chain_git_error (error, status, "cannot open the ledger's object database");
+  pack_dir = g_build_filename (objects.ptr, "pack", NULL);
+  git_buf_dispose (&objects);
+  status = git_indexer_new (&indexer, pack_dir, 0, odb, &indexer_options);
+  if (status < 0)
+    return chain_git_error (error, status, "cannot unpack the bundle %s", name);
+
+  if (lseek (fd, (off_t) offset, SEEK_SET) < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read the bundle %s: %s", name,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  for (;;)
+    {
+      gssize got = read (fd, buffer, IO_CHUNK);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read the bundle %s: %s", name,
+                       g_strerror (saved));
+          return FALSE;
+        }
+      if (got == 0)
+        break;
+      if (g_cancellable_set_error_if_cancelled (s->cancellable, error))
+        return FALSE;
+      status = git_indexer_append (indexer, buffer, (size_t) got, &stats);
+      if (status < 0)
+        break;
+      done += (guint64) got;
+      if (s->options.progress != NULL)
+        s->options.progress (CHAIN_SYNC_STAGE_READING, done, size, s->options.progress_data);
+    }
+  if (status >= 0)
+    status = git_indexer_commit (indexer, &stats);
+  if (status < 0)
+    {
+      const git_error *last = git_error_last ();
+      g_autofree char *reason = g_strdup (last != NULL && last->message != NULL
+                                          ? last->message : "unreadable pack");
+
+      git_error_clear ();
+      g_strdelimit (reason, "\r\n", ' ');
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   "the bundle %s is damaged or cut short (%s); ask its sender for a new one",
+                   name, g_strstrip (reason));
+      return FALSE;
+    }
+  /* The odb learns about the new pack now rather than on a lookup miss. */
+  git_odb_refresh (odb);
+  return TRUE;
+}
+
+gboolean
+chain_sync_bundle_import (const char             *repo_path,
+                          const char             *bundle_path,
+                          const ChainSyncOptions *options,
+                          ChainSyncResult       **out_result,
+                          GCancellable           *cancellable,
+                          GError                **error)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  g_auto(ChainSyncBundleHeader) header = { 0 };
+  g_autofree char *name = NULL;
+  g_autofree char *whose = NULL;
+  g_autofree char *log_message = NULL;
+  g_autofree char *data = NULL;
+  struct stat st;
+  guint64 max_size;
+  g_autoptr(GError) ignored = NULL;
+  gsize header_len = 0;
+  gsize len = 0;
+  gboolean known = FALSE;
+  gboolean ok;
+  int fd;
+
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (bundle_path != NULL, FALSE);
+  g_return_val_if_fail (options == NULL || options->version == CHAIN_SYNC_OPTIONS_VERSION, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* File names from a USB stick are outside input too: keep messages one line. */
+  name = g_path_get_basename (bundle_path);
+  for (char *p = name; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p))
+      *p = '?';
+  max_size = options != NULL && options->max_bundle_size != 0 ? options->max_bundle_size
+                                                              : CHAIN_SYNC_BUNDLE_MAX_SIZE;
+  fd = g_open (bundle_path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, CHAIN_ERROR, saved == ENOENT ? CHAIN_ERROR_NOT_FOUND : CHAIN_ERROR_IO,
+                   "cannot open the bundle %s: %s", name, g_strerror (saved));
+      return FALSE;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return bundle_invalid (error, name, "it is not a regular file");
+    }
+  if ((guint64) st.st_size > max_size)
+    {
+      close (fd);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   "the bundle %s is %" G_GUINT64_FORMAT " bytes, more than the %"
+                   G_GUINT64_FORMAT " allowed; split the transfer or raise the limit",
+                   name, (guint64) st.st_size, max_size);
+      return FALSE;
+    }
+
+  /* The header must end, with a blank line, within its first 64 KiB. */
+  data = g_malloc (BUNDLE_HEADER_MAX);
+  while (len < BUNDLE_HEADER_MAX)
+    {
+      gssize got = read (fd, data + len, BUNDLE_HEADER_MAX - len);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        {
+          int saved = errno;
+
+          close (fd);
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read the bundle %s: %s",
+                       name, g_strerror (saved));
+          return FALSE;
+        }
+      if (got == 0)
+        break;
+      len += (gsize) got;
+    }
+  if (!chain_sync_bundle_header_parse (data, len, name, &header, &header_len, error))
+    {
+      close (fd);
+      return FALSE;
+    }
+
+  if (!chain_sync_context_open (&s, repo_path, options, cancellable, error)
+      || !chain_sync_context_check_local (&s, error))
+    {
+      close (fd);
+      return FALSE;
+    }
+
+  /* A tip that is ours or older needs nothing from the pack. Any other is
+   * unpacked even if we hold its commit: what an earlier, damaged bundle
+   * left may lack objects that this one brings. */
+  if (s.have_local && chain_sync_commit_exists (s.repo, &header.tip)
+      && !chain_sync_descends_or_equal (s.repo, &s.local, &header.tip, &known, &ignored))
+    known = FALSE;
+  if (!known)
+    {
+      for (guint i = 0; i < header.prerequisites->len; i++)
+        {
+          const git_oid *needed = &g_array_index (header.prerequisites, git_oid, i);
+
+          if (!chain_sync_commit_exists (s.repo, needed))
+            {
+              close (fd);
+              g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                           "the bundle %s needs record %s, which this ledger lacks; import the "
+                           "bundles before it first, or ask for a full one", name,
+                           chain_sync_hex (needed).s);
+              return FALSE;
+            }
+        }
+      ok = bundle_index_pack (&s, fd, header_len, (guint64) st.st_size, name, error);
+      close (fd);
+      if (!ok)
+        return FALSE;
+      if (!chain_sync_commit_exists (s.repo, &header.tip))
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                       "the bundle %s does not hold its own tip %s; ask its sender for a new one",
+                       name, chain_sync_hex (&header.tip).s);
+          return FALSE;
+        }
+    }
+  else
+    close (fd);
+
+  whose = g_strdup_printf ("bundle %s", name);
+  log_message = g_strdup_printf ("libchain: import bundle %s", name);
+  return chain_sync_context_integrate (&s, &header.tip, whose, TRUE, log_message, out_result,
+                                       error);
+}

@@ -1,0 +1,176 @@
+/* chain-sync-private.h — what chain-sync*.c share
+ *
+ * chain-sync.c holds the commit-graph decisions and the one place that
+ * moves refs/heads/main; chain-sync-pin.c the pin file;
+ * chain-sync-remote.c fetch and push; chain-sync-bundle.c bundle files.
+ * Never installed.
+ */
+#pragma once
+
+#include <git2.h>
+
+#include "chain-ledger-private.h"
+#include "chain-sync.h"
+
+G_BEGIN_DECLS
+
+#define CHAIN_SYNC_MAIN_REF "refs/heads/main"
+
+/* Long loops look at their GCancellable this often. */
+#define CHAIN_SYNC_CANCEL_CHECK_EVERY 512
+
+/* Our own names, so that an autoptr for these types added to
+ * chain-ledger-private.h later cannot clash with ours. */
+typedef git_remote      SyncRemote;
+typedef git_revwalk     SyncRevwalk;
+typedef git_packbuilder SyncPackbuilder;
+typedef git_indexer     SyncIndexer;
+typedef git_object      SyncObject;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncRemote, git_remote_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncRevwalk, git_revwalk_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncPackbuilder, git_packbuilder_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncIndexer, git_indexer_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncObject, git_object_free)
+
+/* A commit id as text, by value so that several fit in one message:
+ * chain_sync_hex (&a).s. */
+typedef struct {
+  char s[GIT_OID_HEXSZ + 1];
+} ChainSyncHex;
+
+ChainSyncHex chain_sync_hex (const git_oid *oid);
+
+/* Returns: (transfer full): " (seq N)", or "" when @seq is negative. */
+char *chain_sync_seq_note (gint64 seq);
+
+/* Whether @text is exactly 40 lower-case hex digits naming a non-zero id;
+ * sets @out only then. */
+gboolean chain_sync_parse_commit_id (const char *text,
+                                     gsize       len,
+                                     git_oid    *out);
+
+/* Makes a rename in @path's directory durable; best effort. */
+gboolean chain_sync_fsync_parent_dir (const char *path);
+
+/* Returns: (transfer full): a result; its summary is made from the rest. */
+ChainSyncResult *chain_sync_result_new (ChainSyncStatus  status,
+                                        const git_oid   *old_tip,
+                                        const git_oid   *new_tip,
+                                        guint64          records,
+                                        gint64           seq);
+
+/* Whether @oid names a commit in @repo. */
+gboolean chain_sync_commit_exists (git_repository *repo,
+                                   const git_oid  *oid);
+
+/* Reads ref @name; @out_found is FALSE (and TRUE returned) when it does not
+ * exist. */
+gboolean chain_sync_read_ref (git_repository *repo,
+                              const char     *name,
+                              gboolean       *out_found,
+                              git_oid        *out_oid,
+                              GError        **error);
+
+/* Whether @commit is @ancestor or descends from it along first parents; a
+ * commit not in @repo is related to nothing. CHAIN_ERROR_VERIFY when a
+ * commit on the way is missing. */
+gboolean chain_sync_descends_or_equal (git_repository *repo,
+                                       const git_oid  *commit,
+                                       const git_oid  *ancestor,
+                                       gboolean       *out,
+                                       GError        **error);
+
+/* One operation on one repository: what it found there when it began. */
+typedef struct {
+  const char       *repo_path;
+  git_repository   *repo;
+  gboolean          initialised;   /* holds a git_libgit2_init() */
+  ChainSyncOptions  options;       /* a copy; defaults if none given */
+  GCancellable     *cancellable;
+  gboolean          have_local;    /* refs/heads/main exists */
+  git_oid           local;
+  gboolean          have_pin;
+  git_oid           pin;
+  gint64            pin_seq;       /* -1 when not recorded */
+} ChainSyncContext;
+
+/* Opens @repo_path and reads main and the pin (from @options->pin_path).
+ * @s must be zeroed; clear it with chain_sync_context_clear() even on
+ * failure (g_auto does). CHAIN_ERROR_INVALID_INPUT for a path that is no
+ * repository, the pin errors of chain_sync_pin_read() but NOT_FOUND. */
+gboolean chain_sync_context_open (ChainSyncContext       *s,
+                                  const char             *repo_path,
+                                  const ChainSyncOptions *options,
+                                  GCancellable           *cancellable,
+                                  GError                **error);
+
+void chain_sync_context_clear (ChainSyncContext *s);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ChainSyncContext, chain_sync_context_clear)
+
+/* CHAIN_ERROR_VERIFY unless our main descends from the pin (if both). */
+gboolean chain_sync_context_check_local (ChainSyncContext *s,
+                                         GError          **error);
+
+/* CHAIN_ERROR_VERIFY ("ledger was rewritten") when @tip is on another
+ * line than the pin: neither the pin, below it, nor above it. @whose names
+ * @tip in the message, e.g. "remote origin's main". */
+gboolean chain_sync_context_refuse_if_rewritten (ChainSyncContext *s,
+                                                 const git_oid    *tip,
+                                                 const char       *whose,
+                                                 GError          **error);
+
+/* Counts the commits from @from down first parents to @stop (excluded) or
+ * through the root (@stop NULL); CHAIN_ERROR_VERIFY for a merge, a missing
+ * commit, or a line that never meets @stop. */
+gboolean chain_sync_context_walk_linear (ChainSyncContext *s,
+                                         const git_oid    *from,
+                                         const git_oid    *stop,
+                                         guint64          *out_count,
+                                         GError          **error);
+
+/* The sequence number of @tip, counted from the pin when it lies below,
+ * else from the root; -1 when unknown. */
+gint64 chain_sync_context_tip_seq (ChainSyncContext *s,
+                                   const git_oid    *tip);
+
+/* Takes the other side's @tip (in our object database now): the same as
+ * ours is CHAIN_SYNC_UP_TO_DATE; below ours is CHAIN_SYNC_REMOTE_BEHIND,
+ * or for a bundle (@is_bundle) a rollback (CHAIN_ERROR_VERIFY); above ours
+ * is checked (linear, complete, the verify function) and our main moves to
+ * it by compare-and-swap, then the pin; anything else is refused
+ * (CHAIN_ERROR_CONFLICT for a divergence, CHAIN_ERROR_VERIFY against the
+ * pin). @log_message goes to the reflog. */
+gboolean chain_sync_context_integrate (ChainSyncContext  *s,
+                                       const git_oid     *tip,
+                                       const char        *whose,
+                                       gboolean           is_bundle,
+                                       const char        *log_message,
+                                       ChainSyncResult  **out_result,
+                                       GError           **error);
+
+/* ---- chain-sync-bundle.c ---- */
+
+/* A bundle's header: the commits the receiver must hold, and the tip. */
+typedef struct {
+  GArray  *prerequisites;   /* git_oid */
+  git_oid  tip;
+} ChainSyncBundleHeader;
+
+void chain_sync_bundle_header_clear (ChainSyncBundleHeader *header);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ChainSyncBundleHeader, chain_sync_bundle_header_clear)
+
+/* Parses the header at the start of @data (a bundle's first @len bytes, at
+ * most 64 KiB of which are looked at): "# v2 git bundle", prerequisites,
+ * exactly one ref, refs/heads/main, then a blank line. @out must be zeroed
+ * and cleared after, even on failure; @out_len is where the pack starts.
+ * CHAIN_ERROR_INVALID_INPUT naming @name and the fault. */
+gboolean chain_sync_bundle_header_parse (const char            *data,
+                                         gsize                  len,
+                                         const char            *name,
+                                         ChainSyncBundleHeader *out,
+                                         gsize                 *out_len,
+                                         GError               **error);
+
+G_END_DECLS

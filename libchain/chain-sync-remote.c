@@ -1,0 +1,704 @@
+/* chain-sync-remote.c — fetch from and push to git remotes
+ *
+ * A remote is a configured name (remote.NAME.url, and pushurl for pushes)
+ * or a URL or path. Fetch connects, reads where the remote's main is,
+ * downloads what we lack (libgit2 writes the pack into our object
+ * database), and hands the tip to chain_sync_context_integrate(); the
+ * tracking ref refs/remotes/NAME/main then remembers it, and a remote
+ * whose main later stops descending from it was rolled back.
+ *
+ * Push sends our main only as a fast-forward: checked here, checked again
+ * by libgit2 (the refspec has no '+'), and, on a network remote, by the
+ * server's compare of the old value. A local bare repository is written
+ * directly, by compare-and-swap.
+ */
+#include "chain-sync-private.h"
+
+#include <string.h>
+
+/* ---- Remotes ------------------------------------------------------------- */
+
+typedef struct {
+  git_remote *remote;
+  char       *display;    /* "remote origin", or the URL */
+  char       *tracking;   /* refs/remotes/NAME/main */
+  char       *url;        /* the URL used */
+} Remote;
+
+static void
+remote_clear (Remote *r)
+{
+  g_clear_pointer (&r->remote, git_remote_free);
+  g_clear_pointer (&r->display, g_free);
+  g_clear_pointer (&r->tracking, g_free);
+  g_clear_pointer (&r->url, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Remote, remote_clear)
+
+static gboolean
+looks_like_location (const char *spec)
+{
+  return strchr (spec, ':') != NULL || strchr (spec, '/') != NULL
+         || g_file_test (spec, G_FILE_TEST_EXISTS);
+}
+
+/* remote.NAME.KEY from the repository's configuration, or NULL. */
+static char *
+remote_config (git_repository *repo,
+               const char     *name,
+               const char     *key)
+{
+  git_config *config = NULL;
+  git_buf value = GIT_BUF_INIT;
+  g_autofree char *item = g_strdup_printf ("remote.%s.%s", name, key);
+  char *out = NULL;
+
+  if (git_repository_config_snapshot (&config, repo) == 0
+      && git_config_get_string_buf (&value, config, item) == 0 && value.ptr[0] != '\0')
+    out = g_strdup (value.ptr);
+  git_buf_dispose (&value);
+  git_config_free (config);
+  git_error_clear ();
+  return out;
+}
+
+/* Remotes are made from the URL as configured, without url.*.insteadOf
+ * rewriting: libgit2 1.5 matches those keys with a PCRE2 regex whose match
+ * data it never frees, once per remote. */
+static int
+remote_create (git_remote    **out,
+               git_repository *repo,
+               const char     *url)
+{
+  git_remote_create_options options = GIT_REMOTE_CREATE_OPTIONS_INIT;
+
+  options.repository = repo;
+  options.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+  return git_remote_create_with_opts (out, url, &options);
+}
+
+/* Opens @spec, a configured remote name or a URL, for @direction. */
+static gboolean
+remote_open (ChainSyncContext *s,
+             const char       *spec,
+             git_direction     direction,
+             Remote           *r,
+             GError          **error)
+{
+  g_autofree char *url = NULL;
+  int valid = 0;
+  int status;
+
+  if (spec[0] == '\0' || strpbrk (spec, "\r\n") != NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   "give a remote name or URL to sync with");
+      return FALSE;
+    }
+  if (git_remote_name_is_valid (&valid, spec) == 0 && valid)
+    {
+      if (direction == GIT_DIRECTION_PUSH)
+        url = remote_config (s->repo, spec, "pushurl");
+      if (url == NULL)
+        url = remote_config (s->repo, spec, "url");
+      if (url == NULL && !looks_like_location (spec))
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                       "no remote named %s in %s; add it first or give its URL", spec,
+                       s->repo_path);
+          return FALSE;
+        }
+    }
+  git_error_clear ();
+
+  if (url != NULL)
+    {
+      r->display = g_strdup_printf ("remote %s", spec);
+      r->tracking = g_strdup_printf ("refs/remotes/%s/main", spec);
+      r->url = g_steal_pointer (&url);
+    }
+  else
+    {
+      g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, spec, -1);
+
+      r->display = g_strdup (spec);
+      r->tracking = g_strdup_printf ("refs/remotes/url-%.16s/main", digest);
+      r->url = g_strdup (spec);
+    }
+  if (strpbrk (r->url, "\r\n") != NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   "the URL of %s spans lines; fix it in the ledger's git configuration",
+                   r->display);
+      return FALSE;
+    }
+  status = remote_create (&r->remote, s->repo, r->url);
+  if (status < 0)
+    {
+      git_error_clear ();
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   "%s is not a URL git understands; give a path, file://, git:// or ssh:// URL",
+                   r->url);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+chain_sync_remote_set (const char *repo_path,
+                       const char *name,
+                       const char *url,
+                       GError    **error)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  g_autoptr(SyncRemote) remote = NULL;
+  g_autofree char *url_key = NULL;
+  g_autofree char *fetch_key = NULL;
+  g_autofree char *fetch = NULL;
+  git_config *config = NULL;
+  git_config_entry *entry = NULL;
+  int valid = 0;
+  int status;
+
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!chain_sync_context_open (&s, repo_path, NULL, NULL, error))
+    return FALSE;
+  if (git_remote_name_is_valid (&valid, name) < 0 || !valid)
+    {
+      git_error_clear ();
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   "%s is not a valid remote name; use letters, digits and dashes", name);
+      return FALSE;
+    }
+  if (url[0] == '\0' || strpbrk (url, "\r\n") != NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   "the URL of remote %s is empty or spans lines; give one URL", name);
+      return FALSE;
+    }
+  if (remote_create (&remote, s.repo, url) < 0)
+    {
+      git_error_clear ();
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   "%s is not a URL git understands; give a path, file://, git:// or ssh:// URL",
+                   url);
+      return FALSE;
+    }
+
+  /* Written as plain configuration (git_remote_create() writes its fetch
+   * refspec through the leaking regex path too). The fetch refspec has no
+   * '+', so a plain `git fetch NAME` cannot force the tracking ref back. */
+  url_key = g_strdup_printf ("remote.%s.url", name);
+  fetch_key = g_strdup_printf ("remote.%s.fetch", name);
+  fetch = g_strdup_printf (CHAIN_SYNC_MAIN_REF ":refs/remotes/%s/main", name);
+  status = git_repository_config (&config, s.repo);
+  if (status == 0)
+    status = git_config_set_string (config, url_key, url);
+  if (status == 0)
+    {
+      status = git_config_get_entry (&entry, config, fetch_key);
+      git_config_entry_free (entry);
+      if (status == GIT_ENOTFOUND)
+        status = git_config_set_string (config, fetch_key, fetch);
+    }
+  git_config_free (config);
+  if (status < 0)
+    return chain_git_error (error, status, "cannot set remote %s", name);
+  return TRUE;
+}
+
+/* What libgit2's transfer callbacks share. */
+typedef struct {
+  ChainSyncContext *sync;
+  guint             credential_tries;
+  char             *rejection;
+} Transfer;
+
+static void
+transfer_clear (Transfer *t)
+{
+  g_clear_pointer (&t->rejection, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Transfer, transfer_clear)
+
+static int
+sideband_cb (const char *text,
+             int         len,
+             void       *payload)
+{
+  Transfer *t = payload;
+
+  return g_cancellable_is_cancelled (t->sync->cancellable) ? GIT_EUSER : 0;
+}
+
+static int
+transfer_progress_cb (const git_indexer_progress *stats,
+                      void                       *payload)
+{
+  Transfer *t = payload;
+
+  if (g_cancellable_is_cancelled (t->sync->cancellable))
+    return GIT_EUSER;
+  if (t->sync->options.progress != NULL)
+    t->sync->options.progress (CHAIN_SYNC_STAGE_RECEIVING, stats->received_objects,
+                               stats->total_objects, t->sync->options.progress_data);
+  return 0;
+}
+
+static int
+push_progress_cb (unsigned int  current,
+                  unsigned int  total,
+                  size_t        bytes,
+                  void         *payload)
+{
+  Transfer *t = payload;
+
+  if (g_cancellable_is_cancelled (t->sync->cancellable))
+    return GIT_EUSER;
+  if (t->sync->options.progress != NULL)
+    t->sync->options.progress (CHAIN_SYNC_STAGE_SENDING, current, total,
+                               t->sync->options.progress_data);
+  return 0;
+}
+
+static int
+push_update_reference_cb (const char *refname,
+                          const char *status,
+                          void       *payload)
+{
+  Transfer *t = payload;
+
+  if (status != NULL && t->rejection == NULL)
+    {
+      t->rejection = g_strdup_printf ("%s: %s", refname, status);
+      g_strdelimit (t->rejection, "\r\n", ' ');
+    }
+  return 0;
+}
+
+/* ssh keys come from the agent, once; nothing is ever prompted for. */
+static int
+credentials_cb (git_credential **out,
+                const char      *url,
+                const char      *username_from_url,
+                unsigned int     allowed_types,
+                void            *payload)
+{
+  Transfer *t = payload;
+  const char *user = username_from_url != NULL ? username_from_url : g_get_user_name ();
+
+  if (t->credential_tries++ > 0)
+    return GIT_PASSTHROUGH;
+  if (allowed_types & GIT_CREDENTIAL_SSH_KEY)
+    return git_credential_ssh_key_from_agent (out, user);
+  if (allowed_types & GIT_CREDENTIAL_USERNAME)
+    return git_credential_username_new (out, user);
+  return GIT_PASSTHROUGH;
+}
+
+static void
+transfer_callbacks (Transfer             *t,
+                    git_remote_callbacks *callbacks)
+{
+  callbacks->sideband_progress = sideband_cb;
+  callbacks->transfer_progress = transfer_progress_cb;
+  callbacks->push_transfer_progress = push_progress_cb;
+  callbacks->push_update_reference = push_update_reference_cb;
+  callbacks->credentials = credentials_cb;
+  callbacks->payload = t;
+}
+
+static gboolean
+transfer_error (ChainSyncContext *s,
+                int               status,
+                const char       *action,
+                const char       *display,
+                GError          **error)
+{
+  if (g_cancellable_set_error_if_cancelled (s->cancellable, error))
+    {
+      git_error_clear ();
+      return FALSE;
+    }
+  return chain_git_error (error, status, "cannot %s %s (check the URL, the network and your "
+                          "ssh-agent)", action, display);
+}
+
+/* Connects and reads where the remote's main is. */
+static gboolean
+remote_connect (ChainSyncContext *s,
+                Remote           *r,
+                git_direction     direction,
+                Transfer         *t,
+                gboolean         *out_found,
+                git_oid          *out_tip,
+                GError          **error)
+{
+  git_remote_callbacks callbacks = GIT_REMOTE_CALLBACKS_INIT;
+  const git_remote_head **heads = NULL;
+  size_t n_heads = 0;
+  int status;
+
+  transfer_callbacks (t, &callbacks);
+  status = git_remote_connect (r->remote, direction, &callbacks, NULL, NULL);
+  if (status < 0)
+    return transfer_error (s, status, "reach", r->display, error);
+  status = git_remote_ls (&heads, &n_heads, r->remote);
+  if (status < 0)
+    return transfer_error (s, status, "list the refs of", r->display, error);
+  *out_found = FALSE;
+  for (size_t i = 0; i < n_heads; i++)
+    if (strcmp (heads[i]->name, CHAIN_SYNC_MAIN_REF) == 0)
+      {
+        *out_found = TRUE;
+        *out_tip = heads[i]->oid;
+      }
+  return TRUE;
+}
+
+static gboolean
+update_tracking (ChainSyncContext *s,
+                 Remote           *r,
+                 const git_oid    *tip,
+                 GError          **error)
+{
+  g_autoptr(git_reference) ref = NULL;
+  int status = git_reference_create (&ref, s->repo, r->tracking, tip, 1, "libchain: sync");
+
+  if (status < 0)
+    return chain_git_error (error, status, "cannot record where %s is (%s)", r->display,
+                            r->tracking);
+  return TRUE;
+}
+
+gboolean
+chain_sync_fetch (const char             *repo_path,
+                  const char             *remote,
+                  const ChainSyncOptions *options,
+                  ChainSyncResult       **out_result,
+                  GCancellable           *cancellable,
+                  GError                **error)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  g_auto(Remote) r = { 0 };
+  g_autoptr(ChainSyncResult) result = NULL;
+  g_autofree char *whose = NULL;
+  g_autofree char *log_message = NULL;
+  g_auto(Transfer) t = { 0 };
+  gboolean found = FALSE;
+  gboolean have_tracking = FALSE;
+  git_oid tip;
+  git_oid tracking;
+  int status;
+
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (remote != NULL, FALSE);
+  g_return_val_if_fail (options == NULL || options->version == CHAIN_SYNC_OPTIONS_VERSION, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!chain_sync_context_open (&s, repo_path, options, cancellable, error)
+      || !chain_sync_context_check_local (&s, error)
+      || !remote_open (&s, remote, GIT_DIRECTION_FETCH, &r, error)
+      || !chain_sync_read_ref (s.repo, r.tracking, &have_tracking, &tracking, error))
+    return FALSE;
+
+  t.sync = &s;
+  if (!remote_connect (&s, &r, GIT_DIRECTION_FETCH, &t, &found, &tip, error))
+    return FALSE;
+  if (found && !chain_sync_commit_exists (s.repo, &tip))
+    {
+      git_fetch_options fetch_options = GIT_FETCH_OPTIONS_INIT;
+      char *refspecs[] = { (char *) CHAIN_SYNC_MAIN_REF };
+      git_strarray specs = { refspecs, 1 };
+
+      transfer_callbacks (&t, &fetch_options.callbacks);
+      fetch_options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+      fetch_options.update_fetchhead = 0;
+      status = git_remote_download (r.remote, &specs, &fetch_options);
+      if (status < 0)
+        return transfer_error (&s, status, "fetch from", r.display, error);
+    }
+  git_remote_disconnect (r.remote);
+
+  whose = g_strdup_printf ("%s's main", r.display);
+  if (!found)
+    {
+      guint64 count = 0;
+
+      if (have_tracking)
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
+                       "%s no longer has " CHAIN_SYNC_MAIN_REF " (it was at %s when we last "
+                       "synced): it was deleted or replaced, so do not trust it and contact its "
+                       "custodian",
+                       r.display, chain_sync_hex (&tracking).s);
+          return FALSE;
+        }
+      if (s.have_local && !chain_sync_context_walk_linear (&s, &s.local, NULL, &count, error))
+        return FALSE;
+      if (out_result != NULL)
+        *out_result = s.have_local
+          ? chain_sync_result_new (CHAIN_SYNC_REMOTE_BEHIND, &s.local, &s.local, count,
+                                   (gint64) count - 1)
+          : chain_sync_result_new (CHAIN_SYNC_UP_TO_DATE, NULL, NULL, 0, -1);
+      return TRUE;
+    }
+  if (!chain_sync_commit_exists (s.repo, &tip))
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
+                   "%s names %s, which is not a commit it sent; do not trust it", whose,
+                   chain_sync_hex (&tip).s);
+      return FALSE;
+    }
+
+  /* The pin speaks first: a rewrite is the louder finding. */
+  if (!chain_sync_context_refuse_if_rewritten (&s, &tip, whose, error))
+    return FALSE;
+  if (have_tracking)
+    {
+      gboolean descends = FALSE;
+
+      if (!chain_sync_descends_or_equal (s.repo, &tip, &tracking, &descends, error))
+        return FALSE;
+      if (!descends)
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
+                       "%s was rolled back or force-pushed: its main %s does not descend from "
+                       "%s, where it was when we last synced; do not trust it and contact its "
+                       "custodian", r.display, chain_sync_hex (&tip).s,
+                       chain_sync_hex (&tracking).s);
+          return FALSE;
+        }
+    }
+
+  log_message = g_strdup_printf ("libchain: fetch from %s", r.display);
+  if (!chain_sync_context_integrate (&s, &tip, whose, FALSE, log_message, &result, error))
+    return FALSE;
+  if (!update_tracking (&s, &r, &tip, error))
+    return FALSE;
+  if (out_result != NULL)
+    *out_result = g_steal_pointer (&result);
+  return TRUE;
+}
+
+/* ---- Push ---------------------------------------------------------------- */
+
+static gboolean
+push_refused (ChainSyncContext *s,
+              Remote           *r,
+              const git_oid    *remote_tip,
+              GError          **error)
+{
+  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
+               "%s has records this ledger lacks (its main is at %s); nothing was pushed: "
+               "sync (fetch) first, then push again", r->display, chain_sync_hex (remote_tip).s);
+  return FALSE;
+}
+
+/* Whether @remote_tip (if any) is ours or below ours; counts what we add. */
+static gboolean
+push_is_fast_forward (ChainSyncContext *s,
+                      Remote           *r,
+                      gboolean          found,
+                      const git_oid    *remote_tip,
+                      guint64          *out_count,
+                      GError          **error)
+{
+  gboolean below = FALSE;
+
+  if (found)
+    {
+      if (!chain_sync_commit_exists (s->repo, remote_tip))
+        return push_refused (s, r, remote_tip, error);
+      if (!chain_sync_descends_or_equal (s->repo, &s->local, remote_tip, &below, error))
+        return FALSE;
+      if (!below)
+        return push_refused (s, r, remote_tip, error);
+    }
+  return chain_sync_context_walk_linear (s, &s->local, found ? remote_tip : NULL, out_count, error);
+}
+
+/* A local bare repository gets the pack and a compare-and-swap of its
+ * main: libgit2 1.5's local transport would overwrite the ref without
+ * comparing it with what it read. */
+static gboolean
+push_local (ChainSyncContext *s,
+            Remote           *r,
+            const char       *path,
+            ChainSyncResult **out_result,
+            GError          **error)
+{
+  g_autoptr(git_repository) other = NULL;
+  g_autoptr(git_reference) ref = NULL;
+  g_autoptr(SyncPackbuilder) pack = NULL;
+  g_autoptr(SyncRevwalk) walk = NULL;
+  g_autofree char *pack_dir = NULL;
+  git_buf objects = GIT_BUF_INIT;
+  gboolean found = FALSE;
+  guint64 count = 0;
+  git_oid remote_tip;
+  int status;
+
+  status = git_repository_open_ext (&other, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+  if (status < 0)
+    return transfer_error (s, status, "open", r->display, error);
+  if (!git_repository_is_bare (other))
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   "%s is not a bare repository; push to a bare one (git init --bare)",
+                   r->display);
+      return FALSE;
+    }
+  if (!chain_sync_read_ref (other, CHAIN_SYNC_MAIN_REF, &found, &remote_tip, error))
+    return FALSE;
+  if (found && git_oid_equal (&remote_tip, &s->local))
+    {
+      if (!update_tracking (s, r, &s->local, error))
+        return FALSE;
+      if (out_result != NULL)
+        *out_result = chain_sync_result_new (CHAIN_SYNC_UP_TO_DATE, &s->local, &s->local, 0,
+                                             chain_sync_context_tip_seq (s, &s->local));
+      return TRUE;
+    }
+  if (!push_is_fast_forward (s, r, found, &remote_tip, &count, error))
+    return FALSE;
+
+  if ((status = git_packbuilder_new (&pack, s->repo)) < 0
+      || (status = git_revwalk_new (&walk, s->repo)) < 0
+      || (status = git_revwalk_push (walk, &s->local)) < 0
+      || (found && (status = git_revwalk_hide (walk, &remote_tip)) < 0)
+      || (status = git_packbuilder_insert_walk (pack, walk)) < 0)
+    return chain_git_error (error, status, "cannot pack the records for %s", r->display);
+  status = git_repository_item_path (&objects, other, GIT_REPOSITORY_ITEM_OBJECTS);
+  if (status < 0)
+    return chain_git_error (error, status, "cannot find the objects of %s", r->display);
+  pack_dir = g_build_filename (objects.ptr, "pack", NULL);
+  git_buf_dispose (&objects);
+  status = git_packbuilder_write (pack, pack_dir, 0, NULL, NULL);
+  if (status < 0)
+    return chain_git_error (error, status, "cannot write the records to %s", r->display);
+
+  if (found)
+    status = git_reference_create_matching (&ref, other, CHAIN_SYNC_MAIN_REF, &s->local, 1,
+                                            &remote_tip, "libchain: push");
+  else
+    status = git_reference_create (&ref, other, CHAIN_SYNC_MAIN_REF, &s->local, 0,
+                                   "libchain: push");
+  if (status == GIT_EMODIFIED || status == GIT_EEXISTS || status == GIT_ELOCKED)
+    {
+      git_error_clear ();
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
+                   "%s moved while we pushed (another custodian pushed first); nothing was "
+                   "changed: sync (fetch) first, then push again", r->display);
+      return FALSE;
+    }
+  if (status < 0)
+    return chain_git_error (error, status, "cannot move the main of %s", r->display);
+  if (!update_tracking (s, r, &s->local, error))
+    return FALSE;
+  if (out_result != NULL)
+    *out_result = chain_sync_result_new (CHAIN_SYNC_FAST_FORWARDED, found ? &remote_tip : NULL,
+                                         &s->local, count,
+                                         chain_sync_context_tip_seq (s, &s->local));
+  return TRUE;
+}
+
+/* The path of a local remote, or NULL for one reached over a network. */
+static char *
+local_remote_path (const char *url)
+{
+  if (g_str_has_prefix (url, "file://"))
+    return g_filename_from_uri (url, NULL, NULL);
+  if (strstr (url, "://") == NULL && g_file_test (url, G_FILE_TEST_IS_DIR))
+    return g_strdup (url);
+  return NULL;
+}
+
+gboolean
+chain_sync_push (const char             *repo_path,
+                 const char             *remote,
+                 const ChainSyncOptions *options,
+                 ChainSyncResult       **out_result,
+                 GCancellable           *cancellable,
+                 GError                **error)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  g_auto(Remote) r = { 0 };
+  g_autofree char *path = NULL;
+  git_push_options push_options = GIT_PUSH_OPTIONS_INIT;
+  char *refspecs[] = { (char *) CHAIN_SYNC_MAIN_REF ":" CHAIN_SYNC_MAIN_REF };
+  git_strarray specs = { refspecs, 1 };
+  g_auto(Transfer) t = { 0 };
+  gboolean found = FALSE;
+  guint64 count = 0;
+  git_oid remote_tip;
+  int status;
+
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (remote != NULL, FALSE);
+  g_return_val_if_fail (options == NULL || options->version == CHAIN_SYNC_OPTIONS_VERSION, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!chain_sync_context_open (&s, repo_path, options, cancellable, error)
+      || !chain_sync_context_check_local (&s, error)
+      || !remote_open (&s, remote, GIT_DIRECTION_PUSH, &r, error))
+    return FALSE;
+  if (!s.have_local)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                   "the ledger at %s has no records to push; fetch or create one first",
+                   repo_path);
+      return FALSE;
+    }
+  path = local_remote_path (r.url);
+  if (path != NULL)
+    return push_local (&s, &r, path, out_result, error);
+
+  t.sync = &s;
+  if (!remote_connect (&s, &r, GIT_DIRECTION_PUSH, &t, &found, &remote_tip, error))
+    return FALSE;
+  if (found && git_oid_equal (&remote_tip, &s.local))
+    {
+      git_remote_disconnect (r.remote);
+      if (!update_tracking (&s, &r, &s.local, error))
+        return FALSE;
+      if (out_result != NULL)
+        *out_result = chain_sync_result_new (CHAIN_SYNC_UP_TO_DATE, &s.local, &s.local, 0,
+                                             chain_sync_context_tip_seq (&s, &s.local));
+      return TRUE;
+    }
+  if (!push_is_fast_forward (&s, &r, found, &remote_tip, &count, error))
+    return FALSE;
+
+  /* No '+': libgit2 checks the fast-forward again, and the server updates
+   * the ref only if it still is where it told us. */
+  transfer_callbacks (&t, &push_options.callbacks);
+  status = git_remote_push (r.remote, &specs, &push_options);
+  if (status == GIT_ENONFASTFORWARD)
+    {
+      git_error_clear ();
+      return push_refused (&s, &r, &remote_tip, error);
+    }
+  if (status < 0)
+    return transfer_error (&s, status, "push to", r.display, error);
+  if (t.rejection != NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
+                   "%s refused the update (%s); it probably moved: sync (fetch) first, then "
+                   "push again", r.display, t.rejection);
+      return FALSE;
+    }
+  if (!update_tracking (&s, &r, &s.local, error))
+    return FALSE;
+  if (out_result != NULL)
+    *out_result = chain_sync_result_new (CHAIN_SYNC_FAST_FORWARDED, found ? &remote_tip : NULL,
+                                         &s.local, count,
+                                         chain_sync_context_tip_seq (&s, &s.local));
+  return TRUE;
+}
