@@ -416,3 +416,43 @@ chain_cert_get_x509 (const ChainCert *self)
 
   return self->x509;
 }
+
+char *
+chain_x509_label (const X509 *x)
+{
+  const X509_NAME *name;
+  int index = -1;
+  int next;
+  char *label;
+
+  if (x == NULL)
+    return g_strdup ("?");
+  name = X509_get_subject_name (x);
+  while ((next = X509_NAME_get_index_by_NID (name, NID_commonName, index)) >= 0)
+    index = next;
+  if (index >= 0)
+    {
+      unsigned char *utf8 = NULL;
+      int len = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, index)));
+
+      if (len < 0)
+        {
+          chain_openssl_clear_errors ();
+          return g_strdup ("?");
+        }
+      label = g_strndup ((const char *) utf8, (gsize) len);
+      OPENSSL_free (utf8);
+    }
+  else
+    {
+      char *oneline = X509_NAME_oneline (name, NULL, 0);
+
+      label = g_strdup (oneline != NULL ? oneline : "?");
+      OPENSSL_free (oneline);
+    }
+  /* Control characters from a hostile name must not break a one-line message. */
+  for (char *p = label; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = '?';
+  return label;
+}

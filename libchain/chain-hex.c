@@ -1,6 +1,8 @@
 /* chain-hex.c — hex encoding and SHA-256 digests as hex */
 #include "chain-pki-private.h"
 
+#include <string.h>
+
 #include <openssl/sha.h>
 
 char *
@@ -18,6 +20,18 @@ chain_hex_encode (const guint8 *data,
     }
   hex[len * 2] = '\0';
   return hex;
+}
+
+gboolean
+chain_hex_is_lower (const char *text,
+                    gsize       len)
+{
+  if (strlen (text) != len)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isdigit (text[i]) && !(text[i] >= 'a' && text[i] <= 'f'))
+      return FALSE;
+  return TRUE;
 }
 
 char *

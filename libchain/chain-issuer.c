@@ -112,46 +112,6 @@ format_time (gint64 t)
                     : g_strdup_printf ("%" G_GINT64_FORMAT, t);
 }
 
-/* Returns: (transfer full): @x's most specific CN, or its whole subject
- * when it has none; printable ASCII only, so messages stay one line. */
-static char *
-x509_label (X509 *x)
-{
-  const X509_NAME *name = X509_get_subject_name (x);
-  int index = -1;
-  int next;
-  unsigned char *utf8 = NULL;
-  int len;
-  char *label;
-
-  while ((next = X509_NAME_get_index_by_NID (name, NID_commonName, index)) >= 0)
-    index = next;
-  if (index >= 0)
-    {
-      X509_NAME_ENTRY *entry = X509_NAME_get_entry (name, index);
-
-      len = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (entry));
-      if (len < 0)
-        {
-          chain_openssl_clear_errors ();
-          return g_strdup ("?");
-        }
-      label = g_strndup ((const char *) utf8, (gsize) len);
-      OPENSSL_free (utf8);
-    }
-  else
-    {
-      char *oneline = X509_NAME_oneline (name, NULL, 0);
-
-      label = g_strdup (oneline != NULL ? oneline : "?");
-      OPENSSL_free (oneline);
-    }
-  for (char *p = label; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      *p = '?';
-  return label;
-}
-
 static gboolean
 check_options (const ChainIssueOptions *options,
                GError                 **error)
@@ -881,7 +841,7 @@ chain_issuer_new (ChainCert  *cert,
     }
   for (guint i = 0; i < self->chain->len; i++)
     g_ptr_array_add (self->labels,
-                     x509_label (chain_cert_get_x509 (g_ptr_array_index (self->chain, i))));
+                     chain_x509_label (chain_cert_get_x509 (g_ptr_array_index (self->chain, i))));
 
   if (!check_issuing_ca (chain_cert_get_x509 (cert), chain_key_get_pkey (key),
                          g_ptr_array_index (self->labels, 0), error))
@@ -1060,6 +1020,25 @@ final_gate (ChainIssuer *self,
   return TRUE;
 }
 
+/* Signs @x and, since CA, PoP and officer certificates are few, checks the
+ * result with OpenSSL's own verifier as a last line of defence. */
+static ChainCert *
+sign_and_gate (ChainIssuer *self,
+               X509        *x,
+               gint64       not_before,
+               const char  *what,
+               GError     **error)
+{
+  g_autoptr(ChainCert) cert = NULL;
+
+  if (!sign (x, chain_key_get_pkey (self->key), self->md, error))
+    return NULL;
+  cert = cert_finish (x, error);
+  if (cert == NULL || !final_gate (self, cert, not_before, what, error))
+    return NULL;
+  return g_steal_pointer (&cert);
+}
+
 ChainCert *
 chain_issuer_issue_sub_ca (ChainIssuer             *self,
                            const ChainCsr          *csr,
@@ -1070,7 +1049,6 @@ chain_issuer_issue_sub_ca (ChainIssuer             *self,
   X509_PUBKEY *pub;
   const X509_NAME *subject;
   g_autoptr(X509) x = NULL;
-  g_autoptr(ChainCert) cert = NULL;
   gint64 not_before;
   gint64 not_after;
 
@@ -1157,12 +1135,7 @@ chain_issuer_issue_sub_ca (ChainIssuer             *self,
     }
   if (!check_name_constraints (self, x, FALSE, "the sub-CA's subject", error))
     return NULL;
-  if (!sign (x, chain_key_get_pkey (self->key), self->md, error))
-    return NULL;
-  cert = cert_finish (x, error);
-  if (cert == NULL || !final_gate (self, cert, not_before, "the sub-CA", error))
-    return NULL;
-  return g_steal_pointer (&cert);
+  return sign_and_gate (self, x, not_before, "the sub-CA", error);
 }
 
 ChainCert *
@@ -1292,7 +1265,6 @@ chain_issuer_issue_pop (ChainIssuer *self,
   g_autoptr(EVP_PKEY) ephemeral = NULL;
   g_autoptr(ChainName) subject = NULL;
   g_autoptr(X509) x = NULL;
-  g_autoptr(ChainCert) cert = NULL;
   gint64 now = now_seconds ();
   gint64 not_after;
 
@@ -1338,12 +1310,7 @@ chain_issuer_issue_pop (ChainIssuer *self,
     }
   if (!check_name_constraints (self, x, TRUE, "the verification certificate", error))
     return NULL;
-  if (!sign (x, chain_key_get_pkey (self->key), self->md, error))
-    return NULL;
-  cert = cert_finish (x, error);
-  if (cert == NULL || !final_gate (self, cert, now, "the verification certificate", error))
-    return NULL;
-  return g_steal_pointer (&cert);
+  return sign_and_gate (self, x, now, "the verification certificate", error);
 }
 
 ChainCert *
@@ -1356,7 +1323,6 @@ chain_issuer_issue_officer (ChainIssuer             *self,
   g_autoptr(ChainName) subject = NULL;
   g_autoptr(X509_PUBKEY) pub = NULL;
   g_autoptr(X509) x = NULL;
-  g_autoptr(ChainCert) cert = NULL;
   g_autofree char *what = NULL;
   gint64 not_before;
   gint64 not_after;
@@ -1398,11 +1364,7 @@ chain_issuer_issue_officer (ChainIssuer             *self,
       return NULL;
     }
   what = g_strdup_printf ("the officer certificate for '%s'", name);
-  if (!check_name_constraints (self, x, TRUE, what, error)
-      || !sign (x, chain_key_get_pkey (self->key), self->md, error))
+  if (!check_name_constraints (self, x, TRUE, what, error))
     return NULL;
-  cert = cert_finish (x, error);
-  if (cert == NULL || !final_gate (self, cert, not_before, what, error))
-    return NULL;
-  return g_steal_pointer (&cert);
+  return sign_and_gate (self, x, not_before, what, error);
 }

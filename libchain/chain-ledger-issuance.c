@@ -204,17 +204,6 @@ nc_free (gpointer data)
   NAME_CONSTRAINTS_free (data);
 }
 
-static gboolean
-is_hex64 (const char *text)
-{
-  if (strlen (text) != 64)
-    return FALSE;
-  for (const char *p = text; *p != '\0'; p++)
-    if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
-      return FALSE;
-  return TRUE;
-}
-
 /* Hex SHA-256 of @x's SubjectPublicKeyInfo as the certificate encodes it:
  * the key id chain_cert_get_public_key_sha256() gives, without a round trip
  * through OpenSSL's encoders, which costs more than the rest of a device. */
@@ -383,7 +372,7 @@ check_batch_lines (ChainRuleCtx      *ctx,
       rest = g_strndup ((const char *) rest_data, rest_len);
       fields = g_strsplit (rest, ",", -1);
       if (g_strv_length (fields) != 3 || !chain_serial_key_from_hex (fields[0], &key)
-          || fields[0][0] == '-' || !is_hex64 (fields[1]) || !is_hex64 (fields[2]))
+          || fields[0][0] == '-' || !chain_hex_is_lower (fields[1], 64) || !chain_hex_is_lower (fields[2], 64))
         return chain_rule_refuse (ctx, error, "batch.manifest",
                                   "manifest.csv line %" G_GUINT64_FORMAT " must be device_id,serial (hex),cert_sha256,public_key_sha256 (64 lower-case hex each)",
                                   lines.line);

@@ -67,6 +67,13 @@ X509_REQ          *chain_csr_get_x509_req       (const ChainCsr *self);
 ChainCert         *chain_cert_new_take          (X509 *x509);
 /** Returns: (transfer none): the certificate inside. */
 X509              *chain_cert_get_x509          (const ChainCert *self);
+/**
+ * chain_x509_label:
+ * Returns: (transfer full): @x's most specific CN, or its whole subject when
+ *   it has none; control characters replaced, for one-line messages. "?" for
+ *   NULL.
+ */
+char              *chain_x509_label             (const X509 *x);
 
 /* chain-issuer.c */
 /** Returns: (transfer none): the issuing CA's key. */
@@ -83,6 +90,9 @@ X509_CRL          *chain_crl_get_x509_crl       (const ChainCrl *self);
 char              *chain_hex_encode             (const guint8 *data,
                                                  gsize         len,
                                                  gboolean      upper_case);
+/** Returns: whether @text is exactly @len lower-case hex digits. */
+gboolean           chain_hex_is_lower           (const char   *text,
+                                                 gsize         len);
 /** Returns: (transfer full): lower-case hex SHA-256 of @data. */
 char              *chain_sha256_hex             (const void   *data,
                                                  gsize         len);

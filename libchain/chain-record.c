@@ -371,18 +371,6 @@ find_record_dir (ChainRecord           *self,
   return TRUE;
 }
 
-static gboolean
-check_hex (const char *text,
-           gsize       len)
-{
-  if (strlen (text) != len)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isdigit (text[i]) && !(text[i] >= 'a' && text[i] <= 'f'))
-      return FALSE;
-  return TRUE;
-}
-
 /* The digest of record @seq's record.json in @root (a later commit's tree
  * holds every earlier record unchanged). */
 static gboolean
@@ -457,8 +445,8 @@ parse_record_json (ChainRecord *self,
   if (seq < 0 || (guint64) seq != self->seq)
     return fault (error, self->seq, &self->oid, "record.json says seq %" G_GINT64_FORMAT
                   " at position %" G_GUINT64_FORMAT " of the chain", seq, self->seq);
-  if (!check_hex (ledger, 32) || !check_hex (prev, DIGEST_HEX_LEN)
-      || !check_hex (statement, DIGEST_HEX_LEN) || !check_hex (signatures, DIGEST_HEX_LEN))
+  if (!chain_hex_is_lower (ledger, 32) || !chain_hex_is_lower (prev, DIGEST_HEX_LEN)
+      || !chain_hex_is_lower (statement, DIGEST_HEX_LEN) || !chain_hex_is_lower (signatures, DIGEST_HEX_LEN))
     return fault (error, self->seq, &self->oid, "record.json has a malformed id or digest");
 
   statement_digest = chain_sha256_hex (g_bytes_get_data (statement_bytes, NULL),

@@ -125,18 +125,6 @@ chain_statement_new_id (void)
   return chain_hex_encode (random, sizeof random, FALSE);
 }
 
-static gboolean
-is_lower_hex (const char *text,
-              gsize       len)
-{
-  if (strlen (text) != len)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isdigit (text[i]) && !(text[i] >= 'a' && text[i] <= 'f'))
-      return FALSE;
-  return TRUE;
-}
-
 /* [a-z0-9._-]{1,64}; what the first character may be is up to the caller. */
 static gboolean
 check_name_chars (const char *what,
@@ -207,7 +195,7 @@ check_hex_field (const char *field,
                  gsize       len,
                  GError    **error)
 {
-  if (!is_lower_hex (value, len))
+  if (!chain_hex_is_lower (value, len))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
                    "statement field '%s' must be %" G_GSIZE_FORMAT " lower-case hex digits",

@@ -15,44 +15,6 @@
 /* OpenSSL security level: 112-bit keys, no SHA-1 signatures. */
 #define AUTH_LEVEL 2
 
-/* Returns: (transfer full): @x's most specific CN (or its subject when it
- * has none), printable ASCII only, so messages stay one line. */
-static char *
-x509_label (X509 *x)
-{
-  const X509_NAME *name;
-  int index = -1;
-  int next;
-  char *label;
-
-  if (x == NULL)
-    return g_strdup ("?");
-  name = X509_get_subject_name (x);
-  while ((next = X509_NAME_get_index_by_NID (name, NID_commonName, index)) >= 0)
-    index = next;
-  if (index >= 0)
-    {
-      unsigned char *utf8 = NULL;
-      int len = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, index)));
-
-      if (len < 0)
-        return g_strdup ("?");
-      label = g_strndup ((const char *) utf8, (gsize) len);
-      OPENSSL_free (utf8);
-    }
-  else
-    {
-      char *oneline = X509_NAME_oneline (name, NULL, 0);
-
-      label = g_strdup (oneline != NULL ? oneline : "?");
-      OPENSSL_free (oneline);
-    }
-  for (char *p = label; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      *p = '?';
-  return label;
-}
-
 /* The stack borrows its certificates from ChainCerts. */
 typedef STACK_OF (X509) X509Stack;
 
@@ -155,7 +117,7 @@ chain_verify (ChainCert                *leaf,
     {
       int err = X509_STORE_CTX_get_error (ctx);
       int depth = X509_STORE_CTX_get_error_depth (ctx);
-      g_autofree char *label = x509_label (X509_STORE_CTX_get_current_cert (ctx));
+      g_autofree char *label = chain_x509_label (X509_STORE_CTX_get_current_cert (ctx));
 
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, "certificate '%s' (depth %d): %s",
