@@ -371,7 +371,6 @@ read_tier (ChainJson  *item,
     "require_name_constraints", NULL
   };
   ChainJson *name;
-  g_autoptr(GPtrArray) unused = NULL;
   Tier *tier;
   gint64 n = 0;
 
