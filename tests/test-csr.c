@@ -300,6 +300,8 @@ START_TEST (test_legacy_label_accepted)
                                               g_bytes_get_data (der, NULL),
                                               g_bytes_get_size (der));
   g_autoptr(ChainCsr) parsed = parse_ok (pem);
+
+  ck_assert_ptr_nonnull (parsed);
 }
 END_TEST
 
@@ -560,6 +562,7 @@ START_TEST (test_sha512_accepted_sha224_refused)
   g_autoptr(GBytes) sha224 = raw_csr_der (chain_key_get_pkey (key), cns, -1, 0, EVP_sha224 ());
   g_autoptr(ChainCsr) csr = parse_ok (sha512);
 
+  ck_assert_ptr_nonnull (csr);
   assert_bytes_parse_fails (sha224, CHAIN_ERROR_REFUSED, "SHA224");
 }
 END_TEST

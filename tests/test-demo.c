@@ -116,7 +116,6 @@ START_TEST (test_devices_verify_with_certtool)
       g_autofree char *device = g_strdup_printf ("devices/sensor-%04u.pem", i);
       g_autofree char *chain = write_chain_file ("chain.pem", (const char *const[]) {
         device, "distributor/ca.pem", "cm-widget/ca.pem", "oem/ca.pem", NULL });
-      g_autofree char *root = demo_path ("oem/ca.pem");
       int status = test_support_run ((const char *const[]) {
         "certtool", "--verify-chain", "--infile", chain, NULL }, NULL, &out, NULL);
 

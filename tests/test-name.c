@@ -223,6 +223,7 @@ START_TEST (test_length_bounds)
   g_autoptr(GError) error = NULL;
   g_autofree char *expected = g_strdup_printf ("at most %d", max);
 
+  ck_assert_ptr_nonnull (name);
   too_long = chain_name_parse (text_over, &error);
   ck_assert_ptr_null (too_long);
   ck_assert_msg (strstr (error->message, expected) != NULL, "message: %s", error->message);

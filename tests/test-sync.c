@@ -1165,6 +1165,7 @@ START_TEST (test_push_rejected_when_remote_moved)
   g_autofree char *theirs = NULL;
   g_autofree char *ours = NULL;
 
+  ck_assert_ptr_nonnull (base);
   ck_assert (chain_sync_fetch (local, url, NULL, NULL, NULL, &error));
   test_assert_no_error (error);
   /* Another custodian pushes first, with plain git. */
