@@ -11,7 +11,9 @@
 
 #include "chain.h"
 
-/* A self-signed root CA as libchain makes it, valid for ten years. */
+/* A self-signed root CA as libchain makes it, valid for ten years, with the
+ * path length the default policy's "oem" tier allows, so a genesis may
+ * carry it. */
 static inline ChainCert *
 ledger_pki_root (ChainKey   *key,
                  const char *cn)
@@ -22,6 +24,7 @@ ledger_pki_root (ChainKey   *key,
 
   options.not_before = g_get_real_time () / G_USEC_PER_SEC - 3600;
   options.not_after = options.not_before + 10 * 365 * 24 * 3600;
+  options.path_len = 2;
   return chain_root_create (key, name, &options, NULL);
 }
 

@@ -106,6 +106,12 @@ typedef struct {
 /* Builds the story (see above) in a new temporary directory. */
 TestStory *test_story_new (void);
 
+/* Points @s at a fresh copy of its ledger in a new temporary directory,
+ * reopened: a test forked from the process that built the story changes
+ * the copy, while the original stays for the next test. The original
+ * directory is left to the process that made it. */
+void test_story_use_copy (TestStory *s);
+
 /* Removes the directory too (unless LIBCHAIN_TEST_KEEP is set). */
 void test_story_free (TestStory *s);
 

@@ -1,0 +1,111 @@
+/* chain-audit-private.h — what the auditor's files share
+ *
+ * chain-audit.c runs an audit, chain-audit-record.c checks each record,
+ * chain-audit-report.c keeps and shows the report. libgit2 stays behind
+ * this header. Never installed.
+ */
+#pragma once
+
+#include <git2.h>
+
+#include "chain-audit.h"
+#include "chain-ledger-state.h"
+
+G_BEGIN_DECLS
+
+struct _ChainAuditFinding {
+  gint64  seq;
+  char   *rule;
+  char   *message;
+};
+
+struct _ChainAuditRecord {
+  guint64     seq;
+  char        commit_id[GIT_OID_HEXSZ + 1];
+  const char *type;       /* in the report's string table */
+  const char *author;
+  GPtrArray  *findings;   /* ChainAuditFinding *, NULL when none */
+};
+
+struct _ChainAuditReport {
+  gint        ref_count;
+  char       *ledger_id;
+  char       *tip;
+  GArray     *records;    /* ChainAuditRecord */
+  GPtrArray  *findings;   /* ChainAuditFinding *: about the ledger */
+  GHashTable *strings;    /* types and authors, shared by the records */
+};
+
+#define CHAIN_AUDIT_NO_SEQ G_MAXUINT64
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_commit, git_commit_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_odb, git_odb_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_odb_object, git_odb_object_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_tree, git_tree_free)
+
+/* An export record, for comparing an export directory afterwards. */
+typedef struct {
+  guint64    seq;
+  ChainJson *files;   /* name -> hex SHA-256 */
+} ChainAuditExport;
+
+void chain_audit_export_free (gpointer data);
+
+/* One audit: what the records so far left behind for the next. */
+typedef struct {
+  const ChainAuditOptions *options;
+  GCancellable     *cancellable;
+  git_repository   *repo;
+  git_odb          *odb;
+  ChainAuditReport *report;
+  ChainLedgerState *state;
+  GPtrArray        *anchors;          /* ChainCert *: the root the genesis names */
+  char             *ledger_id;
+  char             *prev_digest;      /* record.json digest one position down, NULL if unknown */
+  git_oid           prev_tree;
+  gboolean          have_prev_tree;
+  guint64           rewrite_seq;      /* a record the pin says was replaced, or CHAIN_AUDIT_NO_SEQ */
+  char             *rewrite_detail;
+  GPtrArray        *exports;          /* ChainAuditExport * */
+} ChainAudit;
+
+/* chain-audit-record.c */
+
+/**
+ * chain_audit_check_record:
+ * @a: the audit, at record @seq.
+ * @seq: the commit's position from the root.
+ * @oid: the commit.
+ *
+ * Checks one commit and its record, applies it to the state if it keeps
+ * the rules, and adds it with its findings to the report.
+ */
+void chain_audit_check_record (ChainAudit    *a,
+                               guint64        seq,
+                               const git_oid *oid);
+
+/* chain-audit-report.c */
+
+/** Returns: (transfer full): @text escaped to one bounded line, for messages. */
+char *chain_audit_shown (const char *text);
+
+/** Returns: (transfer full): @oid as 40 hex digits. */
+char *chain_audit_oid_hex (const git_oid *oid);
+
+/** Returns: (transfer full): a finding naming record @seq (-1: none); takes @message. */
+ChainAuditFinding *chain_audit_finding_new (gint64      seq,
+                                            const char *rule,
+                                            char       *message);
+
+/** chain_audit_finding_free: for GPtrArray. */
+void chain_audit_finding_free (gpointer data);
+
+/** Returns: (transfer full): an empty report. */
+ChainAuditReport *chain_audit_report_new (void);
+
+/** Returns: (transfer none) (nullable): @text kept once in @self, as records share types and authors. */
+const char *chain_audit_report_intern (ChainAuditReport *self,
+                                       const char       *text);
+
+G_END_DECLS
