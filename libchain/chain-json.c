@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <openssl/rand.h>
+
 /* Objects up to this many members are searched linearly. */
 #define INDEX_THRESHOLD 16
 /* Longest key quoted in an error message, in bytes. */
@@ -102,8 +104,10 @@ key_hash (gconstpointer key)
 
   if (g_once_init_enter (&initialised))
     {
-      siphash_key[0] = ((guint64) g_random_int () << 32) | g_random_int ();
-      siphash_key[1] = ((guint64) g_random_int () << 32) | g_random_int ();
+      /* The key must be unpredictable to whoever writes the JSON, or
+       * crafted keys collide; GLib's PRNG is not meant for that. */
+      if (RAND_bytes ((unsigned char *) siphash_key, sizeof siphash_key) != 1)
+        g_error ("no entropy for the JSON hash key");
       g_once_init_leave (&initialised, 1);
     }
   h = siphash24 (siphash_key, key, strlen (key));
