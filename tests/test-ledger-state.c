@@ -8,112 +8,15 @@
  * exactly one rule and checks that the refusal names the record and the
  * rule, and that the state did not change.
  */
-#include "test-support.h"
+#include "test-pki.h"
+#include "test-story.h"
 
 #include "chain-pki-private.h"
 #include "chain-serial-set-private.h"
 
 #include <string.h>
-#include <time.h>
-#include <openssl/rand.h>
 
 #define DAY (G_GINT64_CONSTANT (24) * 60 * 60)
-
-/* ---- Certificates the issuer would refuse to make ------------------------ */
-
-typedef enum {
-  FORGE_CA,
-  FORGE_OFFICER,
-  FORGE_DEVICE,
-} ForgeKind;
-
-typedef struct {
-  ForgeKind   kind;
-  ChainKey   *issuer_key;
-  ChainCert  *issuer;          /* NULL: self-signed */
-  const char *subject;
-  ChainKey   *key;
-  gint64      not_before;
-  gint64      not_after;
-  int         path_len;        /* CA: CHAIN_PATH_LEN_UNLIMITED for none */
-  const char *name_constraints;
-  gboolean    critical_unknown;
-} Forge;
-
-static void
-add_ext (X509       *x,
-         X509V3_CTX *ctx,
-         int         nid,
-         const char *value)
-{
-  X509_EXTENSION *ext = X509V3_EXT_conf_nid (NULL, ctx, nid, value);
-
-  ck_assert_msg (ext != NULL, "test bug: extension %d '%s'", nid, value);
-  ck_assert (X509_add_ext (x, ext, -1) == 1);
-  X509_EXTENSION_free (ext);
-}
-
-static ChainCert *
-forge (const Forge *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainName) subject = chain_name_parse (f->subject, &error);
-  X509 *x = X509_new ();
-  X509 *issuer_x = f->issuer != NULL ? chain_cert_get_x509 (f->issuer) : x;
-  X509V3_CTX ctx;
-  guint8 serial[16];
-
-  test_assert_no_error (error);
-  ck_assert (RAND_bytes (serial, sizeof serial) == 1);
-  serial[0] = (serial[0] & 0x7f) | 0x40;
-  ck_assert (X509_set_version (x, 2));
-  ck_assert (ASN1_STRING_set (X509_get_serialNumber (x), serial, sizeof serial));
-  ck_assert (X509_set_subject_name (x, chain_name_get_x509_name (subject)));
-  ck_assert (X509_set_issuer_name (x, X509_get_subject_name (issuer_x)));
-  ck_assert (ASN1_TIME_set (X509_getm_notBefore (x), (time_t) f->not_before) != NULL);
-  ck_assert (ASN1_TIME_set (X509_getm_notAfter (x), (time_t) f->not_after) != NULL);
-  ck_assert (X509_set_pubkey (x, chain_key_get_pkey (f->key)));
-
-  X509V3_set_ctx (&ctx, issuer_x, x, NULL, NULL, 0);
-  switch (f->kind)
-    {
-    case FORGE_CA:
-      {
-        g_autofree char *bc = f->path_len >= 0
-                              ? g_strdup_printf ("critical,CA:TRUE,pathlen:%d", f->path_len)
-                              : g_strdup ("critical,CA:TRUE");
-
-        add_ext (x, &ctx, NID_basic_constraints, bc);
-        add_ext (x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
-      }
-      break;
-    case FORGE_OFFICER:
-      add_ext (x, &ctx, NID_basic_constraints, "critical,CA:FALSE");
-      add_ext (x, &ctx, NID_key_usage, "critical,digitalSignature");
-      add_ext (x, &ctx, NID_ext_key_usage, "emailProtection");
-      break;
-    case FORGE_DEVICE:
-      add_ext (x, &ctx, NID_basic_constraints, "critical,CA:FALSE");
-      add_ext (x, &ctx, NID_key_usage, "critical,digitalSignature");
-      add_ext (x, &ctx, NID_ext_key_usage, "clientAuth");
-      break;
-    }
-  add_ext (x, &ctx, NID_subject_key_identifier, "hash");
-  if (f->issuer != NULL)
-    add_ext (x, &ctx, NID_authority_key_identifier, "keyid:always");
-  if (f->name_constraints != NULL)
-    {
-      g_autoptr(ChainNameConstraints) nc = chain_name_constraints_parse (f->name_constraints, &error);
-
-      test_assert_no_error (error);
-      ck_assert (X509_add1_ext_i2d (x, NID_name_constraints, chain_name_constraints_get_nc (nc), 1,
-                                    X509V3_ADD_DEFAULT) == 1);
-    }
-  if (f->critical_unknown)
-    add_ext (x, &ctx, NID_netscape_comment, "critical,made by a test");
-  ck_assert (X509_sign (x, chain_key_get_pkey (f->issuer_key), EVP_sha256 ()) > 0);
-  return chain_cert_new_take (x);
-}
 
 /* ---- Parties --------------------------------------------------------------- */
 
@@ -134,7 +37,7 @@ typedef struct {
   int         path_len;
   gint64      not_before;
   gint64      not_after;
-  gboolean    forge_ca;        /* make the CA with forge(), not the issuer */
+  gboolean    forge_ca;        /* make the CA with test_story_forge(), not the issuer */
   ChainKeyAlgorithm officer_algorithm;
 
   ChainKey    *key;
@@ -169,36 +72,6 @@ party_clear (Party *p)
   officer_clear (&p->officer);
 }
 
-static ChainKey *
-key_new (ChainKeyAlgorithm algorithm)
-{
-  g_autoptr(GError) error = NULL;
-  ChainKey *key = chain_key_generate (algorithm, &error);
-
-  test_assert_no_error (error);
-  return key;
-}
-
-static ChainCsr *
-csr_new (ChainKey   *key,
-         const char *subject)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainName) name = chain_name_parse (subject, &error);
-  ChainCsr *csr;
-
-  test_assert_no_error (error);
-  csr = chain_csr_new (key, name, &error);
-  test_assert_no_error (error);
-  return csr;
-}
-
-static gint64
-now_s (void)
-{
-  return (gint64) time (NULL);
-}
-
 /* An officer certificate under @issuer_key/@issuer. */
 static ChainCert *
 officer_cert (ChainKey   *issuer_key,
@@ -206,11 +79,11 @@ officer_cert (ChainKey   *issuer_key,
               const char *subject,
               ChainKey   *key)
 {
-  Forge f = { FORGE_OFFICER, issuer_key, issuer, subject, key, 0, 0, -1, NULL, FALSE };
+  TestForge f = { TEST_FORGE_OFFICER, issuer_key, issuer, subject, key, 0, 0, -1, NULL, NULL, FALSE };
 
-  f.not_before = now_s () - 3600;
-  f.not_after = now_s () + 365 * DAY;
-  return forge (&f);
+  f.not_before = test_pki_now () - 3600;
+  f.not_after = test_pki_now () + 365 * DAY;
+  return test_story_forge (&f);
 }
 
 /* An officer with a CSR and a certificate from @issuer, as the PKI core
@@ -226,8 +99,8 @@ officer_make (Officer     *o,
               const char  *subject,
               ChainKeyAlgorithm algorithm)
 {
-  o->key = key_new (algorithm);
-  o->csr = csr_new (o->key, subject);
+  o->key = test_pki_key (algorithm);
+  o->csr = test_pki_csr (o->key, subject);
   if (issuer != NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -237,8 +110,8 @@ officer_make (Officer     *o,
 
       test_assert_no_error (error);
       cn = chain_name_get_common_name (name);
-      options.not_before = now_s () - 3600;
-      options.not_after = now_s () + 365 * DAY;
+      options.not_before = test_pki_now () - 3600;
+      options.not_after = test_pki_now () + 365 * DAY;
       o->cert = chain_issuer_issue_officer (issuer, cn, o->key, &options, NULL);
       if (o->cert != NULL)
         {
@@ -346,7 +219,7 @@ static Story *
 story_new (void)
 {
   Story *s = g_new0 (Story, 1);
-  gint64 now = now_s ();
+  gint64 now = test_pki_now ();
 
   s->now = now;
   s->ledger_id = chain_statement_new_id ();
@@ -419,14 +292,14 @@ party_build (Party *p,
   g_autoptr(GPtrArray) ancestors = g_ptr_array_new ();
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  p->key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  p->csr = csr_new (p->key, p->subject);
+  p->key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  p->csr = test_pki_csr (p->key, p->subject);
   if (p->forge_ca)
     {
-      Forge f = { FORGE_CA, parent->key, parent->cert, p->subject, p->key, p->not_before, p->not_after,
-                  p->path_len, p->name_constraints, FALSE };
+      TestForge f = { TEST_FORGE_CA, parent->key, parent->cert, p->subject, p->key, p->not_before, p->not_after,
+                  p->path_len, p->name_constraints, NULL, FALSE };
 
-      p->cert = forge (&f);
+      p->cert = test_story_forge (&f);
     }
   else
     {
@@ -455,10 +328,10 @@ device_try (ChainIssuer *issuer,
             ChainKeyAlgorithm algorithm,
             GError     **error)
 {
-  g_autoptr(ChainKey) key = key_new (algorithm);
+  g_autoptr(ChainKey) key = test_pki_key (algorithm);
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
-  options.not_after = now_s () + lifetime;
+  options.not_after = test_pki_now () + lifetime;
   return chain_issuer_issue_device (issuer, id, NULL, key, &options, error);
 }
 
@@ -490,10 +363,10 @@ crl_new (ChainIssuer     *issuer,
     {
       g_ptr_array_add (serials, chain_cert_get_serial (revoked[i]));
       entries[i].serial = g_ptr_array_index (serials, i);
-      entries[i].revoked_at = now_s () - 60;
+      entries[i].revoked_at = test_pki_now () - 60;
       entries[i].reason = CHAIN_REVOCATION_KEY_COMPROMISE;
     }
-  crl = chain_issuer_create_crl (issuer, entries, n, number, 0, now_s () + 30 * DAY, &error);
+  crl = chain_issuer_create_crl (issuer, entries, n, number, 0, test_pki_now () + 30 * DAY, &error);
   test_assert_no_error (error);
   return crl;
 }
@@ -507,7 +380,7 @@ story_build (Story *s)
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   test_assert_no_error (error);
-  s->oem.key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  s->oem.key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   options.not_before = s->oem.not_before;
   options.not_after = s->oem.not_after;
   options.path_len = s->oem.path_len;
@@ -526,9 +399,9 @@ story_build (Story *s)
     party_build (&s->dist_x, &s->cm_a);
 
   /* CM B's rotated CA, again under the root, and an officer under it. */
-  s->cm_b_new_key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  s->cm_b_new_key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   {
-    g_autoptr(ChainCsr) csr = csr_new (s->cm_b_new_key, s->cm_b.subject);
+    g_autoptr(ChainCsr) csr = test_pki_csr (s->cm_b_new_key, s->cm_b.subject);
     g_autoptr(ChainNameConstraints) nc = chain_name_constraints_parse (s->cm_b.name_constraints, &error);
     g_autoptr(GPtrArray) ancestors = g_ptr_array_new ();
     ChainIssueOptions sub = CHAIN_ISSUE_OPTIONS_INIT;
@@ -1445,7 +1318,7 @@ story_officer (Story      *s,
 {
   Officer *o = g_new0 (Officer, 1);
 
-  o->key = key_new (algorithm);
+  o->key = test_pki_key (algorithm);
   o->cert = officer_cert (issuer_key != NULL ? issuer_key : o->key, issuer, subject, o->key);
   g_ptr_array_add (s->extra_officers, o);
   return o;
@@ -1475,9 +1348,9 @@ forge_ca_under (Party      *parent,
                 gint64      not_before,
                 gint64      not_after)
 {
-  Forge f = { FORGE_CA, parent->key, parent->cert, subject, key, not_before, not_after, path_len, nc, FALSE };
+  TestForge f = { TEST_FORGE_CA, parent->key, parent->cert, subject, key, not_before, not_after, path_len, nc, NULL, FALSE };
 
-  return forge (&f);
+  return test_story_forge (&f);
 }
 
 static ChainCert *
@@ -1486,12 +1359,12 @@ forge_device_under (ChainKey   *issuer_key,
                     const char *subject,
                     gint64      lifetime)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  Forge f = { FORGE_DEVICE, issuer_key, issuer, subject, key, 0, 0, -1, NULL, FALSE };
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  TestForge f = { TEST_FORGE_DEVICE, issuer_key, issuer, subject, key, 0, 0, -1, NULL, NULL, FALSE };
 
-  f.not_before = now_s () - 60;
-  f.not_after = now_s () + lifetime;
-  return forge (&f);
+  f.not_before = test_pki_now () - 60;
+  f.not_after = test_pki_now () + lifetime;
+  return test_story_forge (&f);
 }
 
 static ChainCert *
@@ -1909,12 +1782,12 @@ static Draft *
 build_genesis_officer_profile (Story *s)
 {
   Draft *d = genesis_draft (s);
-  Forge f = { FORGE_DEVICE, s->oem.key, s->oem.cert, s->oem.officer_subject, s->oem.officer.key, 0, 0, -1, NULL, FALSE };
+  TestForge f = { TEST_FORGE_DEVICE, s->oem.key, s->oem.cert, s->oem.officer_subject, s->oem.officer.key, 0, 0, -1, NULL, NULL, FALSE };
   g_autoptr(ChainCert) cert = NULL;
 
   f.not_before = s->now - 3600;
   f.not_after = s->now + DAY;
-  cert = forge (&f);
+  cert = test_story_forge (&f);
   draft_put (d, "officer.pem", chain_cert_to_pem (cert));
   return d;
 }
@@ -1999,7 +1872,7 @@ build_officer_foreign (Story *s)
 static Draft *
 build_officer_rsa (Story *s)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_RSA_2048);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_RSA_2048);
   g_autoptr(ChainCert) cert = officer_cert (s->cm_b_new_key, s->cm_b_new_cert, "CN=Rolf,O=CM B,C=DE", key);
 
   return officer_draft (s, "cm-b", &s->cm_b.officer, cert);
@@ -2099,8 +1972,8 @@ static Draft *
 build_request_rsa (Story *s)
 {
   Party child = s->cm_a;
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_RSA_2048);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=CM C CA,O=CM C,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_RSA_2048);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=CM C CA,O=CM C,C=DE");
 
   child.id = "cm-c";
   child.csr = csr;
@@ -2235,12 +2108,12 @@ static Draft *
 build_delegation_unknown_issuer (Story *s)
 {
   Party stranger = { 0 };
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(ChainCert) self = NULL;
   g_autoptr(ChainCert) cert = NULL;
-  Forge f = { FORGE_CA, key, NULL, "CN=Rogue Root,O=Rogue,C=DE", key, s->now - 20 * DAY, s->now + 4000 * DAY, 2, NULL, FALSE };
+  TestForge f = { TEST_FORGE_CA, key, NULL, "CN=Rogue Root,O=Rogue,C=DE", key, s->now - 20 * DAY, s->now + 4000 * DAY, 2, NULL, NULL, FALSE };
 
-  self = forge (&f);
+  self = test_story_forge (&f);
   stranger.key = key;
   stranger.cert = self;
   cert = forge_ca_under (&stranger, s->cm_a.subject, s->cm_a.key, 1, s->cm_a.name_constraints,
@@ -2275,8 +2148,8 @@ build_delegation_revoked_issuer (Story *s)
 static Draft *
 build_delegation_other_key (Story *s)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, s->cm_a.subject);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, s->cm_a.subject);
   g_autoptr(ChainCert) cert = issue_sub_ca (s->oem.issuer, csr, 1, s->cm_a.name_constraints,
                                             s->now - 9 * DAY, s->now + 3000 * DAY);
 
@@ -2286,7 +2159,7 @@ build_delegation_other_key (Story *s)
 static Draft *
 build_delegation_other_subject (Story *s)
 {
-  g_autoptr(ChainCsr) csr = csr_new (s->cm_a.key, "CN=CM A Other CA,O=CM A,C=DE");
+  g_autoptr(ChainCsr) csr = test_pki_csr (s->cm_a.key, "CN=CM A Other CA,O=CM A,C=DE");
   g_autoptr(ChainCert) cert = issue_sub_ca (s->oem.issuer, csr, 1, s->cm_a.name_constraints,
                                             s->now - 9 * DAY, s->now + 3000 * DAY);
 
@@ -2316,9 +2189,9 @@ build_delegation_body_nc_lies (Story *s)
 static Draft *
 build_delegation_leaf (Story *s)
 {
-  Forge f = { FORGE_DEVICE, s->oem.key, s->oem.cert, s->cm_a.subject, s->cm_a.key,
-              s->now - 9 * DAY, s->now + 3000 * DAY, -1, NULL, FALSE };
-  g_autoptr(ChainCert) cert = forge (&f);
+  TestForge f = { TEST_FORGE_DEVICE, s->oem.key, s->oem.cert, s->cm_a.subject, s->cm_a.key,
+              s->now - 9 * DAY, s->now + 3000 * DAY, -1, NULL, NULL, FALSE };
+  g_autoptr(ChainCert) cert = test_story_forge (&f);
   Draft *d = delegation_draft (s, &s->oem, &s->oem.officer, &s->cm_a, s->ids[STEP_REQUEST_CM_A], cert);
 
   chain_json_object_set_integer (d->body, "path_len", -1);
@@ -2407,9 +2280,9 @@ prepare_dist_x_beyond_issuer (Story *s)
 static Draft *
 build_delegation_critical_unknown (Story *s)
 {
-  Forge f = { FORGE_CA, s->oem.key, s->oem.cert, s->cm_a.subject, s->cm_a.key,
-              s->now - 9 * DAY, s->now + 3000 * DAY, 1, s->cm_a.name_constraints, TRUE };
-  g_autoptr(ChainCert) cert = forge (&f);
+  TestForge f = { TEST_FORGE_CA, s->oem.key, s->oem.cert, s->cm_a.subject, s->cm_a.key,
+              s->now - 9 * DAY, s->now + 3000 * DAY, 1, s->cm_a.name_constraints, NULL, TRUE };
+  g_autoptr(ChainCert) cert = test_story_forge (&f);
 
   return delegation_draft (s, &s->oem, &s->oem.officer, &s->cm_a, s->ids[STEP_REQUEST_CM_A], cert);
 }
@@ -2453,9 +2326,9 @@ build_acceptance_garbage (Story *s)
 static Draft *
 build_acceptance_device_profile (Story *s)
 {
-  Forge f = { FORGE_DEVICE, s->cm_a.key, s->cm_a.cert, s->cm_a.officer_subject, s->cm_a.officer.key,
-              s->now - 3600, s->now + 300 * DAY, -1, NULL, FALSE };
-  g_autoptr(ChainCert) cert = forge (&f);
+  TestForge f = { TEST_FORGE_DEVICE, s->cm_a.key, s->cm_a.cert, s->cm_a.officer_subject, s->cm_a.officer.key,
+              s->now - 3600, s->now + 300 * DAY, -1, NULL, NULL, FALSE };
+  g_autoptr(ChainCert) cert = test_story_forge (&f);
   Draft *d = standard (s, STEP_ACCEPT_CM_A);
 
   draft_put (d, "officer.pem", chain_cert_to_pem (cert));
@@ -2659,10 +2532,10 @@ build_batch_junk_certs (Story *s)
 static Draft *
 build_batch_ca_in_batch (Story *s)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  Forge f = { FORGE_CA, s->dist_x.key, s->dist_x.cert, "CN=dist-x-0009,OU=Dist X,O=CM A,C=DE", key,
-              s->now - 3600, s->now + 100 * DAY, 0, NULL, FALSE };
-  g_autoptr(ChainCert) cert = forge (&f);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  TestForge f = { TEST_FORGE_CA, s->dist_x.key, s->dist_x.cert, "CN=dist-x-0009,OU=Dist X,O=CM A,C=DE", key,
+              s->now - 3600, s->now + 100 * DAY, 0, NULL, NULL, FALSE };
+  g_autoptr(ChainCert) cert = test_story_forge (&f);
 
   return batch_draft (s, "dist-x", &s->dist_x.officer, s->dist_x.cert, &cert, 1, TRUE);
 }
@@ -2810,9 +2683,9 @@ build_export_wrong_digest (Story *s)
 static Draft *
 build_export_unknown_cert (Story *s)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  Forge f = { FORGE_CA, key, NULL, "CN=Other Root,O=Other,C=DE", key, s->now - DAY, s->now + 100 * DAY, 1, NULL, FALSE };
-  g_autoptr(ChainCert) other = forge (&f);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  TestForge f = { TEST_FORGE_CA, key, NULL, "CN=Other Root,O=Other,C=DE", key, s->now - DAY, s->now + 100 * DAY, 1, NULL, NULL, FALSE };
+  g_autoptr(ChainCert) other = test_story_forge (&f);
   ChainCert *certs[2] = { s->oem.cert, other };
 
   return export_draft (s, "oem", &s->oem.officer, s->oem.cert, "root.pem", certs, 2);
@@ -2941,8 +2814,8 @@ build_rotation_others_ca (Story *s)
 static Draft *
 build_rotation_retired (Story *s)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, s->cm_b.subject);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, s->cm_b.subject);
   g_autoptr(ChainCert) cert = issue_sub_ca (s->oem.issuer, csr, 1, s->cm_b.name_constraints, s->now - DAY, s->now + 100 * DAY);
 
   return rotation_draft (s, "cm-b", &s->cm_b.officer, s->cm_b.cert, cert);
@@ -2973,8 +2846,8 @@ build_rotation_known (Story *s)
 static Draft *
 build_rotation_subject (Story *s)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autoptr(ChainCsr) csr = csr_new (key, "CN=CM B New CA,O=CM B,C=DE");
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, "CN=CM B New CA,O=CM B,C=DE");
   g_autoptr(ChainCert) cert = issue_sub_ca (s->oem.issuer, csr, 1, s->cm_b.name_constraints, s->now - DAY, s->now + 100 * DAY);
 
   return rotation_draft (s, "cm-b", &s->cm_b.officer, s->cm_b.cert, cert);
@@ -3022,8 +2895,8 @@ setup_dist_z (Story *s)
   party_init (z, "dist-z", "Dist Z", "distributor", "CN=Dist Z CA,OU=Dist Z,O=CM B,C=DE",
               "CN=Zoe,OU=Dist Z,O=CM B,C=DE", "permitted:dirName:OU=Dist Z,O=CM B,C=DE", 0,
               s->now - DAY, s->now + 1000 * DAY);
-  z->key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
-  z->csr = csr_new (z->key, z->subject);
+  z->key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  z->csr = test_pki_csr (z->key, z->subject);
   z->cert = issue_sub_ca (s->cm_b_new_issuer, z->csr, 0, z->name_constraints, z->not_before, z->not_after);
   {
     g_autoptr(GPtrArray) ancestors = g_ptr_array_new ();
@@ -3047,7 +2920,7 @@ setup_dist_z (Story *s)
 static Draft *
 build_dist_z_rotation (Story *s)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(ChainCert) cert = forge_ca_under (&s->cm_b, s->dist_z.subject, key, 0, s->dist_z.name_constraints,
                                               s->now - DAY, s->now + 100 * DAY);
 
@@ -3057,9 +2930,9 @@ build_dist_z_rotation (Story *s)
 static Draft *
 build_rotation_leaf (Story *s)
 {
-  Forge f = { FORGE_DEVICE, s->oem.key, s->oem.cert, s->cm_b.subject, s->cm_b_new_key,
-              s->now - DAY, s->now + 100 * DAY, -1, NULL, FALSE };
-  g_autoptr(ChainCert) cert = forge (&f);
+  TestForge f = { TEST_FORGE_DEVICE, s->oem.key, s->oem.cert, s->cm_b.subject, s->cm_b_new_key,
+              s->now - DAY, s->now + 100 * DAY, -1, NULL, NULL, FALSE };
+  g_autoptr(ChainCert) cert = test_story_forge (&f);
 
   return rotation_draft (s, "cm-b", &s->cm_b.officer, s->cm_b.cert, cert);
 }
@@ -3067,8 +2940,8 @@ build_rotation_leaf (Story *s)
 static Draft *
 build_rotation_rsa (Story *s)
 {
-  g_autoptr(ChainKey) key = key_new (CHAIN_KEY_ALGORITHM_RSA_2048);
-  g_autoptr(ChainCsr) csr = csr_new (key, s->cm_b.subject);
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_RSA_2048);
+  g_autoptr(ChainCsr) csr = test_pki_csr (key, s->cm_b.subject);
   g_autoptr(ChainCert) cert = issue_sub_ca (s->oem.issuer, csr, 1, s->cm_b.name_constraints, s->now - DAY, s->now + 100 * DAY);
 
   return rotation_draft (s, "cm-b", &s->cm_b.officer, s->cm_b.cert, cert);
@@ -3086,7 +2959,7 @@ build_rotation_deep (Story *s)
 static Draft *
 build_rotation_no_constraints (Story *s)
 {
-  g_autoptr(ChainCsr) csr = csr_new (s->cm_b_new_key, s->cm_b.subject);
+  g_autoptr(ChainCsr) csr = test_pki_csr (s->cm_b_new_key, s->cm_b.subject);
   g_autoptr(ChainCert) cert = issue_sub_ca (s->oem.issuer, csr, 1, NULL, s->now - DAY, s->now + 100 * DAY);
 
   return rotation_draft (s, "cm-b", &s->cm_b.officer, s->cm_b.cert, cert);
@@ -3104,9 +2977,9 @@ build_rotation_long (Story *s)
 static Draft *
 build_rotation_critical_unknown (Story *s)
 {
-  Forge f = { FORGE_CA, s->oem.key, s->oem.cert, s->cm_b.subject, s->cm_b_new_key,
-              s->now - DAY, s->now + 100 * DAY, 1, s->cm_b.name_constraints, TRUE };
-  g_autoptr(ChainCert) cert = forge (&f);
+  TestForge f = { TEST_FORGE_CA, s->oem.key, s->oem.cert, s->cm_b.subject, s->cm_b_new_key,
+              s->now - DAY, s->now + 100 * DAY, 1, s->cm_b.name_constraints, NULL, TRUE };
+  g_autoptr(ChainCert) cert = test_story_forge (&f);
 
   return rotation_draft (s, "cm-b", &s->cm_b.officer, s->cm_b.cert, cert);
 }

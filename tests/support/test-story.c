@@ -256,6 +256,8 @@ test_story_forge (const TestForge *f)
       ck_assert (X509_add1_ext_i2d (x, NID_name_constraints, chain_name_constraints_get_nc (nc), 1,
                                     X509V3_ADD_DEFAULT) == 1);
     }
+  if (f->critical_unknown)
+    add_ext (x, &ctx, NID_netscape_comment, "critical,made by a test");
   ck_assert (X509_sign (x, chain_key_get_pkey (f->issuer_key), EVP_sha256 ()) > 0);
   return chain_cert_new_take (x);
 }

@@ -145,7 +145,8 @@ typedef enum {
 
 /* A certificate the issuer would refuse to make: @issuer_key signs
  * (@issuer NULL: self-signed); @serial (hex, NULL: random); @path_len for
- * a CA (-1: none); @constraints as chain_name_constraints_parse() reads. */
+ * a CA (-1: none); @constraints as chain_name_constraints_parse() reads;
+ * @critical_unknown adds a critical extension no verifier understands. */
 typedef struct {
   TestForgeKind  kind;
   ChainKey      *issuer_key;
@@ -157,6 +158,7 @@ typedef struct {
   int            path_len;
   const char    *constraints;
   const char    *serial;
+  gboolean       critical_unknown;
 } TestForge;
 
 ChainCert *test_story_forge (const TestForge *f);
