@@ -52,12 +52,143 @@ void chain_cli_print (const ChainCliGlobals *globals,
                       const char            *format,
                       ...) G_GNUC_PRINTF (2, 3);
 
+/* cli-output.c: prints @doc (pretty, newline-terminated) on stdout; for
+ * --json. Consumes @doc. */
+void chain_cli_print_json (const ChainCliGlobals *globals,
+                           ChainJson             *doc);
+
+/* cli-output.c: sets CHAIN_CLI_ERROR_USAGE with "MESSAGE (see chain
+ * COMMAND --help)"; returns FALSE for `return chain_cli_usage (...)`. */
+gboolean chain_cli_usage (GError    **error,
+                          const char *command,
+                          const char *format,
+                          ...) G_GNUC_PRINTF (3, 4);
+
+/* cli-workspace.c: opens the workspace -C names; with @unlock, asks for the
+ * passphrase (see chain_cli_get_passphrase()) and unlocks @officer (NULL:
+ * the default one). */
+ChainWorkspace *chain_cli_open_workspace (const ChainCliGlobals *globals,
+                                          gboolean               unlock,
+                                          const char            *officer,
+                                          GCancellable          *cancellable,
+                                          GError               **error);
+
+/* cli-progress.c: a progress bar on stderr, drawn only when stderr is a
+ * terminal and -q and --json are off; at most ten redraws a second. */
+typedef struct _ChainCliProgress ChainCliProgress;
+ChainCliProgress *chain_cli_progress_new (const ChainCliGlobals *globals,
+                                          const char            *label,
+                                          guint64                total);
+void chain_cli_progress_update (ChainCliProgress *self,
+                                guint64           done);
+/* Clears the bar; NULL-safe. */
+void chain_cli_progress_free (ChainCliProgress *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainCliProgress, chain_cli_progress_free)
+
+/* cli-ledger.c: where the ledger -C names lives. A workspace (its
+ * ledger.git, with its pinned-tip), or a ledger repository an auditor
+ * cloned (bare, or a clone's .git). Read and sync commands use the
+ * repository directly: quick on a large ledger, and usable on a damaged one. */
+typedef struct {
+  char     *dir;        /* as -C gave it */
+  char     *repo_path;  /* the git directory */
+  char     *pin_path;   /* (nullable) DIR/pinned-tip for a workspace */
+  gboolean  workspace;
+} ChainCliLedgerPlace;
+void chain_cli_ledger_place_clear (ChainCliLedgerPlace *place);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ChainCliLedgerPlace, chain_cli_ledger_place_clear)
+
+/* CHAIN_ERROR_NOT_FOUND (nothing there, or a workspace that has not joined
+ * a ledger yet, saying what to do). @out_place is set only on success. */
+gboolean chain_cli_locate_ledger (const char          *dir,
+                                  ChainCliLedgerPlace *out_place,
+                                  GError             **error);
+/* Opens the ledger -C names; a workspace's must descend from its pin
+ * (CHAIN_ERROR_VERIFY otherwise). @out_place: (optional). */
+ChainLedger *chain_cli_open_ledger (const ChainCliGlobals *globals,
+                                    ChainCliLedgerPlace   *out_place,
+                                    GCancellable          *cancellable,
+                                    GError               **error);
+/* "2026-11-27T01:40:00Z". (transfer full) */
+char *chain_cli_format_time (gint64 unix_seconds);
+/* @text on one line, control and format characters replaced, cut after
+ * @max_chars characters (0: no limit). (transfer full) */
+char *chain_cli_one_line (const char *text,
+                          guint       max_chars);
+/* What a record did, in one line for `chain log`. (transfer full) */
+char *chain_cli_record_summary (ChainStatement *statement);
+
+/* cli-ledger.c: what `chain sync` and `chain bundle` share. For a
+ * workspace, the workspace is opened (so it can be refreshed after) and
+ * new records must audit clean against its root; the pin moves with main. */
+typedef struct {
+  const ChainCliGlobals *globals;
+  ChainCliLedgerPlace    place;
+  ChainWorkspace        *workspace;  /* (nullable) */
+  char                  *root;       /* (nullable) the trusted root's SHA-256 */
+  ChainCliProgress      *bar;
+  ChainSyncStage         stage;
+  guint64                total;
+} ChainCliSync;
+gboolean chain_cli_sync_open (const ChainCliGlobals *globals,
+                              ChainCliSync          *out_sync,
+                              GCancellable          *cancellable,
+                              GError               **error);
+/* Pin, verify (the auditor) and progress, for the chain_sync_*() calls. */
+void chain_cli_sync_options (ChainCliSync     *self,
+                             ChainSyncOptions *options);
+/* Catches the workspace up with what the sync brought. */
+gboolean chain_cli_sync_refresh (ChainCliSync  *self,
+                                 GCancellable  *cancellable,
+                                 GError       **error);
+void chain_cli_sync_clear (ChainCliSync *self);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ChainCliSync, chain_cli_sync_clear)
+/* (transfer full) {"status", "records", "old_tip", "new_tip", "seq", "summary"} */
+ChainJson *chain_cli_sync_result_to_json (const ChainSyncResult *result);
+/* A remote as given: a local directory becomes an absolute path, a
+ * workspace its ledger.git; names and URLs stay. (transfer full) */
+char *chain_cli_resolve_remote (const char *spec);
+
 /* Parses a command's own options; a failure becomes CHAIN_CLI_ERROR_USAGE. */
 gboolean chain_cli_parse_options (GOptionContext *context,
                                   int            *argc,
                                   char         ***argv,
                                   GError        **error);
 
+gboolean cmd_init (const ChainCliGlobals *globals, int argc, char **argv,
+                   GCancellable *cancellable, GError **error);
+gboolean cmd_request (const ChainCliGlobals *globals, int argc, char **argv,
+                      GCancellable *cancellable, GError **error);
+gboolean cmd_delegate (const ChainCliGlobals *globals, int argc, char **argv,
+                       GCancellable *cancellable, GError **error);
+gboolean cmd_accept (const ChainCliGlobals *globals, int argc, char **argv,
+                     GCancellable *cancellable, GError **error);
+gboolean cmd_approve (const ChainCliGlobals *globals, int argc, char **argv,
+                      GCancellable *cancellable, GError **error);
+gboolean cmd_officer (const ChainCliGlobals *globals, int argc, char **argv,
+                      GCancellable *cancellable, GError **error);
+gboolean cmd_issue (const ChainCliGlobals *globals, int argc, char **argv,
+                    GCancellable *cancellable, GError **error);
+gboolean cmd_pop (const ChainCliGlobals *globals, int argc, char **argv,
+                  GCancellable *cancellable, GError **error);
+gboolean cmd_export (const ChainCliGlobals *globals, int argc, char **argv,
+                     GCancellable *cancellable, GError **error);
+gboolean cmd_revoke (const ChainCliGlobals *globals, int argc, char **argv,
+                     GCancellable *cancellable, GError **error);
+gboolean cmd_crl (const ChainCliGlobals *globals, int argc, char **argv,
+                  GCancellable *cancellable, GError **error);
+gboolean cmd_log (const ChainCliGlobals *globals, int argc, char **argv,
+                  GCancellable *cancellable, GError **error);
+gboolean cmd_show (const ChainCliGlobals *globals, int argc, char **argv,
+                   GCancellable *cancellable, GError **error);
+gboolean cmd_status (const ChainCliGlobals *globals, int argc, char **argv,
+                     GCancellable *cancellable, GError **error);
+gboolean cmd_audit (const ChainCliGlobals *globals, int argc, char **argv,
+                    GCancellable *cancellable, GError **error);
+gboolean cmd_sync (const ChainCliGlobals *globals, int argc, char **argv,
+                   GCancellable *cancellable, GError **error);
+gboolean cmd_bundle (const ChainCliGlobals *globals, int argc, char **argv,
+                     GCancellable *cancellable, GError **error);
 gboolean cmd_demo (const ChainCliGlobals *globals, int argc, char **argv,
                    GCancellable *cancellable, GError **error);
 

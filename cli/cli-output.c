@@ -33,3 +33,32 @@ chain_cli_parse_options (GOptionContext *context,
                "%s (see --help)", local_error->message);
   return FALSE;
 }
+
+void
+chain_cli_print_json (const ChainCliGlobals *globals,
+                      ChainJson             *doc)
+{
+  g_autoptr(ChainJson) owned = doc;
+  g_autofree char *text = chain_json_to_pretty (owned);
+
+  (void) globals;
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+}
+
+gboolean
+chain_cli_usage (GError    **error,
+                 const char *command,
+                 const char *format,
+                 ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, CHAIN_CLI_ERROR, CHAIN_CLI_ERROR_USAGE,
+               "%s (see chain %s --help)", message, command);
+  return FALSE;
+}

@@ -1,10 +1,12 @@
-/* cmd-demo.c — `chain demo DIR`: the three-tier story, start to finish
+/* cmd-demo.c — `chain demo DIR`: the three-tier story on a real ledger
  *
- * An OEM root, two contract manufacturers under it, a distributor under the
- * first, and devices issued by the distributor from CSRs made "on the
- * device". Every party has its own directory and key; only CSRs and
- * certificates cross between them. Ends by verifying every device the way
- * a TLS peer would, with the CRL in force.
+ * An OEM, two contract manufacturers and a distributor under the first,
+ * each in its own workspace under DIR with its own keys. Requests and
+ * grants travel as files through DIR/handover; the ledger travels by git
+ * (the OEM's ledger is the hub everyone syncs with). The distributor issues
+ * devices, the OEM exports its root for Azure IoT Hub with a proof of
+ * possession, the distributor revokes a device, everyone syncs, and each
+ * workspace's ledger is audited. The same library calls as the commands.
  */
 #include "chain-cli.h"
 
@@ -12,347 +14,329 @@
 #include <glib/gstdio.h>
 
 #define DEMO_DEVICES 8
-#define DEMO_REVOKED_DEVICE 3
+#define DEMO_REVOKED_DEVICE "dist-x-dev-3"
 #define DEMO_POP_CODE "3A1F9C0B7D2E4F6A8B5C1D0E9F7A6B5C4D3E2F1A0B9C8D7E"
-#define DAY (24 * 60 * 60)
-#define YEAR (365 * DAY)
+
+typedef struct {
+  const char     *dir_name;
+  const char     *org;
+  const char     *tier;
+  const char     *under;      /* the parent's namespace, or NULL */
+  ChainWorkspace *workspace;
+} Party;
 
 typedef struct {
   const ChainCliGlobals *globals;
+  GCancellable          *cancellable;
   char                  *dir;
   ChainSecret           *passphrase;
-  gint64                 now;
+  char                  *root_sha256;
+  Party                  oem;
+  Party                  cm_a;
+  Party                  cm_b;
+  Party                  dist_x;
 } Demo;
 
-typedef struct {
-  char      *name;        /* directory name of this party */
-  ChainKey  *key;
-  ChainCert *cert;
-} Party;
-
-static void
-party_clear (Party *party)
+static char *
+demo_path (Demo       *demo,
+           const char *relative)
 {
-  g_clear_pointer (&party->name, g_free);
-  g_clear_pointer (&party->key, chain_key_free);
-  g_clear_pointer (&party->cert, chain_cert_free);
+  return g_build_filename (demo->dir, relative, NULL);
 }
 
-static gboolean
-write_bytes (const char *path, GBytes *bytes, GError **error)
+static void
+say (Demo       *demo,
+     const char *format,
+     ...) G_GNUC_PRINTF (2, 3);
+
+static void
+say (Demo       *demo,
+     const char *format,
+     ...)
 {
-  return g_file_set_contents_full (path, g_bytes_get_data (bytes, NULL),
-                                   (gssize) g_bytes_get_size (bytes),
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  chain_cli_print (demo->globals, "%s\n", text);
 }
 
 static char *
-party_path (Demo *demo, const char *party, const char *file)
+ledger_path (Party *p)
 {
-  return g_build_filename (demo->dir, party, file, NULL);
+  return g_build_filename (chain_workspace_get_dir (p->workspace), CHAIN_WORKSPACE_LEDGER_DIR, NULL);
 }
 
-/* A party makes its directory, a private key directory and a key. */
-static gboolean
-party_create (Demo *demo, Party *party, const char *name, GError **error)
-{
-  g_autofree char *keys = party_path (demo, name, "private");
-  g_autofree char *key_path = g_build_filename (keys, "ca.key", NULL);
-
-  party->name = g_strdup (name);
-  if (g_mkdir_with_parents (keys, 0700) != 0)
-    {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot create %s: %s",
-                   keys, g_strerror (errno));
-      return FALSE;
-    }
-  party->key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, error);
-  return party->key != NULL && chain_key_save (party->key, key_path, demo->passphrase, error);
-}
+/* ---- The story's steps ------------------------------------------------------ */
 
 static gboolean
-party_save_cert (Demo *demo, Party *party, GError **error)
+oem_init (Demo    *demo,
+          GError **error)
 {
-  g_autofree char *path = party_path (demo, party->name, "ca.pem");
-  g_autoptr(GBytes) pem = chain_cert_to_pem (party->cert);
+  g_autofree char *dir = demo_path (demo, demo->oem.dir_name);
+  ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
 
-  return write_bytes (path, pem, error);
-}
-
-/* The child writes a CSR file; the parent reads that file, not the object. */
-static ChainCsr *
-party_request (Demo *demo, Party *child, const char *subject_text, GError **error)
-{
-  g_autofree char *path = party_path (demo, child->name, "request.csr");
-  g_autoptr(ChainName) subject = chain_name_parse (subject_text, error);
-  g_autoptr(ChainCsr) csr = NULL;
-  g_autoptr(GBytes) pem = NULL;
-  g_autofree char *data = NULL;
-  gsize len = 0;
-
-  if (subject == NULL)
-    return NULL;
-  csr = chain_csr_new (child->key, subject, error);
-  if (csr == NULL)
-    return NULL;
-  pem = chain_csr_to_pem (csr);
-  if (!write_bytes (path, pem, error) || !g_file_get_contents (path, &data, &len, error))
-    return NULL;
-  return chain_csr_parse ((const guint8 *) data, len, error);
-}
-
-static ChainIssuer *
-party_issuer (Party *party, GPtrArray *ancestors, GError **error)
-{
-  return chain_issuer_new (party->cert, party->key, ancestors, error);
-}
-
-static gboolean
-delegate (Demo        *demo,
-          ChainIssuer *parent,
-          Party       *child,
-          const char  *subject,
-          int          path_len,
-          const char  *constraints,
-          gint64       lifetime,
-          GError     **error)
-{
-  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-  g_autoptr(ChainNameConstraints) name_constraints = NULL;
-  g_autoptr(ChainCsr) csr = party_request (demo, child, subject, error);
-
-  if (csr == NULL)
+  options.org = demo->oem.org;
+  options.id = "oem";
+  options.officer = "olivia";
+  options.passphrase = demo->passphrase;
+  demo->oem.workspace = chain_workspace_init (dir, &options, demo->cancellable, error);
+  if (demo->oem.workspace == NULL)
     return FALSE;
-  if (constraints != NULL)
-    {
-      name_constraints = chain_name_constraints_parse (constraints, error);
-      if (name_constraints == NULL)
-        return FALSE;
-    }
-  options.not_before = demo->now;
-  options.not_after = demo->now + lifetime;
-  options.path_len = path_len;
-  options.name_constraints = name_constraints;
-  child->cert = chain_issuer_issue_sub_ca (parent, csr, &options, error);
-  if (child->cert == NULL || !party_save_cert (demo, child, error))
-    return FALSE;
-  chain_cli_print (demo->globals, "  %-12s %s (path length %d)\n", child->name,
-                   subject, path_len);
+  demo->root_sha256 = chain_cert_get_sha256 (chain_workspace_get_ca (demo->oem.workspace));
+  say (demo, "1. %s made its root CA and ledger in %s\n   root SHA-256 %s", demo->oem.org, dir, demo->root_sha256);
+  return TRUE;
+}
+
+/* The ledger flows child -> hub (the OEM's) and hub -> child. */
+static gboolean
+sync_options_init (Party            *p,
+                   ChainSyncOptions *options,
+                   char            **out_pin,
+                   const char       *root_sha256)
+{
+  *out_pin = g_build_filename (chain_workspace_get_dir (p->workspace), CHAIN_SYNC_PIN_FILE, NULL);
+  options->pin_path = *out_pin;
+  options->verify = chain_audit_sync_verify;
+  options->verify_data = (gpointer) root_sha256;
   return TRUE;
 }
 
 static gboolean
-issue_devices (Demo *demo, ChainIssuer *issuer, GPtrArray *devices, GError **error)
+pull (Demo    *demo,
+      Party   *p,
+      GError **error)
 {
-  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
-  g_autofree char *dir = g_build_filename (demo->dir, "devices", NULL);
+  g_autofree char *repo = ledger_path (p);
+  g_autofree char *hub = ledger_path (&demo->oem);
+  g_autofree char *pin = NULL;
+  ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
 
-  options.not_before = demo->now;
-  options.not_after = demo->now + 5 * YEAR;
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot create %s", dir);
-      return FALSE;
-    }
-  for (guint i = 0; i < DEMO_DEVICES; i++)
-    {
-      g_autofree char *id = g_strdup_printf ("sensor-%04u", i + 1);
-      g_autofree char *path = g_strdup_printf ("%s/%s.pem", dir, id);
-      /* Stands for the key a device's secure element makes and keeps. */
-      g_autoptr(ChainKey) device_key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, error);
-      g_autofree char *subject_text = g_strdup_printf ("CN=%s", id);
-      g_autoptr(ChainName) subject = chain_name_parse (subject_text, error);
-      g_autoptr(ChainCsr) csr = NULL;
-      g_autoptr(GBytes) pem = NULL;
-      ChainCert *cert = NULL;
+  sync_options_init (p, &options, &pin, demo->root_sha256);
+  return chain_sync_fetch (repo, hub, &options, NULL, demo->cancellable, error)
+         && chain_workspace_refresh (p->workspace, NULL, demo->cancellable, error);
+}
 
-      if (device_key == NULL || subject == NULL)
-        return FALSE;
-      csr = chain_csr_new (device_key, subject, error);
-      if (csr == NULL)
-        return FALSE;
-      cert = chain_issuer_issue_device (issuer, id, csr, NULL, &options, error);
-      if (cert == NULL)
-        return FALSE;
-      g_ptr_array_add (devices, cert);
-      pem = chain_cert_to_pem (cert);
-      if (!write_bytes (path, pem, error))
-        return FALSE;
-    }
-  chain_cli_print (demo->globals, "  %u device certificates in %s\n", DEMO_DEVICES, dir);
+static gboolean
+push (Demo    *demo,
+      Party   *p,
+      GError **error)
+{
+  g_autofree char *repo = ledger_path (p);
+  g_autofree char *hub = ledger_path (&demo->oem);
+  g_autofree char *pin = NULL;
+  ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
+
+  sync_options_init (p, &options, &pin, demo->root_sha256);
+  return chain_sync_push (repo, hub, &options, NULL, demo->cancellable, error)
+         && chain_workspace_refresh (demo->oem.workspace, NULL, demo->cancellable, error);
+}
+
+/* request -> delegate -> accept -> push, as `chain request`, `delegate`, `accept`, `sync`. */
+static gboolean
+delegate_to (Demo    *demo,
+             Party   *parent,
+             Party   *child,
+             int      step,
+             GError **error)
+{
+  g_autofree char *child_dir = demo_path (demo, child->dir_name);
+  g_autofree char *request_name = g_strdup_printf ("handover/%s.request", child->dir_name);
+  g_autofree char *grant_name = g_strdup_printf ("handover/%s.grant", child->dir_name);
+  g_autofree char *request_path = demo_path (demo, request_name);
+  g_autofree char *grant_path = demo_path (demo, grant_name);
+  g_autoptr(ChainRequestFile) request = NULL;
+  ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
+  guint64 seq = 0;
+
+  options.org = child->org;
+  options.id = child->dir_name;
+  options.tier = child->tier;
+  options.namespace = child->under;
+  options.passphrase = demo->passphrase;
+  child->workspace = chain_workspace_request (child_dir, &options, request_path, demo->cancellable, error);
+  if (child->workspace == NULL)
+    return FALSE;
+  if (parent != &demo->oem && !pull (demo, parent, error))
+    return FALSE;
+  request = chain_request_file_load (request_path, error);
+  if (request == NULL
+      || !chain_workspace_delegate (parent->workspace, request, NULL, grant_path, &seq, demo->cancellable, error))
+    return FALSE;
+  if (parent != &demo->oem && !push (demo, parent, error))
+    return FALSE;
+  if (!chain_workspace_accept (child->workspace, grant_path, demo->root_sha256, NULL, demo->cancellable, error)
+      || !push (demo, child, error))
+    return FALSE;
+  say (demo, "%d. %s (%s) asked %s for a sub-CA with %s;\n   delegated as record %" G_GUINT64_FORMAT
+       ", accepted with the grant %s", step, child->org, child->tier, parent->org, request_path, seq, grant_path);
   return TRUE;
 }
 
 static gboolean
-write_pop (Demo *demo, ChainIssuer *root, GError **error)
+issue_devices (Demo    *demo,
+               GError **error)
 {
-  g_autofree char *path = party_path (demo, "oem", "verification.pem");
-  g_autoptr(ChainCert) pop = chain_issuer_issue_pop (root, DEMO_POP_CODE, error);
-  g_autoptr(GBytes) pem = NULL;
-  g_autofree char *thumbprint = NULL;
+  g_autofree char *out = demo_path (demo, "devices");
+  g_autoptr(ChainIssueSource) source = chain_issue_source_new_count ("dist-x-dev-", 1, DEMO_DEVICES, error);
+  g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
+  ChainIssueDevicesOptions options = CHAIN_ISSUE_DEVICES_OPTIONS_INIT;
 
-  if (pop == NULL)
+  if (source == NULL)
     return FALSE;
-  pem = chain_cert_to_pem (pop);
-  thumbprint = chain_cert_get_thumbprint (chain_issuer_get_cert (root), CHAIN_DIGEST_SHA1);
-  chain_cli_print (demo->globals, "  proof of possession for the root (thumbprint %s): %s\n",
-                   thumbprint, path);
-  return write_bytes (path, pem, error);
+  options.output_dir = out;
+  options.key_passphrase = demo->passphrase;
+  if (!chain_issue_devices (demo->dist_x.workspace, source, &options, summary, demo->cancellable, error)
+      || !push (demo, &demo->dist_x, error))
+    return FALSE;
+  say (demo, "5. %s issued %" G_GUINT64_FORMAT " devices into %s (manifest %s)", demo->dist_x.org,
+       chain_issue_summary_get_n_issued (summary), out, chain_issue_summary_get_manifest_csv (summary));
+  return TRUE;
 }
 
-static ChainCrl *
-revoke_one (Demo *demo, ChainIssuer *issuer, ChainCert *device, GError **error)
-{
-  g_autofree char *serial = chain_cert_get_serial (device);
-  g_autofree char *path = g_build_filename (demo->dir, "distributor", "devices.crl", NULL);
-  ChainRevokedEntry entry = { serial, demo->now, CHAIN_REVOCATION_KEY_COMPROMISE };
-  g_autoptr(ChainCrl) crl = chain_issuer_create_crl (issuer, &entry, 1, 1, demo->now,
-                                                     demo->now + 30 * DAY, error);
-  g_autoptr(GBytes) pem = NULL;
-
-  if (crl == NULL)
-    return NULL;
-  pem = chain_crl_to_pem (crl);
-  if (!write_bytes (path, pem, error))
-    return NULL;
-  chain_cli_print (demo->globals, "  revoked device serial %s: %s\n", serial, path);
-  return g_steal_pointer (&crl);
-}
-
-/* Each device is checked the way a broker would see it: leaf plus
- * intermediates, trusting only the OEM root, with every CRL in force. */
 static gboolean
-verify_devices (Demo *demo, GPtrArray *devices, GPtrArray *intermediates,
-                GPtrArray *anchors, GPtrArray *crls, GError **error)
+export_root (Demo    *demo,
+             GError **error)
 {
-  ChainVerifyOptions options = CHAIN_VERIFY_OPTIONS_INIT;
-  guint accepted = 0;
+  g_autofree char *out = demo_path (demo, "export");
+  g_autoptr(ChainExport) export = NULL;
+  ChainExportOptions options = CHAIN_EXPORT_OPTIONS_INIT;
+  guint64 seq = 0;
 
-  options.purpose = CHAIN_VERIFY_PURPOSE_CLIENT_AUTH;
-  options.crls = crls;
-  for (guint i = 0; i < devices->len; i++)
+  options.target = CHAIN_EXPORT_TARGET_AZURE_IOTHUB;
+  options.code = DEMO_POP_CODE;
+  export = chain_workspace_prepare_export (demo->oem.workspace, &options, demo->cancellable, error);
+  if (export == NULL || !chain_workspace_write_export (demo->oem.workspace, export, out, &seq, demo->cancellable, error))
+    return FALSE;
+  say (demo, "6. %s exported its root for Azure IoT Hub with a proof of possession for code %.12s…\n"
+       "   into %s (records %" G_GINT64_FORMAT " and %" G_GUINT64_FORMAT ")", demo->oem.org, DEMO_POP_CODE, out,
+       chain_export_get_pop_seq (export), seq);
+  for (guint i = 0; i < chain_export_get_n_warnings (export); i++)
+    say (demo, "   warning: %s", chain_export_get_warning (export, i)->message);
+  return TRUE;
+}
+
+static gboolean
+revoke_device (Demo    *demo,
+               GError **error)
+{
+  const char *const targets[] = { DEMO_REVOKED_DEVICE, NULL };
+  g_autofree char *out = demo_path (demo, "crl");
+  g_autoptr(ChainRevocation) plan = NULL;
+  g_autoptr(ChainCrlExport) crl = NULL;
+  ChainRevokeOptions options = CHAIN_REVOKE_OPTIONS_INIT;
+
+  options.reason = CHAIN_REVOCATION_KEY_COMPROMISE;
+  if (!pull (demo, &demo->dist_x, error))
+    return FALSE;
+  plan = chain_workspace_plan_revocation (demo->dist_x.workspace, targets, NULL, demo->cancellable, error);
+  if (plan == NULL || !chain_workspace_revoke (demo->dist_x.workspace, plan, &options, demo->cancellable, error))
+    return FALSE;
+  crl = chain_workspace_prepare_crl (demo->dist_x.workspace, NULL, demo->cancellable, error);
+  if (crl == NULL || !chain_crl_export_write (crl, out, error) || !push (demo, &demo->dist_x, error))
+    return FALSE;
+  say (demo, "7. %s revoked %s (record %" G_GINT64_FORMAT "); CRL and disable lists in %s", demo->dist_x.org,
+       DEMO_REVOKED_DEVICE, chain_revocation_get_seq (plan), out);
+  return TRUE;
+}
+
+/* Everyone fetches the hub's ledger and audits their copy. */
+static gboolean
+sync_and_audit (Demo    *demo,
+                GError **error)
+{
+  Party *parties[] = { &demo->oem, &demo->cm_a, &demo->cm_b, &demo->dist_x };
+  const char *tip = chain_ledger_get_tip_commit_id (chain_workspace_get_ledger (demo->oem.workspace));
+
+  for (guint i = 0; i < G_N_ELEMENTS (parties); i++)
     {
-      g_autoptr(GError) local_error = NULL;
-      gboolean ok = chain_verify (devices->pdata[i], intermediates, anchors, &options,
-                                  NULL, &local_error);
-      gboolean expect_ok = i + 1 != DEMO_REVOKED_DEVICE;
+      Party *p = parties[i];
+      g_autofree char *repo = ledger_path (p);
+      g_autoptr(ChainAuditReport) report = NULL;
+      ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
 
-      if (ok != expect_ok)
+      if (p != &demo->oem && !pull (demo, p, error))
+        return FALSE;
+      options.trusted_root = demo->root_sha256;
+      if (!chain_audit_repository (repo, &options, &report, demo->cancellable, error))
+        return FALSE;
+      if (!chain_audit_report_is_ok (report) || g_strcmp0 (chain_audit_report_get_tip_commit_id (report), tip) != 0)
         {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                       "device %u: expected %s, got %s", i + 1,
-                       expect_ok ? "accepted" : "revoked",
-                       local_error ? local_error->message : "accepted");
+          g_autofree char *text = chain_audit_report_to_text (report, FALSE);
+
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, "the audit of %s's ledger failed: %s", p->org, text);
           return FALSE;
         }
-      accepted += ok;
     }
-  chain_cli_print (demo->globals, "  verified: %u devices accepted, %u refused as revoked\n",
-                   accepted, devices->len - accepted);
+  say (demo, "8. every workspace synced to the same tip %.12s; audit of all four ledgers: %" G_GUINT64_FORMAT
+       " records, all rules kept", tip, chain_ledger_get_length (chain_workspace_get_ledger (demo->oem.workspace)));
   return TRUE;
 }
 
-/* Every party signs its own CRL, even an empty one, so a verifier that
- * checks all CRLs can find one per CA. */
-static gboolean
-publish_empty_crl (Demo *demo, ChainIssuer *issuer, GPtrArray *crls, GError **error)
+static void
+print_places (Demo *demo)
 {
-  ChainCrl *crl = chain_issuer_create_crl (issuer, NULL, 0, 1, demo->now,
-                                           demo->now + 30 * DAY, error);
+  say (demo, "\nWhere everything is (%s):", demo->dir);
+  say (demo, "  oem/ cm-a/ cm-b/ dist-x/    one workspace each: ledger.git, private/ (keys), certs/");
+  say (demo, "  handover/                   the request and grant files that travelled");
+  say (demo, "  devices/                    device certificates, chains, keys, manifest.csv/json");
+  say (demo, "  export/azure-iothub/        root .pem/.cer, verification certificate, az script");
+  say (demo, "  crl/                        the distributor's CRL and per-cloud disable lists");
+  say (demo, "  passphrase                  the demo's key passphrase (0600)");
+  say (demo, "\nTry: chain -C %s/oem log    chain -C %s/dist-x status    chain -C %s/oem audit", demo->dir, demo->dir,
+       demo->dir);
+}
 
-  if (crl == NULL)
+static gboolean
+run_story (Demo    *demo,
+           GError **error)
+{
+  g_autofree char *handover = demo_path (demo, "handover");
+
+  if (g_mkdir (handover, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot create %s: %s", handover, g_strerror (saved));
+      return FALSE;
+    }
+  if (!oem_init (demo, error) || !delegate_to (demo, &demo->oem, &demo->cm_a, 2, error)
+      || !delegate_to (demo, &demo->oem, &demo->cm_b, 3, error)
+      || !delegate_to (demo, &demo->cm_a, &demo->dist_x, 4, error) || !issue_devices (demo, error)
+      || !export_root (demo, error) || !revoke_device (demo, error) || !sync_and_audit (demo, error))
     return FALSE;
-  g_ptr_array_add (crls, crl);
+  print_places (demo);
   return TRUE;
 }
 
-static gboolean
-run_story (Demo *demo, GError **error)
-{
-  ChainIssueOptions root_options = CHAIN_ISSUE_OPTIONS_INIT;
-  Party oem = { 0 }, cm_a = { 0 }, cm_b = { 0 }, dist = { 0 };
-  g_autoptr(ChainName) root_subject = NULL;
-  g_autoptr(ChainIssuer) root = NULL, cm_a_issuer = NULL, dist_issuer = NULL;
-  g_autoptr(GPtrArray) above_cm = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_cert_free);
-  g_autoptr(GPtrArray) above_dist = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_cert_free);
-  g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_cert_free);
-  g_autoptr(GPtrArray) crls = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_crl_free);
-  ChainCrl *device_crl = NULL;
-  gboolean ok = FALSE;
+/* ---- The command ------------------------------------------------------------ */
 
-  chain_cli_print (demo->globals, "Custody chain in %s:\n", demo->dir);
-  root_subject = chain_name_parse ("CN=Acme Root CA,O=Acme Devices,C=DE", error);
-  if (root_subject == NULL || !party_create (demo, &oem, "oem", error))
-    goto out;
-  root_options.not_before = demo->now;
-  root_options.not_after = demo->now + 20 * YEAR;
-  root_options.path_len = 2;
-  oem.cert = chain_root_create (oem.key, root_subject, &root_options, error);
-  if (oem.cert == NULL || !party_save_cert (demo, &oem, error))
-    goto out;
-  chain_cli_print (demo->globals, "  %-12s CN=Acme Root CA,O=Acme Devices,C=DE (path length 2)\n",
-                   "oem");
-  root = party_issuer (&oem, NULL, error);
-  if (root == NULL
-      || !party_create (demo, &cm_a, "cm-widget", error)
-      || !delegate (demo, root, &cm_a, "CN=Widget Manufacturing CA,OU=Widget,O=Acme Devices,C=DE",
-                    1, "permitted:dirName:OU=Widget,O=Acme Devices,C=DE", 10 * YEAR, error)
-      || !party_create (demo, &cm_b, "cm-gadget", error)
-      || !delegate (demo, root, &cm_b, "CN=Gadget Manufacturing CA,OU=Gadget,O=Acme Devices,C=DE",
-                    0, "permitted:dirName:OU=Gadget,O=Acme Devices,C=DE", 10 * YEAR, error))
-    goto out;
-
-  g_ptr_array_add (above_cm, chain_cert_copy (oem.cert));
-  cm_a_issuer = party_issuer (&cm_a, above_cm, error);
-  if (cm_a_issuer == NULL
-      || !party_create (demo, &dist, "distributor", error)
-      || !delegate (demo, cm_a_issuer, &dist,
-                    "CN=Northwind Distribution CA,OU=Widget,O=Acme Devices,C=DE",
-                    0, NULL, 5 * YEAR, error))
-    goto out;
-
-  g_ptr_array_add (above_dist, chain_cert_copy (cm_a.cert));
-  g_ptr_array_add (above_dist, chain_cert_copy (oem.cert));
-  dist_issuer = party_issuer (&dist, above_dist, error);
-  if (dist_issuer == NULL
-      || !issue_devices (demo, dist_issuer, devices, error)
-      || !write_pop (demo, root, error))
-    goto out;
-
-  device_crl = revoke_one (demo, dist_issuer, devices->pdata[DEMO_REVOKED_DEVICE - 1], error);
-  if (device_crl == NULL)
-    goto out;
-  g_ptr_array_add (crls, device_crl);
-  if (!publish_empty_crl (demo, root, crls, error)
-      || !publish_empty_crl (demo, cm_a_issuer, crls, error))
-    goto out;
-
-  g_ptr_array_remove_index (above_dist, 1);  /* a device sends intermediates, not the root */
-  g_ptr_array_add (above_dist, chain_cert_copy (dist.cert));
-  ok = verify_devices (demo, devices, above_dist, above_cm, crls, error);
-
-out:
-  party_clear (&oem);
-  party_clear (&cm_a);
-  party_clear (&cm_b);
-  party_clear (&dist);
-  return ok;
-}
-
-/* The demo's parties share one random passphrase, kept beside them (0600)
- * so a user can go on with the keys; a real custodian keeps it elsewhere. */
 static ChainSecret *
-demo_passphrase (Demo *demo, GError **error)
+demo_passphrase (Demo    *demo,
+                 GError **error)
 {
-  g_autofree char *path = g_build_filename (demo->dir, "passphrase", NULL);
+  g_autofree char *path = demo_path (demo, "passphrase");
   g_autoptr(ChainSecret) secret = chain_secret_new_random ();
   gsize len = 0;
   const guint8 *data = chain_secret_get_data (secret, &len);
 
-  if (!g_file_set_contents_full (path, (const char *) data, (gssize) len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+  if (!g_file_set_contents_full (path, (const char *) data, (gssize) len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
     return NULL;
   return g_steal_pointer (&secret);
+}
+
+static void
+demo_clear (Demo *demo)
+{
+  Party *parties[] = { &demo->oem, &demo->cm_a, &demo->cm_b, &demo->dist_x };
+
+  for (guint i = 0; i < G_N_ELEMENTS (parties); i++)
+    g_clear_pointer (&parties[i]->workspace, chain_workspace_free);
+  g_clear_pointer (&demo->dir, g_free);
+  g_clear_pointer (&demo->root_sha256, g_free);
+  g_clear_pointer (&demo->passphrase, chain_secret_free);
 }
 
 gboolean
@@ -363,39 +347,42 @@ cmd_demo (const ChainCliGlobals *globals,
           GError               **error)
 {
   g_autoptr(GOptionContext) context = g_option_context_new ("DIR — run the whole story into DIR");
-  Demo demo = { globals, NULL, NULL, g_get_real_time () / G_USEC_PER_SEC };
+  Demo demo = {
+    globals, cancellable, NULL, NULL, NULL,
+    { "oem", "Widget Ltd", "oem", NULL, NULL },
+    { "cm-a", "CM A", "manufacturer", NULL, NULL },
+    { "cm-b", "CM B", "manufacturer", NULL, NULL },
+    { "dist-x", "Dist X", "distributor", "O=CM A", NULL },
+  };
   gboolean ok = FALSE;
 
   g_option_context_set_summary (context,
-    "Creates an OEM root, two contract manufacturers and a distributor, each with\n"
-    "its own key, issues devices from on-device CSRs, revokes one, and verifies them.\n\n"
+    "Runs the three-tier story in DIR: an OEM, two contract manufacturers and a\n"
+    "distributor, each in its own workspace with its own keys; requests and grants\n"
+    "handed over as files; devices issued; an Azure IoT Hub export with a proof of\n"
+    "possession; a device revoked; the ledger synced; every copy audited.\n\n"
     "Example:\n  chain demo /tmp/chain-demo");
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
-    {
-      g_set_error (error, CHAIN_CLI_ERROR, CHAIN_CLI_ERROR_USAGE,
-                   "chain demo takes one directory (see chain demo --help)");
-      return FALSE;
-    }
+    return chain_cli_usage (error, "demo", "give one directory");
   demo.dir = g_canonicalize_filename (argv[1], NULL);
   if (g_file_test (demo.dir, G_FILE_TEST_EXISTS) && g_rmdir (demo.dir) != 0)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   "%s exists and is not empty: give a new directory", demo.dir);
-      goto out;
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, "%s exists and is not empty: give a new directory", demo.dir);
+      demo_clear (&demo);
+      return FALSE;
     }
   if (g_mkdir_with_parents (demo.dir, 0700) != 0)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot create %s: %s",
-                   demo.dir, g_strerror (errno));
-      goto out;
+      int saved = errno;
+
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot create %s: %s", demo.dir, g_strerror (saved));
+      demo_clear (&demo);
+      return FALSE;
     }
   demo.passphrase = demo_passphrase (&demo, error);
   ok = demo.passphrase != NULL && run_story (&demo, error);
-
-out:
-  g_free (demo.dir);
-  chain_secret_free (demo.passphrase);
+  demo_clear (&demo);
   return ok;
 }

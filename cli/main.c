@@ -13,6 +13,23 @@ typedef struct {
 } ChainCliCommand;
 
 static const ChainCliCommand commands[] = {
+  { "init", cmd_init, "Create the OEM workspace: root CA, first officer, ledger with policy" },
+  { "request", cmd_request, "Create a workspace and a delegation request file for a parent" },
+  { "delegate", cmd_delegate, "Check a request against the policy, issue the sub-CA, write a grant" },
+  { "accept", cmd_accept, "Install a grant: join the ledger with the new sub-CA" },
+  { "approve", cmd_approve, "Approve (or reject) a pending delegation request" },
+  { "officer", cmd_officer, "Enrol another officer, or list them" },
+  { "issue", cmd_issue, "Issue device certificates in bulk, recorded as batches" },
+  { "pop", cmd_pop, "Make a proof-of-possession certificate for a cloud's code" },
+  { "export", cmd_export, "Write the files and script a cloud needs, and record them" },
+  { "revoke", cmd_revoke, "Revoke devices or a sub-CA, with a new CRL" },
+  { "crl", cmd_crl, "Write a CA's current CRL and per-cloud disable lists" },
+  { "log", cmd_log, "List the ledger's records" },
+  { "show", cmd_show, "Show one record with its artifacts" },
+  { "status", cmd_status, "Overview of this workspace and its custody tree" },
+  { "audit", cmd_audit, "Verify the whole ledger; exit 3 when it fails" },
+  { "sync", cmd_sync, "Fetch from and push to a git remote" },
+  { "bundle", cmd_bundle, "Create or import an air-gapped ledger bundle" },
   { "demo", cmd_demo, "Run the whole three-tier story into a directory" },
 };
 

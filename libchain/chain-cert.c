@@ -315,6 +315,16 @@ chain_cert_get_thumbprint (const ChainCert *self,
 }
 
 char *
+chain_cert_get_sha256 (const ChainCert *self)
+{
+  char *hex = chain_cert_get_thumbprint (self, CHAIN_DIGEST_SHA256);
+
+  for (char *p = hex; *p != '\0'; p++)
+    *p = g_ascii_tolower (*p);
+  return hex;
+}
+
+char *
 chain_cert_get_public_key_sha256 (const ChainCert *self)
 {
   EVP_PKEY *pkey;

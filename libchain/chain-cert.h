@@ -89,6 +89,10 @@ ChainKeyAlgorithm chain_cert_get_key_algorithm (const ChainCert *self);
 char *chain_cert_get_thumbprint (const ChainCert *self,
                                  ChainDigest      digest);
 
+/** Returns: (transfer full): lower-case hex SHA-256 of the DER certificate:
+ * how ledger records name a CA. */
+char *chain_cert_get_sha256 (const ChainCert *self);
+
 /** Returns: (transfer full): lower-case hex SHA-256 of the SubjectPublicKeyInfo. */
 char *chain_cert_get_public_key_sha256 (const ChainCert *self);
 

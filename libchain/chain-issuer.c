@@ -12,7 +12,9 @@
 
 #include <string.h>
 #include <time.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 /* Serials are this many bytes: positive, and always this long. */
 #define SERIAL_LEN 16
@@ -1138,13 +1140,59 @@ chain_issuer_issue_sub_ca (ChainIssuer             *self,
   return sign_and_gate (self, x, not_before, "the sub-CA", error);
 }
 
-ChainCert *
-chain_issuer_issue_device (ChainIssuer             *self,
-                           const char              *device_id,
-                           const ChainCsr          *csr,
-                           ChainKey                *key,
-                           const ChainIssueOptions *options,
-                           GError                 **error)
+/* The SubjectPublicKeyInfo of a key made here. For EC keys it is put
+ * together from the curve and the encoded point: OpenSSL 3 runs a provider
+ * encoder for X509_PUBKEY_set(), which costs several times the signature. */
+static X509_PUBKEY *
+key_public_key (ChainKey *key,
+                GError  **error)
+{
+  EVP_PKEY *pkey = chain_key_get_pkey (key);
+  ChainKeyAlgorithm algorithm = chain_key_get_algorithm (key);
+  g_autoptr(X509_PUBKEY) pub = NULL;
+  unsigned char point[1 + 2 * 66];
+  unsigned char *bits = NULL;
+  size_t len = 0;
+  int curve;
+
+  if (algorithm != CHAIN_KEY_ALGORITHM_EC_P256 && algorithm != CHAIN_KEY_ALGORITHM_EC_P384)
+    {
+      if (!X509_PUBKEY_set (&pub, pkey))
+        {
+          chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the device's public key");
+          return NULL;
+        }
+      return g_steal_pointer (&pub);
+    }
+  curve = algorithm == CHAIN_KEY_ALGORITHM_EC_P256 ? NID_X9_62_prime256v1 : NID_secp384r1;
+  pub = X509_PUBKEY_new ();
+  if (pub == NULL
+      || !EVP_PKEY_get_octet_string_param (pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &len)
+      || len == 0 || point[0] != POINT_CONVERSION_UNCOMPRESSED
+      || (bits = OPENSSL_memdup (point, len)) == NULL)
+    {
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the device's public key");
+      return NULL;
+    }
+  if (!X509_PUBKEY_set0_param (pub, OBJ_nid2obj (NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+                               OBJ_nid2obj (curve), bits, (int) len))
+    {
+      OPENSSL_free (bits);
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the device's public key");
+      return NULL;
+    }
+  return g_steal_pointer (&pub);
+}
+
+/* Builds and signs a device certificate; what the two device calls share.
+ * Returns: (transfer full): the signed certificate, not yet encoded. */
+static X509 *
+issue_device_x509 (ChainIssuer             *self,
+                   const char              *device_id,
+                   const ChainCsr          *csr,
+                   ChainKey                *key,
+                   const ChainIssueOptions *options,
+                   GError                 **error)
 {
   g_autoptr(ChainName) subject = NULL;
   g_autoptr(X509_PUBKEY) key_pub = NULL;
@@ -1154,10 +1202,6 @@ chain_issuer_issue_device (ChainIssuer             *self,
   ChainKeyAlgorithm algorithm;
   gint64 not_before;
   gint64 not_after;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (device_id != NULL, NULL);
-  g_return_val_if_fail (options != NULL, NULL);
 
   if (!check_options (options, error))
     return NULL;
@@ -1189,11 +1233,9 @@ chain_issuer_issue_device (ChainIssuer             *self,
   else
     {
       algorithm = chain_key_get_algorithm (key);
-      if (!X509_PUBKEY_set (&key_pub, chain_key_get_pkey (key)))
-        {
-          chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the device's public key");
-          return NULL;
-        }
+      key_pub = key_public_key (key, error);
+      if (key_pub == NULL)
+        return NULL;
       pub = key_pub;
     }
   if (algorithm == CHAIN_KEY_ALGORITHM_INVALID)
@@ -1230,7 +1272,110 @@ chain_issuer_issue_device (ChainIssuer             *self,
    * devices are issued by the million. */
   if (!sign (x, chain_key_get_pkey (self->key), self->md, error))
     return NULL;
+  return g_steal_pointer (&x);
+}
+
+ChainCert *
+chain_issuer_issue_device (ChainIssuer             *self,
+                           const char              *device_id,
+                           const ChainCsr          *csr,
+                           ChainKey                *key,
+                           const ChainIssueOptions *options,
+                           GError                 **error)
+{
+  g_autoptr(X509) x = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (device_id != NULL, NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  x = issue_device_x509 (self, device_id, csr, key, options, error);
+  if (x == NULL)
+    return NULL;
   return cert_finish (x, error);
+}
+
+/* Lower-case hex SHA-256 of @len bytes into @out (65 bytes). */
+static void
+sha256_hex_into (const unsigned char *data,
+                 size_t               len,
+                 char                *out)
+{
+  static const char digits[] = "0123456789abcdef";
+  unsigned char digest[32];
+
+  SHA256 (data, len, digest);
+  for (gsize i = 0; i < sizeof digest; i++)
+    {
+      out[2 * i] = digits[digest[i] >> 4];
+      out[2 * i + 1] = digits[digest[i] & 0xf];
+    }
+  out[64] = '\0';
+}
+
+gboolean
+chain_issuer_issue_device_der (ChainIssuer             *self,
+                               const char              *device_id,
+                               const ChainCsr          *csr,
+                               ChainKey                *key,
+                               const ChainIssueOptions *options,
+                               ChainIssuedDevice       *out,
+                               GError                 **error)
+{
+  static const char digits[] = "0123456789abcdef";
+  g_autoptr(X509) x = NULL;
+  const ASN1_INTEGER *serial;
+  const unsigned char *serial_data;
+  unsigned char *der = NULL;
+  unsigned char *spki = NULL;
+  int der_len;
+  int spki_len;
+  int serial_len;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (device_id != NULL, FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  x = issue_device_x509 (self, device_id, csr, key, options, error);
+  if (x == NULL)
+    return FALSE;
+
+  /* cert_new_base() writes SERIAL_LEN positive bytes, so the hex fits. */
+  serial = X509_get0_serialNumber (x);
+  serial_len = ASN1_STRING_length (serial);
+  serial_data = ASN1_STRING_get0_data (serial);
+  g_assert (serial_len > 0 && serial_len * 2 <= CHAIN_ISSUED_SERIAL_HEX_MAX);
+
+  der_len = i2d_X509 (x, &der);
+  spki_len = i2d_X509_PUBKEY (X509_get_X509_PUBKEY (x), &spki);
+  if (der_len <= 0 || spki_len <= 0)
+    {
+      OPENSSL_free (der);
+      OPENSSL_free (spki);
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the new certificate");
+      return FALSE;
+    }
+  for (int i = 0; i < serial_len; i++)
+    {
+      out->serial[2 * i] = digits[serial_data[i] >> 4];
+      out->serial[2 * i + 1] = digits[serial_data[i] & 0xf];
+    }
+  out->serial[2 * serial_len] = '\0';
+  sha256_hex_into (der, (size_t) der_len, out->cert_sha256);
+  sha256_hex_into (spki, (size_t) spki_len, out->public_key_sha256);
+  OPENSSL_free (spki);
+  out->der = g_bytes_new (der, (gsize) der_len);
+  OPENSSL_free (der);
+  return TRUE;
+}
+
+void
+chain_issued_device_clear (ChainIssuedDevice *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->der, g_bytes_unref);
 }
 
 static gboolean

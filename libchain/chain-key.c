@@ -60,7 +60,7 @@ chain_key_algorithm_from_string (const char *name,
     }
 
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-               "unknown key algorithm “%s”: use one of %s",
+               "unknown key algorithm '%s': use one of %s",
                name != NULL ? name : "", CHAIN_KEY_ALGORITHM_NAMES);
   return CHAIN_KEY_ALGORITHM_INVALID;
 }

@@ -96,4 +96,8 @@ const git_oid *chain_record_get_oid (const ChainRecord *self);
 /** Returns: (transfer none): the id of the record's root tree. */
 const git_oid *chain_record_get_tree_oid (const ChainRecord *self);
 
+/* Removes @path and everything under it, without following symlinks;
+ * for undoing what a failed operation made. */
+gboolean chain_remove_tree (const char *path);
+
 G_END_DECLS

@@ -606,9 +606,8 @@ chain_ledger_init (const char *path,
   return self;
 }
 
-/* Removes @path and what is under it, without following symlinks. */
-static gboolean
-remove_tree (const char *path)
+gboolean
+chain_remove_tree (const char *path)
 {
   GDir *dir = NULL;
   const char *name = NULL;
@@ -621,7 +620,7 @@ remove_tree (const char *path)
         {
           g_autofree char *child = g_build_filename (path, name, NULL);
 
-          ok = remove_tree (child) && ok;
+          ok = chain_remove_tree (child) && ok;
         }
       g_clear_pointer (&dir, g_dir_close);
     }
@@ -658,7 +657,7 @@ chain_ledger_create (const char           *path,
     {
       /* We made the directory, so removing it takes nothing of anyone's. */
       g_clear_pointer (&self, chain_ledger_free);
-      if (!remove_tree (path))
+      if (!chain_remove_tree (path))
         g_warning ("cannot remove the unfinished ledger %s: %s", path, g_strerror (errno));
       return NULL;
     }

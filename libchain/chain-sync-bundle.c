@@ -182,8 +182,11 @@ chain_sync_bundle_create (const char             *repo_path,
           return FALSE;
         }
     }
+  /* Evidence first: a bundle that then fails to be written still counts
+   * as sent, which errs on the safe side. */
   if (!chain_sync_context_walk_linear (&s, &s.local, base != NULL ? &base_oid : NULL, &count,
-                                       error))
+                                       error)
+      || !chain_sync_context_note_shared (&s, CHAIN_SYNC_SENT_REF, &s.local, error))
     return FALSE;
 
   if ((status = git_packbuilder_new (&pack, s.repo)) < 0
@@ -474,6 +477,7 @@ chain_sync_bundle_import (const char             *repo_path,
 {
   g_auto(ChainSyncContext) s = { 0 };
   g_auto(ChainSyncBundleHeader) header = { 0 };
+  g_autoptr(ChainSyncResult) result = NULL;
   g_autofree char *name = NULL;
   g_autofree char *whose = NULL;
   g_autofree char *log_message = NULL;
@@ -596,6 +600,11 @@ chain_sync_bundle_import (const char             *repo_path,
 
   whose = g_strdup_printf ("bundle %s", name);
   log_message = g_strdup_printf ("libchain: import bundle %s", name);
-  return chain_sync_context_integrate (&s, &header.tip, whose, TRUE, log_message, out_result,
-                                       error);
+  /* The sender holds what it sent: evidence for chain-workspace-sync.c. */
+  if (!chain_sync_context_integrate (&s, &header.tip, whose, TRUE, log_message, &result, error)
+      || !chain_sync_context_note_shared (&s, CHAIN_SYNC_RECEIVED_REF, &header.tip, error))
+    return FALSE;
+  if (out_result != NULL)
+    *out_result = g_steal_pointer (&result);
+  return TRUE;
 }

@@ -71,6 +71,16 @@ gboolean chain_sync_read_ref (git_repository *repo,
                               git_oid        *out_oid,
                               GError        **error);
 
+/* The first commit the first-parent lines of @a and @b share; @out_related
+ * is FALSE (and @out_base unset) when they share none. CHAIN_ERROR_VERIFY
+ * when a commit on the way is missing. */
+gboolean chain_sync_common_base (git_repository *repo,
+                                 const git_oid  *a,
+                                 const git_oid  *b,
+                                 gboolean       *out_related,
+                                 git_oid        *out_base,
+                                 GError        **error);
+
 /* Whether @commit is @ancestor or descends from it along first parents; a
  * commit not in @repo is related to nothing. CHAIN_ERROR_VERIFY when a
  * commit on the way is missing. */
@@ -148,6 +158,55 @@ gboolean chain_sync_context_integrate (ChainSyncContext  *s,
                                        const char        *log_message,
                                        ChainSyncResult  **out_result,
                                        GError           **error);
+
+/* Evidence that records left or entered this ledger other than through a
+ * remote (whose tracking refs are evidence already): the tip of every
+ * bundle written, and of every bundle imported. A record below one of them
+ * is held elsewhere too; chain-workspace-sync.c never re-appends such a
+ * record. */
+#define CHAIN_SYNC_SENT_REF "refs/chain/sent/bundle"
+#define CHAIN_SYNC_RECEIVED_REF "refs/chain/received/bundle"
+
+/* Moves the evidence ref @name forward to @tip by compare-and-swap (a tip
+ * below it changes nothing; one on another line is kept in a ref of its
+ * own, "@name-TIP"). CHAIN_ERROR_FAILED, CHAIN_ERROR_CONFLICT. */
+gboolean chain_sync_context_note_shared (ChainSyncContext *s,
+                                         const char       *name,
+                                         const git_oid    *tip,
+                                         GError          **error);
+
+/* ---- chain-sync-remote.c ---- */
+
+/* A remote whose main and ours each hold records the other lacks. */
+typedef struct {
+  gboolean  diverged;
+  git_oid   tip;        /* the remote's main, in our object database now */
+  git_oid   base;       /* the last record both hold */
+  char     *tracking;   /* refs/remotes/NAME/main */
+  char     *display;    /* "remote NAME", or the URL */
+} ChainSyncDivergence;
+
+void chain_sync_divergence_clear (ChainSyncDivergence *d);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ChainSyncDivergence, chain_sync_divergence_clear)
+
+/* chain_sync_fetch(), except that a divergence (the remote's main and ours
+ * each hold records the other lacks, above a record both hold) is not
+ * refused: @out->diverged is set, with the remote's tip and the common
+ * record, and nothing moves (not main, nor the tracking ref, nor the pin).
+ * The remote's new history must be one line down to the common record,
+ * and descend from its tracking ref (CHAIN_ERROR_VERIFY otherwise); it is
+ * NOT checked against the pin, which may name one of our records the
+ * remote lacks: the caller, which re-appends those, judges that. @out must
+ * be zeroed and cleared after; @out_result is set only without a
+ * divergence. */
+gboolean chain_sync_fetch_or_diverge (const char             *repo_path,
+                                      const char             *remote,
+                                      const ChainSyncOptions *options,
+                                      ChainSyncResult       **out_result,
+                                      ChainSyncDivergence    *out,
+                                      GCancellable           *cancellable,
+                                      GError                **error);
 
 /* ---- chain-sync-bundle.c ---- */
 

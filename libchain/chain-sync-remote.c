@@ -7,6 +7,10 @@
  * tracking ref refs/remotes/NAME/main then remembers it, and a remote
  * whose main later stops descending from it was rolled back.
  *
+ * chain_sync_fetch_or_diverge() (chain-sync-private.h) is the same fetch
+ * that stops, moving nothing, where ours and the remote's main diverged,
+ * for chain-workspace-sync.c to re-append our records on the remote's tip.
+ *
  * Push sends our main only as a fast-forward: checked here, checked again
  * by libgit2 (the refspec has no '+'), and, on a network remote, by the
  * server's compare of the old value. A local bare repository is written
@@ -377,13 +381,88 @@ update_tracking (ChainSyncContext *s,
   return TRUE;
 }
 
-gboolean
-chain_sync_fetch (const char             *repo_path,
-                  const char             *remote,
-                  const ChainSyncOptions *options,
-                  ChainSyncResult       **out_result,
-                  GCancellable           *cancellable,
-                  GError                **error)
+void
+chain_sync_divergence_clear (ChainSyncDivergence *d)
+{
+  g_clear_pointer (&d->tracking, g_free);
+  g_clear_pointer (&d->display, g_free);
+  d->diverged = FALSE;
+}
+
+/* The remote's main must descend from where we last saw it. */
+static gboolean
+check_tracking (Remote         *r,
+                git_repository *repo,
+                gboolean        have_tracking,
+                const git_oid  *tracking,
+                const git_oid  *tip,
+                GError        **error)
+{
+  gboolean descends = FALSE;
+
+  if (!have_tracking)
+    return TRUE;
+  if (!chain_sync_descends_or_equal (repo, tip, tracking, &descends, error))
+    return FALSE;
+  if (!descends)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
+                   "%s was rolled back or force-pushed: its main %s does not descend from "
+                   "%s, where it was when we last synced; do not trust it and contact its "
+                   "custodian", r->display, chain_sync_hex (tip).s,
+                   chain_sync_hex (tracking).s);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Whether the remote's @tip and our main diverged above a common record;
+ * if so, fills @out (after the checks a divergence gets). */
+static gboolean
+stop_at_divergence (ChainSyncContext    *s,
+                    Remote              *r,
+                    gboolean             have_tracking,
+                    const git_oid       *tracking,
+                    const git_oid       *tip,
+                    ChainSyncDivergence *out,
+                    GError             **error)
+{
+  gboolean ahead = FALSE;
+  gboolean behind = FALSE;
+  gboolean related = FALSE;
+  guint64 count = 0;
+  git_oid base;
+
+  if (!s->have_local || git_oid_equal (tip, &s->local))
+    return TRUE;
+  if (!chain_sync_descends_or_equal (s->repo, tip, &s->local, &ahead, error)
+      || (!ahead && !chain_sync_descends_or_equal (s->repo, &s->local, tip, &behind, error)))
+    return FALSE;
+  if (ahead || behind)
+    return TRUE;
+  if (!chain_sync_common_base (s->repo, tip, &s->local, &related, &base, error))
+    return FALSE;
+  if (!related)
+    return TRUE;
+  if (!check_tracking (r, s->repo, have_tracking, tracking, tip, error)
+      || !chain_sync_context_walk_linear (s, tip, &base, &count, error))
+    return FALSE;
+  out->diverged = TRUE;
+  out->tip = *tip;
+  out->base = base;
+  out->tracking = g_strdup (r->tracking);
+  out->display = g_strdup (r->display);
+  return TRUE;
+}
+
+static gboolean
+fetch (const char             *repo_path,
+       const char             *remote,
+       const ChainSyncOptions *options,
+       ChainSyncResult       **out_result,
+       ChainSyncDivergence    *divergence,
+       GCancellable           *cancellable,
+       GError                **error)
 {
   g_auto(ChainSyncContext) s = { 0 };
   g_auto(Remote) r = { 0 };
@@ -457,25 +536,18 @@ chain_sync_fetch (const char             *repo_path,
       return FALSE;
     }
 
-  /* The pin speaks first: a rewrite is the louder finding. */
-  if (!chain_sync_context_refuse_if_rewritten (&s, &tip, whose, error))
-    return FALSE;
-  if (have_tracking)
+  if (divergence != NULL)
     {
-      gboolean descends = FALSE;
-
-      if (!chain_sync_descends_or_equal (s.repo, &tip, &tracking, &descends, error))
+      if (!stop_at_divergence (&s, &r, have_tracking, &tracking, &tip, divergence, error))
         return FALSE;
-      if (!descends)
-        {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                       "%s was rolled back or force-pushed: its main %s does not descend from "
-                       "%s, where it was when we last synced; do not trust it and contact its "
-                       "custodian", r.display, chain_sync_hex (&tip).s,
-                       chain_sync_hex (&tracking).s);
-          return FALSE;
-        }
+      if (divergence->diverged)
+        return TRUE;
     }
+
+  /* The pin speaks first: a rewrite is the louder finding. */
+  if (!chain_sync_context_refuse_if_rewritten (&s, &tip, whose, error)
+      || !check_tracking (&r, s.repo, have_tracking, &tracking, &tip, error))
+    return FALSE;
 
   log_message = g_strdup_printf ("libchain: fetch from %s", r.display);
   if (!chain_sync_context_integrate (&s, &tip, whose, FALSE, log_message, &result, error))
@@ -485,6 +557,31 @@ chain_sync_fetch (const char             *repo_path,
   if (out_result != NULL)
     *out_result = g_steal_pointer (&result);
   return TRUE;
+}
+
+gboolean
+chain_sync_fetch (const char             *repo_path,
+                  const char             *remote,
+                  const ChainSyncOptions *options,
+                  ChainSyncResult       **out_result,
+                  GCancellable           *cancellable,
+                  GError                **error)
+{
+  return fetch (repo_path, remote, options, out_result, NULL, cancellable, error);
+}
+
+gboolean
+chain_sync_fetch_or_diverge (const char             *repo_path,
+                             const char             *remote,
+                             const ChainSyncOptions *options,
+                             ChainSyncResult       **out_result,
+                             ChainSyncDivergence    *out,
+                             GCancellable           *cancellable,
+                             GError                **error)
+{
+  g_return_val_if_fail (out != NULL && !out->diverged, FALSE);
+
+  return fetch (repo_path, remote, options, out_result, out, cancellable, error);
 }
 
 /* ---- Push ---------------------------------------------------------------- */

@@ -281,13 +281,13 @@ walker_step (git_repository *repo,
  * is one such line. @out_related is FALSE when they share nothing.
  * git_merge_base() would do, but libgit2 1.5 leaks when it meets a missing
  * commit, which a damaged bundle provides. */
-static gboolean
-common_base (git_repository *repo,
-             const git_oid  *a,
-             const git_oid  *b,
-             gboolean       *out_related,
-             git_oid        *out_base,
-             GError        **error)
+gboolean
+chain_sync_common_base (git_repository *repo,
+                        const git_oid  *a,
+                        const git_oid  *b,
+                        gboolean       *out_related,
+                        git_oid        *out_base,
+                        GError        **error)
 {
   Walker wa = { *a, FALSE, g_hash_table_new_full (oid_hash, oid_equal, g_free, NULL) };
   Walker wb = { *b, FALSE, g_hash_table_new_full (oid_hash, oid_equal, g_free, NULL) };
@@ -345,7 +345,7 @@ chain_sync_descends_or_equal (git_repository *repo,
       *out = FALSE;
       return TRUE;
     }
-  if (!common_base (repo, commit, ancestor, &related, &base, error))
+  if (!chain_sync_common_base (repo, commit, ancestor, &related, &base, error))
     return FALSE;
   *out = related && git_oid_equal (&base, ancestor);
   return TRUE;
@@ -669,7 +669,7 @@ diverged (ChainSyncContext *s,
   gboolean related = FALSE;
   git_oid base;
 
-  if (!common_base (s->repo, tip, &s->local, &related, &base, error))
+  if (!chain_sync_common_base (s->repo, tip, &s->local, &related, &base, error))
     return FALSE;
   if (!related)
     {
@@ -847,6 +847,59 @@ chain_sync_context_integrate (ChainSyncContext *s,
         }
     }
   return fast_forward (s, tip, log_message, out_result, error);
+}
+
+/* Moves @name forward to @tip: created if missing, left alone if @tip lies
+ * below it; a @tip on another line gets a ref of its own beside it, so no
+ * evidence is ever dropped. */
+gboolean
+chain_sync_context_note_shared (ChainSyncContext *s,
+                                const char       *name,
+                                const git_oid    *tip,
+                                GError          **error)
+{
+  for (guint attempt = 0; attempt < 8; attempt++)
+    {
+      g_autoptr(git_reference) ref = NULL;
+      g_autofree char *beside = NULL;
+      gboolean found = FALSE;
+      gboolean above = FALSE;
+      gboolean below = FALSE;
+      git_oid current;
+      int status;
+
+      if (!chain_sync_read_ref (s->repo, name, &found, &current, error))
+        return FALSE;
+      if (found && !chain_sync_descends_or_equal (s->repo, tip, &current, &above, error))
+        return FALSE;
+      if (found && !above && !chain_sync_descends_or_equal (s->repo, &current, tip, &below, error))
+        return FALSE;
+      if (below)
+        return TRUE;
+      if (found && !above)
+        {
+          beside = g_strdup_printf ("%s-%s", name, chain_sync_hex (tip).s);
+          status = git_reference_create (&ref, s->repo, beside, tip, 1, "libchain: shared");
+        }
+      else if (found)
+        status = git_reference_create_matching (&ref, s->repo, name, tip, 1, &current,
+                                                "libchain: shared");
+      else
+        status = git_reference_create (&ref, s->repo, name, tip, 0, "libchain: shared");
+      if (status == GIT_EMODIFIED || status == GIT_EEXISTS || status == GIT_ELOCKED)
+        {
+          git_error_clear ();
+          continue;
+        }
+      if (status < 0)
+        return chain_git_error (error, status, "cannot record in %s that %s left or entered "
+                                "this ledger", name, chain_sync_hex (tip).s);
+      return TRUE;
+    }
+  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
+               "%s kept moving while we recorded %s in it; try again", name,
+               chain_sync_hex (tip).s);
+  return FALSE;
 }
 
 /* ---- The pin check ------------------------------------------------------- */

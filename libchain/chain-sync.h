@@ -355,7 +355,9 @@ gboolean chain_sync_push (const char             *repo_path,
  *   CHAIN_ERROR_IO, CHAIN_ERROR_FAILED, G_IO_ERROR_CANCELLED.
  *
  * Writes a git bundle v2 of refs/heads/main at our tip, fsynced and
- * renamed into place.
+ * renamed into place. The tip is first recorded in refs/chain/sent/bundle:
+ * whatever a bundle carried is held elsewhere too, so
+ * chain_workspace_sync() never re-appends it.
  *
  * Returns: %TRUE on success.
  */
@@ -386,7 +388,9 @@ gboolean chain_sync_bundle_create (const char             *repo_path,
  *   G_IO_ERROR_CANCELLED.
  *
  * Unpacks the bundle into the object database, then moves our main as a
- * fetch would. A bundle whose tip is ours is %CHAIN_SYNC_UP_TO_DATE.
+ * fetch would, and records the bundle's tip in refs/chain/received/bundle
+ * (its sender holds those records). A bundle whose tip is ours is
+ * %CHAIN_SYNC_UP_TO_DATE.
  *
  * Returns: %TRUE on success.
  */

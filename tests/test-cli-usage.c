@@ -32,7 +32,7 @@ static const struct {
   { { NULL }, "Usage:" },
   { { "frobnicate", NULL }, "unknown command 'frobnicate'" },
   { { "--bogus", "demo", NULL }, "unknown option '--bogus'" },
-  { { "demo", NULL }, "takes one directory" },
+  { { "demo", NULL }, "give one directory (see chain demo --help)" },
   { { "demo", "--no-such-option", "x", NULL }, "Unknown option" },
 };
 

@@ -1,8 +1,10 @@
 /* test-demo.c — `chain demo` end to end, through the built binary
  *
- * The demo is the README's main command: it must run the three-tier story,
- * keep keys private and encrypted, and produce devices that independent
- * verifiers (openssl, GnuTLS certtool) accept — and refuse the revoked one.
+ * The demo is the README's main command: it must run the three-tier story
+ * on a real ledger, keep keys private and encrypted, leave every workspace
+ * on the same audited ledger that plain git reads, and produce devices that
+ * independent verifiers (openssl, GnuTLS certtool) accept — and refuse the
+ * revoked one.
  */
 #include "test-support.h"
 
@@ -39,7 +41,7 @@ setup (void)
   status = test_support_run ((const char *const[]) { chain_bin (), "demo", demo_dir, NULL },
                              NULL, &out, &err);
   ck_assert_msg (status == 0, "chain demo exited %d: %s", status, err);
-  ck_assert_ptr_nonnull (strstr (out, "verified: 7 devices accepted, 1 refused as revoked"));
+  ck_assert_msg (strstr (out, "audit of all four ledgers") != NULL, "demo said: %s", out);
 }
 
 static void
@@ -50,7 +52,7 @@ teardown (void)
   g_clear_pointer (&demo_dir, g_free);
 }
 
-static const char *const parties[] = { "oem", "cm-widget", "cm-gadget", "distributor" };
+static const char *const parties[] = { "oem", "cm-a", "cm-b", "dist-x" };
 
 START_TEST (test_each_party_has_its_own_encrypted_key)
 {
@@ -70,89 +72,98 @@ START_TEST (test_each_party_has_its_own_encrypted_key)
 }
 END_TEST
 
-static char *
-write_chain_file (const char *name, const char *const *parts)
+/* Every workspace holds the same ledger, and plain git reads it. */
+START_TEST (test_every_ledger_synced_and_readable_by_git)
 {
-  g_autoptr(GString) bundle = g_string_new (NULL);
-  char *path = g_build_filename (tmpdir, name, NULL);
+  g_autofree char *tip = NULL;
+  g_autofree char *repo = g_build_filename (demo_dir, parties[_i], "ledger.git", NULL);
+  g_autofree char *oem_repo = demo_path ("oem/ledger.git");
+  g_autofree char *out = NULL;
+  g_autofree char *clone_name = g_strdup_printf ("clone-%s", parties[_i]);
+  g_autofree char *clone = g_build_filename (tmpdir, clone_name, NULL);
 
-  for (gsize i = 0; parts[i] != NULL; i++)
-    {
-      g_autofree char *part_path = demo_path (parts[i]);
-      g_autofree char *text = NULL;
-
-      ck_assert (g_file_get_contents (part_path, &text, NULL, NULL));
-      g_string_append (bundle, text);
-    }
-  test_support_write_file (path, bundle->str, bundle->len);
-  return path;
-}
-
-START_TEST (test_devices_verify_with_openssl)
-{
-  g_autofree char *intermediates = write_chain_file ("intermediates.pem",
-    (const char *const[]) { "distributor/ca.pem", "cm-widget/ca.pem", NULL });
-  g_autofree char *root = demo_path ("oem/ca.pem");
-
-  for (guint i = 1; i <= 8; i++)
-    {
-      g_autofree char *device = g_strdup_printf ("%s/devices/sensor-%04u.pem", demo_dir, i);
-      g_autofree char *err = NULL;
-      int status = test_support_run ((const char *const[]) {
-        "openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", root,
-        "-untrusted", intermediates, device, NULL }, NULL, NULL, &err);
-
-      ck_assert_msg (status == 0, "openssl refused %s: %s", device, err);
-    }
+  ck_assert_int_eq (test_support_run ((const char *const[]) { "git", "-C", oem_repo, "rev-parse", "main", NULL },
+                                      NULL, &tip, NULL), 0);
+  ck_assert_int_eq (test_support_run ((const char *const[]) { "git", "-C", repo, "rev-parse", "main", NULL },
+                                      NULL, &out, NULL), 0);
+  ck_assert_str_eq (out, tip);
+  ck_assert_int_eq (test_support_run ((const char *const[]) { "git", "-C", repo, "fsck", "--strict", NULL },
+                                      NULL, NULL, NULL), 0);
+  ck_assert_int_eq (test_support_run ((const char *const[]) { "git", "clone", "-q", repo, clone, NULL },
+                                      NULL, NULL, NULL), 0);
+  g_clear_pointer (&out, g_free);
+  ck_assert_int_eq (test_support_run ((const char *const[]) { "git", "-C", clone, "log", "--oneline", NULL },
+                                      NULL, &out, NULL), 0);
+  ck_assert_msg (strstr (out, "genesis #0") != NULL && strstr (out, "revocation") != NULL, "git log: %s", out);
 }
 END_TEST
 
-START_TEST (test_devices_verify_with_certtool)
+static char *
+device_path (const char *device,
+             const char *file)
 {
-  g_autofree char *out = NULL;
+  return g_build_filename (demo_dir, "devices", device, file, NULL);
+}
+
+START_TEST (test_devices_verify_with_openssl_and_certtool)
+{
+  g_autofree char *root = demo_path ("oem/certs/root.pem");
 
   for (guint i = 1; i <= 8; i++)
     {
-      g_autofree char *device = g_strdup_printf ("devices/sensor-%04u.pem", i);
-      g_autofree char *chain = write_chain_file ("chain.pem", (const char *const[]) {
-        device, "distributor/ca.pem", "cm-widget/ca.pem", "oem/ca.pem", NULL });
+      g_autofree char *id = g_strdup_printf ("dist-x-dev-%u", i);
+      g_autofree char *cert = device_path (id, "cert.pem");
+      g_autofree char *chain = device_path (id, "chain.pem");
+      g_autofree char *full = g_build_filename (tmpdir, "full-chain.pem", NULL);
+      g_autofree char *chain_text = NULL;
+      g_autofree char *root_text = NULL;
+      g_autofree char *full_text = NULL;
+      g_autofree char *err = NULL;
       int status = test_support_run ((const char *const[]) {
-        "certtool", "--verify-chain", "--infile", chain, NULL }, NULL, &out, NULL);
+        "openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", root,
+        "-untrusted", chain, cert, NULL }, NULL, NULL, &err);
 
-      ck_assert_msg (status == 0, "certtool refused device %u: %s", i, out);
-      g_clear_pointer (&out, g_free);
+      ck_assert_msg (status == 0, "openssl refused %s: %s", cert, err);
+      ck_assert (g_file_get_contents (chain, &chain_text, NULL, NULL));
+      ck_assert (g_file_get_contents (root, &root_text, NULL, NULL));
+      full_text = g_strconcat (chain_text, root_text, NULL);
+      test_support_write_file (full, full_text, strlen (full_text));
+      g_clear_pointer (&err, g_free);
+      status = test_support_run ((const char *const[]) { "certtool", "--verify-chain", "--infile", full, NULL },
+                                 NULL, &err, NULL);
+      ck_assert_msg (status == 0, "certtool refused %s: %s", id, err);
     }
 }
 END_TEST
 
 START_TEST (test_revoked_device_refused_by_openssl)
 {
-  g_autofree char *intermediates = write_chain_file ("intermediates.pem",
-    (const char *const[]) { "distributor/ca.pem", "cm-widget/ca.pem", NULL });
-  g_autofree char *root = demo_path ("oem/ca.pem");
-  g_autofree char *crl = demo_path ("distributor/devices.crl");
-  g_autofree char *revoked = demo_path ("devices/sensor-0003.pem");
-  g_autofree char *good = demo_path ("devices/sensor-0004.pem");
+  g_autofree char *root = demo_path ("oem/certs/root.pem");
+  g_autofree char *crls = demo_path ("crl/crls.pem");
+  g_autofree char *revoked = device_path ("dist-x-dev-3", "cert.pem");
+  g_autofree char *revoked_chain = device_path ("dist-x-dev-3", "chain.pem");
+  g_autofree char *good = device_path ("dist-x-dev-4", "cert.pem");
+  g_autofree char *good_chain = device_path ("dist-x-dev-4", "chain.pem");
   g_autofree char *out = NULL;
   int status;
 
   status = test_support_run ((const char *const[]) {
-    "openssl", "verify", "-crl_check", "-CRLfile", crl, "-CAfile", root,
-    "-untrusted", intermediates, revoked, NULL }, NULL, NULL, &out);
+    "openssl", "verify", "-crl_check", "-CRLfile", crls, "-CAfile", root,
+    "-untrusted", revoked_chain, revoked, NULL }, NULL, NULL, &out);
   ck_assert_int_ne (status, 0);
   ck_assert_msg (strstr (out, "certificate revoked") != NULL, "openssl said: %s", out);
 
   status = test_support_run ((const char *const[]) {
-    "openssl", "verify", "-crl_check", "-CRLfile", crl, "-CAfile", root,
-    "-untrusted", intermediates, good, NULL }, NULL, NULL, NULL);
+    "openssl", "verify", "-crl_check", "-CRLfile", crls, "-CAfile", root,
+    "-untrusted", good_chain, good, NULL }, NULL, NULL, NULL);
   ck_assert_int_eq (status, 0);
 }
 END_TEST
 
 START_TEST (test_proof_of_possession_signed_by_root)
 {
-  g_autofree char *root = demo_path ("oem/ca.pem");
-  g_autofree char *pop = demo_path ("oem/verification.pem");
+  g_autofree char *root = demo_path ("oem/certs/root.pem");
+  g_autofree char *pop = demo_path ("export/azure-iothub/verification.pem");
   g_autofree char *out = NULL;
   int status;
 
@@ -166,7 +177,18 @@ START_TEST (test_proof_of_possession_signed_by_root)
   /* The issuer's name with the code as CN keeps the certificate inside any
    * directoryName constraints above the CA being verified. */
   ck_assert_str_eq (g_strstrip (out),
-                    "subject=CN=3A1F9C0B7D2E4F6A8B5C1D0E9F7A6B5C4D3E2F1A0B9C8D7E,O=Acme Devices,C=DE");
+                    "subject=CN=3A1F9C0B7D2E4F6A8B5C1D0E9F7A6B5C4D3E2F1A0B9C8D7E,O=Widget Ltd");
+}
+END_TEST
+
+START_TEST (test_audit_of_every_workspace_passes)
+{
+  g_autofree char *dir = g_build_filename (demo_dir, parties[_i], NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = test_support_run ((const char *const[]) { chain_bin (), "-C", dir, "audit", NULL }, NULL, &out, &err);
+
+  ck_assert_msg (status == 0, "chain audit of %s exited %d: %s%s", parties[_i], status, out, err);
 }
 END_TEST
 
@@ -175,7 +197,7 @@ START_TEST (test_demo_refuses_non_empty_directory)
   g_autofree char *err = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  g_autofree char *root = demo_path ("oem/ca.pem");
+  g_autofree char *root = demo_path ("oem/certs/root.pem");
   int status;
 
   ck_assert (g_file_get_contents (root, &before, NULL, NULL));
@@ -195,12 +217,14 @@ demo_suite (void)
   Suite *suite = suite_create ("demo");
   TCase *tc = tcase_create ("demo");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
-  tcase_set_timeout (tc, 120);
+  /* The demo runs once, in the parent; each case reads what it made. */
+  tcase_add_unchecked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 300);
   tcase_add_loop_test (tc, test_each_party_has_its_own_encrypted_key, 0, G_N_ELEMENTS (parties));
-  tcase_add_test (tc, test_devices_verify_with_openssl);
-  tcase_add_test (tc, test_devices_verify_with_certtool);
+  tcase_add_loop_test (tc, test_every_ledger_synced_and_readable_by_git, 0, G_N_ELEMENTS (parties));
+  tcase_add_test (tc, test_devices_verify_with_openssl_and_certtool);
   tcase_add_test (tc, test_revoked_device_refused_by_openssl);
+  tcase_add_loop_test (tc, test_audit_of_every_workspace_passes, 0, G_N_ELEMENTS (parties));
   tcase_add_test (tc, test_proof_of_possession_signed_by_root);
   tcase_add_test (tc, test_demo_refuses_non_empty_directory);
   suite_add_tcase (suite, tc);

@@ -1,0 +1,429 @@
+/* cli-ledger.c — the ledger a read or sync command works on
+ *
+ * `chain log`, `show`, `audit`, `sync` and `bundle` read the ledger
+ * repository directly rather than opening the workspace, so they stay quick
+ * on a large ledger (opening a workspace replays every record) and work on a
+ * damaged one. -C names a workspace (its ledger.git and pinned-tip), or a
+ * ledger repository an auditor cloned: bare, or a clone with a work tree.
+ */
+#include "chain-cli.h"
+
+#include <string.h>
+
+void
+chain_cli_ledger_place_clear (ChainCliLedgerPlace *place)
+{
+  g_clear_pointer (&place->dir, g_free);
+  g_clear_pointer (&place->repo_path, g_free);
+  g_clear_pointer (&place->pin_path, g_free);
+  place->workspace = FALSE;
+}
+
+static gboolean
+is_bare_repository (const char *dir)
+{
+  g_autofree char *head = g_build_filename (dir, "HEAD", NULL);
+  g_autofree char *objects = g_build_filename (dir, "objects", NULL);
+
+  return g_file_test (head, G_FILE_TEST_IS_REGULAR) && g_file_test (objects, G_FILE_TEST_IS_DIR);
+}
+
+gboolean
+chain_cli_locate_ledger (const char          *dir,
+                         ChainCliLedgerPlace *out_place,
+                         GError             **error)
+{
+  g_autofree char *workspace_file = g_build_filename (dir, CHAIN_WORKSPACE_FILE, NULL);
+  g_autofree char *dot_git = g_build_filename (dir, ".git", NULL);
+  ChainCliLedgerPlace place = { 0 };
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                   "%s is not a directory: give a workspace or a ledger with -C DIR", dir);
+      return FALSE;
+    }
+  place.dir = g_strdup (dir);
+  if (g_file_test (workspace_file, G_FILE_TEST_IS_REGULAR))
+    {
+      place.workspace = TRUE;
+      place.repo_path = g_build_filename (dir, CHAIN_WORKSPACE_LEDGER_DIR, NULL);
+      place.pin_path = g_build_filename (dir, CHAIN_SYNC_PIN_FILE, NULL);
+      if (!g_file_test (place.repo_path, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                       "the workspace %s has not joined a ledger yet: send its request file "
+                       "to the parent custodian, then run 'chain accept GRANT' with the grant "
+                       "it sends back", dir);
+          chain_cli_ledger_place_clear (&place);
+          return FALSE;
+        }
+    }
+  else if (is_bare_repository (dir))
+    place.repo_path = g_strdup (dir);
+  else if (g_file_test (dot_git, G_FILE_TEST_IS_DIR))
+    place.repo_path = g_steal_pointer (&dot_git);
+  else
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                   "%s holds no workspace and no ledger: run 'chain init' or 'chain request', "
+                   "or name a workspace or a ledger clone with -C DIR", dir);
+      chain_cli_ledger_place_clear (&place);
+      return FALSE;
+    }
+  *out_place = place;
+  return TRUE;
+}
+
+ChainLedger *
+chain_cli_open_ledger (const ChainCliGlobals *globals,
+                       ChainCliLedgerPlace   *out_place,
+                       GCancellable          *cancellable,
+                       GError               **error)
+{
+  g_auto(ChainCliLedgerPlace) place = { 0 };
+  g_autoptr(ChainLedger) ledger = NULL;
+
+  if (!chain_cli_locate_ledger (globals->workspace, &place, error))
+    return NULL;
+  ledger = chain_ledger_open (place.repo_path, cancellable, error);
+  if (ledger == NULL)
+    return NULL;
+  /* A workspace refuses a ledger that no longer descends from its pin. */
+  if (place.pin_path != NULL && chain_ledger_get_length (ledger) > 0
+      && !chain_sync_pin_check (place.repo_path, place.pin_path, NULL, error))
+    return NULL;
+  if (out_place != NULL)
+    {
+      *out_place = place;
+      memset (&place, 0, sizeof place);
+    }
+  return g_steal_pointer (&ledger);
+}
+
+char *
+chain_cli_format_time (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (unix_seconds);
+
+  if (time == NULL)
+    return g_strdup_printf ("@%" G_GINT64_FORMAT, unix_seconds);
+  return g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+char *
+chain_cli_one_line (const char *text,
+                    guint       max_chars)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  guint count = 0;
+
+  if (text == NULL)
+    return g_strdup ("");
+  if (!g_utf8_validate (text, -1, NULL))
+    return g_strdup ("?");
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      if (max_chars > 0 && count == max_chars)
+        {
+          g_string_append (line, "...");
+          break;
+        }
+      /* Control and format characters (bidi overrides, separators) could
+       * drive or disguise a terminal: a hostile record only gets a space
+       * or a question mark. */
+      if (c == '\n' || c == '\t' || c == '\r')
+        g_string_append_c (line, ' ');
+      else if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT
+               || type == G_UNICODE_LINE_SEPARATOR || type == G_UNICODE_PARAGRAPH_SEPARATOR
+               || type == G_UNICODE_UNASSIGNED || type == G_UNICODE_SURROGATE)
+        g_string_append_c (line, '?');
+      else
+        g_string_append_unichar (line, c);
+      count++;
+    }
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+/* ---- One-line summaries of records --------------------------------------- */
+
+static const char *
+member_string (const ChainJson *object, const char *key)
+{
+  ChainJson *value = object != NULL ? chain_json_object_get_member (object, key) : NULL;
+
+  if (value == NULL || chain_json_get_value_type (value) != CHAIN_JSON_STRING)
+    return "?";
+  return chain_json_get_string (value);
+}
+
+static gint64
+member_integer (const ChainJson *object, const char *key)
+{
+  ChainJson *value = object != NULL ? chain_json_object_get_member (object, key) : NULL;
+
+  if (value == NULL || chain_json_get_value_type (value) != CHAIN_JSON_INTEGER)
+    return -1;
+  return chain_json_get_integer (value);
+}
+
+static gsize
+member_length (const ChainJson *object, const char *key)
+{
+  ChainJson *value = object != NULL ? chain_json_object_get_member (object, key) : NULL;
+
+  if (value == NULL)
+    return 0;
+  if (chain_json_get_value_type (value) == CHAIN_JSON_ARRAY)
+    return chain_json_array_get_length (value);
+  if (chain_json_get_value_type (value) == CHAIN_JSON_OBJECT)
+    return chain_json_object_get_size (value);
+  return 0;
+}
+
+static const ChainJson *
+member_object (const ChainJson *object, const char *key)
+{
+  ChainJson *value = object != NULL ? chain_json_object_get_member (object, key) : NULL;
+
+  if (value == NULL || chain_json_get_value_type (value) != CHAIN_JSON_OBJECT)
+    return NULL;
+  return value;
+}
+
+/* The first digits of an id or thumbprint: enough to tell records apart. */
+static char *
+short_id (const char *id)
+{
+  return g_strndup (id, 12);
+}
+
+char *
+chain_cli_record_summary (ChainStatement *statement)
+{
+  const ChainJson *body = chain_statement_get_body (statement);
+  g_autofree char *summary = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  const ChainJson *custodian = NULL;
+
+  switch (chain_statement_get_record_type (statement))
+    {
+    case CHAIN_RECORD_TYPE_GENESIS:
+      custodian = member_object (body, "custodian");
+      summary = g_strdup_printf ("new ledger: root custodian %s (%s), tier %s",
+                                 member_string (custodian, "id"),
+                                 member_string (custodian, "name"),
+                                 member_string (custodian, "tier"));
+      break;
+    case CHAIN_RECORD_TYPE_POLICY:
+      summary = g_strdup_printf ("policy change: %zu tier(s)",
+                                 member_length (member_object (body, "policy"), "tiers"));
+      break;
+    case CHAIN_RECORD_TYPE_OFFICER:
+      summary = g_strdup_printf ("officer enrolled for %s", member_string (body, "custodian"));
+      break;
+    case CHAIN_RECORD_TYPE_DELEGATION_REQUEST:
+      custodian = member_object (body, "custodian");
+      summary = g_strdup_printf ("%s (%s) asks %s for a %s sub-CA",
+                                 member_string (custodian, "id"),
+                                 member_string (custodian, "name"),
+                                 member_string (body, "parent"),
+                                 member_string (custodian, "tier"));
+      break;
+    case CHAIN_RECORD_TYPE_APPROVAL:
+      a = short_id (member_string (body, "target"));
+      summary = g_strdup_printf ("%s request %s", member_string (body, "decision"), a);
+      break;
+    case CHAIN_RECORD_TYPE_DELEGATION:
+      a = chain_cli_format_time (member_integer (body, "not_after"));
+      summary = g_strdup_printf ("sub-CA for %s, path length %" G_GINT64_FORMAT ", until %s",
+                                 member_string (body, "child"),
+                                 member_integer (body, "path_len"), a);
+      break;
+    case CHAIN_RECORD_TYPE_ACCEPTANCE:
+      a = short_id (member_string (body, "delegation"));
+      summary = g_strdup_printf ("accepts delegation %s", a);
+      break;
+    case CHAIN_RECORD_TYPE_DEVICE_BATCH:
+      a = short_id (member_string (body, "issuer"));
+      summary = g_strdup_printf ("%" G_GINT64_FORMAT " device(s) under CA %s",
+                                 member_integer (body, "count"), a);
+      break;
+    case CHAIN_RECORD_TYPE_POP:
+      a = short_id (member_string (body, "ca"));
+      summary = g_strdup_printf ("proof of possession of CA %s for %s, code %s", a,
+                                 member_string (body, "target"), member_string (body, "code"));
+      break;
+    case CHAIN_RECORD_TYPE_EXPORT:
+      a = short_id (member_string (body, "ca"));
+      summary = g_strdup_printf ("export for %s: %zu file(s), CA %s",
+                                 member_string (body, "target"), member_length (body, "files"), a);
+      break;
+    case CHAIN_RECORD_TYPE_REVOCATION:
+      a = short_id (member_string (body, "issuer"));
+      summary = g_strdup_printf ("%zu serial(s) revoked under CA %s (%s)",
+                                 member_length (body, "serials"), a,
+                                 member_string (body, "reason"));
+      break;
+    case CHAIN_RECORD_TYPE_KEY_ROTATION:
+      a = short_id (member_string (body, "old"));
+      b = short_id (member_string (body, "new"));
+      summary = g_strdup_printf ("CA %s rotated to %s", a, b);
+      break;
+    case CHAIN_RECORD_TYPE_ANNOTATION:
+      summary = g_strdup (member_string (body, "text"));
+      break;
+    case CHAIN_RECORD_TYPE_INVALID:
+    default:
+      summary = g_strdup (chain_statement_get_type_name (statement));
+      break;
+    }
+  return chain_cli_one_line (summary, 80);
+}
+
+/* ---- Sync and bundles ------------------------------------------------------ */
+
+static void
+on_sync_progress (ChainSyncStage stage,
+                  guint64        done,
+                  guint64        total,
+                  gpointer       user_data)
+{
+  ChainCliSync *self = user_data;
+  static const char *const labels[] = {
+    [CHAIN_SYNC_STAGE_RECEIVING] = "Receiving objects",
+    [CHAIN_SYNC_STAGE_SENDING] = "Sending objects",
+    [CHAIN_SYNC_STAGE_READING] = "Reading bundle",
+    [CHAIN_SYNC_STAGE_WRITING] = "Writing objects",
+  };
+
+  if (total == 0)
+    return;
+  if (self->bar == NULL || stage != self->stage || total != self->total)
+    {
+      g_clear_pointer (&self->bar, chain_cli_progress_free);
+      self->stage = stage;
+      self->total = total;
+      self->bar = chain_cli_progress_new (self->globals,
+                                          (guint) stage < G_N_ELEMENTS (labels) ? labels[stage] : "Syncing",
+                                          total);
+    }
+  chain_cli_progress_update (self->bar, done);
+}
+
+gboolean
+chain_cli_sync_open (const ChainCliGlobals *globals,
+                     ChainCliSync          *out_sync,
+                     GCancellable          *cancellable,
+                     GError               **error)
+{
+  ChainCliSync sync = { 0 };
+
+  sync.globals = globals;
+  if (!chain_cli_locate_ledger (globals->workspace, &sync.place, error))
+    return FALSE;
+  if (sync.place.workspace)
+    {
+      const ChainLedgerState *state = NULL;
+      ChainCert *root = NULL;
+
+      sync.workspace = chain_cli_open_workspace (globals, FALSE, NULL, cancellable, error);
+      if (sync.workspace == NULL)
+        {
+          chain_cli_sync_clear (&sync);
+          return FALSE;
+        }
+      /* What comes in must chain to the root this workspace already trusts. */
+      state = chain_workspace_get_state (sync.workspace);
+      root = state != NULL ? chain_ledger_state_get_root (state) : NULL;
+      if (root != NULL)
+        {
+          g_autofree char *upper = chain_cert_get_thumbprint (root, CHAIN_DIGEST_SHA256);
+
+          sync.root = g_ascii_strdown (upper, -1);
+        }
+    }
+  *out_sync = sync;
+  return TRUE;
+}
+
+void
+chain_cli_sync_options (ChainCliSync     *self,
+                        ChainSyncOptions *options)
+{
+  ChainSyncOptions defaults = CHAIN_SYNC_OPTIONS_INIT;
+
+  *options = defaults;
+  options->pin_path = self->place.pin_path;
+  options->verify = chain_audit_sync_verify;
+  options->verify_data = self->root;
+  options->progress = on_sync_progress;
+  options->progress_data = self;
+}
+
+gboolean
+chain_cli_sync_refresh (ChainCliSync  *self,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_clear_pointer (&self->bar, chain_cli_progress_free);
+  if (self->workspace == NULL)
+    return TRUE;
+  return chain_workspace_refresh (self->workspace, NULL, cancellable, error);
+}
+
+void
+chain_cli_sync_clear (ChainCliSync *self)
+{
+  g_clear_pointer (&self->bar, chain_cli_progress_free);
+  g_clear_pointer (&self->workspace, chain_workspace_free);
+  g_clear_pointer (&self->root, g_free);
+  chain_cli_ledger_place_clear (&self->place);
+}
+
+ChainJson *
+chain_cli_sync_result_to_json (const ChainSyncResult *result)
+{
+  static const char *const statuses[] = {
+    [CHAIN_SYNC_UP_TO_DATE] = "up-to-date",
+    [CHAIN_SYNC_FAST_FORWARDED] = "fast-forwarded",
+    [CHAIN_SYNC_REMOTE_BEHIND] = "remote-behind",
+  };
+  ChainSyncStatus status = chain_sync_result_get_status (result);
+  const char *old_tip = chain_sync_result_get_old_tip (result);
+  const char *new_tip = chain_sync_result_get_new_tip (result);
+  gint64 seq = chain_sync_result_get_seq (result);
+  ChainJson *json = chain_json_new_object ();
+
+  chain_json_object_set_string (json, "status",
+                                (guint) status < G_N_ELEMENTS (statuses) ? statuses[status] : "?");
+  chain_json_object_set_integer (json, "records", (gint64) chain_sync_result_get_records (result));
+  chain_json_object_set (json, "old_tip",
+                         old_tip != NULL ? chain_json_new_string (old_tip) : chain_json_new_null ());
+  chain_json_object_set (json, "new_tip",
+                         new_tip != NULL ? chain_json_new_string (new_tip) : chain_json_new_null ());
+  chain_json_object_set (json, "seq", seq >= 0 ? chain_json_new_integer (seq) : chain_json_new_null ());
+  chain_json_object_set_string (json, "summary", chain_sync_result_get_summary (result));
+  return json;
+}
+
+char *
+chain_cli_resolve_remote (const char *spec)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *workspace_file = NULL;
+
+  /* A local directory: made absolute (a remote's URL outlives the shell's
+   * directory), and a workspace stands for its ledger. */
+  if (!g_file_test (spec, G_FILE_TEST_IS_DIR))
+    return g_strdup (spec);
+  path = g_canonicalize_filename (spec, NULL);
+  workspace_file = g_build_filename (path, CHAIN_WORKSPACE_FILE, NULL);
+  if (g_file_test (workspace_file, G_FILE_TEST_IS_REGULAR))
+    return g_build_filename (path, CHAIN_WORKSPACE_LEDGER_DIR, NULL);
+  return g_steal_pointer (&path);
+}

@@ -1,0 +1,233 @@
+/* cmd-export.c — `chain export`: the files and script each cloud wants, recorded */
+#include "chain-cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+print_warnings (const ChainExport *export)
+{
+  for (guint i = 0; i < chain_export_get_n_warnings (export); i++)
+    {
+      const ChainExportWarning *warning = chain_export_get_warning (export, i);
+
+      fprintf (stderr, "chain: warning: %s: %s [%s]\n",
+               chain_export_target_to_string (chain_export_get_target (export)), warning->message, warning->id);
+    }
+}
+
+static ChainJson *
+export_to_json (const ChainExport *export,
+                const char        *dir)
+{
+  ChainJson *doc = chain_json_new_object ();
+  ChainJson *files = chain_json_new_array ();
+  ChainJson *warnings = chain_json_new_array ();
+  g_autofree char *target_dir = g_build_filename (dir, chain_export_target_to_string (chain_export_get_target (export)), NULL);
+
+  for (guint i = 0; i < chain_export_get_n_files (export); i++)
+    {
+      const ChainExportFile *file = chain_export_get_file (export, i);
+      ChainJson *item = chain_json_new_object ();
+
+      chain_json_object_set_string (item, "name", file->name);
+      chain_json_object_set_string (item, "sha256", file->sha256);
+      chain_json_object_set_boolean (item, "recorded", file->recorded);
+      chain_json_array_append (files, item);
+    }
+  for (guint i = 0; i < chain_export_get_n_warnings (export); i++)
+    {
+      const ChainExportWarning *warning = chain_export_get_warning (export, i);
+      ChainJson *item = chain_json_new_object ();
+
+      chain_json_object_set_string (item, "id", warning->id);
+      chain_json_object_set_string (item, "message", warning->message);
+      chain_json_array_append (warnings, item);
+    }
+  chain_json_object_set_string (doc, "target", chain_export_target_to_string (chain_export_get_target (export)));
+  chain_json_object_set_string (doc, "ca", chain_export_get_ca_thumbprint (export));
+  chain_json_object_set_string (doc, "directory", target_dir);
+  chain_json_object_set (doc, "seq", chain_export_get_seq (export) >= 0
+                                     ? chain_json_new_integer (chain_export_get_seq (export)) : chain_json_new_null ());
+  chain_json_object_set (doc, "pop_seq", chain_export_get_pop_seq (export) >= 0
+                                         ? chain_json_new_integer (chain_export_get_pop_seq (export)) : chain_json_new_null ());
+  chain_json_object_set (doc, "files", files);
+  chain_json_object_set (doc, "warnings", warnings);
+  return doc;
+}
+
+static void
+print_export (const ChainCliGlobals *globals,
+              const ChainExport     *export,
+              const char            *dir,
+              gboolean               dry_run)
+{
+  g_autofree char *target_dir = g_build_filename (dir, chain_export_target_to_string (chain_export_get_target (export)), NULL);
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  for (guint i = 0; i < chain_export_get_n_files (export); i++)
+    g_string_append_printf (names, " %s", chain_export_get_file (export, i)->name);
+  if (dry_run)
+    chain_cli_print (globals, "%s: would write to %s:%s (nothing recorded)\n",
+                     chain_export_target_to_string (chain_export_get_target (export)), target_dir, names->str);
+  else if (chain_export_get_pop_seq (export) >= 0)
+    chain_cli_print (globals, "%s: %s:%s (recorded as #%" G_GINT64_FORMAT " pop, #%" G_GINT64_FORMAT " export)\n",
+                     chain_export_target_to_string (chain_export_get_target (export)), target_dir, names->str,
+                     chain_export_get_pop_seq (export), chain_export_get_seq (export));
+  else
+    chain_cli_print (globals, "%s: %s:%s (recorded as #%" G_GINT64_FORMAT ")\n",
+                     chain_export_target_to_string (chain_export_get_target (export)), target_dir, names->str,
+                     chain_export_get_seq (export));
+}
+
+/* "azure-iothub,pem" into targets, each once, in the order given. */
+static gboolean
+parse_targets (const char *list,
+               GArray     *targets,
+               GError    **error)
+{
+  g_auto(GStrv) names = g_strsplit (list, ",", -1);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      ChainExportTarget target;
+      gboolean seen = FALSE;
+
+      g_strstrip (names[i]);
+      if (names[i][0] == '\0')
+        continue;
+      target = chain_export_target_from_string (names[i], NULL);
+      if (target == CHAIN_EXPORT_TARGET_INVALID)
+        return chain_cli_usage (error, "export", "unknown export target '%.32s'; use one of " CHAIN_EXPORT_TARGET_NAMES,
+                                names[i]);
+      for (guint j = 0; j < targets->len; j++)
+        seen |= g_array_index (targets, ChainExportTarget, j) == target;
+      if (!seen)
+        g_array_append_val (targets, target);
+    }
+  return TRUE;
+}
+
+gboolean
+cmd_export (const ChainCliGlobals *globals,
+            int                    argc,
+            char                 **argv,
+            GCancellable          *cancellable,
+            GError               **error)
+{
+  g_autofree char *target_list = NULL;
+  g_autofree char *ca = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *hub = NULL;
+  g_autofree char *dps = NULL;
+  g_autofree char *resource_group = NULL;
+  g_autofree char *region = NULL;
+  g_autofree char *role_arn = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *officer = NULL;
+  gboolean dry_run = FALSE;
+  GOptionEntry entries[] = {
+    { "target", 0, 0, G_OPTION_ARG_STRING, &target_list,
+      "Comma-separated: azure-iothub, azure-dps, aws-iot, pem (required)", "LIST" },
+    { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, "The CA to export (default: this workspace's own)", "NAME" },
+    { "code", 0, 0, G_OPTION_ARG_STRING, &code,
+      "The cloud's verification code: adds verification.pem (recorded as a pop record)", "CODE" },
+    { "hub", 0, 0, G_OPTION_ARG_STRING, &hub, "The IoT hub's name for the script (default: a placeholder)", "NAME" },
+    { "dps", 0, 0, G_OPTION_ARG_STRING, &dps, "The DPS instance's name for the script", "NAME" },
+    { "resource-group", 0, 0, G_OPTION_ARG_STRING, &resource_group, "The Azure resource group for the script", "NAME" },
+    { "region", 0, 0, G_OPTION_ARG_STRING, &region, "The AWS region for the script", "REGION" },
+    { "role-arn", 0, 0, G_OPTION_ARG_STRING, &role_arn, "The IAM role AWS just-in-time provisioning assumes", "ARN" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write into DIR/TARGET/ (required)", "DIR" },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Show the files and warnings; record and write nothing", NULL },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "The officer who signs the records", "NAME" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— write what a cloud needs to trust a CA, and record it");
+  g_autoptr(GArray) targets = g_array_new (FALSE, FALSE, sizeof (ChainExportTarget));
+  g_autoptr(GPtrArray) exports = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_export_free);
+  g_autoptr(ChainWorkspace) workspace = NULL;
+  guint n_clouds = 0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "Writes, per target, into DIR/TARGET/:\n"
+    "  pem           ca.pem, chain.pem, mosquitto.conf\n"
+    "  azure-iothub  ca.pem, ca.cer, upload.sh (az iot hub certificate ...)\n"
+    "  azure-dps     ca.pem, ca.cer, enrollment-group.json, upload.sh\n"
+    "  aws-iot       ca.pem, jitp-template.json, registration-config.json, upload.sh\n"
+    "and, with --code, verification.pem. Each export is a ledger record with the\n"
+    "SHA-256 of every file. Pre-flight warnings (CA limits, chain depth, device\n"
+    "ids, key and hash rules) go to standard error and into --json.");
+  g_option_context_set_description (context,
+    "Example:\n"
+    "  chain -C oem export --target azure-iothub,pem --hub factory-hub -o upload\n"
+    "  sh upload/azure-iothub/upload.sh      # uploads, prints the verification code\n"
+    "  chain -C oem export --target azure-iothub --code CODE --hub factory-hub -o upload\n"
+    "  sh upload/azure-iothub/upload.sh      # verifies\n"
+    "\n"
+    "Exit codes: 0 written and recorded, 1 error (revoked or unknown CA, bad code,\n"
+    "output not writable), 2 usage, 3 the ledger's rules refused a record.\n"
+    "Nothing is recorded on error.");
+  if (!chain_cli_parse_options (context, &argc, &argv, error))
+    return FALSE;
+  if (argc != 1)
+    return chain_cli_usage (error, "export", "unexpected argument '%s'", argv[1]);
+  if (target_list == NULL)
+    return chain_cli_usage (error, "export", "--target is required");
+  if (output == NULL)
+    return chain_cli_usage (error, "export", "-o DIR is required");
+  if (!parse_targets (target_list, targets, error))
+    return FALSE;
+  if (targets->len == 0)
+    return chain_cli_usage (error, "export", "--target names no target");
+  for (guint i = 0; i < targets->len; i++)
+    n_clouds += g_array_index (targets, ChainExportTarget, i) != CHAIN_EXPORT_TARGET_PEM;
+  if (code != NULL && n_clouds != 1)
+    return chain_cli_usage (error, "export",
+                            "a verification code belongs to one cloud: give --code with one of azure-iothub, azure-dps, aws-iot");
+
+  workspace = chain_cli_open_workspace (globals, !dry_run || code != NULL, officer, cancellable, error);
+  if (workspace == NULL)
+    return FALSE;
+
+  /* Everything is prepared, and so checked, before anything is recorded. */
+  for (guint i = 0; i < targets->len; i++)
+    {
+      ChainExportOptions options = CHAIN_EXPORT_OPTIONS_INIT;
+      ChainExport *export;
+
+      options.target = g_array_index (targets, ChainExportTarget, i);
+      options.ca = ca;
+      options.code = options.target != CHAIN_EXPORT_TARGET_PEM ? code : NULL;
+      options.hub = hub;
+      options.dps = dps;
+      options.resource_group = resource_group;
+      options.region = region;
+      options.role_arn = role_arn;
+      export = chain_workspace_prepare_export (workspace, &options, cancellable, error);
+      if (export == NULL)
+        return FALSE;
+      g_ptr_array_add (exports, export);
+    }
+  for (guint i = 0; i < exports->len; i++)
+    print_warnings (g_ptr_array_index (exports, i));
+  for (guint i = 0; !dry_run && i < exports->len; i++)
+    if (!chain_workspace_write_export (workspace, g_ptr_array_index (exports, i), output, NULL, cancellable, error))
+      return FALSE;
+
+  if (globals->json)
+    {
+      ChainJson *doc = chain_json_new_object ();
+      ChainJson *list = chain_json_new_array ();
+
+      for (guint i = 0; i < exports->len; i++)
+        chain_json_array_append (list, export_to_json (g_ptr_array_index (exports, i), output));
+      chain_json_object_set_boolean (doc, "dry_run", dry_run);
+      chain_json_object_set (doc, "exports", list);
+      chain_cli_print_json (globals, doc);
+    }
+  else
+    for (guint i = 0; i < exports->len; i++)
+      print_export (globals, g_ptr_array_index (exports, i), output, dry_run);
+  return TRUE;
+}

@@ -1,0 +1,135 @@
+/* cmd-init.c — `chain init`: the OEM's workspace, root CA and ledger */
+#include "chain-cli.h"
+
+#include <string.h>
+
+/* --threshold TYPE=K, as many as given. */
+static gboolean
+apply_thresholds (ChainPolicy *policy,
+                  char       **thresholds,
+                  GError     **error)
+{
+  for (guint i = 0; thresholds != NULL && thresholds[i] != NULL; i++)
+    {
+      const char *equals = strchr (thresholds[i], '=');
+      g_autofree char *type = equals != NULL ? g_strndup (thresholds[i], (gsize) (equals - thresholds[i])) : NULL;
+      guint64 k = 0;
+
+      if (type == NULL || !g_strv_contains (chain_policy_get_threshold_types (), type)
+          || !g_ascii_string_to_unsigned (equals + 1, 10, 1, CHAIN_POLICY_MAX_THRESHOLD, &k, NULL))
+        {
+          g_autofree char *types = g_strjoinv (", ", (char **) chain_policy_get_threshold_types ());
+
+          return chain_cli_usage (error, "init", "--threshold '%s' is not TYPE=K with K from 1 to %d and TYPE one of %s",
+                                  thresholds[i], CHAIN_POLICY_MAX_THRESHOLD, types);
+        }
+      chain_policy_set_threshold (policy, type, (guint) k);
+    }
+  return TRUE;
+}
+
+static ChainPolicy *
+load_policy (const char *path,
+             GError    **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  if (path == NULL)
+    return chain_policy_new_default ();
+  if (!g_file_get_contents (path, &data, &len, error))
+    return NULL;
+  return chain_policy_parse (data, len, error);
+}
+
+static void
+report (const ChainCliGlobals *globals,
+        ChainWorkspace        *workspace)
+{
+  ChainCert *root = chain_workspace_get_ca (workspace);
+  g_autofree char *thumbprint = chain_cert_get_sha256 (root);
+
+  if (globals->json)
+    {
+      ChainJson *doc = chain_json_new_object ();
+
+      chain_json_object_set_string (doc, "workspace", chain_workspace_get_dir (workspace));
+      chain_json_object_set_string (doc, "custodian", chain_workspace_get_custodian_id (workspace));
+      chain_json_object_set_string (doc, "ledger_id", chain_ledger_get_id (chain_workspace_get_ledger (workspace)));
+      chain_json_object_set_string (doc, "root_sha256", thumbprint);
+      chain_json_object_set_string (doc, "officer", chain_workspace_get_unlocked_officer (workspace));
+      chain_cli_print_json (globals, doc);
+      return;
+    }
+  chain_cli_print (globals, "Created workspace %s for '%s' (%s)\n", chain_workspace_get_dir (workspace),
+                   chain_workspace_get_org (workspace), chain_workspace_get_custodian_id (workspace));
+  chain_cli_print (globals, "Root CA SHA-256: %s\n", thumbprint);
+  chain_cli_print (globals, "Publish this thumbprint: custodians check their grants against it "
+                            "(chain accept --root).\n");
+}
+
+gboolean
+cmd_init (const ChainCliGlobals *globals,
+          int                    argc,
+          char                 **argv,
+          GCancellable          *cancellable,
+          GError               **error)
+{
+  g_autofree char *org = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *algorithm = NULL;
+  g_autofree char *officer = NULL;
+  g_autofree char *policy_path = NULL;
+  g_auto(GStrv) thresholds = NULL;
+  gint64 validity_days = 0;
+  GOptionEntry entries[] = {
+    { "org", 0, 0, G_OPTION_ARG_STRING, &org, "The organisation's name (required)", "NAME" },
+    { "id", 0, 0, G_OPTION_ARG_STRING, &id, "Custodian id (default: from the name)", "ID" },
+    { "algorithm", 0, 0, G_OPTION_ARG_STRING, &algorithm, "Key algorithm: " CHAIN_KEY_ALGORITHM_NAMES " (default ec-p256)", "ALG" },
+    { "validity-days", 0, 0, G_OPTION_ARG_INT64, &validity_days, "Root lifetime (default: the policy's maximum)", "DAYS" },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "First officer's name (default: officer)", "NAME" },
+    { "policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_path, "Policy JSON (default: the built-in three-tier policy)", "FILE" },
+    { "threshold", 0, 0, G_OPTION_ARG_STRING_ARRAY, &thresholds, "Officers needed for a record type, e.g. delegation=2", "TYPE=K" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— create the OEM's workspace");
+  g_autoptr(ChainPolicy) policy = NULL;
+  g_autoptr(ChainSecret) passphrase = NULL;
+  g_autoptr(ChainWorkspace) workspace = NULL;
+  ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "Makes the root custodian's workspace in -C DIR: a root CA key and certificate,\n"
+    "the first officer, and a new ledger whose genesis record carries the policy.\n\n"
+    "Example:\n  chain -C oem init --org 'Widget Ltd' --threshold delegation=2");
+  if (!chain_cli_parse_options (context, &argc, &argv, error))
+    return FALSE;
+  if (argc != 1)
+    return chain_cli_usage (error, "init", "unexpected argument '%s'", argv[1]);
+  if (org == NULL)
+    return chain_cli_usage (error, "init", "give the organisation's name with --org NAME");
+  if (algorithm != NULL)
+    {
+      options.algorithm = chain_key_algorithm_from_string (algorithm, error);
+      if (options.algorithm == CHAIN_KEY_ALGORITHM_INVALID)
+        return FALSE;
+    }
+  policy = load_policy (policy_path, error);
+  if (policy == NULL || !apply_thresholds (policy, thresholds, error))
+    return FALSE;
+  passphrase = chain_cli_get_passphrase (globals, "Passphrase for the new keys: ", error);
+  if (passphrase == NULL)
+    return FALSE;
+  options.org = org;
+  options.id = id;
+  options.validity_days = validity_days;
+  options.officer = officer;
+  options.policy = policy;
+  options.passphrase = passphrase;
+  workspace = chain_workspace_init (globals->workspace, &options, cancellable, error);
+  if (workspace == NULL)
+    return FALSE;
+  report (globals, workspace);
+  return TRUE;
+}

@@ -1,0 +1,353 @@
+/* cmd-issue.c — `chain issue`: device certificates in bulk, recorded as batches
+ *
+ * A thin shell over chain_issue_devices_async(): the run goes to a worker
+ * thread while this one draws the progress bar and turns SIGINT and
+ * SIGTERM into a cancel, so an interrupted run still records what it
+ * issued and says so.
+ */
+#include "chain-cli.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+#include <string.h>
+
+typedef struct {
+  const ChainCliGlobals *globals;
+  GMainLoop             *loop;
+  GCancellable          *cancellable;
+  ChainCliProgress      *progress;
+  guint64                total;
+  gboolean               done;
+  gboolean               ok;
+  GError                *error;
+  gboolean               interrupted;
+} IssueRun;
+
+static void
+on_progress (guint64  issued,
+             guint64  recorded,
+             guint64  total,
+             gpointer user_data)
+{
+  IssueRun *run = user_data;
+
+  (void) recorded;
+  if (run->progress == NULL || run->total != total)
+    {
+      chain_cli_progress_free (run->progress);
+      run->progress = chain_cli_progress_new (run->globals, "Issuing", total);
+      run->total = total;
+    }
+  chain_cli_progress_update (run->progress, issued);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  IssueRun *run = user_data;
+
+  run->interrupted = TRUE;
+  g_cancellable_cancel (run->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_done (GObject      *source_object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  IssueRun *run = user_data;
+
+  (void) source_object;
+  run->ok = chain_issue_devices_finish (result, &run->error);
+  run->done = TRUE;
+  g_main_loop_quit (run->loop);
+}
+
+static ChainJson *
+summary_to_json (const ChainIssueSummary *summary,
+                 const char              *output_dir)
+{
+  ChainJson *doc = chain_json_new_object ();
+  ChainJson *records = chain_json_new_array ();
+
+  chain_json_object_set_integer (doc, "count", (gint64) chain_issue_summary_get_n_issued (summary));
+  chain_json_object_set_boolean (doc, "complete", chain_issue_summary_is_complete (summary));
+  chain_json_object_set_string (doc, "output", output_dir);
+  if (chain_issue_summary_get_issuer (summary) != NULL)
+    chain_json_object_set_string (doc, "issuer", chain_issue_summary_get_issuer (summary));
+  if (chain_issue_summary_get_manifest_csv (summary) != NULL)
+    {
+      chain_json_object_set_string (doc, "manifest_csv", chain_issue_summary_get_manifest_csv (summary));
+      chain_json_object_set_string (doc, "manifest_json", chain_issue_summary_get_manifest_json (summary));
+    }
+  for (guint i = 0; i < chain_issue_summary_get_n_records (summary); i++)
+    {
+      ChainJson *r = chain_json_new_object ();
+      guint64 seq = 0;
+      guint64 count = 0;
+      const char *first = NULL;
+      const char *last = NULL;
+
+      chain_issue_summary_get_record (summary, i, &seq, &count, &first, &last);
+      chain_json_object_set_integer (r, "seq", (gint64) seq);
+      chain_json_object_set_integer (r, "count", (gint64) count);
+      chain_json_object_set_string (r, "first", first);
+      chain_json_object_set_string (r, "last", last);
+      chain_json_array_append (records, r);
+    }
+  chain_json_object_set (doc, "records", records);
+  return doc;
+}
+
+/* "N devices (FIRST … LAST) in record #S" or "in records #A–#B". */
+static char *
+describe_issued (const ChainIssueSummary *summary)
+{
+  guint n = chain_issue_summary_get_n_records (summary);
+  guint64 first_seq = 0;
+  guint64 last_seq = 0;
+  const char *first = NULL;
+  const char *last = NULL;
+
+  chain_issue_summary_get_record (summary, 0, &first_seq, NULL, &first, NULL);
+  chain_issue_summary_get_record (summary, n - 1, &last_seq, NULL, NULL, &last);
+  if (n == 1)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " devices (%s … %s) in record #%" G_GUINT64_FORMAT,
+                            chain_issue_summary_get_n_issued (summary), first, last, first_seq);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " devices (%s … %s) in records #%" G_GUINT64_FORMAT "–#%" G_GUINT64_FORMAT,
+                          chain_issue_summary_get_n_issued (summary), first, last, first_seq, last_seq);
+}
+
+static ChainIssueSource *
+make_source (const char *ids,
+             gint64      count,
+             const char *prefix,
+             gint64      start,
+             const char *csr_dir,
+             const char *id_from,
+             GError    **error)
+{
+  int n_sources = (ids != NULL) + (count != 0) + (csr_dir != NULL);
+
+  if (n_sources != 1)
+    {
+      chain_cli_usage (error, "issue", "give exactly one of --ids FILE, --count N or --csr-dir DIR");
+      return NULL;
+    }
+  if (prefix != NULL && count == 0)
+    {
+      chain_cli_usage (error, "issue", "--prefix goes with --count");
+      return NULL;
+    }
+  if (id_from != NULL && csr_dir == NULL)
+    {
+      chain_cli_usage (error, "issue", "--id-from goes with --csr-dir");
+      return NULL;
+    }
+  if (count != 0)
+    {
+      if (count < 0 || start < 1)
+        {
+          chain_cli_usage (error, "issue", "--count and --start must be at least 1");
+          return NULL;
+        }
+      return chain_issue_source_new_count (prefix != NULL ? prefix : "", (guint64) start, (guint64) count, error);
+    }
+  if (csr_dir != NULL)
+    {
+      ChainIssueCsrId from = CHAIN_ISSUE_CSR_ID_FILE_NAME;
+
+      if (g_strcmp0 (id_from, "cn") == 0)
+        from = CHAIN_ISSUE_CSR_ID_CN;
+      else if (id_from != NULL && strcmp (id_from, "file") != 0)
+        {
+          chain_cli_usage (error, "issue", "--id-from is 'file' or 'cn', not '%s'", id_from);
+          return NULL;
+        }
+      return chain_issue_source_new_csr_dir (csr_dir, from, error);
+    }
+  if (strcmp (ids, "-") == 0)
+    {
+      /* stdin is a stream: checked one chunk at a time. */
+      g_autoptr(GFile) file = g_file_new_for_path ("/dev/stdin");
+      g_autoptr(GFileInputStream) stream = g_file_read (file, NULL, error);
+
+      if (stream == NULL)
+        return NULL;
+      return chain_issue_source_new_ids_stream (G_INPUT_STREAM (stream), "stdin");
+    }
+  return chain_issue_source_new_ids_file (ids, error);
+}
+
+gboolean
+cmd_issue (const ChainCliGlobals *globals,
+           int                    argc,
+           char                 **argv,
+           GCancellable          *cancellable,
+           GError               **error)
+{
+  g_autofree char *ids = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *csr_dir = NULL;
+  g_autofree char *id_from = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *algorithm = NULL;
+  g_autofree char *upload_ca = NULL;
+  g_autofree char *key_passphrase_file = NULL;
+  g_autofree char *officer = NULL;
+  gint64 count = 0;
+  gint64 start = 1;
+  gint64 validity_days = 0;
+  gint batch_size = 0;
+  gint jobs = 0;
+  gboolean include_root = FALSE;
+  gboolean pkcs12 = FALSE;
+  GOptionEntry entries[] = {
+    { "ids", 0, 0, G_OPTION_ARG_FILENAME, &ids, "Device ids, one a line ('-': stdin)", "FILE" },
+    { "count", 0, 0, G_OPTION_ARG_INT64, &count, "Issue N devices named PREFIX000001 ...", "N" },
+    { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "With --count: what the ids start with", "PREFIX" },
+    { "start", 0, 0, G_OPTION_ARG_INT64, &start, "With --count: the first number (default 1)", "N" },
+    { "csr-dir", 0, 0, G_OPTION_ARG_FILENAME, &csr_dir, "CSRs made on the devices (*.csr, *.pem, *.der)", "DIR" },
+    { "id-from", 0, 0, G_OPTION_ARG_STRING, &id_from, "With --csr-dir: device id from the file name (default) or the CN", "file|cn" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output directory; must not exist, or be empty (required)", "DIR" },
+    { "algorithm", 0, 0, G_OPTION_ARG_STRING, &algorithm, "Keys made here: " CHAIN_KEY_ALGORITHM_NAMES " (default ec-p256)", "ALG" },
+    { "validity-days", 0, 0, G_OPTION_ARG_INT64, &validity_days, "Device lifetime (default: the longest the policy and the CA allow)", "DAYS" },
+    { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size, "Devices per ledger record (default 10000)", "N" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Threads issuing (default: the number of CPUs)", "N" },
+    { "include-root", 0, 0, G_OPTION_ARG_NONE, &include_root, "chain.pem also carries the uploaded CA (the root)", NULL },
+    { "upload-ca", 0, 0, G_OPTION_ARG_STRING, &upload_ca, "The CA uploaded to the cloud, if not the root: chain.pem stops below it", "CA" },
+    { "pkcs12", 0, 0, G_OPTION_ARG_NONE, &pkcs12, "Also write device.p12 (key, certificate, chain)", NULL },
+    { "key-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &key_passphrase_file, "Passphrase for key.pem and device.p12 (default: the workspace's)", "FILE" },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "The officer who signs the records", "NAME" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— issue device certificates in bulk");
+  g_autoptr(ChainIssueSource) source = NULL;
+  g_autoptr(ChainWorkspace) workspace = NULL;
+  g_autoptr(ChainSecret) key_passphrase = NULL;
+  g_autoptr(ChainSecret) workspace_passphrase = NULL;
+  g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
+  g_autoptr(GCancellable) own_cancellable = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  ChainIssueDevicesOptions options = CHAIN_ISSUE_DEVICES_OPTIONS_INIT;
+  IssueRun run = { 0 };
+  guint sigint_id;
+  guint sigterm_id;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "Issues one device certificate per id, from a count and prefix, a file of ids\n"
+    "or a directory of CSRs made on the devices, in parallel, and records every\n"
+    "--batch-size devices as one device-batch record. Writes DIR/ID/cert.pem,\n"
+    "DIR/ID/chain.pem (up to, not including, the uploaded CA), DIR/ID/key.pem for\n"
+    "keys made here (encrypted PKCS#8, 0600), DIR/ID/device.p12 with --pkcs12,\n"
+    "and DIR/manifest.csv and DIR/manifest.json for the factory line.\n"
+    "The whole input is checked before anything is issued (stdin: each batch\n"
+    "before it is issued). Ctrl-C records what was issued, says so and exits 1.\n\n"
+    "Examples:\n"
+    "  chain -C dist issue --count 1000 --prefix sensor- -o batch-1\n"
+    "  chain -C dist issue --ids ids.txt --pkcs12 -o batch-2\n"
+    "  generate-ids | chain -C dist issue --ids - -o batch-3\n"
+    "  chain -C dist issue --csr-dir csrs/ --include-root -o batch-4");
+  if (!chain_cli_parse_options (context, &argc, &argv, error))
+    return FALSE;
+  if (argc != 1)
+    return chain_cli_usage (error, "issue", "unexpected argument '%s'", argv[1]);
+  if (output == NULL)
+    return chain_cli_usage (error, "issue", "give the output directory with -o DIR");
+  if (batch_size < 0 || jobs < 0)
+    return chain_cli_usage (error, "issue", "--batch-size and --jobs must be positive");
+  if (algorithm != NULL)
+    {
+      options.algorithm = chain_key_algorithm_from_string (algorithm, error);
+      if (options.algorithm == CHAIN_KEY_ALGORITHM_INVALID)
+        return FALSE;
+    }
+  source = make_source (ids, count, prefix, start, csr_dir, id_from, error);
+  if (source == NULL)
+    return FALSE;
+  if (chain_issue_source_has_csrs (source) && pkcs12)
+    return chain_cli_usage (error, "issue", "--pkcs12 needs keys made here; with --csr-dir the keys stay on the devices");
+
+  workspace = chain_workspace_open (globals->workspace, cancellable, error);
+  if (workspace == NULL)
+    return FALSE;
+  workspace_passphrase = chain_cli_get_passphrase (globals, "Passphrase: ", error);
+  if (workspace_passphrase == NULL
+      || !chain_workspace_unlock (workspace, officer, workspace_passphrase, error))
+    return FALSE;
+  if (key_passphrase_file != NULL)
+    {
+      key_passphrase = chain_secret_new_from_file (key_passphrase_file, error);
+      if (key_passphrase == NULL)
+        return FALSE;
+    }
+  if (upload_ca != NULL)
+    {
+      options.upload_ca = chain_workspace_find_ca (workspace, upload_ca, error);
+      if (options.upload_ca == NULL)
+        return FALSE;
+    }
+
+  options.output_dir = output;
+  options.validity_days = validity_days;
+  options.batch_size = (guint) batch_size;
+  options.jobs = (guint) jobs;
+  options.include_root = include_root;
+  options.pkcs12 = pkcs12;
+  options.key_passphrase = key_passphrase != NULL ? key_passphrase : workspace_passphrase;
+  options.progress = on_progress;
+  options.progress_data = &run;
+
+  if (cancellable == NULL)
+    cancellable = own_cancellable = g_cancellable_new ();
+  loop = g_main_loop_new (NULL, FALSE);
+  run.globals = globals;
+  run.loop = loop;
+  run.cancellable = cancellable;
+  sigint_id = g_unix_signal_add (SIGINT, on_signal, &run);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &run);
+  chain_issue_devices_async (workspace, source, &options, summary, cancellable, on_done, &run);
+  while (!run.done)
+    g_main_loop_run (loop);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  g_clear_pointer (&run.progress, chain_cli_progress_free);
+
+  if (globals->json)
+    chain_cli_print_json (globals, summary_to_json (summary, output));
+  if (!run.ok)
+    {
+      if (run.interrupted)
+        {
+          g_clear_error (&run.error);
+          g_set_error_literal (&run.error, CHAIN_ERROR, CHAIN_ERROR_FAILED, "interrupted; the batch in progress was discarded");
+        }
+      if (chain_issue_summary_get_n_issued (summary) > 0)
+        {
+          guint64 n = chain_issue_summary_get_n_issued (summary);
+          g_autofree char *issued = describe_issued (summary);
+          g_autofree char *next = count != 0
+            ? g_strdup_printf ("; continue with --start %" G_GUINT64_FORMAT " --count %" G_GUINT64_FORMAT " and a new -o",
+                               (guint64) start + n, (guint64) count - n)
+            : g_strdup ("");
+          GError *full = g_error_new (run.error->domain, run.error->code, "%s; issued and recorded %s%s",
+                                      run.error->message, issued, next);
+
+          g_clear_error (&run.error);
+          run.error = full;
+        }
+      g_propagate_error (error, g_steal_pointer (&run.error));
+      return FALSE;
+    }
+  if (!globals->json)
+    {
+      g_autofree char *issued = describe_issued (summary);
+
+      chain_cli_print (globals, "Issued %s into %s\n", issued, output);
+      chain_cli_print (globals, "Manifests: %s, %s\n", chain_issue_summary_get_manifest_csv (summary),
+                       chain_issue_summary_get_manifest_json (summary));
+    }
+  return TRUE;
+}

@@ -1,0 +1,85 @@
+/* cmd-officer.c — `chain officer add NAME` and `chain officer list` */
+#include "chain-cli.h"
+
+static gboolean
+list_officers (const ChainCliGlobals *globals,
+               GCancellable          *cancellable,
+               GError               **error)
+{
+  g_autoptr(ChainWorkspace) workspace = chain_cli_open_workspace (globals, FALSE, NULL, cancellable, error);
+  g_auto(GStrv) names = NULL;
+
+  if (workspace == NULL)
+    return FALSE;
+  names = chain_workspace_list_officers (workspace);
+  if (globals->json)
+    {
+      ChainJson *doc = chain_json_new_array ();
+
+      for (guint i = 0; names[i] != NULL; i++)
+        chain_json_array_append (doc, chain_json_new_string (names[i]));
+      chain_cli_print_json (globals, doc);
+      return TRUE;
+    }
+  for (guint i = 0; names[i] != NULL; i++)
+    chain_cli_print (globals, "%s\n", names[i]);
+  return TRUE;
+}
+
+static gboolean
+add_officer (const ChainCliGlobals *globals,
+             const char            *name,
+             const char            *by,
+             GCancellable          *cancellable,
+             GError               **error)
+{
+  g_autoptr(ChainWorkspace) workspace = chain_cli_open_workspace (globals, TRUE, by, cancellable, error);
+  g_autoptr(ChainSecret) passphrase = NULL;
+  guint64 seq = 0;
+
+  if (workspace == NULL)
+    return FALSE;
+  passphrase = chain_cli_get_passphrase (globals, "Passphrase for the new officer's key: ", error);
+  if (passphrase == NULL || !chain_workspace_add_officer (workspace, name, passphrase, &seq, cancellable, error))
+    return FALSE;
+  if (globals->json)
+    {
+      ChainJson *doc = chain_json_new_object ();
+
+      chain_json_object_set_string (doc, "officer", name);
+      chain_json_object_set_integer (doc, "seq", (gint64) seq);
+      chain_cli_print_json (globals, doc);
+      return TRUE;
+    }
+  chain_cli_print (globals, "Enrolled officer %s (record %" G_GUINT64_FORMAT ")\n", name, seq);
+  return TRUE;
+}
+
+gboolean
+cmd_officer (const ChainCliGlobals *globals,
+             int                    argc,
+             char                 **argv,
+             GCancellable          *cancellable,
+             GError               **error)
+{
+  g_autofree char *by = NULL;
+  GOptionEntry entries[] = {
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &by, "Which existing officer signs the enrolment", "NAME" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("add NAME | list — enrol or list officers");
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "'add' makes a key for a new officer (its own passphrase, asked second or read\n"
+    "from --passphrase-file like the first) and a certificate from this custodian's\n"
+    "CA, and records the enrolment. Officers approve where the policy wants k of n.\n\n"
+    "Example:\n  chain -C oem officer add oscar\n  chain -C oem officer list");
+  if (!chain_cli_parse_options (context, &argc, &argv, error))
+    return FALSE;
+  if (argc == 2 && g_strcmp0 (argv[1], "list") == 0)
+    return list_officers (globals, cancellable, error);
+  if (argc == 3 && g_strcmp0 (argv[1], "add") == 0)
+    return add_officer (globals, argv[2], by, cancellable, error);
+  return chain_cli_usage (error, "officer", "give 'add NAME' or 'list'");
+}

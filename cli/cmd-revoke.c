@@ -1,0 +1,172 @@
+/* cmd-revoke.c — `chain revoke`: revoke devices or a sub-CA, with a new CRL */
+#include "chain-cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define LIST_MAX_SIZE (16 * 1024 * 1024)
+
+static const char *
+kind_name (ChainRevokedKind kind)
+{
+  switch (kind)
+    {
+    case CHAIN_REVOKED_DEVICE:
+      return "device";
+    case CHAIN_REVOKED_SUB_CA:
+      return "sub-ca";
+    case CHAIN_REVOKED_OTHER:
+    default:
+      return "other";
+    }
+}
+
+/* Adds the words of @path ('-': standard input), one per line, to @words. */
+static gboolean
+read_list (const char *path,
+           GPtrArray  *words,
+           GError    **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_auto(GStrv) lines = NULL;
+
+  if (strcmp (path, "-") == 0)
+    {
+      GString *in = g_string_new (NULL);
+      char buffer[4096];
+      size_t n;
+
+      while (in->len <= LIST_MAX_SIZE && (n = fread (buffer, 1, sizeof buffer, stdin)) > 0)
+        g_string_append_len (in, buffer, (gssize) n);
+      len = in->len;
+      text = g_string_free (in, FALSE);
+    }
+  else if (!g_file_get_contents (path, &text, &len, error))
+    return FALSE;
+  if (len > LIST_MAX_SIZE || strlen (text) != len || !g_utf8_validate (text, (gssize) len, NULL))
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   "%s is not a text list of device ids or serials (at most 16 MiB, one per line)", path);
+      return FALSE;
+    }
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_strstrip (lines[i]);
+      if (lines[i][0] != '\0' && lines[i][0] != '#')
+        g_ptr_array_add (words, g_strdup (lines[i]));
+    }
+  return TRUE;
+}
+
+gboolean
+cmd_revoke (const ChainCliGlobals *globals,
+            int                    argc,
+            char                 **argv,
+            GCancellable          *cancellable,
+            GError               **error)
+{
+  g_autofree char *reason_name = NULL;
+  g_auto(GStrv) custodians = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *officer = NULL;
+  gint crl_days = 0;
+  gboolean dry_run = FALSE;
+  GOptionEntry entries[] = {
+    { "custodian", 0, 0, G_OPTION_ARG_STRING_ARRAY, &custodians,
+      "Revoke the sub-CA of this custodian (repeatable)", "ID" },
+    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason_name, "Why: " CHAIN_REVOCATION_REASON_NAMES, "REASON" },
+    { "from", 0, 0, G_OPTION_ARG_FILENAME, &from, "Also revoke the device ids or serials listed in FILE ('-': stdin)", "FILE" },
+    { "crl-days", 0, 0, G_OPTION_ARG_INT, &crl_days, "The new CRL's validity in days (default 30)", "DAYS" },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Show what would be revoked; record nothing", NULL },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "The officer who signs the record", "NAME" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("[DEVICE-ID|SERIAL...] — revoke devices or sub-CAs this CA issued");
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(ChainWorkspace) workspace = NULL;
+  g_autoptr(ChainRevocation) plan = NULL;
+  ChainRevokeOptions options = CHAIN_REVOKE_OPTIONS_INIT;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "Revokes certificates this workspace's CA issued: devices by id or serial\n"
+    "(a word that is a serial of this CA is one; a device id revokes every\n"
+    "certificate of that device), and sub-CAs by custodian. Records one revocation\n"
+    "with the CA's new CRL; its number is max(last + 1, the current Unix time).\n"
+    "Then run 'chain crl' for the CRL files and the per-cloud disable lists.");
+  g_option_context_set_description (context,
+    "Example:\n"
+    "  chain -C dist revoke --reason key-compromise sensor-0042 sensor-0043\n"
+    "  chain -C cm revoke --custodian dist-east --reason cessation-of-operation\n"
+    "\n"
+    "Exit codes: 0 recorded, 1 error (not issued by this CA, revoked already,\n"
+    "locked), 2 usage, 3 the ledger's rules refused the record.\n"
+    "Nothing is recorded on error.");
+  if (!chain_cli_parse_options (context, &argc, &argv, error))
+    return FALSE;
+  for (int i = 1; i < argc; i++)
+    g_ptr_array_add (words, g_strdup (argv[i]));
+  if (from != NULL && !read_list (from, words, error))
+    return FALSE;
+  if (words->len == 0 && (custodians == NULL || custodians[0] == NULL))
+    return chain_cli_usage (error, "revoke", "name devices (id or serial) or --custodian ID");
+  if (reason_name != NULL && !chain_revocation_reason_from_string (reason_name, &options.reason, NULL))
+    return chain_cli_usage (error, "revoke", "unknown reason '%.32s'; use one of " CHAIN_REVOCATION_REASON_NAMES, reason_name);
+  if (crl_days < 0 || crl_days > 3650)
+    return chain_cli_usage (error, "revoke", "--crl-days must be 1 to 3650");
+  options.crl_validity_days = crl_days;
+  g_ptr_array_add (words, NULL);
+
+  workspace = chain_cli_open_workspace (globals, !dry_run, officer, cancellable, error);
+  if (workspace == NULL)
+    return FALSE;
+  plan = chain_workspace_plan_revocation (workspace, (const char *const *) words->pdata,
+                                          (const char *const *) custodians, cancellable, error);
+  if (plan == NULL || (!dry_run && !chain_workspace_revoke (workspace, plan, &options, cancellable, error)))
+    return FALSE;
+
+  if (globals->json)
+    {
+      ChainJson *doc = chain_json_new_object ();
+      ChainJson *list = chain_json_new_array ();
+      g_autofree char *issuer = chain_cert_get_thumbprint (chain_revocation_get_issuer (plan), CHAIN_DIGEST_SHA256);
+      g_autofree char *issuer_lower = g_ascii_strdown (issuer, -1);
+      ChainCrl *crl = chain_revocation_get_crl (plan);
+
+      for (guint i = 0; i < chain_revocation_get_n_items (plan); i++)
+        {
+          const ChainRevokedItem *item = chain_revocation_get_item (plan, i);
+          ChainJson *entry = chain_json_new_object ();
+
+          chain_json_object_set_string (entry, "serial", item->serial);
+          chain_json_object_set_string (entry, "kind", kind_name (item->kind));
+          chain_json_object_set (entry, "name", item->name != NULL ? chain_json_new_string (item->name) : chain_json_new_null ());
+          chain_json_array_append (list, entry);
+        }
+      chain_json_object_set_boolean (doc, "dry_run", dry_run);
+      chain_json_object_set_string (doc, "issuer", issuer_lower);
+      chain_json_object_set_string (doc, "reason", chain_revocation_reason_to_string (options.reason));
+      chain_json_object_set (doc, "seq", chain_revocation_get_seq (plan) >= 0
+                                         ? chain_json_new_integer (chain_revocation_get_seq (plan)) : chain_json_new_null ());
+      chain_json_object_set (doc, "crl_number", crl != NULL
+                                                ? chain_json_new_integer ((gint64) chain_crl_get_number (crl))
+                                                : chain_json_new_null ());
+      chain_json_object_set (doc, "revoked", list);
+      chain_cli_print_json (globals, doc);
+      return TRUE;
+    }
+  for (guint i = 0; i < chain_revocation_get_n_items (plan); i++)
+    {
+      const ChainRevokedItem *item = chain_revocation_get_item (plan, i);
+
+      chain_cli_print (globals, "%s %s %s%s%s\n", dry_run ? "would revoke" : "revoked", kind_name (item->kind),
+                       item->serial, item->name != NULL ? " " : "", item->name != NULL ? item->name : "");
+    }
+  if (!dry_run)
+    chain_cli_print (globals, "Recorded as #%" G_GINT64_FORMAT " with CRL number %" G_GUINT64_FORMAT
+                              "; run 'chain crl -o DIR' for the CRL and the cloud disable lists\n",
+                     chain_revocation_get_seq (plan), chain_crl_get_number (chain_revocation_get_crl (plan)));
+  return TRUE;
+}

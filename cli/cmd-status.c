@@ -1,0 +1,406 @@
+/* cmd-status.c — `chain status`: this workspace, its ledger and the custody tree
+ *
+ * Never asks for a passphrase: everything shown is public (certificates and
+ * ledger records). A workspace made by `chain request` that has no grant yet
+ * is shown too, saying what it waits for.
+ */
+#include "chain-cli.h"
+
+#include <string.h>
+
+/* A CA this close to its end shows as "expiring". */
+#define EXPIRING_SECONDS (30 * 24 * 60 * 60)
+
+typedef struct {
+  const ChainCliGlobals *globals;
+  ChainWorkspace        *workspace;
+  const ChainLedgerState *state;
+  gint64                 now;
+} Status;
+
+static char *
+sha256_of (const ChainCert *cert)
+{
+  g_autofree char *upper = chain_cert_get_thumbprint (cert, CHAIN_DIGEST_SHA256);
+
+  return g_ascii_strdown (upper, -1);
+}
+
+static char *
+subject_of (const ChainCert *cert)
+{
+  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+  g_autofree char *text = chain_name_to_string (subject);
+
+  return chain_cli_one_line (text, 0);
+}
+
+/* The newest CA of @custodian, the one shown. */
+static ChainCert *
+current_ca (const ChainCustodian *custodian)
+{
+  guint n = chain_custodian_get_n_cas (custodian);
+
+  return n > 0 ? chain_custodian_get_ca (custodian, n - 1) : NULL;
+}
+
+/* valid, expiring, expired, revoked, pending or retired. */
+static const char *
+health_of (const Status *st, const ChainCustodian *custodian)
+{
+  ChainCustodyStatus status = chain_custodian_get_status (custodian, st->now);
+  ChainCert *ca = current_ca (custodian);
+
+  if (status == CHAIN_CUSTODY_STATUS_VALID && ca != NULL
+      && chain_cert_get_not_after (ca) - st->now < EXPIRING_SECONDS)
+    return "expiring";
+  return chain_custody_status_to_string (status);
+}
+
+static guint
+n_current_officers (const ChainCustodian *custodian)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < chain_custodian_get_n_officers (custodian); i++)
+    n += !chain_custodian_is_officer_revoked (custodian, i);
+  return n;
+}
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+static ChainJson *
+ca_to_json (const Status *st, ChainCert *ca, const char *health)
+{
+  ChainJson *json = chain_json_new_object ();
+  g_autofree char *subject = subject_of (ca);
+  g_autofree char *sha256 = sha256_of (ca);
+  g_autofree char *sha1 = chain_cert_get_thumbprint (ca, CHAIN_DIGEST_SHA1);
+  g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
+  g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
+
+  (void) st;
+  chain_json_object_set_string (json, "subject", subject);
+  chain_json_object_set_string (json, "sha256", sha256);
+  chain_json_object_set_string (json, "sha1", sha1);
+  chain_json_object_set_string (json, "not_before", not_before);
+  chain_json_object_set_string (json, "not_after", not_after);
+  if (health != NULL)
+    chain_json_object_set_string (json, "status", health);
+  return json;
+}
+
+static ChainJson *
+strv_to_json (const char *const *strv)
+{
+  ChainJson *json = chain_json_new_array ();
+
+  for (gsize i = 0; strv != NULL && strv[i] != NULL; i++)
+    chain_json_array_append (json, chain_json_new_string (strv[i]));
+  return json;
+}
+
+static void
+custody_to_json (const Status *st, ChainJson *list, const char *parent, guint depth)
+{
+  for (guint i = 0; i < chain_ledger_state_get_n_custodians (st->state); i++)
+    {
+      const ChainCustodian *c = chain_ledger_state_get_custodian (st->state, i);
+      ChainCert *ca = current_ca (c);
+      ChainJson *json = NULL;
+
+      if (g_strcmp0 (chain_custodian_get_parent_id (c), parent) != 0)
+        continue;
+      json = chain_json_new_object ();
+      chain_json_object_set_string (json, "id", chain_custodian_get_id (c));
+      chain_json_object_set_string (json, "name", chain_custodian_get_name (c));
+      chain_json_object_set_string (json, "tier", chain_custodian_get_tier (c));
+      if (parent != NULL)
+        chain_json_object_set_string (json, "parent", parent);
+      else
+        chain_json_object_set (json, "parent", chain_json_new_null ());
+      chain_json_object_set_integer (json, "depth", depth);
+      chain_json_object_set_string (json, "status", health_of (st, c));
+      if (ca != NULL)
+        chain_json_object_set (json, "ca", ca_to_json (st, ca, NULL));
+      else
+        chain_json_object_set (json, "ca", chain_json_new_null ());
+      chain_json_object_set_integer (json, "officers", n_current_officers (c));
+      chain_json_object_set_integer (json, "devices", (gint64) chain_custodian_get_n_devices (c));
+      chain_json_array_append (list, json);
+      if (depth < 64)
+        custody_to_json (st, list, chain_custodian_get_id (c), depth + 1);
+    }
+}
+
+static ChainJson *
+requests_to_json (const Status *st)
+{
+  ChainJson *list = chain_json_new_array ();
+  const ChainPolicy *policy = chain_ledger_state_get_policy (st->state);
+
+  for (guint i = 0; i < chain_ledger_state_get_n_requests (st->state); i++)
+    {
+      const ChainLedgerRequest *r = chain_ledger_state_get_request (st->state, i);
+      ChainJson *json = NULL;
+
+      if (chain_ledger_request_get_status (r) != CHAIN_REQUEST_STATUS_PENDING)
+        continue;
+      json = chain_json_new_object ();
+      chain_json_object_set_string (json, "id", chain_ledger_request_get_id (r));
+      chain_json_object_set_integer (json, "seq", (gint64) chain_ledger_request_get_seq (r));
+      chain_json_object_set_string (json, "custodian", chain_ledger_request_get_custodian_id (r));
+      chain_json_object_set_string (json, "name", chain_ledger_request_get_name (r));
+      chain_json_object_set_string (json, "tier", chain_ledger_request_get_tier (r));
+      chain_json_object_set_string (json, "parent", chain_ledger_request_get_parent_id (r));
+      chain_json_object_set_integer (json, "approvals", chain_ledger_request_get_n_approvals (r));
+      chain_json_object_set_integer (json, "threshold",
+                                     chain_policy_get_threshold (policy, "delegation"));
+      chain_json_array_append (list, json);
+    }
+  return list;
+}
+
+static ChainJson *
+status_to_json (const Status *st)
+{
+  ChainJson *json = chain_json_new_object ();
+  ChainJson *workspace = chain_json_new_object ();
+  g_auto(GStrv) officers = chain_workspace_list_officers (st->workspace);
+  ChainCert *ca = chain_workspace_get_ca (st->workspace);
+  const ChainCustodian *self = chain_workspace_get_custodian (st->workspace);
+
+  chain_json_object_set_string (workspace, "dir", chain_workspace_get_dir (st->workspace));
+  chain_json_object_set_string (workspace, "custodian",
+                                chain_workspace_get_custodian_id (st->workspace));
+  chain_json_object_set_string (workspace, "org", chain_workspace_get_org (st->workspace));
+  chain_json_object_set_string (workspace, "tier", chain_workspace_get_tier (st->workspace));
+  chain_json_object_set_string (workspace, "algorithm",
+                                chain_key_algorithm_to_string (chain_workspace_get_algorithm (st->workspace)));
+  chain_json_object_set (workspace, "officers", strv_to_json ((const char *const *) officers));
+  chain_json_object_set_boolean (workspace, "unlocked", FALSE);
+  chain_json_object_set_boolean (workspace, "joined", st->state != NULL);
+  chain_json_object_set (json, "workspace", workspace);
+  if (ca != NULL)
+    chain_json_object_set (json, "ca", ca_to_json (st, ca, self != NULL ? health_of (st, self) : NULL));
+  else
+    chain_json_object_set (json, "ca", chain_json_new_null ());
+
+  if (st->state == NULL)
+    {
+      chain_json_object_set (json, "ledger", chain_json_new_null ());
+      chain_json_object_set (json, "custody", chain_json_new_array ());
+      chain_json_object_set (json, "requests", chain_json_new_array ());
+      chain_json_object_set_string (json, "waiting_for",
+                                    "a grant from the parent custodian (chain accept GRANT)");
+      return json;
+    }
+
+  {
+    ChainLedger *ledger = chain_workspace_get_ledger (st->workspace);
+    ChainJson *ledger_json = chain_json_new_object ();
+    ChainJson *custody = chain_json_new_array ();
+    g_autofree char *pin_path = g_build_filename (chain_workspace_get_dir (st->workspace),
+                                                  CHAIN_SYNC_PIN_FILE, NULL);
+    g_autofree char *pin = NULL;
+    gint64 pin_seq = -1;
+    guint64 length = chain_ledger_get_length (ledger);
+
+    chain_json_object_set_string (ledger_json, "id", chain_ledger_get_id (ledger));
+    chain_json_object_set_integer (ledger_json, "records", (gint64) length);
+    chain_json_object_set_string (ledger_json, "tip", chain_ledger_get_tip_commit_id (ledger));
+    chain_json_object_set_integer (ledger_json, "tip_seq", (gint64) length - 1);
+    if (chain_sync_pin_read (pin_path, &pin, &pin_seq, NULL))
+      {
+        chain_json_object_set_string (ledger_json, "pinned_tip", pin);
+        chain_json_object_set_integer (ledger_json, "pinned_seq", pin_seq);
+      }
+    else
+      {
+        chain_json_object_set (ledger_json, "pinned_tip", chain_json_new_null ());
+        chain_json_object_set (ledger_json, "pinned_seq", chain_json_new_null ());
+      }
+    chain_json_object_set_integer (ledger_json, "issued",
+                                   (gint64) chain_ledger_state_get_n_issued (st->state));
+    chain_json_object_set_integer (ledger_json, "revoked",
+                                   (gint64) chain_ledger_state_get_n_revoked (st->state));
+    chain_json_object_set (json, "ledger", ledger_json);
+    custody_to_json (st, custody, NULL, 0);
+    chain_json_object_set (json, "custody", custody);
+    chain_json_object_set (json, "requests", requests_to_json (st));
+  }
+  return json;
+}
+
+/* ---- Text ----------------------------------------------------------------- */
+
+static void
+print_ca (const Status *st, ChainCert *ca, const char *health)
+{
+  g_autofree char *subject = subject_of (ca);
+  g_autofree char *sha256 = sha256_of (ca);
+  g_autofree char *sha1 = chain_cert_get_thumbprint (ca, CHAIN_DIGEST_SHA1);
+  g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
+  g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
+
+  chain_cli_print (st->globals, "  CA          %s\n", subject);
+  chain_cli_print (st->globals, "  SHA-256     %s\n", sha256);
+  chain_cli_print (st->globals, "  SHA-1       %s (as Azure shows it)\n", sha1);
+  chain_cli_print (st->globals, "  valid       %s to %s%s%s\n", not_before, not_after,
+                   health != NULL ? ": " : "", health != NULL ? health : "");
+}
+
+static void
+print_custody (const Status *st, const char *parent, guint depth)
+{
+  const char *self_id = chain_workspace_get_custodian_id (st->workspace);
+
+  for (guint i = 0; i < chain_ledger_state_get_n_custodians (st->state); i++)
+    {
+      const ChainCustodian *c = chain_ledger_state_get_custodian (st->state, i);
+      ChainCert *ca = current_ca (c);
+      g_autofree char *name = NULL;
+      g_autofree char *until = NULL;
+      g_autofree char *label = NULL;
+
+      if (g_strcmp0 (chain_custodian_get_parent_id (c), parent) != 0)
+        continue;
+      name = chain_cli_one_line (chain_custodian_get_name (c), 40);
+      until = ca != NULL ? chain_cli_format_time (chain_cert_get_not_after (ca)) : g_strdup ("-");
+      label = g_strdup_printf ("%*s%s%s", (int) depth * 2, "", chain_custodian_get_id (c),
+                               g_strcmp0 (chain_custodian_get_id (c), self_id) == 0 ? " *" : "");
+      chain_cli_print (st->globals, "  %-24s %-28s %-13s %-9s until %s  %" G_GUINT64_FORMAT
+                       " device(s)\n", label, name, chain_custodian_get_tier (c),
+                       health_of (st, c), until, chain_custodian_get_n_devices (c));
+      if (depth < 64)
+        print_custody (st, chain_custodian_get_id (c), depth + 1);
+    }
+}
+
+static void
+print_requests (const Status *st)
+{
+  const ChainPolicy *policy = chain_ledger_state_get_policy (st->state);
+  guint threshold = chain_policy_get_threshold (policy, "delegation");
+  guint shown = 0;
+
+  for (guint i = 0; i < chain_ledger_state_get_n_requests (st->state); i++)
+    {
+      const ChainLedgerRequest *r = chain_ledger_state_get_request (st->state, i);
+      g_autofree char *name = NULL;
+      g_autofree char *id = NULL;
+
+      if (chain_ledger_request_get_status (r) != CHAIN_REQUEST_STATUS_PENDING)
+        continue;
+      if (shown++ == 0)
+        chain_cli_print (st->globals, "Pending requests\n");
+      name = chain_cli_one_line (chain_ledger_request_get_name (r), 40);
+      id = g_strndup (chain_ledger_request_get_id (r), 8);
+      chain_cli_print (st->globals, "  %s (%s), %s, asks %s: %u of %u officer approvals "
+                       "(request %s, record %" G_GUINT64_FORMAT ")\n",
+                       chain_ledger_request_get_custodian_id (r), name,
+                       chain_ledger_request_get_tier (r), chain_ledger_request_get_parent_id (r),
+                       chain_ledger_request_get_n_approvals (r), threshold, id,
+                       chain_ledger_request_get_seq (r));
+    }
+  if (shown == 0)
+    chain_cli_print (st->globals, "Pending requests: none\n");
+}
+
+static void
+print_status (const Status *st)
+{
+  g_auto(GStrv) officers = chain_workspace_list_officers (st->workspace);
+  g_autofree char *officer_list = g_strjoinv (", ", officers);
+  g_autofree char *org = chain_cli_one_line (chain_workspace_get_org (st->workspace), 0);
+  ChainCert *ca = chain_workspace_get_ca (st->workspace);
+  const ChainCustodian *self = chain_workspace_get_custodian (st->workspace);
+  ChainLedger *ledger = NULL;
+  g_autofree char *pin_path = NULL;
+  g_autofree char *pin = NULL;
+  gint64 pin_seq = -1;
+  guint64 length;
+
+  chain_cli_print (st->globals, "Workspace %s\n", chain_workspace_get_dir (st->workspace));
+  chain_cli_print (st->globals, "  custodian   %s (%s), tier %s\n",
+                   chain_workspace_get_custodian_id (st->workspace), org,
+                   chain_workspace_get_tier (st->workspace));
+  chain_cli_print (st->globals, "  officers    %s\n", *officer_list != '\0' ? officer_list : "none");
+  chain_cli_print (st->globals, "  keys        locked (status never unlocks them)\n");
+  if (ca != NULL)
+    print_ca (st, ca, self != NULL ? health_of (st, self) : NULL);
+
+  if (st->state == NULL)
+    {
+      chain_cli_print (st->globals,
+                       "Ledger: none yet, waiting for a grant: send the request file to the "
+                       "parent custodian, then run 'chain accept GRANT' with what it sends back\n");
+      return;
+    }
+
+  ledger = chain_workspace_get_ledger (st->workspace);
+  length = chain_ledger_get_length (ledger);
+  pin_path = g_build_filename (chain_workspace_get_dir (st->workspace), CHAIN_SYNC_PIN_FILE, NULL);
+  chain_cli_print (st->globals, "Ledger %s\n", chain_ledger_get_id (ledger));
+  chain_cli_print (st->globals, "  records     %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+                   " certificates issued, %" G_GUINT64_FORMAT " revoked)\n", length,
+                   chain_ledger_state_get_n_issued (st->state),
+                   chain_ledger_state_get_n_revoked (st->state));
+  chain_cli_print (st->globals, "  tip         record %" G_GINT64_FORMAT ", commit %s\n",
+                   (gint64) length - 1, chain_ledger_get_tip_commit_id (ledger));
+  if (chain_sync_pin_read (pin_path, &pin, &pin_seq, NULL))
+    {
+      g_autofree char *note = NULL;
+
+      if (g_strcmp0 (pin, chain_ledger_get_tip_commit_id (ledger)) == 0)
+        note = g_strdup (" (the tip)");
+      else if (pin_seq >= 0 && (guint64) pin_seq < length)
+        note = g_strdup_printf (" (%" G_GUINT64_FORMAT " record(s) behind the tip)",
+                                length - 1 - (guint64) pin_seq);
+      chain_cli_print (st->globals, "  pinned tip  record %" G_GINT64_FORMAT ", commit %s%s\n",
+                       pin_seq, pin, note != NULL ? note : "");
+    }
+  else
+    chain_cli_print (st->globals, "  pinned tip  none\n");
+  chain_cli_print (st->globals, "Custody (* this workspace)\n");
+  print_custody (st, NULL, 0);
+  print_requests (st);
+}
+
+gboolean
+cmd_status (const ChainCliGlobals *globals,
+            int                    argc,
+            char                 **argv,
+            GCancellable          *cancellable,
+            GError               **error)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("— overview of this workspace");
+  g_autoptr(ChainWorkspace) workspace = NULL;
+  Status st = { globals, NULL, NULL, g_get_real_time () / G_USEC_PER_SEC };
+
+  g_option_context_set_summary (context,
+    "Shows this workspace (custodian, tier, CA, officers), its ledger (length, tip,\n"
+    "pinned tip), the custody tree with the health of every CA (valid, expiring\n"
+    "within 30 days, expired, revoked, pending) and its device counts, and the\n"
+    "delegation requests waiting for approvals. Asks for no passphrase.\n\n"
+    "Example:\n"
+    "  chain -C oem status");
+  g_option_context_set_description (context,
+    "Exit codes: 0 shown, 1 error (no workspace here), 2 usage, 3 the ledger breaks a\n"
+    "rule or no longer descends from the pinned tip.");
+  if (!chain_cli_parse_options (context, &argc, &argv, error))
+    return FALSE;
+  if (argc != 1)
+    return chain_cli_usage (error, "status", "unexpected argument '%s'", argv[1]);
+
+  workspace = chain_cli_open_workspace (globals, FALSE, NULL, cancellable, error);
+  if (workspace == NULL)
+    return FALSE;
+  st.workspace = workspace;
+  st.state = chain_workspace_has_ledger (workspace) ? chain_workspace_get_state (workspace) : NULL;
+  if (globals->json)
+    chain_cli_print_json (globals, status_to_json (&st));
+  else
+    print_status (&st);
+  return TRUE;
+}

@@ -1,0 +1,301 @@
+/* cmd-sync.c — `chain sync [REMOTE]`: fetch from and push to a git remote
+ *
+ * Fetches the remote's main; new records are audited (against this
+ * workspace's root, from its pinned tip) before our main moves onto them.
+ * Then, if the remote lacks records we hold, pushes them (fast-forward
+ * only). A workspace goes through chain_workspace_sync(), which also
+ * re-appends its unshared records when the two sides diverged; a bare
+ * ledger (an auditor's clone) fetches and pushes as it is.
+ */
+#include "chain-cli.h"
+
+#include <string.h>
+
+#define DEFAULT_REMOTE "origin"
+
+/* "record 18 (commit 0123456789ab)", or the commit alone when the
+ * history below it is not one line of records. */
+static char *
+where (const ChainSyncResult *result)
+{
+  const char *tip = chain_sync_result_get_new_tip (result);
+  gint64 seq = chain_sync_result_get_seq (result);
+
+  if (tip == NULL)
+    return g_strdup ("no records");
+  if (seq < 0)
+    return g_strdup_printf ("commit %.12s", tip);
+  return g_strdup_printf ("record %" G_GINT64_FORMAT " (commit %.12s)", seq, tip);
+}
+
+static void
+print_fetch (const ChainCliGlobals *globals, const char *remote, const ChainSyncResult *result,
+             gboolean pushing)
+{
+  g_autofree char *at = where (result);
+  guint64 records = chain_sync_result_get_records (result);
+
+  switch (chain_sync_result_get_status (result))
+    {
+    case CHAIN_SYNC_UP_TO_DATE:
+      chain_cli_print (globals, "%s: already up to date at %s\n", remote, at);
+      break;
+    case CHAIN_SYNC_FAST_FORWARDED:
+      chain_cli_print (globals, "%s: fetched %" G_GUINT64_FORMAT " record(s), audited; now at %s\n",
+                       remote, records, at);
+      break;
+    case CHAIN_SYNC_REMOTE_BEHIND:
+    default:
+      if (!pushing)
+        chain_cli_print (globals, "%s lacks %" G_GUINT64_FORMAT " of our record(s); not pushed "
+                         "(--no-push)\n", remote, records);
+      break;
+    }
+}
+
+static void
+print_push (const ChainCliGlobals *globals, const char *remote, const ChainSyncResult *result)
+{
+  g_autofree char *at = where (result);
+
+  if (chain_sync_result_get_status (result) == CHAIN_SYNC_UP_TO_DATE)
+    chain_cli_print (globals, "%s: already up to date at %s\n", remote, at);
+  else
+    chain_cli_print (globals, "%s: pushed %" G_GUINT64_FORMAT " record(s); it is now at %s\n",
+                     remote, chain_sync_result_get_records (result), at);
+}
+
+static const char *
+stage_label (ChainWorkspaceSyncStage stage)
+{
+  switch (stage)
+    {
+    case CHAIN_WORKSPACE_SYNC_STAGE_RECEIVING:
+      return "receiving";
+    case CHAIN_WORKSPACE_SYNC_STAGE_AUDITING:
+      return "auditing";
+    case CHAIN_WORKSPACE_SYNC_STAGE_REAPPENDING:
+      return "re-appending";
+    case CHAIN_WORKSPACE_SYNC_STAGE_SENDING:
+    default:
+      return "sending";
+    }
+}
+
+typedef struct {
+  const ChainCliGlobals   *globals;
+  ChainCliProgress        *bar;
+  ChainWorkspaceSyncStage  stage;
+} SyncProgress;
+
+static void
+on_workspace_progress (ChainWorkspaceSyncStage stage,
+                       guint64                 done,
+                       guint64                 total,
+                       gpointer                user_data)
+{
+  SyncProgress *progress = user_data;
+
+  if (progress->bar == NULL || progress->stage != stage)
+    {
+      g_clear_pointer (&progress->bar, chain_cli_progress_free);
+      progress->bar = chain_cli_progress_new (progress->globals, stage_label (stage), total);
+      progress->stage = stage;
+    }
+  chain_cli_progress_update (progress->bar, done);
+}
+
+static ChainJson *
+workspace_result_to_json (const char                     *remote,
+                          const ChainWorkspaceSyncResult *result)
+{
+  static const char *const statuses[] = { "up-to-date", "fast-forwarded", "reappended" };
+  ChainJson *json = chain_json_new_object ();
+  const char *abandoned = chain_workspace_sync_result_get_abandoned_ref (result);
+  const char *old_tip = chain_workspace_sync_result_get_old_tip (result);
+  const char *new_tip = chain_workspace_sync_result_get_new_tip (result);
+
+  chain_json_object_set_string (json, "remote", remote);
+  chain_json_object_set_string (json, "status", statuses[chain_workspace_sync_result_get_status (result)]);
+  chain_json_object_set (json, "old_tip", old_tip != NULL ? chain_json_new_string (old_tip) : chain_json_new_null ());
+  chain_json_object_set (json, "new_tip", new_tip != NULL ? chain_json_new_string (new_tip) : chain_json_new_null ());
+  chain_json_object_set_integer (json, "seq", chain_workspace_sync_result_get_seq (result));
+  chain_json_object_set_integer (json, "fetched", (gint64) chain_workspace_sync_result_get_n_fetched (result));
+  chain_json_object_set_integer (json, "reappended", (gint64) chain_workspace_sync_result_get_n_reappended (result));
+  chain_json_object_set_integer (json, "already_held",
+                                 (gint64) chain_workspace_sync_result_get_n_already_held (result));
+  chain_json_object_set_integer (json, "pushed", (gint64) chain_workspace_sync_result_get_n_pushed (result));
+  chain_json_object_set_integer (json, "unpushed", (gint64) chain_workspace_sync_result_get_n_unpushed (result));
+  chain_json_object_set (json, "abandoned_ref",
+                         abandoned != NULL ? chain_json_new_string (abandoned) : chain_json_new_null ());
+  chain_json_object_set_string (json, "summary", chain_workspace_sync_result_get_summary (result));
+  return json;
+}
+
+/* A workspace syncs through the library, which re-appends our unshared
+ * records on a diverged remote; the CA key is asked for only then. */
+static gboolean
+sync_workspace (const ChainCliGlobals *globals,
+                ChainWorkspace        *workspace,
+                const char            *remote,
+                gboolean               push,
+                GCancellable          *cancellable,
+                GError               **error)
+{
+  ChainWorkspaceSyncOptions options = CHAIN_WORKSPACE_SYNC_OPTIONS_INIT;
+  SyncProgress progress = { globals, NULL, CHAIN_WORKSPACE_SYNC_STAGE_RECEIVING };
+  g_autoptr(ChainWorkspaceSyncResult) result = NULL;
+  g_autoptr(GError) local = NULL;
+  gboolean ok;
+
+  options.push = push;
+  options.progress = on_workspace_progress;
+  options.progress_data = &progress;
+  ok = chain_workspace_sync (workspace, remote, &options, &result, cancellable, &local);
+  if (!ok && g_error_matches (local, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE))
+    {
+      g_autoptr(ChainSecret) passphrase = chain_cli_get_passphrase (globals, "Passphrase: ", error);
+
+      g_clear_error (&local);
+      if (passphrase == NULL || !chain_workspace_unlock (workspace, NULL, passphrase, error))
+        {
+          chain_cli_progress_free (progress.bar);
+          return FALSE;
+        }
+      ok = chain_workspace_sync (workspace, remote, &options, &result, cancellable, &local);
+    }
+  chain_cli_progress_free (progress.bar);
+  if (!ok)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (globals->json)
+    chain_cli_print_json (globals, workspace_result_to_json (remote, result));
+  else
+    chain_cli_print (globals, "%s: %s\n", remote, chain_workspace_sync_result_get_summary (result));
+  return TRUE;
+}
+
+gboolean
+cmd_sync (const ChainCliGlobals *globals,
+          int                    argc,
+          char                 **argv,
+          GCancellable          *cancellable,
+          GError               **error)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("[REMOTE] — fetch from and push to a git remote");
+  g_auto(ChainCliSync) sync = { 0 };
+  g_autoptr(ChainSyncResult) fetched = NULL;
+  g_autoptr(ChainSyncResult) pushed = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *set_remote = NULL;
+  g_autofree char *remote = NULL;
+  const char *name = DEFAULT_REMOTE;
+  gboolean no_push = FALSE;
+  ChainSyncOptions options;
+  GOptionEntry entries[] = {
+    { "set-remote", 0, 0, G_OPTION_ARG_STRING, &set_remote, "First make REMOTE (default origin) point at URL", "URL" },
+    { "no-push", 0, 0, G_OPTION_ARG_NONE, &no_push, "Only fetch, even if the remote lacks our records", NULL },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "Fetches the remote's ledger, audits every new record against this workspace's\n"
+    "root before moving onto it, then pushes our records if the remote lacks them\n"
+    "(fast-forward only; never forces). REMOTE is a remote name (default origin),\n"
+    "a URL (file://, git://, ssh://, user@host:path), or a local path: a ledger\n"
+    "repository or another workspace. A ledger that was rewritten or rolled back\n"
+    "is refused (exit 3). When both sides appended since they last met, this\n"
+    "workspace's own records that were never shared are re-appended, unchanged and\n"
+    "judged again by the rules, on the remote's tip (the old tip stays under\n"
+    "refs/chain/abandoned/); shared ones are refused (exit 1).\n\n"
+    "Examples:\n"
+    "  chain -C factory sync --set-remote ssh://git@ledger.example.com/acme.git\n"
+    "  chain -C factory sync\n"
+    "  chain -C factory sync /mnt/share/oem");
+  g_option_context_set_description (context,
+    "Exit codes: 0 in sync, 1 error (no such remote, the ledgers diverged on shared records, the remote\n"
+    "is unreachable or moved while we pushed), 2 usage, 3 new records failed the audit\n"
+    "or a ledger was rewritten or rolled back.");
+  if (!chain_cli_parse_options (context, &argc, &argv, error))
+    return FALSE;
+  if (argc > 2)
+    return chain_cli_usage (error, "sync", "give at most one remote");
+  if (argc == 2)
+    name = argv[1];
+  if (set_remote != NULL && (strchr (name, '/') != NULL || strchr (name, ':') != NULL))
+    return chain_cli_usage (error, "sync", "--set-remote needs a remote name, not '%s'", name);
+
+  if (!chain_cli_sync_open (globals, &sync, cancellable, error))
+    return FALSE;
+  if (set_remote != NULL)
+    {
+      g_autofree char *url = chain_cli_resolve_remote (set_remote);
+
+      if (!chain_sync_remote_set (sync.place.repo_path, name, url, error))
+        return FALSE;
+      if (!globals->json)
+        chain_cli_print (globals, "remote %s is %s\n", name, url);
+      remote = g_strdup (name);
+    }
+  else
+    remote = chain_cli_resolve_remote (name);
+
+  if (sync.workspace != NULL)
+    {
+      gboolean ok = sync_workspace (globals, sync.workspace, remote, !no_push, cancellable, &local_error);
+
+      if (!ok && g_error_matches (local_error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND) && argc == 1 && set_remote == NULL)
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                       "no remote named " DEFAULT_REMOTE ": give a path or URL (chain sync "
+                       "URL), or set one with chain sync --set-remote URL");
+          return FALSE;
+        }
+      if (!ok)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return ok;
+    }
+
+  chain_cli_sync_options (&sync, &options);
+  if (!chain_sync_fetch (sync.place.repo_path, remote, &options, &fetched, cancellable,
+                         &local_error))
+    {
+      if (g_error_matches (local_error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND) && argc == 1
+          && set_remote == NULL)
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                       "no remote named " DEFAULT_REMOTE ": give a path or URL (chain sync "
+                       "URL), or set one with chain sync --set-remote URL");
+          return FALSE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!globals->json)
+    print_fetch (globals, remote, fetched, !no_push);
+
+  if (chain_sync_result_get_status (fetched) == CHAIN_SYNC_REMOTE_BEHIND && !no_push)
+    {
+      if (!chain_sync_push (sync.place.repo_path, remote, &options, &pushed, cancellable, error))
+        return FALSE;
+      if (!globals->json)
+        print_push (globals, remote, pushed);
+    }
+  if (!chain_cli_sync_refresh (&sync, cancellable, error))
+    return FALSE;
+
+  if (globals->json)
+    {
+      ChainJson *json = chain_json_new_object ();
+
+      chain_json_object_set_string (json, "remote", remote);
+      chain_json_object_set (json, "fetch", chain_cli_sync_result_to_json (fetched));
+      chain_json_object_set (json, "push", pushed != NULL ? chain_cli_sync_result_to_json (pushed)
+                                                          : chain_json_new_null ());
+      chain_cli_print_json (globals, json);
+    }
+  return TRUE;
+}

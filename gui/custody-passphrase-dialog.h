@@ -1,0 +1,58 @@
+/* custody-passphrase-dialog.h — asking for an officer's passphrase to sign
+ *
+ * The passphrase goes from the password entry into a ChainSecret (wiped
+ * memory) and the entry is cleared; it is never stored. With more than
+ * one officer in the workspace, the dialog also asks who signs.
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "chain.h"
+
+G_BEGIN_DECLS
+
+/**
+ * CustodyPassphraseFunc:
+ * @passphrase: (transfer full) (nullable): the secret; %NULL if cancelled.
+ * @officer: (nullable): the officer chosen; %NULL for the default one.
+ * @user_data: as given.
+ */
+typedef void (*CustodyPassphraseFunc) (ChainSecret *passphrase,
+                                       const char  *officer,
+                                       gpointer     user_data);
+
+/**
+ * custody_passphrase_dialog_run:
+ * @parent: a widget of the window the dialog belongs to.
+ * @heading: e.g. "Sign the Delegation".
+ * @body: what signing will do, one or two sentences.
+ * @officers: (nullable): the officers to choose from.
+ * @sign_label: the button, e.g. "_Sign".
+ * @callback: called once, when the dialog closes.
+ *
+ * Shows the dialog (modal); returns at once.
+ */
+void custody_passphrase_dialog_run (GtkWidget             *parent,
+                                    const char            *heading,
+                                    const char            *body,
+                                    const char *const     *officers,
+                                    const char            *sign_label,
+                                    CustodyPassphraseFunc  callback,
+                                    gpointer               user_data);
+
+/**
+ * custody_passphrase_dialog_fill:
+ * @dialog: a window custody_passphrase_dialog_run() showed.
+ * @passphrase: the secret to type.
+ * @officer: (nullable): the officer to choose.
+ *
+ * Types the passphrase and signs, as the officer would: for the test script.
+ *
+ * Returns: %FALSE if @dialog is no passphrase dialog or has no such officer.
+ */
+gboolean custody_passphrase_dialog_fill (GtkWindow         *dialog,
+                                         const ChainSecret *passphrase,
+                                         const char        *officer);
+
+G_END_DECLS

@@ -1,0 +1,316 @@
+/* custody-timeline-page.c — the ledger timeline and one record's details */
+#include "custody-timeline-page.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "custody-widgets.h"
+
+/* Artifacts shown as text up to this size; larger ones by digest only. */
+#define MAX_SHOWN_ARTIFACT (256 * 1024)
+
+struct _CustodyTimelinePage {
+  GtkWidget           parent_instance;
+  CustodySession     *session;
+  GtkSingleSelection *selection;
+  gint64              selected_seq;
+  GPtrArray          *artifact_names;
+
+  AdwLeaflet         *leaflet;
+  GtkLabel           *summary_label;
+  GtkListView        *list_view;
+  GtkStack           *detail_stack;
+  GtkImage           *type_icon;
+  GtkLabel           *title_label;
+  GtkImage           *badge_icon;
+  GtkLabel           *badge_label;
+  GtkListBox         *fields_list;
+  GtkListBox         *artifacts_list;
+  GtkLabel           *content_title;
+  GtkTextView        *content_view;
+};
+
+G_DEFINE_FINAL_TYPE (CustodyTimelinePage, custody_timeline_page, GTK_TYPE_WIDGET)
+
+static CustodyRecordItem *
+selected_item (CustodyTimelinePage *self)
+{
+  return self->selection != NULL ? gtk_single_selection_get_selected_item (self->selection) : NULL;
+}
+
+static void
+set_content (CustodyTimelinePage *self,
+             const char          *title,
+             const char          *text)
+{
+  gtk_label_set_text (self->content_title, title);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->content_view), text != NULL ? text : "", -1);
+}
+
+static void
+show_details (CustodyTimelinePage *self)
+{
+  CustodyRecordItem *item = selected_item (self);
+  CustodyBadge badge;
+  g_autoptr(GPtrArray) fields = NULL;
+  g_autoptr(GPtrArray) artifacts = NULL;
+  g_autofree char *content = NULL;
+  guint i;
+
+  self->selected_seq = -1;
+  g_ptr_array_set_size (self->artifact_names, 0);
+  if (item == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->detail_stack, "empty");
+      return;
+    }
+  self->selected_seq = (gint64) custody_record_item_get_seq (item);
+  badge = custody_record_item_get_badge (item);
+  gtk_image_set_from_icon_name (self->type_icon,
+                                custody_record_type_to_icon_name (custody_record_item_get_type_name (item)));
+  gtk_label_set_text (self->title_label, custody_record_item_get_title (item));
+  gtk_image_set_from_icon_name (self->badge_icon, custody_badge_to_icon_name (badge));
+  gtk_widget_set_css_classes (GTK_WIDGET (self->badge_icon),
+                              (const char *[]) { custody_badge_to_style_class (badge), NULL });
+  gtk_label_set_text (self->badge_label, custody_badge_to_label (badge));
+  gtk_widget_set_css_classes (GTK_WIDGET (self->badge_label),
+                              (const char *[]) { "heading", custody_badge_to_style_class (badge), NULL });
+  fields = custody_record_item_get_fields (item);
+  custody_fields_fill (self->fields_list, fields);
+  artifacts = custody_record_item_get_artifacts (item);
+  custody_fields_fill (self->artifacts_list, artifacts);
+  for (i = 0; i < artifacts->len; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->artifacts_list, (int) i);
+
+      g_ptr_array_add (self->artifact_names, g_strdup (((CustodyField *) g_ptr_array_index (artifacts, i))->title));
+      gtk_list_box_row_set_activatable (row, TRUE);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (row), _("Show this artifact"));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->artifacts_list), artifacts->len > 0);
+  content = custody_record_item_get_content (item);
+  set_content (self, _("Content"), content);
+  gtk_stack_set_visible_child_name (self->detail_stack, "details");
+}
+
+gboolean
+custody_timeline_page_show_artifact (CustodyTimelinePage *self,
+                                     guint                index)
+{
+  CustodyRecordItem *item = selected_item (self);
+  const char *name = NULL;
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *copy = NULL;
+  gsize size = 0;
+  const char *bytes = NULL;
+
+  g_return_val_if_fail (CUSTODY_IS_TIMELINE_PAGE (self), FALSE);
+
+  if (item == NULL || index >= self->artifact_names->len)
+    return FALSE;
+  name = g_ptr_array_index (self->artifact_names, index);
+  data = custody_record_item_read_artifact (item, name, &error);
+  if (data == NULL)
+    {
+      custody_show_error (GTK_WIDGET (self), _("Could Not Read the Artifact"), error);
+      return FALSE;
+    }
+  bytes = g_bytes_get_data (data, &size);
+  /* TRANSLATORS: the heading above an artifact's content; %s is its file name */
+  title = g_strdup_printf (_("Artifact %s"), name);
+  if (size <= MAX_SHOWN_ARTIFACT && g_utf8_validate (bytes, (gssize) size, NULL) && memchr (bytes, 0, size) == NULL)
+    {
+      copy = g_strndup (bytes, size);
+      text = custody_format_sanitize (copy);
+    }
+  else
+    text = g_strdup (_("This artifact is not text, or too large to show; its digest above is what the ledger signed."));
+  set_content (self, title, text);
+  return TRUE;
+}
+
+static void
+on_artifact_activated (GtkListBox          *list,
+                       GtkListBoxRow       *row,
+                       CustodyTimelinePage *self)
+{
+  custody_timeline_page_show_artifact (self, (guint) gtk_list_box_row_get_index (row));
+}
+
+static void
+on_selection_changed (CustodyTimelinePage *self)
+{
+  show_details (self);
+}
+
+static void
+update_summary (CustodyTimelinePage *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (custody_session_get_timeline (self->session)));
+  g_autofree char *text = g_strdup_printf (ngettext ("%'u record, newest first", "%'u records, newest first", n), n);
+
+  gtk_label_set_text (self->summary_label, text);
+}
+
+static void
+on_session_changed (CustodyTimelinePage *self)
+{
+  gint64 keep = self->selected_seq;
+  guint position;
+
+  update_summary (self);
+  if (keep >= 0)
+    {
+      position = custody_timeline_get_position (custody_session_get_timeline (self->session), (guint64) keep);
+      if (position != G_MAXUINT)
+        gtk_single_selection_set_selected (self->selection, position);
+    }
+  show_details (self);
+}
+
+static void
+update_row (GtkListItem *list_item)
+{
+  CustodyRecordItem *item = gtk_list_item_get_item (list_item);
+  CustodyBadge badge = custody_record_item_get_badge (item);
+  g_autofree char *icon = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *line = NULL;
+
+  g_object_get (item, "icon-name", &icon, "subtitle", &subtitle, NULL);
+  /* What the record says, then its author and time. */
+  line = g_strdup_printf ("%s\n%s", custody_record_item_get_summary (item), subtitle);
+  custody_list_row_set (gtk_list_item_get_child (list_item), 0, icon, custody_badge_to_style_class (badge),
+                        custody_record_item_get_title (item), line, custody_badge_to_label (badge));
+}
+
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, custody_list_row_new ());
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *list_item,
+          gpointer                  user_data)
+{
+  update_row (list_item);
+  g_signal_connect_object (gtk_list_item_get_item (list_item), "notify::badge-label",
+                           G_CALLBACK (update_row), list_item, G_CONNECT_SWAPPED);
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *list_item,
+            gpointer                  user_data)
+{
+  g_signal_handlers_disconnect_by_data (gtk_list_item_get_item (list_item), list_item);
+}
+
+static void
+on_activate (GtkListView         *list_view,
+             guint                position,
+             CustodyTimelinePage *self)
+{
+  custody_timeline_page_select (self, position);
+}
+
+static void
+custody_timeline_page_dispose (GObject *object)
+{
+  CustodyTimelinePage *self = CUSTODY_TIMELINE_PAGE (object);
+
+  if (self->session != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      g_signal_handlers_disconnect_by_data (custody_session_get_audit (self->session), self);
+    }
+  g_clear_object (&self->session);
+  g_clear_object (&self->selection);
+  g_clear_pointer (&self->artifact_names, g_ptr_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CUSTODY_TYPE_TIMELINE_PAGE);
+  G_OBJECT_CLASS (custody_timeline_page_parent_class)->dispose (object);
+}
+
+static void
+custody_timeline_page_class_init (CustodyTimelinePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = custody_timeline_page_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/libchain/Custody/custody-timeline-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, list_view);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, type_icon);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, title_label);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, badge_icon);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, badge_label);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, fields_list);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, artifacts_list);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, content_title);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, content_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_artifact_activated);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+custody_timeline_page_init (CustodyTimelinePage *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  self->selected_seq = -1;
+  self->artifact_names = g_ptr_array_new_with_free_func (g_free);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+}
+
+void
+custody_timeline_page_set_session (CustodyTimelinePage *self,
+                                   CustodySession      *session)
+{
+  g_return_if_fail (CUSTODY_IS_TIMELINE_PAGE (self));
+  g_return_if_fail (self->session == NULL);
+
+  self->session = g_object_ref (session);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (custody_session_get_timeline (session))));
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (on_selection_changed), self);
+  g_signal_connect_swapped (session, "changed", G_CALLBACK (on_session_changed), self);
+  g_signal_connect_swapped (custody_session_get_audit (session), "finished", G_CALLBACK (show_details), self);
+  on_session_changed (self);
+}
+
+gboolean
+custody_timeline_page_select (CustodyTimelinePage *self,
+                              guint                position)
+{
+  g_return_val_if_fail (CUSTODY_IS_TIMELINE_PAGE (self), FALSE);
+
+  if (self->selection == NULL || position >= g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
+    return FALSE;
+  gtk_single_selection_set_selected (self->selection, position);
+  adw_leaflet_set_visible_child_name (self->leaflet, "details");
+  return TRUE;
+}
+
+AdwLeaflet *
+custody_timeline_page_get_leaflet (CustodyTimelinePage *self)
+{
+  g_return_val_if_fail (CUSTODY_IS_TIMELINE_PAGE (self), NULL);
+  return self->leaflet;
+}

@@ -1,0 +1,26 @@
+/* custody-timeline-page.h — the ledger timeline and one record's details */
+#pragma once
+
+#include <adwaita.h>
+
+#include "custody-session.h"
+
+G_BEGIN_DECLS
+
+#define CUSTODY_TYPE_TIMELINE_PAGE (custody_timeline_page_get_type ())
+G_DECLARE_FINAL_TYPE (CustodyTimelinePage, custody_timeline_page, CUSTODY, TIMELINE_PAGE, GtkWidget)
+
+void custody_timeline_page_set_session (CustodyTimelinePage *self,
+                                        CustodySession      *session);
+
+/** Selects row @position (0 is the newest record); %FALSE if there is none. */
+gboolean custody_timeline_page_select (CustodyTimelinePage *self,
+                                       guint                position);
+
+/** Shows artifact @index of the selected record as text; %FALSE if there is none. */
+gboolean custody_timeline_page_show_artifact (CustodyTimelinePage *self,
+                                              guint                index);
+
+AdwLeaflet *custody_timeline_page_get_leaflet (CustodyTimelinePage *self);
+
+G_END_DECLS

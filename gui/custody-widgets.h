@@ -1,0 +1,86 @@
+/* custody-widgets.h — small widget helpers the pages and dialogs share */
+#pragma once
+
+#include <adwaita.h>
+
+#include "custody-format.h"
+
+G_BEGIN_DECLS
+
+/**
+ * custody_fields_fill:
+ * @list: a GtkListBox (style "boxed-list").
+ * @fields: (element-type CustodyField): the fields.
+ *
+ * Replaces the rows of @list with one row per field: the title small and
+ * dim, the value below it, selectable (thumbprints get copied) and
+ * wrapped so a narrow window shows it whole.
+ */
+void custody_fields_fill (GtkListBox *list,
+                          GPtrArray  *fields);
+
+/**
+ * custody_list_row_new:
+ *
+ * Returns: (transfer full): a row for the lists (tree, inbox, timeline):
+ *   an icon, a title, a subtitle and a status label at the end.
+ */
+GtkWidget *custody_list_row_new (void);
+
+/**
+ * custody_list_row_set:
+ * @row: from custody_list_row_new().
+ * @depth: indentation steps (the custody tree's depth).
+ * @icon_name: the icon.
+ * @style_class: (nullable): a CSS class for the icon and status ("success", ...).
+ * @title: the title.
+ * @subtitle: (nullable): the line below.
+ * @status: (nullable): the label at the end.
+ */
+void custody_list_row_set (GtkWidget  *row,
+                           guint       depth,
+                           const char *icon_name,
+                           const char *style_class,
+                           const char *title,
+                           const char *subtitle,
+                           const char *status);
+
+/**
+ * custody_spin_row_new:
+ * @title: the row title.
+ * @subtitle: (nullable): the row subtitle.
+ * @min: lowest value.
+ * @max: highest value.
+ * @value: the value.
+ * @out_spin: (out) (transfer none): the spin button.
+ *
+ * Returns: (transfer full): an AdwActionRow with a spin button (libadwaita
+ *   1.2 has no spin row).
+ */
+GtkWidget *custody_spin_row_new (const char     *title,
+                                 const char     *subtitle,
+                                 double          min,
+                                 double          max,
+                                 double          value,
+                                 GtkSpinButton **out_spin);
+
+/** Returns: (transfer full): a GtkStringList of @labels (a %NULL-terminated array). */
+GListModel *custody_string_list_new (const char *const *labels);
+
+/**
+ * custody_show_error:
+ * @widget: any widget of the window.
+ * @heading: what failed, e.g. "Could not delegate".
+ * @error: libchain's error.
+ *
+ * An AdwMessageDialog with libchain's one-line message.
+ */
+void custody_show_error (GtkWidget    *widget,
+                         const char   *heading,
+                         const GError *error);
+
+/** custody_toast: shows @message in the window's toast overlay. */
+void custody_toast (GtkWidget  *widget,
+                    const char *message);
+
+G_END_DECLS

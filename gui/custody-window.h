@@ -1,0 +1,40 @@
+/* custody-window.h — the main window: custody tree, requests, ledger, audit */
+#pragma once
+
+#include <adwaita.h>
+
+#include "custody-session.h"
+
+G_BEGIN_DECLS
+
+#define CUSTODY_TYPE_WINDOW (custody_window_get_type ())
+G_DECLARE_FINAL_TYPE (CustodyWindow, custody_window, CUSTODY, WINDOW, AdwApplicationWindow)
+
+CustodyWindow *custody_window_new (AdwApplication *application);
+
+CustodySession *custody_window_get_session (CustodyWindow *self);
+
+/** custody_window_open_workspace: opens @dir (a job); remembers it as recent. */
+void custody_window_open_workspace (CustodyWindow *self,
+                                    const char    *dir);
+
+/** custody_window_toast: a short message over the content. */
+void custody_window_toast (CustodyWindow *self,
+                           const char    *message);
+
+/**
+ * custody_window_select:
+ * @self: the window.
+ * @page: "custody", "requests", "ledger" or "audit".
+ * @position: the row to select on that page's list, or -1 for none.
+ *
+ * Shows @page and selects a row as a click would (the details open).
+ * The test script drives the window through this and the actions.
+ *
+ * Returns: %FALSE if @page or @position does not exist.
+ */
+gboolean custody_window_select (CustodyWindow *self,
+                                const char    *page,
+                                int            position);
+
+G_END_DECLS

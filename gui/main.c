@@ -1,0 +1,30 @@
+/* main.c — Custody, the GTK 4 desktop app for the OEM security officer */
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "custody-application.h"
+#include "custody-config.h"
+#include "custody-test-script.h"
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(CustodyApplication) app = NULL;
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_application_name (_("Custody"));
+
+  /* Counts warnings and criticals, which fail a test script. */
+  custody_test_script_install_log_writer ();
+
+  app = custody_application_new ();
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+  if (status == 0)
+    status = custody_application_get_test_status (app);
+  return status;
+}

@@ -1,0 +1,227 @@
+/* chain-delegation.h — asking for a sub-CA, granting it, joining the ledger
+ *
+ * The hand-over between a parent custodian and a new child is two files,
+ * carried however the parties like (mail, USB stick); private keys never
+ * travel:
+ *
+ * - The request file (chain_workspace_request(), `chain request`): JSON
+ *   naming the child (id, name, tier) with its CA CSR and its first
+ *   officer's CSR, signed with that officer's key so that an edit after
+ *   signing is caught. At most CHAIN_REQUEST_FILE_MAX_SIZE bytes.
+ *
+ * - The grant file (chain_workspace_delegate(), `chain delegate`): a git
+ *   bundle (v2) of the parent's ledger up to and including the delegation
+ *   record, which carries the child's new CA certificate. `git clone` reads
+ *   it like any bundle. The child imports it with chain_workspace_accept(),
+ *   which finds its own delegation there, installs the CA and records its
+ *   acceptance.
+ *
+ * Where the policy wants k of n officers for a delegation, the parent's
+ * first chain_workspace_delegate() records the request and stops with
+ * CHAIN_ERROR_REFUSED naming how many approvals are still needed; other
+ * officers run chain_workspace_approve(), and chain_workspace_delegate()
+ * on the same request file then finishes.
+ */
+#pragma once
+
+#include "chain-workspace.h"
+#include "chain-name-constraints.h"
+
+G_BEGIN_DECLS
+
+#define CHAIN_REQUEST_FILE_MAX_SIZE (256 * 1024)
+
+/* ---- The request file ----------------------------------------------------- */
+
+typedef struct _ChainRequestFile ChainRequestFile;
+
+/**
+ * chain_workspace_request:
+ * @dir: the new workspace's directory (as chain_workspace_init()).
+ * @options: who the child is; @options->tier is required.
+ * @request_path: where to write the request file (0644: it holds nothing
+ *   secret); written atomically.
+ * @error: CHAIN_ERROR_EXISTS, CHAIN_ERROR_INVALID_INPUT, CHAIN_ERROR_IO.
+ *
+ * Makes a workspace that has keys but no ledger yet, and the request file
+ * to send to the parent. On failure nothing is left behind.
+ *
+ * Returns: (transfer full) (nullable): the new workspace, unlocked.
+ */
+ChainWorkspace *chain_workspace_request (const char                  *dir,
+                                         const ChainWorkspaceOptions *options,
+                                         const char                  *request_path,
+                                         GCancellable                *cancellable,
+                                         GError                     **error);
+
+/**
+ * chain_request_file_load:
+ * @path: a request file.
+ * @error: CHAIN_ERROR_INVALID_INPUT (empty, truncated, too large, not a
+ *   request file), CHAIN_ERROR_VERIFY (edited after it was signed, or the
+ *   officer CSR does not match the signature), CHAIN_ERROR_IO.
+ *
+ * Reads and verifies a request file.
+ *
+ * Returns: (transfer full) (nullable): the request.
+ */
+ChainRequestFile *chain_request_file_load (const char *path,
+                                           GError    **error);
+
+/** Same, from bytes (what the fuzzer drives). */
+ChainRequestFile *chain_request_file_parse (GBytes  *data,
+                                            GError **error);
+
+const char *chain_request_file_get_custodian_id (const ChainRequestFile *self);
+const char *chain_request_file_get_org (const ChainRequestFile *self);
+const char *chain_request_file_get_tier (const ChainRequestFile *self);
+/** Returns: when the request was made (Unix seconds). */
+gint64 chain_request_file_get_time (const ChainRequestFile *self);
+const ChainCsr *chain_request_file_get_ca_csr (const ChainRequestFile *self);
+const ChainCsr *chain_request_file_get_officer_csr (const ChainRequestFile *self);
+/** Returns: (transfer none): the file as received. */
+GBytes *chain_request_file_get_bytes (const ChainRequestFile *self);
+
+void chain_request_file_free (ChainRequestFile *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainRequestFile, chain_request_file_free)
+
+/* ---- The parent's side ---------------------------------------------------- */
+
+/**
+ * ChainDelegateOptions:
+ * @version: %CHAIN_DELEGATE_OPTIONS_VERSION.
+ * @path_len: the sub-CA's path length; -1 for the most the child tier's
+ *   policy and every CA above allow.
+ * @validity_days: 0 for the most the policy and the parent's CA allow.
+ * @name_constraints: (nullable): %NULL gives the child a permitted
+ *   directoryName of its own subject when the tier requires constraints.
+ */
+typedef struct {
+  guint                       version;
+  int                         path_len;
+  gint64                      validity_days;
+  const ChainNameConstraints *name_constraints;
+} ChainDelegateOptions;
+
+#define CHAIN_DELEGATE_OPTIONS_VERSION 1
+#define CHAIN_DELEGATE_OPTIONS_INIT { CHAIN_DELEGATE_OPTIONS_VERSION, -1, 0, NULL }
+
+/**
+ * ChainDelegationPreview:
+ *
+ * What a delegation would sign, and whether the policy allows it: the
+ * request inbox and the delegate dialog show this before anything is
+ * written.
+ */
+typedef struct {
+  char                 *custodian_id;
+  char                 *org;
+  char                 *tier;
+  char                 *subject;           /* the sub-CA's subject, RFC 4514 */
+  ChainKeyAlgorithm     algorithm;
+  int                   path_len;          /* what would be issued */
+  int                   max_path_len;      /* the most allowed */
+  gint64                not_before;
+  gint64                not_after;
+  gint64                max_not_after;
+  char                 *name_constraints;  /* as text, one per line; "" when none */
+  gboolean              allowed;           /* the policy allows it now */
+  char                 *refusal;           /* (nullable): why not */
+  char                 *request_id;        /* (nullable): the statement id once recorded */
+  guint                 approvals;         /* officer keys counted so far */
+  guint                 threshold;         /* officer keys the policy wants */
+  gint64                delegated_seq;     /* the delegation record when this very
+                                            * request was granted already (a
+                                            * delegate call rewrites the grant),
+                                            * else -1 */
+} ChainDelegationPreview;
+
+void chain_delegation_preview_free (ChainDelegationPreview *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainDelegationPreview, chain_delegation_preview_free)
+
+/**
+ * chain_workspace_preview_delegation:
+ * @self: a joined workspace (locked or not).
+ * @request: the request file.
+ * @options: (nullable): as for chain_workspace_delegate().
+ *
+ * Returns: (transfer full) (nullable): the preview; %NULL with @error only
+ * when @request cannot be judged at all.
+ */
+ChainDelegationPreview *chain_workspace_preview_delegation (ChainWorkspace             *self,
+                                                            const ChainRequestFile     *request,
+                                                            const ChainDelegateOptions *options,
+                                                            GError                    **error);
+
+/**
+ * chain_workspace_delegate:
+ * @self: the parent's workspace, unlocked with its CA key.
+ * @request: the child's request file.
+ * @options: (nullable): path length, validity, name constraints.
+ * @grant_path: where to write the grant file.
+ * @out_seq: (out) (optional): the delegation record's sequence number.
+ * @error: CHAIN_ERROR_VERIFY (the policy refuses: tier, algorithm, ...),
+ *   CHAIN_ERROR_REFUSED (more approvals are needed: the request is
+ *   recorded, the message says how many and how to add them; or the issuer
+ *   refuses the path length, validity or constraints), CHAIN_ERROR_EXISTS
+ *   (this custodian was delegated already), CHAIN_ERROR_IO.
+ *
+ * Records the delegation request (unless recorded already), issues the
+ * sub-CA, records the delegation and writes the grant.
+ *
+ * Returns: %TRUE when the grant was written.
+ */
+gboolean chain_workspace_delegate (ChainWorkspace             *self,
+                                   const ChainRequestFile     *request,
+                                   const ChainDelegateOptions *options,
+                                   const char                 *grant_path,
+                                   guint64                    *out_seq,
+                                   GCancellable               *cancellable,
+                                   GError                    **error);
+
+/**
+ * chain_workspace_approve:
+ * @self: the parent's workspace, unlocked by the approving officer.
+ * @request_id: a request's statement id (or a prefix of 8 or more hex
+ *   digits), or its custodian id.
+ * @approve: %TRUE to approve, %FALSE to reject (which ends the request).
+ * @error: CHAIN_ERROR_NOT_FOUND, CHAIN_ERROR_VERIFY (not pending, or this
+ *   officer approved already).
+ *
+ * Records an approval or a rejection.
+ */
+gboolean chain_workspace_approve (ChainWorkspace *self,
+                                  const char     *request_id,
+                                  gboolean        approve,
+                                  guint64        *out_seq,
+                                  GCancellable   *cancellable,
+                                  GError        **error);
+
+/* ---- The child's side ----------------------------------------------------- */
+
+/**
+ * chain_workspace_accept:
+ * @self: a workspace made by chain_workspace_request(), unlocked.
+ * @grant_path: the grant file from the parent.
+ * @trusted_root: (nullable): the root's thumbprint as the OEM published it
+ *   (lower-case hex SHA-256); the grant is refused if its root differs.
+ * @out_seq: (out) (optional): the acceptance record's sequence number.
+ * @error: CHAIN_ERROR_INVALID_INPUT (not a grant), CHAIN_ERROR_NOT_FOUND
+ *   (the grant delegates to someone else: the message names whom),
+ *   CHAIN_ERROR_VERIFY (the grant's ledger fails the audit, or its root is
+ *   not @trusted_root), CHAIN_ERROR_EXISTS (accepted already).
+ *
+ * Imports the ledger, installs the CA certificate, enrols the first
+ * officer and records the acceptance. On failure the workspace is as it
+ * was.
+ *
+ * Returns: %TRUE when the workspace has joined.
+ */
+gboolean chain_workspace_accept (ChainWorkspace *self,
+                                 const char     *grant_path,
+                                 const char     *trusted_root,
+                                 guint64        *out_seq,
+                                 GCancellable   *cancellable,
+                                 GError        **error);
+
+G_END_DECLS

@@ -1,0 +1,267 @@
+/* chain-workspace.h — one custodian's directory: ledger, keys, settings
+ *
+ * A workspace is what `chain -C DIR` and Custody open. Its layout:
+ *
+ *   DIR/workspace.json   who this custodian is (id, name, tier, algorithm)
+ *                        and, once it has joined a ledger, the ledger id and
+ *                        the thumbprint of its current CA
+ *   DIR/ledger.git/      the ledger (a bare git repository)
+ *   DIR/pinned-tip       the last tip this workspace verified or wrote
+ *   DIR/private/         0700: ca.key and officer-NAME.key, encrypted PKCS#8,
+ *                        0600 each; never inside the git object database
+ *   DIR/certs/           ca.pem (this custodian's CA), chain.pem (the CA and
+ *                        every CA above it, root last), root.pem, and
+ *                        officer-NAME.pem
+ *
+ * A workspace is made in one of two ways: chain_workspace_init() for the
+ * root custodian (the OEM), which writes the genesis record, or
+ * chain_workspace_request() for a custodian that asks a parent for a sub-CA;
+ * that one joins the ledger with chain_workspace_accept() once the parent
+ * has sent a grant (see chain-delegation.h).
+ *
+ * Keys stay encrypted until chain_workspace_unlock(), and are wiped by
+ * chain_workspace_free(). Every record the workspace writes goes through
+ * the ledger's rule engine first (a refused statement writes nothing), and
+ * after every append the pin moves to the new tip.
+ *
+ * The state (what the ledger's records add up to) is replayed from the
+ * ledger when the workspace is opened and kept current as records are
+ * appended; chain_workspace_refresh() catches up after another process or a
+ * sync moved the ledger.
+ *
+ * A ChainWorkspace is not thread-safe: use one from one thread at a time
+ * (the GUI hands it to a worker for long operations and waits).
+ */
+#pragma once
+
+#include <glib.h>
+#include <gio/gio.h>
+
+#include "chain-cert.h"
+#include "chain-key.h"
+#include "chain-ledger.h"
+#include "chain-ledger-state.h"
+#include "chain-policy.h"
+#include "chain-secret.h"
+
+G_BEGIN_DECLS
+
+#define CHAIN_WORKSPACE_FILE "workspace.json"
+#define CHAIN_WORKSPACE_LEDGER_DIR "ledger.git"
+#define CHAIN_WORKSPACE_PRIVATE_DIR "private"
+#define CHAIN_WORKSPACE_CERTS_DIR "certs"
+
+/** The officer a new workspace enrols when none is named. */
+#define CHAIN_WORKSPACE_DEFAULT_OFFICER "officer"
+
+typedef struct _ChainWorkspace ChainWorkspace;
+
+/**
+ * ChainWorkspaceOptions:
+ * @version: %CHAIN_WORKSPACE_OPTIONS_VERSION.
+ * @org: the organisation's name (the CA subject's O and CN); required.
+ * @id: (nullable): the custodian id; %NULL derives one from @org
+ *   (lower-case letters, digits and '-').
+ * @tier: (nullable): the tier; init: %NULL or the policy's first tier;
+ *   request: required.
+ * @algorithm: the CA key's and the officer key's algorithm.
+ * @validity_days: init: the root's lifetime (0: the policy's maximum for
+ *   the first tier); request: ignored (the parent decides).
+ * @officer: (nullable): the first officer's name; %NULL for
+ *   %CHAIN_WORKSPACE_DEFAULT_OFFICER.
+ * @policy: (nullable): init only: the policy of the genesis record; %NULL
+ *   for chain_policy_new_default().
+ * @passphrase: encrypts the CA key and the officer key.
+ * @namespace: (nullable): request only: the directoryName the parent's CA
+ *   is constrained to (RFC 4514, e.g. "O=CM A,C=DE"); the CA's subject is
+ *   then "CN=ORG CA,OU=ORG,NAMESPACE", inside it. %NULL: "CN=ORG CA,O=ORG".
+ */
+typedef struct {
+  guint              version;
+  const char        *org;
+  const char        *id;
+  const char        *tier;
+  ChainKeyAlgorithm  algorithm;
+  gint64             validity_days;
+  const char        *officer;
+  const ChainPolicy *policy;
+  const ChainSecret *passphrase;
+  const char        *namespace;
+} ChainWorkspaceOptions;
+
+#define CHAIN_WORKSPACE_OPTIONS_VERSION 1
+#define CHAIN_WORKSPACE_OPTIONS_INIT \
+  { CHAIN_WORKSPACE_OPTIONS_VERSION, NULL, NULL, NULL, CHAIN_KEY_ALGORITHM_EC_P256, 0, NULL, NULL, NULL, NULL }
+
+/**
+ * chain_workspace_init:
+ * @dir: the workspace directory; created if missing, must hold no
+ *   workspace yet.
+ * @options: who the root custodian is.
+ * @cancellable: (nullable): checked between steps.
+ * @error: CHAIN_ERROR_EXISTS (a workspace is already there),
+ *   CHAIN_ERROR_INVALID_INPUT (options, policy), CHAIN_ERROR_IO.
+ *
+ * Makes the root custodian's workspace: a root CA key and self-signed
+ * certificate, the first officer's key and certificate, and a new ledger
+ * whose genesis record carries the policy. On failure nothing is left in
+ * @dir that was not there before.
+ *
+ * Returns: (transfer full) (nullable): the workspace, unlocked.
+ */
+ChainWorkspace *chain_workspace_init (const char                  *dir,
+                                      const ChainWorkspaceOptions *options,
+                                      GCancellable                *cancellable,
+                                      GError                     **error);
+
+/**
+ * chain_workspace_open:
+ * @dir: a workspace directory.
+ * @cancellable: (nullable): checked while the ledger is read.
+ * @error: CHAIN_ERROR_NOT_FOUND (no workspace at @dir: run `chain init` or
+ *   `chain request`), CHAIN_ERROR_INVALID_INPUT (workspace.json damaged),
+ *   CHAIN_ERROR_INSECURE (private/ or a key file readable by others),
+ *   CHAIN_ERROR_VERIFY (the ledger does not descend from the pinned tip,
+ *   or a record breaks a rule), CHAIN_ERROR_IO.
+ *
+ * Opens a workspace, locked, and replays its ledger (if it has joined one).
+ *
+ * Returns: (transfer full) (nullable): the workspace.
+ */
+ChainWorkspace *chain_workspace_open (const char   *dir,
+                                      GCancellable *cancellable,
+                                      GError      **error);
+
+/**
+ * chain_workspace_unlock:
+ * @self: a workspace.
+ * @officer: (nullable): which officer signs; %NULL for the only one, or
+ *   %CHAIN_WORKSPACE_DEFAULT_OFFICER when there are several.
+ * @passphrase: the passphrase of the officer's key and of the CA key.
+ * @error: CHAIN_ERROR_PASSPHRASE (wrong passphrase), CHAIN_ERROR_NOT_FOUND
+ *   (no such officer), CHAIN_ERROR_INSECURE.
+ *
+ * Decrypts the officer's key and, when the workspace has one, its CA key
+ * (a second officer's key may use its own passphrase; the CA key is then
+ * tried with the same one and left locked if it does not open). The keys
+ * stay in memory until chain_workspace_lock() or chain_workspace_free().
+ *
+ * Returns: %TRUE when the officer's key is open.
+ */
+gboolean chain_workspace_unlock (ChainWorkspace    *self,
+                                 const char        *officer,
+                                 const ChainSecret *passphrase,
+                                 GError           **error);
+
+/** chain_workspace_lock: wipes and drops every decrypted key. */
+void chain_workspace_lock (ChainWorkspace *self);
+
+/**
+ * chain_workspace_refresh:
+ * @self: a workspace.
+ * @out_new_records: (out) (optional): how many records were added since.
+ * @cancellable: (nullable): checked while records are replayed.
+ * @error: as chain_workspace_open().
+ *
+ * Catches up with records another process, a sync or a bundle import
+ * appended, and moves the pin to the new tip.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean chain_workspace_refresh (ChainWorkspace *self,
+                                  guint64        *out_new_records,
+                                  GCancellable   *cancellable,
+                                  GError        **error);
+
+/* ---- Who this workspace is ------------------------------------------------ */
+
+const char *chain_workspace_get_dir (const ChainWorkspace *self);
+const char *chain_workspace_get_custodian_id (const ChainWorkspace *self);
+const char *chain_workspace_get_org (const ChainWorkspace *self);
+const char *chain_workspace_get_tier (const ChainWorkspace *self);
+ChainKeyAlgorithm chain_workspace_get_algorithm (const ChainWorkspace *self);
+
+/** Returns: whether the workspace has a ledger (init, or accepted a grant). */
+gboolean chain_workspace_has_ledger (const ChainWorkspace *self);
+
+/** Returns: (transfer none) (nullable): the ledger; %NULL before joining. */
+ChainLedger *chain_workspace_get_ledger (const ChainWorkspace *self);
+
+/** Returns: (transfer none) (nullable): the state at the ledger's tip;
+ * %NULL before joining. Valid until the next call that changes @self. */
+const ChainLedgerState *chain_workspace_get_state (const ChainWorkspace *self);
+
+/** Returns: (transfer none) (nullable): this custodian in the state;
+ * %NULL before joining. */
+const ChainCustodian *chain_workspace_get_custodian (const ChainWorkspace *self);
+
+/** Returns: (transfer none) (nullable): this custodian's current CA
+ * certificate; %NULL until it has one. */
+ChainCert *chain_workspace_get_ca (const ChainWorkspace *self);
+
+/** Returns: (transfer none) (element-type ChainCert) (nullable): the CA
+ * and every CA above it, root last; %NULL until the workspace has a CA. */
+GPtrArray *chain_workspace_get_ca_chain (const ChainWorkspace *self);
+
+/** Returns: (transfer full): the officer names with a key in private/,
+ * sorted. */
+GStrv chain_workspace_list_officers (const ChainWorkspace *self);
+
+/** Returns: (transfer none) (nullable): the unlocked officer's name. */
+const char *chain_workspace_get_unlocked_officer (const ChainWorkspace *self);
+
+/**
+ * chain_workspace_find_ca:
+ * @self: a joined workspace.
+ * @name: a custodian id or name, a CA thumbprint (or a prefix of at least 8
+ *   hex digits), or %NULL for this workspace's own CA.
+ * @error: CHAIN_ERROR_NOT_FOUND, or CHAIN_ERROR_INVALID_INPUT when a
+ *   prefix is ambiguous.
+ *
+ * Returns: (transfer none) (nullable): the current CA of that custodian.
+ */
+ChainCert *chain_workspace_find_ca (const ChainWorkspace *self,
+                                    const char           *name,
+                                    GError              **error);
+
+/**
+ * chain_workspace_add_officer:
+ * @self: a joined workspace, unlocked with its CA key.
+ * @name: the new officer's name (a CN, and a file name: letters, digits,
+ *   '-', '_' and '.').
+ * @passphrase: encrypts the new officer's key.
+ * @out_seq: (out) (optional): the officer record's sequence number.
+ * @error: CHAIN_ERROR_EXISTS, CHAIN_ERROR_INVALID_INPUT, CHAIN_ERROR_VERIFY
+ *   (the policy refuses it), CHAIN_ERROR_PASSPHRASE (the CA key is locked).
+ *
+ * Makes a key and an officer certificate from this custodian's CA and
+ * records the enrolment (signed by the unlocked officer).
+ *
+ * Returns: %TRUE on success; on failure no key file is left behind.
+ */
+gboolean chain_workspace_add_officer (ChainWorkspace    *self,
+                                      const char        *name,
+                                      const ChainSecret *passphrase,
+                                      guint64           *out_seq,
+                                      GCancellable      *cancellable,
+                                      GError           **error);
+
+/**
+ * chain_workspace_annotate:
+ * @self: a joined, unlocked workspace.
+ * @text: free text, at most 4096 bytes.
+ *
+ * Records an annotation.
+ */
+gboolean chain_workspace_annotate (ChainWorkspace *self,
+                                   const char     *text,
+                                   guint64        *out_seq,
+                                   GCancellable   *cancellable,
+                                   GError        **error);
+
+/** chain_workspace_free: wipes every unlocked key; NULL-safe. */
+void chain_workspace_free (ChainWorkspace *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainWorkspace, chain_workspace_free)
+
+G_END_DECLS

@@ -1,0 +1,548 @@
+/* bench-issue.c — devices/s for bulk issuance, next to the openssl CLI
+ *
+ *   bench-issue [-n DEVICES] [-m OPENSSL_DEVICES] [-j JOBS] [-b BATCH]
+ *               [-d DIR] [-c CHAIN_BIN] [-k]
+ *
+ * Builds an OEM and a manufacturer workspace with the library (the
+ * manufacturer issues), then, in one run on this machine:
+ *
+ *   1. chain_issue_devices(): DEVICES devices with keys made here
+ *      (P-256, each key.pem encrypted), and from DEVICES CSRs made
+ *      beforehand (not timed); "issued" is when the last certificate and
+ *      its files were written, "recorded" when the last device-batch
+ *      record (rule engine, signed commit) landed and the files moved;
+ *   2. the same through the built `chain issue` binary (-c, default
+ *      $CHAIN_BIN), counted from spawn to exit: opening and unlocking the
+ *      workspace included;
+ *   3. the openssl command line in a loop, one device at a time, for
+ *      OPENSSL_DEVICES devices (default 100): `openssl genpkey` (P-256,
+ *      encrypted with -aes-256-cbc like key.pem), `openssl req -new`,
+ *      `openssl x509 -req` with the extensions of a device certificate;
+ *      and from CSRs, `openssl x509 -req` alone;
+ *   4. `openssl speed ecdsap256` sign/s, on one core and with -multi JOBS:
+ *      the ceiling, one signature per certificate.
+ *
+ * Prints a table: devices/s (wall clock), and devices per CPU-second (user
+ * + system time of this process, or of the `chain` and openssl children),
+ * which a busy machine distorts less. -k keeps DIR.
+ */
+#include "chain.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static void
+die (const char *what,
+     GError     *error)
+{
+  fprintf (stderr, "bench-issue: %s: %s\n", what, error != NULL ? error->message : "failed");
+  exit (1);
+}
+
+/* The passphrase of the bench's workspaces and device keys. */
+#define PASSPHRASE "bench-issue passphrase"
+
+static ChainSecret *
+passphrase_new (void)
+{
+  return chain_secret_new (PASSPHRASE, strlen (PASSPHRASE));
+}
+
+static void
+write_file (const char *path,
+            const void *data,
+            gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_set_contents (path, data, (gssize) len, &error))
+    die ("writing a file", error);
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      GDir *dir = g_dir_open (path, 0, NULL);
+      const char *name = NULL;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      if (dir != NULL)
+        g_dir_close (dir);
+    }
+  g_remove (path);
+}
+
+/* An OEM in DIR/oem and a manufacturer in DIR/cm under it, as `chain
+ * init`, `request`, `delegate` and `accept` make them; the manufacturer,
+ * unlocked, issues the devices. */
+static ChainWorkspace *
+make_workspaces (const char      *dir,
+                 ChainWorkspace **out_oem)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainSecret) passphrase = passphrase_new ();
+  g_autofree char *oem_dir = g_build_filename (dir, "oem", NULL);
+  g_autofree char *cm_dir = g_build_filename (dir, "cm", NULL);
+  g_autofree char *request_path = g_build_filename (dir, "cm.request", NULL);
+  g_autofree char *grant_path = g_build_filename (dir, "cm.grant", NULL);
+  g_autoptr(ChainRequestFile) request = NULL;
+  ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
+  ChainWorkspace *oem;
+  ChainWorkspace *cm;
+
+  options.org = "Bench OEM";
+  options.id = "oem";
+  options.passphrase = passphrase;
+  oem = chain_workspace_init (oem_dir, &options, NULL, &error);
+  if (oem == NULL)
+    die ("chain_workspace_init", error);
+  options.org = "Bench CM";
+  options.id = "cm";
+  options.tier = "manufacturer";
+  cm = chain_workspace_request (cm_dir, &options, request_path, NULL, &error);
+  if (cm == NULL)
+    die ("chain_workspace_request", error);
+  request = chain_request_file_load (request_path, &error);
+  if (request == NULL
+      || !chain_workspace_delegate (oem, request, NULL, grant_path, NULL, NULL, &error)
+      || !chain_workspace_accept (cm, grant_path, NULL, NULL, NULL, &error))
+    die ("delegating to the manufacturer", error);
+  *out_oem = oem;
+  return cm;
+}
+
+static double
+now (void)
+{
+  return (double) g_get_monotonic_time () / G_USEC_PER_SEC;
+}
+
+/* CPU seconds (user + system) this process, or its waited-for children,
+ * used so far: on a shared machine, devices per CPU-second says more than
+ * devices per second. */
+static double
+cpu_seconds (int who)
+{
+  struct rusage usage;
+
+  getrusage (who, &usage);
+  return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
+         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
+}
+
+typedef struct {
+  double wall;       /* devices/s */
+  double cpu;        /* devices per CPU-second */
+} Rate;
+
+/* Runs @argv, dying unless it exits 0; returns its stdout. */
+static char *
+run (const char *const *argv,
+     const char *const *env)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
+  char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
+
+      envp = g_environ_setenv (envp, kv[0], kv[1], TRUE);
+    }
+  if (!g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error)
+      || !g_spawn_check_wait_status (status, &error))
+    {
+      fprintf (stderr, "bench-issue: %s failed: %s\n%s", argv[0], error != NULL ? error->message : "?",
+               err != NULL ? err : "");
+      exit (1);
+    }
+  return out;
+}
+
+typedef struct {
+  guint64 total;
+  double  started;
+  double  issued_at;
+} Clock;
+
+static void
+on_progress (guint64  issued,
+             guint64  recorded,
+             guint64  total,
+             gpointer user_data)
+{
+  Clock *clock = user_data;
+
+  (void) recorded;
+  if (clock->issued_at == 0 && issued == clock->total && total == clock->total)
+    clock->issued_at = now ();
+}
+
+typedef struct {
+  double issued;     /* devices/s until the last certificate was written */
+  Rate   recorded;   /* until the last record landed */
+} Rates;
+
+static Rates
+bench_library (ChainWorkspace   *ws,
+               ChainIssueSource *source,
+               const char       *out,
+               guint64           n,
+               guint             jobs,
+               guint             batch)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainSecret) passphrase = passphrase_new ();
+  g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
+  ChainIssueDevicesOptions options = CHAIN_ISSUE_DEVICES_OPTIONS_INIT;
+  Clock clock = { n, 0, 0 };
+  Rates rates;
+  double done;
+  double cpu_started;
+
+  options.output_dir = out;
+  options.jobs = jobs;
+  options.batch_size = batch;
+  options.key_passphrase = passphrase;
+  options.progress = on_progress;
+  options.progress_data = &clock;
+  cpu_started = cpu_seconds (RUSAGE_SELF);
+  clock.started = now ();
+  if (!chain_issue_devices (ws, source, &options, summary, NULL, &error))
+    die ("chain_issue_devices", error);
+  done = now ();
+  rates.recorded.cpu = (double) n / (cpu_seconds (RUSAGE_SELF) - cpu_started);
+  if (clock.issued_at == 0)
+    clock.issued_at = done;
+  rates.issued = (double) n / (clock.issued_at - clock.started);
+  rates.recorded.wall = (double) n / (done - clock.started);
+  return rates;
+}
+
+static Rate
+bench_cli (const char        *chain_bin,
+           const char        *ws_dir,
+           const char *const *source_args,
+           const char        *out,
+           guint64            n,
+           guint              jobs,
+           guint              batch)
+{
+  g_autofree char *jobs_text = g_strdup_printf ("%u", jobs);
+  g_autofree char *batch_text = g_strdup_printf ("%u", batch);
+  g_autofree char *passphrase_env = g_strdup_printf ("CHAIN_PASSPHRASE=%s", PASSPHRASE);
+  const char *env[] = { passphrase_env, NULL };
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *stdout_text = NULL;
+  double started;
+  double cpu_started = cpu_seconds (RUSAGE_CHILDREN);
+  Rate rate;
+
+  g_ptr_array_add (argv, (char *) chain_bin);
+  g_ptr_array_add (argv, (char *) "-q");
+  g_ptr_array_add (argv, (char *) "-C");
+  g_ptr_array_add (argv, (char *) ws_dir);
+  g_ptr_array_add (argv, (char *) "issue");
+  for (guint i = 0; source_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) source_args[i]);
+  g_ptr_array_add (argv, (char *) "-o");
+  g_ptr_array_add (argv, (char *) out);
+  g_ptr_array_add (argv, (char *) "-j");
+  g_ptr_array_add (argv, jobs_text);
+  g_ptr_array_add (argv, (char *) "--batch-size");
+  g_ptr_array_add (argv, batch_text);
+  g_ptr_array_add (argv, NULL);
+  started = now ();
+  stdout_text = run ((const char *const *) argv->pdata, env);
+  rate.wall = (double) n / (now () - started);
+  rate.cpu = (double) n / (cpu_seconds (RUSAGE_CHILDREN) - cpu_started);
+  return rate;
+}
+
+/* The openssl baseline's CA and device extensions, in @dir. */
+static void
+openssl_ca (const char *dir)
+{
+  g_autofree char *key = g_build_filename (dir, "ca.key", NULL);
+  g_autofree char *cert = g_build_filename (dir, "ca.pem", NULL);
+  g_autofree char *ext = g_build_filename (dir, "device.cnf", NULL);
+  static const char ext_text[] =
+    "[device]\n"
+    "basicConstraints = critical, CA:FALSE\n"
+    "keyUsage = critical, digitalSignature\n"
+    "extendedKeyUsage = clientAuth\n"
+    "subjectKeyIdentifier = hash\n"
+    "authorityKeyIdentifier = keyid\n";
+  const char *genpkey[] = { "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                            "-out", key, NULL };
+  const char *req[] = { "openssl", "req", "-x509", "-new", "-key", key, "-subj", "/CN=Bench CA/O=Bench",
+                        "-days", "3650", "-addext", "basicConstraints=critical,CA:TRUE",
+                        "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", cert, NULL };
+
+  g_free (run (genpkey, NULL));
+  g_free (run (req, NULL));
+  write_file (ext, ext_text, strlen (ext_text));
+}
+
+/* One device the openssl way; with @csr_in, from that CSR only. */
+static void
+openssl_device (const char *dir,
+                const char *pass_arg,
+                guint64     i,
+                const char *csr_in)
+{
+  g_autofree char *ca_key = g_build_filename (dir, "ca.key", NULL);
+  g_autofree char *ca = g_build_filename (dir, "ca.pem", NULL);
+  g_autofree char *ext = g_build_filename (dir, "device.cnf", NULL);
+  g_autofree char *key = g_strdup_printf ("%s/dev-%06" G_GUINT64_FORMAT ".key", dir, i);
+  g_autofree char *csr = g_strdup_printf ("%s/dev-%06" G_GUINT64_FORMAT ".csr", dir, i);
+  g_autofree char *cert = g_strdup_printf ("%s/dev-%06" G_GUINT64_FORMAT ".pem", dir, i);
+  g_autofree char *subject = g_strdup_printf ("/CN=dev-%06" G_GUINT64_FORMAT "/O=Bench", i);
+  const char *genpkey[] = { "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                            "-aes-256-cbc", "-pass", pass_arg, "-out", key, NULL };
+  const char *req[] = { "openssl", "req", "-new", "-key", key, "-passin", pass_arg, "-subj", subject,
+                        "-out", csr, NULL };
+  const char *x509[] = { "openssl", "x509", "-req", "-in", csr_in != NULL ? csr_in : csr, "-CA", ca,
+                         "-CAkey", ca_key, "-CAcreateserial", "-days", "365", "-sha256",
+                         "-extfile", ext, "-extensions", "device", "-out", cert, NULL };
+
+  if (csr_in == NULL)
+    {
+      g_free (run (genpkey, NULL));
+      g_free (run (req, NULL));
+    }
+  g_free (run (x509, NULL));
+}
+
+static Rate
+bench_openssl (const char *dir,
+               const char *pass_arg,
+               guint64     n,
+               GPtrArray  *csrs)
+{
+  double started = now ();
+  double cpu_started = cpu_seconds (RUSAGE_CHILDREN);
+  Rate rate;
+
+  for (guint64 i = 0; i < n; i++)
+    openssl_device (dir, pass_arg, i, csrs != NULL ? g_ptr_array_index (csrs, i % csrs->len) : NULL);
+  rate.wall = (double) n / (now () - started);
+  rate.cpu = (double) n / (cpu_seconds (RUSAGE_CHILDREN) - cpu_started);
+  return rate;
+}
+
+/* `openssl speed ecdsap256`: sign/s, from its last line. */
+static double
+openssl_sign_rate (guint jobs)
+{
+  g_autofree char *jobs_text = g_strdup_printf ("%u", jobs);
+  const char *one[] = { "openssl", "speed", "-seconds", "3", "ecdsap256", NULL };
+  const char *multi[] = { "openssl", "speed", "-seconds", "3", "-multi", jobs_text, "ecdsap256", NULL };
+  g_autofree char *out = run (jobs > 1 ? multi : one, NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  double rate = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *p = strstr (lines[i], "ecdsa (nistp256)");
+      double figures[4] = { 0 };
+      guint n_figures = 0;
+      char *end = NULL;
+
+      if (p == NULL)
+        continue;
+      /* "256 bits ecdsa (nistp256)   0.0000s   0.0001s  41610.1  13757.1":
+       * sign/s is the second-to-last figure. */
+      p += strlen ("ecdsa (nistp256)");
+      while (*p != '\0' && n_figures < G_N_ELEMENTS (figures))
+        {
+          double v = g_ascii_strtod (p, &end);
+
+          if (end == p)
+            {
+              p++;
+              continue;
+            }
+          figures[n_figures++] = v;
+          p = end;
+          if (*p == 's')
+            p++;
+        }
+      if (n_figures >= 2)
+        rate = figures[n_figures - 2];
+    }
+  return rate;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 n = 2000;
+  gint64 m = 100;
+  gint jobs = 0;
+  gint batch = 0;
+  g_autofree char *dir = NULL;
+  g_autofree char *chain_bin = NULL;
+  gboolean keep = FALSE;
+  GOptionEntry entries[] = {
+    { "devices", 'n', 0, G_OPTION_ARG_INT64, &n, "Devices per libchain run (default 2000)", "N" },
+    { "openssl-devices", 'm', 0, G_OPTION_ARG_INT64, &m, "Devices for the openssl loop (default 100)", "N" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Threads (default: the number of CPUs)", "N" },
+    { "batch-size", 'b', 0, G_OPTION_ARG_INT, &batch, "Devices per record (default 10000)", "N" },
+    { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "Work directory (default: a new temporary one)", "DIR" },
+    { "chain", 'c', 0, G_OPTION_ARG_FILENAME, &chain_bin, "The chain binary (default: $CHAIN_BIN)", "PATH" },
+    { "keep", 'k', 0, G_OPTION_ARG_NONE, &keep, "Keep the work directory", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— devices/s for bulk issuance");
+  g_autoptr(ChainWorkspace) oem = NULL;
+  g_autoptr(ChainWorkspace) cm = NULL;
+  g_autoptr(ChainIssueSource) count_source = NULL;
+  g_autoptr(ChainIssueSource) csr_source = NULL;
+  g_autoptr(GPtrArray) csr_paths = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *csrs = NULL;
+  g_autofree char *ossl = NULL;
+  g_autofree char *pass_path = NULL;
+  g_autofree char *pass_arg = NULL;
+  g_autofree char *out = NULL;
+  Rates lib_keys;
+  Rates lib_csrs;
+  Rate cli_keys = { 0, 0 };
+  Rate cli_csrs = { 0, 0 };
+  Rate ossl_keys;
+  Rate ossl_csrs;
+  double sign_one;
+  double sign_all;
+  g_autofree char *load_average = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    die ("options", error);
+  if (n < 1 || m < 1)
+    die ("options", NULL);
+  if (jobs <= 0)
+    jobs = (gint) g_get_num_processors ();
+  if (batch <= 0)
+    batch = CHAIN_ISSUE_DEFAULT_BATCH_SIZE;
+  if (chain_bin == NULL && g_getenv ("CHAIN_BIN") != NULL)
+    chain_bin = g_strdup (g_getenv ("CHAIN_BIN"));
+  if (dir == NULL)
+    dir = g_dir_make_tmp ("bench-issue-XXXXXX", &error);
+  else if (g_mkdir_with_parents (dir, 0700) != 0)
+    die ("cannot create the work directory", NULL);
+  if (dir == NULL)
+    die ("temporary directory", error);
+
+  fprintf (stderr, "bench-issue: workspaces in %s\n", dir);
+  cm = make_workspaces (dir, &oem);
+
+  /* CSRs made beforehand, as devices would. */
+  csrs = g_build_filename (dir, "csrs", NULL);
+  g_mkdir (csrs, 0700);
+  for (gint64 i = 0; i < n; i++)
+    {
+      g_autoptr(ChainKey) key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+      g_autofree char *cn = g_strdup_printf ("CN=csr-%06" G_GINT64_FORMAT, i);
+      g_autoptr(ChainName) name = chain_name_parse (cn, &error);
+      g_autoptr(ChainCsr) csr = key != NULL && name != NULL ? chain_csr_new (key, name, &error) : NULL;
+      g_autoptr(GBytes) pem = NULL;
+      char *path = g_strdup_printf ("%s/csr-%06" G_GINT64_FORMAT ".csr", csrs, i);
+
+      if (csr == NULL)
+        die ("making CSRs", error);
+      pem = chain_csr_to_pem (csr);
+      write_file (path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+      g_ptr_array_add (csr_paths, path);
+    }
+
+  fprintf (stderr, "bench-issue: library, keys made here\n");
+  count_source = chain_issue_source_new_count ("lib-", 1, (guint64) n, &error);
+  out = g_build_filename (dir, "out-lib-keys", NULL);
+  lib_keys = bench_library (cm, count_source, out, (guint64) n, (guint) jobs, (guint) batch);
+  fprintf (stderr, "bench-issue: library, from CSRs\n");
+  csr_source = chain_issue_source_new_csr_dir (csrs, CHAIN_ISSUE_CSR_ID_FILE_NAME, &error);
+  if (csr_source == NULL)
+    die ("CSR source", error);
+  g_free (out);
+  out = g_build_filename (dir, "out-lib-csrs", NULL);
+  lib_csrs = bench_library (cm, csr_source, out, (guint64) n, (guint) jobs, (guint) batch);
+
+  if (chain_bin != NULL)
+    {
+      g_autofree char *cm_dir = g_build_filename (dir, "cm", NULL);
+      g_autofree char *n_text = g_strdup_printf ("%" G_GINT64_FORMAT, n);
+      const char *count_args[] = { "--count", n_text, "--prefix", "cli-", NULL };
+      const char *csr_args[] = { "--csr-dir", csrs, NULL };
+
+      /* The CLI opens the workspace itself: let go of ours first. */
+      g_clear_pointer (&cm, chain_workspace_free);
+      fprintf (stderr, "bench-issue: chain issue, keys made here\n");
+      g_free (out);
+      out = g_build_filename (dir, "out-cli-keys", NULL);
+      cli_keys = bench_cli (chain_bin, cm_dir, count_args, out, (guint64) n, (guint) jobs, (guint) batch);
+      fprintf (stderr, "bench-issue: chain issue, from CSRs\n");
+      g_free (out);
+      out = g_build_filename (dir, "out-cli-csrs", NULL);
+      cli_csrs = bench_cli (chain_bin, cm_dir, csr_args, out, (guint64) n, (guint) jobs, (guint) batch);
+    }
+
+  fprintf (stderr, "bench-issue: openssl command line\n");
+  ossl = g_build_filename (dir, "openssl", NULL);
+  g_mkdir (ossl, 0700);
+  openssl_ca (ossl);
+  pass_path = g_build_filename (ossl, "passphrase", NULL);
+  write_file (pass_path, PASSPHRASE, strlen (PASSPHRASE));
+  g_chmod (pass_path, 0600);
+  pass_arg = g_strconcat ("file:", pass_path, NULL);
+  ossl_keys = bench_openssl (ossl, pass_arg, (guint64) m, NULL);
+  ossl_csrs = bench_openssl (ossl, pass_arg, (guint64) m, csr_paths);
+
+  fprintf (stderr, "bench-issue: openssl speed ecdsap256\n");
+  if (!g_file_get_contents ("/proc/loadavg", &load_average, NULL, NULL))
+    load_average = g_strdup ("?\n");
+  sign_one = openssl_sign_rate (1);
+  sign_all = jobs > 1 ? openssl_sign_rate ((guint) jobs) : sign_one;
+
+  printf ("bench-issue: %" G_GINT64_FORMAT " devices (openssl loop: %" G_GINT64_FORMAT "), %d jobs, %d per record, %u CPUs\n",
+          n, m, jobs, batch, g_get_num_processors ());
+  printf ("%-46s %10s %10s\n", "", "devices/s", "per CPU-s");
+  printf ("%-46s %10.0f %10s\n", "libchain, keys made here: signed + files", lib_keys.issued, "");
+  printf ("%-46s %10.0f %10.0f\n", "libchain, keys made here: + ledger records", lib_keys.recorded.wall,
+          lib_keys.recorded.cpu);
+  printf ("%-46s %10.0f %10s\n", "libchain, from CSRs: signed + files", lib_csrs.issued, "");
+  printf ("%-46s %10.0f %10.0f\n", "libchain, from CSRs: + ledger records", lib_csrs.recorded.wall,
+          lib_csrs.recorded.cpu);
+  if (chain_bin != NULL)
+    {
+      printf ("%-46s %10.0f %10.0f\n", "chain issue, keys made here (whole command)", cli_keys.wall, cli_keys.cpu);
+      printf ("%-46s %10.0f %10.0f\n", "chain issue, from CSRs (whole command)", cli_csrs.wall, cli_csrs.cpu);
+    }
+  else
+    printf ("%-46s %10s %10s\n", "chain issue (no -c or $CHAIN_BIN)", "-", "-");
+  printf ("%-46s %10.1f %10.1f\n", "openssl genpkey + req + x509 -req, a loop", ossl_keys.wall, ossl_keys.cpu);
+  printf ("%-46s %10.1f %10.1f\n", "openssl x509 -req from CSRs, a loop", ossl_csrs.wall, ossl_csrs.cpu);
+  printf ("%-46s %10.0f %10s\n", "openssl speed ecdsap256 sign/s, 1 core", sign_one, "");
+  printf ("%-46s %10.0f %10s\n", "openssl speed ecdsap256 sign/s, all jobs", sign_all, "");
+  printf ("load average (1, 5, 15 min) before openssl speed: %s", load_average);
+
+  g_clear_pointer (&cm, chain_workspace_free);
+  g_clear_pointer (&oem, chain_workspace_free);
+  if (!keep)
+    remove_tree (dir);
+  return 0;
+}
