@@ -90,51 +90,20 @@ oem_init (Demo    *demo,
   return TRUE;
 }
 
-/* The ledger flows child -> hub (the OEM's) and hub -> child. */
+/* Everyone syncs with the OEM's ledger, the hub: fetch (audited), then
+ * push what the hub lacks; the hub's own workspace then catches up. */
 static gboolean
-sync_options_init (Party            *p,
-                   ChainSyncOptions *options,
-                   char            **out_pin,
-                   const char       *root_sha256)
+sync_with_hub (Demo    *demo,
+               Party   *p,
+               GError **error)
 {
-  *out_pin = g_build_filename (chain_workspace_get_dir (p->workspace), CHAIN_SYNC_PIN_FILE, NULL);
-  options->pin_path = *out_pin;
-  options->verify = chain_audit_sync_verify;
-  options->verify_data = (gpointer) root_sha256;
-  return TRUE;
-}
-
-static gboolean
-pull (Demo    *demo,
-      Party   *p,
-      GError **error)
-{
-  g_autofree char *repo = ledger_path (p);
   g_autofree char *hub = ledger_path (&demo->oem);
-  g_autofree char *pin = NULL;
-  ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
 
-  sync_options_init (p, &options, &pin, demo->root_sha256);
-  return chain_sync_fetch (repo, hub, &options, NULL, demo->cancellable, error)
-         && chain_workspace_refresh (p->workspace, NULL, demo->cancellable, error);
-}
-
-static gboolean
-push (Demo    *demo,
-      Party   *p,
-      GError **error)
-{
-  g_autofree char *repo = ledger_path (p);
-  g_autofree char *hub = ledger_path (&demo->oem);
-  g_autofree char *pin = NULL;
-  ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
-
-  sync_options_init (p, &options, &pin, demo->root_sha256);
-  return chain_sync_push (repo, hub, &options, NULL, demo->cancellable, error)
+  return chain_workspace_sync (p->workspace, hub, NULL, NULL, demo->cancellable, error)
          && chain_workspace_refresh (demo->oem.workspace, NULL, demo->cancellable, error);
 }
 
-/* request -> delegate -> accept -> push, as `chain request`, `delegate`, `accept`, `sync`. */
+/* request -> delegate -> accept -> sync, as `chain request`, `delegate`, `accept`, `sync`. */
 static gboolean
 delegate_to (Demo    *demo,
              Party   *parent,
@@ -159,16 +128,16 @@ delegate_to (Demo    *demo,
   child->workspace = chain_workspace_request (child_dir, &options, request_path, demo->cancellable, error);
   if (child->workspace == NULL)
     return FALSE;
-  if (parent != &demo->oem && !pull (demo, parent, error))
+  if (parent != &demo->oem && !sync_with_hub (demo, parent, error))
     return FALSE;
   request = chain_request_file_load (request_path, error);
   if (request == NULL
       || !chain_workspace_delegate (parent->workspace, request, NULL, grant_path, &seq, demo->cancellable, error))
     return FALSE;
-  if (parent != &demo->oem && !push (demo, parent, error))
+  if (parent != &demo->oem && !sync_with_hub (demo, parent, error))
     return FALSE;
   if (!chain_workspace_accept (child->workspace, grant_path, demo->root_sha256, NULL, demo->cancellable, error)
-      || !push (demo, child, error))
+      || !sync_with_hub (demo, child, error))
     return FALSE;
   say (demo, "%d. %s (%s) asked %s for a sub-CA with %s;\n   delegated as record %" G_GUINT64_FORMAT
        ", accepted with the grant %s", step, child->org, child->tier, parent->org, request_path, seq, grant_path);
@@ -189,7 +158,7 @@ issue_devices (Demo    *demo,
   options.output_dir = out;
   options.key_passphrase = demo->passphrase;
   if (!chain_issue_devices (demo->dist_x.workspace, source, &options, summary, demo->cancellable, error)
-      || !push (demo, &demo->dist_x, error))
+      || !sync_with_hub (demo, &demo->dist_x, error))
     return FALSE;
   say (demo, "5. %s issued %" G_GUINT64_FORMAT " devices into %s (manifest %s)", demo->dist_x.org,
        chain_issue_summary_get_n_issued (summary), out, chain_issue_summary_get_manifest_csv (summary));
@@ -229,13 +198,13 @@ revoke_device (Demo    *demo,
   ChainRevokeOptions options = CHAIN_REVOKE_OPTIONS_INIT;
 
   options.reason = CHAIN_REVOCATION_KEY_COMPROMISE;
-  if (!pull (demo, &demo->dist_x, error))
+  if (!sync_with_hub (demo, &demo->dist_x, error))
     return FALSE;
   plan = chain_workspace_plan_revocation (demo->dist_x.workspace, targets, NULL, demo->cancellable, error);
   if (plan == NULL || !chain_workspace_revoke (demo->dist_x.workspace, plan, &options, demo->cancellable, error))
     return FALSE;
   crl = chain_workspace_prepare_crl (demo->dist_x.workspace, NULL, demo->cancellable, error);
-  if (crl == NULL || !chain_crl_export_write (crl, out, error) || !push (demo, &demo->dist_x, error))
+  if (crl == NULL || !chain_crl_export_write (crl, out, error) || !sync_with_hub (demo, &demo->dist_x, error))
     return FALSE;
   say (demo, "7. %s revoked %s (record %" G_GINT64_FORMAT "); CRL and disable lists in %s", demo->dist_x.org,
        DEMO_REVOKED_DEVICE, chain_revocation_get_seq (plan), out);
@@ -257,7 +226,7 @@ sync_and_audit (Demo    *demo,
       g_autoptr(ChainAuditReport) report = NULL;
       ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
 
-      if (p != &demo->oem && !pull (demo, p, error))
+      if (p != &demo->oem && !sync_with_hub (demo, p, error))
         return FALSE;
       options.trusted_root = demo->root_sha256;
       if (!chain_audit_repository (repo, &options, &report, demo->cancellable, error))

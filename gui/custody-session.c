@@ -1237,36 +1237,23 @@ sync_options (Job  *job,
   return options;
 }
 
+/* The library's workspace sync: fetched records are audited before main
+ * moves, and our unshared records are re-appended if the two diverged. */
 static gboolean
 do_sync (Job          *job,
          GCancellable *cancellable,
          GError      **error)
 {
   const char *repo = chain_ledger_get_path (chain_workspace_get_ledger (job->workspace));
-  g_autofree char *pin = g_build_filename (chain_workspace_get_dir (job->workspace), CHAIN_SYNC_PIN_FILE, NULL);
-  ChainSyncOptions options = sync_options (job, pin);
-  g_autoptr(ChainSyncResult) fetched = NULL;
-  g_autoptr(ChainSyncResult) pushed = NULL;
-  g_autoptr(GError) local = NULL;
+  const char *remote = job->remember != NULL ? job->remember : job->remote;
+  g_autoptr(ChainWorkspaceSyncResult) result = NULL;
 
   if (job->remember != NULL && !chain_sync_remote_set (repo, job->remember, job->remote, error))
     return FALSE;
-  if (!chain_sync_fetch (repo, job->remember != NULL ? job->remember : job->remote, &options, &fetched,
-                         cancellable, error)
-      || !chain_workspace_refresh (job->workspace, NULL, cancellable, error))
+  if (!chain_workspace_sync (job->workspace, remote, NULL, &result, cancellable, error))
     return FALSE;
-  if (!chain_sync_push (repo, job->remember != NULL ? job->remember : job->remote, &options, &pushed,
-                        cancellable, &local))
-    {
-      g_set_error (error, CHAIN_ERROR, local->code,
-                   /* TRANSLATORS: what the fetch did, then libchain's error message */
-                   _("Fetched (%s), but the push failed: %s"),
-                   chain_sync_result_get_summary (fetched), local->message);
-      return FALSE;
-    }
-  /* TRANSLATORS: what fetching and pushing did, libchain's summaries */
-  job->message = g_strdup_printf (_("Fetch: %s. Push: %s."), chain_sync_result_get_summary (fetched),
-                                  chain_sync_result_get_summary (pushed));
+  /* TRANSLATORS: libchain's summary of what fetching and pushing did */
+  job->message = g_strdup_printf (_("Synced: %s"), chain_workspace_sync_result_get_summary (result));
   return TRUE;
 }
 

@@ -544,3 +544,53 @@ chain_ledger_state_check (ChainLedgerState         *self,
 {
   return judge (self, record, FALSE, error);
 }
+
+/* What a passing check staged, kept to be committed after the append. */
+struct _ChainLedgerVerdict {
+  ChainLedgerState  *state;
+  ChainLedgerRecord  record;   /* ctx.record points here */
+  ChainRuleCtx       ctx;
+};
+
+ChainLedgerVerdict *
+chain_ledger_state_judge (ChainLedgerState         *self,
+                          const ChainLedgerRecord  *record,
+                          GError                  **error)
+{
+  g_autoptr(ChainLedgerVerdict) verdict = g_new0 (ChainLedgerVerdict, 1);
+  ChainRuleCtx *ctx = &verdict->ctx;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (record != NULL && record->statement != NULL, NULL);
+  g_return_val_if_fail (chain_statement_is_sealed (record->statement), NULL);
+
+  verdict->state = self;
+  verdict->record = *record;
+  verdict->record.statement = chain_statement_ref (record->statement);
+  ctx->state = self;
+  ctx->record = &verdict->record;
+  ctx->st = verdict->record.statement;
+  ctx->type = chain_statement_get_record_type (ctx->st);
+  ctx->type_name = chain_statement_get_type_name (ctx->st);
+  ctx->body = chain_statement_get_body (ctx->st);
+  if (!check_record (ctx, error))
+    return NULL;
+  return g_steal_pointer (&verdict);
+}
+
+void
+chain_ledger_state_commit_verdict (ChainLedgerVerdict *verdict)
+{
+  g_return_if_fail (verdict->state->n_records == verdict->record.seq);
+  commit (&verdict->ctx);
+}
+
+void
+chain_ledger_verdict_free (ChainLedgerVerdict *verdict)
+{
+  if (verdict == NULL)
+    return;
+  ctx_clear (&verdict->ctx);
+  g_clear_pointer (&verdict->record.statement, chain_statement_unref);
+  g_free (verdict);
+}

@@ -144,4 +144,24 @@ char               *chain_ledger_cert_thumbprint (const ChainCert *cert);
 gboolean            chain_ledger_cert_serial_key (const ChainCert *cert,
                                                   ChainSerialKey  *out_key);
 
+/* ---- Judging once ------------------------------------------------------
+ * chain_ledger_state_check() followed, after the append, by
+ * chain_ledger_state_apply() runs every rule twice. A verdict keeps what a
+ * passing check staged, so an appender judges once: judge in the append's
+ * check callback, then commit the verdict once the record has landed. It
+ * is valid only while the state is unchanged since it was given.
+ */
+typedef struct _ChainLedgerVerdict ChainLedgerVerdict;
+
+/* Returns: (transfer full) (nullable): the verdict, or NULL with @error as
+ * chain_ledger_state_check() sets it. */
+ChainLedgerVerdict *chain_ledger_state_judge (ChainLedgerState         *self,
+                                              const ChainLedgerRecord  *record,
+                                              GError                  **error);
+/* Applies what @verdict staged to the state it was judged on; the state
+ * must still hold exactly the records it held then. Call once. */
+void chain_ledger_state_commit_verdict (ChainLedgerVerdict *verdict);
+void chain_ledger_verdict_free (ChainLedgerVerdict *verdict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainLedgerVerdict, chain_ledger_verdict_free)
+
 G_END_DECLS

@@ -8,6 +8,7 @@
 
 #include "chain-error.h"
 #include "chain-ledger-private.h"
+#include "chain-ledger-state-private.h"
 #include "chain-pki-private.h"
 #include "chain-openssl-private.h"
 #include "chain-sync.h"
@@ -1014,7 +1015,8 @@ chain_workspace_sign (ChainWorkspace *self,
 }
 
 typedef struct {
-  ChainWorkspace *self;
+  ChainWorkspace     *self;
+  ChainLedgerVerdict *verdict;   /* of the last attempt, committed after */
 } CommitCheck;
 
 static gboolean
@@ -1038,7 +1040,9 @@ commit_check (ChainLedger    *ledger,
   record.seq = (guint64) (tip_seq + 1);
   record.statement = statement;
   record.commit_signer = self->officer_cert;
-  return chain_ledger_state_check (self->state, &record, error);
+  g_clear_pointer (&data->verdict, chain_ledger_verdict_free);
+  data->verdict = chain_ledger_state_judge (self->state, &record, error);
+  return data->verdict != NULL;
 }
 
 gboolean
@@ -1063,23 +1067,24 @@ chain_workspace_commit (ChainWorkspace *self,
                         GCancellable   *cancellable,
                         GError        **error)
 {
-  CommitCheck data = { self };
+  CommitCheck data = { self, NULL };
   g_autoptr(ChainRecord) record = NULL;
-  ChainLedgerRecord applied = CHAIN_LEDGER_RECORD_INIT;
+  gboolean appended;
 
-  if (!require_officer (self, error) || !chain_workspace_sign (self, statement, error)
-      || !chain_ledger_append (self->ledger, statement, self->signer, commit_check, &data, &record,
-                               cancellable, error))
+  if (!require_officer (self, error) || !chain_workspace_sign (self, statement, error))
     return FALSE;
-  applied.seq = chain_record_get_seq (record);
-  applied.statement = statement;
-  applied.commit_signer = self->officer_cert;
-  if (!chain_ledger_state_apply (self->state, &applied, error))
+  appended = chain_ledger_append (self->ledger, statement, self->signer, commit_check, &data, &record,
+                                  cancellable, error);
+  /* The rules judged the record in the check; what they staged lands now. */
+  if (appended)
+    chain_ledger_state_commit_verdict (data.verdict);
+  chain_ledger_verdict_free (data.verdict);
+  if (!appended)
     return FALSE;
   g_free (self->state_tip);
   self->state_tip = g_strdup (chain_record_get_commit_id (record));
   if (out_seq != NULL)
-    *out_seq = applied.seq;
+    *out_seq = chain_record_get_seq (record);
   return write_pin (self, error);
 }
 

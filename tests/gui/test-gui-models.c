@@ -1031,7 +1031,7 @@ START_TEST (test_sync_and_bundles)
   custody_session_sync_async (session, remote, "origin", on_done, &wait);
   message = finish (session, &wait, &error);
   test_assert_no_error (error);
-  ck_assert (g_str_has_prefix (message, "Fetch: "));
+  ck_assert_msg (g_str_has_prefix (message, "Synced: ") && strstr (message, "pushed") != NULL, "%s", message);
 
   /* The remote is remembered under its name. */
   wait.done = FALSE;
