@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <glib/gi18n.h>
 
 #include "chain.h"
 
@@ -177,6 +178,8 @@ gboolean cmd_revoke (const ChainCliGlobals *globals, int argc, char **argv,
                      GCancellable *cancellable, GError **error);
 gboolean cmd_crl (const ChainCliGlobals *globals, int argc, char **argv,
                   GCancellable *cancellable, GError **error);
+gboolean cmd_annotate (const ChainCliGlobals *globals, int argc, char **argv,
+                       GCancellable *cancellable, GError **error);
 gboolean cmd_log (const ChainCliGlobals *globals, int argc, char **argv,
                   GCancellable *cancellable, GError **error);
 gboolean cmd_show (const ChainCliGlobals *globals, int argc, char **argv,

@@ -8,6 +8,7 @@
  */
 #include "chain-cli.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 void
@@ -40,7 +41,7 @@ chain_cli_locate_ledger (const char          *dir,
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "%s is not a directory: give a workspace or a ledger with -C DIR", dir);
+                   _("%s is not a directory: give a workspace or a ledger with -C DIR"), dir);
       return FALSE;
     }
   place.dir = g_strdup (dir);
@@ -52,9 +53,9 @@ chain_cli_locate_ledger (const char          *dir,
       if (!g_file_test (place.repo_path, G_FILE_TEST_IS_DIR))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                       "the workspace %s has not joined a ledger yet: send its request file "
-                       "to the parent custodian, then run 'chain accept GRANT' with the grant "
-                       "it sends back", dir);
+                       _("the workspace %s has not joined a ledger yet: send its request file "
+                         "to the parent custodian, then run 'chain accept GRANT' with the grant "
+                         "it sends back"), dir);
           chain_cli_ledger_place_clear (&place);
           return FALSE;
         }
@@ -66,8 +67,8 @@ chain_cli_locate_ledger (const char          *dir,
   else
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "%s holds no workspace and no ledger: run 'chain init' or 'chain request', "
-                   "or name a workspace or a ledger clone with -C DIR", dir);
+                   _("%s holds no workspace and no ledger: run 'chain init' or 'chain request', "
+                     "or name a workspace or a ledger clone with -C DIR"), dir);
       chain_cli_ledger_place_clear (&place);
       return FALSE;
     }
@@ -209,26 +210,33 @@ chain_cli_record_summary (ChainStatement *statement)
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
   const ChainJson *custodian = NULL;
+  gsize n = 0;
+  gint64 count = 0;
 
   switch (chain_statement_get_record_type (statement))
     {
     case CHAIN_RECORD_TYPE_GENESIS:
       custodian = member_object (body, "custodian");
-      summary = g_strdup_printf ("new ledger: root custodian %s (%s), tier %s",
+      /* Translators: custodian id, organisation name, tier name (not translated). */
+      summary = g_strdup_printf (_("new ledger: root custodian %s (%s), tier %s"),
                                  member_string (custodian, "id"),
                                  member_string (custodian, "name"),
                                  member_string (custodian, "tier"));
       break;
     case CHAIN_RECORD_TYPE_POLICY:
-      summary = g_strdup_printf ("policy change: %zu tier(s)",
-                                 member_length (member_object (body, "policy"), "tiers"));
+      n = member_length (member_object (body, "policy"), "tiers");
+      /* Translators: English keeps "(s)" in both forms; use your language's plural forms. */
+      summary = g_strdup_printf (ngettext ("policy change: %zu tier(s)", "policy change: %zu tier(s)", n), n);
       break;
     case CHAIN_RECORD_TYPE_OFFICER:
-      summary = g_strdup_printf ("officer enrolled for %s", member_string (body, "custodian"));
+      /* Translators: %s is a custodian id. */
+      summary = g_strdup_printf (_("officer enrolled for %s"), member_string (body, "custodian"));
       break;
     case CHAIN_RECORD_TYPE_DELEGATION_REQUEST:
       custodian = member_object (body, "custodian");
-      summary = g_strdup_printf ("%s (%s) asks %s for a %s sub-CA",
+      /* Translators: custodian id, organisation name, the parent custodian's id,
+       * and a tier name such as "manufacturer" (not translated). */
+      summary = g_strdup_printf (_("%s (%s) asks %s for a %s sub-CA"),
                                  member_string (custodian, "id"),
                                  member_string (custodian, "name"),
                                  member_string (body, "parent"),
@@ -236,43 +244,64 @@ chain_cli_record_summary (ChainStatement *statement)
       break;
     case CHAIN_RECORD_TYPE_APPROVAL:
       a = short_id (member_string (body, "target"));
-      summary = g_strdup_printf ("%s request %s", member_string (body, "decision"), a);
+      /* Translators: the decision as recorded, "approve" or "reject" (not
+       * translated), then the first digits of the request's id. */
+      summary = g_strdup_printf (_("%s request %s"), member_string (body, "decision"), a);
       break;
     case CHAIN_RECORD_TYPE_DELEGATION:
       a = chain_cli_format_time (member_integer (body, "not_after"));
-      summary = g_strdup_printf ("sub-CA for %s, path length %" G_GINT64_FORMAT ", until %s",
+      /* Translators: custodian id, a number, a time such as 2031-11-27T01:40:00Z. */
+      summary = g_strdup_printf (_("sub-CA for %s, path length %" PRId64 ", until %s"),
                                  member_string (body, "child"),
                                  member_integer (body, "path_len"), a);
       break;
     case CHAIN_RECORD_TYPE_ACCEPTANCE:
       a = short_id (member_string (body, "delegation"));
-      summary = g_strdup_printf ("accepts delegation %s", a);
+      /* Translators: %s is the first digits of a statement id. */
+      summary = g_strdup_printf (_("accepts delegation %s"), a);
       break;
     case CHAIN_RECORD_TYPE_DEVICE_BATCH:
       a = short_id (member_string (body, "issuer"));
-      summary = g_strdup_printf ("%" G_GINT64_FORMAT " device(s) under CA %s",
-                                 member_integer (body, "count"), a);
+      count = member_integer (body, "count");
+      /* Translators: English keeps "(s)" in both forms; use your language's
+       * plural forms. %s is the first digits of a CA's thumbprint. */
+      summary = g_strdup_printf (ngettext ("%" PRId64 " device(s) under CA %s",
+                                           "%" PRId64 " device(s) under CA %s", (gulong) count),
+                                 count, a);
       break;
     case CHAIN_RECORD_TYPE_POP:
       a = short_id (member_string (body, "ca"));
-      summary = g_strdup_printf ("proof of possession of CA %s for %s, code %s", a,
+      /* Translators: a CA's thumbprint digits, a cloud target such as
+       * "azure-iothub" (not translated), the cloud's verification code. */
+      summary = g_strdup_printf (_("proof of possession of CA %s for %s, code %s"), a,
                                  member_string (body, "target"), member_string (body, "code"));
       break;
     case CHAIN_RECORD_TYPE_EXPORT:
       a = short_id (member_string (body, "ca"));
-      summary = g_strdup_printf ("export for %s: %zu file(s), CA %s",
-                                 member_string (body, "target"), member_length (body, "files"), a);
+      n = member_length (body, "files");
+      /* Translators: English keeps "(s)" in both forms; use your language's
+       * plural forms. The first %s is a cloud target such as "azure-iothub"
+       * (not translated), the last a CA's thumbprint digits. */
+      summary = g_strdup_printf (ngettext ("export for %s: %zu file(s), CA %s",
+                                           "export for %s: %zu file(s), CA %s", n),
+                                 member_string (body, "target"), n, a);
       break;
     case CHAIN_RECORD_TYPE_REVOCATION:
       a = short_id (member_string (body, "issuer"));
-      summary = g_strdup_printf ("%zu serial(s) revoked under CA %s (%s)",
-                                 member_length (body, "serials"), a,
-                                 member_string (body, "reason"));
+      n = member_length (body, "serials");
+      /* Translators: English keeps "(s)" in both forms; use your language's
+       * plural forms. The first %s is a CA's thumbprint digits, the second
+       * the revocation reason as recorded, such as "keyCompromise" (not
+       * translated). */
+      summary = g_strdup_printf (ngettext ("%zu serial(s) revoked under CA %s (%s)",
+                                           "%zu serial(s) revoked under CA %s (%s)", n),
+                                 n, a, member_string (body, "reason"));
       break;
     case CHAIN_RECORD_TYPE_KEY_ROTATION:
       a = short_id (member_string (body, "old"));
       b = short_id (member_string (body, "new"));
-      summary = g_strdup_printf ("CA %s rotated to %s", a, b);
+      /* Translators: both %s are the first digits of CA thumbprints. */
+      summary = g_strdup_printf (_("CA %s rotated to %s"), a, b);
       break;
     case CHAIN_RECORD_TYPE_ANNOTATION:
       summary = g_strdup (member_string (body, "text"));
@@ -295,10 +324,10 @@ on_sync_progress (ChainSyncStage stage,
 {
   ChainCliSync *self = user_data;
   static const char *const labels[] = {
-    [CHAIN_SYNC_STAGE_RECEIVING] = "Receiving objects",
-    [CHAIN_SYNC_STAGE_SENDING] = "Sending objects",
-    [CHAIN_SYNC_STAGE_READING] = "Reading bundle",
-    [CHAIN_SYNC_STAGE_WRITING] = "Writing objects",
+    [CHAIN_SYNC_STAGE_RECEIVING] = N_("Receiving objects"),
+    [CHAIN_SYNC_STAGE_SENDING] = N_("Sending objects"),
+    [CHAIN_SYNC_STAGE_READING] = N_("Reading bundle"),
+    [CHAIN_SYNC_STAGE_WRITING] = N_("Writing objects"),
   };
 
   if (total == 0)
@@ -309,7 +338,7 @@ on_sync_progress (ChainSyncStage stage,
       self->stage = stage;
       self->total = total;
       self->bar = chain_cli_progress_new (self->globals,
-                                          (guint) stage < G_N_ELEMENTS (labels) ? labels[stage] : "Syncing",
+                                          (guint) stage < G_N_ELEMENTS (labels) ? _(labels[stage]) : _("Syncing"),
                                           total);
     }
   chain_cli_progress_update (self->bar, done);

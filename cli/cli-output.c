@@ -27,10 +27,12 @@ chain_cli_parse_options (GOptionContext *context,
 {
   g_autoptr(GError) local_error = NULL;
 
+  g_option_context_set_translation_domain (context, CHAIN_GETTEXT_PACKAGE);
   if (g_option_context_parse (context, argc, argv, &local_error))
     return TRUE;
   g_set_error (error, CHAIN_CLI_ERROR, CHAIN_CLI_ERROR_USAGE,
-               "%s (see --help)", local_error->message);
+               /* Translators: %s is GLib's message about the bad option. */
+               _("%s (see --help)"), local_error->message);
   return FALSE;
 }
 
@@ -59,6 +61,8 @@ chain_cli_usage (GError    **error,
   message = g_strdup_vprintf (format, args);
   va_end (args);
   g_set_error (error, CHAIN_CLI_ERROR, CHAIN_CLI_ERROR_USAGE,
-               "%s (see chain %s --help)", message, command);
+               /* Translators: the first %s is what is wrong, the second a
+                * command name such as "issue". */
+               _("%s (see chain %s --help)"), message, command);
   return FALSE;
 }

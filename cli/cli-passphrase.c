@@ -21,8 +21,9 @@ chain_cli_get_passphrase (const ChainCliGlobals *globals,
   if (secret == NULL && g_error_matches (local_error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE,
-                   "no passphrase: give --passphrase-file FILE or set "
-                   PASSPHRASE_VARIABLE " (there is no terminal to ask on)");
+                   /* Translators: %s is an environment variable's name. */
+                   _("no passphrase: give --passphrase-file FILE or set %s (there is no terminal to ask on)"),
+                   PASSPHRASE_VARIABLE);
       return NULL;
     }
   if (secret == NULL)

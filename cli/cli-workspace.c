@@ -14,7 +14,7 @@ chain_cli_open_workspace (const ChainCliGlobals *globals,
   if (workspace == NULL || !unlock)
     return g_steal_pointer (&workspace);
 
-  passphrase = chain_cli_get_passphrase (globals, "Passphrase: ", error);
+  passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
   if (passphrase == NULL || !chain_workspace_unlock (workspace, officer, passphrase, error))
     return NULL;
   return g_steal_pointer (&workspace);

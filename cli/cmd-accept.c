@@ -1,6 +1,8 @@
 /* cmd-accept.c — `chain accept`: install a grant and join the ledger */
 #include "chain-cli.h"
 
+#include <inttypes.h>
+
 gboolean
 cmd_accept (const ChainCliGlobals *globals,
             int                    argc,
@@ -10,10 +12,10 @@ cmd_accept (const ChainCliGlobals *globals,
 {
   g_autofree char *root = NULL;
   GOptionEntry entries[] = {
-    { "root", 0, 0, G_OPTION_ARG_STRING, &root, "The OEM root's SHA-256 as published (refuse any other)", "SHA256" },
+    { "root", 0, 0, G_OPTION_ARG_STRING, &root, N_("The OEM root's SHA-256 as published (refuse any other)"), N_("SHA256") },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("GRANT — join the ledger with the sub-CA a grant carries");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("GRANT — join the ledger with the sub-CA a grant carries"));
   g_autoptr(ChainWorkspace) workspace = NULL;
   g_autofree char *root_sha = NULL;
   guint64 seq = 0;
@@ -21,15 +23,16 @@ cmd_accept (const ChainCliGlobals *globals,
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Imports the ledger the grant carries (after a full audit), finds the delegation\n"
-    "to this workspace's CA key, installs the certificate chain, enrols the first\n"
-    "officer and records the acceptance. Send the ledger back with 'chain sync' or\n"
-    "'chain bundle create'.\n\n"
-    "Example:\n  chain -C cm-a accept cm-a.grant --root 3f5e…");
+    /* Translators: keep the commands and the example as they are. */
+    N_("Imports the ledger the grant carries (after a full audit), finds the delegation\n"
+       "to this workspace's CA key, installs the certificate chain, enrols the first\n"
+       "officer and records the acceptance. Send the ledger back with 'chain sync' or\n"
+       "'chain bundle create'.\n\n"
+       "Example:\n  chain -C cm-a accept cm-a.grant --root 3f5e…"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
-    return chain_cli_usage (error, "accept", "give one grant file");
+    return chain_cli_usage (error, "accept", _("give one grant file"));
   workspace = chain_cli_open_workspace (globals, TRUE, NULL, cancellable, error);
   if (workspace == NULL || !chain_workspace_accept (workspace, argv[1], root, &seq, cancellable, error))
     return FALSE;
@@ -51,10 +54,13 @@ cmd_accept (const ChainCliGlobals *globals,
       chain_cli_print_json (globals, doc);
       return TRUE;
     }
-  chain_cli_print (globals, "Joined ledger %s as '%s' (record %" G_GUINT64_FORMAT ")\n",
+  /* Translators: the first %s is the ledger's id, the second the custodian's id. */
+  chain_cli_print (globals, _("Joined ledger %s as '%s' (record %" PRIu64 ")\n"),
                    chain_ledger_get_id (chain_workspace_get_ledger (workspace)),
                    chain_workspace_get_custodian_id (workspace), seq);
-  chain_cli_print (globals, "Root CA SHA-256: %s%s\n", root_sha,
-                   root != NULL ? " (as given)" : " — compare it with what the OEM published");
+  if (root != NULL)
+    chain_cli_print (globals, _("Root CA SHA-256: %s (as given)\n"), root_sha);
+  else
+    chain_cli_print (globals, _("Root CA SHA-256: %s — compare it with what the OEM published\n"), root_sha);
   return TRUE;
 }

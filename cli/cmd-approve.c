@@ -1,6 +1,8 @@
 /* cmd-approve.c — `chain approve`: an officer's approval or rejection */
 #include "chain-cli.h"
 
+#include <inttypes.h>
+
 gboolean
 cmd_approve (const ChainCliGlobals *globals,
              int                    argc,
@@ -11,24 +13,25 @@ cmd_approve (const ChainCliGlobals *globals,
   g_autofree char *officer = NULL;
   gboolean reject = FALSE;
   GOptionEntry entries[] = {
-    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "Which officer approves (default: the only one)", "NAME" },
-    { "reject", 0, 0, G_OPTION_ARG_NONE, &reject, "Reject the request instead (it ends)", NULL },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("Which officer approves (default: the only one)"), N_("NAME") },
+    { "reject", 0, 0, G_OPTION_ARG_NONE, &reject, N_("Reject the request instead (it ends)"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("REQUEST — approve a pending delegation request");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("REQUEST — approve a pending delegation request"));
   g_autoptr(ChainWorkspace) workspace = NULL;
   guint64 seq = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Records this officer's approval (or rejection) of a pending delegation request,\n"
-    "named by its id (8 or more hex digits) or the requesting custodian's id.\n"
-    "'chain status' lists pending requests and their approvals.\n\n"
-    "Example:\n  chain -C oem approve cm-a --officer oscar");
+    /* Translators: keep the commands and the example as they are. */
+    N_("Records this officer's approval (or rejection) of a pending delegation request,\n"
+       "named by its id (8 or more hex digits) or the requesting custodian's id.\n"
+       "'chain status' lists pending requests and their approvals.\n\n"
+       "Example:\n  chain -C oem approve cm-a --officer oscar"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
-    return chain_cli_usage (error, "approve", "give one request id or custodian id");
+    return chain_cli_usage (error, "approve", _("give one request id or custodian id"));
   workspace = chain_cli_open_workspace (globals, TRUE, officer, cancellable, error);
   if (workspace == NULL || !chain_workspace_approve (workspace, argv[1], !reject, &seq, cancellable, error))
     return FALSE;
@@ -42,7 +45,13 @@ cmd_approve (const ChainCliGlobals *globals,
       chain_cli_print_json (globals, doc);
       return TRUE;
     }
-  chain_cli_print (globals, "%s '%s' as officer %s (record %" G_GUINT64_FORMAT ")\n", reject ? "Rejected" : "Approved",
-                   argv[1], chain_workspace_get_unlocked_officer (workspace), seq);
+  if (reject)
+    /* Translators: the first %s is a request id or custodian id, the second an officer's name. */
+    chain_cli_print (globals, _("Rejected '%s' as officer %s (record %" PRIu64 ")\n"),
+                     argv[1], chain_workspace_get_unlocked_officer (workspace), seq);
+  else
+    /* Translators: the first %s is a request id or custodian id, the second an officer's name. */
+    chain_cli_print (globals, _("Approved '%s' as officer %s (record %" PRIu64 ")\n"),
+                     argv[1], chain_workspace_get_unlocked_officer (workspace), seq);
   return TRUE;
 }

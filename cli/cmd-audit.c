@@ -7,6 +7,7 @@
  */
 #include "chain-cli.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 typedef struct {
@@ -25,7 +26,7 @@ on_progress (guint64 done, guint64 total, gpointer user_data)
   if (!progress->started)
     {
       progress->started = TRUE;
-      progress->bar = chain_cli_progress_new (progress->globals, "Auditing", total);
+      progress->bar = chain_cli_progress_new (progress->globals, _("Auditing"), total);
     }
   chain_cli_progress_update (progress->bar, done);
 }
@@ -110,7 +111,7 @@ cmd_audit (const ChainCliGlobals *globals,
            GCancellable          *cancellable,
            GError               **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("— verify the whole ledger");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("— verify the whole ledger"));
   g_auto(ChainCliLedgerPlace) place = { 0 };
   g_autoptr(ChainAuditReport) report = NULL;
   g_autofree char *root_arg = NULL;
@@ -118,48 +119,52 @@ cmd_audit (const ChainCliGlobals *globals,
   g_autofree char *report_path = NULL;
   g_autofree char *export_dir = NULL;
   g_autofree char *pin = NULL;
+  g_autofree char *message = NULL;
   gint64 export_seq = -1;
   gboolean all = FALSE;
   gboolean ran;
+  guint64 n_failed;
+  guint64 n_records;
   ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
   AuditProgress progress = { globals, NULL, FALSE };
   const ChainAuditFinding *finding = NULL;
   GOptionEntry entries[] = {
-    { "root", 0, 0, G_OPTION_ARG_STRING, &root_arg, "The root CA's SHA-256 thumbprint as the OEM published it", "SHA256" },
-    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report_path, "Also write the full report to FILE (JSON if it ends in .json)", "FILE" },
-    { "export-dir", 0, 0, G_OPTION_ARG_FILENAME, &export_dir, "Compare exported files in DIR with the export record naming them", "DIR" },
-    { "export-seq", 0, 0, G_OPTION_ARG_INT64, &export_seq, "With --export-dir: the export record to compare with", "SEQ" },
-    { "all", 0, 0, G_OPTION_ARG_NONE, &all, "List every record, not only failing ones", NULL },
+    { "root", 0, 0, G_OPTION_ARG_STRING, &root_arg, N_("The root CA's SHA-256 thumbprint as the OEM published it"), N_("SHA256") },
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report_path, N_("Also write the full report to FILE (JSON if it ends in .json)"), N_("FILE") },
+    { "export-dir", 0, 0, G_OPTION_ARG_FILENAME, &export_dir, N_("Compare exported files in DIR with the export record naming them"), N_("DIR") },
+    { "export-seq", 0, 0, G_OPTION_ARG_INT64, &export_seq, N_("With --export-dir: the export record to compare with"), N_("SEQ") },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("List every record, not only failing ones"), NULL },
     { NULL }
   };
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Verifies every record of the ledger from the genesis up: history, commit\n"
-    "signatures, trees, record chain, artifacts, and every policy rule. In a\n"
-    "workspace the pinned tip and the workspace's root are checked too; on a\n"
-    "clone give --root with the thumbprint the OEM published. Exits 3 when the\n"
-    "audit fails, naming the record and the rule broken.\n\n"
-    "Examples:\n"
-    "  chain -C oem audit\n"
-    "  git clone --bare https://example.com/ledger.git && \\\n"
-    "    chain -C ledger.git audit --root 3f1a...e9 --report audit.json");
+    /* Translators: keep the options and the examples as they are. */
+    N_("Verifies every record of the ledger from the genesis up: history, commit\n"
+       "signatures, trees, record chain, artifacts, and every policy rule. In a\n"
+       "workspace the pinned tip and the workspace's root are checked too; on a\n"
+       "clone give --root with the thumbprint the OEM published. Exits 3 when the\n"
+       "audit fails, naming the record and the rule broken.\n\n"
+       "Examples:\n"
+       "  chain -C oem audit\n"
+       "  git clone --bare https://example.com/ledger.git && \\\n"
+       "    chain -C ledger.git audit --root 3f1a...e9 --report audit.json"));
   g_option_context_set_description (context,
-    "Exit codes: 0 the audit passed, 1 it could not run, 2 usage, 3 it failed.");
+    N_("Exit codes: 0 the audit passed, 1 it could not run, 2 usage, 3 it failed."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
-    return chain_cli_usage (error, "audit", "unexpected argument '%s'", argv[1]);
+    return chain_cli_usage (error, "audit", _("unexpected argument '%s'"), argv[1]);
   if (root_arg != NULL)
     {
       root = normalize_sha256 (root_arg);
       if (root == NULL)
-        return chain_cli_usage (error, "audit", "--root takes a SHA-256 thumbprint: 64 hex digits");
+        return chain_cli_usage (error, "audit", _("--root takes a SHA-256 thumbprint: 64 hex digits"));
     }
   if (export_seq != -1 && export_dir == NULL)
-    return chain_cli_usage (error, "audit", "--export-seq needs --export-dir DIR");
+    return chain_cli_usage (error, "audit", _("--export-seq needs --export-dir DIR"));
   if (export_seq < -1)
-    return chain_cli_usage (error, "audit", "--export-seq takes a record number");
+    return chain_cli_usage (error, "audit", _("--export-seq takes a record number"));
 
   if (!chain_cli_locate_ledger (globals->workspace, &place, error))
     return FALSE;
@@ -177,8 +182,8 @@ cmd_audit (const ChainCliGlobals *globals,
         }
     }
   if (root == NULL && pin == NULL && !globals->quiet)
-    g_printerr ("chain: warning: no --root and no pinned tip: a ledger forged whole with its "
-                "own root would pass; give --root with the root's published thumbprint\n");
+    g_printerr (_("chain: warning: no --root and no pinned tip: a ledger forged whole with its "
+                  "own root would pass; give --root with the root's published thumbprint\n"));
 
   options.pinned_tip = pin;
   options.trusted_root = root;
@@ -205,11 +210,27 @@ cmd_audit (const ChainCliGlobals *globals,
     return TRUE;
 
   finding = first_finding (report);
-  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-               "audit failed: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " record(s) with "
-               "findings; first: %s; do not trust this ledger until its custodians explain it",
-               chain_audit_report_get_n_failed_records (report),
-               chain_audit_report_get_n_records (report),
-               finding != NULL ? chain_audit_finding_get_message (finding) : "see the report");
+  n_failed = chain_audit_report_get_n_failed_records (report);
+  n_records = chain_audit_report_get_n_records (report);
+  if (finding != NULL)
+    message = g_strdup_printf (
+      /* Translators: English keeps "(s)" in both forms; use your language's
+       * plural forms (the count is the second number, all records). The last
+       * %s is the first finding's message. */
+      ngettext ("audit failed: %" PRIu64 " of %" PRIu64 " record(s) with findings; first: %s; "
+                "do not trust this ledger until its custodians explain it",
+                "audit failed: %" PRIu64 " of %" PRIu64 " record(s) with findings; first: %s; "
+                "do not trust this ledger until its custodians explain it", n_records),
+      n_failed, n_records, chain_audit_finding_get_message (finding));
+  else
+    message = g_strdup_printf (
+      /* Translators: English keeps "(s)" in both forms; use your language's
+       * plural forms (the count is the second number, all records). */
+      ngettext ("audit failed: %" PRIu64 " of %" PRIu64 " record(s) with findings; first: see the "
+                "report; do not trust this ledger until its custodians explain it",
+                "audit failed: %" PRIu64 " of %" PRIu64 " record(s) with findings; first: see the "
+                "report; do not trust this ledger until its custodians explain it", n_records),
+      n_failed, n_records);
+  g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, message);
   return FALSE;
 }

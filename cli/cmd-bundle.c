@@ -7,6 +7,7 @@
  */
 #include "chain-cli.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 static gboolean
@@ -44,7 +45,7 @@ resolve_since (ChainLedger *ledger, const char *since, GError **error)
   if (!g_ascii_string_to_unsigned (since, 10, 0, G_MAXUINT64, &seq, NULL) || seq >= length)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "there is no record %s: the ledger has records 0 to %" G_GINT64_FORMAT,
+                   _("there is no record %s: the ledger has records 0 to %" PRId64),
                    since, (gint64) length - 1);
       return NULL;
     }
@@ -98,9 +99,13 @@ bundle_create (const ChainCliGlobals *globals,
       chain_cli_print_json (globals, json);
     }
   else
-    chain_cli_print (globals, "wrote %s: %" G_GUINT64_FORMAT " record(s), up to record %"
-                     G_GUINT64_FORMAT " (commit %s)\n", file, records, length - 1,
-                     chain_ledger_get_tip_commit_id (ledger));
+    chain_cli_print (globals,
+                     /* Translators: English keeps "(s)" in both forms; use your
+                      * language's plural forms. The last %s is a commit id. */
+                     ngettext ("wrote %s: %" PRIu64 " record(s), up to record %" PRIu64 " (commit %s)\n",
+                               "wrote %s: %" PRIu64 " record(s), up to record %" PRIu64 " (commit %s)\n",
+                               records),
+                     file, records, length - 1, chain_ledger_get_tip_commit_id (ledger));
   return TRUE;
 }
 
@@ -131,15 +136,39 @@ bundle_import (const ChainCliGlobals *globals,
     {
       const char *tip = chain_sync_result_get_new_tip (result);
       gint64 seq = chain_sync_result_get_seq (result);
-      g_autofree char *at = seq >= 0
-        ? g_strdup_printf ("record %" G_GINT64_FORMAT " (commit %.12s)", seq, tip)
-        : g_strdup_printf ("commit %.12s", tip != NULL ? tip : "none");
+      guint64 records = chain_sync_result_get_records (result);
+      gboolean imported = chain_sync_result_get_status (result) == CHAIN_SYNC_FAST_FORWARDED;
 
-      if (chain_sync_result_get_status (result) == CHAIN_SYNC_FAST_FORWARDED)
-        chain_cli_print (globals, "%s: imported %" G_GUINT64_FORMAT " record(s), audited; now at "
-                         "%s\n", file, chain_sync_result_get_records (result), at);
+      if (imported && seq >= 0)
+        chain_cli_print (globals,
+                         /* Translators: the first %s is the bundle's file name, the
+                          * last the first digits of a commit id. English keeps
+                          * "(s)" in both forms; use your language's plural forms. */
+                         ngettext ("%s: imported %" PRIu64 " record(s), audited; now at record %" PRId64 " (commit %.12s)\n",
+                                   "%s: imported %" PRIu64 " record(s), audited; now at record %" PRId64 " (commit %.12s)\n",
+                                   records),
+                         file, records, seq, tip);
+      else if (imported)
+        chain_cli_print (globals,
+                         /* Translators: the first %s is the bundle's file name, the
+                          * last the first digits of a commit id. English keeps
+                          * "(s)" in both forms; use your language's plural forms. */
+                         ngettext ("%s: imported %" PRIu64 " record(s), audited; now at commit %.12s\n",
+                                   "%s: imported %" PRIu64 " record(s), audited; now at commit %.12s\n",
+                                   records),
+                         file, records, tip != NULL ? tip : "none");
+      else if (seq >= 0)
+        /* Translators: the first %s is the bundle's file name, the last the
+         * first digits of a commit id. */
+        chain_cli_print (globals, _("%s: nothing new, already at record %" PRId64 " (commit %.12s)\n"),
+                         file, seq, tip);
+      else if (tip != NULL)
+        /* Translators: the first %s is the bundle's file name, the last the
+         * first digits of a commit id. */
+        chain_cli_print (globals, _("%s: nothing new, already at commit %.12s\n"), file, tip);
       else
-        chain_cli_print (globals, "%s: nothing new, already at %s\n", file, at);
+        /* Translators: %s is the bundle's file name; the ledger has no commit yet. */
+        chain_cli_print (globals, _("%s: nothing new, already at commit none\n"), file);
     }
   return TRUE;
 }
@@ -151,43 +180,46 @@ cmd_bundle (const ChainCliGlobals *globals,
             GCancellable          *cancellable,
             GError               **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("create|import FILE — air-gapped ledger bundles");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("create|import FILE — air-gapped ledger bundles"));
   g_autofree char *since = NULL;
   GOptionEntry entries[] = {
-    { "since", 0, 0, G_OPTION_ARG_STRING, &since, "create: only the records after SEQ or COMMIT, which the receiver holds", "SEQ|COMMIT" },
+    /* Translators: "create" is the action's name; keep it. */
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since, N_("create: only the records after SEQ or COMMIT, which the receiver holds"), N_("SEQ|COMMIT") },
     { NULL }
   };
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "create FILE writes the ledger (or, with --since, what came after a record\n"
-    "the receiver already holds) as a git bundle that `git bundle verify` and\n"
-    "`git clone` accept. import FILE audits the bundle's new records against this\n"
-    "workspace's root before the ledger moves onto them, refuses rollbacks and\n"
-    "rewritten ledgers (exit 3), and moves the pinned tip.\n\n"
-    "Examples:\n"
-    "  chain -C oem bundle create /media/usb/ledger.bundle\n"
-    "  chain -C factory bundle import /media/usb/ledger.bundle");
+    /* Translators: keep "create", "import", the commands and the examples as they are. */
+    N_("create FILE writes the ledger (or, with --since, what came after a record\n"
+       "the receiver already holds) as a git bundle that `git bundle verify` and\n"
+       "`git clone` accept. import FILE audits the bundle's new records against this\n"
+       "workspace's root before the ledger moves onto them, refuses rollbacks and\n"
+       "rewritten ledgers (exit 3), and moves the pinned tip.\n\n"
+       "Examples:\n"
+       "  chain -C oem bundle create /media/usb/ledger.bundle\n"
+       "  chain -C factory bundle import /media/usb/ledger.bundle"));
   g_option_context_set_description (context,
-    "Exit codes: 0 written or imported, 1 error (the file exists, is missing or is no\n"
-    "ledger bundle; the bundle and we diverged), 2 usage, 3 a rollback, a rewritten\n"
-    "ledger, or records that fail the audit.");
+    N_("Exit codes: 0 written or imported, 1 error (the file exists, is missing or is no\n"
+       "ledger bundle; the bundle and we diverged), 2 usage, 3 a rollback, a rewritten\n"
+       "ledger, or records that fail the audit."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc < 2)
-    return chain_cli_usage (error, "bundle", "give create FILE or import FILE");
+    return chain_cli_usage (error, "bundle", _("give create FILE or import FILE"));
   if (strcmp (argv[1], "create") != 0 && strcmp (argv[1], "import") != 0)
-    return chain_cli_usage (error, "bundle", "unknown action '%s': use create or import", argv[1]);
+    return chain_cli_usage (error, "bundle", _("unknown action '%s': use create or import"), argv[1]);
   if (argc != 3)
-    return chain_cli_usage (error, "bundle", "%s takes one FILE", argv[1]);
+    /* Translators: %s is the action, "create" or "import". */
+    return chain_cli_usage (error, "bundle", _("%s takes one FILE"), argv[1]);
   if (strcmp (argv[1], "import") == 0)
     {
       if (since != NULL)
-        return chain_cli_usage (error, "bundle", "--since is for create");
+        return chain_cli_usage (error, "bundle", _("--since is for create"));
       return bundle_import (globals, argv[2], cancellable, error);
     }
   if (since != NULL && !all_digits (since) && !is_commit_id (since))
     return chain_cli_usage (error, "bundle",
-                            "--since takes a record number or a commit id (40 hex digits)");
+                            _("--since takes a record number or a commit id (40 hex digits)"));
   return bundle_create (globals, argv[2], since, cancellable, error);
 }

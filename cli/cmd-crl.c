@@ -1,6 +1,7 @@
 /* cmd-crl.c — `chain crl`: a CA's current CRL and the per-cloud disable lists */
 #include "chain-cli.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 gboolean
@@ -20,19 +21,19 @@ cmd_crl (const ChainCliGlobals *globals,
   gboolean recorded = FALSE;
   gint days = 0;
   GOptionEntry entries[] = {
-    { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, "Whose CRL (default: this workspace's own CA)", "NAME" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write into DIR (required)", "DIR" },
+    { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, N_("Whose CRL (default: this workspace's own CA)"), N_("NAME") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Write into DIR (required)"), N_("DIR") },
     { "recorded", 0, 0, G_OPTION_ARG_NONE, &recorded,
-      "Take the last recorded CRL instead of signing a current one (no passphrase)", NULL },
-    { "days", 0, 0, G_OPTION_ARG_INT, &days, "Validity of a newly signed CRL in days (default 30)", "DAYS" },
-    { "hub", 0, 0, G_OPTION_ARG_STRING, &hub, "The IoT hub's name for the script", "NAME" },
-    { "dps", 0, 0, G_OPTION_ARG_STRING, &dps, "The DPS instance's name for the script", "NAME" },
-    { "resource-group", 0, 0, G_OPTION_ARG_STRING, &resource_group, "The Azure resource group for the scripts", "NAME" },
-    { "region", 0, 0, G_OPTION_ARG_STRING, &region, "The AWS region for the script", "REGION" },
-    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "The officer whose passphrase unlocks the CA key", "NAME" },
+      N_("Take the last recorded CRL instead of signing a current one (no passphrase)"), NULL },
+    { "days", 0, 0, G_OPTION_ARG_INT, &days, N_("Validity of a newly signed CRL in days (default 30)"), N_("DAYS") },
+    { "hub", 0, 0, G_OPTION_ARG_STRING, &hub, N_("The IoT hub's name for the script"), N_("NAME") },
+    { "dps", 0, 0, G_OPTION_ARG_STRING, &dps, N_("The DPS instance's name for the script"), N_("NAME") },
+    { "resource-group", 0, 0, G_OPTION_ARG_STRING, &resource_group, N_("The Azure resource group for the scripts"), N_("NAME") },
+    { "region", 0, 0, G_OPTION_ARG_STRING, &region, N_("The AWS region for the script"), N_("REGION") },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("The officer whose passphrase unlocks the CA key"), N_("NAME") },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("— write a CA's CRL and what each cloud needs to refuse revoked devices");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("— write a CA's CRL and what each cloud needs to refuse revoked devices"));
   g_autoptr(ChainWorkspace) workspace = NULL;
   g_autoptr(ChainCrlExport) export = NULL;
   ChainCrlOptions options = CHAIN_CRL_OPTIONS_INIT;
@@ -42,32 +43,35 @@ cmd_crl (const ChainCliGlobals *globals,
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Writes into DIR:\n"
-    "  crl.pem, crl.der   the CA's CRL; for this workspace's own CA signed now\n"
-    "                     (number max(last + 1, Unix time)), else the last recorded\n"
-    "  crls.pem           every CRL a verifier trusting the CA needs (the CA's, the\n"
-    "                     CAs' above it and those in force below it): mosquitto's\n"
-    "                     crlfile, which checks the CRL of each device's issuer and\n"
-    "                     so refuses devices of a revoked sub-CA, whose CRL is left out\n"
-    "  azure-iothub/      disable.sh, disabled-devices.txt (IoT Hub reads no CRL)\n"
-    "  azure-dps/         disable.sh, disabled-devices.txt, certs/ (disabled enrollments)\n"
-    "  aws-iot/           revoke.sh, revoked-certificates.txt (update-certificate REVOKED)\n"
-    "The lists cover every device under the CA that is revoked or under a revoked\n"
-    "CA. Nothing is recorded.");
+    /* Translators: keep the file and directory names in the first column and
+     * the column's width; the descriptions may be longer. */
+    N_("Writes into DIR:\n"
+       "  crl.pem, crl.der   the CA's CRL; for this workspace's own CA signed now\n"
+       "                     (number max(last + 1, Unix time)), else the last recorded\n"
+       "  crls.pem           every CRL a verifier trusting the CA needs (the CA's, the\n"
+       "                     CAs' above it and those in force below it): mosquitto's\n"
+       "                     crlfile, which checks the CRL of each device's issuer and\n"
+       "                     so refuses devices of a revoked sub-CA, whose CRL is left out\n"
+       "  azure-iothub/      disable.sh, disabled-devices.txt (IoT Hub reads no CRL)\n"
+       "  azure-dps/         disable.sh, disabled-devices.txt, certs/ (disabled enrollments)\n"
+       "  aws-iot/           revoke.sh, revoked-certificates.txt (update-certificate REVOKED)\n"
+       "The lists cover every device under the CA that is revoked or under a revoked\n"
+       "CA. Nothing is recorded."));
   g_option_context_set_description (context,
-    "Example:\n"
-    "  chain -C dist crl --hub factory-hub -o revoked\n"
-    "  sh revoked/azure-iothub/disable.sh\n"
-    "\n"
-    "Exit codes: 0 written, 1 error (unknown CA, locked, output not writable), 2 usage.");
+    /* Translators: keep the example commands as they are. */
+    N_("Example:\n"
+       "  chain -C dist crl --hub factory-hub -o revoked\n"
+       "  sh revoked/azure-iothub/disable.sh\n"
+       "\n"
+       "Exit codes: 0 written, 1 error (unknown CA, locked, output not writable), 2 usage."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
-    return chain_cli_usage (error, "crl", "unexpected argument '%s'", argv[1]);
+    return chain_cli_usage (error, "crl", _("unexpected argument '%s'"), argv[1]);
   if (output == NULL)
-    return chain_cli_usage (error, "crl", "-o DIR is required");
+    return chain_cli_usage (error, "crl", _("-o DIR is required"));
   if (days < 0 || days > 3650)
-    return chain_cli_usage (error, "crl", "--days must be 1 to 3650");
+    return chain_cli_usage (error, "crl", _("--days must be 1 to 3650"));
 
   /* Only this workspace's own CA can be signed here: unlock just for that. */
   workspace = chain_cli_open_workspace (globals, FALSE, NULL, cancellable, error);
@@ -80,7 +84,7 @@ cmd_crl (const ChainCliGlobals *globals,
   options.sign = !recorded && own != NULL && chain_cert_equal (own, target);
   if (options.sign)
     {
-      g_autoptr(ChainSecret) passphrase = chain_cli_get_passphrase (globals, "Passphrase: ", error);
+      g_autoptr(ChainSecret) passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
 
       if (passphrase == NULL || !chain_workspace_unlock (workspace, officer, passphrase, error))
         return FALSE;
@@ -98,7 +102,9 @@ cmd_crl (const ChainCliGlobals *globals,
     {
       const ChainExportWarning *warning = chain_crl_export_get_warning (export, i);
 
-      fprintf (stderr, "chain: warning: %s [%s]\n", warning->message, warning->id);
+      /* Translators: "chain" is the command's name; the text in brackets is
+       * the warning's id (not translated). */
+      fprintf (stderr, _("chain: warning: %s [%s]\n"), warning->message, warning->id);
     }
   if (!chain_crl_export_write (export, output, error))
     return FALSE;
@@ -143,11 +149,31 @@ cmd_crl (const ChainCliGlobals *globals,
       chain_cli_print_json (globals, doc);
       return TRUE;
     }
-  if (crl != NULL)
-    chain_cli_print (globals, "CRL number %" G_GUINT64_FORMAT " (%" G_GSIZE_FORMAT " revoked, %s): %s/crl.pem, crl.der, crls.pem\n",
-                     chain_crl_get_number (crl), chain_crl_get_n_entries (crl),
-                     options.sign ? "signed now" : "as recorded", output);
-  chain_cli_print (globals, "Disable lists for %" G_GUINT64_FORMAT " devices: %s/azure-iothub/, azure-dps/, aws-iot/\n",
+  if (crl != NULL && options.sign)
+    chain_cli_print (globals,
+                     /* Translators: a CRL number, a count of revoked certificates,
+                      * then the output directory; keep the file names. The
+                      * English plural is the same; use your language's forms. */
+                     ngettext ("CRL number %" PRIu64 " (%zu revoked, signed now): %s/crl.pem, crl.der, crls.pem\n",
+                               "CRL number %" PRIu64 " (%zu revoked, signed now): %s/crl.pem, crl.der, crls.pem\n",
+                               chain_crl_get_n_entries (crl)),
+                     chain_crl_get_number (crl), chain_crl_get_n_entries (crl), output);
+  else if (crl != NULL)
+    chain_cli_print (globals,
+                     /* Translators: a CRL number, a count of revoked certificates,
+                      * then the output directory; keep the file names. The
+                      * English plural is the same; use your language's forms. */
+                     ngettext ("CRL number %" PRIu64 " (%zu revoked, as recorded): %s/crl.pem, crl.der, crls.pem\n",
+                               "CRL number %" PRIu64 " (%zu revoked, as recorded): %s/crl.pem, crl.der, crls.pem\n",
+                               chain_crl_get_n_entries (crl)),
+                     chain_crl_get_number (crl), chain_crl_get_n_entries (crl), output);
+  chain_cli_print (globals,
+                   /* Translators: %s is the output directory; keep the directory
+                    * names. English says "devices" for one too, to keep the
+                    * output as it was; use your language's plural forms. */
+                   ngettext ("Disable lists for %" PRIu64 " devices: %s/azure-iothub/, azure-dps/, aws-iot/\n",
+                             "Disable lists for %" PRIu64 " devices: %s/azure-iothub/, azure-dps/, aws-iot/\n",
+                             chain_crl_export_get_n_disabled (export)),
                    chain_crl_export_get_n_disabled (export), output);
   return TRUE;
 }

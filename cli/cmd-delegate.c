@@ -1,6 +1,8 @@
 /* cmd-delegate.c — `chain delegate`: judge a request, issue the sub-CA, write the grant */
 #include "chain-cli.h"
 
+#include <inttypes.h>
+
 /* --permit / --exclude DN lines as chain_name_constraints_parse() reads them. */
 static ChainNameConstraints *
 constraints_from (char  **permit,
@@ -56,15 +58,26 @@ print_preview (const ChainCliGlobals        *globals,
   g_autofree char *from = format_time (p->not_before);
   g_autofree char *to = format_time (p->not_after);
 
-  chain_cli_print (globals, "Request from '%s' (%s), tier %s\n", p->org, p->custodian_id, p->tier);
-  chain_cli_print (globals, "  subject:          %s\n", p->subject);
-  chain_cli_print (globals, "  key:              %s\n", chain_key_algorithm_to_string (p->algorithm));
-  chain_cli_print (globals, "  path length:      %d (at most %d)\n", p->path_len, p->max_path_len);
-  chain_cli_print (globals, "  valid:            %s to %s\n", from, to);
-  chain_cli_print (globals, "  name constraints: %s\n", p->name_constraints[0] != '\0' ? p->name_constraints : "none");
-  chain_cli_print (globals, "  approvals:        %u of %u\n", p->approvals, p->threshold);
-  chain_cli_print (globals, "  policy:           %s%s\n", p->allowed ? "allows it" : "refuses it: ",
-                   p->allowed ? "" : p->refusal);
+  /* Translators: organisation name, custodian id, tier name (not translated). */
+  chain_cli_print (globals, _("Request from '%s' (%s), tier %s\n"), p->org, p->custodian_id, p->tier);
+  /* Translators: the labels of this list ("subject:" ... "policy:") are
+   * padded to one width so the values line up; pad yours alike. */
+  chain_cli_print (globals, _("  subject:          %s\n"), p->subject);
+  /* Translators: %s is a key algorithm such as "ec-p256" (not translated). */
+  chain_cli_print (globals, _("  key:              %s\n"), chain_key_algorithm_to_string (p->algorithm));
+  chain_cli_print (globals, _("  path length:      %d (at most %d)\n"), p->path_len, p->max_path_len);
+  /* Translators: two dates such as 2026-11-27. */
+  chain_cli_print (globals, _("  valid:            %s to %s\n"), from, to);
+  if (p->name_constraints[0] != '\0')
+    chain_cli_print (globals, _("  name constraints: %s\n"), p->name_constraints);
+  else
+    chain_cli_print (globals, _("  name constraints: none\n"));
+  chain_cli_print (globals, _("  approvals:        %u of %u\n"), p->approvals, p->threshold);
+  if (p->allowed)
+    chain_cli_print (globals, _("  policy:           allows it\n"));
+  else
+    /* Translators: %s is the policy's reason for refusing. */
+    chain_cli_print (globals, _("  policy:           refuses it: %s\n"), p->refusal);
 }
 
 gboolean
@@ -82,16 +95,16 @@ cmd_delegate (const ChainCliGlobals *globals,
   gint64 validity_days = 0;
   gboolean dry_run = FALSE;
   GOptionEntry entries[] = {
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Where to write the grant (required unless --dry-run)", "FILE" },
-    { "path-len", 0, 0, G_OPTION_ARG_INT, &path_len, "Path length of the sub-CA (default: the most allowed)", "N" },
-    { "validity-days", 0, 0, G_OPTION_ARG_INT64, &validity_days, "Lifetime (default: the most allowed)", "DAYS" },
-    { "permit", 0, 0, G_OPTION_ARG_STRING_ARRAY, &permit, "Permitted directoryName subtree (default: the request's own)", "DN" },
-    { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude, "Excluded directoryName subtree", "DN" },
-    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "Which officer signs (default: the only one)", "NAME" },
-    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Show what would be signed and whether the policy allows it", NULL },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Where to write the grant (required unless --dry-run)"), N_("FILE") },
+    { "path-len", 0, 0, G_OPTION_ARG_INT, &path_len, N_("Path length of the sub-CA (default: the most allowed)"), N_("N") },
+    { "validity-days", 0, 0, G_OPTION_ARG_INT64, &validity_days, N_("Lifetime (default: the most allowed)"), N_("DAYS") },
+    { "permit", 0, 0, G_OPTION_ARG_STRING_ARRAY, &permit, N_("Permitted directoryName subtree (default: the request's own)"), N_("DN") },
+    { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude, N_("Excluded directoryName subtree"), N_("DN") },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("Which officer signs (default: the only one)"), N_("NAME") },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, N_("Show what would be signed and whether the policy allows it"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("REQUEST — issue the sub-CA a request asks for");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("REQUEST — issue the sub-CA a request asks for"));
   g_autoptr(ChainRequestFile) request = NULL;
   g_autoptr(ChainWorkspace) workspace = NULL;
   g_autoptr(ChainNameConstraints) nc = NULL;
@@ -102,18 +115,19 @@ cmd_delegate (const ChainCliGlobals *globals,
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Checks the request against the policy, records it, issues the sub-CA (path\n"
-    "length, name constraints and validity within this CA's), records the\n"
-    "delegation and writes the grant: a git bundle of the ledger for the child.\n"
-    "Where the policy wants more officers, the request is recorded and the\n"
-    "command says who still has to run 'chain approve'.\n\n"
-    "Example:\n  chain -C oem delegate cm-a.request -o cm-a.grant --validity-days 1825");
+    /* Translators: keep the commands and the example as they are. */
+    N_("Checks the request against the policy, records it, issues the sub-CA (path\n"
+       "length, name constraints and validity within this CA's), records the\n"
+       "delegation and writes the grant: a git bundle of the ledger for the child.\n"
+       "Where the policy wants more officers, the request is recorded and the\n"
+       "command says who still has to run 'chain approve'.\n\n"
+       "Example:\n  chain -C oem delegate cm-a.request -o cm-a.grant --validity-days 1825"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
-    return chain_cli_usage (error, "delegate", "give one request file");
+    return chain_cli_usage (error, "delegate", _("give one request file"));
   if (output == NULL && !dry_run)
-    return chain_cli_usage (error, "delegate", "give the grant's file name with -o FILE");
+    return chain_cli_usage (error, "delegate", _("give the grant's file name with -o FILE"));
   request = chain_request_file_load (argv[1], error);
   if (request == NULL)
     return FALSE;
@@ -154,12 +168,14 @@ cmd_delegate (const ChainCliGlobals *globals,
     }
   if (preview->delegated_seq >= 0)
     {
-      chain_cli_print (globals, "'%s' was delegated already (record %" G_GINT64_FORMAT "); wrote its grant again to %s.\n",
+      /* Translators: the first %s is a custodian id, the last a file name. */
+      chain_cli_print (globals, _("'%s' was delegated already (record %" PRId64 "); wrote its grant again to %s.\n"),
                        preview->custodian_id, preview->delegated_seq, output);
       return TRUE;
     }
   print_preview (globals, preview);
-  chain_cli_print (globals, "Delegated to '%s' (record %" G_GUINT64_FORMAT "); wrote the grant %s: send it to them.\n",
+  /* Translators: the first %s is a custodian id, the last a file name. */
+  chain_cli_print (globals, _("Delegated to '%s' (record %" PRIu64 "); wrote the grant %s: send it to them.\n"),
                    preview->custodian_id, seq, output);
   return TRUE;
 }

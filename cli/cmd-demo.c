@@ -11,6 +11,7 @@
 #include "chain-cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <glib/gstdio.h>
 
 #define DEMO_DEVICES 8
@@ -86,7 +87,8 @@ oem_init (Demo    *demo,
   if (demo->oem.workspace == NULL)
     return FALSE;
   demo->root_sha256 = chain_cert_get_sha256 (chain_workspace_get_ca (demo->oem.workspace));
-  say (demo, "1. %s made its root CA and ledger in %s\n   root SHA-256 %s", demo->oem.org, dir, demo->root_sha256);
+  /* Translators: the demo's first step: organisation name, directory, thumbprint. */
+  say (demo, _("1. %s made its root CA and ledger in %s\n   root SHA-256 %s"), demo->oem.org, dir, demo->root_sha256);
   return TRUE;
 }
 
@@ -139,8 +141,11 @@ delegate_to (Demo    *demo,
   if (!chain_workspace_accept (child->workspace, grant_path, demo->root_sha256, NULL, demo->cancellable, error)
       || !sync_with_hub (demo, child, error))
     return FALSE;
-  say (demo, "%d. %s (%s) asked %s for a sub-CA with %s;\n   delegated as record %" G_GUINT64_FORMAT
-       ", accepted with the grant %s", step, child->org, child->tier, parent->org, request_path, seq, grant_path);
+  /* Translators: step number, organisation, tier name (not translated), the
+   * parent's organisation, the request file, record number, the grant file. */
+  say (demo, _("%d. %s (%s) asked %s for a sub-CA with %s;\n   delegated as record %" PRIu64
+               ", accepted with the grant %s"),
+       step, child->org, child->tier, parent->org, request_path, seq, grant_path);
   return TRUE;
 }
 
@@ -160,8 +165,14 @@ issue_devices (Demo    *demo,
   if (!chain_issue_devices (demo->dist_x.workspace, source, &options, summary, demo->cancellable, error)
       || !sync_with_hub (demo, &demo->dist_x, error))
     return FALSE;
-  say (demo, "5. %s issued %" G_GUINT64_FORMAT " devices into %s (manifest %s)", demo->dist_x.org,
-       chain_issue_summary_get_n_issued (summary), out, chain_issue_summary_get_manifest_csv (summary));
+  say (demo,
+       /* Translators: organisation, number of devices, directory, file name.
+        * English says "devices" for one too; use your language's plural forms. */
+       ngettext ("5. %s issued %" PRIu64 " devices into %s (manifest %s)",
+                 "5. %s issued %" PRIu64 " devices into %s (manifest %s)",
+                 chain_issue_summary_get_n_issued (summary)),
+       demo->dist_x.org, chain_issue_summary_get_n_issued (summary), out,
+       chain_issue_summary_get_manifest_csv (summary));
   return TRUE;
 }
 
@@ -179,11 +190,13 @@ export_root (Demo    *demo,
   export = chain_workspace_prepare_export (demo->oem.workspace, &options, demo->cancellable, error);
   if (export == NULL || !chain_workspace_write_export (demo->oem.workspace, export, out, &seq, demo->cancellable, error))
     return FALSE;
-  say (demo, "6. %s exported its root for Azure IoT Hub with a proof of possession for code %.12s…\n"
-       "   into %s (records %" G_GINT64_FORMAT " and %" G_GUINT64_FORMAT ")", demo->oem.org, DEMO_POP_CODE, out,
-       chain_export_get_pop_seq (export), seq);
+  /* Translators: organisation, the first digits of a verification code,
+   * directory, two record numbers. */
+  say (demo, _("6. %s exported its root for Azure IoT Hub with a proof of possession for code %.12s…\n"
+               "   into %s (records %" PRId64 " and %" PRIu64 ")"),
+       demo->oem.org, DEMO_POP_CODE, out, chain_export_get_pop_seq (export), seq);
   for (guint i = 0; i < chain_export_get_n_warnings (export); i++)
-    say (demo, "   warning: %s", chain_export_get_warning (export, i)->message);
+    say (demo, _("   warning: %s"), chain_export_get_warning (export, i)->message);
   return TRUE;
 }
 
@@ -206,7 +219,8 @@ revoke_device (Demo    *demo,
   crl = chain_workspace_prepare_crl (demo->dist_x.workspace, NULL, demo->cancellable, error);
   if (crl == NULL || !chain_crl_export_write (crl, out, error) || !sync_with_hub (demo, &demo->dist_x, error))
     return FALSE;
-  say (demo, "7. %s revoked %s (record %" G_GINT64_FORMAT "); CRL and disable lists in %s", demo->dist_x.org,
+  /* Translators: organisation, device id, record number, directory. */
+  say (demo, _("7. %s revoked %s (record %" PRId64 "); CRL and disable lists in %s"), demo->dist_x.org,
        DEMO_REVOKED_DEVICE, chain_revocation_get_seq (plan), out);
   return TRUE;
 }
@@ -218,6 +232,7 @@ sync_and_audit (Demo    *demo,
 {
   Party *parties[] = { &demo->oem, &demo->cm_a, &demo->cm_b, &demo->dist_x };
   const char *tip = chain_ledger_get_tip_commit_id (chain_workspace_get_ledger (demo->oem.workspace));
+  guint64 n_records;
 
   for (guint i = 0; i < G_N_ELEMENTS (parties); i++)
     {
@@ -235,26 +250,47 @@ sync_and_audit (Demo    *demo,
         {
           g_autofree char *text = chain_audit_report_to_text (report, FALSE);
 
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, "the audit of %s's ledger failed: %s", p->org, text);
+          /* Translators: an organisation's name, then the audit report. */
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, _("the audit of %s's ledger failed: %s"), p->org, text);
           return FALSE;
         }
     }
-  say (demo, "8. every workspace synced to the same tip %.12s; audit of all four ledgers: %" G_GUINT64_FORMAT
-       " records, all rules kept", tip, chain_ledger_get_length (chain_workspace_get_ledger (demo->oem.workspace)));
+  n_records = chain_ledger_get_length (chain_workspace_get_ledger (demo->oem.workspace));
+  say (demo,
+       /* Translators: the first digits of a commit id, a number of records.
+        * English says "records" for one too; use your language's plural forms. */
+       ngettext ("8. every workspace synced to the same tip %.12s; audit of all four ledgers: %" PRIu64
+                 " records, all rules kept",
+                 "8. every workspace synced to the same tip %.12s; audit of all four ledgers: %" PRIu64
+                 " records, all rules kept", n_records),
+       tip, n_records);
   return TRUE;
 }
 
 static void
 print_places (Demo *demo)
 {
-  say (demo, "\nWhere everything is (%s):", demo->dir);
-  say (demo, "  oem/ cm-a/ cm-b/ dist-x/    one workspace each: ledger.git, private/ (keys), certs/");
-  say (demo, "  handover/                   the request and grant files that travelled");
-  say (demo, "  devices/                    device certificates, chains, keys, manifest.csv/json");
-  say (demo, "  export/azure-iothub/        root .pem/.cer, verification certificate, az script");
-  say (demo, "  crl/                        the distributor's CRL and per-cloud disable lists");
-  say (demo, "  passphrase                  the demo's key passphrase (0600)");
-  say (demo, "\nTry: chain -C %s/oem log    chain -C %s/dist-x status    chain -C %s/oem audit", demo->dir, demo->dir,
+  /* The directory names stay as they are; only what each holds is translated. */
+  static const struct {
+    const char *name;
+    const char *what;
+  } places[] = {
+    { "oem/ cm-a/ cm-b/ dist-x/", N_("one workspace each: ledger.git, private/ (keys), certs/") },
+    { "handover/", N_("the request and grant files that travelled") },
+    { "devices/", N_("device certificates, chains, keys, manifest.csv/json") },
+    { "export/azure-iothub/", N_("root .pem/.cer, verification certificate, az script") },
+    { "crl/", N_("the distributor's CRL and per-cloud disable lists") },
+    { "passphrase", N_("the demo's key passphrase (0600)") },
+  };
+
+  chain_cli_print (demo->globals, "\n");
+  /* Translators: %s is the demo's directory. */
+  say (demo, _("Where everything is (%s):"), demo->dir);
+  for (gsize i = 0; i < G_N_ELEMENTS (places); i++)
+    say (demo, "  %-28s%s", places[i].name, _(places[i].what));
+  chain_cli_print (demo->globals, "\n");
+  /* Translators: %s is the demo's directory; keep the commands as they are. */
+  say (demo, _("Try: chain -C %s/oem log    chain -C %s/dist-x status    chain -C %s/oem audit"), demo->dir, demo->dir,
        demo->dir);
 }
 
@@ -268,7 +304,8 @@ run_story (Demo    *demo,
     {
       int saved = errno;
 
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot create %s: %s", handover, g_strerror (saved));
+      /* Translators: a directory, then the system's reason. */
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot create %s: %s"), handover, g_strerror (saved));
       return FALSE;
     }
   if (!oem_init (demo, error) || !delegate_to (demo, &demo->oem, &demo->cm_a, 2, error)
@@ -315,7 +352,7 @@ cmd_demo (const ChainCliGlobals *globals,
           GCancellable          *cancellable,
           GError               **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("DIR — run the whole story into DIR");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("DIR — run the whole story into DIR"));
   Demo demo = {
     globals, cancellable, NULL, NULL, NULL,
     { "oem", "Widget Ltd", "oem", NULL, NULL },
@@ -326,19 +363,20 @@ cmd_demo (const ChainCliGlobals *globals,
   gboolean ok = FALSE;
 
   g_option_context_set_summary (context,
-    "Runs the three-tier story in DIR: an OEM, two contract manufacturers and a\n"
-    "distributor, each in its own workspace with its own keys; requests and grants\n"
-    "handed over as files; devices issued; an Azure IoT Hub export with a proof of\n"
-    "possession; a device revoked; the ledger synced; every copy audited.\n\n"
-    "Example:\n  chain demo /tmp/chain-demo");
+    /* Translators: keep the example command as it is. */
+    N_("Runs the three-tier story in DIR: an OEM, two contract manufacturers and a\n"
+       "distributor, each in its own workspace with its own keys; requests and grants\n"
+       "handed over as files; devices issued; an Azure IoT Hub export with a proof of\n"
+       "possession; a device revoked; the ledger synced; every copy audited.\n\n"
+       "Example:\n  chain demo /tmp/chain-demo"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
-    return chain_cli_usage (error, "demo", "give one directory");
+    return chain_cli_usage (error, "demo", _("give one directory"));
   demo.dir = g_canonicalize_filename (argv[1], NULL);
   if (g_file_test (demo.dir, G_FILE_TEST_EXISTS) && g_rmdir (demo.dir) != 0)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, "%s exists and is not empty: give a new directory", demo.dir);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, _("%s exists and is not empty: give a new directory"), demo.dir);
       demo_clear (&demo);
       return FALSE;
     }
@@ -346,7 +384,8 @@ cmd_demo (const ChainCliGlobals *globals,
     {
       int saved = errno;
 
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot create %s: %s", demo.dir, g_strerror (saved));
+      /* Translators: a directory, then the system's reason. */
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot create %s: %s"), demo.dir, g_strerror (saved));
       demo_clear (&demo);
       return FALSE;
     }

@@ -1,6 +1,7 @@
 /* cmd-export.c — `chain export`: the files and script each cloud wants, recorded */
 #include "chain-cli.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,10 @@ print_warnings (const ChainExport *export)
     {
       const ChainExportWarning *warning = chain_export_get_warning (export, i);
 
-      fprintf (stderr, "chain: warning: %s: %s [%s]\n",
+      /* Translators: "chain" is the command's name; then an export target such
+       * as "azure-iothub", the warning, and its id in brackets (neither the
+       * target nor the id is translated). */
+      fprintf (stderr, _("chain: warning: %s: %s [%s]\n"),
                chain_export_target_to_string (chain_export_get_target (export)), warning->message, warning->id);
     }
 }
@@ -68,14 +72,21 @@ print_export (const ChainCliGlobals *globals,
   for (guint i = 0; i < chain_export_get_n_files (export); i++)
     g_string_append_printf (names, " %s", chain_export_get_file (export, i)->name);
   if (dry_run)
-    chain_cli_print (globals, "%s: would write to %s:%s (nothing recorded)\n",
+    /* Translators: an export target such as "azure-iothub", a directory,
+     * then the file names, each after a space. */
+    chain_cli_print (globals, _("%s: would write to %s:%s (nothing recorded)\n"),
                      chain_export_target_to_string (chain_export_get_target (export)), target_dir, names->str);
   else if (chain_export_get_pop_seq (export) >= 0)
-    chain_cli_print (globals, "%s: %s:%s (recorded as #%" G_GINT64_FORMAT " pop, #%" G_GINT64_FORMAT " export)\n",
+    /* Translators: an export target such as "azure-iothub", a directory, the
+     * file names (each after a space), then two record numbers; "pop" and
+     * "export" are record types (not translated). */
+    chain_cli_print (globals, _("%s: %s:%s (recorded as #%" PRId64 " pop, #%" PRId64 " export)\n"),
                      chain_export_target_to_string (chain_export_get_target (export)), target_dir, names->str,
                      chain_export_get_pop_seq (export), chain_export_get_seq (export));
   else
-    chain_cli_print (globals, "%s: %s:%s (recorded as #%" G_GINT64_FORMAT ")\n",
+    /* Translators: an export target such as "azure-iothub", a directory, the
+     * file names (each after a space), then a record number. */
+    chain_cli_print (globals, _("%s: %s:%s (recorded as #%" PRId64 ")\n"),
                      chain_export_target_to_string (chain_export_get_target (export)), target_dir, names->str,
                      chain_export_get_seq (export));
 }
@@ -98,8 +109,9 @@ parse_targets (const char *list,
         continue;
       target = chain_export_target_from_string (names[i], NULL);
       if (target == CHAIN_EXPORT_TARGET_INVALID)
-        return chain_cli_usage (error, "export", "unknown export target '%.32s'; use one of " CHAIN_EXPORT_TARGET_NAMES,
-                                names[i]);
+        /* Translators: the second %s lists the export targets (not translated). */
+        return chain_cli_usage (error, "export", _("unknown export target '%.32s'; use one of %s"),
+                                names[i], CHAIN_EXPORT_TARGET_NAMES);
       for (guint j = 0; j < targets->len; j++)
         seen |= g_array_index (targets, ChainExportTarget, j) == target;
       if (!seen)
@@ -128,21 +140,22 @@ cmd_export (const ChainCliGlobals *globals,
   gboolean dry_run = FALSE;
   GOptionEntry entries[] = {
     { "target", 0, 0, G_OPTION_ARG_STRING, &target_list,
-      "Comma-separated: azure-iothub, azure-dps, aws-iot, pem (required)", "LIST" },
-    { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, "The CA to export (default: this workspace's own)", "NAME" },
+      /* Translators: the target names are values for --target; keep them. */
+      N_("Comma-separated: azure-iothub, azure-dps, aws-iot, pem (required)"), N_("LIST") },
+    { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, N_("The CA to export (default: this workspace's own)"), N_("NAME") },
     { "code", 0, 0, G_OPTION_ARG_STRING, &code,
-      "The cloud's verification code: adds verification.pem (recorded as a pop record)", "CODE" },
-    { "hub", 0, 0, G_OPTION_ARG_STRING, &hub, "The IoT hub's name for the script (default: a placeholder)", "NAME" },
-    { "dps", 0, 0, G_OPTION_ARG_STRING, &dps, "The DPS instance's name for the script", "NAME" },
-    { "resource-group", 0, 0, G_OPTION_ARG_STRING, &resource_group, "The Azure resource group for the script", "NAME" },
-    { "region", 0, 0, G_OPTION_ARG_STRING, &region, "The AWS region for the script", "REGION" },
-    { "role-arn", 0, 0, G_OPTION_ARG_STRING, &role_arn, "The IAM role AWS just-in-time provisioning assumes", "ARN" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write into DIR/TARGET/ (required)", "DIR" },
-    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Show the files and warnings; record and write nothing", NULL },
-    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "The officer who signs the records", "NAME" },
+      N_("The cloud's verification code: adds verification.pem (recorded as a pop record)"), N_("CODE") },
+    { "hub", 0, 0, G_OPTION_ARG_STRING, &hub, N_("The IoT hub's name for the script (default: a placeholder)"), N_("NAME") },
+    { "dps", 0, 0, G_OPTION_ARG_STRING, &dps, N_("The DPS instance's name for the script"), N_("NAME") },
+    { "resource-group", 0, 0, G_OPTION_ARG_STRING, &resource_group, N_("The Azure resource group for the script"), N_("NAME") },
+    { "region", 0, 0, G_OPTION_ARG_STRING, &region, N_("The AWS region for the script"), N_("REGION") },
+    { "role-arn", 0, 0, G_OPTION_ARG_STRING, &role_arn, N_("The IAM role AWS just-in-time provisioning assumes"), N_("ARN") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Write into DIR/TARGET/ (required)"), N_("DIR") },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, N_("Show the files and warnings; record and write nothing"), NULL },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("The officer who signs the records"), N_("NAME") },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("— write what a cloud needs to trust a CA, and record it");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("— write what a cloud needs to trust a CA, and record it"));
   g_autoptr(GArray) targets = g_array_new (FALSE, FALSE, sizeof (ChainExportTarget));
   g_autoptr(GPtrArray) exports = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_export_free);
   g_autoptr(ChainWorkspace) workspace = NULL;
@@ -150,41 +163,43 @@ cmd_export (const ChainCliGlobals *globals,
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Writes, per target, into DIR/TARGET/:\n"
-    "  pem           ca.pem, chain.pem, mosquitto.conf\n"
-    "  azure-iothub  ca.pem, ca.cer, upload.sh (az iot hub certificate ...)\n"
-    "  azure-dps     ca.pem, ca.cer, enrollment-group.json, upload.sh\n"
-    "  aws-iot       ca.pem, jitp-template.json, registration-config.json, upload.sh\n"
-    "and, with --code, verification.pem. Each export is a ledger record with the\n"
-    "SHA-256 of every file. Pre-flight warnings (CA limits, chain depth, device\n"
-    "ids, key and hash rules) go to standard error and into --json.");
+    /* Translators: keep the target and file names as they are. */
+    N_("Writes, per target, into DIR/TARGET/:\n"
+       "  pem           ca.pem, chain.pem, mosquitto.conf\n"
+       "  azure-iothub  ca.pem, ca.cer, upload.sh (az iot hub certificate ...)\n"
+       "  azure-dps     ca.pem, ca.cer, enrollment-group.json, upload.sh\n"
+       "  aws-iot       ca.pem, jitp-template.json, registration-config.json, upload.sh\n"
+       "and, with --code, verification.pem. Each export is a ledger record with the\n"
+       "SHA-256 of every file. Pre-flight warnings (CA limits, chain depth, device\n"
+       "ids, key and hash rules) go to standard error and into --json."));
   g_option_context_set_description (context,
-    "Example:\n"
-    "  chain -C oem export --target azure-iothub,pem --hub factory-hub -o upload\n"
-    "  sh upload/azure-iothub/upload.sh      # uploads, prints the verification code\n"
-    "  chain -C oem export --target azure-iothub --code CODE --hub factory-hub -o upload\n"
-    "  sh upload/azure-iothub/upload.sh      # verifies\n"
-    "\n"
-    "Exit codes: 0 written and recorded, 1 error (revoked or unknown CA, bad code,\n"
-    "output not writable), 2 usage, 3 the ledger's rules refused a record.\n"
-    "Nothing is recorded on error.");
+    /* Translators: keep the example commands as they are; the text after "#" may be translated. */
+    N_("Example:\n"
+       "  chain -C oem export --target azure-iothub,pem --hub factory-hub -o upload\n"
+       "  sh upload/azure-iothub/upload.sh      # uploads, prints the verification code\n"
+       "  chain -C oem export --target azure-iothub --code CODE --hub factory-hub -o upload\n"
+       "  sh upload/azure-iothub/upload.sh      # verifies\n"
+       "\n"
+       "Exit codes: 0 written and recorded, 1 error (revoked or unknown CA, bad code,\n"
+       "output not writable), 2 usage, 3 the ledger's rules refused a record.\n"
+       "Nothing is recorded on error."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
-    return chain_cli_usage (error, "export", "unexpected argument '%s'", argv[1]);
+    return chain_cli_usage (error, "export", _("unexpected argument '%s'"), argv[1]);
   if (target_list == NULL)
-    return chain_cli_usage (error, "export", "--target is required");
+    return chain_cli_usage (error, "export", _("--target is required"));
   if (output == NULL)
-    return chain_cli_usage (error, "export", "-o DIR is required");
+    return chain_cli_usage (error, "export", _("-o DIR is required"));
   if (!parse_targets (target_list, targets, error))
     return FALSE;
   if (targets->len == 0)
-    return chain_cli_usage (error, "export", "--target names no target");
+    return chain_cli_usage (error, "export", _("--target names no target"));
   for (guint i = 0; i < targets->len; i++)
     n_clouds += g_array_index (targets, ChainExportTarget, i) != CHAIN_EXPORT_TARGET_PEM;
   if (code != NULL && n_clouds != 1)
     return chain_cli_usage (error, "export",
-                            "a verification code belongs to one cloud: give --code with one of azure-iothub, azure-dps, aws-iot");
+                            _("a verification code belongs to one cloud: give --code with one of azure-iothub, azure-dps, aws-iot"));
 
   workspace = chain_cli_open_workspace (globals, !dry_run || code != NULL, officer, cancellable, error);
   if (workspace == NULL)

@@ -20,7 +20,8 @@ apply_thresholds (ChainPolicy *policy,
         {
           g_autofree char *types = g_strjoinv (", ", (char **) chain_policy_get_threshold_types ());
 
-          return chain_cli_usage (error, "init", "--threshold '%s' is not TYPE=K with K from 1 to %d and TYPE one of %s",
+          /* Translators: keep TYPE=K; the last %s lists the record types (not translated). */
+          return chain_cli_usage (error, "init", _("--threshold '%s' is not TYPE=K with K from 1 to %d and TYPE one of %s"),
                                   thresholds[i], CHAIN_POLICY_MAX_THRESHOLD, types);
         }
       chain_policy_set_threshold (policy, type, (guint) k);
@@ -61,11 +62,12 @@ report (const ChainCliGlobals *globals,
       chain_cli_print_json (globals, doc);
       return;
     }
-  chain_cli_print (globals, "Created workspace %s for '%s' (%s)\n", chain_workspace_get_dir (workspace),
+  /* Translators: a directory, the organisation's name, the custodian id. */
+  chain_cli_print (globals, _("Created workspace %s for '%s' (%s)\n"), chain_workspace_get_dir (workspace),
                    chain_workspace_get_org (workspace), chain_workspace_get_custodian_id (workspace));
-  chain_cli_print (globals, "Root CA SHA-256: %s\n", thumbprint);
-  chain_cli_print (globals, "Publish this thumbprint: custodians check their grants against it "
-                            "(chain accept --root).\n");
+  chain_cli_print (globals, _("Root CA SHA-256: %s\n"), thumbprint);
+  chain_cli_print (globals, _("Publish this thumbprint: custodians check their grants against it "
+                              "(chain accept --root).\n"));
 }
 
 gboolean
@@ -82,17 +84,20 @@ cmd_init (const ChainCliGlobals *globals,
   g_autofree char *policy_path = NULL;
   g_auto(GStrv) thresholds = NULL;
   gint64 validity_days = 0;
+  /* Translators: %s lists the key algorithms (not translated). */
+  g_autofree char *algorithm_help = g_strdup_printf (_("Key algorithm: %s (default ec-p256)"), CHAIN_KEY_ALGORITHM_NAMES);
   GOptionEntry entries[] = {
-    { "org", 0, 0, G_OPTION_ARG_STRING, &org, "The organisation's name (required)", "NAME" },
-    { "id", 0, 0, G_OPTION_ARG_STRING, &id, "Custodian id (default: from the name)", "ID" },
-    { "algorithm", 0, 0, G_OPTION_ARG_STRING, &algorithm, "Key algorithm: " CHAIN_KEY_ALGORITHM_NAMES " (default ec-p256)", "ALG" },
-    { "validity-days", 0, 0, G_OPTION_ARG_INT64, &validity_days, "Root lifetime (default: the policy's maximum)", "DAYS" },
-    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "First officer's name (default: officer)", "NAME" },
-    { "policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_path, "Policy JSON (default: the built-in three-tier policy)", "FILE" },
-    { "threshold", 0, 0, G_OPTION_ARG_STRING_ARRAY, &thresholds, "Officers needed for a record type, e.g. delegation=2", "TYPE=K" },
+    { "org", 0, 0, G_OPTION_ARG_STRING, &org, N_("The organisation's name (required)"), N_("NAME") },
+    { "id", 0, 0, G_OPTION_ARG_STRING, &id, N_("Custodian id (default: from the name)"), N_("ID") },
+    /* Already translated: GOption's own lookup finds no other msgid for it. */
+    { "algorithm", 0, 0, G_OPTION_ARG_STRING, &algorithm, algorithm_help, N_("ALG") },
+    { "validity-days", 0, 0, G_OPTION_ARG_INT64, &validity_days, N_("Root lifetime (default: the policy's maximum)"), N_("DAYS") },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("First officer's name (default: officer)"), N_("NAME") },
+    { "policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_path, N_("Policy JSON (default: the built-in three-tier policy)"), N_("FILE") },
+    { "threshold", 0, 0, G_OPTION_ARG_STRING_ARRAY, &thresholds, N_("Officers needed for a record type, e.g. delegation=2"), N_("TYPE=K") },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("— create the OEM's workspace");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("— create the OEM's workspace"));
   g_autoptr(ChainPolicy) policy = NULL;
   g_autoptr(ChainSecret) passphrase = NULL;
   g_autoptr(ChainWorkspace) workspace = NULL;
@@ -100,15 +105,16 @@ cmd_init (const ChainCliGlobals *globals,
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Makes the root custodian's workspace in -C DIR: a root CA key and certificate,\n"
-    "the first officer, and a new ledger whose genesis record carries the policy.\n\n"
-    "Example:\n  chain -C oem init --org 'Widget Ltd' --threshold delegation=2");
+    /* Translators: keep the example command as it is. */
+    N_("Makes the root custodian's workspace in -C DIR: a root CA key and certificate,\n"
+       "the first officer, and a new ledger whose genesis record carries the policy.\n\n"
+       "Example:\n  chain -C oem init --org 'Widget Ltd' --threshold delegation=2"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
-    return chain_cli_usage (error, "init", "unexpected argument '%s'", argv[1]);
+    return chain_cli_usage (error, "init", _("unexpected argument '%s'"), argv[1]);
   if (org == NULL)
-    return chain_cli_usage (error, "init", "give the organisation's name with --org NAME");
+    return chain_cli_usage (error, "init", _("give the organisation's name with --org NAME"));
   if (algorithm != NULL)
     {
       options.algorithm = chain_key_algorithm_from_string (algorithm, error);
@@ -118,7 +124,7 @@ cmd_init (const ChainCliGlobals *globals,
   policy = load_policy (policy_path, error);
   if (policy == NULL || !apply_thresholds (policy, thresholds, error))
     return FALSE;
-  passphrase = chain_cli_get_passphrase (globals, "Passphrase for the new keys: ", error);
+  passphrase = chain_cli_get_passphrase (globals, _("Passphrase for the new keys: "), error);
   if (passphrase == NULL)
     return FALSE;
   options.org = org;

@@ -8,6 +8,7 @@
 #include "chain-cli.h"
 
 #include <glib-unix.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 
@@ -35,7 +36,7 @@ on_progress (guint64  issued,
   if (run->progress == NULL || run->total != total)
     {
       chain_cli_progress_free (run->progress);
-      run->progress = chain_cli_progress_new (run->globals, "Issuing", total);
+      run->progress = chain_cli_progress_new (run->globals, _("Issuing"), total);
       run->total = total;
     }
   chain_cli_progress_update (run->progress, issued);
@@ -100,11 +101,16 @@ summary_to_json (const ChainIssueSummary *summary,
   return doc;
 }
 
-/* "N devices (FIRST … LAST) in record #S" or "in records #A–#B". */
+/* What was issued, as a whole sentence: "Issued N devices (FIRST … LAST) in
+ * record #S into OUTPUT" (or "in records #A–#B") when @output is given,
+ * else as the clause an error message ends with, "issued and recorded N
+ * devices (FIRST … LAST) in record #S". */
 static char *
-describe_issued (const ChainIssueSummary *summary)
+describe_issued (const ChainIssueSummary *summary,
+                 const char              *output)
 {
   guint n = chain_issue_summary_get_n_records (summary);
+  guint64 issued = chain_issue_summary_get_n_issued (summary);
   guint64 first_seq = 0;
   guint64 last_seq = 0;
   const char *first = NULL;
@@ -112,11 +118,37 @@ describe_issued (const ChainIssueSummary *summary)
 
   chain_issue_summary_get_record (summary, 0, &first_seq, NULL, &first, NULL);
   chain_issue_summary_get_record (summary, n - 1, &last_seq, NULL, NULL, &last);
+  if (output != NULL && n == 1)
+    return g_strdup_printf (
+      /* Translators: a number of devices, the first and last device ids, a
+       * record number and a directory. English says "devices" for one too;
+       * use your language's plural forms. */
+      ngettext ("Issued %" PRIu64 " devices (%s … %s) in record #%" PRIu64 " into %s",
+                "Issued %" PRIu64 " devices (%s … %s) in record #%" PRIu64 " into %s", issued),
+      issued, first, last, first_seq, output);
+  if (output != NULL)
+    return g_strdup_printf (
+      /* Translators: a number of devices, the first and last device ids, the
+       * first and last record numbers and a directory. English says
+       * "devices" for one too; use your language's plural forms. */
+      ngettext ("Issued %" PRIu64 " devices (%s … %s) in records #%" PRIu64 "–#%" PRIu64 " into %s",
+                "Issued %" PRIu64 " devices (%s … %s) in records #%" PRIu64 "–#%" PRIu64 " into %s", issued),
+      issued, first, last, first_seq, last_seq, output);
   if (n == 1)
-    return g_strdup_printf ("%" G_GUINT64_FORMAT " devices (%s … %s) in record #%" G_GUINT64_FORMAT,
-                            chain_issue_summary_get_n_issued (summary), first, last, first_seq);
-  return g_strdup_printf ("%" G_GUINT64_FORMAT " devices (%s … %s) in records #%" G_GUINT64_FORMAT "–#%" G_GUINT64_FORMAT,
-                          chain_issue_summary_get_n_issued (summary), first, last, first_seq, last_seq);
+    return g_strdup_printf (
+      /* Translators: ends an error message: a number of devices, the first
+       * and last device ids, a record number. English says "devices" for
+       * one too; use your language's plural forms. */
+      ngettext ("issued and recorded %" PRIu64 " devices (%s … %s) in record #%" PRIu64,
+                "issued and recorded %" PRIu64 " devices (%s … %s) in record #%" PRIu64, issued),
+      issued, first, last, first_seq);
+  return g_strdup_printf (
+    /* Translators: ends an error message: a number of devices, the first and
+     * last device ids, the first and last record numbers. English says
+     * "devices" for one too; use your language's plural forms. */
+    ngettext ("issued and recorded %" PRIu64 " devices (%s … %s) in records #%" PRIu64 "–#%" PRIu64,
+              "issued and recorded %" PRIu64 " devices (%s … %s) in records #%" PRIu64 "–#%" PRIu64, issued),
+    issued, first, last, first_seq, last_seq);
 }
 
 static ChainIssueSource *
@@ -132,24 +164,24 @@ make_source (const char *ids,
 
   if (n_sources != 1)
     {
-      chain_cli_usage (error, "issue", "give exactly one of --ids FILE, --count N or --csr-dir DIR");
+      chain_cli_usage (error, "issue", _("give exactly one of --ids FILE, --count N or --csr-dir DIR"));
       return NULL;
     }
   if (prefix != NULL && count == 0)
     {
-      chain_cli_usage (error, "issue", "--prefix goes with --count");
+      chain_cli_usage (error, "issue", _("--prefix goes with --count"));
       return NULL;
     }
   if (id_from != NULL && csr_dir == NULL)
     {
-      chain_cli_usage (error, "issue", "--id-from goes with --csr-dir");
+      chain_cli_usage (error, "issue", _("--id-from goes with --csr-dir"));
       return NULL;
     }
   if (count != 0)
     {
       if (count < 0 || start < 1)
         {
-          chain_cli_usage (error, "issue", "--count and --start must be at least 1");
+          chain_cli_usage (error, "issue", _("--count and --start must be at least 1"));
           return NULL;
         }
       return chain_issue_source_new_count (prefix != NULL ? prefix : "", (guint64) start, (guint64) count, error);
@@ -162,7 +194,8 @@ make_source (const char *ids,
         from = CHAIN_ISSUE_CSR_ID_CN;
       else if (id_from != NULL && strcmp (id_from, "file") != 0)
         {
-          chain_cli_usage (error, "issue", "--id-from is 'file' or 'cn', not '%s'", id_from);
+          /* Translators: keep 'file' and 'cn', the values --id-from takes. */
+          chain_cli_usage (error, "issue", _("--id-from is 'file' or 'cn', not '%s'"), id_from);
           return NULL;
         }
       return chain_issue_source_new_csr_dir (csr_dir, from, error);
@@ -203,26 +236,30 @@ cmd_issue (const ChainCliGlobals *globals,
   gint jobs = 0;
   gboolean include_root = FALSE;
   gboolean pkcs12 = FALSE;
+  /* Translators: %s lists the key algorithms (not translated). */
+  g_autofree char *algorithm_help = g_strdup_printf (_("Keys made here: %s (default ec-p256)"), CHAIN_KEY_ALGORITHM_NAMES);
   GOptionEntry entries[] = {
-    { "ids", 0, 0, G_OPTION_ARG_FILENAME, &ids, "Device ids, one a line ('-': stdin)", "FILE" },
-    { "count", 0, 0, G_OPTION_ARG_INT64, &count, "Issue N devices named PREFIX000001 ...", "N" },
-    { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "With --count: what the ids start with", "PREFIX" },
-    { "start", 0, 0, G_OPTION_ARG_INT64, &start, "With --count: the first number (default 1)", "N" },
-    { "csr-dir", 0, 0, G_OPTION_ARG_FILENAME, &csr_dir, "CSRs made on the devices (*.csr, *.pem, *.der)", "DIR" },
-    { "id-from", 0, 0, G_OPTION_ARG_STRING, &id_from, "With --csr-dir: device id from the file name (default) or the CN", "file|cn" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output directory; must not exist, or be empty (required)", "DIR" },
-    { "algorithm", 0, 0, G_OPTION_ARG_STRING, &algorithm, "Keys made here: " CHAIN_KEY_ALGORITHM_NAMES " (default ec-p256)", "ALG" },
-    { "validity-days", 0, 0, G_OPTION_ARG_INT64, &validity_days, "Device lifetime (default: the longest the policy and the CA allow)", "DAYS" },
-    { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size, "Devices per ledger record (default 10000)", "N" },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Threads issuing (default: the number of CPUs)", "N" },
-    { "include-root", 0, 0, G_OPTION_ARG_NONE, &include_root, "chain.pem also carries the uploaded CA (the root)", NULL },
-    { "upload-ca", 0, 0, G_OPTION_ARG_STRING, &upload_ca, "The CA uploaded to the cloud, if not the root: chain.pem stops below it", "CA" },
-    { "pkcs12", 0, 0, G_OPTION_ARG_NONE, &pkcs12, "Also write device.p12 (key, certificate, chain)", NULL },
-    { "key-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &key_passphrase_file, "Passphrase for key.pem and device.p12 (default: the workspace's)", "FILE" },
-    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "The officer who signs the records", "NAME" },
+    { "ids", 0, 0, G_OPTION_ARG_FILENAME, &ids, N_("Device ids, one a line ('-': stdin)"), N_("FILE") },
+    { "count", 0, 0, G_OPTION_ARG_INT64, &count, N_("Issue N devices named PREFIX000001 ..."), N_("N") },
+    { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, N_("With --count: what the ids start with"), N_("PREFIX") },
+    { "start", 0, 0, G_OPTION_ARG_INT64, &start, N_("With --count: the first number (default 1)"), N_("N") },
+    { "csr-dir", 0, 0, G_OPTION_ARG_FILENAME, &csr_dir, N_("CSRs made on the devices (*.csr, *.pem, *.der)"), N_("DIR") },
+    /* "file|cn" are the values themselves: not translated. */
+    { "id-from", 0, 0, G_OPTION_ARG_STRING, &id_from, N_("With --csr-dir: device id from the file name (default) or the CN"), "file|cn" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Output directory; must not exist, or be empty (required)"), N_("DIR") },
+    /* Already translated: GOption's own lookup finds no other msgid for it. */
+    { "algorithm", 0, 0, G_OPTION_ARG_STRING, &algorithm, algorithm_help, N_("ALG") },
+    { "validity-days", 0, 0, G_OPTION_ARG_INT64, &validity_days, N_("Device lifetime (default: the longest the policy and the CA allow)"), N_("DAYS") },
+    { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size, N_("Devices per ledger record (default 10000)"), N_("N") },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, N_("Threads issuing (default: the number of CPUs)"), N_("N") },
+    { "include-root", 0, 0, G_OPTION_ARG_NONE, &include_root, N_("chain.pem also carries the uploaded CA (the root)"), NULL },
+    { "upload-ca", 0, 0, G_OPTION_ARG_STRING, &upload_ca, N_("The CA uploaded to the cloud, if not the root: chain.pem stops below it"), N_("CA") },
+    { "pkcs12", 0, 0, G_OPTION_ARG_NONE, &pkcs12, N_("Also write device.p12 (key, certificate, chain)"), NULL },
+    { "key-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &key_passphrase_file, N_("Passphrase for key.pem and device.p12 (default: the workspace's)"), N_("FILE") },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("The officer who signs the records"), N_("NAME") },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("— issue device certificates in bulk");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("— issue device certificates in bulk"));
   g_autoptr(ChainIssueSource) source = NULL;
   g_autoptr(ChainWorkspace) workspace = NULL;
   g_autoptr(ChainSecret) key_passphrase = NULL;
@@ -237,27 +274,29 @@ cmd_issue (const ChainCliGlobals *globals,
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Issues one device certificate per id, from a count and prefix, a file of ids\n"
-    "or a directory of CSRs made on the devices, in parallel, and records every\n"
-    "--batch-size devices as one device-batch record. Writes DIR/ID/cert.pem,\n"
-    "DIR/ID/chain.pem (up to, not including, the uploaded CA), DIR/ID/key.pem for\n"
-    "keys made here (encrypted PKCS#8, 0600), DIR/ID/device.p12 with --pkcs12,\n"
-    "and DIR/manifest.csv and DIR/manifest.json for the factory line.\n"
-    "The whole input is checked before anything is issued (stdin: each batch\n"
-    "before it is issued). Ctrl-C records what was issued, says so and exits 1.\n\n"
-    "Examples:\n"
-    "  chain -C dist issue --count 1000 --prefix sensor- -o batch-1\n"
-    "  chain -C dist issue --ids ids.txt --pkcs12 -o batch-2\n"
-    "  generate-ids | chain -C dist issue --ids - -o batch-3\n"
-    "  chain -C dist issue --csr-dir csrs/ --include-root -o batch-4");
+    /* Translators: keep the options, file names, "device-batch" (a record
+     * type) and the examples as they are. */
+    N_("Issues one device certificate per id, from a count and prefix, a file of ids\n"
+       "or a directory of CSRs made on the devices, in parallel, and records every\n"
+       "--batch-size devices as one device-batch record. Writes DIR/ID/cert.pem,\n"
+       "DIR/ID/chain.pem (up to, not including, the uploaded CA), DIR/ID/key.pem for\n"
+       "keys made here (encrypted PKCS#8, 0600), DIR/ID/device.p12 with --pkcs12,\n"
+       "and DIR/manifest.csv and DIR/manifest.json for the factory line.\n"
+       "The whole input is checked before anything is issued (stdin: each batch\n"
+       "before it is issued). Ctrl-C records what was issued, says so and exits 1.\n\n"
+       "Examples:\n"
+       "  chain -C dist issue --count 1000 --prefix sensor- -o batch-1\n"
+       "  chain -C dist issue --ids ids.txt --pkcs12 -o batch-2\n"
+       "  generate-ids | chain -C dist issue --ids - -o batch-3\n"
+       "  chain -C dist issue --csr-dir csrs/ --include-root -o batch-4"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
-    return chain_cli_usage (error, "issue", "unexpected argument '%s'", argv[1]);
+    return chain_cli_usage (error, "issue", _("unexpected argument '%s'"), argv[1]);
   if (output == NULL)
-    return chain_cli_usage (error, "issue", "give the output directory with -o DIR");
+    return chain_cli_usage (error, "issue", _("give the output directory with -o DIR"));
   if (batch_size < 0 || jobs < 0)
-    return chain_cli_usage (error, "issue", "--batch-size and --jobs must be positive");
+    return chain_cli_usage (error, "issue", _("--batch-size and --jobs must be positive"));
   if (algorithm != NULL)
     {
       options.algorithm = chain_key_algorithm_from_string (algorithm, error);
@@ -268,12 +307,12 @@ cmd_issue (const ChainCliGlobals *globals,
   if (source == NULL)
     return FALSE;
   if (chain_issue_source_has_csrs (source) && pkcs12)
-    return chain_cli_usage (error, "issue", "--pkcs12 needs keys made here; with --csr-dir the keys stay on the devices");
+    return chain_cli_usage (error, "issue", _("--pkcs12 needs keys made here; with --csr-dir the keys stay on the devices"));
 
   workspace = chain_workspace_open (globals->workspace, cancellable, error);
   if (workspace == NULL)
     return FALSE;
-  workspace_passphrase = chain_cli_get_passphrase (globals, "Passphrase: ", error);
+  workspace_passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
   if (workspace_passphrase == NULL
       || !chain_workspace_unlock (workspace, officer, workspace_passphrase, error))
     return FALSE;
@@ -322,19 +361,26 @@ cmd_issue (const ChainCliGlobals *globals,
       if (run.interrupted)
         {
           g_clear_error (&run.error);
-          g_set_error_literal (&run.error, CHAIN_ERROR, CHAIN_ERROR_FAILED, "interrupted; the batch in progress was discarded");
+          g_set_error_literal (&run.error, CHAIN_ERROR, CHAIN_ERROR_FAILED, _("interrupted; the batch in progress was discarded"));
         }
       if (chain_issue_summary_get_n_issued (summary) > 0)
         {
           guint64 n = chain_issue_summary_get_n_issued (summary);
-          g_autofree char *issued = describe_issued (summary);
-          g_autofree char *next = count != 0
-            ? g_strdup_printf ("; continue with --start %" G_GUINT64_FORMAT " --count %" G_GUINT64_FORMAT " and a new -o",
-                               (guint64) start + n, (guint64) count - n)
-            : g_strdup ("");
-          GError *full = g_error_new (run.error->domain, run.error->code, "%s; issued and recorded %s%s",
-                                      run.error->message, issued, next);
+          g_autofree char *issued = describe_issued (summary, NULL);
+          g_autofree char *message = NULL;
+          GError *full = NULL;
 
+          if (count != 0)
+            message = g_strdup_printf (
+              /* Translators: why the run stopped, then what was issued (the
+               * clause "issued and recorded N devices ..."); keep the options. */
+              _("%s; %s; continue with --start %" PRIu64 " --count %" PRIu64 " and a new -o"),
+              run.error->message, issued, (guint64) start + n, (guint64) count - n);
+          else
+            /* Translators: why the run stopped, then what was issued (the
+             * clause "issued and recorded N devices ..."). */
+            message = g_strdup_printf (_("%s; %s"), run.error->message, issued);
+          full = g_error_new_literal (run.error->domain, run.error->code, message);
           g_clear_error (&run.error);
           run.error = full;
         }
@@ -343,10 +389,11 @@ cmd_issue (const ChainCliGlobals *globals,
     }
   if (!globals->json)
     {
-      g_autofree char *issued = describe_issued (summary);
+      g_autofree char *issued = describe_issued (summary, output);
 
-      chain_cli_print (globals, "Issued %s into %s\n", issued, output);
-      chain_cli_print (globals, "Manifests: %s, %s\n", chain_issue_summary_get_manifest_csv (summary),
+      chain_cli_print (globals, "%s\n", issued);
+      /* Translators: two file names. */
+      chain_cli_print (globals, _("Manifests: %s, %s\n"), chain_issue_summary_get_manifest_csv (summary),
                        chain_issue_summary_get_manifest_json (summary));
     }
   return TRUE;

@@ -8,6 +8,7 @@
  */
 #include "chain-cli.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 typedef struct {
@@ -88,7 +89,7 @@ log_print_damaged (Log *log, guint64 seq, const GError *error)
       chain_json_array_append (log->json, json);
     }
   else
-    chain_cli_print (log->globals, "%6" G_GUINT64_FORMAT "  cannot be read: %s\n", seq, message);
+    chain_cli_print (log->globals, _("%6" PRIu64 "  cannot be read: %s\n"), seq, message);
 }
 
 /* Reads record @seq; a damaged one is listed (when no filter is set, since
@@ -171,39 +172,42 @@ cmd_log (const ChainCliGlobals *globals,
          GCancellable          *cancellable,
          GError               **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("— list the ledger's records");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("— list the ledger's records"));
   g_autoptr(ChainLedger) ledger = NULL;
   g_autoptr(ChainJson) json = NULL;
   g_autofree char *type_name = NULL;
   g_autofree char *author = NULL;
   gint max_count = -1;
   gboolean reverse = FALSE;
+  /* Translators: %s lists the record types; they are not translated. */
+  g_autofree char *type_help = g_strdup_printf (_("Only records of TYPE (%s)"), CHAIN_RECORD_TYPE_NAMES);
   Log log = { globals, NULL, CHAIN_RECORD_TYPE_INVALID, NULL, NULL, NULL };
   GOptionEntry entries[] = {
-    { "max-count", 'n', 0, G_OPTION_ARG_INT, &max_count, "Show at most N records (the newest)", "N" },
-    { "type", 0, 0, G_OPTION_ARG_STRING, &type_name, "Only records of TYPE (" CHAIN_RECORD_TYPE_NAMES ")", "TYPE" },
-    { "author", 0, 0, G_OPTION_ARG_STRING, &author, "Only records by custodian ID", "ID" },
-    { "reverse", 0, 0, G_OPTION_ARG_NONE, &reverse, "Oldest first", NULL },
+    { "max-count", 'n', 0, G_OPTION_ARG_INT, &max_count, N_("Show at most N records (the newest)"), N_("N") },
+    /* Already translated: GOption's own lookup finds no other msgid for it. */
+    { "type", 0, 0, G_OPTION_ARG_STRING, &type_name, type_help, N_("TYPE") },
+    { "author", 0, 0, G_OPTION_ARG_STRING, &author, N_("Only records by custodian ID"), N_("ID") },
+    { "reverse", 0, 0, G_OPTION_ARG_NONE, &reverse, N_("Oldest first"), NULL },
     { NULL }
   };
   gboolean ok;
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Lists the ledger's records, newest first: sequence number, time (UTC), type,\n"
-    "author, the statement id's first digits and what the record did. Reads only\n"
-    "the records it prints. Works on a workspace or on a clone of a ledger.\n\n"
-    "Example:\n"
-    "  chain -C factory log -n 20 --type device-batch");
+    N_("Lists the ledger's records, newest first: sequence number, time (UTC), type,\n"
+       "author, the statement id's first digits and what the record did. Reads only\n"
+       "the records it prints. Works on a workspace or on a clone of a ledger.\n\n"
+       "Example:\n"
+       "  chain -C factory log -n 20 --type device-batch"));
   g_option_context_set_description (context,
-    "Exit codes: 0 listed, 1 error (no workspace or ledger here), 2 usage, 3 a record\n"
-    "cannot be read or the ledger no longer descends from the pinned tip.");
+    N_("Exit codes: 0 listed, 1 error (no workspace or ledger here), 2 usage, 3 a record\n"
+       "cannot be read or the ledger no longer descends from the pinned tip."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
-    return chain_cli_usage (error, "log", "unexpected argument '%s'", argv[1]);
+    return chain_cli_usage (error, "log", _("unexpected argument '%s'"), argv[1]);
   if (max_count < -1)
-    return chain_cli_usage (error, "log", "-n takes a count of 0 or more");
+    return chain_cli_usage (error, "log", _("-n takes a count of 0 or more"));
   if (type_name != NULL)
     {
       g_autoptr(GError) local_error = NULL;
@@ -217,7 +221,7 @@ cmd_log (const ChainCliGlobals *globals,
       g_autoptr(GError) local_error = NULL;
 
       if (!chain_statement_check_custodian_id (author, &local_error))
-        return chain_cli_usage (error, "log", "--author: %s", local_error->message);
+        return chain_cli_usage (error, "log", _("--author: %s"), local_error->message);
       log.author = author;
     }
 
@@ -234,7 +238,7 @@ cmd_log (const ChainCliGlobals *globals,
   if (ok && log.damaged != NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "%s; run 'chain audit' for the full report", log.damaged->message);
+                   _("%s; run 'chain audit' for the full report"), log.damaged->message);
       ok = FALSE;
     }
   g_clear_error (&log.damaged);

@@ -1,6 +1,8 @@
 /* cmd-officer.c — `chain officer add NAME` and `chain officer list` */
 #include "chain-cli.h"
 
+#include <inttypes.h>
+
 static gboolean
 list_officers (const ChainCliGlobals *globals,
                GCancellable          *cancellable,
@@ -39,7 +41,7 @@ add_officer (const ChainCliGlobals *globals,
 
   if (workspace == NULL)
     return FALSE;
-  passphrase = chain_cli_get_passphrase (globals, "Passphrase for the new officer's key: ", error);
+  passphrase = chain_cli_get_passphrase (globals, _("Passphrase for the new officer's key: "), error);
   if (passphrase == NULL || !chain_workspace_add_officer (workspace, name, passphrase, &seq, cancellable, error))
     return FALSE;
   if (globals->json)
@@ -51,7 +53,7 @@ add_officer (const ChainCliGlobals *globals,
       chain_cli_print_json (globals, doc);
       return TRUE;
     }
-  chain_cli_print (globals, "Enrolled officer %s (record %" G_GUINT64_FORMAT ")\n", name, seq);
+  chain_cli_print (globals, _("Enrolled officer %s (record %" PRIu64 ")\n"), name, seq);
   return TRUE;
 }
 
@@ -64,22 +66,24 @@ cmd_officer (const ChainCliGlobals *globals,
 {
   g_autofree char *by = NULL;
   GOptionEntry entries[] = {
-    { "officer", 0, 0, G_OPTION_ARG_STRING, &by, "Which existing officer signs the enrolment", "NAME" },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &by, N_("Which existing officer signs the enrolment"), N_("NAME") },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("add NAME | list — enrol or list officers");
+  /* Translators: "add" and "list" are the command's words; keep them. */
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("add NAME | list — enrol or list officers"));
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "'add' makes a key for a new officer (its own passphrase, asked second or read\n"
-    "from --passphrase-file like the first) and a certificate from this custodian's\n"
-    "CA, and records the enrolment. Officers approve where the policy wants k of n.\n\n"
-    "Example:\n  chain -C oem officer add oscar\n  chain -C oem officer list");
+    /* Translators: keep 'add', the option names and the example commands. */
+    N_("'add' makes a key for a new officer (its own passphrase, asked second or read\n"
+       "from --passphrase-file like the first) and a certificate from this custodian's\n"
+       "CA, and records the enrolment. Officers approve where the policy wants k of n.\n\n"
+       "Example:\n  chain -C oem officer add oscar\n  chain -C oem officer list"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc == 2 && g_strcmp0 (argv[1], "list") == 0)
     return list_officers (globals, cancellable, error);
   if (argc == 3 && g_strcmp0 (argv[1], "add") == 0)
     return add_officer (globals, argv[2], by, cancellable, error);
-  return chain_cli_usage (error, "officer", "give 'add NAME' or 'list'");
+  return chain_cli_usage (error, "officer", _("give 'add NAME' or 'list'"));
 }

@@ -2,6 +2,7 @@
 #include "chain-cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
@@ -13,7 +14,7 @@ check_writable (const char *path,
 
   if (g_access (dir, W_OK) != 0)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot write into %s: %s; choose another -o",
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write into %s: %s; choose another -o"),
                    dir, g_strerror (errno));
       return FALSE;
     }
@@ -33,14 +34,15 @@ cmd_pop (const ChainCliGlobals *globals,
   g_autofree char *output = NULL;
   g_autofree char *officer = NULL;
   GOptionEntry entries[] = {
-    { "code", 0, 0, G_OPTION_ARG_STRING, &code, "The cloud's verification or registration code (required)", "CODE" },
-    { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, "The CA to prove (default: this workspace's own)", "NAME" },
-    { "target", 0, 0, G_OPTION_ARG_STRING, &target_name, "azure-iothub (default), azure-dps or aws-iot", "TARGET" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the certificate here (default: standard output)", "FILE" },
-    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "The officer who signs the record", "NAME" },
+    { "code", 0, 0, G_OPTION_ARG_STRING, &code, N_("The cloud's verification or registration code (required)"), N_("CODE") },
+    { "ca", 0, 0, G_OPTION_ARG_STRING, &ca, N_("The CA to prove (default: this workspace's own)"), N_("NAME") },
+    /* Translators: the target names are values for --target; keep them. */
+    { "target", 0, 0, G_OPTION_ARG_STRING, &target_name, N_("azure-iothub (default), azure-dps or aws-iot"), N_("TARGET") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Write the certificate here (default: standard output)"), N_("FILE") },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("The officer who signs the record"), N_("NAME") },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("— prove possession of a CA key to a cloud");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("— prove possession of a CA key to a cloud"));
   g_autoptr(ChainWorkspace) workspace = NULL;
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GBytes) pem = NULL;
@@ -52,29 +54,30 @@ cmd_pop (const ChainCliGlobals *globals,
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Makes a verification certificate whose CN is the cloud's code, signed by\n"
-    "exactly the CA being verified, and records it as a pop record. Azure IoT Hub\n"
-    "and DPS show the code after the CA is uploaded; AWS IoT's registration code\n"
-    "(64 hex digits) comes from 'aws iot get-registration-code'.");
+    N_("Makes a verification certificate whose CN is the cloud's code, signed by\n"
+       "exactly the CA being verified, and records it as a pop record. Azure IoT Hub\n"
+       "and DPS show the code after the CA is uploaded; AWS IoT's registration code\n"
+       "(64 hex digits) comes from 'aws iot get-registration-code'."));
   g_option_context_set_description (context,
-    "Example:\n"
-    "  chain -C oem pop --code 47292AB6260DB02CCD2D07C601B7303DD49858B6 -o verification.pem\n"
-    "  chain -C cm pop --target aws-iot --code \"$(aws iot get-registration-code \\\n"
-    "      --query registrationCode --output text)\" -o verification.pem\n"
-    "\n"
-    "Exit codes: 0 recorded, 1 error (bad code, CA not held here, locked), 2 usage,\n"
-    "3 the ledger's rules refused the record. Nothing is recorded on error.");
+    /* Translators: keep the example commands as they are. */
+    N_("Example:\n"
+       "  chain -C oem pop --code 47292AB6260DB02CCD2D07C601B7303DD49858B6 -o verification.pem\n"
+       "  chain -C cm pop --target aws-iot --code \"$(aws iot get-registration-code \\\n"
+       "      --query registrationCode --output text)\" -o verification.pem\n"
+       "\n"
+       "Exit codes: 0 recorded, 1 error (bad code, CA not held here, locked), 2 usage,\n"
+       "3 the ledger's rules refused the record. Nothing is recorded on error."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
-    return chain_cli_usage (error, "pop", "unexpected argument '%s'", argv[1]);
+    return chain_cli_usage (error, "pop", _("unexpected argument '%s'"), argv[1]);
   if (code == NULL)
-    return chain_cli_usage (error, "pop", "--code is required");
+    return chain_cli_usage (error, "pop", _("--code is required"));
   if (target_name != NULL)
     {
       target = chain_export_target_from_string (target_name, NULL);
       if (target == CHAIN_EXPORT_TARGET_INVALID)
-        return chain_cli_usage (error, "pop", "unknown target '%.32s'; use azure-iothub, azure-dps or aws-iot", target_name);
+        return chain_cli_usage (error, "pop", _("unknown target '%.32s'; use azure-iothub, azure-dps or aws-iot"), target_name);
     }
   if (!chain_export_check_code (target, code, error))
     return FALSE;
@@ -92,7 +95,9 @@ cmd_pop (const ChainCliGlobals *globals,
       && !g_file_set_contents_full (output, g_bytes_get_data (pem, NULL), (gssize) g_bytes_get_size (pem),
                                     G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
     {
-      g_prefix_error (error, "recorded as #%" G_GUINT64_FORMAT " (its verification.pem holds the certificate), but ", seq);
+      /* Translators: put before a message saying why the file could not be
+       * written; the number is the pop record's sequence number. */
+      g_prefix_error (error, _("recorded as #%" PRIu64 " (its verification.pem holds the certificate), but "), seq);
       return FALSE;
     }
 
@@ -114,7 +119,7 @@ cmd_pop (const ChainCliGlobals *globals,
       chain_cli_print_json (globals, doc);
     }
   else if (output != NULL)
-    chain_cli_print (globals, "Verification certificate for %s (CN=%s, serial %s) recorded as #%" G_GUINT64_FORMAT ": %s\n",
+    chain_cli_print (globals, _("Verification certificate for %s (CN=%s, serial %s) recorded as #%" PRIu64 ": %s\n"),
                      chain_export_target_to_string (target), code, serial, seq, output);
   else
     fwrite (g_bytes_get_data (pem, NULL), 1, g_bytes_get_size (pem), stdout);

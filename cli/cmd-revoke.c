@@ -1,6 +1,7 @@
 /* cmd-revoke.c — `chain revoke`: revoke devices or a sub-CA, with a new CRL */
 #include "chain-cli.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,7 +48,7 @@ read_list (const char *path,
   if (len > LIST_MAX_SIZE || strlen (text) != len || !g_utf8_validate (text, (gssize) len, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a text list of device ids or serials (at most 16 MiB, one per line)", path);
+                   _("%s is not a text list of device ids or serials (at most 16 MiB, one per line)"), path);
       return FALSE;
     }
   lines = g_strsplit (text, "\n", -1);
@@ -73,17 +74,20 @@ cmd_revoke (const ChainCliGlobals *globals,
   g_autofree char *officer = NULL;
   gint crl_days = 0;
   gboolean dry_run = FALSE;
+  /* Translators: %s lists the reason names; they are not translated. */
+  g_autofree char *reason_help = g_strdup_printf (_("Why: %s"), CHAIN_REVOCATION_REASON_NAMES);
   GOptionEntry entries[] = {
     { "custodian", 0, 0, G_OPTION_ARG_STRING_ARRAY, &custodians,
-      "Revoke the sub-CA of this custodian (repeatable)", "ID" },
-    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason_name, "Why: " CHAIN_REVOCATION_REASON_NAMES, "REASON" },
-    { "from", 0, 0, G_OPTION_ARG_FILENAME, &from, "Also revoke the device ids or serials listed in FILE ('-': stdin)", "FILE" },
-    { "crl-days", 0, 0, G_OPTION_ARG_INT, &crl_days, "The new CRL's validity in days (default 30)", "DAYS" },
-    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Show what would be revoked; record nothing", NULL },
-    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, "The officer who signs the record", "NAME" },
+      N_("Revoke the sub-CA of this custodian (repeatable)"), N_("ID") },
+    /* Already translated: GOption's own lookup finds no other msgid for it. */
+    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason_name, reason_help, N_("REASON") },
+    { "from", 0, 0, G_OPTION_ARG_FILENAME, &from, N_("Also revoke the device ids or serials listed in FILE ('-': stdin)"), N_("FILE") },
+    { "crl-days", 0, 0, G_OPTION_ARG_INT, &crl_days, N_("The new CRL's validity in days (default 30)"), N_("DAYS") },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, N_("Show what would be revoked; record nothing"), NULL },
+    { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("The officer who signs the record"), N_("NAME") },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("[DEVICE-ID|SERIAL...] — revoke devices or sub-CAs this CA issued");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("[DEVICE-ID|SERIAL...] — revoke devices or sub-CAs this CA issued"));
   g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(ChainWorkspace) workspace = NULL;
   g_autoptr(ChainRevocation) plan = NULL;
@@ -91,19 +95,20 @@ cmd_revoke (const ChainCliGlobals *globals,
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Revokes certificates this workspace's CA issued: devices by id or serial\n"
-    "(a word that is a serial of this CA is one; a device id revokes every\n"
-    "certificate of that device), and sub-CAs by custodian. Records one revocation\n"
-    "with the CA's new CRL; its number is max(last + 1, the current Unix time).\n"
-    "Then run 'chain crl' for the CRL files and the per-cloud disable lists.");
+    N_("Revokes certificates this workspace's CA issued: devices by id or serial\n"
+       "(a word that is a serial of this CA is one; a device id revokes every\n"
+       "certificate of that device), and sub-CAs by custodian. Records one revocation\n"
+       "with the CA's new CRL; its number is max(last + 1, the current Unix time).\n"
+       "Then run 'chain crl' for the CRL files and the per-cloud disable lists."));
   g_option_context_set_description (context,
-    "Example:\n"
-    "  chain -C dist revoke --reason key-compromise sensor-0042 sensor-0043\n"
-    "  chain -C cm revoke --custodian dist-east --reason cessation-of-operation\n"
-    "\n"
-    "Exit codes: 0 recorded, 1 error (not issued by this CA, revoked already,\n"
-    "locked), 2 usage, 3 the ledger's rules refused the record.\n"
-    "Nothing is recorded on error.");
+    /* Translators: keep the example commands as they are. */
+    N_("Example:\n"
+       "  chain -C dist revoke --reason key-compromise sensor-0042 sensor-0043\n"
+       "  chain -C cm revoke --custodian dist-east --reason cessation-of-operation\n"
+       "\n"
+       "Exit codes: 0 recorded, 1 error (not issued by this CA, revoked already,\n"
+       "locked), 2 usage, 3 the ledger's rules refused the record.\n"
+       "Nothing is recorded on error."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   for (int i = 1; i < argc; i++)
@@ -111,11 +116,12 @@ cmd_revoke (const ChainCliGlobals *globals,
   if (from != NULL && !read_list (from, words, error))
     return FALSE;
   if (words->len == 0 && (custodians == NULL || custodians[0] == NULL))
-    return chain_cli_usage (error, "revoke", "name devices (id or serial) or --custodian ID");
+    return chain_cli_usage (error, "revoke", _("name devices (id or serial) or --custodian ID"));
   if (reason_name != NULL && !chain_revocation_reason_from_string (reason_name, &options.reason, NULL))
-    return chain_cli_usage (error, "revoke", "unknown reason '%.32s'; use one of " CHAIN_REVOCATION_REASON_NAMES, reason_name);
+    return chain_cli_usage (error, "revoke", _("unknown reason '%.32s'; use one of %s"), reason_name,
+                            CHAIN_REVOCATION_REASON_NAMES);
   if (crl_days < 0 || crl_days > 3650)
-    return chain_cli_usage (error, "revoke", "--crl-days must be 1 to 3650");
+    return chain_cli_usage (error, "revoke", _("--crl-days must be 1 to 3650"));
   options.crl_validity_days = crl_days;
   g_ptr_array_add (words, NULL);
 
@@ -160,13 +166,22 @@ cmd_revoke (const ChainCliGlobals *globals,
   for (guint i = 0; i < chain_revocation_get_n_items (plan); i++)
     {
       const ChainRevokedItem *item = chain_revocation_get_item (plan, i);
+      const char *kind = kind_name (item->kind);
 
-      chain_cli_print (globals, "%s %s %s%s%s\n", dry_run ? "would revoke" : "revoked", kind_name (item->kind),
-                       item->serial, item->name != NULL ? " " : "", item->name != NULL ? item->name : "");
+      if (item->name != NULL)
+        /* Translators: the first %s is the kind (device, sub-ca, other; not
+         * translated), then the serial and the name. */
+        chain_cli_print (globals, dry_run ? _("would revoke %s %s %s\n") : _("revoked %s %s %s\n"),
+                         kind, item->serial, item->name);
+      else
+        /* Translators: the kind (device, sub-ca, other; not translated), then
+         * the serial. */
+        chain_cli_print (globals, dry_run ? _("would revoke %s %s\n") : _("revoked %s %s\n"),
+                         kind, item->serial);
     }
   if (!dry_run)
-    chain_cli_print (globals, "Recorded as #%" G_GINT64_FORMAT " with CRL number %" G_GUINT64_FORMAT
-                              "; run 'chain crl -o DIR' for the CRL and the cloud disable lists\n",
+    chain_cli_print (globals, _("Recorded as #%" PRId64 " with CRL number %" PRIu64
+                                "; run 'chain crl -o DIR' for the CRL and the cloud disable lists\n"),
                      chain_revocation_get_seq (plan), chain_crl_get_number (chain_revocation_get_crl (plan)));
   return TRUE;
 }

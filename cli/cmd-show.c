@@ -7,6 +7,7 @@
 #include "chain-cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,7 +50,7 @@ find_by_prefix (const ChainCliGlobals *globals,
   g_autoptr(ChainCliProgress) bar = NULL;
   guint64 length = chain_ledger_get_length (ledger);
 
-  bar = chain_cli_progress_new (globals, "Searching", length);
+  bar = chain_cli_progress_new (globals, _("Searching"), length);
   for (guint64 seq = length; seq > 0; seq--)
     {
       g_autoptr(ChainRecord) record = NULL;
@@ -67,7 +68,7 @@ find_by_prefix (const ChainCliGlobals *globals,
         return g_steal_pointer (&record);
     }
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-               "no record has a statement or commit id starting with %s: see chain log",
+               _("no record has a statement or commit id starting with %s: see chain log"),
                prefix);
   return NULL;
 }
@@ -85,7 +86,7 @@ find_record (const ChainCliGlobals *globals,
   if (length == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "the ledger has no records yet: sync or import a bundle first");
+                   _("the ledger has no records yet: sync or import a bundle first"));
       return NULL;
     }
   if (strcmp (name, "tip") == 0)
@@ -95,7 +96,7 @@ find_record (const ChainCliGlobals *globals,
       if (!g_ascii_string_to_unsigned (name, 10, 0, G_MAXUINT64, &seq, NULL) || seq >= length)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                       "there is no record %s: the ledger has records 0 to %" G_GUINT64_FORMAT,
+                       _("there is no record %s: the ledger has records 0 to %" PRIu64),
                        name, length - 1);
           return NULL;
         }
@@ -164,34 +165,46 @@ print_record (const ChainCliGlobals *globals, ChainRecord *record)
   g_autofree char *body = chain_json_to_pretty (chain_statement_get_body (statement));
   g_auto(GStrv) body_lines = g_strsplit (body, "\n", -1);
 
-  chain_cli_print (globals, "record %" G_GUINT64_FORMAT " (%s): %s\n",
+  /* Translators: "record 15 (device-batch): what it did"; the type is not
+   * translated. */
+  chain_cli_print (globals, _("record %" PRIu64 " (%s): %s\n"),
                    chain_record_get_seq (record), chain_statement_get_type_name (statement),
                    summary);
-  chain_cli_print (globals, "  commit      %s\n", chain_record_get_commit_id (record));
-  chain_cli_print (globals, "  appended    %s\n", appended);
-  chain_cli_print (globals, "  time        %s\n", time);
-  chain_cli_print (globals, "  author      %s\n", chain_statement_get_author (statement));
-  chain_cli_print (globals, "  id          %s\n", chain_statement_get_id (statement));
-  chain_cli_print (globals, "  ledger      %s\n", chain_record_get_ledger_id (record));
-  chain_cli_print (globals, "  policy      %s\n", chain_statement_get_policy_digest (statement));
-  chain_cli_print (globals, "  prev        %s\n", chain_record_get_prev (record));
-  chain_cli_print (globals, "  digest      %s\n", chain_record_get_digest (record));
-  chain_cli_print (globals, "  path        %s\n", chain_record_get_path (record));
-  chain_cli_print (globals, "signatures (key ids):\n");
+  /* Translators: the labels of `chain show`; keep the values in one column. */
+  chain_cli_print (globals, _("  commit      %s\n"), chain_record_get_commit_id (record));
+  chain_cli_print (globals, _("  appended    %s\n"), appended);
+  chain_cli_print (globals, _("  time        %s\n"), time);
+  chain_cli_print (globals, _("  author      %s\n"), chain_statement_get_author (statement));
+  chain_cli_print (globals, _("  id          %s\n"), chain_statement_get_id (statement));
+  chain_cli_print (globals, _("  ledger      %s\n"), chain_record_get_ledger_id (record));
+  chain_cli_print (globals, _("  policy      %s\n"), chain_statement_get_policy_digest (statement));
+  /* Translators: the SHA-256 of the record before this one. */
+  chain_cli_print (globals, _("  prev        %s\n"), chain_record_get_prev (record));
+  chain_cli_print (globals, _("  digest      %s\n"), chain_record_get_digest (record));
+  chain_cli_print (globals, _("  path        %s\n"), chain_record_get_path (record));
+  chain_cli_print (globals, _("signatures (key ids):\n"));
   for (guint i = 0; i < chain_statement_get_signature_count (statement); i++)
-    chain_cli_print (globals, "  %s%s\n", chain_statement_get_signature_key_id (statement, i),
-                     i == 0 ? "  (author)" : "");
-  chain_cli_print (globals, "body:\n");
+    {
+      if (i == 0)
+        /* Translators: a key id; the first signature is the author's. */
+        chain_cli_print (globals, _("  %s  (author)\n"), chain_statement_get_signature_key_id (statement, i));
+      else
+        chain_cli_print (globals, "  %s\n", chain_statement_get_signature_key_id (statement, i));
+    }
+  chain_cli_print (globals, _("body:\n"));
   for (gsize i = 0; body_lines[i] != NULL; i++)
     chain_cli_print (globals, "  %s\n", body_lines[i]);
-  chain_cli_print (globals, "artifacts:%s\n", names[0] == NULL ? " none" : "");
+  chain_cli_print (globals, names[0] == NULL ? _("artifacts: none\n") : _("artifacts:\n"));
   for (gsize i = 0; names[i] != NULL; i++)
     {
       const char *sha256 = NULL;
       gint64 size = 0;
 
       chain_statement_get_artifact (statement, names[i], &sha256, &size, NULL);
-      chain_cli_print (globals, "  %-20s %10" G_GINT64_FORMAT " bytes  sha256 %s\n",
+      /* Translators: an artifact's name, size and SHA-256; keep the columns.
+       * English keeps one form for both; use your language's plural forms. */
+      chain_cli_print (globals, ngettext ("  %-20s %10" PRId64 " bytes  sha256 %s\n",
+                                          "  %-20s %10" PRId64 " bytes  sha256 %s\n", (gulong) size),
                        names[i], size, sha256);
     }
 }
@@ -213,8 +226,8 @@ write_artifact (const ChainCliGlobals *globals,
                                      NULL, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "record %" G_GUINT64_FORMAT " has no artifact %s: see chain show %"
-                   G_GUINT64_FORMAT, chain_record_get_seq (record), name,
+                   _("record %" PRIu64 " has no artifact %s: see chain show %" PRIu64),
+                   chain_record_get_seq (record), name,
                    chain_record_get_seq (record));
       return FALSE;
     }
@@ -242,7 +255,11 @@ write_artifact (const ChainCliGlobals *globals,
       chain_cli_print_json (globals, json);
     }
   else
-    chain_cli_print (globals, "wrote %s (%zu bytes, sha256 %s)\n", output, len, sha256);
+    /* Translators: a file name, its size and SHA-256. English keeps one form
+     * for both; use your language's plural forms. */
+    chain_cli_print (globals, ngettext ("wrote %s (%zu bytes, sha256 %s)\n",
+                                        "wrote %s (%zu bytes, sha256 %s)\n", (gulong) len),
+                     output, len, sha256);
   return TRUE;
 }
 
@@ -253,44 +270,45 @@ cmd_show (const ChainCliGlobals *globals,
           GCancellable          *cancellable,
           GError               **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("SEQ|ID|tip — show one record");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("SEQ|ID|tip — show one record"));
   g_autoptr(ChainLedger) ledger = NULL;
   g_autoptr(ChainRecord) record = NULL;
   g_autofree char *artifact = NULL;
   g_autofree char *output = NULL;
   GOptionEntry entries[] = {
-    { "artifact", 'a', 0, G_OPTION_ARG_STRING, &artifact, "Write the bytes of artifact NAME", "NAME" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "With --artifact: write to FILE, not stdout", "FILE" },
+    { "artifact", 'a', 0, G_OPTION_ARG_STRING, &artifact, N_("Write the bytes of artifact NAME"), N_("NAME") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("With --artifact: write to FILE, not stdout"), N_("FILE") },
     { NULL }
   };
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Shows one record: its commit, times, author, statement id, policy and chain\n"
-    "digests, the key ids that signed it, its body, and its artifacts with sizes\n"
-    "and SHA-256 digests. Name it by sequence number, \"tip\", or the first digits\n"
-    "(7 or more) of its statement id or commit id; a name of digits only is a\n"
-    "sequence number; a prefix names the newest record it matches.\n\n"
-    "Examples:\n"
-    "  chain show tip\n"
-    "  chain show 15 --artifact manifest.csv -o batch-15.csv");
+    /* Translators: keep "tip" and the example commands as they are. */
+    N_("Shows one record: its commit, times, author, statement id, policy and chain\n"
+       "digests, the key ids that signed it, its body, and its artifacts with sizes\n"
+       "and SHA-256 digests. Name it by sequence number, \"tip\", or the first digits\n"
+       "(7 or more) of its statement id or commit id; a name of digits only is a\n"
+       "sequence number; a prefix names the newest record it matches.\n\n"
+       "Examples:\n"
+       "  chain show tip\n"
+       "  chain show 15 --artifact manifest.csv -o batch-15.csv"));
   g_option_context_set_description (context,
-    "Exit codes: 0 shown, 1 error (no such record or artifact), 2 usage, 3 the record\n"
-    "or artifact does not match what was signed, or the ledger was rewritten.");
+    N_("Exit codes: 0 shown, 1 error (no such record or artifact), 2 usage, 3 the record\n"
+       "or artifact does not match what was signed, or the ledger was rewritten."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 2)
-    return chain_cli_usage (error, "show", argc < 2 ? "name a record: SEQ, ID or tip"
-                                                    : "give one record");
+    return chain_cli_usage (error, "show", argc < 2 ? _("name a record: SEQ, ID or tip")
+                                                    : _("give one record"));
   if (strcmp (argv[1], "tip") != 0 && !all_digits (argv[1])
       && (!all_hex (argv[1]) || strlen (argv[1]) < MIN_PREFIX || strlen (argv[1]) > 40))
     return chain_cli_usage (error, "show",
-                            "'%s' is no record name: give a sequence number, tip, or %d to 40 "
-                            "hex digits of a statement or commit id", argv[1], MIN_PREFIX);
+                            _("'%s' is no record name: give a sequence number, tip, or %d to 40 "
+                              "hex digits of a statement or commit id"), argv[1], MIN_PREFIX);
   if (output != NULL && artifact == NULL)
-    return chain_cli_usage (error, "show", "-o needs --artifact NAME");
+    return chain_cli_usage (error, "show", _("-o needs --artifact NAME"));
   if (artifact != NULL && globals->json && (output == NULL || strcmp (output, "-") == 0))
-    return chain_cli_usage (error, "show", "--json with --artifact needs -o FILE");
+    return chain_cli_usage (error, "show", _("--json with --artifact needs -o FILE"));
 
   ledger = chain_cli_open_ledger (globals, NULL, cancellable, error);
   if (ledger == NULL)

@@ -6,6 +6,7 @@
  */
 #include "chain-cli.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 /* A CA this close to its end shows as "expiring". */
@@ -243,11 +244,16 @@ print_ca (const Status *st, ChainCert *ca, const char *health)
   g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
   g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
 
-  chain_cli_print (st->globals, "  CA          %s\n", subject);
-  chain_cli_print (st->globals, "  SHA-256     %s\n", sha256);
-  chain_cli_print (st->globals, "  SHA-1       %s (as Azure shows it)\n", sha1);
-  chain_cli_print (st->globals, "  valid       %s to %s%s%s\n", not_before, not_after,
-                   health != NULL ? ": " : "", health != NULL ? health : "");
+  /* Translators: the labels of `chain status`; keep the values in one column. */
+  chain_cli_print (st->globals, _("  CA          %s\n"), subject);
+  chain_cli_print (st->globals, _("  SHA-256     %s\n"), sha256);
+  chain_cli_print (st->globals, _("  SHA-1       %s (as Azure shows it)\n"), sha1);
+  if (health != NULL)
+    /* Translators: from and to dates, then the health (valid, expiring,
+     * expired, revoked, pending or retired; not translated). */
+    chain_cli_print (st->globals, _("  valid       %s to %s: %s\n"), not_before, not_after, health);
+  else
+    chain_cli_print (st->globals, _("  valid       %s to %s\n"), not_before, not_after);
 }
 
 static void
@@ -269,8 +275,13 @@ print_custody (const Status *st, const char *parent, guint depth)
       until = ca != NULL ? chain_cli_format_time (chain_cert_get_not_after (ca)) : g_strdup ("-");
       label = g_strdup_printf ("%*s%s%s", (int) depth * 2, "", chain_custodian_get_id (c),
                                g_strcmp0 (chain_custodian_get_id (c), self_id) == 0 ? " *" : "");
-      chain_cli_print (st->globals, "  %-24s %-28s %-13s %-9s until %s  %" G_GUINT64_FORMAT
-                       " device(s)\n", label, name, chain_custodian_get_tier (c),
+      /* Translators: a row of the custody tree: id, name, tier, health (not
+       * translated), end of validity, device count; keep the columns.
+       * English keeps "(s)" in both forms; use your language's plural forms. */
+      chain_cli_print (st->globals, ngettext ("  %-24s %-28s %-13s %-9s until %s  %" PRIu64 " device(s)\n",
+                                              "  %-24s %-28s %-13s %-9s until %s  %" PRIu64 " device(s)\n",
+                                              (gulong) chain_custodian_get_n_devices (c)),
+                       label, name, chain_custodian_get_tier (c),
                        health_of (st, c), until, chain_custodian_get_n_devices (c));
       if (depth < 64)
         print_custody (st, chain_custodian_get_id (c), depth + 1);
@@ -293,18 +304,24 @@ print_requests (const Status *st)
       if (chain_ledger_request_get_status (r) != CHAIN_REQUEST_STATUS_PENDING)
         continue;
       if (shown++ == 0)
-        chain_cli_print (st->globals, "Pending requests\n");
+        chain_cli_print (st->globals, _("Pending requests\n"));
       name = chain_cli_one_line (chain_ledger_request_get_name (r), 40);
       id = g_strndup (chain_ledger_request_get_id (r), 8);
-      chain_cli_print (st->globals, "  %s (%s), %s, asks %s: %u of %u officer approvals "
-                       "(request %s, record %" G_GUINT64_FORMAT ")\n",
+      /* Translators: custodian id, its name, its tier (not translated), the
+       * parent asked; approvals so far of the number needed (the count);
+       * the request's id and its record. English keeps one form for both;
+       * use your language's plural forms. */
+      chain_cli_print (st->globals, ngettext ("  %s (%s), %s, asks %s: %u of %u officer approvals "
+                                              "(request %s, record %" PRIu64 ")\n",
+                                              "  %s (%s), %s, asks %s: %u of %u officer approvals "
+                                              "(request %s, record %" PRIu64 ")\n", threshold),
                        chain_ledger_request_get_custodian_id (r), name,
                        chain_ledger_request_get_tier (r), chain_ledger_request_get_parent_id (r),
                        chain_ledger_request_get_n_approvals (r), threshold, id,
                        chain_ledger_request_get_seq (r));
     }
   if (shown == 0)
-    chain_cli_print (st->globals, "Pending requests: none\n");
+    chain_cli_print (st->globals, _("Pending requests: none\n"));
 }
 
 static void
@@ -321,48 +338,62 @@ print_status (const Status *st)
   gint64 pin_seq = -1;
   guint64 length;
 
-  chain_cli_print (st->globals, "Workspace %s\n", chain_workspace_get_dir (st->workspace));
-  chain_cli_print (st->globals, "  custodian   %s (%s), tier %s\n",
+  chain_cli_print (st->globals, _("Workspace %s\n"), chain_workspace_get_dir (st->workspace));
+  chain_cli_print (st->globals, _("  custodian   %s (%s), tier %s\n"),
                    chain_workspace_get_custodian_id (st->workspace), org,
                    chain_workspace_get_tier (st->workspace));
-  chain_cli_print (st->globals, "  officers    %s\n", *officer_list != '\0' ? officer_list : "none");
-  chain_cli_print (st->globals, "  keys        locked (status never unlocks them)\n");
+  if (*officer_list != '\0')
+    chain_cli_print (st->globals, _("  officers    %s\n"), officer_list);
+  else
+    chain_cli_print (st->globals, _("  officers    none\n"));
+  chain_cli_print (st->globals, _("  keys        locked (status never unlocks them)\n"));
   if (ca != NULL)
     print_ca (st, ca, self != NULL ? health_of (st, self) : NULL);
 
   if (st->state == NULL)
     {
       chain_cli_print (st->globals,
-                       "Ledger: none yet, waiting for a grant: send the request file to the "
-                       "parent custodian, then run 'chain accept GRANT' with what it sends back\n");
+                       _("Ledger: none yet, waiting for a grant: send the request file to the "
+                         "parent custodian, then run 'chain accept GRANT' with what it sends back\n"));
       return;
     }
 
   ledger = chain_workspace_get_ledger (st->workspace);
   length = chain_ledger_get_length (ledger);
   pin_path = g_build_filename (chain_workspace_get_dir (st->workspace), CHAIN_SYNC_PIN_FILE, NULL);
-  chain_cli_print (st->globals, "Ledger %s\n", chain_ledger_get_id (ledger));
-  chain_cli_print (st->globals, "  records     %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
-                   " certificates issued, %" G_GUINT64_FORMAT " revoked)\n", length,
+  chain_cli_print (st->globals, _("Ledger %s\n"), chain_ledger_get_id (ledger));
+  /* Translators: the number of records, then of certificates issued and of
+   * certificates revoked. */
+  chain_cli_print (st->globals, _("  records     %" PRIu64 " (%" PRIu64
+                                  " certificates issued, %" PRIu64 " revoked)\n"), length,
                    chain_ledger_state_get_n_issued (st->state),
                    chain_ledger_state_get_n_revoked (st->state));
-  chain_cli_print (st->globals, "  tip         record %" G_GINT64_FORMAT ", commit %s\n",
+  chain_cli_print (st->globals, _("  tip         record %" PRId64 ", commit %s\n"),
                    (gint64) length - 1, chain_ledger_get_tip_commit_id (ledger));
   if (chain_sync_pin_read (pin_path, &pin, &pin_seq, NULL))
     {
-      g_autofree char *note = NULL;
-
       if (g_strcmp0 (pin, chain_ledger_get_tip_commit_id (ledger)) == 0)
-        note = g_strdup (" (the tip)");
+        chain_cli_print (st->globals, _("  pinned tip  record %" PRId64 ", commit %s (the tip)\n"),
+                         pin_seq, pin);
       else if (pin_seq >= 0 && (guint64) pin_seq < length)
-        note = g_strdup_printf (" (%" G_GUINT64_FORMAT " record(s) behind the tip)",
-                                length - 1 - (guint64) pin_seq);
-      chain_cli_print (st->globals, "  pinned tip  record %" G_GINT64_FORMAT ", commit %s%s\n",
-                       pin_seq, pin, note != NULL ? note : "");
+        {
+          guint64 behind = length - 1 - (guint64) pin_seq;
+
+          chain_cli_print (st->globals,
+                           /* Translators: English keeps "(s)" in both forms; use
+                            * your language's plural forms. */
+                           ngettext ("  pinned tip  record %" PRId64 ", commit %s (%" PRIu64
+                                     " record(s) behind the tip)\n",
+                                     "  pinned tip  record %" PRId64 ", commit %s (%" PRIu64
+                                     " record(s) behind the tip)\n", (gulong) behind),
+                           pin_seq, pin, behind);
+        }
+      else
+        chain_cli_print (st->globals, _("  pinned tip  record %" PRId64 ", commit %s\n"), pin_seq, pin);
     }
   else
-    chain_cli_print (st->globals, "  pinned tip  none\n");
-  chain_cli_print (st->globals, "Custody (* this workspace)\n");
+    chain_cli_print (st->globals, _("  pinned tip  none\n"));
+  chain_cli_print (st->globals, _("Custody (* this workspace)\n"));
   print_custody (st, NULL, 0);
   print_requests (st);
 }
@@ -374,24 +405,24 @@ cmd_status (const ChainCliGlobals *globals,
             GCancellable          *cancellable,
             GError               **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("— overview of this workspace");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("— overview of this workspace"));
   g_autoptr(ChainWorkspace) workspace = NULL;
   Status st = { globals, NULL, NULL, g_get_real_time () / G_USEC_PER_SEC };
 
   g_option_context_set_summary (context,
-    "Shows this workspace (custodian, tier, CA, officers), its ledger (length, tip,\n"
-    "pinned tip), the custody tree with the health of every CA (valid, expiring\n"
-    "within 30 days, expired, revoked, pending) and its device counts, and the\n"
-    "delegation requests waiting for approvals. Asks for no passphrase.\n\n"
-    "Example:\n"
-    "  chain -C oem status");
+    N_("Shows this workspace (custodian, tier, CA, officers), its ledger (length, tip,\n"
+       "pinned tip), the custody tree with the health of every CA (valid, expiring\n"
+       "within 30 days, expired, revoked, pending) and its device counts, and the\n"
+       "delegation requests waiting for approvals. Asks for no passphrase.\n\n"
+       "Example:\n"
+       "  chain -C oem status"));
   g_option_context_set_description (context,
-    "Exit codes: 0 shown, 1 error (no workspace here), 2 usage, 3 the ledger breaks a\n"
-    "rule or no longer descends from the pinned tip.");
+    N_("Exit codes: 0 shown, 1 error (no workspace here), 2 usage, 3 the ledger breaks a\n"
+       "rule or no longer descends from the pinned tip."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
-    return chain_cli_usage (error, "status", "unexpected argument '%s'", argv[1]);
+    return chain_cli_usage (error, "status", _("unexpected argument '%s'"), argv[1]);
 
   workspace = chain_cli_open_workspace (globals, FALSE, NULL, cancellable, error);
   if (workspace == NULL)

@@ -9,6 +9,7 @@
  */
 #include "chain-cli.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #define DEFAULT_REMOTE "origin"
@@ -22,10 +23,12 @@ where (const ChainSyncResult *result)
   gint64 seq = chain_sync_result_get_seq (result);
 
   if (tip == NULL)
-    return g_strdup ("no records");
+    /* Translators: this and the next two name a place in the ledger, for
+     * "...: now at %s" and "...: already up to date at %s". */
+    return g_strdup (_("no records"));
   if (seq < 0)
-    return g_strdup_printf ("commit %.12s", tip);
-  return g_strdup_printf ("record %" G_GINT64_FORMAT " (commit %.12s)", seq, tip);
+    return g_strdup_printf (_("commit %.12s"), tip);
+  return g_strdup_printf (_("record %" PRId64 " (commit %.12s)"), seq, tip);
 }
 
 static void
@@ -38,17 +41,27 @@ print_fetch (const ChainCliGlobals *globals, const char *remote, const ChainSync
   switch (chain_sync_result_get_status (result))
     {
     case CHAIN_SYNC_UP_TO_DATE:
-      chain_cli_print (globals, "%s: already up to date at %s\n", remote, at);
+      /* Translators: the remote, then a place in the ledger. */
+      chain_cli_print (globals, _("%s: already up to date at %s\n"), remote, at);
       break;
     case CHAIN_SYNC_FAST_FORWARDED:
-      chain_cli_print (globals, "%s: fetched %" G_GUINT64_FORMAT " record(s), audited; now at %s\n",
+      /* Translators: the remote, a count, then a place in the ledger. English
+       * keeps "(s)" in both forms; use your language's plural forms. */
+      chain_cli_print (globals, ngettext ("%s: fetched %" PRIu64 " record(s), audited; now at %s\n",
+                                          "%s: fetched %" PRIu64 " record(s), audited; now at %s\n",
+                                          (gulong) records),
                        remote, records, at);
       break;
     case CHAIN_SYNC_REMOTE_BEHIND:
     default:
       if (!pushing)
-        chain_cli_print (globals, "%s lacks %" G_GUINT64_FORMAT " of our record(s); not pushed "
-                         "(--no-push)\n", remote, records);
+        /* Translators: English keeps "(s)" in both forms; use your language's
+         * plural forms. */
+        chain_cli_print (globals, ngettext ("%s lacks %" PRIu64 " of our record(s); not pushed "
+                                            "(--no-push)\n",
+                                            "%s lacks %" PRIu64 " of our record(s); not pushed "
+                                            "(--no-push)\n", (gulong) records),
+                         remote, records);
       break;
     }
 }
@@ -57,12 +70,17 @@ static void
 print_push (const ChainCliGlobals *globals, const char *remote, const ChainSyncResult *result)
 {
   g_autofree char *at = where (result);
+  guint64 records = chain_sync_result_get_records (result);
 
   if (chain_sync_result_get_status (result) == CHAIN_SYNC_UP_TO_DATE)
-    chain_cli_print (globals, "%s: already up to date at %s\n", remote, at);
+    chain_cli_print (globals, _("%s: already up to date at %s\n"), remote, at);
   else
-    chain_cli_print (globals, "%s: pushed %" G_GUINT64_FORMAT " record(s); it is now at %s\n",
-                     remote, chain_sync_result_get_records (result), at);
+    /* Translators: the remote, a count, then a place in the ledger. English
+     * keeps "(s)" in both forms; use your language's plural forms. */
+    chain_cli_print (globals, ngettext ("%s: pushed %" PRIu64 " record(s); it is now at %s\n",
+                                        "%s: pushed %" PRIu64 " record(s); it is now at %s\n",
+                                        (gulong) records),
+                     remote, records, at);
 }
 
 static const char *
@@ -71,14 +89,15 @@ stage_label (ChainWorkspaceSyncStage stage)
   switch (stage)
     {
     case CHAIN_WORKSPACE_SYNC_STAGE_RECEIVING:
-      return "receiving";
+      /* Translators: progress bar labels of `chain sync`. */
+      return _("receiving");
     case CHAIN_WORKSPACE_SYNC_STAGE_AUDITING:
-      return "auditing";
+      return _("auditing");
     case CHAIN_WORKSPACE_SYNC_STAGE_REAPPENDING:
-      return "re-appending";
+      return _("re-appending");
     case CHAIN_WORKSPACE_SYNC_STAGE_SENDING:
     default:
-      return "sending";
+      return _("sending");
     }
 }
 
@@ -154,7 +173,7 @@ sync_workspace (const ChainCliGlobals *globals,
   ok = chain_workspace_sync (workspace, remote, &options, &result, cancellable, &local);
   if (!ok && g_error_matches (local, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE))
     {
-      g_autoptr(ChainSecret) passphrase = chain_cli_get_passphrase (globals, "Passphrase: ", error);
+      g_autoptr(ChainSecret) passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
 
       g_clear_error (&local);
       if (passphrase == NULL || !chain_workspace_unlock (workspace, NULL, passphrase, error))
@@ -184,7 +203,7 @@ cmd_sync (const ChainCliGlobals *globals,
           GCancellable          *cancellable,
           GError               **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("[REMOTE] — fetch from and push to a git remote");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("[REMOTE] — fetch from and push to a git remote"));
   g_auto(ChainCliSync) sync = { 0 };
   g_autoptr(ChainSyncResult) fetched = NULL;
   g_autoptr(ChainSyncResult) pushed = NULL;
@@ -195,38 +214,41 @@ cmd_sync (const ChainCliGlobals *globals,
   gboolean no_push = FALSE;
   ChainSyncOptions options;
   GOptionEntry entries[] = {
-    { "set-remote", 0, 0, G_OPTION_ARG_STRING, &set_remote, "First make REMOTE (default origin) point at URL", "URL" },
-    { "no-push", 0, 0, G_OPTION_ARG_NONE, &no_push, "Only fetch, even if the remote lacks our records", NULL },
+    /* Translators: "origin" is git's default remote name; keep it. */
+    { "set-remote", 0, 0, G_OPTION_ARG_STRING, &set_remote, N_("First make REMOTE (default origin) point at URL"), N_("URL") },
+    { "no-push", 0, 0, G_OPTION_ARG_NONE, &no_push, N_("Only fetch, even if the remote lacks our records"), NULL },
     { NULL }
   };
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
-    "Fetches the remote's ledger, audits every new record against this workspace's\n"
-    "root before moving onto it, then pushes our records if the remote lacks them\n"
-    "(fast-forward only; never forces). REMOTE is a remote name (default origin),\n"
-    "a URL (file://, git://, ssh://, user@host:path), or a local path: a ledger\n"
-    "repository or another workspace. A ledger that was rewritten or rolled back\n"
-    "is refused (exit 3). When both sides appended since they last met, this\n"
-    "workspace's own records that were never shared are re-appended, unchanged and\n"
-    "judged again by the rules, on the remote's tip (the old tip stays under\n"
-    "refs/chain/abandoned/); shared ones are refused (exit 1).\n\n"
-    "Examples:\n"
-    "  chain -C factory sync --set-remote ssh://git@ledger.example.com/acme.git\n"
-    "  chain -C factory sync\n"
-    "  chain -C factory sync /mnt/share/oem");
+    /* Translators: keep "origin", the URL forms, refs/chain/abandoned/ and the
+     * example commands as they are. */
+    N_("Fetches the remote's ledger, audits every new record against this workspace's\n"
+       "root before moving onto it, then pushes our records if the remote lacks them\n"
+       "(fast-forward only; never forces). REMOTE is a remote name (default origin),\n"
+       "a URL (file://, git://, ssh://, user@host:path), or a local path: a ledger\n"
+       "repository or another workspace. A ledger that was rewritten or rolled back\n"
+       "is refused (exit 3). When both sides appended since they last met, this\n"
+       "workspace's own records that were never shared are re-appended, unchanged and\n"
+       "judged again by the rules, on the remote's tip (the old tip stays under\n"
+       "refs/chain/abandoned/); shared ones are refused (exit 1).\n\n"
+       "Examples:\n"
+       "  chain -C factory sync --set-remote ssh://git@ledger.example.com/acme.git\n"
+       "  chain -C factory sync\n"
+       "  chain -C factory sync /mnt/share/oem"));
   g_option_context_set_description (context,
-    "Exit codes: 0 in sync, 1 error (no such remote, the ledgers diverged on shared records, the remote\n"
-    "is unreachable or moved while we pushed), 2 usage, 3 new records failed the audit\n"
-    "or a ledger was rewritten or rolled back.");
+    N_("Exit codes: 0 in sync, 1 error (no such remote, the ledgers diverged on shared records, the remote\n"
+       "is unreachable or moved while we pushed), 2 usage, 3 new records failed the audit\n"
+       "or a ledger was rewritten or rolled back."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc > 2)
-    return chain_cli_usage (error, "sync", "give at most one remote");
+    return chain_cli_usage (error, "sync", _("give at most one remote"));
   if (argc == 2)
     name = argv[1];
   if (set_remote != NULL && (strchr (name, '/') != NULL || strchr (name, ':') != NULL))
-    return chain_cli_usage (error, "sync", "--set-remote needs a remote name, not '%s'", name);
+    return chain_cli_usage (error, "sync", _("--set-remote needs a remote name, not '%s'"), name);
 
   if (!chain_cli_sync_open (globals, &sync, cancellable, error))
     return FALSE;
@@ -237,7 +259,7 @@ cmd_sync (const ChainCliGlobals *globals,
       if (!chain_sync_remote_set (sync.place.repo_path, name, url, error))
         return FALSE;
       if (!globals->json)
-        chain_cli_print (globals, "remote %s is %s\n", name, url);
+        chain_cli_print (globals, _("remote %s is %s\n"), name, url);
       remote = g_strdup (name);
     }
   else
@@ -250,8 +272,8 @@ cmd_sync (const ChainCliGlobals *globals,
       if (!ok && g_error_matches (local_error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND) && argc == 1 && set_remote == NULL)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                       "no remote named " DEFAULT_REMOTE ": give a path or URL (chain sync "
-                       "URL), or set one with chain sync --set-remote URL");
+                       _("no remote named %s: give a path or URL (chain sync "
+                         "URL), or set one with chain sync --set-remote URL"), DEFAULT_REMOTE);
           return FALSE;
         }
       if (!ok)
@@ -267,8 +289,8 @@ cmd_sync (const ChainCliGlobals *globals,
           && set_remote == NULL)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                       "no remote named " DEFAULT_REMOTE ": give a path or URL (chain sync "
-                       "URL), or set one with chain sync --set-remote URL");
+                       _("no remote named %s: give a path or URL (chain sync "
+                         "URL), or set one with chain sync --set-remote URL"), DEFAULT_REMOTE);
           return FALSE;
         }
       g_propagate_error (error, g_steal_pointer (&local_error));

@@ -13,36 +13,41 @@ typedef struct {
 } ChainCliCommand;
 
 static const ChainCliCommand commands[] = {
-  { "init", cmd_init, "Create the OEM workspace: root CA, first officer, ledger with policy" },
-  { "request", cmd_request, "Create a workspace and a delegation request file for a parent" },
-  { "delegate", cmd_delegate, "Check a request against the policy, issue the sub-CA, write a grant" },
-  { "accept", cmd_accept, "Install a grant: join the ledger with the new sub-CA" },
-  { "approve", cmd_approve, "Approve (or reject) a pending delegation request" },
-  { "officer", cmd_officer, "Enrol another officer, or list them" },
-  { "issue", cmd_issue, "Issue device certificates in bulk, recorded as batches" },
-  { "pop", cmd_pop, "Make a proof-of-possession certificate for a cloud's code" },
-  { "export", cmd_export, "Write the files and script a cloud needs, and record them" },
-  { "revoke", cmd_revoke, "Revoke devices or a sub-CA, with a new CRL" },
-  { "crl", cmd_crl, "Write a CA's current CRL and per-cloud disable lists" },
-  { "log", cmd_log, "List the ledger's records" },
-  { "show", cmd_show, "Show one record with its artifacts" },
-  { "status", cmd_status, "Overview of this workspace and its custody tree" },
-  { "audit", cmd_audit, "Verify the whole ledger; exit 3 when it fails" },
-  { "sync", cmd_sync, "Fetch from and push to a git remote" },
-  { "bundle", cmd_bundle, "Create or import an air-gapped ledger bundle" },
-  { "demo", cmd_demo, "Run the whole three-tier story into a directory" },
+  { "init", cmd_init, N_("Create the OEM workspace: root CA, first officer, ledger with policy") },
+  { "request", cmd_request, N_("Create a workspace and a delegation request file for a parent") },
+  { "delegate", cmd_delegate, N_("Check a request against the policy, issue the sub-CA, write a grant") },
+  { "accept", cmd_accept, N_("Install a grant: join the ledger with the new sub-CA") },
+  { "approve", cmd_approve, N_("Approve (or reject) a pending delegation request") },
+  { "officer", cmd_officer, N_("Enrol another officer, or list them") },
+  { "issue", cmd_issue, N_("Issue device certificates in bulk, recorded as batches") },
+  { "pop", cmd_pop, N_("Make a proof-of-possession certificate for a cloud's code") },
+  { "export", cmd_export, N_("Write the files and script a cloud needs, and record them") },
+  { "revoke", cmd_revoke, N_("Revoke devices or a sub-CA, with a new CRL") },
+  { "crl", cmd_crl, N_("Write a CA's current CRL and per-cloud disable lists") },
+  { "annotate", cmd_annotate, N_("Record a free-text note in the ledger") },
+  { "log", cmd_log, N_("List the ledger's records") },
+  { "show", cmd_show, N_("Show one record with its artifacts") },
+  { "status", cmd_status, N_("Overview of this workspace and its custody tree") },
+  { "audit", cmd_audit, N_("Verify the whole ledger; exit 3 when it fails") },
+  { "sync", cmd_sync, N_("Fetch from and push to a git remote") },
+  { "bundle", cmd_bundle, N_("Create or import an air-gapped ledger bundle") },
+  { "demo", cmd_demo, N_("Run the whole three-tier story into a directory") },
 };
 
 static void
 print_usage (FILE *out)
 {
-  fprintf (out, "Usage: chain [-C DIR] [--json] [-q] [--passphrase-file FILE] COMMAND [ARGS...]\n\n"
-                "Commands:\n");
+  /* Translators: the usage line and the heading of the command list; keep
+   * "chain" and the option names (-C, --json, -q, --passphrase-file). */
+  fputs (_("Usage: chain [-C DIR] [--json] [-q] [--passphrase-file FILE] COMMAND [ARGS...]\n\n"
+           "Commands:\n"), out);
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\nRun 'chain COMMAND --help' for a command's options.\n"
-                "Passphrases come from --passphrase-file, $CHAIN_PASSPHRASE or a prompt.\n"
-                "Exit codes: 0 ok, 1 error, 2 usage, 3 verification failed.\n");
+    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  /* Translators: $CHAIN_PASSPHRASE is an environment variable; keep it. */
+  fputs (_("\nRun 'chain COMMAND --help' for a command's options.\n"
+           "Passphrases come from --passphrase-file, $CHAIN_PASSPHRASE or a prompt.\n"
+           "Exit codes: 0 ok, 1 error, 2 usage, 3 verification failed.\n"), out);
+  fputs (_("Global options may also follow the command, as in 'chain log --json'.\n"), out);
 }
 
 static const ChainCliCommand *
@@ -64,7 +69,31 @@ exit_code_for (const GError *error)
   return CHAIN_EXIT_ERROR;
 }
 
-/* Global options end at the first word that is not one of them. */
+/* Takes argv[*i] (and its value) into @globals when it is a global option
+ * other than --help and --version; advances *i past its value. */
+static gboolean
+take_global (int argc, char **argv, int *i, ChainCliGlobals *globals)
+{
+  const char *arg = argv[*i];
+
+  if (strcmp (arg, "--json") == 0)
+    globals->json = TRUE;
+  else if (strcmp (arg, "-q") == 0 || strcmp (arg, "--quiet") == 0)
+    globals->quiet = TRUE;
+  else if ((strcmp (arg, "-C") == 0 || strcmp (arg, "--passphrase-file") == 0) && *i + 1 < argc)
+    {
+      char **slot = arg[1] == 'C' ? &globals->workspace : &globals->passphrase_file;
+
+      g_free (*slot);
+      *slot = g_strdup (argv[++*i]);
+    }
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* Global options before the command end at the first word that is not one
+ * of them. */
 static int
 parse_globals (int argc, char **argv, ChainCliGlobals *globals, GError **error)
 {
@@ -73,31 +102,38 @@ parse_globals (int argc, char **argv, ChainCliGlobals *globals, GError **error)
   globals->workspace = g_strdup (".");
   for (; i < argc && argv[i][0] == '-'; i++)
     {
-      const char *arg = argv[i];
-
-      if (strcmp (arg, "--json") == 0)
-        globals->json = TRUE;
-      else if (strcmp (arg, "-q") == 0 || strcmp (arg, "--quiet") == 0)
-        globals->quiet = TRUE;
-      else if ((strcmp (arg, "-C") == 0 || strcmp (arg, "--passphrase-file") == 0) && i + 1 < argc)
-        {
-          char **slot = arg[1] == 'C' ? &globals->workspace : &globals->passphrase_file;
-
-          g_free (*slot);
-          *slot = g_strdup (argv[++i]);
-        }
-      else if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0)
+      if (take_global (argc, argv, &i, globals))
+        continue;
+      if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
         return -1;
-      else if (strcmp (arg, "--version") == 0)
+      if (strcmp (argv[i], "--version") == 0)
         return -2;
-      else
-        {
-          g_set_error (error, CHAIN_CLI_ERROR, CHAIN_CLI_ERROR_USAGE,
-                       "unknown option '%s' (see chain --help)", arg);
-          return 0;
-        }
+      g_set_error (error, CHAIN_CLI_ERROR, CHAIN_CLI_ERROR_USAGE,
+                   _("unknown option '%s' (see chain --help)"), argv[i]);
+      return 0;
     }
   return i;
+}
+
+/* Global options may also follow the command (`chain log --json`), up to a
+ * "--": they are taken out of the command's arguments. Returns the
+ * command's argv (its name first), NULL-terminated. (transfer container) */
+static char **
+take_late_globals (int argc, char **argv, int first, ChainCliGlobals *globals, int *out_argc)
+{
+  GPtrArray *rest = g_ptr_array_new ();
+  gboolean options_end = FALSE;
+
+  g_ptr_array_add (rest, argv[first]);
+  for (int i = first + 1; i < argc; i++)
+    {
+      options_end = options_end || strcmp (argv[i], "--") == 0;
+      if (options_end || !take_global (argc, argv, &i, globals))
+        g_ptr_array_add (rest, argv[i]);
+    }
+  *out_argc = (int) rest->len;
+  g_ptr_array_add (rest, NULL);
+  return (char **) g_ptr_array_free (rest, FALSE);
 }
 
 int
@@ -111,6 +147,8 @@ main (int argc, char **argv)
   int status;
 
   setlocale (LC_ALL, "");
+  chain_i18n_init ();
+  textdomain (CHAIN_GETTEXT_PACKAGE);
 
   first = parse_globals (argc, argv, &globals, &error);
   if (first == -1)
@@ -127,19 +165,25 @@ main (int argc, char **argv)
       command = find_command (argv[first]);
       if (command == NULL)
         g_set_error (&error, CHAIN_CLI_ERROR, CHAIN_CLI_ERROR_USAGE,
-                     "unknown command '%s' (see chain --help)", argv[first]);
+                     _("unknown command '%s' (see chain --help)"), argv[first]);
       else
-        command->func (&globals, argc - first, argv + first, NULL, &error);
+        {
+          int command_argc = 0;
+          g_autofree char **command_argv = take_late_globals (argc, argv, first, &globals, &command_argc);
+
+          command->func (&globals, command_argc, command_argv, NULL, &error);
+        }
     }
 
   status = error == NULL ? status_override : exit_code_for (error);
   if (error != NULL)
-    fprintf (stderr, "chain: error: %s\n", error->message);
+    /* Translators: the one line every failure prints; %s is the message. */
+    fprintf (stderr, _("chain: error: %s\n"), error->message);
 
   /* A full disk or closed pipe on stdout must not pass for success. */
   if (fflush (stdout) != 0 || ferror (stdout))
     {
-      fprintf (stderr, "chain: error: writing output: %s\n", g_strerror (errno));
+      fprintf (stderr, _("chain: error: writing output: %s\n"), g_strerror (errno));
       status = CHAIN_EXIT_ERROR;
     }
 

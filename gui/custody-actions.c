@@ -89,6 +89,8 @@ static const struct {
   { "export", joined_idle },
   { "revoke", joined_idle },
   { "publish-crl", joined_idle },
+  { "officers", open_idle },
+  { "annotate", joined_idle },
   { "audit", auditable },
   { "cancel-audit", audit_running },
   { "sync", joined_idle },

@@ -248,6 +248,8 @@ custody_application_startup (GApplication *application)
     { "win.export", { "<Control>e", NULL } },
     { "win.audit", { "<Control><Shift>a", NULL } },
     { "win.sync", { "<Control><Shift>s", NULL } },
+    { "win.officers", { "<Control><Shift>o", NULL } },
+    { "win.annotate", { "<Control><Shift>n", NULL } },
     { "win.back", { "<Alt>Left", NULL } },
     { "win.show-page::custody", { "<Alt>1", NULL } },
     { "win.show-page::requests", { "<Alt>2", NULL } },

@@ -1,11 +1,9 @@
 /* custody-init-form.c — what "Create Workspace" asks, and whether it is complete */
 #include "custody-init-form.h"
+#include "custody-passphrase-check.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
-
-/* The passphrase rule chain_key_save() enforces. */
-#define MIN_PASSPHRASE_LEN 8
 
 struct _CustodyInitForm {
   GObject      parent_instance;
@@ -77,33 +75,6 @@ custody_init_form_finalize (GObject *object)
 }
 
 static gboolean
-valid_officer_name (const char *name)
-{
-  const char *p;
-
-  if (name == NULL || name[0] == '\0' || strlen (name) > 64)
-    return FALSE;
-  for (p = name; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-secrets_equal (const ChainSecret *a,
-               const ChainSecret *b)
-{
-  const guint8 *a_data = NULL;
-  const guint8 *b_data = NULL;
-  gsize a_len = 0;
-  gsize b_len = 0;
-
-  a_data = chain_secret_get_data (a, &a_len);
-  b_data = chain_secret_get_data (b, &b_len);
-  return a_len == b_len && memcmp (a_data, b_data, a_len) == 0;
-}
-
-static gboolean
 is_blank (const char *text)
 {
   const char *p;
@@ -119,7 +90,6 @@ static char *
 find_problem (CustodyInitForm *self)
 {
   g_autoptr(GError) error = NULL;
-  gsize len = 0;
 
   if (self->dir == NULL || self->dir[0] == '\0')
     return g_strdup (_("Choose a folder for the new workspace"));
@@ -128,8 +98,9 @@ find_problem (CustodyInitForm *self)
   if (self->custodian_id != NULL && self->custodian_id[0] != '\0'
       && !chain_statement_check_custodian_id (self->custodian_id, &error))
     return g_strdup (error->message);
-  if (self->officer != NULL && self->officer[0] != '\0' && !valid_officer_name (self->officer))
-    return g_strdup (_("An officer name may use letters, digits, “-”, “_” and “.” only"));
+  if (self->officer != NULL && self->officer[0] != '\0'
+      && !chain_workspace_check_officer_name (self->officer, &error))
+    return g_strdup (error->message);
   if (!chain_policy_validate (self->policy, &error))
     return g_strdup (error->message);
   if (!chain_policy_allows_algorithm (self->policy, algorithms[self->algorithm]))
@@ -138,16 +109,7 @@ find_problem (CustodyInitForm *self)
   if (self->validity_days > custody_init_form_get_max_validity_days (self))
     return g_strdup_printf (_("The policy lets the root be valid for at most %lld days"),
                             (long long) custody_init_form_get_max_validity_days (self));
-  if (self->passphrase != NULL)
-    chain_secret_get_data (self->passphrase, &len);
-  if (len < MIN_PASSPHRASE_LEN)
-    return g_strdup_printf (ngettext ("The passphrase must be at least %d character long",
-                                      "The passphrase must be at least %d characters long",
-                                      MIN_PASSPHRASE_LEN),
-                            MIN_PASSPHRASE_LEN);
-  if (self->confirmation == NULL || !secrets_equal (self->passphrase, self->confirmation))
-    return g_strdup (_("The two passphrases differ"));
-  return NULL;
+  return custody_passphrase_problem (self->passphrase, self->confirmation);
 }
 
 static void

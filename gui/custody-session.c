@@ -83,6 +83,9 @@ struct _Job {
   GStrv                 devices;
   GStrv                 custodians;
   ChainRevokeOptions    revoke;
+  char                 *name;
+  ChainSecret          *new_passphrase;  /* the new officer's */
+  char                 *text;
 };
 
 static void
@@ -115,6 +118,9 @@ job_free (gpointer data)
     g_free (job->export_strings[i]);
   g_strfreev (job->devices);
   g_strfreev (job->custodians);
+  g_free (job->name);
+  chain_secret_free (job->new_passphrase);
+  g_free (job->text);
   g_free (job);
 }
 
@@ -1219,6 +1225,85 @@ custody_session_publish_crl_async (CustodySession      *self,
   job->approve = passphrase != NULL;   /* re-sign the CRL now */
   job->dir = g_strdup (dir);
   start_job (self, job, _("Writing the CRL…"), callback, user_data);
+}
+
+/* ---- Officers, notes ------------------------------------------------------------- */
+
+static gboolean
+do_add_officer (Job          *job,
+                GCancellable *cancellable,
+                GError      **error)
+{
+  guint64 seq = 0;
+  gboolean ok = chain_workspace_add_officer (job->workspace, job->name, job->new_passphrase, &seq,
+                                             cancellable, error);
+
+  /* Wiped as soon as the new key is saved (or not). */
+  g_clear_pointer (&job->new_passphrase, chain_secret_free);
+  if (!ok)
+    return FALSE;
+  job->message = g_strdup_printf (_("Enrolled officer %s (record %llu)"), job->name, (unsigned long long) seq);
+  return TRUE;
+}
+
+void
+custody_session_add_officer_async (CustodySession      *self,
+                                   const char          *name,
+                                   ChainSecret         *new_passphrase,
+                                   const char          *officer,
+                                   ChainSecret         *passphrase,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Job *job = NULL;
+
+  g_return_if_fail (CUSTODY_IS_SESSION (self));
+  g_return_if_fail (name != NULL && new_passphrase != NULL);
+
+  if (!check_open (self, TRUE, passphrase, callback, user_data))
+    {
+      chain_secret_free (new_passphrase);
+      return;
+    }
+  job = job_new (self, do_add_officer, officer, passphrase);
+  job->name = g_strdup (name);
+  job->new_passphrase = new_passphrase;
+  job->rebuild = TRUE;
+  start_job (self, job, _("Enrolling the officer…"), callback, user_data);
+}
+
+static gboolean
+do_annotate (Job          *job,
+             GCancellable *cancellable,
+             GError      **error)
+{
+  guint64 seq = 0;
+
+  if (!chain_workspace_annotate (job->workspace, job->text, &seq, cancellable, error))
+    return FALSE;
+  job->message = g_strdup_printf (_("Note recorded as record %llu"), (unsigned long long) seq);
+  return TRUE;
+}
+
+void
+custody_session_annotate_async (CustodySession      *self,
+                                const char          *text,
+                                const char          *officer,
+                                ChainSecret         *passphrase,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  Job *job = NULL;
+
+  g_return_if_fail (CUSTODY_IS_SESSION (self));
+  g_return_if_fail (text != NULL);
+
+  if (!check_open (self, TRUE, passphrase, callback, user_data))
+    return;
+  job = job_new (self, do_annotate, officer, passphrase);
+  job->text = g_strdup (text);
+  job->rebuild = TRUE;
+  start_job (self, job, _("Recording the note…"), callback, user_data);
 }
 
 /* ---- Sync ----------------------------------------------------------------------- */

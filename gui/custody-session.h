@@ -255,6 +255,43 @@ void custody_session_publish_crl_async (CustodySession      *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data);
 
+/* ---- Officers, notes ------------------------------------------------------- */
+
+/**
+ * custody_session_add_officer_async:
+ * @name: the new officer's name.
+ * @new_passphrase: (transfer full): encrypts the new officer's key; wiped.
+ * @officer: (nullable): who signs the enrolment.
+ * @passphrase: (transfer full): that officer's passphrase, which must open
+ *   the CA key too; wiped.
+ *
+ * `chain officer add`: a key and a certificate from this custodian's CA
+ * for a new officer, and the record of the enrolment. The error is
+ * chain_workspace_add_officer()'s (CHAIN_ERROR_EXISTS for a name taken).
+ */
+void custody_session_add_officer_async (CustodySession      *self,
+                                        const char          *name,
+                                        ChainSecret         *new_passphrase,
+                                        const char          *officer,
+                                        ChainSecret         *passphrase,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+
+/**
+ * custody_session_annotate_async:
+ * @text: the note (see custody-annotate-form.h for its limits).
+ * @officer: (nullable): who signs.
+ * @passphrase: (transfer full): wiped.
+ *
+ * `chain annotate`: records @text in an annotation record.
+ */
+void custody_session_annotate_async (CustodySession      *self,
+                                     const char          *text,
+                                     const char          *officer,
+                                     ChainSecret         *passphrase,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+
 /* ---- Sync ------------------------------------------------------------------ */
 
 /**

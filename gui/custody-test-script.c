@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "custody-annotate-dialog.h"
 #include "custody-export-dialog.h"
 #include "custody-init-dialog.h"
 #include "custody-passphrase-dialog.h"
@@ -422,6 +423,20 @@ run_step (CustodyWindow *window,
           return FALSE;
         }
       gtk_editable_set_text (GTK_EDITABLE (row), parts[1]);
+      return TRUE;
+    }
+  if (g_str_equal (verb, "note"))
+    {
+      g_autofree char *text = NULL;
+
+      NEED (2);
+      if (!CUSTODY_IS_ANNOTATE_DIALOG (top))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the note dialog is not open");
+          return FALSE;
+        }
+      text = g_strjoinv (" ", words + 1);
+      custody_annotate_dialog_set_text (CUSTODY_ANNOTATE_DIALOG (top), text);
       return TRUE;
     }
   if (g_str_equal (verb, "folder"))

@@ -304,6 +304,8 @@ custody_timeline_page_select (CustodyTimelinePage *self,
   if (self->selection == NULL || position >= g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
     return FALSE;
   gtk_single_selection_set_selected (self->selection, position);
+  /* As a click would: on a row in view (new records arrive above). */
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
   adw_leaflet_set_visible_child_name (self->leaflet, "details");
   return TRUE;
 }

@@ -9,9 +9,11 @@
 #include <glib/gi18n.h>
 
 #include "custody-actions.h"
+#include "custody-annotate-dialog.h"
 #include "custody-delegate-dialog.h"
 #include "custody-export-dialog.h"
 #include "custody-init-dialog.h"
+#include "custody-officers-dialog.h"
 #include "custody-passphrase-dialog.h"
 #include "custody-revoke-dialog.h"
 #include "custody-widgets.h"
@@ -355,6 +357,30 @@ action_publish_crl (GSimpleAction *action,
                NULL, NULL, NULL, crl_chosen);
 }
 
+/* ---- Officers, notes -------------------------------------------------------------- */
+
+static void
+action_officers (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  CustodyWindow *self = user_data;
+
+  gtk_window_present (GTK_WINDOW (custody_officers_dialog_new (GTK_WINDOW (self), self->session)));
+}
+
+static void
+action_annotate (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  CustodyWindow *self = user_data;
+
+  /* The note will top the timeline: show it there. */
+  adw_view_stack_set_visible_child_name (self->view_stack, "ledger");
+  gtk_window_present (GTK_WINDOW (custody_annotate_dialog_new (GTK_WINDOW (self), self->session)));
+}
+
 /* ---- Audit -------------------------------------------------------------------- */
 
 static void
@@ -528,6 +554,8 @@ static const GActionEntry entries[] = {
   { "export", action_export },
   { "revoke", action_revoke },
   { "publish-crl", action_publish_crl },
+  { "officers", action_officers },
+  { "annotate", action_annotate },
   { "audit", action_audit },
   { "cancel-audit", action_cancel_audit },
   { "sync", action_sync },

@@ -2,6 +2,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "chain.h"
 #include "custody-application.h"
 #include "custody-config.h"
 #include "custody-test-script.h"
@@ -14,9 +15,8 @@ main (int   argc,
   int status;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  chain_i18n_init ();
+  textdomain (CHAIN_GETTEXT_PACKAGE);
   g_set_application_name (_("Custody"));
 
   /* Counts warnings and criticals, which fail a test script. */

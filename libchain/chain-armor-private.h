@@ -16,7 +16,7 @@ G_BEGIN_DECLS
  * @max_len: the size cap for this kind of input.
  * @labels: (array zero-terminated=1): PEM labels accepted, e.g.
  *   { "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST", NULL }.
- * @what: the thing's name for messages, e.g. "CSR".
+ * @what: the thing's name for messages, translated, e.g. _("CSR").
  * @error: CHAIN_ERROR_INVALID_INPUT: empty, oversized, a PEM block with
  *   another label ("this is a CERTIFICATE, not a CSR"), bad base64, more
  *   than one block, text after the block, neither PEM nor DER.

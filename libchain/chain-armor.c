@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "chain-error.h"
+#include "chain-i18n-private.h"
 
 #define PEM_BEGIN "-----BEGIN "
 #define PEM_END "-----END "
@@ -102,7 +103,9 @@ decode_pem_block (const guint8      *data,
       || label_end - label_start > 64)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not valid PEM: malformed BEGIN line", what);
+                   /* Translators: %s names what is read, e.g. 'certificate' or 'CSR'
+                    * (translated where the caller passes it), as in the messages below. */
+                   _("%s is not valid PEM: malformed BEGIN line"), what);
       return FALSE;
     }
   label = g_strndup ((const char *) label_start, (gsize) (label_end - label_start));
@@ -110,13 +113,15 @@ decode_pem_block (const guint8      *data,
     if (!g_ascii_isupper (*c) && !g_ascii_isdigit (*c) && *c != ' ')
       {
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "%s is not valid PEM: malformed BEGIN line", what);
+                     _("%s is not valid PEM: malformed BEGIN line"), what);
         return FALSE;
       }
   if (!label_accepted (label, labels))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "this is a %s, not a %s: check which file you passed", label, what);
+                   /* Translators: the first %s is the label the PEM block carries, e.g.
+                    * 'CERTIFICATE' (not translated); the second what was expected, e.g. 'CSR'. */
+                   _("this is a %s, not a %s: check which file you passed"), label, what);
       return FALSE;
     }
 
@@ -128,7 +133,7 @@ decode_pem_block (const guint8      *data,
   if (end_line == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is truncated: no END line; copy the whole file", what);
+                   _("%s is truncated: no END line; copy the whole file"), what);
       return FALSE;
     }
 
@@ -137,8 +142,8 @@ decode_pem_block (const guint8      *data,
     if (!g_ascii_isalnum (*c) && *c != '+' && *c != '/' && *c != '=' && !is_space ((guint8) *c))
       {
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "%s is not valid PEM: unexpected character in base64 (encrypted or "
-                     "annotated PEM is not accepted)", what);
+                     _("%s is not valid PEM: unexpected character in base64 (encrypted or "
+                       "annotated PEM is not accepted)"), what);
         return FALSE;
       }
   der = g_base64_decode (body, &der_len);
@@ -146,7 +151,7 @@ decode_pem_block (const guint8      *data,
     {
       g_free (der);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is corrupt: its base64 does not hold one DER structure", what);
+                   _("%s is corrupt: its base64 does not hold one DER structure"), what);
       return FALSE;
     }
 
@@ -161,14 +166,14 @@ check_size (gsize len, gsize max_len, const char *what, GError **error)
   if (len == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is empty: pass the file that holds it", what);
+                   /* Translators: %s names what is read, e.g. 'certificate' or 'CSR'. */
+                   _("%s is empty: pass the file that holds it"), what);
       return FALSE;
     }
   if (len > max_len)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is too large (%" G_GSIZE_FORMAT " bytes, at most %" G_GSIZE_FORMAT
-                   "): check which file you passed", what, len, max_len);
+                   _("%s is too large (%zu bytes, at most %zu): check which file you passed"), what, len, max_len);
       return FALSE;
     }
   return TRUE;
@@ -193,7 +198,7 @@ chain_armor_decode_all (const guint8      *data,
   if (!has_prefix (data, len, pos, PEM_BEGIN))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not PEM: expected a \"-----BEGIN\" line", what);
+                   _("%s is not PEM: expected a \"-----BEGIN\" line"), what);
       return NULL;
     }
   while (pos < len)
@@ -203,13 +208,13 @@ chain_armor_decode_all (const guint8      *data,
       if (!has_prefix (data, len, pos, PEM_BEGIN))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "%s has unexpected text after a PEM block: remove it", what);
+                       _("%s has unexpected text after a PEM block: remove it"), what);
           return NULL;
         }
       if (blocks->len == max_blocks)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "%s holds more than %u PEM blocks", what, max_blocks);
+                       _("%s holds more than %u PEM blocks"), what, max_blocks);
           return NULL;
         }
       if (!decode_pem_block (data, len, &pos, labels, what, &der, error))
@@ -248,15 +253,15 @@ chain_armor_decode (const guint8      *data,
   if (der_len == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is neither PEM nor DER (or is truncated): check which file you passed",
+                   _("%s is neither PEM nor DER (or is truncated): check which file you passed"),
                    what);
       return NULL;
     }
   if (der_len != len)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s has %" G_GSIZE_FORMAT " unexpected bytes after its DER structure: "
-                   "remove them", what, len - der_len);
+                   _("%s has %zu unexpected bytes after its DER structure: "
+                     "remove them"), what, len - der_len);
       return NULL;
     }
   return g_bytes_new (data, len);

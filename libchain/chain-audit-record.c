@@ -10,10 +10,12 @@
  */
 #include "chain-audit-private.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "chain-armor-private.h"
 #include "chain-cms-private.h"
+#include "chain-i18n-private.h"
 #include "chain-pki-private.h"
 #include "chain-verify.h"
 
@@ -143,28 +145,33 @@ read_object (ChainAudit    *a,
   if (status == GIT_ENOTFOUND)
     {
       git_error_clear ();
-      flag (c, "object.missing", "%s (object %.12s) is missing from the repository", what, hex);
+      /* Translators: the first %s says which object, e.g. 'the commit' or
+       * 'artifact ca.pem'; %.12s is the start of its git object id. */
+      flag (c, "object.missing", _("%s (object %.12s) is missing from the repository"), what, hex);
       return NULL;
     }
   if (status < 0)
     {
       const git_error *last = git_error_last ();
 
-      flag (c, "object.corrupt", "%s (object %.12s) cannot be read: %s", what, hex,
-            last != NULL && last->message != NULL ? last->message : "damaged");
+      /* Translators: the last %s is libgit2's reason (in English). */
+      flag (c, "object.corrupt", _("%s (object %.12s) cannot be read: %s"), what, hex,
+            last != NULL && last->message != NULL ? last->message : _("damaged"));
       git_error_clear ();
       return NULL;
     }
   if (actual != type)
     {
-      flag (c, "object.corrupt", "%s (object %.12s) is a %s, not a %s", what, hex,
+      /* Translators: the last two %s are git object types ('blob', 'tree',
+       * 'commit'), not translated. */
+      flag (c, "object.corrupt", _("%s (object %.12s) is a %s, not a %s"), what, hex,
             git_object_type2string (actual), git_object_type2string (type));
       return NULL;
     }
   if (len > max_len)
     {
       flag (c, type == GIT_OBJECT_COMMIT ? "commit.format" : "record.format",
-            "%s is too large (%" G_GSIZE_FORMAT " bytes, at most %" G_GSIZE_FORMAT ")",
+            _("%s is too large (%zu bytes, at most %zu)"),
             what, (gsize) len, max_len);
       return NULL;
     }
@@ -174,7 +181,7 @@ read_object (ChainAudit    *a,
   if (status < 0 || !git_oid_equal (&computed, oid))
     {
       flag (c, status == GIT_ENOTFOUND ? "object.missing" : "object.corrupt",
-            "%s (object %.12s) is damaged: its content does not match its name", what, hex);
+            _("%s (object %.12s) is damaged: its content does not match its name"), what, hex);
       git_error_clear ();
       return NULL;
     }
@@ -196,7 +203,7 @@ read_tree (ChainAudit    *a,
     {
       g_autofree char *hex = chain_audit_oid_hex (oid);
 
-      flag (c, "object.corrupt", "%s (tree %.12s) cannot be parsed", what, hex);
+      flag (c, "object.corrupt", _("%s (tree %.12s) cannot be parsed"), what, hex);
       git_error_clear ();
       return NULL;
     }
@@ -262,25 +269,25 @@ split_commit (Check        *c,
         {
           g_autofree char *text = chain_audit_shown (name);
 
-          flag (c, "commit.headers", "the commit has a header '%s', which the ledger format does not allow",
+          flag (c, "commit.headers", _("the commit has a header '%s', which the ledger format does not allow"),
                 text);
         }
       else if (strcmp (name, "parent") != 0 && g_hash_table_contains (seen, name))
-        flag (c, "commit.headers", "the commit has header '%s' twice", name);
+        flag (c, "commit.headers", _("the commit has header '%s' twice"), name);
       g_hash_table_add (seen, g_steal_pointer (&name));
       g_string_append_len (payload, line, (gssize) (next - pos));
       pos = next;
     }
 
   if (n_signatures == 0)
-    flag (c, "commit.unsigned", "the commit has no gpgsig header: it is not signed");
+    flag (c, "commit.unsigned", _("the commit has no gpgsig header: it is not signed"));
   else if (n_signatures > 1)
-    flag (c, "commit.signatures", "the commit has %u gpgsig headers; exactly one is allowed", n_signatures);
+    flag (c, "commit.signatures", _("the commit has %u gpgsig headers; exactly one is allowed"), n_signatures);
   /* libgit2 1.5's git_commit_extract_signature() would find a signature
    * here; git shows it as part of the message. Neither is a signature. */
   if (message != NULL && g_strstr_len (message, (gssize) message_len, "-----BEGIN ") != NULL)
     flag (c, "commit.moved-signature",
-          "the commit message holds a signature-like block; signatures belong in the gpgsig header only");
+          _("the commit message holds a signature-like block; signatures belong in the gpgsig header only"));
   c->payload = g_string_free_to_bytes (g_steal_pointer (&payload));
 }
 
@@ -302,7 +309,7 @@ read_commit (ChainAudit *a,
   /* The history walk read every commit of the chain already. */
   if (git_commit_lookup (&commit, a->repo, &c->oid) < 0)
     {
-      flag (c, "commit.format", "the commit cannot be parsed as a git commit");
+      flag (c, "commit.format", _("the commit cannot be parsed as a git commit"));
       git_error_clear ();
       return -1;
     }
@@ -316,7 +323,7 @@ read_commit (ChainAudit *a,
   c->author_time = author->when.time;
   c->committer_email = g_strdup (committer->email);
 
-  raw = read_object (a, c, &c->oid, GIT_OBJECT_COMMIT, AUDIT_COMMIT_MAX_LEN, "the commit");
+  raw = read_object (a, c, &c->oid, GIT_OBJECT_COMMIT, AUDIT_COMMIT_MAX_LEN, _("the commit"));
   if (raw != NULL)
     {
       data = g_bytes_get_data (raw, &len);
@@ -367,12 +374,14 @@ diff_level (Check      *c,
       text = chain_audit_shown (name);
       if (before == NULL)
         {
-          flag (c, "tree.extra", "the commit adds '%s%s', which is not its record", where, text);
+          /* Translators: here and below, '%s%s' is a directory of the ledger's tree, e.g.
+           * 'records/', then the name of an entry in it. */
+          flag (c, "tree.extra", _("the commit adds '%s%s', which is not its record"), where, text);
           if (c->seq == 0)
             c->root_extra = TRUE;
         }
       else
-        flag (c, "tree.changed", "the commit changes '%s%s', which an earlier record wrote", where, text);
+        flag (c, "tree.changed", _("the commit changes '%s%s', which an earlier record wrote"), where, text);
     }
   for (gsize i = 0; i < n_parent; i++)
     {
@@ -383,7 +392,7 @@ diff_level (Check      *c,
         {
           g_autofree char *text = chain_audit_shown (name);
 
-          flag (c, "tree.changed", "the commit removes '%s%s', which an earlier record wrote", where, text);
+          flag (c, "tree.changed", _("the commit removes '%s%s', which an earlier record wrote"), where, text);
         }
     }
 }
@@ -399,19 +408,20 @@ descend (ChainAudit *a,
          gboolean    required)
 {
   const git_tree_entry *entry = tree != NULL ? git_tree_entry_byname (tree, name) : NULL;
-  g_autofree char *what = g_strdup_printf ("directory %s%s", where, name);
+  /* Translators: a directory of the ledger's tree, e.g. 'directory records/0000/'. */
+  g_autofree char *what = g_strdup_printf (_("directory %s%s"), where, name);
 
   if (entry == NULL)
     {
       if (required)
-        flag (c, "tree.record-path", "%s%s is missing; record %" G_GUINT64_FORMAT " belongs under it",
+        flag (c, "tree.record-path", _("%s%s is missing; record %" PRIu64 " belongs under it"),
               where, name, c->seq);
       return NULL;
     }
   if (git_tree_entry_filemode (entry) != GIT_FILEMODE_TREE)
     {
       if (required)
-        flag (c, "tree.record-path", "%s%s is not a directory", where, name);
+        flag (c, "tree.record-path", _("%s%s is not a directory"), where, name);
       return NULL;
     }
   return read_tree (a, c, git_tree_entry_id (entry), what);
@@ -461,9 +471,9 @@ find_record_dir_in (ChainAudit *a,
       if (before != NULL)
         {
           if (!entry_same (entry, before))
-            flag (c, "tree.changed", "the commit changes '%s%s', an earlier record", where2, text);
+            flag (c, "tree.changed", _("the commit changes '%s%s', an earlier record"), where2, text);
           if (g_str_has_prefix (name, prefix))
-            flag (c, "tree.record-path", "'%s%s' existed before record %" G_GUINT64_FORMAT, where2, text, c->seq);
+            flag (c, "tree.record-path", _("'%s%s' existed before record %" PRIu64), where2, text, c->seq);
           continue;
         }
       n_new++;
@@ -471,7 +481,7 @@ find_record_dir_in (ChainAudit *a,
         found = entry;
       else
         {
-          flag (c, "tree.extra", "the commit adds '%s%s', which is not record %" G_GUINT64_FORMAT "'s directory",
+          flag (c, "tree.extra", _("the commit adds '%s%s', which is not record %" PRIu64 "'s directory"),
                 where2, text, c->seq);
           if (c->seq == 0)
             c->root_extra = TRUE;
@@ -485,7 +495,7 @@ find_record_dir_in (ChainAudit *a,
         {
           g_autofree char *text = chain_audit_shown (name);
 
-          flag (c, "tree.changed", "the commit removes '%s%s', an earlier record", where2, text);
+          flag (c, "tree.changed", _("the commit removes '%s%s', an earlier record"), where2, text);
         }
     }
 
@@ -502,11 +512,14 @@ find_record_dir_in (ChainAudit *a,
             found = entry;
         }
       text = chain_audit_shown (git_tree_entry_name (found));
-      flag (c, "tree.record-path", "the commit adds '%s%s' where record %" G_GUINT64_FORMAT " belongs, %s%sTYPE",
+      /* Translators: the directory and name the commit added, the record's number, then the
+       * directory and prefix its name should have, followed by the literal TYPE (the record's
+       * type). */
+      flag (c, "tree.record-path", _("the commit adds '%s%s' where record %" PRIu64 " belongs, %s%sTYPE"),
             where2, text, c->seq, where2, prefix);
     }
   else if (found == NULL)
-    flag (c, "tree.record-path", "the commit adds no directory %s%sTYPE for record %" G_GUINT64_FORMAT,
+    flag (c, "tree.record-path", _("the commit adds no directory %s%sTYPE for record %" PRIu64),
           where2, prefix, c->seq);
   if (found == NULL)
     return NULL;
@@ -516,10 +529,10 @@ find_record_dir_in (ChainAudit *a,
     {
       g_autofree char *text = chain_audit_shown (c->dir_name);
 
-      flag (c, "tree.mode", "'%s%s' is not a directory", where2, text);
+      flag (c, "tree.mode", _("'%s%s' is not a directory"), where2, text);
       return NULL;
     }
-  what = g_strdup_printf ("the record directory %s%s", where2, c->dir_name);
+  what = g_strdup_printf (_("the record directory %s%s"), where2, c->dir_name);
   return read_tree (a, c, git_tree_entry_id (found), what);
 }
 
@@ -564,7 +577,7 @@ read_file (ChainAudit           *a,
 {
   if (git_tree_entry_filemode (entry) != GIT_FILEMODE_BLOB)
     {
-      flag (c, "tree.mode", "%s is not a plain file (mode %06o)", what, git_tree_entry_filemode (entry));
+      flag (c, "tree.mode", _("%s is not a plain file (mode %06o)"), what, git_tree_entry_filemode (entry));
       return NULL;
     }
   return read_object (a, c, git_tree_entry_id (entry), GIT_OBJECT_BLOB, max_len, what);
@@ -603,7 +616,7 @@ dedup_signatures (Check  *c,
               g_autofree char *text = chain_audit_shown (key_id);
 
               flag (c, "signature.duplicate-key",
-                    "signatures.json lists key %.16s... twice; one key signs once and counts once", text);
+                    _("signatures.json lists key %.16s... twice; one key signs once and counts once"), text);
               repeated = TRUE;
               continue;
             }
@@ -638,19 +651,19 @@ check_record_json (ChainAudit *a,
   root = chain_json_parse_canonical (data, len, AUDIT_RECORD_JSON_MAX_LEN, &local);
   if (root == NULL)
     {
-      flag (c, "record.format", "record.json: %s", local->message);
+      flag (c, "record.format", _("record.json: %s"), local->message);
       return;
     }
   if (chain_json_get_value_type (root) != CHAIN_JSON_OBJECT
       || chain_json_object_get_size (root) != G_N_ELEMENTS (fields))
     {
-      flag (c, "record.format", "record.json must hold exactly ledger, prev, seq, signatures, statement and version");
+      flag (c, "record.format", _("record.json must hold exactly ledger, prev, seq, signatures, statement and version"));
       return;
     }
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
     if (strcmp (chain_json_object_get_key_at (root, i), fields[i]) != 0)
       {
-        flag (c, "record.format", "record.json must hold exactly ledger, prev, seq, signatures, statement and version");
+        flag (c, "record.format", _("record.json must hold exactly ledger, prev, seq, signatures, statement and version"));
         return;
       }
   if (!chain_json_object_get_integer_member (root, "version", &version, &local)
@@ -660,29 +673,29 @@ check_record_json (ChainAudit *a,
       || !chain_json_object_get_string_member (root, "statement", &statement, &local)
       || !chain_json_object_get_string_member (root, "signatures", &signatures, &local))
     {
-      flag (c, "record.format", "record.json: %s", local->message);
+      flag (c, "record.format", _("record.json: %s"), local->message);
       return;
     }
   if (version != 1)
-    flag (c, "record.format", "record.json has version %" G_GINT64_FORMAT "; the format is version 1", version);
+    flag (c, "record.format", _("record.json has version %" PRId64 "; the format is version 1"), version);
   if (!is_hex (ledger, 32) || !is_hex (prev, 64) || !is_hex (statement, 64) || !is_hex (signatures, 64))
     {
-      flag (c, "record.format", "record.json has a malformed ledger id or digest");
+      flag (c, "record.format", _("record.json has a malformed ledger id or digest"));
       return;
     }
 
   if (seq < 0 || (guint64) seq != c->seq)
-    flag (c, "record.sequence", "record.json says seq %" G_GINT64_FORMAT " but the commit is record %"
-          G_GUINT64_FORMAT " of the history: a record is missing, out of order or inserted", seq, c->seq);
+    flag (c, "record.sequence", _("record.json says seq %" PRId64 " but the commit is record %"
+            PRIu64 " of the history: a record is missing, out of order or inserted"), seq, c->seq);
   if (c->seq == 0 && a->ledger_id == NULL)
     a->ledger_id = g_strdup (ledger);
   else if (a->ledger_id != NULL && strcmp (ledger, a->ledger_id) != 0)
-    flag (c, "record.ledger", "record.json names ledger %s; this is ledger %s: the record was copied from another",
+    flag (c, "record.ledger", _("record.json names ledger %s; this is ledger %s: the record was copied from another"),
           ledger, a->ledger_id);
   if (c->seq == 0 && strcmp (prev, AUDIT_NO_PREV) != 0)
-    flag (c, "record.prev", "the genesis record's prev must be 64 zeros");
+    flag (c, "record.prev", _("the genesis record's prev must be 64 zeros"));
   else if (c->seq > 0 && a->prev_digest != NULL && strcmp (prev, a->prev_digest) != 0)
-    flag (c, "record.prev", "prev %.16s... is not the digest of the previous record.json (%.16s...)",
+    flag (c, "record.prev", _("prev %.16s... is not the digest of the previous record.json (%.16s...)"),
           prev, a->prev_digest);
 
   if (statement_bytes != NULL)
@@ -691,7 +704,7 @@ check_record_json (ChainAudit *a,
                                                   g_bytes_get_size (statement_bytes));
 
       if (strcmp (digest, statement) != 0)
-        flag (c, "record.digest", "statement.json does not match its digest in record.json: it was edited");
+        flag (c, "record.digest", _("statement.json does not match its digest in record.json: it was edited"));
     }
   if (signatures_bytes != NULL)
     {
@@ -699,7 +712,7 @@ check_record_json (ChainAudit *a,
                                                   g_bytes_get_size (signatures_bytes));
 
       if (strcmp (digest, signatures) != 0)
-        flag (c, "record.digest", "signatures.json does not match its digest in record.json: it was edited");
+        flag (c, "record.digest", _("signatures.json does not match its digest in record.json: it was edited"));
     }
 }
 
@@ -717,22 +730,28 @@ check_artifacts (ChainAudit           *a,
   if (names[0] == NULL)
     {
       if (artifacts_entry != NULL)
-        flag (c, "artifact.unlisted", "the record has an artifacts/ directory but its statement lists no artifacts");
+        flag (c, "artifact.unlisted", _("the record has an artifacts/ directory but its statement lists no artifacts"));
       c->complete = TRUE;
       return;
     }
   if (artifacts_entry == NULL)
     {
-      flag (c, "artifact.missing", "artifacts/ is missing; the statement lists %u artifacts",
-            chain_statement_get_artifact_count (c->statement));
+      guint n = chain_statement_get_artifact_count (c->statement);
+      g_autofree char *detail = NULL;
+
+      detail = g_strdup_printf (chain_i18n_ngettext (
+                                             "artifacts/ is missing; the statement lists %u artifact",
+                                             "artifacts/ is missing; the statement lists %u artifacts", n),
+                                n);
+      flag (c, "artifact.missing", "%s", detail);
       return;
     }
   if (git_tree_entry_filemode (artifacts_entry) != GIT_FILEMODE_TREE)
     {
-      flag (c, "tree.mode", "artifacts is not a directory");
+      flag (c, "tree.mode", _("artifacts is not a directory"));
       return;
     }
-  artifacts = read_tree (a, c, git_tree_entry_id (artifacts_entry), "the artifacts/ directory");
+  artifacts = read_tree (a, c, git_tree_entry_id (artifacts_entry), _("the artifacts/ directory"));
   if (artifacts == NULL)
     return;
 
@@ -744,13 +763,13 @@ check_artifacts (ChainAudit           *a,
         {
           g_autofree char *text = chain_audit_shown (name);
 
-          flag (c, "artifact.unlisted", "artifacts/%s is not listed by the statement", text);
+          flag (c, "artifact.unlisted", _("artifacts/%s is not listed by the statement"), text);
         }
     }
   for (gsize i = 0; names[i] != NULL; i++)
     {
       const git_tree_entry *entry = git_tree_entry_byname (artifacts, names[i]);
-      g_autofree char *what = g_strdup_printf ("artifact %s", names[i]);
+      g_autofree char *what = g_strdup_printf (_("artifact %s"), names[i]);
       g_autoptr(GBytes) data = NULL;
       g_autofree char *digest = NULL;
       const char *sha256 = NULL;
@@ -759,7 +778,7 @@ check_artifacts (ChainAudit           *a,
       complete = complete && entry != NULL;
       if (entry == NULL)
         {
-          flag (c, "artifact.missing", "artifact %s, which the statement lists, is not in artifacts/", names[i]);
+          flag (c, "artifact.missing", _("artifact %s, which the statement lists, is not in artifacts/"), names[i]);
           continue;
         }
       chain_statement_get_artifact (c->statement, names[i], &sha256, &size, NULL);
@@ -772,8 +791,8 @@ check_artifacts (ChainAudit           *a,
       digest = chain_sha256_hex (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
       if ((gint64) g_bytes_get_size (data) != size || strcmp (digest, sha256) != 0)
         {
-          flag (c, "artifact.digest", "artifact %s (%" G_GSIZE_FORMAT " bytes, SHA-256 %.16s...) is not the "
-                "file the statement lists (%" G_GINT64_FORMAT " bytes, %.16s...): it was edited",
+          flag (c, "artifact.digest", _("artifact %s (%zu bytes, SHA-256 %.16s...) is not the "
+                  "file the statement lists (%" PRId64 " bytes, %.16s...): it was edited"),
                 names[i], g_bytes_get_size (data), digest, size, sha256);
           complete = FALSE;
           continue;
@@ -820,17 +839,17 @@ read_record (ChainAudit *a,
         {
           g_autofree char *text = chain_audit_shown (name);
 
-          flag (c, "tree.extra", "the record directory holds '%s', which the format does not allow", text);
+          flag (c, "tree.extra", _("the record directory holds '%s', which the format does not allow"), text);
         }
     }
   if (c->record_json == NULL && !has_flag (c, "object.missing") && !has_flag (c, "object.corrupt"))
-    flag (c, "record.format", "the record directory has no readable record.json");
+    flag (c, "record.format", _("the record directory has no readable record.json"));
   if (c->record_json != NULL)
     check_record_json (a, c, statement_bytes, signatures_bytes);
   if (statement_bytes == NULL || signatures_bytes == NULL)
     {
       if (!has_flag (c, "object.missing") && !has_flag (c, "object.corrupt"))
-        flag (c, "record.format", "the record directory lacks a readable %s",
+        flag (c, "record.format", _("the record directory lacks a readable %s"),
               statement_bytes == NULL ? "statement.json" : "signatures.json");
       return;
     }
@@ -850,8 +869,10 @@ read_record (ChainAudit *a,
       g_autofree char *text = chain_audit_shown (c->dir_name);
 
       if (!has_flag (c, "tree.record-path"))
-        flag (c, "tree.record-path", "the record directory is named '%s'; record %" G_GUINT64_FORMAT
-              " of type %s belongs in %s%s", text, c->seq, c->type, prefix, c->type);
+        /* Translators: the directory's name, the record's number, its type (e.g. 'delegation', not
+         * translated), then the path it belongs in. */
+        flag (c, "tree.record-path", _("the record directory is named '%s'; record %" PRIu64
+                " of type %s belongs in %s%s"), text, c->seq, c->type, prefix, c->type);
     }
   check_artifacts (a, c, artifacts_entry);
 }
@@ -879,7 +900,7 @@ classify_signature (ChainAudit *a,
   const char *rule = "commit.signature";
 
   blocks = chain_armor_decode_all (g_bytes_get_data (signature, NULL), g_bytes_get_size (signature),
-                                   CHAIN_CMS_SIGNATURE_MAX_LEN, 1, labels, "commit signature", NULL);
+                                   CHAIN_CMS_SIGNATURE_MAX_LEN, 1, labels, _("commit signature"), NULL);
   if (blocks == NULL)
     return rule;
   der = g_bytes_get_data (g_ptr_array_index (blocks, 0), &der_len);
@@ -937,7 +958,7 @@ check_commit_signature (ChainAudit *a,
     return;
   if (a->anchors->len == 0)
     {
-      flag (c, "commit.signer-chain", "the ledger has no readable root certificate to check the signature against");
+      flag (c, "commit.signer-chain", _("the ledger has no readable root certificate to check the signature against"));
       return;
     }
   sig = g_bytes_get_data (c->signature, &sig_len);
@@ -958,7 +979,7 @@ check_commit_signature (ChainAudit *a,
       {
         g_autofree char *text = chain_audit_shown (c->committer_email);
 
-        flag (c, "commit.committer", "the committer is '%s', not the signing officer's key (%s)", text, email);
+        flag (c, "commit.committer", _("the committer is '%s', not the signing officer's key (%s)"), text, email);
       }
   }
 }
@@ -978,8 +999,9 @@ check_commit_author (Check *c)
     {
       g_autofree char *name = chain_audit_shown (c->author_name);
 
-      flag (c, "commit.author", "the commit's author is '%s' at %" G_GINT64_FORMAT "; the statement is by '%s' at %"
-            G_GINT64_FORMAT, name, c->author_time, author, chain_statement_get_time (c->statement));
+      /* Translators: the times are in seconds since 1970 (Unix time). */
+      flag (c, "commit.author", _("the commit's author is '%s' at %" PRId64 "; the statement is by '%s' at %"
+              PRId64), name, c->author_time, author, chain_statement_get_time (c->statement));
     }
 }
 
@@ -1001,7 +1023,8 @@ is_current_officer (ChainLedgerState *state,
   return FALSE;
 }
 
-/* What follows "rule RULE: " in the engine's message. */
+/* What follows "rule RULE: " in the engine's message: in a translation,
+ * what follows the rule id and the punctuation after it. */
 static const char *
 engine_detail (const char *message,
                const char *rule)
@@ -1009,7 +1032,16 @@ engine_detail (const char *message,
   g_autofree char *marker = g_strdup_printf ("rule %s: ", rule);
   const char *at = strstr (message, marker);
 
-  return at != NULL ? at + strlen (marker) : message;
+  if (at != NULL)
+    return at + strlen (marker);
+  at = strstr (message, rule);
+  if (at == NULL)
+    return message;
+  at += strlen (rule);
+  /* Colons and spaces, no-break ones too (French puts one before ':'). */
+  while (*at == ':' || *at == ' ' || g_str_has_prefix (at, "\u00a0") || g_str_has_prefix (at, "\u202f"))
+    at = g_utf8_next_char (at);
+  return *at != '\0' ? at : message;
 }
 
 static void
@@ -1038,7 +1070,7 @@ apply_rules (ChainAudit *a,
   /* The engine stops at the first rule; the commit signer still counts. */
   if (c->signer != NULL && strcmp (rule, "commit.signer") != 0 && type != CHAIN_RECORD_TYPE_GENESIS
       && type != CHAIN_RECORD_TYPE_ACCEPTANCE && !is_current_officer (a->state, c->signer))
-    flag (c, "commit.signer", "the commit was signed by no current officer of the ledger");
+    flag (c, "commit.signer", _("the commit was signed by no current officer of the ledger"));
 }
 
 /* An export record, whatever the rules said of it, to compare an export
@@ -1080,10 +1112,11 @@ finish_record (ChainAudit *a,
         {
           Pending *pending = g_ptr_array_index (c->pending, i);
           g_autofree char *type = c->type != NULL ? chain_audit_shown (c->type) : NULL;
+          /* As the rule engine words its refusals. */
           char *message = type != NULL
-                          ? g_strdup_printf ("record %" G_GUINT64_FORMAT " (%s): rule %s: %s", c->seq, type,
+                          ? g_strdup_printf (_("record %" PRIu64 " (%s): rule %s: %s"), c->seq, type,
                                              pending->rule, pending->detail)
-                          : g_strdup_printf ("record %" G_GUINT64_FORMAT ": rule %s: %s", c->seq,
+                          : g_strdup_printf (_("record %" PRIu64 ": rule %s: %s"), c->seq,
                                              pending->rule, pending->detail);
 
           g_ptr_array_add (record.findings, chain_audit_finding_new ((gint64) c->seq, pending->rule, message));
@@ -1115,13 +1148,14 @@ check_root (ChainAudit *a,
                                     : NULL;
 
       if (thumbprint == NULL || g_ascii_strcasecmp (thumbprint, a->options->trusted_root) != 0)
-        flag (c, "history.root", "the genesis names root %.16s..., not the trusted root %.16s...: this is another "
-              "ledger, or a forged one", thumbprint != NULL ? thumbprint : "(none readable)", a->options->trusted_root);
+        flag (c, "history.root", _("the genesis names root %.16s..., not the trusted root %.16s...: this is another "
+                "ledger, or a forged one"), thumbprint != NULL ? thumbprint : _("(none readable)"),
+              a->options->trusted_root);
     }
   if (c->root_extra || (c->statement != NULL
                         && chain_statement_get_record_type (c->statement) != CHAIN_RECORD_TYPE_GENESIS))
-    flag (c, "commit.root", "the first commit of the history is no genesis commit: a second root, or a history "
-          "grafted onto a new one");
+    flag (c, "commit.root", _("the first commit of the history is no genesis commit: a second root, or a history "
+            "grafted onto a new one"));
 }
 
 void
@@ -1142,18 +1176,18 @@ chain_audit_check_record (ChainAudit    *a,
 
   parents = read_commit (a, &c);
   if (parents > 1)
-    flag (&c, "commit.merge", "the commit is a merge of %d parents; the ledger is one straight line", parents);
+    flag (&c, "commit.merge", _("the commit is a merge of %d parents; the ledger is one straight line"), parents);
 
   if (a->rewrite_seq == seq)
     flag (&c, "history.rewrite", "%s", a->rewrite_detail);
 
   if (c.have_tree)
     {
-      tree = read_tree (a, &c, &c.tree, "the commit's tree");
+      tree = read_tree (a, &c, &c.tree, _("the commit's tree"));
       if (seq > 0 && a->have_prev_tree)
-        parent_tree = read_tree (a, &c, &a->prev_tree, "the previous record's tree");
+        parent_tree = read_tree (a, &c, &a->prev_tree, _("the previous record's tree"));
       else if (seq > 0)
-        flag (&c, "object.missing", "the previous record's commit is unreadable, so this one cannot be checked");
+        flag (&c, "object.missing", _("the previous record's commit is unreadable, so this one cannot be checked"));
     }
   if (tree != NULL && (seq == 0 || parent_tree != NULL))
     dir = find_record_dir (a, &c, tree, parent_tree);

@@ -5,7 +5,9 @@
  * people (text that a hostile ledger cannot use to drive a terminal).
  */
 #include "chain-audit-private.h"
+#include "chain-i18n-private.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 void
@@ -361,32 +363,90 @@ append_shown (GString    *out,
     }
 }
 
+/* @text as append_shown() shows it. (transfer full) */
+static char *
+shown_text (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  append_shown (out, text);
+  return g_string_free (out, FALSE);
+}
+
+/* "record SEQ TYPE by AUTHOR (commit ID): ok", whole for translators. */
+static void
+append_record_line (GString                *out,
+                    const ChainAuditRecord *record)
+{
+  g_autofree char *type = shown_text (record->type != NULL ? record->type : _("(unreadable)"));
+  g_autofree char *author = record->author != NULL ? shown_text (record->author) : NULL;
+
+  if (author != NULL && record->findings == NULL)
+    /* Translators: a record of the audit report: its number, its type (e.g.
+     * 'device-batch', not translated), who wrote it, the start of its git
+     * commit id, then whether it passed. */
+    g_string_append_printf (out, _("record %" PRIu64 " %s by %s (commit %.12s): ok"),
+                            record->seq, type, author, record->commit_id);
+  else if (author != NULL)
+    g_string_append_printf (out, _("record %" PRIu64 " %s by %s (commit %.12s): FAILED"),
+                            record->seq, type, author, record->commit_id);
+  else if (record->findings == NULL)
+    g_string_append_printf (out, _("record %" PRIu64 " %s (commit %.12s): ok"),
+                            record->seq, type, record->commit_id);
+  else
+    g_string_append_printf (out, _("record %" PRIu64 " %s (commit %.12s): FAILED"),
+                            record->seq, type, record->commit_id);
+  g_string_append_c (out, '\n');
+}
+
+/* "audit passed: N records, N failed, N ledger findings; ledger ID at TIP" */
+static void
+append_summary (GString                *out,
+                const ChainAuditReport *self)
+{
+  guint64 failed = chain_audit_report_get_n_failed_records (self);
+  g_autofree char *records = NULL;
+  g_autofree char *findings = NULL;
+  g_autofree char *ledger = self->ledger_id != NULL ? shown_text (self->ledger_id) : NULL;
+
+  records = g_strdup_printf (chain_i18n_ngettext ("%u record", "%u records", self->records->len),
+                             self->records->len);
+  findings = g_strdup_printf (chain_i18n_ngettext ("%u ledger finding", "%u ledger findings",
+                                           self->findings->len),
+                              self->findings->len);
+  if (chain_audit_report_is_ok (self))
+    /* Translators: the first %s is 'N records', the last 'N ledger findings',
+     * both translated above; the number is of records that failed. */
+    g_string_append_printf (out, _("audit passed: %s, %" PRIu64 " failed, %s"), records, failed, findings);
+  else
+    g_string_append_printf (out, _("audit FAILED: %s, %" PRIu64 " failed, %s"), records, failed, findings);
+  if (ledger != NULL && self->tip != NULL)
+    /* Translators: ends the audit's summary: the ledger's id, the start of
+     * the git commit id the audit read up to. */
+    g_string_append_printf (out, _("; ledger %s at %.12s"), ledger, self->tip);
+  else if (ledger != NULL)
+    g_string_append_printf (out, _("; ledger %s"), ledger);
+  else if (self->tip != NULL)
+    g_string_append_printf (out, _(" at %.12s"), self->tip);
+  g_string_append_c (out, '\n');
+}
+
 char *
 chain_audit_report_to_text (const ChainAuditReport *self,
                             gboolean                all_records)
 {
   GString *out = NULL;
-  guint64 failed;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   out = g_string_new (NULL);
-  failed = chain_audit_report_get_n_failed_records (self);
   for (guint i = 0; i < self->records->len; i++)
     {
       const ChainAuditRecord *record = &g_array_index (self->records, ChainAuditRecord, i);
 
       if (record->findings == NULL && !all_records)
         continue;
-      g_string_append_printf (out, "record %" G_GUINT64_FORMAT " ", record->seq);
-      append_shown (out, record->type != NULL ? record->type : "(unreadable)");
-      if (record->author != NULL)
-        {
-          g_string_append (out, " by ");
-          append_shown (out, record->author);
-        }
-      g_string_append_printf (out, " (commit %.12s): %s\n", record->commit_id,
-                              record->findings == NULL ? "ok" : "FAILED");
+      append_record_line (out, record);
       for (guint j = 0; record->findings != NULL && j < record->findings->len; j++)
         {
           const ChainAuditFinding *finding = g_ptr_array_index (record->findings, j);
@@ -399,23 +459,12 @@ chain_audit_report_to_text (const ChainAuditReport *self,
   for (guint i = 0; i < self->findings->len; i++)
     {
       const ChainAuditFinding *finding = g_ptr_array_index (self->findings, i);
+      g_autofree char *message = shown_text (finding->message);
 
-      g_string_append (out, "ledger: ");
-      append_shown (out, finding->message);
+      /* Translators: a finding about the whole ledger, not one record. */
+      g_string_append_printf (out, _("ledger: %s"), message);
       g_string_append_c (out, '\n');
     }
-  g_string_append_printf (out, "audit %s: %u record%s, %" G_GUINT64_FORMAT " failed, %u ledger finding%s",
-                          chain_audit_report_is_ok (self) ? "passed" : "FAILED",
-                          self->records->len, self->records->len == 1 ? "" : "s", failed,
-                          self->findings->len, self->findings->len == 1 ? "" : "s");
-  if (self->ledger_id != NULL)
-    {
-      g_string_append (out, "; ledger ");
-      append_shown (out, self->ledger_id);
-    }
-  if (self->tip != NULL)
-    g_string_append_printf (out, " at %.12s", self->tip);
-  g_string_append_c (out, '\n');
+  append_summary (out, self);
   return g_string_free (out, FALSE);
 }
-

@@ -10,9 +10,11 @@
  */
 #include "chain-audit-private.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "chain-error.h"
+#include "chain-i18n-private.h"
 
 #define AUDIT_EXPORT_FILE_MAX_LEN CHAIN_STATEMENT_ARTIFACT_MAX_LEN
 #define AUDIT_MAIN_REF "refs/heads/main"
@@ -50,9 +52,11 @@ ledger_flag (ChainAudit *a,
   detail = g_strdup_vprintf (format, args);
   va_end (args);
   if (seq >= 0)
-    message = g_strdup_printf ("record %" G_GINT64_FORMAT ": rule %s: %s", seq, rule, detail);
+    /* Translators: %s after 'rule' is a rule id such as 'history.rewrite'
+     * (not translated), then what is wrong. */
+    message = g_strdup_printf (_("record %" PRIu64 ": rule %s: %s"), (guint64) seq, rule, detail);
   else
-    message = g_strdup_printf ("ledger: rule %s: %s", rule, detail);
+    message = g_strdup_printf (_("ledger: rule %s: %s"), rule, detail);
   g_ptr_array_add (a->report->findings, chain_audit_finding_new (seq, rule, message));
 }
 
@@ -62,8 +66,8 @@ flag_replace_ref (const char *name,
 {
   g_autofree char *text = chain_audit_shown (name);
 
-  ledger_flag (payload, -1, "history.replace", "%s makes git show other objects than the ledger holds; delete it "
-               "(the auditor reads the objects themselves)", text);
+  ledger_flag (payload, -1, "history.replace", _("%s makes git show other objects than the ledger holds; delete it "
+                 "(the auditor reads the objects themselves)"), text);
   return 0;
 }
 
@@ -77,7 +81,7 @@ check_replacements (ChainAudit *a)
   git_reference_foreach_glob (a->repo, "refs/replace/*", flag_replace_ref, a);
   git_error_clear ();
   if (g_file_test (grafts, G_FILE_TEST_EXISTS))
-    ledger_flag (a, -1, "history.replace", "info/grafts makes git show other parents than the commits hold; delete it");
+    ledger_flag (a, -1, "history.replace", _("info/grafts makes git show other parents than the commits hold; delete it"));
 }
 
 /* First parents from @tip down to the root, tip first. Stops at a commit
@@ -106,9 +110,14 @@ walk_history (ChainAudit     *a,
           g_autofree char *hex = chain_audit_oid_hex (&oid);
 
           git_error_clear ();
-          ledger_flag (a, -1, status == GIT_ENOTFOUND ? "object.missing" : "object.corrupt",
-                       "commit %s, below the %u newest records, %s; the history cannot be verified", hex,
-                       chain->len, status == GIT_ENOTFOUND ? "is missing from the repository" : "cannot be read");
+          if (status == GIT_ENOTFOUND)
+            ledger_flag (a, -1, "object.missing",
+                         _("commit %s, below the %u newest records, is missing from the repository; "
+                           "the history cannot be verified"), hex, chain->len);
+          else
+            ledger_flag (a, -1, "object.corrupt",
+                         _("commit %s, below the %u newest records, cannot be read; "
+                           "the history cannot be verified"), hex, chain->len);
           *out_broken = TRUE;
           return TRUE;
         }
@@ -165,9 +174,9 @@ check_pin (ChainAudit    *a,
           git_error_clear ();
           if (depth == 0)
             {
-              ledger_flag (a, -1, "history.rewrite", "the pinned tip, commit %s, is not in the repository: "
-                           "refs/heads/main was rolled back or rewritten since it was verified; find out who "
-                           "moved it before trusting this ledger", pin_hex);
+              ledger_flag (a, -1, "history.rewrite", _("the pinned tip, commit %s, is not in the repository: "
+                             "refs/heads/main was rolled back or rewritten since it was verified; find out who "
+                             "moved it before trusting this ledger"), pin_hex);
               return;
             }
           break;
@@ -185,17 +194,17 @@ check_pin (ChainAudit    *a,
     }
 
   if (fork >= 0 && (guint64) fork + 1 == chain->len)
-    ledger_flag (a, fork + 1, "history.rewrite", "the ledger was rolled back to record %" G_GINT64_FORMAT
-                 ": records %" G_GINT64_FORMAT " to %" G_GUINT64_FORMAT " up to the pinned tip (commit %.12s) "
-                 "were verified before and are gone", fork, fork + 1, (guint64) fork + depth, pin_hex);
+    ledger_flag (a, fork + 1, "history.rewrite", _("the ledger was rolled back to record %" PRId64
+                   ": records %" PRId64 " to %" PRIu64 " up to the pinned tip (commit %.12s) "
+                   "were verified before and are gone"), fork, fork + 1, (guint64) fork + depth, pin_hex);
   else if (chain->len > 0)
     {
       a->rewrite_seq = (guint64) (fork + 1);
-      a->rewrite_detail = g_strdup_printf ("the record is not the one verified before: the history was rewritten "
-                                           "from here (the pinned tip is commit %.12s)", pin_hex);
+      a->rewrite_detail = g_strdup_printf (_("the record is not the one verified before: the history was "
+                                             "rewritten from here (the pinned tip is commit %.12s)"), pin_hex);
     }
   else
-    ledger_flag (a, -1, "history.rewrite", "refs/heads/main no longer holds the pinned tip, commit %.12s", pin_hex);
+    ledger_flag (a, -1, "history.rewrite", _("refs/heads/main no longer holds the pinned tip, commit %.12s"), pin_hex);
 }
 
 /* ---- The export directory ------------------------------------------------------ */
@@ -260,10 +269,14 @@ export_flag (ChainAudit *a,
   va_end (args);
   if (record->findings == NULL)
     record->findings = g_ptr_array_new_with_free_func (chain_audit_finding_free);
+  /* "record SEQ (TYPE): rule RULE: DETAIL", as the rule engine words its refusals. */
   g_ptr_array_add (record->findings,
                    chain_audit_finding_new ((gint64) seq, "export.mismatch",
-                                g_strdup_printf ("record %" G_GUINT64_FORMAT " (export): rule export.mismatch: %s",
-                                                 seq, detail)));
+                                /* Translators: the record's number, its type (e.g. 'export', not
+                                 * translated), a rule id (e.g. 'export.mismatch', not translated),
+                                 * then what is wrong. */
+                                g_strdup_printf (_("record %" PRIu64 " (%s): rule %s: %s"),
+                                                 seq, "export", "export.mismatch", detail)));
 }
 
 static gboolean
@@ -280,7 +293,7 @@ compare_export (ChainAudit  *a,
 
   if (dir == NULL)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read the export directory %s: %s",
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read the export directory %s: %s"),
                    shown_path, local->message);
       return FALSE;
     }
@@ -305,14 +318,14 @@ compare_export (ChainAudit  *a,
   if (seen == NULL && a->options->export_seq >= 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "record %" G_GINT64_FORMAT " is not an export record of this ledger; name one that is",
+                   _("record %" PRId64 " is not an export record of this ledger; name one that is"),
                    a->options->export_seq);
       return FALSE;
     }
   if (seen == NULL)
     {
-      ledger_flag (a, -1, "export.unrecorded", "no export record names the files in %s: the ledger never "
-                   "recorded this export", shown_path);
+      ledger_flag (a, -1, "export.unrecorded", _("no export record names the files in %s: the ledger never "
+                     "recorded this export"), shown_path);
       return TRUE;
     }
 
@@ -328,29 +341,29 @@ compare_export (ChainAudit  *a,
       /* The names come from the ledger: never a path. */
       if (!chain_statement_check_artifact_name (file, NULL) || chain_json_get_value_type (value) != CHAIN_JSON_STRING)
         {
-          export_flag (a, seen->seq, "the record names file '%s', which cannot be an exported file", text);
+          export_flag (a, seen->seq, _("the record names file '%s', which cannot be an exported file"), text);
           continue;
         }
       file_path = g_build_filename (path, file, NULL);
       digest = hash_file (file_path, &read_error);
       if (read_error != NULL)
         {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read %s: %s", file_path, read_error->message);
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read %s: %s"), file_path, read_error->message);
           return FALSE;
         }
       if (digest == NULL)
-        export_flag (a, seen->seq, "%s, which the record exported, is missing from %s (or no regular file)",
+        export_flag (a, seen->seq, _("%s, which the record exported, is missing from %s (or no regular file)"),
                      text, shown_path);
       else if (strcmp (digest, chain_json_get_string (value)) != 0)
-        export_flag (a, seen->seq, "%s in %s differs from the file the record exported (SHA-256 %.16s..., "
-                     "recorded %.16s...)", text, shown_path, digest, chain_json_get_string (value));
+        export_flag (a, seen->seq, _("%s in %s differs from the file the record exported (SHA-256 %.16s..., "
+                       "recorded %.16s...)"), text, shown_path, digest, chain_json_get_string (value));
     }
   for (guint i = 0; i < names->len; i++)
     if (chain_json_object_get_member (seen->files, g_ptr_array_index (names, i)) == NULL)
       {
         g_autofree char *text = chain_audit_shown (g_ptr_array_index (names, i));
 
-        export_flag (a, seen->seq, "%s holds %s, which the record did not export", shown_path, text);
+        export_flag (a, seen->seq, _("%s holds %s, which the record did not export"), shown_path, text);
       }
   return TRUE;
 }
@@ -388,14 +401,14 @@ run_audit (ChainAudit     *a,
     {
       git_error_clear ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a git repository; give the path of a ledger (ledger.git)", shown_path);
+                   _("%s is not a git repository; give the path of a ledger (ledger.git)"), shown_path);
       return FALSE;
     }
   status = git_repository_odb (&a->odb, a->repo);
   if (status < 0)
     {
       git_error_clear ();
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, "cannot open the object database of %s", shown_path);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, _("cannot open the object database of %s"), shown_path);
       return FALSE;
     }
 
@@ -406,13 +419,13 @@ run_audit (ChainAudit     *a,
   if (status < 0)
     {
       git_error_clear ();
-      ledger_flag (a, -1, "history.empty", "%s has no readable " AUDIT_MAIN_REF ": the ledger holds no records",
+      ledger_flag (a, -1, "history.empty", _("%s has no readable refs/heads/main: the ledger holds no records"),
                    shown_path);
       if (pin != NULL)
         {
           g_autofree char *hex = chain_audit_oid_hex (pin);
 
-          ledger_flag (a, -1, "history.rewrite", "the pinned tip, commit %.12s, is gone with the whole history", hex);
+          ledger_flag (a, -1, "history.rewrite", _("the pinned tip, commit %.12s, is gone with the whole history"), hex);
         }
       return TRUE;
     }
@@ -472,7 +485,7 @@ parse_pin (const char  *text,
 
       git_error_clear ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the pinned tip '%s' is not a commit id; give 40 hex digits", text_shown);
+                   _("the pinned tip '%s' is not a commit id; give 40 hex digits"), text_shown);
       return FALSE;
     }
   return TRUE;
@@ -504,7 +517,7 @@ chain_audit_repository (const char               *path,
       g_autofree char *text = chain_audit_shown (options->tip);
 
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the tip to audit '%s' is not a commit id; give 40 hex digits", text);
+                   _("the tip to audit '%s' is not a commit id; give 40 hex digits"), text);
       return FALSE;
     }
   if (options->trusted_root != NULL && !is_hex_any_case (options->trusted_root, 64))
@@ -512,14 +525,14 @@ chain_audit_repository (const char               *path,
       g_autofree char *text = chain_audit_shown (options->trusted_root);
 
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the trusted root '%s' is not a SHA-256 thumbprint; give 64 hex digits", text);
+                   _("the trusted root '%s' is not a SHA-256 thumbprint; give 64 hex digits"), text);
       return FALSE;
     }
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_autofree char *text = chain_audit_shown (path);
 
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, "no ledger at %s; give the path of a ledger (ledger.git)",
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("no ledger at %s; give the path of a ledger (ledger.git)"),
                    text);
       return FALSE;
     }
@@ -527,8 +540,8 @@ chain_audit_repository (const char               *path,
     {
       g_autofree char *text = chain_audit_shown (options->export_dir);
 
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, "no export directory %s; give the directory the "
-                   "export wrote", text);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("no export directory %s; give the directory the "
+                     "export wrote"), text);
       return FALSE;
     }
 
@@ -795,6 +808,8 @@ chain_audit_sync_verify (const char *repo_path,
   g_autoptr(ChainAuditReport) report = NULL;
   ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
   const ChainAuditFinding *finding;
+  g_autofree char *message = NULL;
+  guint n;
 
   g_return_val_if_fail (repo_path != NULL, FALSE);
   g_return_val_if_fail (new_tip != NULL, FALSE);
@@ -807,9 +822,13 @@ chain_audit_sync_verify (const char *repo_path,
   if (chain_audit_report_is_ok (report))
     return TRUE;
   finding = chain_audit_report_find (report, -1, NULL);
-  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-               "the fetched ledger fails its audit (%u finding%s; run chain audit on it): %s",
-               count_findings (report), count_findings (report) == 1 ? "" : "s",
-               finding != NULL ? chain_audit_finding_get_message (finding) : "no finding recorded");
+  n = count_findings (report);
+  message = g_strdup_printf (chain_i18n_ngettext (
+                                          /* Translators: the last %s is the first finding's message. */
+                                          "the fetched ledger fails its audit (%u finding; run chain audit on it): %s",
+                                          "the fetched ledger fails its audit (%u findings; run chain audit on it): %s",
+                                          n),
+                             n, finding != NULL ? chain_audit_finding_get_message (finding) : _("no finding recorded"));
+  g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, message);
   return FALSE;
 }

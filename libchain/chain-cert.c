@@ -6,6 +6,7 @@
  */
 #include "chain-pki-private.h"
 #include "chain-armor-private.h"
+#include "chain-i18n-private.h"
 
 #include <string.h>
 
@@ -50,7 +51,7 @@ cert_from_der (GBytes  *der,
   if (len > G_MAXLONG)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Certificate is too large; give one certificate of at most %d bytes",
+                   _("Certificate is too large; give one certificate of at most %d bytes"),
                    CHAIN_INPUT_MAX_LEN);
       return NULL;
     }
@@ -58,13 +59,13 @@ cert_from_der (GBytes  *der,
   if (x509 == NULL)
     {
       chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT,
-                           "Not a valid X.509 certificate (check which file you passed)");
+                           _("Not a valid X.509 certificate (check which file you passed)"));
       return NULL;
     }
   if (p != data + len)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Certificate is followed by %" G_GSIZE_FORMAT " extra bytes; give exactly one certificate",
+                   _("Certificate is followed by %zu extra bytes; give exactly one certificate"),
                    (gsize) (data + len - p));
       return NULL;
     }
@@ -72,7 +73,7 @@ cert_from_der (GBytes  *der,
       || !asn1_time_to_unix (X509_get0_notAfter (x509), &seconds))
     {
       chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT,
-                           "Certificate has an unreadable validity time; it cannot be used");
+                           _("Certificate has an unreadable validity time; it cannot be used"));
       return NULL;
     }
   /* Computes and caches the extensions; broken ones (a duplicate, a bad
@@ -80,7 +81,7 @@ cert_from_der (GBytes  *der,
   if ((X509_get_extension_flags (x509) & EXFLAG_INVALID) != 0)
     {
       chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT,
-                           "Certificate has malformed or duplicate extensions; it cannot be used");
+                           _("Certificate has malformed or duplicate extensions; it cannot be used"));
       return NULL;
     }
   chain_openssl_clear_errors ();
@@ -94,7 +95,7 @@ chain_cert_parse (const guint8 *data,
 {
   g_autoptr(GBytes) der = NULL;
 
-  der = chain_armor_decode (data, len, CHAIN_INPUT_MAX_LEN, cert_labels, "certificate", error);
+  der = chain_armor_decode (data, len, CHAIN_INPUT_MAX_LEN, cert_labels, _("certificate"), error);
   if (der == NULL)
     return NULL;
   return cert_from_der (der, error);
@@ -109,7 +110,7 @@ chain_cert_parse_bundle (const guint8 *data,
   g_autoptr(GPtrArray) certs = NULL;
 
   blocks = chain_armor_decode_all (data, len, (gsize) CERT_BUNDLE_MAX * CHAIN_INPUT_MAX_LEN,
-                                   CERT_BUNDLE_MAX, cert_labels, "certificate", error);
+                                   CERT_BUNDLE_MAX, cert_labels, _("certificate"), error);
   if (blocks == NULL)
     return NULL;
 
@@ -120,7 +121,7 @@ chain_cert_parse_bundle (const guint8 *data,
 
       if (cert == NULL)
         {
-          g_prefix_error (error, "Certificate %u of the bundle: ", i + 1);
+          g_prefix_error (error, _("Certificate %u of the bundle: "), i + 1);
           return NULL;
         }
       g_ptr_array_add (certs, cert);

@@ -53,6 +53,7 @@
 
 #include "chain-armor-private.h"
 #include "chain-pki-private.h"
+#include "chain-i18n-private.h"
 
 #define PEM_LABEL "SIGNED MESSAGE"
 #define OFFICER_PROFILE "CA:FALSE, keyUsage digitalSignature, extendedKeyUsage emailProtection"
@@ -71,7 +72,7 @@ x509_subject_string (X509 *x509)
   g_autoptr(ChainCert) cert = NULL;
 
   if (x509 == NULL)
-    return g_strdup ("(unknown)");
+    return g_strdup (_("(unknown)"));
   X509_up_ref (x509);
   cert = chain_cert_new_take (x509);
   return cert_subject_string (cert);
@@ -106,9 +107,9 @@ chain_cms_check_officer (const ChainCert *cert,
   flags = X509_get_extension_flags (x509);
 
   if ((flags & EXFLAG_INVALID) != 0)
-    missing = "well-formed extensions";
+    missing = _("well-formed extensions");
   else if (X509_check_ca (x509) != 0)
-    missing = "CA:FALSE (it is a CA certificate)";
+    missing = _("CA:FALSE (it is a CA certificate)");
   else if ((flags & EXFLAG_KUSAGE) == 0
            || (X509_get_key_usage (x509) & KU_DIGITAL_SIGNATURE) == 0)
     missing = "keyUsage digitalSignature";
@@ -122,9 +123,12 @@ chain_cms_check_officer (const ChainCert *cert,
 
   subject = cert_subject_string (cert);
   g_set_error (error, CHAIN_ERROR, code,
-               "certificate %s is not an officer certificate: it lacks %s; "
-               "sign ledger commits with an officer certificate (" OFFICER_PROFILE ")",
-               subject, missing);
+               /* Translators: the first %s is the certificate's subject, the second what
+                * it lacks (e.g. 'keyUsage digitalSignature'), the last the X.509
+                * extensions an officer certificate has (not translated). */
+               _("certificate %s is not an officer certificate: it lacks %s; "
+                 "sign ledger commits with an officer certificate (%s)"),
+               subject, missing, OFFICER_PROFILE);
   return FALSE;
 }
 
@@ -156,7 +160,7 @@ chain_cms_sign_detached (ChainKey     *key,
   if (len > CHAIN_CMS_DATA_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "content to sign is too large (%" G_GSIZE_FORMAT " bytes, at most %d)",
+                   _("content to sign is too large (%zu bytes, at most %d)"),
                    len, CHAIN_CMS_DATA_MAX_LEN);
       return NULL;
     }
@@ -165,8 +169,8 @@ chain_cms_sign_detached (ChainKey     *key,
   if (!chain_cert_matches_key (signer, key))
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "the key does not match the officer certificate: "
-                           "pass the key the certificate was issued for");
+                           _("the key does not match the officer certificate: "
+                             "pass the key the certificate was issued for"));
       return NULL;
     }
 
@@ -178,7 +182,7 @@ chain_cms_sign_detached (ChainKey     *key,
       || CMS_add1_signer (cms, signer_x509, pkey, chain_pkey_signature_digest (pkey),
                           flags) == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot set up the commit signature");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot set up the commit signature"));
       return NULL;
     }
 
@@ -196,7 +200,7 @@ chain_cms_sign_detached (ChainKey     *key,
       if (!duplicate && !CMS_add1_cert (cms, extra))
         {
           chain_openssl_error (error, CHAIN_ERROR_FAILED,
-                               "cannot embed a CA certificate in the commit signature");
+                               _("cannot embed a CA certificate in the commit signature"));
           return NULL;
         }
     }
@@ -205,14 +209,14 @@ chain_cms_sign_detached (ChainKey     *key,
   content = BIO_new_mem_buf (len > 0 ? data : (const guint8 *) "", (int) len);
   if (content == NULL || !CMS_final (cms, content, NULL, flags))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot sign the commit");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the commit"));
       return NULL;
     }
 
   der_len = i2d_CMS_ContentInfo (cms, &der);
   if (der_len <= 0)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot encode the commit signature");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot encode the commit signature"));
       return NULL;
     }
   pem = chain_armor_encode (PEM_LABEL, der, (gsize) der_len);
@@ -239,15 +243,15 @@ check_digest (CMS_SignerInfo    *info,
   if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "commit signature uses digest %s; only SHA-256, SHA-384 and SHA-512 "
-                   "are accepted", nid != NID_undef ? OBJ_nid2sn (nid) : "(unknown)");
+                   _("commit signature uses digest %s; only SHA-256, SHA-384 and SHA-512 "
+                     "are accepted"), nid != NID_undef ? OBJ_nid2sn (nid) : _("(unknown)"));
       return FALSE;
     }
   if (algorithm == CHAIN_KEY_ALGORITHM_EC_P384 && nid == NID_sha256)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                           "commit signature uses SHA-256 with a P-384 key, which gpgsm "
-                           "rejects; P-384 signers must use SHA-384 or SHA-512");
+                           _("commit signature uses SHA-256 with a P-384 key, which gpgsm "
+                             "rejects; P-384 signers must use SHA-384 or SHA-512"));
       return FALSE;
     }
   return TRUE;
@@ -274,13 +278,13 @@ verify_chain (CMS_ContentInfo *cms,
 
   if (store == NULL || ctx == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot verify the commit signer");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot verify the commit signer"));
       return FALSE;
     }
   for (guint i = 0; i < anchors->len; i++)
     if (!X509_STORE_add_cert (store, chain_cert_get_x509 (g_ptr_array_index (anchors, i))))
       {
-        chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot load the ledger roots");
+        chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot load the ledger roots"));
         return FALSE;
       }
 
@@ -289,7 +293,7 @@ verify_chain (CMS_ContentInfo *cms,
       || !X509_STORE_CTX_set_purpose (ctx, X509_PURPOSE_SMIME_SIGN))
     {
       sk_X509_pop_free (untrusted, X509_free);
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot verify the commit signer");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot verify the commit signer"));
       return FALSE;
     }
   param = X509_STORE_CTX_get0_param (ctx);
@@ -311,7 +315,9 @@ verify_chain (CMS_ContentInfo *cms,
   signer_name = x509_subject_string (signer);
   when = time_string (at_time != 0 ? at_time : g_get_real_time () / G_USEC_PER_SEC);
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-               "commit signer %s does not chain to a ledger root at %s: %s (certificate %s)",
+               /* Translators: the signer's subject, the time checked at, OpenSSL's reason
+                * (in English), the subject of the certificate where the chain failed. */
+               _("commit signer %s does not chain to a ledger root at %s: %s (certificate %s)"),
                signer_name, when, X509_verify_cert_error_string (err), failing_name);
   return FALSE;
 }
@@ -349,7 +355,7 @@ chain_cms_verify_detached (const guint8 *signature,
   if (len > CHAIN_CMS_DATA_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "signed content is too large (%" G_GSIZE_FORMAT " bytes, at most %d)",
+                   _("signed content is too large (%zu bytes, at most %d)"),
                    len, CHAIN_CMS_DATA_MAX_LEN);
       return FALSE;
     }
@@ -357,7 +363,7 @@ chain_cms_verify_detached (const guint8 *signature,
   /* PEM only, one block, nothing around it: git recognises nothing else,
    * and text beside the block would be content nobody verified. */
   blocks = chain_armor_decode_all (signature, sig_len, CHAIN_CMS_SIGNATURE_MAX_LEN, 1,
-                                   labels, "commit signature", &local_error);
+                                   labels, _("commit signature"), &local_error);
   if (blocks == NULL)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, local_error->message);
@@ -369,7 +375,7 @@ chain_cms_verify_detached (const guint8 *signature,
   if (cms == NULL || der != der_end)
     {
       chain_openssl_error (error, CHAIN_ERROR_VERIFY,
-                           "commit signature is not a CMS structure");
+                           _("commit signature is not a CMS structure"));
       return FALSE;
     }
 
@@ -378,13 +384,13 @@ chain_cms_verify_detached (const guint8 *signature,
     {
       chain_openssl_clear_errors ();
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                           "commit signature is not a CMS SignedData over data");
+                           _("commit signature is not a CMS SignedData over data"));
       return FALSE;
     }
   if (CMS_is_detached (cms) != 1)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                           "commit signature carries its own content: it must be detached");
+                           _("commit signature carries its own content: it must be detached"));
       return FALSE;
     }
 
@@ -393,8 +399,14 @@ chain_cms_verify_detached (const guint8 *signature,
   n_signers = infos != NULL ? sk_CMS_SignerInfo_num (infos) : 0;
   if (n_signers != 1)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "commit signature has %d signers; exactly one is allowed", n_signers);
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (chain_i18n_ngettext (
+                                              "commit signature has %d signer; exactly one is allowed",
+                                              "commit signature has %d signers; exactly one is allowed",
+                                              (gulong) n_signers),
+                                 n_signers);
+      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, message);
       return FALSE;
     }
   info = sk_CMS_SignerInfo_value (infos, 0);
@@ -403,7 +415,7 @@ chain_cms_verify_detached (const guint8 *signature,
   if (CMS_set1_signers_certs (cms, NULL, 0) < 0)
     {
       chain_openssl_error (error, CHAIN_ERROR_VERIFY,
-                           "commit signature's certificates are unreadable");
+                           _("commit signature's certificates are unreadable"));
       return FALSE;
     }
   CMS_SignerInfo_get0_algs (info, NULL, &signer, NULL, NULL);
@@ -411,7 +423,7 @@ chain_cms_verify_detached (const guint8 *signature,
   if (signer == NULL)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                           "commit signature does not embed its signer's certificate");
+                           _("commit signature does not embed its signer's certificate"));
       return FALSE;
     }
   X509_up_ref (signer);
@@ -426,8 +438,8 @@ chain_cms_verify_detached (const guint8 *signature,
 
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "commit signer %s has a refused key: %s", subject,
-                   local_error != NULL ? local_error->message : "unknown algorithm");
+                   _("commit signer %s has a refused key: %s"), subject,
+                   local_error != NULL ? local_error->message : _("unknown algorithm"));
       return FALSE;
     }
   if (!check_digest (info, algorithm, error))
@@ -438,8 +450,8 @@ chain_cms_verify_detached (const guint8 *signature,
       || !CMS_verify (cms, NULL, NULL, content, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY))
     {
       chain_openssl_error (error, CHAIN_ERROR_VERIFY,
-                           "commit signature does not match the commit: it was edited "
-                           "or signed over other content");
+                           _("commit signature does not match the commit: it was edited "
+                             "or signed over other content"));
       return FALSE;
     }
 

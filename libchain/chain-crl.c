@@ -6,6 +6,7 @@
  */
 #include "chain-pki-private.h"
 #include "chain-armor-private.h"
+#include "chain-i18n-private.h"
 
 #include <string.h>
 #include <time.h>
@@ -114,7 +115,7 @@ check_entry (const ChainRevokedEntry *entry,
   if (entry->revoked_at < 0 || entry->revoked_at > this_update)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "revocation %" G_GSIZE_FORMAT " (serial %s) is dated after the CRL's this_update; date it at or before",
+                   _("revocation %zu (serial %s) is dated after the CRL's this_update; date it at or before"),
                    index + 1, entry->serial);
       return FALSE;
     }
@@ -122,7 +123,7 @@ check_entry (const ChainRevokedEntry *entry,
       || entry->reason > CHAIN_REVOCATION_CESSATION_OF_OPERATION)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "revocation %" G_GSIZE_FORMAT " (serial %s) has unknown reason %d; use a ChainRevocationReason",
+                   _("revocation %zu (serial %s) has unknown reason %d; use a ChainRevocationReason"),
                    index + 1, entry->serial, (int) entry->reason);
       return FALSE;
     }
@@ -143,7 +144,7 @@ crl_finish (X509_CRL *crl,
   len = i2d_X509_CRL (crl, &der);
   if (len <= 0)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the CRL");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not encode the CRL"));
       return NULL;
     }
   p = der;
@@ -151,7 +152,7 @@ crl_finish (X509_CRL *crl,
   OPENSSL_free (der);
   if (parsed == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not re-read the CRL");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not re-read the CRL"));
       return NULL;
     }
   return crl_new_take (parsed);
@@ -183,7 +184,7 @@ chain_issuer_create_crl (ChainIssuer             *self,
   if ((X509_get_key_usage (issuer) & KU_CRL_SIGN) == 0)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                           "the issuer's certificate lacks the cRLSign key usage; it may not sign CRLs");
+                           _("the issuer's certificate lacks the cRLSign key usage; it may not sign CRLs"));
       return NULL;
     }
   if (this_update == 0)
@@ -192,13 +193,13 @@ chain_issuer_create_crl (ChainIssuer             *self,
       || next_update <= this_update)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "next_update must be later than this_update, both between 1970 and 9999; fix the CRL's dates");
+                           _("next_update must be later than this_update, both between 1970 and 9999; fix the CRL's dates"));
       return NULL;
     }
   if (n_entries > MAX_ENTRIES)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%" G_GSIZE_FORMAT " revocations are more than one CRL may list (%d); split them",
+                   _("%zu revocations are more than one CRL may list (%d); split them"),
                    n_entries, MAX_ENTRIES);
       return NULL;
     }
@@ -215,7 +216,7 @@ chain_issuer_create_crl (ChainIssuer             *self,
       || !X509_CRL_set1_lastUpdate (crl, last)
       || !X509_CRL_set1_nextUpdate (crl, next))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not build the CRL");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not build the CRL"));
       return NULL;
     }
 
@@ -232,7 +233,7 @@ chain_issuer_create_crl (ChainIssuer             *self,
         {
           chain_openssl_clear_errors ();
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "revocation %" G_GSIZE_FORMAT " has serial '%.*s', not 1 to %d hex digits; copy it from the certificate",
+                       _("revocation %zu has serial '%.*s', not 1 to %d hex digits; copy it from the certificate"),
                        i + 1, 48, entry->serial != NULL ? entry->serial : "", SERIAL_HEX_MAX_LEN);
           return NULL;
         }
@@ -243,14 +244,14 @@ chain_issuer_create_crl (ChainIssuer             *self,
       canonical = bn != NULL ? BN_bn2hex (bn) : NULL;
       if (canonical == NULL)
         {
-          chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not read a serial number");
+          chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not read a serial number"));
           return NULL;
         }
       if (!g_hash_table_add (seen, g_strdup (canonical)))
         {
           OPENSSL_free (canonical);
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "serial %s is listed twice; list each revoked certificate once",
+                       _("serial %s is listed twice; list each revoked certificate once"),
                        entry->serial);
           return NULL;
         }
@@ -260,7 +261,7 @@ chain_issuer_create_crl (ChainIssuer             *self,
       if (revoked == NULL || !X509_CRL_add0_revoked (crl, revoked))
         {
           X509_REVOKED_free (revoked);
-          chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not add a revoked certificate");
+          chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not add a revoked certificate"));
           return NULL;
         }
     }
@@ -271,7 +272,7 @@ chain_issuer_create_crl (ChainIssuer             *self,
       || !X509_CRL_sort (crl)
       || X509_CRL_sign (crl, pkey, chain_pkey_signature_digest (pkey)) <= 0)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not sign the CRL");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not sign the CRL"));
       return NULL;
     }
   return crl_finish (crl, error);
@@ -290,7 +291,7 @@ chain_crl_parse (const guint8 *data,
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  der = chain_armor_decode (data, len, CHAIN_INPUT_MAX_LEN, crl_labels, "CRL", error);
+  der = chain_armor_decode (data, len, CHAIN_INPUT_MAX_LEN, crl_labels, _("CRL"), error);
   if (der == NULL)
     return NULL;
   p = g_bytes_get_data (der, &der_len);
@@ -298,21 +299,21 @@ chain_crl_parse (const guint8 *data,
   if (der_len == 0 || der_len > G_MAXLONG)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "the CRL is empty; pass a PEM or DER CRL");
+                           _("the CRL is empty; pass a PEM or DER CRL"));
       return NULL;
     }
   crl = d2i_X509_CRL (NULL, &p, (long) der_len);
   if (crl == NULL)
     {
       chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT,
-                           "this is not a valid CRL; pass a PEM or DER X.509 CRL");
+                           _("this is not a valid CRL; pass a PEM or DER X.509 CRL"));
       return NULL;
     }
   if (p != end)
     {
       X509_CRL_free (crl);
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "the CRL is followed by trailing data; pass exactly one CRL");
+                           _("the CRL is followed by trailing data; pass exactly one CRL"));
       return NULL;
     }
   return crl_new_take (crl);

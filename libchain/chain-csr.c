@@ -6,6 +6,7 @@
  */
 #include "chain-pki-private.h"
 #include "chain-armor-private.h"
+#include "chain-i18n-private.h"
 
 #include <string.h>
 
@@ -46,20 +47,21 @@ check_subject (const X509_NAME *name,
   if (count == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s subject has no CN: give it a common name", what);
+                   /* Translators: here and below, %s is what the subject belongs to, e.g. 'CSR'. */
+                   _("%s subject has no CN: give it a common name"), what);
       return FALSE;
     }
   if (count > 1)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s subject has %d CNs: give it exactly one common name", what, count);
+                   _("%s subject has %d CNs: give it exactly one common name"), what, count);
       return FALSE;
     }
 
   copy = X509_NAME_dup (name);
   if (copy == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot copy the %s subject", what);
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot copy the %s subject"), what);
       return FALSE;
     }
   wrapped = chain_name_new_take (copy);
@@ -68,19 +70,19 @@ check_subject (const X509_NAME *name,
   if (cn == NULL || !g_utf8_validate (cn, -1, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s subject CN is not valid text: use printable UTF-8", what);
+                   _("%s subject CN is not valid text: use printable UTF-8"), what);
       return FALSE;
     }
   if (cn[0] == '\0')
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s subject CN is empty: give it a common name", what);
+                   _("%s subject CN is empty: give it a common name"), what);
       return FALSE;
     }
   if (g_utf8_strlen (cn, -1) > COMMON_NAME_MAX_CHARS)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s subject CN is longer than %d characters: shorten it",
+                   _("%s subject CN is longer than %d characters: shorten it"),
                    what, COMMON_NAME_MAX_CHARS);
       return FALSE;
     }
@@ -92,7 +94,7 @@ check_subject (const X509_NAME *name,
       if (g_unichar_iscntrl (c) || c == 0x2028 || c == 0x2029)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "%s subject CN contains control character U+%04X: remove it",
+                       _("%s subject CN contains control character U+%04X: remove it"),
                        what, (unsigned) c);
           return FALSE;
         }
@@ -122,7 +124,7 @@ chain_csr_new (ChainKey        *key,
   g_return_val_if_fail (key != NULL, NULL);
   g_return_val_if_fail (subject != NULL, NULL);
 
-  if (!check_subject (chain_name_get_x509_name (subject), "CSR", error))
+  if (!check_subject (chain_name_get_x509_name (subject), _("CSR"), error))
     return NULL;
 
   pkey = chain_key_get_pkey (key);
@@ -133,7 +135,7 @@ chain_csr_new (ChainKey        *key,
       || !X509_REQ_set_pubkey (req, pkey)
       || X509_REQ_sign (req, pkey, chain_pkey_signature_digest (pkey)) <= 0)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot create the CSR");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot create the CSR"));
       return NULL;
     }
 
@@ -153,7 +155,7 @@ chain_csr_parse (const guint8 *data,
   EVP_PKEY *pkey;
   ChainKeyAlgorithm algorithm;
 
-  der = chain_armor_decode (data, len, CHAIN_INPUT_MAX_LEN, csr_labels, "CSR", error);
+  der = chain_armor_decode (data, len, CHAIN_INPUT_MAX_LEN, csr_labels, _("CSR"), error);
   if (der == NULL)
     return NULL;
 
@@ -163,21 +165,21 @@ chain_csr_parse (const guint8 *data,
   if (req == NULL)
     {
       chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT,
-                           "CSR is corrupt: it does not parse as PKCS#10");
+                           _("CSR is corrupt: it does not parse as PKCS#10"));
       return NULL;
     }
   if (p != der_data + der_len)
     {
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "CSR has %" G_GSIZE_FORMAT " unexpected bytes after its DER structure: remove them",
+                   _("CSR has %zu unexpected bytes after its DER structure: remove them"),
                    (gsize) (der_data + der_len - p));
       return NULL;
     }
   if (X509_REQ_get_version (req) != X509_REQ_VERSION_1)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "CSR has version %ld, not 1: re-create it with a standard tool",
+                   _("CSR has version %ld, not 1: re-create it with a standard tool"),
                    X509_REQ_get_version (req) + 1);
       return NULL;
     }
@@ -186,7 +188,7 @@ chain_csr_parse (const guint8 *data,
   if (pkey == NULL)
     {
       chain_openssl_error (error, CHAIN_ERROR_REFUSED,
-                           "CSR public key is of an unknown type: use one of %s",
+                           _("CSR public key is of an unknown type: use one of %s"),
                            CHAIN_KEY_ALGORITHM_NAMES);
       return NULL;
     }
@@ -196,21 +198,21 @@ chain_csr_parse (const guint8 *data,
   algorithm = chain_pkey_get_algorithm (pkey, error);
   if (algorithm == CHAIN_KEY_ALGORITHM_INVALID)
     {
-      g_prefix_error (error, "CSR: ");
+      g_prefix_error (error, _("CSR: "));
       return NULL;
     }
-  if (!chain_signature_check_digest (X509_REQ_get_signature_nid (req), "CSR", error))
+  if (!chain_signature_check_digest (X509_REQ_get_signature_nid (req), _("CSR"), error))
     return NULL;
 
   if (X509_REQ_verify (req, pkey) != 1)
     {
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "CSR signature does not verify: the request was altered or is corrupt");
+                   _("CSR signature does not verify: the request was altered or is corrupt"));
       return NULL;
     }
 
-  if (!check_subject (X509_REQ_get_subject_name (req), "CSR", error))
+  if (!check_subject (X509_REQ_get_subject_name (req), _("CSR"), error))
     return NULL;
 
   return csr_new_take (g_steal_pointer (&req), algorithm);

@@ -7,6 +7,7 @@
 
 #include "chain-audit.h"
 #include "chain-error.h"
+#include "chain-i18n-private.h"
 #include "chain-ledger-private.h"
 #include "chain-pki-private.h"
 #include "chain-sync.h"
@@ -83,7 +84,7 @@ chain_workspace_request (const char                  *dir,
   if (options->tier == NULL || !chain_statement_check_custodian_id (options->tier, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "a request names the tier asked for (e.g. manufacturer or distributor)");
+                   _("a request names the tier asked for (e.g. manufacturer or distributor)"));
       return NULL;
     }
   if (options->namespace != NULL)
@@ -94,7 +95,7 @@ chain_workspace_request (const char                  *dir,
     }
   if (g_file_test (request_path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, "%s exists already; choose another file name",
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, _("%s exists already; choose another file name"),
                    request_path);
       return NULL;
     }
@@ -135,7 +136,7 @@ find_delegation (ChainLedger *ledger,
           return g_strdup (chain_statement_get_id (statement));
         }
     }
-  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, "the grant holds no delegation to '%s'", child);
+  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("the grant holds no delegation to '%s'"), child);
   return NULL;
 }
 
@@ -166,7 +167,7 @@ delegated_already (ChainWorkspace         *self,
       && csr_key_matches (chain_request_file_get_ca_csr (request), chain_custodian_get_ca (custodian, 0)))
     return TRUE;
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-               "the ledger has a custodian '%s' already; the requester must choose another id",
+               _("the ledger has a custodian '%s' already; the requester must choose another id"),
                chain_request_file_get_custodian_id (request));
   return FALSE;
 }
@@ -223,8 +224,8 @@ default_constraints (const ChainCsr *csr,
   if (!g_str_has_prefix (text, "CN=") || rest == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the requested subject '%s' has nothing below its CN to constrain the CA to; "
-                   "give name constraints explicitly", text);
+                   _("the requested subject '%s' has nothing below its CN to constrain the CA to; "
+                     "give name constraints explicitly"), text);
       return NULL;
     }
   line = g_strdup_printf ("permitted:dirName:%s", rest + 1);
@@ -270,22 +271,23 @@ judge (ChainWorkspace         *self,
   const char *tier = chain_workspace_get_tier (self);
 
   if (chain_policy_find_tier (policy, preview->tier) < 0)
-    refuse (preview, "the policy has no tier '%s'", preview->tier);
+    refuse (preview, _("the policy has no tier '%s'"), preview->tier);
   else if (!chain_policy_may_delegate (policy, tier, preview->tier))
-    refuse (preview, "the policy does not let a '%s' delegate to a '%s'", tier, preview->tier);
+    /* Translators: both %s are tier names from the policy, e.g. 'distributor' (not translated). */
+    refuse (preview, _("the policy does not let a '%s' delegate to a '%s'"), tier, preview->tier);
   if (!chain_policy_allows_algorithm (policy, preview->algorithm)
       || !chain_policy_allows_algorithm (policy, chain_csr_get_key_algorithm (chain_request_file_get_officer_csr (request))))
-    refuse (preview, "the policy does not allow the requested key algorithm %s",
+    refuse (preview, _("the policy does not allow the requested key algorithm %s"),
             chain_key_algorithm_to_string (preview->algorithm));
   if (chain_ledger_state_find_custodian (state, preview->custodian_id) != NULL)
-    refuse (preview, "the ledger has a custodian '%s' already; the requester must choose another id",
+    refuse (preview, _("the ledger has a custodian '%s' already; the requester must choose another id"),
             preview->custodian_id);
   if (preview->path_len < 0)
-    refuse (preview, "this CA allows no sub-CA below it (its path length is used up)");
+    refuse (preview, _("this CA allows no sub-CA below it (its path length is used up)"));
   else if (preview->path_len > preview->max_path_len)
-    refuse (preview, "path length %d exceeds the most allowed, %d", preview->path_len, preview->max_path_len);
+    refuse (preview, _("path length %d exceeds the most allowed, %d"), preview->path_len, preview->max_path_len);
   if (preview->not_after > preview->max_not_after || preview->not_after <= preview->not_before)
-    refuse (preview, "the validity asked for ends after what the policy and this CA allow");
+    refuse (preview, _("the validity asked for ends after what the policy and this CA allow"));
 }
 
 static void
@@ -356,7 +358,7 @@ chain_workspace_preview_delegation (ChainWorkspace             *self,
   if (chain_workspace_get_state (self) == NULL || chain_workspace_get_ca (self) == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "this workspace has no CA in a ledger yet; it cannot delegate");
+                   _("this workspace has no CA in a ledger yet; it cannot delegate"));
       return NULL;
     }
   if (options == NULL)
@@ -518,7 +520,7 @@ chain_workspace_delegate (ChainWorkspace             *self,
     options = &defaults;
   if (g_file_test (grant_path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, "%s exists already; choose another file name", grant_path);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, _("%s exists already; choose another file name"), grant_path);
       return FALSE;
     }
   if (chain_workspace_get_state (self) != NULL && delegated_already (self, request, &local))
@@ -541,7 +543,7 @@ chain_workspace_delegate (ChainWorkspace             *self,
     return FALSE;
   if (!preview->allowed)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, "delegation to '%s' refused: %s",
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, _("delegation to '%s' refused: %s"),
                    preview->custodian_id, preview->refusal);
       return FALSE;
     }
@@ -555,8 +557,10 @@ chain_workspace_delegate (ChainWorkspace             *self,
   if (approvals < preview->threshold)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "the request of '%s' is recorded (id %.12s); the policy wants %u officers for a delegation and "
-                   "%u agreed: another officer runs 'chain approve %.12s', then run 'chain delegate' again",
+                   /* Translators: the custodian id, the start of the request's id, the
+                    * officers the policy wants, those who agreed so far, the id again. */
+                   _("the request of '%s' is recorded (id %.12s); the policy wants %u officers for a delegation and "
+                     "%u agreed: another officer runs 'chain approve %.12s', then run 'chain delegate' again"),
                    preview->custodian_id, request_id, preview->threshold, approvals, request_id);
       return FALSE;
     }
@@ -579,8 +583,8 @@ chain_workspace_delegate (ChainWorkspace             *self,
   if (!write_grant (self, grant_path, cancellable, &local))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                   "the delegation is recorded, but the grant could not be written (%s); "
-                   "run 'chain delegate' again to write it", local->message);
+                   _("the delegation is recorded, but the grant could not be written (%s); "
+                     "run 'chain delegate' again to write it"), local->message);
       return FALSE;
     }
   return TRUE;
@@ -608,14 +612,14 @@ lookup_request (const ChainWorkspace *self,
       if (found != NULL && found != request)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "'%s' names more than one request; give more digits of its id", name);
+                       _("'%s' names more than one request; give more digits of its id"), name);
           return NULL;
         }
       found = request;
     }
   if (found == NULL)
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                 "no delegation request '%s' in the ledger; 'chain status' lists the pending ones", name);
+                 _("no delegation request '%s' in the ledger; 'chain status' lists the pending ones"), name);
   return found;
 }
 
@@ -657,7 +661,7 @@ pending_children (const ChainLedgerState *state)
         g_string_append_printf (names, "%s'%s'", names->len > 0 ? ", " : "", chain_custodian_get_id (c));
     }
   if (names->len == 0)
-    g_string_append (names, "nobody awaiting acceptance");
+    g_string_append (names, _("nobody awaiting acceptance"));
   return g_string_free (g_steal_pointer (&names), FALSE);
 }
 
@@ -692,15 +696,15 @@ check_grant_is_ours (ChainWorkspace *self,
                                   chain_workspace_get_ca_key (self)))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "this grant is not for this workspace ('%s'): it delegates to %s; "
-                   "ask the parent for the grant made from your request",
+                   _("this grant is not for this workspace ('%s'): it delegates to %s; "
+                     "ask the parent for the grant made from your request"),
                    chain_workspace_get_custodian_id (self), others);
       return FALSE;
     }
   if (chain_custodian_get_status (custodian, now_s ()) != CHAIN_CUSTODY_STATUS_PENDING)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   "'%s' has accepted its delegation already; use 'chain sync' to update the ledger",
+                   _("'%s' has accepted its delegation already; use 'chain sync' to update the ledger"),
                    chain_workspace_get_custodian_id (self));
       return FALSE;
     }
@@ -721,7 +725,7 @@ import_grant (ChainWorkspace *self,
 
   if (!g_file_test (grant_path, G_FILE_TEST_IS_REGULAR))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, "no grant file at %s", grant_path);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("no grant file at %s"), grant_path);
       return FALSE;
     }
   empty = chain_ledger_init (path, error);
@@ -778,12 +782,12 @@ chain_workspace_accept (ChainWorkspace *self,
   if (chain_workspace_has_ledger (self))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   "this workspace has joined its ledger already; use 'chain sync' or 'chain bundle import' for updates");
+                   _("this workspace has joined its ledger already; use 'chain sync' or 'chain bundle import' for updates"));
       return FALSE;
     }
   if (chain_workspace_get_ca_key (self) == NULL || chain_workspace_officer_key (self) == NULL)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE, "the workspace is locked; unlock it with its passphrase");
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE, _("the workspace is locked; unlock it with its passphrase"));
       return FALSE;
     }
   if (import_grant (self, grant_path, trusted_root, cancellable, error) && join (self, cancellable, out_seq, error))

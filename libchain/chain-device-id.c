@@ -8,9 +8,7 @@
 #include <string.h>
 
 #include "chain-error.h"
-
-#define IOT_HUB_ALLOWED "ASCII letters, digits and - . _ : % * ? ! ( ) , = @ $ '"
-#define DPS_ALLOWED "lower-case letters, digits and - . _ :"
+#include "chain-i18n-private.h"
 
 static gboolean
 is_iot_hub_char (char c)
@@ -32,11 +30,13 @@ describe_char (const char *p)
   guchar c = (guchar) *p;
 
   if (c > ' ' && c < 0x7f)
-    return g_strdup_printf ("'%c'", c);
+    /* Translators: this and the next few name a character for 'Device id
+     * has %s at position %zu'; the quotes are yours to choose. */
+    return g_strdup_printf (_("'%c'"), c);
   if (c == ' ')
-    return g_strdup ("a space");
+    return g_strdup (_("a space"));
   if (c < 0x80)
-    return g_strdup_printf ("the control character U+%04X", c);
+    return g_strdup_printf (_("the control character U+%04X"), c);
   if (g_utf8_get_char_validated (p, -1) < (gunichar) -2)
     {
       gunichar u = g_utf8_get_char (p);
@@ -46,11 +46,11 @@ describe_char (const char *p)
           char utf8[7] = { 0 };
 
           g_unichar_to_utf8 (u, utf8);
-          return g_strdup_printf ("'%s' (U+%04X)", utf8, u);
+          return g_strdup_printf (_("'%s' (U+%04X)"), utf8, u);
         }
       return g_strdup_printf ("U+%04X", u);
     }
-  return g_strdup_printf ("the byte 0x%02X (not UTF-8)", c);
+  return g_strdup_printf (_("the byte 0x%02X (not UTF-8)"), c);
 }
 
 gboolean
@@ -66,14 +66,14 @@ chain_device_id_validate (const char        *id,
   if (id == NULL || *id == '\0')
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Device id is empty; give 1 to %d characters", CHAIN_DEVICE_ID_MAX_LEN);
+                   _("Device id is empty; give 1 to %d characters"), CHAIN_DEVICE_ID_MAX_LEN);
       return FALSE;
     }
   len = strnlen (id, CHAIN_DEVICE_ID_MAX_LEN + 1);
   if (len > CHAIN_DEVICE_ID_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Device id is longer than %d characters, the limit for a certificate CN; shorten it",
+                   _("Device id is longer than %d characters, the limit for a certificate CN; shorten it"),
                    CHAIN_DEVICE_ID_MAX_LEN);
       return FALSE;
     }
@@ -88,23 +88,27 @@ chain_device_id_validate (const char        *id,
       what = describe_char (id + i);
       if (rules == CHAIN_DEVICE_ID_RULES_DPS && g_ascii_isupper (id[i]))
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "Device id has %s at position %" G_GSIZE_FORMAT "; DPS registration ids are lower case, write '%c'",
+                     /* Translators: here and below, %s names the character, e.g. 'a space',
+                      * and %zu is its position, counted from 1. */
+                     _("Device id has %s at position %zu; DPS registration ids are lower case, write '%c'"),
                      what, i + 1, g_ascii_tolower (id[i]));
       else if (rules == CHAIN_DEVICE_ID_RULES_DPS)
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "Device id has %s at position %" G_GSIZE_FORMAT "; DPS registration ids allow only %s",
-                     what, i + 1, DPS_ALLOWED);
+                     _("Device id has %s at position %zu; DPS registration ids allow only "
+                       "lower-case letters, digits and - . _ :"),
+                     what, i + 1);
       else
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "Device id has %s at position %" G_GSIZE_FORMAT "; IoT Hub device ids allow only %s",
-                     what, i + 1, IOT_HUB_ALLOWED);
+                     _("Device id has %s at position %zu; IoT Hub device ids allow only "
+                       "ASCII letters, digits and - . _ : %% * ? ! ( ) , = @ $ '"),
+                     what, i + 1);
       return FALSE;
     }
 
   if (rules == CHAIN_DEVICE_ID_RULES_DPS && (id[len - 1] == '.' || id[len - 1] == '_' || id[len - 1] == ':'))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Device id ends in '%c'; DPS registration ids must end in a letter, digit or '-'",
+                   _("Device id ends in '%c'; DPS registration ids must end in a letter, digit or '-'"),
                    id[len - 1]);
       return FALSE;
     }

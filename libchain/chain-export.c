@@ -7,8 +7,10 @@
  */
 #include "chain-export-private.h"
 #include "chain-pki-private.h"
+#include "chain-i18n-private.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <openssl/core_names.h>
@@ -60,8 +62,9 @@ chain_export_target_from_string (const char *name,
     if (strcmp (name, target_names[i]) == 0)
       return (ChainExportTarget) i;
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "unknown export target '%.32s'; use one of " CHAIN_EXPORT_TARGET_NAMES,
-               name != NULL ? name : "");
+               /* Translators: the last %s lists the target names (not translated). */
+               _("unknown export target '%.32s'; use one of %s"),
+               name != NULL ? name : "", CHAIN_EXPORT_TARGET_NAMES);
   return CHAIN_EXPORT_TARGET_INVALID;
 }
 
@@ -88,25 +91,30 @@ chain_export_check_code (ChainExportTarget target,
   if (!is_cloud (target))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "target '%s' has no proof of possession; use azure-iothub, azure-dps or aws-iot",
+                   _("target '%s' has no proof of possession; use azure-iothub, azure-dps or aws-iot"),
                    chain_export_target_to_string (target));
       return FALSE;
     }
   if (len == 0)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "the verification code is empty; give the code the cloud shows");
+                           _("the verification code is empty; give the code the cloud shows"));
       return FALSE;
     }
   if (target == CHAIN_EXPORT_TARGET_AWS_IOT)
     {
       if (len != CHAIN_EXPORT_AWS_CODE_LEN || !chain_hex_is_lower (code, len))
         {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "an AWS IoT registration code is %d lower-case hex digits, this one has %" G_GSIZE_FORMAT
-                       " characters%s; copy it from 'aws iot get-registration-code'",
-                       CHAIN_EXPORT_AWS_CODE_LEN, len,
-                       len == CHAIN_EXPORT_AWS_CODE_LEN ? " that are not all lower-case hex" : "");
+          if (len == CHAIN_EXPORT_AWS_CODE_LEN)
+            g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                         _("an AWS IoT registration code is %d lower-case hex digits, this one has %zu characters "
+                           "that are not all lower-case hex; copy it from 'aws iot get-registration-code'"),
+                         CHAIN_EXPORT_AWS_CODE_LEN, len);
+          else
+            g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                         _("an AWS IoT registration code is %d lower-case hex digits, this one has %zu characters; "
+                           "copy it from 'aws iot get-registration-code'"),
+                         CHAIN_EXPORT_AWS_CODE_LEN, len);
           return FALSE;
         }
       return TRUE;
@@ -114,7 +122,7 @@ chain_export_check_code (ChainExportTarget target,
   if (len > CHAIN_EXPORT_CODE_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the verification code has %" G_GSIZE_FORMAT " characters, more than a CN holds (%d); copy it from the portal or az",
+                   _("the verification code has %zu characters, more than a CN holds (%d); copy it from the portal or az"),
                    len, CHAIN_EXPORT_CODE_MAX_LEN);
       return FALSE;
     }
@@ -122,8 +130,7 @@ chain_export_check_code (ChainExportTarget target,
     if (!g_ascii_isalnum (code[i]) && code[i] != '-' && code[i] != '_')
       {
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "the verification code has a character other than letters, digits, '-' and '_' at position %"
-                     G_GSIZE_FORMAT "; copy it from the portal or az", i + 1);
+                     _("the verification code has a character other than letters, digits, '-' and '_' at position %zu; copy it from the portal or az"), i + 1);
         return FALSE;
       }
   return TRUE;
@@ -155,13 +162,14 @@ chain_export_resolve_ca (ChainWorkspace *self,
     {
       if (error != NULL && *error == NULL)
         g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                             "this workspace has no CA yet; run 'chain accept GRANT' first");
+                             _("this workspace has no CA yet; run 'chain accept GRANT' first"));
       return NULL;
     }
   ca = chain_export_lookup_ca (chain_workspace_get_state (self), cert);
   if (ca == NULL)
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                 "the ledger does not know CA '%s' yet; run 'chain sync' and try again", name != NULL ? name : "(own)");
+                 _("the ledger does not know CA '%s' yet; run 'chain sync' and try again"),
+                 name != NULL ? name : _("(own)"));
   return ca;
 }
 
@@ -276,14 +284,14 @@ chain_export_write_files (const char *dir,
 
       if (g_mkdir_with_parents (parent, 0755) != 0)
         {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot create %s: %s; choose another output directory",
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot create %s: %s; choose another output directory"),
                        parent, g_strerror (errno));
           return FALSE;
         }
       if (!g_file_set_contents_full (path, data, (gssize) len, G_FILE_SET_CONTENTS_CONSISTENT,
                                      file->executable ? 0755 : 0644, NULL))
         {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot write %s: %s; check the output directory",
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write %s: %s; check the output directory"),
                        path, g_strerror (errno));
           return FALSE;
         }
@@ -460,7 +468,7 @@ chain_manifest_foreach (ChainWorkspace      *self,
           if (!split_manifest_line (line, &id, &serial, &cert))
             {
               g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                           "record %" G_GUINT64_FORMAT " (device-batch): manifest.csv line %u is malformed; run 'chain audit'",
+                           _("record %" PRIu64 " (device-batch): manifest.csv line %u is malformed; run 'chain audit'"),
                            seq, index + 2);
               return FALSE;
             }
@@ -522,7 +530,7 @@ chain_manifest_get_certificates (ChainRecord  *record,
   if (found < n)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "record %" G_GUINT64_FORMAT " (device-batch): certificates.pem lacks certificate %u; run 'chain audit'",
+                   _("record %" PRIu64 " (device-batch): certificates.pem lacks certificate %u; run 'chain audit'"),
                    chain_record_get_seq (record), indexes[found] + 1);
       return FALSE;
     }
@@ -568,9 +576,11 @@ chain_export_check_certificate (ChainExportTarget target,
   if (!key_ok)
     {
       chain_export_add_warning (warnings, "aws.key",
-                                "'%s' has a %s key of %d bits; AWS IoT accepts RSA of 2048 bits or more and ECDSA P-256, "
-                                "P-384 or P-521: reissue it with such a key",
-                                label, pkey == NULL ? "missing" : OBJ_nid2sn (EVP_PKEY_get_base_id (pkey)),
+                                /* Translators: a certificate's name, then its key type as OpenSSL
+                                 * names it (e.g. 'DSA') or 'missing'. */
+                                _("'%s' has a %s key of %d bits; AWS IoT accepts RSA of 2048 bits or more and ECDSA P-256, "
+                                  "P-384 or P-521: reissue it with such a key"),
+                                label, pkey == NULL ? _("missing") : OBJ_nid2sn (EVP_PKEY_get_base_id (pkey)),
                                 pkey == NULL ? 0 : EVP_PKEY_get_bits (pkey));
       ok = FALSE;
     }
@@ -578,8 +588,8 @@ chain_export_check_certificate (ChainExportTarget target,
       || (md_nid != NID_sha256 && md_nid != NID_sha384 && md_nid != NID_sha512))
     {
       chain_export_add_warning (warnings, "aws.signature",
-                                "'%s' is signed with %s; AWS IoT wants SHA-256 or better: reissue it",
-                                label, md_nid == NID_undef ? "an unknown hash" : OBJ_nid2sn (md_nid));
+                                _("'%s' is signed with %s; AWS IoT wants SHA-256 or better: reissue it"),
+                                label, md_nid == NID_undef ? _("an unknown hash") : OBJ_nid2sn (md_nid));
       ok = FALSE;
     }
   chain_openssl_clear_errors ();
@@ -596,7 +606,7 @@ check_expiry (const ChainLedgerCa *ca,
 
   if (left < EXPIRY_WARNING_DAYS * DAY)
     chain_export_add_warning (warnings, "ca.expiring",
-                              "CA '%s' expires in %" G_GINT64_FORMAT " days; devices under it stop connecting then: plan its rotation",
+                              _("CA '%s' expires in %" PRId64 " days; devices under it stop connecting then: plan its rotation"),
                               label, MAX (left, 0) / DAY);
 }
 
@@ -619,13 +629,17 @@ check_ca_limit (const ChainLedgerState *state,
       if (strcmp (export->target, name) == 0 && other != NULL && !chain_ledger_ca_is_revoked (other))
         g_hash_table_add (cas, other->thumbprint);
     }
-  if (g_hash_table_size (cas) > CHAIN_EXPORT_AZURE_MAX_CAS)
+  if (g_hash_table_size (cas) > CHAIN_EXPORT_AZURE_MAX_CAS && target == CHAIN_EXPORT_TARGET_AZURE_DPS)
     chain_export_add_warning (warnings, "azure.ca-limit",
-                              "this is CA number %u exported to %s; one %s holds at most %d CA certificates: "
-                              "upload it to another instance, or delete CAs it no longer needs there",
-                              g_hash_table_size (cas), name,
-                              target == CHAIN_EXPORT_TARGET_AZURE_DPS ? "DPS instance" : "IoT hub",
-                              CHAIN_EXPORT_AZURE_MAX_CAS);
+                              /* Translators: %s is the export target, e.g. 'azure-dps' (not translated). */
+                              _("this is CA number %u exported to %s; one DPS instance holds at most %d CA certificates: "
+                                "upload it to another instance, or delete CAs it no longer needs there"),
+                              g_hash_table_size (cas), name, CHAIN_EXPORT_AZURE_MAX_CAS);
+  else if (g_hash_table_size (cas) > CHAIN_EXPORT_AZURE_MAX_CAS)
+    chain_export_add_warning (warnings, "azure.ca-limit",
+                              _("this is CA number %u exported to %s; one IoT hub holds at most %d CA certificates: "
+                                "upload it to another instance, or delete CAs it no longer needs there"),
+                              g_hash_table_size (cas), name, CHAIN_EXPORT_AZURE_MAX_CAS);
 }
 
 /* Device-issuing CAs below @ca: the intermediates their devices send, and
@@ -672,18 +686,25 @@ check_subtree (const ChainLedgerState *state,
       g_autofree char *deep_label = chain_export_ca_label (deepest);
 
       chain_export_add_warning (warnings, "chain.depth",
-                                "devices of '%s' must send %u intermediate CAs to reach '%s'; many device TLS stacks send at most %d: "
-                                "upload a CA lower in the chain",
+                                _("devices of '%s' must send %u intermediate CAs to reach '%s'; many device TLS stacks send at most %d: "
+                                  "upload a CA lower in the chain"),
                                 deep_label, deepest_depth, label, CHAIN_EXPORT_MAX_INTERMEDIATES);
     }
   if (target == CHAIN_EXPORT_TARGET_AWS_IOT && !ca_issues)
     {
       g_autofree char *label = chain_export_ca_label (ca);
 
-      chain_export_add_warning (warnings, "aws.issuing-ca",
-                                "CA '%s' signs no device certificates itself; AWS IoT matches a device to the registered CA "
-                                "that issued it: register the issuing CA%s%s instead",
-                                label, n_issuers > 0 ? "s " : "", issuers->str);
+      if (n_issuers > 0)
+        chain_export_add_warning (warnings, "aws.issuing-ca",
+                                  /* Translators: the last %s lists CA names, e.g. 'cm-a', 'cm-b' (with the quotes). */
+                                  _("CA '%s' signs no device certificates itself; AWS IoT matches a device to the "
+                                    "registered CA that issued it: register the issuing CAs %s instead"),
+                                  label, issuers->str);
+      else
+        chain_export_add_warning (warnings, "aws.issuing-ca",
+                                  _("CA '%s' signs no device certificates itself; AWS IoT matches a device to the "
+                                    "registered CA that issued it: register the issuing CA instead"),
+                                  label);
     }
 }
 
@@ -756,24 +777,26 @@ check_device_ids (ChainWorkspace      *self,
   ok = chain_manifest_foreach (self, ca, check_device_id, &check, cancellable, error);
   if (ok && check.n[ID_LENGTH] > 0)
     chain_export_add_warning (warnings, "device-id.length",
-                              "%" G_GUINT64_FORMAT " device ids are longer than a CN may be (%d characters), e.g. %s: "
-                              "the cloud cannot match them; reissue those devices with shorter ids",
-                              check.n[ID_LENGTH], CHAIN_DEVICE_ID_MAX_LEN, check.examples[ID_LENGTH]->str);
+                              /* Translators: here and below, a count of device ids (1 or more), then
+                               * examples of them, e.g. 'dev 1', 'dev 2' (with the quotes). */
+                              _("%lu device ids are longer than a CN may be (%d characters), e.g. %s: "
+                                "the cloud cannot match them; reissue those devices with shorter ids"),
+                              (gulong) check.n[ID_LENGTH], CHAIN_DEVICE_ID_MAX_LEN, check.examples[ID_LENGTH]->str);
   if (ok && check.n[ID_IOT_HUB] > 0)
     chain_export_add_warning (warnings, "device-id.iot-hub",
-                              "%" G_GUINT64_FORMAT " device ids are no IoT Hub device ids, e.g. %s: IoT Hub takes ASCII letters, "
-                              "digits and - . _ : %% * ? ! ( ) , = @ $ ': reissue those devices",
-                              check.n[ID_IOT_HUB], check.examples[ID_IOT_HUB]->str);
+                              _("%lu device ids are no IoT Hub device ids, e.g. %s: IoT Hub takes ASCII letters, "
+                                "digits and - . _ : %% * ? ! ( ) , = @ $ ': reissue those devices"),
+                              (gulong) check.n[ID_IOT_HUB], check.examples[ID_IOT_HUB]->str);
   if (ok && check.n[ID_DPS] > 0)
     chain_export_add_warning (warnings, "dps.registration-id",
-                              "%" G_GUINT64_FORMAT " device ids are no DPS registration ids, e.g. %s: DPS takes lower-case "
-                              "letters, digits and - . _ : only; issue devices for DPS under the policy's 'dps' id rules",
-                              check.n[ID_DPS], check.examples[ID_DPS]->str);
+                              _("%lu device ids are no DPS registration ids, e.g. %s: DPS takes lower-case "
+                                "letters, digits and - . _ : only; issue devices for DPS under the policy's 'dps' id rules"),
+                              (gulong) check.n[ID_DPS], check.examples[ID_DPS]->str);
   if (ok && check.n[ID_AWS] > 0)
     chain_export_add_warning (warnings, "aws.thing-name",
-                              "%" G_GUINT64_FORMAT " device ids are no AWS IoT thing names, e.g. %s: the JITP template names "
-                              "the thing after the CN, and thing names take letters, digits, ':', '_' and '-' only",
-                              check.n[ID_AWS], check.examples[ID_AWS]->str);
+                              _("%lu device ids are no AWS IoT thing names, e.g. %s: the JITP template names "
+                                "the thing after the CN, and thing names take letters, digits, ':', '_' and '-' only"),
+                              (gulong) check.n[ID_AWS], check.examples[ID_AWS]->str);
   for (guint i = 0; i < G_N_ELEMENTS (check.examples); i++)
     g_string_free (check.examples[i], TRUE);
   return ok;
@@ -793,14 +816,15 @@ check_name (const char *value,
     return TRUE;
   if (len == 0 || len > 90)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT, "the %s must be 1 to 90 characters", what);
+      /* Translators: %s is the name asked for, e.g. 'the IoT hub name'. */
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT, _("%s must be 1 to 90 characters"), what);
       return FALSE;
     }
   for (gsize i = 0; i < len; i++)
     if (!g_ascii_isalnum (value[i]) && strchr ("._()-", value[i]) == NULL)
       {
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "the %s may hold letters, digits and . _ ( ) - only; check its spelling", what);
+                     _("%s may hold letters, digits and . _ ( ) - only; check its spelling"), what);
         return FALSE;
       }
   return TRUE;
@@ -815,7 +839,7 @@ check_role_arn (const char *arn,
   if (!g_str_has_prefix (arn, "arn:aws") || strlen (arn) > 2048 || strpbrk (arn, " \t\r\n\"'\\") != NULL)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "the role ARN must look like arn:aws:iam::ACCOUNT:role/NAME");
+                           _("the role ARN must look like arn:aws:iam::ACCOUNT:role/NAME"));
       return FALSE;
     }
   return TRUE;
@@ -876,15 +900,16 @@ chain_workspace_prepare_export (ChainWorkspace           *self,
 
   if (options->target <= CHAIN_EXPORT_TARGET_INVALID || options->target > CHAIN_EXPORT_TARGET_AWS_IOT)
     {
-      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "no export target; use one of " CHAIN_EXPORT_TARGET_NAMES);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   /* Translators: %s lists the target names (not translated). */
+                   _("no export target; use one of %s"), CHAIN_EXPORT_TARGET_NAMES);
       return NULL;
     }
   if ((options->code != NULL && !chain_export_check_code (options->target, options->code, error))
-      || !check_name (options->hub, "IoT hub name", error)
-      || !check_name (options->dps, "DPS name", error)
-      || !check_name (options->resource_group, "resource group", error)
-      || !check_name (options->region, "AWS region", error)
+      || !check_name (options->hub, _("the IoT hub name"), error)
+      || !check_name (options->dps, _("the DPS name"), error)
+      || !check_name (options->resource_group, _("the resource group"), error)
+      || !check_name (options->region, _("the AWS region"), error)
       || !check_role_arn (options->role_arn, error))
     return NULL;
 
@@ -909,7 +934,7 @@ chain_workspace_prepare_export (ChainWorkspace           *self,
   if (chain_ledger_ca_is_revoked (ctx.ca))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "CA '%s' is revoked (or a CA above it is); a cloud must not trust it: export a CA in force", ctx.label);
+                   _("CA '%s' is revoked (or a CA above it is); a cloud must not trust it: export a CA in force"), ctx.label);
       goto out;
     }
   if (options->code != NULL)
@@ -919,7 +944,7 @@ chain_workspace_prepare_export (ChainWorkspace           *self,
       if (!chain_export_is_own_ca (self, ctx.ca))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "this workspace does not hold the key of CA '%s'; its custodian '%s' makes the verification certificate",
+                       _("this workspace does not hold the key of CA '%s'; its custodian '%s' makes the verification certificate"),
                        ctx.label, ctx.ca->owner->id);
           goto out;
         }
@@ -1053,7 +1078,7 @@ chain_workspace_write_export (ChainWorkspace *self,
   if (export->seq >= 0)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                           "this export was recorded already; prepare a new one");
+                           _("this export was recorded already; prepare a new one"));
       return FALSE;
     }
   if (export->verification != NULL)
@@ -1069,7 +1094,7 @@ chain_workspace_write_export (ChainWorkspace *self,
   target_dir = g_build_filename (dir, chain_export_target_to_string (export->target), NULL);
   if (g_mkdir_with_parents (target_dir, 0755) != 0 || g_access (target_dir, W_OK) != 0)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot write to %s: %s; choose another output directory",
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write to %s: %s; choose another output directory"),
                    target_dir, g_strerror (errno));
       return FALSE;
     }
@@ -1217,13 +1242,13 @@ chain_workspace_pop (ChainWorkspace    *self,
   if (chain_ledger_ca_is_revoked (found))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "CA '%s' is revoked (or a CA above it is); a cloud must not trust it", label);
+                   _("CA '%s' is revoked (or a CA above it is); a cloud must not trust it"), label);
       return NULL;
     }
   if (!chain_export_is_own_ca (self, found))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "this workspace does not hold the key of CA '%s'; its custodian '%s' makes the verification certificate",
+                   _("this workspace does not hold the key of CA '%s'; its custodian '%s' makes the verification certificate"),
                    label, found->owner->id);
       return NULL;
     }

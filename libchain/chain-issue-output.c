@@ -16,6 +16,7 @@
 
 #include "chain-issue-private.h"
 #include "chain-armor-private.h"
+#include "chain-i18n-private.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -66,14 +67,63 @@ struct _ChainIssueOutput {
 
 /* ---- Small file helpers ---------------------------------------------------- */
 
+/* What failed on a file or directory, for set_io_error(). */
+typedef enum {
+  IO_CREATE,
+  IO_WRITE,
+  IO_INSPECT,
+  IO_READ,
+  IO_OPEN,
+  IO_SYNC,
+  IO_WRITE_MANIFESTS_IN,
+  IO_MOVE_FILES_TO,
+} IoOperation;
+
 static gboolean
-set_io_error (GError    **error,
-              int         saved_errno,
-              const char *what,
-              const char *path)
+set_io_error (GError      **error,
+              int           saved_errno,
+              IoOperation   operation,
+              const char   *path)
 {
-  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot %s %s: %s; check the disk and permissions",
-               what, path, g_strerror (saved_errno));
+  const char *reason = g_strerror (saved_errno);
+
+  switch (operation)
+    {
+    case IO_CREATE:
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
+                   /* Translators: in these, %s is a path, then the system's reason. */
+                   _("cannot create %s: %s; check the disk and permissions"), path, reason);
+      break;
+    case IO_WRITE:
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
+                   _("cannot write %s: %s; check the disk and permissions"), path, reason);
+      break;
+    case IO_INSPECT:
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
+                   _("cannot inspect %s: %s; check the disk and permissions"), path, reason);
+      break;
+    case IO_READ:
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
+                   _("cannot read %s: %s; check the disk and permissions"), path, reason);
+      break;
+    case IO_OPEN:
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
+                   _("cannot open %s: %s; check the disk and permissions"), path, reason);
+      break;
+    case IO_SYNC:
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
+                   _("cannot sync %s: %s; check the disk and permissions"), path, reason);
+      break;
+    case IO_WRITE_MANIFESTS_IN:
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
+                   _("cannot write the manifests in %s: %s; check the disk and permissions"), path, reason);
+      break;
+    case IO_MOVE_FILES_TO:
+    default:
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
+                   _("cannot move the device's files to %s: %s; check the disk and permissions"), path, reason);
+      break;
+    }
   return FALSE;
 }
 
@@ -114,16 +164,16 @@ write_file_at (int           dir_fd,
   int saved;
 
   if (fd < 0)
-    return set_io_error (error, errno, "create", shown);
+    return set_io_error (error, errno, IO_CREATE, shown);
   /* The umask may only have narrowed the mode; make it exact. */
   if (fchmod (fd, mode) != 0 || !write_all (fd, data, len))
     {
       saved = errno;
       close (fd);
-      return set_io_error (error, saved, "write", shown);
+      return set_io_error (error, saved, IO_WRITE, shown);
     }
   if (close (fd) != 0)
-    return set_io_error (error, errno, "write", shown);
+    return set_io_error (error, errno, IO_WRITE, shown);
   return TRUE;
 }
 
@@ -171,23 +221,23 @@ chain_issue_output_check_dir (const char *dir,
     {
       if (errno == ENOENT)
         return TRUE;
-      return set_io_error (error, errno, "inspect", dir);
+      return set_io_error (error, errno, IO_INSPECT, dir);
     }
   if (!S_ISDIR (st.st_mode))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   "%s exists and is not a directory; give a new or empty directory for the output", dir);
+                   _("%s exists and is not a directory; give a new or empty directory for the output"), dir);
       return FALSE;
     }
   d = g_dir_open (dir, 0, NULL);
   if (d == NULL)
-    return set_io_error (error, EACCES, "read", dir);
+    return set_io_error (error, EACCES, IO_READ, dir);
   empty = g_dir_read_name (d) == NULL;
   g_dir_close (d);
   if (!empty)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   "%s is not empty; give a new or empty directory so runs never mix", dir);
+                   _("%s is not empty; give a new or empty directory so runs never mix"), dir);
       return FALSE;
     }
   return TRUE;
@@ -201,7 +251,7 @@ chain_issue_output_check_id (const char *id,
       || strcmp (id, MANIFEST_CSV) == 0 || strcmp (id, MANIFEST_JSON) == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "device id '%s' cannot name the device's directory in the output; choose another id", id);
+                   _("device id '%s' cannot name the device's directory in the output; choose another id"), id);
       return FALSE;
     }
   return TRUE;
@@ -238,13 +288,13 @@ create_manifest (ChainIssueOutput *self,
   fd = openat (self->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0)
     {
-      set_io_error (error, errno, "create", *out_path);
+      set_io_error (error, errno, IO_CREATE, *out_path);
       return NULL;
     }
   f = fdopen (fd, "w");
   if (f == NULL)
     {
-      set_io_error (error, errno, "open", *out_path);
+      set_io_error (error, errno, IO_OPEN, *out_path);
       close (fd);
     }
   return f;
@@ -281,13 +331,13 @@ chain_issue_output_new (const char        *dir,
     self->created_dir = TRUE;
   else if (errno != EEXIST)
     {
-      set_io_error (error, errno, "create", dir);
+      set_io_error (error, errno, IO_CREATE, dir);
       return NULL;
     }
   self->dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (self->dir_fd < 0)
     {
-      set_io_error (error, errno, "open", dir);
+      set_io_error (error, errno, IO_OPEN, dir);
       return NULL;
     }
 
@@ -303,7 +353,7 @@ chain_issue_output_new (const char        *dir,
           || !PKCS5_PBKDF2_HMAC ((const char *) pass, (int) pass_len, self->salt, sizeof self->salt,
                                  CHAIN_ISSUE_KEY_ITERATIONS, EVP_sha256 (), KEK_LEN, self->kek))
         {
-          chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot derive the key-encryption key");
+          chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot derive the key-encryption key"));
           return NULL;
         }
     }
@@ -347,7 +397,7 @@ chain_issue_output_begin_chunk (ChainIssueOutput *self,
     {
       g_autofree char *path = g_build_filename (self->dir, name, NULL);
 
-      return set_io_error (error, errno, "create", path);
+      return set_io_error (error, errno, IO_CREATE, path);
     }
   return TRUE;
 }
@@ -500,7 +550,7 @@ out:
   OPENSSL_free (encrypted);
   if (!ok)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot encrypt the device key");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot encrypt the device key"));
       return NULL;
     }
   return g_steal_pointer (&sig);
@@ -516,7 +566,7 @@ sig_to_pem (X509_SIG *sig,
 
   if (len <= 0)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot encode the device key");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot encode the device key"));
       return NULL;
     }
   pem = chain_armor_encode (PEM_STRING_PKCS8, der, (gsize) len);
@@ -608,7 +658,7 @@ fail:
   X509_SIG_free (sig);
   sk_PKCS12_SAFEBAG_pop_free (bags, PKCS12_SAFEBAG_free);
   sk_PKCS7_pop_free (safes, PKCS7_free);
-  chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot build device.p12 for %s", device->id);
+  chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot build device.p12 for %s"), device->id);
   return NULL;
 }
 
@@ -652,16 +702,16 @@ chain_issue_output_write_device (ChainIssueOutput *self,
 
   staging_fd = openat (self->dir_fd, staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (staging_fd < 0)
-    return set_io_error (error, errno, "open", staging);
+    return set_io_error (error, errno, IO_OPEN, staging);
   if (mkdirat (staging_fd, device->id, key != NULL ? 0700 : 0755) != 0)
     {
-      set_io_error (error, errno, "create", shown);
+      set_io_error (error, errno, IO_CREATE, shown);
       goto out;
     }
   fd = openat (staging_fd, device->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     {
-      set_io_error (error, errno, "open", shown);
+      set_io_error (error, errno, IO_OPEN, shown);
       goto out;
     }
 
@@ -702,9 +752,9 @@ chain_issue_output_sync (ChainIssueOutput *self,
 {
   if ((self->csv != NULL && fflush (self->csv) != 0)
       || (self->json != NULL && fflush (self->json) != 0))
-    return set_io_error (error, errno, "write the manifests in", self->dir);
+    return set_io_error (error, errno, IO_WRITE_MANIFESTS_IN, self->dir);
   if (syncfs (self->dir_fd) != 0)
-    return set_io_error (error, errno, "sync", self->dir);
+    return set_io_error (error, errno, IO_SYNC, self->dir);
   return TRUE;
 }
 
@@ -735,7 +785,7 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
   int staging_fd = openat (self->dir_fd, staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
   if (staging_fd < 0)
-    return set_io_error (error, errno, "open", staging);
+    return set_io_error (error, errno, IO_OPEN, staging);
   for (guint i = 0; i < n_devices; i++)
     {
       const ChainIssueDevice *d = devices[i];
@@ -754,7 +804,7 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
           int saved = errno;
 
           close (staging_fd);
-          return set_io_error (error, saved, "move the device's files to", path);
+          return set_io_error (error, saved, IO_MOVE_FILES_TO, path);
         }
       self->published = TRUE;
 
@@ -851,13 +901,13 @@ chain_issue_output_finish (ChainIssueOutput        *self,
   if (fclose (self->csv) != 0 && ok)
     {
       saved = errno;
-      ok = set_io_error (error, saved, "write", self->csv_path);
+      ok = set_io_error (error, saved, IO_WRITE, self->csv_path);
     }
   self->csv = NULL;
   if (fclose (self->json) != 0 && ok)
     {
       saved = errno;
-      ok = set_io_error (error, saved, "write", self->json_path);
+      ok = set_io_error (error, saved, IO_WRITE, self->json_path);
     }
   self->json = NULL;
   return ok;

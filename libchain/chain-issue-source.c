@@ -7,7 +7,9 @@
  * for the checking pass.
  */
 #include "chain-issue-private.h"
+#include "chain-i18n-private.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -43,13 +45,13 @@ chain_issue_source_new_count (const char *prefix,
   if (count == 0 || first == 0 || first > G_MAXUINT64 - count)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "the count and first number must be at least 1 and not overflow; give e.g. --count 1000");
+                           _("the count and first number must be at least 1 and not overflow; give e.g. --count 1000"));
       return NULL;
     }
   self = g_new0 (ChainIssueSource, 1);
   self->kind = CHAIN_ISSUE_SOURCE_COUNT;
   self->rewindable = TRUE;
-  self->name = g_strdup ("the count");
+  self->name = g_strdup (_("the count"));
   self->prefix = g_strdup (prefix);
   self->first = first;
   self->count = count;
@@ -95,7 +97,7 @@ open_ids_file (ChainIssueSource *self,
       g_set_error (error, CHAIN_ERROR,
                    g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? CHAIN_ERROR_NOT_FOUND
                                                                                  : CHAIN_ERROR_IO,
-                   "cannot read the ids file %s: %s", self->path, local_error->message);
+                   _("cannot read the ids file %s: %s"), self->path, local_error->message);
       return FALSE;
     }
   g_clear_object (&self->stream);
@@ -142,7 +144,7 @@ chain_issue_source_new_csr_dir (const char      *path,
       g_set_error (error, CHAIN_ERROR,
                    g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? CHAIN_ERROR_NOT_FOUND
                                                                                  : CHAIN_ERROR_IO,
-                   "cannot read the CSR directory: %s", local_error->message);
+                   _("cannot read the CSR directory: %s"), local_error->message);
       return NULL;
     }
   self = g_new0 (ChainIssueSource, 1);
@@ -223,7 +225,9 @@ read_line (ChainIssueSource *self,
           if (memchr (start, '\0', len) != NULL)
             {
               g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "%s line %" G_GUINT64_FORMAT " holds a NUL byte; give one device id a line, as text",
+                           /* Translators: here and below, %s is the file the ids come from, or
+                            * 'stdin'. */
+                           _("%s line %" PRIu64 " holds a NUL byte; give one device id a line, as text"),
                            self->name, self->line);
               return FALSE;
             }
@@ -251,7 +255,7 @@ read_line (ChainIssueSource *self,
               g_autofree char *message = g_strdup ((*error)->message);
 
               g_clear_error (error);
-              g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read %s: %s", self->name, message);
+              g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read %s: %s"), self->name, message);
             }
           return FALSE;
         }
@@ -260,7 +264,7 @@ read_line (ChainIssueSource *self,
       self->buf_len += (gsize) n;
     }
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "%s line %" G_GUINT64_FORMAT " is longer than %d bytes; give one device id a line",
+               _("%s line %" PRIu64 " is longer than %d bytes; give one device id a line"),
                self->name, self->line, LINE_MAX_LEN);
   return FALSE;
 }
@@ -333,10 +337,10 @@ chain_issue_source_prefix_error (const ChainIssueSource *source,
                                  GError                **error)
 {
   if (device->csr_path != NULL)
-    g_prefix_error (error, "CSR %s: ", device->csr_path);
+    g_prefix_error (error, _("CSR %s: "), device->csr_path);
   else if (source->kind == CHAIN_ISSUE_SOURCE_IDS)
-    g_prefix_error (error, "%s line %" G_GUINT64_FORMAT ": ", source->name, device->line);
+    g_prefix_error (error, _("%s line %" PRIu64 ": "), source->name, device->line);
   else
-    g_prefix_error (error, "device %s: ", device->id);
+    g_prefix_error (error, _("device %s: "), device->id);
 }
 

@@ -4,7 +4,8 @@
  * through three steps:
  *
  *   read      the orchestrating thread reads the ids (or CSR file names)
- *             and checks each id and that it is new to the run;
+ *             and checks each id, that it is new to the run, and that
+ *             the ledger holds no certificate in force for it;
  *   issue     `jobs` pool threads take devices one at a time (an atomic
  *             index, so a slow device never idles the others): parse the
  *             CSR or make a key, sign (chain_issuer_issue_device_der), and
@@ -22,14 +23,17 @@
  * read whole in a checking pass that issues nothing (CSRs are parsed by
  * the pool there too), so that a bad line anywhere refuses the run before
  * anything is issued or recorded. A count's ids all have the form of its
- * first and last, which are checked up front.
+ * first and last, which are checked up front, as is each against the ledger.
  */
 #include "chain-issue-private.h"
 #include "chain-armor-private.h"
 #include "chain-workspace-private.h"
+#include "chain-ledger-state-private.h"
+#include "chain-i18n-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -326,7 +330,7 @@ read_csr_file (const char *path,
 
   if (fd < 0)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot open it: %s", g_strerror (errno));
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot open it: %s"), g_strerror (errno));
       return FALSE;
     }
   while (len < CHAIN_INPUT_MAX_LEN + 1)
@@ -340,7 +344,7 @@ read_csr_file (const char *path,
           int saved = errno;
 
           close (fd);
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read it: %s", g_strerror (saved));
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read it: %s"), g_strerror (saved));
           return FALSE;
         }
       if (n == 0)
@@ -378,7 +382,7 @@ process_device (Run              *run,
           if (device->id == NULL)
             {
               g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                                   "the subject has no CN to take the device id from; name the file after the device instead");
+                                   _("the subject has no CN to take the device id from; name the file after the device instead"));
               return FALSE;
             }
         }
@@ -389,7 +393,7 @@ process_device (Run              *run,
       if (!chain_policy_allows_algorithm (run->policy, algorithm))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "its key is %s, which the ledger's policy does not allow; make the CSR with an allowed algorithm",
+                       _("its key is %s, which the ledger's policy does not allow; make the CSR with an allowed algorithm"),
                        chain_key_algorithm_to_string (algorithm));
           return FALSE;
         }
@@ -570,7 +574,7 @@ record_chunk (Run     *run,
                                          (ChainIssueDevice *const *) chunk->devices->pdata,
                                          chunk->devices->len, error))
     {
-      g_prefix_error (error, "record %" G_GUINT64_FORMAT " landed, but its files stay in %s/.staging~%06" G_GUINT64_FORMAT ": ",
+      g_prefix_error (error, _("record %" PRIu64 " landed, but its files stay in %s/.staging~%06" PRIu64 ": "),
                       seq, run->options->output_dir, chunk->index);
       return FALSE;
     }
@@ -608,8 +612,22 @@ start_recorder (Run   *run,
 
 /* ---- Reading and checking chunks ------------------------------------------------ */
 
+/* An id the ledger gave a certificate still in force is refused before
+ * anything is signed; the rules refuse it again when the batch is judged.
+ * Only while no chunk is being recorded: recording changes the state. */
+static gboolean
+check_ledger_id (Run        *run,
+                 const char *id,
+                 GError    **error)
+{
+  ChainSerialKey key;
+
+  chain_ledger_device_id_key (id, &key);
+  return chain_ledger_state_check_device_id (chain_workspace_get_state (run->workspace), id, &key, error);
+}
+
 /* Checks one device's id: the policy's rules, a usable directory name,
- * new to this run. */
+ * new to this run and to the ledger. */
 static gboolean
 check_id (Run              *run,
           ChainIssueDevice *device,
@@ -621,10 +639,10 @@ check_id (Run              *run,
   if (!id_set_add (&run->ids, device->id))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "device id '%s' is listed twice; list each device once", device->id);
+                   _("device id '%s' is listed twice; list each device once"), device->id);
       return FALSE;
     }
-  return TRUE;
+  return check_ledger_id (run, device->id, error);
 }
 
 /* Reads up to batch_size devices. Ids known now (all but CSRs named by
@@ -691,7 +709,7 @@ check_chunk_results (Run     *run,
       if (run->check_only ? g_cancellable_is_cancelled (run->cancellable) : device->cert.der == NULL)
         {
           if (!g_cancellable_set_error_if_cancelled (run->cancellable, error))
-            g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, "device %u of the batch was not issued", i + 1);
+            g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, _("device %u of the batch was not issued"), i + 1);
           return FALSE;
         }
     }
@@ -743,7 +761,7 @@ check_whole_source (Run     *run,
   if (run->total == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s holds no devices; give at least one device id or CSR", run->source->name);
+                   _("%s holds no devices; give at least one device id or CSR"), run->source->name);
       return FALSE;
     }
   id_set_clear (&run->ids);
@@ -782,19 +800,19 @@ resolve_validity (Run     *run,
       if (chain_cert_get_not_after (ca) < chain_end)
         {
           chain_end = chain_cert_get_not_after (ca);
-          chain_end_owner = i == 0 ? "the issuing CA" : "a CA above the issuing CA";
+          chain_end_owner = i == 0 ? _("the issuing CA") : _("a CA above the issuing CA");
         }
     }
   if (days < 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "a validity of %" G_GINT64_FORMAT " days makes no sense; give 1 or more", days);
+                   _("a validity of %" PRId64 " days makes no sense; give 1 or more"), days);
       return FALSE;
     }
   if (days > max_days)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "devices may be valid for at most %" G_GINT64_FORMAT " days under the ledger's policy; ask for at most that",
+                   _("devices may be valid for at most %" PRId64 " days under the ledger's policy; ask for at most that"),
                    max_days);
       return FALSE;
     }
@@ -806,7 +824,9 @@ resolve_validity (Run     *run,
       if (days != 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "devices valid for %" G_GINT64_FORMAT " days would outlive %s, which expires on %s; ask for at most %" G_GINT64_FORMAT " days",
+                       /* Translators: the second %s is 'the issuing CA' or 'a CA above the issuing
+                        * CA', the third a date. */
+                       _("devices valid for %" PRId64 " days would outlive %s, which expires on %s; ask for at most %" PRId64 " days"),
                        days, chain_end_owner, end, MAX ((chain_end - now) / DAY_SECONDS, 0));
           return FALSE;
         }
@@ -815,7 +835,7 @@ resolve_validity (Run     *run,
   if (not_after <= now)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "%s has expired; it can issue no devices", chain_end_owner);
+                   _("%s has expired; it can issue no devices"), chain_end_owner);
       return FALSE;
     }
   run->issue_options.not_before = now;
@@ -840,7 +860,7 @@ resolve_chain (Run     *run,
       if (upload == chain->len)
         {
           g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                               "the uploaded CA is not the issuing CA or one above it; name a CA of this workspace's chain");
+                               _("the uploaded CA is not the issuing CA or one above it; name a CA of this workspace's chain"));
           return FALSE;
         }
     }
@@ -863,20 +883,20 @@ check_setup (Run     *run,
   if (o->version != CHAIN_ISSUE_DEVICES_OPTIONS_VERSION)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "issue options version %u is not supported; initialise them with CHAIN_ISSUE_DEVICES_OPTIONS_INIT",
+                   _("issue options version %u is not supported; initialise them with CHAIN_ISSUE_DEVICES_OPTIONS_INIT"),
                    o->version);
       return FALSE;
     }
   if (o->output_dir == NULL || o->output_dir[0] == '\0')
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "no output directory; give one for the devices' files");
+                           _("no output directory; give one for the devices' files"));
       return FALSE;
     }
   if (o->batch_size > CHAIN_ISSUE_MAX_BATCH_SIZE)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "a batch of %u devices is too big; give at most %d", o->batch_size, CHAIN_ISSUE_MAX_BATCH_SIZE);
+                   _("a batch of %u devices is too big; give at most %d"), o->batch_size, CHAIN_ISSUE_MAX_BATCH_SIZE);
       return FALSE;
     }
   run->batch_size = o->batch_size != 0 ? o->batch_size : CHAIN_ISSUE_DEFAULT_BATCH_SIZE;
@@ -886,7 +906,7 @@ check_setup (Run     *run,
   if (state == NULL)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "this workspace has not joined a ledger yet; run 'chain accept GRANT' first");
+                           _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
       return FALSE;
     }
   run->policy = chain_ledger_state_get_policy (state);
@@ -895,7 +915,7 @@ check_setup (Run     *run,
       || !chain_policy_get_issues_devices (run->policy, tier))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "the ledger's policy does not let tier '%s' issue device certificates; issue from a workspace of a tier that does",
+                   _("the ledger's policy does not let tier '%s' issue device certificates; issue from a workspace of a tier that does"),
                    tier != NULL ? tier : "?");
       return FALSE;
     }
@@ -903,7 +923,7 @@ check_setup (Run     *run,
   if (threshold > 1)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "the ledger's policy wants %u officers to sign each device batch, and bulk issuance signs with one; lower the threshold with a policy record",
+                   _("the ledger's policy wants %u officers to sign each device batch, and bulk issuance signs with one; lower the threshold with a policy record"),
                    threshold);
       return FALSE;
     }
@@ -915,7 +935,7 @@ check_setup (Run     *run,
   if (o->pkcs12 && !run->keys)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "device.p12 needs a key made here; with CSRs the keys stay on the devices, so drop the PKCS#12 option");
+                           _("device.p12 needs a key made here; with CSRs the keys stay on the devices, so drop the PKCS#12 option"));
       return FALSE;
     }
   if (run->keys)
@@ -924,13 +944,13 @@ check_setup (Run     *run,
           || g_strcmp0 (chain_key_algorithm_to_string (o->algorithm), "invalid") == 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "no key algorithm for the devices; use one of %s", CHAIN_KEY_ALGORITHM_NAMES);
+                       _("no key algorithm for the devices; use one of %s"), CHAIN_KEY_ALGORITHM_NAMES);
           return FALSE;
         }
       if (!chain_policy_allows_algorithm (run->policy, o->algorithm))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "the ledger's policy does not allow %s keys; choose an algorithm it lists",
+                       _("the ledger's policy does not allow %s keys; choose an algorithm it lists"),
                        chain_key_algorithm_to_string (o->algorithm));
           return FALSE;
         }
@@ -939,7 +959,7 @@ check_setup (Run     *run,
       if (pass_len < 8)
         {
           g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE,
-                               "keys made here are encrypted and need a passphrase of at least 8 characters; give one");
+                               _("keys made here are encrypted and need a passphrase of at least 8 characters; give one"));
           return FALSE;
         }
     }
@@ -958,8 +978,17 @@ check_setup (Run     *run,
       if (!chain_device_id_validate (first, run->rules, error)
           || !chain_device_id_validate (last, run->rules, error))
         {
-          g_prefix_error (error, "with prefix '%s': ", s->prefix);
+          g_prefix_error (error, _("with prefix '%s': "), s->prefix);
           return FALSE;
+        }
+      /* And each id against the ledger: a hash and a lookup. */
+      for (guint64 i = 0; i < s->count && chain_ledger_state_get_n_device_ids (state) > 0; i++)
+        {
+          g_autofree char *id = g_strdup_printf ("%s%0*" G_GUINT64_FORMAT, s->prefix, s->width, s->first + i);
+
+          if (!check_ledger_id (run, id, error)
+              || ((i & 0xffff) == 0xffff && g_cancellable_set_error_if_cancelled (run->cancellable, error)))
+            return FALSE;
         }
     }
   return chain_issue_output_check_dir (o->output_dir, error);
@@ -1058,7 +1087,7 @@ issue_all (Run     *run,
   if (index == 1)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s holds no devices; give at least one device id or CSR", run->source->name);
+                   _("%s holds no devices; give at least one device id or CSR"), run->source->name);
       return FALSE;
     }
   return TRUE;

@@ -9,6 +9,7 @@
  */
 #include "chain-pki-private.h"
 #include "chain-verify.h"
+#include "chain-i18n-private.h"
 
 #include <string.h>
 #include <time.h>
@@ -121,14 +122,14 @@ check_options (const ChainIssueOptions *options,
   if (options->version != CHAIN_ISSUE_OPTIONS_VERSION)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "issue options version %u is not supported; initialise them with CHAIN_ISSUE_OPTIONS_INIT",
+                   _("issue options version %u is not supported; initialise them with CHAIN_ISSUE_OPTIONS_INIT"),
                    options->version);
       return FALSE;
     }
   if (options->path_len < CHAIN_PATH_LEN_UNLIMITED || options->path_len > MAX_PATH_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "path length %d is out of range; use 0 to %d, or unlimited",
+                   _("path length %d is out of range; use 0 to %d, or unlimited"),
                    options->path_len, MAX_PATH_LEN);
       return FALSE;
     }
@@ -149,13 +150,13 @@ resolve_validity (const ChainIssueOptions *options,
   if (not_before < 0 || not_before > MAX_TIME || not_after < 0 || not_after > MAX_TIME)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "validity is outside what X.509 can express; use dates between 1970 and 9999");
+                           _("validity is outside what X.509 can express; use dates between 1970 and 9999"));
       return FALSE;
     }
   if (not_after <= not_before)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "not_after must be later than not_before; set an end date after the start");
+                           _("not_after must be later than not_before; set an end date after the start"));
       return FALSE;
     }
   *out_not_before = not_before;
@@ -174,13 +175,13 @@ set_random_serial (X509    *x,
 
   if (RAND_bytes (bytes, sizeof bytes) != 1)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not draw a random serial number");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not draw a random serial number"));
       return FALSE;
     }
   bytes[0] = (bytes[0] & 0x7f) | 0x40;
   if (!ASN1_STRING_set (X509_get_serialNumber (x), bytes, sizeof bytes))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not set the serial number");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not set the serial number"));
       return FALSE;
     }
   return TRUE;
@@ -213,7 +214,7 @@ cert_new_base (const X509_NAME *issuer,
       || !set_time (X509_getm_notBefore (x), not_before)
       || !set_time (X509_getm_notAfter (x), not_after))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not build a certificate");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not build a certificate"));
       return NULL;
     }
   if (!set_random_serial (x, error))
@@ -241,7 +242,7 @@ copy_public_key (X509              *x,
   if (!X509_PUBKEY_get0_param (&algorithm, &bits, &bits_len, &algor, from)
       || bits == NULL || bits_len <= 0)
     {
-      chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT, "the request carries no usable public key");
+      chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT, _("the request carries no usable public key"));
       return FALSE;
     }
   X509_ALGOR_get0 (&param_object, &param_type, &param, algor);
@@ -271,7 +272,7 @@ fail:
   else if (param_copy != NULL)
     ASN1_STRING_free (param_copy);
   OPENSSL_free (bits_copy);
-  chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not copy the public key");
+  chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not copy the public key"));
   return FALSE;
 }
 
@@ -373,7 +374,7 @@ cert_finish (X509     *x,
   len = i2d_X509 (x, &der);
   if (len <= 0)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the new certificate");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not encode the new certificate"));
       return NULL;
     }
   p = der;
@@ -381,7 +382,7 @@ cert_finish (X509     *x,
   OPENSSL_free (der);
   if (parsed == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not re-read the new certificate");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not re-read the new certificate"));
       return NULL;
     }
   return chain_cert_new_take (parsed);
@@ -395,7 +396,7 @@ sign (X509         *x,
 {
   if (X509_sign (x, pkey, md) <= 0)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not sign the certificate");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not sign the certificate"));
       return FALSE;
     }
   return TRUE;
@@ -480,14 +481,14 @@ chain_root_create (ChainKey                *key,
   if (options->name_constraints != NULL)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "a root takes no name constraints; put them on the sub-CAs it signs");
+                           _("a root takes no name constraints; put them on the sub-CAs it signs"));
       return NULL;
     }
   cn = chain_name_get_common_name (subject);
   if (cn == NULL)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "the root's subject has no CN; add one, e.g. CN=Widget Root CA");
+                           _("the root's subject has no CN; add one, e.g. CN=Widget Root CA"));
       return NULL;
     }
   if (!resolve_validity (options, now_seconds (), &not_before, &not_after, error))
@@ -506,7 +507,7 @@ chain_root_create (ChainKey                *key,
       || !add_ext_take (x, ext_key_usage (ku_bits, G_N_ELEMENTS (ku_bits)))
       || !add_ext_take (x, ext_subject_key_id (x, sha256)))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not build the root certificate");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not build the root certificate"));
       return NULL;
     }
   if (!sign (x, pkey, md, error))
@@ -519,14 +520,14 @@ chain_root_create (ChainKey                *key,
   store = store_new (chain_cert_get_x509 (cert));
   if (store == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not set up verification");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not set up verification"));
       return NULL;
     }
   if (!openssl_verify (store, chain_cert_get_x509 (cert), NULL, not_before, TRUE,
                        &verify_err, &verify_depth))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED,
-                   "the new root '%s' does not validate: %s; please report this",
+                   _("the new root '%s' does not validate: %s; please report this"),
                    cn, X509_verify_cert_error_string (verify_err));
       return NULL;
     }
@@ -578,14 +579,14 @@ check_issuing_ca (X509       *x,
     {
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the key does not belong to certificate '%s'; load the key made for this CA",
+                   _("the key does not belong to certificate '%s'; load the key made for this CA"),
                    label);
       return FALSE;
     }
   if ((X509_get_extension_flags (x) & EXFLAG_CA) == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "certificate '%s' is not a CA (no basicConstraints CA:TRUE); only a CA can issue",
+                   _("certificate '%s' is not a CA (no basicConstraints CA:TRUE); only a CA can issue"),
                    label);
       return FALSE;
     }
@@ -593,21 +594,21 @@ check_issuing_ca (X509       *x,
       || (X509_get_key_usage (x) & KU_KEY_CERT_SIGN) == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "certificate '%s' lacks the keyCertSign key usage; it may not sign certificates",
+                   _("certificate '%s' lacks the keyCertSign key usage; it may not sign certificates"),
                    label);
       return FALSE;
     }
   if (X509_check_ca (x) != 1)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "certificate '%s' is not a usable CA certificate; reissue it as a v3 CA",
+                   _("certificate '%s' is not a usable CA certificate; reissue it as a v3 CA"),
                    label);
       return FALSE;
     }
   if (X509_get0_subject_key_id (x) == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "CA certificate '%s' has no subjectKeyIdentifier; reissue it with one",
+                   _("CA certificate '%s' has no subjectKeyIdentifier; reissue it with one"),
                    label);
       return FALSE;
     }
@@ -635,7 +636,7 @@ check_links (GPtrArray  *chain,
         {
           chain_openssl_clear_errors ();
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "certificate '%s' was not issued by '%s'; pass the ancestors in order, issuer first, up to the root",
+                       _("certificate '%s' was not issued by '%s'; pass the ancestors in order, issuer first, up to the root"),
                        (const char *) g_ptr_array_index (labels, i),
                        (const char *) g_ptr_array_index (labels, i + 1));
           return FALSE;
@@ -646,7 +647,7 @@ check_links (GPtrArray  *chain,
     {
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the chain ends at '%s', which is not a self-signed root; pass the ancestors up to the root",
+                   _("the chain ends at '%s', which is not a self-signed root; pass the ancestors up to the root"),
                    (const char *) g_ptr_array_index (labels, labels->len - 1));
       return FALSE;
     }
@@ -673,11 +674,13 @@ compute_path_budget (ChainIssuer *self)
         {
           if (i == 0)
             self->sub_ca_refusal =
-              g_strdup_printf ("'%s' has path length 0: it may issue device certificates only, not sub-CAs",
+              g_strdup_printf (_("'%s' has path length 0: it may issue device certificates only, not sub-CAs"),
                                label);
           else
             self->sub_ca_refusal =
-              g_strdup_printf ("the path length of '%s' (%d) would be exceeded: it allows %d CA level(s) below it and a sub-CA here would be level %u; ask for a longer path length",
+              /* Translators: a CA's label, its path length twice, then the level a new sub-CA would have. */
+              g_strdup_printf (_("the path length of '%s' (%d) would be exceeded: it allows %d CA level(s) below it "
+                                 "and a sub-CA here would be level %u; ask for a longer path length"),
                                label, path_len, path_len, i + 1);
         }
       if (left >= 0 && (self->sub_ca_budget < 0 || left < self->sub_ca_budget))
@@ -707,7 +710,7 @@ collect_constraints (ChainIssuer *self,
             {
               chain_openssl_clear_errors ();
               g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "the name constraints of '%s' cannot be read; reissue it",
+                           _("the name constraints of '%s' cannot be read; reissue it"),
                            (const char *) g_ptr_array_index (self->labels, i));
               return FALSE;
             }
@@ -802,7 +805,7 @@ precompute (ChainIssuer *self,
   return TRUE;
 
 fail:
-  chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not prepare the issuer");
+  chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not prepare the issuer"));
   return FALSE;
 }
 
@@ -824,7 +827,7 @@ chain_issuer_new (ChainCert  *cert,
   if (n_ancestors + 1 > MAX_CHAIN_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the chain has %u certificates; at most %d are supported",
+                   _("the chain has %u certificates; at most %d are supported"),
                    n_ancestors + 1, MAX_CHAIN_LEN);
       return NULL;
     }
@@ -860,14 +863,14 @@ chain_issuer_new (ChainCert  *cert,
   if (!chain_verify (cert, intermediates, anchors, NULL, NULL, &local_error))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "the issuer's chain does not validate: %s", local_error->message);
+                   _("the issuer's chain does not validate: %s"), local_error->message);
       return NULL;
     }
 
   /* A ChainKey has no copy; the issuer holds its own by re-wrapping. */
   if (!EVP_PKEY_up_ref (chain_key_get_pkey (key)))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not hold the issuer's key");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not hold the issuer's key"));
       return NULL;
     }
   self->key = chain_key_new_take (chain_key_get_pkey (key), error);
@@ -920,7 +923,8 @@ check_window (ChainIssuer *self,
       g_autofree char *limit = format_time (self->window_start);
 
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "validity would start before '%s' is valid (%s); start at or after that",
+                   /* Translators: a CA's name, then a date and time. */
+                   _("validity would start before '%s' is valid (%s); start at or after that"),
                    self->window_start_owner, limit);
       return FALSE;
     }
@@ -929,7 +933,7 @@ check_window (ChainIssuer *self,
       g_autofree char *limit = format_time (self->window_end);
 
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "validity would end after '%s' expires (%s); end at or before that",
+                   _("validity would end after '%s' expires (%s); end at or before that"),
                    self->window_end_owner, limit);
       return FALSE;
     }
@@ -957,7 +961,9 @@ check_name_constraints (ChainIssuer *self,
         {
           chain_openssl_clear_errors ();
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "%s would break the name constraints of '%s' (%s); choose a name they permit",
+                       /* Translators: what is checked (e.g. 'the device's subject'), the CA whose
+                        * constraints it breaks, then OpenSSL's reason (in English). */
+                       _("%s would break the name constraints of '%s' (%s); choose a name they permit"),
                        what, c->owner, X509_verify_cert_error_string (rv));
           return FALSE;
         }
@@ -976,7 +982,7 @@ check_key_is_new (ChainIssuer       *self,
 
   if (!X509_PUBKEY_get0_param (NULL, &bits, &bits_len, NULL, pub) || bits == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT, "the request carries no usable public key");
+      chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT, _("the request carries no usable public key"));
       return FALSE;
     }
   for (guint i = 0; i < self->chain->len; i++)
@@ -989,7 +995,7 @@ check_key_is_new (ChainIssuer       *self,
           && ca_bits_len == bits_len && memcmp (ca_bits, bits, (size_t) bits_len) == 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "the request carries the key of '%s'; every certificate needs a key of its own",
+                       _("the request carries the key of '%s'; every certificate needs a key of its own"),
                        (const char *) g_ptr_array_index (self->labels, i));
           return FALSE;
         }
@@ -1014,7 +1020,9 @@ final_gate (ChainIssuer *self,
                        &verify_err, &verify_depth))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "%s would not validate under '%s' (depth %d: %s); check the request against the chain",
+                   /* Translators: what is issued (e.g. 'the sub-CA'), the root's name, the depth
+                    * in the chain where it failed, then OpenSSL's reason (in English). */
+                   _("%s would not validate under '%s' (depth %d: %s); check the request against the chain"),
                    what, (const char *) g_ptr_array_index (self->labels, 0), verify_depth,
                    X509_verify_cert_error_string (verify_err));
       return FALSE;
@@ -1070,14 +1078,14 @@ chain_issuer_issue_sub_ca (ChainIssuer             *self,
   if (self->sub_ca_budget >= 0 && options->path_len == CHAIN_PATH_LEN_UNLIMITED)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "the path length of '%s' limits this sub-CA; give it an explicit path length of at most %d",
+                   _("the path length of '%s' limits this sub-CA; give it an explicit path length of at most %d"),
                    self->sub_ca_budget_owner, self->sub_ca_budget);
       return NULL;
     }
   if (self->sub_ca_budget >= 0 && options->path_len > self->sub_ca_budget)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "a path length of %d would exceed that of '%s'; ask for at most %d",
+                   _("a path length of %d would exceed that of '%s'; ask for at most %d"),
                    options->path_len, self->sub_ca_budget_owner, self->sub_ca_budget);
       return NULL;
     }
@@ -1089,7 +1097,7 @@ chain_issuer_issue_sub_ca (ChainIssuer             *self,
   if (chain_csr_get_key_algorithm (csr) == CHAIN_KEY_ALGORITHM_INVALID)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "the request's key algorithm is not accepted; use one of %s",
+                   _("the request's key algorithm is not accepted; use one of %s"),
                    CHAIN_KEY_ALGORITHM_NAMES);
       return NULL;
     }
@@ -1107,7 +1115,7 @@ chain_issuer_issue_sub_ca (ChainIssuer             *self,
       if (X509_NAME_cmp (subject, X509_get_subject_name (ca)) == 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "the sub-CA would have the same subject as '%s'; give it a name of its own",
+                       _("the sub-CA would have the same subject as '%s'; give it a name of its own"),
                        (const char *) g_ptr_array_index (self->labels, i));
           return NULL;
         }
@@ -1121,7 +1129,7 @@ chain_issuer_issue_sub_ca (ChainIssuer             *self,
       || !add_ext_take (x, ext_subject_key_id (x, self->ski_md))
       || !add_ext (x, self->aki))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not build the sub-CA certificate");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not build the sub-CA certificate"));
       return NULL;
     }
   if (options->name_constraints != NULL
@@ -1131,13 +1139,13 @@ chain_issuer_issue_sub_ca (ChainIssuer             *self,
 
       if (!add_ext_take (x, X509V3_EXT_i2d (NID_name_constraints, 1, nc)))
         {
-          chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the name constraints");
+          chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not encode the name constraints"));
           return NULL;
         }
     }
-  if (!check_name_constraints (self, x, FALSE, "the sub-CA's subject", error))
+  if (!check_name_constraints (self, x, FALSE, _("the sub-CA's subject"), error))
     return NULL;
-  return sign_and_gate (self, x, not_before, "the sub-CA", error);
+  return sign_and_gate (self, x, not_before, _("the sub-CA"), error);
 }
 
 /* The SubjectPublicKeyInfo of a key made here. For EC keys it is put
@@ -1159,7 +1167,7 @@ key_public_key (ChainKey *key,
     {
       if (!X509_PUBKEY_set (&pub, pkey))
         {
-          chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the device's public key");
+          chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not encode the device's public key"));
           return NULL;
         }
       return g_steal_pointer (&pub);
@@ -1171,14 +1179,14 @@ key_public_key (ChainKey *key,
       || len == 0 || point[0] != POINT_CONVERSION_UNCOMPRESSED
       || (bits = OPENSSL_memdup (point, len)) == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the device's public key");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not encode the device's public key"));
       return NULL;
     }
   if (!X509_PUBKEY_set0_param (pub, OBJ_nid2obj (NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
                                OBJ_nid2obj (curve), bits, (int) len))
     {
       OPENSSL_free (bits);
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the device's public key");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not encode the device's public key"));
       return NULL;
     }
   return g_steal_pointer (&pub);
@@ -1208,14 +1216,14 @@ issue_device_x509 (ChainIssuer             *self,
   if ((csr == NULL) == (key == NULL))
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "a device certificate needs exactly one of a CSR or a key; pass one");
+                           _("a device certificate needs exactly one of a CSR or a key; pass one"));
       return NULL;
     }
   if (options->device_id_rules != CHAIN_DEVICE_ID_RULES_IOT_HUB
       && options->device_id_rules != CHAIN_DEVICE_ID_RULES_DPS)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "unknown device id rules %d; use IoT Hub or DPS rules",
+                   _("unknown device id rules %d; use IoT Hub or DPS rules"),
                    (int) options->device_id_rules);
       return NULL;
     }
@@ -1241,7 +1249,7 @@ issue_device_x509 (ChainIssuer             *self,
   if (algorithm == CHAIN_KEY_ALGORITHM_INVALID)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "the device's key algorithm is not accepted; use one of %s",
+                   _("the device's key algorithm is not accepted; use one of %s"),
                    CHAIN_KEY_ALGORITHM_NAMES);
       return NULL;
     }
@@ -1263,10 +1271,10 @@ issue_device_x509 (ChainIssuer             *self,
       || !add_ext_take (x, ext_subject_key_id (x, self->ski_md))
       || !add_ext (x, self->aki))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not build the device certificate");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not build the device certificate"));
       return NULL;
     }
-  if (!check_name_constraints (self, x, TRUE, "the device's subject", error))
+  if (!check_name_constraints (self, x, TRUE, _("the device's subject"), error))
     return NULL;
   /* No re-verification here: the checks above are the verifier's, and
    * devices are issued by the million. */
@@ -1353,7 +1361,7 @@ chain_issuer_issue_device_der (ChainIssuer             *self,
     {
       OPENSSL_free (der);
       OPENSSL_free (spki);
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the new certificate");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not encode the new certificate"));
       return FALSE;
     }
   for (int i = 0; i < serial_len; i++)
@@ -1387,7 +1395,7 @@ check_pop_code (const char *code,
   if (len == 0 || len > POP_CODE_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the verification code must be 1 to %d characters long; paste the code the cloud shows",
+                   _("the verification code must be 1 to %d characters long; paste the code the cloud shows"),
                    POP_CODE_MAX_LEN);
       return FALSE;
     }
@@ -1395,7 +1403,7 @@ check_pop_code (const char *code,
     if (!g_ascii_isalnum (code[i]) && code[i] != '-' && code[i] != '_')
       {
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "the verification code may hold only letters, digits, '-' and '_' (found byte 0x%02x at %" G_GSIZE_FORMAT "); paste the code the cloud shows",
+                     _("the verification code may hold only letters, digits, '-' and '_' (found byte 0x%02x at %zu); paste the code the cloud shows"),
                      (guchar) code[i], i + 1);
         return FALSE;
       }
@@ -1424,7 +1432,7 @@ chain_issuer_issue_pop (ChainIssuer *self,
       g_autofree char *limit = format_time (self->window_end);
 
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "'%s' expired at %s; a proof of possession needs a valid CA",
+                   _("'%s' expired at %s; a proof of possession needs a valid CA"),
                    self->window_end_owner, limit);
       return NULL;
     }
@@ -1437,7 +1445,7 @@ chain_issuer_issue_pop (ChainIssuer *self,
   ephemeral = EVP_EC_gen ("P-256");
   if (ephemeral == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not generate the throw-away key");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not generate the throw-away key"));
       return NULL;
     }
   x = cert_new_base (self->issuer_name, chain_name_get_x509_name (subject),
@@ -1450,12 +1458,12 @@ chain_issuer_issue_pop (ChainIssuer *self,
       || !add_ext_take (x, ext_subject_key_id (x, self->ski_md))
       || !add_ext (x, self->aki))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not build the verification certificate");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not build the verification certificate"));
       return NULL;
     }
-  if (!check_name_constraints (self, x, TRUE, "the verification certificate", error))
+  if (!check_name_constraints (self, x, TRUE, _("the verification certificate"), error))
     return NULL;
-  return sign_and_gate (self, x, now, "the verification certificate", error);
+  return sign_and_gate (self, x, now, _("the verification certificate"), error);
 }
 
 ChainCert *
@@ -1483,7 +1491,7 @@ chain_issuer_issue_officer (ChainIssuer             *self,
     return NULL;
   if (!X509_PUBKEY_set (&pub, chain_key_get_pkey (key)))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not encode the officer's public key");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not encode the officer's public key"));
       return NULL;
     }
   if (!check_key_is_new (self, pub, error))
@@ -1505,10 +1513,10 @@ chain_issuer_issue_officer (ChainIssuer             *self,
       || !add_ext_take (x, ext_subject_key_id (x, self->ski_md))
       || !add_ext (x, self->aki))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not build the officer certificate");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not build the officer certificate"));
       return NULL;
     }
-  what = g_strdup_printf ("the officer certificate for '%s'", name);
+  what = g_strdup_printf (_("the officer certificate for '%s'"), name);
   if (!check_name_constraints (self, x, TRUE, what, error))
     return NULL;
   return sign_and_gate (self, x, not_before, what, error);

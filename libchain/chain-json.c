@@ -6,6 +6,7 @@
  */
 #include "chain-json.h"
 #include "chain-error.h"
+#include "chain-i18n-private.h"
 
 #include <string.h>
 
@@ -337,8 +338,8 @@ chain_json_new_string_len (const char *data,
   if (bad < len)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "text holds %s at byte %" G_GSIZE_FORMAT "; only UTF-8 without NUL fits in JSON",
-                   is_nul ? "a NUL character" : "invalid UTF-8", bad);
+                   _("text holds %s at byte %zu; only UTF-8 without NUL fits in JSON"),
+                   is_nul ? _("a NUL character") : _("invalid UTF-8"), bad);
       return NULL;
     }
   return json_new_string_take (g_strndup (len > 0 ? data : "", len), len);
@@ -893,6 +894,30 @@ key_for_message (const char *key, gsize key_len)
 
 /* ---- Typed lookups ------------------------------------------------------ */
 
+const char *
+chain_json_type_to_phrase (ChainJsonType type)
+{
+  switch (type)
+    {
+    case CHAIN_JSON_NULL:
+      /* Translators: the kinds of JSON value, as in "field 'x' is an
+       * integer; expected a string"; the type names are JSON's. */
+      return _("a null");
+    case CHAIN_JSON_BOOLEAN:
+      return _("a boolean");
+    case CHAIN_JSON_INTEGER:
+      return _("an integer");
+    case CHAIN_JSON_STRING:
+      return _("a string");
+    case CHAIN_JSON_ARRAY:
+      return _("an array");
+    case CHAIN_JSON_OBJECT:
+      return _("an object");
+    default:
+      return _("a value of unknown type");
+    }
+}
+
 static ChainJson *
 get_typed_member (const ChainJson *self,
                   const char      *key,
@@ -900,8 +925,6 @@ get_typed_member (const ChainJson *self,
                   GError         **error)
 {
   ChainJson *value = chain_json_object_get_member (self, key);
-  const char *article = type == CHAIN_JSON_ARRAY || type == CHAIN_JSON_OBJECT
-                        || type == CHAIN_JSON_INTEGER ? "an" : "a";
   g_autofree char *shown = NULL;
 
   if (value != NULL && value->type == type)
@@ -910,19 +933,17 @@ get_typed_member (const ChainJson *self,
   shown = key_for_message (key, strlen (key));
   if (value == NULL)
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                 "record field '%s' is missing; expected %s %s",
-                 shown, article, chain_json_type_to_string (type));
+                 /* Translators: %s after 'expected' is a type with its article, e.g. 'a string'. */
+                 _("record field '%s' is missing; expected %s"),
+                 shown, chain_json_type_to_phrase (type));
   else if (value->type == CHAIN_JSON_NULL)
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                 "record field '%s' is null; expected %s %s",
-                 shown, article, chain_json_type_to_string (type));
+                 _("record field '%s' is null; expected %s"),
+                 shown, chain_json_type_to_phrase (type));
   else
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                 "record field '%s' is %s %s; expected %s %s", shown,
-                 value->type == CHAIN_JSON_ARRAY || value->type == CHAIN_JSON_OBJECT
-                 || value->type == CHAIN_JSON_INTEGER ? "an" : "a",
-                 chain_json_type_to_string (value->type),
-                 article, chain_json_type_to_string (type));
+                 _("record field '%s' is %s; expected %s"), shown,
+                 chain_json_type_to_phrase (value->type), chain_json_type_to_phrase (type));
   return NULL;
 }
 
@@ -1043,7 +1064,8 @@ parser_fail (Parser *p, gsize offset, const char *format, ...)
   what = g_strdup_vprintf (format, args);
   va_end (args);
   g_set_error (p->error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "invalid JSON at byte %" G_GSIZE_FORMAT ": %s", offset, what);
+               /* Translators: %zu counts bytes from 0; %s says what is wrong there. */
+               _("invalid JSON at byte %zu: %s"), offset, what);
 }
 
 /* Describes the byte at @offset for an error message. */
@@ -1054,16 +1076,17 @@ fail_unexpected (Parser *p, gsize offset, const char *expected)
 
   if (offset >= p->len)
     {
-      parser_fail (p, offset, "unexpected end of input; expected %s", expected);
+      /* Translators: %s after 'expected' is what should have come, e.g. 'a value'. */
+      parser_fail (p, offset, _("unexpected end of input; expected %s"), expected);
       return;
     }
   c = p->data[offset];
   if (c == 0)
-    parser_fail (p, offset, "NUL byte; expected %s", expected);
+    parser_fail (p, offset, _("NUL byte; expected %s"), expected);
   else if (c > 0x20 && c < 0x7f)
-    parser_fail (p, offset, "unexpected '%c'; expected %s", c, expected);
+    parser_fail (p, offset, _("unexpected '%c'; expected %s"), c, expected);
   else
-    parser_fail (p, offset, "unexpected byte 0x%02x; expected %s", c, expected);
+    parser_fail (p, offset, _("unexpected byte 0x%02x; expected %s"), c, expected);
 }
 
 static void
@@ -1104,7 +1127,7 @@ read_hex4 (Parser *p, gsize offset, gunichar *out_unit)
 
       if (digit < 0)
         {
-          parser_fail (p, offset - 2, "\\u escape needs four hex digits");
+          parser_fail (p, offset - 2, _("\\u escape needs four hex digits"));
           return FALSE;
         }
       unit = (unit << 4) | (gunichar) digit;
@@ -1123,7 +1146,7 @@ parse_escape (Parser *p, GString *buf)
 
   if (start + 1 >= p->len)
     {
-      parser_fail (p, start, "unterminated string");
+      parser_fail (p, start, _("unterminated string"));
       return FALSE;
     }
   switch (p->data[start + 1])
@@ -1158,9 +1181,9 @@ parse_escape (Parser *p, GString *buf)
       break;
     default:
       if (p->data[start + 1] > 0x20 && p->data[start + 1] < 0x7f)
-        parser_fail (p, start, "invalid escape '\\%c'", p->data[start + 1]);
+        parser_fail (p, start, _("invalid escape '\\%c'"), p->data[start + 1]);
       else
-        parser_fail (p, start, "invalid escape: backslash before byte 0x%02x",
+        parser_fail (p, start, _("invalid escape: backslash before byte 0x%02x"),
                      p->data[start + 1]);
       return FALSE;
     }
@@ -1170,26 +1193,26 @@ parse_escape (Parser *p, GString *buf)
   p->pos = start + 6;
   if (c == 0)
     {
-      parser_fail (p, start, "NUL character (\\u0000) is not allowed");
+      parser_fail (p, start, _("NUL character (\\u0000) is not allowed"));
       return FALSE;
     }
   if (c >= 0xdc00 && c <= 0xdfff)
     {
-      parser_fail (p, start, "lone low surrogate \\u%04x; escape characters above U+FFFF as a pair", c);
+      parser_fail (p, start, _("lone low surrogate \\u%04x; escape characters above U+FFFF as a pair"), c);
       return FALSE;
     }
   if (c >= 0xd800 && c <= 0xdbff)
     {
       if (p->pos + 1 >= p->len || p->data[p->pos] != '\\' || p->data[p->pos + 1] != 'u')
         {
-          parser_fail (p, start, "lone high surrogate \\u%04x; it must be followed by a low surrogate", c);
+          parser_fail (p, start, _("lone high surrogate \\u%04x; it must be followed by a low surrogate"), c);
           return FALSE;
         }
       if (!read_hex4 (p, p->pos + 2, &low))
         return FALSE;
       if (low < 0xdc00 || low > 0xdfff)
         {
-          parser_fail (p, start, "lone high surrogate \\u%04x; it must be followed by a low surrogate", c);
+          parser_fail (p, start, _("lone high surrogate \\u%04x; it must be followed by a low surrogate"), c);
           return FALSE;
         }
       c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
@@ -1213,7 +1236,7 @@ parse_string (Parser *p, gsize *out_len)
 
       if (p->pos >= p->len)
         {
-          parser_fail (p, start, "unterminated string");
+          parser_fail (p, start, _("unterminated string"));
           return NULL;
         }
       c = p->data[p->pos];
@@ -1230,12 +1253,12 @@ parse_string (Parser *p, gsize *out_len)
         }
       else if (c == 0)
         {
-          parser_fail (p, p->pos, "NUL character is not allowed");
+          parser_fail (p, p->pos, _("NUL character is not allowed"));
           return NULL;
         }
       else if (c < 0x20)
         {
-          parser_fail (p, p->pos, "control character 0x%02x in a string must be escaped", c);
+          parser_fail (p, p->pos, _("control character 0x%02x in a string must be escaped"), c);
           return NULL;
         }
       else if (c < 0x80)
@@ -1247,7 +1270,7 @@ parse_string (Parser *p, gsize *out_len)
 
           if (n == 0)
             {
-              parser_fail (p, p->pos, "invalid UTF-8 in a string");
+              parser_fail (p, p->pos, _("invalid UTF-8 in a string"));
               return NULL;
             }
           p->pos += n;
@@ -1281,7 +1304,7 @@ parse_number (Parser *p)
     }
   if (p->pos >= p->len || !g_ascii_isdigit (p->data[p->pos]))
     {
-      fail_unexpected (p, p->pos, "a digit");
+      fail_unexpected (p, p->pos, _("a digit"));
       return NULL;
     }
   if (p->data[p->pos] == '0')
@@ -1289,7 +1312,7 @@ parse_number (Parser *p)
       p->pos++;
       if (p->pos < p->len && g_ascii_isdigit (p->data[p->pos]))
         {
-          parser_fail (p, start, "leading zeros are not allowed in numbers");
+          parser_fail (p, start, _("leading zeros are not allowed in numbers"));
           return NULL;
         }
     }
@@ -1300,8 +1323,8 @@ parse_number (Parser *p)
           value = value * 10 + (p->data[p->pos] - '0');
           if (value > CHAIN_JSON_INTEGER_MAX)
             {
-              parser_fail (p, start, "integer out of range; only |n| <= 2^53-1 is exact, "
-                           "write larger numbers as strings");
+              parser_fail (p, start, _("integer out of range; only |n| <= 2^53-1 is exact, "
+                             "write larger numbers as strings"));
               return NULL;
             }
           p->pos++;
@@ -1310,8 +1333,8 @@ parse_number (Parser *p)
   if (p->pos < p->len
       && (p->data[p->pos] == '.' || p->data[p->pos] == 'e' || p->data[p->pos] == 'E'))
     {
-      parser_fail (p, start, "numbers with a fraction or exponent are not allowed; "
-                   "use an integer or a string");
+      parser_fail (p, start, _("numbers with a fraction or exponent are not allowed; "
+                     "use an integer or a string"));
       return NULL;
     }
   return chain_json_new_integer (negative ? -value : value);
@@ -1324,7 +1347,7 @@ parse_literal (Parser *p, const char *word)
 
   if (p->len - p->pos < n || memcmp (p->data + p->pos, word, n) != 0)
     {
-      fail_unexpected (p, p->pos, "a value");
+      fail_unexpected (p, p->pos, _("a value"));
       return FALSE;
     }
   p->pos += n;
@@ -1336,7 +1359,7 @@ enter_container (Parser *p)
 {
   if (p->depth >= CHAIN_JSON_MAX_DEPTH)
     {
-      parser_fail (p, p->pos, "arrays and objects nest deeper than %d levels",
+      parser_fail (p, p->pos, _("arrays and objects nest deeper than %d levels"),
                    CHAIN_JSON_MAX_DEPTH);
       return FALSE;
     }
@@ -1377,7 +1400,7 @@ parse_array (Parser *p)
         }
       if (p->pos < p->len && p->data[p->pos] == ']')
         break;
-      fail_unexpected (p, p->pos, "',' or ']' in an array");
+      fail_unexpected (p, p->pos, _("',' or ']' in an array"));
       return NULL;
     }
   p->pos++;
@@ -1408,7 +1431,7 @@ parse_object (Parser *p)
 
       if (p->pos >= p->len || p->data[p->pos] != '"')
         {
-          fail_unexpected (p, p->pos, "a string as object key");
+          fail_unexpected (p, p->pos, _("a string as object key"));
           return NULL;
         }
       key = parse_string (p, &key_len);
@@ -1418,13 +1441,13 @@ parse_object (Parser *p)
         {
           g_autofree char *shown = key_for_message (key, key_len);
 
-          parser_fail (p, key_offset, "duplicate key '%s'", shown);
+          parser_fail (p, key_offset, _("duplicate key '%s'"), shown);
           return NULL;
         }
       skip_whitespace (p);
       if (p->pos >= p->len || p->data[p->pos] != ':')
         {
-          fail_unexpected (p, p->pos, "':' after an object key");
+          fail_unexpected (p, p->pos, _("':' after an object key"));
           return NULL;
         }
       p->pos++;
@@ -1442,7 +1465,7 @@ parse_object (Parser *p)
         }
       if (p->pos < p->len && p->data[p->pos] == '}')
         break;
-      fail_unexpected (p, p->pos, "',' or '}' in an object");
+      fail_unexpected (p, p->pos, _("',' or '}' in an object"));
       return NULL;
     }
   p->pos++;
@@ -1458,7 +1481,7 @@ parse_value (Parser *p)
 
   if (p->pos >= p->len)
     {
-      fail_unexpected (p, p->pos, "a value");
+      fail_unexpected (p, p->pos, _("a value"));
       return NULL;
     }
   c = p->data[p->pos];
@@ -1484,7 +1507,7 @@ parse_value (Parser *p)
     default:
       if (c == '-' || g_ascii_isdigit (c))
         return parse_number (p);
-      fail_unexpected (p, p->pos, "a value");
+      fail_unexpected (p, p->pos, _("a value"));
       return NULL;
     }
 }
@@ -1504,13 +1527,12 @@ chain_json_parse (const void *data,
   if (len > max_len)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "JSON input is %" G_GSIZE_FORMAT " bytes, more than the limit of %"
-                   G_GSIZE_FORMAT, len, max_len);
+                   _("JSON input is %zu bytes, more than the limit of %zu"), len, max_len);
       return NULL;
     }
   if (len >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
     {
-      parser_fail (&p, 0, "byte order mark is not allowed; save the text as UTF-8 without BOM");
+      parser_fail (&p, 0, _("byte order mark is not allowed; save the text as UTF-8 without BOM"));
       return NULL;
     }
 
@@ -1521,7 +1543,7 @@ chain_json_parse (const void *data,
   skip_whitespace (&p);
   if (p.pos < p.len)
     {
-      parser_fail (&p, p.pos, "unexpected content after the JSON value");
+      parser_fail (&p, p.pos, _("unexpected content after the JSON value"));
       return NULL;
     }
   return g_steal_pointer (&value);
@@ -1532,10 +1554,11 @@ static char *
 describe_byte (const guchar *data, gsize len, gsize offset)
 {
   if (offset >= len)
-    return g_strdup ("the end");
+    return g_strdup (_("the end"));
   if (data[offset] > 0x20 && data[offset] < 0x7f && data[offset] != '\'')
-    return g_strdup_printf ("'%c'", data[offset]);
-  return g_strdup_printf ("byte 0x%02x", data[offset]);
+    /* Translators: a character of the input; the quotes are yours to choose. */
+    return g_strdup_printf (_("'%c'"), data[offset]);
+  return g_strdup_printf (_("byte 0x%02x"), data[offset]);
 }
 
 ChainJson *
@@ -1565,9 +1588,10 @@ chain_json_parse_canonical (const void *data,
       g_autofree char *wanted = describe_byte (expected, expected_len, i);
 
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "record is not canonical JSON: at byte %" G_GSIZE_FORMAT " it has %s "
-                   "where the canonical form has %s (whitespace, key order, escapes or "
-                   "number form differ)", i, found, wanted);
+                   /* Translators: each %s is 'the end', a quoted character or 'byte 0x..'. */
+                   _("record is not canonical JSON: at byte %zu it has %s "
+                     "where the canonical form has %s (whitespace, key order, escapes or "
+                     "number form differ)"), i, found, wanted);
       return NULL;
     }
   return g_steal_pointer (&value);

@@ -40,6 +40,10 @@ typedef struct _ChainJson ChainJson;
 /** Returns: (transfer none): "null", "boolean", "integer", "string", "array" or "object". */
 const char *chain_json_type_to_string (ChainJsonType type);
 
+/** Returns: (transfer none): @type with its article, translated, for a
+ * message: "an integer", "a string" ... */
+const char *chain_json_type_to_phrase (ChainJsonType type);
+
 /* ---- Building ----------------------------------------------------------
  * Every chain_json_new_*() returns (transfer full) a new value with one
  * reference; drop it with chain_json_unref().

@@ -1,5 +1,6 @@
 /* chain-key.c — private keys: generation, encrypted storage, algorithms */
 #include "chain-pki-private.h"
+#include "chain-i18n-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,6 @@
 #define KEY_FILE_MAX_LEN (64 * 1024)
 
 /* Shortest passphrase chain_key_save() accepts. */
-#define PASSPHRASE_MIN_LEN 8
 
 /* scrypt cost. OpenSSL 3.0 caps scrypt memory at 32 MiB when decrypting
  * PKCS#8 and N = 2^15 with r = 8 needs just over that, so `openssl pkey`
@@ -60,7 +60,7 @@ chain_key_algorithm_from_string (const char *name,
     }
 
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-               "unknown key algorithm '%s': use one of %s",
+               _("unknown key algorithm '%s': use one of %s"),
                name != NULL ? name : "", CHAIN_KEY_ALGORITHM_NAMES);
   return CHAIN_KEY_ALGORITHM_INVALID;
 }
@@ -106,7 +106,7 @@ ec_get_algorithm (const EVP_PKEY *pkey,
     {
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "EC key with explicit curve parameters refused: use a named curve; accepted are %s",
+                   _("EC key with explicit curve parameters refused: use a named curve; accepted are %s"),
                    CHAIN_KEY_ALGORITHM_NAMES);
       return CHAIN_KEY_ALGORITHM_INVALID;
     }
@@ -115,7 +115,7 @@ ec_get_algorithm (const EVP_PKEY *pkey,
     {
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "EC key without a named curve refused: accepted are %s",
+                   _("EC key without a named curve refused: accepted are %s"),
                    CHAIN_KEY_ALGORITHM_NAMES);
       return CHAIN_KEY_ALGORITHM_INVALID;
     }
@@ -133,7 +133,7 @@ ec_get_algorithm (const EVP_PKEY *pkey,
     default:
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "EC key on curve %s refused: accepted are %s",
+                   _("EC key on curve %s refused: accepted are %s"),
                    group, CHAIN_KEY_ALGORITHM_NAMES);
       return CHAIN_KEY_ALGORITHM_INVALID;
     }
@@ -162,8 +162,8 @@ rsa_get_algorithm (const EVP_PKEY *pkey,
         }
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "RSA key with public exponent %s refused: use exponent 65537",
-                   e_text != NULL ? e_text : "(unreadable)");
+                   _("RSA key with public exponent %s refused: use exponent 65537"),
+                   e_text != NULL ? e_text : _("(unreadable)"));
       return CHAIN_KEY_ALGORITHM_INVALID;
     }
 
@@ -177,7 +177,7 @@ rsa_get_algorithm (const EVP_PKEY *pkey,
       return CHAIN_KEY_ALGORITHM_RSA_4096;
     default:
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "RSA key of %d bits refused: accepted are %s",
+                   _("RSA key of %d bits refused: accepted are %s"),
                    bits, CHAIN_KEY_ALGORITHM_NAMES);
       return CHAIN_KEY_ALGORITHM_INVALID;
     }
@@ -200,8 +200,10 @@ chain_pkey_get_algorithm (const EVP_PKEY *pkey,
 
   type_name = EVP_PKEY_get0_type_name (pkey);
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-               "%s key refused: accepted are %s",
-               type_name != NULL ? type_name : "Unknown", CHAIN_KEY_ALGORITHM_NAMES);
+               /* Translators: the first %s is OpenSSL's name of the key type (e.g.
+                * 'ED25519'); the second lists libchain's algorithm names. */
+               _("%s key refused: accepted are %s"),
+               type_name != NULL ? type_name : _("Unknown"), CHAIN_KEY_ALGORITHM_NAMES);
   return CHAIN_KEY_ALGORITHM_INVALID;
 }
 
@@ -244,8 +246,10 @@ chain_signature_check_digest (int         signature_nid,
       const char *name = OBJ_nid2ln (signature_nid);
 
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "%s signed with an unknown algorithm (%s) refused: sign it with SHA-256 or better",
-                   what, name != NULL ? name : "unrecognised");
+                   /* Translators: here and below, the first %s is what was signed, e.g.
+                    * 'CSR'; the second OpenSSL's name of the signature algorithm. */
+                   _("%s signed with an unknown algorithm (%s) refused: sign it with SHA-256 or better"),
+                   what, name != NULL ? name : _("unrecognised"));
       return FALSE;
     }
 
@@ -264,7 +268,7 @@ chain_signature_check_digest (int         signature_nid,
     case NID_ripemd160:
     case NID_sha224:
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "%s signed with %s refused: sign it with SHA-256 or better",
+                   _("%s signed with %s refused: sign it with SHA-256 or better"),
                    what, OBJ_nid2sn (md_nid));
       return FALSE;
     default:
@@ -272,8 +276,8 @@ chain_signature_check_digest (int         signature_nid,
         const char *name = OBJ_nid2ln (signature_nid);
 
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                     "%s signed with %s refused: sign it with SHA-256, SHA-384 or SHA-512",
-                     what, name != NULL ? name : "an unsupported algorithm");
+                     _("%s signed with %s refused: sign it with SHA-256, SHA-384 or SHA-512"),
+                     what, name != NULL ? name : _("an unsupported algorithm"));
         return FALSE;
       }
     }
@@ -365,7 +369,7 @@ chain_key_generate (ChainKeyAlgorithm algorithm,
     case CHAIN_KEY_ALGORITHM_INVALID:
     default:
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "cannot generate a key of algorithm %d: use one of %s",
+                   _("cannot generate a key of algorithm %d: use one of %s"),
                    (int) algorithm, CHAIN_KEY_ALGORITHM_NAMES);
       return NULL;
     }
@@ -398,7 +402,7 @@ chain_key_generate (ChainKeyAlgorithm algorithm,
   return chain_key_new_take (pkey, error);
 
 fail:
-  chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot generate a %s key",
+  chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot generate a %s key"),
                        chain_key_algorithm_to_string (algorithm));
   return NULL;
 }
@@ -413,11 +417,11 @@ check_passphrase_length (const ChainSecret *passphrase,
 
   if (passphrase != NULL)
     chain_secret_get_data (passphrase, &len);
-  if (len < PASSPHRASE_MIN_LEN)
+  if (len < CHAIN_KEY_PASSPHRASE_MIN_SIZE)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE,
-                   "passphrase too short: use at least %d characters",
-                   PASSPHRASE_MIN_LEN);
+                   _("passphrase too short: use at least %d characters"),
+                   CHAIN_KEY_PASSPHRASE_MIN_SIZE);
       return FALSE;
     }
   return TRUE;
@@ -470,7 +474,7 @@ chain_key_to_encrypted_pem (ChainKey          *self,
   return g_bytes_new (pem, (gsize) pem_len);
 
 fail:
-  chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot encrypt the key");
+  chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot encrypt the key"));
   return NULL;
 }
 
@@ -514,10 +518,10 @@ open_private_dir (const char *dir,
 
       if (saved == ENOENT)
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                     "key directory %s does not exist: create it with mode 700", dir);
+                     _("key directory %s does not exist: create it with mode 700"), dir);
       else
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                     "cannot open key directory %s: %s", dir, g_strerror (saved));
+                     _("cannot open key directory %s: %s"), dir, g_strerror (saved));
       return -1;
     }
   if (fstat (dir_fd, &st) != 0)
@@ -526,14 +530,14 @@ open_private_dir (const char *dir,
 
       close (dir_fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                   "cannot inspect key directory %s: %s", dir, g_strerror (saved));
+                   _("cannot inspect key directory %s: %s"), dir, g_strerror (saved));
       return -1;
     }
   if (st.st_uid != geteuid ())
     {
       close (dir_fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INSECURE,
-                   "key directory %s belongs to another user: keep keys in a directory of your own with mode 700",
+                   _("key directory %s belongs to another user: keep keys in a directory of your own with mode 700"),
                    dir);
       return -1;
     }
@@ -541,7 +545,7 @@ open_private_dir (const char *dir,
     {
       close (dir_fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INSECURE,
-                   "key directory %s is open to group or others: chmod 700 %s",
+                   _("key directory %s is open to group or others: chmod 700 %s"),
                    dir, dir);
       return -1;
     }
@@ -579,7 +583,7 @@ chain_key_save (ChainKey          *self,
       || strcmp (base, "..") == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a file name: give the path of the key file to create", path);
+                   _("%s is not a file name: give the path of the key file to create"), path);
       return FALSE;
     }
 
@@ -591,7 +595,7 @@ chain_key_save (ChainKey          *self,
   if (fstatat (dir_fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   "%s already exists: choose another path or move the old key away", path);
+                   _("%s already exists: choose another path or move the old key away"), path);
       goto out;
     }
 
@@ -614,7 +618,7 @@ chain_key_save (ChainKey          *self,
       saved = errno;
       g_clear_pointer (&tmp_name, g_free);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                   "cannot create a file in %s: %s", dir, g_strerror (saved));
+                   _("cannot create a file in %s: %s"), dir, g_strerror (saved));
       goto out;
     }
 
@@ -623,7 +627,7 @@ chain_key_save (ChainKey          *self,
     {
       saved = errno;
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                   "cannot write %s: %s", path, g_strerror (saved));
+                   _("cannot write %s: %s"), path, g_strerror (saved));
       goto out;
     }
   if (close (fd) != 0)
@@ -631,7 +635,7 @@ chain_key_save (ChainKey          *self,
       saved = errno;
       fd = -1;
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                   "cannot write %s: %s", path, g_strerror (saved));
+                   _("cannot write %s: %s"), path, g_strerror (saved));
       goto out;
     }
   fd = -1;
@@ -642,10 +646,10 @@ chain_key_save (ChainKey          *self,
       saved = errno;
       if (saved == EEXIST)
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                     "%s already exists: choose another path or move the old key away", path);
+                     _("%s already exists: choose another path or move the old key away"), path);
       else
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                     "cannot create %s: %s", path, g_strerror (saved));
+                     _("cannot create %s: %s"), path, g_strerror (saved));
       goto out;
     }
 
@@ -661,7 +665,7 @@ out:
       /* The key is in place but may not survive a crash: report, keep it. */
       saved = errno;
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                   "cannot sync directory %s after writing %s: %s",
+                   _("cannot sync directory %s after writing %s: %s"),
                    dir, path, g_strerror (saved));
       ok = FALSE;
     }
@@ -691,10 +695,10 @@ read_key_file (const char *path,
       saved = errno;
       if (saved == ENOENT)
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                     "key %s does not exist: check the path", path);
+                     _("key %s does not exist: check the path"), path);
       else
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                     "cannot open key %s: %s", path, g_strerror (saved));
+                     _("cannot open key %s: %s"), path, g_strerror (saved));
       return FALSE;
     }
   if (fstat (fd, &st) != 0)
@@ -702,21 +706,21 @@ read_key_file (const char *path,
       saved = errno;
       close (fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                   "cannot inspect key %s: %s", path, g_strerror (saved));
+                   _("cannot inspect key %s: %s"), path, g_strerror (saved));
       return FALSE;
     }
   if (!S_ISREG (st.st_mode))
     {
       close (fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a regular file: give the path of a key file", path);
+                   _("%s is not a regular file: give the path of a key file"), path);
       return FALSE;
     }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     {
       close (fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INSECURE,
-                   "key %s is open to group or others: chmod 600 %s", path, path);
+                   _("key %s is open to group or others: chmod 600 %s"), path, path);
       return FALSE;
     }
 
@@ -734,7 +738,7 @@ read_key_file (const char *path,
           close (fd);
           OPENSSL_cleanse (buf, len);
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                       "cannot read key %s: %s", path, g_strerror (saved));
+                       _("cannot read key %s: %s"), path, g_strerror (saved));
           return FALSE;
         }
       if (n == 0)
@@ -747,7 +751,7 @@ read_key_file (const char *path,
     {
       OPENSSL_cleanse (buf, len);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "key %s is larger than %d bytes: it is not a key file",
+                   _("key %s is larger than %d bytes: it is not a key file"),
                    path, KEY_FILE_MAX_LEN);
       return FALSE;
     }
@@ -773,7 +777,7 @@ decode_encrypted_pem (const guint8 *pem,
   bio = BIO_new_mem_buf (pem, (int) pem_len);
   if (bio == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot read key %s", path);
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot read key %s"), path);
       return NULL;
     }
 
@@ -782,7 +786,7 @@ decode_encrypted_pem (const guint8 *pem,
                         PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE))
     {
       chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT,
-                           "%s is not a PEM key file: give an encrypted key written by libchain",
+                           _("%s is not a PEM key file: give an encrypted key written by libchain"),
                            path);
       return NULL;
     }
@@ -796,7 +800,7 @@ decode_encrypted_pem (const guint8 *pem,
         {
           g_clear_pointer (&p8, X509_SIG_free);
           chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT,
-                               "%s is corrupt: its encrypted key does not parse", path);
+                               _("%s is corrupt: its encrypted key does not parse"), path);
         }
     }
   else if (strcmp (name, PEM_STRING_PKCS8INF) == 0
@@ -805,13 +809,15 @@ decode_encrypted_pem (const guint8 *pem,
            || strcmp (name, PEM_STRING_DSA) == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s: unencrypted key refused: encrypt it with "
-                   "openssl pkcs8 -topk8 -v2 aes-256-cbc", path);
+                   _("%s: unencrypted key refused: encrypt it with "
+                     "openssl pkcs8 -topk8 -v2 aes-256-cbc"), path);
     }
   else
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s holds a %s, not an ENCRYPTED PRIVATE KEY: give an encrypted key file",
+                   /* Translators: a file name, then the label of the PEM block it holds, e.g.
+                    * 'CERTIFICATE' (not translated). */
+                   _("%s holds a %s, not an ENCRYPTED PRIVATE KEY: give an encrypted key file"),
                    path, name);
     }
 
@@ -877,11 +883,11 @@ chain_key_load (const char        *path,
     {
       if (decrypt_failure_is_passphrase ())
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE,
-                     "wrong passphrase for %s: check the passphrase and try again", path);
+                     _("wrong passphrase for %s: check the passphrase and try again"), path);
       else
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "%s uses an encryption libchain cannot read: re-encrypt it with "
-                     "openssl pkcs8 -topk8 -v2 aes-256-cbc", path);
+                     _("%s uses an encryption libchain cannot read: re-encrypt it with "
+                       "openssl pkcs8 -topk8 -v2 aes-256-cbc"), path);
       return NULL;
     }
 
@@ -889,13 +895,14 @@ chain_key_load (const char        *path,
   if (pkey == NULL)
     {
       chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT,
-                           "%s is corrupt: its decrypted key does not parse", path);
+                           _("%s is corrupt: its decrypted key does not parse"), path);
       return NULL;
     }
 
   if (chain_pkey_get_algorithm (pkey, &local_error) == CHAIN_KEY_ALGORITHM_INVALID)
     {
-      g_set_error (error, CHAIN_ERROR, local_error->code, "%s: %s",
+      /* Translators: a key file's name, then why its key is refused. */
+      g_set_error (error, CHAIN_ERROR, local_error->code, _("%s: %s"),
                    path, local_error->message);
       return NULL;
     }

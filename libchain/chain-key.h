@@ -26,6 +26,9 @@ typedef enum {
   CHAIN_KEY_ALGORITHM_RSA_4096,
 } ChainKeyAlgorithm;
 
+/** The fewest bytes a passphrase that encrypts a key may have. */
+#define CHAIN_KEY_PASSPHRASE_MIN_SIZE 8
+
 /** The accepted names, for error messages and --help. */
 #define CHAIN_KEY_ALGORITHM_NAMES "ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096"
 

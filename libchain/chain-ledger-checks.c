@@ -6,9 +6,11 @@
  * officer, acceptance), who issued what.
  */
 #include "chain-ledger-rules-private.h"
+#include "chain-i18n-private.h"
 #include "chain-cms-private.h"
 #include "chain-verify.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #define NAME_MAX_LEN 64
@@ -19,6 +21,10 @@ chain_rule_get_policy (const ChainRuleCtx *ctx)
 {
   return ctx->state->policy != NULL ? ctx->state->policy : ctx->new_policy;
 }
+
+/* The frame stays untranslated, only MESSAGE is: chain_ledger_error_get_rule()
+ * and the auditor find the rule id by "): rule " and "rule RULE: ". */
+#define REFUSAL_FRAME "record %" G_GUINT64_FORMAT " (%s): rule %s: %s"
 
 /* Fails with "record SEQ (TYPE): rule RULE: MESSAGE". */
 gboolean G_GNUC_PRINTF (4, 5)
@@ -34,8 +40,7 @@ chain_rule_refuse (const ChainRuleCtx  *ctx,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-               "record %" G_GUINT64_FORMAT " (%s): rule %s: %s",
+  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, REFUSAL_FRAME,
                ctx->record->seq, ctx->type_name, rule, message);
   return FALSE;
 }
@@ -91,17 +96,11 @@ chain_rule_check_members (const ChainRuleCtx  *ctx,
           g_autofree char *name = chain_rule_shown (key);
 
           return chain_rule_refuse (ctx, error, "statement.body",
-                                    "%s has unknown field '%s'; a body of type %s has only the fields docs/ledger-format.md lists",
+                                    _("%s has unknown field '%s'; a body of type %s has only the fields docs/ledger-format.md lists"),
                                     path, name, ctx->type_name);
         }
     }
   return TRUE;
-}
-
-static const char *
-article (ChainJsonType type)
-{
-  return type == CHAIN_JSON_INTEGER || type == CHAIN_JSON_ARRAY || type == CHAIN_JSON_OBJECT ? "an" : "a";
 }
 
 ChainJson *
@@ -117,16 +116,21 @@ chain_rule_member (const ChainRuleCtx  *ctx,
 
   if (value == NULL)
     {
-      chain_rule_refuse (ctx, error, "statement.body", "%s field '%s' is missing; it must be %s %s",
-                         path, key, article (type), chain_json_type_to_string (type));
+      chain_rule_refuse (ctx, error, "statement.body",
+                         /* Translators: the first %s is a JSON path such as "body.custodian",
+                          * the last a JSON type with its article, e.g. "an integer" */
+                         _("%s field '%s' is missing; it must be %s"),
+                         path, key, chain_json_type_to_phrase (type));
       return NULL;
     }
   actual = chain_json_get_value_type (value);
   if (actual != type)
     {
-      chain_rule_refuse (ctx, error, "statement.body", "%s field '%s' is %s %s; it must be %s %s",
-                         path, key, article (actual), chain_json_type_to_string (actual),
-                         article (type), chain_json_type_to_string (type));
+      chain_rule_refuse (ctx, error, "statement.body",
+                         /* Translators: the first %s is a JSON path such as "body.custodian",
+                          * the last two JSON types with their articles, e.g. "an integer" */
+                         _("%s field '%s' is %s; it must be %s"),
+                         path, key, chain_json_type_to_phrase (actual), chain_json_type_to_phrase (type));
       return NULL;
     }
   return value;
@@ -196,7 +200,7 @@ chain_rule_read_custodian (const ChainRuleCtx  *ctx,
     return chain_rule_refuse (ctx, error, rule, "%s", local_error->message);
   if (!is_display_name (chain_json_get_string (name)))
     return chain_rule_refuse (ctx, error, rule,
-                              "custodian name must be 1 to %d bytes without control characters", NAME_MAX_LEN);
+                              _("custodian name must be 1 to %d bytes without control characters"), NAME_MAX_LEN);
   *out_id = chain_json_get_string (id);
   *out_name = chain_json_get_string (name);
   *out_tier = chain_json_get_string (tier);
@@ -229,7 +233,8 @@ chain_rule_parse_cert (const ChainRuleCtx  *ctx,
   ChainCert *cert = chain_cert_parse (bytes, len, &local_error);
 
   if (cert == NULL)
-    chain_rule_refuse (ctx, error, rule, "%s: %s", name, local_error->message);
+    /* Translators: an artifact's file name, then why it does not parse */
+    chain_rule_refuse (ctx, error, rule, _("%s: %s"), name, local_error->message);
   return cert;
 }
 
@@ -295,7 +300,7 @@ check_window (const ChainRuleCtx  *ctx,
   g_autofree char *label = chain_rule_cert_label (cert);
 
   if (not_after <= not_before)
-    return chain_rule_refuse (ctx, error, rule, "'%s' ends before it starts", label);
+    return chain_rule_refuse (ctx, error, rule, _("'%s' ends before it starts"), label);
   chain_rule_chain_window (issuer, &start, &end);
   if (not_before < start || not_after > end)
     {
@@ -303,12 +308,12 @@ check_window (const ChainRuleCtx  *ctx,
       g_autofree char *to = time_text (end);
 
       return chain_rule_refuse (ctx, error, rule,
-                                "'%s' is valid beyond its issuer chain (%s to %s); issue it inside that window",
+                                _("'%s' is valid beyond its issuer chain (%s to %s); issue it inside that window"),
                                 label, from, to);
     }
   if (not_after - not_before > max_days * DAY_SECONDS)
     return chain_rule_refuse (ctx, error, rule,
-                              "'%s' is valid for %" G_GINT64_FORMAT " days; the policy allows at most %" G_GINT64_FORMAT,
+                              _("'%s' is valid for %" PRId64 " days; the policy allows at most %" PRId64),
                               label, (not_after - not_before + DAY_SECONDS - 1) / DAY_SECONDS, max_days);
   return TRUE;
 }
@@ -397,18 +402,18 @@ chain_rule_check_sub_ca (const ChainRuleCtx  *ctx,
       || (X509_get_extension_flags (x) & EXFLAG_KUSAGE) == 0
       || (X509_get_key_usage (x) & KU_KEY_CERT_SIGN) == 0)
     return chain_rule_refuse (ctx, error, rule_profile,
-                              "'%s' is not a CA certificate with keyCertSign; issue it with the sub-CA profile", label);
+                              _("'%s' is not a CA certificate with keyCertSign; issue it with the sub-CA profile"), label);
   if (!chain_policy_allows_algorithm (policy, algorithm))
-    return chain_rule_refuse (ctx, error, rule_algorithm, "'%s' has a %s key, which the policy does not allow",
+    return chain_rule_refuse (ctx, error, rule_algorithm, _("'%s' has a %s key, which the policy does not allow"),
                               label, chain_key_algorithm_to_string (algorithm));
 
   if (path_len == CHAIN_PATH_LEN_UNLIMITED)
     return chain_rule_refuse (ctx, error, rule_path,
-                              "'%s' has no path length constraint; tier '%s' allows at most %d",
+                              _("'%s' has no path length constraint; tier '%s' allows at most %d"),
                               label, tier, max_path_len);
   if (path_len > max_path_len)
     return chain_rule_refuse (ctx, error, rule_path,
-                              "'%s' has path length %d; the policy allows tier '%s' at most %d",
+                              _("'%s' has path length %d; the policy allows tier '%s' at most %d"),
                               label, path_len, tier, max_path_len);
   for (guint depth = 0; depth < chain->len; depth++)
     {
@@ -421,10 +426,10 @@ chain_rule_check_sub_ca (const ChainRuleCtx  *ctx,
 
           if (ancestor_len - (int) (depth + 1) < 0)
             return chain_rule_refuse (ctx, error, rule_path,
-                                      "'%s' is a CA, but '%s' (path length %d) allows no CA at this level",
+                                      _("'%s' is a CA, but '%s' (path length %d) allows no CA at this level"),
                                       label, owner, ancestor_len);
           return chain_rule_refuse (ctx, error, rule_path,
-                                    "'%s' has path length %d, but '%s' (path length %d) allows at most %d here",
+                                    _("'%s' has path length %d, but '%s' (path length %d) allows at most %d here"),
                                     label, path_len, owner, ancestor_len, ancestor_len - (int) (depth + 1));
         }
     }
@@ -437,7 +442,7 @@ chain_rule_check_sub_ca (const ChainRuleCtx  *ctx,
   if (chain_policy_get_require_name_constraints (policy, tier) && !has_permitted_dirname (nc))
     {
       chain_rule_refuse (ctx, error, rule_nc,
-                         "'%s' carries no permitted directoryName constraint; the policy requires one for tier '%s'",
+                         _("'%s' carries no permitted directoryName constraint; the policy requires one for tier '%s'"),
                          label, tier);
       goto out;
     }
@@ -452,7 +457,7 @@ chain_rule_check_sub_ca (const ChainRuleCtx  *ctx,
       owner = chain_rule_cert_label (ancestor->cert);
       if (!name_within (X509_get_subject_name (x), ancestor_nc))
         {
-          chain_rule_refuse (ctx, error, rule_nc, "the subject of '%s' is outside the name constraints of '%s'",
+          chain_rule_refuse (ctx, error, rule_nc, _("the subject of '%s' is outside the name constraints of '%s'"),
                              label, owner);
           goto out;
         }
@@ -464,7 +469,7 @@ chain_rule_check_sub_ca (const ChainRuleCtx  *ctx,
               && !name_within (base->d.directoryName, ancestor_nc))
             {
               chain_rule_refuse (ctx, error, rule_nc,
-                                 "'%s' permits a directoryName subtree outside the name constraints of '%s'; narrow it",
+                                 _("'%s' permits a directoryName subtree outside the name constraints of '%s'; narrow it"),
                                  label, owner);
               goto out;
             }
@@ -502,14 +507,14 @@ chain_rule_check_officer_cert (const ChainRuleCtx  *ctx,
   if (!chain_cms_check_officer (cert, CHAIN_ERROR_VERIFY, &local_error))
     return chain_rule_refuse (ctx, error, rule_profile, "%s", local_error->message);
   if (!chain_policy_allows_algorithm (chain_rule_get_policy (ctx), algorithm))
-    return chain_rule_refuse (ctx, error, rule_algorithm, "officer '%s' has a %s key, which the policy does not allow",
+    return chain_rule_refuse (ctx, error, rule_algorithm, _("officer '%s' has a %s key, which the policy does not allow"),
                               label, chain_key_algorithm_to_string (algorithm));
   if (!chain_rule_cert_issued_by (cert, issuer->cert))
-    return chain_rule_refuse (ctx, error, rule_issuer, "officer '%s' was not issued by '%s'; issue it from that CA",
+    return chain_rule_refuse (ctx, error, rule_issuer, _("officer '%s' was not issued by '%s'; issue it from that CA"),
                               label, issuer_label);
   chain_rule_chain_window (issuer, &start, &end);
   if (chain_cert_get_not_before (cert) < start || chain_cert_get_not_after (cert) > end)
-    return chain_rule_refuse (ctx, error, rule_issuer, "officer '%s' is valid beyond the chain of '%s'; issue it inside that window",
+    return chain_rule_refuse (ctx, error, rule_issuer, _("officer '%s' is valid beyond the chain of '%s'; issue it inside that window"),
                               label, issuer_label);
   return check_chain (ctx, rule_issuer, cert, issuer, error);
 }
@@ -525,7 +530,7 @@ chain_rule_stage_serial (ChainRuleCtx     *ctx,
   g_autofree char *label = chain_rule_cert_label (cert);
 
   if (!chain_ledger_cert_serial_key (cert, &key))
-    return chain_rule_refuse (ctx, error, rule, "'%s' has no positive serial number", label);
+    return chain_rule_refuse (ctx, error, rule, _("'%s' has no positive serial number"), label);
   if (ctx->new_serials == NULL)
     ctx->new_serials = g_array_new (FALSE, FALSE, sizeof (ChainSerialKey));
   g_array_append_val (ctx->new_serials, key);
@@ -545,14 +550,14 @@ chain_rule_lookup_ca (const ChainRuleCtx  *ctx,
 
   if (ca == NULL)
     {
-      chain_rule_refuse (ctx, error, rule, "CA %.16s... is no CA of this ledger; name a CA by its SHA-256 thumbprint", text);
+      chain_rule_refuse (ctx, error, rule, _("CA %.16s... is no CA of this ledger; name a CA by its SHA-256 thumbprint"), text);
       return NULL;
     }
   if (must_be_authors && ca->owner != ctx->author)
     {
       g_autofree char *label = chain_rule_cert_label (ca->cert);
 
-      chain_rule_refuse (ctx, error, rule, "CA '%s' belongs to '%s', not to '%s'; a custodian acts only with its own CAs",
+      chain_rule_refuse (ctx, error, rule, _("CA '%s' belongs to '%s', not to '%s'; a custodian acts only with its own CAs"),
                          label, ca->owner->id, ctx->author->id);
       return NULL;
     }
@@ -569,7 +574,7 @@ chain_rule_lookup_request (const ChainRuleCtx  *ctx,
   g_autofree char *text = chain_rule_shown (id);
 
   if (request == NULL)
-    chain_rule_refuse (ctx, error, rule, "statement %s is no delegation request of this ledger", text);
+    chain_rule_refuse (ctx, error, rule, _("statement %s is no delegation request of this ledger"), text);
   return request;
 }
 
@@ -595,25 +600,25 @@ chain_rule_issuer_of (const ChainRuleCtx  *ctx,
         {
           g_autofree char *other_label = chain_rule_cert_label (other->cert);
 
-          chain_rule_refuse (ctx, error, rule, "'%s' was issued by '%s' of '%s', not by a CA of '%s'",
+          chain_rule_refuse (ctx, error, rule, _("'%s' was issued by '%s' of '%s', not by a CA of '%s'"),
                              label, other_label, other->owner->id, custodian->id);
         }
       else
-        chain_rule_refuse (ctx, error, rule, "'%s' was issued by no CA of '%s'", label, custodian->id);
+        chain_rule_refuse (ctx, error, rule, _("'%s' was issued by no CA of '%s'"), label, custodian->id);
       return NULL;
     }
   if (chain_ledger_ca_is_revoked (issuer))
     {
       g_autofree char *issuer_label = chain_rule_cert_label (issuer->cert);
 
-      chain_rule_refuse (ctx, error, rule_revoked, "'%s' was issued by '%s', which is revoked", label, issuer_label);
+      chain_rule_refuse (ctx, error, rule_revoked, _("'%s' was issued by '%s', which is revoked"), label, issuer_label);
       return NULL;
     }
   if (issuer->retired)
     {
       g_autofree char *issuer_label = chain_rule_cert_label (issuer->cert);
 
-      chain_rule_refuse (ctx, error, rule, "'%s' was issued by '%s', which key rotation retired; issue from the current CA",
+      chain_rule_refuse (ctx, error, rule, _("'%s' was issued by '%s', which key rotation retired; issue from the current CA"),
                          label, issuer_label);
       return NULL;
     }

@@ -5,7 +5,9 @@
  * and artifacts against the state and stages what the record adds.
  */
 #include "chain-ledger-rules-private.h"
+#include "chain-i18n-private.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 /* ---- Genesis ------------------------------------------------------------------ */
@@ -40,21 +42,21 @@ chain_rule_genesis (ChainRuleCtx  *ctx,
   ctx->new_policy_digest = chain_policy_get_digest (ctx->new_policy);
   if (strcmp (ctx->new_policy_digest, chain_statement_get_policy_digest (ctx->st)) != 0)
     return chain_rule_refuse (ctx, error, "genesis.policy",
-                              "the statement names policy %.16s..., but the policy it carries has digest %.16s...; sign the genesis under its own policy",
+                              _("the statement names policy %.16s..., but the policy it carries has digest %.16s...; sign the genesis under its own policy"),
                               chain_statement_get_policy_digest (ctx->st), ctx->new_policy_digest);
 
   if (!chain_rule_read_custodian (ctx, "genesis.custodian", &id, &name, &tier, error))
     return FALSE;
   first_tier = chain_policy_get_tier_name (ctx->new_policy, 0);
   if (strcmp (id, chain_statement_get_author (ctx->st)) != 0)
-    return chain_rule_refuse (ctx, error, "genesis.custodian", "the custodian '%s' is not the author '%s'",
+    return chain_rule_refuse (ctx, error, "genesis.custodian", _("the custodian '%s' is not the author '%s'"),
                               id, chain_statement_get_author (ctx->st));
   if (strcmp (tier, first_tier) != 0)
     {
       g_autofree char *tier_text = chain_rule_shown (tier);
 
       return chain_rule_refuse (ctx, error, "genesis.custodian",
-                                "the genesis custodian has tier '%s'; it must be the policy's first tier '%s'",
+                                _("the genesis custodian has tier '%s'; it must be the policy's first tier '%s'"),
                                 tier_text, first_tier);
     }
 
@@ -67,21 +69,21 @@ chain_rule_genesis (ChainRuleCtx  *ctx,
   if (pkey == NULL || X509_check_issued (x, x) != X509_V_OK || X509_verify (x, pkey) != 1)
     {
       chain_openssl_clear_errors ();
-      return chain_rule_refuse (ctx, error, "genesis.root", "'%s' is not a self-signed root certificate", label);
+      return chain_rule_refuse (ctx, error, "genesis.root", _("'%s' is not a self-signed root certificate"), label);
     }
   if (!chain_cert_is_ca (root) || (X509_get_key_usage (x) & KU_KEY_CERT_SIGN) == 0)
-    return chain_rule_refuse (ctx, error, "genesis.root", "'%s' is not a CA certificate with keyCertSign", label);
+    return chain_rule_refuse (ctx, error, "genesis.root", _("'%s' is not a CA certificate with keyCertSign"), label);
   algorithm = chain_cert_get_key_algorithm (root);
   if (!chain_policy_allows_algorithm (ctx->new_policy, algorithm))
-    return chain_rule_refuse (ctx, error, "genesis.root", "'%s' has a %s key, which the policy does not allow",
+    return chain_rule_refuse (ctx, error, "genesis.root", _("'%s' has a %s key, which the policy does not allow"),
                               label, chain_key_algorithm_to_string (algorithm));
   path_len = chain_cert_get_path_len (root);
   if (path_len == CHAIN_PATH_LEN_UNLIMITED || path_len > chain_policy_get_max_path_len (ctx->new_policy, tier))
-    return chain_rule_refuse (ctx, error, "genesis.root", "'%s' must have a path length of at most %d, as the policy allows tier '%s'",
+    return chain_rule_refuse (ctx, error, "genesis.root", _("'%s' must have a path length of at most %d, as the policy allows tier '%s'"),
                               label, chain_policy_get_max_path_len (ctx->new_policy, tier), tier);
   if (chain_cert_get_not_after (root) - chain_cert_get_not_before (root)
       > chain_policy_get_max_validity_days (ctx->new_policy, tier) * DAY_SECONDS)
-    return chain_rule_refuse (ctx, error, "genesis.root", "'%s' is valid longer than the policy's %" G_GINT64_FORMAT " days for tier '%s'",
+    return chain_rule_refuse (ctx, error, "genesis.root", _("'%s' is valid longer than the policy's %" PRId64 " days for tier '%s'"),
                               label, chain_policy_get_max_validity_days (ctx->new_policy, tier), tier);
 
   ctx->new_custodian = chain_custodian_new (id, name, tier);
@@ -117,7 +119,7 @@ chain_rule_policy_change (ChainRuleCtx  *ctx,
 
   if (ctx->author != root)
     return chain_rule_refuse (ctx, error, "policy.author",
-                              "only the root custodian '%s' may change the policy, not '%s'", root->id, ctx->author->id);
+                              _("only the root custodian '%s' may change the policy, not '%s'"), root->id, ctx->author->id);
   if (!chain_rule_check_members (ctx, ctx->body, "body", known, error))
     return FALSE;
   policy_json = chain_rule_member (ctx, ctx->body, "body", "policy", CHAIN_JSON_OBJECT, error);
@@ -130,18 +132,18 @@ chain_rule_policy_change (ChainRuleCtx  *ctx,
   seen = g_hash_table_lookup (ctx->state->policy_history, ctx->new_policy_digest);
   if (seen != NULL)
     return chain_rule_refuse (ctx, error, "policy.rollback",
-                              "policy %.16s... was already in force from record %" G_GUINT64_FORMAT "; a policy never returns, write a new one",
+                              _("policy %.16s... was already in force from record %" PRIu64 "; a policy never returns, write a new one"),
                               ctx->new_policy_digest, seen->seq);
   if (strcmp (chain_policy_get_tier_name (ctx->new_policy, 0), root->tier) != 0)
     return chain_rule_refuse (ctx, error, "policy.tier-in-use",
-                              "the first tier must stay '%s', the root custodian's", root->tier);
+                              _("the first tier must stay '%s', the root custodian's"), root->tier);
   for (guint i = 0; i < ctx->state->custodians->len; i++)
     {
       ChainCustodian *custodian = g_ptr_array_index (ctx->state->custodians, i);
 
       if (chain_policy_find_tier (ctx->new_policy, custodian->tier) < 0)
         return chain_rule_refuse (ctx, error, "policy.tier-in-use",
-                                  "tier '%s' of custodian '%s' is missing; keep every tier in use", custodian->tier, custodian->id);
+                                  _("tier '%s' of custodian '%s' is missing; keep every tier in use"), custodian->tier, custodian->id);
     }
   for (guint i = 0; i < ctx->state->requests->len; i++)
     {
@@ -150,7 +152,7 @@ chain_rule_policy_change (ChainRuleCtx  *ctx,
       if (request->status == CHAIN_REQUEST_STATUS_PENDING
           && chain_policy_find_tier (ctx->new_policy, request->tier) < 0)
         return chain_rule_refuse (ctx, error, "policy.tier-in-use",
-                                  "tier '%s' of the pending request for '%s' is missing; reject the request first",
+                                  _("tier '%s' of the pending request for '%s' is missing; reject the request first"),
                                   request->tier, request->custodian_id);
     }
   return TRUE;
@@ -178,7 +180,7 @@ chain_rule_officer (ChainRuleCtx  *ctx,
       g_autofree char *text = chain_rule_shown (custodian);
 
       return chain_rule_refuse (ctx, error, "officer.custodian",
-                                "'%s' enrols officers for itself only, not for '%s'", ctx->author->id, text);
+                                _("'%s' enrols officers for itself only, not for '%s'"), ctx->author->id, text);
     }
   cert = chain_rule_parse_cert (ctx, "officer.pem", "officer.certificate", error);
   if (cert == NULL)
@@ -186,22 +188,24 @@ chain_rule_officer (ChainRuleCtx  *ctx,
   key_id = chain_cert_get_public_key_sha256 (cert);
   if (g_hash_table_contains (ctx->state->officers_by_key_id, key_id))
     return chain_rule_refuse (ctx, error, "officer.duplicate",
-                              "key %.16s... is already an enrolled officer's; every officer needs a key of its own", key_id);
+                              _("key %.16s... is already an enrolled officer's; every officer needs a key of its own"), key_id);
   issuer = chain_rule_find_issuer (ctx->author->cas, cert);
   if (issuer == NULL)
     {
       g_autofree char *label = chain_rule_cert_label (cert);
 
       return chain_rule_refuse (ctx, error, "officer.issuer",
-                                "officer '%s' was not issued by a CA of '%s'; issue it from the custodian's own CA",
+                                _("officer '%s' was not issued by a CA of '%s'; issue it from the custodian's own CA"),
                                 label, ctx->author->id);
     }
   if (issuer->retired || chain_ledger_ca_is_revoked (issuer))
     {
       g_autofree char *label = chain_rule_cert_label (issuer->cert);
 
-      return chain_rule_refuse (ctx, error, "officer.issuer", "CA '%s' is %s; issue officers from a CA in force",
-                                label, issuer->retired ? "retired" : "revoked");
+      return chain_rule_refuse (ctx, error, "officer.issuer",
+                                issuer->retired ? _("CA '%s' is retired; issue officers from a CA in force")
+                                                : _("CA '%s' is revoked; issue officers from a CA in force"),
+                                label);
     }
   if (!chain_rule_check_officer_cert (ctx, "officer", NULL, cert, issuer, error))
     return FALSE;
@@ -228,7 +232,7 @@ parse_csr (const ChainRuleCtx  *ctx,
   ChainCsr *csr = chain_csr_parse (bytes, len, &local_error);
 
   if (csr == NULL)
-    chain_rule_refuse (ctx, error, "request.csr", "%s: %s", name, local_error->message);
+    chain_rule_refuse (ctx, error, "request.csr", _("%s: %s"), name, local_error->message);
   return csr;
 }
 
@@ -258,25 +262,25 @@ chain_rule_request (ChainRuleCtx  *ctx,
       g_autofree char *text = chain_rule_shown (parent);
 
       return chain_rule_refuse (ctx, error, "request.parent",
-                                "the request names parent '%s', but '%s' recorded it; the parent records its own requests",
+                                _("the request names parent '%s', but '%s' recorded it; the parent records its own requests"),
                                 text, ctx->author->id);
     }
   if (g_hash_table_contains (ctx->state->custodians_by_id, id))
-    return chain_rule_refuse (ctx, error, "request.custodian", "custodian '%s' exists already; choose another id", id);
+    return chain_rule_refuse (ctx, error, "request.custodian", _("custodian '%s' exists already; choose another id"), id);
   for (guint i = 0; i < ctx->state->requests->len; i++)
     {
       ChainLedgerRequest *other = g_ptr_array_index (ctx->state->requests, i);
 
       if (other->status == CHAIN_REQUEST_STATUS_PENDING && strcmp (other->custodian_id, id) == 0)
         return chain_rule_refuse (ctx, error, "request.custodian",
-                                  "custodian '%s' has a pending request (record %" G_GUINT64_FORMAT "); reject it first",
+                                  _("custodian '%s' has a pending request (record %" PRIu64 "); reject it first"),
                                   id, other->seq);
     }
   tier_text = chain_rule_shown (tier);
   if (chain_policy_find_tier (policy, tier) < 0)
-    return chain_rule_refuse (ctx, error, "request.tier", "tier '%s' is not in the policy", tier_text);
+    return chain_rule_refuse (ctx, error, "request.tier", _("tier '%s' is not in the policy"), tier_text);
   if (!chain_policy_may_delegate (policy, ctx->author->tier, tier))
-    return chain_rule_refuse (ctx, error, "request.tier", "the policy does not let tier '%s' delegate to tier '%s'",
+    return chain_rule_refuse (ctx, error, "request.tier", _("the policy does not let tier '%s' delegate to tier '%s'"),
                               ctx->author->tier, tier_text);
 
   ca_csr = parse_csr (ctx, "ca.csr", error);
@@ -286,15 +290,15 @@ chain_rule_request (ChainRuleCtx  *ctx,
   if (officer_csr == NULL)
     return FALSE;
   if (!chain_policy_allows_algorithm (policy, chain_csr_get_key_algorithm (ca_csr)))
-    return chain_rule_refuse (ctx, error, "request.algorithm", "ca.csr has a %s key, which the policy does not allow",
+    return chain_rule_refuse (ctx, error, "request.algorithm", _("ca.csr has a %s key, which the policy does not allow"),
                               chain_key_algorithm_to_string (chain_csr_get_key_algorithm (ca_csr)));
   if (!chain_policy_allows_algorithm (policy, chain_csr_get_key_algorithm (officer_csr)))
-    return chain_rule_refuse (ctx, error, "request.algorithm", "officer.csr has a %s key, which the policy does not allow",
+    return chain_rule_refuse (ctx, error, "request.algorithm", _("officer.csr has a %s key, which the policy does not allow"),
                               chain_key_algorithm_to_string (chain_csr_get_key_algorithm (officer_csr)));
   ca_key = chain_csr_get_public_key_sha256 (ca_csr);
   officer_key = chain_csr_get_public_key_sha256 (officer_csr);
   if (strcmp (ca_key, officer_key) == 0)
-    return chain_rule_refuse (ctx, error, "request.csr", "ca.csr and officer.csr carry the same key; make a key for each");
+    return chain_rule_refuse (ctx, error, "request.csr", _("ca.csr and officer.csr carry the same key; make a key for each"));
 
   ctx->new_request = g_new0 (ChainLedgerRequest, 1);
   ctx->new_request->id = g_strdup (chain_statement_get_id (ctx->st));
@@ -327,18 +331,20 @@ chain_rule_approval (ChainRuleCtx  *ctx,
   if (decision == NULL)
     return FALSE;
   if (strcmp (decision, "approve") != 0 && strcmp (decision, "reject") != 0)
-    return chain_rule_refuse (ctx, error, "approval.decision", "decision must be \"approve\" or \"reject\"");
+    return chain_rule_refuse (ctx, error, "approval.decision", _("decision must be \"approve\" or \"reject\""));
   ctx->request = chain_rule_lookup_request (ctx, target, "approval.target", error);
   if (ctx->request == NULL)
     return FALSE;
   if (ctx->request->parent != ctx->author)
     return chain_rule_refuse (ctx, error, "approval.author",
-                              "the request for '%s' was made to '%s'; only its officers approve it, not those of '%s'",
+                              _("the request for '%s' was made to '%s'; only its officers approve it, not those of '%s'"),
                               ctx->request->custodian_id, ctx->request->parent->id, ctx->author->id);
   if (ctx->request->status != CHAIN_REQUEST_STATUS_PENDING)
-    return chain_rule_refuse (ctx, error, "approval.pending", "the request for '%s' is %s already",
-                              ctx->request->custodian_id,
-                              ctx->request->status == CHAIN_REQUEST_STATUS_REJECTED ? "rejected" : "delegated");
+    return chain_rule_refuse (ctx, error, "approval.pending",
+                              ctx->request->status == CHAIN_REQUEST_STATUS_REJECTED
+                              ? _("the request for '%s' is rejected already")
+                              : _("the request for '%s' is delegated already"),
+                              ctx->request->custodian_id);
   ctx->reject = strcmp (decision, "reject") == 0;
   for (guint i = 0; !ctx->reject && i < ctx->signers->len; i++)
     {
@@ -347,7 +353,7 @@ chain_rule_approval (ChainRuleCtx  *ctx,
       for (guint j = 0; j < ctx->request->approvals->len; j++)
         if (strcmp (g_ptr_array_index (ctx->request->approvals, j), key_id) == 0)
           return chain_rule_refuse (ctx, error, "approval.duplicate",
-                                    "key %.16s... approved the request for '%s' already; an approval counts once per key",
+                                    _("key %.16s... approved the request for '%s' already; an approval counts once per key"),
                                     key_id, ctx->request->custodian_id);
     }
   return TRUE;
@@ -386,22 +392,22 @@ check_delegation_body (const ChainRuleCtx  *ctx,
       if (chain_json_get_value_type (entry) != CHAIN_JSON_STRING
           || strchr (chain_json_get_string (entry), '\n') != NULL)
         return chain_rule_refuse (ctx, error, "statement.body",
-                                  "body.name_constraints must list strings such as \"permitted:dirName:O=Widget Ltd,C=DE\"");
+                                  _("body.name_constraints must list strings such as \"permitted:dirName:O=Widget Ltd,C=DE\""));
       g_string_append_printf (text, "%s\n", chain_json_get_string (entry));
     }
   body_nc = chain_name_constraints_parse (text->str, &local_error);
   if (body_nc == NULL)
-    return chain_rule_refuse (ctx, error, "delegation.body", "body.name_constraints: %s", local_error->message);
+    return chain_rule_refuse (ctx, error, "delegation.body", _("body.name_constraints: %s"), local_error->message);
   body_text = chain_name_constraints_to_string (body_nc);
   cert_text = cert_constraints != NULL ? chain_name_constraints_to_string (cert_constraints) : g_strdup ("");
 
   if (path_len != chain_cert_get_path_len (cert))
-    return chain_rule_refuse (ctx, error, "delegation.body", "body.path_len is %" G_GINT64_FORMAT " but the certificate's is %d",
+    return chain_rule_refuse (ctx, error, "delegation.body", _("body.path_len is %" PRId64 " but the certificate's is %d"),
                               path_len, chain_cert_get_path_len (cert));
   if (not_before != chain_cert_get_not_before (cert) || not_after != chain_cert_get_not_after (cert))
-    return chain_rule_refuse (ctx, error, "delegation.body", "body.not_before and body.not_after differ from the certificate's validity");
+    return chain_rule_refuse (ctx, error, "delegation.body", _("body.not_before and body.not_after differ from the certificate's validity"));
   if (strcmp (body_text, cert_text) != 0)
-    return chain_rule_refuse (ctx, error, "delegation.body", "body.name_constraints differ from the certificate's");
+    return chain_rule_refuse (ctx, error, "delegation.body", _("body.name_constraints differ from the certificate's"));
   return TRUE;
 }
 
@@ -433,22 +439,24 @@ chain_rule_delegation (ChainRuleCtx  *ctx,
     return FALSE;
   if (request->parent != ctx->author)
     return chain_rule_refuse (ctx, error, "delegation.request",
-                              "the request for '%s' was made to '%s', not to '%s'",
+                              _("the request for '%s' was made to '%s', not to '%s'"),
                               request->custodian_id, request->parent->id, ctx->author->id);
   if (request->status != CHAIN_REQUEST_STATUS_PENDING)
-    return chain_rule_refuse (ctx, error, "delegation.request", "the request for '%s' is %s, not pending",
-                              request->custodian_id,
-                              request->status == CHAIN_REQUEST_STATUS_REJECTED ? "rejected" : "delegated already");
+    return chain_rule_refuse (ctx, error, "delegation.request",
+                              request->status == CHAIN_REQUEST_STATUS_REJECTED
+                              ? _("the request for '%s' is rejected, not pending")
+                              : _("the request for '%s' is delegated already, not pending"),
+                              request->custodian_id);
   if (strcmp (child, request->custodian_id) != 0)
     {
       g_autofree char *text = chain_rule_shown (child);
 
-      return chain_rule_refuse (ctx, error, "delegation.child", "body.child is '%s' but the request is for '%s'",
+      return chain_rule_refuse (ctx, error, "delegation.child", _("body.child is '%s' but the request is for '%s'"),
                                 text, request->custodian_id);
     }
   if (!chain_policy_may_delegate (chain_rule_get_policy (ctx), ctx->author->tier, request->tier))
     return chain_rule_refuse (ctx, error, "delegation.tier",
-                              "the policy does not let tier '%s' delegate to tier '%s'; '%s' may not issue this sub-CA",
+                              _("the policy does not let tier '%s' delegate to tier '%s'; '%s' may not issue this sub-CA"),
                               ctx->author->tier, request->tier, ctx->author->id);
   ctx->request = request;
 
@@ -463,9 +471,9 @@ chain_rule_delegation (ChainRuleCtx  *ctx,
   cert_subject = chain_cert_get_subject (cert);
   csr_subject = chain_csr_get_subject (request->ca_csr);
   if (strcmp (cert_key, csr_key) != 0)
-    return chain_rule_refuse (ctx, error, "delegation.csr", "the sub-CA's key is not the one the request's ca.csr carries");
+    return chain_rule_refuse (ctx, error, "delegation.csr", _("the sub-CA's key is not the one the request's ca.csr carries"));
   if (!chain_name_equal (cert_subject, csr_subject))
-    return chain_rule_refuse (ctx, error, "delegation.csr", "the sub-CA's subject is not the one the request's ca.csr asks for");
+    return chain_rule_refuse (ctx, error, "delegation.csr", _("the sub-CA's subject is not the one the request's ca.csr asks for"));
   if (!chain_rule_check_sub_ca (ctx, "delegation", cert, request->tier, issuer, error)
       || !check_delegation_body (ctx, cert, error))
     return FALSE;
@@ -507,13 +515,13 @@ chain_rule_acceptance (ChainRuleCtx  *ctx,
     {
       g_autofree char *text = chain_rule_shown (delegation);
 
-      return chain_rule_refuse (ctx, error, "acceptance.delegation", "statement %s is no delegation of this ledger", text);
+      return chain_rule_refuse (ctx, error, "acceptance.delegation", _("statement %s is no delegation of this ledger"), text);
     }
   if (child != ctx->author)
     return chain_rule_refuse (ctx, error, "acceptance.author",
-                              "the delegation was to '%s'; '%s' cannot accept it", child->id, ctx->author->id);
+                              _("the delegation was to '%s'; '%s' cannot accept it"), child->id, ctx->author->id);
   if (child->accepted)
-    return chain_rule_refuse (ctx, error, "acceptance.duplicate", "'%s' accepted its delegation already", child->id);
+    return chain_rule_refuse (ctx, error, "acceptance.duplicate", _("'%s' accepted its delegation already"), child->id);
 
   cert = chain_rule_parse_cert (ctx, "officer.pem", "acceptance.certificate", error);
   if (cert == NULL)
@@ -525,9 +533,9 @@ chain_rule_acceptance (ChainRuleCtx  *ctx,
   csr_key = chain_csr_get_public_key_sha256 (child->request->officer_csr);
   if (strcmp (cert_key, csr_key) != 0)
     return chain_rule_refuse (ctx, error, "acceptance.officer-key",
-                              "the officer's key is not the one the request's officer.csr carries");
+                              _("the officer's key is not the one the request's officer.csr carries"));
   if (g_hash_table_contains (ctx->state->officers_by_key_id, cert_key))
-    return chain_rule_refuse (ctx, error, "acceptance.officer-key", "the officer's key is enrolled already");
+    return chain_rule_refuse (ctx, error, "acceptance.officer-key", _("the officer's key is enrolled already"));
   ctx->issued_by = ca;
   if (!chain_rule_stage_serial (ctx, cert, "acceptance.certificate", error))
     return FALSE;
@@ -563,25 +571,26 @@ chain_rule_rotation (ChainRuleCtx  *ctx,
     return FALSE;
   if (ctx->author->parent == NULL)
     return chain_rule_refuse (ctx, error, "rotation.root",
-                              "the root CA cannot be rotated within a ledger; its commits chain to it, so start a new ledger");
+                              _("the root CA cannot be rotated within a ledger; its commits chain to it, so start a new ledger"));
   ctx->retire = chain_rule_lookup_ca (ctx, old_ca, "rotation.old", TRUE, error);
   if (ctx->retire == NULL)
     return FALSE;
   if (ctx->retire->retired || chain_ledger_ca_is_revoked (ctx->retire))
-    return chain_rule_refuse (ctx, error, "rotation.old", "body.old names a CA that is %s already",
-                              ctx->retire->retired ? "retired" : "revoked");
+    return chain_rule_refuse (ctx, error, "rotation.old",
+                              ctx->retire->retired ? _("body.old names a CA that is retired already")
+                                                   : _("body.old names a CA that is revoked already"));
   cert = chain_rule_parse_cert (ctx, "ca.pem", "rotation.certificate", error);
   if (cert == NULL)
     return FALSE;
   thumbprint = chain_ledger_cert_thumbprint (cert);
   if (strcmp (thumbprint, new_ca) != 0)
-    return chain_rule_refuse (ctx, error, "rotation.new", "body.new is not the thumbprint of ca.pem");
+    return chain_rule_refuse (ctx, error, "rotation.new", _("body.new is not the thumbprint of ca.pem"));
   if (g_hash_table_contains (ctx->state->cas_by_thumbprint, thumbprint))
-    return chain_rule_refuse (ctx, error, "rotation.new", "ca.pem is a CA the ledger knows already");
+    return chain_rule_refuse (ctx, error, "rotation.new", _("ca.pem is a CA the ledger knows already"));
   old_subject = chain_cert_get_subject (ctx->retire->cert);
   new_subject = chain_cert_get_subject (cert);
   if (!chain_name_equal (old_subject, new_subject))
-    return chain_rule_refuse (ctx, error, "rotation.subject", "the new CA's subject differs from the old one's; keep the name");
+    return chain_rule_refuse (ctx, error, "rotation.subject", _("the new CA's subject differs from the old one's; keep the name"));
   old_key = chain_cert_get_public_key_sha256 (ctx->retire->cert);
   new_key = chain_cert_get_public_key_sha256 (cert);
   for (guint i = 0; i < ctx->author->cas->len; i++)
@@ -589,7 +598,7 @@ chain_rule_rotation (ChainRuleCtx  *ctx,
       g_autofree char *key = chain_cert_get_public_key_sha256 (((ChainLedgerCa *) g_ptr_array_index (ctx->author->cas, i))->cert);
 
       if (strcmp (key, new_key) == 0)
-        return chain_rule_refuse (ctx, error, "rotation.key", "the new CA reuses a key the custodian had; rotate to a fresh key");
+        return chain_rule_refuse (ctx, error, "rotation.key", _("the new CA reuses a key the custodian had; rotate to a fresh key"));
     }
   issuer = chain_rule_issuer_of (ctx, "rotation", ctx->author->parent, cert, error);
   if (issuer == NULL || !chain_rule_check_sub_ca (ctx, "rotation", cert, ctx->author->tier, issuer, error))

@@ -2,12 +2,17 @@
  *
  * Device batches (a manifest, optionally the certificates themselves),
  * proofs of possession, exports, revocations with their CRLs, annotations.
- * A batch is read in one pass: each device costs a 16-byte serial key and a
- * short slice of the manifest, and one certificate is parsed at a time.
+ * A batch is read in one pass: each device costs a 16-byte serial key, a
+ * 16-byte device id key and a short slice of the manifest, and one
+ * certificate is parsed at a time. A device id may come back in a later
+ * batch only once its earlier certificate is revoked: two certificates in
+ * force with one CN would both authenticate as that device.
  */
 #include "chain-ledger-rules-private.h"
+#include "chain-i18n-private.h"
 #include "chain-crl.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #define ANNOTATION_MAX_LEN 4096
@@ -104,28 +109,28 @@ next_pem (const ChainRuleCtx  *ctx,
   if (left < strlen (PEM_BEGIN) || memcmp (p, PEM_BEGIN, strlen (PEM_BEGIN)) != 0)
     {
       chain_rule_refuse (ctx, error, "batch.certificates",
-                         "certificates.pem holds something other than PEM certificates after certificate %" G_GUINT64_FORMAT,
+                         _("certificates.pem holds something other than PEM certificates after certificate %" PRIu64),
                          index);
       return NULL;
     }
   end_marker = find_bytes (p, left, PEM_END);
   if (end_marker == NULL)
     {
-      chain_rule_refuse (ctx, error, "batch.certificates", "certificate %" G_GUINT64_FORMAT " of certificates.pem is truncated",
+      chain_rule_refuse (ctx, error, "batch.certificates", _("certificate %" PRIu64 " of certificates.pem is truncated"),
                          index + 1);
       return NULL;
     }
   block_len = (gsize) (end_marker - p) + strlen (PEM_END);
   if (block_len > CHAIN_INPUT_MAX_LEN)
     {
-      chain_rule_refuse (ctx, error, "batch.certificates", "certificate %" G_GUINT64_FORMAT " of certificates.pem is oversized",
+      chain_rule_refuse (ctx, error, "batch.certificates", _("certificate %" PRIu64 " of certificates.pem is oversized"),
                          index + 1);
       return NULL;
     }
   cursor->pos += block_len;
   cert = chain_cert_parse (p, block_len, &local_error);
   if (cert == NULL)
-    chain_rule_refuse (ctx, error, "batch.certificates", "certificate %" G_GUINT64_FORMAT " of certificates.pem: %s",
+    chain_rule_refuse (ctx, error, "batch.certificates", _("certificate %" PRIu64 " of certificates.pem: %s"),
                        index + 1, local_error->message);
   return cert;
 }
@@ -224,6 +229,32 @@ spki_sha256 (X509 *x)
   return hex;
 }
 
+gboolean
+chain_ledger_state_check_device_id (const ChainLedgerState *self,
+                                    const char             *id,
+                                    const ChainSerialKey   *id_key,
+                                    GError                **error)
+{
+  ChainSerialKey earlier;
+  ChainLedgerCa *issuer = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *label = NULL;
+
+  if (!chain_ledger_state_find_device (self, id_key, &earlier)
+      || !chain_ledger_state_serial_in_force (self, &earlier, &issuer))
+    return TRUE;
+  text = chain_rule_shown (id);
+  serial = chain_rule_serial_key_hex (&earlier);
+  label = chain_rule_cert_label (issuer->cert);
+  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+               /* Translators: "device id ID already has a certificate in force (serial
+                * SERIAL from 'CA NAME'); ..."; `chain revoke` is a command. */
+               _("device id %s already has a certificate in force (serial %s from '%s'); revoke it with `chain revoke` first, or use a new id"),
+               text, serial, label);
+  return FALSE;
+}
+
 /* Certificate @index (0-based) against the issuer and its manifest line. */
 static gboolean
 check_device_cert (const ChainRuleCtx  *ctx,
@@ -255,23 +286,23 @@ check_device_cert (const ChainRuleCtx  *ctx,
   chain_openssl_clear_errors ();
   if (!ok)
     return chain_rule_refuse (ctx, error, "batch.certificates",
-                              "certificate %" G_GUINT64_FORMAT " was not issued by the batch's CA", n);
+                              _("certificate %" PRIu64 " was not issued by the batch's CA"), n);
   if (!chain_serial_key_from_hex (cert_serial, &a) || !chain_serial_key_from_hex (serial, &b)
       || memcmp (&a, &b, sizeof a) != 0)
     return chain_rule_refuse (ctx, error, "batch.manifest",
-                              "line %" G_GUINT64_FORMAT " has serial %s but certificate %" G_GUINT64_FORMAT " has %s",
+                              _("line %" PRIu64 " has serial %s but certificate %" PRIu64 " has %s"),
                               n + 1, serial, n, cert_serial);
   if (strcmp (thumbprint, cert_sha256) != 0)
     return chain_rule_refuse (ctx, error, "batch.manifest",
-                              "line %" G_GUINT64_FORMAT " has a cert_sha256 other than certificate %" G_GUINT64_FORMAT "'s",
+                              _("line %" PRIu64 " has a cert_sha256 other than certificate %" PRIu64 "'s"),
                               n + 1, n);
   if (strcmp (spki, key_sha256) != 0)
     return chain_rule_refuse (ctx, error, "batch.manifest",
-                              "line %" G_GUINT64_FORMAT " has a public_key_sha256 other than certificate %" G_GUINT64_FORMAT "'s",
+                              _("line %" PRIu64 " has a public_key_sha256 other than certificate %" PRIu64 "'s"),
                               n + 1, n);
   if (g_strcmp0 (cn, device_id) != 0)
     return chain_rule_refuse (ctx, error, "batch.manifest",
-                              "certificate %" G_GUINT64_FORMAT "'s CN is not the device id on line %" G_GUINT64_FORMAT,
+                              _("certificate %" PRIu64 "'s CN is not the device id on line %" PRIu64),
                               n, n + 1);
   if (X509_check_ca (x) != 0
       || (X509_get_extension_flags (x) & EXFLAG_KUSAGE) == 0
@@ -279,13 +310,13 @@ check_device_cert (const ChainRuleCtx  *ctx,
       || (X509_get_extension_flags (x) & EXFLAG_XKUSAGE) == 0
       || (X509_get_extended_key_usage (x) & XKU_SSL_CLIENT) == 0)
     return chain_rule_refuse (ctx, error, "batch.profile",
-                              "certificate %" G_GUINT64_FORMAT " is not a device certificate (CA:FALSE, digitalSignature, clientAuth)", n);
+                              _("certificate %" PRIu64 " is not a device certificate (CA:FALSE, digitalSignature, clientAuth)"), n);
   if (not_after <= not_before || not_before < batch->window_start || not_after > batch->window_end)
     return chain_rule_refuse (ctx, error, "batch.validity",
-                              "certificate %" G_GUINT64_FORMAT " is valid beyond its issuer chain; issue it inside that window", n);
+                              _("certificate %" PRIu64 " is valid beyond its issuer chain; issue it inside that window"), n);
   if (not_after - not_before > batch->max_seconds)
     return chain_rule_refuse (ctx, error, "batch.validity",
-                              "certificate %" G_GUINT64_FORMAT " is valid longer than the policy's %" G_GINT64_FORMAT " days for devices",
+                              _("certificate %" PRIu64 " is valid longer than the policy's %" PRId64 " days for devices"),
                               n, batch->max_seconds / DAY_SECONDS);
   for (guint i = 0; i < batch->constraints->len; i++)
     {
@@ -295,11 +326,11 @@ check_device_cert (const ChainRuleCtx  *ctx,
       chain_openssl_clear_errors ();
       if (!ok)
         return chain_rule_refuse (ctx, error, "batch.name-constraints",
-                                  "certificate %" G_GUINT64_FORMAT " breaks the name constraints of its issuer chain", n);
+                                  _("certificate %" PRIu64 " breaks the name constraints of its issuer chain"), n);
     }
   if (!chain_policy_allows_algorithm (chain_rule_get_policy (ctx), algorithm))
     return chain_rule_refuse (ctx, error, "batch.algorithm",
-                              "certificate %" G_GUINT64_FORMAT " has a %s key, which the policy does not allow",
+                              _("certificate %" PRIu64 " has a %s key, which the policy does not allow"),
                               n, chain_key_algorithm_to_string (algorithm));
   return TRUE;
 }
@@ -326,7 +357,9 @@ check_batch_lines (ChainRuleCtx      *ctx,
                    GError           **error)
 {
   GBytes *manifest = chain_rule_artifact (ctx, "manifest.csv");
-  GBytes *certificates = chain_rule_artifact (ctx, "certificates.pem");
+  /* Verified before: the manifest alone gives the state its serials and ids. */
+  GBytes *certificates = ctx->record->seq < ctx->state->verified_length
+                         ? NULL : chain_rule_artifact (ctx, "certificates.pem");
   Cursor lines = { NULL, 0, 0, 0 };
   Cursor pems = { NULL, 0, 0, 0 };
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (Slice));
@@ -339,14 +372,21 @@ check_batch_lines (ChainRuleCtx      *ctx,
   if (certificates != NULL)
     pems.data = g_bytes_get_data (certificates, &pems.len);
   if (lines.len > G_MAXUINT32)
-    return chain_rule_refuse (ctx, error, "batch.manifest", "manifest.csv is over 4 GiB; split the batch");
+    return chain_rule_refuse (ctx, error, "batch.manifest", _("manifest.csv is over 4 GiB; split the batch"));
   if (!next_line (&lines, &line, &len, &terminated)
       || !terminated || len + 1 != strlen (MANIFEST_HEADER)
       || memcmp (line, MANIFEST_HEADER, len) != 0)
-    return chain_rule_refuse (ctx, error, "batch.manifest", "manifest.csv must start with the line %.*s",
+    return chain_rule_refuse (ctx, error, "batch.manifest", _("manifest.csv must start with the line %.*s"),
                               (int) strlen (MANIFEST_HEADER) - 1, MANIFEST_HEADER);
 
+  /* Device ids are indexed by 31 bits. */
+  if ((guint64) ctx->state->n_device_serials + (guint64) count > (guint64) CHAIN_SERIAL_VALUE_MAX + 1)
+    return chain_rule_refuse (ctx, error, "batch.count",
+                              _("the ledger cannot hold more than %" PRIu64 " device ids; start a new ledger"),
+                              (guint64) CHAIN_SERIAL_VALUE_MAX + 1);
+
   ctx->new_serials = g_array_new (FALSE, FALSE, sizeof (ChainSerialKey));
+  ctx->new_device_ids = g_array_new (FALSE, FALSE, sizeof (ChainSerialKey));
   while (next_line (&lines, &line, &len, &terminated))
     {
       g_autofree char *device_id = NULL;
@@ -356,35 +396,41 @@ check_batch_lines (ChainRuleCtx      *ctx,
       const guint8 *rest_data = NULL;
       gsize rest_len = 0;
       ChainSerialKey key;
+      ChainSerialKey id_key;
       Slice slice;
 
       if (!terminated)
-        return chain_rule_refuse (ctx, error, "batch.manifest", "manifest.csv line %" G_GUINT64_FORMAT " lacks its final newline",
+        return chain_rule_refuse (ctx, error, "batch.manifest", _("manifest.csv line %" PRIu64 " lacks its final newline"),
                                   lines.line);
       if ((gint64) n >= count)
-        return chain_rule_refuse (ctx, error, "batch.count", "manifest.csv lists more devices than body.count (%" G_GINT64_FORMAT ")",
+        return chain_rule_refuse (ctx, error, "batch.count", _("manifest.csv lists more devices than body.count (%" PRId64 ")"),
                                   count);
       if (!split_manifest_line (line, len, &device_id, &rest_data, &rest_len)
           || memchr (rest_data, '\0', rest_len) != NULL)
         return chain_rule_refuse (ctx, error, "batch.manifest",
-                                  "manifest.csv line %" G_GUINT64_FORMAT " is not device_id,serial,cert_sha256,public_key_sha256",
+                                  _("manifest.csv line %" PRIu64 " is not device_id,serial,cert_sha256,public_key_sha256"),
                                   lines.line);
       rest = g_strndup ((const char *) rest_data, rest_len);
       fields = g_strsplit (rest, ",", -1);
       if (g_strv_length (fields) != 3 || !chain_serial_key_from_hex (fields[0], &key)
           || fields[0][0] == '-' || !chain_hex_is_lower (fields[1], 64) || !chain_hex_is_lower (fields[2], 64))
         return chain_rule_refuse (ctx, error, "batch.manifest",
-                                  "manifest.csv line %" G_GUINT64_FORMAT " must be device_id,serial (hex),cert_sha256,public_key_sha256 (64 lower-case hex each)",
+                                  _("manifest.csv line %" PRIu64 " must be device_id,serial (hex),cert_sha256,public_key_sha256 (64 lower-case hex each)"),
                                   lines.line);
       for (const char *p = fields[0]; *p != '\0'; p++)
         if (g_ascii_isupper (*p))
           return chain_rule_refuse (ctx, error, "batch.manifest",
-                                    "manifest.csv line %" G_GUINT64_FORMAT " has an upper-case serial; write hex in lower case",
+                                    _("manifest.csv line %" PRIu64 " has an upper-case serial; write hex in lower case"),
                                     lines.line);
       if (!chain_device_id_validate (device_id, batch->id_rules, &local_error))
-        return chain_rule_refuse (ctx, error, "batch.device-id", "manifest.csv line %" G_GUINT64_FORMAT ": %s",
+        return chain_rule_refuse (ctx, error, "batch.device-id", _("manifest.csv line %" PRIu64 ": %s"),
+                                  lines.line, local_error->message);
+      chain_ledger_device_id_key (device_id, &id_key);
+      if (!chain_ledger_state_check_device_id (ctx->state, device_id, &id_key, &local_error))
+        return chain_rule_refuse (ctx, error, "batch.device-id-reused", _("manifest.csv line %" PRIu64 ": %s"),
                                   lines.line, local_error->message);
       g_array_append_val (ctx->new_serials, key);
+      g_array_append_val (ctx->new_device_ids, id_key);
       slice.offset = (guint32) (line - lines.data);
       slice.len = (guint32) (rest_data - line - 1);
       g_array_append_val (ids, slice);
@@ -396,7 +442,7 @@ check_batch_lines (ChainRuleCtx      *ctx,
 
           if (end)
             return chain_rule_refuse (ctx, error, "batch.certificates",
-                                      "certificates.pem holds %" G_GUINT64_FORMAT " certificates, fewer than manifest.csv lists",
+                                      _("certificates.pem holds %" PRIu64 " certificates, fewer than manifest.csv lists"),
                                       n);
           if (cert == NULL
               || !check_device_cert (ctx, batch, n, cert, device_id, fields[0], fields[1], fields[2], error))
@@ -406,7 +452,7 @@ check_batch_lines (ChainRuleCtx      *ctx,
     }
   if ((gint64) n != count)
     return chain_rule_refuse (ctx, error, "batch.count",
-                              "manifest.csv lists %" G_GUINT64_FORMAT " devices but body.count is %" G_GINT64_FORMAT, n, count);
+                              _("manifest.csv lists %" PRIu64 " devices but body.count is %" PRId64), n, count);
   if (certificates != NULL)
     {
       gboolean end = FALSE;
@@ -415,7 +461,7 @@ check_batch_lines (ChainRuleCtx      *ctx,
       if (!end)
         return extra == NULL ? FALSE
                              : chain_rule_refuse (ctx, error, "batch.certificates",
-                                                  "certificates.pem holds more certificates than manifest.csv lists");
+                                                  _("certificates.pem holds more certificates than manifest.csv lists"));
     }
 
   /* Device ids once each: sorted slices of the manifest. */
@@ -428,7 +474,7 @@ check_batch_lines (ChainRuleCtx      *ctx,
         g_autofree char *id = g_strndup ((const char *) lines.data + s->offset, MIN (s->len, 64));
         g_autofree char *text = chain_rule_shown (id);
 
-        return chain_rule_refuse (ctx, error, "batch.device-id", "device id %s is listed twice; list each device once", text);
+        return chain_rule_refuse (ctx, error, "batch.device-id", _("device id %s is listed twice; list each device once"), text);
       }
   return TRUE;
 }
@@ -456,19 +502,19 @@ chain_rule_batch (ChainRuleCtx  *ctx,
     {
       g_autofree char *label = chain_rule_cert_label (ctx->ca->cert);
 
-      return chain_rule_refuse (ctx, error, "batch.issuer-revoked", "CA '%s' is revoked, or a CA above it is", label);
+      return chain_rule_refuse (ctx, error, "batch.issuer-revoked", _("CA '%s' is revoked, or a CA above it is"), label);
     }
   if (ctx->ca->retired)
     {
       g_autofree char *label = chain_rule_cert_label (ctx->ca->cert);
 
-      return chain_rule_refuse (ctx, error, "batch.issuer", "CA '%s' was retired by key rotation; issue from the current CA", label);
+      return chain_rule_refuse (ctx, error, "batch.issuer", _("CA '%s' was retired by key rotation; issue from the current CA"), label);
     }
   if (!chain_policy_get_issues_devices (chain_rule_get_policy (ctx), ctx->author->tier))
-    return chain_rule_refuse (ctx, error, "batch.tier", "the policy does not let tier '%s' issue device certificates",
+    return chain_rule_refuse (ctx, error, "batch.tier", _("the policy does not let tier '%s' issue device certificates"),
                               ctx->author->tier);
   if (count < 1 || count > BATCH_MAX_COUNT)
-    return chain_rule_refuse (ctx, error, "batch.count", "body.count is %" G_GINT64_FORMAT "; a batch holds 1 to %" G_GINT64_FORMAT " devices",
+    return chain_rule_refuse (ctx, error, "batch.count", _("body.count is %" PRId64 "; a batch holds 1 to %" PRId64 " devices"),
                               count, BATCH_MAX_COUNT);
 
   batch.issuer = ctx->ca;
@@ -526,24 +572,24 @@ chain_rule_pop (ChainRuleCtx  *ctx,
   if (target == NULL)
     return FALSE;
   if (!is_known_target (target, FALSE))
-    return chain_rule_refuse (ctx, error, "pop.target", "target must be azure-iothub, azure-dps or aws-iot");
+    return chain_rule_refuse (ctx, error, "pop.target", _("target must be azure-iothub, azure-dps or aws-iot"));
   ctx->ca = chain_rule_lookup_ca (ctx, ca, "pop.ca", TRUE, error);
   if (ctx->ca == NULL)
     return FALSE;
   label = chain_rule_cert_label (ctx->ca->cert);
   if (chain_ledger_ca_is_revoked (ctx->ca))
-    return chain_rule_refuse (ctx, error, "pop.ca", "CA '%s' is revoked; a cloud must not trust it", label);
+    return chain_rule_refuse (ctx, error, "pop.ca", _("CA '%s' is revoked; a cloud must not trust it"), label);
   cert = chain_rule_parse_cert (ctx, "verification.pem", "pop.certificate", error);
   if (cert == NULL)
     return FALSE;
   if (!chain_rule_cert_issued_by (cert, ctx->ca->cert))
-    return chain_rule_refuse (ctx, error, "pop.certificate", "verification.pem was not signed by exactly CA '%s'", label);
+    return chain_rule_refuse (ctx, error, "pop.certificate", _("verification.pem was not signed by exactly CA '%s'"), label);
   if (chain_cert_is_ca (cert))
-    return chain_rule_refuse (ctx, error, "pop.certificate", "verification.pem is a CA certificate; it must be a leaf");
+    return chain_rule_refuse (ctx, error, "pop.certificate", _("verification.pem is a CA certificate; it must be a leaf"));
   subject = chain_cert_get_subject (cert);
   cn = chain_name_get_common_name (subject);
   if (g_strcmp0 (cn, code) != 0)
-    return chain_rule_refuse (ctx, error, "pop.code", "verification.pem's CN is not body.code; put the cloud's code in the CN");
+    return chain_rule_refuse (ctx, error, "pop.code", _("verification.pem's CN is not body.code; put the cloud's code in the CN"));
   ctx->issued_by = ctx->ca;
   return chain_rule_stage_serial (ctx, cert, "pop.certificate", error);
 }
@@ -576,16 +622,16 @@ chain_rule_export (ChainRuleCtx  *ctx,
   if (files == NULL)
     return FALSE;
   if (!is_known_target (target, TRUE))
-    return chain_rule_refuse (ctx, error, "export.target", "target must be azure-iothub, azure-dps, aws-iot or pem");
+    return chain_rule_refuse (ctx, error, "export.target", _("target must be azure-iothub, azure-dps, aws-iot or pem"));
   ctx->ca = chain_rule_lookup_ca (ctx, ca, "export.ca", FALSE, error);
   if (ctx->ca == NULL)
     return FALSE;
   label = chain_rule_cert_label (ctx->ca->cert);
   if (chain_ledger_ca_is_revoked (ctx->ca))
-    return chain_rule_refuse (ctx, error, "export.ca", "CA '%s' is revoked; do not hand it to a cloud", label);
+    return chain_rule_refuse (ctx, error, "export.ca", _("CA '%s' is revoked; do not hand it to a cloud"), label);
 
   if (chain_json_object_get_size (files) != g_strv_length ((char **) names))
-    return chain_rule_refuse (ctx, error, "export.files", "body.files lists %" G_GSIZE_FORMAT " files but the record adds %u",
+    return chain_rule_refuse (ctx, error, "export.files", _("body.files lists %zu files but the record adds %u"),
                               chain_json_object_get_size (files), g_strv_length ((char **) names));
   for (guint i = 0; names[i] != NULL; i++)
     {
@@ -594,9 +640,9 @@ chain_rule_export (ChainRuleCtx  *ctx,
 
       chain_statement_get_artifact (ctx->st, names[i], &sha256, NULL, NULL);
       if (digest == NULL || chain_json_get_value_type (digest) != CHAIN_JSON_STRING)
-        return chain_rule_refuse (ctx, error, "export.files", "body.files does not list artifact '%s' with its SHA-256", names[i]);
+        return chain_rule_refuse (ctx, error, "export.files", _("body.files does not list artifact '%s' with its SHA-256"), names[i]);
       if (strcmp (chain_json_get_string (digest), sha256) != 0)
-        return chain_rule_refuse (ctx, error, "export.files", "body.files gives '%s' a digest other than the file's", names[i]);
+        return chain_rule_refuse (ctx, error, "export.files", _("body.files gives '%s' a digest other than the file's"), names[i]);
     }
 
   for (guint i = 0; names[i] != NULL; i++)
@@ -613,7 +659,7 @@ chain_rule_export (ChainRuleCtx  *ctx,
       bytes = g_bytes_get_data (data, &len);
       certs = chain_cert_parse_bundle (bytes, len, &local_error);
       if (certs == NULL)
-        return chain_rule_refuse (ctx, error, "export.content", "%s: %s", names[i], local_error->message);
+        return chain_rule_refuse (ctx, error, "export.content", _("%s: %s"), names[i], local_error->message);
       for (guint j = 0; j < certs->len; j++)
         {
           g_autofree char *thumbprint = chain_ledger_cert_thumbprint (g_ptr_array_index (certs, j));
@@ -621,14 +667,14 @@ chain_rule_export (ChainRuleCtx  *ctx,
 
           if (known_ca == NULL)
             return chain_rule_refuse (ctx, error, "export.content",
-                                      "%s holds a certificate that is no CA of this ledger; export only the ledger's CAs", names[i]);
+                                      _("%s holds a certificate that is no CA of this ledger; export only the ledger's CAs"), names[i]);
           if (chain_ledger_ca_is_revoked (known_ca))
-            return chain_rule_refuse (ctx, error, "export.content", "%s holds a revoked CA certificate", names[i]);
+            return chain_rule_refuse (ctx, error, "export.content", _("%s holds a revoked CA certificate"), names[i]);
           ca_exported |= known_ca == ctx->ca;
         }
     }
   if (!ca_exported)
-    return chain_rule_refuse (ctx, error, "export.content", "no exported file holds CA '%s', which body.ca names", label);
+    return chain_rule_refuse (ctx, error, "export.content", _("no exported file holds CA '%s', which body.ca names"), label);
 
   ctx->new_export = g_new0 (ChainLedgerExport, 1);
   ctx->new_export->seq = ctx->record->seq;
@@ -672,14 +718,14 @@ chain_rule_revocation (ChainRuleCtx  *ctx,
     return FALSE;
   if (!g_strv_contains (reasons, reason))
     return chain_rule_refuse (ctx, error, "revocation.reason",
-                              "reason must be unspecified, key-compromise, ca-compromise, affiliation-changed, superseded or cessation-of-operation");
+                              _("reason must be unspecified, key-compromise, ca-compromise, affiliation-changed, superseded or cessation-of-operation"));
   ctx->ca = chain_rule_lookup_ca (ctx, issuer, "revocation.issuer", TRUE, error);
   if (ctx->ca == NULL)
     return FALSE;
   label = chain_rule_cert_label (ctx->ca->cert);
   n = chain_json_array_get_length (serials);
   if (n == 0 || n > REVOCATION_MAX_SERIALS)
-    return chain_rule_refuse (ctx, error, "statement.body", "body.serials must list 1 to %d serials", REVOCATION_MAX_SERIALS);
+    return chain_rule_refuse (ctx, error, "statement.body", _("body.serials must list 1 to %d serials"), REVOCATION_MAX_SERIALS);
 
   ctx->revoke = g_array_new (FALSE, FALSE, sizeof (ChainSerialKey));
   ctx->revoke_hex = g_ptr_array_new_with_free_func (g_free);
@@ -693,7 +739,7 @@ chain_rule_revocation (ChainRuleCtx  *ctx,
       if (chain_json_get_value_type (item) != CHAIN_JSON_STRING
           || !chain_serial_key_from_hex (chain_json_get_string (item), &key))
         return chain_rule_refuse (ctx, error, "statement.body",
-                                  "body.serials[%" G_GSIZE_FORMAT "] is not a serial in hex", i);
+                                  _("body.serials[%zu] is not a serial in hex"), i);
       hex = chain_json_get_string (item);
       if (!chain_serial_set_lookup (ctx->state->serials, &key, &value)
           || (value & CHAIN_LEDGER_SERIAL_CA_MASK) != ctx->ca->index)
@@ -701,13 +747,13 @@ chain_rule_revocation (ChainRuleCtx  *ctx,
           g_autofree char *text = chain_rule_shown (hex);
 
           return chain_rule_refuse (ctx, error, "revocation.not-issued",
-                                    "serial %s was never issued by '%s'; revoke only what this CA issued", text, label);
+                                    _("serial %s was never issued by '%s'; revoke only what this CA issued"), text, label);
         }
       if ((value & CHAIN_LEDGER_SERIAL_REVOKED) != 0)
-        return chain_rule_refuse (ctx, error, "revocation.duplicate", "serial %s is revoked already", hex);
+        return chain_rule_refuse (ctx, error, "revocation.duplicate", _("serial %s is revoked already"), hex);
       for (guint j = 0; j < ctx->revoke->len; j++)
         if (memcmp (&g_array_index (ctx->revoke, ChainSerialKey, j), &key, sizeof key) == 0)
-          return chain_rule_refuse (ctx, error, "revocation.duplicate", "serial %s is listed twice", hex);
+          return chain_rule_refuse (ctx, error, "revocation.duplicate", _("serial %s is listed twice"), hex);
       g_array_append_val (ctx->revoke, key);
       g_ptr_array_add (ctx->revoke_hex, g_strdup (hex));
     }
@@ -716,26 +762,26 @@ chain_rule_revocation (ChainRuleCtx  *ctx,
   crl_bytes = g_bytes_get_data (crl_data, &crl_len);
   crl = chain_crl_parse (crl_bytes, crl_len, &local_error);
   if (crl == NULL)
-    return chain_rule_refuse (ctx, error, "revocation.crl", "crl.pem: %s", local_error->message);
+    return chain_rule_refuse (ctx, error, "revocation.crl", _("crl.pem: %s"), local_error->message);
   if (!chain_crl_is_signed_by (crl, ctx->ca->cert))
-    return chain_rule_refuse (ctx, error, "revocation.crl", "crl.pem was not signed by '%s'", label);
+    return chain_rule_refuse (ctx, error, "revocation.crl", _("crl.pem was not signed by '%s'"), label);
   ctx->crl_number = chain_crl_get_number (crl);
   if (ctx->crl_number <= ctx->ca->crl_number)
     return chain_rule_refuse (ctx, error, "revocation.crl",
-                              "crl.pem has CRL number %" G_GUINT64_FORMAT "; it must exceed the last one, %" G_GUINT64_FORMAT,
+                              _("crl.pem has CRL number %" PRIu64 "; it must exceed the last one, %" PRIu64),
                               ctx->crl_number, ctx->ca->crl_number);
   expected = ctx->ca->revoked_serials->len + ctx->revoke_hex->len;
   if (chain_crl_get_n_entries (crl) != expected)
     return chain_rule_refuse (ctx, error, "revocation.crl",
-                              "crl.pem lists %" G_GSIZE_FORMAT " serials; '%s' has revoked %" G_GSIZE_FORMAT " with this record",
+                              _("crl.pem lists %zu serials; '%s' has revoked %zu with this record"),
                               chain_crl_get_n_entries (crl), label, expected);
   for (guint i = 0; i < ctx->ca->revoked_serials->len; i++)
     if (!chain_crl_contains (crl, g_ptr_array_index (ctx->ca->revoked_serials, i)))
-      return chain_rule_refuse (ctx, error, "revocation.crl", "crl.pem omits serial %s, revoked earlier",
+      return chain_rule_refuse (ctx, error, "revocation.crl", _("crl.pem omits serial %s, revoked earlier"),
                                 (const char *) g_ptr_array_index (ctx->ca->revoked_serials, i));
   for (guint i = 0; i < ctx->revoke_hex->len; i++)
     if (!chain_crl_contains (crl, g_ptr_array_index (ctx->revoke_hex, i)))
-      return chain_rule_refuse (ctx, error, "revocation.crl", "crl.pem omits serial %s, revoked by this record",
+      return chain_rule_refuse (ctx, error, "revocation.crl", _("crl.pem omits serial %s, revoked by this record"),
                                 (const char *) g_ptr_array_index (ctx->revoke_hex, i));
   return TRUE;
 }
@@ -755,6 +801,6 @@ chain_rule_annotation (ChainRuleCtx  *ctx,
   if (text == NULL)
     return FALSE;
   if (text[0] == '\0' || strlen (text) > ANNOTATION_MAX_LEN)
-    return chain_rule_refuse (ctx, error, "annotation.text", "body.text must be 1 to %d bytes", ANNOTATION_MAX_LEN);
+    return chain_rule_refuse (ctx, error, "annotation.text", _("body.text must be 1 to %d bytes"), ANNOTATION_MAX_LEN);
   return TRUE;
 }

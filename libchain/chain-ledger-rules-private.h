@@ -49,6 +49,9 @@ typedef struct {
   GArray                  *new_serials;     /* ChainSerialKey */
   ChainLedgerCa           *issued_by;
   guint64                  n_devices;
+  /* A batch's device ids (chain_ledger_device_id_key()), one for each
+   * of new_serials, in the same order. */
+  GArray                  *new_device_ids;  /* ChainSerialKey */
 
   /* Serials the record revokes, all issued by ca. */
   GArray                  *revoke;          /* ChainSerialKey */
@@ -136,6 +139,10 @@ ChainLedgerCa *chain_rule_issuer_of (const ChainRuleCtx  *ctx,
                                      ChainCustodian      *custodian,
                                      ChainCert           *cert,
                                      GError             **error);
+
+/* chain-ledger-rules.c: @key as hex, as the serial reads (a serial of up
+ * to 16 bytes, all libchain issues, reads as itself). */
+char *chain_rule_serial_key_hex (const ChainSerialKey *key);
 
 /* chain-ledger-custody.c: each judges ctx->body and stages what it adds. */
 gboolean chain_rule_genesis (ChainRuleCtx  *ctx,

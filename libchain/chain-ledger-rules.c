@@ -12,7 +12,9 @@
  * chain-ledger-issuance.c), new serials, the threshold, the commit signer.
  */
 #include "chain-ledger-rules-private.h"
+#include "chain-i18n-private.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 static void
@@ -27,6 +29,7 @@ ctx_clear (ChainRuleCtx *ctx)
   g_clear_pointer (&ctx->new_policy, chain_policy_free);
   g_clear_pointer (&ctx->new_policy_digest, g_free);
   g_clear_pointer (&ctx->new_serials, g_array_unref);
+  g_clear_pointer (&ctx->new_device_ids, g_array_unref);
   g_clear_pointer (&ctx->revoke, g_array_unref);
   g_clear_pointer (&ctx->revoke_hex, g_ptr_array_unref);
 }
@@ -89,18 +92,18 @@ check_artifacts (const ChainRuleCtx  *ctx,
     {
       if (chain_rule_artifact (ctx, names[i]) == NULL)
         return chain_rule_refuse (ctx, error, "statement.artifacts",
-                                  "artifact '%s' was not supplied; attach the file the statement lists", names[i]);
+                                  _("artifact '%s' was not supplied; attach the file the statement lists"), names[i]);
       if (required != NULL && !g_strv_contains (required, names[i]) && !g_strv_contains (optional, names[i]))
         return chain_rule_refuse (ctx, error, "statement.artifacts",
-                                  "artifact '%s' does not belong in a record of type %s; add only the files docs/ledger-format.md lists",
+                                  _("artifact '%s' does not belong in a record of type %s; add only the files docs/ledger-format.md lists"),
                                   names[i], ctx->type_name);
     }
   if (required == NULL && names[0] == NULL)
-    return chain_rule_refuse (ctx, error, "statement.artifacts", "an export lists no files; export at least one");
+    return chain_rule_refuse (ctx, error, "statement.artifacts", _("an export lists no files; export at least one"));
   for (guint i = 0; required != NULL && required[i] != NULL; i++)
     if (!g_strv_contains ((const char *const *) names, required[i]))
       return chain_rule_refuse (ctx, error, "statement.artifacts",
-                                "artifact '%s' is missing; a record of type %s must add it", required[i], ctx->type_name);
+                                _("artifact '%s' is missing; a record of type %s must add it"), required[i], ctx->type_name);
   return TRUE;
 }
 
@@ -111,8 +114,8 @@ compare_serial_keys (gconstpointer a,
   return memcmp (a, b, sizeof (ChainSerialKey));
 }
 
-static char *
-key_hex (const ChainSerialKey *key)
+char *
+chain_rule_serial_key_hex (const ChainSerialKey *key)
 {
   gsize skip = 0;
 
@@ -138,12 +141,12 @@ check_new_serials (ChainRuleCtx  *ctx,
 
       if (chain_serial_set_lookup (ctx->state->serials, key, &value))
         {
-          g_autofree char *hex = key_hex (key);
+          g_autofree char *hex = chain_rule_serial_key_hex (key);
           ChainLedgerCa *ca = g_ptr_array_index (ctx->state->cas, value & CHAIN_LEDGER_SERIAL_CA_MASK);
           g_autofree char *label = chain_rule_cert_label (ca->cert);
 
           return chain_rule_refuse (ctx, error, "serial.duplicate",
-                                    "serial %s was already issued by '%s'; every certificate needs a fresh serial",
+                                    _("serial %s was already issued by '%s'; every certificate needs a fresh serial"),
                                     hex, label);
         }
     }
@@ -154,10 +157,10 @@ check_new_serials (ChainRuleCtx  *ctx,
     if (compare_serial_keys (&g_array_index (sorted, ChainSerialKey, i - 1),
                              &g_array_index (sorted, ChainSerialKey, i)) == 0)
       {
-        g_autofree char *hex = key_hex (&g_array_index (sorted, ChainSerialKey, i));
+        g_autofree char *hex = chain_rule_serial_key_hex (&g_array_index (sorted, ChainSerialKey, i));
 
         return chain_rule_refuse (ctx, error, "serial.duplicate",
-                                  "serial %s appears twice in this record; every certificate needs a fresh serial", hex);
+                                  _("serial %s appears twice in this record; every certificate needs a fresh serial"), hex);
       }
   return TRUE;
 }
@@ -184,7 +187,7 @@ check_signatures (ChainRuleCtx  *ctx,
 
   ctx->signers = g_ptr_array_new ();
   if (n == 0)
-    return chain_rule_refuse (ctx, error, "threshold.not-met", "the statement is not signed; an officer of '%s' must sign it",
+    return chain_rule_refuse (ctx, error, "threshold.not-met", _("the statement is not signed; an officer of '%s' must sign it"),
                               ctx->author->id);
   for (guint i = 0; i < n; i++)
     {
@@ -195,20 +198,20 @@ check_signatures (ChainRuleCtx  *ctx,
 
       if (officer == NULL || officer->owner != ctx->author)
         return chain_rule_refuse (ctx, error, "signature.unknown-key",
-                                  "signature %u is by key %.16s..., which is no officer of '%s'; sign with an enrolled officer's key",
+                                  _("signature %u is by key %.16s..., which is no officer of '%s'; sign with an enrolled officer's key"),
                                   i, key_text, ctx->author->id);
       if (chain_ledger_officer_is_revoked (officer))
         return chain_rule_refuse (ctx, error, "signature.officer-revoked",
-                                  "signature %u is by officer key %.16s..., which is revoked (or its CA is)", i, key_text);
+                                  _("signature %u is by officer key %.16s..., which is revoked (or its CA is)"), i, key_text);
       if (time < chain_cert_get_not_before (officer->cert) || time > chain_cert_get_not_after (officer->cert))
         return chain_rule_refuse (ctx, error, "signature.officer-validity",
-                                  "signature %u is by officer key %.16s..., whose certificate was not valid at the statement's time",
+                                  _("signature %u is by officer key %.16s..., whose certificate was not valid at the statement's time"),
                                   i, key_text);
       if (!chain_statement_verify_signature (ctx->st, i, officer->cert, &local_error))
         return chain_rule_refuse (ctx, error, "signature.invalid", "%s", local_error->message);
       for (guint j = 0; j < ctx->signers->len; j++)
         if (strcmp (g_ptr_array_index (ctx->signers, j), key_id) == 0)
-          return chain_rule_refuse (ctx, error, "signature.invalid", "key %.16s... signed twice", key_text);
+          return chain_rule_refuse (ctx, error, "signature.invalid", _("key %.16s... signed twice"), key_text);
       g_ptr_array_add (ctx->signers, (gpointer) key_id);
     }
   return TRUE;
@@ -236,13 +239,18 @@ check_threshold (const ChainRuleCtx  *ctx,
             count++;
         }
     }
+  if (count < k && ctx->type == CHAIN_RECORD_TYPE_DELEGATION)
+    return chain_rule_refuse (ctx, error, "threshold.not-met",
+                              /* Translators: "%u distinct officer key(s) of CUSTODIAN signed or
+                               * approved; the policy wants K for type RECORD-TYPE ..." */
+                              _("%u distinct officer key(s) of '%s' signed or approved; the policy wants %u for type %s (a key counts once); collect more approvals"),
+                              count, ctx->author->id, k, ctx->type_name);
   if (count < k)
     return chain_rule_refuse (ctx, error, "threshold.not-met",
-                              "%u distinct officer key(s) of '%s' %s; the policy wants %u for type %s (a key counts once); collect more %s",
-                              count, ctx->author->id,
-                              ctx->type == CHAIN_RECORD_TYPE_DELEGATION ? "signed or approved" : "signed",
-                              k, ctx->type_name,
-                              ctx->type == CHAIN_RECORD_TYPE_DELEGATION ? "approvals" : "signatures");
+                              /* Translators: "%u distinct officer key(s) of CUSTODIAN signed; the
+                               * policy wants K for type RECORD-TYPE ..." */
+                              _("%u distinct officer key(s) of '%s' signed; the policy wants %u for type %s (a key counts once); collect more signatures"),
+                              count, ctx->author->id, k, ctx->type_name);
   return TRUE;
 }
 
@@ -263,11 +271,11 @@ check_commit_signer (const ChainRuleCtx  *ctx,
       g_autofree char *label = chain_rule_cert_label (signer);
 
       return chain_rule_refuse (ctx, error, "commit.signer",
-                                "the commit was signed by '%s', who is no enrolled officer; append with an officer's certificate",
+                                _("the commit was signed by '%s', who is no enrolled officer; append with an officer's certificate"),
                                 label);
     }
   if (chain_ledger_officer_is_revoked (officer))
-    return chain_rule_refuse (ctx, error, "commit.signer", "the commit was signed by a revoked officer");
+    return chain_rule_refuse (ctx, error, "commit.signer", _("the commit was signed by a revoked officer"));
   return TRUE;
 }
 
@@ -284,23 +292,23 @@ check_record (ChainRuleCtx  *ctx,
 
   if (ctx->record->seq != state->n_records)
     return chain_rule_refuse (ctx, error, "record.sequence",
-                              "the next record is %" G_GUINT64_FORMAT "; records come in order without gaps",
+                              _("the next record is %" PRIu64 "; records come in order without gaps"),
                               state->n_records);
   if (state->n_records == 0 && !genesis)
-    return chain_rule_refuse (ctx, error, "genesis.first", "a ledger starts with a genesis record");
+    return chain_rule_refuse (ctx, error, "genesis.first", _("a ledger starts with a genesis record"));
   if (state->n_records > 0 && genesis)
-    return chain_rule_refuse (ctx, error, "genesis.once", "a ledger has one genesis, record 0");
+    return chain_rule_refuse (ctx, error, "genesis.once", _("a ledger has one genesis, record 0"));
   if (!genesis && strcmp (chain_statement_get_ledger_id (ctx->st), state->ledger_id) != 0)
     return chain_rule_refuse (ctx, error, "statement.ledger",
-                              "the statement was made for ledger %s, not this one (%s)",
+                              _("the statement was made for ledger %s, not this one (%s)"),
                               chain_statement_get_ledger_id (ctx->st), state->ledger_id);
   seen = g_hash_table_lookup (state->seen, id);
   if (seen != NULL)
-    return chain_rule_refuse (ctx, error, "statement.replay", "statement %s is record %" G_GUINT64_FORMAT " already",
+    return chain_rule_refuse (ctx, error, "statement.replay", _("statement %s is record %" PRIu64 " already"),
                               id, seen->seq);
   if (!genesis && strcmp (chain_statement_get_policy_digest (ctx->st), state->policy_digest) != 0)
     return chain_rule_refuse (ctx, error, "statement.policy",
-                              "the statement names policy %.16s...; the policy in force is %.16s...; sign it again under that",
+                              _("the statement names policy %.16s...; the policy in force is %.16s...; sign it again under that"),
                               chain_statement_get_policy_digest (ctx->st), state->policy_digest);
   if (!check_artifacts (ctx, error))
     return FALSE;
@@ -316,7 +324,7 @@ check_record (ChainRuleCtx  *ctx,
 
       ctx->author = g_hash_table_lookup (state->custodians_by_id, author);
       if (ctx->author == NULL)
-        return chain_rule_refuse (ctx, error, "statement.author", "'%s' is no custodian of this ledger", author);
+        return chain_rule_refuse (ctx, error, "statement.author", _("'%s' is no custodian of this ledger"), author);
       if (ctx->type == CHAIN_RECORD_TYPE_ACCEPTANCE)
         {
           if (!chain_rule_acceptance (ctx, error))
@@ -324,7 +332,7 @@ check_record (ChainRuleCtx  *ctx,
         }
       else if (!ctx->author->accepted)
         return chain_rule_refuse (ctx, error, "statement.author",
-                                  "'%s' has not accepted its delegation; it can record nothing else yet", author);
+                                  _("'%s' has not accepted its delegation; it can record nothing else yet"), author);
     }
 
   if (!check_signatures (ctx, error))
@@ -381,7 +389,9 @@ check_record (ChainRuleCtx  *ctx,
       break;
     case CHAIN_RECORD_TYPE_INVALID:
     default:
-      return chain_rule_refuse (ctx, error, "statement.body", "unknown record type; use one of " CHAIN_RECORD_TYPE_NAMES);
+      return chain_rule_refuse (ctx, error, "statement.body",
+                                /* Translators: %s is the list of record type names */
+                                _("unknown record type; use one of %s"), CHAIN_RECORD_TYPE_NAMES);
     }
 
   return check_new_serials (ctx, error)
@@ -467,6 +477,11 @@ commit (ChainRuleCtx *ctx)
     case CHAIN_RECORD_TYPE_DEVICE_BATCH:
       ctx->ca->n_devices += ctx->n_devices;
       ctx->author->n_devices += ctx->n_devices;
+      /* Each id now names its new certificate. */
+      g_assert (ctx->new_device_ids->len == ctx->new_serials->len);
+      for (guint i = 0; i < ctx->new_device_ids->len; i++)
+        chain_ledger_state_set_device (state, &g_array_index (ctx->new_device_ids, ChainSerialKey, i),
+                                       &g_array_index (ctx->new_serials, ChainSerialKey, i));
       break;
     case CHAIN_RECORD_TYPE_EXPORT:
       g_ptr_array_add (state->exports, g_steal_pointer (&ctx->new_export));

@@ -8,6 +8,10 @@
 #include "chain-pki-private.h"
 
 #include <string.h>
+#include <openssl/sha.h>
+
+/* Slots the device serials start with, and grow by half from. */
+#define DEVICE_SERIALS_INITIAL 1024
 
 /* ---- Pieces -------------------------------------------------------------- */
 
@@ -197,6 +201,7 @@ chain_ledger_state_new (void)
   self->serials = chain_serial_set_new ();
   self->ca_serials = g_hash_table_new_full (serial_key_hash, serial_key_equal, g_free, NULL);
   self->officer_serials = g_hash_table_new_full (serial_key_hash, serial_key_equal, g_free, NULL);
+  self->device_ids = chain_serial_set_new ();
   self->exports = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_ledger_export_free);
   return self;
 }
@@ -219,6 +224,8 @@ chain_ledger_state_free (ChainLedgerState *self)
   g_hash_table_unref (self->ca_serials);
   g_hash_table_unref (self->officer_serials);
   chain_serial_set_free (self->serials);
+  chain_serial_set_free (self->device_ids);
+  g_free (self->device_serials);
   g_ptr_array_unref (self->exports);
   g_ptr_array_unref (self->requests);
   g_ptr_array_unref (self->officers);
@@ -252,6 +259,90 @@ chain_ledger_state_add_custodian (ChainLedgerState *self,
 {
   g_ptr_array_add (self->custodians, custodian);
   g_hash_table_insert (self->custodians_by_id, custodian->id, custodian);
+}
+
+/* ---- Device ids ---------------------------------------------------------- */
+
+void
+chain_ledger_device_id_key (const char     *id,
+                            ChainSerialKey *out_key)
+{
+  guint8 digest[SHA256_DIGEST_LENGTH];
+
+  SHA256 ((const unsigned char *) id, strlen (id), digest);
+  memcpy (out_key->bytes, digest, CHAIN_SERIAL_KEY_LEN);
+}
+
+gboolean
+chain_ledger_state_find_device (const ChainLedgerState *self,
+                                const ChainSerialKey   *id_key,
+                                ChainSerialKey         *out_serial)
+{
+  guint32 index = 0;
+
+  if (!chain_serial_set_lookup (self->device_ids, id_key, &index))
+    return FALSE;
+  if (out_serial != NULL)
+    *out_serial = self->device_serials[index];
+  return TRUE;
+}
+
+gboolean
+chain_ledger_state_serial_in_force (const ChainLedgerState *self,
+                                    const ChainSerialKey   *serial,
+                                    ChainLedgerCa         **out_issuer)
+{
+  guint32 value = 0;
+  ChainLedgerCa *issuer;
+
+  if (!chain_serial_set_lookup (self->serials, serial, &value))
+    return FALSE;
+  issuer = g_ptr_array_index (self->cas, value & CHAIN_LEDGER_SERIAL_CA_MASK);
+  if (out_issuer != NULL)
+    *out_issuer = issuer;
+  return (value & CHAIN_LEDGER_SERIAL_REVOKED) == 0 && !chain_ledger_ca_is_revoked (issuer);
+}
+
+void
+chain_ledger_state_set_device (ChainLedgerState     *self,
+                               const ChainSerialKey *id_key,
+                               const ChainSerialKey *serial)
+{
+  guint32 index = 0;
+
+  if (chain_serial_set_lookup (self->device_ids, id_key, &index))
+    {
+      self->device_serials[index] = *serial;
+      return;
+    }
+  /* The rules refuse a batch that would pass CHAIN_SERIAL_VALUE_MAX. */
+  g_return_if_fail (self->n_device_serials <= CHAIN_SERIAL_VALUE_MAX);
+  if (self->n_device_serials == self->device_serials_size)
+    {
+      /* By half, as the serial set grows, rather than doubling. */
+      guint64 size = self->device_serials_size == 0
+                     ? DEVICE_SERIALS_INITIAL
+                     : (guint64) self->device_serials_size + self->device_serials_size / 2;
+
+      self->device_serials_size = (guint32) MIN (size, (guint64) CHAIN_SERIAL_VALUE_MAX + 1);
+      self->device_serials = g_renew (ChainSerialKey, self->device_serials, self->device_serials_size);
+    }
+  index = self->n_device_serials++;
+  self->device_serials[index] = *serial;
+  chain_serial_set_insert (self->device_ids, id_key, index);
+}
+
+gsize
+chain_ledger_state_get_n_device_ids (const ChainLedgerState *self)
+{
+  return self->n_device_serials;
+}
+
+gsize
+chain_ledger_state_get_device_memory (const ChainLedgerState *self)
+{
+  return chain_serial_set_get_memory (self->device_ids)
+         + (gsize) self->device_serials_size * sizeof (ChainSerialKey);
 }
 
 /* ---- Questions ----------------------------------------------------------- */
@@ -299,6 +390,14 @@ chain_ledger_state_get_ledger_id (const ChainLedgerState *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return self->ledger_id;
+}
+
+void
+chain_ledger_state_set_verified_length (ChainLedgerState *self,
+                                        guint64           n_records)
+{
+  g_return_if_fail (self != NULL);
+  self->verified_length = n_records;
 }
 
 guint64

@@ -50,8 +50,8 @@
  *     acceptance.certificate acceptance.profile acceptance.issuer
  *     acceptance.algorithm acceptance.officer-key
  *   batch.issuer batch.issuer-revoked batch.tier batch.manifest batch.count
- *     batch.device-id batch.certificates batch.profile batch.validity
- *     batch.name-constraints batch.algorithm
+ *     batch.device-id batch.device-id-reused batch.certificates batch.profile
+ *     batch.validity batch.name-constraints batch.algorithm
  *   pop.ca pop.target pop.certificate pop.code
  *   export.target export.ca export.files export.content
  *   revocation.issuer revocation.reason revocation.not-issued

@@ -22,9 +22,11 @@
  * two steps. It is read when a ledger is opened and costs nothing unset.
  */
 #include "chain-ledger-private.h"
+#include "chain-i18n-private.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -90,10 +92,12 @@ chain_git_error (GError    **error,
       g_autofree char *reason = g_strdup (last->message);
 
       g_strdelimit (reason, "\r\n", ' ');
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, "%s: %s", message, g_strstrip (reason));
+      /* Translators: a message, then the reason libgit2 gives */
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, _("%s: %s"), message, g_strstrip (reason));
     }
   else
-    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, "%s (libgit2 error %d)", message,
+    /* Translators: a message, then libgit2's numeric error code */
+    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, _("%s (libgit2 error %d)"), message,
                  status);
   git_error_clear ();
   return FALSE;
@@ -166,8 +170,8 @@ chain_ledger_signer_new (ChainKey   *key,
   if (!chain_cert_matches_key (cert, key))
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "the key does not match the officer certificate: "
-                           "pass the key the certificate was issued for");
+                           _("the key does not match the officer certificate: "
+                             "pass the key the certificate was issued for"));
       return NULL;
     }
 
@@ -277,12 +281,13 @@ first_parent (ChainLedger   *self,
 
       git_oid_tostr (hex, sizeof hex, oid);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "commit %.12s on " MAIN_REF " is missing from the repository; fetch the "
-                   "ledger again", hex);
+                   /* Translators: "commit ABBREVIATED-ID on GIT-REF-NAME ..." */
+                   _("commit %.12s on %s is missing from the repository; fetch the "
+                     "ledger again"), hex, MAIN_REF);
       return FALSE;
     }
   if (status < 0)
-    return chain_git_error (error, status, "cannot read the ledger's history");
+    return chain_git_error (error, status, _("cannot read the ledger's history"));
 
   data = git_odb_object_data (object);
   len = git_odb_object_size (object);
@@ -293,7 +298,8 @@ first_parent (ChainLedger   *self,
 
       git_oid_tostr (hex, sizeof hex, oid);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "object %.12s on " MAIN_REF " is not a commit", hex);
+                   /* Translators: "object ABBREVIATED-ID on GIT-REF-NAME ..." */
+                   _("object %.12s on %s is not a commit"), hex, MAIN_REF);
       return FALSE;
     }
   /* git writes "tree X\n" then every "parent Y\n" before other headers. */
@@ -350,7 +356,8 @@ chain_ledger_refresh (ChainLedger  *self,
       return TRUE;
     }
   if (status < 0)
-    return chain_git_error (error, status, "cannot read " MAIN_REF " of %s", self->path);
+    /* Translators: "cannot read GIT-REF-NAME of LEDGER-DIRECTORY" */
+    return chain_git_error (error, status, _("cannot read %s of %s"), MAIN_REF, self->path);
   if (old_len > 0 && git_oid_equal (&tip, &index_entry (self, old_len - 1)->oid))
     {
       /* Also right after loading the cache, which holds no tip name. */
@@ -362,7 +369,7 @@ chain_ledger_refresh (ChainLedger  *self,
 
   status = git_repository_odb (&odb, self->repo->repo);
   if (status < 0)
-    return chain_git_error (error, status, "cannot open the ledger's object database");
+    return chain_git_error (error, status, _("cannot open the ledger's object database"));
 
   /* Back from the tip until we meet the indexed tip (an append), any
    * indexed commit (a rollback or a rewrite), or the root. */
@@ -522,13 +529,13 @@ chain_ledger_open (const char   *path,
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "no ledger at %s; check the workspace directory (-C)", path);
+                   _("no ledger at %s; check the workspace directory (-C)"), path);
       return NULL;
     }
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a libchain ledger: it is a file, not a git repository", path);
+                   _("%s is not a libchain ledger: it is a file, not a git repository"), path);
       return NULL;
     }
 
@@ -539,12 +546,12 @@ chain_ledger_open (const char   *path,
       git_error_clear ();
       git_libgit2_shutdown ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a libchain ledger: it is not a git repository", path);
+                   _("%s is not a libchain ledger: it is not a git repository"), path);
       return NULL;
     }
   if (status < 0)
     {
-      chain_git_error (error, status, "cannot open the ledger at %s", path);
+      chain_git_error (error, status, _("cannot open the ledger at %s"), path);
       git_libgit2_shutdown ();
       return NULL;
     }
@@ -556,10 +563,15 @@ chain_ledger_open (const char   *path,
     return NULL;
   if (!marked && (self->index->len == 0 || !root_looks_like_genesis (self)))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is a git repository but not a libchain ledger: %s", path,
-                   self->index->len == 0 ? "it has no " MAIN_REF " and no libchain mark"
-                                         : "its first commit holds no genesis record");
+      if (self->index->len == 0)
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                     /* Translators: the second %s is a git ref name */
+                     _("%s is a git repository but not a libchain ledger: it has no %s and no libchain mark"),
+                     path, MAIN_REF);
+      else
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                     _("%s is a git repository but not a libchain ledger: its first commit holds no genesis record"),
+                     path);
       return NULL;
     }
   return g_steal_pointer (&self);
@@ -581,7 +593,7 @@ chain_ledger_init (const char *path,
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   "%s already exists; choose a new directory for the ledger", path);
+                   _("%s already exists; choose a new directory for the ledger"), path);
       return NULL;
     }
 
@@ -597,7 +609,7 @@ chain_ledger_init (const char *path,
   git_config_free (config);
   if (status < 0)
     {
-      chain_git_error (error, status, "cannot create the ledger repository %s", path);
+      chain_git_error (error, status, _("cannot create the ledger repository %s"), path);
       git_repository_free (repo);
       git_libgit2_shutdown ();
       return NULL;
@@ -646,7 +658,7 @@ chain_ledger_create (const char           *path,
   if (chain_statement_get_record_type (genesis) != CHAIN_RECORD_TYPE_GENESIS)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "a new ledger starts with a genesis statement, not a %s",
+                   _("a new ledger starts with a genesis statement, not a %s"),
                    chain_statement_get_type_name (genesis));
       return NULL;
     }
@@ -735,7 +747,7 @@ chain_ledger_get_record (ChainLedger *self,
   if (seq >= self->index->len)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "record %" G_GUINT64_FORMAT " does not exist: the ledger has %u records",
+                   _("record %" PRIu64 " does not exist: the ledger has %u records"),
                    seq, self->index->len);
       return NULL;
     }
@@ -755,7 +767,7 @@ write_blob (git_repository *repo,
   int status = git_blob_create_from_buffer (out_oid, repo, len > 0 ? data : "", len);
 
   if (status < 0)
-    return chain_git_error (error, status, "cannot write to the ledger");
+    return chain_git_error (error, status, _("cannot write to the ledger"));
   return TRUE;
 }
 
@@ -769,7 +781,7 @@ insert (git_treebuilder *builder,
   int status = git_treebuilder_insert (NULL, builder, name, oid, mode);
 
   if (status < 0)
-    return chain_git_error (error, status, "cannot build the record's tree");
+    return chain_git_error (error, status, _("cannot build the record's tree"));
   return TRUE;
 }
 
@@ -810,7 +822,7 @@ write_record_dir (git_repository *repo,
 
   status = git_treebuilder_new (&builder, repo, NULL);
   if (status < 0)
-    return chain_git_error (error, status, "cannot build the record's tree");
+    return chain_git_error (error, status, _("cannot build the record's tree"));
   if (!write_blob (repo, record_json, &oid, error)
       || !insert (builder, "record.json", &oid, GIT_FILEMODE_BLOB, error)
       || !write_blob (repo, statement_json, &oid, error)
@@ -825,7 +837,7 @@ write_record_dir (git_repository *repo,
 
       status = git_treebuilder_new (&artifacts, repo, NULL);
       if (status < 0)
-        return chain_git_error (error, status, "cannot build the record's tree");
+        return chain_git_error (error, status, _("cannot build the record's tree"));
       for (gsize i = 0; names[i] != NULL; i++)
         {
           GBytes *data = NULL;
@@ -837,13 +849,13 @@ write_record_dir (git_repository *repo,
         }
       status = git_treebuilder_write (&oid, artifacts);
       if (status < 0)
-        return chain_git_error (error, status, "cannot write to the ledger");
+        return chain_git_error (error, status, _("cannot write to the ledger"));
       if (!insert (builder, "artifacts", &oid, GIT_FILEMODE_TREE, error))
         return FALSE;
     }
   status = git_treebuilder_write (out_oid, builder);
   if (status < 0)
-    return chain_git_error (error, status, "cannot write to the ledger");
+    return chain_git_error (error, status, _("cannot write to the ledger"));
   return TRUE;
 }
 
@@ -863,7 +875,7 @@ subtree (git_repository *repo,
     return TRUE;
   status = git_tree_lookup (out_tree, repo, git_tree_entry_id (entry));
   if (status < 0)
-    return chain_git_error (error, status, "cannot read the tip's tree");
+    return chain_git_error (error, status, _("cannot read the tip's tree"));
   return TRUE;
 }
 
@@ -908,12 +920,12 @@ write_path_trees (git_repository *repo,
       int status = git_treebuilder_new (&builder, repo, sources[i]);
 
       if (status < 0)
-        return chain_git_error (error, status, "cannot build the record's tree");
+        return chain_git_error (error, status, _("cannot build the record's tree"));
       if (!insert (builder, names[i], &oid, GIT_FILEMODE_TREE, error))
         return FALSE;
       status = git_treebuilder_write (&oid, builder);
       if (status < 0)
-        return chain_git_error (error, status, "cannot write to the ledger");
+        return chain_git_error (error, status, _("cannot write to the ledger"));
     }
   git_oid_cpy (out_root, &oid);
   return TRUE;
@@ -982,13 +994,13 @@ write_commit (ChainLedger       *self,
   if (status == 0 && tip != NULL)
     status = git_commit_lookup (&parent, repo, tip);
   if (status < 0)
-    return chain_git_error (error, status, "cannot prepare the record's commit");
+    return chain_git_error (error, status, _("cannot prepare the record's commit"));
   parents[0] = parent;
 
   status = git_commit_create_buffer (&buffer, repo, author, committer, NULL, message, tree,
                                      tip != NULL ? 1 : 0, parents);
   if (status < 0)
-    return chain_git_error (error, status, "cannot prepare the record's commit");
+    return chain_git_error (error, status, _("cannot prepare the record's commit"));
   signature = chain_cms_sign_detached (signer->key, signer->cert, signer->intermediates,
                                        (const guint8 *) buffer.ptr, buffer.size, error);
   if (signature == NULL)
@@ -1000,7 +1012,7 @@ write_commit (ChainLedger       *self,
   status = git_commit_create_with_signature (out_oid, repo, buffer.ptr, armor, "gpgsig");
   git_buf_dispose (&buffer);
   if (status < 0)
-    return chain_git_error (error, status, "cannot write the record's commit");
+    return chain_git_error (error, status, _("cannot write the record's commit"));
   return TRUE;
 }
 
@@ -1013,7 +1025,7 @@ check_statement (ChainStatement *statement,
   if (chain_statement_get_signature_count (statement) == 0)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "the statement is not signed; its author must sign it first");
+                           _("the statement is not signed; its author must sign it first"));
       return FALSE;
     }
   for (gsize i = 0; names[i] != NULL; i++)
@@ -1024,7 +1036,7 @@ check_statement (ChainStatement *statement,
       if (data == NULL)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "artifact %s of the statement has no content; attach the file first",
+                       _("artifact %s of the statement has no content; attach the file first"),
                        names[i]);
           return FALSE;
         }
@@ -1098,7 +1110,7 @@ append_once (ChainLedger          *self,
   if (seq == 0 && !genesis)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the ledger is empty: its first record must be a genesis, not a %s",
+                   _("the ledger is empty: its first record must be a genesis, not a %s"),
                    chain_statement_get_type_name (statement));
       return ATTEMPT_FAILED;
     }
@@ -1109,8 +1121,8 @@ append_once (ChainLedger          *self,
       if (genesis)
         {
           g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                               "the ledger has its genesis already; start a new ledger "
-                               "for a new supply chain");
+                               _("the ledger has its genesis already; start a new ledger "
+                                 "for a new supply chain"));
           return ATTEMPT_FAILED;
         }
       if (!read_tip (self, &tip_digest, &tip_tree, error))
@@ -1124,13 +1136,13 @@ append_once (ChainLedger          *self,
 
           if (genesis_record != NULL)
             g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_FAILED,
-                                 "cannot read the ledger id from the genesis record");
+                                 _("cannot read the ledger id from the genesis record"));
           return ATTEMPT_FAILED;
         }
       if (strcmp (ledger_id, chain_statement_get_ledger_id (statement)) != 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "the statement is for ledger %s, but this is ledger %s",
+                       _("the statement is for ledger %s, but this is ledger %s"),
                        chain_statement_get_ledger_id (statement), ledger_id);
           return ATTEMPT_FAILED;
         }
@@ -1144,7 +1156,7 @@ append_once (ChainLedger          *self,
         {
           if (local == NULL)
             g_set_error_literal (&local, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                                 "the ledger's rules refuse the statement");
+                                 _("the ledger's rules refuse the statement"));
           g_propagate_error (error, g_steal_pointer (&local));
           return ATTEMPT_FAILED;
         }
@@ -1160,7 +1172,7 @@ append_once (ChainLedger          *self,
     {
       status = git_tree_lookup (&root, repo, &tip_tree);
       if (status < 0)
-        return chain_git_error (error, status, "cannot read the tip's tree"), ATTEMPT_FAILED;
+        return chain_git_error (error, status, _("cannot read the tip's tree")), ATTEMPT_FAILED;
     }
   dir_name = g_strdup_printf ("%08" G_GUINT64_FORMAT "-%s", seq,
                               chain_statement_get_type_name (statement));
@@ -1184,7 +1196,8 @@ append_once (ChainLedger          *self,
       return ATTEMPT_RETRY;
     }
   if (status < 0)
-    return chain_git_error (error, status, "cannot move " MAIN_REF), ATTEMPT_FAILED;
+    /* Translators: %s is a git ref name */
+    return chain_git_error (error, status, _("cannot move %s"), MAIN_REF), ATTEMPT_FAILED;
   kill_point (self, "ref");
 
   {
@@ -1252,8 +1265,10 @@ chain_ledger_append (ChainLedger          *self,
     }
 
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-               "could not append after %d attempts: other writers kept moving " MAIN_REF
-               "; retry, or if no chain process is running, delete %s/" MAIN_REF ".lock",
-               MAX_ATTEMPTS, self->path);
+               /* Translators: "... other writers kept moving GIT-REF-NAME; retry, or if no
+                * chain process is running, delete LEDGER-DIRECTORY/GIT-REF-NAME.lock" */
+               _("could not append after %d attempts: other writers kept moving %s"
+                 "; retry, or if no chain process is running, delete %s/%s.lock"),
+               MAX_ATTEMPTS, MAIN_REF, self->path, MAIN_REF);
   return FALSE;
 }

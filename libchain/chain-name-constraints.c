@@ -5,6 +5,7 @@
  * "https://example.com", "10.0.0.1/8") restricts nothing, or everything.
  */
 #include "chain-pki-private.h"
+#include "chain-i18n-private.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -14,8 +15,10 @@
 /* The longest single TYPE:VALUE; a dirName may take 1024 bytes itself. */
 #define GENERAL_NAME_MAX_LEN 1100
 
+/* Translators: examples of name constraints; keep each TYPE:VALUE as it is
+ * and translate only the list's "or". */
 #define ACCEPTED_FORMS \
-  "DNS:factory.example.com, email:example.com, IP:10.0.0.0/8, URI:.example.com or dirName:O=Widget Ltd,C=DE"
+  N_("DNS:factory.example.com, email:example.com, IP:10.0.0.0/8, URI:.example.com or dirName:O=Widget Ltd,C=DE")
 
 struct _ChainNameConstraints {
   NAME_CONSTRAINTS *nc;
@@ -110,7 +113,7 @@ parse_ip_subnet (const char *value,
   if (slash == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "IP constraints need a prefix length, such as IP:10.0.0.0/8 or IP:2001:db8::/32");
+                   _("IP constraints need a prefix length, such as IP:10.0.0.0/8 or IP:2001:db8::/32"));
       return NULL;
     }
   address_text = g_strndup (value, (gsize) (slash - value));
@@ -120,7 +123,7 @@ parse_ip_subnet (const char *value,
   if (inet_pton (family, address_text, bytes) != 1)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "IP constraint has no valid IPv4 or IPv6 address before '/'; write it as IP:10.0.0.0/8 or IP:2001:db8::/32");
+                   _("IP constraint has no valid IPv4 or IPv6 address before '/'; write it as IP:10.0.0.0/8 or IP:2001:db8::/32"));
       return NULL;
     }
   if (*prefix_text == '\0' || strlen (prefix_text) > 3
@@ -128,7 +131,7 @@ parse_ip_subnet (const char *value,
       || !g_ascii_string_to_unsigned (prefix_text, 10, 0, n * 8, &prefix, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "IP constraint prefix length must be a number from 0 to %u", (guint) (n * 8));
+                   _("IP constraint prefix length must be a number from 0 to %u"), (guint) (n * 8));
       return NULL;
     }
   for (gsize i = 0; i < n; i++)
@@ -139,7 +142,7 @@ parse_ip_subnet (const char *value,
       if ((bytes[i] & ~mask) != 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "IP constraint address has bits set beyond its /%u prefix; clear the host part of the address",
+                       _("IP constraint address has bits set beyond its /%u prefix; clear the host part of the address"),
                        (guint) prefix);
           return NULL;
         }
@@ -150,7 +153,7 @@ parse_ip_subnet (const char *value,
   if (octets == NULL || !ASN1_OCTET_STRING_set (octets, bytes, (int) (2 * n)))
     {
       ASN1_OCTET_STRING_free (octets);
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "Could not encode an IP constraint");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("Could not encode an IP constraint"));
       return NULL;
     }
   return octets;
@@ -171,15 +174,17 @@ parse_general_name (const char *text,
   if (text == NULL || strnlen (text, GENERAL_NAME_MAX_LEN + 1) > GENERAL_NAME_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Name constraint is missing or longer than %d bytes; write one of " ACCEPTED_FORMS,
-                   GENERAL_NAME_MAX_LEN);
+                   /* Translators: the %s is a list of examples such as "DNS:factory.example.com" */
+                   _("Name constraint is missing or longer than %d bytes; write one of %s"),
+                   GENERAL_NAME_MAX_LEN, _(ACCEPTED_FORMS));
       return NULL;
     }
   colon = strchr (text, ':');
   if (colon == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Name constraint has no TYPE: prefix; write one of " ACCEPTED_FORMS);
+                   /* Translators: TYPE is a placeholder; the %s is a list of examples */
+                   _("Name constraint has no TYPE: prefix; write one of %s"), _(ACCEPTED_FORMS));
       return NULL;
     }
   type = g_strndup (text, (gsize) (colon - text));
@@ -187,7 +192,8 @@ parse_general_name (const char *text,
   if (*value == '\0')
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Name constraint has an empty value; write one of " ACCEPTED_FORMS);
+                   /* Translators: the %s is a list of examples such as "DNS:factory.example.com" */
+                   _("Name constraint has an empty value; write one of %s"), _(ACCEPTED_FORMS));
       return NULL;
     }
 
@@ -196,7 +202,7 @@ parse_general_name (const char *text,
       if (!is_dns_name (value, TRUE))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "DNS constraint is not a host or domain name; write it as DNS:factory.example.com (letters, digits, '-' and '.', no wildcards)");
+                       _("DNS constraint is not a host or domain name; write it as DNS:factory.example.com (letters, digits, '-' and '.', no wildcards)"));
           return NULL;
         }
       gen_type = GEN_DNS;
@@ -207,7 +213,7 @@ parse_general_name (const char *text,
       if (!is_email_constraint (value))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "email constraint must be a mailbox, a host or a domain: email:ops@example.com, email:example.com or email:.example.com");
+                       _("email constraint must be a mailbox, a host or a domain: email:ops@example.com, email:example.com or email:.example.com"));
           return NULL;
         }
       gen_type = GEN_EMAIL;
@@ -218,7 +224,7 @@ parse_general_name (const char *text,
       if (!is_dns_name (value, TRUE))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "URI constraints name a host or a domain, not a full URI; write URI:host.example.com or URI:.example.com");
+                       _("URI constraints name a host or a domain, not a full URI; write URI:host.example.com or URI:.example.com"));
           return NULL;
         }
       gen_type = GEN_URI;
@@ -237,7 +243,7 @@ parse_general_name (const char *text,
 
       if (name == NULL)
         {
-          g_prefix_error (error, "dirName constraint: ");
+          g_prefix_error (error, _("dirName constraint: "));
           return NULL;
         }
       gen_type = GEN_DIRNAME;
@@ -246,7 +252,8 @@ parse_general_name (const char *text,
   else
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Unknown name constraint type; write one of " ACCEPTED_FORMS);
+                   /* Translators: the %s is a list of examples such as "DNS:factory.example.com" */
+                   _("Unknown name constraint type; write one of %s"), _(ACCEPTED_FORMS));
       return NULL;
     }
 
@@ -257,7 +264,7 @@ parse_general_name (const char *text,
         X509_NAME_free (gen_value);
       else
         ASN1_STRING_free (gen_value);
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "Could not encode a name constraint");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("Could not encode a name constraint"));
       return NULL;
     }
   GENERAL_NAME_set0_value (general_name, gen_type, gen_value);
@@ -292,7 +299,7 @@ chain_name_constraints_add (ChainNameConstraints   *self,
     {
       GENERAL_NAME_free (base);
       GENERAL_SUBTREE_free (subtree);
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "Could not add a name constraint");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("Could not add a name constraint"));
       return FALSE;
     }
   /* GENERAL_SUBTREE_new() allocates an empty base of its own. */
@@ -301,7 +308,7 @@ chain_name_constraints_add (ChainNameConstraints   *self,
   if (sk_GENERAL_SUBTREE_push (*subtrees, subtree) <= 0)
     {
       GENERAL_SUBTREE_free (subtree);
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "Could not add a name constraint");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("Could not add a name constraint"));
       return FALSE;
     }
   return TRUE;
@@ -338,7 +345,7 @@ parse_entry (ChainNameConstraints *self,
   else
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Name constraint must start with permitted: or excluded:, as in permitted:DNS:example.com");
+                   _("Name constraint must start with permitted: or excluded:, as in permitted:DNS:example.com"));
       return FALSE;
     }
   return chain_name_constraints_add (self, kind, colon + 1, error);
@@ -359,7 +366,7 @@ chain_name_constraints_parse (const char *text,
   if (len > CONSTRAINTS_TEXT_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Name constraints text is longer than %d bytes; shorten it",
+                   _("Name constraints text is longer than %d bytes; shorten it"),
                    CONSTRAINTS_TEXT_MAX_LEN);
       return NULL;
     }
@@ -385,7 +392,7 @@ chain_name_constraints_parse (const char *text,
           entry = g_strndup (text + start, end - start);
           if (!parse_entry (self, entry, error))
             {
-              g_prefix_error (error, "Name constraint %u: ", n_entry);
+              g_prefix_error (error, _("Name constraint %u: "), n_entry);
               return NULL;
             }
         }

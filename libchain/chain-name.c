@@ -5,6 +5,7 @@
  * write each name, and to_string() writes that way.
  */
 #include "chain-pki-private.h"
+#include "chain-i18n-private.h"
 
 #include <string.h>
 
@@ -43,7 +44,9 @@ static const NameAttribute name_attributes[] = {
   { NID_domainComponent,        "DC",           V_ASN1_IA5STRING,       VALUE_DNS_LABEL,  63 },
 };
 
-#define ACCEPTED_TYPES "C, ST, L, O, OU, CN, serialNumber or DC"
+/* Translators: DN attribute types; keep them as they are and translate only
+ * the list's "or". */
+#define ACCEPTED_TYPES N_("C, ST, L, O, OU, CN, serialNumber or DC")
 
 /* One attribute=value of the text, unescaped. */
 typedef struct {
@@ -107,20 +110,20 @@ check_value (const NameAttribute *attribute,
   if (len == 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "The value of %s is empty; give it a value or leave the attribute out",
+                   _("The value of %s is empty; give it a value or leave the attribute out"),
                    attribute->name);
       return FALSE;
     }
   if (memchr (value, '\0', len) != NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "The value of %s contains a NUL byte; remove it", attribute->name);
+                   _("The value of %s contains a NUL byte; remove it"), attribute->name);
       return FALSE;
     }
   if (!g_utf8_validate (value, (gssize) len, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "The value of %s is not valid UTF-8; fix its encoding", attribute->name);
+                   _("The value of %s is not valid UTF-8; fix its encoding"), attribute->name);
       return FALSE;
     }
   for (const char *p = value; p < value + len; p = g_utf8_next_char (p))
@@ -130,7 +133,7 @@ check_value (const NameAttribute *attribute,
       if (g_unichar_iscntrl (c))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "The value of %s contains the control character U+%04X; remove it",
+                       _("The value of %s contains the control character U+%04X; remove it"),
                        attribute->name, c);
           return FALSE;
         }
@@ -143,7 +146,7 @@ check_value (const NameAttribute *attribute,
       if (len != 2 || !g_ascii_isupper (value[0]) || !g_ascii_isupper (value[1]))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "C must be a two-letter ISO 3166 country code in upper case, such as DE");
+                       _("C must be a two-letter ISO 3166 country code in upper case, such as DE"));
           return FALSE;
         }
       break;
@@ -153,7 +156,7 @@ check_value (const NameAttribute *attribute,
         if (!is_printable_string_char (value[i]))
           {
             g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                         "The value of %s may hold only ASCII letters, digits, space and ' ( ) + , - . / : = ?",
+                         _("The value of %s may hold only ASCII letters, digits, space and ' ( ) + , - . / : = ?"),
                          attribute->name);
             return FALSE;
           }
@@ -165,7 +168,7 @@ check_value (const NameAttribute *attribute,
             && !(value[i] == '-' && i != 0 && i != len - 1))
           {
             g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                         "The value of %s must be one DNS label: ASCII letters, digits and inner '-'",
+                         _("The value of %s must be one DNS label: ASCII letters, digits and inner '-'"),
                          attribute->name);
             return FALSE;
           }
@@ -179,7 +182,7 @@ check_value (const NameAttribute *attribute,
   if (n_chars > attribute->max_chars)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "The value of %s is %ld characters long; at most %ld are allowed",
+                   _("The value of %s is %ld characters long; at most %ld are allowed"),
                    attribute->name, n_chars, attribute->max_chars);
       return FALSE;
     }
@@ -207,14 +210,14 @@ parse_value (const char          *text,
   if (*s == '#')
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Hex-encoded values ('#...') are not accepted at position %ld; write the value of %s as text",
+                   _("Hex-encoded values ('#...') are not accepted at position %ld; write the value of %s as text"),
                    position_of (text, s), attribute->name);
       return FALSE;
     }
   if (*s == ' ')
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Leading space in the value of %s at position %ld; escape it as '\\ ' or remove it",
+                   _("Leading space in the value of %s at position %ld; escape it as '\\ ' or remove it"),
                    attribute->name, position_of (text, s));
       return FALSE;
     }
@@ -239,7 +242,7 @@ parse_value (const char          *text,
           else
             {
               g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "Bad escape in the value of %s at position %ld; after '\\' write one of , + \" \\ < > ; # = space, or two hex digits",
+                           _("Bad escape in the value of %s at position %ld; after '\\' write one of , + \" \\ < > ; # = space, or two hex digits"),
                            attribute->name, position_of (text, s));
               return FALSE;
             }
@@ -249,7 +252,7 @@ parse_value (const char          *text,
       if (strchr ("\";<>", *s) != NULL)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "Unescaped '%c' in the value of %s at position %ld; write it as '\\%c'",
+                       _("Unescaped '%c' in the value of %s at position %ld; write it as '\\%c'"),
                        *s, attribute->name, position_of (text, s), *s);
           return FALSE;
         }
@@ -261,7 +264,7 @@ parse_value (const char          *text,
   if (last_raw_space)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Trailing space in the value of %s at position %ld; escape it as '\\ ' or remove it",
+                   _("Trailing space in the value of %s at position %ld; escape it as '\\ ' or remove it"),
                    attribute->name, position_of (text, s - 1));
       return FALSE;
     }
@@ -286,15 +289,17 @@ parse_type (const char  *text,
     {
       if (*s == '\0')
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "Name ends where an attribute type is expected; remove the trailing separator");
+                     _("Name ends where an attribute type is expected; remove the trailing separator"));
       else if (*s == ' ')
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "Unexpected space at position %ld; RFC 4514 names have no spaces around ',' '+' or '='",
+                     _("Unexpected space at position %ld; RFC 4514 names have no spaces around ',' '+' or '='"),
                      position_of (text, s));
       else
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "Expected an attribute type (" ACCEPTED_TYPES ") at position %ld",
-                     position_of (text, s));
+                     /* Translators: the first %s is a list of DN attribute types such as "CN";
+                      * the position counts characters from the name's start */
+                     _("Expected an attribute type (%s) at position %ld"),
+                     _(ACCEPTED_TYPES), position_of (text, s));
       return NULL;
     }
 
@@ -302,14 +307,15 @@ parse_type (const char  *text,
   if (attribute == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Unknown attribute type '%.*s' at position %ld; use " ACCEPTED_TYPES,
-                   (int) MIN (s - start, 64), start, position_of (text, start));
+                   /* Translators: the last %s is a list of DN attribute types such as "CN" */
+                   _("Unknown attribute type '%.*s' at position %ld; use %s"),
+                   (int) MIN (s - start, 64), start, position_of (text, start), _(ACCEPTED_TYPES));
       return NULL;
     }
   if (*s != '=')
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "Expected '=' after %s at position %ld; write TYPE=value",
+                   _("Expected '=' after %s at position %ld; write TYPE=value"),
                    attribute->name, position_of (text, s));
       return NULL;
     }
@@ -330,7 +336,7 @@ add_entry (X509_NAME           *name,
                                    (const unsigned char *) value, (int) len,
                                    -1, new_rdn ? 0 : -1))
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "Could not add %s to a name",
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("Could not add %s to a name"),
                            attribute->name);
       return FALSE;
     }
@@ -349,19 +355,19 @@ chain_name_parse (const char *text,
   if (text == NULL || *text == '\0')
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "The name is empty; write it as TYPE=value pairs, such as CN=Line 3 CA,O=Widget Ltd,C=DE");
+                   _("The name is empty; write it as TYPE=value pairs, such as CN=Line 3 CA,O=Widget Ltd,C=DE"));
       return NULL;
     }
   if (strnlen (text, NAME_TEXT_MAX_LEN + 1) > NAME_TEXT_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "The name is longer than %d bytes; shorten it", NAME_TEXT_MAX_LEN);
+                   _("The name is longer than %d bytes; shorten it"), NAME_TEXT_MAX_LEN);
       return NULL;
     }
   if (!g_utf8_validate (text, -1, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "The name is not valid UTF-8; fix its encoding");
+                   _("The name is not valid UTF-8; fix its encoding"));
       return NULL;
     }
 
@@ -394,7 +400,7 @@ chain_name_parse (const char *text,
   name = X509_NAME_new ();
   if (name == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "Could not allocate a name");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("Could not allocate a name"));
       return NULL;
     }
   for (guint r = rdn + 1; r-- > 0;)
@@ -598,7 +604,7 @@ chain_name_with_common_name (const ChainName *self,
   if (strnlen (common_name, NAME_TEXT_MAX_LEN + 1) > NAME_TEXT_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "The common name is longer than %d bytes; shorten it", NAME_TEXT_MAX_LEN);
+                   _("The common name is longer than %d bytes; shorten it"), NAME_TEXT_MAX_LEN);
       return NULL;
     }
   if (!check_value (cn, common_name, strlen (common_name), error))
@@ -608,7 +614,7 @@ chain_name_with_common_name (const ChainName *self,
   name = X509_NAME_new ();
   if (name == NULL)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "Could not allocate a name");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("Could not allocate a name"));
       return NULL;
     }
   replace = last_common_name_index (self->name);
@@ -627,7 +633,7 @@ chain_name_with_common_name (const ChainName *self,
         }
       else if (!X509_NAME_add_entry (name, entry, -1, new_rdn ? 0 : -1))
         {
-          chain_openssl_error (error, CHAIN_ERROR_FAILED, "Could not copy a name");
+          chain_openssl_error (error, CHAIN_ERROR_FAILED, _("Could not copy a name"));
           return NULL;
         }
     }

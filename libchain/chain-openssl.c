@@ -1,5 +1,6 @@
 /* chain-openssl.c — OpenSSL's error queue as GError */
 #include "chain-openssl-private.h"
+#include "chain-i18n-private.h"
 
 #include <openssl/err.h>
 
@@ -28,7 +29,9 @@ chain_openssl_error (GError    **error,
   first = ERR_peek_error ();
   reason = first != 0 ? ERR_reason_error_string (first) : NULL;
   if (reason != NULL)
-    g_set_error (error, CHAIN_ERROR, code, "%s: %s", message, reason);
+    /* Translators: a libchain error message, then OpenSSL's reason for it
+     * (which OpenSSL gives in English). */
+    g_set_error (error, CHAIN_ERROR, code, _("%s: %s"), message, reason);
   else
     g_set_error_literal (error, CHAIN_ERROR, code, message);
   ERR_clear_error ();

@@ -6,9 +6,11 @@
  * writes, and a parsed policy re-serialises to the bytes it came from.
  */
 #include "chain-policy.h"
+#include "chain-i18n-private.h"
 #include "chain-error.h"
 #include "chain-pki-private.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #define POLICY_VERSION 1
@@ -147,29 +149,19 @@ chain_policy_new_default (void)
 
 /* ---- Reading ------------------------------------------------------------ */
 
-/* Sets "policy field 'PATH' MESSAGE". */
-static gboolean G_GNUC_PRINTF (3, 4)
+/* Sets CHAIN_ERROR_INVALID_INPUT "policy field 'PATH' ...": @format names
+ * the field itself, so that each message is one sentence to translate. */
+static gboolean G_GNUC_PRINTF (2, 3)
 field_error (GError    **error,
-             const char *path,
              const char *format,
              ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  g_propagate_error (error, g_error_new_valist (CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT, format, args));
   va_end (args);
-  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "policy field '%s' %s", path, message);
   return FALSE;
-}
-
-static const char *
-type_article (ChainJsonType type)
-{
-  return type == CHAIN_JSON_INTEGER || type == CHAIN_JSON_ARRAY || type == CHAIN_JSON_OBJECT
-         ? "an" : "a";
 }
 
 /* Finds member @key of @object with @type, or fails naming PREFIX.KEY. */
@@ -185,17 +177,18 @@ get_member (const ChainJson *object,
 
   if (value == NULL)
     {
-      field_error (error, path, "is missing; add it (%s %s)",
-                   type_article (type), chain_json_type_to_string (type));
+      /* Translators: the second %s is a JSON type with its article, e.g. "an integer" */
+      field_error (error, _("policy field '%s' is missing; add it (%s)"), path, chain_json_type_to_phrase (type));
       return NULL;
     }
   if (chain_json_get_value_type (value) != type)
     {
       ChainJsonType actual = chain_json_get_value_type (value);
 
-      field_error (error, path, "is %s %s; expected %s %s",
-                   type_article (actual), chain_json_type_to_string (actual),
-                   type_article (type), chain_json_type_to_string (type));
+      /* Translators: the second and third %s are JSON types with their
+       * articles, e.g. "an integer" */
+      field_error (error, _("policy field '%s' is %s; expected %s"), path,
+                   chain_json_type_to_phrase (actual), chain_json_type_to_phrase (type));
       return NULL;
     }
   return value;
@@ -220,7 +213,7 @@ check_known_members (const ChainJson   *object,
           if (strlen (shown) > 64)
             shown[64] = '\0';
           path = prefix[0] != '\0' ? g_strdup_printf ("%s.%s", prefix, shown) : g_strdup (shown);
-          return field_error (error, path, "is not a policy field; remove it");
+          return field_error (error, _("policy field '%s' is not a policy field; remove it"), path);
         }
     }
   return TRUE;
@@ -245,7 +238,7 @@ get_integer (const ChainJson *object,
     {
       g_autofree char *path = prefix[0] != '\0' ? g_strdup_printf ("%s.%s", prefix, key) : g_strdup (key);
 
-      return field_error (error, path, "is %" G_GINT64_FORMAT "; use %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+      return field_error (error, _("policy field '%s' is %" PRId64 "; use %" PRId64 " to %" PRId64), path,
                           n, min, max);
     }
   *out_value = n;
@@ -298,14 +291,14 @@ read_algorithms (ChainPolicy     *self,
       int index;
 
       if (chain_json_get_value_type (item) != CHAIN_JSON_STRING)
-        return field_error (error, path, "is not a string; name one of %s", CHAIN_KEY_ALGORITHM_NAMES);
+        return field_error (error, _("policy field '%s' is not a string; name one of %s"), path, CHAIN_KEY_ALGORITHM_NAMES);
       algorithm = chain_key_algorithm_from_string (chain_json_get_string (item), NULL);
       index = algorithm_index (algorithm);
       if (index < 0)
-        return field_error (error, path, "is not an accepted algorithm; name one of %s",
+        return field_error (error, _("policy field '%s' is not an accepted algorithm; name one of %s"), path,
                             CHAIN_KEY_ALGORITHM_NAMES);
       if (index <= last)
-        return field_error (error, path, "is repeated or out of order; list algorithms once each in the order %s",
+        return field_error (error, _("policy field '%s' is repeated or out of order; list algorithms once each in the order %s"), path,
                             CHAIN_KEY_ALGORITHM_NAMES);
       self->allowed[index] = TRUE;
       last = index;
@@ -334,7 +327,7 @@ read_devices (ChainPolicy     *self,
   else if (strcmp (text, "dps") == 0)
     self->device_id_rules = CHAIN_DEVICE_ID_RULES_DPS;
   else
-    return field_error (error, "devices.id_rules", "is not a device id rule set; use \"iot-hub\" or \"dps\"");
+    return field_error (error, _("policy field '%s' is not a device id rule set; use \"iot-hub\" or \"dps\""), "devices.id_rules");
   return get_integer (devices, "devices", "max_validity_days", 1, CHAIN_POLICY_MAX_VALIDITY_DAYS,
                       &self->device_max_validity_days, error);
 }
@@ -376,7 +369,7 @@ read_tier (ChainJson  *item,
 
   if (chain_json_get_value_type (item) != CHAIN_JSON_OBJECT)
     {
-      field_error (error, path, "is not an object; describe the tier as {\"name\": ..., ...}");
+      field_error (error, _("policy field '%s' is not an object; describe the tier as {\"name\": ..., ...}"), path);
       return NULL;
     }
   if (!check_known_members (item, path, known, error))
@@ -388,7 +381,7 @@ read_tier (ChainJson  *item,
     {
       g_autofree char *field = g_strdup_printf ("%s.name", path);
 
-      field_error (error, field, "is not a tier name; use lower-case letters, digits and '-', starting with a letter, at most %d",
+      field_error (error, _("policy field '%s' is not a tier name; use lower-case letters, digits and '-', starting with a letter, at most %d"), field,
                    TIER_NAME_MAX_LEN);
       return NULL;
     }
@@ -421,7 +414,7 @@ read_tiers (ChainPolicy     *self,
     return FALSE;
   n = chain_json_array_get_length (list);
   if (n == 0 || n > CHAIN_POLICY_MAX_TIERS)
-    return field_error (error, "tiers", "has %" G_GSIZE_FORMAT " tiers; name 1 to %d",
+    return field_error (error, _("policy field '%s' has %zu tiers; name 1 to %d"), "tiers",
                         n, CHAIN_POLICY_MAX_TIERS);
   for (gsize i = 0; i < n; i++)
     {
@@ -432,7 +425,7 @@ read_tiers (ChainPolicy     *self,
         return FALSE;
       g_ptr_array_add (self->tiers, tier);
       if (chain_policy_find_tier (self, tier->name) != (int) i)
-        return field_error (error, path, "repeats the tier name '%s'; name each tier once", tier->name);
+        return field_error (error, _("policy field '%s' repeats the tier name '%s'; name each tier once"), path, tier->name);
     }
 
   /* Delegation targets by name, now that every name is known. */
@@ -450,10 +443,10 @@ read_tiers (ChainPolicy     *self,
           guint u;
 
           if (chain_json_get_value_type (target) != CHAIN_JSON_STRING)
-            return field_error (error, path, "is not a string; name a tier");
+            return field_error (error, _("policy field '%s' is not a string; name a tier"), path);
           index = chain_policy_find_tier (self, chain_json_get_string (target));
           if (index < 0)
-            return field_error (error, path, "names no tier of this policy; name one listed in 'tiers'");
+            return field_error (error, _("policy field '%s' names no tier of this policy; name one listed in 'tiers'"), path);
           u = (guint) index;
           g_array_append_val (tier->delegates, u);
         }
@@ -476,7 +469,7 @@ chain_policy_from_json (const ChainJson *json,
   if (chain_json_get_value_type (json) != CHAIN_JSON_OBJECT)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "policy is not a JSON object; write it as {\"algorithms\": ..., \"tiers\": ..., ...}");
+                   _("policy is not a JSON object; write it as {\"algorithms\": ..., \"tiers\": ..., ...}"));
       return NULL;
     }
   self = policy_new_empty ();
@@ -503,7 +496,7 @@ chain_policy_parse (const void *data,
   json = chain_json_parse (data, len, CHAIN_POLICY_MAX_LEN, error);
   if (json == NULL)
     {
-      g_prefix_error (error, "policy: ");
+      g_prefix_error (error, _("policy: "));
       return NULL;
     }
   return chain_policy_from_json (json, error);
@@ -520,7 +513,7 @@ chain_policy_validate (const ChainPolicy *self,
   g_return_val_if_fail (self != NULL, FALSE);
 
   if (self->tiers->len == 0 || self->tiers->len > CHAIN_POLICY_MAX_TIERS)
-    return field_error (error, "tiers", "has %u tiers; name 1 to %d",
+    return field_error (error, _("policy field '%s' has %u tiers; name 1 to %d"), "tiers",
                         self->tiers->len, CHAIN_POLICY_MAX_TIERS);
   for (guint i = 0; i < self->tiers->len; i++)
     {
@@ -529,35 +522,34 @@ chain_policy_validate (const ChainPolicy *self,
       int last = (int) i;
 
       if (!is_tier_name (tier->name))
-        return field_error (error, path, "has a bad name; use lower-case letters, digits and '-', starting with a letter");
+        return field_error (error, _("policy field '%s' has a bad name; use lower-case letters, digits and '-', starting with a letter"), path);
       for (guint j = 0; j < i; j++)
         if (strcmp (((Tier *) g_ptr_array_index (self->tiers, j))->name, tier->name) == 0)
-          return field_error (error, path, "repeats the tier name '%s'; name each tier once", tier->name);
+          return field_error (error, _("policy field '%s' repeats the tier name '%s'; name each tier once"), path, tier->name);
       if (tier->max_path_len < 0 || tier->max_path_len > CHAIN_POLICY_MAX_PATH_LEN)
-        return field_error (error, path, "has max_path_len %d; use 0 to %d",
+        return field_error (error, _("policy field '%s' has max_path_len %d; use 0 to %d"), path,
                             tier->max_path_len, CHAIN_POLICY_MAX_PATH_LEN);
       if (tier->max_validity_days < 1 || tier->max_validity_days > CHAIN_POLICY_MAX_VALIDITY_DAYS)
-        return field_error (error, path, "has max_validity_days %" G_GINT64_FORMAT "; use 1 to %d",
+        return field_error (error, _("policy field '%s' has max_validity_days %" PRId64 "; use 1 to %d"), path,
                             tier->max_validity_days, CHAIN_POLICY_MAX_VALIDITY_DAYS);
       if (i == 0 && tier->require_name_constraints)
-        return field_error (error, "tiers[0].require_name_constraints",
-                            "is true, but the first tier holds the self-signed root, whose constraints bind nothing; set it to false");
+        return field_error (error, _("policy field '%s' is true, but the first tier holds the self-signed root, whose constraints bind nothing; set it to false"), "tiers[0].require_name_constraints");
       for (guint j = 0; j < tier->delegates->len; j++)
         {
           guint target = g_array_index (tier->delegates, guint, j);
           Tier *child;
 
           if (target >= self->tiers->len)
-            return field_error (error, path, "delegates to a tier that does not exist; name tiers of this policy");
+            return field_error (error, _("policy field '%s' delegates to a tier that does not exist; name tiers of this policy"), path);
           child = g_ptr_array_index (self->tiers, target);
           if ((int) target <= last)
             {
               g_autofree char *field = g_strdup_printf ("%s.delegates_to[%u]", path, j);
 
               if (target <= i)
-                return field_error (error, field, "names '%s', which is not below '%s'; a tier delegates only to tiers listed after it",
+                return field_error (error, _("policy field '%s' names '%s', which is not below '%s'; a tier delegates only to tiers listed after it"), field,
                                     child->name, tier->name);
-              return field_error (error, field, "names '%s' again or out of order; list each tier once, in tier order",
+              return field_error (error, _("policy field '%s' names '%s' again or out of order; list each tier once, in tier order"), field,
                                   child->name);
             }
           last = (int) target;
@@ -565,7 +557,7 @@ chain_policy_validate (const ChainPolicy *self,
             {
               g_autofree char *field = g_strdup_printf ("%s.max_path_len", path);
 
-              return field_error (error, field, "is %d, leaving no room for tier '%s' (max_path_len %d) below it; make it at least %d",
+              return field_error (error, _("policy field '%s' is %d, leaving no room for tier '%s' (max_path_len %d) below it; make it at least %d"), field,
                                   tier->max_path_len, child->name, child->max_path_len,
                                   child->max_path_len + 1);
             }
@@ -575,20 +567,20 @@ chain_policy_validate (const ChainPolicy *self,
   for (guint i = 0; i < G_N_ELEMENTS (algorithms); i++)
     any_algorithm |= self->allowed[i];
   if (!any_algorithm)
-    return field_error (error, "algorithms", "is empty; allow at least one of %s", CHAIN_KEY_ALGORITHM_NAMES);
+    return field_error (error, _("policy field '%s' is empty; allow at least one of %s"), "algorithms", CHAIN_KEY_ALGORITHM_NAMES);
 
   if (self->device_id_rules != CHAIN_DEVICE_ID_RULES_IOT_HUB
       && self->device_id_rules != CHAIN_DEVICE_ID_RULES_DPS)
-    return field_error (error, "devices.id_rules", "is not a device id rule set; use \"iot-hub\" or \"dps\"");
+    return field_error (error, _("policy field '%s' is not a device id rule set; use \"iot-hub\" or \"dps\""), "devices.id_rules");
   if (self->device_max_validity_days < 1 || self->device_max_validity_days > CHAIN_POLICY_MAX_VALIDITY_DAYS)
-    return field_error (error, "devices.max_validity_days", "is %" G_GINT64_FORMAT "; use 1 to %d",
+    return field_error (error, _("policy field '%s' is %" PRId64 "; use 1 to %d"), "devices.max_validity_days",
                         self->device_max_validity_days, CHAIN_POLICY_MAX_VALIDITY_DAYS);
   for (guint i = 0; i < N_THRESHOLD_TYPES; i++)
     if (self->thresholds[i] < 1 || self->thresholds[i] > CHAIN_POLICY_MAX_THRESHOLD)
       {
         g_autofree char *path = g_strdup_printf ("thresholds.%s", threshold_types[i]);
 
-        return field_error (error, path, "is %u; use 1 to %d", self->thresholds[i], CHAIN_POLICY_MAX_THRESHOLD);
+        return field_error (error, _("policy field '%s' is %u; use 1 to %d"), path, self->thresholds[i], CHAIN_POLICY_MAX_THRESHOLD);
       }
   return TRUE;
 }

@@ -5,7 +5,9 @@
  * JSON files. Signatures are left to the auditor, which has the roots.
  */
 #include "chain-ledger-private.h"
+#include "chain-i18n-private.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "chain-pki-private.h"
@@ -71,8 +73,9 @@ fault (GError       **error,
   message = g_strdup_vprintf (format, args);
   va_end (args);
   git_oid_tostr (hex, sizeof hex, oid);
-  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, "record %" G_GUINT64_FORMAT
-               " (commit %.12s): %s", seq, hex, message);
+  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
+               /* Translators: "record SEQUENCE-NUMBER (commit ABBREVIATED-ID): MESSAGE" */
+               _("record %" PRIu64 " (commit %.12s): %s"), seq, hex, message);
   return FALSE;
 }
 
@@ -136,7 +139,7 @@ split_commit (ChainRecord *self,
 
           g_strcanon (name, "abcdefghijklmnopqrstuvwxyz0123456789-", '?');
           return fault (error, self->seq, &self->oid,
-                        "the commit has an unexpected header “%.32s”", name);
+                        _("the commit has an unexpected header “%.32s”"), name);
         }
       g_string_append_len (payload, line, (gssize) (next - pos));
       pos = next;
@@ -144,10 +147,10 @@ split_commit (ChainRecord *self,
 
   if (n_signatures == 0)
     return fault (error, self->seq, &self->oid,
-                  "the commit is not signed: it has no gpgsig header");
+                  _("the commit is not signed: it has no gpgsig header"));
   if (n_signatures > 1)
     return fault (error, self->seq, &self->oid,
-                  "the commit has %u gpgsig headers; exactly one is allowed", n_signatures);
+                  _("the commit has %u gpgsig headers; exactly one is allowed"), n_signatures);
 
   self->commit_signature = g_string_free_to_bytes (g_steal_pointer (&signature));
   self->signed_data = g_string_free_to_bytes (g_steal_pointer (&payload));
@@ -168,20 +171,19 @@ read_blob (ChainRecord         *self,
   int status;
 
   if (git_tree_entry_filemode (entry) != GIT_FILEMODE_BLOB)
-    return fault (error, self->seq, &self->oid, "%s is not a plain file", name), NULL;
+    return fault (error, self->seq, &self->oid, _("%s is not a plain file"), name), NULL;
   status = git_odb_read_header (&len, &type, odb, git_tree_entry_id (entry));
   if (status == GIT_ENOTFOUND)
-    return fault (error, self->seq, &self->oid, "%s is missing from the repository", name),
+    return fault (error, self->seq, &self->oid, _("%s is missing from the repository"), name),
            NULL;
   if (status < 0)
-    return chain_git_error (error, status, "cannot read %s of record %" G_GUINT64_FORMAT,
+    return chain_git_error (error, status, _("cannot read %s of record %" PRIu64),
                             name, self->seq), NULL;
   if (len > max_len)
-    return fault (error, self->seq, &self->oid, "%s is too large (%" G_GSIZE_FORMAT
-                  " bytes, at most %" G_GSIZE_FORMAT ")", name, (gsize) len, max_len), NULL;
+    return fault (error, self->seq, &self->oid, _("%s is too large (%zu bytes, at most %zu)"), name, (gsize) len, max_len), NULL;
   status = git_odb_read (&object, odb, git_tree_entry_id (entry));
   if (status < 0)
-    return chain_git_error (error, status, "cannot read %s of record %" G_GUINT64_FORMAT,
+    return chain_git_error (error, status, _("cannot read %s of record %" PRIu64),
                             name, self->seq), NULL;
   return g_bytes_new (git_odb_object_data (object), git_odb_object_size (object));
 }
@@ -197,14 +199,14 @@ lookup_subtree (ChainRecord           *self,
   int status;
 
   if (git_tree_entry_filemode (entry) != GIT_FILEMODE_TREE)
-    return fault (error, self->seq, &self->oid, "“%s” is not a directory",
+    return fault (error, self->seq, &self->oid, _("“%s” is not a directory"),
                   git_tree_entry_name (entry));
   status = git_tree_lookup (out_tree, repo, git_tree_entry_id (entry));
   if (status == GIT_ENOTFOUND)
-    return fault (error, self->seq, &self->oid, "directory “%s” is missing from the repository",
+    return fault (error, self->seq, &self->oid, _("directory “%s” is missing from the repository"),
                   git_tree_entry_name (entry));
   if (status < 0)
-    return chain_git_error (error, status, "cannot read a tree of record %" G_GUINT64_FORMAT,
+    return chain_git_error (error, status, _("cannot read a tree of record %" PRIu64),
                             self->seq);
   return TRUE;
 }
@@ -237,21 +239,22 @@ one_change (ChainRecord           *self,
         {
           if (found != NULL)
             return fault (error, self->seq, &self->oid,
-                          "%s holds two directories for this record", where);
+                          _("%s holds two directories for this record"), where);
           found = entry;
           continue;
         }
       before = parent != NULL ? git_tree_entry_byname (parent, entry_name) : NULL;
       if (before == NULL)
-        return fault (error, self->seq, &self->oid, "the commit adds “%s/%.64s”, which is not "
-                      "its record", where, entry_name);
+        return fault (error, self->seq, &self->oid, _("the commit adds “%s/%.64s”, which is not "
+                        "its record"), where, entry_name);
       if (!git_oid_equal (git_tree_entry_id (before), git_tree_entry_id (entry))
           || git_tree_entry_filemode (before) != git_tree_entry_filemode (entry))
-        return fault (error, self->seq, &self->oid, "the commit changes “%s/%.64s”, which "
-                      "earlier records wrote", where, entry_name);
+        return fault (error, self->seq, &self->oid, _("the commit changes “%s/%.64s”, which "
+                        "earlier records wrote"), where, entry_name);
     }
   if (found == NULL)
-    return fault (error, self->seq, &self->oid, "%s/%s%s is missing", where, name,
+    /* Translators: a path: directory, entry name, and "TYPE" when the name is a prefix */
+    return fault (error, self->seq, &self->oid, _("%s/%s%s is missing"), where, name,
                   is_prefix ? "TYPE" : "");
 
   for (gsize i = 0; i < parent_count; i++)
@@ -262,10 +265,10 @@ one_change (ChainRecord           *self,
         parent_has = TRUE;
     }
   if (is_prefix && parent_has)
-    return fault (error, self->seq, &self->oid, "the parent commit already has a directory "
-                  "for this record");
+    return fault (error, self->seq, &self->oid, _("the parent commit already has a directory "
+                    "for this record"));
   if (count - 1 != parent_count - (parent_has ? 1 : 0))
-    return fault (error, self->seq, &self->oid, "the commit removes entries from %s", where);
+    return fault (error, self->seq, &self->oid, _("the commit removes entries from %s"), where);
 
   *out_entry = found;
   return TRUE;
@@ -300,12 +303,14 @@ find_record_dir (ChainRecord           *self,
   /* Genesis has no parent: it must add everything there is. */
   if (check)
     {
-      if (!one_change (self, root, parent_root, "the top directory", "records", FALSE, &entry,
+      /* Translators: stands for a directory's path in messages such as
+       * "%s holds two directories for this record" */
+      if (!one_change (self, root, parent_root, _("the top directory"), "records", FALSE, &entry,
                        error))
         return FALSE;
     }
   else if ((entry = git_tree_entry_byname (root, "records")) == NULL)
-    return fault (error, self->seq, &self->oid, "records/ is missing");
+    return fault (error, self->seq, &self->oid, _("records/ is missing"));
   if (!lookup_subtree (self, root, entry, &records, error))
     return FALSE;
   if (parent_root != NULL && (parent_entry = git_tree_entry_byname (parent_root, "records")) != NULL
@@ -318,7 +323,7 @@ find_record_dir (ChainRecord           *self,
         return FALSE;
     }
   else if ((entry = git_tree_entry_byname (records, level1)) == NULL)
-    return fault (error, self->seq, &self->oid, "%s is missing", where1);
+    return fault (error, self->seq, &self->oid, _("%s is missing"), where1);
   if (!lookup_subtree (self, records, entry, &thousands, error))
     return FALSE;
   if (parent_records != NULL
@@ -332,7 +337,7 @@ find_record_dir (ChainRecord           *self,
         return FALSE;
     }
   else if ((entry = git_tree_entry_byname (thousands, level2)) == NULL)
-    return fault (error, self->seq, &self->oid, "%s is missing", where2);
+    return fault (error, self->seq, &self->oid, _("%s is missing"), where2);
   if (!lookup_subtree (self, thousands, entry, &hundreds, error))
     return FALSE;
   if (parent_thousands != NULL
@@ -356,14 +361,13 @@ find_record_dir (ChainRecord           *self,
             {
               if (entry != NULL)
                 return fault (error, self->seq, &self->oid,
-                              "%s holds two directories for record %" G_GUINT64_FORMAT,
+                              _("%s holds two directories for record %" PRIu64),
                               where2, seq);
               entry = candidate;
             }
         }
       if (entry == NULL)
-        return fault (error, self->seq, &self->oid, "the directory of record %"
-                      G_GUINT64_FORMAT " is missing", seq);
+        return fault (error, self->seq, &self->oid, _("the directory of record %" PRIu64 " is missing"), seq);
     }
   if (!lookup_subtree (self, hundreds, entry, out_dir, error))
     return FALSE;
@@ -391,7 +395,7 @@ read_prev_digest (ChainRecord *self,
     return FALSE;
   entry = git_tree_entry_byname (dir, "record.json");
   if (entry == NULL)
-    return fault (error, self->seq, &self->oid, "record.json of the previous record is missing");
+    return fault (error, self->seq, &self->oid, _("record.json of the previous record is missing"));
   bytes = read_blob (self, odb, entry, CHAIN_RECORD_JSON_MAX_LEN, error);
   if (bytes == NULL)
     return FALSE;
@@ -423,51 +427,49 @@ parse_record_json (ChainRecord *self,
 
   root = chain_json_parse_canonical (data, len, CHAIN_RECORD_JSON_MAX_LEN, &local);
   if (root == NULL)
-    return fault (error, self->seq, &self->oid, "record.json: %s", local->message);
+    return fault (error, self->seq, &self->oid, _("record.json: %s"), local->message);
   if (chain_json_get_value_type (root) != CHAIN_JSON_OBJECT
       || chain_json_object_get_size (root) != G_N_ELEMENTS (record_fields))
-    return fault (error, self->seq, &self->oid, "record.json must be an object with exactly "
-                  "ledger, prev, seq, signatures, statement and version");
+    return fault (error, self->seq, &self->oid, _("record.json must be an object with exactly "
+                    "ledger, prev, seq, signatures, statement and version"));
   for (gsize i = 0; i < G_N_ELEMENTS (record_fields); i++)
     if (strcmp (chain_json_object_get_key_at (root, i), record_fields[i]) != 0)
-      return fault (error, self->seq, &self->oid, "record.json must be an object with exactly "
-                    "ledger, prev, seq, signatures, statement and version");
+      return fault (error, self->seq, &self->oid, _("record.json must be an object with exactly "
+                      "ledger, prev, seq, signatures, statement and version"));
   if (!chain_json_object_get_integer_member (root, "version", &version, &local)
       || !chain_json_object_get_integer_member (root, "seq", &seq, &local)
       || !chain_json_object_get_string_member (root, "ledger", &ledger, &local)
       || !chain_json_object_get_string_member (root, "prev", &prev, &local)
       || !chain_json_object_get_string_member (root, "statement", &statement, &local)
       || !chain_json_object_get_string_member (root, "signatures", &signatures, &local))
-    return fault (error, self->seq, &self->oid, "record.json: %s", local->message);
+    return fault (error, self->seq, &self->oid, _("record.json: %s"), local->message);
   if (version != CHAIN_RECORD_VERSION)
-    return fault (error, self->seq, &self->oid, "record.json has version %" G_GINT64_FORMAT
-                  "; this libchain reads version %d", version, CHAIN_RECORD_VERSION);
+    return fault (error, self->seq, &self->oid, _("record.json has version %" PRId64 "; this libchain reads version %d"), version, CHAIN_RECORD_VERSION);
   if (seq < 0 || (guint64) seq != self->seq)
-    return fault (error, self->seq, &self->oid, "record.json says seq %" G_GINT64_FORMAT
-                  " at position %" G_GUINT64_FORMAT " of the chain", seq, self->seq);
+    return fault (error, self->seq, &self->oid, _("record.json says seq %" PRId64 " at position %" PRIu64 " of the chain"), seq, self->seq);
   if (!chain_hex_is_lower (ledger, 32) || !chain_hex_is_lower (prev, DIGEST_HEX_LEN)
       || !chain_hex_is_lower (statement, DIGEST_HEX_LEN) || !chain_hex_is_lower (signatures, DIGEST_HEX_LEN))
-    return fault (error, self->seq, &self->oid, "record.json has a malformed id or digest");
+    return fault (error, self->seq, &self->oid, _("record.json has a malformed id or digest"));
 
   statement_digest = chain_sha256_hex (g_bytes_get_data (statement_bytes, NULL),
                                        g_bytes_get_size (statement_bytes));
   signatures_digest = chain_sha256_hex (g_bytes_get_data (signatures_bytes, NULL),
                                         g_bytes_get_size (signatures_bytes));
   if (strcmp (statement, statement_digest) != 0)
-    return fault (error, self->seq, &self->oid, "statement.json does not match the digest in "
-                  "record.json");
+    return fault (error, self->seq, &self->oid, _("statement.json does not match the digest in "
+                    "record.json"));
   if (strcmp (signatures, signatures_digest) != 0)
-    return fault (error, self->seq, &self->oid, "signatures.json does not match the digest in "
-                  "record.json");
+    return fault (error, self->seq, &self->oid, _("signatures.json does not match the digest in "
+                    "record.json"));
   if (strcmp (ledger, chain_statement_get_ledger_id (self->statement)) != 0)
-    return fault (error, self->seq, &self->oid, "record.json names ledger %s but its statement "
-                  "names ledger %s", ledger, chain_statement_get_ledger_id (self->statement));
+    return fault (error, self->seq, &self->oid, _("record.json names ledger %s but its statement "
+                    "names ledger %s"), ledger, chain_statement_get_ledger_id (self->statement));
   if (expected_ledger != NULL && strcmp (ledger, expected_ledger) != 0)
-    return fault (error, self->seq, &self->oid, "the record is for ledger %s, not this ledger "
-                  "(%s): it was copied from another ledger", ledger, expected_ledger);
+    return fault (error, self->seq, &self->oid, _("the record is for ledger %s, not this ledger "
+                    "(%s): it was copied from another ledger"), ledger, expected_ledger);
   if (strcmp (prev, expected_prev) != 0)
-    return fault (error, self->seq, &self->oid, "record.json's prev %.12s… is not the digest of "
-                  "the previous record (%.12s…)", prev, expected_prev);
+    return fault (error, self->seq, &self->oid, _("record.json's prev %.12s… is not the digest of "
+                    "the previous record (%.12s…)"), prev, expected_prev);
 
   self->ledger_id = g_strdup (ledger);
   self->prev = g_strdup (prev);
@@ -509,8 +511,8 @@ read_record_dir (ChainRecord *self,
       else if (strcmp (name, "signatures.json") == 0)
         bytes = read_blob (self, odb, entry, CHAIN_STATEMENT_SIGNATURES_MAX_LEN, error);
       else
-        return fault (error, self->seq, &self->oid, "the record directory holds an unexpected "
-                      "“%.64s”", name);
+        return fault (error, self->seq, &self->oid, _("the record directory holds an unexpected "
+                        "“%.64s”"), name);
       if (bytes == NULL)
         return FALSE;
       if (strcmp (name, "record.json") == 0)
@@ -521,7 +523,7 @@ read_record_dir (ChainRecord *self,
         signatures_bytes = bytes;
     }
   if (self->record_json == NULL || statement_bytes == NULL || signatures_bytes == NULL)
-    return fault (error, self->seq, &self->oid, "the record directory lacks %s",
+    return fault (error, self->seq, &self->oid, _("the record directory lacks %s"),
                   self->record_json == NULL ? "record.json"
                   : statement_bytes == NULL ? "statement.json" : "signatures.json");
 
@@ -531,40 +533,40 @@ read_record_dir (ChainRecord *self,
 
   type_name = chain_statement_get_type_name (self->statement);
   if (strcmp (dir_name + strlen (prefix), type_name) != 0)
-    return fault (error, self->seq, &self->oid, "the directory is named “%.80s” but the "
-                  "statement's type is %s", dir_name, type_name);
+    return fault (error, self->seq, &self->oid, _("the directory is named “%.80s” but the "
+                    "statement's type is %s"), dir_name, type_name);
   if ((self->seq == 0) != (chain_statement_get_record_type (self->statement)
                            == CHAIN_RECORD_TYPE_GENESIS))
     return fault (error, self->seq, &self->oid, self->seq == 0
-                  ? "the first record is a %s, not a genesis"
-                  : "a %s record may only come first", type_name);
+                  ? _("the first record is a %s, not a genesis")
+                  : _("a %s record may only come first"), type_name);
 
   /* Artifacts: exactly what the statement lists, plain files. */
   names = chain_statement_get_artifact_names (self->statement);
   if (names[0] == NULL)
     {
       if (artifacts_entry != NULL)
-        return fault (error, self->seq, &self->oid, "artifacts/ exists but the statement lists "
-                      "no artifacts");
+        return fault (error, self->seq, &self->oid, _("artifacts/ exists but the statement lists "
+                        "no artifacts"));
       return TRUE;
     }
   if (artifacts_entry == NULL)
-    return fault (error, self->seq, &self->oid, "artifacts/ is missing");
+    return fault (error, self->seq, &self->oid, _("artifacts/ is missing"));
   if (!lookup_subtree (self, dir, artifacts_entry, &artifacts, error))
     return FALSE;
   if (git_tree_entrycount (artifacts) != chain_statement_get_artifact_count (self->statement))
-    return fault (error, self->seq, &self->oid, "artifacts/ holds %" G_GSIZE_FORMAT " files but "
-                  "the statement lists %u", git_tree_entrycount (artifacts),
+    return fault (error, self->seq, &self->oid, _("artifacts/ holds %zu files but "
+                    "the statement lists %u"), git_tree_entrycount (artifacts),
                   chain_statement_get_artifact_count (self->statement));
   for (gsize i = 0; names[i] != NULL; i++)
     {
       const git_tree_entry *entry = git_tree_entry_byname (artifacts, names[i]);
 
       if (entry == NULL)
-        return fault (error, self->seq, &self->oid, "artifact %s is missing from artifacts/",
+        return fault (error, self->seq, &self->oid, _("artifact %s is missing from artifacts/"),
                       names[i]);
       if (git_tree_entry_filemode (entry) != GIT_FILEMODE_BLOB)
-        return fault (error, self->seq, &self->oid, "artifact %s is not a plain file", names[i]);
+        return fault (error, self->seq, &self->oid, _("artifact %s is not a plain file"), names[i]);
       g_hash_table_insert (self->artifacts, g_strdup (names[i]),
                            g_memdup2 (git_tree_entry_id (entry), sizeof (git_oid)));
     }
@@ -608,59 +610,59 @@ chain_record_load (ChainLedgerRepo *repo,
 
   status = git_repository_odb (&odb, repo->repo);
   if (status < 0)
-    return chain_git_error (error, status, "cannot open the ledger's object database"), NULL;
+    return chain_git_error (error, status, _("cannot open the ledger's object database")), NULL;
   status = git_odb_read_header (&len, &type, odb, commit_id);
   if (status == GIT_ENOTFOUND)
-    return fault (error, seq, commit_id, "the commit is missing from the repository"), NULL;
+    return fault (error, seq, commit_id, _("the commit is missing from the repository")), NULL;
   if (status < 0)
-    return chain_git_error (error, status, "cannot read record %" G_GUINT64_FORMAT, seq), NULL;
+    return chain_git_error (error, status, _("cannot read record %" PRIu64), seq), NULL;
   if (type != GIT_OBJECT_COMMIT)
-    return fault (error, seq, commit_id, "the object is a %s, not a commit",
+    return fault (error, seq, commit_id, _("the object is a %s, not a commit"),
                   git_object_type2string (type)), NULL;
   if (len > CHAIN_RECORD_COMMIT_MAX_LEN)
-    return fault (error, seq, commit_id, "the commit is too large (%" G_GSIZE_FORMAT " bytes)",
+    return fault (error, seq, commit_id, _("the commit is too large (%zu bytes)"),
                   (gsize) len), NULL;
   status = git_odb_read (&raw, odb, commit_id);
   if (status < 0)
-    return chain_git_error (error, status, "cannot read record %" G_GUINT64_FORMAT, seq), NULL;
+    return chain_git_error (error, status, _("cannot read record %" PRIu64), seq), NULL;
   if (!split_commit (self, git_odb_object_data (raw), git_odb_object_size (raw), error))
     return NULL;
 
   status = git_commit_lookup (&commit, repo->repo, commit_id);
   if (status < 0)
-    return chain_git_error (error, status, "cannot read record %" G_GUINT64_FORMAT, seq), NULL;
+    return chain_git_error (error, status, _("cannot read record %" PRIu64), seq), NULL;
   self->commit_time = git_commit_time (commit);
   git_oid_cpy (&self->tree_oid, git_commit_tree_id (commit));
   parents = git_commit_parentcount (commit);
   if (seq == 0 && parents != 0)
-    return fault (error, seq, commit_id, "the genesis commit has %u parents; it must have none",
+    return fault (error, seq, commit_id, _("the genesis commit has %u parents; it must have none"),
                   parents), NULL;
   if (seq > 0 && parents == 0)
-    return fault (error, seq, commit_id, "the commit has no parent: it starts a second "
-                  "history"), NULL;
+    return fault (error, seq, commit_id, _("the commit has no parent: it starts a second "
+                    "history")), NULL;
   if (parents > 1)
-    return fault (error, seq, commit_id, "the commit is a merge (%u parents); the ledger must "
-                  "be linear", parents), NULL;
+    return fault (error, seq, commit_id, _("the commit is a merge (%u parents); the ledger must "
+                    "be linear"), parents), NULL;
   if (seq > 0 && !git_oid_equal (git_commit_parent_id (commit, 0), parent_id))
-    return fault (error, seq, commit_id, "the commit does not follow record %" G_GUINT64_FORMAT,
+    return fault (error, seq, commit_id, _("the commit does not follow record %" PRIu64),
                   seq - 1), NULL;
 
   status = git_commit_tree (&tree, commit);
   if (status == GIT_ENOTFOUND)
-    return fault (error, seq, commit_id, "the commit's tree is missing from the repository"),
+    return fault (error, seq, commit_id, _("the commit's tree is missing from the repository")),
            NULL;
   if (status < 0)
-    return chain_git_error (error, status, "cannot read record %" G_GUINT64_FORMAT, seq), NULL;
+    return chain_git_error (error, status, _("cannot read record %" PRIu64), seq), NULL;
   if (seq > 0)
     {
       status = git_commit_parent (&parent, commit, 0);
       if (status == 0)
         status = git_commit_tree (&parent_tree, parent);
       if (status == GIT_ENOTFOUND)
-        return fault (error, seq, commit_id, "the parent commit or its tree is missing from "
-                      "the repository"), NULL;
+        return fault (error, seq, commit_id, _("the parent commit or its tree is missing from "
+                        "the repository")), NULL;
       if (status < 0)
-        return chain_git_error (error, status, "cannot read record %" G_GUINT64_FORMAT,
+        return chain_git_error (error, status, _("cannot read record %" PRIu64),
                                 seq - 1), NULL;
     }
 
@@ -801,31 +803,31 @@ chain_record_read_artifact (ChainRecord  *self,
                                         NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "record %" G_GUINT64_FORMAT " has no artifact named “%.64s”", self->seq,
-                   g_utf8_validate (name, -1, NULL) ? name : "(not UTF-8)");
+                   _("record %" PRIu64 " has no artifact named “%.64s”"), self->seq,
+                   g_utf8_validate (name, -1, NULL) ? name : _("(not UTF-8)"));
       return NULL;
     }
 
   status = git_repository_odb (&odb, self->repo->repo);
   if (status < 0)
-    return chain_git_error (error, status, "cannot open the ledger's object database"), NULL;
+    return chain_git_error (error, status, _("cannot open the ledger's object database")), NULL;
   status = git_odb_read_header (&len, &type, odb, id);
   if (status == GIT_ENOTFOUND)
-    return fault (error, self->seq, &self->oid, "artifact %s is missing from the repository",
+    return fault (error, self->seq, &self->oid, _("artifact %s is missing from the repository"),
                   name), NULL;
   if (status < 0)
-    return chain_git_error (error, status, "cannot read artifact %s", name), NULL;
+    return chain_git_error (error, status, _("cannot read artifact %s"), name), NULL;
   if (type != GIT_OBJECT_BLOB || (gint64) len != expected_size)
-    return fault (error, self->seq, &self->oid, "artifact %s has %" G_GSIZE_FORMAT " bytes but "
-                  "its statement says %" G_GINT64_FORMAT, name, (gsize) len, expected_size),
+    return fault (error, self->seq, &self->oid, _("artifact %s has %zu bytes but "
+                    "its statement says %" PRId64), name, (gsize) len, expected_size),
            NULL;
   status = git_odb_read (&object, odb, id);
   if (status < 0)
-    return chain_git_error (error, status, "cannot read artifact %s", name), NULL;
+    return chain_git_error (error, status, _("cannot read artifact %s"), name), NULL;
   sha256 = chain_sha256_hex (git_odb_object_data (object), git_odb_object_size (object));
   if (strcmp (sha256, expected_sha256) != 0)
-    return fault (error, self->seq, &self->oid, "artifact %s does not match the digest its "
-                  "statement signed", name), NULL;
+    return fault (error, self->seq, &self->oid, _("artifact %s does not match the digest its "
+                    "statement signed"), name), NULL;
   return g_bytes_new (git_odb_object_data (object), git_odb_object_size (object));
 }
 

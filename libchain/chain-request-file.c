@@ -13,6 +13,7 @@
  * vouches for the whole file, so an edited tier or a swapped CA CSR shows.
  */
 #include "chain-delegation.h"
+#include "chain-i18n-private.h"
 #include "chain-workspace-private.h"
 
 #include <string.h>
@@ -112,13 +113,13 @@ sign_bytes (ChainKey *key,
   if (ctx == NULL || EVP_DigestSignInit (ctx, NULL, chain_pkey_signature_digest (pkey), NULL, pkey) != 1
       || EVP_DigestSign (ctx, NULL, &sig_len, data, len) != 1)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot sign the request file");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the request file"));
       return NULL;
     }
   sig = g_malloc (sig_len);
   if (EVP_DigestSign (ctx, sig, &sig_len, data, len) != 1)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot sign the request file");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the request file"));
       return NULL;
     }
   return g_bytes_new (sig, sig_len);
@@ -205,7 +206,8 @@ bad_file (GError    **error,
           const char *what)
 {
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "not a delegation request file (%s); ask the requester to send the file 'chain request' wrote",
+               /* Translators: %s is a short reason, or the name of a field of the file */
+               _("not a delegation request file (%s); ask the requester to send the file 'chain request' wrote"),
                what);
   return NULL;
 }
@@ -224,7 +226,8 @@ read_csr (ChainJson  *doc,
   csr = chain_csr_parse ((const guint8 *) pem, strlen (pem), &local);
   if (csr == NULL)
     g_set_error (error, CHAIN_ERROR, local->code == CHAIN_ERROR_REFUSED ? CHAIN_ERROR_REFUSED : CHAIN_ERROR_INVALID_INPUT,
-                 "the request's %s is refused: %s", member, local->message);
+                 /* Translators: "the request's FIELD-NAME is refused: REASON" */
+                 _("the request's %s is refused: %s"), member, local->message);
   return csr;
 }
 
@@ -248,25 +251,25 @@ chain_request_file_parse (GBytes  *data,
   const char *text = g_bytes_get_data (data, &len);
 
   if (len == 0)
-    return bad_file (error, "the file is empty");
+    return bad_file (error, _("the file is empty"));
   if (len > CHAIN_REQUEST_FILE_MAX_SIZE)
-    return bad_file (error, "larger than a request can be");
+    return bad_file (error, _("larger than a request can be"));
   doc = chain_json_parse (text, len, CHAIN_REQUEST_FILE_MAX_SIZE, &local);
   if (doc == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "not a delegation request file (%s; truncated?); ask the requester to send it again",
+                   _("not a delegation request file (%s; truncated?); ask the requester to send it again"),
                    local->message);
       return NULL;
     }
   if (chain_json_get_value_type (doc) != CHAIN_JSON_OBJECT
       || !chain_json_object_get_string_member (doc, "type", &type, NULL) || strcmp (type, REQUEST_TYPE) != 0)
-    return bad_file (error, "no request type");
+    return bad_file (error, _("no request type"));
   if (!chain_json_object_get_integer_member (doc, "version", &version, NULL) || version != REQUEST_VERSION)
-    return bad_file (error, "unknown version");
+    return bad_file (error, _("unknown version"));
   for (gsize i = 0; i < chain_json_object_get_size (doc); i++)
     if (!g_strv_contains (known, chain_json_object_get_key_at (doc, i)))
-      return bad_file (error, "unknown member");
+      return bad_file (error, _("unknown member"));
   if (!chain_json_object_get_object_member (doc, "custodian", &custodian, NULL)
       || !chain_json_object_get_string_member (custodian, "id", &id, NULL)
       || !chain_json_object_get_string_member (custodian, "name", &org, NULL)
@@ -274,7 +277,7 @@ chain_request_file_parse (GBytes  *data,
       || chain_json_object_get_size (custodian) != 3
       || !chain_json_object_get_integer_member (doc, "time", &self->time, NULL)
       || !chain_json_object_get_string_member (doc, "signature", &sig_b64, NULL))
-    return bad_file (error, "custodian, time or signature missing");
+    return bad_file (error, _("custodian, time or signature missing"));
   if (!chain_statement_check_custodian_id (id, error))
     return NULL;
   self->ca_csr = read_csr (doc, "ca_csr", error);
@@ -284,14 +287,14 @@ chain_request_file_parse (GBytes  *data,
   if (self->officer_csr == NULL)
     return NULL;
   if (strlen (sig_b64) > SIGNATURE_MAX_LEN)
-    return bad_file (error, "signature too long");
+    return bad_file (error, _("signature too long"));
   sig = g_base64_decode (sig_b64, &sig_len);
   check = unsigned_json (id, org, tier, self->time, self->ca_csr, self->officer_csr);
   canonical = chain_json_to_canonical (check);
   if (!verify_bytes (self->officer_csr, canonical, sig, sig_len))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "the request file from '%s' was changed after it was signed; ask '%s' for a fresh one",
+                   _("the request file from '%s' was changed after it was signed; ask '%s' for a fresh one"),
                    id, org);
       return NULL;
     }
@@ -319,23 +322,24 @@ chain_request_file_load (const char *path,
     {
       g_set_error (error, CHAIN_ERROR, g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
                                         ? CHAIN_ERROR_NOT_FOUND : CHAIN_ERROR_IO,
-                   "cannot read %s: %s", path, local->message);
+                   _("cannot read %s: %s"), path, local->message);
       return NULL;
     }
   if (g_file_info_get_size (info) > CHAIN_REQUEST_FILE_MAX_SIZE)
     {
-      bad_file (error, "larger than a request can be");
-      g_prefix_error (error, "%s: ", path);
+      bad_file (error, _("larger than a request can be"));
+      /* Translators: %s is a file name, before the message */
+      g_prefix_error (error, _("%s: "), path);
       return NULL;
     }
   if (!g_file_get_contents (path, &data, &len, &local))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read %s: %s", path, local->message);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read %s: %s"), path, local->message);
       return NULL;
     }
   bytes = g_bytes_new_take (g_steal_pointer (&data), len);
   request = chain_request_file_parse (bytes, error);
   if (request == NULL)
-    g_prefix_error (error, "%s: ", path);
+    g_prefix_error (error, _("%s: "), path);
   return request;
 }

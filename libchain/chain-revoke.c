@@ -7,6 +7,7 @@
  * revoked so far, each serial with the date and reason its first CRL gave.
  */
 #include "chain-export-private.h"
+#include "chain-i18n-private.h"
 #include "chain-pki-private.h"
 
 #include <string.h>
@@ -50,7 +51,9 @@ chain_revocation_reason_from_string (const char            *name,
         return TRUE;
       }
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "unknown reason '%.32s'; use one of " CHAIN_REVOCATION_REASON_NAMES, name != NULL ? name : "");
+               /* Translators: the second %s is the list of revocation reason names */
+               _("unknown reason '%.32s'; use one of %s"), name != NULL ? name : "",
+               CHAIN_REVOCATION_REASON_NAMES);
   return FALSE;
 }
 
@@ -353,7 +356,7 @@ plan_custodian (ChainRevocation        *plan,
   if (c == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "no custodian '%.64s' in the ledger; 'chain status' lists them", name);
+                   _("no custodian '%.64s' in the ledger; 'chain status' lists them"), name);
       return FALSE;
     }
   for (guint i = 0; i < c->cas->len; i++)
@@ -376,12 +379,12 @@ plan_custodian (ChainRevocation        *plan,
     return TRUE;
   if (c->parent == NULL)
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                 "'%s' is the root custodian: no CA above it can revoke its root; start a new ledger instead", c->id);
+                 _("'%s' is the root custodian: no CA above it can revoke its root; start a new ledger instead"), c->id);
   else if (n_revoked > 0)
-    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED, "the sub-CA of '%s' is revoked already", c->id);
+    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED, _("the sub-CA of '%s' is revoked already"), c->id);
   else
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                 "'%s' holds no CA that '%s' issued; only its parent %s revokes it",
+                 _("'%s' holds no CA that '%s' issued; only its parent %s revokes it"),
                  c->id, label, c->parent->id);
   return FALSE;
 }
@@ -449,13 +452,13 @@ chain_workspace_plan_revocation (ChainWorkspace     *self,
   if (n_targets + n_custodians == 0)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "nothing to revoke; name devices (by id or serial) or sub-CA custodians");
+                           _("nothing to revoke; name devices (by id or serial) or sub-CA custodians"));
       return NULL;
     }
   if (n_targets + n_custodians > CHAIN_REVOKE_MAX_SERIALS)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%u revocations are more than one record holds (%d); revoke them in several runs",
+                   _("%u revocations are more than one record holds (%d); revoke them in several runs"),
                    n_targets + n_custodians, CHAIN_REVOKE_MAX_SERIALS);
       return NULL;
     }
@@ -525,7 +528,7 @@ chain_workspace_plan_revocation (ChainWorkspace     *self,
           if (revoked)
             {
               g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                           "serial %s is revoked already; 'chain crl' writes the CRL that lists it", serial);
+                           _("serial %s is revoked already; 'chain crl' writes the CRL that lists it"), serial);
               return NULL;
             }
           plan_add (plan, serial, kind, name);
@@ -536,20 +539,20 @@ chain_workspace_plan_revocation (ChainWorkspace     *self,
       if (target->serials->len == 0 && target->n_revoked > 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "device '%.64s' is revoked already; 'chain crl' writes the CRL that lists it", shown);
+                       _("device '%.64s' is revoked already; 'chain crl' writes the CRL that lists it"), shown);
           return NULL;
         }
       if (target->serials->len == 0 && target->other != NULL)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                       "'%.64s' was issued by '%s', not by '%s'; its custodian revokes it "
-                       "(or revoke that sub-CA with --custodian)", shown, target->other, label);
+                       _("'%.64s' was issued by '%s', not by '%s'; its custodian revokes it "
+                         "(or revoke that sub-CA with --custodian)"), shown, target->other, label);
           return NULL;
         }
       if (target->serials->len == 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                       "no device or serial '%.64s' was issued by '%s'; give a device id as issued, or a serial",
+                       _("no device or serial '%.64s' was issued by '%s'; give a device id as issued, or a serial"),
                        shown, label);
           return NULL;
         }
@@ -562,7 +565,7 @@ chain_workspace_plan_revocation (ChainWorkspace     *self,
   if (plan->items->len > CHAIN_REVOKE_MAX_SERIALS)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%u serials are more than one record holds (%d); revoke them in several runs",
+                   _("%u serials are more than one record holds (%d); revoke them in several runs"),
                    plan->items->len, CHAIN_REVOKE_MAX_SERIALS);
       return NULL;
     }
@@ -595,7 +598,7 @@ chain_workspace_revoke (ChainWorkspace           *self,
 
   if (plan->seq >= 0)
     {
-      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, "this revocation was recorded already");
+      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, _("this revocation was recorded already"));
       return FALSE;
     }
   issuer = chain_workspace_get_issuer (self, error);
@@ -605,7 +608,7 @@ chain_workspace_revoke (ChainWorkspace           *self,
   if (own == NULL || !chain_cert_equal (chain_issuer_get_cert (issuer), plan->issuer))
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                           "this workspace's CA changed since the revocation was planned; plan it again");
+                           _("this workspace's CA changed since the revocation was planned; plan it again"));
       return FALSE;
     }
 
@@ -803,20 +806,20 @@ bundle_crl (ChainWorkspace      *self,
     {
       if (!below)
         chain_export_add_warning (warnings, "crl.missing",
-                                  "the ledger holds no CRL of '%s'; verifiers that check every CA's CRL "
-                                  "(openssl verify -crl_check_all) refuse its chain: its custodian '%s' makes one with 'chain crl'",
+                                  _("the ledger holds no CRL of '%s'; verifiers that check every CA's CRL "
+                                    "(openssl verify -crl_check_all) refuse its chain: its custodian '%s' makes one with 'chain crl'"),
                                   label, ca->owner->id);
       else if (chain_policy_get_issues_devices (policy, ca->owner->tier) && !ca->retired)
         chain_export_add_warning (warnings, "crl.missing",
-                                  "the ledger holds no CRL of '%s'; a broker that checks CRLs (mosquitto's crlfile) "
-                                  "refuses its devices: its custodian '%s' makes one with 'chain crl' for you to add",
+                                  _("the ledger holds no CRL of '%s'; a broker that checks CRLs (mosquitto's crlfile) "
+                                    "refuses its devices: its custodian '%s' makes one with 'chain crl' for you to add"),
                                   label, ca->owner->id);
       return TRUE;
     }
   if (crl_is_expired (crl))
     chain_export_add_warning (warnings, "crl.expired",
-                              "the CRL of '%s' has passed its next update; verifiers refuse devices under it "
-                              "until its custodian '%s' publishes a new one ('chain crl')",
+                              _("the CRL of '%s' has passed its next update; verifiers refuse devices under it "
+                                "until its custodian '%s' publishes a new one ('chain crl')"),
                               label, ca->owner->id);
   pem = chain_crl_to_pem (crl);
   g_byte_array_append (bundle, g_bytes_get_data (pem, NULL), (guint) g_bytes_get_size (pem));
@@ -866,7 +869,7 @@ chain_workspace_prepare_crl (ChainWorkspace        *self,
       if (!chain_export_is_own_ca (self, ca))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "this workspace does not hold the key of CA '%s'; take its recorded CRL, or ask '%s'",
+                       _("this workspace does not hold the key of CA '%s'; take its recorded CRL, or ask '%s'"),
                        ctx.label, ca->owner->id);
           goto out;
         }
@@ -929,8 +932,9 @@ chain_workspace_prepare_crl (ChainWorkspace        *self,
     goto out;
   if (scan.n_missing > 0)
     chain_export_add_warning (export->warnings, "dps.certificate",
-                              "the ledger lacks the certificates of %u revoked devices (their batches stored manifests only); "
-                              "DPS needs each one to refuse it: put them into azure-dps/certs/SERIAL.pem from the factory's output",
+                              /* Translators: azure-dps/certs/SERIAL.pem is a path; SERIAL stands for a serial number */
+                              _("the ledger lacks the certificates of %u revoked devices (their batches stored manifests only); "
+                                "DPS needs each one to refuse it: put them into azure-dps/certs/SERIAL.pem from the factory's output"),
                               scan.n_missing);
   cas = g_ptr_array_new_with_free_func ((GDestroyNotify) disabled_ca_free);
   for (guint i = 0; i < state->cas->len; i++)

@@ -1,5 +1,6 @@
 /* chain-secret.c — passphrases and other secrets held in wiped memory */
 #include "chain-secret.h"
+#include "chain-i18n-private.h"
 #include "chain-error.h"
 
 #include <errno.h>
@@ -127,30 +128,57 @@ chain_secret_free (ChainSecret *self)
   g_free (self);
 }
 
-/* Checks a secret's bytes; @source names where they came from. */
+/* Where a secret came from, for check_secret()'s messages. */
+typedef enum {
+  SECRET_FROM_FILE,
+  SECRET_FROM_ENV,
+  SECRET_FROM_TERMINAL,
+} SecretSource;
+
+/* Checks a secret's bytes; @from and @name (the file's path or the
+ * variable's name; unused for the terminal) say where they came from. */
 static gboolean
-check_secret (const guint8 *data,
-              gsize         len,
-              const char   *source,
-              GError      **error)
+check_secret (const guint8  *data,
+              gsize          len,
+              SecretSource   from,
+              const char    *name,
+              GError       **error)
 {
   if (len == 0)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "empty secret from %s: give a non-empty one", source);
+      if (from == SECRET_FROM_TERMINAL)
+        g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                             _("empty secret from the terminal: give a non-empty one"));
+      else
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                     from == SECRET_FROM_FILE ? _("empty secret from %s: give a non-empty one")
+                                              : _("empty secret from environment variable %s: give a non-empty one"),
+                     name);
       return FALSE;
     }
   if (len > CHAIN_SECRET_MAX_LEN)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "secret from %s is longer than %d bytes: use a shorter one",
-                   source, CHAIN_SECRET_MAX_LEN);
+      if (from == SECRET_FROM_TERMINAL)
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                     _("secret from the terminal is longer than %d bytes: use a shorter one"),
+                     CHAIN_SECRET_MAX_LEN);
+      else
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                     from == SECRET_FROM_FILE ? _("secret from %s is longer than %d bytes: use a shorter one")
+                                              : _("secret from environment variable %s is longer than %d bytes: use a shorter one"),
+                     name, CHAIN_SECRET_MAX_LEN);
       return FALSE;
     }
   if (memchr (data, '\0', len) != NULL)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "secret from %s contains a NUL byte: use text only", source);
+      if (from == SECRET_FROM_TERMINAL)
+        g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                             _("secret from the terminal contains a NUL byte: use text only"));
+      else
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                     from == SECRET_FROM_FILE ? _("secret from %s contains a NUL byte: use text only")
+                                              : _("secret from environment variable %s contains a NUL byte: use text only"),
+                     name);
       return FALSE;
     }
   return TRUE;
@@ -190,10 +218,10 @@ chain_secret_new_from_file (const char *path,
       saved = errno;
       if (saved == ENOENT)
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                     "secret file %s does not exist: check the path", path);
+                     _("secret file %s does not exist: check the path"), path);
       else
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                     "cannot open %s: %s", path, g_strerror (saved));
+                     _("cannot open %s: %s"), path, g_strerror (saved));
       return NULL;
     }
   if (fstat (fd, &st) != 0)
@@ -201,7 +229,7 @@ chain_secret_new_from_file (const char *path,
       saved = errno;
       close (fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                   "cannot inspect %s: %s", path, g_strerror (saved));
+                   _("cannot inspect %s: %s"), path, g_strerror (saved));
       return NULL;
     }
   /* Pipes are fine: scripts pass secrets as <(command). */
@@ -209,14 +237,14 @@ chain_secret_new_from_file (const char *path,
     {
       close (fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a regular file: give a file holding the secret", path);
+                   _("%s is not a regular file: give a file holding the secret"), path);
       return NULL;
     }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     {
       close (fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INSECURE,
-                   "%s is open to group or others: chmod 600 %s", path, path);
+                   _("%s is open to group or others: chmod 600 %s"), path, path);
       return NULL;
     }
 
@@ -233,7 +261,7 @@ chain_secret_new_from_file (const char *path,
           close (fd);
           OPENSSL_cleanse (buf, sizeof buf);
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                       "cannot read %s: %s", path, g_strerror (saved));
+                       _("cannot read %s: %s"), path, g_strerror (saved));
           return NULL;
         }
       if (n == 0)
@@ -243,7 +271,7 @@ chain_secret_new_from_file (const char *path,
   close (fd);
 
   line = first_line_length (buf, len);
-  if (check_secret (buf, line, path, error))
+  if (check_secret (buf, line, SECRET_FROM_FILE, path, error))
     secret = chain_secret_new (buf, line);
   OPENSSL_cleanse (buf, sizeof buf);
   return secret;
@@ -253,7 +281,6 @@ ChainSecret *
 chain_secret_new_from_env (const char *variable,
                            GError    **error)
 {
-  g_autofree char *source = NULL;
   const char *value;
 
   g_return_val_if_fail (variable != NULL, NULL);
@@ -262,12 +289,11 @@ chain_secret_new_from_env (const char *variable,
   if (value == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "environment variable %s is not set: export it with the secret",
+                   _("environment variable %s is not set: export it with the secret"),
                    variable);
       return NULL;
     }
-  source = g_strdup_printf ("environment variable %s", variable);
-  if (!check_secret ((const guint8 *) value, strlen (value), source, error))
+  if (!check_secret ((const guint8 *) value, strlen (value), SECRET_FROM_ENV, variable, error))
     return NULL;
   return chain_secret_new (value, strlen (value));
 }
@@ -327,7 +353,7 @@ chain_secret_new_from_terminal (const char *prompt,
   if (fd < 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "no terminal to ask for the secret on: use a passphrase file or environment variable");
+                   _("no terminal to ask for the secret on: use a passphrase file or environment variable"));
       return NULL;
     }
 
@@ -391,7 +417,7 @@ chain_secret_new_from_terminal (const char *prompt,
       /* Deliver it as if we had never caught it. */
       raise (caught);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                   "reading from the terminal was interrupted: try again");
+                   _("reading from the terminal was interrupted: try again"));
       return NULL;
     }
 
@@ -400,12 +426,12 @@ chain_secret_new_from_terminal (const char *prompt,
 
   if (read_failed)
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                 "cannot read from the terminal: %s", g_strerror (saved));
+                 _("cannot read from the terminal: %s"), g_strerror (saved));
   else if (too_long)
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                 "secret from the terminal is longer than %d bytes: use a shorter one",
+                 _("secret from the terminal is longer than %d bytes: use a shorter one"),
                  CHAIN_SECRET_MAX_LEN);
-  else if (check_secret (buf, len, "the terminal", error))
+  else if (check_secret (buf, len, SECRET_FROM_TERMINAL, NULL, error))
     secret = chain_secret_new (buf, len);
 
   OPENSSL_cleanse (buf, sizeof buf);

@@ -6,7 +6,9 @@
  * one byte form and its digest names it.
  */
 #include "chain-statement.h"
+#include "chain-i18n-private.h"
 
+#include <inttypes.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -108,8 +110,9 @@ chain_record_type_from_string (const char *name,
       return (ChainRecordType) i;
 
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "unknown record type “%.64s”; expected one of " CHAIN_RECORD_TYPE_NAMES,
-               g_utf8_validate (name, -1, NULL) ? name : "(not UTF-8)");
+               /* Translators: the last %s is the list of record type names */
+               _("unknown record type “%.64s”; expected one of %s"),
+               g_utf8_validate (name, -1, NULL) ? name : _("(not UTF-8)"), CHAIN_RECORD_TYPE_NAMES);
   return CHAIN_RECORD_TYPE_INVALID;
 }
 
@@ -125,9 +128,10 @@ chain_statement_new_id (void)
   return chain_hex_encode (random, sizeof random, FALSE);
 }
 
-/* [a-z0-9._-]{1,64}; what the first character may be is up to the caller. */
+/* [a-z0-9._-]{1,64} in a custodian id (@custodian) or an artifact name;
+ * what the first character may be is up to the caller. */
 static gboolean
-check_name_chars (const char *what,
+check_name_chars (gboolean    custodian,
                   const char *name,
                   GError    **error)
 {
@@ -136,7 +140,9 @@ check_name_chars (const char *what,
   if (len == 0 || len > NAME_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s must be 1 to %d characters long", what, NAME_MAX_LEN);
+                   custodian ? _("custodian id must be 1 to %d characters long")
+                             : _("artifact name must be 1 to %d characters long"),
+                   NAME_MAX_LEN);
       return FALSE;
     }
   for (gsize i = 0; i < len; i++)
@@ -146,8 +152,9 @@ check_name_chars (const char *what,
       if (!g_ascii_islower (c) && !g_ascii_isdigit (c) && c != '.' && c != '_' && c != '-')
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "%s “%.64s” has a character other than a-z, 0-9, '.', '_' and '-'",
-                       what, g_utf8_validate (name, -1, NULL) ? name : "(not UTF-8)");
+                       custodian ? _("custodian id “%.64s” has a character other than a-z, 0-9, '.', '_' and '-'")
+                                 : _("artifact name “%.64s” has a character other than a-z, 0-9, '.', '_' and '-'"),
+                       g_utf8_validate (name, -1, NULL) ? name : _("(not UTF-8)"));
           return FALSE;
         }
     }
@@ -160,12 +167,12 @@ chain_statement_check_custodian_id (const char *id,
 {
   g_return_val_if_fail (id != NULL, FALSE);
 
-  if (!check_name_chars ("custodian id", id, error))
+  if (!check_name_chars (TRUE, id, error))
     return FALSE;
   if (!g_ascii_isalnum (id[0]))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "custodian id “%s” must start with a letter or digit", id);
+                   _("custodian id “%s” must start with a letter or digit"), id);
       return FALSE;
     }
   return TRUE;
@@ -177,13 +184,13 @@ chain_statement_check_artifact_name (const char *name,
 {
   g_return_val_if_fail (name != NULL, FALSE);
 
-  if (!check_name_chars ("artifact name", name, error))
+  if (!check_name_chars (FALSE, name, error))
     return FALSE;
   /* Also keeps out ".", ".." and ".git*", which git refuses or treats specially. */
   if (name[0] == '.')
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "artifact name “%s” must not start with '.'", name);
+                   _("artifact name “%s” must not start with '.'"), name);
       return FALSE;
     }
   return TRUE;
@@ -198,7 +205,7 @@ check_hex_field (const char *field,
   if (!chain_hex_is_lower (value, len))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "statement field '%s' must be %" G_GSIZE_FORMAT " lower-case hex digits",
+                   _("statement field '%s' must be %zu lower-case hex digits"),
                    field, len);
       return FALSE;
     }
@@ -212,8 +219,7 @@ check_time (gint64   time,
   if (time < 0 || time > CHAIN_JSON_INTEGER_MAX)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "statement field 'time' must be Unix seconds from 0 to 2^53-1, not %"
-                   G_GINT64_FORMAT, time);
+                   _("statement field 'time' must be Unix seconds from 0 to 2^53-1, not %" PRId64), time);
       return FALSE;
     }
   return TRUE;
@@ -250,7 +256,8 @@ chain_statement_new (ChainRecordType  type,
   if (type <= CHAIN_RECORD_TYPE_INVALID || (guint) type >= G_N_ELEMENTS (type_names))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "invalid record type %d; use one of " CHAIN_RECORD_TYPE_NAMES, (int) type);
+                   /* Translators: %s is the list of record type names */
+                   _("invalid record type %d; use one of %s"), (int) type, CHAIN_RECORD_TYPE_NAMES);
       return NULL;
     }
   if (!chain_statement_check_custodian_id (author, error)
@@ -261,7 +268,8 @@ chain_statement_new (ChainRecordType  type,
   if (chain_json_get_value_type (body) != CHAIN_JSON_OBJECT)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "statement field 'body' must be an object, not %s",
+                   /* Translators: %s is a JSON type name such as "array" */
+                   _("statement field 'body' must be an object, not %s"),
                    chain_json_type_to_string (chain_json_get_value_type (body)));
       return NULL;
     }
@@ -343,22 +351,21 @@ chain_statement_add_artifact (ChainStatement *self,
   if (find_artifact (self, name) != NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   "the statement already has an artifact named “%s”; choose another name",
+                   _("the statement already has an artifact named “%s”; choose another name"),
                    name);
       return FALSE;
     }
   if (self->artifacts->len >= CHAIN_STATEMENT_MAX_ARTIFACTS)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "a statement holds at most %d artifacts", CHAIN_STATEMENT_MAX_ARTIFACTS);
+                   _("a statement holds at most %d artifacts"), CHAIN_STATEMENT_MAX_ARTIFACTS);
       return FALSE;
     }
   bytes = g_bytes_get_data (data, &len);
   if ((guint64) len > (guint64) CHAIN_STATEMENT_ARTIFACT_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "artifact “%s” is too large (%" G_GSIZE_FORMAT " bytes, at most %"
-                   G_GINT64_FORMAT "); split the batch", name, len,
+                   _("artifact “%s” is too large (%zu bytes, at most %" PRId64 "); split the batch"), name, len,
                    CHAIN_STATEMENT_ARTIFACT_MAX_LEN);
       return FALSE;
     }
@@ -367,8 +374,8 @@ chain_statement_add_artifact (ChainStatement *self,
   if (holds_pem_private_key (bytes, len))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "artifact “%s” holds a private key; keys never enter the ledger, "
-                   "attach the certificate or CSR instead", name);
+                   _("artifact “%s” holds a private key; keys never enter the ledger, "
+                     "attach the certificate or CSR instead"), name);
       return FALSE;
     }
 
@@ -402,8 +409,8 @@ chain_statement_attach_artifact (ChainStatement *self,
   if (artifact == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "the statement lists no artifact named “%.64s”",
-                   g_utf8_validate (name, -1, NULL) ? name : "(not UTF-8)");
+                   _("the statement lists no artifact named “%.64s”"),
+                   g_utf8_validate (name, -1, NULL) ? name : _("(not UTF-8)"));
       return FALSE;
     }
   bytes = g_bytes_get_data (data, &len);
@@ -411,8 +418,8 @@ chain_statement_attach_artifact (ChainStatement *self,
   if ((gint64) len != artifact->size || strcmp (sha256, artifact->sha256) != 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "artifact “%s” does not match the digest its statement lists; "
-                   "use the file the statement was signed with", name);
+                   _("artifact “%s” does not match the digest its statement lists; "
+                     "use the file the statement was signed with"), name);
       return FALSE;
     }
   g_clear_pointer (&artifact->data, g_bytes_unref);
@@ -541,16 +548,16 @@ chain_statement_sign (ChainStatement *self,
       if (strcmp (other->key_id, key_id) == 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                       "key %.16s… has already signed this statement; "
-                       "a second signature by one key counts once", key_id);
+                       _("key %.16s… has already signed this statement; "
+                         "a second signature by one key counts once"), key_id);
           return FALSE;
         }
     }
   if (self->signatures->len >= CHAIN_STATEMENT_MAX_SIGNATURES)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "a statement carries at most %d signatures; record further approvals "
-                   "as approval statements", CHAIN_STATEMENT_MAX_SIGNATURES);
+                   _("a statement carries at most %d signatures; record further approvals "
+                     "as approval statements"), CHAIN_STATEMENT_MAX_SIGNATURES);
       return FALSE;
     }
 
@@ -561,13 +568,13 @@ chain_statement_sign (ChainStatement *self,
       || EVP_DigestSignInit (ctx, NULL, chain_pkey_signature_digest (pkey), NULL, pkey) != 1
       || EVP_DigestSign (ctx, NULL, &sig_len, message->data, message->len) != 1)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot sign the statement");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the statement"));
       return FALSE;
     }
   sig = g_malloc (sig_len);
   if (EVP_DigestSign (ctx, sig, &sig_len, message->data, message->len) != 1)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot sign the statement");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the statement"));
       return FALSE;
     }
 
@@ -605,8 +612,8 @@ chain_statement_verify_signature (ChainStatement  *self,
   if (strcmp (cert_key_id, signature->key_id) != 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "statement signature %u is by key %.16s…, not by this officer's key "
-                   "%.16s…", index, signature->key_id, cert_key_id);
+                   _("statement signature %u is by key %.16s…, not by this officer's key "
+                     "%.16s…"), index, signature->key_id, cert_key_id);
       return FALSE;
     }
 
@@ -615,7 +622,7 @@ chain_statement_verify_signature (ChainStatement  *self,
     {
       chain_openssl_clear_errors ();
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                           "the officer certificate has a key libchain does not accept");
+                           _("the officer certificate has a key libchain does not accept"));
       return FALSE;
     }
   message = pae (self);
@@ -624,7 +631,7 @@ chain_statement_verify_signature (ChainStatement  *self,
   if (ctx == NULL
       || EVP_DigestVerifyInit (ctx, NULL, chain_pkey_signature_digest (pkey), NULL, pkey) != 1)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, "cannot check the statement signature");
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot check the statement signature"));
       return FALSE;
     }
   status = EVP_DigestVerify (ctx, sig, sig_len, message->data, message->len);
@@ -632,8 +639,8 @@ chain_statement_verify_signature (ChainStatement  *self,
   if (status != 1)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "statement signature %u by key %.16s… does not match statement.json; "
-                   "the statement was altered after signing", index, signature->key_id);
+                   _("statement signature %u by key %.16s… does not match statement.json; "
+                     "the statement was altered after signing"), index, signature->key_id);
       return FALSE;
     }
   return TRUE;
@@ -657,11 +664,20 @@ get_hex_member (const ChainJson *object,
   return TRUE;
 }
 
+/* Whose members check_exact_members() checks, for its messages. */
+typedef enum {
+  MEMBERS_OF_STATEMENT,
+  MEMBERS_OF_SIGNATURE,
+  MEMBERS_OF_ARTIFACT,
+} MembersOf;
+
+/* @artifact: the artifact's name, for MEMBERS_OF_ARTIFACT. */
 static gboolean
 check_exact_members (const ChainJson   *object,
                      const char *const *fields,
                      gsize              n_fields,
-                     const char        *what,
+                     MembersOf          whose,
+                     const char        *artifact,
                      GError           **error)
 {
   /* Members come in canonical order, and so do @fields. */
@@ -675,16 +691,28 @@ check_exact_members (const ChainJson   *object,
           known = TRUE;
       if (!known)
         {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "unknown field “%.64s” in %s", key, what);
+          if (whose == MEMBERS_OF_ARTIFACT)
+            g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                         _("unknown field “%.64s” in artifact “%s”"), key, artifact);
+          else
+            g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                         whose == MEMBERS_OF_STATEMENT ? _("unknown field “%.64s” in the statement")
+                                                       : _("unknown field “%.64s” in a signature"),
+                         key);
           return FALSE;
         }
     }
   for (gsize j = 0; j < n_fields; j++)
     if (chain_json_object_get_member (object, fields[j]) == NULL)
       {
-        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                     "field '%s' missing in %s", fields[j], what);
+        if (whose == MEMBERS_OF_ARTIFACT)
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                       _("field '%s' missing in artifact “%s”"), fields[j], artifact);
+        else
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                       whose == MEMBERS_OF_STATEMENT ? _("field '%s' missing in the statement")
+                                                     : _("field '%s' missing in a signature"),
+                       fields[j]);
         return FALSE;
       }
   return TRUE;
@@ -701,7 +729,7 @@ parse_artifacts (ChainStatement  *self,
   if (n > CHAIN_STATEMENT_MAX_ARTIFACTS)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the statement lists %" G_GSIZE_FORMAT " artifacts; at most %d are allowed",
+                   _("the statement lists %zu artifacts; at most %d are allowed"),
                    n, CHAIN_STATEMENT_MAX_ARTIFACTS);
       return FALSE;
     }
@@ -709,29 +737,27 @@ parse_artifacts (ChainStatement  *self,
     {
       const char *name = chain_json_object_get_key_at (artifacts, i);
       const ChainJson *entry = chain_json_object_get_value_at (artifacts, i);
-      g_autofree char *what = NULL;
       g_autofree char *sha256 = NULL;
       gint64 size = 0;
       Artifact *artifact = NULL;
 
       if (!chain_statement_check_artifact_name (name, error))
         return FALSE;
-      what = g_strdup_printf ("artifact “%s”", name);
       if (chain_json_get_value_type (entry) != CHAIN_JSON_OBJECT)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "%s must be an object with sha256 and size", what);
+                       _("artifact “%s” must be an object with sha256 and size"), name);
           return FALSE;
         }
-      if (!check_exact_members (entry, fields, G_N_ELEMENTS (fields), what, error)
+      if (!check_exact_members (entry, fields, G_N_ELEMENTS (fields), MEMBERS_OF_ARTIFACT, name, error)
           || !get_hex_member (entry, "sha256", DIGEST_HEX_LEN, &sha256, error)
           || !chain_json_object_get_integer_member (entry, "size", &size, error))
         return FALSE;
       if (size < 0 || size > CHAIN_STATEMENT_ARTIFACT_MAX_LEN)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "%s has size %" G_GINT64_FORMAT "; sizes run from 0 to %"
-                       G_GINT64_FORMAT, what, size, CHAIN_STATEMENT_ARTIFACT_MAX_LEN);
+                       _("artifact “%s” has size %" PRId64 "; sizes run from 0 to %" PRId64),
+                       name, size, CHAIN_STATEMENT_ARTIFACT_MAX_LEN);
           return FALSE;
         }
       artifact = g_new0 (Artifact, 1);
@@ -762,7 +788,7 @@ parse_statement (ChainStatement *self,
   if (len > CHAIN_STATEMENT_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "too large (%" G_GSIZE_FORMAT " bytes, at most %d)", len,
+                   _("too large (%zu bytes, at most %d)"), len,
                    CHAIN_STATEMENT_MAX_LEN);
       return FALSE;
     }
@@ -772,18 +798,18 @@ parse_statement (ChainStatement *self,
   if (chain_json_get_value_type (root) != CHAIN_JSON_OBJECT)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "not a JSON object");
+                           _("not a JSON object"));
       return FALSE;
     }
   if (!check_exact_members (root, statement_fields, G_N_ELEMENTS (statement_fields),
-                            "the statement", error)
+                            MEMBERS_OF_STATEMENT, NULL, error)
       || !chain_json_object_get_integer_member (root, "version", &version, error))
     return FALSE;
   if (version != CHAIN_STATEMENT_VERSION)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "version %" G_GINT64_FORMAT " is not supported; this libchain reads "
-                   "version %d, upgrade it", version, CHAIN_STATEMENT_VERSION);
+                   _("version %" PRId64 " is not supported; this libchain reads "
+                     "version %d, upgrade it"), version, CHAIN_STATEMENT_VERSION);
       return FALSE;
     }
   if (!chain_json_object_get_string_member (root, "type", &type, error))
@@ -834,7 +860,7 @@ decode_base64 (const char *text,
 
 bad:
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "a 'sig' is not canonical base64 of at most %d bytes", SIGNATURE_MAX_LEN);
+               _("a 'sig' is not canonical base64 of at most %d bytes"), SIGNATURE_MAX_LEN);
   return FALSE;
 }
 
@@ -852,7 +878,7 @@ parse_signatures (ChainStatement *self,
   if (len > CHAIN_STATEMENT_SIGNATURES_MAX_LEN)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "too large (%" G_GSIZE_FORMAT " bytes, at most %d)", len,
+                   _("too large (%zu bytes, at most %d)"), len,
                    CHAIN_STATEMENT_SIGNATURES_MAX_LEN);
       return FALSE;
     }
@@ -862,14 +888,14 @@ parse_signatures (ChainStatement *self,
   if (chain_json_get_value_type (root) != CHAIN_JSON_ARRAY)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "not a JSON array");
+                           _("not a JSON array"));
       return FALSE;
     }
   n = chain_json_array_get_length (root);
   if (n == 0 || n > CHAIN_STATEMENT_MAX_SIGNATURES)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%" G_GSIZE_FORMAT " signatures; a statement needs 1 to %d",
+                   _("%zu signatures; a statement needs 1 to %d"),
                    n, CHAIN_STATEMENT_MAX_SIGNATURES);
       return FALSE;
     }
@@ -884,10 +910,10 @@ parse_signatures (ChainStatement *self,
       if (chain_json_get_value_type (entry) != CHAIN_JSON_OBJECT)
         {
           g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                               "a signature is not an object with keyid and sig");
+                               _("a signature is not an object with keyid and sig"));
           return FALSE;
         }
-      if (!check_exact_members (entry, fields, G_N_ELEMENTS (fields), "a signature", error)
+      if (!check_exact_members (entry, fields, G_N_ELEMENTS (fields), MEMBERS_OF_SIGNATURE, NULL, error)
           || !get_hex_member (entry, "keyid", DIGEST_HEX_LEN, &key_id, error)
           || !chain_json_object_get_string_member (entry, "sig", &sig_text, error)
           || !decode_base64 (sig_text, &sig, error))
@@ -899,7 +925,7 @@ parse_signatures (ChainStatement *self,
           if (strcmp (other->key_id, key_id) == 0)
             {
               g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           "key %.16s… signs twice; each key may sign once", key_id);
+                           _("key %.16s… signs twice; each key may sign once"), key_id);
               return FALSE;
             }
         }
@@ -925,12 +951,12 @@ chain_statement_parse (GBytes  *statement_json,
   self = statement_alloc ();
   if (!parse_statement (self, statement_json, error))
     {
-      g_prefix_error (error, "statement.json: ");
+      g_prefix_error (error, _("statement.json: "));
       return NULL;
     }
   if (!parse_signatures (self, signatures_json, error))
     {
-      g_prefix_error (error, "signatures.json: ");
+      g_prefix_error (error, _("signatures.json: "));
       return NULL;
     }
   return g_steal_pointer (&self);

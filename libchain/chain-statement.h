@@ -70,6 +70,10 @@ typedef enum {
   CHAIN_RECORD_TYPE_ANNOTATION,
 } ChainRecordType;
 
+/** The most bytes of UTF-8 text an annotation record's note may hold (at
+ * least one). */
+#define CHAIN_ANNOTATION_MAX_SIZE 4096
+
 /** The accepted names, for error messages and --help. */
 #define CHAIN_RECORD_TYPE_NAMES \
   "genesis, policy, officer, delegation-request, approval, delegation, acceptance, " \

@@ -3,7 +3,8 @@
  * The format is git's ("# v2 git bundle\n", prerequisite lines "-OID
  * comment", ref lines "OID REFNAME", a blank line, a packfile), written and
  * read here because libgit2 1.5 has no bundle API. A ledger bundle carries
- * exactly refs/heads/main. Our packs are never thin: every object the
+ * exactly refs/heads/main, and may name the same commit HEAD (ours do, so
+ * that a plain `git clone BUNDLE` checks main out). Our packs are never thin: every object the
  * bundle's commits reach and the prerequisite does not is in it, which is
  * what `git bundle verify` and `git clone` want; git's own bundles are thin,
  * and the indexer completes them from our object database.
@@ -14,10 +15,12 @@
  * where a tip older than ours is a rollback.
  */
 #include "chain-sync-private.h"
+#include "chain-i18n-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -140,13 +143,13 @@ chain_sync_bundle_create (const char             *repo_path,
   if (!s.have_local)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "the ledger at %s has no records to bundle", repo_path);
+                   _("the ledger at %s has no records to bundle"), repo_path);
       return FALSE;
     }
   if (g_file_test (bundle_path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   "%s already exists; choose a new file for the bundle", bundle_path);
+                   _("%s already exists; choose a new file for the bundle"), bundle_path);
       return FALSE;
     }
   if (base != NULL)
@@ -156,20 +159,20 @@ chain_sync_bundle_create (const char             *repo_path,
       if (!chain_sync_parse_commit_id (base, strlen (base), &base_oid))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "the bundle's base must be a commit id of 40 lower-case hex digits");
+                       _("the bundle's base must be a commit id of 40 lower-case hex digits"));
           return FALSE;
         }
       if (git_oid_equal (&base_oid, &s.local))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       "nothing to bundle: the receiver already has our tip %s", base);
+                       _("nothing to bundle: the receiver already has our tip %s"), base);
           return FALSE;
         }
       if (!chain_sync_commit_exists (s.repo, &base_oid))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                       "commit %s is not in this ledger; give a tip the receiver holds, or "
-                       "make a full bundle", base);
+                       _("commit %s is not in this ledger; give a tip the receiver holds, or "
+                         "make a full bundle"), base);
           return FALSE;
         }
       if (!chain_sync_descends_or_equal (s.repo, &s.local, &base_oid, &below, error))
@@ -177,8 +180,8 @@ chain_sync_bundle_create (const char             *repo_path,
       if (!below)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "commit %s is not one of this ledger's records; give a tip the receiver "
-                       "holds, or make a full bundle", base);
+                       _("commit %s is not one of this ledger's records; give a tip the receiver "
+                         "holds, or make a full bundle"), base);
           return FALSE;
         }
     }
@@ -198,7 +201,7 @@ chain_sync_bundle_create (const char             *repo_path,
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      return chain_git_error (error, status, "cannot pack the ledger for the bundle");
+      return chain_git_error (error, status, _("cannot pack the ledger for the bundle"));
     }
 
   if (base != NULL)
@@ -207,7 +210,8 @@ chain_sync_bundle_create (const char             *repo_path,
 
       g_string_append_printf (header, "-%s %s\n", base, comment);
     }
-  g_string_append_printf (header, "%s " CHAIN_SYNC_MAIN_REF "\n\n", chain_sync_hex (&s.local).s);
+  g_string_append_printf (header, "%s " CHAIN_SYNC_MAIN_REF "\n%s HEAD\n\n",
+                          chain_sync_hex (&s.local).s, chain_sync_hex (&s.local).s);
 
   tmp_path = g_strdup_printf ("%s.tmp-XXXXXX", bundle_path);
   writer.sync = &s;
@@ -216,7 +220,7 @@ chain_sync_bundle_create (const char             *repo_path,
     {
       int saved = errno;
 
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot create the bundle %s: %s",
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot create the bundle %s: %s"),
                    bundle_path, g_strerror (saved));
       return FALSE;
     }
@@ -246,10 +250,10 @@ chain_sync_bundle_create (const char             *repo_path,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       if (writer.saved_errno != 0)
-        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot write the bundle %s: %s",
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the bundle %s: %s"),
                      bundle_path, g_strerror (writer.saved_errno));
       else
-        chain_git_error (error, status, "cannot write the bundle %s", bundle_path);
+        chain_git_error (error, status, _("cannot write the bundle %s"), bundle_path);
       return FALSE;
     }
   chain_sync_fsync_parent_dir (bundle_path);
@@ -264,14 +268,23 @@ chain_sync_bundle_header_clear (ChainSyncBundleHeader *header)
   g_clear_pointer (&header->prerequisites, g_array_unref);
 }
 
-static gboolean
+/* Fails with "NAME is not a ledger bundle: WHY; ..."; @format gives WHY. */
+static gboolean G_GNUC_PRINTF (3, 4)
 bundle_invalid (GError    **error,
                 const char *name,
-                const char *why)
+                const char *format,
+                ...)
 {
+  g_autofree char *why = NULL;
+  va_list args;
+
+  va_start (args, format);
+  why = g_strdup_vprintf (format, args);
+  va_end (args);
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "%s is not a ledger bundle: %s; ask its sender for one made by chain bundle "
-               "create", name, why);
+               /* Translators: "BUNDLE-FILE is not a ledger bundle: WHAT IS WRONG; ..." */
+               _("%s is not a ledger bundle: %s; ask its sender for one made by chain bundle "
+                 "create"), name, why);
   return FALSE;
 }
 
@@ -296,16 +309,18 @@ parse_lines (const char            *data,
 {
   gsize pos = strlen (BUNDLE_SIGNATURE);
   guint refs = 0;
+  guint heads = 0;
+  git_oid head = { { 0 } };
 
   if (len < pos || memcmp (data, BUNDLE_SIGNATURE, pos) != 0)
     {
       if (len >= pos && memcmp (data, BUNDLE_V3_SIGNATURE, pos) == 0)
-        return bundle_invalid (error, name, "it is a version 3 git bundle (make version 2 ones, "
-                               "git bundle create --version=2)");
-      return bundle_invalid (error, name, "it does not start as a git bundle v2 does");
+        return bundle_invalid (error, name, _("it is a version 3 git bundle (make version 2 ones, "
+                                               "git bundle create --version=2)"));
+      return bundle_invalid (error, name, _("it does not start as a git bundle v2 does"));
     }
   if (memchr (data, '\0', len) != NULL)
-    return bundle_invalid (error, name, "its header holds a NUL byte");
+    return bundle_invalid (error, name, _("its header holds a NUL byte"));
 
   out->prerequisites = g_array_new (FALSE, FALSE, sizeof (git_oid));
   while (pos < len)
@@ -316,41 +331,54 @@ parse_lines (const char            *data,
       git_oid oid;
 
       if (eol == NULL)
-        return bundle_invalid (error, name, "its header is cut short");
+        return bundle_invalid (error, name, _("its header is cut short"));
       line_len = (gsize) (eol - line);
       pos += line_len + 1;
       if (line_len == 0)
         break;
       if (line[0] == '-')
         {
-          if (refs > 0)
-            return bundle_invalid (error, name, "a prerequisite follows its ref");
+          if (refs + heads > 0)
+            return bundle_invalid (error, name, _("a prerequisite follows its ref"));
           if (line_len < 1 + GIT_OID_HEXSZ
               || !chain_sync_parse_commit_id (line + 1, GIT_OID_HEXSZ, &oid)
               || (line_len > 1 + GIT_OID_HEXSZ && line[1 + GIT_OID_HEXSZ] != ' '))
-            return bundle_invalid (error, name, "a prerequisite line is malformed");
+            return bundle_invalid (error, name, _("a prerequisite line is malformed"));
           if (out->prerequisites->len >= BUNDLE_MAX_PREREQUISITES)
-            return bundle_invalid (error, name, "it has too many prerequisites");
+            return bundle_invalid (error, name, _("it has too many prerequisites"));
           g_array_append_val (out->prerequisites, oid);
           continue;
         }
       if (line_len < GIT_OID_HEXSZ + 2 || line[GIT_OID_HEXSZ] != ' '
           || !chain_sync_parse_commit_id (line, GIT_OID_HEXSZ, &oid))
-        return bundle_invalid (error, name, "a ref line is malformed");
+        return bundle_invalid (error, name, _("a ref line is malformed"));
+      if (line_len == GIT_OID_HEXSZ + 5 && memcmp (line + GIT_OID_HEXSZ + 1, "HEAD", 4) == 0)
+        {
+          if (heads > 0)
+            return bundle_invalid (error, name, _("it names HEAD twice"));
+          head = oid;
+          heads++;
+          continue;
+        }
       if (refs > 0)
-        return bundle_invalid (error, name, "it carries more than one ref, and a ledger bundle "
-                               "carries " CHAIN_SYNC_MAIN_REF " only");
+        /* Translators: %s is a git ref name */
+        return bundle_invalid (error, name, _("it carries more than one ref, and a ledger bundle "
+                                              "carries %s only"), CHAIN_SYNC_MAIN_REF);
       if (line_len - GIT_OID_HEXSZ - 1 != strlen (CHAIN_SYNC_MAIN_REF)
           || memcmp (line + GIT_OID_HEXSZ + 1, CHAIN_SYNC_MAIN_REF,
                      strlen (CHAIN_SYNC_MAIN_REF)) != 0)
-        return bundle_invalid (error, name, "it carries a ref other than " CHAIN_SYNC_MAIN_REF);
+        /* Translators: %s is a git ref name */
+        return bundle_invalid (error, name, _("it carries a ref other than %s"), CHAIN_SYNC_MAIN_REF);
       out->tip = oid;
       refs++;
     }
   if (pos != len)
-    return bundle_invalid (error, name, "its header does not end where it should");
+    return bundle_invalid (error, name, _("its header does not end where it should"));
   if (refs == 0)
-    return bundle_invalid (error, name, "it carries no ref");
+    return bundle_invalid (error, name, _("it carries no ref"));
+  if (heads > 0 && !git_oid_equal (&head, &out->tip))
+    /* Translators: %s is a git ref name */
+    return bundle_invalid (error, name, _("its HEAD is not %s"), CHAIN_SYNC_MAIN_REF);
   return TRUE;
 }
 
@@ -368,13 +396,13 @@ chain_sync_bundle_header_parse (const char            *data,
   if (end == NULL)
     {
       if (len == 0)
-        return bundle_invalid (error, name, "it is empty");
+        return bundle_invalid (error, name, _("it is empty"));
       /* Let the parser name a wrong signature; otherwise the end is missing. */
       if (len < strlen (BUNDLE_SIGNATURE)
           || memcmp (data, BUNDLE_SIGNATURE, strlen (BUNDLE_SIGNATURE)) != 0)
         return parse_lines (data, MIN (len, BUNDLE_HEADER_MAX), name, out, error);
       return bundle_invalid (error, name, len >= BUNDLE_HEADER_MAX
-                             ? "its header is larger than 64 KiB" : "its header is cut short");
+                             ? _("its header is larger than 64 KiB") : _("its header is cut short"));
     }
   header_len = (gsize) (end - data) + 2;
   if (!parse_lines (data, header_len, name, out, error))
@@ -407,18 +435,18 @@ bundle_index_pack (ChainSyncContext *s,
 
   if ((status = git_repository_odb (&odb, s->repo)) < 0
       || (status = git_repository_item_path (&objects, s->repo, GIT_REPOSITORY_ITEM_OBJECTS)) < 0)
-    return chain_git_error (error, status, "cannot open the ledger's object database");
+    return chain_git_error (error, status, _("cannot open the ledger's object database"));
   pack_dir = g_build_filename (objects.ptr, "pack", NULL);
   git_buf_dispose (&objects);
   status = git_indexer_new (&indexer, pack_dir, 0, odb, &indexer_options);
   if (status < 0)
-    return chain_git_error (error, status, "cannot unpack the bundle %s", name);
+    return chain_git_error (error, status, _("cannot unpack the bundle %s"), name);
 
   if (lseek (fd, (off_t) offset, SEEK_SET) < 0)
     {
       int saved = errno;
 
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read the bundle %s: %s", name,
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read the bundle %s: %s"), name,
                    g_strerror (saved));
       return FALSE;
     }
@@ -432,7 +460,7 @@ bundle_index_pack (ChainSyncContext *s,
         {
           int saved = errno;
 
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read the bundle %s: %s", name,
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read the bundle %s: %s"), name,
                        g_strerror (saved));
           return FALSE;
         }
@@ -453,12 +481,12 @@ bundle_index_pack (ChainSyncContext *s,
     {
       const git_error *last = git_error_last ();
       g_autofree char *reason = g_strdup (last != NULL && last->message != NULL
-                                          ? last->message : "unreadable pack");
+                                          ? last->message : _("unreadable pack"));
 
       git_error_clear ();
       g_strdelimit (reason, "\r\n", ' ');
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the bundle %s is damaged or cut short (%s); ask its sender for a new one",
+                   _("the bundle %s is damaged or cut short (%s); ask its sender for a new one"),
                    name, g_strstrip (reason));
       return FALSE;
     }
@@ -509,20 +537,19 @@ chain_sync_bundle_import (const char             *repo_path,
       int saved = errno;
 
       g_set_error (error, CHAIN_ERROR, saved == ENOENT ? CHAIN_ERROR_NOT_FOUND : CHAIN_ERROR_IO,
-                   "cannot open the bundle %s: %s", name, g_strerror (saved));
+                   _("cannot open the bundle %s: %s"), name, g_strerror (saved));
       return FALSE;
     }
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       close (fd);
-      return bundle_invalid (error, name, "it is not a regular file");
+      return bundle_invalid (error, name, _("it is not a regular file"));
     }
   if ((guint64) st.st_size > max_size)
     {
       close (fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the bundle %s is %" G_GUINT64_FORMAT " bytes, more than the %"
-                   G_GUINT64_FORMAT " allowed; split the transfer or raise the limit",
+                   _("the bundle %s is %" PRIu64 " bytes, more than the %" PRIu64 " allowed; split the transfer or raise the limit"),
                    name, (guint64) st.st_size, max_size);
       return FALSE;
     }
@@ -540,7 +567,7 @@ chain_sync_bundle_import (const char             *repo_path,
           int saved = errno;
 
           close (fd);
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read the bundle %s: %s",
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read the bundle %s: %s"),
                        name, g_strerror (saved));
           return FALSE;
         }
@@ -577,8 +604,8 @@ chain_sync_bundle_import (const char             *repo_path,
             {
               close (fd);
               g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                           "the bundle %s needs record %s, which this ledger lacks; import the "
-                           "bundles before it first, or ask for a full one", name,
+                           _("the bundle %s needs record %s, which this ledger lacks; import the "
+                             "bundles before it first, or ask for a full one"), name,
                            chain_sync_hex (needed).s);
               return FALSE;
             }
@@ -590,7 +617,7 @@ chain_sync_bundle_import (const char             *repo_path,
       if (!chain_sync_commit_exists (s.repo, &header.tip))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "the bundle %s does not hold its own tip %s; ask its sender for a new one",
+                       _("the bundle %s does not hold its own tip %s; ask its sender for a new one"),
                        name, chain_sync_hex (&header.tip).s);
           return FALSE;
         }
@@ -598,7 +625,8 @@ chain_sync_bundle_import (const char             *repo_path,
   else
     close (fd);
 
-  whose = g_strdup_printf ("bundle %s", name);
+  /* Translators: names the bundle's tip in sentences such as "%s is a rollback: ..." */
+  whose = g_strdup_printf (_("bundle %s"), name);
   log_message = g_strdup_printf ("libchain: import bundle %s", name);
   /* The sender holds what it sent: evidence for chain-workspace-sync.c. */
   if (!chain_sync_context_integrate (&s, &header.tip, whose, TRUE, log_message, &result, error)

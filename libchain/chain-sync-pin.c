@@ -6,6 +6,7 @@
  * (temporary file, fsync, rename) at mode 0600, then the directory fsynced.
  */
 #include "chain-sync-private.h"
+#include "chain-i18n-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +33,9 @@ chain_sync_pin_write (const char *pin_path,
 
   if (commit == NULL || !chain_sync_parse_commit_id (commit, strlen (commit), &oid))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "cannot pin %s: a tip is a commit id of 40 lower-case hex digits",
-                   commit != NULL ? "that" : "nothing");
+      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                           commit != NULL ? _("cannot pin that: a tip is a commit id of 40 lower-case hex digits")
+                                          : _("cannot pin nothing: a tip is a commit id of 40 lower-case hex digits"));
       return FALSE;
     }
   if (seq >= 0)
@@ -45,7 +46,7 @@ chain_sync_pin_write (const char *pin_path,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                  0600, &local_error))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot write the pinned tip %s: %s",
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the pinned tip %s: %s"),
                    pin_path, local_error->message);
       return FALSE;
     }
@@ -60,8 +61,9 @@ pin_invalid (GError    **error,
              const char *what)
 {
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "%s is not a libchain pin file (%s); restore it from a backup or remove it "
-               "and pin the tip you trust", pin_path, what);
+               /* Translators: "PIN-FILE is not a libchain pin file (WHAT IS WRONG); ..." */
+               _("%s is not a libchain pin file (%s); restore it from a backup or remove it "
+                 "and pin the tip you trust"), pin_path, what);
   return FALSE;
 }
 
@@ -92,23 +94,23 @@ chain_sync_pin_read (const char *pin_path,
 
       if (saved == ENOENT)
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                     "no tip is pinned in %s yet", pin_path);
+                     _("no tip is pinned in %s yet"), pin_path);
       else
-        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read the pinned tip %s: %s",
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read the pinned tip %s: %s"),
                      pin_path, g_strerror (saved));
       return FALSE;
     }
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       close (fd);
-      return pin_invalid (error, pin_path, "not a regular file");
+      return pin_invalid (error, pin_path, _("not a regular file"));
     }
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
     {
       close (fd);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INSECURE,
-                   "%s is writable by others, so its pin cannot be trusted; check it, then "
-                   "chmod 600 it", pin_path);
+                   _("%s is writable by others, so its pin cannot be trusted; check it, then "
+                     "chmod 600 it"), pin_path);
       return FALSE;
     }
   /* Read one byte past the cap to tell a full file from an oversized one. */
@@ -121,7 +123,7 @@ chain_sync_pin_read (const char *pin_path,
           int saved = errno;
 
           close (fd);
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read the pinned tip %s: %s",
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read the pinned tip %s: %s"),
                        pin_path, g_strerror (saved));
           return FALSE;
         }
@@ -129,18 +131,18 @@ chain_sync_pin_read (const char *pin_path,
     }
   close (fd);
   if (len >= PIN_MAX_LEN)
-    return pin_invalid (error, pin_path, "too long");
+    return pin_invalid (error, pin_path, _("too long"));
   buffer[len] = '\0';
   if (memchr (buffer, '\0', len) != NULL)
-    return pin_invalid (error, pin_path, "a NUL byte");
+    return pin_invalid (error, pin_path, _("a NUL byte"));
 
   if (!g_str_has_prefix (buffer, PIN_MAGIC))
-    return pin_invalid (error, pin_path, "no libchain-pin header");
+    return pin_invalid (error, pin_path, _("no libchain-pin header"));
   at = buffer + strlen (PIN_MAGIC);
   end = strchr (at, '\n');
   if (!g_str_has_prefix (at, "commit ") || end == NULL
       || !chain_sync_parse_commit_id (at + 7, (gsize) (end - at - 7), &oid))
-    return pin_invalid (error, pin_path, "no commit line");
+    return pin_invalid (error, pin_path, _("no commit line"));
   at = end + 1;
   if (g_str_has_prefix (at, "seq "))
     {
@@ -149,16 +151,16 @@ chain_sync_pin_read (const char *pin_path,
 
       end = strchr (at, '\n');
       if (end == NULL)
-        return pin_invalid (error, pin_path, "an unfinished seq line");
+        return pin_invalid (error, pin_path, _("an unfinished seq line"));
       digits = g_strndup (at + 4, (gsize) (end - at - 4));
       if (digits[0] == '\0' || (digits[0] == '0' && digits[1] != '\0')
           || !g_ascii_string_to_unsigned (digits, 10, 0, G_MAXINT64, &value, NULL))
-        return pin_invalid (error, pin_path, "a bad seq line");
+        return pin_invalid (error, pin_path, _("a bad seq line"));
       seq = (gint64) value;
       at = end + 1;
     }
   if (*at != '\0')
-    return pin_invalid (error, pin_path, "unexpected lines");
+    return pin_invalid (error, pin_path, _("unexpected lines"));
 
   *out_commit = g_strndup (buffer + strlen (PIN_MAGIC) + 7, GIT_OID_HEXSZ);
   if (out_seq != NULL)

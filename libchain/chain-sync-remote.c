@@ -17,6 +17,7 @@
  * directly, by compare-and-swap.
  */
 #include "chain-sync-private.h"
+#include "chain-i18n-private.h"
 
 #include <string.h>
 
@@ -97,7 +98,7 @@ remote_open (ChainSyncContext *s,
   if (spec[0] == '\0' || strpbrk (spec, "\r\n") != NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "give a remote name or URL to sync with");
+                   _("give a remote name or URL to sync with"));
       return FALSE;
     }
   if (git_remote_name_is_valid (&valid, spec) == 0 && valid)
@@ -109,7 +110,7 @@ remote_open (ChainSyncContext *s,
       if (url == NULL && !looks_like_location (spec))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                       "no remote named %s in %s; add it first or give its URL", spec,
+                       _("no remote named %s in %s; add it first or give its URL"), spec,
                        s->repo_path);
           return FALSE;
         }
@@ -118,7 +119,8 @@ remote_open (ChainSyncContext *s,
 
   if (url != NULL)
     {
-      r->display = g_strdup_printf ("remote %s", spec);
+      /* Translators: names a git remote in messages, e.g. "cannot reach remote origin" */
+      r->display = g_strdup_printf (_("remote %s"), spec);
       r->tracking = g_strdup_printf ("refs/remotes/%s/main", spec);
       r->url = g_steal_pointer (&url);
     }
@@ -133,7 +135,7 @@ remote_open (ChainSyncContext *s,
   if (strpbrk (r->url, "\r\n") != NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the URL of %s spans lines; fix it in the ledger's git configuration",
+                   _("the URL of %s spans lines; fix it in the ledger's git configuration"),
                    r->display);
       return FALSE;
     }
@@ -142,7 +144,7 @@ remote_open (ChainSyncContext *s,
     {
       git_error_clear ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a URL git understands; give a path, file://, git:// or ssh:// URL",
+                   _("%s is not a URL git understands; give a path, file://, git:// or ssh:// URL"),
                    r->url);
       return FALSE;
     }
@@ -176,20 +178,20 @@ chain_sync_remote_set (const char *repo_path,
     {
       git_error_clear ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a valid remote name; use letters, digits and dashes", name);
+                   _("%s is not a valid remote name; use letters, digits and dashes"), name);
       return FALSE;
     }
   if (url[0] == '\0' || strpbrk (url, "\r\n") != NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the URL of remote %s is empty or spans lines; give one URL", name);
+                   _("the URL of remote %s is empty or spans lines; give one URL"), name);
       return FALSE;
     }
   if (remote_create (&remote, s.repo, url) < 0)
     {
       git_error_clear ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a URL git understands; give a path, file://, git:// or ssh:// URL",
+                   _("%s is not a URL git understands; give a path, file://, git:// or ssh:// URL"),
                    url);
       return FALSE;
     }
@@ -212,7 +214,7 @@ chain_sync_remote_set (const char *repo_path,
     }
   git_config_free (config);
   if (status < 0)
-    return chain_git_error (error, status, "cannot set remote %s", name);
+    return chain_git_error (error, status, _("cannot set remote %s"), name);
   return TRUE;
 }
 
@@ -318,20 +320,26 @@ transfer_callbacks (Transfer             *t,
   callbacks->payload = t;
 }
 
-static gboolean
-transfer_error (ChainSyncContext *s,
-                int               status,
-                const char       *action,
-                const char       *display,
-                GError          **error)
+/* Fails with @format's message, and libgit2's, unless cancelled. */
+static gboolean G_GNUC_PRINTF (4, 5)
+transfer_error (ChainSyncContext  *s,
+                int                status,
+                GError           **error,
+                const char        *format,
+                ...)
 {
+  g_autofree char *message = NULL;
+  va_list args;
+
   if (g_cancellable_set_error_if_cancelled (s->cancellable, error))
     {
       git_error_clear ();
       return FALSE;
     }
-  return chain_git_error (error, status, "cannot %s %s (check the URL, the network and your "
-                          "ssh-agent)", action, display);
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return chain_git_error (error, status, "%s", message);
 }
 
 /* Connects and reads where the remote's main is. */
@@ -352,10 +360,15 @@ remote_connect (ChainSyncContext *s,
   transfer_callbacks (t, &callbacks);
   status = git_remote_connect (r->remote, direction, &callbacks, NULL, NULL);
   if (status < 0)
-    return transfer_error (s, status, "reach", r->display, error);
+    return transfer_error (s, status, error,
+                           /* Translators: %s is a remote, e.g. "remote origin", or a URL */
+                           _("cannot reach %s (check the URL, the network and your ssh-agent)"),
+                           r->display);
   status = git_remote_ls (&heads, &n_heads, r->remote);
   if (status < 0)
-    return transfer_error (s, status, "list the refs of", r->display, error);
+    return transfer_error (s, status, error,
+                           _("cannot list the refs of %s (check the URL, the network and your ssh-agent)"),
+                           r->display);
   *out_found = FALSE;
   for (size_t i = 0; i < n_heads; i++)
     if (strcmp (heads[i]->name, CHAIN_SYNC_MAIN_REF) == 0)
@@ -376,7 +389,7 @@ update_tracking (ChainSyncContext *s,
   int status = git_reference_create (&ref, s->repo, r->tracking, tip, 1, "libchain: sync");
 
   if (status < 0)
-    return chain_git_error (error, status, "cannot record where %s is (%s)", r->display,
+    return chain_git_error (error, status, _("cannot record where %s is (%s)"), r->display,
                             r->tracking);
   return TRUE;
 }
@@ -407,9 +420,9 @@ check_tracking (Remote         *r,
   if (!descends)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "%s was rolled back or force-pushed: its main %s does not descend from "
-                   "%s, where it was when we last synced; do not trust it and contact its "
-                   "custodian", r->display, chain_sync_hex (tip).s,
+                   _("%s was rolled back or force-pushed: its main %s does not descend from "
+                     "%s, where it was when we last synced; do not trust it and contact its "
+                     "custodian"), r->display, chain_sync_hex (tip).s,
                    chain_sync_hex (tracking).s);
       return FALSE;
     }
@@ -501,11 +514,15 @@ fetch (const char             *repo_path,
       fetch_options.update_fetchhead = 0;
       status = git_remote_download (r.remote, &specs, &fetch_options);
       if (status < 0)
-        return transfer_error (&s, status, "fetch from", r.display, error);
+        return transfer_error (&s, status, error,
+                               _("cannot fetch from %s (check the URL, the network and your ssh-agent)"),
+                               r.display);
     }
   git_remote_disconnect (r.remote);
 
-  whose = g_strdup_printf ("%s's main", r.display);
+  /* Translators: the remote's main branch, e.g. "remote origin's main", in
+   * sentences such as "%s is a rollback: ..." */
+  whose = g_strdup_printf (_("%s's main"), r.display);
   if (!found)
     {
       guint64 count = 0;
@@ -513,10 +530,11 @@ fetch (const char             *repo_path,
       if (have_tracking)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                       "%s no longer has " CHAIN_SYNC_MAIN_REF " (it was at %s when we last "
-                       "synced): it was deleted or replaced, so do not trust it and contact its "
-                       "custodian",
-                       r.display, chain_sync_hex (&tracking).s);
+                       /* Translators: "REMOTE no longer has GIT-REF-NAME (it was at COMMIT-ID ...)" */
+                       _("%s no longer has %s (it was at %s when we last "
+                         "synced): it was deleted or replaced, so do not trust it and contact its "
+                         "custodian"),
+                       r.display, CHAIN_SYNC_MAIN_REF, chain_sync_hex (&tracking).s);
           return FALSE;
         }
       if (s.have_local && !chain_sync_context_walk_linear (&s, &s.local, NULL, &count, error))
@@ -531,7 +549,7 @@ fetch (const char             *repo_path,
   if (!chain_sync_commit_exists (s.repo, &tip))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "%s names %s, which is not a commit it sent; do not trust it", whose,
+                   _("%s names %s, which is not a commit it sent; do not trust it"), whose,
                    chain_sync_hex (&tip).s);
       return FALSE;
     }
@@ -593,8 +611,8 @@ push_refused (ChainSyncContext *s,
               GError          **error)
 {
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-               "%s has records this ledger lacks (its main is at %s); nothing was pushed: "
-               "sync (fetch) first, then push again", r->display, chain_sync_hex (remote_tip).s);
+               _("%s has records this ledger lacks (its main is at %s); nothing was pushed: "
+                 "sync (fetch) first, then push again"), r->display, chain_sync_hex (remote_tip).s);
   return FALSE;
 }
 
@@ -644,11 +662,13 @@ push_local (ChainSyncContext *s,
 
   status = git_repository_open_ext (&other, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
   if (status < 0)
-    return transfer_error (s, status, "open", r->display, error);
+    return transfer_error (s, status, error,
+                           _("cannot open %s (check the URL, the network and your ssh-agent)"),
+                           r->display);
   if (!git_repository_is_bare (other))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   "%s is not a bare repository; push to a bare one (git init --bare)",
+                   _("%s is not a bare repository; push to a bare one (git init --bare)"),
                    r->display);
       return FALSE;
     }
@@ -671,15 +691,15 @@ push_local (ChainSyncContext *s,
       || (status = git_revwalk_push (walk, &s->local)) < 0
       || (found && (status = git_revwalk_hide (walk, &remote_tip)) < 0)
       || (status = git_packbuilder_insert_walk (pack, walk)) < 0)
-    return chain_git_error (error, status, "cannot pack the records for %s", r->display);
+    return chain_git_error (error, status, _("cannot pack the records for %s"), r->display);
   status = git_repository_item_path (&objects, other, GIT_REPOSITORY_ITEM_OBJECTS);
   if (status < 0)
-    return chain_git_error (error, status, "cannot find the objects of %s", r->display);
+    return chain_git_error (error, status, _("cannot find the objects of %s"), r->display);
   pack_dir = g_build_filename (objects.ptr, "pack", NULL);
   git_buf_dispose (&objects);
   status = git_packbuilder_write (pack, pack_dir, 0, NULL, NULL);
   if (status < 0)
-    return chain_git_error (error, status, "cannot write the records to %s", r->display);
+    return chain_git_error (error, status, _("cannot write the records to %s"), r->display);
 
   if (found)
     status = git_reference_create_matching (&ref, other, CHAIN_SYNC_MAIN_REF, &s->local, 1,
@@ -691,12 +711,12 @@ push_local (ChainSyncContext *s,
     {
       git_error_clear ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-                   "%s moved while we pushed (another custodian pushed first); nothing was "
-                   "changed: sync (fetch) first, then push again", r->display);
+                   _("%s moved while we pushed (another custodian pushed first); nothing was "
+                     "changed: sync (fetch) first, then push again"), r->display);
       return FALSE;
     }
   if (status < 0)
-    return chain_git_error (error, status, "cannot move the main of %s", r->display);
+    return chain_git_error (error, status, _("cannot move the main of %s"), r->display);
   if (!update_tracking (s, r, &s->local, error))
     return FALSE;
   if (out_result != NULL)
@@ -749,7 +769,7 @@ chain_sync_push (const char             *repo_path,
   if (!s.have_local)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "the ledger at %s has no records to push; fetch or create one first",
+                   _("the ledger at %s has no records to push; fetch or create one first"),
                    repo_path);
       return FALSE;
     }
@@ -783,12 +803,14 @@ chain_sync_push (const char             *repo_path,
       return push_refused (&s, &r, &remote_tip, error);
     }
   if (status < 0)
-    return transfer_error (&s, status, "push to", r.display, error);
+    return transfer_error (&s, status, error,
+                           _("cannot push to %s (check the URL, the network and your ssh-agent)"),
+                           r.display);
   if (t.rejection != NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-                   "%s refused the update (%s); it probably moved: sync (fetch) first, then "
-                   "push again", r.display, t.rejection);
+                   _("%s refused the update (%s); it probably moved: sync (fetch) first, then "
+                     "push again"), r.display, t.rejection);
       return FALSE;
     }
   if (!update_tracking (&s, &r, &s.local, error))

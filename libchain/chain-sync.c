@@ -21,9 +21,11 @@
  * and a merge is refused before it could count.
  */
 #include "chain-sync-private.h"
+#include "chain-i18n-private.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,7 +51,8 @@ chain_sync_hex (const git_oid *oid)
 char *
 chain_sync_seq_note (gint64 seq)
 {
-  return seq >= 0 ? g_strdup_printf (" (seq %" G_GINT64_FORMAT ")", seq) : g_strdup ("");
+  /* Translators: appended to a commit id: the sequence number of its record */
+  return seq >= 0 ? g_strdup_printf (_(" (seq %" PRId64 ")"), seq) : g_strdup ("");
 }
 
 /* Exactly 40 lower-case hex digits naming something other than zero. */
@@ -91,7 +94,6 @@ chain_sync_result_new (ChainSyncStatus  status,
 {
   ChainSyncResult *self = g_new0 (ChainSyncResult, 1);
   g_autofree char *note = chain_sync_seq_note (seq);
-  const char *plural = records == 1 ? "" : "s";
 
   self->status = status;
   if (old_tip != NULL)
@@ -104,17 +106,28 @@ chain_sync_result_new (ChainSyncStatus  status,
     {
     case CHAIN_SYNC_UP_TO_DATE:
       self->summary = new_tip != NULL
-        ? g_strdup_printf ("already up to date at %s%s", self->new_tip, note)
-        : g_strdup ("already up to date: neither side has records");
+        /* Translators: "already up to date at COMMIT-ID (seq N)" */
+        ? g_strdup_printf (_("already up to date at %s%s"), self->new_tip, note)
+        : g_strdup (_("already up to date: neither side has records"));
       break;
     case CHAIN_SYNC_FAST_FORWARDED:
-      self->summary = g_strdup_printf ("fast-forwarded %" G_GUINT64_FORMAT " record%s to %s%s",
-                                       records, plural, self->new_tip, note);
+      self->summary = g_strdup_printf (chain_i18n_ngettext (
+                                                    /* Translators: "fast-forwarded N record(s) to
+                                                     * COMMIT-ID (seq N)" */
+                                                    "fast-forwarded %" PRIu64 " record to %s%s",
+                                                    "fast-forwarded %" PRIu64 " records to %s%s",
+                                                    (gulong) MIN (records, G_MAXULONG)),
+                                       records, self->new_tip, note);
       break;
     case CHAIN_SYNC_REMOTE_BEHIND:
     default:
-      self->summary = g_strdup_printf ("the remote lacks %" G_GUINT64_FORMAT " of our record%s; "
-                                       "push to send them", records, plural);
+      self->summary = g_strdup_printf (chain_i18n_ngettext (
+                                                    "the remote lacks %" PRIu64 " of our record; "
+                                                    "push to send them",
+                                                    "the remote lacks %" PRIu64 " of our records; "
+                                                    "push to send them",
+                                                    (gulong) MIN (records, G_MAXULONG)),
+                                       records);
       break;
     }
   return self;
@@ -209,7 +222,7 @@ chain_sync_read_ref (git_repository *repo,
       return TRUE;
     }
   if (status < 0)
-    return chain_git_error (error, status, "cannot read %s", name);
+    return chain_git_error (error, status, _("cannot read %s"), name);
   *out_found = TRUE;
   return TRUE;
 }
@@ -256,8 +269,8 @@ walker_step (git_repository *repo,
     {
       git_error_clear ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "the history holds a reference to commit %s, which is missing; ask for a "
-                   "complete copy of the ledger", chain_sync_hex (&w->at).s);
+                   _("the history holds a reference to commit %s, which is missing; ask for a "
+                     "complete copy of the ledger"), chain_sync_hex (&w->at).s);
       return FALSE;
     }
   if (git_commit_parentcount (commit) == 0)
@@ -374,7 +387,7 @@ chain_sync_context_open (ChainSyncContext       *s,
   if (!g_file_test (repo_path, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "no ledger repository at %s; check the workspace directory", repo_path);
+                   _("no ledger repository at %s; check the workspace directory"), repo_path);
       return FALSE;
     }
   status = git_repository_open_ext (&s->repo, repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
@@ -382,11 +395,11 @@ chain_sync_context_open (ChainSyncContext       *s,
     {
       git_error_clear ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "%s is not a git repository; give the ledger's directory", repo_path);
+                   _("%s is not a git repository; give the ledger's directory"), repo_path);
       return FALSE;
     }
   if (status < 0)
-    return chain_git_error (error, status, "cannot open the ledger at %s", repo_path);
+    return chain_git_error (error, status, _("cannot open the ledger at %s"), repo_path);
   if (!chain_sync_read_ref (s->repo, CHAIN_SYNC_MAIN_REF, &s->have_local, &s->local, error))
     return FALSE;
 
@@ -415,9 +428,11 @@ rewritten_error (ChainSyncContext *s,
   g_autofree char *note = chain_sync_seq_note (s->pin_seq);
 
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-               "ledger was rewritten: %s %s does not descend from the pinned tip %s%s; someone "
-               "force-pushed or rolled it back, so do not trust it and contact the custodians "
-               "you sync with", whose, chain_sync_hex (tip).s, chain_sync_hex (&s->pin).s, note);
+               /* Translators: "ledger was rewritten: WHOSE-TIP COMMIT-ID does not descend from the
+                * pinned tip COMMIT-ID (seq N); ..."; WHOSE-TIP is e.g. "this ledger's main" */
+               _("ledger was rewritten: %s %s does not descend from the pinned tip %s%s; someone "
+                 "force-pushed or rolled it back, so do not trust it and contact the custodians "
+                 "you sync with"), whose, chain_sync_hex (tip).s, chain_sync_hex (&s->pin).s, note);
   return FALSE;
 }
 
@@ -463,7 +478,7 @@ chain_sync_context_check_local (ChainSyncContext *s,
 {
   if (!s->have_pin || !s->have_local)
     return TRUE;
-  return require_pin_ancestor (s, &s->local, "this ledger's main", error);
+  return require_pin_ancestor (s, &s->local, _("this ledger's main"), error);
 }
 
 /* Follows first parents from @from until @stop (not counted) or past the
@@ -494,19 +509,19 @@ chain_sync_context_walk_linear (ChainSyncContext *s,
         {
           git_error_clear ();
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                       "commit %s of the new history is missing; ask for a complete copy",
+                       _("commit %s of the new history is missing; ask for a complete copy"),
                        chain_sync_hex (&at).s);
           return FALSE;
         }
       if (status < 0)
-        return chain_git_error (error, status, "cannot read commit %s", chain_sync_hex (&at).s);
+        return chain_git_error (error, status, _("cannot read commit %s"), chain_sync_hex (&at).s);
       count++;
       parents = git_commit_parentcount (commit);
       if (parents > 1)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                       "commit %s is a merge, but a ledger's history is linear; do not trust "
-                       "this history", chain_sync_hex (&at).s);
+                       _("commit %s is a merge, but a ledger's history is linear; do not trust "
+                         "this history"), chain_sync_hex (&at).s);
           return FALSE;
         }
       if (parents == 0)
@@ -514,8 +529,8 @@ chain_sync_context_walk_linear (ChainSyncContext *s,
           if (stop == NULL)
             break;
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                       "history from %s does not lead back to %s along one line of records; "
-                       "do not trust it", chain_sync_hex (from).s, chain_sync_hex (stop).s);
+                       _("history from %s does not lead back to %s along one line of records; "
+                         "do not trust it"), chain_sync_hex (from).s, chain_sync_hex (stop).s);
           return FALSE;
         }
       at = *git_commit_parent_id (commit, 0);
@@ -531,7 +546,7 @@ missing_object (const git_oid *commit,
 {
   git_error_clear ();
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-               "record commit %s lacks object %s; ask for a complete copy of the ledger",
+               _("record commit %s lacks object %s; ask for a complete copy of the ledger"),
                chain_sync_hex (commit).s, chain_sync_hex (object).s);
   return FALSE;
 }
@@ -555,7 +570,7 @@ check_tree (ChainSyncContext *s,
   if (depth > 32)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "record commit %s nests trees deeper than a ledger does; do not trust it",
+                   _("record commit %s nests trees deeper than a ledger does; do not trust it"),
                    chain_sync_hex (commit).s);
       return FALSE;
     }
@@ -612,7 +627,7 @@ check_complete (ChainSyncContext *s,
 
   status = git_repository_odb (&odb, s->repo);
   if (status < 0)
-    return chain_git_error (error, status, "cannot open the ledger's object database");
+    return chain_git_error (error, status, _("cannot open the ledger's object database"));
   while (stop == NULL || !git_oid_equal (&at, stop))
     {
       g_autoptr(git_commit) commit = NULL;
@@ -674,8 +689,8 @@ diverged (ChainSyncContext *s,
   if (!related)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-                   "%s %s shares no record with this ledger (at %s): it is another ledger; "
-                   "check where it came from", whose, chain_sync_hex (tip).s,
+                   _("%s %s shares no record with this ledger (at %s): it is another ledger; "
+                     "check where it came from"), whose, chain_sync_hex (tip).s,
                    chain_sync_hex (&s->local).s);
       return FALSE;
     }
@@ -689,10 +704,12 @@ diverged (ChainSyncContext *s,
   their_note = chain_sync_seq_note (chain_sync_context_tip_seq (s, tip));
   our_note = chain_sync_seq_note (chain_sync_context_tip_seq (s, &s->local));
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-               "%s and this ledger diverged after record %s%s: it has %" G_GUINT64_FORMAT
-               " record(s) up to %s%s that we lack and we have %" G_GUINT64_FORMAT
-               " up to %s%s that it lacks; nothing was changed: re-append our records on its "
-               "tip, then sync again", whose, chain_sync_hex (&base).s, base_note, theirs,
+               /* Translators: the first %s names the other side, e.g. "origin's main"; each
+                * "%s%s" is a commit id and its note " (seq N)" */
+               _("%s and this ledger diverged after record %s%s: it has %" PRIu64
+                 " record(s) up to %s%s that we lack and we have %" PRIu64
+                 " up to %s%s that it lacks; nothing was changed: re-append our records on its "
+                 "tip, then sync again"), whose, chain_sync_hex (&base).s, base_note, theirs,
                chain_sync_hex (tip).s, their_note, ours, chain_sync_hex (&s->local).s, our_note);
   return FALSE;
 }
@@ -728,7 +745,7 @@ fast_forward (ChainSyncContext *s,
         {
           if (verify_error == NULL)
             g_set_error (&verify_error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                         "the records up to %s were refused; nothing was changed", new_hex.s);
+                         _("the records up to %s were refused; nothing was changed"), new_hex.s);
           g_propagate_error (error, verify_error);
           return FALSE;
         }
@@ -744,12 +761,13 @@ fast_forward (ChainSyncContext *s,
     {
       git_error_clear ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-                   "this ledger's main moved while we synced (another writer appended); "
-                   "nothing was changed, sync again");
+                   _("this ledger's main moved while we synced (another writer appended); "
+                     "nothing was changed, sync again"));
       return FALSE;
     }
   if (status < 0)
-    return chain_git_error (error, status, "cannot move " CHAIN_SYNC_MAIN_REF " to %s", new_hex.s);
+    /* Translators: "cannot move GIT-REF-NAME to COMMIT-ID" */
+    return chain_git_error (error, status, _("cannot move %s to %s"), CHAIN_SYNC_MAIN_REF, new_hex.s);
 
   seq = chain_sync_context_tip_seq (s, tip);
   if (s->options.pin_path != NULL)
@@ -759,7 +777,7 @@ fast_forward (ChainSyncContext *s,
       if (!chain_sync_pin_write (s->options.pin_path, new_hex.s, seq, &pin_error))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                       "the ledger moved to %s, but %s; pin that tip by hand", new_hex.s,
+                       _("the ledger moved to %s, but %s; pin that tip by hand"), new_hex.s,
                        pin_error->message);
           return FALSE;
         }
@@ -808,8 +826,8 @@ chain_sync_context_integrate (ChainSyncContext *s,
           g_autofree char *our_note = chain_sync_seq_note (our_seq);
 
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                       "%s is a rollback: its tip %s%s is older than this ledger's %s%s; "
-                       "someone is replaying an old ledger, so do not trust it",
+                       _("%s is a rollback: its tip %s%s is older than this ledger's %s%s; "
+                         "someone is replaying an old ledger, so do not trust it"),
                        whose, chain_sync_hex (tip).s, their_note, chain_sync_hex (&s->local).s,
                        our_note);
           return FALSE;
@@ -840,8 +858,8 @@ chain_sync_context_integrate (ChainSyncContext *s,
           g_autofree char *note = chain_sync_seq_note (s->pin_seq);
 
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                       "%s is a rollback: its tip %s is older than the pinned tip %s%s; "
-                       "someone is replaying an old ledger, so do not trust it",
+                       _("%s is a rollback: its tip %s is older than the pinned tip %s%s; "
+                         "someone is replaying an old ledger, so do not trust it"),
                        whose, chain_sync_hex (tip).s, chain_sync_hex (&s->pin).s, note);
           return FALSE;
         }
@@ -892,12 +910,12 @@ chain_sync_context_note_shared (ChainSyncContext *s,
           continue;
         }
       if (status < 0)
-        return chain_git_error (error, status, "cannot record in %s that %s left or entered "
-                                "this ledger", name, chain_sync_hex (tip).s);
+        return chain_git_error (error, status, _("cannot record in %s that %s left or entered "
+                                  "this ledger"), name, chain_sync_hex (tip).s);
       return TRUE;
     }
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-               "%s kept moving while we recorded %s in it; try again", name,
+               _("%s kept moving while we recorded %s in it; try again"), name,
                chain_sync_hex (tip).s);
   return FALSE;
 }
@@ -921,7 +939,7 @@ chain_sync_pin_check (const char *repo_path,
   if (tip != NULL && !chain_sync_parse_commit_id (tip, strlen (tip), &candidate))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "cannot check that tip against the pin: a tip is 40 lower-case hex digits");
+                   _("cannot check that tip against the pin: a tip is 40 lower-case hex digits"));
       return FALSE;
     }
   options.pin_path = pin_path;
@@ -934,21 +952,23 @@ chain_sync_pin_check (const char *repo_path,
       if (!chain_sync_commit_exists (s.repo, &candidate))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       "commit %s is not in the ledger at %s; fetch or import it first", tip,
+                       _("commit %s is not in the ledger at %s; fetch or import it first"), tip,
                        repo_path);
           return FALSE;
         }
-      return require_pin_ancestor (&s, &candidate, "the tip", error);
+      /* Translators: names a commit, in "ledger was rewritten: %s COMMIT-ID does not descend ..." */
+      return require_pin_ancestor (&s, &candidate, _("the tip"), error);
     }
   if (!s.have_local)
     {
       g_autofree char *note = chain_sync_seq_note (s.pin_seq);
 
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "ledger was rewritten: it has no records, but the workspace pinned tip %s%s; "
-                   "someone deleted or replaced it, so do not trust it and contact the "
-                   "custodians you sync with", chain_sync_hex (&s.pin).s, note);
+                   _("ledger was rewritten: it has no records, but the workspace pinned tip %s%s; "
+                     "someone deleted or replaced it, so do not trust it and contact the "
+                     "custodians you sync with"), chain_sync_hex (&s.pin).s, note);
       return FALSE;
     }
-  return require_pin_ancestor (&s, &s.local, "this ledger's main", error);
+  /* Translators: names a commit, in "ledger was rewritten: %s COMMIT-ID does not descend ..." */
+  return require_pin_ancestor (&s, &s.local, _("this ledger's main"), error);
 }

@@ -7,6 +7,7 @@
  * trusts the CA that was uploaded rather than the root above it.
  */
 #include "chain-verify.h"
+#include "chain-i18n-private.h"
 #include "chain-pki-private.h"
 
 /* Most certificates one verification takes in, each list. */
@@ -50,7 +51,7 @@ chain_verify (ChainCert                *leaf,
   if (options->version != CHAIN_VERIFY_OPTIONS_VERSION)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "verify options version %u is not supported; initialise them with CHAIN_VERIFY_OPTIONS_INIT",
+                   _("verify options version %u is not supported; initialise them with CHAIN_VERIFY_OPTIONS_INIT"),
                    options->version);
       return FALSE;
     }
@@ -58,14 +59,14 @@ chain_verify (ChainCert                *leaf,
       && options->purpose != CHAIN_VERIFY_PURPOSE_CLIENT_AUTH)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "unknown verification purpose %d; use ANY or CLIENT_AUTH",
+                   _("unknown verification purpose %d; use ANY or CLIENT_AUTH"),
                    (int) options->purpose);
       return FALSE;
     }
   if (anchors == NULL || anchors->len == 0)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                           "no trust anchor given; pass the root (or the CA the peer trusts)");
+                           _("no trust anchor given; pass the root (or the CA the peer trusts)"));
       return FALSE;
     }
   if (anchors->len > MAX_CERTS
@@ -73,7 +74,7 @@ chain_verify (ChainCert                *leaf,
       || (options->crls != NULL && options->crls->len > MAX_CERTS))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "too many certificates or CRLs to verify against; pass at most %d of each",
+                   _("too many certificates or CRLs to verify against; pass at most %d of each"),
                    MAX_CERTS);
       return FALSE;
     }
@@ -120,7 +121,7 @@ chain_verify (ChainCert                *leaf,
       g_autofree char *label = chain_x509_label (X509_STORE_CTX_get_current_cert (ctx));
 
       chain_openssl_clear_errors ();
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, "certificate '%s' (depth %d): %s",
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, _("certificate '%s' (depth %d): %s"),
                    label, depth, X509_verify_cert_error_string (err));
       return FALSE;
     }
@@ -142,6 +143,6 @@ chain_verify (ChainCert                *leaf,
   return TRUE;
 
 fail:
-  chain_openssl_error (error, CHAIN_ERROR_FAILED, "could not set up certificate verification");
+  chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not set up certificate verification"));
   return FALSE;
 }

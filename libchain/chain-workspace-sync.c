@@ -71,8 +71,10 @@
  * bundles, not fetched from directly.
  */
 #include "chain-workspace-sync.h"
+#include "chain-i18n-private.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -109,10 +111,13 @@ static char *
 describe_tip (const ChainWorkspaceSyncResult *self)
 {
   if (self->new_tip[0] == '\0')
-    return g_strdup ("no records");
-  return g_strdup_printf ("record %" G_GINT64_FORMAT " (commit %.12s)", self->seq, self->new_tip);
+    /* Translators: where a ledger is, in "now at %s" and "already up to date at %s" */
+    return g_strdup (_("no records"));
+  /* Translators: where a ledger is, in "now at %s" and "already up to date at %s" */
+  return g_strdup_printf (_("record %" PRId64 " (commit %.12s)"), self->seq, self->new_tip);
 }
 
+/* A summary in clauses joined by "; ", each one sentence to translate. */
 static void
 result_summarise (ChainWorkspaceSyncResult *self)
 {
@@ -122,30 +127,41 @@ result_summarise (ChainWorkspaceSyncResult *self)
   switch (self->status)
     {
     case CHAIN_WORKSPACE_SYNC_FAST_FORWARDED:
-      g_string_append_printf (text, "fetched %" G_GUINT64_FORMAT " record%s, audited; now at %s",
-                              self->n_fetched, self->n_fetched == 1 ? "" : "s", at);
+      g_string_append_printf (text, chain_i18n_ngettext (
+                                                 /* Translators: "fetched N record(s), audited; now
+                                                  * at record M (commit ABBREVIATED-ID)" */
+                                                 "fetched %" PRIu64 " record, audited; now at %s",
+                                                 "fetched %" PRIu64 " records, audited; now at %s",
+                                                 (gulong) MIN (self->n_fetched, G_MAXULONG)),
+                              self->n_fetched, at);
       break;
     case CHAIN_WORKSPACE_SYNC_REAPPENDED:
-      g_string_append_printf (text, "fetched %" G_GUINT64_FORMAT " record%s and re-appended our %"
-                              G_GUINT64_FORMAT " on top", self->n_fetched,
-                              self->n_fetched == 1 ? "" : "s", self->n_reappended);
+      g_string_append_printf (text, chain_i18n_ngettext (
+                                                 "fetched %" PRIu64 " record and re-appended our %" PRIu64 " on top",
+                                                 "fetched %" PRIu64 " records and re-appended our %" PRIu64 " on top",
+                                                 (gulong) MIN (self->n_fetched, G_MAXULONG)),
+                              self->n_fetched, self->n_reappended);
       if (self->n_already_held > 0)
-        g_string_append_printf (text, " (%" G_GUINT64_FORMAT " more of ours it held already)",
+        g_string_append_printf (text, _(" (%" PRIu64 " more of ours it held already)"),
                                 self->n_already_held);
-      g_string_append_printf (text, "; the old commits are kept in %s; now at %s",
+      /* Translators: "; the old commits are kept in GIT-REF-NAME; now at record M (commit ABBREVIATED-ID)" */
+      g_string_append_printf (text, _("; the old commits are kept in %s; now at %s"),
                               self->abandoned_ref, at);
       break;
     case CHAIN_WORKSPACE_SYNC_UP_TO_DATE:
     default:
-      g_string_append_printf (text, "already up to date at %s", at);
+      g_string_append_printf (text, _("already up to date at %s"), at);
       break;
     }
   if (self->n_pushed > 0)
-    g_string_append_printf (text, "; pushed %" G_GUINT64_FORMAT " record%s", self->n_pushed,
-                            self->n_pushed == 1 ? "" : "s");
+    g_string_append_printf (text, chain_i18n_ngettext (
+                                               "; pushed %" PRIu64 " record",
+                                               "; pushed %" PRIu64 " records",
+                                               (gulong) MIN (self->n_pushed, G_MAXULONG)),
+                            self->n_pushed);
   if (self->n_unpushed > 0)
-    g_string_append_printf (text, "; the remote lacks %" G_GUINT64_FORMAT " of our records (not "
-                            "pushed)", self->n_unpushed);
+    g_string_append_printf (text, _("; the remote lacks %" PRIu64 " of our records (not "
+                                    "pushed)"), self->n_unpushed);
   g_free (self->summary);
   self->summary = g_string_free (text, FALSE);
 }
@@ -329,7 +345,7 @@ sync_open (Sync                            *job,
   if (ledger == NULL || state == NULL || chain_ledger_state_get_root (state) == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "this workspace has not joined a ledger yet; run 'chain accept GRANT' first");
+                   _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
       return FALSE;
     }
   job->repo_path = g_strdup (chain_ledger_get_path (ledger));
@@ -379,8 +395,8 @@ collect_ours (Sync          *job,
       g_ptr_array_insert (ours, 0, g_steal_pointer (&record));
     }
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-               "record commit %s, the last one this ledger shares with the remote, is not on "
-               "our main; run chain audit", chain_sync_hex (base).s);
+               _("record commit %s, the last one this ledger shares with the remote, is not on "
+                 "our main; run chain audit"), chain_sync_hex (base).s);
   return NULL;
 }
 
@@ -395,12 +411,13 @@ static char *
 describe_evidence (const char *name)
 {
   if (g_str_has_prefix (name, "refs/remotes/"))
-    return g_strdup_printf ("a remote has it (%s)", name);
+    /* Translators: why a record came from elsewhere; %s is a git ref name */
+    return g_strdup_printf (_("a remote has it (%s)"), name);
   if (g_str_has_prefix (name, "refs/chain/sent/"))
-    return g_strdup_printf ("a bundle we wrote carries it (%s)", name);
+    return g_strdup_printf (_("a bundle we wrote carries it (%s)"), name);
   if (g_str_has_prefix (name, "refs/chain/received/"))
-    return g_strdup_printf ("it came in a bundle (%s)", name);
-  return g_strdup_printf ("%s holds it", name);
+    return g_strdup_printf (_("it came in a bundle (%s)"), name);
+  return g_strdup_printf (_("%s holds it"), name);
 }
 
 static gboolean
@@ -410,10 +427,12 @@ shared_error (const ChainSyncDivergence *div,
               GError                   **error)
 {
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-               "%s and this ledger diverged, and our record %" G_GUINT64_FORMAT " (%s) above "
-               "the last shared one cannot be re-appended on its tip: %s; nothing was changed: "
-               "let the custodian of %s sync with this ledger instead (its own records are "
-               "re-appended on ours), then sync again", div->display,
+               /* Translators: "REMOTE and this ledger diverged, and our record N (RECORD-TYPE)
+                * above the last shared one cannot be re-appended on its tip: WHY; ..." */
+               _("%s and this ledger diverged, and our record %" PRIu64 " (%s) above "
+                 "the last shared one cannot be re-appended on its tip: %s; nothing was changed: "
+                 "let the custodian of %s sync with this ledger instead (its own records are "
+                 "re-appended on ours), then sync again"), div->display,
                chain_record_get_seq (record), record_type (record), why, div->display);
   return FALSE;
 }
@@ -433,7 +452,7 @@ check_unshared (Sync                      *job,
 
   status = git_reference_iterator_new (&iter, repo);
   if (status < 0)
-    return chain_git_error (error, status, "cannot list the refs of %s", job->repo_path);
+    return chain_git_error (error, status, _("cannot list the refs of %s"), job->repo_path);
   while (ok)
     {
       g_autoptr(git_reference) ref = NULL;
@@ -449,7 +468,7 @@ check_unshared (Sync                      *job,
         }
       if (status < 0)
         {
-          ok = chain_git_error (error, status, "cannot list the refs of %s", job->repo_path);
+          ok = chain_git_error (error, status, _("cannot list the refs of %s"), job->repo_path);
           break;
         }
       name = git_reference_name (ref);
@@ -496,14 +515,14 @@ check_authored (Sync                      *job,
 
       if (strcmp (author, id) != 0)
         {
-          g_autofree char *why = g_strdup_printf ("it is %s's record, so it came from elsewhere",
+          g_autofree char *why = g_strdup_printf (_("it is %s's record, so it came from elsewhere"),
                                                   author);
 
           return shared_error (div, record, why, error);
         }
       status = git_commit_lookup (&commit, repo, chain_record_get_oid (record));
       if (status < 0)
-        return chain_git_error (error, status, "cannot read record %" G_GUINT64_FORMAT,
+        return chain_git_error (error, status, _("cannot read record %" PRIu64),
                                 chain_record_get_seq (record));
       committer = git_commit_committer (commit);
       for (guint j = 0; custodian != NULL && j < chain_custodian_get_n_officers (custodian); j++)
@@ -515,8 +534,8 @@ check_authored (Sync                      *job,
             by_officer = TRUE;
         }
       if (!by_officer)
-        return shared_error (div, record, "another custodian's officer appended it, so it "
-                             "came from elsewhere", error);
+        return shared_error (div, record, _("another custodian's officer appended it, so it "
+                                            "came from elsewhere"), error);
     }
   return TRUE;
 }
@@ -589,7 +608,7 @@ staging_open (Sync           *job,
     {
       int saved = errno;
 
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot make a staging directory in %s: %s",
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot make a staging directory in %s: %s"),
                    chain_workspace_get_dir (job->ws), g_strerror (saved));
       return FALSE;
     }
@@ -598,13 +617,13 @@ staging_open (Sync           *job,
 
   status = git_repository_item_path (&path, repo, GIT_REPOSITORY_ITEM_OBJECTS);
   if (status < 0)
-    return chain_git_error (error, status, "cannot find the objects of %s", job->repo_path);
+    return chain_git_error (error, status, _("cannot find the objects of %s"), job->repo_path);
   objects = g_canonicalize_filename (path.ptr, NULL);
   git_buf_dispose (&path);
   if (strpbrk (objects, "\r\n") != NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the ledger's path spans lines; move the workspace to a plain directory name");
+                   _("the ledger's path spans lines; move the workspace to a plain directory name"));
       return FALSE;
     }
 
@@ -612,7 +631,7 @@ staging_open (Sync           *job,
   init.initial_head = "main";
   status = git_repository_init_ext (&staged, g->repo_path, &init);
   if (status < 0)
-    return chain_git_error (error, status, "cannot make the staging ledger in %s", g->dir);
+    return chain_git_error (error, status, _("cannot make the staging ledger in %s"), g->dir);
   g_clear_pointer (&staged, git_repository_free);
   info = g_build_filename (g->repo_path, "objects", "info", NULL);
   alternates = g_build_filename (info, "alternates", NULL);
@@ -621,14 +640,14 @@ staging_open (Sync           *job,
     {
       int saved = errno;
 
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot make %s: %s", info,
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot make %s: %s"), info,
                    g_strerror (saved));
       return FALSE;
     }
   if (!g_file_set_contents_full (alternates, line, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
                                  &local))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot write %s: %s", alternates,
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write %s: %s"), alternates,
                    local->message);
       return FALSE;
     }
@@ -638,7 +657,7 @@ staging_open (Sync           *job,
     status = git_reference_create (&ref, staged, CHAIN_SYNC_MAIN_REF, tip, 0,
                                    "libchain: sync staging");
   if (status < 0)
-    return chain_git_error (error, status, "cannot prepare the staging ledger in %s", g->dir);
+    return chain_git_error (error, status, _("cannot prepare the staging ledger in %s"), g->dir);
 
   g->ledger = chain_ledger_open (g->repo_path, job->cancellable, error);
   return g->ledger != NULL;
@@ -684,7 +703,7 @@ staging_check (ChainLedger    *ledger,
   if ((gint64) chain_ledger_state_get_n_records (g->state) != tip_seq + 1)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-                   "the staging ledger %s moved under us; is another chain process using it?",
+                   _("the staging ledger %s moved under us; is another chain process using it?"),
                    g->repo_path);
       return FALSE;
     }
@@ -736,8 +755,8 @@ staging_reappend (Sync                      *job,
               return FALSE;
             }
           g_propagate_prefixed_error (error, g_steal_pointer (&local),
-                                      "cannot re-append our record %" G_GUINT64_FORMAT " (%s) on "
-                                      "the tip of %s, so nothing was changed: ",
+                                      _("cannot re-append our record %" PRIu64 " (%s) on "
+                                        "the tip of %s, so nothing was changed: "),
                                       chain_record_get_seq (record), record_type (record),
                                       div->display);
           return FALSE;
@@ -771,15 +790,15 @@ staging_transfer (Sync           *job,
       || (status = git_revwalk_push (walk, to)) < 0
       || (status = git_revwalk_hide (walk, from)) < 0
       || (status = git_packbuilder_insert_walk (pack, walk)) < 0)
-    return chain_git_error (error, status, "cannot pack the re-appended records");
+    return chain_git_error (error, status, _("cannot pack the re-appended records"));
   status = git_repository_item_path (&objects, repo, GIT_REPOSITORY_ITEM_OBJECTS);
   if (status < 0)
-    return chain_git_error (error, status, "cannot find the objects of %s", job->repo_path);
+    return chain_git_error (error, status, _("cannot find the objects of %s"), job->repo_path);
   pack_dir = g_build_filename (objects.ptr, "pack", NULL);
   git_buf_dispose (&objects);
   status = git_packbuilder_write (pack, pack_dir, 0, NULL, NULL);
   if (status < 0)
-    return chain_git_error (error, status, "cannot write the re-appended records to %s",
+    return chain_git_error (error, status, _("cannot write the re-appended records to %s"),
                             job->repo_path);
   return TRUE;
 }
@@ -810,13 +829,14 @@ keep_abandoned (git_repository *repo,
         }
       if (status < 0)
         {
-          chain_git_error (error, status, "cannot keep our old tip in %s", name);
+          chain_git_error (error, status, _("cannot keep our old tip in %s"), name);
           return NULL;
         }
       return g_steal_pointer (&name);
     }
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-               "too many refs named " ABANDONED_PREFIX "%s*; wait a second and sync again", stamp);
+               /* Translators: "too many refs named GIT-REF-PREFIX TIMESTAMP*; ..." */
+               _("too many refs named %s%s*; wait a second and sync again"), ABANDONED_PREFIX, stamp);
   return NULL;
 }
 
@@ -926,15 +946,15 @@ reappend (Sync                      *job,
 
   status = git_repository_open_ext (&repo, job->repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
   if (status < 0)
-    return chain_git_error (error, status, "cannot open the ledger at %s", job->repo_path);
+    return chain_git_error (error, status, _("cannot open the ledger at %s"), job->repo_path);
   if (!chain_sync_read_ref (repo, CHAIN_SYNC_MAIN_REF, &found, &local, error))
     return FALSE;
   if (!found || chain_ledger_get_tip_commit_id (ledger) == NULL
       || strcmp (chain_sync_hex (&local).s, chain_ledger_get_tip_commit_id (ledger)) != 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-                   "this ledger's main moved while we synced (another writer appended); nothing "
-                   "was changed, sync again");
+                   _("this ledger's main moved while we synced (another writer appended); nothing "
+                     "was changed, sync again"));
       return FALSE;
     }
 
@@ -960,7 +980,7 @@ reappend (Sync                      *job,
       signer = chain_workspace_get_signer (job->ws, &officer, error);
       if (signer == NULL)
         {
-          g_prefix_error (error, "%u of our records must be re-appended on the tip of %s: ",
+          g_prefix_error (error, _("%u of our records must be re-appended on the tip of %s: "),
                           ours->len, div->display);
           return FALSE;
         }
@@ -973,7 +993,7 @@ reappend (Sync                      *job,
       if (!staging_replay (job, &g, error) || !staging_reappend (job, &g, ours, signer, div, error))
         return FALSE;
       if (git_oid_fromstr (&new_tip, chain_ledger_get_tip_commit_id (g.ledger)) < 0)
-        return chain_git_error (error, -1, "cannot read the staging ledger's tip");
+        return chain_git_error (error, -1, _("cannot read the staging ledger's tip"));
       new_hex = chain_sync_hex (&new_tip);
       if (!staging_transfer (job, repo, &g, &div->tip, &new_tip, error)
           || !audit_verify (job->repo_path, tip_hex.s, new_hex.s, job, error))
@@ -1000,11 +1020,12 @@ reappend (Sync                      *job,
         {
           git_error_clear ();
           g_set_error (&failed, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-                       "this ledger's main moved while we synced (another writer appended); "
-                       "nothing was changed, sync again");
+                       _("this ledger's main moved while we synced (another writer appended); "
+                         "nothing was changed, sync again"));
         }
       else
-        chain_git_error (&failed, status, "cannot move " CHAIN_SYNC_MAIN_REF " to %s", new_hex.s);
+        /* Translators: "cannot move GIT-REF-NAME to COMMIT-ID" */
+        chain_git_error (&failed, status, _("cannot move %s to %s"), CHAIN_SYNC_MAIN_REF, new_hex.s);
       drop_ref (repo, abandoned);
       g_propagate_error (error, g_steal_pointer (&failed));
       return FALSE;
@@ -1013,8 +1034,10 @@ reappend (Sync                      *job,
                              (gint64) chain_ledger_get_length (g.ledger) - 1, &pin_error))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
-                   "the ledger moved to %s (our old records are kept in %s), but %s; pin that "
-                   "tip by hand", new_hex.s, abandoned, pin_error->message);
+                   /* Translators: "the ledger moved to COMMIT-ID (our old records are kept in
+                    * GIT-REF-NAME), but WHY PINNING FAILED; ..." */
+                   _("the ledger moved to %s (our old records are kept in %s), but %s; pin that "
+                     "tip by hand"), new_hex.s, abandoned, pin_error->message);
       return FALSE;
     }
   track_remote (repo, div);
@@ -1108,9 +1131,9 @@ chain_workspace_sync (ChainWorkspace                  *self,
   if (push_error != NULL)
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&push_error),
-                                  "re-appended %" G_GUINT64_FORMAT " of our records on the tip of "
-                                  "%s (the old commits are kept in %s), but did not push them; "
-                                  "sync again to push: ", result->n_reappended,
+                                  _("re-appended %" PRIu64 " of our records on the tip of "
+                                    "%s (the old commits are kept in %s), but did not push them; "
+                                    "sync again to push: "), result->n_reappended,
                                   divergence.display, result->abandoned_ref);
       return FALSE;
     }

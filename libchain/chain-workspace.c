@@ -1,7 +1,9 @@
 /* chain-workspace.c — one custodian's directory: ledger, keys, settings */
 #include "chain-workspace-private.h"
+#include "chain-i18n-private.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
@@ -16,7 +18,6 @@
 #define WORKSPACE_VERSION 1
 #define WORKSPACE_FILE_MAX_SIZE (64 * 1024)
 #define OFFICER_VALIDITY_DAYS 825
-#define ANNOTATION_MAX_LEN 4096
 #define DAY (24 * 60 * 60)
 
 struct _ChainWorkspace {
@@ -81,7 +82,7 @@ check_officer_name (const char *name,
     else if (i + 1 == len && len <= 64 && name[0] != '.')
       return TRUE;
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "officer name '%s' is not usable; use 1 to 64 letters, digits, '-', '_' or '.'", name);
+               _("officer name '%s' is not usable; use 1 to 64 letters, digits, '-', '_' or '.'"), name);
   return FALSE;
 }
 
@@ -118,7 +119,8 @@ workspace_file_error (GError    **error,
                       const char *what)
 {
   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-               "%s is damaged (%s); restore it from a backup", path, what);
+               /* Translators: "FILE is damaged (WHAT IS WRONG); ..." */
+               _("%s is damaged (%s); restore it from a backup"), path, what);
   return FALSE;
 }
 
@@ -155,32 +157,32 @@ read_workspace_file (ChainWorkspace *self,
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                     "%s is no workspace; run 'chain init' (OEM) or 'chain request' there, or give -C DIR",
+                     _("%s is no workspace; run 'chain init' (OEM) or 'chain request' there, or give -C DIR"),
                      self->dir);
       else
-        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot read %s: %s", path, local->message);
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read %s: %s"), path, local->message);
       return FALSE;
     }
   if (len > WORKSPACE_FILE_MAX_SIZE)
-    return workspace_file_error (error, path, "too large");
+    return workspace_file_error (error, path, _("too large"));
   doc = chain_json_parse (data, len, WORKSPACE_FILE_MAX_SIZE, &local);
   if (doc == NULL)
     return workspace_file_error (error, path, local->message);
   if (!chain_json_object_get_integer_member (doc, "version", &version, NULL) || version != WORKSPACE_VERSION)
-    return workspace_file_error (error, path, "unknown version");
+    return workspace_file_error (error, path, _("unknown version"));
   if (!chain_json_object_get_object_member (doc, "custodian", &custodian, NULL)
       || !chain_json_object_get_string_member (custodian, "id", &id, NULL)
       || !chain_json_object_get_string_member (custodian, "name", &name, NULL)
       || !chain_json_object_get_string_member (custodian, "tier", &tier, NULL)
       || !chain_json_object_get_string_member (doc, "algorithm", &algorithm, NULL)
       || !chain_statement_check_custodian_id (id, NULL))
-    return workspace_file_error (error, path, "custodian or algorithm missing");
+    return workspace_file_error (error, path, _("custodian or algorithm missing"));
   self->algorithm = chain_key_algorithm_from_string (algorithm, &local);
   if (self->algorithm == CHAIN_KEY_ALGORITHM_INVALID)
     return workspace_file_error (error, path, local->message);
   if (!read_nullable_string (doc, "ledger_id", &self->ledger_id) || !read_nullable_string (doc, "ca", &self->ca_thumbprint)
       || (self->ledger_id == NULL) != (self->ca_thumbprint == NULL))
-    return workspace_file_error (error, path, "ledger_id and ca must both be set or both null");
+    return workspace_file_error (error, path, _("ledger_id and ca must both be set or both null"));
   self->custodian_id = g_strdup (id);
   self->org = g_strdup (name);
   self->tier = g_strdup (tier);
@@ -275,7 +277,7 @@ chain_workspace_make_layout (const char *dir,
       if (g_file_test (path, G_FILE_TEST_EXISTS))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                       "%s already holds a workspace (%s); choose another directory", dir, parts[i]);
+                       _("%s already holds a workspace (%s); choose another directory"), dir, parts[i]);
           return FALSE;
         }
     }
@@ -283,7 +285,7 @@ chain_workspace_make_layout (const char *dir,
     {
       int saved = errno;
 
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, "cannot make the workspace in %s: %s", dir, g_strerror (saved));
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot make the workspace in %s: %s"), dir, g_strerror (saved));
       return FALSE;
     }
   return TRUE;
@@ -369,13 +371,13 @@ chain_workspace_resolve_identity (const ChainWorkspaceOptions *options,
       || options->org[0] == '\0' || options->passphrase == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "a workspace needs an organisation name and a passphrase");
+                   _("a workspace needs an organisation name and a passphrase"));
       return FALSE;
     }
   if (strlen (options->org) > 64 || !g_utf8_validate (options->org, -1, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "organisation name '%s' is too long or not UTF-8; use at most 64 bytes", options->org);
+                   _("organisation name '%s' is too long or not UTF-8; use at most 64 bytes"), options->org);
       return FALSE;
     }
   id = options->id != NULL ? g_strdup (options->id) : chain_workspace_id_from_org (options->org);
@@ -453,6 +455,25 @@ read_statement (ChainRecord  *record,
   return statement;
 }
 
+/* How many records lead up to the pinned tip: all were verified before
+ * the pin moved past them. 0 without a pin, or one main does not hold. */
+static guint64
+pinned_length (ChainWorkspace *self)
+{
+  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *commit = NULL;
+  g_autoptr(ChainRecord) record = NULL;
+  gint64 seq = -1;
+
+  if (!chain_sync_pin_read (pin, &commit, &seq, NULL)
+      || seq < 0 || (guint64) seq >= chain_ledger_get_length (self->ledger))
+    return 0;
+  record = chain_ledger_get_record (self->ledger, (guint64) seq, NULL);
+  if (record == NULL || g_strcmp0 (chain_record_get_commit_id (record), commit) != 0)
+    return 0;
+  return (guint64) seq + 1;
+}
+
 /* Applies records from the state's length up to the ledger's tip. */
 static gboolean
 replay (ChainWorkspace *self,
@@ -462,6 +483,8 @@ replay (ChainWorkspace *self,
 {
   guint64 from = chain_ledger_state_get_n_records (self->state);
   guint64 length = chain_ledger_get_length (self->ledger);
+
+  chain_ledger_state_set_verified_length (self->state, pinned_length (self));
 
   for (guint64 seq = from; seq < length; seq++)
     {
@@ -509,7 +532,7 @@ load_ca_chain (ChainWorkspace *self,
   if (custodian == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   "the ledger in %s knows no custodian '%s'; the workspace does not belong to this ledger",
+                   _("the ledger in %s knows no custodian '%s'; the workspace does not belong to this ledger"),
                    self->dir, self->custodian_id);
       return FALSE;
     }
@@ -645,7 +668,7 @@ chain_workspace_open (const char   *dir,
   if (g_stat (private_dir, &st) == 0 && (st.st_mode & 077) != 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INSECURE,
-                   "%s is open to other users; run 'chmod 700 %s'", private_dir, private_dir);
+                   _("%s is open to other users; run 'chmod 700 %s'"), private_dir, private_dir);
       return NULL;
     }
   if (self->ledger_id != NULL && !chain_workspace_attach_ledger (self, cancellable, error))
@@ -704,7 +727,7 @@ pick_officer (const ChainWorkspace *self,
           g_autofree char *list = g_strjoinv (", ", officers);
 
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                       "this workspace has no officer '%s'; it has: %s", officer, list);
+                       _("this workspace has no officer '%s'; it has: %s"), officer, list);
           return NULL;
         }
       return g_strdup (officer);
@@ -712,7 +735,9 @@ pick_officer (const ChainWorkspace *self,
   if (officers[0] == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "%s/" CHAIN_WORKSPACE_PRIVATE_DIR " holds no officer key; restore it from a backup", self->dir);
+                   /* Translators: "WORKSPACE/PRIVATE-DIRECTORY holds no officer key; ..." */
+                   _("%s/%s holds no officer key; restore it from a backup"), self->dir,
+                   CHAIN_WORKSPACE_PRIVATE_DIR);
       return NULL;
     }
   if (officers[1] == NULL)
@@ -913,6 +938,14 @@ chain_workspace_list_officers (const ChainWorkspace *self)
   return names;
 }
 
+gboolean
+chain_workspace_check_officer_name (const char *name,
+                                    GError    **error)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+  return check_officer_name (name, error);
+}
+
 ChainCert *
 chain_workspace_find_ca (const ChainWorkspace *self,
                          const char           *name,
@@ -925,7 +958,7 @@ chain_workspace_find_ca (const ChainWorkspace *self,
   if (self->state == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "this workspace has not joined a ledger yet; run 'chain accept GRANT' first");
+                   _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
       return NULL;
     }
   if (name == NULL)
@@ -949,7 +982,7 @@ chain_workspace_find_ca (const ChainWorkspace *self,
               if (found != NULL && found != chain_custodian_get_ca (c, j))
                 {
                   g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                               "'%s' names more than one CA; give more digits of the thumbprint", name);
+                               _("'%s' names more than one CA; give more digits of the thumbprint"), name);
                   return NULL;
                 }
               found = chain_custodian_get_ca (c, j);
@@ -958,7 +991,7 @@ chain_workspace_find_ca (const ChainWorkspace *self,
     }
   if (found == NULL)
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                 "no CA named '%s' in the ledger; 'chain status' lists the custodians", name);
+                 _("no CA named '%s' in the ledger; 'chain status' lists the custodians"), name);
   return found;
 }
 
@@ -975,7 +1008,7 @@ chain_workspace_new_statement (ChainWorkspace  *self,
   if (self->state == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "this workspace has not joined a ledger yet; run 'chain accept GRANT' first");
+                   _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
       return NULL;
     }
   return chain_statement_new (type, self->custodian_id, self->ledger_id,
@@ -991,10 +1024,10 @@ require_officer (ChainWorkspace *self,
     return TRUE;
   if (self->officer_key != NULL)
     g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                 "officer '%s' is not enrolled in the ledger (or was revoked); ask an enrolled officer to act",
+                 _("officer '%s' is not enrolled in the ledger (or was revoked); ask an enrolled officer to act"),
                  self->officer);
   else
-    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE, "the workspace is locked; unlock it with a passphrase");
+    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE, _("the workspace is locked; unlock it with a passphrase"));
   return FALSE;
 }
 
@@ -1110,13 +1143,13 @@ chain_workspace_get_issuer (ChainWorkspace *self,
   if (self->ca_chain == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   "this workspace has no CA yet; run 'chain accept GRANT' first");
+                   _("this workspace has no CA yet; run 'chain accept GRANT' first"));
       return NULL;
     }
   if (self->ca_key == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE,
-                   "the CA key is locked; unlock the workspace with the CA key's passphrase");
+                   _("the CA key is locked; unlock the workspace with the CA key's passphrase"));
       return NULL;
     }
   ancestors = g_ptr_array_new ();
@@ -1177,7 +1210,7 @@ chain_workspace_add_officer (ChainWorkspace    *self,
     return FALSE;
   if (g_strv_contains ((const char *const *) officers, name))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, "officer '%s' exists already; choose another name", name);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, _("officer '%s' exists already; choose another name"), name);
       return FALSE;
     }
   issuer = chain_workspace_get_issuer (self, error);
@@ -1216,10 +1249,10 @@ chain_workspace_annotate (ChainWorkspace *self,
   ChainJson *body = NULL;
   g_autoptr(ChainStatement) statement = NULL;
 
-  if (strlen (text) > ANNOTATION_MAX_LEN || !g_utf8_validate (text, -1, NULL))
+  if (strlen (text) > CHAIN_ANNOTATION_MAX_SIZE || !g_utf8_validate (text, -1, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "an annotation is UTF-8 text of at most %d bytes", ANNOTATION_MAX_LEN);
+                   _("an annotation is UTF-8 text of at most %d bytes"), CHAIN_ANNOTATION_MAX_SIZE);
       return FALSE;
     }
   body = chain_json_new_object ();
@@ -1360,8 +1393,7 @@ make_root (ChainWorkspace              *self,
   if (days > max_days)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "a root valid for %" G_GINT64_FORMAT " days exceeds the policy's %" G_GINT64_FORMAT
-                   " for tier '%s'; give at most that", days, max_days, self->tier);
+                   _("a root valid for %" PRId64 " days exceeds the policy's %" PRId64 " for tier '%s'; give at most that"), days, max_days, self->tier);
       return NULL;
     }
   issue.not_before = now - 60;
@@ -1430,14 +1462,14 @@ chain_workspace_init (const char                  *dir,
   if (options->tier != NULL && g_strcmp0 (options->tier, chain_policy_get_tier_name (policy, 0)) != 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the ledger's first custodian has the policy's first tier '%s', not '%s'",
+                   _("the ledger's first custodian has the policy's first tier '%s', not '%s'"),
                    chain_policy_get_tier_name (policy, 0), options->tier);
       return NULL;
     }
   if (!chain_policy_allows_algorithm (policy, options->algorithm))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   "the policy does not allow %s keys; choose one it allows",
+                   _("the policy does not allow %s keys; choose one it allows"),
                    chain_key_algorithm_to_string (options->algorithm));
       return NULL;
     }

@@ -207,6 +207,20 @@ GPtrArray *chain_workspace_get_ca_chain (const ChainWorkspace *self);
  * sorted. */
 GStrv chain_workspace_list_officers (const ChainWorkspace *self);
 
+/**
+ * chain_workspace_check_officer_name:
+ * @name: a would-be officer name.
+ * @error: CHAIN_ERROR_INVALID_INPUT, saying what a name may hold.
+ *
+ * The rule chain_workspace_add_officer() and chain_workspace_init() apply
+ * (a name is a CN and part of a file name), for a form to check as it is
+ * typed.
+ *
+ * Returns: whether @name can name an officer.
+ */
+gboolean chain_workspace_check_officer_name (const char *name,
+                                             GError    **error);
+
 /** Returns: (transfer none) (nullable): the unlocked officer's name. */
 const char *chain_workspace_get_unlocked_officer (const ChainWorkspace *self);
 

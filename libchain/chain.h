@@ -8,6 +8,7 @@
 #pragma once
 
 #include "chain-error.h"
+#include "chain-i18n.h"
 #include "chain-secret.h"
 #include "chain-key.h"
 #include "chain-name.h"

@@ -1855,6 +1855,40 @@ START_TEST (test_duplicate_serial)
 }
 END_TEST
 
+/* A second certificate for a device id whose first is in force: the
+ * cloud would take either as the device. Dist X issues dist-x-0001
+ * again (case 0), or CM A issues a Dist X id under its own CA (case 1),
+ * as a malicious writer appends it; the id of the revoked dist-x-0000
+ * may come back, and does, in the next record. */
+START_TEST (test_device_id_reused)
+{
+  TestParty *issuer = _i == 0 ? &story->dist_x : &story->cm_a;
+  ChainCert *reused[1] = { test_story_device (issuer->issuer, _i == 0 ? "dist-x-0001" : "dist-x-0002") };
+  ChainCert *reissued[1] = { test_story_device (story->dist_x.issuer, "dist-x-0000") };
+  g_autoptr(ChainAuditReport) report = NULL;
+  g_autofree char *first = chain_cert_get_serial (story->devices[_i == 0 ? 1 : 2]);
+  const ChainAuditFinding *finding;
+  guint64 seq;
+  guint64 seq_ok;
+
+  seq = append_bad (test_story_batch (story, issuer->id, &issuer->officer, issuer->cert, reused, 1, TRUE),
+                    &issuer->officer);
+  seq_ok = append_bad (test_story_batch (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, reissued, 1,
+                                         TRUE),
+                       &story->dist_x.officer);
+  report = audit ();
+  assert_finding (report, (gint64) seq, "batch.device-id-reused");
+  finding = chain_audit_report_find (report, (gint64) seq, "batch.device-id-reused");
+  ck_assert_msg (strstr (chain_audit_finding_get_message (finding), first) != NULL,
+                 "the finding does not name the serial in force, %s: %s", first,
+                 chain_audit_finding_get_message (finding));
+  ck_assert_msg (chain_audit_report_find (report, (gint64) seq_ok, NULL) == NULL,
+                 "re-issuing a revoked device's id was flagged");
+  chain_cert_free (reused[0]);
+  chain_cert_free (reissued[0]);
+}
+END_TEST
+
 /* Dist X revokes a serial it never issued (with a CRL that lists it). */
 START_TEST (test_revocation_never_issued)
 {
@@ -2321,6 +2355,7 @@ audit_suite (void)
   tcase_add_test (attacks, test_device_under_revoked_ca);
   tcase_add_test (attacks, test_device_under_unknown_ca);
   tcase_add_test (attacks, test_duplicate_serial);
+  tcase_add_loop_test (attacks, test_device_id_reused, 0, 2);
   tcase_add_test (attacks, test_revocation_never_issued);
   tcase_add_loop_test (attacks, test_export_directory, 0, EXPORT_UNRECORDED + 1);
   tcase_add_test (attacks, test_policy_rolled_back);

@@ -300,6 +300,28 @@ G_STATIC_ASSERT (sizeof PREFIX_64 == 64 + 1);
 
 #define WRONG_PASSPHRASE "CHAIN_PASSPHRASE=wrong-horse-battery"
 
+/* A note one byte longer than an annotation may be. */
+#define NOTE_16 "note-note-note-n"
+#define NOTE_256 NOTE_16 NOTE_16 NOTE_16 NOTE_16 NOTE_16 NOTE_16 NOTE_16 NOTE_16 \
+                 NOTE_16 NOTE_16 NOTE_16 NOTE_16 NOTE_16 NOTE_16 NOTE_16 NOTE_16
+#define NOTE_1024 NOTE_256 NOTE_256 NOTE_256 NOTE_256
+#define NOTE_4097 NOTE_1024 NOTE_1024 NOTE_1024 NOTE_1024 "!"
+G_STATIC_ASSERT (sizeof NOTE_4097 == 4097 + 1);
+
+/* long-note.txt: 4097 bytes of text, then a line break (which is dropped). */
+static void
+make_long_note (void)
+{
+  write_case_file ("long-note.txt", NOTE_4097 "\n", strlen (NOTE_4097 "\n"));
+}
+
+/* probe-ids.txt: a new id, then the one the fixture issued. */
+static void
+make_probe_ids (void)
+{
+  write_case_file ("probe-ids.txt", "probe-2\nprobe-1\n", strlen ("probe-2\nprobe-1\n"));
+}
+
 static const ErrorCase cases[] = {
   /* Requests edited after signing: the signature no longer verifies. */
   { "request with its tier edited", make_tier_edited,
@@ -345,6 +367,12 @@ static const ErrorCase cases[] = {
   { "issue into a directory with content", NULL,
     { "-C", "cm-a", "issue", "--count", "1", "--prefix", "again-", "-o", "probe", NULL }, NULL,
     ERROR, NULL },
+  { "device id issued before", NULL,
+    { "-C", "cm-a", "issue", "--count", "1", "--prefix", "probe-", "-o", "again", NULL }, NULL, ERROR,
+    "device id probe-1 already has a certificate in force" },
+  { "device id issued before, in a list", make_probe_ids,
+    { "-C", "cm-a", "issue", "--ids", "probe-ids.txt", "-o", "again", NULL }, NULL, ERROR,
+    "device id probe-1 already has a certificate in force" },
   { "revoke a device never issued", NULL,
     { "-C", "cm-a", "revoke", "no-such-device", NULL }, NULL, ERROR, "no-such-device" },
 
@@ -440,6 +468,34 @@ static const ErrorCase cases[] = {
   { "export without a target", NULL,
     { "-C", "oem", "export", "-o", "out", NULL }, NULL, USAGE, NULL },
   { "-C without a directory", NULL, { "-C", NULL }, NULL, USAGE, NULL },
+
+  /* Annotations: empty, too long, not text, or not allowed to be written. */
+  { "empty annotation", NULL, { "-C", "oem", "annotate", "", NULL }, NULL, USAGE, "empty" },
+  { "annotation of white space only", NULL,
+    { "-C", "oem", "annotate", " \t\n ", NULL }, NULL, USAGE, "empty" },
+  { "annotation from an empty file", NULL,
+    { "-C", "oem", "annotate", "--file", "empty", NULL }, NULL, USAGE, "empty" },
+  { "annotation from empty standard input", NULL,
+    { "-C", "oem", "annotate", "--file", "-", NULL }, NULL, USAGE, "empty" },
+  { "annotation of 4097 bytes", NULL,
+    { "-C", "oem", "annotate", NOTE_4097, NULL }, NULL, USAGE, "4096" },
+  { "annotation file of 4097 bytes", make_long_note,
+    { "-C", "oem", "annotate", "-F", "long-note.txt", NULL }, NULL, USAGE, "4096" },
+  { "annotation that is not text", NULL,
+    { "-C", "oem", "annotate", "--file", "garbage.bin", NULL }, NULL, ERROR, "UTF-8" },
+  { "annotation from a missing file", NULL,
+    { "-C", "oem", "annotate", "--file", "no-such-note.txt", NULL }, NULL, ERROR,
+    "no-such-note.txt" },
+  { "wrong passphrase to annotate", NULL,
+    { "-C", "oem", "annotate", "Line 3 station replaced", NULL }, WRONG_PASSPHRASE, ERROR,
+    "passphrase" },
+  { "annotate before joining", NULL,
+    { "-C", "cm-c", "annotate", "Line 3 station replaced", NULL }, NULL, ERROR, "accept" },
+  { "annotate without a note", NULL, { "-C", "oem", "annotate", NULL }, NULL, USAGE, "--file" },
+  { "annotate with TEXT and --file", NULL,
+    { "-C", "oem", "annotate", "--file", "empty", "a note", NULL }, NULL, USAGE, "not both" },
+  { "annotate with two words unquoted", NULL,
+    { "-C", "oem", "annotate", "a", "note", NULL }, NULL, USAGE, "quote" },
 };
 
 START_TEST (test_bad_input)
@@ -569,6 +625,89 @@ START_TEST (test_documented_algorithms)
 }
 END_TEST
 
+/* `chain annotate` records the note from its argument, a file or standard
+ * input (without the final line breaks); `chain log --json` and `chain show`
+ * then show it, and the ledger still audits clean. */
+static const struct {
+  const char *name;
+  const char *file_text;   /* (nullable) written to note.txt first */
+  gboolean    on_stdin;    /* note.txt as standard input */
+  const char *args[4];     /* after "annotate"; "{note}" is note.txt's path */
+  const char *text;        /* what the record must hold */
+  const char *summary;     /* what `chain log` must say */
+} annotate_sources[] = {
+  { "from the argument", NULL, FALSE,
+    { "Line 3 station replaced; keys moved to token 7", NULL },
+    "Line 3 station replaced; keys moved to token 7",
+    "Line 3 station replaced; keys moved to token 7" },
+  { "from a file", "Audit finding 12 answered:\nthe CRL is published daily.\n\n", FALSE,
+    { "--file", "{note}", NULL },
+    "Audit finding 12 answered:\nthe CRL is published daily.",
+    "Audit finding 12 answered: the CRL is published daily." },
+  { "from standard input", "Key ceremony witnessed by Oscar \xe2\x9c\x93\r\n", TRUE,
+    { "--officer", "officer", "-F", "-" },
+    "Key ceremony witnessed by Oscar \xe2\x9c\x93",
+    "Key ceremony witnessed by Oscar \xe2\x9c\x93" },
+};
+
+START_TEST (test_annotate)
+{
+  g_autofree char *note = case_path ("note.txt");
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *before = test_cli_chain_ok (dir, (const char *const[]) {
+    "--json", "-C", "oem", "log", "-n", "1", NULL });
+  g_autoptr(ChainJson) before_json = test_cli_parse_json ("log before", before);
+  gint64 tip = test_cli_json_int (before_json, "0/seq");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(ChainJson) result = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr(ChainJson) log_json = NULL;
+  g_autofree char *log_text = NULL;
+  g_autofree char *show = NULL;
+  const char *const *extra = annotate_sources[_i].args;
+  int status;
+
+  if (annotate_sources[_i].file_text != NULL)
+    write_case_file ("note.txt", annotate_sources[_i].file_text,
+                     strlen (annotate_sources[_i].file_text));
+  for (const char *const *a = (const char *const[]) { "--json", "-C", "oem", "annotate", NULL };
+       *a != NULL; a++)
+    g_ptr_array_add (args, (char *) *a);
+  for (gsize i = 0; i < G_N_ELEMENTS (annotate_sources[_i].args) && extra[i] != NULL; i++)
+    g_ptr_array_add (args, strcmp (extra[i], "{note}") == 0 ? note : (char *) extra[i]);
+  g_ptr_array_add (args, NULL);
+
+  status = test_cli_chain_env (dir, NULL, annotate_sources[_i].on_stdin ? note : NULL,
+                               (const char *const *) args->pdata, &out, &err);
+  ck_assert_msg (status == 0, "annotate %s: exit %d: %s", annotate_sources[_i].name, status, err);
+  result = test_cli_parse_json ("annotate", out);
+  ck_assert_int_eq (test_cli_json_int (result, "seq"), tip + 1);
+  ck_assert_str_eq (test_cli_json_string (result, "text"), annotate_sources[_i].text);
+
+  log = test_cli_chain_ok (dir, (const char *const[]) {
+    "--json", "-C", "oem", "log", "-n", "1", NULL });
+  log_json = test_cli_parse_json ("log --json", log);
+  ck_assert_uint_eq (test_cli_json_length (log_json, ""), 1);
+  ck_assert_int_eq (test_cli_json_int (log_json, "0/seq"), tip + 1);
+  ck_assert_str_eq (test_cli_json_string (log_json, "0/type"), "annotation");
+  ck_assert_str_eq (test_cli_json_string (log_json, "0/body/text"), annotate_sources[_i].text);
+  ck_assert_str_eq (test_cli_json_string (log_json, "0/summary"), annotate_sources[_i].summary);
+
+  log_text = test_cli_chain_ok (dir, (const char *const[]) { "-C", "oem", "log", "-n", "1", NULL });
+  ck_assert_msg (strstr (log_text, "annotation") != NULL
+                 && strstr (log_text, annotate_sources[_i].summary) != NULL,
+                 "chain log: %s", log_text);
+  show = test_cli_chain_ok (dir, (const char *const[]) { "-C", "oem", "show", "tip", NULL });
+  ck_assert_msg (strstr (show, "(annotation): ") != NULL && strstr (show, "\"text\": ") != NULL,
+                 "chain show tip: %s", show);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = test_cli_chain (dir, (const char *const[]) { "-C", "oem", "audit", NULL }, &out, &err);
+  ck_assert_msg (status == 0, "audit after annotate: exit %d: %s%s", status, out, err);
+}
+END_TEST
+
 static Suite *
 cli_errors_suite (void)
 {
@@ -581,6 +720,7 @@ cli_errors_suite (void)
   tcase_add_loop_test (tc, test_bad_input, 0, G_N_ELEMENTS (cases));
   tcase_add_test (tc, test_delegate_twice);
   tcase_add_test (tc, test_documented_algorithms);
+  tcase_add_loop_test (tc, test_annotate, 0, G_N_ELEMENTS (annotate_sources));
   suite_add_tcase (suite, tc);
   return suite;
 }

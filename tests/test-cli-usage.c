@@ -1,5 +1,5 @@
 /* test-cli-usage.c — `chain`'s global options, usage errors and exit codes */
-#include "test-support.h"
+#include "test-cli.h"
 
 static int
 run_chain (const char *const *args, char **out, char **err)
@@ -68,6 +68,31 @@ START_TEST (test_stdout_write_error_fails)
 }
 END_TEST
 
+/* `chain log --json -C DIR` is `chain --json -C DIR log`; after "--" the
+ * words are the command's own. */
+START_TEST (test_globals_after_command)
+{
+  g_autofree char *dir = test_support_tmpdir_new ();
+  g_autofree char *workspace = g_build_filename (dir, "oem", NULL);
+  g_autofree char *before = NULL, *after = NULL, *quiet = NULL, *err = NULL;
+  g_autoptr(ChainJson) doc = NULL;
+
+  g_free (test_cli_chain_ok (NULL, (const char *const[]) { "-q", "-C", workspace, "init", "--org", "Acme", NULL }));
+  before = test_cli_chain_ok (NULL, (const char *const[]) { "--json", "-C", workspace, "log", NULL });
+  after = test_cli_chain_ok (NULL, (const char *const[]) { "log", "--json", "-C", workspace, NULL });
+  ck_assert_str_eq (after, before);
+  doc = test_cli_parse_json ("chain log --json", after);
+  ck_assert_uint_ge (test_cli_json_length (doc, ""), 1);
+
+  quiet = test_cli_chain_ok (NULL, (const char *const[]) { "annotate", "-C", workspace, "-q", "a note", NULL });
+  ck_assert_str_eq (quiet, "");
+
+  ck_assert_int_eq (test_cli_chain (NULL, (const char *const[]) { "-C", workspace, "log", "--", "--json", NULL },
+                                    NULL, &err), 2);
+  test_support_tmpdir_remove (dir);
+}
+END_TEST
+
 static Suite *
 cli_usage_suite (void)
 {
@@ -78,6 +103,7 @@ cli_usage_suite (void)
   tcase_add_loop_test (tc, test_usage_error_exit_code, 0, G_N_ELEMENTS (usage_errors));
   tcase_add_test (tc, test_version);
   tcase_add_test (tc, test_stdout_write_error_fails);
+  tcase_add_test (tc, test_globals_after_command);
   suite_add_tcase (suite, tc);
   return suite;
 }

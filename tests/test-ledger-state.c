@@ -11,6 +11,7 @@
 #include "test-pki.h"
 #include "test-story.h"
 
+#include "chain-ledger-state-private.h"
 #include "chain-pki-private.h"
 #include "chain-serial-set-private.h"
 
@@ -1207,6 +1208,233 @@ START_TEST (test_threshold_counts_approvals)
   story_apply (s, d);
   ck_assert_int_eq (chain_custodian_get_status (chain_ledger_state_find_custodian (s->state, "cm-a"), s->now),
                     CHAIN_CUSTODY_STATUS_PENDING);
+}
+END_TEST
+
+/* ---- Device ids: one certificate in force per id -------------------------------- */
+
+/* Device @id names @cert as its latest certificate in @s's state. */
+static void
+assert_device_serial (Story      *s,
+                      const char *id,
+                      ChainCert  *cert)
+{
+  g_autofree char *serial = chain_cert_get_serial (cert);
+  ChainSerialKey id_key;
+  ChainSerialKey found;
+  ChainSerialKey expected;
+
+  chain_ledger_device_id_key (id, &id_key);
+  ck_assert_msg (chain_ledger_state_find_device (s->state, &id_key, &found), "device %s is unknown", id);
+  ck_assert (chain_serial_key_from_hex (serial, &expected));
+  ck_assert_msg (memcmp (&found, &expected, sizeof found) == 0, "device %s names another certificate than %s",
+                 id, serial);
+}
+
+/* Offers @d as the next record: it must be refused under @rule with a
+ * one-line message, and leave the state as it was. Returns the message. */
+static char *
+offer_refused (Story      *s,
+               Draft      *d,
+               const char *rule)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainStatement) st = draft_finish (d);
+  g_autofree char *found = NULL;
+  guint64 seq = chain_ledger_state_get_n_records (s->state);
+  guint64 issued = chain_ledger_state_get_n_issued (s->state);
+  gsize ids = chain_ledger_state_get_n_device_ids (s->state);
+
+  ck_assert_msg (!story_offer (s, st, seq, d->commit_signer, &error), "the record was accepted");
+  found = chain_ledger_error_get_rule (error);
+  ck_assert_msg (g_strcmp0 (found, rule) == 0, "expected rule %s, got: %s", rule, error->message);
+  ck_assert_msg (strchr (error->message, '\n') == NULL, "not one line: %s", error->message);
+  ck_assert_uint_eq (chain_ledger_state_get_n_records (s->state), seq);
+  ck_assert_uint_eq (chain_ledger_state_get_n_issued (s->state), issued);
+  ck_assert_uint_eq (chain_ledger_state_get_n_device_ids (s->state), ids);
+  return g_strdup (error->message);
+}
+
+static Draft *
+dist_x_batch (Story      *s,
+              ChainCert **certs,
+              guint       n)
+{
+  return batch_draft (s, "dist-x", &s->dist_x.officer, s->dist_x.cert, certs, n, TRUE);
+}
+
+/* Dist X's first device was revoked: its id comes back under a new
+ * certificate, which then is the one in force, so a third is refused
+ * naming it; dist-x-0001, never revoked, is refused naming its first. */
+START_TEST (test_device_id_after_revocation)
+{
+  g_autoptr(Story) s = story_new ();
+  g_autoptr(ChainCert) again = NULL;
+  g_autoptr(ChainCert) third = NULL;
+  g_autoptr(ChainCert) other = NULL;
+  g_autoptr(Draft) d = NULL;
+  g_autoptr(Draft) refused = NULL;
+  g_autoptr(Draft) refused_other = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *message_other = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *first_serial = NULL;
+  gsize n_ids;
+
+  story_build (s);
+  story_run (s, STEP_ANNOTATE);
+  n_ids = chain_ledger_state_get_n_device_ids (s->state);
+  ck_assert_uint_eq (n_ids, N_DIST_X_DEVICES + N_CM_A_DEVICES);
+  assert_device_serial (s, "dist-x-0000", s->dist_x_devices[0]);
+  assert_device_serial (s, "cm-a-0001", s->cm_a_devices[1]);
+
+  again = device_new (s->dist_x.issuer, "dist-x-0000", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
+  d = dist_x_batch (s, &again, 1);
+  story_apply (s, d);
+  ck_assert_uint_eq (chain_ledger_state_get_n_device_ids (s->state), n_ids);
+  assert_device_serial (s, "dist-x-0000", again);
+  ck_assert_uint_eq (chain_custodian_get_n_devices (chain_ledger_state_find_custodian (s->state, "dist-x")),
+                     N_DIST_X_DEVICES + 1);
+
+  third = device_new (s->dist_x.issuer, "dist-x-0000", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
+  refused = dist_x_batch (s, &third, 1);
+  message = offer_refused (s, refused, "batch.device-id-reused");
+  serial = chain_cert_get_serial (again);
+  ck_assert_msg (strstr (message, "device id dist-x-0000 ") != NULL && strstr (message, serial) != NULL
+                 && strstr (message, "`chain revoke`") != NULL && strstr (message, "'Dist X CA'") != NULL,
+                 "the refusal does not name the id, the serial in force (%s), its CA and what to do: %s",
+                 serial, message);
+  assert_device_serial (s, "dist-x-0000", again);
+
+  other = device_new (s->dist_x.issuer, "dist-x-0001", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
+  refused_other = dist_x_batch (s, &other, 1);
+  message_other = offer_refused (s, refused_other, "batch.device-id-reused");
+  first_serial = chain_cert_get_serial (s->dist_x_devices[1]);
+  ck_assert_msg (strstr (message_other, "dist-x-0001") != NULL && strstr (message_other, first_serial) != NULL,
+                 "%s", message_other);
+}
+END_TEST
+
+/* A device of CM B's old CA: after the key rotation that CA is retired,
+ * not revoked, so the device's certificate is still in force and the id
+ * is refused under the new CA; once the OEM revokes the old CA, whatever
+ * it issued is revoked with it, and the story's batch brings the id back. */
+START_TEST (test_device_id_under_revoked_ca)
+{
+  g_autoptr(Story) s = story_new ();
+  g_autoptr(ChainCert) old = NULL;
+  g_autoptr(Draft) d = NULL;
+  g_autoptr(Draft) early = NULL;
+  g_autofree char *message = NULL;
+
+  story_build (s);
+  story_run (s, STEP_ROTATE_CM_B);
+  old = device_new (s->cm_b.issuer, "cm-b-0000", 20 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
+  d = batch_draft (s, "cm-b", &s->cm_b.officer, s->cm_b.cert, &old, 1, TRUE);
+  story_apply (s, d);
+  story_run (s, STEP_REVOKE_CM_B_OLD);
+
+  early = step_draft (s, STEP_BATCH_CM_B);
+  message = offer_refused (s, early, "batch.device-id-reused");
+  ck_assert_msg (strstr (message, "cm-b-0000") != NULL && strstr (message, "'CM B CA'") != NULL, "%s", message);
+
+  story_run (s, N_STEPS);
+  assert_device_serial (s, "cm-b-0000", s->cm_b_devices[0]);
+  assert_device_serial (s, "cm-b-0001", s->cm_b_devices[1]);
+}
+END_TEST
+
+/* An appender judges once and commits the verdict after the append: the
+ * id names the new certificate only from the commit on. */
+START_TEST (test_device_id_verdict)
+{
+  g_autoptr(Story) s = story_new ();
+  g_autoptr(ChainCert) again = NULL;
+  g_autoptr(ChainCert) third = NULL;
+  g_autoptr(Draft) d = NULL;
+  g_autoptr(Draft) d3 = NULL;
+  g_autoptr(ChainStatement) st = NULL;
+  g_autoptr(ChainStatement) st3 = NULL;
+  g_autoptr(ChainLedgerVerdict) verdict = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rule = NULL;
+  ChainLedgerRecord record = CHAIN_LEDGER_RECORD_INIT;
+
+  story_build (s);
+  story_run (s, STEP_ANNOTATE);
+  again = device_new (s->dist_x.issuer, "dist-x-0000", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
+  d = dist_x_batch (s, &again, 1);
+  st = draft_finish (d);
+  record.seq = chain_ledger_state_get_n_records (s->state);
+  record.statement = st;
+  record.commit_signer = d->commit_signer;
+  verdict = chain_ledger_state_judge (s->state, &record, &error);
+  test_assert_no_error (error);
+  ck_assert_ptr_nonnull (verdict);
+  assert_device_serial (s, "dist-x-0000", s->dist_x_devices[0]);
+  chain_ledger_state_commit_verdict (verdict);
+  assert_device_serial (s, "dist-x-0000", again);
+
+  third = device_new (s->dist_x.issuer, "dist-x-0000", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
+  d3 = dist_x_batch (s, &third, 1);
+  st3 = draft_finish (d3);
+  record.seq = chain_ledger_state_get_n_records (s->state);
+  record.statement = st3;
+  record.commit_signer = d3->commit_signer;
+  ck_assert (!chain_ledger_state_check (s->state, &record, &error));
+  rule = chain_ledger_error_get_rule (error);
+  ck_assert_str_eq (rule, "batch.device-id-reused");
+}
+END_TEST
+
+/* A million devices through the map the rules keep: within 64 bytes a
+ * device (the id set: 20-byte slots at most 3/4 full, growing by half;
+ * the serials: 16 bytes each, growing by half); re-issuing an id replaces
+ * its serial and takes nothing more. */
+START_TEST (test_device_ids_million)
+{
+  g_autoptr(ChainLedgerState) state = chain_ledger_state_new ();
+  ChainSerialKey id_key;
+  ChainSerialKey serial = { { 0 } };
+  ChainSerialKey found = { { 0 } };
+  char id[32];
+  gsize memory;
+  guint mismatches = 0;
+
+  serial.bytes[15] = 0x5a;
+  for (guint32 i = 0; i < 1000000; i++)
+    {
+      g_snprintf (id, sizeof id, "dev-%07u", i);
+      chain_ledger_device_id_key (id, &id_key);
+      memcpy (serial.bytes, &i, sizeof i);
+      chain_ledger_state_set_device (state, &id_key, &serial);
+    }
+  ck_assert_uint_eq (chain_ledger_state_get_n_device_ids (state), 1000000);
+  memory = chain_ledger_state_get_device_memory (state);
+  ck_assert_uint_le (memory, 64 * 1000000);
+
+  serial.bytes[15] = 0xa5;
+  for (guint32 i = 0; i < 1000000; i += 997)
+    {
+      g_snprintf (id, sizeof id, "dev-%07u", i);
+      chain_ledger_device_id_key (id, &id_key);
+      memcpy (serial.bytes, &i, sizeof i);
+      chain_ledger_state_set_device (state, &id_key, &serial);
+    }
+  for (guint32 i = 0; i < 1000000; i += 991)
+    {
+      g_snprintf (id, sizeof id, "dev-%07u", i);
+      chain_ledger_device_id_key (id, &id_key);
+      memcpy (serial.bytes, &i, sizeof i);
+      serial.bytes[15] = i % 997 == 0 ? 0xa5 : 0x5a;
+      mismatches += !chain_ledger_state_find_device (state, &id_key, &found)
+                    || memcmp (&found, &serial, sizeof found) != 0;
+    }
+  ck_assert_uint_eq (mismatches, 0);
+  chain_ledger_device_id_key ("dev-1000000", &id_key);
+  ck_assert (!chain_ledger_state_find_device (state, &id_key, NULL));
+  ck_assert_uint_eq (chain_ledger_state_get_n_device_ids (state), 1000000);
+  ck_assert_uint_eq (chain_ledger_state_get_device_memory (state), memory);
 }
 END_TEST
 
@@ -2573,6 +2801,49 @@ build_batch_rsa (Story *s)
   return batch_draft (s, "cm-b", &s->cm_b2, s->cm_b_new_cert, &cert, 1, TRUE);
 }
 
+/* CM A records cm-a-0000 again, under a new certificate, while the one
+ * its first batch recorded is in force; a new id beside it changes
+ * nothing. */
+static Draft *
+build_batch_device_id_reused (Story *s)
+{
+  ChainCert *certs[2] = {
+    device_new (s->cm_a.issuer, "cm-a-0100", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256),
+    device_new (s->cm_a.issuer, "cm-a-0000", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256),
+  };
+  Draft *d = batch_draft (s, "cm-a", &s->cm_a.officer, s->cm_a.cert, certs, 2, TRUE);
+
+  chain_cert_free (certs[0]);
+  chain_cert_free (certs[1]);
+  return d;
+}
+
+/* Dist X records an id CM A's CA issued: the cloud would take either
+ * certificate for the device, whoever signed it. */
+static Draft *
+build_batch_device_id_of_other_ca (Story *s)
+{
+  g_autoptr(ChainCert) cert = device_new (s->dist_x.issuer, "cm-a-0001", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
+
+  return batch_draft (s, "dist-x", &s->dist_x.officer, s->dist_x.cert, &cert, 1, TRUE);
+}
+
+/* dist-x-0000's certificate was revoked, so the id may come back, but
+ * once in a batch. */
+static Draft *
+build_batch_revoked_id_twice (Story *s)
+{
+  ChainCert *certs[2] = {
+    device_new (s->dist_x.issuer, "dist-x-0000", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256),
+    device_new (s->dist_x.issuer, "dist-x-0000", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256),
+  };
+  Draft *d = batch_draft (s, "dist-x", &s->dist_x.officer, s->dist_x.cert, certs, 2, TRUE);
+
+  chain_cert_free (certs[0]);
+  chain_cert_free (certs[1]);
+  return d;
+}
+
 /* -- proof of possession -- */
 
 static Draft *
@@ -3105,6 +3376,9 @@ static const RuleCase rule_cases[] = {
   { "batch count wrong", STEP_BATCH_CM_A, NULL, NULL, build_batch_count, NULL, "batch.count" },
   { "device id the cloud refuses", STEP_BATCH_CM_A, NULL, NULL, build_batch_bad_device_id, NULL, "batch.device-id" },
   { "device id twice", STEP_BATCH_CM_A, NULL, NULL, build_batch_device_twice, NULL, "batch.device-id" },
+  { "device id issued before", STEP_POP, NULL, NULL, build_batch_device_id_reused, NULL, "batch.device-id-reused" },
+  { "device id issued before by another CA", STEP_POP, NULL, NULL, build_batch_device_id_of_other_ca, NULL, "batch.device-id-reused" },
+  { "revoked device id twice", STEP_ANNOTATE, NULL, NULL, build_batch_revoked_id_twice, NULL, "batch.device-id" },
   { "certificate from another CA in the batch", STEP_BATCH_DIST_X, NULL, NULL, build_batch_foreign_cert, NULL, "batch.certificates" },
   { "fewer certificates than the manifest", STEP_BATCH_DIST_X, NULL, NULL, build_batch_fewer_certs, NULL, "batch.certificates" },
   { "junk after the certificates", STEP_BATCH_DIST_X, NULL, NULL, build_batch_junk_certs, NULL, "batch.certificates" },
@@ -3174,6 +3448,7 @@ START_TEST (test_rule)
   ChainLedgerRecord record = CHAIN_LEDGER_RECORD_INIT;
   guint64 seq;
   guint64 issued;
+  gsize device_ids;
   gboolean ok;
 
   if (c->prepare != NULL)
@@ -3185,6 +3460,7 @@ START_TEST (test_rule)
 
   seq = chain_ledger_state_get_n_records (s->state);
   issued = chain_ledger_state_get_n_issued (s->state);
+  device_ids = chain_ledger_state_get_n_device_ids (s->state);
   d = c->build != NULL ? c->build (s) : step_draft (s, c->step);
   st = draft_finish (d);
   record.seq = seq;
@@ -3206,6 +3482,43 @@ START_TEST (test_rule)
   /* Refused means untouched. */
   ck_assert_uint_eq (chain_ledger_state_get_n_records (s->state), seq);
   ck_assert_uint_eq (chain_ledger_state_get_n_issued (s->state), issued);
+  ck_assert_uint_eq (chain_ledger_state_get_n_device_ids (s->state), device_ids);
+  chain_statement_unref (st);
+}
+END_TEST
+
+/* A record below the verified length is replayed without its certificate
+ * checks (the workspace's pin vouches for it); one at or above it is
+ * judged in full. The batch carries a certificate another CA signed. */
+START_TEST (test_verified_length_skips_certificate_checks)
+{
+  g_autoptr(Story) s = story_new ();
+  g_autoptr(Draft) d = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rule = NULL;
+  ChainLedgerRecord record = CHAIN_LEDGER_RECORD_INIT;
+  ChainStatement *st;
+  guint64 issued;
+
+  story_build (s);
+  story_run (s, STEP_BATCH_DIST_X);
+  issued = chain_ledger_state_get_n_issued (s->state);
+  d = build_batch_foreign_cert (s);
+  st = draft_finish (d);
+  record.seq = chain_ledger_state_get_n_records (s->state);
+  record.statement = st;
+  record.commit_signer = d->commit_signer;
+
+  chain_ledger_state_set_verified_length (s->state, record.seq);
+  ck_assert (!chain_ledger_state_apply (s->state, &record, &error));
+  rule = chain_ledger_error_get_rule (error);
+  ck_assert_str_eq (rule, "batch.certificates");
+  g_clear_error (&error);
+
+  chain_ledger_state_set_verified_length (s->state, record.seq + 1);
+  ck_assert (chain_ledger_state_apply (s->state, &record, &error));
+  test_assert_no_error (error);
+  ck_assert_uint_gt (chain_ledger_state_get_n_issued (s->state), issued);
   chain_statement_unref (st);
 }
 END_TEST
@@ -3216,9 +3529,11 @@ ledger_state_suite (void)
   Suite *suite = suite_create ("ledger-state");
   TCase *story = tcase_create ("story");
   TCase *serials = tcase_create ("serials");
+  TCase *device_ids = tcase_create ("device-ids");
   TCase *rules = tcase_create ("rules");
 
   tcase_add_test (story, test_three_tier_story);
+  tcase_add_test (story, test_verified_length_skips_certificate_checks);
   tcase_add_test (story, test_custody_status);
   tcase_add_test (story, test_check_does_not_change);
   tcase_add_test (story, test_threshold_counts_approvals);
@@ -3228,7 +3543,13 @@ ledger_state_suite (void)
 
   tcase_add_test (serials, test_serial_keys);
   tcase_add_test (serials, test_serial_set_million);
+  tcase_add_test (serials, test_device_ids_million);
   suite_add_tcase (suite, serials);
+
+  tcase_add_test (device_ids, test_device_id_after_revocation);
+  tcase_add_test (device_ids, test_device_id_under_revoked_ca);
+  tcase_add_test (device_ids, test_device_id_verdict);
+  suite_add_tcase (suite, device_ids);
 
   tcase_add_loop_test (rules, test_rule, 0, G_N_ELEMENTS (rule_cases));
   suite_add_tcase (suite, rules);

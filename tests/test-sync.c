@@ -1284,7 +1284,7 @@ START_TEST (test_bundle_full_git_accepts)
   g_autofree char *bare_clone = path_in ("bare-clone.git");
   g_autofree char *work_clone = path_in ("work-clone");
   g_autofree char *tip = append (repo, 3, "r");
-  g_autofree char *expected = g_strdup_printf ("# v2 git bundle\n%s refs/heads/main\n\nPACK", tip);
+  g_autofree char *expected = g_strdup_printf ("# v2 git bundle\n%s refs/heads/main\n%s HEAD\n\nPACK", tip, tip);
   guint64 records = 0;
 
   ck_assert (chain_sync_bundle_create (repo, bundle, NULL, NULL, &records, NULL, &error));
@@ -1299,8 +1299,10 @@ START_TEST (test_bundle_full_git_accepts)
   GIT_OK ("clone", "-q", "--bare", bundle, bare_clone);
   assert_main (bare_clone, tip);
   GIT_OK ("-C", bare_clone, "fsck", "--no-progress", "--strict");
-  GIT_OK ("clone", "-q", "-b", "main", bundle, work_clone);
+  /* HEAD names main, so a plain clone checks it out. */
+  GIT_OK ("clone", "-q", bundle, work_clone);
   assert_main (work_clone, tip);
+  GIT_OK ("-C", work_clone, "diff", "--quiet", "HEAD");
 
   /* The bundle file is not overwritten. */
   ck_assert (!chain_sync_bundle_create (repo, bundle, NULL, NULL, NULL, NULL, &error));
@@ -1328,7 +1330,7 @@ START_TEST (test_bundle_incremental_git_accepts)
   test_assert_no_error (error);
   ck_assert_uint_eq (records, 2);
   bytes = read_bytes (bundle);
-  prerequisite = g_strdup_printf ("# v2 git bundle\n-%s base-2\n%s refs/heads/main\n\n", base, tip);
+  prerequisite = g_strdup_printf ("# v2 git bundle\n-%s base-2\n%s refs/heads/main\n%s HEAD\n\n", base, tip, tip);
   ck_assert (memcmp (g_bytes_get_data (bytes, NULL), prerequisite, strlen (prerequisite)) == 0);
 
   GIT_OK ("-C", receiver, "bundle", "verify", "-q", bundle);
@@ -1470,7 +1472,7 @@ static const TamperCase tamper_cases[] = {
   { "version 3", TAMPER_V3, CHAIN_ERROR_INVALID_INPUT },
   { "two refs", TAMPER_TWO_REFS, CHAIN_ERROR_INVALID_INPUT },
   { "another ref", TAMPER_OTHER_REF, CHAIN_ERROR_INVALID_INPUT },
-  { "HEAD as well", TAMPER_HEAD_TOO, CHAIN_ERROR_INVALID_INPUT },
+  { "HEAD not main", TAMPER_HEAD_TOO, CHAIN_ERROR_INVALID_INPUT },
   { "no ref", TAMPER_NO_REF, CHAIN_ERROR_INVALID_INPUT },
   { "bad hex", TAMPER_BAD_HEX, CHAIN_ERROR_INVALID_INPUT },
   { "upper-case hex", TAMPER_UPPER_HEX, CHAIN_ERROR_INVALID_INPUT },
@@ -1602,7 +1604,7 @@ START_TEST (test_bundle_tampering_refused)
         if (c->tamper == TAMPER_TWO_REFS)
           g_string_append_printf (header, "%s refs/heads/other\n", base);
         if (c->tamper == TAMPER_HEAD_TOO)
-          g_string_append_printf (header, "%s HEAD\n", tip);
+          g_string_append_printf (header, "%s HEAD\n", base);
         if (c->tamper == TAMPER_PREREQ_AFTER_REF)
           g_string_append_printf (header, "-%s\n", base);
         g_byte_array_append (bad, (const guint8 *) header->str, header->len);

@@ -24,4 +24,6 @@ expect "tip" chain show t
 expect "--root --report" chain audit --r
 expect "add" chain officer a
 expect "key-compromise" chain revoke --reason key
+expect "annotate" chain ann
+expect "--file" chain annotate --fi
 exit $status

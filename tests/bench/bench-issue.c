@@ -416,6 +416,7 @@ main (int    argc,
   g_autoptr(ChainIssueSource) csr_source = NULL;
   g_autoptr(GPtrArray) csr_paths = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *csrs = NULL;
+  g_autofree char *cli_csrs_dir = NULL;
   g_autofree char *ossl = NULL;
   g_autofree char *pass_path = NULL;
   g_autofree char *pass_arg = NULL;
@@ -451,9 +452,13 @@ main (int    argc,
   fprintf (stderr, "bench-issue: workspaces in %s\n", dir);
   cm = make_workspaces (dir, &oem);
 
-  /* CSRs made beforehand, as devices would. */
+  /* CSRs made beforehand, as devices would; the same again under other
+   * file names (the device ids) for `chain issue`: the ledger refuses an
+   * id whose certificate is in force. */
   csrs = g_build_filename (dir, "csrs", NULL);
   g_mkdir (csrs, 0700);
+  cli_csrs_dir = g_build_filename (dir, "csrs-cli", NULL);
+  g_mkdir (cli_csrs_dir, 0700);
   for (gint64 i = 0; i < n; i++)
     {
       g_autoptr(ChainKey) key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
@@ -462,11 +467,13 @@ main (int    argc,
       g_autoptr(ChainCsr) csr = key != NULL && name != NULL ? chain_csr_new (key, name, &error) : NULL;
       g_autoptr(GBytes) pem = NULL;
       char *path = g_strdup_printf ("%s/csr-%06" G_GINT64_FORMAT ".csr", csrs, i);
+      g_autofree char *cli_path = g_strdup_printf ("%s/cli-csr-%06" G_GINT64_FORMAT ".csr", cli_csrs_dir, i);
 
       if (csr == NULL)
         die ("making CSRs", error);
       pem = chain_csr_to_pem (csr);
       write_file (path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+      write_file (cli_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
       g_ptr_array_add (csr_paths, path);
     }
 
@@ -487,7 +494,7 @@ main (int    argc,
       g_autofree char *cm_dir = g_build_filename (dir, "cm", NULL);
       g_autofree char *n_text = g_strdup_printf ("%" G_GINT64_FORMAT, n);
       const char *count_args[] = { "--count", n_text, "--prefix", "cli-", NULL };
-      const char *csr_args[] = { "--csr-dir", csrs, NULL };
+      const char *csr_args[] = { "--csr-dir", cli_csrs_dir, NULL };
 
       /* The CLI opens the workspace itself: let go of ours first. */
       g_clear_pointer (&cm, chain_workspace_free);

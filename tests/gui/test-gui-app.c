@@ -13,6 +13,8 @@
 #include "gui-fixture.h"
 
 #include <glib/gstdio.h>
+
+#include "custody-timeline.h"
 #include <string.h>
 
 static char *tmpdir;
@@ -275,6 +277,37 @@ START_TEST (test_demo_dark)
 }
 END_TEST
 
+/* Custody in German: its strings, GTK's and libchain's come from the
+ * catalogs the build made. */
+START_TEST (test_demo_german)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *localedir = g_build_filename (env ("CHAIN_BUILD_DIR"), "po", NULL);
+  g_autofree char *script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s/oem\n"
+    "expect Widget Ltd (Sie)\n"
+    "dismiss\n"
+    "select custody 1\n"
+    "wait\n"
+    "expect SHA-256-Fingerabdruck\n"
+    "screenshot de-custody-details\n"
+    "action win.audit\n"
+    "wait\n"
+    "expect Die Prüfung fand keinen Fehler\n"
+    "screenshot de-audit\n",
+    demo);
+
+  g_setenv ("CHAIN_LOCALEDIR", localedir, TRUE);
+  g_setenv ("LANGUAGE", "de", TRUE);
+  g_unsetenv ("LC_ALL");
+  g_setenv ("LANG", "C.UTF-8", TRUE);
+  run_app ("demo-german", script);
+  assert_png ("de-custody-details", 1000, 1100);
+  assert_png ("de-audit", 1000, 1100);
+}
+END_TEST
+
 START_TEST (test_demo_narrow)
 {
   g_autofree char *demo = make_demo ();
@@ -449,6 +482,109 @@ START_TEST (test_requests)
 }
 END_TEST
 
+/* ---- Officers and notes, through their dialogs ----------------------------------- */
+
+START_TEST (test_officers_and_notes)
+{
+  GuiFixture story = { 0 };
+  g_autofree char *olga = NULL;
+  g_autofree char *script = NULL;
+  g_autoptr(ChainWorkspace) oem = NULL;
+  g_autoptr(CustodyTimeline) timeline = custody_timeline_new ();
+  g_autoptr(CustodyRecordItem) top = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) officers = NULL;
+  const char *dialogs[] = { "officers-dialog", "officer-add", "officers-added", "officer-exists", "annotate-dialog" };
+  gsize i;
+
+  gui_fixture_make (&story, tmpdir);
+  /* olga signs the note with her own passphrase, from a file of her own. */
+  olga = g_build_filename (tmpdir, "olga-passphrase", NULL);
+  test_support_write_file (olga, "olga's own passphrase\n", strlen ("olga's own passphrase\n"));
+  ck_assert_int_eq (g_chmod (olga, 0600), 0);
+  script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s\n"
+    "dismiss\n"
+    "action win.officers\n"
+    "wait\n"
+    "expect CN=oscar,\n"
+    "expect expires in\n"
+    "screenshot officers-dialog\n"
+    "click Add Officer…\n"
+    "wait\n"
+    "expect Enter the new officer’s name\n"
+    "fill Name = olga/x\n"
+    "wait\n"
+    "expect officer name 'olga/x' is not usable\n"
+    "fill Name = olga\n"
+    "fill Passphrase = olga's own passphrase\n"
+    "fill Repeat Passphrase = olga's other passphrase\n"
+    "wait\n"
+    "expect The two passphrases differ\n"
+    "fill Repeat Passphrase = olga's own passphrase\n"
+    "wait\n"
+    "expect Ready: the new officer’s key and certificate are made when you sign.\n"
+    "screenshot officer-add\n"
+    "click Add…\n"
+    "wait\n"
+    "passphrase %s officer\n"
+    "wait\n"
+    "expect CN=olga,\n"
+    "screenshot officers-added\n"
+    "click Add Officer…\n"
+    "fill Name = oscar\n"
+    "fill Passphrase = long enough passphrase\n"
+    "fill Repeat Passphrase = long enough passphrase\n"
+    "click Add…\n"
+    "wait\n"
+    "passphrase %s officer\n"
+    "wait\n"
+    "expect officer 'oscar' exists already; choose another name\n"
+    "screenshot officer-exists\n"
+    "click Cancel\n"
+    "close\n"
+    "wait\n"
+    "expect Enrolled officer olga\n"
+    "dismiss\n"
+    "action win.annotate\n"
+    "wait\n"
+    "expect Write the note first\n"
+    "note Quarterly key ceremony: officer and olga present.\n"
+    "wait\n"
+    "expect 49 of 4096 bytes\n"
+    "screenshot annotate-dialog\n"
+    "click Sign…\n"
+    "wait\n"
+    "passphrase %s olga\n"
+    "wait\n"
+    "expect Note recorded as record\n"
+    "dismiss\n"
+    "wait\n"
+    "expect Signed by officer keys\n"
+    "expect Quarterly key ceremony: officer and olga present.\n"
+    "screenshot ledger-note\n",
+    story.oem, story.passphrase_file, story.passphrase_file, olga);
+
+  run_app ("officers-and-notes", script);
+  for (i = 0; i < G_N_ELEMENTS (dialogs); i++)
+    assert_png (dialogs[i], 250, 1100);
+  assert_png ("ledger-note", 1000, 1100);
+
+  /* The enrolment and the note are in the ledger, the note on top. */
+  oem = chain_workspace_open (story.oem, NULL, &error);
+  test_assert_no_error (error);
+  officers = chain_workspace_list_officers (oem);
+  ck_assert (g_strv_contains ((const char *const *) officers, "olga"));
+  ck_assert (custody_timeline_open (timeline, chain_ledger_get_path (chain_workspace_get_ledger (oem)), &error));
+  test_assert_no_error (error);
+  top = g_list_model_get_item (G_LIST_MODEL (timeline), 0);
+  ck_assert_str_eq (custody_record_item_get_type_name (top), "annotation");
+  ck_assert_str_eq (custody_record_item_get_summary (top), "Quarterly key ceremony: officer and olga present.");
+  gui_fixture_clear (&story);
+}
+END_TEST
+
 static Suite *
 gui_app_suite (void)
 {
@@ -459,8 +595,10 @@ gui_app_suite (void)
   tcase_add_checked_fixture (tcase, setup, teardown);
   tcase_add_test (tcase, test_demo_light);
   tcase_add_test (tcase, test_demo_dark);
+  tcase_add_test (tcase, test_demo_german);
   tcase_add_test (tcase, test_demo_narrow);
   tcase_add_test (tcase, test_requests);
+  tcase_add_test (tcase, test_officers_and_notes);
   suite_add_tcase (suite, tcase);
   return suite;
 }

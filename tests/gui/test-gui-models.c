@@ -12,9 +12,11 @@
 #include <glib/gstdio.h>
 
 #include "custody-actions.h"
+#include "custody-annotate-form.h"
 #include "custody-delegate-form.h"
 #include "custody-export-form.h"
 #include "custody-init-form.h"
+#include "custody-officer-form.h"
 #include "custody-revoke-form.h"
 #include "custody-session.h"
 
@@ -378,7 +380,7 @@ static const struct {
   { BREAK_DIR, "Choose a folder for the new workspace" },
   { BREAK_ORG, "Enter the organisation’s name" },
   { BREAK_ID, "custodian id" },
-  { BREAK_OFFICER, "An officer name may use" },
+  { BREAK_OFFICER, "officer name 'o/../x' is not usable" },
   { BREAK_POLICY, "max_path_len" },
   { BREAK_ALGORITHM, "The policy does not allow RSA 2048 keys" },
   { BREAK_VALIDITY, "at most 7305 days" },
@@ -1063,6 +1065,367 @@ START_TEST (test_sync_and_bundles)
 }
 END_TEST
 
+/* ---- Officers ------------------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  const char *passphrase;
+  const char *confirmation;
+  const char *problem;     /* NULL: the form is complete */
+} officer_form_cases[] = {
+  { "olga", "long enough passphrase", "long enough passphrase", NULL },
+  { "  olga  ", "long enough passphrase", "long enough passphrase", NULL },
+  { "", "long enough passphrase", "long enough passphrase", "Enter the new officer’s name" },
+  /* libchain's own rule, and its words. */
+  { "o/../x", "long enough passphrase", "long enough passphrase",
+    "officer name 'o/../x' is not usable; use 1 to 64 letters, digits, '-', '_' or '.'" },
+  { ".hidden", "long enough passphrase", "long enough passphrase", "officer name '.hidden' is not usable" },
+  { "Olga Smith", "long enough passphrase", "long enough passphrase", "is not usable" },
+  { "a123456789b123456789c123456789d123456789e123456789f123456789g1234", "long enough passphrase",
+    "long enough passphrase", "is not usable" },
+  { "olga", NULL, NULL, "Choose a passphrase for the new officer’s key" },
+  { "olga", "short", "short", "at least 8 characters" },
+  { "olga", "long enough passphrase", NULL, "The two passphrases differ" },
+  { "olga", "long enough passphrase", "long enough passphrasE", "The two passphrases differ" },
+};
+
+START_TEST (test_officer_form)
+{
+  g_autoptr(CustodyOfficerForm) form = custody_officer_form_new ();
+  g_autoptr(ChainSecret) secret = NULL;
+
+  ck_assert (!custody_officer_form_get_can_add (form));
+  ck_assert_ptr_null (custody_officer_form_dup_passphrase (form));
+  g_object_set (form, "name", officer_form_cases[_i].name, NULL);
+  custody_officer_form_set_passphrase (form, officer_form_cases[_i].passphrase);
+  custody_officer_form_set_confirmation (form, officer_form_cases[_i].confirmation);
+  secret = custody_officer_form_dup_passphrase (form);
+  if (officer_form_cases[_i].problem == NULL)
+    {
+      const guint8 *data = NULL;
+      gsize len = 0;
+
+      ck_assert_msg (custody_officer_form_get_can_add (form), "%s", custody_officer_form_get_problem (form));
+      ck_assert_ptr_null (custody_officer_form_get_problem (form));
+      ck_assert_str_eq (custody_officer_form_get_name (form), "olga");
+      ck_assert_ptr_nonnull (secret);
+      data = chain_secret_get_data (secret, &len);
+      ck_assert_uint_eq (len, strlen ("long enough passphrase"));
+      ck_assert (memcmp (data, "long enough passphrase", len) == 0);
+    }
+  else
+    {
+      /* Refused before any job could run: there is no passphrase to give one. */
+      ck_assert (!custody_officer_form_get_can_add (form));
+      ck_assert_ptr_null (secret);
+      ck_assert_msg (strstr (custody_officer_form_get_problem (form), officer_form_cases[_i].problem) != NULL,
+                     "problem '%s' lacks '%s'", custody_officer_form_get_problem (form), officer_form_cases[_i].problem);
+    }
+  custody_officer_form_clear (form);
+  ck_assert (!custody_officer_form_get_can_add (form));
+  ck_assert_ptr_null (custody_officer_form_dup_passphrase (form));
+}
+END_TEST
+
+static GBytes *
+read_bytes (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  ck_assert_msg (g_file_get_contents (path, &data, &len, NULL), "cannot read %s", path);
+  return g_bytes_new_take (g_steal_pointer (&data), len);
+}
+
+static guint64
+ledger_length (CustodySession *session)
+{
+  return chain_ledger_get_length (chain_workspace_get_ledger (custody_session_get_workspace (session)));
+}
+
+static void
+rebuild_officers (CustodySession     *session,
+                  CustodyOfficerForm *form)
+{
+  custody_officer_form_rebuild (form, custody_session_get_workspace (session), g_get_real_time () / G_USEC_PER_SEC,
+                                CUSTODY_DEFAULT_EXPIRY_WINDOW_DAYS);
+}
+
+START_TEST (test_add_officer)
+{
+  g_autofree char *oem = copy_story ();
+  g_autoptr(CustodySession) session = open_session (oem);
+  g_autoptr(CustodyOfficerForm) form = custody_officer_form_new ();
+  g_autofree char *olga_key = g_build_filename (oem, "private", "officer-olga.key", NULL);
+  g_autofree char *oscar_key = g_build_filename (oem, "private", "officer-oscar.key", NULL);
+  g_autofree char *nora_key = g_build_filename (oem, "private", "officer-nora.key", NULL);
+  g_autoptr(GBytes) oscar_before = read_bytes (oscar_key);
+  g_autoptr(GBytes) oscar_after = NULL;
+  g_autoptr(CustodyRecordItem) top = NULL;
+  g_autoptr(ChainWorkspace) reopened = NULL;
+  g_autoptr(ChainSecret) olga_passphrase = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  const CustodyOfficer *officer = NULL;
+  guint64 length = ledger_length (session);
+  Wait wait = { 0 };
+
+  /* The officers with a key here, with their certificates from the ledger. */
+  rebuild_officers (session, form);
+  ck_assert_uint_eq (custody_officer_form_get_officers (form)->len, 2);
+  officer = custody_officer_form_find (form, "oscar");
+  ck_assert_ptr_nonnull (officer);
+  ck_assert_msg (g_str_has_prefix (officer->subject, "CN=oscar,"), "%s", officer->subject);
+  ck_assert_ptr_nonnull (strstr (officer->validity, "expires in"));
+  ck_assert_int_eq (officer->health, CUSTODY_HEALTH_VALID);
+  ck_assert_ptr_nonnull (custody_officer_form_find (form, "officer"));
+
+  /* Enrolled through the session, signed by the first officer. */
+  g_object_set (form, "name", "olga", NULL);
+  custody_officer_form_set_passphrase (form, "olga's own passphrase");
+  custody_officer_form_set_confirmation (form, "olga's own passphrase");
+  ck_assert (custody_officer_form_get_can_add (form));
+  custody_session_add_officer_async (session, custody_officer_form_get_name (form),
+                                     custody_officer_form_dup_passphrase (form), "officer",
+                                     test_support_passphrase (), on_done, &wait);
+  ck_assert (custody_session_get_busy (session));
+  message = finish (session, &wait, &error);
+  test_assert_no_error (error);
+  {
+    g_autofree char *expected = g_strdup_printf ("Enrolled officer olga (record %llu)", (unsigned long long) length);
+
+    ck_assert_str_eq (message, expected);
+  }
+  ck_assert (g_file_test (olga_key, G_FILE_TEST_IS_REGULAR));
+
+  /* In the list, in the ledger (the timeline's top record, the custody tree). */
+  rebuild_officers (session, form);
+  ck_assert_uint_eq (custody_officer_form_get_officers (form)->len, 3);
+  officer = custody_officer_form_find (form, "olga");
+  ck_assert_ptr_nonnull (officer);
+  ck_assert_msg (g_str_has_prefix (officer->subject, "CN=olga,"), "%s", officer->subject);
+  ck_assert_int_eq (officer->health, CUSTODY_HEALTH_VALID);
+  ck_assert_uint_eq (ledger_length (session), length + 1);
+  ck_assert_uint_eq (g_list_model_get_n_items (G_LIST_MODEL (custody_session_get_timeline (session))), length + 1);
+  top = g_list_model_get_item (G_LIST_MODEL (custody_session_get_timeline (session)), 0);
+  ck_assert_str_eq (custody_record_item_get_type_name (top), "officer");
+  ck_assert_uint_eq (custody_record_item_get_seq (top), length);
+  ck_assert_ptr_nonnull (strstr (custody_fields_lookup (custody_node_get_fields (node (session, "oem")), "Officers"),
+                                 "olga"));
+  /* Her key opens with her passphrase, as `chain -C oem ... --officer olga` would. */
+  reopened = chain_workspace_open (oem, NULL, &error);
+  test_assert_no_error (error);
+  olga_passphrase = chain_secret_new ("olga's own passphrase", strlen ("olga's own passphrase"));
+  ck_assert (chain_workspace_unlock (reopened, "olga", olga_passphrase, &error));
+  test_assert_no_error (error);
+  ck_assert_str_eq (chain_workspace_get_unlocked_officer (reopened), "olga");
+  g_clear_pointer (&reopened, chain_workspace_free);
+
+  /* A name taken: libchain's refusal, shown in the form, and nothing written. */
+  g_object_set (form, "name", "oscar", NULL);
+  ck_assert (custody_officer_form_get_can_add (form));
+  wait.done = FALSE;
+  custody_session_add_officer_async (session, "oscar", custody_officer_form_dup_passphrase (form), NULL,
+                                     test_support_passphrase (), on_done, &wait);
+  g_clear_pointer (&message, g_free);
+  message = finish (session, &wait, &error);
+  ck_assert_ptr_null (message);
+  ck_assert_ptr_nonnull (error);
+  ck_assert_str_eq (error->message, "officer 'oscar' exists already; choose another name");
+  custody_officer_form_set_error (form, error);
+  test_assert_error (error, CHAIN_ERROR_EXISTS);
+  ck_assert_str_eq (custody_officer_form_get_problem (form), "officer 'oscar' exists already; choose another name");
+  ck_assert (custody_officer_form_get_refused (form));
+  ck_assert (!custody_officer_form_get_can_add (form));
+  ck_assert_ptr_null (custody_officer_form_dup_passphrase (form));
+  ck_assert_uint_eq (ledger_length (session), length + 1);
+  oscar_after = read_bytes (oscar_key);
+  ck_assert (g_bytes_equal (oscar_before, oscar_after));
+  /* Another name clears it. */
+  g_object_set (form, "name", "nora", NULL);
+  ck_assert_ptr_null (custody_officer_form_get_problem (form));
+  ck_assert (!custody_officer_form_get_refused (form));
+  ck_assert (custody_officer_form_get_can_add (form));
+
+  /* The signer's wrong passphrase: refused, nothing left behind, and the
+   * officer may try again. */
+  wait.done = FALSE;
+  custody_session_add_officer_async (session, "nora", custody_officer_form_dup_passphrase (form), NULL,
+                                     wrong_passphrase (), on_done, &wait);
+  message = finish (session, &wait, &error);
+  ck_assert_ptr_nonnull (error);
+  custody_officer_form_set_error (form, error);
+  test_assert_error (error, CHAIN_ERROR_PASSPHRASE);
+  ck_assert_ptr_nonnull (custody_officer_form_get_problem (form));
+  ck_assert (custody_officer_form_get_can_add (form));
+  ck_assert (!g_file_test (nora_key, G_FILE_TEST_EXISTS));
+  ck_assert_uint_eq (ledger_length (session), length + 1);
+
+  /* Passphrases that differ: the form gives none, so no job can start. */
+  custody_officer_form_set_confirmation (form, "something else entirely");
+  ck_assert_ptr_null (custody_officer_form_dup_passphrase (form));
+  ck_assert_str_eq (custody_officer_form_get_problem (form), "The two passphrases differ");
+  ck_assert (!custody_session_get_busy (session));
+  ck_assert_uint_eq (ledger_length (session), length + 1);
+}
+END_TEST
+
+/* ---- Notes -------------------------------------------------------------------- */
+
+typedef enum {
+  NOTE_TEXT,
+  NOTE_EMPTY,
+  NOTE_BLANK,
+  NOTE_LIMIT,
+  NOTE_OVER,
+  NOTE_OVER_UTF8,
+  NOTE_INVALID,
+} NoteCase;
+
+static const struct {
+  NoteCase    what;
+  const char *problem;
+  const char *usage;
+} annotate_form_cases[] = {
+  { NOTE_TEXT, NULL, "31 of 4096 bytes" },
+  { NOTE_EMPTY, "Write the note first", "0 of 4096 bytes" },
+  { NOTE_BLANK, "Write the note first", "3 of 4096 bytes" },
+  { NOTE_LIMIT, NULL, "4096 of 4096 bytes" },
+  { NOTE_OVER, "The note is 1 byte too long; the ledger takes at most 4096 bytes", "4097 of 4096 bytes" },
+  /* The limit is libchain's, in bytes: 2049 "é" are 4098 of them. */
+  { NOTE_OVER_UTF8, "The note is 2 bytes too long", "4098 of 4096 bytes" },
+  { NOTE_INVALID, "not valid UTF-8", NULL },
+};
+
+/* A note for @what. */
+static char *
+note_text (NoteCase what)
+{
+  switch (what)
+    {
+    case NOTE_TEXT:
+      return g_strdup ("Key ceremony held; two officers");
+    case NOTE_EMPTY:
+      return g_strdup ("");
+    case NOTE_BLANK:
+      return g_strdup (" \n\t");
+    case NOTE_LIMIT:
+      return g_strnfill (CHAIN_ANNOTATION_MAX_SIZE, 'n');
+    case NOTE_OVER:
+      return g_strnfill (CHAIN_ANNOTATION_MAX_SIZE + 1, 'n');
+    case NOTE_OVER_UTF8:
+      {
+        GString *text = g_string_new (NULL);
+        guint i;
+
+        for (i = 0; i < 2049; i++)
+          g_string_append (text, "é");
+        return g_string_free (text, FALSE);
+      }
+    case NOTE_INVALID:
+    default:
+      return g_strdup ("caf\xe9");
+    }
+}
+
+START_TEST (test_annotate_form)
+{
+  g_autoptr(CustodyAnnotateForm) form = custody_annotate_form_new ();
+  g_autofree char *text = note_text (annotate_form_cases[_i].what);
+  g_autofree char *usage = NULL;
+
+  ck_assert (!custody_annotate_form_get_can_annotate (form));
+  ck_assert_ptr_null (custody_annotate_form_get_text (form));
+  g_object_set (form, "text", text, NULL);
+  usage = custody_annotate_form_dup_usage (form);
+  if (annotate_form_cases[_i].usage != NULL)
+    ck_assert_str_eq (usage, annotate_form_cases[_i].usage);
+  if (annotate_form_cases[_i].problem == NULL)
+    {
+      ck_assert_msg (custody_annotate_form_get_can_annotate (form), "%s", custody_annotate_form_get_problem (form));
+      ck_assert_str_eq (custody_annotate_form_get_text (form), text);
+    }
+  else
+    {
+      ck_assert (!custody_annotate_form_get_can_annotate (form));
+      ck_assert_ptr_null (custody_annotate_form_get_text (form));
+      ck_assert_msg (strstr (custody_annotate_form_get_problem (form), annotate_form_cases[_i].problem) != NULL,
+                     "problem '%s' lacks '%s'", custody_annotate_form_get_problem (form),
+                     annotate_form_cases[_i].problem);
+    }
+}
+END_TEST
+
+/* Records @text through the session; returns the job's message or NULL with @error. */
+static char *
+annotate (CustodySession *session,
+          const char     *text,
+          GError        **error)
+{
+  Wait wait = { 0 };
+
+  custody_session_annotate_async (session, text, NULL, test_support_passphrase (), on_done, &wait);
+  return finish (session, &wait, error);
+}
+
+START_TEST (test_annotate)
+{
+  g_autofree char *oem = copy_story ();
+  g_autoptr(CustodySession) session = open_session (oem);
+  g_autoptr(CustodyAnnotateForm) form = custody_annotate_form_new ();
+  CustodyTimeline *timeline = custody_session_get_timeline (session);
+  g_autofree char *longest = note_text (NOTE_LIMIT);
+  g_autofree char *too_long = note_text (NOTE_OVER);
+  g_autoptr(CustodyRecordItem) top = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  guint64 length = ledger_length (session);
+
+  g_object_set (form, "text", "Key ceremony held; officer and oscar present.", NULL);
+  message = annotate (session, custody_annotate_form_get_text (form), &error);
+  test_assert_no_error (error);
+  {
+    g_autofree char *expected = g_strdup_printf ("Note recorded as record %llu", (unsigned long long) length);
+
+    ck_assert_str_eq (message, expected);
+  }
+
+  /* The new record tops the timeline, with the text. */
+  ck_assert_uint_eq (g_list_model_get_n_items (G_LIST_MODEL (timeline)), length + 1);
+  top = g_list_model_get_item (G_LIST_MODEL (timeline), 0);
+  ck_assert_uint_eq (custody_record_item_get_seq (top), length);
+  ck_assert_str_eq (custody_record_item_get_type_name (top), "annotation");
+  ck_assert_str_eq (custody_record_item_get_summary (top), "Key ceremony held; officer and oscar present.");
+  ck_assert_str_eq (custody_record_item_get_author (top), "oem");
+
+  /* The form's limit is the library's: the longest note it allows is
+   * recorded, one byte more is refused by libchain too, and writes nothing. */
+  g_object_set (form, "text", longest, NULL);
+  ck_assert (custody_annotate_form_get_can_annotate (form));
+  g_clear_pointer (&message, g_free);
+  message = annotate (session, custody_annotate_form_get_text (form), &error);
+  test_assert_no_error (error);
+  ck_assert_uint_eq (ledger_length (session), length + 2);
+  g_object_set (form, "text", too_long, NULL);
+  ck_assert (!custody_annotate_form_get_can_annotate (form));
+  g_clear_pointer (&message, g_free);
+  message = annotate (session, too_long, &error);
+  ck_assert_ptr_null (message);
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  ck_assert_uint_eq (ledger_length (session), length + 2);
+
+  /* An empty note: the form refuses it, and so does the ledger's rule. */
+  g_object_set (form, "text", "", NULL);
+  ck_assert (!custody_annotate_form_get_can_annotate (form));
+  message = annotate (session, "", &error);
+  ck_assert_ptr_null (message);
+  ck_assert_ptr_nonnull (error);
+  g_clear_error (&error);
+  ck_assert_uint_eq (ledger_length (session), length + 2);
+  ck_assert_uint_eq (g_list_model_get_n_items (G_LIST_MODEL (timeline)), length + 2);
+}
+END_TEST
+
 /* ---- Actions ---------------------------------------------------------------------- */
 
 START_TEST (test_actions)
@@ -1092,6 +1455,15 @@ START_TEST (test_actions)
   ck_assert (custody_actions_is_enabled (&idle, "sync"));
   ck_assert (!custody_actions_is_enabled (&idle, "approve"));
   ck_assert (!custody_actions_is_enabled (&idle, "cancel-audit"));
+  ck_assert (custody_actions_is_enabled (&idle, "officers"));
+  ck_assert (custody_actions_is_enabled (&idle, "annotate"));
+
+  /* Before a workspace joins a ledger its officers can be listed, but
+   * nothing can be recorded. */
+  c = idle;
+  c.joined = FALSE;
+  ck_assert (custody_actions_is_enabled (&c, "officers"));
+  ck_assert (!custody_actions_is_enabled (&c, "annotate"));
 
   /* A request recorded in the ledger without its file: approve or reject. */
   c = idle;
@@ -1178,6 +1550,15 @@ gui_models_suite (void)
   tcase_add_test (tcase, test_revoke);
   tcase_add_test (tcase, test_sync_and_bundles);
   tcase_add_test (tcase, test_actions);
+  suite_add_tcase (suite, tcase);
+
+  tcase = tcase_create ("officers-and-notes");
+  tcase_set_timeout (tcase, 300);
+  tcase_add_checked_fixture (tcase, setup, teardown);
+  tcase_add_loop_test (tcase, test_officer_form, 0, G_N_ELEMENTS (officer_form_cases));
+  tcase_add_test (tcase, test_add_officer);
+  tcase_add_loop_test (tcase, test_annotate_form, 0, G_N_ELEMENTS (annotate_form_cases));
+  tcase_add_test (tcase, test_annotate);
   suite_add_tcase (suite, tcase);
   return suite;
 }
