@@ -173,9 +173,6 @@ custody_node_new_custodian (const ChainLedgerState *state,
   self->depth = depth;
   self->is_self = is_self;
   self->n_devices = chain_custodian_get_n_devices (custodian);
-  /* A sub-CA revoked before its custodian accepted it is revoked, not pending. */
-  if (ca != NULL && chain_custodian_get_ca_status (custodian, n_cas - 1, now) == CHAIN_CUSTODY_STATUS_REVOKED)
-    status = CHAIN_CUSTODY_STATUS_REVOKED;
   self->health = custody_health_from_status (status, ca != NULL ? chain_cert_get_not_after (ca) : 0,
                                              now, expiry_window_days);
 

@@ -506,12 +506,6 @@ custody_session_dup_trusted_root (CustodySession *self)
   return g_strdup (self->trusted_root);
 }
 
-static char *
-pin_path (CustodySession *self)
-{
-  return g_build_filename (chain_workspace_get_dir (self->workspace), CHAIN_SYNC_PIN_FILE, NULL);
-}
-
 /* ---- Running jobs ------------------------------------------------------------ */
 
 static void
@@ -1370,7 +1364,7 @@ do_bundle_create (Job          *job,
                   GError      **error)
 {
   const char *repo = chain_ledger_get_path (chain_workspace_get_ledger (job->workspace));
-  g_autofree char *pin = g_build_filename (chain_workspace_get_dir (job->workspace), CHAIN_SYNC_PIN_FILE, NULL);
+  g_autofree char *pin = chain_workspace_get_pin_path (job->workspace);
   ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
   guint64 records = 0;
 
@@ -1407,7 +1401,7 @@ do_bundle_import (Job          *job,
                   GError      **error)
 {
   const char *repo = chain_ledger_get_path (chain_workspace_get_ledger (job->workspace));
-  g_autofree char *pin = g_build_filename (chain_workspace_get_dir (job->workspace), CHAIN_SYNC_PIN_FILE, NULL);
+  g_autofree char *pin = chain_workspace_get_pin_path (job->workspace);
   ChainSyncOptions options = sync_options (job, pin);
   g_autoptr(ChainSyncResult) result = NULL;
 
@@ -1451,7 +1445,7 @@ custody_session_start_audit (CustodySession *self)
 
   if (self->busy || ledger_path (self) == NULL || custody_audit_get_running (self->audit))
     return;
-  pin = pin_path (self);
+  pin = chain_workspace_get_pin_path (self->workspace);
   if (!chain_sync_pin_read (pin, &pinned, NULL, NULL))
     pinned = NULL;
   root = custody_session_dup_trusted_root (self);

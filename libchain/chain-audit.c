@@ -15,6 +15,7 @@
 
 #include "chain-error.h"
 #include "chain-i18n-private.h"
+#include "chain-progress-relay-private.h"
 
 #define AUDIT_EXPORT_FILE_MAX_LEN CHAIN_STATEMENT_ARTIFACT_MAX_LEN
 #define AUDIT_MAIN_REF "refs/heads/main"
@@ -578,49 +579,19 @@ chain_ledger_audit (ChainLedger              *self,
 /* Hands progress to the caller's main context, coalesced: one pending
  * dispatch at a time carries the latest count, so counts never go back. */
 typedef struct {
-  gint                    ref_count;
-  GMutex                  lock;
-  guint64                 done;
-  guint64                 total;
-  gboolean                scheduled;
-  GMainContext           *context;
-  ChainAuditProgressFunc  func;
-  gpointer                data;
-} Relay;
-
-static Relay *
-relay_ref (Relay *relay)
-{
-  g_atomic_int_inc (&relay->ref_count);
-  return relay;
-}
+  ChainAuditProgressFunc func;
+  gpointer               data;
+} Progress;
 
 static void
-relay_unref (gpointer data)
+deliver_progress (const guint64 *values,
+                  guint          n_values,
+                  gpointer       data)
 {
-  Relay *relay = data;
+  Progress *progress = data;
 
-  if (!g_atomic_int_dec_and_test (&relay->ref_count))
-    return;
-  g_mutex_clear (&relay->lock);
-  g_main_context_unref (relay->context);
-  g_free (relay);
-}
-
-static gboolean
-relay_dispatch (gpointer data)
-{
-  Relay *relay = data;
-  guint64 done;
-  guint64 total;
-
-  g_mutex_lock (&relay->lock);
-  done = relay->done;
-  total = relay->total;
-  relay->scheduled = FALSE;
-  g_mutex_unlock (&relay->lock);
-  relay->func (done, total, relay->data);
-  return G_SOURCE_REMOVE;
+  g_assert (n_values == 2);
+  progress->func (values[0], values[1], progress->data);
 }
 
 static void
@@ -628,33 +599,18 @@ relay_progress (guint64  done,
                 guint64  total,
                 gpointer data)
 {
-  Relay *relay = data;
+  const guint64 values[] = { done, total };
 
-  g_mutex_lock (&relay->lock);
-  relay->done = done;
-  relay->total = total;
-  if (!relay->scheduled)
-    {
-      GSource *source = g_idle_source_new ();
-
-      relay->scheduled = TRUE;
-      /* The same priority as the task's return, which comes after. */
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, relay_dispatch, relay_ref (relay), relay_unref);
-      g_source_set_static_name (source, "[libchain] audit progress");
-      g_source_attach (source, relay->context);
-      g_source_unref (source);
-    }
-  g_mutex_unlock (&relay->lock);
+  chain_progress_relay_post (data, values, G_N_ELEMENTS (values));
 }
 
 typedef struct {
-  char              *path;
-  char              *pinned_tip;
-  char              *trusted_root;
-  char              *export_dir;
-  ChainAuditOptions  options;
-  Relay             *relay;
+  char               *path;
+  char               *pinned_tip;
+  char               *trusted_root;
+  char               *export_dir;
+  ChainAuditOptions   options;
+  ChainProgressRelay *relay;
 } Job;
 
 static void
@@ -666,7 +622,7 @@ job_free (gpointer data)
   g_free (job->pinned_tip);
   g_free (job->trusted_root);
   g_free (job->export_dir);
-  g_clear_pointer (&job->relay, relay_unref);
+  g_clear_pointer (&job->relay, chain_progress_relay_unref);
   g_free (job);
 }
 
@@ -713,12 +669,13 @@ start_job (const char              *path,
   job->options.export_dir = job->export_dir;
   if (options->progress != NULL)
     {
-      job->relay = g_new0 (Relay, 1);
-      job->relay->ref_count = 1;
-      g_mutex_init (&job->relay->lock);
-      job->relay->context = g_main_context_ref_thread_default ();
-      job->relay->func = options->progress;
-      job->relay->data = options->progress_data;
+      Progress *progress = g_new (Progress, 1);
+
+      progress->func = options->progress;
+      progress->data = options->progress_data;
+      job->relay = chain_progress_relay_new (g_main_context_get_thread_default (),
+                                             "[libchain] audit progress",
+                                             deliver_progress, progress, g_free);
       job->options.progress = relay_progress;
       job->options.progress_data = job->relay;
     }

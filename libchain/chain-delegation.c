@@ -701,7 +701,16 @@ check_grant_is_ours (ChainWorkspace *self,
                    chain_workspace_get_custodian_id (self), others);
       return FALSE;
     }
-  if (chain_custodian_get_status (custodian, now_s ()) != CHAIN_CUSTODY_STATUS_PENDING)
+  if (!chain_custodian_is_accepted (custodian)
+      && chain_custodian_get_status (custodian, now_s ()) == CHAIN_CUSTODY_STATUS_REVOKED)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   _("the sub-CA this grant delegates to '%s' was revoked before it was accepted; "
+                     "ask the parent for a new delegation"),
+                   chain_workspace_get_custodian_id (self));
+      return FALSE;
+    }
+  if (chain_custodian_is_accepted (custodian))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
                    _("'%s' has accepted its delegation already; use 'chain sync' to update the ledger"),

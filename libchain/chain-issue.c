@@ -30,6 +30,7 @@
 #include "chain-workspace-private.h"
 #include "chain-ledger-state-private.h"
 #include "chain-i18n-private.h"
+#include "chain-progress-relay-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1172,52 +1173,19 @@ out:
 /* Progress from the worker thread, relayed to the caller's main context;
  * only the latest figures are delivered. */
 typedef struct {
-  gint                    ref_count;
-  GMutex                  lock;
-  GMainContext           *context;
-  ChainIssueProgressFunc  func;
-  gpointer                data;
-  guint64                 issued;
-  guint64                 recorded;
-  guint64                 total;
-  gboolean                scheduled;
-} Relay;
-
-static Relay *
-relay_ref (Relay *relay)
-{
-  g_atomic_int_inc (&relay->ref_count);
-  return relay;
-}
+  ChainIssueProgressFunc func;
+  gpointer               data;
+} Progress;
 
 static void
-relay_unref (gpointer data)
+deliver_progress (const guint64 *values,
+                  guint          n_values,
+                  gpointer       data)
 {
-  Relay *relay = data;
+  Progress *progress = data;
 
-  if (!g_atomic_int_dec_and_test (&relay->ref_count))
-    return;
-  g_mutex_clear (&relay->lock);
-  g_main_context_unref (relay->context);
-  g_free (relay);
-}
-
-static gboolean
-relay_dispatch (gpointer data)
-{
-  Relay *relay = data;
-  guint64 issued;
-  guint64 recorded;
-  guint64 total;
-
-  g_mutex_lock (&relay->lock);
-  issued = relay->issued;
-  recorded = relay->recorded;
-  total = relay->total;
-  relay->scheduled = FALSE;
-  g_mutex_unlock (&relay->lock);
-  relay->func (issued, recorded, total, relay->data);
-  return G_SOURCE_REMOVE;
+  g_assert (n_values == 3);
+  progress->func (values[0], values[1], values[2], progress->data);
 }
 
 static void
@@ -1226,24 +1194,9 @@ relay_progress (guint64  issued,
                 guint64  total,
                 gpointer data)
 {
-  Relay *relay = data;
+  const guint64 values[] = { issued, recorded, total };
 
-  g_mutex_lock (&relay->lock);
-  relay->issued = issued;
-  relay->recorded = recorded;
-  relay->total = total;
-  if (!relay->scheduled)
-    {
-      GSource *source = g_idle_source_new ();
-
-      relay->scheduled = TRUE;
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, relay_dispatch, relay_ref (relay), relay_unref);
-      g_source_set_static_name (source, "[libchain] issue progress");
-      g_source_attach (source, relay->context);
-      g_source_unref (source);
-    }
-  g_mutex_unlock (&relay->lock);
+  chain_progress_relay_post (data, values, G_N_ELEMENTS (values));
 }
 
 typedef struct {
@@ -1251,7 +1204,7 @@ typedef struct {
   ChainIssueSource         *source;
   ChainIssueDevicesOptions  options;
   ChainIssueSummary        *summary;
-  Relay                    *relay;
+  ChainProgressRelay       *relay;
 } Job;
 
 static void
@@ -1259,7 +1212,7 @@ job_free (gpointer data)
 {
   Job *job = data;
 
-  g_clear_pointer (&job->relay, relay_unref);
+  g_clear_pointer (&job->relay, chain_progress_relay_unref);
   g_free (job);
 }
 
@@ -1306,12 +1259,13 @@ chain_issue_devices_async (ChainWorkspace                 *workspace,
   job->summary = summary;
   if (options->progress != NULL)
     {
-      job->relay = g_new0 (Relay, 1);
-      job->relay->ref_count = 1;
-      g_mutex_init (&job->relay->lock);
-      job->relay->context = g_main_context_ref_thread_default ();
-      job->relay->func = options->progress;
-      job->relay->data = options->progress_data;
+      Progress *progress = g_new (Progress, 1);
+
+      progress->func = options->progress;
+      progress->data = options->progress_data;
+      job->relay = chain_progress_relay_new (g_main_context_get_thread_default (),
+                                             "[libchain] issue progress",
+                                             deliver_progress, progress, g_free);
       job->options.progress = relay_progress;
       job->options.progress_data = job->relay;
     }

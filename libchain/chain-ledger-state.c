@@ -542,17 +542,26 @@ chain_custodian_get_status (const ChainCustodian *self,
 
   g_return_val_if_fail (self != NULL, CHAIN_CUSTODY_STATUS_REVOKED);
 
-  if (!self->accepted)
-    return CHAIN_CUSTODY_STATUS_PENDING;
+  /* A delegation revoked (or expired) before it was accepted is that, not
+   * pending: it can never be accepted into force. */
   for (guint i = 0; i < self->cas->len; i++)
     {
       ChainCustodyStatus status = ca_status (g_ptr_array_index (self->cas, i), now);
 
       if (status == CHAIN_CUSTODY_STATUS_VALID)
-        return CHAIN_CUSTODY_STATUS_VALID;
+        return self->accepted ? CHAIN_CUSTODY_STATUS_VALID : CHAIN_CUSTODY_STATUS_PENDING;
       any_expired |= status == CHAIN_CUSTODY_STATUS_EXPIRED;
     }
+  if (self->cas->len == 0 && !self->accepted)
+    return CHAIN_CUSTODY_STATUS_PENDING;
   return any_expired ? CHAIN_CUSTODY_STATUS_EXPIRED : CHAIN_CUSTODY_STATUS_REVOKED;
+}
+
+gboolean
+chain_custodian_is_accepted (const ChainCustodian *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->accepted;
 }
 
 guint

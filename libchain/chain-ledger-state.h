@@ -239,9 +239,15 @@ const char *chain_custodian_get_tier (const ChainCustodian *self);
 /** Returns: (nullable): the parent's id, %NULL for the root custodian. */
 const char *chain_custodian_get_parent_id (const ChainCustodian *self);
 
-/** Returns: the custodian's status at @now (Unix seconds). */
+/** Returns: the custodian's status at @now (Unix seconds): PENDING while
+ * its delegation, in force, awaits acceptance; REVOKED or EXPIRED once no
+ * CA of it is in force, accepted or not. */
 ChainCustodyStatus chain_custodian_get_status (const ChainCustodian *self,
                                                gint64                now);
+
+/** Returns: whether the custodian accepted its delegation (the root's
+ * custodian, which the genesis makes, always has). */
+gboolean chain_custodian_is_accepted (const ChainCustodian *self);
 
 /** Returns: how many CA certificates, the first issued first. */
 guint chain_custodian_get_n_cas (const ChainCustodian *self);

@@ -108,9 +108,6 @@ ChainKey *chain_workspace_get_ca_key (ChainWorkspace *self);
 char *chain_workspace_build_path (const ChainWorkspace *self,
                                   const char           *name);
 
-/** The pin file: DIR/pinned-tip. */
-char *chain_workspace_get_pin_path (const ChainWorkspace *self);
-
 /* The CA of the custodian above @ca in the state, or NULL for the root;
  * and @ca's ancestors (issuer first, root last). transfer full. */
 GPtrArray *chain_workspace_ancestors_of (const ChainWorkspace *self,

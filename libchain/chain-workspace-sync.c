@@ -18,9 +18,9 @@
  *      whose object database borrows ours (objects/info/alternates) and
  *      whose main starts at the remote's tip: the state is replayed there,
  *      and each of our statements is appended with chain_ledger_append(),
- *      unchanged and never signed again, after chain_ledger_state_check()
- *      judged it at its new place with the unlocked officer as commit
- *      signer; only record.json (seq, prev) and the commit are new;
+ *      unchanged and never signed again, after the rules judged it at its
+ *      new place with the unlocked officer as commit signer; only
+ *      record.json (seq, prev) and the commit are new;
  *   4. copy the new objects into our object database as one pack, and audit
  *      the whole new history from its tip;
  *   5. keep our old tip in refs/chain/abandoned/TIMESTAMP, move our main
@@ -81,6 +81,8 @@
 #include "chain-audit.h"
 #include "chain-error.h"
 #include "chain-ledger-private.h"
+#include "chain-ledger-state-private.h"
+#include "chain-progress-relay-private.h"
 #include "chain-sync-private.h"
 #include "chain-workspace-private.h"
 
@@ -548,11 +550,13 @@ typedef struct {
   ChainLedger      *ledger;
   ChainLedgerState *state;
   ChainCert        *officer;     /* borrowed: the commit signer the rules judge */
+  ChainLedgerVerdict *verdict;   /* of the record being re-appended */
 } Staging;
 
 static void
 staging_clear (Staging *g)
 {
+  g_clear_pointer (&g->verdict, chain_ledger_verdict_free);
   g_clear_pointer (&g->ledger, chain_ledger_free);
   g_clear_pointer (&g->state, chain_ledger_state_free);
   if (g->dir != NULL && !chain_remove_tree (g->dir))
@@ -710,7 +714,9 @@ staging_check (ChainLedger    *ledger,
   record.seq = (guint64) (tip_seq + 1);
   record.statement = statement;
   record.commit_signer = g->officer;
-  return chain_ledger_state_check (g->state, &record, error);
+  g_clear_pointer (&g->verdict, chain_ledger_verdict_free);
+  g->verdict = chain_ledger_state_judge (g->state, &record, error);
+  return g->verdict != NULL;
 }
 
 /* Appends @ours to the staging ledger, judged one by one at their new
@@ -732,7 +738,6 @@ staging_reappend (Sync                      *job,
       g_autoptr(ChainRecord) fresh = NULL;
       g_autoptr(ChainRecord) appended = NULL;
       g_autoptr(GError) local = NULL;
-      ChainLedgerRecord applied = CHAIN_LEDGER_RECORD_INIT;
       ChainStatement *statement;
 
       if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
@@ -742,12 +747,10 @@ staging_reappend (Sync                      *job,
       statement = fresh != NULL ? statement_of (fresh, job->cancellable, error) : NULL;
       if (statement == NULL)
         return FALSE;
-      applied.statement = statement;
-      applied.commit_signer = g->officer;
+      /* Judged once, in the append's check; what the rules staged lands
+       * with the record. */
       if (!chain_ledger_append (g->ledger, statement, signer, staging_check, g, &appended,
-                                job->cancellable, &local)
-          || (applied.seq = chain_record_get_seq (appended),
-              !chain_ledger_state_apply (g->state, &applied, &local)))
+                                job->cancellable, &local))
         {
           if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             {
@@ -761,6 +764,8 @@ staging_reappend (Sync                      *job,
                                       div->display);
           return FALSE;
         }
+      chain_ledger_state_commit_verdict (g->verdict);
+      g_clear_pointer (&g->verdict, chain_ledger_verdict_free);
       report (job, CHAIN_WORKSPACE_SYNC_STAGE_REAPPENDING, i + 1, ours->len);
     }
   return TRUE;
@@ -1151,58 +1156,22 @@ chain_workspace_sync (ChainWorkspace                  *self,
 /* ---- In a worker thread ----------------------------------------------------------- */
 
 /* Progress handed from the worker to the caller's main context, coalesced:
- * at most one report waits at a time, carrying the latest figures. */
+ * at most one report waits at a time, carrying the latest figures; none
+ * is delivered once chain_workspace_sync_finish() closed the relay. */
 typedef struct {
-  gint                            ref_count;
-  GMutex                          lock;
-  GMainContext                   *context;
-  ChainWorkspaceSyncProgressFunc  func;
-  gpointer                        data;
-  ChainWorkspaceSyncStage         stage;
-  guint64                         done;
-  guint64                         total;
-  gboolean                        scheduled;
-  gboolean                        finished;    /* set by _finish(): report no more */
-} Relay;
-
-static Relay *
-relay_ref (Relay *relay)
-{
-  g_atomic_int_inc (&relay->ref_count);
-  return relay;
-}
+  ChainWorkspaceSyncProgressFunc func;
+  gpointer                       data;
+} Progress;
 
 static void
-relay_unref (gpointer data)
+deliver_progress (const guint64 *values,
+                  guint          n_values,
+                  gpointer       data)
 {
-  Relay *relay = data;
+  Progress *progress = data;
 
-  if (!g_atomic_int_dec_and_test (&relay->ref_count))
-    return;
-  g_mutex_clear (&relay->lock);
-  g_main_context_unref (relay->context);
-  g_free (relay);
-}
-
-static gboolean
-relay_dispatch (gpointer data)
-{
-  Relay *relay = data;
-  ChainWorkspaceSyncStage stage;
-  guint64 done;
-  guint64 total;
-  gboolean finished;
-
-  g_mutex_lock (&relay->lock);
-  stage = relay->stage;
-  done = relay->done;
-  total = relay->total;
-  finished = relay->finished;
-  relay->scheduled = FALSE;
-  g_mutex_unlock (&relay->lock);
-  if (!finished)
-    relay->func (stage, done, total, relay->data);
-  return G_SOURCE_REMOVE;
+  g_assert (n_values == 3);
+  progress->func ((ChainWorkspaceSyncStage) values[0], values[1], values[2], progress->data);
 }
 
 static void
@@ -1211,31 +1180,16 @@ relay_progress (ChainWorkspaceSyncStage stage,
                 guint64                 total,
                 gpointer                data)
 {
-  Relay *relay = data;
+  const guint64 values[] = { stage, done, total };
 
-  g_mutex_lock (&relay->lock);
-  relay->stage = stage;
-  relay->done = done;
-  relay->total = total;
-  if (!relay->scheduled)
-    {
-      GSource *source = g_idle_source_new ();
-
-      relay->scheduled = TRUE;
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, relay_dispatch, relay_ref (relay), relay_unref);
-      g_source_set_static_name (source, "[libchain] sync progress");
-      g_source_attach (source, relay->context);
-      g_source_unref (source);
-    }
-  g_mutex_unlock (&relay->lock);
+  chain_progress_relay_post (data, values, G_N_ELEMENTS (values));
 }
 
 typedef struct {
   ChainWorkspace            *workspace;
   char                      *remote;
   ChainWorkspaceSyncOptions  options;
-  Relay                     *relay;
+  ChainProgressRelay        *relay;
 } Job;
 
 static void
@@ -1243,7 +1197,7 @@ job_free (gpointer data)
 {
   Job *job = data;
 
-  g_clear_pointer (&job->relay, relay_unref);
+  g_clear_pointer (&job->relay, chain_progress_relay_unref);
   g_free (job->remote);
   g_free (job);
 }
@@ -1293,12 +1247,13 @@ chain_workspace_sync_async (ChainWorkspace                  *self,
   job->options = options != NULL ? *options : defaults;
   if (job->options.progress != NULL)
     {
-      job->relay = g_new0 (Relay, 1);
-      job->relay->ref_count = 1;
-      g_mutex_init (&job->relay->lock);
-      job->relay->context = g_main_context_ref_thread_default ();
-      job->relay->func = job->options.progress;
-      job->relay->data = job->options.progress_data;
+      Progress *progress = g_new (Progress, 1);
+
+      progress->func = job->options.progress;
+      progress->data = job->options.progress_data;
+      job->relay = chain_progress_relay_new (g_main_context_get_thread_default (),
+                                             "[libchain] sync progress",
+                                             deliver_progress, progress, g_free);
       job->options.progress = relay_progress;
       job->options.progress_data = job->relay;
     }
@@ -1321,11 +1276,7 @@ chain_workspace_sync_finish (ChainWorkspace            *self,
   g_return_val_if_fail (job->workspace == self, FALSE);
 
   if (job->relay != NULL)
-    {
-      g_mutex_lock (&job->relay->lock);
-      job->relay->finished = TRUE;
-      g_mutex_unlock (&job->relay->lock);
-    }
+    chain_progress_relay_close (job->relay);
   outcome = g_task_propagate_pointer (G_TASK (result), error);
   if (outcome == NULL)
     return FALSE;

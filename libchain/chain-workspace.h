@@ -176,6 +176,9 @@ gboolean chain_workspace_refresh (ChainWorkspace *self,
 /* ---- Who this workspace is ------------------------------------------------ */
 
 const char *chain_workspace_get_dir (const ChainWorkspace *self);
+/** Returns: (transfer full): the pin file, DIR/pinned-tip: the ledger tip
+ * this workspace last verified (chain_sync_pin_read()). */
+char *chain_workspace_get_pin_path (const ChainWorkspace *self);
 const char *chain_workspace_get_custodian_id (const ChainWorkspace *self);
 const char *chain_workspace_get_org (const ChainWorkspace *self);
 const char *chain_workspace_get_tier (const ChainWorkspace *self);

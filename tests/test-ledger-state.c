@@ -1139,6 +1139,8 @@ START_TEST (test_custody_status)
   story_run (s, STEP_ACCEPT_CM_A);
   cm_a = chain_ledger_state_find_custodian (s->state, "cm-a");
   ck_assert_int_eq (chain_custodian_get_status (cm_a, s->now), CHAIN_CUSTODY_STATUS_PENDING);
+  ck_assert (!chain_custodian_is_accepted (cm_a));
+  ck_assert (chain_custodian_is_accepted (chain_ledger_state_find_custodian (s->state, "oem")));
   ck_assert_uint_eq (chain_custodian_get_n_officers (cm_a), 0);
   story_run (s, STEP_OFFICER_CM_B2);
   cm_b = chain_ledger_state_find_custodian (s->state, "cm-b");
@@ -1208,6 +1210,26 @@ START_TEST (test_threshold_counts_approvals)
   story_apply (s, d);
   ck_assert_int_eq (chain_custodian_get_status (chain_ledger_state_find_custodian (s->state, "cm-a"), s->now),
                     CHAIN_CUSTODY_STATUS_PENDING);
+}
+END_TEST
+
+/* A delegation revoked before its custodian accepted it is revoked, not
+ * pending: it can never come into force. */
+START_TEST (test_custody_status_revoked_before_acceptance)
+{
+  g_autoptr(Story) s = story_new ();
+  g_autoptr(Draft) d = NULL;
+  g_autoptr(ChainCrl) crl = NULL;
+  const ChainCustodian *cm_a;
+
+  story_build (s);
+  story_run (s, STEP_ACCEPT_CM_A);
+  crl = crl_new (s->oem.issuer, &s->cm_a.cert, 1, 1);
+  d = revocation_draft (s, "oem", &s->oem.officer, s->oem.cert, &s->cm_a.cert, 1, crl);
+  story_apply (s, d);
+  cm_a = chain_ledger_state_find_custodian (s->state, "cm-a");
+  ck_assert (!chain_custodian_is_accepted (cm_a));
+  ck_assert_int_eq (chain_custodian_get_status (cm_a, s->now), CHAIN_CUSTODY_STATUS_REVOKED);
 }
 END_TEST
 
@@ -3533,6 +3555,7 @@ ledger_state_suite (void)
   TCase *rules = tcase_create ("rules");
 
   tcase_add_test (story, test_three_tier_story);
+  tcase_add_test (story, test_custody_status_revoked_before_acceptance);
   tcase_add_test (story, test_verified_length_skips_certificate_checks);
   tcase_add_test (story, test_custody_status);
   tcase_add_test (story, test_check_does_not_change);

@@ -629,6 +629,33 @@ START_TEST (test_accept_grant_for_another_workspace)
 }
 END_TEST
 
+/* A grant whose sub-CA the parent revoked before acceptance is refused
+ * with what to do, and the workspace stays unjoined. */
+START_TEST (test_accept_revoked_delegation)
+{
+  g_autoptr(ChainWorkspace) oem = make_oem (NULL);
+  g_autoptr(ChainWorkspace) cm = make_child ("cm-a", "manufacturer", NULL);
+  g_autoptr(ChainRevocation) plan = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *oem_ledger = path_in ("oem/ledger.git");
+  g_autofree char *grant = path_in ("cm-a-revoked.grant");
+  const char *const custodians[] = { "cm-a", NULL };
+
+  delegate (oem, "cm-a");
+  plan = chain_workspace_plan_revocation (oem, NULL, custodians, NULL, &error);
+  test_assert_no_error (error);
+  ck_assert (chain_workspace_revoke (oem, plan, NULL, NULL, &error));
+  test_assert_no_error (error);
+  ck_assert (chain_sync_bundle_create (oem_ledger, grant, NULL, NULL, NULL, NULL, &error));
+  test_assert_no_error (error);
+
+  ck_assert (!chain_workspace_accept (cm, grant, NULL, NULL, NULL, &error));
+  ck_assert_ptr_nonnull (strstr (error->message, "revoked before it was accepted"));
+  test_assert_error (error, CHAIN_ERROR_REFUSED);
+  ck_assert (!chain_workspace_has_ledger (cm));
+}
+END_TEST
+
 START_TEST (test_accept_checks_trusted_root)
 {
   g_autoptr(ChainWorkspace) oem = make_oem (NULL);
@@ -732,6 +759,7 @@ workspace_suite (void)
   tcase_add_test (tc, test_rejected_request);
   tcase_add_test (tc, test_accept_grant_for_another_workspace);
   tcase_add_test (tc, test_accept_checks_trusted_root);
+  tcase_add_test (tc, test_accept_revoked_delegation);
   tcase_add_test (tc, test_accept_bad_grant_files);
   tcase_add_test (tc, test_refresh_after_another_writer);
   suite_add_tcase (suite, tc);
