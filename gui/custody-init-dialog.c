@@ -318,17 +318,9 @@ on_created (GObject      *source,
             gpointer      user_data)
 {
   g_autoptr(CustodyInitDialog) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
 
-  if (!custody_session_finish (CUSTODY_SESSION (source), result, &message, &error))
-    {
-      update_state (self);
-      custody_show_error (GTK_WIDGET (self), _("Could Not Create the Workspace"), error);
-      return;
-    }
-  custody_toast (GTK_WIDGET (self), message);
-  gtk_window_destroy (GTK_WINDOW (self));
+  if (!custody_dialog_finish_job (GTK_WIDGET (self), CUSTODY_SESSION (source), result, _("Could Not Create the Workspace")))
+    update_state (self);
 }
 
 static void

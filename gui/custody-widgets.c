@@ -187,3 +187,22 @@ custody_toast (GtkWidget  *widget,
   if (CUSTODY_IS_WINDOW (root))
     custody_window_toast (CUSTODY_WINDOW (root), message);
 }
+
+gboolean
+custody_dialog_finish_job (GtkWidget      *dialog,
+                           CustodySession *session,
+                           GAsyncResult   *result,
+                           const char     *failure_heading)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (!custody_session_finish (session, result, &message, &error))
+    {
+      custody_show_error (dialog, failure_heading, error);
+      return FALSE;
+    }
+  custody_toast (dialog, message);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  return TRUE;
+}

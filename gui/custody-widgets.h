@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "custody-format.h"
+#include "custody-session.h"
 
 G_BEGIN_DECLS
 
@@ -82,5 +83,23 @@ void custody_show_error (GtkWidget    *widget,
 /** custody_toast: shows @message in the window's toast overlay. */
 void custody_toast (GtkWidget  *widget,
                     const char *message);
+
+/**
+ * custody_dialog_finish_job:
+ * @dialog: the dialog that started the job.
+ * @session: the session that ran it.
+ * @result: the job's result.
+ * @failure_heading: what failed, for custody_show_error().
+ *
+ * Ends a dialog's session job: on success, toasts the job's message in the
+ * main window and closes @dialog; on failure, shows the error over @dialog,
+ * which stays open for another try.
+ *
+ * Returns: %TRUE on success (@dialog is destroyed).
+ */
+gboolean custody_dialog_finish_job (GtkWidget      *dialog,
+                                    CustodySession *session,
+                                    GAsyncResult   *result,
+                                    const char     *failure_heading);
 
 G_END_DECLS
