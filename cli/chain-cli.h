@@ -34,6 +34,7 @@ typedef struct {
   gboolean  json;              /* --json: one JSON document on stdout */
   gboolean  quiet;             /* -q */
   char     *passphrase_file;   /* --passphrase-file */
+  char     *pin_file;          /* --pin-file: a PKCS#11 token's PIN */
 } ChainCliGlobals;
 
 typedef gboolean (*ChainCliCommandFunc) (const ChainCliGlobals *globals,
@@ -47,6 +48,20 @@ typedef gboolean (*ChainCliCommandFunc) (const ChainCliGlobals *globals,
 ChainSecret *chain_cli_get_passphrase (const ChainCliGlobals *globals,
                                        const char            *prompt,
                                        GError               **error);
+
+/* cli-passphrase.c: a token's PIN from --pin-file, else $CHAIN_PIN, else a
+ * prompt; never from argv or a URI. */
+ChainSecret *chain_cli_get_pin (const ChainCliGlobals *globals,
+                                GError               **error);
+
+/* cli-passphrase.c: the secrets keys in @key_store need: a passphrase for
+ * files (NULL otherwise), a PIN for a PKCS#11 token (NULL otherwise). */
+gboolean chain_cli_get_key_secrets (const ChainCliGlobals *globals,
+                                    const char            *key_store,
+                                    const char            *prompt,
+                                    ChainSecret          **out_passphrase,
+                                    ChainSecret          **out_pin,
+                                    GError               **error);
 
 /* cli-output.c: prints to stdout unless -q; write errors are caught at exit. */
 void chain_cli_print (const ChainCliGlobals *globals,
@@ -68,6 +83,14 @@ gboolean chain_cli_usage (GError    **error,
 /* cli-workspace.c: opens the workspace -C names; with @unlock, asks for the
  * passphrase (see chain_cli_get_passphrase()) and unlocks @officer (NULL:
  * the default one). */
+/* cli-workspace.c: unlocks @workspace with what its keys need: the
+ * passphrase for key files, the token PIN for PKCS#11 keys (TPM keys need
+ * neither). @out_passphrase: (optional) the passphrase asked, or NULL. */
+gboolean chain_cli_unlock_workspace (const ChainCliGlobals *globals,
+                                     ChainWorkspace        *workspace,
+                                     const char            *officer,
+                                     ChainSecret          **out_passphrase,
+                                     GError               **error);
 ChainWorkspace *chain_cli_open_workspace (const ChainCliGlobals *globals,
                                           gboolean               unlock,
                                           const char            *officer,

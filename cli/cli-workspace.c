@@ -1,6 +1,53 @@
 /* cli-workspace.c — opening the workspace a command works on */
 #include "chain-cli.h"
 
+gboolean
+chain_cli_unlock_workspace (const ChainCliGlobals *globals,
+                            ChainWorkspace        *workspace,
+                            const char            *officer,
+                            ChainSecret          **out_passphrase,
+                            GError               **error)
+{
+  g_autoptr(ChainSecret) passphrase = NULL;
+  g_autoptr(ChainSecret) pin = NULL;
+  g_auto(GStrv) officers = chain_workspace_list_officers (workspace);
+  gboolean needs_passphrase = FALSE;
+  gboolean needs_pin = FALSE;
+  ChainKeyStore store;
+
+  /* Ask only for what the keys need: a passphrase for files, a PIN for a token. */
+  for (guint i = 0; officers[i] != NULL; i++)
+    if ((officer == NULL || g_strcmp0 (officer, officers[i]) == 0)
+        && chain_workspace_get_key_store (workspace, officers[i], &store, NULL))
+      {
+        needs_passphrase |= store == CHAIN_KEY_STORE_FILE;
+        needs_pin |= store == CHAIN_KEY_STORE_PKCS11;
+      }
+  if (chain_workspace_get_key_store (workspace, NULL, &store, NULL))
+    {
+      needs_passphrase |= store == CHAIN_KEY_STORE_FILE;
+      needs_pin |= store == CHAIN_KEY_STORE_PKCS11;
+    }
+  if (needs_pin)
+    {
+      pin = chain_cli_get_pin (globals, error);
+      if (pin == NULL)
+        return FALSE;
+      chain_workspace_set_pin (workspace, pin);
+    }
+  if (needs_passphrase)
+    {
+      passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
+      if (passphrase == NULL)
+        return FALSE;
+    }
+  if (!chain_workspace_unlock (workspace, officer, passphrase, error))
+    return FALSE;
+  if (out_passphrase != NULL)
+    *out_passphrase = g_steal_pointer (&passphrase);
+  return TRUE;
+}
+
 ChainWorkspace *
 chain_cli_open_workspace (const ChainCliGlobals *globals,
                           gboolean               unlock,
@@ -9,13 +56,10 @@ chain_cli_open_workspace (const ChainCliGlobals *globals,
                           GError               **error)
 {
   g_autoptr(ChainWorkspace) workspace = chain_workspace_open (globals->workspace, cancellable, error);
-  g_autoptr(ChainSecret) passphrase = NULL;
 
   if (workspace == NULL || !unlock)
     return g_steal_pointer (&workspace);
-
-  passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
-  if (passphrase == NULL || !chain_workspace_unlock (workspace, officer, passphrase, error))
+  if (!chain_cli_unlock_workspace (globals, workspace, officer, NULL, error))
     return NULL;
   return g_steal_pointer (&workspace);
 }

@@ -84,9 +84,7 @@ cmd_crl (const ChainCliGlobals *globals,
   options.sign = !recorded && own != NULL && chain_cert_equal (own, target);
   if (options.sign)
     {
-      g_autoptr(ChainSecret) passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
-
-      if (passphrase == NULL || !chain_workspace_unlock (workspace, officer, passphrase, error))
+      if (!chain_cli_unlock_workspace (globals, workspace, officer, NULL, error))
         return FALSE;
     }
   options.ca = ca;

@@ -82,6 +82,7 @@ cmd_init (const ChainCliGlobals *globals,
   g_autofree char *algorithm = NULL;
   g_autofree char *officer = NULL;
   g_autofree char *policy_path = NULL;
+  g_autofree char *key_store = NULL;
   g_auto(GStrv) thresholds = NULL;
   gint64 validity_days = 0;
   /* Translators: %s lists the key algorithms (not translated). */
@@ -95,11 +96,13 @@ cmd_init (const ChainCliGlobals *globals,
     { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("First officer's name (default: officer)"), N_("NAME") },
     { "policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_path, N_("Policy JSON (default: the built-in three-tier policy)"), N_("FILE") },
     { "threshold", 0, 0, G_OPTION_ARG_STRING_ARRAY, &thresholds, N_("Officers needed for a record type, e.g. delegation=2"), N_("TYPE=K") },
+    { "key-store", 0, 0, G_OPTION_ARG_STRING, &key_store, N_("Where the new keys live: file (default), a PKCS#11 URI, tpm2 or tpm2:HANDLE"), N_("STORE") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (N_("— create the OEM's workspace"));
   g_autoptr(ChainPolicy) policy = NULL;
   g_autoptr(ChainSecret) passphrase = NULL;
+  g_autoptr(ChainSecret) pin = NULL;
   g_autoptr(ChainWorkspace) workspace = NULL;
   ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
 
@@ -108,7 +111,9 @@ cmd_init (const ChainCliGlobals *globals,
     /* Translators: keep the example command as it is. */
     N_("Makes the root custodian's workspace in -C DIR: a root CA key and certificate,\n"
        "the first officer, and a new ledger whose genesis record carries the policy.\n\n"
-       "Example:\n  chain -C oem init --org 'Widget Ltd' --threshold delegation=2"));
+       "Example:\n  chain -C oem init --org 'Widget Ltd' --threshold delegation=2\n"
+       "  chain -C oem --pin-file pin init --org 'Widget Ltd' \\\n"
+       "    --key-store 'pkcs11:token=oem-root;object=root-ca?module-path=/usr/lib/softhsm/libsofthsm2.so'"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
@@ -124,8 +129,7 @@ cmd_init (const ChainCliGlobals *globals,
   policy = load_policy (policy_path, error);
   if (policy == NULL || !apply_thresholds (policy, thresholds, error))
     return FALSE;
-  passphrase = chain_cli_get_passphrase (globals, _("Passphrase for the new keys: "), error);
-  if (passphrase == NULL)
+  if (!chain_cli_get_key_secrets (globals, key_store, _("Passphrase for the new keys: "), &passphrase, &pin, error))
     return FALSE;
   options.org = org;
   options.id = id;
@@ -133,6 +137,8 @@ cmd_init (const ChainCliGlobals *globals,
   options.officer = officer;
   options.policy = policy;
   options.passphrase = passphrase;
+  options.key_store = key_store;
+  options.pin = pin;
   workspace = chain_workspace_init (globals->workspace, &options, cancellable, error);
   if (workspace == NULL)
     return FALSE;

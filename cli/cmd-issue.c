@@ -312,13 +312,18 @@ cmd_issue (const ChainCliGlobals *globals,
   workspace = chain_workspace_open (globals->workspace, cancellable, error);
   if (workspace == NULL)
     return FALSE;
-  workspace_passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
-  if (workspace_passphrase == NULL
-      || !chain_workspace_unlock (workspace, officer, workspace_passphrase, error))
+  if (!chain_cli_unlock_workspace (globals, workspace, officer, &workspace_passphrase, error))
     return FALSE;
   if (key_passphrase_file != NULL)
     {
       key_passphrase = chain_secret_new_from_file (key_passphrase_file, error);
+      if (key_passphrase == NULL)
+        return FALSE;
+    }
+  else if (workspace_passphrase == NULL && !chain_issue_source_has_csrs (source))
+    {
+      /* Keys in hardware: the device keys made here still need a passphrase. */
+      key_passphrase = chain_cli_get_passphrase (globals, _("Passphrase for the device keys: "), error);
       if (key_passphrase == NULL)
         return FALSE;
     }

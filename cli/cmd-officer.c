@@ -32,17 +32,22 @@ static gboolean
 add_officer (const ChainCliGlobals *globals,
              const char            *name,
              const char            *by,
+             const char            *key_store,
              GCancellable          *cancellable,
              GError               **error)
 {
   g_autoptr(ChainWorkspace) workspace = chain_cli_open_workspace (globals, TRUE, by, cancellable, error);
   g_autoptr(ChainSecret) passphrase = NULL;
+  g_autoptr(ChainSecret) pin = NULL;
   guint64 seq = 0;
 
-  if (workspace == NULL)
+  if (workspace == NULL
+      || !chain_cli_get_key_secrets (globals, key_store, _("Passphrase for the new officer's key: "),
+                                     &passphrase, &pin, error))
     return FALSE;
-  passphrase = chain_cli_get_passphrase (globals, _("Passphrase for the new officer's key: "), error);
-  if (passphrase == NULL || !chain_workspace_add_officer (workspace, name, passphrase, &seq, cancellable, error))
+  if (pin != NULL)
+    chain_workspace_set_pin (workspace, pin);
+  if (!chain_workspace_add_officer_in (workspace, name, key_store, passphrase, &seq, cancellable, error))
     return FALSE;
   if (globals->json)
     {
@@ -65,8 +70,10 @@ cmd_officer (const ChainCliGlobals *globals,
              GError               **error)
 {
   g_autofree char *by = NULL;
+  g_autofree char *key_store = NULL;
   GOptionEntry entries[] = {
     { "officer", 0, 0, G_OPTION_ARG_STRING, &by, N_("Which existing officer signs the enrolment"), N_("NAME") },
+    { "key-store", 0, 0, G_OPTION_ARG_STRING, &key_store, N_("Where the new keys live: file (default), a PKCS#11 URI, tpm2 or tpm2:HANDLE"), N_("STORE") },
     { NULL }
   };
   /* Translators: "add" and "list" are the command's words; keep them. */
@@ -78,12 +85,13 @@ cmd_officer (const ChainCliGlobals *globals,
     N_("'add' makes a key for a new officer (its own passphrase, asked second or read\n"
        "from --passphrase-file like the first) and a certificate from this custodian's\n"
        "CA, and records the enrolment. Officers approve where the policy wants k of n.\n\n"
-       "Example:\n  chain -C oem officer add oscar\n  chain -C oem officer list"));
+       "Example:\n  chain -C oem officer add oscar\n  chain -C oem officer list\n"
+       "  chain -C oem officer add tina --key-store tpm2"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc == 2 && g_strcmp0 (argv[1], "list") == 0)
     return list_officers (globals, cancellable, error);
   if (argc == 3 && g_strcmp0 (argv[1], "add") == 0)
-    return add_officer (globals, argv[2], by, cancellable, error);
+    return add_officer (globals, argv[2], by, key_store, cancellable, error);
   return chain_cli_usage (error, "officer", _("give 'add NAME' or 'list'"));
 }

@@ -37,6 +37,7 @@ cmd_request (const ChainCliGlobals *globals,
   g_autofree char *algorithm = NULL;
   g_autofree char *officer = NULL;
   g_autofree char *under = NULL;
+  g_autofree char *key_store = NULL;
   g_autofree char *output = NULL;
   /* Translators: %s lists the algorithm names; they are not translated. */
   g_autofree char *algorithm_help = g_strdup_printf (_("Key algorithm: %s (default ec-p256)"),
@@ -52,10 +53,12 @@ cmd_request (const ChainCliGlobals *globals,
     { "algorithm", 0, 0, G_OPTION_ARG_STRING, &algorithm, algorithm_help, N_("ALG") },
     /* Translators: "officer" is the default name itself; keep it. */
     { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("First officer's name (default: officer)"), N_("NAME") },
+    { "key-store", 0, 0, G_OPTION_ARG_STRING, &key_store, N_("Where the new keys live: file (default), a PKCS#11 URI, tpm2 or tpm2:HANDLE"), N_("STORE") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (N_("— create a workspace and a delegation request"));
   g_autoptr(ChainSecret) passphrase = NULL;
+  g_autoptr(ChainSecret) pin = NULL;
   g_autoptr(ChainWorkspace) workspace = NULL;
   ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
 
@@ -66,7 +69,9 @@ cmd_request (const ChainCliGlobals *globals,
        "and writes the request file (the CA's CSR and the officer's CSR, signed) to send\n"
        "to the parent. Private keys stay in DIR/private.\n\n"
        "Example:\n  chain -C cm-a request --org 'CM A' --tier manufacturer -o cm-a.request\n"
-       "  chain -C dist request --org 'Dist X' --tier distributor --under 'O=CM A' -o dist.request"));
+       "  chain -C dist request --org 'Dist X' --tier distributor --under 'O=CM A' -o dist.request\n"
+       "  TPM2OPENSSL_TCTI=device:/dev/tpmrm0 chain -C line request --org 'Line 7' --tier distributor \\\n"
+       "    --key-store tpm2 -o line.request"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
@@ -79,8 +84,7 @@ cmd_request (const ChainCliGlobals *globals,
       if (options.algorithm == CHAIN_KEY_ALGORITHM_INVALID)
         return FALSE;
     }
-  passphrase = chain_cli_get_passphrase (globals, _("Passphrase for the new keys: "), error);
-  if (passphrase == NULL)
+  if (!chain_cli_get_key_secrets (globals, key_store, _("Passphrase for the new keys: "), &passphrase, &pin, error))
     return FALSE;
   options.org = org;
   options.id = id;
@@ -88,6 +92,8 @@ cmd_request (const ChainCliGlobals *globals,
   options.officer = officer;
   options.namespace = under;
   options.passphrase = passphrase;
+  options.key_store = key_store;
+  options.pin = pin;
   workspace = chain_workspace_request (globals->workspace, &options, output, cancellable, error);
   if (workspace == NULL)
     return FALSE;

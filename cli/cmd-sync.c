@@ -173,10 +173,8 @@ sync_workspace (const ChainCliGlobals *globals,
   ok = chain_workspace_sync (workspace, remote, &options, &result, cancellable, &local);
   if (!ok && g_error_matches (local, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE))
     {
-      g_autoptr(ChainSecret) passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
-
       g_clear_error (&local);
-      if (passphrase == NULL || !chain_workspace_unlock (workspace, NULL, passphrase, error))
+      if (!chain_cli_unlock_workspace (globals, workspace, NULL, NULL, error))
         {
           chain_cli_progress_free (progress.bar);
           return FALSE;

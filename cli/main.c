@@ -38,8 +38,8 @@ static void
 print_usage (FILE *out)
 {
   /* Translators: the usage line and the heading of the command list; keep
-   * "chain" and the option names (-C, --json, -q, --passphrase-file). */
-  fputs (_("Usage: chain [-C DIR] [--json] [-q] [--passphrase-file FILE] COMMAND [ARGS...]\n\n"
+   * "chain" and the option names (-C, --json, -q, --passphrase-file, --pin-file). */
+  fputs (_("Usage: chain [-C DIR] [--json] [-q] [--passphrase-file FILE] [--pin-file FILE] COMMAND [ARGS...]\n\n"
            "Commands:\n"), out);
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
@@ -47,6 +47,8 @@ print_usage (FILE *out)
   fputs (_("\nRun 'chain COMMAND --help' for a command's options.\n"
            "Passphrases come from --passphrase-file, $CHAIN_PASSPHRASE or a prompt.\n"
            "Exit codes: 0 ok, 1 error, 2 usage, 3 verification failed.\n"), out);
+  /* Translators: $CHAIN_PIN is an environment variable; keep it and the option name. */
+  fputs (_("PINs of security tokens come from --pin-file, $CHAIN_PIN or a prompt, never a URI.\n"), out);
   fputs (_("Global options may also follow the command, as in 'chain log --json'.\n"), out);
 }
 
@@ -80,9 +82,11 @@ take_global (int argc, char **argv, int *i, ChainCliGlobals *globals)
     globals->json = TRUE;
   else if (strcmp (arg, "-q") == 0 || strcmp (arg, "--quiet") == 0)
     globals->quiet = TRUE;
-  else if ((strcmp (arg, "-C") == 0 || strcmp (arg, "--passphrase-file") == 0) && *i + 1 < argc)
+  else if ((strcmp (arg, "-C") == 0 || strcmp (arg, "--passphrase-file") == 0 || strcmp (arg, "--pin-file") == 0)
+           && *i + 1 < argc)
     {
-      char **slot = arg[1] == 'C' ? &globals->workspace : &globals->passphrase_file;
+      char **slot = arg[1] == 'C' ? &globals->workspace
+                    : strcmp (arg, "--pin-file") == 0 ? &globals->pin_file : &globals->passphrase_file;
 
       g_free (*slot);
       *slot = g_strdup (argv[++*i]);
@@ -189,5 +193,6 @@ main (int argc, char **argv)
 
   g_free (globals.workspace);
   g_free (globals.passphrase_file);
+  g_free (globals.pin_file);
   return status;
 }

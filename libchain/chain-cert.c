@@ -360,7 +360,7 @@ chain_cert_matches_key (const ChainCert *self,
   g_return_val_if_fail (key != NULL, FALSE);
 
   pkey = X509_get0_pubkey (self->x509);
-  matches = pkey != NULL && EVP_PKEY_eq (pkey, chain_key_get_pkey (key)) == 1;
+  matches = pkey != NULL && EVP_PKEY_eq (pkey, chain_key_get_public (key)) == 1;
   chain_openssl_clear_errors ();
   return matches;
 }

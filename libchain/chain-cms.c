@@ -144,6 +144,7 @@ chain_cms_sign_detached (ChainKey     *key,
    * NOSMIMECAP: the capabilities attribute means nothing to a verifier. */
   const unsigned int flags = CMS_BINARY | CMS_DETACHED | CMS_PARTIAL | CMS_NOSMIMECAP;
   EVP_PKEY *pkey = NULL;
+  gboolean signed_ok;
   X509 *signer_x509 = NULL;
   g_autoptr(CMS_ContentInfo) cms = NULL;
   g_autoptr(BIO) content = NULL;
@@ -177,9 +178,10 @@ chain_cms_sign_detached (ChainKey     *key,
   pkey = chain_key_get_pkey (key);
   signer_x509 = chain_cert_get_x509 (signer);
 
-  cms = CMS_sign (NULL, NULL, NULL, NULL, flags);
+  /* A TPM key signs in its provider's library context, one call at a time. */
+  cms = CMS_sign_ex (NULL, NULL, NULL, NULL, flags, chain_key_get_libctx (key), NULL);
   if (cms == NULL
-      || CMS_add1_signer (cms, signer_x509, pkey, chain_pkey_signature_digest (pkey),
+      || CMS_add1_signer (cms, signer_x509, pkey, chain_pkey_signature_digest (chain_key_get_public (key)),
                           flags) == NULL)
     {
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot set up the commit signature"));
@@ -207,7 +209,10 @@ chain_cms_sign_detached (ChainKey     *key,
 
   /* OpenSSL refuses a NULL buffer even when empty. */
   content = BIO_new_mem_buf (len > 0 ? data : (const guint8 *) "", (int) len);
-  if (content == NULL || !CMS_final (cms, content, NULL, flags))
+  chain_key_lock (key);
+  signed_ok = content != NULL && CMS_final (cms, content, NULL, flags);
+  chain_key_unlock (key);
+  if (!signed_ok)
     {
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the commit"));
       return NULL;

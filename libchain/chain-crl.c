@@ -168,7 +168,9 @@ chain_issuer_create_crl (ChainIssuer             *self,
                          GError                 **error)
 {
   X509 *issuer;
-  EVP_PKEY *pkey;
+  ChainKey *key;
+  EVP_MD_CTX *sign_ctx = NULL;
+  int signed_len;
   g_autoptr(X509_CRL) crl = NULL;
   g_autoptr(ASN1_TIME) last = NULL;
   g_autoptr(ASN1_TIME) next = NULL;
@@ -179,7 +181,7 @@ chain_issuer_create_crl (ChainIssuer             *self,
   g_return_val_if_fail (entries != NULL || n_entries == 0, NULL);
 
   issuer = chain_cert_get_x509 (chain_issuer_get_cert (self));
-  pkey = chain_key_get_pkey (chain_issuer_get_key (self));
+  key = chain_issuer_get_key (self);
 
   if ((X509_get_key_usage (issuer) & KU_CRL_SIGN) == 0)
     {
@@ -270,7 +272,16 @@ chain_issuer_create_crl (ChainIssuer             *self,
       || !X509_CRL_add_ext (crl, (X509_EXTENSION *) chain_issuer_get_aki_extension (self), -1)
       || !X509_CRL_add1_ext_i2d (crl, NID_crl_number, number, 0, 0)
       || !X509_CRL_sort (crl)
-      || X509_CRL_sign (crl, pkey, chain_pkey_signature_digest (pkey)) <= 0)
+      || (sign_ctx = chain_key_sign_begin (key, error)) == NULL)
+    {
+      if (sign_ctx == NULL && error != NULL && *error != NULL)
+        return NULL;
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not sign the CRL"));
+      return NULL;
+    }
+  signed_len = X509_CRL_sign_ctx (crl, sign_ctx);
+  chain_key_sign_end (key, sign_ctx);
+  if (signed_len <= 0)
     {
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not sign the CRL"));
       return NULL;

@@ -120,6 +120,8 @@ chain_csr_new (ChainKey        *key,
 {
   g_autoptr(X509_REQ) req = NULL;
   EVP_PKEY *pkey;
+  EVP_MD_CTX *sign_ctx;
+  int signed_len;
 
   g_return_val_if_fail (key != NULL, NULL);
   g_return_val_if_fail (subject != NULL, NULL);
@@ -127,13 +129,22 @@ chain_csr_new (ChainKey        *key,
   if (!check_subject (chain_name_get_x509_name (subject), _("CSR"), error))
     return NULL;
 
-  pkey = chain_key_get_pkey (key);
+  pkey = chain_key_get_public (key);
   req = X509_REQ_new ();
   if (req == NULL
       || !X509_REQ_set_version (req, X509_REQ_VERSION_1)
       || !X509_REQ_set_subject_name (req, chain_name_get_x509_name (subject))
-      || !X509_REQ_set_pubkey (req, pkey)
-      || X509_REQ_sign (req, pkey, chain_pkey_signature_digest (pkey)) <= 0)
+      || !X509_REQ_set_pubkey (req, pkey))
+    {
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot create the CSR"));
+      return NULL;
+    }
+  sign_ctx = chain_key_sign_begin (key, error);
+  if (sign_ctx == NULL)
+    return NULL;
+  signed_len = X509_REQ_sign_ctx (req, sign_ctx);
+  chain_key_sign_end (key, sign_ctx);
+  if (signed_len <= 0)
     {
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot create the CSR"));
       return NULL;

@@ -388,13 +388,20 @@ cert_finish (X509     *x,
   return chain_cert_new_take (parsed);
 }
 
+/* Every certificate is signed here, whatever home its CA key has. */
 static gboolean
-sign (X509         *x,
-      EVP_PKEY     *pkey,
-      const EVP_MD *md,
-      GError      **error)
+sign (X509      *x,
+      ChainKey  *key,
+      GError   **error)
 {
-  if (X509_sign (x, pkey, md) <= 0)
+  EVP_MD_CTX *ctx = chain_key_sign_begin (key, error);
+  int ok;
+
+  if (ctx == NULL)
+    return FALSE;
+  ok = X509_sign_ctx (x, ctx);
+  chain_key_sign_end (key, ctx);
+  if (ok <= 0)
     {
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not sign the certificate"));
       return FALSE;
@@ -460,7 +467,6 @@ chain_root_create (ChainKey                *key,
                    GError                 **error)
 {
   EVP_PKEY *pkey;
-  const EVP_MD *md;
   g_autofree char *cn = NULL;
   g_autoptr(X509) x = NULL;
   g_autoptr(X509_STORE) store = NULL;
@@ -494,8 +500,7 @@ chain_root_create (ChainKey                *key,
   if (!resolve_validity (options, now_seconds (), &not_before, &not_after, error))
     return NULL;
 
-  pkey = chain_key_get_pkey (key);
-  md = chain_pkey_signature_digest (pkey);
+  pkey = chain_key_get_public (key);
   sha256 = EVP_MD_fetch (NULL, "SHA256", NULL);
   x = cert_new_base (chain_name_get_x509_name (subject), chain_name_get_x509_name (subject),
                      not_before, not_after, error);
@@ -510,7 +515,7 @@ chain_root_create (ChainKey                *key,
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not build the root certificate"));
       return NULL;
     }
-  if (!sign (x, pkey, md, error))
+  if (!sign (x, key, error))
     return NULL;
   cert = cert_finish (x, error);
   if (cert == NULL)
@@ -778,7 +783,7 @@ precompute (ChainIssuer *self,
 
   self->subject = chain_cert_get_subject (self->cert);
   self->issuer_name = X509_NAME_dup (X509_get_subject_name (x));
-  self->md = EVP_MD_fetch (NULL, EVP_MD_get0_name (chain_pkey_signature_digest (chain_key_get_pkey (self->key))), NULL);
+  self->md = EVP_MD_fetch (NULL, EVP_MD_get0_name (chain_pkey_signature_digest (chain_key_get_public (self->key))), NULL);
   self->ski_md = EVP_MD_fetch (NULL, "SHA256", NULL);
   self->store = store_new (root);
   self->untrusted = sk_X509_new_null ();
@@ -848,7 +853,7 @@ chain_issuer_new (ChainCert  *cert,
     g_ptr_array_add (self->labels,
                      chain_x509_label (chain_cert_get_x509 (g_ptr_array_index (self->chain, i))));
 
-  if (!check_issuing_ca (chain_cert_get_x509 (cert), chain_key_get_pkey (key),
+  if (!check_issuing_ca (chain_cert_get_x509 (cert), chain_key_get_public (key),
                          g_ptr_array_index (self->labels, 0), error))
     return NULL;
   if (!check_links (self->chain, self->labels, error))
@@ -867,15 +872,7 @@ chain_issuer_new (ChainCert  *cert,
       return NULL;
     }
 
-  /* A ChainKey has no copy; the issuer holds its own by re-wrapping. */
-  if (!EVP_PKEY_up_ref (chain_key_get_pkey (key)))
-    {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not hold the issuer's key"));
-      return NULL;
-    }
-  self->key = chain_key_new_take (chain_key_get_pkey (key), error);
-  if (self->key == NULL)
-    return NULL;
+  self->key = chain_key_ref (key);
 
   if (!precompute (self, error))
     return NULL;
@@ -1041,7 +1038,7 @@ sign_and_gate (ChainIssuer *self,
 {
   g_autoptr(ChainCert) cert = NULL;
 
-  if (!sign (x, chain_key_get_pkey (self->key), self->md, error))
+  if (!sign (x, self->key, error))
     return NULL;
   cert = cert_finish (x, error);
   if (cert == NULL || !final_gate (self, cert, not_before, what, error))
@@ -1155,7 +1152,7 @@ static X509_PUBKEY *
 key_public_key (ChainKey *key,
                 GError  **error)
 {
-  EVP_PKEY *pkey = chain_key_get_pkey (key);
+  EVP_PKEY *pkey = chain_key_get_public (key);
   ChainKeyAlgorithm algorithm = chain_key_get_algorithm (key);
   g_autoptr(X509_PUBKEY) pub = NULL;
   unsigned char point[1 + 2 * 66];
@@ -1278,7 +1275,7 @@ issue_device_x509 (ChainIssuer             *self,
     return NULL;
   /* No re-verification here: the checks above are the verifier's, and
    * devices are issued by the million. */
-  if (!sign (x, chain_key_get_pkey (self->key), self->md, error))
+  if (!sign (x, self->key, error))
     return NULL;
   return g_steal_pointer (&x);
 }
@@ -1489,7 +1486,7 @@ chain_issuer_issue_officer (ChainIssuer             *self,
       || !resolve_validity (options, now_seconds (), &not_before, &not_after, error)
       || !check_window (self, not_before, not_after, error))
     return NULL;
-  if (!X509_PUBKEY_set (&pub, chain_key_get_pkey (key)))
+  if (!X509_PUBKEY_set (&pub, chain_key_get_public (key)))
     {
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("could not encode the officer's public key"));
       return NULL;

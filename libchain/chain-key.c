@@ -31,8 +31,17 @@
 
 struct _ChainKey
 {
-  EVP_PKEY *pkey;
+  gint ref_count;
+  EVP_PKEY *pkey;              /* the private key; a handle for a token or TPM key */
+  EVP_PKEY *public_key;        /* the public half in the default library context */
   ChainKeyAlgorithm algorithm;
+  ChainKeyStore store;
+  char *location;              /* where a hardware key lives; NULL for a file key */
+  OSSL_LIB_CTX *libctx;        /* (nullable) the library context @pkey belongs to */
+  gboolean one_signer;         /* the home takes one signing call at a time */
+  GMutex sign_lock;
+  gpointer home;               /* keeps the module or TPM context alive */
+  GDestroyNotify home_release;
 };
 
 static const struct
@@ -301,8 +310,92 @@ chain_key_new_take (EVP_PKEY *pkey,
     return NULL;
 
   self = g_new0 (ChainKey, 1);
+  self->ref_count = 1;
   self->pkey = g_steal_pointer (&owned);
+  self->public_key = self->pkey;
+  EVP_PKEY_up_ref (self->public_key);
   self->algorithm = algorithm;
+  self->store = CHAIN_KEY_STORE_FILE;
+  g_mutex_init (&self->sign_lock);
+  return self;
+}
+
+/* The public half of @pkey as a plain key of the default library context:
+ * comparing, hashing and embedding it never reaches into the token or TPM. */
+static EVP_PKEY *
+public_key_copy (EVP_PKEY *pkey,
+                 GError  **error)
+{
+  unsigned char *der = NULL;
+  const unsigned char *p;
+  EVP_PKEY *copy = NULL;
+  int len = i2d_PUBKEY (pkey, &der);
+
+  if (len > 0)
+    {
+      p = der;
+      copy = d2i_PUBKEY (NULL, &p, len);
+    }
+  OPENSSL_free (der);
+  if (copy == NULL)
+    chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot read the public half of the key"));
+  return copy;
+}
+
+ChainKey *
+chain_key_new_hardware (EVP_PKEY       *pkey,
+                        ChainKeyStore   store,
+                        const char     *location,
+                        OSSL_LIB_CTX   *libctx,
+                        gboolean        one_signer,
+                        gpointer        home,
+                        GDestroyNotify  home_release,
+                        GError        **error)
+{
+  g_autoptr(EVP_PKEY) owned = pkey;
+  g_autoptr(EVP_PKEY) public_key = NULL;
+  ChainKeyAlgorithm algorithm;
+  ChainKey *self;
+
+  g_return_val_if_fail (pkey != NULL, NULL);
+
+  public_key = public_key_copy (owned, error);
+  if (public_key == NULL)
+    {
+      g_clear_pointer (&owned, EVP_PKEY_free);
+      if (home_release != NULL)
+        home_release (home);
+      return NULL;
+    }
+  algorithm = chain_pkey_get_algorithm (public_key, error);
+  if (algorithm == CHAIN_KEY_ALGORITHM_INVALID)
+    {
+      g_clear_pointer (&owned, EVP_PKEY_free);
+      if (home_release != NULL)
+        home_release (home);
+      return NULL;
+    }
+
+  self = g_new0 (ChainKey, 1);
+  self->ref_count = 1;
+  self->pkey = g_steal_pointer (&owned);
+  self->public_key = g_steal_pointer (&public_key);
+  self->algorithm = algorithm;
+  self->store = store;
+  self->location = g_strdup (location);
+  self->libctx = libctx;
+  self->one_signer = one_signer;
+  g_mutex_init (&self->sign_lock);
+  self->home = home;
+  self->home_release = home_release;
+  return self;
+}
+
+ChainKey *
+chain_key_ref (ChainKey *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_int_inc (&self->ref_count);
   return self;
 }
 
@@ -313,6 +406,65 @@ chain_key_get_pkey (ChainKey *self)
   return self->pkey;
 }
 
+EVP_PKEY *
+chain_key_get_public (ChainKey *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->public_key;
+}
+
+OSSL_LIB_CTX *
+chain_key_get_libctx (ChainKey *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->libctx;
+}
+
+void
+chain_key_lock (ChainKey *self)
+{
+  if (self->one_signer)
+    g_mutex_lock (&self->sign_lock);
+}
+
+void
+chain_key_unlock (ChainKey *self)
+{
+  if (self->one_signer)
+    g_mutex_unlock (&self->sign_lock);
+}
+
+EVP_MD_CTX *
+chain_key_sign_begin (ChainKey *self,
+                      GError  **error)
+{
+  g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
+  const char *md_name = EVP_MD_get0_name (chain_pkey_signature_digest (self->public_key));
+
+  chain_key_lock (self);
+  /* A provider key (TPM) signs only in the library context it lives in;
+   * file and PKCS#11 keys keep the plain call (no fetch per signature). */
+  if (ctx == NULL
+      || (self->libctx != NULL
+          ? EVP_DigestSignInit_ex (ctx, NULL, md_name, self->libctx, NULL, self->pkey, NULL)
+          : EVP_DigestSignInit (ctx, NULL, chain_pkey_signature_digest (self->public_key), NULL, self->pkey)) != 1)
+    {
+      chain_key_unlock (self);
+      chain_openssl_error (error, CHAIN_ERROR_FAILED,
+                           _("cannot start signing with the %s key"), chain_key_store_to_string (self->store));
+      return NULL;
+    }
+  return g_steal_pointer (&ctx);
+}
+
+void
+chain_key_sign_end (ChainKey   *self,
+                    EVP_MD_CTX *ctx)
+{
+  EVP_MD_CTX_free (ctx);
+  chain_key_unlock (self);
+}
+
 ChainKeyAlgorithm
 chain_key_get_algorithm (ChainKey *self)
 {
@@ -320,20 +472,70 @@ chain_key_get_algorithm (ChainKey *self)
   return self->algorithm;
 }
 
+ChainKeyStore
+chain_key_get_store (ChainKey *self)
+{
+  g_return_val_if_fail (self != NULL, CHAIN_KEY_STORE_FILE);
+  return self->store;
+}
+
+const char *
+chain_key_get_location (ChainKey *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->location;
+}
+
+const char *
+chain_key_store_to_string (ChainKeyStore store)
+{
+  switch (store)
+    {
+    case CHAIN_KEY_STORE_PKCS11:
+      return "pkcs11";
+    case CHAIN_KEY_STORE_TPM2:
+      return "tpm2";
+    case CHAIN_KEY_STORE_FILE:
+    default:
+      return "file";
+    }
+}
+
+gboolean
+chain_key_store_from_string (const char    *name,
+                             ChainKeyStore *out_store)
+{
+  static const ChainKeyStore stores[] = { CHAIN_KEY_STORE_FILE, CHAIN_KEY_STORE_PKCS11, CHAIN_KEY_STORE_TPM2 };
+
+  for (gsize i = 0; name != NULL && i < G_N_ELEMENTS (stores); i++)
+    if (g_strcmp0 (name, chain_key_store_to_string (stores[i])) == 0)
+      {
+        *out_store = stores[i];
+        return TRUE;
+      }
+  return FALSE;
+}
+
 char *
 chain_key_get_public_key_sha256 (ChainKey *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  return chain_pkey_spki_sha256 (self->pkey);
+  return chain_pkey_spki_sha256 (self->public_key);
 }
 
 void
 chain_key_free (ChainKey *self)
 {
-  if (self == NULL)
+  if (self == NULL || !g_atomic_int_dec_and_test (&self->ref_count))
     return;
-  /* EVP_PKEY_free() clears the private key material before freeing it. */
+  /* EVP_PKEY_free() clears the private key material before freeing it; a
+   * TPM key's transient object is flushed by its provider here. */
+  EVP_PKEY_free (self->public_key);
   EVP_PKEY_free (self->pkey);
+  if (self->home_release != NULL)
+    self->home_release (self->home);
+  g_mutex_clear (&self->sign_lock);
+  g_free (self->location);
   g_free (self);
 }
 
@@ -443,6 +645,13 @@ chain_key_to_encrypted_pem (ChainKey          *self,
 
   g_return_val_if_fail (self != NULL, NULL);
 
+  if (self->store != CHAIN_KEY_STORE_FILE)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   _("the key lives in %s and never leaves it: there is no file to write"),
+                   chain_key_store_to_string (self->store));
+      return NULL;
+    }
   if (!check_passphrase_length (passphrase, error))
     return NULL;
   pass = chain_secret_get_data (passphrase, &pass_len);

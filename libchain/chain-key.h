@@ -51,6 +51,36 @@ gboolean chain_key_algorithm_is_rsa (ChainKeyAlgorithm algorithm);
 typedef struct _ChainKey ChainKey;
 
 /**
+ * ChainKeyStore:
+ * @CHAIN_KEY_STORE_FILE: an encrypted PKCS#8 file in the workspace.
+ * @CHAIN_KEY_STORE_PKCS11: an object in a PKCS#11 token, named by an
+ *   RFC 7512 URI; generated there, never extractable.
+ * @CHAIN_KEY_STORE_TPM2: a TPM 2.0 key (a key blob wrapped by the TPM's
+ *   storage hierarchy, or a persistent handle).
+ *
+ * Where a private key lives. Records that introduce a key carry its name
+ * ("file", "pkcs11", "tpm2").
+ */
+typedef enum {
+  CHAIN_KEY_STORE_FILE = 0,
+  CHAIN_KEY_STORE_PKCS11,
+  CHAIN_KEY_STORE_TPM2,
+} ChainKeyStore;
+
+/** Returns: (transfer none): "file", "pkcs11" or "tpm2". */
+const char *chain_key_store_to_string (ChainKeyStore store);
+
+/**
+ * chain_key_store_from_string:
+ * @name: "file", "pkcs11" or "tpm2".
+ * @out_store: (out): set only on success.
+ *
+ * Returns: whether @name is a store.
+ */
+gboolean chain_key_store_from_string (const char    *name,
+                                      ChainKeyStore *out_store);
+
+/**
  * chain_key_generate:
  * @algorithm: what to generate.
  * @error: CHAIN_ERROR_REFUSED for an invalid algorithm.
@@ -117,7 +147,20 @@ ChainKeyAlgorithm chain_key_get_algorithm (ChainKey *self);
  */
 char *chain_key_get_public_key_sha256 (ChainKey *self);
 
-/** chain_key_free: frees @self, wiping the private key; NULL-safe. */
+/** Returns: where the private key of @self lives. */
+ChainKeyStore chain_key_get_store (ChainKey *self);
+
+/**
+ * chain_key_get_location:
+ *
+ * Returns: (transfer none) (nullable): the PKCS#11 URI (with its
+ *   module-path, never a PIN) or TPM handle of a hardware key; %NULL for a
+ *   file key.
+ */
+const char *chain_key_get_location (ChainKey *self);
+
+/** chain_key_free: drops a reference to @self; the last one wipes the private
+ * key, or closes the token object or flushes the TPM object; NULL-safe. */
 void chain_key_free (ChainKey *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainKey, chain_key_free)

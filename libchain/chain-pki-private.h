@@ -21,8 +21,46 @@ G_BEGIN_DECLS
 /** Takes @pkey, even on failure. Returns: (transfer full): a key owning it; NULL (error set) if its algorithm is not accepted. */
 ChainKey          *chain_key_new_take           (EVP_PKEY *pkey,
                                                  GError  **error);
-/** Returns: (transfer none): the key inside. */
+/** Returns: (transfer none): the private key inside; for a hardware key a
+ * handle that only signs (through chain_key_sign_begin()). */
 EVP_PKEY          *chain_key_get_pkey           (ChainKey *self);
+/** Returns: (transfer none): the public half, a plain key of the default
+ * library context: compare, hash and embed this one. */
+EVP_PKEY          *chain_key_get_public         (ChainKey *self);
+/** Returns: (transfer full): another reference to @self. */
+ChainKey          *chain_key_ref                (ChainKey *self);
+/**
+ * chain_key_new_hardware:
+ * Takes @pkey, and @home (released with @home_release when the key goes),
+ * even on failure. @libctx: (nullable) the library context @pkey lives in
+ * (a provider's); @one_signer: serialise signing (a TPM has one connection).
+ * Returns: (transfer full): the key; NULL (error set) for an algorithm
+ *   libchain does not accept.
+ */
+ChainKey          *chain_key_new_hardware       (EVP_PKEY       *pkey,
+                                                 ChainKeyStore   store,
+                                                 const char     *location,
+                                                 OSSL_LIB_CTX   *libctx,
+                                                 gboolean        one_signer,
+                                                 gpointer        home,
+                                                 GDestroyNotify  home_release,
+                                                 GError        **error);
+/** Returns: (transfer none) (nullable): the library context the key signs in. */
+OSSL_LIB_CTX      *chain_key_get_libctx         (ChainKey *self);
+/**
+ * chain_key_sign_begin:
+ * Every signer goes through this (or chain_key_lock() around an OpenSSL
+ * call given chain_key_get_libctx()), so a key in a token or TPM signs as
+ * a file key does. Returns: (transfer full): a digest-sign context with
+ * libchain's digest for the key; end it with chain_key_sign_end().
+ */
+EVP_MD_CTX        *chain_key_sign_begin         (ChainKey  *self,
+                                                 GError   **error);
+void               chain_key_sign_end           (ChainKey   *self,
+                                                 EVP_MD_CTX *ctx);
+/** Holds off other signers while a home takes one at a time (TPM). */
+void               chain_key_lock               (ChainKey *self);
+void               chain_key_unlock             (ChainKey *self);
 
 /**
  * chain_pkey_get_algorithm:

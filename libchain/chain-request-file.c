@@ -103,21 +103,23 @@ sign_bytes (ChainKey *key,
             GBytes   *message,
             GError  **error)
 {
-  g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
-  EVP_PKEY *pkey = chain_key_get_pkey (key);
+  EVP_MD_CTX *ctx = chain_key_sign_begin (key, error);
   g_autofree guint8 *sig = NULL;
   size_t sig_len = 0;
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (message, &len);
+  gboolean ok;
 
-  if (ctx == NULL || EVP_DigestSignInit (ctx, NULL, chain_pkey_signature_digest (pkey), NULL, pkey) != 1
-      || EVP_DigestSign (ctx, NULL, &sig_len, data, len) != 1)
+  if (ctx == NULL)
+    return NULL;
+  ok = EVP_DigestSign (ctx, NULL, &sig_len, data, len) == 1;
+  if (ok)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the request file"));
-      return NULL;
+      sig = g_malloc (sig_len);
+      ok = EVP_DigestSign (ctx, sig, &sig_len, data, len) == 1;
     }
-  sig = g_malloc (sig_len);
-  if (EVP_DigestSign (ctx, sig, &sig_len, data, len) != 1)
+  chain_key_sign_end (key, ctx);
+  if (!ok)
     {
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the request file"));
       return NULL;

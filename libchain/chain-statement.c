@@ -528,13 +528,13 @@ chain_statement_sign (ChainStatement *self,
                       ChainKey       *key,
                       GError        **error)
 {
-  g_autoptr(EVP_MD_CTX) ctx = NULL;
+  EVP_MD_CTX *ctx = NULL;
   g_autoptr(GByteArray) message = NULL;
   g_autofree char *key_id = NULL;
   g_autofree guint8 *sig = NULL;
-  EVP_PKEY *pkey = NULL;
   Signature *signature = NULL;
   size_t sig_len = 0;
+  gboolean ok;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
@@ -562,17 +562,17 @@ chain_statement_sign (ChainStatement *self,
     }
 
   message = pae (self);
-  pkey = chain_key_get_pkey (key);
-  ctx = EVP_MD_CTX_new ();
-  if (ctx == NULL
-      || EVP_DigestSignInit (ctx, NULL, chain_pkey_signature_digest (pkey), NULL, pkey) != 1
-      || EVP_DigestSign (ctx, NULL, &sig_len, message->data, message->len) != 1)
+  ctx = chain_key_sign_begin (key, error);
+  if (ctx == NULL)
+    return FALSE;
+  ok = EVP_DigestSign (ctx, NULL, &sig_len, message->data, message->len) == 1;
+  if (ok)
     {
-      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the statement"));
-      return FALSE;
+      sig = g_malloc (sig_len);
+      ok = EVP_DigestSign (ctx, sig, &sig_len, message->data, message->len) == 1;
     }
-  sig = g_malloc (sig_len);
-  if (EVP_DigestSign (ctx, sig, &sig_len, message->data, message->len) != 1)
+  chain_key_sign_end (key, ctx);
+  if (!ok)
     {
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the statement"));
       return FALSE;

@@ -12,6 +12,7 @@
 #include "chain-ledger-private.h"
 #include "chain-ledger-state-private.h"
 #include "chain-pki-private.h"
+#include "chain-key-home-private.h"
 #include "chain-openssl-private.h"
 #include "chain-sync.h"
 
@@ -39,7 +40,9 @@ struct _ChainWorkspace {
   ChainCert         *officer_cert;
   ChainLedgerSigner *signer;
   ChainKey          *ca_key;
+  GError            *ca_key_error;    /* why the CA key stayed locked */
   ChainIssuer       *issuer;
+  ChainSecret       *pin;             /* (nullable) a token's PIN, wiped with the workspace */
 };
 
 /* ---- Paths ------------------------------------------------------------------ */
@@ -57,11 +60,14 @@ chain_workspace_get_pin_path (const ChainWorkspace *self)
   return chain_workspace_build_path (self, CHAIN_SYNC_PIN_FILE);
 }
 
+/* The name of an officer's key in private/ (see chain-key-home-private.h). */
 static char *
-officer_key_file (const char *officer)
+officer_key_name (const char *officer)
 {
-  return g_strdup_printf (CHAIN_WORKSPACE_PRIVATE_DIR "/officer-%s.key", officer);
+  return g_strdup_printf ("officer-%s", officer);
 }
+
+#define CA_KEY_NAME "ca"
 
 static char *
 officer_cert_file (const char *officer)
@@ -237,25 +243,55 @@ chain_workspace_write_certs (ChainWorkspace *self,
 
 ChainKey *
 chain_workspace_load_key (const ChainWorkspace *self,
-                          const char           *file,
+                          const char           *name,
                           const ChainSecret    *passphrase,
                           GError              **error)
 {
-  g_autofree char *path = chain_workspace_build_path (self, file);
+  g_autofree char *private_dir = chain_workspace_build_path (self, CHAIN_WORKSPACE_PRIVATE_DIR);
 
-  return chain_key_load (path, passphrase, error);
+  return chain_key_home_load (private_dir, name, passphrase, self->pin, error);
 }
 
-static gboolean
-save_key (ChainWorkspace    *self,
-          ChainKey          *key,
-          const char        *file,
-          const ChainSecret *passphrase,
-          GError           **error)
+/* Makes key @name in @key_store (a file encrypted with @passphrase, a token
+ * object labelled @label, a TPM key) and records where it lives. */
+static ChainKey *
+create_key (ChainWorkspace    *self,
+            const char        *key_store,
+            const char        *name,
+            const char        *label,
+            gboolean           use_uri_label,
+            ChainKeyAlgorithm  algorithm,
+            const ChainSecret *passphrase,
+            GError           **error)
 {
-  g_autofree char *path = chain_workspace_build_path (self, file);
+  g_autofree char *private_dir = chain_workspace_build_path (self, CHAIN_WORKSPACE_PRIVATE_DIR);
 
-  return chain_key_save (key, path, passphrase, error);
+  return chain_key_home_create (key_store, private_dir, name, label, use_uri_label, algorithm,
+                                passphrase, self->pin, error);
+}
+
+void
+chain_workspace_set_pin (ChainWorkspace    *self,
+                         const ChainSecret *pin)
+{
+  gsize len = 0;
+  const guint8 *data = pin != NULL ? chain_secret_get_data (pin, &len) : NULL;
+
+  g_clear_pointer (&self->pin, chain_secret_free);
+  if (pin != NULL)
+    self->pin = chain_secret_new (data, len);
+}
+
+gboolean
+chain_workspace_get_key_store (const ChainWorkspace *self,
+                               const char           *officer,
+                               ChainKeyStore        *out_store,
+                               char                **out_location)
+{
+  g_autofree char *private_dir = chain_workspace_build_path (self, CHAIN_WORKSPACE_PRIVATE_DIR);
+  g_autofree char *name = officer != NULL ? officer_key_name (officer) : g_strdup (CA_KEY_NAME);
+
+  return chain_key_home_peek (private_dir, name, out_store, out_location);
 }
 
 gboolean
@@ -368,12 +404,15 @@ chain_workspace_resolve_identity (const ChainWorkspaceOptions *options,
   g_autofree char *id = NULL;
 
   if (options == NULL || options->version != CHAIN_WORKSPACE_OPTIONS_VERSION || options->org == NULL
-      || options->org[0] == '\0' || options->passphrase == NULL)
+      || options->org[0] == '\0'
+      || (options->passphrase == NULL && (options->key_store == NULL || g_strcmp0 (options->key_store, "file") == 0)))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
                    _("a workspace needs an organisation name and a passphrase"));
       return FALSE;
     }
+  if (!chain_key_home_check (options->key_store, NULL, error))
+    return FALSE;
   if (strlen (options->org) > 64 || !g_utf8_validate (options->org, -1, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
@@ -408,6 +447,7 @@ chain_workspace_lock (ChainWorkspace *self)
   g_clear_pointer (&self->officer_key, chain_key_free);
   g_clear_pointer (&self->officer_cert, chain_cert_free);
   g_clear_pointer (&self->ca_key, chain_key_free);
+  g_clear_error (&self->ca_key_error);
   g_clear_pointer (&self->officer, g_free);
 }
 
@@ -417,6 +457,7 @@ chain_workspace_free (ChainWorkspace *self)
   if (self == NULL)
     return;
   chain_workspace_lock (self);
+  g_clear_pointer (&self->pin, chain_secret_free);
   g_clear_pointer (&self->ca_chain, g_ptr_array_unref);
   g_clear_pointer (&self->state, chain_ledger_state_free);
   g_clear_pointer (&self->ledger, chain_ledger_free);
@@ -787,23 +828,24 @@ chain_workspace_unlock (ChainWorkspace    *self,
                         GError           **error)
 {
   g_autofree char *name = pick_officer (self, officer, error);
-  g_autofree char *key_file = NULL;
+  g_autofree char *key_name = NULL;
   g_autoptr(ChainKey) key = NULL;
-  g_autofree char *ca_path = chain_workspace_build_path (self, CHAIN_WORKSPACE_PRIVATE_DIR "/ca.key");
+  ChainKeyStore ca_store;
 
   if (name == NULL)
     return FALSE;
-  key_file = officer_key_file (name);
-  key = chain_workspace_load_key (self, key_file, passphrase, error);
+  key_name = officer_key_name (name);
+  key = chain_workspace_load_key (self, key_name, passphrase, error);
   if (key == NULL)
     return FALSE;
   chain_workspace_lock (self);
   self->officer = g_steal_pointer (&name);
   self->officer_key = g_steal_pointer (&key);
   self->officer_cert = find_officer_cert (self, self->officer_key);
-  /* The CA key may have a passphrase of its own: then it stays locked. */
-  if (g_file_test (ca_path, G_FILE_TEST_EXISTS))
-    self->ca_key = chain_key_load (ca_path, passphrase, NULL);
+  /* The CA key may have a passphrase of its own: then it stays locked,
+   * and the reason is told when it is needed. */
+  if (chain_workspace_get_key_store (self, NULL, &ca_store, NULL))
+    self->ca_key = chain_workspace_load_key (self, CA_KEY_NAME, passphrase, &self->ca_key_error);
   return make_signer (self, error);
 }
 
@@ -926,9 +968,10 @@ chain_workspace_list_officers (const ChainWorkspace *self)
   const char *file = NULL;
 
   while (dir != NULL && (file = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_prefix (file, "officer-") && g_str_has_suffix (file, ".key"))
+    if (g_str_has_prefix (file, "officer-") && (g_str_has_suffix (file, ".key") || g_str_has_suffix (file, ".keyref")))
       {
-        g_autofree char *name = g_strndup (file + strlen ("officer-"), strlen (file) - strlen ("officer-.key"));
+        const char *suffix = strrchr (file, '.');
+        g_autofree char *name = g_strndup (file + strlen ("officer-"), (gsize) (suffix - file) - strlen ("officer-"));
 
         if (check_officer_name (name, NULL))
           g_strv_builder_add (builder, name);
@@ -1136,6 +1179,7 @@ ChainIssuer *
 chain_workspace_get_issuer (ChainWorkspace *self,
                             GError        **error)
 {
+  ChainKeyStore ca_store = CHAIN_KEY_STORE_FILE;
   g_autoptr(GPtrArray) ancestors = NULL;
 
   if (self->issuer != NULL)
@@ -1144,6 +1188,13 @@ chain_workspace_get_issuer (ChainWorkspace *self,
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
                    _("this workspace has no CA yet; run 'chain accept GRANT' first"));
+      return NULL;
+    }
+  if (self->ca_key == NULL && self->ca_key_error != NULL
+      && chain_workspace_get_key_store (self, NULL, &ca_store, NULL) && ca_store != CHAIN_KEY_STORE_FILE)
+    {
+      /* A token or TPM that is missing or refuses says so itself. */
+      g_propagate_error (error, g_error_copy (self->ca_key_error));
       return NULL;
     }
   if (self->ca_key == NULL)
@@ -1196,8 +1247,21 @@ chain_workspace_add_officer (ChainWorkspace    *self,
                              GCancellable      *cancellable,
                              GError           **error)
 {
-  g_autofree char *key_file = NULL;
-  g_autofree char *key_path = NULL;
+  return chain_workspace_add_officer_in (self, name, NULL, passphrase, out_seq, cancellable, error);
+}
+
+gboolean
+chain_workspace_add_officer_in (ChainWorkspace    *self,
+                                const char        *name,
+                                const char        *key_store,
+                                const ChainSecret *passphrase,
+                                guint64           *out_seq,
+                                GCancellable      *cancellable,
+                                GError           **error)
+{
+  g_autofree char *key_name = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *private_dir = chain_workspace_build_path (self, CHAIN_WORKSPACE_PRIVATE_DIR);
   g_autofree char *cert_file = NULL;
   g_auto(GStrv) officers = chain_workspace_list_officers (self);
   g_autoptr(ChainKey) key = NULL;
@@ -1213,26 +1277,24 @@ chain_workspace_add_officer (ChainWorkspace    *self,
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, _("officer '%s' exists already; choose another name"), name);
       return FALSE;
     }
+  if (!chain_key_home_check (key_store, NULL, error))
+    return FALSE;
   issuer = chain_workspace_get_issuer (self, error);
   if (issuer == NULL || !require_officer (self, error))
     return FALSE;
-  key = chain_key_generate (self->algorithm, error);
+  key_name = officer_key_name (name);
+  label = g_strdup_printf ("%s-officer-%s", self->custodian_id, name);
+  key = create_key (self, key_store, key_name, label, TRUE, self->algorithm, passphrase, error);
   if (key == NULL)
     return FALSE;
   chain_workspace_officer_validity (self->ca_chain->pdata[0], &options);
   cert = chain_issuer_issue_officer (issuer, name, key, &options, error);
-  if (cert == NULL)
-    return FALSE;
-  statement = officer_statement (self, cert, error);
-  if (statement == NULL || !chain_workspace_sign (self, statement, error) || !chain_workspace_check (self, statement, error))
-    return FALSE;
-  key_file = officer_key_file (name);
-  key_path = chain_workspace_build_path (self, key_file);
-  if (!save_key (self, key, key_file, passphrase, error))
-    return FALSE;
-  if (!chain_workspace_commit (self, statement, out_seq, cancellable, error))
+  if (cert != NULL)
+    statement = officer_statement (self, cert, error);
+  if (statement == NULL || !chain_workspace_sign (self, statement, error) || !chain_workspace_check (self, statement, error)
+      || !chain_workspace_commit (self, statement, out_seq, cancellable, error))
     {
-      g_remove (key_path);
+      chain_key_home_remove (private_dir, key_name);
       return FALSE;
     }
   cert_file = officer_cert_file (name);
@@ -1301,20 +1363,23 @@ chain_workspace_create_keys (const char                  *dir,
 {
   g_autoptr(ChainWorkspace) self = workspace_new (dir);
   const char *officer = options->officer != NULL ? options->officer : CHAIN_WORKSPACE_DEFAULT_OFFICER;
-  g_autofree char *officer_file = officer_key_file (officer);
+  g_autofree char *officer_name = officer_key_name (officer);
+  g_autofree char *ca_label = g_strdup_printf ("%s-ca", id);
+  g_autofree char *officer_label = g_strdup_printf ("%s-officer-%s", id, officer);
 
   self->custodian_id = g_strdup (id);
   self->org = g_strdup (options->org);
   self->tier = g_strdup (tier);
   self->algorithm = options->algorithm;
   self->officer = g_strdup (officer);
-  self->ca_key = chain_key_generate (options->algorithm, error);
+  chain_workspace_set_pin (self, options->pin);
+  self->ca_key = create_key (self, options->key_store, CA_KEY_NAME, ca_label, TRUE, options->algorithm,
+                             options->passphrase, error);
   if (self->ca_key == NULL)
     return NULL;
-  self->officer_key = chain_key_generate (options->algorithm, error);
-  if (self->officer_key == NULL
-      || !save_key (self, self->ca_key, CHAIN_WORKSPACE_PRIVATE_DIR "/ca.key", options->passphrase, error)
-      || !save_key (self, self->officer_key, officer_file, options->passphrase, error))
+  self->officer_key = create_key (self, options->key_store, officer_name, officer_label, FALSE, options->algorithm,
+                                  options->passphrase, error);
+  if (self->officer_key == NULL)
     return NULL;
   return g_steal_pointer (&self);
 }

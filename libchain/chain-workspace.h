@@ -75,6 +75,14 @@ typedef struct _ChainWorkspace ChainWorkspace;
  * @namespace: (nullable): request only: the directoryName the parent's CA
  *   is constrained to (RFC 4514, e.g. "O=CM A,C=DE"); the CA's subject is
  *   then "CN=ORG CA,OU=ORG,NAMESPACE", inside it. %NULL: "CN=ORG CA,O=ORG".
+ * @key_store: (nullable): where the CA key and the first officer's key
+ *   live: %NULL or "file" (encrypted files; @passphrase required), a
+ *   PKCS#11 URI ("pkcs11:token=oem-root;object=root-ca": the CA key is that
+ *   object, generated in the token unless it holds that private key
+ *   already; the officer's key is "ID-officer-NAME" beside it), "tpm2"
+ *   (both generated in the TPM) or "tpm2:0x81000001" (the CA key is that
+ *   persistent key). The workspace stores where, never a PIN.
+ * @pin: (nullable): the PKCS#11 token's user PIN.
  */
 typedef struct {
   guint              version;
@@ -87,11 +95,13 @@ typedef struct {
   const ChainPolicy *policy;
   const ChainSecret *passphrase;
   const char        *namespace;
+  const char        *key_store;
+  const ChainSecret *pin;
 } ChainWorkspaceOptions;
 
 #define CHAIN_WORKSPACE_OPTIONS_VERSION 1
 #define CHAIN_WORKSPACE_OPTIONS_INIT \
-  { CHAIN_WORKSPACE_OPTIONS_VERSION, NULL, NULL, NULL, CHAIN_KEY_ALGORITHM_EC_P256, 0, NULL, NULL, NULL, NULL }
+  { CHAIN_WORKSPACE_OPTIONS_VERSION, NULL, NULL, NULL, CHAIN_KEY_ALGORITHM_EC_P256, 0, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * chain_workspace_init:
@@ -137,7 +147,9 @@ ChainWorkspace *chain_workspace_open (const char   *dir,
  * @self: a workspace.
  * @officer: (nullable): which officer signs; %NULL for the only one, or
  *   %CHAIN_WORKSPACE_DEFAULT_OFFICER when there are several.
- * @passphrase: the passphrase of the officer's key and of the CA key.
+ * @passphrase: (nullable): the passphrase of the officer's key and of the
+ *   CA key, when they are files (keys in a token take the PIN given with
+ *   chain_workspace_set_pin()).
  * @error: CHAIN_ERROR_PASSPHRASE (wrong passphrase), CHAIN_ERROR_NOT_FOUND
  *   (no such officer), CHAIN_ERROR_INSECURE.
  *
@@ -152,6 +164,33 @@ gboolean chain_workspace_unlock (ChainWorkspace    *self,
                                  const char        *officer,
                                  const ChainSecret *passphrase,
                                  GError           **error);
+
+/**
+ * chain_workspace_set_pin:
+ * @self: a workspace.
+ * @pin: (nullable): the user PIN of the PKCS#11 token its keys live in,
+ *   copied and wiped with the workspace; %NULL forgets it.
+ *
+ * Set before chain_workspace_unlock() or chain_workspace_add_officer_in()
+ * when a key lives in a token (see chain_workspace_get_key_store()).
+ */
+void chain_workspace_set_pin (ChainWorkspace    *self,
+                              const ChainSecret *pin);
+
+/**
+ * chain_workspace_get_key_store:
+ * @self: a workspace.
+ * @officer: (nullable): an officer's name; %NULL for the CA key.
+ * @out_store: (out): where that key lives.
+ * @out_location: (out) (optional) (transfer full): its PKCS#11 URI or TPM
+ *   handle; %NULL for a file or a TPM key blob.
+ *
+ * Returns: whether the workspace holds that key.
+ */
+gboolean chain_workspace_get_key_store (const ChainWorkspace *self,
+                                        const char           *officer,
+                                        ChainKeyStore        *out_store,
+                                        char                **out_location);
 
 /** chain_workspace_lock: wipes and drops every decrypted key. */
 void chain_workspace_lock (ChainWorkspace *self);
@@ -262,6 +301,25 @@ gboolean chain_workspace_add_officer (ChainWorkspace    *self,
                                       guint64           *out_seq,
                                       GCancellable      *cancellable,
                                       GError           **error);
+
+/**
+ * chain_workspace_add_officer_in:
+ * @key_store: (nullable): where the officer's key lives, as
+ *   #ChainWorkspaceOptions.key_store says (a PKCS#11 URI's object= names
+ *   the key; without one it is "ID-officer-NAME"; "tpm2:0x81000001" uses
+ *   that persistent key); %NULL or "file" for an encrypted file.
+ * @passphrase: (nullable): encrypts a file key.
+ *
+ * As chain_workspace_add_officer(), with the key in @key_store (a token's
+ * PIN from chain_workspace_set_pin()).
+ */
+gboolean chain_workspace_add_officer_in (ChainWorkspace    *self,
+                                         const char        *name,
+                                         const char        *key_store,
+                                         const ChainSecret *passphrase,
+                                         guint64           *out_seq,
+                                         GCancellable      *cancellable,
+                                         GError           **error);
 
 /**
  * chain_workspace_annotate:

@@ -1,0 +1,223 @@
+/* chain-key-tpm2.c — keys in a TPM 2.0, through the tpm2-openssl provider */
+#include "chain-key-tpm2-private.h"
+#include "chain-pki-private.h"
+#include "chain-i18n-private.h"
+
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
+#include <openssl/provider.h>
+#include <openssl/rsa.h>
+#include <openssl/store.h>
+
+/* TPM 2.0 persistent objects live in 0x81000000..0x81FFFFFF. */
+#define PERSISTENT_FIRST 0x81000000u
+#define PERSISTENT_LAST 0x81FFFFFFu
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OSSL_STORE_CTX, OSSL_STORE_close)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OSSL_STORE_INFO, OSSL_STORE_INFO_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free)
+
+/* One library context with the provider per process, shared by its keys and
+ * unloaded with the last one, which closes the TPM connection. */
+typedef struct {
+  gint refs;
+  OSSL_LIB_CTX *libctx;
+  OSSL_PROVIDER *tpm2;
+  OSSL_PROVIDER *base;
+} Tpm;
+
+static GMutex tpm_lock;
+static Tpm *tpm;
+
+static void
+tpm_release (gpointer data)
+{
+  Tpm *self = data;
+
+  if (self == NULL)
+    return;
+  g_mutex_lock (&tpm_lock);
+  if (--self->refs > 0)
+    {
+      g_mutex_unlock (&tpm_lock);
+      return;
+    }
+  tpm = NULL;
+  g_mutex_unlock (&tpm_lock);
+  OSSL_PROVIDER_unload (self->tpm2);
+  OSSL_PROVIDER_unload (self->base);
+  OSSL_LIB_CTX_free (self->libctx);
+  g_free (self);
+}
+
+static Tpm *
+tpm_acquire (GError **error)
+{
+  Tpm *self;
+
+  g_mutex_lock (&tpm_lock);
+  if (tpm != NULL)
+    {
+      tpm->refs++;
+      g_mutex_unlock (&tpm_lock);
+      return tpm;
+    }
+  self = g_new0 (Tpm, 1);
+  self->refs = 1;
+  self->libctx = OSSL_LIB_CTX_new ();
+  if (self->libctx != NULL)
+    self->base = OSSL_PROVIDER_load (self->libctx, "default");
+  if (self->base != NULL)
+    self->tpm2 = OSSL_PROVIDER_load (self->libctx, "tpm2");
+  if (self->tpm2 == NULL)
+    {
+      const char *tcti = g_getenv ("TPM2OPENSSL_TCTI");
+
+      g_mutex_unlock (&tpm_lock);
+      if (self->base != NULL)
+        OSSL_PROVIDER_unload (self->base);
+      OSSL_LIB_CTX_free (self->libctx);
+      g_free (self);
+      chain_openssl_clear_errors ();
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                   /* Translators: %s is the TCTI setting, e.g. swtpm:host=127.0.0.1,port=2321. */
+                   _("cannot reach the TPM (TPM2OPENSSL_TCTI=%s): start it, or set TPM2OPENSSL_TCTI "
+                     "(e.g. device:/dev/tpmrm0); the tpm2-openssl provider must be installed"),
+                   tcti != NULL ? tcti : "");
+      return NULL;
+    }
+  tpm = self;
+  g_mutex_unlock (&tpm_lock);
+  return self;
+}
+
+gboolean
+chain_key_tpm2_parse_handle (const char *text,
+                             guint32    *out_handle)
+{
+  guint64 value = 0;
+
+  if (text == NULL)
+    return FALSE;
+  if (g_str_has_prefix (text, CHAIN_KEY_TPM2_HANDLE_PREFIX))
+    text += strlen (CHAIN_KEY_TPM2_HANDLE_PREFIX);
+  if (!g_str_has_prefix (text, "0x") || strlen (text) != 10
+      || !g_ascii_string_to_unsigned (text + 2, 16, PERSISTENT_FIRST, PERSISTENT_LAST, &value, NULL))
+    return FALSE;
+  *out_handle = (guint32) value;
+  return TRUE;
+}
+
+static ChainKey *
+tpm_key_new (Tpm        *self,
+             EVP_PKEY   *pkey,
+             const char *location,
+             GError    **error)
+{
+  /* One TPM connection: signing is serialised on the key. */
+  return chain_key_new_hardware (pkey, CHAIN_KEY_STORE_TPM2, location, self->libctx, TRUE,
+                                 self, tpm_release, error);
+}
+
+ChainKey *
+chain_key_tpm2_generate (ChainKeyAlgorithm   algorithm,
+                         GBytes            **out_blob,
+                         GError            **error)
+{
+  g_autoptr(EVP_PKEY_CTX) ctx = NULL;
+  g_autoptr(OSSL_ENCODER_CTX) encoder = NULL;
+  g_autoptr(ChainKey) key = NULL;
+  EVP_PKEY *pkey = NULL;
+  unsigned char *pem = NULL;
+  size_t pem_len = 0;
+  gboolean ec = algorithm == CHAIN_KEY_ALGORITHM_EC_P256 || algorithm == CHAIN_KEY_ALGORITHM_EC_P384;
+  Tpm *self;
+
+  if (algorithm == CHAIN_KEY_ALGORITHM_INVALID)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED, _("cannot generate a key of algorithm %d: use one of %s"),
+                   (int) algorithm, CHAIN_KEY_ALGORITHM_NAMES);
+      return NULL;
+    }
+  self = tpm_acquire (error);
+  if (self == NULL)
+    return NULL;
+  ctx = EVP_PKEY_CTX_new_from_name (self->libctx, ec ? "EC" : "RSA", "provider=tpm2");
+  if (ctx == NULL || EVP_PKEY_keygen_init (ctx) <= 0
+      || (ec && EVP_PKEY_CTX_set_group_name (ctx, algorithm == CHAIN_KEY_ALGORITHM_EC_P256 ? "P-256" : "P-384") <= 0)
+      || (!ec && EVP_PKEY_CTX_set_rsa_keygen_bits (ctx, algorithm == CHAIN_KEY_ALGORITHM_RSA_2048 ? 2048
+                                                        : algorithm == CHAIN_KEY_ALGORITHM_RSA_3072 ? 3072 : 4096) <= 0)
+      || EVP_PKEY_generate (ctx, &pkey) <= 0)
+    {
+      g_clear_pointer (&ctx, EVP_PKEY_CTX_free);
+      tpm_release (self);
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("the TPM could not generate a %s key"),
+                           chain_key_algorithm_to_string (algorithm));
+      return NULL;
+    }
+  key = tpm_key_new (self, pkey, NULL, error);
+  if (key == NULL)
+    return NULL;
+  encoder = OSSL_ENCODER_CTX_new_for_pkey (chain_key_get_pkey (key), EVP_PKEY_KEYPAIR, "PEM", NULL, "provider=tpm2");
+  if (encoder == NULL || !OSSL_ENCODER_to_data (encoder, &pem, &pem_len))
+    {
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot write the TPM's wrapped key"));
+      return NULL;
+    }
+  *out_blob = g_bytes_new (pem, pem_len);
+  OPENSSL_free (pem);
+  return g_steal_pointer (&key);
+}
+
+ChainKey *
+chain_key_tpm2_load (const char  *location,
+                     GError     **error)
+{
+  g_autoptr(OSSL_STORE_CTX) store = NULL;
+  g_autoptr(OSSL_STORE_INFO) info = NULL;
+  g_autofree char *uri = NULL;
+  EVP_PKEY *pkey = NULL;
+  guint32 handle = 0;
+  gboolean is_handle = chain_key_tpm2_parse_handle (location, &handle);
+  Tpm *self;
+
+  if (!is_handle && !g_file_test (location, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                   _("the TPM key file %s is missing: restore it from a backup of the workspace"), location);
+      return NULL;
+    }
+  uri = is_handle ? g_strdup_printf (CHAIN_KEY_TPM2_HANDLE_PREFIX "0x%08x", handle) : g_strdup (location);
+  self = tpm_acquire (error);
+  if (self == NULL)
+    return NULL;
+  store = OSSL_STORE_open_ex (uri, self->libctx, NULL, NULL, NULL, NULL, NULL, NULL);
+  while (store != NULL && pkey == NULL && !OSSL_STORE_eof (store))
+    {
+      g_clear_pointer (&info, OSSL_STORE_INFO_free);
+      info = OSSL_STORE_load (store);
+      if (info != NULL && OSSL_STORE_INFO_get_type (info) == OSSL_STORE_INFO_PKEY)
+        pkey = OSSL_STORE_INFO_get1_PKEY (info);
+      else if (info == NULL)
+        break;
+    }
+  g_clear_pointer (&store, OSSL_STORE_close);
+  if (pkey == NULL)
+    {
+      tpm_release (self);
+      chain_openssl_clear_errors ();
+      if (is_handle)
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                     _("the TPM holds no key at persistent handle 0x%08x: make one with tpm2_evictcontrol "
+                       "or list them with tpm2_getcap handles-persistent"), handle);
+      else
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                     _("this TPM cannot load the key in %s: it was made by another TPM, or the TPM was cleared"),
+                     location);
+      return NULL;
+    }
+  return tpm_key_new (self, pkey, is_handle ? uri : NULL, error);
+}
