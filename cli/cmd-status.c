@@ -162,6 +162,63 @@ requests_to_json (const Status *st)
   return list;
 }
 
+/* Where key @officer (NULL: the CA key) lives: "file", "tpm2", or the
+ * store and its URI or handle. (transfer full) (nullable) */
+static char *
+key_home (const Status *st,
+          const char   *officer,
+          ChainKeyStore *out_store,
+          char         **out_location)
+{
+  ChainKeyStore store;
+  char *location = NULL;
+
+  if (!chain_workspace_get_key_store (st->workspace, officer, &store, &location))
+    return NULL;
+  if (out_store != NULL)
+    *out_store = store;
+  if (out_location != NULL)
+    *out_location = g_strdup (location);
+  if (location == NULL)
+    return g_strdup (chain_key_store_to_string (store));
+  {
+    char *text = g_strdup_printf ("%s %s", chain_key_store_to_string (store), location);
+
+    g_free (location);
+    return text;
+  }
+}
+
+static ChainJson *
+key_to_json (const Status *st,
+             const char   *officer)
+{
+  ChainJson *json = chain_json_new_object ();
+  ChainKeyStore store = CHAIN_KEY_STORE_FILE;
+  g_autofree char *location = NULL;
+  g_autofree char *text = key_home (st, officer, &store, &location);
+
+  if (officer != NULL)
+    chain_json_object_set_string (json, "officer", officer);
+  else
+    chain_json_object_set_string (json, "key", "ca");
+  chain_json_object_set_string (json, "store", text != NULL ? chain_key_store_to_string (store) : "none");
+  chain_json_object_set (json, "location", location != NULL ? chain_json_new_string (location) : chain_json_new_null ());
+  return json;
+}
+
+static ChainJson *
+keys_to_json (const Status *st,
+              GStrv         officers)
+{
+  ChainJson *list = chain_json_new_array ();
+
+  chain_json_array_append (list, key_to_json (st, NULL));
+  for (guint i = 0; officers[i] != NULL; i++)
+    chain_json_array_append (list, key_to_json (st, officers[i]));
+  return list;
+}
+
 static ChainJson *
 status_to_json (const Status *st)
 {
@@ -179,6 +236,7 @@ status_to_json (const Status *st)
   chain_json_object_set_string (workspace, "algorithm",
                                 chain_key_algorithm_to_string (chain_workspace_get_algorithm (st->workspace)));
   chain_json_object_set (workspace, "officers", strv_to_json ((const char *const *) officers));
+  chain_json_object_set (workspace, "keys", keys_to_json (st, officers));
   chain_json_object_set_boolean (workspace, "unlocked", FALSE);
   chain_json_object_set_boolean (workspace, "joined", st->state != NULL);
   chain_json_object_set (json, "workspace", workspace);
@@ -346,6 +404,20 @@ print_status (const Status *st)
   else
     chain_cli_print (st->globals, _("  officers    none\n"));
   chain_cli_print (st->globals, _("  keys        locked (status never unlocks them)\n"));
+  {
+    g_autofree char *ca_home = key_home (st, NULL, NULL, NULL);
+
+    if (ca_home != NULL)
+      /* Translators: where the CA key lives: "file", "tpm2", or "pkcs11 URI". */
+      chain_cli_print (st->globals, _("    CA key    %s\n"), ca_home);
+    for (guint i = 0; officers[i] != NULL; i++)
+      {
+        g_autofree char *home = key_home (st, officers[i], NULL, NULL);
+
+        /* Translators: an officer's name, then where its key lives. */
+        chain_cli_print (st->globals, _("    officer %s: %s\n"), officers[i], home != NULL ? home : "?");
+      }
+  }
   if (ca != NULL)
     print_ca (st, ca, self != NULL ? health_of (st, self) : NULL);
 

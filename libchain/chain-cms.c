@@ -179,7 +179,7 @@ chain_cms_sign_detached (ChainKey     *key,
   signer_x509 = chain_cert_get_x509 (signer);
 
   /* A TPM key signs in its provider's library context, one call at a time. */
-  cms = CMS_sign_ex (NULL, NULL, NULL, NULL, flags, chain_key_get_libctx (key), NULL);
+  cms = CMS_sign_ex (NULL, NULL, NULL, NULL, flags, chain_key_get_libctx (key), chain_key_get_propq (key));
   if (cms == NULL
       || CMS_add1_signer (cms, signer_x509, pkey, chain_pkey_signature_digest (chain_key_get_public (key)),
                           flags) == NULL)

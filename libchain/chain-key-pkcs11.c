@@ -217,9 +217,14 @@ module_open (const char *path,
   module = g_new0 (Module, 1);
   module->refs = 1;
   module->path = g_strdup (path);
-  module->ctx = PKCS11_CTX_new ();
+  /* Loaded here first, so a missing module is our one-line error (libp11
+   * prints the loader's own); libp11 then shares this copy. */
+  module->dl = dlopen (path, RTLD_NOW | RTLD_LOCAL);
+  module->ctx = module->dl != NULL ? PKCS11_CTX_new () : NULL;
   if (module->ctx == NULL || PKCS11_CTX_load (module->ctx, path) != 0)
     {
+      if (module->dl != NULL)
+        dlclose (module->dl);
       if (module->ctx != NULL)
         PKCS11_CTX_free (module->ctx);
       g_free (module->path);
@@ -232,8 +237,6 @@ module_open (const char *path,
                    _("cannot load the PKCS#11 module %s: install it or fix module-path in the URI"), path);
       return NULL;
     }
-  /* libp11 loaded it already: this only finds the loaded copy. */
-  module->dl = dlopen (path, RTLD_NOW | RTLD_NOLOAD);
   get_list = module->dl != NULL ? (CK_C_GetFunctionList) dlsym (module->dl, "C_GetFunctionList") : NULL;
   if (get_list == NULL || get_list (&module->raw) != CKR_OK)
     module->raw = NULL;

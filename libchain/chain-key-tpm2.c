@@ -65,6 +65,9 @@ tpm_acquire (GError **error)
       g_mutex_unlock (&tpm_lock);
       return tpm;
     }
+  /* The TSS logs its own errors to stderr; ours are one line. */
+  if (g_getenv ("TSS2_LOG") == NULL)
+    g_setenv ("TSS2_LOG", "all+none", FALSE);
   self = g_new0 (Tpm, 1);
   self->refs = 1;
   self->libctx = OSSL_LIB_CTX_new ();

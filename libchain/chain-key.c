@@ -38,6 +38,7 @@ struct _ChainKey
   ChainKeyStore store;
   char *location;              /* where a hardware key lives; NULL for a file key */
   OSSL_LIB_CTX *libctx;        /* (nullable) the library context @pkey belongs to */
+  const char *propq;           /* (nullable) prefers the provider holding @pkey there */
   gboolean one_signer;         /* the home takes one signing call at a time */
   GMutex sign_lock;
   gpointer home;               /* keeps the module or TPM context alive */
@@ -384,6 +385,9 @@ chain_key_new_hardware (EVP_PKEY       *pkey,
   self->store = store;
   self->location = g_strdup (location);
   self->libctx = libctx;
+  /* Without the preference OpenSSL picks the default provider's ECDSA and
+   * exports the key to it: only its public half comes across. */
+  self->propq = libctx != NULL ? "?provider=" "tpm2" : NULL;
   self->one_signer = one_signer;
   g_mutex_init (&self->sign_lock);
   self->home = home;
@@ -420,6 +424,13 @@ chain_key_get_libctx (ChainKey *self)
   return self->libctx;
 }
 
+const char *
+chain_key_get_propq (ChainKey *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->propq;
+}
+
 void
 chain_key_lock (ChainKey *self)
 {
@@ -446,7 +457,7 @@ chain_key_sign_begin (ChainKey *self,
    * file and PKCS#11 keys keep the plain call (no fetch per signature). */
   if (ctx == NULL
       || (self->libctx != NULL
-          ? EVP_DigestSignInit_ex (ctx, NULL, md_name, self->libctx, NULL, self->pkey, NULL)
+          ? EVP_DigestSignInit_ex (ctx, NULL, md_name, self->libctx, self->propq, self->pkey, NULL)
           : EVP_DigestSignInit (ctx, NULL, chain_pkey_signature_digest (self->public_key), NULL, self->pkey)) != 1)
     {
       chain_key_unlock (self);

@@ -47,6 +47,8 @@ ChainKey          *chain_key_new_hardware       (EVP_PKEY       *pkey,
                                                  GError        **error);
 /** Returns: (transfer none) (nullable): the library context the key signs in. */
 OSSL_LIB_CTX      *chain_key_get_libctx         (ChainKey *self);
+/** Returns: (transfer none) (nullable): the property query that picks the key's provider there. */
+const char        *chain_key_get_propq          (ChainKey *self);
 /**
  * chain_key_sign_begin:
  * Every signer goes through this (or chain_key_lock() around an OpenSSL
