@@ -1,0 +1,180 @@
+/* test-tpm.c — a software TPM (swtpm) for the suites, with or without tpm2-abrmd */
+#include "test-tpm.h"
+
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#define ABRMD_WAIT_STEPS 200   /* of 50 ms: how long abrmd may take to answer */
+
+struct TestTpm {
+  char       *dir;
+  int         port;        /* the TPM command channel */
+  int         ctrl_port;   /* swtpm's control channel */
+  TestDaemon *swtpm;
+  TestDaemon *bus;         /* a D-Bus session bus for abrmd, or NULL */
+  TestDaemon *abrmd;       /* or NULL: clients reach swtpm straight */
+  char       *bus_address;
+  char       *tcti;
+  GStrv       env;
+};
+
+static void
+update_env (TestTpm *self)
+{
+  GPtrArray *env = g_ptr_array_new ();
+
+  g_free (self->tcti);
+  if (self->abrmd != NULL)
+    self->tcti = g_strdup ("tabrmd:bus_type=session");
+  else
+    self->tcti = g_strdup_printf ("swtpm:host=127.0.0.1,port=%d", self->port);
+  g_ptr_array_add (env, g_strdup_printf ("TPM2OPENSSL_TCTI=%s", self->tcti));
+  g_ptr_array_add (env, g_strdup_printf ("TPM2TOOLS_TCTI=%s", self->tcti));
+  if (self->bus_address != NULL)
+    g_ptr_array_add (env, g_strdup_printf ("DBUS_SESSION_BUS_ADDRESS=%s", self->bus_address));
+  g_strfreev (self->env);
+  g_ptr_array_add (env, NULL);
+  self->env = (GStrv) g_ptr_array_free (env, FALSE);
+}
+
+/* Starts swtpm on a free port and the one above it; FALSE when it exited
+ * first (another process took a port between our pick and its bind). */
+static gboolean
+try_start_swtpm (TestTpm *self)
+{
+  g_autofree char *state = g_build_filename (self->dir, "state", NULL);
+  g_autofree char *tpmstate = g_strdup_printf ("dir=%s", state);
+  g_autofree char *server = NULL;
+  g_autofree char *ctrl = NULL;
+  g_autofree char *log = g_build_filename (self->dir, "swtpm.log", NULL);
+
+  /* The swtpm TCTI finds the control channel at the next port up. */
+  do
+    self->port = test_daemon_free_port ();
+  while (self->port >= 65535 || test_daemon_port_open (self->port + 1));
+  self->ctrl_port = self->port + 1;
+  server = g_strdup_printf ("type=tcp,port=%d,bindaddr=127.0.0.1", self->port);
+  ctrl = g_strdup_printf ("type=tcp,port=%d,bindaddr=127.0.0.1", self->ctrl_port);
+  /* Powered on and TPM2_Startup done, as firmware leaves a real TPM. */
+  self->swtpm = test_daemon_start ("swtpm",
+                                   (const char *const[]) { "swtpm", "socket", "--tpm2", "--tpmstate", tpmstate,
+                                                           "--server", server, "--ctrl", ctrl,
+                                                           "--flags", "not-need-init,startup-clear", NULL },
+                                   NULL, log);
+  if (test_daemon_try_wait_port (self->swtpm, self->port))
+    return TRUE;
+  g_clear_pointer (&self->swtpm, test_daemon_stop);
+  return FALSE;
+}
+
+TestTpm *
+test_tpm_start (void)
+{
+  TestTpm *self = g_new0 (TestTpm, 1);
+  g_autofree char *state = NULL;
+  g_autofree char *log = NULL;
+  gboolean started = FALSE;
+
+  self->dir = test_support_tmpdir_new ();
+  state = g_build_filename (self->dir, "state", NULL);
+  ck_assert_int_eq (g_mkdir (state, 0700), 0);
+  for (int attempt = 0; attempt < 5 && !started; attempt++)
+    started = try_start_swtpm (self);
+  log = g_build_filename (self->dir, "swtpm.log", NULL);
+  if (!started)
+    {
+      g_autofree char *text = NULL;
+
+      g_file_get_contents (log, &text, NULL, NULL);
+      ck_abort_msg ("swtpm did not start in 5 attempts: %s", text != NULL ? text : "(no log)");
+    }
+  update_env (self);
+  return self;
+}
+
+void
+test_tpm_start_abrmd (TestTpm *self)
+{
+  g_autofree char *socket = g_build_filename (self->dir, "bus", NULL);
+  g_autofree char *address = g_strdup_printf ("--address=unix:path=%s", socket);
+  g_autofree char *bus_env = NULL;
+  g_autofree char *swtpm_tcti = g_strdup_printf ("--tcti=swtpm:host=127.0.0.1,port=%d", self->port);
+  g_autofree char *bus_log = g_build_filename (self->dir, "dbus.log", NULL);
+  g_autofree char *abrmd_log = g_build_filename (self->dir, "abrmd.log", NULL);
+  g_autofree char *err = NULL;
+  int status = -1;
+
+  ck_assert_msg (self->abrmd == NULL, "tpm2-abrmd is already running");
+  self->bus = test_daemon_start ("dbus-daemon",
+                                 (const char *const[]) { "dbus-daemon", "--session", "--nofork", "--nopidfile",
+                                                         address, NULL },
+                                 NULL, bus_log);
+  test_daemon_wait_path (self->bus, socket);
+  self->bus_address = g_strdup_printf ("unix:path=%s", socket);
+  bus_env = g_strdup_printf ("DBUS_SESSION_BUS_ADDRESS=%s", self->bus_address);
+  /* --allow-root: the suites may run as root (CI containers do). */
+  self->abrmd = test_daemon_start ("tpm2-abrmd",
+                                   (const char *const[]) { "tpm2-abrmd", "--session", swtpm_tcti, "--flush-all",
+                                                           getuid () == 0 ? "--allow-root" : NULL, NULL },
+                                   (const char *const[]) { bus_env, NULL }, abrmd_log);
+  update_env (self);
+
+  /* abrmd takes its bus name once it has the TPM: ask the TPM through it. */
+  for (int i = 0; i < ABRMD_WAIT_STEPS && status != 0 && test_daemon_is_running (self->abrmd); i++)
+    {
+      g_clear_pointer (&err, g_free);
+      status = test_cli_spawn (NULL, test_tpm_get_env (self), NULL,
+                               (const char *const[]) { "tpm2_getrandom", "--hex", "8", NULL }, NULL, &err);
+      if (status != 0)
+        g_usleep (50 * 1000);
+    }
+  if (status != 0)
+    {
+      g_autofree char *log = test_daemon_dup_log (self->abrmd);
+
+      ck_abort_msg ("tpm2-abrmd does not answer: %s; its log: %s", err, log);
+    }
+}
+
+void
+test_tpm_stop_abrmd (TestTpm *self)
+{
+  g_clear_pointer (&self->abrmd, test_daemon_stop);
+  g_clear_pointer (&self->bus, test_daemon_stop);
+  g_clear_pointer (&self->bus_address, g_free);
+  update_env (self);
+}
+
+const char *
+test_tpm_get_tcti (TestTpm *self)
+{
+  return self->tcti;
+}
+
+const char *const *
+test_tpm_get_env (TestTpm *self)
+{
+  return (const char *const *) self->env;
+}
+
+const char *
+test_tpm_get_dir (TestTpm *self)
+{
+  return self->dir;
+}
+
+void
+test_tpm_free (TestTpm *self)
+{
+  if (self == NULL)
+    return;
+  test_daemon_stop (self->abrmd);
+  test_daemon_stop (self->bus);
+  test_daemon_stop (self->swtpm);
+  test_support_tmpdir_remove (self->dir);
+  g_free (self->dir);
+  g_free (self->bus_address);
+  g_free (self->tcti);
+  g_strfreev (self->env);
+  g_free (self);
+}
