@@ -119,6 +119,7 @@ cmd_audit (const ChainCliGlobals *globals,
   g_autofree char *report_path = NULL;
   g_autofree char *export_dir = NULL;
   g_autofree char *pin = NULL;
+  g_autofree char *pin_arg = NULL;
   g_autofree char *message = NULL;
   gint64 export_seq = -1;
   gboolean all = FALSE;
@@ -130,6 +131,7 @@ cmd_audit (const ChainCliGlobals *globals,
   const ChainAuditFinding *finding = NULL;
   GOptionEntry entries[] = {
     { "root", 0, 0, G_OPTION_ARG_STRING, &root_arg, N_("The root CA's SHA-256 thumbprint as the OEM published it"), N_("SHA256") },
+    { "pin", 0, 0, G_OPTION_ARG_STRING, &pin_arg, N_("The tip verified before (a commit id): the ledger must still hold it"), N_("COMMIT") },
     { "report", 0, 0, G_OPTION_ARG_FILENAME, &report_path, N_("Also write the full report to FILE (JSON if it ends in .json)"), N_("FILE") },
     { "export-dir", 0, 0, G_OPTION_ARG_FILENAME, &export_dir, N_("Compare exported files in DIR with the export record naming them"), N_("DIR") },
     { "export-seq", 0, 0, G_OPTION_ARG_INT64, &export_seq, N_("With --export-dir: the export record to compare with"), N_("SEQ") },
@@ -161,6 +163,12 @@ cmd_audit (const ChainCliGlobals *globals,
       if (root == NULL)
         return chain_cli_usage (error, "audit", _("--root takes a SHA-256 thumbprint: 64 hex digits"));
     }
+  if (pin_arg != NULL)
+    {
+      if (strlen (pin_arg) != 40 || strspn (pin_arg, "0123456789abcdefABCDEF") != 40)
+        return chain_cli_usage (error, "audit", _("--pin takes a commit id: 40 hex digits"));
+      pin = g_ascii_strdown (pin_arg, -1);
+    }
   if (export_seq != -1 && export_dir == NULL)
     return chain_cli_usage (error, "audit", _("--export-seq needs --export-dir DIR"));
   if (export_seq < -1)
@@ -174,7 +182,7 @@ cmd_audit (const ChainCliGlobals *globals,
 
       if (root == NULL)
         root = workspace_root (place.dir);
-      if (!chain_sync_pin_read (place.pin_path, &pin, NULL, &pin_error)
+      if (pin == NULL && !chain_sync_pin_read (place.pin_path, &pin, NULL, &pin_error)
           && !g_error_matches (pin_error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND))
         {
           g_propagate_error (error, g_steal_pointer (&pin_error));

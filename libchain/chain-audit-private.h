@@ -85,6 +85,30 @@ void chain_audit_check_record (ChainAudit    *a,
                                guint64        seq,
                                const git_oid *oid);
 
+/* chain-audit-refs.c */
+
+/**
+ * chain_audit_check_shallow:
+ * @a: the audit.
+ *
+ * Flags a `shallow` file (repo.shallow): git would show the history cut short.
+ */
+void chain_audit_check_shallow (ChainAudit *a);
+
+/**
+ * chain_audit_check_refs:
+ * @a: the audit.
+ * @tip: the tip of refs/heads/main.
+ * @genesis: the root commit of refs/heads/main.
+ *
+ * Flags HEAD not pointing at refs/heads/main (repo.head), any ref but
+ * refs/heads/main and libchain's bookkeeping refs (refs.extra), and a
+ * bookkeeping ref leading to a root commit other than @genesis (refs.root).
+ */
+void chain_audit_check_refs (ChainAudit    *a,
+                             const git_oid *tip,
+                             const git_oid *genesis);
+
 /* chain-audit-report.c */
 
 /** Returns: (transfer full): @text escaped to one bounded line, for messages. */

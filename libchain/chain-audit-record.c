@@ -57,6 +57,7 @@ typedef struct {
   char           *author_name;
   char           *author_email;
   gint64          author_time;
+  char           *committer_name;
   char           *committer_email;
   GBytes         *signature;          /* the gpgsig header as git hands it to gpgsm */
   GBytes         *payload;            /* the commit without it */
@@ -79,6 +80,7 @@ check_clear (Check *c)
   g_clear_pointer (&c->dir_name, g_free);
   g_clear_pointer (&c->author_name, g_free);
   g_clear_pointer (&c->author_email, g_free);
+  g_clear_pointer (&c->committer_name, g_free);
   g_clear_pointer (&c->committer_email, g_free);
   g_clear_pointer (&c->signature, g_bytes_unref);
   g_clear_pointer (&c->payload, g_bytes_unref);
@@ -321,6 +323,7 @@ read_commit (ChainAudit *a,
   c->author_name = g_strdup (author->name);
   c->author_email = g_strdup (author->email);
   c->author_time = author->when.time;
+  c->committer_name = g_strdup (committer->name);
   c->committer_email = g_strdup (committer->email);
 
   raw = read_object (a, c, &c->oid, GIT_OBJECT_COMMIT, AUDIT_COMMIT_MAX_LEN, _("the commit"));
@@ -943,6 +946,25 @@ classify_signature (ChainAudit *a,
   return rule;
 }
 
+/* The committer name the format prescribes for @signer: its CN with every
+ * byte outside printable ASCII, and '<' and '>', as '?', trimmed of
+ * spaces; "officer" when that leaves nothing or there is no CN. */
+static char *
+committer_name_of (const ChainCert *signer)
+{
+  g_autoptr(ChainName) subject = chain_cert_get_subject (signer);
+  g_autofree char *cn = subject != NULL ? chain_name_get_common_name (subject) : NULL;
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = cn != NULL ? cn : ""; *p != '\0'; p++)
+    g_string_append_c (out, (*p >= 0x20 && *p < 0x7f && *p != '<' && *p != '>') ? *p : '?');
+  g_strstrip (out->str);
+  out->len = strlen (out->str);
+  if (out->len == 0)
+    g_string_assign (out, "officer");
+  return g_string_free (out, FALSE);
+}
+
 static void
 check_commit_signature (ChainAudit *a,
                         Check      *c)
@@ -974,12 +996,21 @@ check_commit_signature (ChainAudit *a,
   {
     g_autofree char *key_id = chain_cert_get_public_key_sha256 (c->signer);
     g_autofree char *email = g_strdup_printf ("%.16s@officer.libchain.invalid", key_id);
+    g_autofree char *name = committer_name_of (c->signer);
 
     if (c->committer_email == NULL || strcmp (c->committer_email, email) != 0)
       {
         g_autofree char *text = chain_audit_shown (c->committer_email);
 
         flag (c, "commit.committer", _("the committer is '%s', not the signing officer's key (%s)"), text, email);
+      }
+    else if (c->committer_name == NULL || strcmp (c->committer_name, name) != 0)
+      {
+        g_autofree char *text = chain_audit_shown (c->committer_name);
+        g_autofree char *expected = chain_audit_shown (name);
+
+        flag (c, "commit.committer", _("the committer's name is '%s', not the signing officer's common name '%s'"),
+              text, expected);
       }
   }
 }

@@ -432,11 +432,15 @@ run_audit (ChainAudit     *a,
     }
   a->report->tip = chain_audit_oid_hex (&tip);
   check_replacements (a);
+  chain_audit_check_shallow (a);
 
   if (!walk_history (a, &tip, chain, &broken, error))
     return FALSE;
   if (broken)
     return TRUE;
+  /* Auditing a given commit judges it, not the repository that holds it. */
+  if (a->options->tip == NULL && chain->len > 0)
+    chain_audit_check_refs (a, &tip, &g_array_index (chain, git_oid, chain->len - 1));
   /* Root first. */
   for (guint i = 0; i < chain->len / 2; i++)
     {

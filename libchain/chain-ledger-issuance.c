@@ -741,6 +741,11 @@ chain_rule_revocation (ChainRuleCtx  *ctx,
         return chain_rule_refuse (ctx, error, "statement.body",
                                   _("body.serials[%zu] is not a serial in hex"), i);
       hex = chain_json_get_string (item);
+      /* One spelling per serial, as in manifest.csv (docs/ledger-format.md). */
+      for (const char *p = hex; *p != '\0'; p++)
+        if (g_ascii_isupper (*p))
+          return chain_rule_refuse (ctx, error, "statement.body",
+                                    _("body.serials[%zu] has upper-case hex; write serials in lower case"), i);
       if (!chain_serial_set_lookup (ctx->state->serials, &key, &value)
           || (value & CHAIN_LEDGER_SERIAL_CA_MASK) != ctx->ca->index)
         {

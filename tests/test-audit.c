@@ -1591,6 +1591,147 @@ START_TEST (test_replaced_history)
 }
 END_TEST
 
+/* ---- The repository around the history (issue 17, issue 11 item 11) ------------------------------ */
+
+/* The audit failed with a finding @rule about the ledger as a whole. */
+static void
+expect_ledger (const char *rule)
+{
+  g_autoptr(ChainAuditReport) report = audit ();
+  const ChainAuditFinding *finding = chain_audit_report_find (report, -1, rule);
+  g_autofree char *text = chain_audit_report_to_text (report, FALSE);
+  g_autofree char *prefix = g_strdup_printf ("ledger: rule %s: ", rule);
+
+  ck_assert_msg (!chain_audit_report_is_ok (report), "the audit passed; expected %s", rule);
+  ck_assert_msg (finding != NULL, "no finding %s:\n%s", rule, text);
+  ck_assert_msg (g_str_has_prefix (chain_audit_finding_get_message (finding), prefix), "%s",
+                 chain_audit_finding_get_message (finding));
+  ck_assert (strchr (chain_audit_finding_get_message (finding), '\n') == NULL);
+  /* The records themselves are as signed. */
+  ck_assert_uint_eq (chain_audit_report_get_n_failed_records (report), 0);
+}
+
+/* A commit with no parent, under no ref yet: another history. */
+static char *
+unrelated_root (void)
+{
+  g_autofree char *empty = git_in ("", "mktree", NULL);
+
+  return git ("commit-tree", empty, "-m", "another history", NULL);
+}
+
+typedef struct {
+  const char *ref;
+  gboolean    orphan;   /* at an unrelated root, else at the tip */
+  const char *rule;
+} RefCase;
+
+static const RefCase ref_cases[] = {
+  { "refs/heads/other", FALSE, "refs.extra" },
+  { "refs/heads/evil", TRUE, "refs.extra" },
+  { "refs/tags/v1", FALSE, "refs.extra" },
+  { "refs/notes/x", TRUE, "refs.extra" },
+  { "refs/stash", FALSE, "refs.extra" },
+  { "refs/chain/abandoned/x", TRUE, "refs.root" },
+  { "refs/remotes/origin/main", TRUE, "refs.root" },
+};
+
+/* Plain git shows branches, tags and notes the ledger never recorded. */
+START_TEST (test_extra_ref)
+{
+  const RefCase *c = &ref_cases[_i];
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *target = c->orphan ? unrelated_root () : g_strdup (tip);
+
+  g_free (git ("update-ref", c->ref, target, NULL));
+  expect_ledger (c->rule);
+}
+END_TEST
+
+/* An unrelated root below a commit that continues the ledger. */
+START_TEST (test_bookkeeping_ref_on_other_root)
+{
+  g_autofree char *root = unrelated_root ();
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *tree_spec = g_strconcat (tip, "^{tree}", NULL);
+  g_autofree char *tree = git ("rev-parse", tree_spec, NULL);
+  g_autofree char *merge = git ("commit-tree", tree, "-p", tip, "-p", root, "-m", "x", NULL);
+
+  g_free (git ("update-ref", "refs/chain/received/bundle", merge, NULL));
+  expect_ledger ("refs.root");
+}
+END_TEST
+
+/* What libchain's workspaces keep besides main passes. */
+START_TEST (test_bookkeeping_refs)
+{
+  g_autofree char *old = commit_at (5);
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *tree_spec = g_strconcat (tip, "^{tree}", NULL);
+  g_autofree char *tree = git ("rev-parse", tree_spec, NULL);
+  g_autofree char *ahead = git ("commit-tree", tree, "-p", tip, "-m", "set aside", NULL);
+
+  g_free (git ("update-ref", "refs/remotes/origin/main", old, NULL));
+  g_free (git ("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main", NULL));
+  g_free (git ("update-ref", "refs/chain/sent/bundle", tip, NULL));
+  g_free (git ("update-ref", "refs/chain/abandoned/1", ahead, NULL));
+  {
+    g_autoptr(ChainAuditReport) report = audit ();
+
+    assert_ok (report);
+  }
+}
+END_TEST
+
+/* HEAD on another branch (0) or detached (1). */
+START_TEST (test_head_not_main)
+{
+  g_autofree char *tip = commit_at (TIP);
+
+  if (_i == 0)
+    g_free (git ("symbolic-ref", "HEAD", "refs/heads/master", NULL));
+  else
+    g_free (git ("update-ref", "--no-deref", "HEAD", tip, NULL));
+  expect_ledger ("repo.head");
+}
+END_TEST
+
+/* A `shallow` file: git log then stops at the commit it names. */
+START_TEST (test_shallow)
+{
+  g_autofree char *cut = commit_at (12);
+  g_autofree char *line = g_strconcat (cut, "\n", NULL);
+  g_autofree char *path = g_build_filename (story->path, "shallow", NULL);
+  g_autofree char *count = NULL;
+
+  test_support_write_file (path, line, strlen (line));
+  count = git ("rev-list", "--count", "main", NULL);
+  ck_assert_str_eq (count, "7");
+  expect_ledger ("repo.shallow");
+}
+END_TEST
+
+/* The tip re-made with another committer name (the e-mail, the officer's
+ * key, kept) and properly signed by its officer. */
+START_TEST (test_committer_name)
+{
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *raw = git_raw ("commit", tip);
+  g_autofree char *text = without_signature (raw);
+  const char *line = strstr (text, "\ncommitter ");
+  const char *email = NULL;
+  g_autofree char *edited = NULL;
+  g_autofree char *id = NULL;
+
+  ck_assert_ptr_nonnull (line);
+  email = strchr (line, '<');
+  edited = g_strdup_printf ("%.*s\ncommitter Olivia %s", (int) (line - text), text, email);
+  id = write_signed (edited, &story->dist_x.officer);
+  set_main (id);
+  expect (TIP, "commit.committer");
+}
+END_TEST
+
 /* The pop record taken out, later records moved down. */
 START_TEST (test_sequence_gap)
 {
@@ -2347,6 +2488,12 @@ audit_suite (void)
   tcase_add_test (attacks, test_merge_commit);
   tcase_add_test (attacks, test_orphan_commit);
   tcase_add_loop_test (attacks, test_replaced_history, 0, 2);
+  tcase_add_loop_test (attacks, test_extra_ref, 0, G_N_ELEMENTS (ref_cases));
+  tcase_add_test (attacks, test_bookkeeping_ref_on_other_root);
+  tcase_add_test (attacks, test_bookkeeping_refs);
+  tcase_add_loop_test (attacks, test_head_not_main, 0, 2);
+  tcase_add_test (attacks, test_shallow);
+  tcase_add_test (attacks, test_committer_name);
   tcase_add_test (attacks, test_sequence_gap);
   tcase_add_test (attacks, test_reorder);
   tcase_add_test (attacks, test_replay);

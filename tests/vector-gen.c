@@ -1,0 +1,2265 @@
+/* vector-gen.c — writes the ledger conformance vectors (tests/vectors/)
+ *
+ *   vector-gen OUTDIR
+ *
+ * Builds the three-tier story (tests/support/test-story.h) once and writes
+ * it as OUTDIR/base.bundle; then each case below, in a forked Check test,
+ * takes a copy of the story's ledger, breaks one rule as an attacker or a
+ * malicious writer would (plain git, or libchain signing with a real
+ * officer's key where only an officer can sign), and writes what changed
+ * as a thin bundle on top of base.bundle, OUTDIR/NAME.bundle. Each vector
+ * is then rebuilt from the bundles exactly as tests/vectors/README.md
+ * tells another implementation to, and audited: the generator fails
+ * unless the audit's verdict, rule and record are the ones the manifest
+ * states. Last, OUTDIR/manifest.json lists every vector.
+ *
+ * No private key is written: the vectors carry certificates and
+ * signatures only. Keys and signatures are fresh on every run, so two
+ * runs give different bytes but the same manifest (test-vectors checks
+ * that the committed vectors are not stale by comparing manifests).
+ */
+#include "test-pki.h"
+#include "test-story.h"
+
+#include <git2.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "chain-armor-private.h"
+#include "chain-cms-private.h"
+#include "chain-pki-private.h"
+
+#define DAY (G_GINT64_CONSTANT (24) * 60 * 60)
+#define TIP (TEST_STORY_N_RECORDS - 1)
+#define NEXT (TEST_STORY_N_RECORDS)
+#define LEDGER_LEVEL (-1)
+
+static char *out_dir;
+static TestStory *master;
+static TestStory *story;
+static char *base_tip;
+static GStrv base_commits;
+static char *root_thumbprint;
+
+/* What a case sets up besides the refs its bundle carries. */
+typedef struct {
+  const char *head;          /* HEAD's symbolic target; NULL: refs/heads/main */
+  const char *file_path;     /* a file to write in the git directory, or NULL */
+  const char *file_content;
+  char       *pin;           /* the pinned tip to audit with, or NULL */
+  const char *root;          /* the trusted root; NULL: the story's */
+  gboolean    whole;         /* the bundle is base.bundle itself */
+} Vector;
+
+typedef struct {
+  const char *name;
+  const char *rule;          /* NULL: the ledger is valid */
+  gint64      record;        /* the record the finding names; -1: the ledger */
+  const char *description;
+  void      (*make) (Vector *v);
+} VectorCase;
+
+/* ---- Plain git ----------------------------------------------------------- */
+
+static char *
+run_git (const char        *dir,
+         const char        *input,
+         const char *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) "git");
+  g_ptr_array_add (argv, (gpointer) "-C");
+  g_ptr_array_add (argv, (gpointer) dir);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  status = test_support_run ((const char *const *) argv->pdata, input, &out, &err);
+  ck_assert_msg (status == 0, "git %s failed (%d): %s", args[0], status, err);
+  g_strchomp (out);
+  return out;
+}
+
+#define GIT(...) run_git (story->path, NULL, (const char *const[]) { __VA_ARGS__, NULL })
+#define GIT_IN(input, ...) run_git (story->path, input, (const char *const[]) { __VA_ARGS__, NULL })
+#define GIT_AT(dir, ...) run_git (dir, NULL, (const char *const[]) { __VA_ARGS__, NULL })
+
+static char *
+commit_at (guint64 seq)
+{
+  g_autofree char *list = GIT ("rev-list", "--first-parent", "--reverse", "refs/heads/main");
+  g_auto(GStrv) ids = g_strsplit (list, "\n", -1);
+
+  ck_assert_uint_lt (seq, g_strv_length (ids));
+  return g_strdup (ids[seq]);
+}
+
+static char *
+raw_commit (const char *id)
+{
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  const char *argv[] = { "git", "-C", story->path, "cat-file", "commit", id, NULL };
+
+  ck_assert (test_support_run (argv, NULL, &out, &err) == 0);
+  return out;
+}
+
+static void
+set_main (const char *commit)
+{
+  g_free (GIT ("update-ref", "refs/heads/main", commit));
+}
+
+static char *
+write_commit (const char *text)
+{
+  return GIT_IN (text, "hash-object", "-t", "commit", "-w", "--stdin");
+}
+
+/* @raw without its gpgsig header. */
+static char *
+without_signature (const char *raw)
+{
+  const char *body = strstr (raw, "\n\n");
+  g_autofree char *headers = g_strndup (raw, (gsize) (body - raw));
+  g_auto(GStrv) lines = g_strsplit (headers, "\n", -1);
+  GString *out = g_string_new (NULL);
+  gboolean in_signature = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], "gpgsig "))
+        in_signature = TRUE;
+      else if (lines[i][0] != ' ')
+        in_signature = FALSE;
+      if (!in_signature)
+        g_string_append_printf (out, "%s\n", lines[i]);
+    }
+  g_string_append (out, body + 1);
+  return g_string_free (out, FALSE);
+}
+
+static char *
+replace_once (const char *text,
+              const char *from,
+              const char *to)
+{
+  const char *at = strstr (text, from);
+
+  ck_assert_msg (at != NULL, "'%s' not found", from);
+  return g_strdup_printf ("%.*s%s%s", (int) (at - text), text, to, at + strlen (from));
+}
+
+/* @raw with its "parent" header set to @parent (NULL: none). */
+static char *
+reparented (const char *raw,
+            const char *parent)
+{
+  const char *line = strstr (raw, "\nparent ");
+  g_autofree char *head = NULL;
+
+  if (line != NULL && line < strstr (raw, "\n\n"))
+    {
+      const char *end = strchr (line + 1, '\n');
+
+      head = g_strndup (raw, (gsize) (line - raw) + 1);
+      return parent != NULL ? g_strdup_printf ("%sparent %s%s", head, parent, end)
+                            : g_strdup_printf ("%.*s%s", (int) (line - raw), raw, end);
+    }
+  line = strchr (raw, '\n');
+  return parent != NULL ? g_strdup_printf ("%.*s\nparent %s%s", (int) (line - raw), raw, parent, line)
+                        : g_strdup (raw);
+}
+
+static char *
+oid_hex (const git_oid *oid)
+{
+  char hex[GIT_OID_HEXSZ + 1];
+
+  git_oid_tostr (hex, sizeof hex, oid);
+  return g_strdup (hex);
+}
+
+static char *
+write_with_signature (const char *text,
+                      GBytes     *signature)
+{
+  g_autofree char *armor = g_strndup (g_bytes_get_data (signature, NULL), g_bytes_get_size (signature));
+  git_repository *repo = NULL;
+  git_oid oid;
+
+  ck_assert_int_eq (git_repository_open (&repo, story->path), 0);
+  ck_assert_int_eq (git_commit_create_with_signature (&oid, repo, text, armor, "gpgsig"), 0);
+  git_repository_free (repo);
+  return oid_hex (&oid);
+}
+
+/* @text (a commit without signature) signed by @officer as the writer signs. */
+static char *
+write_signed (const char        *text,
+              const TestOfficer *officer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) signature = chain_cms_sign_detached (officer->key, officer->cert, officer->intermediates,
+                                                         (const guint8 *) text, strlen (text), &error);
+
+  test_assert_no_error (error);
+  return write_with_signature (text, signature);
+}
+
+/* A detached CMS signature by each of @n signers, made with OpenSSL
+ * directly: libchain refuses to sign with a non-officer. */
+static GBytes *
+cms_sign_raw (ChainKey  **keys,
+              ChainCert **certs,
+              guint       n,
+              const char *text)
+{
+  int flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
+  BIO *in = BIO_new_mem_buf (text, (int) strlen (text));
+  CMS_ContentInfo *cms = CMS_sign (NULL, NULL, NULL, NULL, flags);
+  unsigned char *der = NULL;
+  g_autoptr(GBytes) pem = NULL;
+  GBytes *signature = NULL;
+  int len;
+
+  for (guint i = 0; i < n; i++)
+    ck_assert_ptr_nonnull (CMS_add1_signer (cms, chain_cert_get_x509 (certs[i]), chain_key_get_pkey (keys[i]),
+                                            EVP_sha256 (), 0));
+  ck_assert (CMS_final (cms, in, NULL, flags) == 1);
+  len = i2d_CMS_ContentInfo (cms, &der);
+  ck_assert_int_gt (len, 0);
+  pem = chain_armor_encode ("SIGNED MESSAGE", der, (gsize) len);
+  signature = g_bytes_new_from_bytes (pem, 0, g_bytes_get_size (pem) - 1);
+  OPENSSL_free (der);
+  CMS_ContentInfo_free (cms);
+  BIO_free (in);
+  return signature;
+}
+
+/* The tip's commit text (no signature) after @edit, signed again by the
+ * officer who appended it (Xena of Dist X), so that only @edit is wrong. */
+static void
+resign_tip_edited (const char *from,
+                   const char *to)
+{
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *raw = raw_commit (tip);
+  g_autofree char *text = without_signature (raw);
+  g_autofree char *edited = from != NULL ? replace_once (text, from, to) : g_strdup (text);
+  g_autofree char *id = write_signed (edited, &story->dist_x.officer);
+
+  set_main (id);
+}
+
+/* The tip re-made on tree @tree, signed again by its officer. */
+static void
+tip_with_tree (const char *tree)
+{
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *raw = raw_commit (tip);
+  g_autofree char *text = without_signature (raw);
+  g_autofree char *old_line = g_strndup (text, 45);
+  g_autofree char *new_line = g_strdup_printf ("tree %s", tree);
+  g_autofree char *edited = replace_once (text, old_line, new_line);
+  g_autofree char *id = write_signed (edited, &story->dist_x.officer);
+
+  set_main (id);
+}
+
+/* The tip's tree with @path set to @blob in @mode (NULL blob: removed). */
+static char *
+tip_tree_edited (const char *path,
+                 const char *mode,
+                 const char *blob)
+{
+  g_autofree char *index = g_build_filename (story->dir, "vector-index", NULL);
+  g_autofree char *index_env = g_strconcat ("GIT_INDEX_FILE=", index, NULL);
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *tree_spec = g_strconcat (tip, "^{tree}", NULL);
+  g_autofree char *cacheinfo = blob != NULL ? g_strdup_printf ("%s,%s,%s", mode, blob, path) : NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *read_tree[] = { "env", index_env, "git", "-C", story->path, "read-tree", tree_spec, NULL };
+  const char *add[] = { "env", index_env, "git", "-C", story->path, "update-index", "--add", "--cacheinfo",
+                        cacheinfo, NULL };
+  g_autofree char *removal = g_strdup_printf ("0 0000000000000000000000000000000000000000\t%s\n", path);
+  const char *remove[] = { "env", index_env, "git", "-C", story->path, "update-index", "--index-info", NULL };
+  const char *write_tree[] = { "env", index_env, "git", "-C", story->path, "write-tree", NULL };
+
+  g_unlink (index);
+  ck_assert_msg (test_support_run (read_tree, NULL, NULL, &err) == 0, "read-tree: %s", err);
+  g_clear_pointer (&err, g_free);
+  ck_assert_msg (test_support_run (blob != NULL ? add : remove, blob != NULL ? NULL : removal, NULL, &err) == 0,
+                 "update-index: %s", err);
+  g_clear_pointer (&err, g_free);
+  ck_assert_msg (test_support_run (write_tree, NULL, &out, &err) == 0, "write-tree: %s", err);
+  g_unlink (index);
+  return g_strdup (g_strchomp (out));
+}
+
+static char *
+write_blob (const char *content)
+{
+  return GIT_IN (content, "hash-object", "-w", "--stdin");
+}
+
+#define TIP_DIR "records/0000/00/00000018-revocation/"
+
+static char *
+tip_file (const char *name)
+{
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *spec = g_strconcat (tip, ":" TIP_DIR, name, NULL);
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  const char *argv[] = { "git", "-C", story->path, "cat-file", "blob", spec, NULL };
+
+  ck_assert (test_support_run (argv, NULL, &out, &err) == 0);
+  return out;
+}
+
+/* The tip's record file @name with @from replaced by @to, re-signed. */
+static void
+tip_file_edited (const char *name,
+                 const char *from,
+                 const char *to)
+{
+  g_autofree char *content = tip_file (name);
+  g_autofree char *edited = replace_once (content, from, to);
+  g_autofree char *blob = write_blob (edited);
+  g_autofree char *path = g_strconcat (TIP_DIR, name, NULL);
+  g_autofree char *tree = tip_tree_edited (path, "100644", blob);
+
+  tip_with_tree (tree);
+}
+
+/* ---- Cases: the repository ---------------------------------------------- */
+
+static void
+make_story (Vector *v)
+{
+  v->whole = TRUE;
+}
+
+static char *
+unrelated_root (void)
+{
+  g_autofree char *empty = GIT_IN ("", "mktree");
+
+  return GIT ("commit-tree", empty, "-m", "another history");
+}
+
+static void
+make_bookkeeping_refs (Vector *v)
+{
+  g_autofree char *old = commit_at (5);
+
+  (void) v;
+  g_free (GIT ("update-ref", "refs/remotes/origin/main", old));
+  g_free (GIT ("update-ref", "refs/chain/sent/bundle", base_tip));
+}
+
+static void
+make_second_branch (Vector *v)
+{
+  (void) v;
+  g_free (GIT ("update-ref", "refs/heads/other", base_tip));
+}
+
+static void
+make_tag (Vector *v)
+{
+  (void) v;
+  g_free (GIT ("update-ref", "refs/tags/v1", base_tip));
+}
+
+static void
+make_notes_root (Vector *v)
+{
+  g_autofree char *root = unrelated_root ();
+
+  (void) v;
+  g_free (GIT ("update-ref", "refs/notes/x", root));
+}
+
+static void
+make_remote_root (Vector *v)
+{
+  g_autofree char *root = unrelated_root ();
+
+  (void) v;
+  g_free (GIT ("update-ref", "refs/remotes/origin/main", root));
+}
+
+static void
+make_abandoned_merge_root (Vector *v)
+{
+  g_autofree char *root = unrelated_root ();
+  g_autofree char *tree_spec = g_strconcat (base_tip, "^{tree}", NULL);
+  g_autofree char *tree = GIT ("rev-parse", tree_spec);
+  g_autofree char *merge = GIT ("commit-tree", tree, "-p", base_tip, "-p", root, "-m", "x");
+
+  (void) v;
+  g_free (GIT ("update-ref", "refs/chain/abandoned/1", merge));
+}
+
+static void
+make_head_master (Vector *v)
+{
+  v->head = "refs/heads/master";
+}
+
+static void
+make_shallow (Vector *v)
+{
+  g_autofree char *cut = commit_at (12);
+
+  v->file_path = "shallow";
+  v->file_content = g_strconcat (cut, "\n", NULL);
+  v->whole = TRUE;
+}
+
+static void
+make_grafts (Vector *v)
+{
+  g_autofree char *pop = commit_at (TEST_STORY_POP);
+  g_autofree char *batch = commit_at (TEST_STORY_BATCH_DIST_X);
+
+  v->file_path = "info/grafts";
+  v->file_content = g_strdup_printf ("%s %s\n", pop, batch);
+  v->whole = TRUE;
+}
+
+static void
+make_replace_ref (Vector *v)
+{
+  g_autofree char *pop = commit_at (TEST_STORY_POP);
+  g_autofree char *raw = raw_commit (pop);
+  g_autofree char *text = without_signature (raw);
+  g_autofree char *edited = replace_once (text, "pop #16 by oem", "pop #16 by cm-a");
+  g_autofree char *fake = write_commit (edited);
+  g_autofree char *ref = g_strconcat ("refs/replace/", pop, NULL);
+
+  (void) v;
+  g_free (GIT ("update-ref", ref, fake));
+}
+
+static void
+make_empty (Vector *v)
+{
+  (void) v;
+  g_free (GIT ("update-ref", "refs/chain/sent/bundle", base_tip));
+  g_free (GIT ("update-ref", "-d", "refs/heads/main"));
+}
+
+static void
+make_rolled_back (Vector *v)
+{
+  g_autofree char *old = commit_at (10);
+
+  set_main (old);
+  v->pin = g_strdup (base_tip);
+}
+
+static void
+make_foreign_root (Vector *v)
+{
+  v->root = "5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e";
+  v->whole = TRUE;
+}
+
+/* ---- Cases: commits ----------------------------------------------------- */
+
+static void
+make_merge (Vector *v)
+{
+  g_autofree char *genesis = commit_at (0);
+  g_autofree char *tree_spec = g_strconcat (base_tip, "^{tree}", NULL);
+  g_autofree char *tree = GIT ("rev-parse", tree_spec);
+  g_autofree char *merge = GIT ("commit-tree", tree, "-p", base_tip, "-p", genesis, "-m", "merge");
+
+  (void) v;
+  set_main (merge);
+}
+
+/* Records 10 .. 18 grafted onto a new root. */
+static void
+make_orphan (Vector *v)
+{
+  g_autofree char *parent = NULL;
+
+  (void) v;
+  for (guint64 seq = 10; seq <= TIP; seq++)
+    {
+      g_autofree char *id = commit_at (seq);
+      g_autofree char *raw = raw_commit (id);
+      g_autofree char *moved = reparented (raw, parent);
+
+      g_free (parent);
+      parent = write_commit (moved);
+    }
+  set_main (parent);
+}
+
+static void
+make_unsigned (Vector *v)
+{
+  g_autofree char *raw = raw_commit (base_tip);
+  g_autofree char *text = without_signature (raw);
+  g_autofree char *id = write_commit (text);
+
+  (void) v;
+  set_main (id);
+}
+
+static void
+make_edited_commit (Vector *v)
+{
+  g_autofree char *raw = raw_commit (base_tip);
+  g_autofree char *edited = replace_once (raw, "revocation #18", "revocation #81");
+  g_autofree char *id = write_commit (edited);
+
+  (void) v;
+  set_main (id);
+}
+
+static void
+make_moved_signature (Vector *v)
+{
+  g_autofree char *raw = raw_commit (base_tip);
+  const char *start = strstr (raw, "\ngpgsig ") + 1;
+  const char *end = start;
+  g_autofree char *header = NULL;
+  g_autofree char *text = without_signature (raw);
+  g_autofree char *moved = NULL;
+  g_autofree char *id = NULL;
+
+  do
+    end = strchr (end, '\n') + 1;
+  while (*end == ' ');
+  header = g_strndup (start, (gsize) (end - start));
+  moved = g_strconcat (text, "\n", header, NULL);
+  id = write_commit (moved);
+  (void) v;
+  set_main (id);
+}
+
+static void
+make_extra_header (Vector *v)
+{
+  (void) v;
+  resign_tip_edited ("\n\n", "\nencoding ISO-8859-1\n\n");
+}
+
+static void
+make_two_signers (Vector *v)
+{
+  g_autofree char *raw = raw_commit (base_tip);
+  g_autofree char *text = without_signature (raw);
+  ChainKey *keys[] = { story->dist_x.officer.key, story->oem.officer.key };
+  ChainCert *certs[] = { story->dist_x.officer.cert, story->oem.officer.cert };
+  g_autoptr(GBytes) signature = cms_sign_raw (keys, certs, 2, text);
+  g_autofree char *id = write_with_signature (text, signature);
+
+  (void) v;
+  set_main (id);
+}
+
+static void
+resign_tip_by (const TestOfficer *officer,
+               gboolean           raw_cms)
+{
+  g_autofree char *raw = raw_commit (base_tip);
+  g_autofree char *text = without_signature (raw);
+  g_autofree char *id = NULL;
+
+  if (raw_cms)
+    {
+      g_autoptr(GBytes) signature = cms_sign_raw ((ChainKey **) &officer->key, (ChainCert **) &officer->cert, 1,
+                                                  text);
+
+      id = write_with_signature (text, signature);
+    }
+  else
+    id = write_signed (text, officer);
+  set_main (id);
+}
+
+static void
+make_signer_other_root (Vector *v)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainName) name = chain_name_parse ("CN=Widget Root CA,O=Widget Ltd,C=DE", &error);
+  g_autoptr(ChainKey) root_key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  g_autoptr(ChainCert) root = NULL;
+  g_autoptr(ChainIssuer) issuer = NULL;
+  ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
+  TestOfficer officer = { 0 };
+
+  (void) v;
+  options.not_before = story->now - DAY;
+  options.not_after = story->now + 365 * DAY;
+  root = chain_root_create (root_key, name, &options, &error);
+  test_assert_no_error (error);
+  issuer = chain_issuer_new (root, root_key, NULL, &error);
+  test_assert_no_error (error);
+  officer.key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  officer.cert = chain_issuer_issue_officer (issuer, "Xena", officer.key, &options, &error);
+  test_assert_no_error (error);
+  resign_tip_by (&officer, FALSE);
+  test_story_officer_clear (&officer);
+}
+
+static void
+make_signer_forged (TestForgeKind kind,
+                    gint64        not_before,
+                    gint64        not_after)
+{
+  g_autoptr(GError) error = NULL;
+  TestOfficer officer = { 0 };
+  TestForge forge = { kind, story->oem.key, story->oem.cert, "CN=Xena,O=Widget Ltd,C=DE", NULL,
+                      not_before, not_after, -1, NULL, NULL, FALSE };
+
+  officer.key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  forge.key = officer.key;
+  officer.cert = test_story_forge (&forge);
+  resign_tip_by (&officer, TRUE);
+  test_story_officer_clear (&officer);
+}
+
+static void
+make_signer_expired (Vector *v)
+{
+  (void) v;
+  make_signer_forged (TEST_FORGE_OFFICER, story->now - 400 * DAY, story->now - 30 * DAY);
+}
+
+static void
+make_signer_profile (Vector *v)
+{
+  (void) v;
+  make_signer_forged (TEST_FORGE_NO_EKU, story->now - DAY, story->now + 365 * DAY);
+}
+
+static void
+make_signer_not_enrolled (Vector *v)
+{
+  TestOfficer officer = { 0 };
+
+  (void) v;
+  test_story_officer_make (&officer, &story->oem, "Eve");
+  resign_tip_by (&officer, FALSE);
+  test_story_officer_clear (&officer);
+}
+
+static void
+make_committer_name (Vector *v)
+{
+  (void) v;
+  resign_tip_edited ("\ncommitter Xena <", "\ncommitter Olivia <");
+}
+
+static void
+make_committer_email (Vector *v)
+{
+  g_autofree char *raw = raw_commit (base_tip);
+  const char *line = strstr (raw, "\ncommitter ");
+  const char *at = strchr (line, '@');
+  const char *lt = strchr (line, '<');
+  g_autofree char *old_email = g_strndup (lt, (gsize) (at - lt));
+
+  (void) v;
+  resign_tip_edited (old_email, "<0123456789abcdef");
+}
+
+static void
+make_author (Vector *v)
+{
+  (void) v;
+  resign_tip_edited ("\nauthor dist-x <dist-x@", "\nauthor cm-a <cm-a@");
+}
+
+/* ---- Cases: trees and record files -------------------------------------- */
+
+static void
+make_tree_extra (Vector *v)
+{
+  g_autofree char *blob = write_blob ("not a record\n");
+  g_autofree char *tree = tip_tree_edited ("README", "100644", blob);
+
+  (void) v;
+  tip_with_tree (tree);
+}
+
+static void
+make_tree_mode (Vector *v)
+{
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *spec = g_strconcat (tip, ":" TIP_DIR "record.json", NULL);
+  g_autofree char *blob = GIT ("rev-parse", spec);
+  g_autofree char *tree = tip_tree_edited (TIP_DIR "record.json", "100755", blob);
+
+  (void) v;
+  tip_with_tree (tree);
+}
+
+static void
+make_tree_changed (Vector *v)
+{
+  g_autofree char *blob = write_blob ("edited\n");
+  g_autofree char *tree = tip_tree_edited ("records/0000/00/00000017-export/artifacts/root.pem", "100644", blob);
+
+  (void) v;
+  tip_with_tree (tree);
+}
+
+static void
+make_record_path (Vector *v)
+{
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *index = g_build_filename (story->dir, "vector-index", NULL);
+  g_autofree char *index_env = g_strconcat ("GIT_INDEX_FILE=", index, NULL);
+  g_autofree char *parent_spec = g_strconcat (tip, "^^{tree}", NULL);
+  g_autofree char *dir_spec = g_strconcat (tip, ":records/0000/00/00000018-revocation", NULL);
+  g_autofree char *dir_tree = GIT ("rev-parse", dir_spec);
+  g_autofree char *out = NULL;
+  const char *read_tree[] = { "env", index_env, "git", "-C", story->path, "read-tree", parent_spec, NULL };
+  const char *add[] = { "env", index_env, "git", "-C", story->path, "update-index", "--add", "--index-info", NULL };
+  g_autofree char *listing = GIT ("ls-tree", "-r", dir_tree);
+  g_auto(GStrv) entries = g_strsplit (listing, "\n", -1);
+  g_autoptr(GString) info = g_string_new (NULL);
+  const char *write_tree[] = { "env", index_env, "git", "-C", story->path, "write-tree", NULL };
+
+  (void) v;
+  g_unlink (index);
+  ck_assert (test_support_run (read_tree, NULL, NULL, NULL) == 0);
+  for (guint i = 0; entries[i] != NULL; i++)
+    {
+      /* "MODE blob SHA\tPATH" with the path under the wrong directory name. */
+      const char *tab = strchr (entries[i], '\t');
+
+      g_string_append_printf (info, "%.*s\trecords/0000/00/00000018-annotation/%s\n", (int) (tab - entries[i]),
+                              entries[i], tab + 1);
+    }
+  ck_assert (test_support_run (add, info->str, NULL, NULL) == 0);
+  ck_assert (test_support_run (write_tree, NULL, &out, NULL) == 0);
+  g_unlink (index);
+  tip_with_tree (g_strchomp (out));
+}
+
+static void
+make_artifact_unlisted (Vector *v)
+{
+  g_autofree char *blob = write_blob ("extra\n");
+  g_autofree char *tree = tip_tree_edited (TIP_DIR "artifacts/extra.pem", "100644", blob);
+
+  (void) v;
+  tip_with_tree (tree);
+}
+
+static void
+make_artifact_missing (Vector *v)
+{
+  g_autofree char *tree = tip_tree_edited (TIP_DIR "artifacts/crl.pem", NULL, NULL);
+
+  (void) v;
+  tip_with_tree (tree);
+}
+
+static void
+make_artifact_digest (Vector *v)
+{
+  (void) v;
+  tip_file_edited ("artifacts/crl.pem", "-----END X509 CRL-----", "-----END X509 CRL-----\n");
+}
+
+static void
+make_statement_edited (Vector *v)
+{
+  (void) v;
+  tip_file_edited ("statement.json", "\"key-compromise\"", "\"superseded\"");
+}
+
+static void
+make_record_not_canonical (Vector *v)
+{
+  (void) v;
+  tip_file_edited ("record.json", "{\"ledger\"", "{ \"ledger\"");
+}
+
+static void
+make_record_prev (Vector *v)
+{
+  g_autofree char *content = tip_file ("record.json");
+  const char *at = strstr (content, "\"prev\":\"");
+  g_autofree char *prev = g_strndup (at + 8, 64);
+  g_autofree char *other = g_strdup (prev);
+
+  (void) v;
+  /* Another 64-digit digest: the first digit changed. */
+  other[0] = other[0] == '0' ? '1' : '0';
+  tip_file_edited ("record.json", prev, other);
+}
+
+static void
+make_record_seq (Vector *v)
+{
+  (void) v;
+  tip_file_edited ("record.json", "\"seq\":18", "\"seq\":17");
+}
+
+/* ---- Cases: the rules, as a malicious writer appends ------------------------ */
+
+static void
+append_bad (ChainStatement    *st,
+            const TestOfficer *committer)
+{
+  g_autoptr(GError) error = NULL;
+
+  chain_ledger_append (story->ledger, st, committer->signer, NULL, NULL, NULL, NULL, &error);
+  test_assert_no_error (error);
+}
+
+static void
+make_replay (Vector *v)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, TEST_STORY_POP, &error);
+  g_autoptr(GBytes) statement_json = NULL;
+  g_autoptr(GBytes) signatures_json = NULL;
+  g_autoptr(GBytes) verification = NULL;
+  ChainStatement *copy = NULL;
+
+  (void) v;
+  test_assert_no_error (error);
+  statement_json = chain_statement_get_bytes (chain_record_get_statement (record));
+  signatures_json = chain_statement_get_signatures_bytes (chain_record_get_statement (record));
+  copy = chain_statement_parse (statement_json, signatures_json, &error);
+  test_assert_no_error (error);
+  verification = chain_record_read_artifact (record, "verification.pem", NULL, &error);
+  test_assert_no_error (error);
+  ck_assert (chain_statement_attach_artifact (copy, "verification.pem", verification, &error));
+  append_bad (copy, &story->oem.officer);
+}
+
+static void
+make_unknown_author (Vector *v)
+{
+  (void) v;
+  append_bad (test_story_annotation (story, "nobody", &story->oem.officer, "hello"), &story->oem.officer);
+}
+
+static void
+make_unknown_key (Vector *v)
+{
+  (void) v;
+  append_bad (test_story_annotation (story, "cm-a", &story->oem.officer, "hello"), &story->oem.officer);
+}
+
+static void
+make_annotation_empty (Vector *v)
+{
+  (void) v;
+  append_bad (test_story_annotation (story, "oem", &story->oem.officer, ""), &story->oem.officer);
+}
+
+static void
+make_record_ledger (Vector *v)
+{
+  g_autofree char *other = chain_statement_new_id ();
+
+  (void) v;
+  tip_file_edited ("record.json", story->ledger_id, other);
+}
+
+static ChainPolicy *
+stricter_policy (void)
+{
+  ChainPolicy *policy = chain_policy_copy (story->policy);
+
+  chain_policy_set_threshold (policy, "annotation", 2);
+  return policy;
+}
+
+static void
+make_other_policy (Vector *v)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainPolicy) stricter = stricter_policy ();
+  g_autofree char *policy = chain_policy_get_digest (stricter);
+  g_autoptr(ChainJson) body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  (void) v;
+  chain_json_object_set_string (body, "text", "hello");
+  st = chain_statement_new (CHAIN_RECORD_TYPE_ANNOTATION, "oem", story->ledger_id, policy, story->now, body, &error);
+  test_assert_no_error (error);
+  test_story_sign (st, &story->oem.officer);
+  append_bad (st, &story->oem.officer);
+}
+
+static void
+make_threshold (Vector *v)
+{
+  g_autoptr(ChainPolicy) stricter = stricter_policy ();
+
+  (void) v;
+  append_bad (test_story_policy (story, &story->oem.officer, stricter), &story->oem.officer);
+}
+
+static void
+make_policy_rollback (Vector *v)
+{
+  g_autoptr(ChainPolicy) original = chain_policy_copy (story->policy);
+  g_autoptr(ChainPolicy) stricter = stricter_policy ();
+  ChainStatement *st = test_story_policy (story, &story->oem.officer, stricter);
+
+  (void) v;
+  test_story_sign (st, &story->oem2);
+  ck_assert_uint_eq (test_story_append (story, st, &story->oem.officer), NEXT);
+  st = test_story_policy (story, &story->oem.officer, original);
+  test_story_sign (st, &story->oem2);
+  ck_assert_uint_eq (test_story_append_unchecked (story, st, &story->oem.officer), NEXT + 1);
+}
+
+static void
+make_revocation_not_issued (Vector *v)
+{
+  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
+  const char *crl_serials[] = { revoked, "5ca1ab1e0ddba11", NULL };
+  const char *serials[] = { "5ca1ab1e0ddba11", NULL };
+  g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
+
+  (void) v;
+  append_bad (test_story_revocation (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, serials, crl),
+              &story->dist_x.officer);
+}
+
+static void
+make_revocation_again (Vector *v)
+{
+  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
+  const char *serials[] = { revoked, NULL };
+  g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, serials, 2);
+
+  (void) v;
+  append_bad (test_story_revocation (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, serials, crl),
+              &story->dist_x.officer);
+}
+
+static void
+make_revocation_upper_case (Vector *v)
+{
+  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
+  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *upper = g_ascii_strup (serial, -1);
+  const char *crl_serials[] = { revoked, serial, NULL };
+  const char *serials[] = { upper, NULL };
+  g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
+
+  (void) v;
+  /* A serial without letters has no case: find one that has. */
+  ck_assert_str_ne (serial, upper);
+  append_bad (test_story_revocation (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, serials, crl),
+              &story->dist_x.officer);
+}
+
+static void
+make_duplicate_serial (Vector *v)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  TestForge forge = { TEST_FORGE_DEVICE, story->dist_x.key, story->dist_x.cert, "CN=dist-x-0100,OU=Dist X,O=CM A,C=DE",
+                      NULL, 0, 0, -1, NULL, NULL, FALSE };
+  ChainCert *devices[1] = { NULL };
+
+  (void) v;
+  forge.key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  forge.serial = serial;
+  forge.not_before = story->now - DAY;
+  forge.not_after = story->now + 300 * DAY;
+  devices[0] = test_story_forge (&forge);
+  append_bad (test_story_batch (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, devices, 1, TRUE),
+              &story->dist_x.officer);
+  chain_cert_free (devices[0]);
+  chain_key_free (forge.key);
+}
+
+static void
+make_device_id_reused (Vector *v)
+{
+  ChainCert *devices[1] = { test_story_device (story->dist_x.issuer, "dist-x-0001") };
+
+  (void) v;
+  append_bad (test_story_batch (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, devices, 1, TRUE),
+              &story->dist_x.officer);
+  chain_cert_free (devices[0]);
+}
+
+static void
+make_device_id_bad (Vector *v)
+{
+  g_autoptr(GError) error = NULL;
+  TestForge forge = { TEST_FORGE_DEVICE, story->dist_x.key, story->dist_x.cert, "CN=dist-x#0100,OU=Dist X,O=CM A,C=DE",
+                      NULL, 0, 0, -1, NULL, NULL, FALSE };
+  ChainCert *devices[1] = { NULL };
+
+  (void) v;
+  forge.key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  forge.not_before = story->now - DAY;
+  forge.not_after = story->now + 300 * DAY;
+  devices[0] = test_story_forge (&forge);
+  append_bad (test_story_batch (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, devices, 1, TRUE),
+              &story->dist_x.officer);
+  chain_cert_free (devices[0]);
+  chain_key_free (forge.key);
+}
+
+static void
+make_batch_tier (Vector *v)
+{
+  ChainCert *devices[1] = { test_story_device (story->oem.issuer, "oem-0001") };
+
+  (void) v;
+  append_bad (test_story_batch (story, "oem", &story->oem.officer, story->oem.cert, devices, 1, TRUE),
+              &story->oem.officer);
+  chain_cert_free (devices[0]);
+}
+
+static void
+make_batch_issuer (Vector *v)
+{
+  ChainCert *devices[1] = { test_story_device (story->cm_a.issuer, "cm-a-0001") };
+
+  (void) v;
+  append_bad (test_story_batch (story, "dist-x", &story->dist_x.officer, story->cm_a.cert, devices, 1, TRUE),
+              &story->dist_x.officer);
+  chain_cert_free (devices[0]);
+}
+
+static void
+make_approval_target (Vector *v)
+{
+  g_autofree char *nowhere = chain_statement_new_id ();
+
+  (void) v;
+  append_bad (test_story_approval (story, "oem", &story->oem.officer, nowhere), &story->oem.officer);
+}
+
+static void
+make_export_target (Vector *v)
+{
+  g_autofree char *ca_sha = test_story_thumbprint (story->oem.cert);
+  g_autoptr(GBytes) content = chain_cert_to_pem (story->oem.cert);
+  g_autofree char *content_sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, content);
+  ChainJson *files = chain_json_new_object ();
+  ChainJson *body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  (void) v;
+  chain_json_object_set_string (files, "root.pem", content_sha);
+  chain_json_object_set_string (body, "ca", ca_sha);
+  chain_json_object_set_string (body, "target", "ftp");
+  chain_json_object_set (body, "files", files);
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_EXPORT, "oem", body, NULL);
+  test_story_add_artifact (st, "root.pem", content);
+  test_story_sign (st, &story->oem.officer);
+  append_bad (st, &story->oem.officer);
+}
+
+static void
+make_officer_revoked (Vector *v)
+{
+  g_autofree char *serial = chain_cert_get_serial (story->oem2.cert);
+  const char *serials[] = { serial, NULL };
+  g_autoptr(ChainCrl) crl = test_story_crl (story->oem.issuer, serials, 1);
+
+  (void) v;
+  ck_assert_uint_eq (test_story_append (story, test_story_revocation (story, "oem", &story->oem.officer,
+                                                                      story->oem.cert, serials, crl),
+                                        &story->oem.officer), NEXT);
+  ck_assert_uint_eq (test_story_append_unchecked (story, test_story_annotation (story, "oem", &story->oem2, "hi"),
+                                                  &story->oem.officer), NEXT + 1);
+}
+
+
+static void
+make_annotation_with_artifact (Vector *v)
+{
+  ChainJson *body = chain_json_new_object ();
+  g_autoptr(GBytes) extra = g_bytes_new_static ("hello\n", 6);
+  ChainStatement *st = NULL;
+
+  (void) v;
+  chain_json_object_set_string (body, "text", "hello");
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_ANNOTATION, "oem", body, NULL);
+  test_story_add_artifact (st, "hello.txt", extra);
+  test_story_sign (st, &story->oem.officer);
+  append_bad (st, &story->oem.officer);
+}
+
+static void
+make_policy_author (Vector *v)
+{
+  g_autoptr(ChainPolicy) stricter = stricter_policy ();
+  ChainJson *body = chain_json_new_object ();
+
+  (void) v;
+  chain_json_object_set (body, "policy", chain_policy_to_json (stricter));
+  append_bad (test_story_statement (story, CHAIN_RECORD_TYPE_POLICY, "cm-a", body, &story->cm_a.officer),
+              &story->cm_a.officer);
+}
+
+static void
+make_policy_invalid (Vector *v)
+{
+  ChainJson *body = chain_json_new_object ();
+  ChainJson *policy = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  (void) v;
+  chain_json_object_set (policy, "version", chain_json_new_integer (1));
+  chain_json_object_set (body, "policy", policy);
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_POLICY, "oem", body, &story->oem.officer);
+  test_story_sign (st, &story->oem2);
+  append_bad (st, &story->oem.officer);
+}
+
+/* The policy with its first tier renamed. */
+static void
+make_policy_tier_in_use (Vector *v)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainJson) json = chain_policy_to_json (story->policy);
+  g_autoptr(GBytes) canonical = chain_json_to_canonical (json);
+  g_autofree char *text = g_strndup (g_bytes_get_data (canonical, NULL), g_bytes_get_size (canonical));
+  g_autofree char *renamed = replace_once (text, "\"name\":\"oem\"", "\"name\":\"maker\"");
+  ChainJson *edited = chain_json_parse (renamed, strlen (renamed), 1024 * 1024, &error);
+  ChainJson *body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  (void) v;
+  test_assert_no_error (error);
+  chain_json_object_set (body, "policy", edited);
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_POLICY, "oem", body, &story->oem.officer);
+  test_story_sign (st, &story->oem2);
+  append_bad (st, &story->oem.officer);
+}
+
+static void
+make_officer_duplicate (Vector *v)
+{
+  (void) v;
+  append_bad (test_story_officer (story, "oem", &story->oem.officer, story->oem2.cert), &story->oem.officer);
+}
+
+static void
+make_officer_custodian (Vector *v)
+{
+  TestOfficer officer = { 0 };
+  ChainJson *body = chain_json_new_object ();
+  g_autoptr(GBytes) pem = NULL;
+  ChainStatement *st = NULL;
+
+  (void) v;
+  test_story_officer_make (&officer, &story->oem, "Otto");
+  pem = chain_cert_to_pem (officer.cert);
+  chain_json_object_set_string (body, "custodian", "cm-a");
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_OFFICER, "oem", body, NULL);
+  test_story_add_artifact (st, "officer.pem", pem);
+  test_story_sign (st, &story->oem.officer);
+  append_bad (st, &story->oem.officer);
+  test_story_officer_clear (&officer);
+}
+
+static void
+make_officer_issuer (Vector *v)
+{
+  TestOfficer officer = { 0 };
+
+  (void) v;
+  test_story_officer_make (&officer, &story->cm_a, "Otto");
+  append_bad (test_story_officer (story, "oem", &story->oem.officer, officer.cert), &story->oem.officer);
+  test_story_officer_clear (&officer);
+}
+
+static void
+make_officer_profile (Vector *v)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainKey) key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  g_autoptr(ChainCert) cert = NULL;
+  TestForge forge = { TEST_FORGE_NO_EKU, story->oem.key, story->oem.cert, "CN=Otto,O=Widget Ltd,C=DE", NULL,
+                      0, 0, -1, NULL, NULL, FALSE };
+
+  (void) v;
+  forge.key = key;
+  forge.not_before = story->now - DAY;
+  forge.not_after = story->now + 300 * DAY;
+  cert = test_story_forge (&forge);
+  append_bad (test_story_officer (story, "oem", &story->oem.officer, cert), &story->oem.officer);
+}
+
+static ChainStatement *
+revocation_with (const char *author,
+                 ChainCert  *issuer,
+                 const char *reason,
+                 const char *serial,
+                 ChainCrl   *crl)
+{
+  g_autofree char *issuer_sha = test_story_thumbprint (issuer);
+  g_autoptr(GBytes) crl_pem = chain_crl_to_pem (crl);
+  ChainJson *list = chain_json_new_array ();
+  ChainJson *body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  chain_json_array_append (list, chain_json_new_string (serial));
+  chain_json_object_set_string (body, "issuer", issuer_sha);
+  chain_json_object_set_string (body, "reason", reason);
+  chain_json_object_set (body, "serials", list);
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_REVOCATION, author, body, NULL);
+  test_story_add_artifact (st, "crl.pem", crl_pem);
+  return st;
+}
+
+static void
+make_revocation_reason (Vector *v)
+{
+  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
+  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  const char *crl_serials[] = { revoked, serial, NULL };
+  g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
+  ChainStatement *st = revocation_with ("dist-x", story->dist_x.cert, "lost", serial, crl);
+
+  (void) v;
+  test_story_sign (st, &story->dist_x.officer);
+  append_bad (st, &story->dist_x.officer);
+}
+
+static void
+make_revocation_issuer (Vector *v)
+{
+  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  const char *crl_serials[] = { serial, NULL };
+  g_autoptr(ChainCrl) crl = test_story_crl (story->cm_a.issuer, crl_serials, 1);
+  ChainStatement *st = revocation_with ("dist-x", story->cm_a.cert, "key-compromise", serial, crl);
+
+  (void) v;
+  test_story_sign (st, &story->dist_x.officer);
+  append_bad (st, &story->dist_x.officer);
+}
+
+/* A CRL that does not list the device revoked before. */
+static void
+make_revocation_crl (Vector *v)
+{
+  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  const char *crl_serials[] = { serial, NULL };
+  g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
+  ChainStatement *st = revocation_with ("dist-x", story->dist_x.cert, "key-compromise", serial, crl);
+
+  (void) v;
+  test_story_sign (st, &story->dist_x.officer);
+  append_bad (st, &story->dist_x.officer);
+}
+
+static ChainStatement *
+export_with (ChainCert  *ca,
+             const char *name,
+             GBytes     *content,
+             const char *recorded_sha)
+{
+  g_autofree char *ca_sha = test_story_thumbprint (ca);
+  g_autofree char *content_sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, content);
+  ChainJson *files = chain_json_new_object ();
+  ChainJson *body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  chain_json_object_set_string (files, name, recorded_sha != NULL ? recorded_sha : content_sha);
+  chain_json_object_set_string (body, "ca", ca_sha);
+  chain_json_object_set_string (body, "target", "pem");
+  chain_json_object_set (body, "files", files);
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_EXPORT, "oem", body, NULL);
+  test_story_add_artifact (st, name, content);
+  test_story_sign (st, &story->oem.officer);
+  return st;
+}
+
+static void
+make_export_ca (Vector *v)
+{
+  g_autoptr(GBytes) content = chain_cert_to_pem (story->oem.cert);
+
+  (void) v;
+  append_bad (export_with (story->devices[1], "root.pem", content, NULL), &story->oem.officer);
+}
+
+static void
+make_export_files (Vector *v)
+{
+  g_autoptr(GBytes) content = chain_cert_to_pem (story->oem.cert);
+
+  (void) v;
+  append_bad (export_with (story->oem.cert, "root.pem", content,
+                           "5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e"),
+              &story->oem.officer);
+}
+
+static void
+make_export_content (Vector *v)
+{
+  g_autoptr(GBytes) content = chain_cert_to_pem (story->devices[1]);
+
+  (void) v;
+  append_bad (export_with (story->oem.cert, "device.pem", content, NULL), &story->oem.officer);
+}
+
+static ChainStatement *
+pop_with (const char        *author,
+          const TestOfficer *signer,
+          ChainCert         *ca,
+          const char        *code,
+          const char        *target)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ca_sha = test_story_thumbprint (ca);
+  g_autoptr(ChainCert) verification = chain_issuer_issue_pop (story->oem.issuer, "0123456789ABCDEF", &error);
+  g_autoptr(GBytes) pem = NULL;
+  ChainJson *body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  test_assert_no_error (error);
+  pem = chain_cert_to_pem (verification);
+  chain_json_object_set_string (body, "ca", ca_sha);
+  chain_json_object_set_string (body, "code", code);
+  chain_json_object_set_string (body, "target", target);
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_POP, author, body, NULL);
+  test_story_add_artifact (st, "verification.pem", pem);
+  test_story_sign (st, signer);
+  return st;
+}
+
+static void
+make_pop_target (Vector *v)
+{
+  (void) v;
+  append_bad (pop_with ("oem", &story->oem.officer, story->oem.cert, "0123456789ABCDEF", "gcp-iot"),
+              &story->oem.officer);
+}
+
+static void
+make_pop_code (Vector *v)
+{
+  (void) v;
+  append_bad (pop_with ("oem", &story->oem.officer, story->oem.cert, "FEDCBA9876543210", "azure-iothub"),
+              &story->oem.officer);
+}
+
+static void
+make_pop_ca (Vector *v)
+{
+  (void) v;
+  append_bad (pop_with ("dist-x", &story->dist_x.officer, story->oem.cert, "0123456789ABCDEF", "azure-iothub"),
+              &story->dist_x.officer);
+}
+
+static void
+make_rotation_root (Vector *v)
+{
+  (void) v;
+  append_bad (test_story_rotation (story, "oem", &story->oem.officer, story->oem.cert, story->oem.cert),
+              &story->oem.officer);
+}
+
+/* ---- A pending request, for approvals and delegations ------------------------- */
+
+static TestParty dist_y;
+
+static void
+request_dist_y (void)
+{
+  dist_y.id = "dist-y";
+  dist_y.name = "Dist Y";
+  dist_y.tier = "distributor";
+  dist_y.subject = "CN=Dist Y CA,OU=Dist Y,O=CM A,C=DE";
+  dist_y.officer_subject = "CN=Yara,OU=Dist Y,O=CM A,C=DE";
+  dist_y.constraints = "OU=Dist Y,O=CM A,C=DE";
+  test_story_party_make (story, &dist_y, &story->cm_a, 0, story->now - DAY, story->now + 1000 * DAY);
+  ck_assert_uint_eq (test_story_append (story, test_story_request (story, &story->cm_a, &story->cm_a.officer, &dist_y),
+                                        &story->cm_a.officer), NEXT);
+}
+
+static char *
+last_statement_id (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, chain_ledger_get_length (story->ledger) - 1,
+                                                           &error);
+
+  test_assert_no_error (error);
+  return g_strdup (chain_statement_get_id (chain_record_get_statement (record)));
+}
+
+static ChainStatement *
+approval_with (const char        *author,
+               const TestOfficer *signer,
+               const char        *target,
+               const char        *decision)
+{
+  ChainJson *body = chain_json_new_object ();
+
+  chain_json_object_set_string (body, "target", target);
+  chain_json_object_set_string (body, "decision", decision);
+  return test_story_statement (story, CHAIN_RECORD_TYPE_APPROVAL, author, body, signer);
+}
+
+static void
+make_approval_decision (Vector *v)
+{
+  g_autofree char *request = NULL;
+
+  (void) v;
+  request_dist_y ();
+  request = last_statement_id ();
+  append_bad (approval_with ("cm-a", &story->cm_a.officer, request, "maybe"), &story->cm_a.officer);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_approval_author (Vector *v)
+{
+  g_autofree char *request = NULL;
+
+  (void) v;
+  request_dist_y ();
+  request = last_statement_id ();
+  append_bad (approval_with ("oem", &story->oem.officer, request, "approve"), &story->oem.officer);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_approval_duplicate (Vector *v)
+{
+  g_autofree char *request = NULL;
+
+  (void) v;
+  request_dist_y ();
+  request = last_statement_id ();
+  ck_assert_uint_eq (test_story_append (story, approval_with ("cm-a", &story->cm_a2, request, "approve"),
+                                        &story->cm_a2), NEXT + 1);
+  ck_assert_uint_eq (test_story_append_unchecked (story, approval_with ("cm-a", &story->cm_a2, request, "approve"),
+                                                  &story->cm_a2), NEXT + 2);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_approval_pending (Vector *v)
+{
+  g_autofree char *request = NULL;
+
+  (void) v;
+  request_dist_y ();
+  request = last_statement_id ();
+  ck_assert_uint_eq (test_story_append (story, approval_with ("cm-a", &story->cm_a2, request, "reject"),
+                                        &story->cm_a2), NEXT + 1);
+  ck_assert_uint_eq (test_story_append_unchecked (story, approval_with ("cm-a", &story->cm_a.officer, request,
+                                                                        "approve"),
+                                                  &story->cm_a.officer), NEXT + 2);
+  test_story_party_clear (&dist_y);
+}
+
+/* A delegation for the pending request with @ca (the child's own, or
+ * another), body child @child_id. */
+static void
+delegate_dist_y (const TestOfficer *signer,
+                 TestParty         *parent,
+                 ChainCert         *ca,
+                 const char        *child_id,
+                 guint64            seq)
+{
+  g_autofree char *request = last_statement_id ();
+  TestParty child = dist_y;
+  ChainStatement *st = NULL;
+
+  child.id = child_id;
+  ck_assert_uint_eq (test_story_append (story, approval_with ("cm-a", &story->cm_a2, request, "approve"),
+                                        &story->cm_a2), seq - 1);
+  st = test_story_delegation (story, parent, signer, &child, request, ca);
+  ck_assert_uint_eq (test_story_append_unchecked (story, st, signer), seq);
+}
+
+static void
+make_delegation_child (Vector *v)
+{
+  (void) v;
+  request_dist_y ();
+  delegate_dist_y (&story->cm_a.officer, &story->cm_a, dist_y.cert, "dist-z", NEXT + 2);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_delegation_csr (Vector *v)
+{
+  (void) v;
+  request_dist_y ();
+  delegate_dist_y (&story->cm_a.officer, &story->cm_a, story->dist_x.cert, "dist-y", NEXT + 2);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_delegation_issuer (Vector *v)
+{
+  (void) v;
+  request_dist_y ();
+  delegate_dist_y (&story->cm_a.officer, &story->cm_a, story->cm_b.cert, "dist-y", NEXT + 2);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_delegation_request (Vector *v)
+{
+  (void) v;
+  request_dist_y ();
+  delegate_dist_y (&story->oem.officer, &story->oem, dist_y.cert, "dist-y", NEXT + 2);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_request_custodian (Vector *v)
+{
+  TestParty copy = { 0 };
+
+  (void) v;
+  copy = story->dist_x;
+  append_bad (test_story_request (story, &story->cm_a, &story->cm_a.officer, &copy), &story->cm_a.officer);
+}
+
+static void
+make_request_tier (Vector *v)
+{
+  (void) v;
+  dist_y.id = "dist-y";
+  dist_y.name = "Dist Y";
+  dist_y.tier = "distributor";
+  dist_y.subject = "CN=Dist Y CA,OU=Dist Y,OU=Dist X,O=CM A,C=DE";
+  dist_y.officer_subject = "CN=Yara,OU=Dist Y,OU=Dist X,O=CM A,C=DE";
+  dist_y.constraints = NULL;
+  test_story_party_make (story, &dist_y, &story->cm_a, 0, story->now - DAY, story->now + 1000 * DAY);
+  append_bad (test_story_request (story, &story->dist_x, &story->dist_x.officer, &dist_y), &story->dist_x.officer);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_request_csr (Vector *v)
+{
+  TestParty copy = { 0 };
+
+  (void) v;
+  dist_y.id = "dist-y";
+  dist_y.name = "Dist Y";
+  dist_y.tier = "distributor";
+  dist_y.subject = "CN=Dist Y CA,OU=Dist Y,O=CM A,C=DE";
+  dist_y.officer_subject = "CN=Yara,OU=Dist Y,O=CM A,C=DE";
+  dist_y.constraints = "OU=Dist Y,O=CM A,C=DE";
+  test_story_party_make (story, &dist_y, &story->cm_a, 0, story->now - DAY, story->now + 1000 * DAY);
+  copy = dist_y;
+  copy.officer_csr = dist_y.csr;
+  append_bad (test_story_request (story, &story->cm_a, &story->cm_a.officer, &copy), &story->cm_a.officer);
+  test_story_party_clear (&dist_y);
+}
+
+
+/* An officer of the OEM whose certificate starts ten days after the
+ * statements are made; then an annotation it signs. */
+static void
+make_officer_not_yet_valid (Vector *v)
+{
+  g_autoptr(GError) error = NULL;
+  TestOfficer officer = { 0 };
+  TestForge forge = { TEST_FORGE_OFFICER, story->oem.key, story->oem.cert, "CN=Otto,O=Widget Ltd,C=DE", NULL,
+                      0, 0, -1, NULL, NULL, FALSE };
+
+  (void) v;
+  officer.key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  forge.key = officer.key;
+  forge.not_before = story->now + 10 * DAY;
+  forge.not_after = story->now + 100 * DAY;
+  officer.cert = test_story_forge (&forge);
+  ck_assert_uint_eq (test_story_append (story, test_story_officer (story, "oem", &story->oem.officer, officer.cert),
+                                        &story->oem.officer), NEXT);
+  append_bad (test_story_annotation (story, "oem", &officer, "early"), &story->oem.officer);
+  test_story_officer_clear (&officer);
+}
+
+/* Dist Y's CA as CM A could forge it: @kind, @path_len, @not_after
+ * (0: a year), @constraints (NULL: none). */
+static ChainCert *
+forge_dist_y_ca (TestForgeKind kind,
+                 int           path_len,
+                 gint64        not_after,
+                 const char   *constraints)
+{
+  TestForge forge = { kind, story->cm_a.key, story->cm_a.cert, NULL, NULL, 0, 0, -1, NULL, NULL, FALSE };
+
+  forge.subject = dist_y.subject;
+  forge.key = dist_y.key;
+  forge.not_before = story->now - DAY;
+  forge.not_after = not_after != 0 ? not_after : story->now + 365 * DAY;
+  forge.path_len = path_len;
+  forge.constraints = constraints;
+  return test_story_forge (&forge);
+}
+
+static void
+make_delegation_path_length (Vector *v)
+{
+  g_autoptr(ChainCert) ca = NULL;
+
+  (void) v;
+  request_dist_y ();
+  ca = forge_dist_y_ca (TEST_FORGE_CA, 1, 0, "permitted:dirName:OU=Dist Y,O=CM A,C=DE");
+  delegate_dist_y (&story->cm_a.officer, &story->cm_a, ca, "dist-y", NEXT + 2);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_delegation_validity (Vector *v)
+{
+  g_autoptr(ChainCert) ca = NULL;
+
+  (void) v;
+  request_dist_y ();
+  /* Beyond CM A's CA, which ends 3000 days after the story began. */
+  ca = forge_dist_y_ca (TEST_FORGE_CA, 0, story->now + 3500 * DAY, "permitted:dirName:OU=Dist Y,O=CM A,C=DE");
+  delegate_dist_y (&story->cm_a.officer, &story->cm_a, ca, "dist-y", NEXT + 2);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_delegation_name_constraints (Vector *v)
+{
+  g_autoptr(ChainCert) ca = NULL;
+
+  (void) v;
+  request_dist_y ();
+  ca = forge_dist_y_ca (TEST_FORGE_CA, 0, 0, NULL);
+  delegate_dist_y (&story->cm_a.officer, &story->cm_a, ca, "dist-y", NEXT + 2);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_delegation_profile (Vector *v)
+{
+  g_autoptr(ChainCert) ca = NULL;
+
+  (void) v;
+  request_dist_y ();
+  ca = forge_dist_y_ca (TEST_FORGE_OFFICER, -1, 0, NULL);
+  delegate_dist_y (&story->cm_a.officer, &story->cm_a, ca, "dist-y", NEXT + 2);
+  test_story_party_clear (&dist_y);
+}
+
+/* Dist Y requested, approved and delegated, all as the rules want. */
+static char *
+delegated_dist_y (void)
+{
+  g_autofree char *request = NULL;
+
+  request_dist_y ();
+  request = last_statement_id ();
+  ck_assert_uint_eq (test_story_append (story, approval_with ("cm-a", &story->cm_a2, request, "approve"),
+                                        &story->cm_a2), NEXT + 1);
+  ck_assert_uint_eq (test_story_append (story, test_story_delegation (story, &story->cm_a, &story->cm_a.officer,
+                                                                      &dist_y, request, dist_y.cert),
+                                        &story->cm_a.officer), NEXT + 2);
+  return last_statement_id ();
+}
+
+static void
+make_acceptance_delegation (Vector *v)
+{
+  g_autofree char *delegation = delegated_dist_y ();
+  g_autofree char *nowhere = chain_statement_new_id ();
+
+  (void) v;
+  append_bad (test_story_acceptance (story, &dist_y, nowhere), &dist_y.officer);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_acceptance_duplicate (Vector *v)
+{
+  g_autofree char *delegation = delegated_dist_y ();
+  TestOfficer second = { 0 };
+  TestParty copy = { 0 };
+
+  (void) v;
+  ck_assert_uint_eq (test_story_append (story, test_story_acceptance (story, &dist_y, delegation), &dist_y.officer),
+                     NEXT + 3);
+  test_story_officer_make (&second, &dist_y, "Yuri");
+  copy = dist_y;
+  copy.officer = second;
+  append_bad (test_story_acceptance (story, &copy, delegation), &second);
+  test_story_officer_clear (&second);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_acceptance_officer_key (Vector *v)
+{
+  g_autofree char *delegation = delegated_dist_y ();
+  TestOfficer other = { 0 };
+  TestParty copy = { 0 };
+
+  (void) v;
+  test_story_officer_make (&other, &dist_y, "Yuri");
+  copy = dist_y;
+  copy.officer = other;
+  append_bad (test_story_acceptance (story, &copy, delegation), &other);
+  test_story_officer_clear (&other);
+  test_story_party_clear (&dist_y);
+}
+
+static void
+make_acceptance_issuer (Vector *v)
+{
+  g_autofree char *delegation = delegated_dist_y ();
+  TestOfficer other = { 0 };
+  TestParty copy = { 0 };
+
+  (void) v;
+  test_story_officer_make (&other, &story->cm_a, "Yuri");
+  copy = dist_y;
+  copy.officer = other;
+  append_bad (test_story_acceptance (story, &copy, delegation), &other);
+  test_story_officer_clear (&other);
+  test_story_party_clear (&dist_y);
+}
+
+/* ---- The cases ------------------------------------------------------------ */
+
+static const VectorCase cases[] = {
+  { "valid-story", NULL, LEDGER_LEVEL, "the three-tier story, 19 records: every record type the story uses, valid",
+    make_story },
+  { "valid-bookkeeping-refs", NULL, LEDGER_LEVEL,
+    "refs/remotes/origin/main at record 5 and refs/chain/sent/bundle at the tip: libchain's own refs are allowed",
+    make_bookkeeping_refs },
+  { "refs-second-branch", "refs.extra", LEDGER_LEVEL, "refs/heads/other at the tip: a second branch",
+    make_second_branch },
+  { "refs-tag", "refs.extra", LEDGER_LEVEL, "refs/tags/v1 at the tip", make_tag },
+  { "refs-notes-unrelated-root", "refs.extra", LEDGER_LEVEL, "refs/notes/x at an unrelated root commit",
+    make_notes_root },
+  { "refs-remote-unrelated-root", "refs.root", LEDGER_LEVEL,
+    "refs/remotes/origin/main (an allowed name) at an unrelated root commit", make_remote_root },
+  { "refs-abandoned-merge-root", "refs.root", LEDGER_LEVEL,
+    "refs/chain/abandoned/1 at a merge of the tip and an unrelated root", make_abandoned_merge_root },
+  { "repo-head-master", "repo.head", LEDGER_LEVEL, "HEAD points at refs/heads/master, not refs/heads/main",
+    make_head_master },
+  { "repo-shallow", "repo.shallow", LEDGER_LEVEL,
+    "a 'shallow' file naming record 12: git shows 7 of 19 records", make_shallow },
+  { "history-grafts", "history.replace", LEDGER_LEVEL, "info/grafts gives record 16 record 15 as parent",
+    make_grafts },
+  { "history-replace-ref", "history.replace", LEDGER_LEVEL,
+    "refs/replace/<record 16> makes git show an edited commit", make_replace_ref },
+  { "history-empty", "history.empty", LEDGER_LEVEL, "no refs/heads/main", make_empty },
+  { "history-rolled-back", "history.rewrite", 11,
+    "main rolled back to record 10 while the reader pinned record 18", make_rolled_back },
+  { "history-foreign-root", "history.root", 0, "the reader trusts another root than the genesis names",
+    make_foreign_root },
+  { "commit-merge", "commit.merge", NEXT, "a merge commit of the tip and the genesis on top", make_merge },
+  { "commit-root", "commit.root", 0, "records 10 to 18 on a new root commit", make_orphan },
+  { "commit-unsigned", "commit.unsigned", TIP, "the tip without its gpgsig header", make_unsigned },
+  { "commit-signature", "commit.signature", TIP, "the tip's message edited, the signature kept",
+    make_edited_commit },
+  { "commit-moved-signature", "commit.moved-signature", TIP,
+    "the tip's signature moved from its header into the message", make_moved_signature },
+  { "commit-headers", "commit.headers", TIP, "the tip with an encoding header, signed again by its officer",
+    make_extra_header },
+  { "commit-signatures", "commit.signatures", TIP, "the tip signed by two officers in one CMS signature",
+    make_two_signers },
+  { "commit-signer-chain", "commit.signer-chain", TIP,
+    "the tip signed by an officer under another root of the same name", make_signer_other_root },
+  { "commit-signer-expired", "commit.signer-expired", TIP,
+    "the tip signed by an officer certificate expired at the commit time", make_signer_expired },
+  { "commit-signer-profile", "commit.signer-profile", TIP,
+    "the tip signed by a certificate from the root without emailProtection", make_signer_profile },
+  { "commit-signer-not-enrolled", "commit.signer", TIP,
+    "the tip signed by a proper officer certificate the ledger never enrolled", make_signer_not_enrolled },
+  { "commit-committer-name", "commit.committer", TIP,
+    "the tip's committer name is not the signing officer's CN (e-mail right), signed again",
+    make_committer_name },
+  { "commit-committer-email", "commit.committer", TIP,
+    "the tip's committer e-mail names another key, signed again", make_committer_email },
+  { "commit-author", "commit.author", TIP, "the tip's author is not the statement's author, signed again",
+    make_author },
+  { "tree-extra", "tree.extra", TIP, "the tip adds README at the top level", make_tree_extra },
+  { "tree-mode", "tree.mode", TIP, "the tip's record.json is executable (100755)", make_tree_mode },
+  { "tree-changed", "tree.changed", TIP, "the tip changes an artifact of record 17", make_tree_changed },
+  { "tree-record-path", "tree.record-path", TIP,
+    "the tip's record directory named 00000018-annotation for a revocation", make_record_path },
+  { "artifact-unlisted", "artifact.unlisted", TIP, "the tip's artifacts/ holds a file its statement does not list",
+    make_artifact_unlisted },
+  { "artifact-missing", "artifact.missing", TIP, "the tip's crl.pem removed", make_artifact_missing },
+  { "artifact-digest", "artifact.digest", TIP, "the tip's crl.pem with one more byte", make_artifact_digest },
+  { "record-digest", "record.digest", TIP, "the tip's statement.json edited (reason)", make_statement_edited },
+  { "record-format", "record.format", TIP, "the tip's record.json not canonical (a space)",
+    make_record_not_canonical },
+  { "record-prev", "record.prev", TIP, "the tip's record.json prev is not the previous record.json's digest",
+    make_record_prev },
+  { "record-sequence", "record.sequence", TIP, "the tip's record.json says seq 17", make_record_seq },
+  { "statement-replay", "statement.replay", NEXT, "record 16's statement appended again", make_replay },
+  { "statement-author", "statement.author", NEXT, "an annotation by a custodian the ledger does not know",
+    make_unknown_author },
+  { "record-ledger", "record.ledger", TIP, "the tip's record.json names another ledger id", make_record_ledger },
+  { "statement-policy", "statement.policy", NEXT, "an annotation naming a policy never in force",
+    make_other_policy },
+  { "signature-unknown-key", "signature.unknown-key", NEXT, "an annotation by cm-a signed by an OEM officer",
+    make_unknown_key },
+  { "signature-officer-revoked", "signature.officer-revoked", NEXT + 1,
+    "the OEM revokes Oscar's officer certificate; then an annotation signed by Oscar", make_officer_revoked },
+  { "threshold-not-met", "threshold.not-met", NEXT, "a policy change signed by one of the two officers it needs",
+    make_threshold },
+  { "policy-rollback", "policy.rollback", NEXT + 1, "a policy change, then the earlier policy back",
+    make_policy_rollback },
+  { "annotation-text", "annotation.text", NEXT, "an empty annotation", make_annotation_empty },
+  { "approval-target", "approval.target", NEXT, "an approval of a statement id that is no request",
+    make_approval_target },
+  { "export-target", "export.target", NEXT, "an export for target 'ftp'", make_export_target },
+  { "revocation-not-issued", "revocation.not-issued", NEXT, "Dist X revokes a serial it never issued",
+    make_revocation_not_issued },
+  { "revocation-duplicate", "revocation.duplicate", NEXT, "Dist X revokes the revoked device again",
+    make_revocation_again },
+  { "revocation-serial-case", "statement.body", NEXT, "a revocation serial in upper-case hex",
+    make_revocation_upper_case },
+  { "serial-duplicate", "serial.duplicate", NEXT, "a device certificate with an earlier device's serial",
+    make_duplicate_serial },
+  { "batch-device-id-reused", "batch.device-id-reused", NEXT,
+    "dist-x-0001 issued again while its first certificate is in force", make_device_id_reused },
+  { "batch-device-id", "batch.device-id", NEXT, "a device id with '#'", make_device_id_bad },
+  { "batch-tier", "batch.tier", NEXT, "the OEM, whose tier issues no devices, records a device batch",
+    make_batch_tier },
+  { "batch-issuer", "batch.issuer", NEXT, "Dist X records devices issued by CM A's CA", make_batch_issuer },
+  { "statement-artifacts", "statement.artifacts", NEXT, "an annotation carrying an artifact",
+    make_annotation_with_artifact },
+  { "policy-author", "policy.author", NEXT, "a policy change by CM A, not the root custodian", make_policy_author },
+  { "policy-invalid", "policy.invalid", NEXT, "a policy change to {\"version\":1}", make_policy_invalid },
+  { "policy-tier-in-use", "policy.tier-in-use", NEXT, "a policy change renaming the first tier",
+    make_policy_tier_in_use },
+  { "officer-duplicate", "officer.duplicate", NEXT, "Oscar's officer certificate enrolled again",
+    make_officer_duplicate },
+  { "officer-custodian", "officer.custodian", NEXT, "an officer record by the OEM naming custodian cm-a",
+    make_officer_custodian },
+  { "officer-issuer", "officer.issuer", NEXT, "the OEM enrols an officer issued by CM A's CA", make_officer_issuer },
+  { "officer-profile", "officer.profile", NEXT, "the OEM enrols a certificate without emailProtection",
+    make_officer_profile },
+  { "revocation-reason", "revocation.reason", NEXT, "a revocation with reason 'lost'", make_revocation_reason },
+  { "revocation-issuer", "revocation.issuer", NEXT, "Dist X revokes naming CM A's CA as issuer",
+    make_revocation_issuer },
+  { "revocation-crl", "revocation.crl", NEXT, "a CRL that no longer lists the device revoked before",
+    make_revocation_crl },
+  { "export-ca", "export.ca", NEXT, "an export naming a device certificate as its CA", make_export_ca },
+  { "export-files", "export.files", NEXT, "an export whose files map gives another digest", make_export_files },
+  { "export-content", "export.content", NEXT, "an export of a device certificate", make_export_content },
+  { "pop-target", "pop.target", NEXT, "a proof of possession for target 'gcp-iot'", make_pop_target },
+  { "pop-code", "pop.code", NEXT, "a verification certificate whose CN is not the code", make_pop_code },
+  { "pop-ca", "pop.ca", NEXT, "Dist X proves possession of the OEM's root", make_pop_ca },
+  { "rotation-root", "rotation.root", NEXT, "the OEM rotates its root", make_rotation_root },
+  { "approval-decision", "approval.decision", NEXT + 1, "an approval with decision 'maybe'",
+    make_approval_decision },
+  { "approval-author", "approval.author", NEXT + 1, "the OEM approves a request made to CM A",
+    make_approval_author },
+  { "approval-duplicate", "approval.duplicate", NEXT + 2, "Alan approves the same request twice",
+    make_approval_duplicate },
+  { "approval-pending", "approval.pending", NEXT + 2, "an approval of a rejected request", make_approval_pending },
+  { "delegation-child", "delegation.child", NEXT + 2, "a delegation whose child is not the request's",
+    make_delegation_child },
+  { "delegation-csr", "delegation.csr", NEXT + 2, "a delegation of a CA with another key than the request's",
+    make_delegation_csr },
+  { "delegation-issuer", "delegation.issuer", NEXT + 2, "CM A delegates a CA the OEM issued",
+    make_delegation_issuer },
+  { "delegation-request", "delegation.request", NEXT + 2, "the OEM delegates for a request made to CM A",
+    make_delegation_request },
+  { "request-custodian", "request.custodian", NEXT, "a request for dist-x, which exists",
+    make_request_custodian },
+  { "request-tier", "request.tier", NEXT, "Dist X, whose tier delegates to none, records a request",
+    make_request_tier },
+  { "request-csr", "request.csr", NEXT, "a request whose two CSRs carry one key", make_request_csr },
+  { "signature-officer-validity", "signature.officer-validity", NEXT + 1,
+    "an OEM officer whose certificate starts ten days later signs an annotation", make_officer_not_yet_valid },
+  { "delegation-path-length", "delegation.path-length", NEXT + 2,
+    "a distributor CA with path length 1 (the tier allows 0)", make_delegation_path_length },
+  { "delegation-validity", "delegation.validity", NEXT + 2, "a sub-CA valid beyond its issuer's validity",
+    make_delegation_validity },
+  { "delegation-name-constraints", "delegation.name-constraints", NEXT + 2,
+    "a distributor CA without the permitted directoryName the tier requires", make_delegation_name_constraints },
+  { "delegation-profile", "delegation.profile", NEXT + 2, "a delegation of a certificate that is no CA",
+    make_delegation_profile },
+  { "acceptance-delegation", "acceptance.delegation", NEXT + 3, "an acceptance of a statement that is no delegation",
+    make_acceptance_delegation },
+  { "acceptance-duplicate", "acceptance.duplicate", NEXT + 4, "a second acceptance of one delegation",
+    make_acceptance_duplicate },
+  { "acceptance-officer-key", "acceptance.officer-key", NEXT + 3,
+    "an acceptance enrolling an officer with another key than the request's officer.csr",
+    make_acceptance_officer_key },
+  { "acceptance-issuer", "acceptance.issuer", NEXT + 3, "an acceptance enrolling an officer CM A's CA issued",
+    make_acceptance_issuer },
+};
+
+/* Rules no vector breaks yet, and why (NULL: none written yet). The
+ * manifest lists them, so that an implementer knows what the vectors do
+ * not test; test-vectors fails on a rule in neither list. */
+typedef struct {
+  const char *rule;
+  const char *reason;
+} RuleWithoutVector;
+
+static const RuleWithoutVector rules_without_vectors[] = {
+  { "object.missing", "a git bundle carries every object its refs reach; test-audit (test_missing_object) deletes one" },
+  { "object.corrupt", "a git bundle carries every object its refs reach, as git wrote them; test-audit covers it" },
+  { "commit.format", "git does not bundle a commit it cannot parse; test-audit covers it" },
+  { "export.unrecorded", "judges an export directory given with --export-dir, not the ledger" },
+  { "export.mismatch", "judges an export directory given with --export-dir, not the ledger" },
+  { "genesis.once", "libchain's writer refuses a second genesis; test-ledger-state covers the rule" },
+  { "genesis.custodian", NULL },
+  { "genesis.first", NULL },
+  { "genesis.officer", NULL },
+  { "genesis.policy", NULL },
+  { "genesis.root", NULL },
+  { "statement.ledger", NULL },
+  { "signature.duplicate-key", NULL },
+  { "signature.invalid", NULL },
+  { "officer.certificate", NULL },
+  { "officer.algorithm", NULL },
+  { "request.parent", NULL },
+  { "request.algorithm", NULL },
+  { "delegation.tier", NULL },
+  { "delegation.certificate", NULL },
+  { "delegation.issuer-revoked", NULL },
+  { "delegation.algorithm", NULL },
+  { "delegation.chain", NULL },
+  { "delegation.body", NULL },
+  { "acceptance.author", NULL },
+  { "acceptance.certificate", NULL },
+  { "acceptance.profile", NULL },
+  { "acceptance.algorithm", NULL },
+  { "batch.issuer-revoked", NULL },
+  { "batch.count", NULL },
+  { "batch.manifest", NULL },
+  { "batch.certificates", NULL },
+  { "batch.profile", NULL },
+  { "batch.validity", NULL },
+  { "batch.name-constraints", NULL },
+  { "batch.algorithm", NULL },
+  { "pop.certificate", NULL },
+  { "rotation.old", NULL },
+  { "rotation.certificate", NULL },
+  { "rotation.new", NULL },
+  { "rotation.subject", NULL },
+  { "rotation.key", NULL },
+  { "rotation.issuer", NULL },
+  { "rotation.issuer-revoked", NULL },
+  { "rotation.profile", NULL },
+  { "rotation.algorithm", NULL },
+  { "rotation.path-length", NULL },
+  { "rotation.name-constraints", NULL },
+  { "rotation.validity", NULL },
+  { "rotation.chain", NULL },
+};
+
+/* ---- Writing and checking a vector ------------------------------------------ */
+
+/* The bundle of everything @v's repository holds beyond base.bundle: all
+ * its refs, and the objects they reach that base.bundle's tip does not
+ * (or, for a ref at or below that tip, its parent). */
+static void
+write_bundle (const VectorCase *c,
+              const Vector     *v,
+              const char       *bundle)
+{
+  g_autofree char *list = GIT ("for-each-ref", "--format=%(refname)");
+  g_auto(GStrv) refs = g_strsplit (list, "\n", -1);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  gboolean below = FALSE;
+  g_autofree char *err = NULL;
+  int status;
+
+  (void) c;
+  if (v->whole)
+    {
+      g_autofree char *base = g_build_filename (out_dir, "base.bundle", NULL);
+      g_autofree char *data = NULL;
+      gsize len = 0;
+
+      ck_assert (g_file_get_contents (base, &data, &len, NULL));
+      test_support_write_file (bundle, data, len);
+      return;
+    }
+  g_ptr_array_add (argv, g_strdup ("git"));
+  g_ptr_array_add (argv, g_strdup ("-C"));
+  g_ptr_array_add (argv, g_strdup (story->path));
+  g_ptr_array_add (argv, g_strdup ("bundle"));
+  g_ptr_array_add (argv, g_strdup ("create"));
+  g_ptr_array_add (argv, g_strdup ("-q"));
+  g_ptr_array_add (argv, g_strdup (bundle));
+  for (guint i = 0; refs[i] != NULL && refs[i][0] != '\0'; i++)
+    {
+      const char *is_ancestor[] = { "git", "-C", story->path, "merge-base", "--is-ancestor", refs[i], base_tip, NULL };
+
+      g_ptr_array_add (argv, g_strdup (refs[i]));
+      if (test_support_run (is_ancestor, NULL, NULL, NULL) == 0)
+        {
+          g_autofree char *parent_spec = g_strconcat (refs[i], "^", NULL);
+
+          below = TRUE;
+          g_ptr_array_add (argv, g_strconcat ("^", parent_spec, NULL));
+        }
+    }
+  /* Every base commit, so that their trees stay out of the bundle too. */
+  for (guint i = 0; !below && base_commits[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strconcat ("^", base_commits[i], NULL));
+  g_ptr_array_add (argv, NULL);
+  status = test_support_run ((const char *const *) argv->pdata, NULL, NULL, &err);
+  ck_assert_msg (status == 0, "git bundle create: %s", err);
+}
+
+/* Rebuilds vector @name as tests/vectors/README.md says, in @dir. */
+static char *
+materialize (const char *dir,
+             const char *name,
+             const Vector *v)
+{
+  g_autofree char *repo = g_build_filename (dir, name, NULL);
+  g_autofree char *base = g_build_filename (out_dir, "base.bundle", NULL);
+  g_autofree char *file_name = g_strconcat (name, ".bundle", NULL);
+  g_autofree char *bundle = g_build_filename (out_dir, file_name, NULL);
+  g_autofree char *refs = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_free (GIT_AT (dir, "init", "-q", "--bare", repo));
+  if (!v->whole)
+    g_free (GIT_AT (repo, "bundle", "unbundle", base));
+  refs = GIT_AT (repo, "bundle", "unbundle", bundle);
+  lines = g_strsplit (refs, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], " ", 2);
+
+      if (g_strv_length (fields) == 2)
+        g_free (GIT_AT (repo, "update-ref", fields[1], fields[0]));
+    }
+  g_free (GIT_AT (repo, "symbolic-ref", "HEAD", v->head != NULL ? v->head : "refs/heads/main"));
+  if (v->file_path != NULL)
+    {
+      g_autofree char *path = g_build_filename (repo, v->file_path, NULL);
+      g_autofree char *parent = g_path_get_dirname (path);
+
+      g_mkdir_with_parents (parent, 0755);
+      test_support_write_file (path, v->file_content, strlen (v->file_content));
+    }
+  return g_steal_pointer (&repo);
+}
+
+START_TEST (test_vector)
+{
+  const VectorCase *c = &cases[_i];
+  Vector v = { 0 };
+  g_autofree char *file_name = g_strconcat (c->name, ".bundle", NULL);
+  g_autofree char *bundle = g_build_filename (out_dir, file_name, NULL);
+  g_autofree char *work = test_support_tmpdir_new ();
+  g_autofree char *repo = NULL;
+  g_autofree char *bundle_sha = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr(ChainAuditReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainJson) entry = chain_json_new_object ();
+  g_autofree char *entry_text = NULL;
+  g_autofree char *entry_name = g_strdup_printf ("%03u.json", (guint) _i);
+  g_autofree char *entries = g_build_filename (out_dir, ".entries", NULL);
+  g_autofree char *entry_path = g_build_filename (entries, entry_name, NULL);
+  ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
+  gsize len = 0;
+
+  c->make (&v);
+  write_bundle (c, &v, bundle);
+  repo = materialize (work, c->name, &v);
+
+  options.trusted_root = v.root != NULL ? v.root : root_thumbprint;
+  options.pinned_tip = v.pin;
+  ck_assert (chain_audit_repository (repo, &options, &report, NULL, &error));
+  test_assert_no_error (error);
+  if (c->rule == NULL)
+    {
+      g_autofree char *text = chain_audit_report_to_text (report, FALSE);
+
+      ck_assert_msg (chain_audit_report_is_ok (report), "%s: the audit failed:\n%s", c->name, text);
+    }
+  else
+    {
+      g_autofree char *text = chain_audit_report_to_text (report, FALSE);
+
+      ck_assert_msg (!chain_audit_report_is_ok (report), "%s: the audit passed", c->name);
+      ck_assert_msg (chain_audit_report_find (report, c->record, c->rule) != NULL,
+                     "%s: no finding %s on record %" G_GINT64_FORMAT ":\n%s", c->name, c->rule, c->record, text);
+    }
+
+  ck_assert (g_file_get_contents (bundle, &data, &len, NULL));
+  bundle_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+  chain_json_object_set_string (entry, "name", c->name);
+  chain_json_object_set_string (entry, "description", c->description);
+  chain_json_object_set_string (entry, "bundle", v.whole ? "base.bundle" : file_name);
+  chain_json_object_set (entry, "on_base", chain_json_new_boolean (!v.whole));
+  chain_json_object_set_string (entry, "bundle_sha256", bundle_sha);
+  chain_json_object_set_string (entry, "head", v.head != NULL ? v.head : "refs/heads/main");
+  if (v.file_path != NULL)
+    {
+      ChainJson *files = chain_json_new_object ();
+
+      chain_json_object_set_string (files, v.file_path, v.file_content);
+      chain_json_object_set (entry, "files", files);
+    }
+  else
+    chain_json_object_set (entry, "files", chain_json_new_object ());
+  chain_json_object_set (entry, "trusted_root",
+                         v.root != NULL ? chain_json_new_string (v.root) : chain_json_new_string (root_thumbprint));
+  chain_json_object_set (entry, "pinned_tip", v.pin != NULL ? chain_json_new_string (v.pin) : chain_json_new_null ());
+  chain_json_object_set_string (entry, "verdict", c->rule == NULL ? "valid" : "invalid");
+  chain_json_object_set (entry, "rule", c->rule != NULL ? chain_json_new_string (c->rule) : chain_json_new_null ());
+  chain_json_object_set (entry, "record", c->rule != NULL && c->record >= 0 ? chain_json_new_integer (c->record)
+                                                                             : chain_json_new_null ());
+  entry_text = chain_json_to_pretty (entry);
+  g_mkdir_with_parents (entries, 0755);
+  test_support_write_file (entry_path, entry_text, strlen (entry_text));
+  if (v.whole)
+    g_unlink (bundle);
+  g_free (v.pin);
+  g_free ((char *) (v.file_path != NULL ? v.file_content : NULL));
+  test_support_tmpdir_remove (work);
+}
+END_TEST
+
+/* ---- The story, and the manifest ----------------------------------------------- */
+
+static void
+setup (void)
+{
+  g_setenv ("GIT_AUTHOR_NAME", "Mallory", TRUE);
+  g_setenv ("GIT_AUTHOR_EMAIL", "mallory@example.invalid", TRUE);
+  g_setenv ("GIT_COMMITTER_NAME", "Mallory", TRUE);
+  g_setenv ("GIT_COMMITTER_EMAIL", "mallory@example.invalid", TRUE);
+  story = g_steal_pointer (&master);
+  test_story_use_copy (story);
+  git_libgit2_init ();
+}
+
+static void
+teardown (void)
+{
+  g_clear_pointer (&story, test_story_free);
+  git_libgit2_shutdown ();
+}
+
+static void
+story_setup (void)
+{
+  g_autofree char *base = g_build_filename (out_dir, "base.bundle", NULL);
+  g_autofree char *err = NULL;
+  const char *create[] = { "git", "-C", NULL, "bundle", "create", "-q", base, "refs/heads/main", NULL };
+
+  master = test_story_new ();
+  create[2] = master->path;
+  ck_assert_msg (test_support_run (create, NULL, NULL, &err) == 0, "git bundle create: %s", err);
+  story = master;
+  base_tip = commit_at (TIP);
+  {
+    g_autofree char *list = GIT ("rev-list", "refs/heads/main");
+
+    base_commits = g_strsplit (list, "\n", -1);
+  }
+  story = NULL;
+  root_thumbprint = test_story_thumbprint (master->oem.cert);
+}
+
+static void
+story_teardown (void)
+{
+  g_clear_pointer (&master, test_story_free);
+}
+
+static gboolean
+write_manifest (void)
+{
+  g_autofree char *entries = g_build_filename (out_dir, ".entries", NULL);
+  g_autofree char *manifest_path = g_build_filename (out_dir, "manifest.json", NULL);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_string_append (text, "{\n  \"format\": \"libchain-ledger-vectors 1\",\n  \"ledger_format\": 1,\n"
+                         "  \"base\": \"base.bundle\",\n  \"vectors\": [\n");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%03u.json", i);
+      g_autofree char *path = g_build_filename (entries, name, NULL);
+      g_autofree char *entry = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      if (!g_file_get_contents (path, &entry, NULL, NULL))
+        {
+          g_printerr ("vector-gen: vector %s was not written\n", cases[i].name);
+          return FALSE;
+        }
+      lines = g_strsplit (g_strchomp (entry), "\n", -1);
+      for (guint j = 0; lines[j] != NULL; j++)
+        g_string_append_printf (text, "    %s%s\n", lines[j],
+                                lines[j + 1] == NULL && i + 1 < G_N_ELEMENTS (cases) ? "," : "");
+      g_unlink (path);
+    }
+  g_rmdir (entries);
+  g_string_append (text, "  ],\n  \"rules_without_vectors\": {\n");
+  for (guint i = 0; i < G_N_ELEMENTS (rules_without_vectors); i++)
+    g_string_append_printf (text, "    \"%s\": \"%s\"%s\n", rules_without_vectors[i].rule,
+                            rules_without_vectors[i].reason != NULL ? rules_without_vectors[i].reason
+                                                                   : "no vector yet",
+                            i + 1 < G_N_ELEMENTS (rules_without_vectors) ? "," : "");
+  g_string_append (text, "  }\n}\n");
+  (void) data;
+  (void) len;
+  return g_file_set_contents (manifest_path, text->str, (gssize) text->len, NULL);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  Suite *suite = suite_create ("vectors");
+  TCase *tc = tcase_create ("vectors");
+  SRunner *runner = NULL;
+  int failed;
+
+  if (argc != 2)
+    {
+      g_printerr ("usage: vector-gen OUTDIR\n");
+      return 2;
+    }
+  out_dir = g_canonicalize_filename (argv[1], NULL);
+  g_mkdir_with_parents (out_dir, 0755);
+  tcase_set_timeout (tc, 600);
+  tcase_add_unchecked_fixture (tc, story_setup, story_teardown);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_loop_test (tc, test_vector, 0, G_N_ELEMENTS (cases));
+  suite_add_tcase (suite, tc);
+  runner = srunner_create (suite);
+  srunner_set_fork_status (runner, CK_FORK);
+  srunner_run_all (runner, CK_NORMAL);
+  failed = srunner_ntests_failed (runner);
+  srunner_free (runner);
+  if (failed > 0 || !write_manifest ())
+    return 1;
+  return 0;
+}
