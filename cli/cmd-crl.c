@@ -86,7 +86,8 @@ cmd_crl (const ChainCliGlobals *globals,
     {
       g_autoptr(ChainSecret) passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
 
-      if (passphrase == NULL || !chain_workspace_unlock (workspace, officer, passphrase, error))
+      if (passphrase == NULL || !chain_workspace_unlock (workspace, officer, passphrase, error)
+          || !chain_cli_finish_dead_runs (workspace, TRUE, error))
         return FALSE;
     }
   options.ca = ca;

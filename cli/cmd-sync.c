@@ -176,7 +176,8 @@ sync_workspace (const ChainCliGlobals *globals,
       g_autoptr(ChainSecret) passphrase = chain_cli_get_passphrase (globals, _("Passphrase: "), error);
 
       g_clear_error (&local);
-      if (passphrase == NULL || !chain_workspace_unlock (workspace, NULL, passphrase, error))
+      if (passphrase == NULL || !chain_workspace_unlock (workspace, NULL, passphrase, error)
+          || !chain_cli_finish_dead_runs (workspace, TRUE, error))
         {
           chain_cli_progress_free (progress.bar);
           return FALSE;
