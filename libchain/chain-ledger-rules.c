@@ -309,15 +309,6 @@ check_times (ChainRuleCtx  *ctx,
                                 _("it was appended at %s, after this clock's %s; check the appender's clock and this one"),
                                 when, clock);
     }
-  if (made > appended + CHAIN_LEDGER_TIME_SKEW)
-    {
-      g_autofree char *when = format_time (made);
-      g_autofree char *at = format_time (appended);
-
-      return chain_rule_refuse (ctx, error, "record.time-future",
-                                _("the statement is dated %s, after it was appended (%s); check the signer's clock"),
-                                when, at);
-    }
   if (state->n_records > 0 && appended < state->last_commit_time - CHAIN_LEDGER_TIME_SKEW)
     {
       g_autofree char *when = format_time (appended);
@@ -326,6 +317,15 @@ check_times (ChainRuleCtx  *ctx,
       return chain_rule_refuse (ctx, error, "record.time-order",
                                 _("it is appended at %s, before the record it follows (%s); check the appender's clock"),
                                 when, before);
+    }
+  if (made > appended + CHAIN_LEDGER_TIME_SKEW)
+    {
+      g_autofree char *when = format_time (made);
+      g_autofree char *at = format_time (appended);
+
+      return chain_rule_refuse (ctx, error, "record.time-future",
+                                _("the statement is dated %s, after it was appended (%s); check the signer's clock"),
+                                when, at);
     }
   return TRUE;
 }
@@ -347,8 +347,7 @@ check_record (ChainRuleCtx  *ctx,
     return chain_rule_refuse (ctx, error, "genesis.first", _("a ledger starts with a genesis record"));
   if (state->n_records > 0 && genesis)
     return chain_rule_refuse (ctx, error, "genesis.once", _("a ledger has one genesis, record 0"));
-  if (!check_times (ctx, error))
-    return FALSE;
+
   if (!genesis && strcmp (chain_statement_get_ledger_id (ctx->st), state->ledger_id) != 0)
     return chain_rule_refuse (ctx, error, "statement.ledger",
                               _("the statement was made for ledger %s, not this one (%s)"),
@@ -447,7 +446,8 @@ check_record (ChainRuleCtx  *ctx,
 
   return check_new_serials (ctx, error)
          && check_threshold (ctx, error)
-         && check_commit_signer (ctx, error);
+         && check_commit_signer (ctx, error)
+         && check_times (ctx, error);
 }
 
 static void
