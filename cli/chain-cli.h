@@ -179,6 +179,12 @@ gboolean chain_cli_parse_options (GOptionContext *context,
                                   char         ***argv,
                                   GError        **error);
 
+/* Finishes (@unlocked) or reports on stderr the runs of 'chain issue' that
+ * died in @workspace (chain_issue_recover()). */
+gboolean chain_cli_finish_dead_runs (ChainWorkspace *workspace,
+                                     gboolean        unlocked,
+                                     GError        **error);
+
 gboolean cmd_init (const ChainCliGlobals *globals, int argc, char **argv,
                    GCancellable *cancellable, GError **error);
 gboolean cmd_request (const ChainCliGlobals *globals, int argc, char **argv,

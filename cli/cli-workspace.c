@@ -1,6 +1,25 @@
 /* cli-workspace.c — opening the workspace a command works on */
 #include "chain-cli.h"
 
+#include <stdio.h>
+
+static void
+print_recovery (const char *message,
+                gpointer    data)
+{
+  (void) data;
+  /* Translators: %s says what a killed run left and what was done. */
+  fprintf (stderr, _("chain: %s\n"), message);
+}
+
+gboolean
+chain_cli_finish_dead_runs (ChainWorkspace *workspace,
+                            gboolean        unlocked,
+                            GError        **error)
+{
+  return chain_issue_recover (workspace, unlocked, print_recovery, NULL, error);
+}
+
 gboolean
 chain_cli_unlock_workspace (const ChainCliGlobals *globals,
                             ChainWorkspace        *workspace,
@@ -41,7 +60,8 @@ chain_cli_unlock_workspace (const ChainCliGlobals *globals,
       if (passphrase == NULL)
         return FALSE;
     }
-  if (!chain_workspace_unlock (workspace, officer, passphrase, error))
+  if (!chain_workspace_unlock (workspace, officer, passphrase, error)
+      || !chain_cli_finish_dead_runs (workspace, TRUE, error))
     return FALSE;
   if (out_passphrase != NULL)
     *out_passphrase = g_steal_pointer (&passphrase);
@@ -57,8 +77,15 @@ chain_cli_open_workspace (const ChainCliGlobals *globals,
 {
   g_autoptr(ChainWorkspace) workspace = chain_workspace_open (globals->workspace, cancellable, error);
 
-  if (workspace == NULL || !unlock)
-    return g_steal_pointer (&workspace);
+  if (workspace == NULL)
+    return NULL;
+  if (!unlock)
+    {
+      /* Locked: a dead run can only be reported here. */
+      if (!chain_cli_finish_dead_runs (workspace, FALSE, error))
+        return NULL;
+      return g_steal_pointer (&workspace);
+    }
   if (!chain_cli_unlock_workspace (globals, workspace, officer, NULL, error))
     return NULL;
   return g_steal_pointer (&workspace);

@@ -1,9 +1,9 @@
 /* cmd-issue.c — `chain issue`: device certificates in bulk, recorded as batches
  *
  * A thin shell over chain_issue_devices_async(): the run goes to a worker
- * thread while this one draws the progress bar and turns SIGINT and
- * SIGTERM into a cancel, so an interrupted run still records what it
- * issued and says so.
+ * thread while this one draws the progress bar and turns SIGINT, SIGTERM
+ * and SIGHUP (the terminal or SSH session closed) into a cancel, so an
+ * interrupted run still records what it issued and says so.
  */
 #include "chain-cli.h"
 
@@ -271,6 +271,7 @@ cmd_issue (const ChainCliGlobals *globals,
   IssueRun run = { 0 };
   guint sigint_id;
   guint sigterm_id;
+  guint sighup_id;
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
@@ -352,11 +353,13 @@ cmd_issue (const ChainCliGlobals *globals,
   run.cancellable = cancellable;
   sigint_id = g_unix_signal_add (SIGINT, on_signal, &run);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &run);
+  sighup_id = g_unix_signal_add (SIGHUP, on_signal, &run);
   chain_issue_devices_async (workspace, source, &options, summary, cancellable, on_done, &run);
   while (!run.done)
     g_main_loop_run (loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  g_source_remove (sighup_id);
   g_clear_pointer (&run.progress, chain_cli_progress_free);
 
   if (globals->json)

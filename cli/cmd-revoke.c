@@ -61,6 +61,41 @@ read_list (const char *path,
   return TRUE;
 }
 
+/* Adds the serial of the certificate in @path to @words: the certificate
+ * itself names what to revoke, whatever id it carries. */
+static gboolean
+add_cert_serial (const char *path,
+                 GPtrArray  *words,
+                 GError    **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
+  g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                 G_FILE_QUERY_INFO_NONE, NULL, error);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr(ChainCert) cert = NULL;
+
+  if (info == NULL)
+    return FALSE;
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR || g_file_info_get_size (info) > CHAIN_INPUT_MAX_LEN)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("%s is not a certificate file (a regular file of at most %d bytes); give the device's cert.pem"),
+                   path, CHAIN_INPUT_MAX_LEN);
+      return FALSE;
+    }
+  if (!g_file_load_contents (file, NULL, &data, &len, NULL, error))
+    return FALSE;
+  cert = chain_cert_parse ((const guint8 *) data, len, error);
+  if (cert == NULL)
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  g_ptr_array_add (words, chain_cert_get_serial (cert));
+  return TRUE;
+}
+
 gboolean
 cmd_revoke (const ChainCliGlobals *globals,
             int                    argc,
@@ -71,6 +106,7 @@ cmd_revoke (const ChainCliGlobals *globals,
   g_autofree char *reason_name = NULL;
   g_auto(GStrv) custodians = NULL;
   g_autofree char *from = NULL;
+  g_auto(GStrv) cert_files = NULL;
   g_autofree char *officer = NULL;
   gint crl_days = 0;
   gboolean dry_run = FALSE;
@@ -82,6 +118,7 @@ cmd_revoke (const ChainCliGlobals *globals,
     /* Already translated: GOption's own lookup finds no other msgid for it. */
     { "reason", 0, 0, G_OPTION_ARG_STRING, &reason_name, reason_help, N_("REASON") },
     { "from", 0, 0, G_OPTION_ARG_FILENAME, &from, N_("Also revoke the device ids or serials listed in FILE ('-': stdin)"), N_("FILE") },
+    { "cert", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cert_files, N_("Also revoke this certificate, by its serial (repeatable)"), N_("FILE") },
     { "crl-days", 0, 0, G_OPTION_ARG_INT, &crl_days, N_("The new CRL's validity in days (default 30)"), N_("DAYS") },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, N_("Show what would be revoked; record nothing"), NULL },
     { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("The officer who signs the record"), N_("NAME") },
@@ -115,8 +152,11 @@ cmd_revoke (const ChainCliGlobals *globals,
     g_ptr_array_add (words, g_strdup (argv[i]));
   if (from != NULL && !read_list (from, words, error))
     return FALSE;
+  for (guint i = 0; cert_files != NULL && cert_files[i] != NULL; i++)
+    if (!add_cert_serial (cert_files[i], words, error))
+      return FALSE;
   if (words->len == 0 && (custodians == NULL || custodians[0] == NULL))
-    return chain_cli_usage (error, "revoke", _("name devices (id or serial) or --custodian ID"));
+    return chain_cli_usage (error, "revoke", _("name devices (id or serial), --cert FILE or --custodian ID"));
   if (reason_name != NULL && !chain_revocation_reason_from_string (reason_name, &options.reason, NULL))
     return chain_cli_usage (error, "revoke", _("unknown reason '%.32s'; use one of %s"), reason_name,
                             CHAIN_REVOCATION_REASON_NAMES);

@@ -1091,6 +1091,7 @@ apply_rules (ChainAudit *a,
   record.seq = chain_ledger_state_get_n_records (a->state);
   record.statement = c->statement;
   record.commit_signer = c->signer;
+  record.commit_time = MAX (c->commit_time, 1);
   if (chain_ledger_state_apply (a->state, &record, &local))
     return;
   rule = chain_ledger_error_get_rule (local);

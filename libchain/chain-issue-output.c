@@ -178,9 +178,9 @@ write_file_at (int           dir_fd,
 }
 
 /* Removes @name under @dir_fd and everything in it; best effort. */
-static void
-remove_tree_at (int         dir_fd,
-                const char *name)
+void
+chain_issue_output_remove_tree_at (int         dir_fd,
+                                   const char *name)
 {
   int fd;
   DIR *d;
@@ -201,7 +201,7 @@ remove_tree_at (int         dir_fd,
     {
       if (strcmp (entry->d_name, ".") == 0 || strcmp (entry->d_name, "..") == 0)
         continue;
-      remove_tree_at (dirfd (d), entry->d_name);
+      chain_issue_output_remove_tree_at (dirfd (d), entry->d_name);
     }
   closedir (d);
   unlinkat (dir_fd, name, AT_REMOVEDIR);
@@ -760,16 +760,48 @@ chain_issue_output_sync (ChainIssueOutput *self,
 
 /* Writes @field to @f, in double quotes when it holds a ',' (device ids
  * may; '"' they may not). */
+void
+chain_issue_output_put_csv_field (GString    *line,
+                                  const char *field,
+                                  gboolean    last)
+{
+  if (strchr (field, ',') != NULL)
+    g_string_append_printf (line, "\"%s\"", field);
+  else
+    g_string_append (line, field);
+  g_string_append_c (line, last ? '\n' : ',');
+}
+
 static void
 put_csv_field (FILE       *f,
                const char *field,
                gboolean    last)
 {
-  if (strchr (field, ',') != NULL)
-    fprintf (f, "\"%s\"", field);
-  else
-    fputs (field, f);
-  fputc (last ? '\n' : ',', f);
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  chain_issue_output_put_csv_field (line, field, last);
+  fputs (line->str, f);
+}
+
+gboolean
+chain_issue_output_has_staging (const ChainIssueOutput *self)
+{
+  int fd = dup (self->dir_fd);
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  struct dirent *entry;
+  gboolean found = FALSE;
+
+  if (d == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return TRUE;
+    }
+  rewinddir (d);
+  while (!found && (entry = readdir (d)) != NULL)
+    found = g_str_has_prefix (entry->d_name, ".staging~");
+  closedir (d);
+  return found;
 }
 
 gboolean
@@ -786,6 +818,9 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
 
   if (staging_fd < 0)
     return set_io_error (error, errno, IO_OPEN, staging);
+  /* The manifests first, synced, then the moves: a kill in between leaves
+   * listed devices in staging, which the next command moves (see
+   * chain-issue-recover.c); never a moved device the manifest lacks. */
   for (guint i = 0; i < n_devices; i++)
     {
       const ChainIssueDevice *d = devices[i];
@@ -797,16 +832,6 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
       g_autoptr(GBytes) entry_bytes = NULL;
       gsize entry_len = 0;
       const char *entry_data;
-
-      if (renameat2 (staging_fd, d->id, self->dir_fd, d->id, RENAME_NOREPLACE) != 0)
-        {
-          g_autofree char *path = g_build_filename (self->dir, d->id, NULL);
-          int saved = errno;
-
-          close (staging_fd);
-          return set_io_error (error, saved, IO_MOVE_FILES_TO, path);
-        }
-      self->published = TRUE;
 
       put_csv_field (self->csv, d->id, FALSE);
       put_csv_field (self->csv, d->cert.serial, FALSE);
@@ -834,6 +859,25 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
       fputs (self->json_devices++ == 0 ? "\n" : ",\n", self->json);
       fwrite (entry_data, 1, entry_len, self->json);
     }
+  self->published = TRUE;
+  if (!chain_issue_output_sync (self, error))
+    {
+      close (staging_fd);
+      return FALSE;
+    }
+  for (guint i = 0; i < n_devices; i++)
+    {
+      const ChainIssueDevice *d = devices[i];
+
+      if (renameat2 (staging_fd, d->id, self->dir_fd, d->id, RENAME_NOREPLACE) != 0)
+        {
+          g_autofree char *path = g_build_filename (self->dir, d->id, NULL);
+          int saved = errno;
+
+          close (staging_fd);
+          return set_io_error (error, saved, IO_MOVE_FILES_TO, path);
+        }
+    }
   close (staging_fd);
   unlinkat (self->dir_fd, staging, AT_REMOVEDIR);
   return chain_issue_output_sync (self, error);
@@ -845,7 +889,7 @@ chain_issue_output_discard_chunk (ChainIssueOutput *self,
 {
   g_autofree char *staging = staging_name (index);
 
-  remove_tree_at (self->dir_fd, staging);
+  chain_issue_output_remove_tree_at (self->dir_fd, staging);
 }
 
 /* ---- The end --------------------------------------------------------------- */

@@ -175,4 +175,34 @@ void chain_issue_output_free (ChainIssueOutput *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainIssueOutput, chain_issue_output_free)
 
+/** Appends @field to @line as manifest.csv writes it, then ',' or '\n'. */
+void chain_issue_output_put_csv_field (GString    *line,
+                                       const char *field,
+                                       gboolean    last);
+
+/** Deletes @name under @dir_fd and all in it. */
+void chain_issue_output_remove_tree_at (int         dir_fd,
+                                        const char *name);
+
+/** Whether DIR holds a staging directory (a chunk not yet published). */
+gboolean chain_issue_output_has_staging (const ChainIssueOutput *self);
+
+/* ---- chain-issue-recover.c ---- */
+
+typedef struct _ChainIssueJournal ChainIssueJournal;
+
+/**
+ * chain_issue_journal_begin:
+ * Writes and syncs the journal of a run into @output_dir and locks it for
+ * as long as the run lives: call before the first certificate is signed.
+ */
+ChainIssueJournal *chain_issue_journal_begin (ChainWorkspace *workspace,
+                                              const char     *output_dir,
+                                              GError        **error);
+
+/** Unlocks and frees @journal, removing it when the run is @done (left
+ * nothing in staging). NULL-safe. */
+void chain_issue_journal_end (ChainIssueJournal *journal,
+                              gboolean           done);
+
 G_END_DECLS

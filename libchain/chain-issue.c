@@ -296,6 +296,7 @@ typedef struct {
   guint                           batch_size;
   guint                           jobs;
   ChainIssueOutput               *output;
+  ChainIssueJournal              *journal;      /* locked while the run lives */
   GThreadPool                    *pool;
   IdSet                           ids;
   guint64                         total;
@@ -1134,6 +1135,11 @@ chain_issue_devices (ChainWorkspace                 *workspace,
     goto out;
   if (source->kind == CHAIN_ISSUE_SOURCE_COUNT)
     run.total = source->count;
+  /* Before the first signature: a kill from here on leaves a journal the
+   * next command finds (chain_issue_recover()). */
+  run.journal = chain_issue_journal_begin (workspace, options->output_dir, &local_error);
+  if (run.journal == NULL)
+    goto out;
   ok = issue_all (&run, &local_error);
   summary->complete = ok;
 
@@ -1157,6 +1163,7 @@ out:
         }
     }
   report_progress (&run);
+  chain_issue_journal_end (run.journal, run.output == NULL || !chain_issue_output_has_staging (run.output));
   chain_issue_output_free (run.output);
   id_set_clear (&run.ids);
   g_clear_pointer (&run.chain, g_ptr_array_unref);

@@ -40,11 +40,14 @@
  *   only after its record has landed in the ledger: DIR never holds a
  *   certificate the ledger does not know. If recording fails, the chunk's
  *   files are deleted.
+ * - A run killed outright (SIGKILL, power loss) leaves its journal; the
+ *   next command that opens the workspace reports it, and the next that
+ *   unlocks it finishes it: see chain_issue_recover().
  * - Memory stays flat in the number of devices: at most two chunks are
  *   held (one being issued while the one before is recorded), plus 16
  *   bytes per device id to find duplicates (none for a count and prefix,
  *   whose ids are distinct by construction).
- * - Cancelling (the CLI does on SIGINT and SIGTERM) stops at the next
+ * - Cancelling (the CLI does on SIGINT, SIGTERM and SIGHUP) stops at the next
  *   device: the chunk being issued is discarded, a chunk already issued is
  *   still recorded, and the summary says what was.
  */
@@ -333,5 +336,37 @@ void chain_issue_devices_async (ChainWorkspace                 *workspace,
 /** Returns: as chain_issue_devices(). */
 gboolean chain_issue_devices_finish (GAsyncResult  *result,
                                      GError       **error);
+
+/**
+ * ChainIssueRecoverFunc:
+ * @message: one line saying what a dead run left and what was done with it.
+ * @data: the caller's.
+ */
+typedef void (*ChainIssueRecoverFunc) (const char *message,
+                                       gpointer    data);
+
+/**
+ * chain_issue_recover:
+ * @workspace: an open workspace; unlocked when @finish.
+ * @finish: record, publish or delete what dead runs left; else only report it.
+ * @report: called once per dead run that left certificates.
+ * @report_data: for @report.
+ * @error: what chain_workspace_commit() sets, CHAIN_ERROR_IO.
+ *
+ * Finds the runs of chain_issue_devices() that died (killed, power lost)
+ * and accounts for every certificate they signed: each one the ledger
+ * records is moved into its output directory and manifest.csv; each one it
+ * does not is recorded in one device-batch record, then moved; what cannot
+ * be recorded (unreadable, its id in force) is deleted. See "Issuing runs
+ * that die" in docs/ledger-format.md. Runs still alive are left alone.
+ * Any command that unlocks the workspace calls this before its own work.
+ *
+ * Returns: %TRUE unless finishing failed; the dead run is then kept.
+ */
+gboolean chain_issue_recover (ChainWorkspace        *workspace,
+                              gboolean               finish,
+                              ChainIssueRecoverFunc  report,
+                              gpointer               report_data,
+                              GError               **error);
 
 G_END_DECLS

@@ -281,6 +281,55 @@ check_commit_signer (const ChainRuleCtx  *ctx,
 
 /* ---- The record -------------------------------------------------------------------- */
 
+static char *
+format_time (gint64 t)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (CLAMP (t, 0, G_GINT64_CONSTANT (253402300799)));
+
+  return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* Records are appended in time order and never dated ahead of the clock
+ * that judges them, give or take CHAIN_LEDGER_TIME_SKEW. */
+static gboolean
+check_times (ChainRuleCtx  *ctx,
+             GError       **error)
+{
+  const ChainLedgerState *state = ctx->state;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 appended = ctx->record->commit_time != 0 ? ctx->record->commit_time : now;
+  gint64 made = chain_statement_get_time (ctx->st);
+
+  if (ctx->record->commit_time > now + CHAIN_LEDGER_TIME_SKEW)
+    {
+      g_autofree char *when = format_time (appended);
+      g_autofree char *clock = format_time (now);
+
+      return chain_rule_refuse (ctx, error, "record.time-future",
+                                _("it was appended at %s, after this clock's %s; check the appender's clock and this one"),
+                                when, clock);
+    }
+  if (state->n_records > 0 && appended < state->last_commit_time - CHAIN_LEDGER_TIME_SKEW)
+    {
+      g_autofree char *when = format_time (appended);
+      g_autofree char *before = format_time (state->last_commit_time);
+
+      return chain_rule_refuse (ctx, error, "record.time-order",
+                                _("it is appended at %s, before the record it follows (%s); check the appender's clock"),
+                                when, before);
+    }
+  if (made > appended + CHAIN_LEDGER_TIME_SKEW)
+    {
+      g_autofree char *when = format_time (made);
+      g_autofree char *at = format_time (appended);
+
+      return chain_rule_refuse (ctx, error, "record.time-future",
+                                _("the statement is dated %s, after it was appended (%s); check the signer's clock"),
+                                when, at);
+    }
+  return TRUE;
+}
+
 static gboolean
 check_record (ChainRuleCtx  *ctx,
               GError       **error)
@@ -298,6 +347,7 @@ check_record (ChainRuleCtx  *ctx,
     return chain_rule_refuse (ctx, error, "genesis.first", _("a ledger starts with a genesis record"));
   if (state->n_records > 0 && genesis)
     return chain_rule_refuse (ctx, error, "genesis.once", _("a ledger has one genesis, record 0"));
+
   if (!genesis && strcmp (chain_statement_get_ledger_id (ctx->st), state->ledger_id) != 0)
     return chain_rule_refuse (ctx, error, "statement.ledger",
                               _("the statement was made for ledger %s, not this one (%s)"),
@@ -396,7 +446,8 @@ check_record (ChainRuleCtx  *ctx,
 
   return check_new_serials (ctx, error)
          && check_threshold (ctx, error)
-         && check_commit_signer (ctx, error);
+         && check_commit_signer (ctx, error)
+         && check_times (ctx, error);
 }
 
 static void
@@ -512,6 +563,8 @@ commit (ChainRuleCtx *ctx)
 
   remember_seen (state->seen, id, ctx->type, ctx->record->seq);
   state->n_records++;
+  state->last_commit_time = ctx->record->commit_time != 0 ? ctx->record->commit_time
+                                                          : g_get_real_time () / G_USEC_PER_SEC;
 }
 
 static gboolean

@@ -83,6 +83,7 @@ typedef struct {
 struct _ChainLedgerState {
   char           *ledger_id;
   guint64         n_records;
+  gint64          last_commit_time;   /* the tip's append time; 0 before genesis */
   ChainPolicy    *policy;
   char           *policy_digest;
   GHashTable     *policy_history;     /* digest -> ChainLedgerSeen * */

@@ -18,6 +18,10 @@
  *
  * Every record:
  *   record.sequence          seq is not the next one
+ *   record.time-order        appended before the previous record (beyond
+ *                            %CHAIN_LEDGER_TIME_SKEW)
+ *   record.time-future       a statement dated after its append, or a
+ *                            commit dated after the judge's clock
  *   genesis.first            the first record is not a genesis
  *   genesis.once             a genesis after the first record
  *   statement.ledger         the statement names another ledger
@@ -88,6 +92,9 @@ G_BEGIN_DECLS
  * @commit_signer: (nullable): the certificate whose CMS signature on the
  *   commit the caller verified to the ledger's root; it must be a current
  *   officer's. %NULL skips that rule, for a statement not yet committed.
+ * @commit_time: the commit's committer time (Unix seconds), when the
+ *   appender appended it; 0 for a statement about to be appended: the
+ *   rules take the current time.
  *
  * One record, as plain data. Initialise with %CHAIN_LEDGER_RECORD_INIT.
  */
@@ -96,9 +103,20 @@ typedef struct {
   guint64          seq;
   ChainStatement  *statement;
   const ChainCert *commit_signer;
+  gint64           commit_time;
 } ChainLedgerRecord;
 
-#define CHAIN_LEDGER_RECORD_INIT { CHAIN_LEDGER_RECORD_VERSION, 0, NULL, NULL }
+#define CHAIN_LEDGER_RECORD_INIT { CHAIN_LEDGER_RECORD_VERSION, 0, NULL, NULL, 0 }
+
+/**
+ * CHAIN_LEDGER_TIME_SKEW:
+ *
+ * How far, in seconds, two custodians' clocks may disagree: a record may
+ * be appended up to this much before the one it follows (rule
+ * `record.time-order`), and a statement or commit may be dated up to this
+ * much after the clock that judges it (rule `record.time-future`).
+ */
+#define CHAIN_LEDGER_TIME_SKEW (15 * 60)
 
 /**
  * ChainCustodyStatus:

@@ -27,8 +27,12 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <inttypes.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chain-cms-private.h"
@@ -42,6 +46,11 @@
 #define INDEX_SAVE_STEP 1000
 #define MAX_ATTEMPTS 100
 #define MAX_BACKOFF_MS 64
+/* libchain moves refs/heads/main while holding this flock(); a ref lock
+ * older than STALE_REF_LOCK_SECONDS that no libchain writer holds is one
+ * a killed writer left. */
+#define REF_GUARD_FILE "chain-ref.lock"
+#define STALE_REF_LOCK_SECONDS 1
 #define MARK_KEY "libchain.format"
 
 typedef struct {
@@ -479,6 +488,54 @@ kill_point (ChainLedger *self,
     return;
   if (++self->kill_hits >= self->kill_at)
     kill (getpid (), SIGKILL);
+}
+
+/* Takes the flock every libchain writer holds while it moves the main
+ * ref; -1 when the guard cannot be opened (the move still works, as git's
+ * own lock protects it). */
+static int
+ref_guard_take (ChainLedger *self,
+                gboolean     wait)
+{
+  g_autofree char *path = g_build_filename (self->path, REF_GUARD_FILE, NULL);
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+  if (fd >= 0 && flock (fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0)
+    {
+      close (fd);
+      return -2;
+    }
+  return fd;
+}
+
+static void
+ref_guard_release (int fd)
+{
+  if (fd >= 0)
+    close (fd);
+}
+
+/* A killed writer leaves refs/heads/main.lock, which would refuse every
+ * append until removed by hand: removed here when no libchain writer
+ * holds the guard and it has been there a while. */
+static void
+clear_stale_ref_lock (ChainLedger *self)
+{
+  g_autofree char *lock = g_build_filename (self->path, MAIN_REF ".lock", NULL);
+  struct stat st;
+  int fd;
+
+  if (lstat (lock, &st) != 0 || !S_ISREG (st.st_mode) || time (NULL) - st.st_mtime < STALE_REF_LOCK_SECONDS)
+    return;
+  fd = ref_guard_take (self, FALSE);
+  if (fd == -2)
+    return;
+  if (lstat (lock, &st) == 0 && time (NULL) - st.st_mtime >= STALE_REF_LOCK_SECONDS)
+    {
+      g_debug ("removing %s, left by a writer that died", lock);
+      unlink (lock);
+    }
+  ref_guard_release (fd);
 }
 
 static gboolean
@@ -1101,6 +1158,7 @@ append_once (ChainLedger          *self,
   git_oid root_oid;
   git_oid commit;
   int status;
+  int guard;
 
   kill_point (self, "start");
   if (!chain_ledger_refresh (self, NULL, cancellable, error))
@@ -1185,11 +1243,13 @@ append_once (ChainLedger          *self,
     return ATTEMPT_FAILED;
   kill_point (self, "commit");
 
+  guard = ref_guard_take (self, TRUE);
   if (seq > 0)
     status = git_reference_create_matching (&ref, repo, MAIN_REF, &commit, 1, &tip,
                                             "libchain: append");
   else
     status = git_reference_create (&ref, repo, MAIN_REF, &commit, 0, "libchain: genesis");
+  ref_guard_release (guard);
   if (status == GIT_EMODIFIED || status == GIT_ELOCKED || status == GIT_EEXISTS)
     {
       git_error_clear ();
@@ -1258,6 +1318,7 @@ chain_ledger_append (ChainLedger          *self,
             }
           return TRUE;
         }
+      clear_stale_ref_lock (self);
       /* Lost the race (or the ref is locked): a short random pause so
        * writers that collided do not collide again, growing with each try. */
       g_usleep ((gulong) g_rand_int_range (self->rand, 0,

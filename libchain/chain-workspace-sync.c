@@ -684,6 +684,7 @@ staging_replay (Sync    *job,
       if (record == NULL || g_cancellable_set_error_if_cancelled (job->cancellable, error))
         return FALSE;
       data.seq = seq;
+      data.commit_time = chain_record_get_commit_time (record);
       data.statement = statement_of (record, job->cancellable, error);
       if (data.statement == NULL || !chain_ledger_state_apply (g->state, &data, error))
         return FALSE;

@@ -535,6 +535,7 @@ replay (ChainWorkspace *self,
       if (record == NULL || g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       data.seq = seq;
+      data.commit_time = chain_record_get_commit_time (record);
       data.statement = read_statement (record, cancellable, error);
       if (data.statement == NULL || !chain_ledger_state_apply (self->state, &data, error))
         return FALSE;

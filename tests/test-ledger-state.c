@@ -1668,6 +1668,30 @@ tamper_seq (Story *s, ChainLedgerRecord *record, ChainStatement **statement)
   record->seq += 1;
 }
 
+/* Appended two hours before the record it follows. */
+static void
+tamper_appended_earlier (Story *s, ChainLedgerRecord *record, ChainStatement **statement)
+{
+  record->commit_time = g_get_real_time () / G_USEC_PER_SEC - 2 * 3600;
+}
+
+/* Appended by a clock two hours ahead of the judge's. */
+static void
+tamper_appended_ahead (Story *s, ChainLedgerRecord *record, ChainStatement **statement)
+{
+  record->commit_time = g_get_real_time () / G_USEC_PER_SEC + 2 * 3600;
+}
+
+/* A note signed by a clock two hours ahead. */
+static Draft *
+build_annotation_future (Story *s)
+{
+  Draft *d = annotation_draft (s, "cm-b", &s->cm_b.officer, "from the future");
+
+  d->time = s->now + 2 * 3600;
+  return d;
+}
+
 static Draft *
 build_annotation_first (Story *s)
 {
@@ -3288,6 +3312,9 @@ build_annotation_empty (Story *s)
 static const RuleCase rule_cases[] = {
   /* every record */
   { "sequence gap", STEP_OFFICER_OEM2, NULL, NULL, NULL, tamper_seq, "record.sequence" },
+  { "appended before the previous record", STEP_ANNOTATE, NULL, NULL, NULL, tamper_appended_earlier, "record.time-order" },
+  { "appended by a clock ahead", STEP_ANNOTATE, NULL, NULL, NULL, tamper_appended_ahead, "record.time-future" },
+  { "statement dated ahead", STEP_ANNOTATE, NULL, NULL, build_annotation_future, NULL, "record.time-future" },
   { "no genesis first", STEP_GENESIS, NULL, NULL, build_annotation_first, NULL, "genesis.first" },
   { "second genesis", STEP_OFFICER_OEM2, NULL, NULL, build_second_genesis, NULL, "genesis.once" },
   { "copied from another ledger", STEP_OFFICER_OEM2, NULL, NULL, build_other_ledger, NULL, "statement.ledger" },

@@ -1,0 +1,573 @@
+/* test-cli-crash.c — `chain` killed at any point leaves every certificate
+ * accounted for
+ *
+ * Two exact cases use the ledger's LIBCHAIN_TEST_KILL_AT hook: a run of
+ * `chain issue` killed before the second batch's append (signed chunks in
+ * staging that the ledger never heard of) and right after the first
+ * append (a recorded chunk whose files were not moved yet). The next
+ * locked command must report them, the next unlocking one must record and
+ * publish them.
+ *
+ * Then random trials: `issue`, `delegate`, `accept`, `revoke`, `sync` and
+ * `bundle import` killed by SIGKILL or SIGHUP after a random delay. After
+ * each: the dead run is reported while the workspace is locked; every
+ * certificate file under the output directories (staging included) is
+ * recorded, or under staging and reported; the next unlocking command
+ * finishes it; `chain audit` passes; no device id has two certificates in
+ * force. Set CHAIN_CRASH_SEED to replay a run; under AddressSanitizer the
+ * trials are fewer (the seed is printed on failure).
+ */
+#include "test-cli.h"
+#include "chain-ledger-state-private.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TRIAL_SCALE 4
+#else
+#define TRIAL_SCALE 1
+#endif
+
+#define N_REQUESTS 16
+
+static char *tmpdir;
+static char *base;
+static char *base_error;
+static char *dir;
+
+/* ---- The fixture ------------------------------------------------------------- */
+
+static void
+base_chain (const char *const *args)
+{
+  g_autofree char *err = NULL;
+  int status;
+
+  if (base_error != NULL)
+    return;
+  status = test_cli_chain (base, args, NULL, &err);
+  if (status != 0)
+    {
+      g_autofree char *command = g_strjoinv (" ", (char **) args);
+
+      base_error = g_strdup_printf ("fixture: chain %s exited %d: %s", command, status, err);
+    }
+}
+
+static void
+base_setup (void)
+{
+  tmpdir = test_support_tmpdir_new ();
+  base = g_build_filename (tmpdir, "base", NULL);
+  g_mkdir (base, 0755);
+  base_chain ((const char *const[]) { "-q", "-C", "oem", "init", "--org", "Widget Ltd", NULL });
+  base_chain ((const char *const[]) { "-q", "-C", "cm-a", "request", "--org", "CM A", "--tier",
+                                      "manufacturer", "-o", "cm-a.req", NULL });
+  base_chain ((const char *const[]) { "-q", "-C", "oem", "delegate", "cm-a.req", "-o", "cm-a.grant", NULL });
+  base_chain ((const char *const[]) { "-q", "-C", "cm-a", "accept", "cm-a.grant", NULL });
+  base_chain ((const char *const[]) { "-q", "-C", "cm-a", "sync", "oem", NULL });
+}
+
+static void
+base_teardown (void)
+{
+  test_support_tmpdir_remove (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+  g_clear_pointer (&base, g_free);
+  g_clear_pointer (&base_error, g_free);
+}
+
+static void
+setup (void)
+{
+  static guint n;
+
+  ck_assert_msg (base_error == NULL, "%s", base_error);
+  dir = g_strdup_printf ("%s/case-%u-%d", tmpdir, n++, (int) getpid ());
+  test_cli_copy_tree (base, dir);
+}
+
+static void
+teardown (void)
+{
+  test_support_tmpdir_remove (dir);
+  g_clear_pointer (&dir, g_free);
+}
+
+/* ---- Helpers ------------------------------------------------------------------ */
+
+/* Starts `chain ARGS` in dir, kills it with @sig after @delay_us (unless it
+ * ended), and returns its exit status or -1 when the signal ended it. */
+static int
+chain_killed (const char *const *args,
+              const char *const *env,
+              gulong             delay_us,
+              int                sig)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + (gint64) delay_us;
+
+  g_ptr_array_add (argv, (gpointer) test_cli_bin ());
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_set_cwd (launcher, dir);
+  g_subprocess_launcher_setenv (launcher, "CHAIN_PASSPHRASE", TEST_CLI_PASSPHRASE, TRUE);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, kv[0], kv[1], TRUE);
+    }
+  child = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  ck_assert_msg (child != NULL, "spawn chain: %s", error != NULL ? error->message : "?");
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_usleep (2000);
+      /* Ended already: a kill that came too late is a trial all the same. */
+      if (g_subprocess_get_identifier (child) == NULL)
+        break;
+    }
+  if (g_subprocess_get_identifier (child) != NULL)
+    g_subprocess_send_signal (child, sig);
+  g_subprocess_wait (child, NULL, NULL);
+  if (g_subprocess_get_if_signaled (child))
+    return -1;
+  return g_subprocess_get_exit_status (child);
+}
+
+static void
+collect_report (const char *message,
+                gpointer    data)
+{
+  g_string_append_printf (data, "%s\n", message);
+}
+
+/* Every cert.pem under @root (staging included), as paths. */
+static void
+find_certs (const char *root,
+            GPtrArray  *out)
+{
+  g_autoptr(GDir) d = g_dir_open (root, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (root, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        find_certs (path, out);
+      else if (strcmp (name, "cert.pem") == 0)
+        g_ptr_array_add (out, g_steal_pointer (&path));
+    }
+}
+
+typedef struct {
+  guint recorded;
+  guint staged_unrecorded;
+  guint unreadable;
+} CertCount;
+
+/* Checks the certificates under @out_dirs against @workspace's ledger:
+ * each recorded, or in staging and then @reported must say so; and no id
+ * with two recorded certificates in force. */
+static CertCount
+check_certs (const char        *workspace,
+             const char *const *out_dirs,
+             gboolean           reported,
+             const char        *trial)
+{
+  g_autofree char *ws_dir = g_build_filename (dir, workspace, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainWorkspace) ws = chain_workspace_open (ws_dir, NULL, &error);
+  g_autoptr(GHashTable) in_force = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const ChainLedgerState *state;
+  CertCount count = { 0 };
+
+  ck_assert_msg (ws != NULL, "%s: open %s: %s", trial, workspace, error != NULL ? error->message : "");
+  state = chain_workspace_get_state (ws);
+  for (guint k = 0; out_dirs[k] != NULL; k++)
+    {
+      g_autofree char *out = g_build_filename (dir, out_dirs[k], NULL);
+      g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func (g_free);
+
+      find_certs (out, certs);
+      for (guint i = 0; i < certs->len; i++)
+        {
+          const char *path = certs->pdata[i];
+          g_autofree char *data = NULL;
+          gsize len = 0;
+          g_autoptr(ChainCert) cert = NULL;
+          g_autofree char *serial = NULL;
+          g_autoptr(ChainName) subject = NULL;
+          g_autofree char *id = NULL;
+          gboolean revoked = FALSE;
+
+          if (!g_file_get_contents (path, &data, &len, NULL)
+              || (cert = chain_cert_parse ((const guint8 *) data, len, NULL)) == NULL)
+            {
+              /* Cut short by the kill: only ever in staging. */
+              ck_assert_msg (strstr (path, "/.staging~") != NULL, "%s: unreadable %s outside staging", trial, path);
+              count.unreadable++;
+              continue;
+            }
+          serial = chain_cert_get_serial (cert);
+          subject = chain_cert_get_subject (cert);
+          id = chain_name_get_common_name (subject);
+          if (!chain_ledger_state_lookup_serial (state, serial, NULL, &revoked))
+            {
+              ck_assert_msg (strstr (path, "/.staging~") != NULL,
+                             "%s: %s (serial %s) is published but the ledger does not record it", trial, path, serial);
+              ck_assert_msg (reported, "%s: %s (serial %s) is neither recorded nor reported", trial, path, serial);
+              count.staged_unrecorded++;
+              continue;
+            }
+          count.recorded++;
+          if (revoked)
+            continue;
+          if (g_hash_table_contains (in_force, id))
+            ck_assert_msg (strcmp (g_hash_table_lookup (in_force, id), serial) == 0,
+                           "%s: device %s has two certificates in force: %s and %s", trial, id,
+                           (const char *) g_hash_table_lookup (in_force, id), serial);
+          else
+            g_hash_table_insert (in_force, g_strdup (id), g_strdup (serial));
+        }
+    }
+  return count;
+}
+
+/* What chain_issue_recover() reports for @workspace while it is locked. */
+static char *
+locked_report (const char *workspace)
+{
+  g_autofree char *ws_dir = g_build_filename (dir, workspace, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainWorkspace) ws = chain_workspace_open (ws_dir, NULL, &error);
+  GString *report = g_string_new (NULL);
+
+  ck_assert_msg (ws != NULL, "open %s: %s", workspace, error != NULL ? error->message : "");
+  ck_assert_msg (chain_issue_recover (ws, FALSE, collect_report, report, &error), "survey: %s",
+                 error != NULL ? error->message : "");
+  return g_string_free (report, FALSE);
+}
+
+static void
+assert_audit (const char *workspace,
+              const char *trial)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = test_cli_chain (dir, (const char *const[]) { "-C", workspace, "audit", NULL }, &out, &err);
+
+  ck_assert_msg (status == 0, "%s: audit of %s exited %d: %s%s", trial, workspace, status, out, err);
+}
+
+/* Runs an unlocking command, which finishes any dead run; returns stderr. */
+static char *
+finish_runs (const char *workspace,
+             const char *trial)
+{
+  g_autofree char *out = NULL;
+  char *err = NULL;
+  int status = test_cli_chain (dir, (const char *const[]) { "-C", workspace, "annotate", "after a kill", NULL },
+                               &out, &err);
+
+  ck_assert_msg (status == 0, "%s: annotate in %s exited %d: %s", trial, workspace, status, err);
+  return err;
+}
+
+static guint
+count_lines (const char *path)
+{
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  for (const char *p = text; *p != '\0'; p++)
+    n += *p == '\n';
+  return n;
+}
+
+/* ---- Exact kills ---------------------------------------------------------------- */
+
+static void
+issue_killed_at (const char *kill_at,
+                 guint       expect_staged)
+{
+  g_autofree char *env = g_strdup_printf ("LIBCHAIN_TEST_KILL_AT=%s", kill_at);
+  g_autofree char *report = NULL;
+  g_autofree char *finished = NULL;
+  g_autofree char *manifest = g_build_filename (dir, "out", "manifest.csv", NULL);
+  g_autofree char *staging = g_build_filename (dir, "out", ".staging~000001", NULL);
+  CertCount before, after;
+  int status;
+
+  status = test_cli_chain_env (dir, (const char *const[]) { env, NULL }, NULL,
+                               (const char *const[]) { "-q", "-C", "cm-a", "issue", "--count", "30",
+                                                       "--batch-size", "10", "--prefix", "k-",
+                                                       "-o", "out", NULL }, NULL, NULL);
+  ck_assert_msg (status == -1, "the hook did not kill chain issue (exit %d)", status);
+
+  report = locked_report ("cm-a");
+  ck_assert_msg (strstr (report, "killed 'chain issue'") != NULL, "no report of the dead run: '%s'", report);
+  before = check_certs ("cm-a", (const char *const[]) { "out", NULL }, TRUE, kill_at);
+  ck_assert_msg (before.staged_unrecorded + before.recorded >= expect_staged,
+                 "%s: %u recorded, %u staged", kill_at, before.recorded, before.staged_unrecorded);
+  /* `audit` and `status` say so too, on stderr. */
+  {
+    g_autofree char *err = NULL;
+
+    test_cli_chain (dir, (const char *const[]) { "-C", "cm-a", "status", NULL }, NULL, &err);
+    ck_assert_msg (strstr (err, "killed 'chain issue'") != NULL, "status stderr: %s", err);
+  }
+
+  finished = finish_runs ("cm-a", kill_at);
+  ck_assert_msg (strstr (finished, "finished a killed 'chain issue'") != NULL, "stderr: %s", finished);
+  after = check_certs ("cm-a", (const char *const[]) { "out", NULL }, FALSE, kill_at);
+  ck_assert_uint_eq (after.staged_unrecorded, 0);
+  ck_assert_uint_eq (after.recorded, before.recorded + before.staged_unrecorded);
+  ck_assert_msg (!g_file_test (staging, G_FILE_TEST_EXISTS), "staging left after finishing");
+  /* Every published device is in manifest.csv: a header and one line each. */
+  ck_assert_uint_eq (count_lines (manifest), after.recorded + 1);
+  assert_audit ("cm-a", kill_at);
+
+  /* Nothing is left to do, and the ids cannot be issued again. */
+  g_clear_pointer (&report, g_free);
+  report = locked_report ("cm-a");
+  ck_assert_str_eq (report, "");
+  status = test_cli_chain (dir, (const char *const[]) { "-q", "-C", "cm-a", "issue", "--count", "30",
+                                                        "--prefix", "k-", "-o", "again", NULL }, NULL, NULL);
+  ck_assert_int_eq (status, 1);
+}
+
+START_TEST (test_issue_killed_before_append)
+{
+  /* The second append starts after chunks 2 (and perhaps 3) are signed. */
+  issue_killed_at ("start:2", 20);
+}
+END_TEST
+
+START_TEST (test_issue_killed_between_append_and_move)
+{
+  /* The first chunk's record landed; its files are still in staging. */
+  issue_killed_at ("ref:1", 10);
+}
+END_TEST
+
+START_TEST (test_revoke_by_cert_file)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  g_free (test_cli_chain_ok (dir, (const char *const[]) { "-q", "-C", "cm-a", "issue", "--count", "2", "--prefix",
+                                                          "r-", "-o", "out", NULL }));
+  out = test_cli_chain_ok (dir, (const char *const[]) { "-C", "cm-a", "revoke", "--cert", "out/r-1/cert.pem", NULL });
+  ck_assert_msg (strstr (out, "revoked device") != NULL && strstr (out, "r-1") != NULL, "revoke: %s", out);
+  status = test_cli_chain (dir, (const char *const[]) { "-C", "cm-a", "revoke", "--cert", "/dev/zero", NULL },
+                           NULL, &err);
+  ck_assert_int_eq (status, 1);
+  test_cli_assert_error_line ("revoke --cert /dev/zero", err, "not a certificate file");
+  assert_audit ("cm-a", "revoke --cert");
+}
+END_TEST
+
+/* ---- Random kills ----------------------------------------------------------------- */
+
+typedef enum {
+  OP_ISSUE,
+  OP_DELEGATE,
+  OP_ACCEPT,
+  OP_REVOKE,
+  OP_SYNC,
+  OP_BUNDLE_IMPORT,
+  N_OPS
+} Op;
+
+static const char *const op_names[] = { "issue", "delegate", "accept", "revoke", "sync", "bundle import" };
+
+START_TEST (test_random_kills)
+{
+  const char *seed_text = g_getenv ("CHAIN_CRASH_SEED");
+  guint32 seed = seed_text != NULL ? (guint32) g_ascii_strtoull (seed_text, NULL, 10) : g_random_int ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  /* Trials per operation: 108 in all; a quarter under ASan. */
+  static const guint trials[N_OPS] = { 36, 16, 12, 16, 14, 14 };
+  g_autoptr(GPtrArray) outs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  guint issued_runs = 0, requests = 0, grants_made = 0, accepted = 0, revokes = 0;
+  guint n_killed = 0, n_trials = 0;
+
+  /* Requests for the delegate trials, a bundle for the import ones. */
+  for (guint i = 0; i < N_REQUESTS; i++)
+    {
+      g_autofree char *ws = g_strdup_printf ("cm-r%u", i);
+      g_autofree char *org = g_strdup_printf ("CM R%u", i);
+      g_autofree char *req = g_strdup_printf ("cm-r%u.req", i);
+
+      g_free (test_cli_chain_ok (dir, (const char *const[]) { "-q", "-C", ws, "request", "--org", org, "--tier",
+                                                      "manufacturer", "-o", req, NULL }));
+    }
+  for (Op op = 0; op < N_OPS; op++)
+    for (guint i = 0; i < trials[op] / TRIAL_SCALE; i++)
+      g_ptr_array_add (order, GUINT_TO_POINTER (op));
+  for (guint i = order->len; i > 1; i--)
+    {
+      guint j = (guint) g_rand_int_range (rand, 0, (gint32) i);
+      gpointer t = order->pdata[i - 1];
+
+      order->pdata[i - 1] = order->pdata[j];
+      order->pdata[j] = t;
+    }
+
+  for (guint t = 0; t < order->len; t++)
+    {
+      Op op = GPOINTER_TO_UINT (order->pdata[t]);
+      int sig = g_rand_boolean (rand) ? SIGKILL : SIGHUP;
+      g_autofree char *trial = g_strdup_printf ("seed %u trial %u (%s, %s)", seed, t, op_names[op],
+                                                sig == SIGKILL ? "SIGKILL" : "SIGHUP");
+      g_autofree char *a1 = NULL;
+      g_autofree char *a2 = NULL;
+      const char *ws = "cm-a";
+      gulong delay;
+      int status = 0;
+
+      switch (op)
+        {
+        case OP_ISSUE:
+          a1 = g_strdup_printf ("i%u-", issued_runs);
+          a2 = g_strdup_printf ("out-%u", issued_runs++);
+          g_ptr_array_add (outs, g_strdup (a2));
+          delay = (gulong) g_rand_int_range (rand, 0, 350000);
+          status = chain_killed ((const char *const[]) { "-q", "-C", "cm-a", "issue", "--count", "60",
+                                                         "--batch-size", "10", "--jobs", "2", "--prefix", a1,
+                                                         "-o", a2, NULL }, NULL, delay, sig);
+          break;
+        case OP_DELEGATE:
+          if (requests >= N_REQUESTS)
+            continue;
+          a1 = g_strdup_printf ("cm-r%u.req", requests);
+          a2 = g_strdup_printf ("cm-r%u.grant", requests++);
+          ws = "oem";
+          delay = (gulong) g_rand_int_range (rand, 0, 400000);
+          status = chain_killed ((const char *const[]) { "-q", "-C", "oem", "delegate", a1, "-o", a2, NULL },
+                                 NULL, delay, sig);
+          break;
+        case OP_ACCEPT:
+          {
+            g_autofree char *grant = NULL;
+            g_autofree char *path = NULL;
+
+            /* The next grant a delegate trial wrote whole. */
+            while (grants_made < requests)
+              {
+                g_free (path);
+                g_free (grant);
+                grant = g_strdup_printf ("cm-r%u.grant", grants_made++);
+                path = g_build_filename (dir, grant, NULL);
+                if (g_file_test (path, G_FILE_TEST_EXISTS))
+                  break;
+                g_clear_pointer (&grant, g_free);
+              }
+            if (grant == NULL)
+              continue;
+            a1 = g_strdup_printf ("cm-r%u", grants_made - 1);
+            ws = a1;
+            delay = (gulong) g_rand_int_range (rand, 0, 400000);
+            status = chain_killed ((const char *const[]) { "-q", "-C", a1, "accept", grant, NULL }, NULL, delay, sig);
+            if (status != 0)
+              {
+                /* Accepting again finishes what the kill cut short. */
+                g_autofree char *err = NULL;
+                int again = test_cli_chain (dir, (const char *const[]) { "-q", "-C", a1, "accept", grant, NULL },
+                                            NULL, &err);
+
+                ck_assert_msg (again == 0 || strstr (err, "already") != NULL, "%s: accept again exited %d: %s",
+                               trial, again, err);
+              }
+            accepted++;
+          }
+          break;
+        case OP_REVOKE:
+          if (issued_runs == 0)
+            continue;
+          a1 = g_strdup_printf ("i%u-%02u", (guint) g_rand_int_range (rand, 0, (gint32) issued_runs),
+                                (guint) g_rand_int_range (rand, 1, 60));
+          delay = (gulong) g_rand_int_range (rand, 0, 400000);
+          status = chain_killed ((const char *const[]) { "-q", "-C", "cm-a", "revoke", a1, NULL }, NULL, delay, sig);
+          revokes++;
+          break;
+        case OP_SYNC:
+          delay = (gulong) g_rand_int_range (rand, 0, 400000);
+          status = chain_killed ((const char *const[]) { "-q", "-C", "cm-a", "sync", "oem", NULL }, NULL, delay, sig);
+          break;
+        case OP_BUNDLE_IMPORT:
+          a1 = g_strdup_printf ("oem-%u.bundle", t);
+          g_free (test_cli_chain_ok (dir, (const char *const[]) { "-q", "-C", "oem", "bundle", "create", a1, NULL }));
+          delay = (gulong) g_rand_int_range (rand, 0, 300000);
+          status = chain_killed ((const char *const[]) { "-q", "-C", "cm-a", "bundle", "import", a1, NULL },
+                                 NULL, delay, sig);
+          break;
+        case N_OPS:
+        default:
+          g_assert_not_reached ();
+        }
+      n_trials++;
+      n_killed += status == -1;
+
+      if (op == OP_ISSUE || op == OP_REVOKE || op == OP_SYNC || op == OP_BUNDLE_IMPORT)
+        {
+          g_autofree char *report = locked_report ("cm-a");
+          g_autofree char *finished = NULL;
+
+          g_ptr_array_add (outs, NULL);
+          check_certs ("cm-a", (const char *const *) outs->pdata, report[0] != '\0', trial);
+          finished = finish_runs ("cm-a", trial);
+          check_certs ("cm-a", (const char *const *) outs->pdata, FALSE, trial);
+          g_ptr_array_remove_index (outs, outs->len - 1);
+          for (guint i = 0; i < outs->len; i++)
+            {
+              g_autofree char *staging = g_strdup_printf ("%s/%s/.staging~000001", dir, (char *) outs->pdata[i]);
+
+              ck_assert_msg (!g_file_test (staging, G_FILE_TEST_EXISTS), "%s: %s left after finishing", trial, staging);
+            }
+        }
+      assert_audit (ws, trial);
+    }
+  ck_assert_uint_ge (n_trials, 100 / TRIAL_SCALE);
+  /* Most kills must land while the command still runs, or the test tests little. */
+  ck_assert_msg (n_killed * 3 >= n_trials, "only %u of %u trials were killed while running", n_killed, n_trials);
+  (void) accepted;
+  (void) revokes;
+}
+END_TEST
+
+static Suite *
+cli_crash_suite (void)
+{
+  Suite *suite = suite_create ("cli-crash");
+  TCase *tc = tcase_create ("crash");
+
+  tcase_add_unchecked_fixture (tc, base_setup, base_teardown);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 300);
+  tcase_add_test (tc, test_issue_killed_before_append);
+  tcase_add_test (tc, test_issue_killed_between_append_and_move);
+  tcase_add_test (tc, test_revoke_by_cert_file);
+  tcase_add_test (tc, test_random_kills);
+  suite_add_tcase (suite, tc);
+  return suite;
+}
+
+int
+main (void)
+{
+  return test_support_run_suite (cli_crash_suite ());
+}
