@@ -116,37 +116,12 @@ char *
 chain_cli_one_line (const char *text,
                     guint       max_chars)
 {
-  g_autoptr(GString) line = g_string_new (NULL);
-  guint count = 0;
+  g_autofree char *shown = chain_text_sanitize (text, CHAIN_TEXT_ONE_LINE);
 
-  if (text == NULL)
-    return g_strdup ("");
-  if (!g_utf8_validate (text, -1, NULL))
-    return g_strdup ("?");
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      GUnicodeType type = g_unichar_type (c);
-
-      if (max_chars > 0 && count == max_chars)
-        {
-          g_string_append (line, "...");
-          break;
-        }
-      /* Control and format characters (bidi overrides, separators) could
-       * drive or disguise a terminal: a hostile record only gets a space
-       * or a question mark. */
-      if (c == '\n' || c == '\t' || c == '\r')
-        g_string_append_c (line, ' ');
-      else if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT
-               || type == G_UNICODE_LINE_SEPARATOR || type == G_UNICODE_PARAGRAPH_SEPARATOR
-               || type == G_UNICODE_UNASSIGNED || type == G_UNICODE_SURROGATE)
-        g_string_append_c (line, '?');
-      else
-        g_string_append_unichar (line, c);
-      count++;
-    }
-  return g_string_free (g_steal_pointer (&line), FALSE);
+  if (max_chars == 0 || g_utf8_strlen (shown, -1) <= (glong) max_chars)
+    return g_steal_pointer (&shown);
+  *g_utf8_offset_to_pointer (shown, max_chars) = '\0';
+  return g_strconcat (shown, "...", NULL);
 }
 
 /* ---- One-line summaries of records --------------------------------------- */

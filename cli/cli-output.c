@@ -2,6 +2,7 @@
 #include "chain-cli.h"
 
 #include <stdio.h>
+#include <string.h>
 
 G_DEFINE_QUARK (chain-cli-error-quark, chain_cli_error)
 
@@ -29,7 +30,18 @@ chain_cli_parse_options (GOptionContext *context,
 
   g_option_context_set_translation_domain (context, CHAIN_GETTEXT_PACKAGE);
   if (g_option_context_parse (context, argc, argv, &local_error))
-    return TRUE;
+    {
+      /* GOption leaves the "--" that ends the options; what follows it is
+       * an operand even if it starts with '-' (a device id, say). */
+      for (int i = 1; i < *argc; i++)
+        if (strcmp ((*argv)[i], "--") == 0)
+          {
+            memmove (*argv + i, *argv + i + 1, (gsize) (*argc - i) * sizeof **argv);
+            (*argc)--;
+            break;
+          }
+      return TRUE;
+    }
   g_set_error (error, CHAIN_CLI_ERROR, CHAIN_CLI_ERROR_USAGE,
                /* Translators: %s is GLib's message about the bad option. */
                _("%s (see --help)"), local_error->message);

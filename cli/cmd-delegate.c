@@ -57,19 +57,26 @@ print_preview (const ChainCliGlobals        *globals,
 {
   g_autofree char *from = format_time (p->not_before);
   g_autofree char *to = format_time (p->not_after);
+  /* All but the dates and numbers come from the request's author. */
+  g_autofree char *org = chain_cli_one_line (p->org, 0);
+  g_autofree char *custodian = chain_cli_one_line (p->custodian_id, 0);
+  g_autofree char *tier = chain_cli_one_line (p->tier, 0);
+  g_autofree char *subject = chain_cli_one_line (p->subject, 0);
+  g_autofree char *constraints = chain_cli_one_line (p->name_constraints, 0);
+  g_autofree char *refusal = chain_cli_one_line (p->refusal, 0);
 
   /* Translators: organisation name, custodian id, tier name (not translated). */
-  chain_cli_print (globals, _("Request from '%s' (%s), tier %s\n"), p->org, p->custodian_id, p->tier);
+  chain_cli_print (globals, _("Request from '%s' (%s), tier %s\n"), org, custodian, tier);
   /* Translators: the labels of this list ("subject:" ... "policy:") are
    * padded to one width so the values line up; pad yours alike. */
-  chain_cli_print (globals, _("  subject:          %s\n"), p->subject);
+  chain_cli_print (globals, _("  subject:          %s\n"), subject);
   /* Translators: %s is a key algorithm such as "ec-p256" (not translated). */
   chain_cli_print (globals, _("  key:              %s\n"), chain_key_algorithm_to_string (p->algorithm));
   chain_cli_print (globals, _("  path length:      %d (at most %d)\n"), p->path_len, p->max_path_len);
   /* Translators: two dates such as 2026-11-27. */
   chain_cli_print (globals, _("  valid:            %s to %s\n"), from, to);
-  if (p->name_constraints[0] != '\0')
-    chain_cli_print (globals, _("  name constraints: %s\n"), p->name_constraints);
+  if (constraints[0] != '\0')
+    chain_cli_print (globals, _("  name constraints: %s\n"), constraints);
   else
     chain_cli_print (globals, _("  name constraints: none\n"));
   chain_cli_print (globals, _("  approvals:        %u of %u\n"), p->approvals, p->threshold);
@@ -77,7 +84,7 @@ print_preview (const ChainCliGlobals        *globals,
     chain_cli_print (globals, _("  policy:           allows it\n"));
   else
     /* Translators: %s is the policy's reason for refusing. */
-    chain_cli_print (globals, _("  policy:           refuses it: %s\n"), p->refusal);
+    chain_cli_print (globals, _("  policy:           refuses it: %s\n"), refusal);
 }
 
 gboolean
@@ -110,6 +117,7 @@ cmd_delegate (const ChainCliGlobals *globals,
   g_autoptr(ChainNameConstraints) nc = NULL;
   g_autoptr(ChainDelegationPreview) preview = NULL;
   g_autoptr(GError) local = NULL;
+  g_autofree char *custodian = NULL;
   ChainDelegateOptions options = CHAIN_DELEGATE_OPTIONS_INIT;
   guint64 seq = 0;
 
@@ -166,16 +174,17 @@ cmd_delegate (const ChainCliGlobals *globals,
       chain_cli_print_json (globals, doc);
       return TRUE;
     }
+  custodian = chain_cli_one_line (preview->custodian_id, 0);
   if (preview->delegated_seq >= 0)
     {
       /* Translators: the first %s is a custodian id, the last a file name. */
       chain_cli_print (globals, _("'%s' was delegated already (record %" PRId64 "); wrote its grant again to %s.\n"),
-                       preview->custodian_id, preview->delegated_seq, output);
+                       custodian, preview->delegated_seq, output);
       return TRUE;
     }
   print_preview (globals, preview);
   /* Translators: the first %s is a custodian id, the last a file name. */
   chain_cli_print (globals, _("Delegated to '%s' (record %" PRIu64 "); wrote the grant %s: send it to them.\n"),
-                   preview->custodian_id, seq, output);
+                   custodian, seq, output);
   return TRUE;
 }

@@ -141,6 +141,7 @@ record_to_json (ChainRecord *record)
   for (gsize i = 0; names[i] != NULL; i++)
     {
       ChainJson *artifact = chain_json_new_object ();
+      g_autofree char *name = chain_cli_one_line (names[i], 0);
       const char *sha256 = NULL;
       gint64 size = 0;
 
@@ -164,6 +165,9 @@ print_record (const ChainCliGlobals *globals, ChainRecord *record)
   g_autofree char *summary = chain_cli_record_summary (statement);
   g_autofree char *body = chain_json_to_pretty (chain_statement_get_body (statement));
   g_auto(GStrv) body_lines = g_strsplit (body, "\n", -1);
+  /* The author wrote these; the body's pretty JSON escapes its own. */
+  g_autofree char *author = chain_cli_one_line (chain_statement_get_author (statement), 0);
+  g_autofree char *id = chain_cli_one_line (chain_statement_get_id (statement), 0);
 
   /* Translators: "record 15 (device-batch): what it did"; the type is not
    * translated. */
@@ -174,8 +178,8 @@ print_record (const ChainCliGlobals *globals, ChainRecord *record)
   chain_cli_print (globals, _("  commit      %s\n"), chain_record_get_commit_id (record));
   chain_cli_print (globals, _("  appended    %s\n"), appended);
   chain_cli_print (globals, _("  time        %s\n"), time);
-  chain_cli_print (globals, _("  author      %s\n"), chain_statement_get_author (statement));
-  chain_cli_print (globals, _("  id          %s\n"), chain_statement_get_id (statement));
+  chain_cli_print (globals, _("  author      %s\n"), author);
+  chain_cli_print (globals, _("  id          %s\n"), id);
   chain_cli_print (globals, _("  ledger      %s\n"), chain_record_get_ledger_id (record));
   chain_cli_print (globals, _("  policy      %s\n"), chain_statement_get_policy_digest (statement));
   /* Translators: the SHA-256 of the record before this one. */
@@ -185,11 +189,13 @@ print_record (const ChainCliGlobals *globals, ChainRecord *record)
   chain_cli_print (globals, _("signatures (key ids):\n"));
   for (guint i = 0; i < chain_statement_get_signature_count (statement); i++)
     {
+      g_autofree char *key_id = chain_cli_one_line (chain_statement_get_signature_key_id (statement, i), 0);
+
       if (i == 0)
         /* Translators: a key id; the first signature is the author's. */
-        chain_cli_print (globals, _("  %s  (author)\n"), chain_statement_get_signature_key_id (statement, i));
+        chain_cli_print (globals, _("  %s  (author)\n"), key_id);
       else
-        chain_cli_print (globals, "  %s\n", chain_statement_get_signature_key_id (statement, i));
+        chain_cli_print (globals, "  %s\n", key_id);
     }
   chain_cli_print (globals, _("body:\n"));
   for (gsize i = 0; body_lines[i] != NULL; i++)
@@ -197,6 +203,7 @@ print_record (const ChainCliGlobals *globals, ChainRecord *record)
   chain_cli_print (globals, names[0] == NULL ? _("artifacts: none\n") : _("artifacts:\n"));
   for (gsize i = 0; names[i] != NULL; i++)
     {
+      g_autofree char *name = chain_cli_one_line (names[i], 0);
       const char *sha256 = NULL;
       gint64 size = 0;
 
@@ -205,7 +212,7 @@ print_record (const ChainCliGlobals *globals, ChainRecord *record)
        * English keeps one form for both; use your language's plural forms. */
       chain_cli_print (globals, ngettext ("  %-20s %10" PRId64 " bytes  sha256 %s\n",
                                           "  %-20s %10" PRId64 " bytes  sha256 %s\n", (gulong) size),
-                       names[i], size, sha256);
+                       name, size, sha256);
     }
 }
 

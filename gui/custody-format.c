@@ -221,13 +221,7 @@ custody_format_path_len (int path_len)
 char *
 custody_format_sanitize (const char *text)
 {
-  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
-  char *p;
-
-  for (p = valid; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 && *p != '\n' && *p != '\t')
-      *p = ' ';
-  return g_steal_pointer (&valid);
+  return chain_text_sanitize (text, CHAIN_TEXT_KEEP_LINES);
 }
 
 GStrv

@@ -82,8 +82,8 @@ char *custody_format_validity (gint64 not_before,
 /** Returns: (transfer full): "unlimited" for %CHAIN_PATH_LEN_UNLIMITED, else the number. */
 char *custody_format_path_len (int path_len);
 
-/** Returns: (transfer full): @text with control characters replaced, so ledger
- * content cannot fake lines or drive a terminal it is copied to. */
+/** Returns: (transfer full): @text from another custodian as libchain's
+ * chain_text_sanitize() shows it, line breaks kept for notes. */
 char *custody_format_sanitize (const char *text);
 
 /**

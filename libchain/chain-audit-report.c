@@ -6,6 +6,7 @@
  */
 #include "chain-audit-private.h"
 #include "chain-i18n-private.h"
+#include "chain-text.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -342,25 +343,12 @@ chain_audit_report_to_json (const ChainAuditReport *self)
   return root;
 }
 
-/* Text from a ledger is shown, never obeyed: controls, bidi overrides and
- * line separators become '?', invalid UTF-8 its replacement character. */
+/* Text from a ledger is shown, never obeyed. */
 static void
 append_shown (GString    *out,
               const char *text)
 {
-  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
-
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029
-          || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
-          || c == 0x200e || c == 0x200f || c == 0x061c)
-        g_string_append_c (out, '?');
-      else
-        g_string_append_unichar (out, c);
-    }
+  chain_text_append_sanitized (out, text, CHAIN_TEXT_ONE_LINE);
 }
 
 /* @text as append_shown() shows it. (transfer full) */

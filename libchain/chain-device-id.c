@@ -114,3 +114,22 @@ chain_device_id_validate (const char        *id,
     }
   return TRUE;
 }
+
+gboolean
+chain_device_id_validate_new (const char        *id,
+                              ChainDeviceIdRules rules,
+                              GError           **error)
+{
+  if (!chain_device_id_validate (id, rules, error))
+    return FALSE;
+  if (strchr ("-=@", id[0]) != NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   /* Translators: %c is the id's first character: '-', '=' or '@'. */
+                   _("Device id starts with '%c', which a spreadsheet reads as a formula and a command "
+                     "line as an option; start it with a letter or digit"),
+                   id[0]);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -33,4 +33,22 @@ gboolean chain_device_id_validate (const char        *id,
                                    ChainDeviceIdRules rules,
                                    GError           **error);
 
+/**
+ * chain_device_id_validate_new:
+ * @id: the id of a device about to be issued.
+ * @rules: which cloud rules to apply.
+ * @error: CHAIN_ERROR_INVALID_INPUT saying what is wrong.
+ *
+ * chain_device_id_validate(), and refuses an id that starts with '-', '='
+ * or '@' although the clouds allow it: a spreadsheet opening manifest.csv
+ * would run it as a formula, and `az`, `aws` or `chain revoke` would read
+ * it as an option. Ledgers that already hold such ids stay valid: the
+ * auditor applies chain_device_id_validate() only.
+ *
+ * Returns: %TRUE if @id may be issued.
+ */
+gboolean chain_device_id_validate_new (const char        *id,
+                                       ChainDeviceIdRules rules,
+                                       GError           **error);
+
 G_END_DECLS

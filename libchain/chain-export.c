@@ -8,6 +8,7 @@
 #include "chain-export-private.h"
 #include "chain-pki-private.h"
 #include "chain-i18n-private.h"
+#include "chain-manifest-private.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -18,7 +19,6 @@
 #define DAY (G_GINT64_CONSTANT (24) * 60 * 60)
 #define EXPIRY_WARNING_DAYS 90
 #define EXAMPLES_MAX 3
-#define MANIFEST_HEADER "device_id,serial,cert_sha256,public_key_sha256"
 
 struct _ChainExport {
   ChainExportTarget  target;
@@ -365,50 +365,6 @@ chain_export_script_variable (GString    *script,
 
 /* ---- Device manifests ------------------------------------------------------------------ */
 
-/* Splits "id,serial,cert_sha256,key_sha256" (id quoted when it holds a
- * comma) in place; FALSE for a malformed line. */
-static gboolean
-split_manifest_line (char  *line,
-                     char **out_id,
-                     char **out_serial,
-                     char **out_cert)
-{
-  char *rest;
-  char *comma;
-
-  if (line[0] == '"')
-    {
-      char *end = strchr (line + 1, '"');
-
-      if (end == NULL || end[1] != ',')
-        return FALSE;
-      *end = '\0';
-      *out_id = line + 1;
-      rest = end + 2;
-    }
-  else
-    {
-      comma = strchr (line, ',');
-      if (comma == NULL)
-        return FALSE;
-      *comma = '\0';
-      *out_id = line;
-      rest = comma + 1;
-    }
-  comma = strchr (rest, ',');
-  if (comma == NULL)
-    return FALSE;
-  *comma = '\0';
-  *out_serial = rest;
-  rest = comma + 1;
-  comma = strchr (rest, ',');
-  if (comma == NULL)
-    return FALSE;
-  *comma = '\0';
-  *out_cert = rest;
-  return TRUE;
-}
-
 gboolean
 chain_manifest_foreach (ChainWorkspace      *self,
                         const ChainLedgerCa *under,
@@ -428,9 +384,12 @@ chain_manifest_foreach (ChainWorkspace      *self,
       ChainStatement *st;
       ChainJson *issuer;
       ChainLedgerCa *ca;
+      g_auto(ChainManifestReader) reader = { 0 };
+      g_autoptr(GError) local_error = NULL;
+      ChainManifestRow row;
+      gboolean malformed = FALSE;
       const char *data;
       gsize len = 0;
-      gsize pos;
       guint index = 0;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -451,33 +410,31 @@ chain_manifest_foreach (ChainWorkspace      *self,
       if (manifest == NULL)
         return FALSE;
       data = g_bytes_get_data (manifest, &len);
-      pos = 0;
-      while (pos < len)
+      chain_manifest_reader_init (&reader, data, len);
+      /* The header (the auditor checked it), then a device a row. */
+      chain_manifest_reader_next (&reader, &row, &local_error);
+      while (local_error == NULL && chain_manifest_reader_next (&reader, &row, &local_error))
         {
-          const char *end = memchr (data + pos, '\n', len - pos);
-          gsize line_len = end != NULL ? (gsize) (end - (data + pos)) : len - pos;
-          g_autofree char *line = g_strndup (data + pos, line_len);
           ChainManifestEntry entry = { record, ca, index, NULL, NULL, NULL };
-          char *id = NULL;
-          char *serial = NULL;
-          char *cert = NULL;
 
-          pos += line_len + 1;
-          if (strcmp (line, MANIFEST_HEADER) == 0 || line[0] == '\0')
-            continue;
-          if (!split_manifest_line (line, &id, &serial, &cert))
+          if (row.n_fields != CHAIN_MANIFEST_N_FIELDS)
             {
-              g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                           _("record %" PRIu64 " (device-batch): manifest.csv line %u is malformed; run 'chain audit'"),
-                           seq, index + 2);
-              return FALSE;
+              malformed = TRUE;
+              break;
             }
-          entry.device_id = id;
-          entry.serial = serial;
-          entry.cert_sha256 = cert;
+          entry.device_id = row.fields[0];
+          entry.serial = row.fields[1];
+          entry.cert_sha256 = row.fields[2];
           if (!func (&entry, user_data, error))
             return FALSE;
           index++;
+        }
+      if (malformed || local_error != NULL)
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
+                       _("record %" PRIu64 " (device-batch): manifest.csv line %u is malformed; run 'chain audit'"),
+                       seq, index + 2);
+          return FALSE;
         }
     }
   return TRUE;

@@ -17,6 +17,7 @@
 #include "chain-issue-private.h"
 #include "chain-armor-private.h"
 #include "chain-i18n-private.h"
+#include "chain-manifest-private.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,7 +34,6 @@
 
 #define MANIFEST_CSV "manifest.csv"
 #define MANIFEST_JSON "manifest.json"
-#define MANIFEST_CSV_HEADER "device_id,serial,cert_sha256,public_key_sha256,record,cert,chain,key,pkcs12\n"
 #define STAGING_FORMAT ".staging~%06" G_GUINT64_FORMAT
 
 #define KEK_LEN 32
@@ -364,7 +364,7 @@ chain_issue_output_new (const char        *dir,
   self->json = create_manifest (self, MANIFEST_JSON, &self->json_path, error);
   if (self->json == NULL)
     return NULL;
-  fputs (MANIFEST_CSV_HEADER, self->csv);
+  fputs (CHAIN_MANIFEST_OUTPUT_HEADER, self->csv);
 
   /* manifest.json is streamed: this head, then the devices as their
    * records land, then the records (chain_issue_output_finish()). */
@@ -758,31 +758,6 @@ chain_issue_output_sync (ChainIssueOutput *self,
   return TRUE;
 }
 
-/* Writes @field to @f, in double quotes when it holds a ',' (device ids
- * may; '"' they may not). */
-void
-chain_issue_output_put_csv_field (GString    *line,
-                                  const char *field,
-                                  gboolean    last)
-{
-  if (strchr (field, ',') != NULL)
-    g_string_append_printf (line, "\"%s\"", field);
-  else
-    g_string_append (line, field);
-  g_string_append_c (line, last ? '\n' : ',');
-}
-
-static void
-put_csv_field (FILE       *f,
-               const char *field,
-               gboolean    last)
-{
-  g_autoptr(GString) line = g_string_new (NULL);
-
-  chain_issue_output_put_csv_field (line, field, last);
-  fputs (line->str, f);
-}
-
 gboolean
 chain_issue_output_has_staging (const ChainIssueOutput *self)
 {
@@ -814,6 +789,7 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
 {
   g_autofree char *staging = staging_name (index);
   g_autofree char *seq_text = g_strdup_printf ("%" G_GUINT64_FORMAT, seq);
+  g_autoptr(GString) row = g_string_new (NULL);
   int staging_fd = openat (self->dir_fd, staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
   if (staging_fd < 0)
@@ -833,15 +809,17 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
       gsize entry_len = 0;
       const char *entry_data;
 
-      put_csv_field (self->csv, d->id, FALSE);
-      put_csv_field (self->csv, d->cert.serial, FALSE);
-      put_csv_field (self->csv, d->cert.cert_sha256, FALSE);
-      put_csv_field (self->csv, d->cert.public_key_sha256, FALSE);
-      put_csv_field (self->csv, seq_text, FALSE);
-      put_csv_field (self->csv, cert, FALSE);
-      put_csv_field (self->csv, chain, FALSE);
-      put_csv_field (self->csv, key, FALSE);
-      put_csv_field (self->csv, p12, TRUE);
+      g_string_truncate (row, 0);
+      chain_manifest_append_field (row, d->id, FALSE);
+      chain_manifest_append_field (row, d->cert.serial, FALSE);
+      chain_manifest_append_field (row, d->cert.cert_sha256, FALSE);
+      chain_manifest_append_field (row, d->cert.public_key_sha256, FALSE);
+      chain_manifest_append_field (row, seq_text, FALSE);
+      chain_manifest_append_field (row, cert, FALSE);
+      chain_manifest_append_field (row, chain, FALSE);
+      chain_manifest_append_field (row, key, FALSE);
+      chain_manifest_append_field (row, p12, TRUE);
+      fputs (row->str, self->csv);
 
       chain_json_object_set_string (entry, "id", d->id);
       chain_json_object_set_string (entry, "serial", d->cert.serial);

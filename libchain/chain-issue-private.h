@@ -175,11 +175,6 @@ void chain_issue_output_free (ChainIssueOutput *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainIssueOutput, chain_issue_output_free)
 
-/** Appends @field to @line as manifest.csv writes it, then ',' or '\n'. */
-void chain_issue_output_put_csv_field (GString    *line,
-                                       const char *field,
-                                       gboolean    last);
-
 /** Deletes @name under @dir_fd and all in it. */
 void chain_issue_output_remove_tree_at (int         dir_fd,
                                         const char *name);

@@ -26,6 +26,7 @@
 #define _GNU_SOURCE
 
 #include "chain-issue-private.h"
+#include "chain-manifest-private.h"
 #include "chain-workspace-private.h"
 #include "chain-ledger-state-private.h"
 #include "chain-openssl-private.h"
@@ -354,7 +355,7 @@ record_found (ChainWorkspace *workspace,
               guint          *out_count,
               GError        **error)
 {
-  GString *manifest = g_string_new ("device_id,serial,cert_sha256,public_key_sha256\n");
+  GString *manifest = g_string_new (CHAIN_MANIFEST_HEADER);
   GByteArray *pems = g_byte_array_new ();
   g_autoptr(GBytes) manifest_bytes = NULL;
   g_autoptr(GBytes) pem_bytes = NULL;
@@ -369,10 +370,10 @@ record_found (ChainWorkspace *workspace,
 
       if (f->cert == NULL || f->recorded)
         continue;
-      chain_issue_output_put_csv_field (manifest, f->id, FALSE);
-      chain_issue_output_put_csv_field (manifest, f->issued.serial, FALSE);
-      chain_issue_output_put_csv_field (manifest, f->issued.cert_sha256, FALSE);
-      chain_issue_output_put_csv_field (manifest, f->issued.public_key_sha256, TRUE);
+      chain_manifest_append_field (manifest, f->id, FALSE);
+      chain_manifest_append_field (manifest, f->issued.serial, FALSE);
+      chain_manifest_append_field (manifest, f->issued.cert_sha256, FALSE);
+      chain_manifest_append_field (manifest, f->issued.public_key_sha256, TRUE);
       pem = chain_cert_to_pem (f->cert);
       g_byte_array_append (pems, g_bytes_get_data (pem, NULL), (guint) g_bytes_get_size (pem));
       n++;
@@ -476,22 +477,22 @@ publish_found (int         out_fd,
       staged_p12 = g_strconcat (f->staging, "/", f->id, "/device.p12", NULL);
       key = fstatat (out_fd, staged_key, &st, AT_SYMLINK_NOFOLLOW) == 0 ? g_strconcat (f->id, "/key.pem", NULL) : g_strdup ("");
       p12 = fstatat (out_fd, staged_p12, &st, AT_SYMLINK_NOFOLLOW) == 0 ? g_strconcat (f->id, "/device.p12", NULL) : g_strdup ("");
-      chain_issue_output_put_csv_field (lines, f->id, FALSE);
-      chain_issue_output_put_csv_field (lines, f->issued.serial, FALSE);
-      chain_issue_output_put_csv_field (lines, f->issued.cert_sha256, FALSE);
-      chain_issue_output_put_csv_field (lines, f->issued.public_key_sha256, FALSE);
-      chain_issue_output_put_csv_field (lines, seq, FALSE);
-      chain_issue_output_put_csv_field (lines, cert, FALSE);
-      chain_issue_output_put_csv_field (lines, chain, FALSE);
-      chain_issue_output_put_csv_field (lines, key, FALSE);
-      chain_issue_output_put_csv_field (lines, p12, TRUE);
+      chain_manifest_append_field (lines, f->id, FALSE);
+      chain_manifest_append_field (lines, f->issued.serial, FALSE);
+      chain_manifest_append_field (lines, f->issued.cert_sha256, FALSE);
+      chain_manifest_append_field (lines, f->issued.public_key_sha256, FALSE);
+      chain_manifest_append_field (lines, seq, FALSE);
+      chain_manifest_append_field (lines, cert, FALSE);
+      chain_manifest_append_field (lines, chain, FALSE);
+      chain_manifest_append_field (lines, key, FALSE);
+      chain_manifest_append_field (lines, p12, TRUE);
     }
   if (lines->len > 0)
     {
       fd = openat (out_fd, MANIFEST_CSV, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
       if (fd >= 0 && lseek (fd, 0, SEEK_END) == 0)
         {
-          static const char header[] = "device_id,serial,cert_sha256,public_key_sha256,record,cert,chain,key,pkcs12\n";
+          static const char header[] = CHAIN_MANIFEST_OUTPUT_HEADER;
 
           if (write (fd, header, sizeof header - 1) != (ssize_t) (sizeof header - 1))
             {

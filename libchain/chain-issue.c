@@ -30,6 +30,7 @@
 #include "chain-workspace-private.h"
 #include "chain-ledger-state-private.h"
 #include "chain-i18n-private.h"
+#include "chain-manifest-private.h"
 #include "chain-progress-relay-private.h"
 
 #include <errno.h>
@@ -45,7 +46,6 @@
 
 #define DAY_SECONDS G_GINT64_CONSTANT (86400)
 
-#define MANIFEST_HEADER "device_id,serial,cert_sha256,public_key_sha256\n"
 
 /* ---- Duplicate ids --------------------------------------------------------- */
 
@@ -388,7 +388,7 @@ process_device (Run              *run,
               return FALSE;
             }
         }
-      if (!chain_device_id_validate (device->id, run->rules, error)
+      if (!chain_device_id_validate_new (device->id, run->rules, error)
           || !chain_issue_output_check_id (device->id, error))
         return FALSE;
       algorithm = chain_csr_get_key_algorithm (csr);
@@ -520,7 +520,7 @@ record_chunk (Run     *run,
               Chunk   *chunk,
               GError **error)
 {
-  GString *manifest = g_string_new (MANIFEST_HEADER);
+  GString *manifest = g_string_new (CHAIN_MANIFEST_HEADER);
   GByteArray *pems = g_byte_array_new ();
   g_autoptr(GBytes) manifest_bytes = NULL;
   g_autoptr(GBytes) pem_bytes = NULL;
@@ -537,12 +537,7 @@ record_chunk (Run     *run,
       gsize len = 0;
       const guint8 *pem = g_bytes_get_data (d->cert_pem, &len);
 
-      if (strchr (d->id, ',') != NULL)
-        g_string_append_printf (manifest, "\"%s\"", d->id);
-      else
-        g_string_append (manifest, d->id);
-      g_string_append_printf (manifest, ",%s,%s,%s\n",
-                              d->cert.serial, d->cert.cert_sha256, d->cert.public_key_sha256);
+      chain_manifest_append_row (manifest, d->id, d->cert.serial, d->cert.cert_sha256, d->cert.public_key_sha256);
       g_byte_array_append (pems, pem, (guint) len);
     }
   manifest_bytes = g_string_free_to_bytes (manifest);
@@ -635,7 +630,7 @@ check_id (Run              *run,
           ChainIssueDevice *device,
           GError          **error)
 {
-  if (!chain_device_id_validate (device->id, run->rules, error)
+  if (!chain_device_id_validate_new (device->id, run->rules, error)
       || !chain_issue_output_check_id (device->id, error))
     return FALSE;
   if (!id_set_add (&run->ids, device->id))
@@ -977,8 +972,8 @@ check_setup (Run     *run,
       g_autofree char *last = g_strdup_printf ("%s%0*" G_GUINT64_FORMAT, s->prefix, s->width,
                                                s->first + s->count - 1);
 
-      if (!chain_device_id_validate (first, run->rules, error)
-          || !chain_device_id_validate (last, run->rules, error))
+      if (!chain_device_id_validate_new (first, run->rules, error)
+          || !chain_device_id_validate_new (last, run->rules, error))
         {
           g_prefix_error (error, _("with prefix '%s': "), s->prefix);
           return FALSE;

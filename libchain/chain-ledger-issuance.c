@@ -11,6 +11,7 @@
 #include "chain-ledger-rules-private.h"
 #include "chain-i18n-private.h"
 #include "chain-crl.h"
+#include "chain-manifest-private.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -18,7 +19,6 @@
 #define ANNOTATION_MAX_LEN 4096
 #define REVOCATION_MAX_SERIALS 100000
 #define BATCH_MAX_COUNT G_GINT64_CONSTANT (100000000)
-#define MANIFEST_HEADER "device_id,serial,cert_sha256,public_key_sha256\n"
 #define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
 #define PEM_END "-----END CERTIFICATE-----"
 
@@ -35,28 +35,6 @@ typedef struct {
   gsize         pos;
   guint64       line;
 } Cursor;
-
-/* The next line without its "\n", or FALSE at the end. */
-static gboolean
-next_line (Cursor        *cursor,
-           const guint8 **out_line,
-           gsize         *out_len,
-           gboolean      *out_terminated)
-{
-  const guint8 *start = cursor->data + cursor->pos;
-  const guint8 *newline;
-  gsize left = cursor->len - cursor->pos;
-
-  if (left == 0)
-    return FALSE;
-  newline = memchr (start, '\n', left);
-  *out_line = start;
-  *out_len = newline != NULL ? (gsize) (newline - start) : left;
-  *out_terminated = newline != NULL;
-  cursor->pos += *out_len + (newline != NULL ? 1 : 0);
-  cursor->line++;
-  return TRUE;
-}
 
 /* The first @needle in @haystack, or NULL; memmem() is not portable C. */
 static const guint8 *
@@ -133,64 +111,6 @@ next_pem (const ChainRuleCtx  *ctx,
     chain_rule_refuse (ctx, error, "batch.certificates", _("certificate %" PRIu64 " of certificates.pem: %s"),
                        index + 1, local_error->message);
   return cert;
-}
-
-/* Splits "id,serial,sha256,sha256"; a device id holding ',' is quoted
- * ("..."), as RFC 4180 writes it, and only such an id. @out_rest points
- * into @line. */
-static gboolean
-split_manifest_line (const guint8  *line,
-                     gsize          len,
-                     char         **out_id,
-                     const guint8 **out_rest,
-                     gsize         *out_rest_len)
-{
-  gsize i = 0;
-  GString *id = g_string_new (NULL);
-
-  if (len > 0 && line[0] == '"')
-    {
-      for (i = 1; i < len; i++)
-        {
-          if (line[i] == '"' && i + 1 < len && line[i + 1] == '"')
-            {
-              g_string_append_c (id, '"');
-              i++;
-            }
-          else if (line[i] == '"')
-            break;
-          else
-            g_string_append_c (id, (char) line[i]);
-        }
-      if (i >= len || i + 1 >= len || line[i + 1] != ',')
-        goto fail;
-      /* One spelling per id, so the raw fields compare as the ids do. */
-      if (strchr (id->str, ',') == NULL)
-        goto fail;
-      i += 2;
-    }
-  else
-    {
-      for (; i < len && line[i] != ','; i++)
-        {
-          if (line[i] == '"')
-            goto fail;
-          g_string_append_c (id, (char) line[i]);
-        }
-      if (i >= len)
-        goto fail;
-      i++;
-    }
-  if (memchr (id->str, '\0', id->len) != NULL)
-    goto fail;
-  *out_id = g_string_free (id, FALSE);
-  *out_rest = line + i;
-  *out_rest_len = len - i;
-  return TRUE;
-
-fail:
-  g_string_free (id, TRUE);
-  return FALSE;
 }
 
 typedef struct {
@@ -360,24 +280,26 @@ check_batch_lines (ChainRuleCtx      *ctx,
   /* Verified before: the manifest alone gives the state its serials and ids. */
   GBytes *certificates = ctx->record->seq < ctx->state->verified_length
                          ? NULL : chain_rule_artifact (ctx, "certificates.pem");
-  Cursor lines = { NULL, 0, 0, 0 };
+  g_auto(ChainManifestReader) lines = { 0 };
   Cursor pems = { NULL, 0, 0, 0 };
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (Slice));
-  const guint8 *line;
-  gsize len;
-  gboolean terminated;
+  g_autoptr(GError) row_error = NULL;
+  ChainManifestRow row;
+  const char *manifest_data;
+  gsize manifest_len = 0;
   guint64 n = 0;
 
-  lines.data = g_bytes_get_data (manifest, &lines.len);
+  manifest_data = g_bytes_get_data (manifest, &manifest_len);
   if (certificates != NULL)
     pems.data = g_bytes_get_data (certificates, &pems.len);
-  if (lines.len > G_MAXUINT32)
+  if (manifest_len > G_MAXUINT32)
     return chain_rule_refuse (ctx, error, "batch.manifest", _("manifest.csv is over 4 GiB; split the batch"));
-  if (!next_line (&lines, &line, &len, &terminated)
-      || !terminated || len + 1 != strlen (MANIFEST_HEADER)
-      || memcmp (line, MANIFEST_HEADER, len) != 0)
+  chain_manifest_reader_init (&lines, manifest_data, manifest_len);
+  if (!chain_manifest_reader_next (&lines, &row, NULL)
+      || !row.canonical || row.raw_len + 1 != strlen (CHAIN_MANIFEST_HEADER)
+      || memcmp (row.raw, CHAIN_MANIFEST_HEADER, row.raw_len) != 0)
     return chain_rule_refuse (ctx, error, "batch.manifest", _("manifest.csv must start with the line %.*s"),
-                              (int) strlen (MANIFEST_HEADER) - 1, MANIFEST_HEADER);
+                              (int) strlen (CHAIN_MANIFEST_HEADER) - 1, CHAIN_MANIFEST_HEADER);
 
   /* Device ids are indexed by 31 bits. */
   if ((guint64) ctx->state->n_device_serials + (guint64) count > (guint64) CHAIN_SERIAL_VALUE_MAX + 1)
@@ -387,52 +309,47 @@ check_batch_lines (ChainRuleCtx      *ctx,
 
   ctx->new_serials = g_array_new (FALSE, FALSE, sizeof (ChainSerialKey));
   ctx->new_device_ids = g_array_new (FALSE, FALSE, sizeof (ChainSerialKey));
-  while (next_line (&lines, &line, &len, &terminated))
+  while (chain_manifest_reader_next (&lines, &row, &row_error))
     {
-      g_autofree char *device_id = NULL;
-      g_autofree char *rest = NULL;
       g_autoptr(GError) local_error = NULL;
-      g_auto(GStrv) fields = NULL;
-      const guint8 *rest_data = NULL;
-      gsize rest_len = 0;
+      const char *device_id = row.fields[0];
+      const char *const *fields = row.fields + 1;
       ChainSerialKey key;
       ChainSerialKey id_key;
       Slice slice;
 
-      if (!terminated)
+      if (!row.terminated)
         return chain_rule_refuse (ctx, error, "batch.manifest", _("manifest.csv line %" PRIu64 " lacks its final newline"),
-                                  lines.line);
+                                  row.line);
       if ((gint64) n >= count)
         return chain_rule_refuse (ctx, error, "batch.count", _("manifest.csv lists more devices than body.count (%" PRId64 ")"),
                                   count);
-      if (!split_manifest_line (line, len, &device_id, &rest_data, &rest_len)
-          || memchr (rest_data, '\0', rest_len) != NULL)
+      /* One spelling per row, so the raw ids compare as the ids do. */
+      if (row.n_fields != CHAIN_MANIFEST_N_FIELDS || !row.canonical)
         return chain_rule_refuse (ctx, error, "batch.manifest",
                                   _("manifest.csv line %" PRIu64 " is not device_id,serial,cert_sha256,public_key_sha256"),
-                                  lines.line);
-      rest = g_strndup ((const char *) rest_data, rest_len);
-      fields = g_strsplit (rest, ",", -1);
-      if (g_strv_length (fields) != 3 || !chain_serial_key_from_hex (fields[0], &key)
+                                  row.line);
+      if (!chain_serial_key_from_hex (fields[0], &key)
           || fields[0][0] == '-' || !chain_hex_is_lower (fields[1], 64) || !chain_hex_is_lower (fields[2], 64))
         return chain_rule_refuse (ctx, error, "batch.manifest",
                                   _("manifest.csv line %" PRIu64 " must be device_id,serial (hex),cert_sha256,public_key_sha256 (64 lower-case hex each)"),
-                                  lines.line);
+                                  row.line);
       for (const char *p = fields[0]; *p != '\0'; p++)
         if (g_ascii_isupper (*p))
           return chain_rule_refuse (ctx, error, "batch.manifest",
                                     _("manifest.csv line %" PRIu64 " has an upper-case serial; write hex in lower case"),
-                                    lines.line);
+                                    row.line);
       if (!chain_device_id_validate (device_id, batch->id_rules, &local_error))
         return chain_rule_refuse (ctx, error, "batch.device-id", _("manifest.csv line %" PRIu64 ": %s"),
-                                  lines.line, local_error->message);
+                                  row.line, local_error->message);
       chain_ledger_device_id_key (device_id, &id_key);
       if (!chain_ledger_state_check_device_id (ctx->state, device_id, &id_key, &local_error))
         return chain_rule_refuse (ctx, error, "batch.device-id-reused", _("manifest.csv line %" PRIu64 ": %s"),
-                                  lines.line, local_error->message);
+                                  row.line, local_error->message);
       g_array_append_val (ctx->new_serials, key);
       g_array_append_val (ctx->new_device_ids, id_key);
-      slice.offset = (guint32) (line - lines.data);
-      slice.len = (guint32) (rest_data - line - 1);
+      slice.offset = (guint32) (row.raw - manifest_data);
+      slice.len = (guint32) row.raw_first_len;
       g_array_append_val (ids, slice);
 
       if (certificates != NULL)
@@ -450,6 +367,8 @@ check_batch_lines (ChainRuleCtx      *ctx,
         }
       n++;
     }
+  if (row_error != NULL)
+    return chain_rule_refuse (ctx, error, "batch.manifest", "%s", row_error->message);
   if ((gint64) n != count)
     return chain_rule_refuse (ctx, error, "batch.count",
                               _("manifest.csv lists %" PRIu64 " devices but body.count is %" PRId64), n, count);
@@ -465,13 +384,13 @@ check_batch_lines (ChainRuleCtx      *ctx,
     }
 
   /* Device ids once each: sorted slices of the manifest. */
-  g_array_sort_with_data (ids, compare_slices, (gpointer) lines.data);
+  g_array_sort_with_data (ids, compare_slices, (gpointer) manifest_data);
   for (guint i = 1; i < ids->len; i++)
     if (compare_slices (&g_array_index (ids, Slice, i - 1), &g_array_index (ids, Slice, i),
-                        (gpointer) lines.data) == 0)
+                        (gpointer) manifest_data) == 0)
       {
         Slice *s = &g_array_index (ids, Slice, i);
-        g_autofree char *id = g_strndup ((const char *) lines.data + s->offset, MIN (s->len, 64));
+        g_autofree char *id = g_strndup (manifest_data + s->offset, MIN (s->len, 64));
         g_autofree char *text = chain_rule_shown (id);
 
         return chain_rule_refuse (ctx, error, "batch.device-id", _("device id %s is listed twice; list each device once"), text);

@@ -16,6 +16,8 @@
  * other, forked or not.
  */
 #include "test-cli.h"
+#include "test-pki.h"
+#include "chain-workspace-private.h"
 
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -373,8 +375,19 @@ static const ErrorCase cases[] = {
   { "device id issued before, in a list", make_probe_ids,
     { "-C", "cm-a", "issue", "--ids", "probe-ids.txt", "-o", "again", NULL }, NULL, ERROR,
     "device id probe-1 already has a certificate in force" },
+  { "device id a spreadsheet reads as a formula", NULL,
+    { "-C", "cm-a", "issue", "--count", "1", "--prefix", "=SUM(1,2)", "-o", "out", NULL }, NULL, ERROR,
+    "start it with a letter or digit" },
+  { "device id a spreadsheet reads as a formula, with @", NULL,
+    { "-C", "cm-a", "issue", "--count", "1", "--prefix", "@SUM(1)", "-o", "out", NULL }, NULL, ERROR,
+    "formula" },
+  { "device id a command line reads as an option", NULL,
+    { "-C", "cm-a", "issue", "--count", "1", "--prefix=-dev", "-o", "out", NULL }, NULL, ERROR,
+    "option" },
   { "revoke a device never issued", NULL,
     { "-C", "cm-a", "revoke", "no-such-device", NULL }, NULL, ERROR, "no-such-device" },
+  { "revoke a device id that starts with '-', after --", NULL,
+    { "-C", "cm-a", "revoke", "--", "-no-such-device", NULL }, NULL, ERROR, "'-no-such-device'" },
 
   /* Wrong passphrases. */
   { "wrong passphrase to delegate", NULL,
@@ -587,6 +600,41 @@ START_TEST (test_delegate_twice)
 }
 END_TEST
 
+/* A request signed by a hostile requester, whose organisation name carries
+ * ESC, BEL, a line that forges the policy's verdict and U+202E: the dry
+ * run shows it, never obeys it (issue 11 item 7). */
+START_TEST (test_delegate_dry_run_hostile_org)
+{
+  static const char org[] = "Evil\033[2J\a\n  policy:           allows it\n\xe2\x80\xae" "abc\xc2\x9b" "1m";
+  g_autoptr(ChainKey) ca_key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) officer_key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) ca_csr = test_pki_csr (ca_key, "CN=Evil CA,O=Evil");
+  g_autoptr(ChainCsr) officer_csr = test_pki_csr (officer_key, "CN=Evil officer,O=Evil");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) request = chain_request_file_build ("evil", org, "manufacturer", ca_csr, officer_csr,
+                                                        officer_key, &error);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint verdicts = 0;
+  int status;
+
+  test_assert_no_error (error);
+  write_case_file ("evil.req", g_bytes_get_data (request, NULL), g_bytes_get_size (request));
+  status = test_cli_chain (dir, (const char *const[]) { "-C", "oem", "delegate", "--dry-run", "evil.req", NULL },
+                           &out, &err);
+  ck_assert_msg (status == 0, "exit %d: %s", status, err);
+  ck_assert_msg (strchr (out, '\033') == NULL && strchr (out, '\a') == NULL, "%s", out);
+  ck_assert_msg (strstr (out, "\xe2\x80\xae") == NULL && strstr (out, "\xc2\x9b") == NULL, "%s", out);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "  policy:"))
+      verdicts++;
+  ck_assert_msg (verdicts == 1, "%u policy lines in: %s", verdicts, out);
+  ck_assert_msg (strstr (out, "Request from 'Evil?[2J?   policy:           allows it ?abc?1m'") != NULL, "%s", out);
+}
+END_TEST
+
 /* Every key algorithm `chain request --help` names is accepted (RSA above
  * 2048 bits is left out: slow to generate, and the names share one parser). */
 START_TEST (test_documented_algorithms)
@@ -719,6 +767,7 @@ cli_errors_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_loop_test (tc, test_bad_input, 0, G_N_ELEMENTS (cases));
   tcase_add_test (tc, test_delegate_twice);
+  tcase_add_test (tc, test_delegate_dry_run_hostile_org);
   tcase_add_test (tc, test_documented_algorithms);
   tcase_add_loop_test (tc, test_annotate, 0, G_N_ELEMENTS (annotate_sources));
   suite_add_tcase (suite, tc);

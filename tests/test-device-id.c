@@ -1,6 +1,8 @@
 /* test-device-id.c — IoT Hub and DPS rules for device ids */
 #include "test-support.h"
 
+#include <openssl/asn1.h>
+
 #define ID_64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 typedef struct {
@@ -126,10 +128,31 @@ START_TEST (test_null_is_empty)
 }
 END_TEST
 
-START_TEST (test_max_len_is_a_cn)
+/* The longest id is the longest CN X.509 allows (RFC 5280 ub-common-name). */
+G_STATIC_ASSERT (CHAIN_DEVICE_ID_MAX_LEN == ub_common_name);
+G_STATIC_ASSERT (sizeof ID_64 - 1 == CHAIN_DEVICE_ID_MAX_LEN);
+
+/* What the clouds allow but a spreadsheet or a command line would obey. */
+static const char *const hazardous_ids[] = { "-starts", "=SUM(1,2)", "@SUM(1)", "-", "=" };
+
+START_TEST (test_new_ids_refuse_formula_and_option)
 {
-  ck_assert_int_eq (CHAIN_DEVICE_ID_MAX_LEN, 64);
-  ck_assert_uint_eq (strlen (ID_64), CHAIN_DEVICE_ID_MAX_LEN);
+  const char *id = hazardous_ids[_i];
+  g_autoptr(GError) error = NULL;
+
+  /* A ledger that holds one stays valid ... */
+  ck_assert (chain_device_id_validate (id, CHAIN_DEVICE_ID_RULES_IOT_HUB, NULL));
+  /* ... but none is issued anew. */
+  ck_assert (!chain_device_id_validate_new (id, CHAIN_DEVICE_ID_RULES_IOT_HUB, &error));
+  ck_assert_msg (strstr (error->message, "start it with a letter or digit") != NULL, "%s", error->message);
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+}
+END_TEST
+
+START_TEST (test_new_ids_allow_inner_signs)
+{
+  ck_assert (chain_device_id_validate_new ("a-b=c@d", CHAIN_DEVICE_ID_RULES_IOT_HUB, NULL));
+  ck_assert (chain_device_id_validate_new ("ends-", CHAIN_DEVICE_ID_RULES_DPS, NULL));
 }
 END_TEST
 
@@ -144,7 +167,8 @@ device_id_suite (void)
   tcase_add_test (rules, test_message_lists_allowed_characters);
   tcase_add_test (rules, test_every_ascii_character);
   tcase_add_test (rules, test_null_is_empty);
-  tcase_add_test (rules, test_max_len_is_a_cn);
+  tcase_add_loop_test (rules, test_new_ids_refuse_formula_and_option, 0, G_N_ELEMENTS (hazardous_ids));
+  tcase_add_test (rules, test_new_ids_allow_inner_signs);
   suite_add_tcase (suite, rules);
   return suite;
 }

@@ -20,7 +20,7 @@
 #include "custody-revoke-form.h"
 #include "custody-session.h"
 
-static char *story_dir;        /* built by the first case, read by the others */
+static char *story_dir;        /* built by story_setup(), copied by the cases */
 static GuiFixture story;
 static char *tmpdir;           /* per case */
 
@@ -152,7 +152,11 @@ wrong_passphrase (void)
 
 /* ---- The story --------------------------------------------------------------- */
 
-START_TEST (test_story_builds)
+/* The story every session case copies, built once by the first case that
+ * needs it: a fixture, so a story that cannot be built fails those cases
+ * rather than passing as a case of its own. */
+static void
+story_setup (void)
 {
   GuiFixture fixture = { 0 };
   g_autofree char *oem = g_build_filename (story_dir, "oem", NULL);
@@ -164,7 +168,6 @@ START_TEST (test_story_builds)
   ck_assert (g_file_test (fixture.cm_c_request, G_FILE_TEST_IS_REGULAR));
   gui_fixture_clear (&fixture);
 }
-END_TEST
 
 /* ---- Formatting ----------------------------------------------------------------- */
 
@@ -218,14 +221,14 @@ START_TEST (test_recent)
 }
 END_TEST
 
+/* Custody shows others' text through libchain's one sanitizer: each
+ * hostile character gives way, the note's line breaks stay. */
 START_TEST (test_sanitize)
 {
-  g_autofree char *clean = custody_format_sanitize ("a\033[2Jb\rc\nd\xff");
+  g_autofree char *clean = custody_format_sanitize ("a\033[2Jb\rc\nd\xff" "e\x7f" "f\xc2\x9b" "g\xe2\x80\xae"
+                                                    "h\xe2\x81\xa6" "i\xe2\x80\xa8" "j\xe2\x80\x8f" "k\a");
 
-  ck_assert_ptr_null (strchr (clean, '\033'));
-  ck_assert_ptr_null (strchr (clean, '\r'));
-  ck_assert_ptr_nonnull (strchr (clean, '\n'));
-  ck_assert (g_utf8_validate (clean, -1, NULL));
+  ck_assert_str_eq (clean, "a?[2Jb c\nd\xef\xbf\xbd" "e?f?g?h?i?j?k?");
 }
 END_TEST
 
@@ -1502,11 +1505,6 @@ gui_models_suite (void)
   Suite *suite = suite_create ("gui-models");
   TCase *tcase = NULL;
 
-  tcase = tcase_create ("story");
-  tcase_set_timeout (tcase, 600);
-  tcase_add_test (tcase, test_story_builds);
-  suite_add_tcase (suite, tcase);
-
   tcase = tcase_create ("format");
   tcase_add_loop_test (tcase, test_health, 0, G_N_ELEMENTS (health_cases));
   tcase_add_loop_test (tcase, test_recent, 0, G_N_ELEMENTS (recent_cases));
@@ -1515,6 +1513,7 @@ gui_models_suite (void)
 
   tcase = tcase_create ("session");
   tcase_set_timeout (tcase, 300);
+  tcase_add_unchecked_fixture (tcase, story_setup, NULL);
   tcase_add_checked_fixture (tcase, setup, teardown);
   tcase_add_test (tcase, test_tree);
   tcase_add_test (tcase, test_open_errors);
@@ -1525,6 +1524,7 @@ gui_models_suite (void)
 
   tcase = tcase_create ("requests");
   tcase_set_timeout (tcase, 300);
+  tcase_add_unchecked_fixture (tcase, story_setup, NULL);
   tcase_add_checked_fixture (tcase, setup, teardown);
   tcase_add_test (tcase, test_inbox);
   tcase_add_test (tcase, test_approve_then_delegate);
@@ -1535,6 +1535,7 @@ gui_models_suite (void)
 
   tcase = tcase_create ("ledger");
   tcase_set_timeout (tcase, 600);
+  tcase_add_unchecked_fixture (tcase, story_setup, NULL);
   tcase_add_checked_fixture (tcase, setup, teardown);
   tcase_add_test (tcase, test_timeline);
   tcase_add_test (tcase, test_timeline_cache);
@@ -1544,6 +1545,7 @@ gui_models_suite (void)
 
   tcase = tcase_create ("workflows");
   tcase_set_timeout (tcase, 300);
+  tcase_add_unchecked_fixture (tcase, story_setup, NULL);
   tcase_add_checked_fixture (tcase, setup, teardown);
   tcase_add_loop_test (tcase, test_export_form, 0, G_N_ELEMENTS (export_cases));
   tcase_add_test (tcase, test_export);
@@ -1554,6 +1556,7 @@ gui_models_suite (void)
 
   tcase = tcase_create ("officers-and-notes");
   tcase_set_timeout (tcase, 300);
+  tcase_add_unchecked_fixture (tcase, story_setup, NULL);
   tcase_add_checked_fixture (tcase, setup, teardown);
   tcase_add_loop_test (tcase, test_officer_form, 0, G_N_ELEMENTS (officer_form_cases));
   tcase_add_test (tcase, test_add_officer);
