@@ -1742,6 +1742,204 @@ make_acceptance_issuer (Vector *v)
   test_story_party_clear (&dist_y);
 }
 
+
+/* ---- Device batches with a forged certificate ---------------------------------- */
+
+/* A device certificate for dist-x-0100 as an attacker holding @issuer_key
+ * could make it. */
+static void
+append_forged_device (TestForgeKind kind,
+                      ChainKey     *issuer_key,
+                      ChainCert    *issuer,
+                      const char   *subject,
+                      gint64        not_after)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainKey) key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  TestForge forge = { kind, issuer_key, issuer, subject, NULL, 0, 0, -1, NULL, NULL, FALSE };
+  ChainCert *devices[1] = { NULL };
+
+  forge.key = key;
+  forge.not_before = story->now - DAY;
+  forge.not_after = not_after != 0 ? not_after : story->now + 300 * DAY;
+  devices[0] = test_story_forge (&forge);
+  append_bad (test_story_batch (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, devices, 1, TRUE),
+              &story->dist_x.officer);
+  chain_cert_free (devices[0]);
+}
+
+#define DEVICE_SUBJECT "CN=dist-x-0100,OU=Dist X,O=CM A,C=DE"
+
+static void
+make_batch_profile (Vector *v)
+{
+  (void) v;
+  append_forged_device (TEST_FORGE_CA, story->dist_x.key, story->dist_x.cert, DEVICE_SUBJECT, 0);
+}
+
+static void
+make_batch_validity (Vector *v)
+{
+  (void) v;
+  /* Dist X's CA ends 1500 days after the story began. */
+  append_forged_device (TEST_FORGE_DEVICE, story->dist_x.key, story->dist_x.cert, DEVICE_SUBJECT,
+                        story->now + 1600 * DAY);
+}
+
+static void
+make_batch_name_constraints (Vector *v)
+{
+  (void) v;
+  append_forged_device (TEST_FORGE_DEVICE, story->dist_x.key, story->dist_x.cert,
+                        "CN=dist-x-0100,OU=Elsewhere,O=CM A,C=DE", 0);
+}
+
+static void
+make_batch_certificates (Vector *v)
+{
+  (void) v;
+  append_forged_device (TEST_FORGE_DEVICE, story->cm_a.key, story->cm_a.cert, DEVICE_SUBJECT, 0);
+}
+
+
+static void
+make_batch_empty (Vector *v)
+{
+  ChainCert *devices[1] = { NULL };
+
+  (void) v;
+  append_bad (test_story_batch (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, devices, 0, FALSE),
+              &story->dist_x.officer);
+}
+
+static void
+make_device_id_plus (Vector *v)
+{
+  (void) v;
+  append_forged_device (TEST_FORGE_DEVICE, story->dist_x.key, story->dist_x.cert,
+                        "CN=dist-x\\+0100,OU=Dist X,O=CM A,C=DE", 0);
+}
+
+/* ---- Key rotations of CM B's CA ------------------------------------------------ */
+
+static ChainCert *
+forge_cm_b_ca (TestForgeKind kind,
+               ChainKey     *issuer_key,
+               ChainCert    *issuer,
+               const char   *subject,
+               ChainKey     *key,
+               int           path_len,
+               gint64        not_after,
+               const char   *constraints)
+{
+  TestForge forge = { kind, issuer_key, issuer, subject, key, 0, 0, path_len, constraints, NULL, FALSE };
+
+  forge.not_before = story->now - DAY;
+  forge.not_after = not_after != 0 ? not_after : story->now + 2000 * DAY;
+  return test_story_forge (&forge);
+}
+
+#define CM_B_CONSTRAINTS "permitted:dirName:O=CM B,C=DE"
+
+static void
+rotate_cm_b (ChainCert *old_ca,
+             ChainCert *new_ca)
+{
+  append_bad (test_story_rotation (story, "cm-b", &story->cm_b.officer, old_ca, new_ca), &story->cm_b.officer);
+}
+
+static void
+rotate_cm_b_forged (TestForgeKind kind,
+                    ChainKey     *issuer_key,
+                    ChainCert    *issuer,
+                    const char   *subject,
+                    gboolean      same_key,
+                    int           path_len,
+                    gint64        not_after,
+                    const char   *constraints)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainKey) key = same_key ? NULL : chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  g_autoptr(ChainCert) ca = forge_cm_b_ca (kind, issuer_key, issuer, subject, same_key ? story->cm_b.key : key,
+                                           path_len, not_after, constraints);
+
+  rotate_cm_b (story->cm_b.cert, ca);
+}
+
+static void
+make_rotation_old (Vector *v)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainKey) key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  g_autoptr(ChainCert) ca = forge_cm_b_ca (TEST_FORGE_CA, story->oem.key, story->oem.cert, story->cm_b.subject, key,
+                                           1, 0, CM_B_CONSTRAINTS);
+
+  (void) v;
+  rotate_cm_b (story->dist_x.cert, ca);
+}
+
+static void
+make_rotation_subject (Vector *v)
+{
+  (void) v;
+  rotate_cm_b_forged (TEST_FORGE_CA, story->oem.key, story->oem.cert, "CN=CM B2 CA,O=CM B,C=DE", FALSE, 1, 0,
+                      CM_B_CONSTRAINTS);
+}
+
+static void
+make_rotation_key (Vector *v)
+{
+  (void) v;
+  rotate_cm_b_forged (TEST_FORGE_CA, story->oem.key, story->oem.cert, story->cm_b.subject, TRUE, 1, 0,
+                      CM_B_CONSTRAINTS);
+}
+
+static void
+make_rotation_issuer (Vector *v)
+{
+  (void) v;
+  rotate_cm_b_forged (TEST_FORGE_CA, story->cm_a.key, story->cm_a.cert, story->cm_b.subject, FALSE, 0, 0,
+                      CM_B_CONSTRAINTS);
+}
+
+static void
+make_rotation_new (Vector *v)
+{
+  (void) v;
+  rotate_cm_b (story->cm_b.cert, story->cm_b.cert);
+}
+
+static void
+make_rotation_path_length (Vector *v)
+{
+  (void) v;
+  rotate_cm_b_forged (TEST_FORGE_CA, story->oem.key, story->oem.cert, story->cm_b.subject, FALSE, 2, 0,
+                      CM_B_CONSTRAINTS);
+}
+
+static void
+make_rotation_validity (Vector *v)
+{
+  (void) v;
+  /* The manufacturer tier allows 3653 days. */
+  rotate_cm_b_forged (TEST_FORGE_CA, story->oem.key, story->oem.cert, story->cm_b.subject, FALSE, 1,
+                      story->now + 4000 * DAY, CM_B_CONSTRAINTS);
+}
+
+static void
+make_rotation_name_constraints (Vector *v)
+{
+  (void) v;
+  rotate_cm_b_forged (TEST_FORGE_CA, story->oem.key, story->oem.cert, story->cm_b.subject, FALSE, 1, 0, NULL);
+}
+
+static void
+make_rotation_profile (Vector *v)
+{
+  (void) v;
+  rotate_cm_b_forged (TEST_FORGE_OFFICER, story->oem.key, story->oem.cert, story->cm_b.subject, FALSE, -1, 0, NULL);
+}
+
 /* ---- The cases ------------------------------------------------------------ */
 
 static const VectorCase cases[] = {
@@ -1909,6 +2107,28 @@ static const VectorCase cases[] = {
     make_acceptance_officer_key },
   { "acceptance-issuer", "acceptance.issuer", NEXT + 3, "an acceptance enrolling an officer CM A's CA issued",
     make_acceptance_issuer },
+  { "batch-profile", "batch.profile", NEXT, "a device certificate that is a CA", make_batch_profile },
+  { "batch-validity", "batch.validity", NEXT, "a device certificate valid beyond its issuer",
+    make_batch_validity },
+  { "batch-name-constraints", "batch.name-constraints", NEXT,
+    "a device certificate outside its issuer's name constraints", make_batch_name_constraints },
+  { "batch-certificates", "batch.certificates", NEXT, "a device certificate Dist X's CA did not sign",
+    make_batch_certificates },
+  { "batch-count-zero", "batch.count", NEXT, "a device batch of zero devices", make_batch_empty },
+  { "batch-device-id-plus", "batch.device-id", NEXT, "a device id with '+'", make_device_id_plus },
+  { "rotation-old", "rotation.old", NEXT, "CM B rotates a CA that is not its own", make_rotation_old },
+  { "rotation-subject", "rotation.subject", NEXT, "a new CA with another subject", make_rotation_subject },
+  { "rotation-key", "rotation.key", NEXT, "a new CA with the old CA's key", make_rotation_key },
+  { "rotation-issuer", "rotation.issuer", NEXT, "a new CA issued by CM A, not by CM B's parent",
+    make_rotation_issuer },
+  { "rotation-new", "rotation.new", NEXT, "the old CA given as the new one", make_rotation_new },
+  { "rotation-path-length", "rotation.path-length", NEXT, "a new CA with path length 2 (the tier allows 1)",
+    make_rotation_path_length },
+  { "rotation-validity", "rotation.validity", NEXT, "a new CA of 4000 days (the tier allows 3653)",
+    make_rotation_validity },
+  { "rotation-name-constraints", "rotation.name-constraints", NEXT,
+    "a new CA without the permitted directoryName the tier requires", make_rotation_name_constraints },
+  { "rotation-profile", "rotation.profile", NEXT, "a new CA that is no CA", make_rotation_profile },
 };
 
 /* Rules no vector breaks yet, and why (NULL: none written yet). The
@@ -1949,26 +2169,12 @@ static const RuleWithoutVector rules_without_vectors[] = {
   { "acceptance.profile", NULL },
   { "acceptance.algorithm", NULL },
   { "batch.issuer-revoked", NULL },
-  { "batch.count", NULL },
   { "batch.manifest", NULL },
-  { "batch.certificates", NULL },
-  { "batch.profile", NULL },
-  { "batch.validity", NULL },
-  { "batch.name-constraints", NULL },
   { "batch.algorithm", NULL },
   { "pop.certificate", NULL },
-  { "rotation.old", NULL },
   { "rotation.certificate", NULL },
-  { "rotation.new", NULL },
-  { "rotation.subject", NULL },
-  { "rotation.key", NULL },
-  { "rotation.issuer", NULL },
   { "rotation.issuer-revoked", NULL },
-  { "rotation.profile", NULL },
   { "rotation.algorithm", NULL },
-  { "rotation.path-length", NULL },
-  { "rotation.name-constraints", NULL },
-  { "rotation.validity", NULL },
   { "rotation.chain", NULL },
 };
 
