@@ -1940,6 +1940,100 @@ make_rotation_profile (Vector *v)
   rotate_cm_b_forged (TEST_FORGE_OFFICER, story->oem.key, story->oem.cert, story->cm_b.subject, FALSE, -1, 0, NULL);
 }
 
+
+/* ---- Certificates that are none ------------------------------------------------ */
+
+static GBytes *
+not_a_certificate (void)
+{
+  static const char pem[] = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+
+  /* "not a certificate", armoured as one. */
+  return g_bytes_new_static (pem, sizeof pem - 1);
+}
+
+static void
+make_officer_certificate (Vector *v)
+{
+  g_autoptr(GBytes) garbage = not_a_certificate ();
+  ChainJson *body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  (void) v;
+  chain_json_object_set_string (body, "custodian", "oem");
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_OFFICER, "oem", body, NULL);
+  test_story_add_artifact (st, "officer.pem", garbage);
+  test_story_sign (st, &story->oem.officer);
+  append_bad (st, &story->oem.officer);
+}
+
+static void
+make_rotation_certificate (Vector *v)
+{
+  g_autoptr(GBytes) garbage = not_a_certificate ();
+  g_autofree char *old = test_story_thumbprint (story->cm_b.cert);
+  g_autofree char *new_sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, garbage);
+  ChainJson *body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  (void) v;
+  chain_json_object_set_string (body, "old", old);
+  chain_json_object_set_string (body, "new", new_sha);
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_KEY_ROTATION, "cm-b", body, NULL);
+  test_story_add_artifact (st, "ca.pem", garbage);
+  test_story_sign (st, &story->cm_b.officer);
+  append_bad (st, &story->cm_b.officer);
+}
+
+static void
+make_delegation_certificate (Vector *v)
+{
+  g_autoptr(GBytes) garbage = not_a_certificate ();
+  g_autofree char *request = NULL;
+  ChainJson *body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  (void) v;
+  request_dist_y ();
+  request = last_statement_id ();
+  ck_assert_uint_eq (test_story_append (story, approval_with ("cm-a", &story->cm_a2, request, "approve"),
+                                        &story->cm_a2), NEXT + 1);
+  chain_json_object_set_string (body, "request", request);
+  chain_json_object_set_string (body, "child", "dist-y");
+  chain_json_object_set (body, "path_len", chain_json_new_integer (0));
+  chain_json_object_set (body, "name_constraints", chain_json_new_array ());
+  chain_json_object_set (body, "not_before", chain_json_new_integer (story->now));
+  chain_json_object_set (body, "not_after", chain_json_new_integer (story->now + 100 * DAY));
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_DELEGATION, "cm-a", body, NULL);
+  test_story_add_artifact (st, "ca.pem", garbage);
+  test_story_sign (st, &story->cm_a.officer);
+  append_bad (st, &story->cm_a.officer);
+  test_story_party_clear (&dist_y);
+}
+
+/* A verification certificate CM A's CA issued, for a proof about the root. */
+static void
+make_pop_certificate (Vector *v)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ca_sha = test_story_thumbprint (story->oem.cert);
+  g_autoptr(ChainCert) verification = chain_issuer_issue_pop (story->cm_a.issuer, "0123456789ABCDEF", &error);
+  g_autoptr(GBytes) pem = NULL;
+  ChainJson *body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  (void) v;
+  test_assert_no_error (error);
+  pem = chain_cert_to_pem (verification);
+  chain_json_object_set_string (body, "ca", ca_sha);
+  chain_json_object_set_string (body, "code", "0123456789ABCDEF");
+  chain_json_object_set_string (body, "target", "azure-iothub");
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_POP, "oem", body, NULL);
+  test_story_add_artifact (st, "verification.pem", pem);
+  test_story_sign (st, &story->oem.officer);
+  append_bad (st, &story->oem.officer);
+}
+
 /* ---- The cases ------------------------------------------------------------ */
 
 static const VectorCase cases[] = {
@@ -2129,6 +2223,14 @@ static const VectorCase cases[] = {
   { "rotation-name-constraints", "rotation.name-constraints", NEXT,
     "a new CA without the permitted directoryName the tier requires", make_rotation_name_constraints },
   { "rotation-profile", "rotation.profile", NEXT, "a new CA that is no CA", make_rotation_profile },
+  { "officer-certificate", "officer.certificate", NEXT, "an officer record whose officer.pem is no certificate",
+    make_officer_certificate },
+  { "rotation-certificate", "rotation.certificate", NEXT, "a key rotation whose ca.pem is no certificate",
+    make_rotation_certificate },
+  { "delegation-certificate", "delegation.certificate", NEXT + 2, "a delegation whose ca.pem is no certificate",
+    make_delegation_certificate },
+  { "pop-certificate", "pop.certificate", NEXT, "a proof for the OEM's root with a certificate CM A's CA issued",
+    make_pop_certificate },
 };
 
 /* Rules no vector breaks yet, and why (NULL: none written yet). The
@@ -2154,12 +2256,10 @@ static const RuleWithoutVector rules_without_vectors[] = {
   { "statement.ledger", NULL },
   { "signature.duplicate-key", NULL },
   { "signature.invalid", NULL },
-  { "officer.certificate", NULL },
   { "officer.algorithm", NULL },
   { "request.parent", NULL },
   { "request.algorithm", NULL },
   { "delegation.tier", NULL },
-  { "delegation.certificate", NULL },
   { "delegation.issuer-revoked", NULL },
   { "delegation.algorithm", NULL },
   { "delegation.chain", NULL },
@@ -2171,8 +2271,6 @@ static const RuleWithoutVector rules_without_vectors[] = {
   { "batch.issuer-revoked", NULL },
   { "batch.manifest", NULL },
   { "batch.algorithm", NULL },
-  { "pop.certificate", NULL },
-  { "rotation.certificate", NULL },
   { "rotation.issuer-revoked", NULL },
   { "rotation.algorithm", NULL },
   { "rotation.chain", NULL },
