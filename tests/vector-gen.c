@@ -824,6 +824,29 @@ append_bad (ChainStatement    *st,
 
   chain_ledger_append (story->ledger, st, committer->signer, NULL, NULL, NULL, NULL, &error);
   test_assert_no_error (error);
+  chain_statement_unref (st);
+}
+
+/* test_story_append(), taking @st. */
+static guint64
+append_ok (ChainStatement    *st,
+           const TestOfficer *committer)
+{
+  guint64 seq = test_story_append (story, st, committer);
+
+  chain_statement_unref (st);
+  return seq;
+}
+
+/* test_story_append_unchecked(), taking @st. */
+static guint64
+append_raw (ChainStatement    *st,
+            const TestOfficer *committer)
+{
+  guint64 seq = test_story_append_unchecked (story, st, committer);
+
+  chain_statement_unref (st);
+  return seq;
 }
 
 static void
@@ -922,10 +945,10 @@ make_policy_rollback (Vector *v)
 
   (void) v;
   test_story_sign (st, &story->oem2);
-  ck_assert_uint_eq (test_story_append (story, st, &story->oem.officer), NEXT);
+  ck_assert_uint_eq (append_ok (st, &story->oem.officer), NEXT);
   st = test_story_policy (story, &story->oem.officer, original);
   test_story_sign (st, &story->oem2);
-  ck_assert_uint_eq (test_story_append_unchecked (story, st, &story->oem.officer), NEXT + 1);
+  ck_assert_uint_eq (append_raw (st, &story->oem.officer), NEXT + 1);
 }
 
 static void
@@ -1081,10 +1104,10 @@ make_officer_revoked (Vector *v)
   g_autoptr(ChainCrl) crl = test_story_crl (story->oem.issuer, serials, 1);
 
   (void) v;
-  ck_assert_uint_eq (test_story_append (story, test_story_revocation (story, "oem", &story->oem.officer,
+  ck_assert_uint_eq (append_ok (test_story_revocation (story, "oem", &story->oem.officer,
                                                                       story->oem.cert, serials, crl),
                                         &story->oem.officer), NEXT);
-  ck_assert_uint_eq (test_story_append_unchecked (story, test_story_annotation (story, "oem", &story->oem2, "hi"),
+  ck_assert_uint_eq (append_raw (test_story_annotation (story, "oem", &story->oem2, "hi"),
                                                   &story->oem.officer), NEXT + 1);
 }
 
@@ -1391,7 +1414,7 @@ request_dist_y (void)
   dist_y.officer_subject = "CN=Yara,OU=Dist Y,O=CM A,C=DE";
   dist_y.constraints = "OU=Dist Y,O=CM A,C=DE";
   test_story_party_make (story, &dist_y, &story->cm_a, 0, story->now - DAY, story->now + 1000 * DAY);
-  ck_assert_uint_eq (test_story_append (story, test_story_request (story, &story->cm_a, &story->cm_a.officer, &dist_y),
+  ck_assert_uint_eq (append_ok (test_story_request (story, &story->cm_a, &story->cm_a.officer, &dist_y),
                                         &story->cm_a.officer), NEXT);
 }
 
@@ -1451,9 +1474,9 @@ make_approval_duplicate (Vector *v)
   (void) v;
   request_dist_y ();
   request = last_statement_id ();
-  ck_assert_uint_eq (test_story_append (story, approval_with ("cm-a", &story->cm_a2, request, "approve"),
+  ck_assert_uint_eq (append_ok (approval_with ("cm-a", &story->cm_a2, request, "approve"),
                                         &story->cm_a2), NEXT + 1);
-  ck_assert_uint_eq (test_story_append_unchecked (story, approval_with ("cm-a", &story->cm_a2, request, "approve"),
+  ck_assert_uint_eq (append_raw (approval_with ("cm-a", &story->cm_a2, request, "approve"),
                                                   &story->cm_a2), NEXT + 2);
   test_story_party_clear (&dist_y);
 }
@@ -1466,9 +1489,9 @@ make_approval_pending (Vector *v)
   (void) v;
   request_dist_y ();
   request = last_statement_id ();
-  ck_assert_uint_eq (test_story_append (story, approval_with ("cm-a", &story->cm_a2, request, "reject"),
+  ck_assert_uint_eq (append_ok (approval_with ("cm-a", &story->cm_a2, request, "reject"),
                                         &story->cm_a2), NEXT + 1);
-  ck_assert_uint_eq (test_story_append_unchecked (story, approval_with ("cm-a", &story->cm_a.officer, request,
+  ck_assert_uint_eq (append_raw (approval_with ("cm-a", &story->cm_a.officer, request,
                                                                         "approve"),
                                                   &story->cm_a.officer), NEXT + 2);
   test_story_party_clear (&dist_y);
@@ -1488,10 +1511,10 @@ delegate_dist_y (const TestOfficer *signer,
   ChainStatement *st = NULL;
 
   child.id = child_id;
-  ck_assert_uint_eq (test_story_append (story, approval_with ("cm-a", &story->cm_a2, request, "approve"),
+  ck_assert_uint_eq (append_ok (approval_with ("cm-a", &story->cm_a2, request, "approve"),
                                         &story->cm_a2), seq - 1);
   st = test_story_delegation (story, parent, signer, &child, request, ca);
-  ck_assert_uint_eq (test_story_append_unchecked (story, st, signer), seq);
+  ck_assert_uint_eq (append_raw (st, signer), seq);
 }
 
 static void
@@ -1591,7 +1614,7 @@ make_officer_not_yet_valid (Vector *v)
   forge.not_before = story->now + 10 * DAY;
   forge.not_after = story->now + 100 * DAY;
   officer.cert = test_story_forge (&forge);
-  ck_assert_uint_eq (test_story_append (story, test_story_officer (story, "oem", &story->oem.officer, officer.cert),
+  ck_assert_uint_eq (append_ok (test_story_officer (story, "oem", &story->oem.officer, officer.cert),
                                         &story->oem.officer), NEXT);
   append_bad (test_story_annotation (story, "oem", &officer, "early"), &story->oem.officer);
   test_story_officer_clear (&officer);
@@ -1673,9 +1696,9 @@ delegated_dist_y (void)
 
   request_dist_y ();
   request = last_statement_id ();
-  ck_assert_uint_eq (test_story_append (story, approval_with ("cm-a", &story->cm_a2, request, "approve"),
+  ck_assert_uint_eq (append_ok (approval_with ("cm-a", &story->cm_a2, request, "approve"),
                                         &story->cm_a2), NEXT + 1);
-  ck_assert_uint_eq (test_story_append (story, test_story_delegation (story, &story->cm_a, &story->cm_a.officer,
+  ck_assert_uint_eq (append_ok (test_story_delegation (story, &story->cm_a, &story->cm_a.officer,
                                                                       &dist_y, request, dist_y.cert),
                                         &story->cm_a.officer), NEXT + 2);
   return last_statement_id ();
@@ -1700,7 +1723,7 @@ make_acceptance_duplicate (Vector *v)
   TestParty copy = { 0 };
 
   (void) v;
-  ck_assert_uint_eq (test_story_append (story, test_story_acceptance (story, &dist_y, delegation), &dist_y.officer),
+  ck_assert_uint_eq (append_ok (test_story_acceptance (story, &dist_y, delegation), &dist_y.officer),
                      NEXT + 3);
   test_story_officer_make (&second, &dist_y, "Yuri");
   copy = dist_y;
@@ -1996,7 +2019,7 @@ make_delegation_certificate (Vector *v)
   (void) v;
   request_dist_y ();
   request = last_statement_id ();
-  ck_assert_uint_eq (test_story_append (story, approval_with ("cm-a", &story->cm_a2, request, "approve"),
+  ck_assert_uint_eq (append_ok (approval_with ("cm-a", &story->cm_a2, request, "approve"),
                                         &story->cm_a2), NEXT + 1);
   chain_json_object_set_string (body, "request", request);
   chain_json_object_set_string (body, "child", "dist-y");
