@@ -137,6 +137,11 @@ run_git_credential (ChainSyncAuth *self,
       return NULL;
     }
   data = g_bytes_unref_to_data (g_steal_pointer (&out), &len);
+  if (data == NULL || len == 0)
+    {
+      g_free (data);
+      return NULL;   /* git said nothing: no credential */
+    }
   if (len <= CREDENTIAL_MAX_BYTES && memchr (data, '\0', len) == NULL)
     {
       /* A copy with its terminator, not a realloc that could leave the
