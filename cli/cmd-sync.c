@@ -14,6 +14,44 @@
 
 #define DEFAULT_REMOTE "origin"
 
+/* Whether @spec is a URL of a hosted ledger (HTTPS or SSH), which a
+ * workspace remembers, rather than a path or a one-off local URL. */
+static gboolean
+is_hosted_url (const char *spec)
+{
+  const char *colon = strchr (spec, ':');
+  const char *slash = strchr (spec, '/');
+
+  if (g_str_has_prefix (spec, "https://") || g_str_has_prefix (spec, "http://")
+      || g_str_has_prefix (spec, "ssh://") || g_str_has_prefix (spec, "git+ssh://")
+      || g_str_has_prefix (spec, "ssh+git://"))
+    return TRUE;
+  /* scp-like user@host:path */
+  return colon != NULL && strstr (spec, "://") == NULL && (slash == NULL || colon < slash)
+         && !g_file_test (spec, G_FILE_TEST_EXISTS);
+}
+
+/* After a first sync with a hosted URL, origin is that URL: `chain sync`
+ * alone then syncs with it. An origin already set is left as it is. */
+static gboolean
+remember_remote (const ChainCliGlobals *globals,
+                 const char            *repo_path,
+                 const char            *url,
+                 GError               **error)
+{
+  g_autofree char *origin = chain_sync_remote_dup_url (repo_path, DEFAULT_REMOTE);
+
+  if (origin != NULL || !is_hosted_url (url))
+    return TRUE;
+  if (!chain_sync_remote_set (repo_path, DEFAULT_REMOTE, url, error))
+    return FALSE;
+  if (!globals->json)
+    /* Translators: keep "chain sync"; %s is git's remote name "origin", then a URL */
+    chain_cli_print (globals, _("remote %s is now %s: chain sync with no URL syncs with it\n"),
+                     DEFAULT_REMOTE, url);
+  return TRUE;
+}
+
 /* "record 18 (commit 0123456789ab)", or the commit alone when the
  * history below it is not one line of records. */
 static char *
@@ -207,6 +245,8 @@ cmd_sync (const ChainCliGlobals *globals,
   g_autoptr(ChainSyncResult) pushed = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *set_remote = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *ssh_key = NULL;
   g_autofree char *remote = NULL;
   const char *name = DEFAULT_REMOTE;
   gboolean no_push = FALSE;
@@ -215,6 +255,8 @@ cmd_sync (const ChainCliGlobals *globals,
     /* Translators: "origin" is git's default remote name; keep it. */
     { "set-remote", 0, 0, G_OPTION_ARG_STRING, &set_remote, N_("First make REMOTE (default origin) point at URL"), N_("URL") },
     { "no-push", 0, 0, G_OPTION_ARG_NONE, &no_push, N_("Only fetch, even if the remote lacks our records"), NULL },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Remember FILE: HTTPS servers must have certificates from its CAs"), N_("FILE") },
+    { "ssh-key", 0, 0, G_OPTION_ARG_FILENAME, &ssh_key, N_("Remember FILE: the SSH key to offer after the ssh-agent's"), N_("FILE") },
     { NULL }
   };
 
@@ -225,14 +267,20 @@ cmd_sync (const ChainCliGlobals *globals,
     N_("Fetches the remote's ledger, audits every new record against this workspace's\n"
        "root before moving onto it, then pushes our records if the remote lacks them\n"
        "(fast-forward only; never forces). REMOTE is a remote name (default origin),\n"
-       "a URL (file://, git://, ssh://, user@host:path), or a local path: a ledger\n"
-       "repository or another workspace. A ledger that was rewritten or rolled back\n"
-       "is refused (exit 3). When both sides appended since they last met, this\n"
-       "workspace's own records that were never shared are re-appended, unchanged and\n"
-       "judged again by the rules, on the remote's tip (the old tip stays under\n"
-       "refs/chain/abandoned/); shared ones are refused (exit 1).\n\n"
+       "a URL (https://, ssh://, user@host:path, file://, git://), or a local path: a\n"
+       "ledger repository or another workspace. The first HTTPS or SSH URL synced with\n"
+       "becomes origin. HTTPS passwords come from git's credential helpers or\n"
+       "GIT_ASKPASS; the server's certificate must chain to --ca-file (git's\n"
+       "http.sslCAInfo) or else the system's CAs. SSH keys come from ssh-agent,\n"
+       "--ssh-key or ~/.ssh/id_*; the host key must be in ~/.ssh/known_hosts.\n"
+       "A ledger that was rewritten or rolled back is refused (exit 3). When both\n"
+       "sides appended since they last met, this workspace's own records that were\n"
+       "never shared are re-appended, unchanged and judged again by the rules, on the\n"
+       "remote's tip (the old tip stays under refs/chain/abandoned/); shared ones are\n"
+       "refused (exit 1).\n\n"
        "Examples:\n"
        "  chain -C factory sync --set-remote ssh://git@ledger.example.com/acme.git\n"
+       "  chain -C factory sync --ca-file company-ca.pem https://git.example.com/acme.git\n"
        "  chain -C factory sync\n"
        "  chain -C factory sync /mnt/share/oem"));
   g_option_context_set_description (context,
@@ -249,6 +297,9 @@ cmd_sync (const ChainCliGlobals *globals,
     return chain_cli_usage (error, "sync", _("--set-remote needs a remote name, not '%s'"), name);
 
   if (!chain_cli_sync_open (globals, &sync, cancellable, error))
+    return FALSE;
+  if ((ca_file != NULL && !chain_sync_set_ca_file (sync.place.repo_path, ca_file, error))
+      || (ssh_key != NULL && !chain_sync_set_ssh_key (sync.place.repo_path, ssh_key, error)))
     return FALSE;
   if (set_remote != NULL)
     {
@@ -275,8 +326,11 @@ cmd_sync (const ChainCliGlobals *globals,
           return FALSE;
         }
       if (!ok)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return ok;
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      return remember_remote (globals, sync.place.repo_path, remote, error);
     }
 
   chain_cli_sync_options (&sync, &options);
@@ -304,7 +358,8 @@ cmd_sync (const ChainCliGlobals *globals,
       if (!globals->json)
         print_push (globals, remote, pushed);
     }
-  if (!chain_cli_sync_refresh (&sync, cancellable, error))
+  if (!chain_cli_sync_refresh (&sync, cancellable, error)
+      || !remember_remote (globals, sync.place.repo_path, remote, error))
     return FALSE;
 
   if (globals->json)

@@ -17,6 +17,7 @@
  * directly, by compare-and-swap.
  */
 #include "chain-sync-private.h"
+#include "chain-sync-auth-private.h"
 #include "chain-i18n-private.h"
 
 #include <string.h>
@@ -218,17 +219,143 @@ chain_sync_remote_set (const char *repo_path,
   return TRUE;
 }
 
+char *
+chain_sync_remote_dup_url (const char *repo_path,
+                           const char *name)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  int valid = 0;
+
+  g_return_val_if_fail (repo_path != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (!chain_sync_context_open (&s, repo_path, NULL, NULL, NULL)
+      || git_remote_name_is_valid (&valid, name) < 0 || !valid)
+    {
+      git_error_clear ();
+      return NULL;
+    }
+  return remote_config (s.repo, name, "url");
+}
+
+/* Remembers @path, made absolute, as @key in the ledger's configuration. */
+static gboolean
+set_config_path (const char *repo_path,
+                 const char *key,
+                 const char *path,
+                 GError    **error)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  g_autofree char *absolute = NULL;
+  git_config *config = NULL;
+  int status;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("%s is not a file"), path);
+      return FALSE;
+    }
+  if (!chain_sync_context_open (&s, repo_path, NULL, NULL, error))
+    return FALSE;
+  absolute = g_canonicalize_filename (path, NULL);
+  status = git_repository_config (&config, s.repo);
+  if (status == 0)
+    status = git_config_set_string (config, key, absolute);
+  git_config_free (config);
+  if (status < 0)
+    return chain_git_error (error, status, _("cannot set %s in %s"), key, repo_path);
+  return TRUE;
+}
+
+gboolean
+chain_sync_set_ca_file (const char *repo_path,
+                        const char *ca_file,
+                        GError    **error)
+{
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (ca_file != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return set_config_path (repo_path, "http.sslCAInfo", ca_file, error);
+}
+
+gboolean
+chain_sync_set_ssh_key (const char *repo_path,
+                        const char *key_file,
+                        GError    **error)
+{
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (key_file != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return set_config_path (repo_path, "chain.sshKey", key_file, error);
+}
+
+/* Whether @tip's tree is a ledger's: records under records/. A remote
+ * whose main is anything else is not a libchain ledger at all. */
+static gboolean
+tip_is_ledger (git_repository *repo,
+               const git_oid  *tip)
+{
+  git_commit *commit = NULL;
+  git_tree *tree = NULL;
+  const git_tree_entry *entry = NULL;
+  gboolean ledger = FALSE;
+
+  if (git_commit_lookup (&commit, repo, tip) == 0 && git_commit_tree (&tree, commit) == 0)
+    {
+      entry = git_tree_entry_byname (tree, "records");
+      ledger = entry != NULL && git_tree_entry_type (entry) == GIT_OBJECT_TREE;
+    }
+  git_tree_free (tree);
+  git_commit_free (commit);
+  git_error_clear ();
+  return ledger;
+}
+
+/* Whether the remote's @tip shares no history with our main (a ledger of
+ * records) and holds no records at all: some other project's repository. */
+static gboolean
+tip_unrelated_non_ledger (ChainSyncContext *s,
+                          const git_oid    *tip,
+                          gboolean         *out,
+                          GError          **error)
+{
+  gboolean related = FALSE;
+  git_oid base;
+
+  *out = FALSE;
+  if (!s->have_local || git_oid_equal (tip, &s->local))
+    return TRUE;
+  if (!chain_sync_common_base (s->repo, tip, &s->local, &related, &base, error))
+    return FALSE;
+  /* Bare repositories of plain commits stand for ledgers in some tests of
+   * this module: only a ledger of records judges another by its records. */
+  *out = !related && tip_is_ledger (s->repo, &s->local) && !tip_is_ledger (s->repo, tip);
+  return TRUE;
+}
+
 /* What libgit2's transfer callbacks share. */
 typedef struct {
   ChainSyncContext *sync;
-  guint             credential_tries;
+  ChainSyncAuth     auth;
   char             *rejection;
 } Transfer;
+
+static void
+transfer_init (Transfer         *t,
+               ChainSyncContext *s,
+               Remote           *r)
+{
+  t->sync = s;
+  chain_sync_auth_init (&t->auth, s->repo, s->repo_path, r->url);
+}
 
 static void
 transfer_clear (Transfer *t)
 {
   g_clear_pointer (&t->rejection, g_free);
+  chain_sync_auth_clear (&t->auth);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Transfer, transfer_clear)
@@ -288,7 +415,7 @@ push_update_reference_cb (const char *refname,
   return 0;
 }
 
-/* ssh keys come from the agent, once; nothing is ever prompted for. */
+/* Keys, passwords, certificates and host keys: chain-sync-auth.c. */
 static int
 credentials_cb (git_credential **out,
                 const char      *url,
@@ -297,15 +424,19 @@ credentials_cb (git_credential **out,
                 void            *payload)
 {
   Transfer *t = payload;
-  const char *user = username_from_url != NULL ? username_from_url : g_get_user_name ();
 
-  if (t->credential_tries++ > 0)
-    return GIT_PASSTHROUGH;
-  if (allowed_types & GIT_CREDENTIAL_SSH_KEY)
-    return git_credential_ssh_key_from_agent (out, user);
-  if (allowed_types & GIT_CREDENTIAL_USERNAME)
-    return git_credential_username_new (out, user);
-  return GIT_PASSTHROUGH;
+  return chain_sync_auth_credentials (out, url, username_from_url, allowed_types, &t->auth);
+}
+
+static int
+certificate_check_cb (git_cert   *cert,
+                      int         valid,
+                      const char *host,
+                      void       *payload)
+{
+  Transfer *t = payload;
+
+  return chain_sync_auth_check_certificate (cert, valid, host, &t->auth);
 }
 
 static void
@@ -317,12 +448,15 @@ transfer_callbacks (Transfer             *t,
   callbacks->push_transfer_progress = push_progress_cb;
   callbacks->push_update_reference = push_update_reference_cb;
   callbacks->credentials = credentials_cb;
+  callbacks->certificate_check = certificate_check_cb;
   callbacks->payload = t;
 }
 
-/* Fails with @format's message, and libgit2's, unless cancelled. */
-static gboolean G_GNUC_PRINTF (4, 5)
+/* Fails with @format's message, and libgit2's, unless cancelled or
+ * refused by our own credential or certificate check (which says why). */
+static gboolean G_GNUC_PRINTF (5, 6)
 transfer_error (ChainSyncContext  *s,
+                Transfer          *t,
                 int                status,
                 GError           **error,
                 const char        *format,
@@ -332,6 +466,11 @@ transfer_error (ChainSyncContext  *s,
   va_list args;
 
   if (g_cancellable_set_error_if_cancelled (s->cancellable, error))
+    {
+      git_error_clear ();
+      return FALSE;
+    }
+  if (t != NULL && chain_sync_auth_take_failure (&t->auth, error))
     {
       git_error_clear ();
       return FALSE;
@@ -360,15 +499,16 @@ remote_connect (ChainSyncContext *s,
   transfer_callbacks (t, &callbacks);
   status = git_remote_connect (r->remote, direction, &callbacks, NULL, NULL);
   if (status < 0)
-    return transfer_error (s, status, error,
+    return transfer_error (s, t, status, error,
                            /* Translators: %s is a remote, e.g. "remote origin", or a URL */
                            _("cannot reach %s (check the URL, the network and your ssh-agent)"),
                            r->display);
   status = git_remote_ls (&heads, &n_heads, r->remote);
   if (status < 0)
-    return transfer_error (s, status, error,
+    return transfer_error (s, t, status, error,
                            _("cannot list the refs of %s (check the URL, the network and your ssh-agent)"),
                            r->display);
+  chain_sync_auth_approve (&t->auth);
   *out_found = FALSE;
   for (size_t i = 0; i < n_heads; i++)
     if (strcmp (heads[i]->name, CHAIN_SYNC_MAIN_REF) == 0)
@@ -485,6 +625,7 @@ fetch (const char             *repo_path,
   g_auto(Transfer) t = { 0 };
   gboolean found = FALSE;
   gboolean have_tracking = FALSE;
+  gboolean not_ledger = FALSE;
   git_oid tip;
   git_oid tracking;
   int status;
@@ -500,7 +641,7 @@ fetch (const char             *repo_path,
       || !chain_sync_read_ref (s.repo, r.tracking, &have_tracking, &tracking, error))
     return FALSE;
 
-  t.sync = &s;
+  transfer_init (&t, &s, &r);
   if (!remote_connect (&s, &r, GIT_DIRECTION_FETCH, &t, &found, &tip, error))
     return FALSE;
   if (found && !chain_sync_commit_exists (s.repo, &tip))
@@ -514,7 +655,7 @@ fetch (const char             *repo_path,
       fetch_options.update_fetchhead = 0;
       status = git_remote_download (r.remote, &specs, &fetch_options);
       if (status < 0)
-        return transfer_error (&s, status, error,
+        return transfer_error (&s, &t, status, error,
                                _("cannot fetch from %s (check the URL, the network and your ssh-agent)"),
                                r.display);
     }
@@ -551,6 +692,16 @@ fetch (const char             *repo_path,
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
                    _("%s names %s, which is not a commit it sent; do not trust it"), whose,
                    chain_sync_hex (&tip).s);
+      return FALSE;
+    }
+
+  if (!tip_unrelated_non_ledger (&s, &tip, &not_ledger, error))
+    return FALSE;
+  if (not_ledger)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   _("%s is not a libchain ledger (its main holds no records); nothing was changed: "
+                     "check the URL"), r.display);
       return FALSE;
     }
 
@@ -662,7 +813,7 @@ push_local (ChainSyncContext *s,
 
   status = git_repository_open_ext (&other, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
   if (status < 0)
-    return transfer_error (s, status, error,
+    return transfer_error (s, NULL, status, error,
                            _("cannot open %s (check the URL, the network and your ssh-agent)"),
                            r->display);
   if (!git_repository_is_bare (other))
@@ -777,7 +928,7 @@ chain_sync_push (const char             *repo_path,
   if (path != NULL)
     return push_local (&s, &r, path, out_result, error);
 
-  t.sync = &s;
+  transfer_init (&t, &s, &r);
   if (!remote_connect (&s, &r, GIT_DIRECTION_PUSH, &t, &found, &remote_tip, error))
     return FALSE;
   if (found && git_oid_equal (&remote_tip, &s.local))
@@ -803,7 +954,7 @@ chain_sync_push (const char             *repo_path,
       return push_refused (&s, &r, &remote_tip, error);
     }
   if (status < 0)
-    return transfer_error (&s, status, error,
+    return transfer_error (&s, &t, status, error,
                            _("cannot push to %s (check the URL, the network and your ssh-agent)"),
                            r.display);
   if (t.rejection != NULL)

@@ -273,6 +273,52 @@ gboolean chain_sync_remote_set (const char *repo_path,
                                 GError    **error);
 
 /**
+ * chain_sync_remote_dup_url:
+ * @repo_path: a ledger repository.
+ * @name: a git remote name, e.g. "origin".
+ *
+ * Returns: (transfer full) (nullable): the URL of remote @name, or %NULL
+ *   when there is no such remote (or the repository cannot be read).
+ */
+char *chain_sync_remote_dup_url (const char *repo_path,
+                                 const char *name);
+
+/**
+ * chain_sync_set_ca_file:
+ * @repo_path: a ledger repository.
+ * @ca_file: a PEM file of the CA certificates that HTTPS servers' certificates
+ *   must chain to, instead of the system's (git's http.sslCAInfo).
+ * @error: CHAIN_ERROR_NOT_FOUND (no such file), CHAIN_ERROR_FAILED.
+ *
+ * Remembers @ca_file (made absolute) in the repository's configuration, as
+ * http.sslCAInfo, which fetch and push then check servers against; a
+ * server whose certificate does not chain to it, or names another host, is
+ * refused. Without it, $GIT_SSL_CAINFO or else the system's CAs are used.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean chain_sync_set_ca_file (const char *repo_path,
+                                 const char *ca_file,
+                                 GError    **error);
+
+/**
+ * chain_sync_set_ssh_key:
+ * @repo_path: a ledger repository.
+ * @key_file: an SSH private key file (its public key beside it, KEY.pub).
+ * @error: CHAIN_ERROR_NOT_FOUND (no such file), CHAIN_ERROR_FAILED.
+ *
+ * Remembers @key_file (made absolute) in the repository's configuration,
+ * as chain.sshKey: fetch and push over SSH offer it after the ssh-agent's
+ * keys and before ~/.ssh/id_ed25519, id_ecdsa and id_rsa. SSH host keys are
+ * always checked against ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean chain_sync_set_ssh_key (const char *repo_path,
+                                 const char *key_file,
+                                 GError    **error);
+
+/**
  * chain_sync_fetch:
  * @repo_path: a ledger repository.
  * @remote: a configured remote name, or a URL or path.
