@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "custody-timeline-search.h"
 #include "custody-widgets.h"
 
 /* Artifacts shown as text up to this size; larger ones by digest only. */
@@ -28,6 +29,8 @@ struct _CustodyTimelinePage {
   GtkListBox         *artifacts_list;
   GtkLabel           *content_title;
   GtkTextView        *content_view;
+  GtkSearchBar       *search_bar;
+  GtkSearchEntry     *search_entry;
 };
 
 G_DEFINE_FINAL_TYPE (CustodyTimelinePage, custody_timeline_page, GTK_TYPE_WIDGET)
@@ -36,6 +39,13 @@ static CustodyRecordItem *
 selected_item (CustodyTimelinePage *self)
 {
   return self->selection != NULL ? gtk_single_selection_get_selected_item (self->selection) : NULL;
+}
+
+CustodyRecordItem *
+custody_timeline_page_get_selected (CustodyTimelinePage *self)
+{
+  g_return_val_if_fail (CUSTODY_IS_TIMELINE_PAGE (self), NULL);
+  return selected_item (self);
 }
 
 static void
@@ -146,6 +156,79 @@ on_selection_changed (CustodyTimelinePage *self)
   show_details (self);
 }
 
+static void update_summary (CustodyTimelinePage *self);
+
+/* Selects the first record from @from on that the query finds; says so
+ * in the summary line when none does. */
+static void
+find_from (CustodyTimelinePage *self,
+           guint                from)
+{
+  const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  guint found = G_MAXUINT;
+
+  if (self->session == NULL || query[0] == '\0')
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+      update_summary (self);
+      return;
+    }
+  found = custody_timeline_search (custody_session_get_timeline (self->session), query, from);
+  if (found == G_MAXUINT)
+    {
+      g_autofree char *text = NULL;
+
+      gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
+      /* TRANSLATORS: %s is what was typed in the ledger's search */
+      text = g_strdup_printf (_("No record mentions “%s”"), query);
+      gtk_label_set_text (self->summary_label, text);
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+  update_summary (self);
+  gtk_single_selection_set_selected (self->selection, found);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", found);
+}
+
+static guint
+selected_position (CustodyTimelinePage *self)
+{
+  guint position = self->selection != NULL ? gtk_single_selection_get_selected (self->selection) : GTK_INVALID_LIST_POSITION;
+
+  return position == GTK_INVALID_LIST_POSITION ? 0 : position;
+}
+
+/* As the query is typed: the selected record if it still matches. */
+static void
+on_search_changed (CustodyTimelinePage *self)
+{
+  find_from (self, selected_position (self));
+}
+
+/* Enter, Ctrl+G: the next older match. */
+static void
+on_search_next (CustodyTimelinePage *self)
+{
+  find_from (self, selected_position (self) + 1);
+}
+
+static void
+on_search_stopped (CustodyTimelinePage *self)
+{
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  update_summary (self);
+}
+
+void
+custody_timeline_page_start_search (CustodyTimelinePage *self)
+{
+  g_return_if_fail (CUSTODY_IS_TIMELINE_PAGE (self));
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "list");
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
 static void
 update_summary (CustodyTimelinePage *self)
 {
@@ -184,7 +267,11 @@ update_row (GtkListItem *list_item)
   /* What the record says, then its author and time. */
   line = g_strdup_printf ("%s\n%s", custody_record_item_get_summary (item), subtitle);
   custody_list_row_set (gtk_list_item_get_child (list_item), 0, icon, custody_badge_to_style_class (badge),
-                        custody_record_item_get_title (item), line, custody_badge_to_label (badge));
+                        custody_record_item_get_title (item), line, NULL);
+  /* The verification as an icon (its words in the tooltip and the details),
+   * so titles and times are not cut. */
+  custody_list_row_set_status_icon (gtk_list_item_get_child (list_item), custody_badge_to_icon_name (badge),
+                                    custody_badge_to_label (badge));
 }
 
 static void
@@ -259,8 +346,13 @@ custody_timeline_page_class_init (CustodyTimelinePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, artifacts_list);
   gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, content_title);
   gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, content_view);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, search_entry);
   gtk_widget_class_bind_template_callback (widget_class, on_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_artifact_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_next);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_stopped);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

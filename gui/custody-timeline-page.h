@@ -13,6 +13,9 @@ G_DECLARE_FINAL_TYPE (CustodyTimelinePage, custody_timeline_page, CUSTODY, TIMEL
 void custody_timeline_page_set_session (CustodyTimelinePage *self,
                                         CustodySession      *session);
 
+/** Returns: (transfer none) (nullable): the selected record. */
+CustodyRecordItem *custody_timeline_page_get_selected (CustodyTimelinePage *self);
+
 /** Selects row @position (0 is the newest record); %FALSE if there is none. */
 gboolean custody_timeline_page_select (CustodyTimelinePage *self,
                                        guint                position);
@@ -20,6 +23,9 @@ gboolean custody_timeline_page_select (CustodyTimelinePage *self,
 /** Shows artifact @index of the selected record as text; %FALSE if there is none. */
 gboolean custody_timeline_page_show_artifact (CustodyTimelinePage *self,
                                               guint                index);
+
+/** Shows the search bar over the records, the focus in it (Ctrl+F). */
+void custody_timeline_page_start_search (CustodyTimelinePage *self);
 
 AdwLeaflet *custody_timeline_page_get_leaflet (CustodyTimelinePage *self);
 
