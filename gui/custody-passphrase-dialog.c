@@ -180,6 +180,15 @@ wrapped_label (const char *text,
   return label;
 }
 
+static void run_prompt (GtkWidget             *parent,
+                        const char            *heading,
+                        const char            *body,
+                        const char *const     *officers,
+                        const char            *sign_label,
+                        gboolean               destructive,
+                        CustodyPassphraseFunc  callback,
+                        gpointer               user_data);
+
 void
 custody_passphrase_dialog_run (GtkWidget             *parent,
                                const char            *heading,
@@ -188,6 +197,31 @@ custody_passphrase_dialog_run (GtkWidget             *parent,
                                const char            *sign_label,
                                CustodyPassphraseFunc  callback,
                                gpointer               user_data)
+{
+  run_prompt (parent, heading, body, officers, sign_label, FALSE, callback, user_data);
+}
+
+void
+custody_passphrase_dialog_run_destructive (GtkWidget             *parent,
+                                           const char            *heading,
+                                           const char            *body,
+                                           const char *const     *officers,
+                                           const char            *sign_label,
+                                           CustodyPassphraseFunc  callback,
+                                           gpointer               user_data)
+{
+  run_prompt (parent, heading, body, officers, sign_label, TRUE, callback, user_data);
+}
+
+static void
+run_prompt (GtkWidget             *parent,
+            const char            *heading,
+            const char            *body,
+            const char *const     *officers,
+            const char            *sign_label,
+            gboolean               destructive,
+            CustodyPassphraseFunc  callback,
+            gpointer               user_data)
 {
   GtkRoot *root = gtk_widget_get_root (parent);
   GtkWidget *dialog = adw_window_new ();
@@ -235,7 +269,7 @@ custody_passphrase_dialog_run (GtkWidget             *parent,
 
   prompt->cancel_button = gtk_button_new_with_mnemonic (_("_Cancel"));
   prompt->sign_button = gtk_button_new_with_mnemonic (sign_label);
-  gtk_widget_add_css_class (prompt->sign_button, "suggested-action");
+  gtk_widget_add_css_class (prompt->sign_button, destructive ? "destructive-action" : "suggested-action");
   gtk_widget_set_sensitive (prompt->sign_button, FALSE);
   gtk_box_set_homogeneous (GTK_BOX (buttons), TRUE);
   gtk_widget_set_margin_top (buttons, 12);

@@ -45,6 +45,20 @@ void custody_passphrase_dialog_run (GtkWidget             *parent,
                                     gpointer               user_data);
 
 /**
+ * custody_passphrase_dialog_run_destructive:
+ *
+ * custody_passphrase_dialog_run() for what cannot be undone (revoking):
+ * the sign button is styled destructive.
+ */
+void custody_passphrase_dialog_run_destructive (GtkWidget             *parent,
+                                                const char            *heading,
+                                                const char            *body,
+                                                const char *const     *officers,
+                                                const char            *sign_label,
+                                                CustodyPassphraseFunc  callback,
+                                                gpointer               user_data);
+
+/**
  * custody_passphrase_dialog_fill:
  * @dialog: a window custody_passphrase_dialog_run() showed.
  * @passphrase: the secret to type.

@@ -166,8 +166,8 @@ on_revoke_clicked (CustodyRevokeDialog *self)
                                                      n),
                                            n);
 
-  custody_passphrase_dialog_run (GTK_WIDGET (self), _("Sign the Revocation"), body,
-                                 (const char *const *) officers, _("_Revoke"), on_passphrase, g_object_ref (self));
+  custody_passphrase_dialog_run_destructive (GTK_WIDGET (self), _("Sign the Revocation"), body,
+                                             (const char *const *) officers, _("_Revoke"), on_passphrase, g_object_ref (self));
 }
 
 static void

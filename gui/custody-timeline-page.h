@@ -24,6 +24,22 @@ gboolean custody_timeline_page_select (CustodyTimelinePage *self,
 gboolean custody_timeline_page_show_artifact (CustodyTimelinePage *self,
                                               guint                index);
 
+/**
+ * custody_timeline_page_save_artifact:
+ * @self: the page.
+ * @file: where to write.
+ * @error: CHAIN_ERROR_NOT_FOUND when no artifact is shown; or as reading
+ *   and writing set it.
+ *
+ * Writes the artifact on show (custody_timeline_page_show_artifact()) to
+ * @file, as the ledger holds it: what its Save… button does.
+ *
+ * Returns: whether it was written.
+ */
+gboolean custody_timeline_page_save_artifact (CustodyTimelinePage  *self,
+                                              GFile                *file,
+                                              GError              **error);
+
 /** Shows the search bar over the records, the focus in it (Ctrl+F). */
 void custody_timeline_page_start_search (CustodyTimelinePage *self);
 

@@ -590,6 +590,15 @@ run_step (CustodyWindow *window,
         }
       return TRUE;
     }
+  if (g_str_equal (verb, "save-artifact"))
+    {
+      g_autoptr(GFile) file = NULL;
+
+      /* save-artifact PATH: the Save… of the artifact on show, to PATH. */
+      NEED (2);
+      file = g_file_new_for_path (words[1]);
+      return custody_timeline_page_save_artifact (window->timeline_page, file, error);
+    }
   if (g_str_equal (verb, "artifact"))
     {
       NEED (2);

@@ -156,6 +156,8 @@ START_TEST (test_demo_light)
     "artifact 0\n"
     "wait\n"
     "expect BEGIN CERTIFICATE\n"
+    "expect Save…\n"
+    "save-artifact %s/saved-artifact.pem\n"
     "screenshot ledger-artifact\n"
     "action win.audit\n"
     "wait\n"
@@ -172,6 +174,7 @@ START_TEST (test_demo_light)
     "code 3A1F9C0B7D2E4F6A\n"
     "wait\n"
     "expect Pre-flight Warnings\n"
+    "expect The proof of possession for the code, signed by the CA when you export\n"
     "screenshot export-dialog\n"
     "close\n"
     "select custody 1\n"
@@ -215,7 +218,7 @@ START_TEST (test_demo_light)
     "wait\n"
     "expect Recent Workspaces\n"
     "screenshot welcome-recent\n",
-    demo, request, tmpdir);
+    demo, request, tmpdir, tmpdir);
   const char *wide[] = { "welcome", "custody-tree", "custody-details", "requests-imported", "ledger",
                          "ledger-artifact", "audit", "ledger-audited", "created", "welcome-recent" };
   g_autofree char *acme = NULL;
@@ -228,6 +231,14 @@ START_TEST (test_demo_light)
     assert_png (wide[i], 1000, 1100);
   for (i = 0; i < G_N_ELEMENTS (dialogs); i++)
     assert_png (dialogs[i], 250, 1100);
+  /* The artifact saved is the ledger's certificate, as it holds it. */
+  {
+    g_autofree char *saved = g_build_filename (tmpdir, "saved-artifact.pem", NULL);
+    g_autofree char *pem = NULL;
+
+    ck_assert_msg (g_file_get_contents (saved, &pem, NULL, NULL), "no %s", saved);
+    ck_assert (g_str_has_prefix (pem, "-----BEGIN CERTIFICATE-----"));
+  }
   /* "New Workspace" made a workspace as `chain init` does. */
   acme = g_build_filename (tmpdir, "acme", "workspace.json", NULL);
   ck_assert_msg (g_file_test (acme, G_FILE_TEST_IS_REGULAR), "no workspace at %s", acme);
@@ -783,6 +794,7 @@ START_TEST (test_requests)
     "screenshot revoke-planned\n"
     "click Revoke…\n"
     "wait\n"
+    "screenshot revoke-passphrase\n"
     "passphrase %s officer\n"
     "wait\n"
     "expect 1 certificate revoked\n"
@@ -822,6 +834,7 @@ START_TEST (test_requests)
   assert_png ("custody-awaiting", 1000, 1100);
   assert_png ("revoke-planned", 250, 1100);
   assert_png ("revoked-toast", 1000, 1100);
+  assert_png ("revoke-passphrase", 250, 800);
   assert_png ("exported", 1000, 1100);
 
   /* What the window did is in the ledger, and the grant is where it said. */
