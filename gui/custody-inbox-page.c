@@ -26,6 +26,9 @@ struct _CustodyInboxPage {
   GtkWidget          *keys_hint;
   GtkListBox         *keys_list;
   GtkListBox         *approvals_list;
+  GtkLabel           *decision_hint;
+  GtkWidget          *approve_button;
+  GtkWidget          *reject_button;
 };
 
 G_DEFINE_FINAL_TYPE (CustodyInboxPage, custody_inbox_page, GTK_TYPE_WIDGET)
@@ -51,6 +54,26 @@ verdict_class (CustodyRequestVerdict verdict)
     default:
       return "warning";
     }
+}
+
+/* Approve and Reject act on a request recorded in the ledger; before it
+ * is, they are hidden and the page says what Delegate does instead. */
+static void
+show_decision (CustodyInboxPage *self,
+               CustodyRequest   *request)
+{
+  gboolean recorded = custody_request_get_request_id (request) != NULL;
+  const char *hint = NULL;
+
+  gtk_widget_set_visible (self->approve_button, recorded);
+  gtk_widget_set_visible (self->reject_button, recorded);
+  if (recorded)
+    hint = _("Approve adds your signature to the ones recorded; Reject ends the request.");
+  else if (custody_request_get_threshold (request) <= 1)
+    hint = _("One officer’s signature suffices: Delegate… signs the sub-CA, no separate approval needed.");
+  else
+    hint = _("Delegate… records the request with your approval; the other officers then approve it here.");
+  gtk_label_set_text (self->decision_hint, hint);
 }
 
 static void
@@ -92,6 +115,7 @@ show_details (CustodyInboxPage *self)
   gtk_widget_set_visible (self->keys_hint, keys->len > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->keys_list), keys->len > 0);
   custody_fields_fill (self->approvals_list, custody_request_get_approval_fields (request));
+  show_decision (self, request);
   gtk_stack_set_visible_child_name (self->detail_stack, "details");
 }
 
@@ -244,6 +268,9 @@ custody_inbox_page_class_init (CustodyInboxPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, keys_hint);
   gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, keys_list);
   gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, approvals_list);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, decision_hint);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, approve_button);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, reject_button);
   gtk_widget_class_bind_template_callback (widget_class, on_activate);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }

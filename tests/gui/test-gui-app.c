@@ -71,7 +71,7 @@ assert_png (const char *name,
   ck_assert_msg (len > 33 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is no PNG", path);
   width = GUINT32_FROM_BE (*(guint32 *) (data + 16));
   height = GUINT32_FROM_BE (*(guint32 *) (data + 20));
-  ck_assert_msg ((int) width >= min_width && (int) width <= max_width && height >= 200,
+  ck_assert_msg ((int) width >= min_width && (int) width <= max_width && height >= 150,
                  "%s is %ux%u", path, width, height);
 }
 
@@ -143,6 +143,8 @@ START_TEST (test_demo_light)
     "dismiss\n"
     "wait\n"
     "expect The policy allows this delegation.\n"
+    "expect One officer’s signature suffices: Delegate… signs the sub-CA, no separate approval needed.\n"
+    "expect-not Approve…\n"
     "screenshot requests-imported\n"
     "action win.delegate\n"
     "wait\n"
@@ -758,6 +760,7 @@ START_TEST (test_requests)
     "wait\n"
     "expect Needs 1 more approval\n"
     "expect Keys to Confirm\n"
+    "expect Approve adds your signature to the ones recorded; Reject ends the request.\n"
     "expect-hash %s\n"
     "screenshot requests-recorded\n"
     "action win.approve\n"
