@@ -200,6 +200,7 @@ build (CustodyAnnotateDialog *self)
   gtk_widget_set_vexpand (clamp, TRUE);
   gtk_box_append (GTK_BOX (box), clamp);
   adw_window_set_content (ADW_WINDOW (self), box);
+  custody_dialog_set_primary (GTK_WINDOW (self), self->sign_button, GTK_WIDGET (self->text_view));
 }
 
 CustodyAnnotateDialog *

@@ -1,23 +1,22 @@
 /* custody-application.c — Custody, the app: windows, app actions, settings
  *
- * Arguments are workspace directories to open. The hidden option
- * --test-script=FILE runs a script of steps against the window (see
- * custody-test-script.h) and exits with its verdict: what the test suite
- * runs under Xvfb.
+ * Arguments are workspace directories to open. The tests' build of the
+ * app (tests/gui/custody-test-main.c) adds a script runner from outside;
+ * nothing of it is in the installed app.
  */
 #include "custody-application.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 
+#include "chain.h"
 #include "custody-config.h"
-#include "custody-test-script.h"
 #include "custody-window.h"
 
 struct _CustodyApplication {
-  AdwApplication  parent_instance;
-  GSettings      *settings;
-  char           *test_script;
-  int             test_status;
+  AdwApplication   parent_instance;
+  GSettingsSchema *schema;
+  GSettings       *settings;
 };
 
 G_DEFINE_FINAL_TYPE (CustodyApplication, custody_application, ADW_TYPE_APPLICATION)
@@ -33,28 +32,11 @@ get_window (CustodyApplication *self)
 }
 
 static void
-on_script_done (int      status,
-                gpointer user_data)
-{
-  CustodyApplication *self = user_data;
-
-  self->test_status = status;
-  g_application_quit (G_APPLICATION (self));
-}
-
-static void
 custody_application_activate (GApplication *application)
 {
-  CustodyApplication *self = CUSTODY_APPLICATION (application);
-  CustodyWindow *window = get_window (self);
+  CustodyWindow *window = get_window (CUSTODY_APPLICATION (application));
 
   gtk_window_present (GTK_WINDOW (window));
-  if (self->test_script != NULL)
-    {
-      g_autofree char *script = g_steal_pointer (&self->test_script);
-
-      custody_test_script_start (window, script, on_script_done, self);
-    }
 }
 
 static void
@@ -70,17 +52,6 @@ custody_application_open (GApplication  *application,
   gtk_window_present (GTK_WINDOW (window));
   if (path != NULL)
     custody_window_open_workspace (window, path);
-}
-
-static int
-custody_application_handle_local_options (GApplication *application,
-                                          GVariantDict *options)
-{
-  CustodyApplication *self = CUSTODY_APPLICATION (application);
-
-  if (g_variant_dict_lookup (options, "test-script", "^ay", &self->test_script))
-    g_application_set_flags (application, g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
-  return -1;
 }
 
 /* ---- App actions ---------------------------------------------------------------- */
@@ -250,6 +221,7 @@ custody_application_startup (GApplication *application)
     { "win.sync", { "<Control><Shift>s", NULL } },
     { "win.officers", { "<Control><Shift>o", NULL } },
     { "win.annotate", { "<Control><Shift>n", NULL } },
+    { "win.find", { "<Control>f", NULL } },
     { "win.back", { "<Alt>Left", NULL } },
     { "win.show-page::custody", { "<Alt>1", NULL } },
     { "win.show-page::requests", { "<Alt>2", NULL } },
@@ -260,7 +232,7 @@ custody_application_startup (GApplication *application)
 
   G_APPLICATION_CLASS (custody_application_parent_class)->startup (application);
 
-  self->settings = g_settings_new (APPLICATION_ID);
+  self->settings = g_settings_new_full (self->schema, NULL, NULL);
   g_settings_bind_with_mapping (self->settings, "color-scheme", adw_style_manager_get_default (), "color-scheme",
                                 G_SETTINGS_BIND_GET, scheme_from_setting, scheme_to_setting, NULL, NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries), self);
@@ -274,7 +246,7 @@ custody_application_finalize (GObject *object)
   CustodyApplication *self = CUSTODY_APPLICATION (object);
 
   g_clear_object (&self->settings);
-  g_free (self->test_script);
+  g_clear_pointer (&self->schema, g_settings_schema_unref);
   G_OBJECT_CLASS (custody_application_parent_class)->finalize (object);
 }
 
@@ -288,35 +260,42 @@ custody_application_class_init (CustodyApplicationClass *klass)
   application_class->activate = custody_application_activate;
   application_class->open = custody_application_open;
   application_class->startup = custody_application_startup;
-  application_class->handle_local_options = custody_application_handle_local_options;
 }
 
 static void
 custody_application_init (CustodyApplication *self)
 {
-  const GOptionEntry options[] = {
-    { "test-script", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL,
-      "Run a test script against the window, then quit", "FILE" },
-    { NULL },
-  };
-
-  g_application_add_main_option_entries (G_APPLICATION (self), options);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[WORKSPACE]"));
 }
 
-CustodyApplication *
-custody_application_new (void)
+GSettings *
+custody_application_get_settings (CustodyApplication *self)
 {
-  return g_object_new (CUSTODY_TYPE_APPLICATION,
+  g_return_val_if_fail (CUSTODY_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+void
+custody_application_init_locale (void)
+{
+  setlocale (LC_ALL, "");
+  chain_i18n_init ();
+  textdomain (CHAIN_GETTEXT_PACKAGE);
+  g_set_application_name (_("Custody"));
+}
+
+CustodyApplication *
+custody_application_new (GSettingsSchema *schema)
+{
+  CustodyApplication *self = NULL;
+
+  g_return_val_if_fail (schema != NULL, NULL);
+
+  self = g_object_new (CUSTODY_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
                        "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/org/libchain/Custody",
                        NULL);
-}
-
-int
-custody_application_get_test_status (CustodyApplication *self)
-{
-  g_return_val_if_fail (CUSTODY_IS_APPLICATION (self), 1);
-  return self->test_status;
+  self->schema = g_settings_schema_ref (schema);
+  return self;
 }

@@ -71,11 +71,16 @@ static void
 custody_audit_page_dispose (GObject *object)
 {
   CustodyAuditPage *self = CUSTODY_AUDIT_PAGE (object);
+  GtkWidget *child = NULL;
 
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (custody_session_get_audit (self->session), self);
   g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), CUSTODY_TYPE_AUDIT_PAGE);
+  /* The template's top child has no id, so dispose_template leaves it;
+   * a widget finalized with children warns (at quit). */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (custody_audit_page_parent_class)->dispose (object);
 }
 

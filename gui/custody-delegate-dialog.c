@@ -65,8 +65,10 @@ on_delegated (GObject      *source,
               gpointer      user_data)
 {
   g_autoptr(CustodyDelegateDialog) self = user_data;
+  g_autofree char *folder = self->grant_path != NULL ? g_path_get_dirname (self->grant_path) : NULL;
 
-  if (!custody_dialog_finish_job (GTK_WIDGET (self), CUSTODY_SESSION (source), result, _("Could Not Delegate")))
+  if (!custody_dialog_finish_output_job (GTK_WIDGET (self), CUSTODY_SESSION (source), result,
+                                         _("Could Not Delegate"), folder))
     update (self);
 }
 
@@ -268,6 +270,8 @@ build (CustodyDelegateDialog *self)
   gtk_widget_set_vexpand (scrolled, TRUE);
   gtk_box_append (GTK_BOX (box), scrolled);
   adw_window_set_content (ADW_WINDOW (self), box);
+  custody_dialog_set_primary (GTK_WINDOW (self), self->sign_button,
+                              GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (choices), 0)));
 }
 
 CustodyDelegateDialog *

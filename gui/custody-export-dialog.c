@@ -132,8 +132,11 @@ on_exported (GObject      *source,
              gpointer      user_data)
 {
   g_autoptr(CustodyExportDialog) self = user_data;
+  g_autofree char *dir = NULL;
 
-  if (!custody_dialog_finish_job (GTK_WIDGET (self), CUSTODY_SESSION (source), result, _("Could Not Export")))
+  g_object_get (self->form, "dir", &dir, NULL);
+  if (!custody_dialog_finish_output_job (GTK_WIDGET (self), CUSTODY_SESSION (source), result, _("Could Not Export"),
+                                         dir))
     update (self);
 }
 
@@ -361,6 +364,7 @@ build (CustodyExportDialog *self,
   gtk_widget_set_vexpand (scrolled, TRUE);
   gtk_box_append (GTK_BOX (box), scrolled);
   adw_window_set_content (ADW_WINDOW (self), box);
+  custody_dialog_set_primary (GTK_WINDOW (self), self->export_button, GTK_WIDGET (self->target_row));
 }
 
 CustodyExportDialog *

@@ -358,6 +358,12 @@ custody_export_form_set_preview (CustodyExportForm *self,
                            ? g_strdup_printf (_("%s · SHA-256 %s"), size, file->sha256)
                            : g_strdup_printf (_("%s · recorded as a proof of possession"), size));
     }
+  /* The proof of possession is signed when the export is, so the preview
+   * has no file for it yet: say it will be there. */
+  if (export != NULL && self->code != NULL && self->code[0] != '\0'
+      && custody_fields_lookup (self->files, "verification.pem") == NULL)
+    custody_fields_add (self->files, "verification.pem",
+                        _("The proof of possession for the code, signed by the CA when you export"));
   for (i = 0; export != NULL && i < chain_export_get_n_warnings (export); i++)
     {
       const ChainExportWarning *warning = chain_export_get_warning (export, i);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "custody-request-keys.h"
 #include "custody-widgets.h"
 
 struct _CustodyInboxPage {
@@ -20,7 +21,14 @@ struct _CustodyInboxPage {
   GtkLabel           *verdict_label;
   GtkLabel           *policy_label;
   GtkListBox         *fields_list;
+  GtkWidget          *separator;
+  GtkWidget          *keys_heading;
+  GtkWidget          *keys_hint;
+  GtkListBox         *keys_list;
   GtkListBox         *approvals_list;
+  GtkLabel           *decision_hint;
+  GtkWidget          *approve_button;
+  GtkWidget          *reject_button;
 };
 
 G_DEFINE_FINAL_TYPE (CustodyInboxPage, custody_inbox_page, GTK_TYPE_WIDGET)
@@ -48,12 +56,33 @@ verdict_class (CustodyRequestVerdict verdict)
     }
 }
 
+/* Approve and Reject act on a request recorded in the ledger; before it
+ * is, they are hidden and the page says what Delegate does instead. */
+static void
+show_decision (CustodyInboxPage *self,
+               CustodyRequest   *request)
+{
+  gboolean recorded = custody_request_get_request_id (request) != NULL;
+  const char *hint = NULL;
+
+  gtk_widget_set_visible (self->approve_button, recorded);
+  gtk_widget_set_visible (self->reject_button, recorded);
+  if (recorded)
+    hint = _("Approve adds your signature to the ones recorded; Reject ends the request.");
+  else if (custody_request_get_threshold (request) <= 1)
+    hint = _("One officer’s signature suffices: Delegate… signs the sub-CA, no separate approval needed.");
+  else
+    hint = _("Delegate… records the request with your approval; the other officers then approve it here.");
+  gtk_label_set_text (self->decision_hint, hint);
+}
+
 static void
 show_details (CustodyInboxPage *self)
 {
   CustodyRequest *request = custody_inbox_page_get_selected (self);
   const char *style = NULL;
   g_autofree char *icon = NULL;
+  g_autoptr(GPtrArray) keys = NULL;
   g_autofree char *policy = NULL;
 
   g_clear_pointer (&self->selected_id, g_free);
@@ -78,7 +107,15 @@ show_details (CustodyInboxPage *self)
     policy = g_strdup (_("Recorded in the ledger. Import the request file to see exactly what would be signed."));
   gtk_label_set_text (self->policy_label, policy);
   custody_fields_fill (self->fields_list, custody_request_get_fields (request));
+  keys = custody_request_key_fields (request, custody_session_get_is_open (self->session)
+                                                ? chain_workspace_get_state (custody_session_get_workspace (self->session))
+                                                : NULL);
+  custody_fields_fill (self->keys_list, keys);
+  gtk_widget_set_visible (self->keys_heading, keys->len > 0);
+  gtk_widget_set_visible (self->keys_hint, keys->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->keys_list), keys->len > 0);
   custody_fields_fill (self->approvals_list, custody_request_get_approval_fields (request));
+  show_decision (self, request);
   gtk_stack_set_visible_child_name (self->detail_stack, "details");
 }
 
@@ -96,8 +133,12 @@ on_session_changed (CustodyInboxPage *self)
   CustodyInbox *inbox = custody_session_get_inbox (self->session);
   guint position = 0;
 
-  gtk_stack_set_visible_child_name (self->list_stack,
-                                    g_list_model_get_n_items (G_LIST_MODEL (inbox)) > 0 ? "list" : "empty");
+  gboolean any = g_list_model_get_n_items (G_LIST_MODEL (inbox)) > 0;
+
+  gtk_stack_set_visible_child_name (self->list_stack, any ? "list" : "empty");
+  /* One empty state, not "No Requests" beside "No Request Selected". */
+  gtk_widget_set_visible (self->separator, any);
+  gtk_widget_set_visible (GTK_WIDGET (self->detail_stack), any);
   if (keep != NULL && custody_inbox_find (inbox, keep, &position))
     gtk_single_selection_set_selected (self->selection, position);
   show_details (self);
@@ -222,7 +263,14 @@ custody_inbox_page_class_init (CustodyInboxPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, verdict_label);
   gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, policy_label);
   gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, fields_list);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, separator);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, keys_heading);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, keys_hint);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, keys_list);
   gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, approvals_list);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, decision_hint);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, approve_button);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInboxPage, reject_button);
   gtk_widget_class_bind_template_callback (widget_class, on_activate);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }

@@ -55,6 +55,7 @@ on_passphrase_changed (CustodyInitDialog *self)
 {
   custody_init_form_set_passphrase (self->form, gtk_editable_get_text (GTK_EDITABLE (self->passphrase_row)));
   custody_init_form_set_confirmation (self->form, gtk_editable_get_text (GTK_EDITABLE (self->confirm_row)));
+  custody_mark_mismatch (GTK_EDITABLE (self->passphrase_row), GTK_WIDGET (self->confirm_row));
 }
 
 static void
@@ -405,6 +406,7 @@ custody_init_dialog_init (CustodyInitDialog *self)
   build_policy_rows (self);
 
   g_signal_connect_swapped (self->form, "notify::problem", G_CALLBACK (update_state), self);
+  custody_dialog_set_primary (GTK_WINDOW (self), GTK_WIDGET (self->create_button), GTK_WIDGET (self->org_row));
 }
 
 CustodyInitDialog *

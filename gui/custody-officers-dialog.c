@@ -153,7 +153,7 @@ show_page (CustodyOfficersDialog *self,
 {
   gtk_stack_set_visible_child_name (self->stack, name);
   if (g_str_equal (name, "add"))
-    gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
+    custody_dialog_set_primary (GTK_WINDOW (self), self->add_button, GTK_WIDGET (self->name_row));
   update (self);
 }
 
@@ -185,6 +185,7 @@ on_passphrase_changed (CustodyOfficersDialog *self)
 {
   custody_officer_form_set_passphrase (self->form, gtk_editable_get_text (GTK_EDITABLE (self->passphrase_row)));
   custody_officer_form_set_confirmation (self->form, gtk_editable_get_text (GTK_EDITABLE (self->confirm_row)));
+  custody_mark_mismatch (GTK_EDITABLE (self->passphrase_row), GTK_WIDGET (self->confirm_row));
 }
 
 static void

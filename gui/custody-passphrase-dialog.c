@@ -4,16 +4,26 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-/* The dialog closes before it says how, so what the response needs is
- * kept here as it is typed, not read from widgets being destroyed. */
+#include "custody-unlock-check.h"
+#include "custody-window.h"
+
+/* What the response needs is kept here as it is typed, in wiped memory,
+ * not read from widgets being destroyed. */
 typedef struct {
   CustodyPassphraseFunc  callback;
   gpointer               user_data;
+  GtkWindow             *dialog;
   GtkWidget             *entry;
   GtkWidget             *officers;   /* (nullable) a GtkDropDown */
+  GtkWidget             *error_label;
+  GtkWidget             *sign_button;
+  GtkWidget             *cancel_button;
   GStrv                  names;
+  char                  *workspace_dir; /* (nullable) where the passphrase is checked */
   ChainSecret           *secret;     /* what the entry holds, in wiped memory */
   guint                  officer;    /* the officer chosen */
+  GCancellable          *checking;   /* (nullable) while a check runs */
+  gboolean               answered;
 } Prompt;
 
 static void
@@ -21,48 +31,115 @@ prompt_free (gpointer data)
 {
   Prompt *prompt = data;
 
+  if (prompt->checking != NULL)
+    g_cancellable_cancel (prompt->checking);
+  g_clear_object (&prompt->checking);
   g_strfreev (prompt->names);
+  g_free (prompt->workspace_dir);
   chain_secret_free (prompt->secret);
   g_free (prompt);
 }
 
+/* Calls back once, then closes the prompt. */
 static void
-on_response (AdwMessageDialog *dialog,
-             const char       *response,
-             Prompt           *prompt)
+answer (Prompt      *prompt,
+        ChainSecret *secret)
 {
-  ChainSecret *secret = NULL;
   const char *officer = NULL;
 
-  if (g_strcmp0 (response, "sign") == 0)
-    secret = g_steal_pointer (&prompt->secret);
-  g_clear_pointer (&prompt->secret, chain_secret_free);
+  if (prompt->answered)
+    {
+      chain_secret_free (secret);
+      return;
+    }
+  prompt->answered = TRUE;
   if (prompt->names != NULL)
     officer = prompt->names[prompt->officer];
+  /* GTK 4.8 lets the entry's text widget outlive the entry when it has the
+   * focus as its window goes, and then warns from a stale handler; moving
+   * the focus away first avoids that. */
+  gtk_window_set_focus (prompt->dialog, NULL);
   prompt->callback (secret, secret != NULL ? officer : NULL, prompt->user_data);
+  gtk_window_destroy (prompt->dialog);
 }
 
 static void
-on_entry_changed (GtkEditable      *entry,
-                  AdwMessageDialog *dialog)
+set_waiting (Prompt   *prompt,
+             gboolean  waiting)
 {
-  Prompt *prompt = g_object_get_data (G_OBJECT (dialog), "custody-passphrase");
+  /* Not insensitive: GTK 4.8 warns when the focused entry loses its
+   * sensitivity, and the focus should stay where a retry is typed. */
+  gtk_editable_set_editable (GTK_EDITABLE (prompt->entry), !waiting);
+  if (prompt->officers != NULL)
+    gtk_widget_set_sensitive (prompt->officers, !waiting);
+  gtk_widget_set_sensitive (prompt->sign_button, !waiting && prompt->secret != NULL);
+}
+
+static void
+on_checked (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Prompt *prompt = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!custody_unlock_check_finish (result, &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the prompt is gone */
+  g_clear_object (&prompt->checking);
+  set_waiting (prompt, FALSE);
+  if (g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE))
+    {
+      /* Stay open: say so where the passphrase is typed. */
+      gtk_label_set_text (GTK_LABEL (prompt->error_label),
+                          _("Wrong passphrase: it does not open this officer’s key. Try again."));
+      gtk_widget_set_visible (prompt->error_label, TRUE);
+      gtk_widget_add_css_class (prompt->entry, "error");
+      gtk_widget_grab_focus (prompt->entry);
+      gtk_editable_select_region (GTK_EDITABLE (prompt->entry), 0, -1);
+      return;
+    }
+  /* Right, or another failure the job itself reports. */
+  answer (prompt, g_steal_pointer (&prompt->secret));
+}
+
+static void
+on_sign (Prompt *prompt)
+{
+  const char *officer = NULL;
+
+  if (prompt->secret == NULL || prompt->checking != NULL)
+    return;
+  if (prompt->workspace_dir == NULL)
+    {
+      answer (prompt, g_steal_pointer (&prompt->secret));
+      return;
+    }
+  if (prompt->names != NULL)
+    officer = prompt->names[prompt->officer];
+  prompt->checking = g_cancellable_new ();
+  set_waiting (prompt, TRUE);
+  gtk_widget_set_visible (prompt->error_label, FALSE);
+  custody_unlock_check_async (prompt->workspace_dir, officer, prompt->secret, prompt->checking, on_checked, prompt);
+}
+
+static void
+on_entry_changed (GtkEditable *entry,
+                  Prompt      *prompt)
+{
   const char *text = gtk_editable_get_text (entry);
 
   chain_secret_free (prompt->secret);
   prompt->secret = text[0] != '\0' ? chain_secret_new (text, MIN (strlen (text), CHAIN_SECRET_MAX_LEN)) : NULL;
-  adw_message_dialog_set_response_enabled (dialog, "sign", prompt->secret != NULL);
+  gtk_widget_remove_css_class (prompt->entry, "error");
+  gtk_widget_set_sensitive (prompt->sign_button, prompt->secret != NULL && prompt->checking == NULL);
 }
 
-/* GTK 4.8 lets the entry's text widget outlive the entry when it has the
- * focus as its window goes, and then warns from a stale handler; moving
- * the focus away first avoids that. */
 static gboolean
 on_close_request (GtkWindow *dialog,
-                  gpointer   user_data)
+                  Prompt    *prompt)
 {
-  gtk_window_set_focus (dialog, NULL);
-  return FALSE;
+  answer (prompt, NULL);
+  return TRUE;
 }
 
 static void
@@ -71,7 +148,46 @@ on_officer_selected (GtkDropDown *drop_down,
                      Prompt      *prompt)
 {
   prompt->officer = gtk_drop_down_get_selected (drop_down);
+  gtk_widget_set_visible (prompt->error_label, FALSE);
 }
+
+/* The workspace of the window @parent belongs to, through the dialogs in
+ * between: the prompt checks the passphrase against it. */
+static const char *
+workspace_dir_of (GtkWidget *parent)
+{
+  GtkRoot *root = gtk_widget_get_root (parent);
+  GtkWindow *window = GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+
+  while (window != NULL && !CUSTODY_IS_WINDOW (window))
+    window = gtk_window_get_transient_for (window);
+  if (window == NULL || !custody_session_get_is_open (custody_window_get_session (CUSTODY_WINDOW (window))))
+    return NULL;
+  return custody_session_get_dir (custody_window_get_session (CUSTODY_WINDOW (window)));
+}
+
+static GtkWidget *
+wrapped_label (const char *text,
+               const char *style_class)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 40);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  if (style_class != NULL)
+    gtk_widget_add_css_class (label, style_class);
+  return label;
+}
+
+static void run_prompt (GtkWidget             *parent,
+                        const char            *heading,
+                        const char            *body,
+                        const char *const     *officers,
+                        const char            *sign_label,
+                        gboolean               destructive,
+                        CustodyPassphraseFunc  callback,
+                        gpointer               user_data);
 
 void
 custody_passphrase_dialog_run (GtkWidget             *parent,
@@ -82,13 +198,55 @@ custody_passphrase_dialog_run (GtkWidget             *parent,
                                CustodyPassphraseFunc  callback,
                                gpointer               user_data)
 {
+  run_prompt (parent, heading, body, officers, sign_label, FALSE, callback, user_data);
+}
+
+void
+custody_passphrase_dialog_run_destructive (GtkWidget             *parent,
+                                           const char            *heading,
+                                           const char            *body,
+                                           const char *const     *officers,
+                                           const char            *sign_label,
+                                           CustodyPassphraseFunc  callback,
+                                           gpointer               user_data)
+{
+  run_prompt (parent, heading, body, officers, sign_label, TRUE, callback, user_data);
+}
+
+static void
+run_prompt (GtkWidget             *parent,
+            const char            *heading,
+            const char            *body,
+            const char *const     *officers,
+            const char            *sign_label,
+            gboolean               destructive,
+            CustodyPassphraseFunc  callback,
+            gpointer               user_data)
+{
   GtkRoot *root = gtk_widget_get_root (parent);
-  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, body);
+  GtkWidget *dialog = adw_window_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkEventController *shortcuts = gtk_shortcut_controller_new ();
   Prompt *prompt = g_new0 (Prompt, 1);
 
   prompt->callback = callback;
   prompt->user_data = user_data;
+  prompt->dialog = GTK_WINDOW (dialog);
+  prompt->workspace_dir = g_strdup (workspace_dir_of (parent));
+  gtk_window_set_title (GTK_WINDOW (dialog), heading);
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  gtk_window_set_resizable (GTK_WINDOW (dialog), FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 360, -1);
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (root));
+  gtk_widget_add_css_class (dialog, "message");
+  gtk_widget_set_margin_top (box, 24);
+  gtk_widget_set_margin_bottom (box, 24);
+  gtk_widget_set_margin_start (box, 24);
+  gtk_widget_set_margin_end (box, 24);
+  gtk_box_append (GTK_BOX (box), wrapped_label (heading, "title-2"));
+  gtk_box_append (GTK_BOX (box), wrapped_label (body, NULL));
   if (officers != NULL && g_strv_length ((char **) officers) > 1)
     {
       prompt->names = g_strdupv ((char **) officers);
@@ -105,22 +263,42 @@ custody_passphrase_dialog_run (GtkWidget             *parent,
   gtk_accessible_update_property (GTK_ACCESSIBLE (prompt->entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Passphrase"), -1);
   gtk_box_append (GTK_BOX (box), prompt->entry);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  prompt->error_label = wrapped_label (NULL, "error");
+  gtk_widget_set_visible (prompt->error_label, FALSE);
+  gtk_box_append (GTK_BOX (box), prompt->error_label);
 
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "sign", sign_label,
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "sign", FALSE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "sign");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  prompt->cancel_button = gtk_button_new_with_mnemonic (_("_Cancel"));
+  prompt->sign_button = gtk_button_new_with_mnemonic (sign_label);
+  gtk_widget_add_css_class (prompt->sign_button, destructive ? "destructive-action" : "suggested-action");
+  gtk_widget_set_sensitive (prompt->sign_button, FALSE);
+  gtk_box_set_homogeneous (GTK_BOX (buttons), TRUE);
+  gtk_widget_set_margin_top (buttons, 12);
+  gtk_box_append (GTK_BOX (buttons), prompt->cancel_button);
+  gtk_box_append (GTK_BOX (buttons), prompt->sign_button);
+  gtk_box_append (GTK_BOX (box), buttons);
+  adw_window_set_content (ADW_WINDOW (dialog), box);
+  /* Enter signs; Escape cancels. */
+  gtk_window_set_default_widget (GTK_WINDOW (dialog), prompt->sign_button);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (dialog, shortcuts);
+
   g_object_set_data_full (G_OBJECT (dialog), "custody-passphrase", prompt, prompt_free);
-  g_signal_connect (prompt->entry, "changed", G_CALLBACK (on_entry_changed), dialog);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_response), prompt);
-  g_signal_connect (dialog, "close-request", G_CALLBACK (on_close_request), NULL);
+  g_signal_connect (prompt->entry, "changed", G_CALLBACK (on_entry_changed), prompt);
+  g_signal_connect_swapped (prompt->sign_button, "clicked", G_CALLBACK (on_sign), prompt);
+  g_signal_connect_swapped (prompt->cancel_button, "clicked", G_CALLBACK (gtk_window_close), dialog);
+  g_signal_connect (dialog, "close-request", G_CALLBACK (on_close_request), prompt);
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (prompt->entry);
+}
+
+gboolean
+custody_passphrase_dialog_get_checking (GtkWindow *dialog)
+{
+  Prompt *prompt = g_object_get_data (G_OBJECT (dialog), "custody-passphrase");
+
+  return prompt != NULL && prompt->checking != NULL;
 }
 
 gboolean

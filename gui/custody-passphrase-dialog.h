@@ -2,7 +2,10 @@
  *
  * The passphrase goes from the password entry into a ChainSecret (wiped
  * memory) and the entry is cleared; it is never stored. With more than
- * one officer in the workspace, the dialog also asks who signs.
+ * one officer in the workspace, the dialog also asks who signs. Before it
+ * closes, it checks that the passphrase opens the officer's key in the
+ * workspace of the window it belongs to; a wrong one is said in the
+ * dialog, which stays open.
  */
 #pragma once
 
@@ -42,6 +45,20 @@ void custody_passphrase_dialog_run (GtkWidget             *parent,
                                     gpointer               user_data);
 
 /**
+ * custody_passphrase_dialog_run_destructive:
+ *
+ * custody_passphrase_dialog_run() for what cannot be undone (revoking):
+ * the sign button is styled destructive.
+ */
+void custody_passphrase_dialog_run_destructive (GtkWidget             *parent,
+                                                const char            *heading,
+                                                const char            *body,
+                                                const char *const     *officers,
+                                                const char            *sign_label,
+                                                CustodyPassphraseFunc  callback,
+                                                gpointer               user_data);
+
+/**
  * custody_passphrase_dialog_fill:
  * @dialog: a window custody_passphrase_dialog_run() showed.
  * @passphrase: the secret to type.
@@ -54,5 +71,8 @@ void custody_passphrase_dialog_run (GtkWidget             *parent,
 gboolean custody_passphrase_dialog_fill (GtkWindow         *dialog,
                                          const ChainSecret *passphrase,
                                          const char        *officer);
+
+/** Returns: whether @dialog is checking a passphrase (for the test script). */
+gboolean custody_passphrase_dialog_get_checking (GtkWindow *dialog);
 
 G_END_DECLS

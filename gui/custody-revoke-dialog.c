@@ -6,6 +6,7 @@
 #include "custody-passphrase-dialog.h"
 #include "custody-revoke-form.h"
 #include "custody-widgets.h"
+#include "custody-window.h"
 
 struct _CustodyRevokeDialog {
   AdwWindow          parent_instance;
@@ -123,9 +124,15 @@ on_revoked (GObject      *source,
             gpointer      user_data)
 {
   g_autoptr(CustodyRevokeDialog) self = user_data;
+  g_autoptr(GtkWindow) main_window = NULL;
 
+  if (gtk_window_get_transient_for (GTK_WINDOW (self)) != NULL)
+    main_window = g_object_ref (gtk_window_get_transient_for (GTK_WINDOW (self)));
   if (!custody_dialog_finish_job (GTK_WIDGET (self), CUSTODY_SESSION (source), result, _("Could Not Revoke")))
     update (self);
+  else if (CUSTODY_IS_WINDOW (main_window))
+    /* What comes next, one click away: clouds learn of it from the CRL. */
+    custody_window_offer_action (CUSTODY_WINDOW (main_window), _("Publish _CRL…"), "win.publish-crl");
 }
 
 static void
@@ -159,8 +166,8 @@ on_revoke_clicked (CustodyRevokeDialog *self)
                                                      n),
                                            n);
 
-  custody_passphrase_dialog_run (GTK_WIDGET (self), _("Sign the Revocation"), body,
-                                 (const char *const *) officers, _("_Revoke"), on_passphrase, g_object_ref (self));
+  custody_passphrase_dialog_run_destructive (GTK_WIDGET (self), _("Sign the Revocation"), body,
+                                             (const char *const *) officers, _("_Revoke"), on_passphrase, g_object_ref (self));
 }
 
 static void
@@ -280,6 +287,7 @@ build (CustodyRevokeDialog *self,
   gtk_widget_set_vexpand (scrolled, TRUE);
   gtk_box_append (GTK_BOX (box), scrolled);
   adw_window_set_content (ADW_WINDOW (self), box);
+  custody_dialog_set_primary (GTK_WINDOW (self), self->revoke_button, GTK_WIDGET (self->custodians_row));
 }
 
 CustodyRevokeDialog *

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "custody-timeline-search.h"
 #include "custody-widgets.h"
 
 /* Artifacts shown as text up to this size; larger ones by digest only. */
@@ -28,6 +29,10 @@ struct _CustodyTimelinePage {
   GtkListBox         *artifacts_list;
   GtkLabel           *content_title;
   GtkTextView        *content_view;
+  GtkWidget          *save_artifact_button;
+  char               *shown_artifact;  /* (nullable) the artifact in the content view */
+  GtkSearchBar       *search_bar;
+  GtkSearchEntry     *search_entry;
 };
 
 G_DEFINE_FINAL_TYPE (CustodyTimelinePage, custody_timeline_page, GTK_TYPE_WIDGET)
@@ -38,6 +43,13 @@ selected_item (CustodyTimelinePage *self)
   return self->selection != NULL ? gtk_single_selection_get_selected_item (self->selection) : NULL;
 }
 
+CustodyRecordItem *
+custody_timeline_page_get_selected (CustodyTimelinePage *self)
+{
+  g_return_val_if_fail (CUSTODY_IS_TIMELINE_PAGE (self), NULL);
+  return selected_item (self);
+}
+
 static void
 set_content (CustodyTimelinePage *self,
              const char          *title,
@@ -45,6 +57,7 @@ set_content (CustodyTimelinePage *self,
 {
   gtk_label_set_text (self->content_title, title);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->content_view), text != NULL ? text : "", -1);
+  gtk_widget_set_visible (self->save_artifact_button, self->shown_artifact != NULL);
 }
 
 static void
@@ -89,6 +102,7 @@ show_details (CustodyTimelinePage *self)
     }
   gtk_widget_set_visible (GTK_WIDGET (self->artifacts_list), artifacts->len > 0);
   content = custody_record_item_get_content (item);
+  g_clear_pointer (&self->shown_artifact, g_free);
   set_content (self, _("Content"), content);
   gtk_stack_set_visible_child_name (self->detail_stack, "details");
 }
@@ -128,8 +142,73 @@ custody_timeline_page_show_artifact (CustodyTimelinePage *self,
     }
   else
     text = g_strdup (_("This artifact is not text, or too large to show; its digest above is what the ledger signed."));
+  g_free (self->shown_artifact);
+  self->shown_artifact = g_strdup (name);
   set_content (self, title, text);
   return TRUE;
+}
+
+gboolean
+custody_timeline_page_save_artifact (CustodyTimelinePage  *self,
+                                     GFile                *file,
+                                     GError              **error)
+{
+  CustodyRecordItem *item = NULL;
+  g_autoptr(GBytes) data = NULL;
+
+  g_return_val_if_fail (CUSTODY_IS_TIMELINE_PAGE (self), FALSE);
+
+  item = selected_item (self);
+  if (item == NULL || self->shown_artifact == NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("no artifact is shown to save"));
+      return FALSE;
+    }
+  data = custody_record_item_read_artifact (item, self->shown_artifact, error);
+  if (data == NULL)
+    return FALSE;
+  return g_file_replace_contents (file, g_bytes_get_data (data, NULL), g_bytes_get_size (data), NULL, FALSE,
+                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
+static void
+on_save_chosen (GtkNativeDialog     *chooser,
+                int                  response,
+                CustodyTimelinePage *self)
+{
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_autoptr(GError) error = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT && file != NULL)
+    {
+      if (custody_timeline_page_save_artifact (self, file, &error))
+        {
+          g_autofree char *path = g_file_get_path (file);
+          /* TRANSLATORS: %s is where an artifact of the ledger was saved */
+          g_autofree char *message = g_strdup_printf (_("Saved to %s"), path);
+
+          custody_toast (GTK_WIDGET (self), message);
+        }
+      else
+        custody_show_error (GTK_WIDGET (self), _("Could Not Save the Artifact"), error);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+on_save_artifact_clicked (CustodyTimelinePage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *chooser = NULL;
+
+  if (self->shown_artifact == NULL)
+    return;
+  chooser = gtk_file_chooser_native_new (_("Save the Artifact"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), self->shown_artifact);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (on_save_chosen), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 static void
@@ -144,6 +223,79 @@ static void
 on_selection_changed (CustodyTimelinePage *self)
 {
   show_details (self);
+}
+
+static void update_summary (CustodyTimelinePage *self);
+
+/* Selects the first record from @from on that the query finds; says so
+ * in the summary line when none does. */
+static void
+find_from (CustodyTimelinePage *self,
+           guint                from)
+{
+  const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  guint found = G_MAXUINT;
+
+  if (self->session == NULL || query[0] == '\0')
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+      update_summary (self);
+      return;
+    }
+  found = custody_timeline_search (custody_session_get_timeline (self->session), query, from);
+  if (found == G_MAXUINT)
+    {
+      g_autofree char *text = NULL;
+
+      gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
+      /* TRANSLATORS: %s is what was typed in the ledger's search */
+      text = g_strdup_printf (_("No record mentions “%s”"), query);
+      gtk_label_set_text (self->summary_label, text);
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+  update_summary (self);
+  gtk_single_selection_set_selected (self->selection, found);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", found);
+}
+
+static guint
+selected_position (CustodyTimelinePage *self)
+{
+  guint position = self->selection != NULL ? gtk_single_selection_get_selected (self->selection) : GTK_INVALID_LIST_POSITION;
+
+  return position == GTK_INVALID_LIST_POSITION ? 0 : position;
+}
+
+/* As the query is typed: the selected record if it still matches. */
+static void
+on_search_changed (CustodyTimelinePage *self)
+{
+  find_from (self, selected_position (self));
+}
+
+/* Enter, Ctrl+G: the next older match. */
+static void
+on_search_next (CustodyTimelinePage *self)
+{
+  find_from (self, selected_position (self) + 1);
+}
+
+static void
+on_search_stopped (CustodyTimelinePage *self)
+{
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  update_summary (self);
+}
+
+void
+custody_timeline_page_start_search (CustodyTimelinePage *self)
+{
+  g_return_if_fail (CUSTODY_IS_TIMELINE_PAGE (self));
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "list");
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
 static void
@@ -184,7 +336,11 @@ update_row (GtkListItem *list_item)
   /* What the record says, then its author and time. */
   line = g_strdup_printf ("%s\n%s", custody_record_item_get_summary (item), subtitle);
   custody_list_row_set (gtk_list_item_get_child (list_item), 0, icon, custody_badge_to_style_class (badge),
-                        custody_record_item_get_title (item), line, custody_badge_to_label (badge));
+                        custody_record_item_get_title (item), line, NULL);
+  /* The verification as an icon (its words in the tooltip and the details),
+   * so titles and times are not cut. */
+  custody_list_row_set_status_icon (gtk_list_item_get_child (list_item), custody_badge_to_icon_name (badge),
+                                    custody_badge_to_label (badge));
 }
 
 static void
@@ -234,6 +390,7 @@ custody_timeline_page_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->selection);
   g_clear_pointer (&self->artifact_names, g_ptr_array_unref);
+  g_clear_pointer (&self->shown_artifact, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), CUSTODY_TYPE_TIMELINE_PAGE);
   G_OBJECT_CLASS (custody_timeline_page_parent_class)->dispose (object);
 }
@@ -259,8 +416,15 @@ custody_timeline_page_class_init (CustodyTimelinePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, artifacts_list);
   gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, content_title);
   gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, content_view);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, save_artifact_button);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, search_entry);
   gtk_widget_class_bind_template_callback (widget_class, on_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_artifact_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_save_artifact_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_next);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_stopped);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

@@ -13,6 +13,9 @@ G_DECLARE_FINAL_TYPE (CustodyTimelinePage, custody_timeline_page, CUSTODY, TIMEL
 void custody_timeline_page_set_session (CustodyTimelinePage *self,
                                         CustodySession      *session);
 
+/** Returns: (transfer none) (nullable): the selected record. */
+CustodyRecordItem *custody_timeline_page_get_selected (CustodyTimelinePage *self);
+
 /** Selects row @position (0 is the newest record); %FALSE if there is none. */
 gboolean custody_timeline_page_select (CustodyTimelinePage *self,
                                        guint                position);
@@ -20,6 +23,25 @@ gboolean custody_timeline_page_select (CustodyTimelinePage *self,
 /** Shows artifact @index of the selected record as text; %FALSE if there is none. */
 gboolean custody_timeline_page_show_artifact (CustodyTimelinePage *self,
                                               guint                index);
+
+/**
+ * custody_timeline_page_save_artifact:
+ * @self: the page.
+ * @file: where to write.
+ * @error: CHAIN_ERROR_NOT_FOUND when no artifact is shown; or as reading
+ *   and writing set it.
+ *
+ * Writes the artifact on show (custody_timeline_page_show_artifact()) to
+ * @file, as the ledger holds it: what its Save… button does.
+ *
+ * Returns: whether it was written.
+ */
+gboolean custody_timeline_page_save_artifact (CustodyTimelinePage  *self,
+                                              GFile                *file,
+                                              GError              **error);
+
+/** Shows the search bar over the records, the focus in it (Ctrl+F). */
+void custody_timeline_page_start_search (CustodyTimelinePage *self);
 
 AdwLeaflet *custody_timeline_page_get_leaflet (CustodyTimelinePage *self);
 

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "custody-actions.h"
 #include "custody-widgets.h"
 
 struct _CustodyTreePage {
@@ -19,6 +20,8 @@ struct _CustodyTreePage {
   GtkLabel           *title_label;
   GtkLabel           *health_label;
   GtkListBox         *fields_list;
+  GtkWidget          *export_button;
+  GtkWidget          *revoke_button;
 };
 
 G_DEFINE_FINAL_TYPE (CustodyTreePage, custody_tree_page, GTK_TYPE_WIDGET)
@@ -29,6 +32,19 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+/* Only a CA this workspace issued and that still stands: never the root,
+ * nor one revoked already. */
+static gboolean
+revocable (CustodyTreePage *self,
+           CustodyNode     *node)
+{
+  CustodyActionContext context = { 0 };
+
+  context.self_id = custody_session_get_custodian_id (self->session);
+  context.node = node;
+  return custody_actions_revocable_custodian (&context) != NULL;
+}
 
 static void
 show_details (CustodyTreePage *self)
@@ -44,6 +60,8 @@ show_details (CustodyTreePage *self)
       return;
     }
   self->selected_id = g_strdup (custody_node_get_id (node));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->export_button), "s", self->selected_id);
+  gtk_widget_set_visible (self->revoke_button, revocable (self, node));
   style = custody_health_to_style_class (custody_node_get_health (node));
   gtk_image_set_from_icon_name (self->health_icon, custody_health_to_icon_name (custody_node_get_health (node)));
   gtk_widget_set_css_classes (GTK_WIDGET (self->health_icon), (const char *[]) { style, NULL });
@@ -163,6 +181,8 @@ custody_tree_page_class_init (CustodyTreePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CustodyTreePage, title_label);
   gtk_widget_class_bind_template_child (widget_class, CustodyTreePage, health_label);
   gtk_widget_class_bind_template_child (widget_class, CustodyTreePage, fields_list);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTreePage, export_button);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTreePage, revoke_button);
   gtk_widget_class_bind_template_callback (widget_class, on_activate);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }

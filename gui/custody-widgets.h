@@ -47,6 +47,19 @@ void custody_list_row_set (GtkWidget  *row,
                            const char *status);
 
 /**
+ * custody_list_row_set_status_icon:
+ * @row: from custody_list_row_new(), after custody_list_row_set().
+ * @icon_name: the status as an icon.
+ * @status: what it means, for the tooltip and screen readers.
+ *
+ * Shows the status as an icon rather than words, so the title and the
+ * lines below it keep the row's width.
+ */
+void custody_list_row_set_status_icon (GtkWidget  *row,
+                                       const char *icon_name,
+                                       const char *status);
+
+/**
  * custody_spin_row_new:
  * @title: the row title.
  * @subtitle: (nullable): the row subtitle.
@@ -101,5 +114,46 @@ gboolean custody_dialog_finish_job (GtkWidget      *dialog,
                                     CustodySession *session,
                                     GAsyncResult   *result,
                                     const char     *failure_heading);
+
+/**
+ * custody_dialog_finish_output_job:
+ * @dialog: as custody_dialog_finish_job().
+ * @session: as custody_dialog_finish_job().
+ * @result: as custody_dialog_finish_job().
+ * @failure_heading: as custody_dialog_finish_job().
+ * @folder: (nullable): where the job wrote its files: the toast offers to
+ *   open it.
+ *
+ * custody_dialog_finish_job() for a job whose outcome is files.
+ *
+ * Returns: %TRUE on success (@dialog is destroyed).
+ */
+gboolean custody_dialog_finish_output_job (GtkWidget      *dialog,
+                                           CustodySession *session,
+                                           GAsyncResult   *result,
+                                           const char     *failure_heading,
+                                           const char     *folder);
+
+/**
+ * custody_dialog_set_primary:
+ * @dialog: a dialog, its content built.
+ * @primary: its primary button: Enter in any of its entries presses it.
+ * @first: (nullable): the field with the focus when the dialog opens
+ *   (rather than the Cancel button GTK would pick).
+ */
+void custody_dialog_set_primary (GtkWindow *dialog,
+                                 GtkWidget *primary,
+                                 GtkWidget *first);
+
+/**
+ * custody_mark_mismatch:
+ * @passphrase: the passphrase row.
+ * @confirmation: the row repeating it (an editable).
+ *
+ * Marks @confirmation as an error while it holds something other than
+ * @passphrase, so the field that differs is the one shown.
+ */
+void custody_mark_mismatch (GtkEditable *passphrase,
+                            GtkWidget   *confirmation);
 
 G_END_DECLS

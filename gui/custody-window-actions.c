@@ -58,7 +58,7 @@ on_file_chosen (GtkNativeDialog *chooser,
   g_object_unref (chooser);
 }
 
-static void
+static GtkFileChooser *
 choose_file (CustodyWindow        *self,
              const char           *title,
              GtkFileChooserAction  action,
@@ -90,6 +90,7 @@ choose_file (CustodyWindow        *self,
   g_object_set_data (G_OBJECT (chooser), "chosen-func", func);
   g_signal_connect (chooser, "response", G_CALLBACK (on_file_chosen), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  return GTK_FILE_CHOOSER (chooser);
 }
 
 static GStrv
@@ -274,19 +275,29 @@ action_dismiss_request (GSimpleAction *action,
 
 /* ---- Export, revocation --------------------------------------------------------- */
 
+/* Ctrl+E and the menu: this workspace's own CA, whatever row is selected
+ * (what an officer exports for a cloud is their own CA). */
 static void
 action_export (GSimpleAction *action,
                GVariant      *parameter,
                gpointer       user_data)
 {
   CustodyWindow *self = user_data;
-  CustodyNode *node = custody_tree_page_get_selected (self->tree_page);
-  const char *ca = NULL;
 
-  /* The custodian on show, when the custody page is the one on show. */
-  if (node != NULL && adw_view_stack_get_visible_child (self->view_stack) == GTK_WIDGET (self->tree_page))
-    ca = custody_node_get_id (node);
-  gtk_window_present (GTK_WINDOW (custody_export_dialog_new (GTK_WINDOW (self), self->session, ca)));
+  gtk_window_present (GTK_WINDOW (custody_export_dialog_new (GTK_WINDOW (self), self->session,
+                                                             custody_session_get_custodian_id (self->session))));
+}
+
+/* The Export button of a custodian's details: that custodian's CA. */
+static void
+action_export_custodian (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  CustodyWindow *self = user_data;
+
+  gtk_window_present (GTK_WINDOW (custody_export_dialog_new (GTK_WINDOW (self), self->session,
+                                                             g_variant_get_string (parameter, NULL))));
 }
 
 static void
@@ -308,6 +319,30 @@ typedef struct {
   char          *dir;
 } CrlRequest;
 
+/* A job that writes files somewhere: its toast opens that folder. */
+typedef struct {
+  CustodyWindow *window;
+  char          *folder;
+} OutputJob;
+
+static void
+on_output_job_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  OutputJob *job = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (custody_session_finish (CUSTODY_SESSION (source), result, &message, &error))
+    custody_window_toast_output (job->window, message, job->folder);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    custody_show_error (GTK_WIDGET (job->window), _("That Did Not Work"), error);
+  g_object_unref (job->window);
+  g_free (job->folder);
+  g_free (job);
+}
+
 static void
 on_crl_passphrase (ChainSecret *passphrase,
                    const char  *officer,
@@ -316,8 +351,14 @@ on_crl_passphrase (ChainSecret *passphrase,
   CrlRequest *crl = user_data;
 
   if (passphrase != NULL)
-    custody_session_publish_crl_async (crl->window->session, crl->dir, officer, passphrase, on_job_done,
-                                       g_object_ref (crl->window));
+    {
+      OutputJob *job = g_new0 (OutputJob, 1);
+
+      job->window = g_object_ref (crl->window);
+      job->folder = g_strdup (crl->dir);
+      custody_session_publish_crl_async (crl->window->session, crl->dir, officer, passphrase, on_output_job_done,
+                                         job);
+    }
   g_object_unref (crl->window);
   g_free (crl->dir);
   g_free (crl);
@@ -353,8 +394,18 @@ action_publish_crl (GSimpleAction *action,
                     GVariant      *parameter,
                     gpointer       user_data)
 {
-  choose_file (user_data, _("Publish the CRL to a Folder"), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"),
-               NULL, NULL, NULL, crl_chosen);
+  CustodyWindow *self = user_data;
+  g_autofree char *path = g_build_filename (custody_session_get_dir (self->session), "crl", NULL);
+  g_autoptr(GFile) folder = NULL;
+  GtkFileChooser *chooser = NULL;
+
+  /* A folder to start in, not wherever GTK last was: the workspace's crl/. */
+  if (g_mkdir_with_parents (path, 0755) != 0)
+    g_clear_pointer (&path, g_free);
+  chooser = choose_file (self, _("Publish the CRL to a Folder"), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"),
+                         NULL, NULL, NULL, crl_chosen);
+  folder = g_file_new_for_path (path != NULL ? path : custody_session_get_dir (self->session));
+  gtk_file_chooser_set_current_folder (chooser, folder, NULL);
 }
 
 /* ---- Officers, notes -------------------------------------------------------------- */
@@ -541,6 +592,43 @@ action_show_page (GSimpleAction *action,
     adw_view_stack_set_visible_child_name (self->view_stack, g_variant_get_string (parameter, NULL));
 }
 
+static void
+on_folder_opened (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(CustodyWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    custody_show_error (GTK_WIDGET (self), _("Could Not Open the Folder"), error);
+}
+
+/* A toast's Open Folder: where an export, a grant or a CRL went. */
+static void
+action_open_folder (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  CustodyWindow *self = user_data;
+  g_autoptr(GFile) folder = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+  g_autofree char *uri = g_file_get_uri (folder);
+
+  g_app_info_launch_default_for_uri_async (uri, NULL, NULL, on_folder_opened, g_object_ref (self));
+}
+
+/* Ctrl+F: find a record in the ledger. */
+static void
+action_find (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  CustodyWindow *self = user_data;
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "ledger");
+  custody_timeline_page_start_search (self->timeline_page);
+}
+
 static const GActionEntry entries[] = {
   { "open", action_open },
   { "create", action_create },
@@ -552,6 +640,7 @@ static const GActionEntry entries[] = {
   { "delegate", action_delegate },
   { "dismiss-request", action_dismiss_request },
   { "export", action_export },
+  { "export-custodian", action_export_custodian, "s" },
   { "revoke", action_revoke },
   { "publish-crl", action_publish_crl },
   { "officers", action_officers },
@@ -562,6 +651,8 @@ static const GActionEntry entries[] = {
   { "bundle-create", action_bundle_create },
   { "bundle-import", action_bundle_import },
   { "cancel-job", action_cancel_job },
+  { "find", action_find },
+  { "open-folder", action_open_folder, "s" },
   { "back", action_back },
   { "show-page", action_show_page, "s" },
 };

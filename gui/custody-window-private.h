@@ -15,6 +15,7 @@ struct _CustodyWindow {
   GSettings            *settings;
   CustodySession       *session;
   AdwToast             *last_toast;      /* weak */
+  char                 *opening_dir;     /* the folder being opened, for its error */
   guint                 update_back_id;
   guint                 update_bar_id;
 

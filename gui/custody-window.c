@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "custody-application.h"
 #include "custody-config.h"
 #include "custody-widgets.h"
 
@@ -154,6 +155,14 @@ on_busy_changed (CustodyWindow *self)
   custody_window_update_actions (self);
 }
 
+static gboolean
+workspace_file_exists (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "workspace.json", NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
 static void
 on_opened (GObject      *source,
            GAsyncResult *result,
@@ -164,7 +173,21 @@ on_opened (GObject      *source,
   g_autofree char *message = NULL;
 
   if (!custody_session_finish (CUSTODY_SESSION (source), result, &message, &error))
-    custody_show_error (GTK_WIDGET (self), _("Could Not Open the Workspace"), error);
+    {
+      /* libchain's message for a folder without a workspace speaks of the
+       * command line; the window says what to do in the window. */
+      if (g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND) && self->opening_dir != NULL
+          && !workspace_file_exists (self->opening_dir))
+        {
+          g_autoptr(GError) plain = g_error_new (CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                                                 _("%s holds no workspace. Open the folder of a workspace, "
+                                                   "or make one with New Workspace…"), self->opening_dir);
+
+          custody_show_error (GTK_WIDGET (self), _("Could Not Open the Workspace"), plain);
+        }
+      else
+        custody_show_error (GTK_WIDGET (self), _("Could Not Open the Workspace"), error);
+    }
   else
     custody_window_toast (self, message);
 }
@@ -175,7 +198,40 @@ custody_window_open_workspace (CustodyWindow *self,
 {
   g_return_if_fail (CUSTODY_IS_WINDOW (self));
 
+  g_free (self->opening_dir);
+  self->opening_dir = g_strdup (dir);
   custody_session_open_async (self->session, dir, on_opened, g_object_ref (self));
+}
+
+void
+custody_window_toast_output (CustodyWindow *self,
+                             const char    *message,
+                             const char    *folder)
+{
+  g_return_if_fail (CUSTODY_IS_WINDOW (self));
+
+  custody_window_toast (self, message);
+  if (self->last_toast == NULL || folder == NULL)
+    return;
+  adw_toast_set_button_label (self->last_toast, _("Open _Folder"));
+  adw_toast_set_action_target_value (self->last_toast, g_variant_new_string (folder));
+  adw_toast_set_action_name (self->last_toast, "win.open-folder");
+  /* Time to read where it went and reach for the button. */
+  adw_toast_set_timeout (self->last_toast, 0);
+}
+
+void
+custody_window_offer_action (CustodyWindow *self,
+                             const char    *label,
+                             const char    *action)
+{
+  g_return_if_fail (CUSTODY_IS_WINDOW (self));
+
+  if (self->last_toast == NULL)
+    return;
+  adw_toast_set_button_label (self->last_toast, label);
+  adw_toast_set_action_name (self->last_toast, action);
+  adw_toast_set_timeout (self->last_toast, 0);
 }
 
 void
@@ -263,6 +319,7 @@ custody_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CUSTODY_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->opening_dir, g_free);
   G_OBJECT_CLASS (custody_window_parent_class)->dispose (object);
 }
 
@@ -313,16 +370,8 @@ custody_window_init (CustodyWindow *self)
   CustodyInbox *inbox = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->settings = g_settings_new (APPLICATION_ID);
   self->session = custody_session_new ();
   inbox = custody_session_get_inbox (self->session);
-
-  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
-                               g_settings_get_int (self->settings, "window-height"));
-  if (g_settings_get_boolean (self->settings, "window-maximized"))
-    gtk_window_maximize (GTK_WINDOW (self));
-  g_settings_bind (self->settings, "expiry-window-days", self->session, "expiry-window-days",
-                   G_SETTINGS_BIND_GET);
 
   custody_tree_page_set_session (self->tree_page, self->session);
   custody_inbox_page_set_session (self->inbox_page, self->session);
@@ -345,10 +394,23 @@ custody_window_init (CustodyWindow *self)
                             G_CALLBACK (custody_window_update_actions), self);
   g_signal_connect_swapped (self->tree_page, "selection-changed", G_CALLBACK (custody_window_update_actions), self);
   g_signal_connect_swapped (self->inbox_page, "selection-changed", G_CALLBACK (custody_window_update_actions), self);
+  custody_window_install_actions (self);
+}
+
+/* The app's settings: the app found their schema (maybe in the build tree). */
+static void
+use_settings (CustodyWindow *self,
+              GSettings     *settings)
+{
+  self->settings = g_object_ref (settings);
+  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  g_settings_bind (self->settings, "expiry-window-days", self->session, "expiry-window-days",
+                   G_SETTINGS_BIND_GET);
   g_signal_connect_object (self->settings, "changed::recent-workspaces", G_CALLBACK (update_recent), self,
                            G_CONNECT_SWAPPED);
-
-  custody_window_install_actions (self);
   update_recent (self);
   on_open_changed (self);
 }
@@ -356,5 +418,8 @@ custody_window_init (CustodyWindow *self)
 CustodyWindow *
 custody_window_new (AdwApplication *application)
 {
-  return g_object_new (CUSTODY_TYPE_WINDOW, "application", application, NULL);
+  CustodyWindow *self = g_object_new (CUSTODY_TYPE_WINDOW, "application", application, NULL);
+
+  use_settings (self, custody_application_get_settings (CUSTODY_APPLICATION (application)));
+  return self;
 }

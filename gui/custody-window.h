@@ -18,6 +18,29 @@ CustodySession *custody_window_get_session (CustodyWindow *self);
 void custody_window_open_workspace (CustodyWindow *self,
                                     const char    *dir);
 
+/**
+ * custody_window_toast_output:
+ * @self: the window.
+ * @message: (nullable): what was done.
+ * @folder: where its files went: the toast's Open Folder opens it.
+ */
+void custody_window_toast_output (CustodyWindow *self,
+                                  const char    *message,
+                                  const char    *folder);
+
+/**
+ * custody_window_offer_action:
+ * @self: the window.
+ * @label: the button, e.g. "Publish _CRL…".
+ * @action: a parameterless action, e.g. "win.publish-crl".
+ *
+ * Adds a button to the toast on show, for what comes next, and keeps the
+ * toast until dismissed.
+ */
+void custody_window_offer_action (CustodyWindow *self,
+                                  const char    *label,
+                                  const char    *action);
+
 /** custody_window_toast: a short message over the content. */
 void custody_window_toast (CustodyWindow *self,
                            const char    *message);

@@ -1,30 +1,25 @@
 /* main.c — Custody, the GTK 4 desktop app for the OEM security officer */
 #include <glib/gi18n.h>
-#include <locale.h>
 
-#include "chain.h"
 #include "custody-application.h"
-#include "custody-config.h"
-#include "custody-test-script.h"
+#include "custody-settings.h"
 
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr(CustodyApplication) app = NULL;
-  int status;
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GError) error = NULL;
 
-  setlocale (LC_ALL, "");
-  chain_i18n_init ();
-  textdomain (CHAIN_GETTEXT_PACKAGE);
-  g_set_application_name (_("Custody"));
-
-  /* Counts warnings and criticals, which fail a test script. */
-  custody_test_script_install_log_writer ();
-
-  app = custody_application_new ();
-  status = g_application_run (G_APPLICATION (app), argc, argv);
-  if (status == 0)
-    status = custody_application_get_test_status (app);
-  return status;
+  custody_application_init_locale ();
+  schema = custody_settings_find_schema (&error);
+  if (schema == NULL)
+    {
+      /* TRANSLATORS: the app could not start; %s says why */
+      g_printerr (_("custody: error: %s\n"), error->message);
+      return 1;
+    }
+  app = custody_application_new (schema);
+  return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -71,7 +71,7 @@ assert_png (const char *name,
   ck_assert_msg (len > 33 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is no PNG", path);
   width = GUINT32_FROM_BE (*(guint32 *) (data + 16));
   height = GUINT32_FROM_BE (*(guint32 *) (data + 20));
-  ck_assert_msg ((int) width >= min_width && (int) width <= max_width && height >= 200,
+  ck_assert_msg ((int) width >= min_width && (int) width <= max_width && height >= 150,
                  "%s is %ux%u", path, width, height);
 }
 
@@ -143,6 +143,8 @@ START_TEST (test_demo_light)
     "dismiss\n"
     "wait\n"
     "expect The policy allows this delegation.\n"
+    "expect One officer’s signature suffices: Delegate… signs the sub-CA, no separate approval needed.\n"
+    "expect-not Approve…\n"
     "screenshot requests-imported\n"
     "action win.delegate\n"
     "wait\n"
@@ -156,6 +158,8 @@ START_TEST (test_demo_light)
     "artifact 0\n"
     "wait\n"
     "expect BEGIN CERTIFICATE\n"
+    "expect Save…\n"
+    "save-artifact %s/saved-artifact.pem\n"
     "screenshot ledger-artifact\n"
     "action win.audit\n"
     "wait\n"
@@ -172,6 +176,7 @@ START_TEST (test_demo_light)
     "code 3A1F9C0B7D2E4F6A\n"
     "wait\n"
     "expect Pre-flight Warnings\n"
+    "expect The proof of possession for the code, signed by the CA when you export\n"
     "screenshot export-dialog\n"
     "close\n"
     "select custody 1\n"
@@ -215,7 +220,7 @@ START_TEST (test_demo_light)
     "wait\n"
     "expect Recent Workspaces\n"
     "screenshot welcome-recent\n",
-    demo, request, tmpdir);
+    demo, request, tmpdir, tmpdir);
   const char *wide[] = { "welcome", "custody-tree", "custody-details", "requests-imported", "ledger",
                          "ledger-artifact", "audit", "ledger-audited", "created", "welcome-recent" };
   g_autofree char *acme = NULL;
@@ -228,6 +233,14 @@ START_TEST (test_demo_light)
     assert_png (wide[i], 1000, 1100);
   for (i = 0; i < G_N_ELEMENTS (dialogs); i++)
     assert_png (dialogs[i], 250, 1100);
+  /* The artifact saved is the ledger's certificate, as it holds it. */
+  {
+    g_autofree char *saved = g_build_filename (tmpdir, "saved-artifact.pem", NULL);
+    g_autofree char *pem = NULL;
+
+    ck_assert_msg (g_file_get_contents (saved, &pem, NULL, NULL), "no %s", saved);
+    ck_assert (g_str_has_prefix (pem, "-----BEGIN CERTIFICATE-----"));
+  }
   /* "New Workspace" made a workspace as `chain init` does. */
   acme = g_build_filename (tmpdir, "acme", "workspace.json", NULL);
   ck_assert_msg (g_file_test (acme, G_FILE_TEST_IS_REGULAR), "no workspace at %s", acme);
@@ -248,6 +261,10 @@ START_TEST (test_demo_dark)
     "select ledger 0\n"
     "wait\n"
     "screenshot dark-ledger\n"
+    "action win.find\n"
+    "search acceptance\n"
+    "wait\n"
+    "screenshot dark-ledger-search\n"
     "action win.audit\n"
     "wait\n"
     "screenshot dark-audit\n"
@@ -264,7 +281,7 @@ START_TEST (test_demo_dark)
     "wait\n"
     "screenshot narrow-dark-details\n",
     demo);
-  const char *wide[] = { "dark-custody-details", "dark-ledger", "dark-audit" };
+  const char *wide[] = { "dark-custody-details", "dark-ledger", "dark-ledger-search", "dark-audit" };
   gsize i;
 
   run_app ("demo-dark", script);
@@ -295,7 +312,12 @@ START_TEST (test_demo_german)
     "action win.audit\n"
     "wait\n"
     "expect Die Prüfung fand keinen Fehler\n"
-    "screenshot de-audit\n",
+    "screenshot de-audit\n"
+    "action win.find\n"
+    "search kein solcher Eintrag\n"
+    "wait\n"
+    "expect Kein Eintrag erwähnt „kein solcher Eintrag“\n"
+    "screenshot de-ledger-search\n",
     demo);
 
   g_setenv ("CHAIN_LOCALEDIR", localedir, TRUE);
@@ -305,6 +327,7 @@ START_TEST (test_demo_german)
   run_app ("demo-german", script);
   assert_png ("de-custody-details", 1000, 1100);
   assert_png ("de-audit", 1000, 1100);
+  assert_png ("de-ledger-search", 1000, 1100);
 }
 END_TEST
 
@@ -354,6 +377,358 @@ START_TEST (test_demo_narrow)
 }
 END_TEST
 
+/* ---- The README's command ----------------------------------------------------------- */
+
+/* README says `build/gui/custody`: from the build tree, with no schema
+ * installed and no GSETTINGS_SCHEMA_DIR, the installed binary (not the
+ * tests' build) starts and shows its window, without a warning. */
+START_TEST (test_readme_command)
+{
+  const char *shell =
+    "\"$CUSTODY_APP_BIN\" & pid=$!\n"
+    "for i in $(seq 1 900); do\n"
+    "  if xdotool search --onlyvisible --pid $pid >/dev/null 2>&1; then kill $pid; wait $pid; exit 0; fi\n"
+    "  kill -0 $pid 2>/dev/null || { wait $pid; echo \"custody exited with $?\" >&2; exit 3; }\n"
+    "  sleep 0.2\n"
+    "done\n"
+    "kill $pid; echo 'no window after 180 s' >&2; exit 4\n";
+  const char *argv[] = { "timeout", "300", "xvfb-run", "-a", "-s", "-screen 0 1400x1000x24", "sh", "-c", shell, NULL };
+  g_autoptr(GSettingsSchemaSource) installed = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  g_unsetenv ("GSETTINGS_SCHEMA_DIR");
+  g_setenv ("CUSTODY_APP_BIN", env ("CUSTODY_APP_BIN"), TRUE);
+  /* What the case proves needs the schema to be missing from the system. */
+  installed = g_settings_schema_source_new_from_directory ("/usr/share/glib-2.0/schemas", NULL, FALSE, NULL);
+  if (installed != NULL)
+    schema = g_settings_schema_source_lookup (installed, "org.libchain.Custody", FALSE);
+  ck_assert_msg (schema == NULL, "org.libchain.Custody is installed in /usr/share: uninstall it to run this case");
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("G_DEBUG", "fatal-warnings", TRUE);
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+  status = test_support_run (argv, NULL, &out, &err);
+  ck_assert_msg (status == 0, "build/gui/custody did not start (%d): %s", status, err);
+  ck_assert_msg (strstr (err, "schema") == NULL && strstr (err, "WARNING") == NULL, "custody said: %s", err);
+}
+END_TEST
+
+/* ---- Selection: what the officer clicked, never what the pointer passed ------------ */
+
+/* The real pointer (xdotool, XTest) clicks one row and then passes over
+ * others: the selection stays on the clicked row, in the tree and in the
+ * ledger, and Ctrl+E offers this workspace's own CA whatever is selected. */
+START_TEST (test_selection_by_click)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "wait\n"
+    "click-on Dist X\n"
+    "wait\n"
+    "expect-selected custody dist-x\n"
+    "hover CM B\n"
+    "wait\n"
+    "hover CM A\n"
+    "wait\n"
+    "expect-selected custody dist-x\n"
+    "screenshot selection-hovered\n"
+    "action win.export\n"
+    "wait\n"
+    "expect Widget Ltd\n"
+    "expect-not CM B\n"
+    "screenshot selection-export-own-ca\n"
+    "close\n"
+    "page ledger\n"
+    "wait\n"
+    "click-on #9 Acceptance\n"
+    "wait\n"
+    "expect-selected ledger #9\n"
+    "hover #8 Delegation\n"
+    "wait\n"
+    "hover #6 Acceptance\n"
+    "wait\n"
+    "expect-selected ledger #9\n",
+    demo);
+  /* At 360 px from the start (the window's size settles before the
+   * workspace opens): a click on a row opens its details. */
+  g_autofree char *narrow = g_strdup_printf (
+    "size 360 720\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "wait\n"
+    "click-on CM B\n"
+    "wait\n"
+    "expect-selected custody cm-b\n"
+    "expect Delegated by\n"
+    "screenshot narrow-selection-clicked\n",
+    demo);
+
+  run_app ("selection", script);
+  run_app ("selection-narrow", narrow);
+  assert_png ("selection-hovered", 1000, 1100);
+  assert_png ("selection-export-own-ca", 250, 1100);
+  assert_png ("narrow-selection-clicked", 340, 360);
+}
+END_TEST
+
+/* ---- Hashes ------------------------------------------------------------------------ */
+
+/* `chain status`'s SHA-256 thumbprint of @workspace's CA. */
+static char *
+ca_sha256 (const char *workspace)
+{
+  const char *argv[] = { env ("CHAIN_BIN"), "-C", workspace, "status", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint i;
+
+  ck_assert_msg (test_support_run (argv, NULL, &out, &err) == 0, "chain status failed: %s", err);
+  lines = g_strsplit (out, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (g_strstrip (lines[i]), "SHA-256 "))
+      return g_strdup (g_strstrip (lines[i] + strlen ("SHA-256 ")));
+  ck_abort_msg ("no SHA-256 in: %s", out);
+  return NULL;
+}
+
+/* The root's thumbprints: lower case, grouped, monospace, never
+ * hyphenated where they wrap (at 360 px too), and Copy copies the plain
+ * value; in the export dialog's file list too. */
+START_TEST (test_hashes)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *oem = g_build_filename (demo, "oem", NULL);
+  g_autofree char *sha256 = ca_sha256 (oem);
+  g_autofree char *grouped = NULL;
+  g_autofree char *script = NULL;
+
+  grouped = g_strdup_printf ("%.4s %.4s %.4s", sha256, sha256 + 4, sha256 + 8);
+  script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s\n"
+    "dismiss\n"
+    "select custody 0\n"
+    "wait\n"
+    "expect-hash %s\n"
+    "copy SHA-256 thumbprint\n"
+    "wait\n"
+    "expect-clipboard %s\n"
+    "screenshot hashes\n"
+    "size 360 720\n"
+    "wait\n"
+    "expect-hash %s\n"
+    "screenshot narrow-hashes\n"
+    "size 1100 740\n"
+    "style dark\n"
+    "page ledger\n"
+    "wait\n"
+    "screenshot dark-ledger-hashes\n",
+    oem, grouped, sha256, grouped);
+
+  run_app ("hashes", script);
+  assert_png ("hashes", 1000, 1100);
+  assert_png ("narrow-hashes", 340, 360);
+  assert_png ("dark-ledger-hashes", 1000, 1100);
+}
+END_TEST
+
+/* ---- Revocation, outputs, quitting ------------------------------------------------- */
+
+/* Revoke is offered only for a CA this workspace issued; an export's toast
+ * opens the folder it wrote; Publish CRL opens a titled chooser in the
+ * workspace; Quit closes the window without a GTK warning. */
+START_TEST (test_revoke_outputs_quit)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "page requests\n"
+    "wait\n"
+    "expect No Requests\n"
+    "expect-not No Request Selected\n"
+    "screenshot requests-empty\n"
+    "select custody 0\n"
+    "wait\n"
+    "expect Widget Ltd\n"
+    "expect-not Revoke…\n"
+    "select custody 1\n"
+    "wait\n"
+    "expect Revoke…\n"
+    "select custody 2\n"
+    "wait\n"
+    "expect Dist X\n"
+    "expect-not Revoke…\n"
+    "action win.export\n"
+    "wait\n"
+    "code 3A1F9C0B7D2E4F6A\n"
+    "wait\n"
+    "click Export…\n"
+    "wait\n"
+    "passphrase %s/passphrase\n"
+    "wait\n"
+    "expect Export recorded as record\n"
+    "expect Open Folder\n"
+    "screenshot export-toast\n"
+    "action win.publish-crl\n"
+    "wait\n"
+    "expect-title Publish the CRL to a Folder\n"
+    "screenshot crl-chooser\n"
+    "close\n"
+    "wait\n"
+    "action app.quit\n",
+    demo, demo);
+
+  run_app ("revoke-outputs-quit", script);
+  assert_png ("requests-empty", 1000, 1100);
+  assert_png ("export-toast", 1000, 1100);
+  assert_png ("crl-chooser", 250, 1400);
+}
+END_TEST
+
+/* ---- Finding a record ---------------------------------------------------------------- */
+
+/* The Ledger opens at the newest record; Ctrl+F finds a record by number,
+ * a device by its id (its batch), a record by what its statement says, by
+ * its type (Enter: the next older one), and says when nothing matches. */
+START_TEST (test_ledger_search)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "page ledger\n"
+    "wait\n"
+    "expect-selected ledger #13\n"
+    "screenshot ledger-icons\n"
+    "action win.find\n"
+    "wait\n"
+    "expect-focus Type, custodian, device, serial, commit or #N\n"
+    "search #5\n"
+    "wait\n"
+    "expect-selected ledger #5\n"
+    "search DIST-X-DEV-5\n"
+    "wait\n"
+    "expect-selected ledger #10\n"
+    "search key-compromise\n"
+    "wait\n"
+    "expect-selected ledger #13\n"
+    "search acceptance\n"
+    "wait\n"
+    "expect-selected ledger #9\n"
+    "search-next\n"
+    "wait\n"
+    "expect-selected ledger #6\n"
+    "screenshot ledger-search\n"
+    "search no record says this\n"
+    "wait\n"
+    "expect No record mentions “no record says this”\n"
+    "expect-selected ledger #6\n"
+    "screenshot ledger-search-none\n"
+    "size 360 720\n"
+    "wait\n"
+    "action win.find\n"
+    "search #8\n"
+    "wait\n"
+    "expect-selected ledger #8\n"
+    "screenshot narrow-ledger-search\n",
+    demo);
+
+  run_app ("ledger-search", script);
+  assert_png ("ledger-icons", 1000, 1100);
+  assert_png ("ledger-search", 1000, 1100);
+  assert_png ("ledger-search-none", 1000, 1100);
+  assert_png ("narrow-ledger-search", 340, 360);
+}
+END_TEST
+
+/* ---- Dialogs and the keyboard ----------------------------------------------------- */
+
+/* Each dialog opens with the focus in its first field and Enter pressing
+ * its primary button; a wrong passphrase keeps the prompt open with the
+ * error said in it, and the right one then signs; the repeated
+ * passphrase that differs is the field marked. */
+START_TEST (test_dialogs_keyboard)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *wrong = g_build_filename (tmpdir, "wrong-passphrase", NULL);
+  g_autofree char *script = NULL;
+  g_autofree char *verification = NULL;
+
+  test_support_write_file (wrong, "not the passphrase\n", strlen ("not the passphrase\n"));
+  ck_assert_int_eq (g_chmod (wrong, 0600), 0);
+  script = g_strdup_printf (
+    "size 1100 740\n"
+    "try-open %s\n"
+    "wait\n"
+    "expect holds no workspace. Open the folder of a workspace, or make one with New Workspace…\n"
+    "expect-not chain init\n"
+    "screenshot not-a-workspace\n"
+    "close\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "wait\n"
+    "action win.export\n"
+    "wait\n"
+    "expect-focus Cloud\n"
+    "expect-default Export…\n"
+    "code 3A1F9C0B7D2E4F6A\n"
+    "wait\n"
+    "click Export…\n"
+    "wait\n"
+    "expect-focus Passphrase\n"
+    "expect-default Export\n"
+    "passphrase %s\n"
+    "wait\n"
+    "expect Wrong passphrase: it does not open this officer’s key. Try again.\n"
+    "expect-focus Passphrase\n"
+    "screenshot passphrase-wrong\n"
+    "passphrase %s/passphrase\n"
+    "wait\n"
+    "expect Export recorded as record\n"
+    "dismiss\n"
+    "select custody 1\n"
+    "action win.revoke\n"
+    "wait\n"
+    "expect-focus Sub-CA custodians\n"
+    "expect-default Revoke…\n"
+    "close\n"
+    "action win.annotate\n"
+    "wait\n"
+    "expect-default Sign…\n"
+    "close\n"
+    "action win.create\n"
+    "wait\n"
+    "expect-focus Organisation Name\n"
+    "expect-default Create\n"
+    "expect Choose a folder for the new workspace\n"
+    "fill Passphrase = correct horse battery staple\n"
+    "fill Repeat Passphrase = correct horse battery stapel\n"
+    "wait\n"
+    "expect-marked Repeat Passphrase\n"
+    "screenshot create-dialog-hint\n",
+    tmpdir, demo, wrong, demo);
+
+  run_app ("dialogs-keyboard", script);
+  assert_png ("not-a-workspace", 250, 1100);
+  assert_png ("passphrase-wrong", 250, 800);
+  assert_png ("create-dialog-hint", 250, 1100);
+  /* The right passphrase, second time, exported. */
+  verification = g_build_filename (demo, "oem", "exports", "azure-iothub", "verification.pem", NULL);
+  ck_assert_msg (g_file_test (verification, G_FILE_TEST_IS_REGULAR), "no %s", verification);
+}
+END_TEST
+
 /* ---- k of n: approve, then delegate, all through the window ----------------------- */
 
 START_TEST (test_requests)
@@ -363,9 +738,17 @@ START_TEST (test_requests)
   g_autofree char *grant = NULL;
   g_autoptr(ChainWorkspace) oem = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(ChainRequestFile) file = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *ca_key = NULL;
   const ChainCustodian *cm_b = NULL;
 
   gui_fixture_make (&story, tmpdir);
+  /* The fingerprint of cm-b's requested CA key, as the review shows it. */
+  file = chain_request_file_load (story.cm_b_request, &error);
+  test_assert_no_error (error);
+  sha256 = chain_csr_get_public_key_sha256 (chain_request_file_get_ca_csr (file));
+  ca_key = g_strdup_printf ("%.4s %.4s %.4s", sha256, sha256 + 4, sha256 + 8);
   script = g_strdup_printf (
     "size 1100 740\n"
     "open %s\n"
@@ -376,6 +759,9 @@ START_TEST (test_requests)
     "select requests 0\n"
     "wait\n"
     "expect Needs 1 more approval\n"
+    "expect Keys to Confirm\n"
+    "expect Approve adds your signature to the ones recorded; Reject ends the request.\n"
+    "expect-hash %s\n"
     "screenshot requests-recorded\n"
     "action win.approve\n"
     "wait\n"
@@ -411,9 +797,12 @@ START_TEST (test_requests)
     "screenshot revoke-planned\n"
     "click Revoke…\n"
     "wait\n"
+    "screenshot revoke-passphrase\n"
     "passphrase %s officer\n"
     "wait\n"
     "expect 1 certificate revoked\n"
+    "expect Publish CRL…\n"
+    "screenshot revoked-toast\n"
     "dismiss\n"
     "publish-crl %s/crl\n"
     "wait\n"
@@ -436,7 +825,7 @@ START_TEST (test_requests)
     "wait\n"
     "expect Export recorded as record\n"
     "screenshot exported\n",
-    story.oem, story.passphrase_file, story.cm_b_request, story.passphrase_file,
+    story.oem, ca_key, story.passphrase_file, story.cm_b_request, story.passphrase_file,
     story.passphrase_file, tmpdir, story.passphrase_file, tmpdir, story.passphrase_file);
 
   run_app ("requests", script);
@@ -447,6 +836,8 @@ START_TEST (test_requests)
   assert_png ("delegated", 1000, 1100);
   assert_png ("custody-awaiting", 1000, 1100);
   assert_png ("revoke-planned", 250, 1100);
+  assert_png ("revoked-toast", 1000, 1100);
+  assert_png ("revoke-passphrase", 250, 800);
   assert_png ("exported", 1000, 1100);
 
   /* What the window did is in the ledger, and the grant is where it said. */
@@ -593,10 +984,16 @@ gui_app_suite (void)
 
   tcase_set_timeout (tcase, 900);
   tcase_add_checked_fixture (tcase, setup, teardown);
+  tcase_add_test (tcase, test_readme_command);
   tcase_add_test (tcase, test_demo_light);
   tcase_add_test (tcase, test_demo_dark);
   tcase_add_test (tcase, test_demo_german);
   tcase_add_test (tcase, test_demo_narrow);
+  tcase_add_test (tcase, test_selection_by_click);
+  tcase_add_test (tcase, test_dialogs_keyboard);
+  tcase_add_test (tcase, test_ledger_search);
+  tcase_add_test (tcase, test_hashes);
+  tcase_add_test (tcase, test_revoke_outputs_quit);
   tcase_add_test (tcase, test_requests);
   tcase_add_test (tcase, test_officers_and_notes);
   suite_add_tcase (suite, tcase);

@@ -18,7 +18,11 @@
 #include "custody-init-form.h"
 #include "custody-officer-form.h"
 #include "custody-revoke-form.h"
+#include "custody-hex.h"
+#include "custody-request-keys.h"
 #include "custody-session.h"
+#include "custody-timeline-search.h"
+#include "custody-unlock-check.h"
 
 static char *story_dir;        /* built by story_setup(), copied by the cases */
 static GuiFixture story;
@@ -233,6 +237,28 @@ START_TEST (test_sanitize)
 END_TEST
 
 /* ---- Session and custody tree ------------------------------------------------- */
+
+/* Hashes, serials and thumbprints: one case, grouped, the plain value kept for Copy. */
+START_TEST (test_hex)
+{
+  g_autofree char *grouped = custody_hex_group ("CD02785198875CCC101EE090534C9EB6");
+  g_autofree char *plain = NULL;
+  g_autofree char *markup = custody_hex_markup ("631 bytes · SHA-256 F80CE0FA3DC53C5EE78A275D813D3AEF <b>", &plain);
+  g_autofree char *none = NULL;
+  g_autofree char *words = custody_hex_markup ("Dist X & co", &none);
+
+  ck_assert_str_eq (grouped, "cd02 7851 9887 5ccc 101e e090 534c 9eb6");
+  ck_assert (custody_hex_is_value ("68fa4b538a4bae0b"));
+  ck_assert (!custody_hex_is_value ("68fa4b538a4bae0"));          /* too short for a hash */
+  ck_assert (!custody_hex_is_value ("68fa4b538a4bae0g"));
+  ck_assert (!custody_hex_is_value ("2026-12-07"));
+  ck_assert_str_eq (plain, "f80ce0fa3dc53c5ee78a275d813d3aef");
+  ck_assert_str_eq (markup, "631 bytes · SHA-256 <span font_family=\"monospace\">f80c e0fa 3dc5 3c5e e78a 275d "
+                            "813d 3aef</span> &lt;b&gt;");
+  ck_assert_ptr_null (none);
+  ck_assert_str_eq (words, "Dist X &amp; co");
+}
+END_TEST
 
 START_TEST (test_tree)
 {
@@ -460,6 +486,38 @@ START_TEST (test_init_form_policy_file)
 END_TEST
 
 /* ---- Inbox, approval, delegation ---------------------------------------------- */
+
+/* The fingerprints an officer reads to the requester before approving:
+ * those of the keys in the request file, or, for a request recorded in
+ * the ledger, of the keys the ledger holds; the same either way. */
+START_TEST (test_request_keys)
+{
+  g_autoptr(CustodySession) session = open_session (story.oem);
+  const ChainLedgerState *state = chain_workspace_get_state (custody_session_get_workspace (session));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainRequestFile) file = chain_request_file_load (story.cm_b_request, &error);
+  g_autofree char *ca = NULL;
+  g_autofree char *officer = NULL;
+  g_autoptr(GPtrArray) recorded = NULL;
+
+  test_assert_no_error (error);
+  ca = chain_csr_get_public_key_sha256 (chain_request_file_get_ca_csr (file));
+  officer = chain_csr_get_public_key_sha256 (chain_request_file_get_officer_csr (file));
+  recorded = custody_request_key_fields (inbox_item (session, "cm-b"), state);
+  ck_assert_uint_eq (recorded->len, 2);
+  ck_assert_str_eq (custody_fields_lookup (recorded, "Requested CA key (SHA-256)"), ca);
+  ck_assert_str_eq (custody_fields_lookup (recorded, "Requester’s officer key (SHA-256)"), officer);
+  ck_assert_str_ne (ca, officer);
+  /* Imported, the file's own keys: cm-b's file is the one the ledger recorded. */
+  ck_assert (custody_session_import_request (session, story.cm_b_request, NULL, &error));
+  test_assert_no_error (error);
+  {
+    g_autoptr(GPtrArray) imported = custody_request_key_fields (inbox_item (session, "cm-b"), NULL);
+
+    ck_assert_str_eq (custody_fields_lookup (imported, "Requested CA key (SHA-256)"), ca);
+  }
+}
+END_TEST
 
 START_TEST (test_inbox)
 {
@@ -730,6 +788,83 @@ START_TEST (test_timeline)
   ck_assert (g_str_has_prefix (g_bytes_get_data (root, NULL), "-----BEGIN CERTIFICATE-----"));
   ck_assert_ptr_null (custody_record_item_read_artifact (genesis, "nope.pem", &error));
   test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
+}
+END_TEST
+
+/* Ctrl+F on the Ledger page: by number, by words in any case, by a
+ * field's value, by what the statement says; nothing for what no record
+ * says. */
+START_TEST (test_timeline_search)
+{
+  g_autoptr(CustodySession) session = open_session (story.oem);
+  CustodyTimeline *timeline = custody_session_get_timeline (session);
+  guint length = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  g_autoptr(CustodyRecordItem) tip = g_list_model_get_item (G_LIST_MODEL (timeline), 0);
+  g_autoptr(GPtrArray) fields = custody_record_item_get_fields (tip);
+  g_autofree char *commit = g_ascii_strup (custody_fields_lookup (fields, "Commit"), 12);
+  g_autofree char *content = NULL;
+  guint found;
+
+  ck_assert_uint_eq (custody_timeline_search (timeline, "#0", 0), length - 1);
+  ck_assert_uint_eq (custody_timeline_search (timeline, " 0 ", 0), length - 1);
+  ck_assert_uint_eq (custody_timeline_search (timeline, "#99999", 0), G_MAXUINT);
+  ck_assert_uint_eq (custody_timeline_search (timeline, "quarterly KEY ceremony", 0), 0);
+  ck_assert_uint_eq (custody_timeline_search (timeline, "GENESIS", 0), length - 1);
+  /* A commit's first characters, typed in capitals. */
+  ck_assert_uint_eq (custody_timeline_search (timeline, commit, 1), 0);
+  /* From a position on, wrapping round: the next delegation, then the one after. */
+  found = custody_timeline_search (timeline, "Delegation", 0);
+  ck_assert_uint_ne (found, G_MAXUINT);
+  ck_assert_uint_gt (custody_timeline_search (timeline, "Delegation", found + 1), found);
+  ck_assert_uint_eq (custody_timeline_search (timeline, "no record says this", 0), G_MAXUINT);
+  ck_assert_uint_eq (custody_timeline_search (timeline, "", 0), G_MAXUINT);
+  /* What only the statement says. */
+  content = custody_record_item_get_content (tip);
+  ck_assert_ptr_nonnull (content);
+  ck_assert_ptr_nonnull (strstr (content, "\"text\""));
+  ck_assert (custody_record_item_matches (tip, "\"TEXT\""));
+}
+END_TEST
+
+static void
+on_unlock_checked (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+unlock_check (const char        *dir,
+              const ChainSecret *passphrase,
+              GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  custody_unlock_check_async (dir, NULL, passphrase, NULL, on_unlock_checked, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return custody_unlock_check_finish (result, error);
+}
+
+/* What the passphrase prompt asks before it closes. */
+START_TEST (test_unlock_check)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainSecret) right = chain_secret_new_from_file (story.passphrase_file, &error);
+  g_autoptr(ChainSecret) wrong = wrong_passphrase ();
+  g_autofree char *nowhere = g_build_filename (tmpdir, "nowhere", NULL);
+
+  test_assert_no_error (error);
+  ck_assert (unlock_check (story.oem, right, &error));
+  test_assert_no_error (error);
+  ck_assert (!unlock_check (story.oem, wrong, &error));
+  test_assert_error (error, CHAIN_ERROR_PASSPHRASE);
+  g_clear_error (&error);
+  ck_assert (!unlock_check (nowhere, right, &error));
+  ck_assert_ptr_nonnull (error);
 }
 END_TEST
 
@@ -1509,6 +1644,7 @@ gui_models_suite (void)
   tcase_add_loop_test (tcase, test_health, 0, G_N_ELEMENTS (health_cases));
   tcase_add_loop_test (tcase, test_recent, 0, G_N_ELEMENTS (recent_cases));
   tcase_add_test (tcase, test_sanitize);
+  tcase_add_test (tcase, test_hex);
   suite_add_tcase (suite, tcase);
 
   tcase = tcase_create ("session");
@@ -1527,6 +1663,7 @@ gui_models_suite (void)
   tcase_add_unchecked_fixture (tcase, story_setup, NULL);
   tcase_add_checked_fixture (tcase, setup, teardown);
   tcase_add_test (tcase, test_inbox);
+  tcase_add_test (tcase, test_request_keys);
   tcase_add_test (tcase, test_approve_then_delegate);
   tcase_add_test (tcase, test_delegate_records_first);
   tcase_add_test (tcase, test_reject);
@@ -1539,6 +1676,8 @@ gui_models_suite (void)
   tcase_add_checked_fixture (tcase, setup, teardown);
   tcase_add_test (tcase, test_timeline);
   tcase_add_test (tcase, test_timeline_cache);
+  tcase_add_test (tcase, test_timeline_search);
+  tcase_add_test (tcase, test_unlock_check);
   tcase_add_test (tcase, test_audit);
   tcase_add_test (tcase, test_audit_finds_tampering);
   suite_add_tcase (suite, tcase);

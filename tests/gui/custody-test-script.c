@@ -1,9 +1,12 @@
-/* custody-test-script.c — drive the real window from a script, for the tests */
+/* custody-test-script.c — drive the real window from a script, for the tests (built only into custody-test) */
 #include "custody-test-script.h"
 
 #include <glib/gi18n.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
 
 #include "custody-annotate-dialog.h"
 #include "custody-export-dialog.h"
@@ -43,12 +46,15 @@ typedef struct {
 
 /* ---- Waiting ---------------------------------------------------------------- */
 
+static GtkWindow *top_window (CustodyWindow *window);
+
 static gboolean
 idle_now (CustodyWindow *window)
 {
   CustodySession *session = custody_window_get_session (window);
 
-  return !custody_session_get_busy (session) && !custody_audit_get_running (custody_session_get_audit (session));
+  return !custody_session_get_busy (session) && !custody_audit_get_running (custody_session_get_audit (session))
+         && !custody_passphrase_dialog_get_checking (top_window (window));
 }
 
 static void
@@ -180,6 +186,27 @@ find_entry_row (GtkWidget  *widget,
   return NULL;
 }
 
+/* The first mapped label showing @text. */
+static GtkWidget *
+find_label_widget (GtkWidget  *widget,
+                   const char *text)
+{
+  GtkWidget *child = NULL;
+
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
+    return widget;
+  for (child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_widget (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static gboolean
 find_label (GtkWidget  *widget,
             const char *text)
@@ -239,6 +266,216 @@ save_png (GtkWindow   *window,
     }
   g_print ("screenshot %s (%dx%d)\n", path, width, height);
   return TRUE;
+}
+
+/* Moves the X server's real pointer (xdotool, through XTest) to the middle
+ * of the label showing @text, and clicks there when @click: what a mouse
+ * does, events and all, rather than a call into the widget. */
+static gboolean
+pointer_to_label (GtkWindow   *window,
+                  const char  *text,
+                  gboolean     click,
+                  GError     **error)
+{
+#ifdef GDK_WINDOWING_X11
+  GtkWidget *label = find_label_widget (GTK_WIDGET (window), text);
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  graphene_point_t point;
+  double dx = 0;
+  double dy = 0;
+  g_autofree char *xid = NULL;
+  g_autofree char *x = NULL;
+  g_autofree char *y = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  if (label == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no label shows '%s'", text);
+      return FALSE;
+    }
+  if (!GDK_IS_X11_SURFACE (surface))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the pointer steps need X11 (xvfb-run)");
+      return FALSE;
+    }
+  if (!gtk_widget_compute_point (label, GTK_WIDGET (window),
+                                 &GRAPHENE_POINT_INIT (gtk_widget_get_width (label) / 2.0,
+                                                       gtk_widget_get_height (label) / 2.0),
+                                 &point))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "'%s' is not in the window", text);
+      return FALSE;
+    }
+  /* Widget coordinates start inside the client-side shadow. */
+  gtk_native_get_surface_transform (GTK_NATIVE (window), &dx, &dy);
+  xid = g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
+  x = g_strdup_printf ("%d", (int) (point.x + dx));
+  y = g_strdup_printf ("%d", (int) (point.y + dy));
+  {
+    const char *move[] = { "xdotool", "mousemove", "--sync", "--window", xid, x, y, NULL };
+    const char *press[] = { "xdotool", "click", "1", NULL };
+
+    if (!g_spawn_sync (NULL, (char **) move, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                       NULL, &err, &status, error))
+      return FALSE;
+    if (status == 0 && click)
+      {
+        g_clear_pointer (&err, g_free);
+        if (!g_spawn_sync (NULL, (char **) press, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                           NULL, NULL, &err, &status, error))
+          return FALSE;
+      }
+  }
+  if (status != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "xdotool failed: %s", err);
+      return FALSE;
+    }
+  return TRUE;
+#else
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the pointer steps need GTK's X11 backend");
+  return FALSE;
+#endif
+}
+
+/* Presses @key (an X keysym name, "Return") on the real keyboard with
+ * @window focused, through xdotool as for the pointer. */
+static gboolean
+press_key (GtkWindow   *window,
+           const char  *key,
+           GError     **error)
+{
+#ifdef GDK_WINDOWING_X11
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  g_autofree char *xid = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  if (!GDK_IS_X11_SURFACE (surface))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the key step needs X11 (xvfb-run)");
+      return FALSE;
+    }
+  xid = g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
+  {
+    const char *argv[] = { "xdotool", "windowfocus", "--sync", xid, "key", "--clearmodifiers", key, NULL };
+
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                       NULL, &err, &status, error))
+      return FALSE;
+  }
+  if (status != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "xdotool failed: %s", err);
+      return FALSE;
+    }
+  return TRUE;
+#else
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the key step needs GTK's X11 backend");
+  return FALSE;
+#endif
+}
+
+/* Whether the focus is in the widget titled @title: a preferences row,
+ * a button, or an entry with that placeholder. */
+static gboolean
+focus_is_in (GtkWindow  *window,
+             const char *title)
+{
+  GtkWidget *widget = NULL;
+
+  for (widget = gtk_window_get_focus (window); widget != NULL; widget = gtk_widget_get_parent (widget))
+    {
+      if (ADW_IS_PREFERENCES_ROW (widget)
+          && label_matches (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title))
+        return TRUE;
+      if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) != NULL
+          && label_matches (gtk_button_get_label (GTK_BUTTON (widget)), title))
+        return TRUE;
+      if (GTK_IS_PASSWORD_ENTRY (widget) || GTK_IS_ENTRY (widget) || GTK_IS_SEARCH_ENTRY (widget))
+        {
+          g_autofree char *placeholder = NULL;
+
+          g_object_get (widget, "placeholder-text", &placeholder, NULL);
+          if (g_strcmp0 (placeholder, title) == 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static GtkWidget *
+find_search_entry (GtkWidget *widget)
+{
+  GtkWidget *child = NULL;
+
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+  if (GTK_IS_SEARCH_ENTRY (widget))
+    return widget;
+  for (child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_search_entry (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_button_by_tooltip (GtkWidget  *widget,
+                        const char *tooltip)
+{
+  GtkWidget *child = NULL;
+
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
+    return widget;
+  for (child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_by_tooltip (child, tooltip);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+on_clipboard_text (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **out = user_data;
+
+  *out = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  if (*out == NULL)
+    *out = g_strdup ("");
+}
+
+/* Whether @label shows hashes as custody-hex.h says: monospace markup,
+ * and Pango told not to hyphenate where it wraps. */
+static gboolean
+shows_hash (GtkLabel *label)
+{
+  PangoAttrList *attributes = gtk_label_get_attributes (label);
+  g_autoptr(GSList) list = attributes != NULL ? pango_attr_list_get_attributes (attributes) : NULL;
+  gboolean unhyphenated = FALSE;
+  GSList *l;
+
+  for (l = list; l != NULL; l = l->next)
+    {
+      PangoAttribute *attribute = l->data;
+
+      if (attribute->klass->type == PANGO_ATTR_INSERT_HYPHENS && !((PangoAttrInt *) attribute)->value)
+        unhyphenated = TRUE;
+    }
+  g_slist_free_full (g_steal_pointer (&list), (GDestroyNotify) pango_attribute_destroy);
+  return unhyphenated && gtk_label_get_use_markup (label)
+         && strstr (gtk_label_get_label (label), "font_family=\"monospace\"") != NULL;
 }
 
 /* ---- Steps -------------------------------------------------------------------- */
@@ -313,6 +550,13 @@ run_step (CustodyWindow *window,
         }
       return TRUE;
     }
+  if (g_str_equal (verb, "try-open"))
+    {
+      /* try-open DIR: as open, for a folder that is to fail. */
+      NEED (2);
+      custody_window_open_workspace (window, words[1]);
+      return settle (window);
+    }
   if (g_str_equal (verb, "size"))
     {
       NEED (3);
@@ -345,6 +589,15 @@ run_step (CustodyWindow *window,
           return FALSE;
         }
       return TRUE;
+    }
+  if (g_str_equal (verb, "save-artifact"))
+    {
+      g_autoptr(GFile) file = NULL;
+
+      /* save-artifact PATH: the Save… of the artifact on show, to PATH. */
+      NEED (2);
+      file = g_file_new_for_path (words[1]);
+      return custody_timeline_page_save_artifact (window->timeline_page, file, error);
     }
   if (g_str_equal (verb, "artifact"))
     {
@@ -493,6 +746,183 @@ run_step (CustodyWindow *window,
         custody_window_bundle_create (window, words[1]);
       else
         custody_window_bundle_import (window, words[1]);
+      return TRUE;
+    }
+  if (g_str_equal (verb, "hover") || g_str_equal (verb, "click-on"))
+    {
+      g_autofree char *text = NULL;
+
+      /* hover TEXT / click-on TEXT: the mouse over (or clicking) the label showing TEXT. */
+      NEED (2);
+      text = g_strjoinv (" ", words + 1);
+      return pointer_to_label (top, text, g_str_equal (verb, "click-on"), error);
+    }
+  if (g_str_equal (verb, "expect-selected"))
+    {
+      g_autofree char *selected = NULL;
+
+      /* expect-selected custody ID | requests ID | ledger #SEQ */
+      NEED (3);
+      if (g_str_equal (words[1], "custody") && custody_tree_page_get_selected (window->tree_page) != NULL)
+        selected = g_strdup (custody_node_get_id (custody_tree_page_get_selected (window->tree_page)));
+      else if (g_str_equal (words[1], "requests") && custody_inbox_page_get_selected (window->inbox_page) != NULL)
+        selected = g_strdup (custody_request_get_custodian_id (custody_inbox_page_get_selected (window->inbox_page)));
+      else if (g_str_equal (words[1], "ledger") && custody_timeline_page_get_selected (window->timeline_page) != NULL)
+        selected = g_strdup_printf ("#%" G_GUINT64_FORMAT,
+                                    custody_record_item_get_seq (custody_timeline_page_get_selected (window->timeline_page)));
+      if (g_strcmp0 (selected, words[2]) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s has %s selected, not %s", words[1],
+                       selected != NULL ? selected : "nothing", words[2]);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (verb, "expect-marked"))
+    {
+      g_autofree char *title = NULL;
+      GtkWidget *row = NULL;
+
+      /* expect-marked TITLE: the entry row titled TITLE is marked as wrong. */
+      NEED (2);
+      title = g_strjoinv (" ", words + 1);
+      row = find_entry_row (GTK_WIDGET (top), title);
+      if (row == NULL || !gtk_widget_has_css_class (row, "error"))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no entry row '%s' marked as wrong", title);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (verb, "search") || g_str_equal (verb, "search-next"))
+    {
+      g_autofree char *text = NULL;
+      GtkWidget *entry = find_search_entry (GTK_WIDGET (top));
+
+      /* search TEXT: typed in the search bar on show; search-next: Enter in it. */
+      NEED (g_str_equal (verb, "search") ? 2 : 1);
+      if (entry == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no search bar is open");
+          return FALSE;
+        }
+      if (g_str_equal (verb, "search-next"))
+        {
+          g_signal_emit_by_name (entry, "activate");
+          return TRUE;
+        }
+      text = g_strjoinv (" ", words + 1);
+      gtk_editable_set_text (GTK_EDITABLE (entry), text);
+      /* At once, not after the entry's typing delay. */
+      g_signal_emit_by_name (entry, "search-changed");
+      return TRUE;
+    }
+  if (g_str_equal (verb, "copy"))
+    {
+      g_autofree char *title = NULL;
+      g_autofree char *tooltip = NULL;
+      GtkWidget *button = NULL;
+
+      /* copy FIELD: the Copy button of the field titled FIELD. */
+      NEED (2);
+      title = g_strjoinv (" ", words + 1);
+      tooltip = g_strdup_printf (_("Copy %s"), title);
+      button = find_button_by_tooltip (GTK_WIDGET (top), tooltip);
+      if (button == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no button '%s'", tooltip);
+          return FALSE;
+        }
+      g_signal_emit_by_name (button, "clicked");
+      return TRUE;
+    }
+  if (g_str_equal (verb, "expect-clipboard"))
+    {
+      g_autofree char *text = NULL;
+      g_autofree char *held = NULL;
+      gint64 limit = g_get_monotonic_time () + WAIT_LIMIT_US;
+
+      NEED (2);
+      text = g_strjoinv (" ", words + 1);
+      gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (top)), NULL, on_clipboard_text, &held);
+      while (held == NULL && g_get_monotonic_time () < limit)
+        g_main_context_iteration (NULL, TRUE);
+      if (g_strcmp0 (held, text) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the clipboard holds '%s', not '%s'",
+                       held != NULL ? held : "nothing", text);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (verb, "expect-hash"))
+    {
+      g_autofree char *text = NULL;
+      GtkWidget *label = NULL;
+
+      /* expect-hash TEXT: a label shows TEXT as a hash (monospace, unhyphenated). */
+      NEED (2);
+      text = g_strjoinv (" ", words + 1);
+      label = find_label_widget (GTK_WIDGET (top), text);
+      if (label == NULL || !shows_hash (GTK_LABEL (label)))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no label shows '%s' as a hash", text);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (verb, "expect-title"))
+    {
+      g_autofree char *text = NULL;
+
+      NEED (2);
+      text = g_strjoinv (" ", words + 1);
+      if (g_strcmp0 (gtk_window_get_title (top), text) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window on top is titled '%s', not '%s'",
+                       gtk_window_get_title (top) != NULL ? gtk_window_get_title (top) : "", text);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (verb, "key"))
+    {
+      NEED (2);
+      return press_key (top, words[1], error);
+    }
+  if (g_str_equal (verb, "expect-focus") || g_str_equal (verb, "expect-default"))
+    {
+      g_autofree char *text = NULL;
+      GtkWidget *primary = gtk_window_get_default_widget (top);
+      gboolean ok;
+
+      /* expect-focus TITLE: where typing goes; expect-default LABEL: what Enter presses. */
+      NEED (2);
+      text = g_strjoinv (" ", words + 1);
+      if (g_str_equal (verb, "expect-focus"))
+        ok = focus_is_in (top, text);
+      else
+        ok = GTK_IS_BUTTON (primary) && gtk_button_get_label (GTK_BUTTON (primary)) != NULL
+             && label_matches (gtk_button_get_label (GTK_BUTTON (primary)), text);
+      if (!ok)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s is not %s", g_str_equal (verb, "expect-focus")
+                       ? "the focus" : "the default button", text);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (verb, "expect-not"))
+    {
+      g_autofree char *text = NULL;
+
+      NEED (2);
+      text = g_strjoinv (" ", words + 1);
+      if (find_label (GTK_WIDGET (top), text))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "a label shows '%s'", text);
+          return FALSE;
+        }
       return TRUE;
     }
   if (g_str_equal (verb, "expect"))
