@@ -98,7 +98,7 @@ check_one_key_store (const ChainRuleCtx  *ctx,
                               _("%s is not \"file\", \"pkcs11\" or \"tpm2\""), path);
   if (store == CHAIN_KEY_STORE_FILE && chain_policy_get_require_hardware_keys (policy, tier))
     return chain_rule_refuse (ctx, error, "key-store.hardware",
-                              /* Translators: the first %s is "CA key" or "officer key"'s English name: ca or officer. */
+                              /* Translators: a tier name, then "ca" or "officer" (not translated). */
                               _("tier '%s' keeps its keys in hardware, but the %s key is a file: make it in a "
                                 "PKCS#11 token or a TPM (--key-store)"), tier, what);
   return TRUE;
