@@ -197,6 +197,8 @@ gboolean cmd_approve (const ChainCliGlobals *globals, int argc, char **argv,
                       GCancellable *cancellable, GError **error);
 gboolean cmd_officer (const ChainCliGlobals *globals, int argc, char **argv,
                       GCancellable *cancellable, GError **error);
+gboolean cmd_key (const ChainCliGlobals *globals, int argc, char **argv,
+                  GCancellable *cancellable, GError **error);
 gboolean cmd_issue (const ChainCliGlobals *globals, int argc, char **argv,
                     GCancellable *cancellable, GError **error);
 gboolean cmd_pop (const ChainCliGlobals *globals, int argc, char **argv,

@@ -29,6 +29,25 @@ apply_thresholds (ChainPolicy *policy,
   return TRUE;
 }
 
+/* --require-hardware TIER, as many as given: that tier's keys in a token or TPM. */
+static gboolean
+apply_hardware_tiers (ChainPolicy *policy,
+                      char       **tiers,
+                      GError     **error)
+{
+  for (guint i = 0; tiers != NULL && tiers[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint t = 0; t < chain_policy_get_n_tiers (policy); t++)
+        found |= g_strcmp0 (chain_policy_get_tier_name (policy, t), tiers[i]) == 0;
+      if (!found)
+        return chain_cli_usage (error, "init", _("--require-hardware '%s' names no tier of the policy"), tiers[i]);
+      chain_policy_set_require_hardware_keys (policy, tiers[i], TRUE);
+    }
+  return TRUE;
+}
+
 static ChainPolicy *
 load_policy (const char *path,
              GError    **error)
@@ -84,6 +103,7 @@ cmd_init (const ChainCliGlobals *globals,
   g_autofree char *policy_path = NULL;
   g_autofree char *key_store = NULL;
   g_auto(GStrv) thresholds = NULL;
+  g_auto(GStrv) hardware_tiers = NULL;
   gint64 validity_days = 0;
   /* Translators: %s lists the key algorithms (not translated). */
   g_autofree char *algorithm_help = g_strdup_printf (_("Key algorithm: %s (default ec-p256)"), CHAIN_KEY_ALGORITHM_NAMES);
@@ -96,6 +116,7 @@ cmd_init (const ChainCliGlobals *globals,
     { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("First officer's name (default: officer)"), N_("NAME") },
     { "policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_path, N_("Policy JSON (default: the built-in three-tier policy)"), N_("FILE") },
     { "threshold", 0, 0, G_OPTION_ARG_STRING_ARRAY, &thresholds, N_("Officers needed for a record type, e.g. delegation=2"), N_("TYPE=K") },
+    { "require-hardware", 0, 0, G_OPTION_ARG_STRING_ARRAY, &hardware_tiers, N_("Keys of this tier must live in a PKCS#11 token or a TPM (repeatable)"), N_("TIER") },
     { "key-store", 0, 0, G_OPTION_ARG_STRING, &key_store, N_("Where the new keys live: file (default), a PKCS#11 URI, tpm2 or tpm2:HANDLE"), N_("STORE") },
     { NULL }
   };
@@ -127,7 +148,8 @@ cmd_init (const ChainCliGlobals *globals,
         return FALSE;
     }
   policy = load_policy (policy_path, error);
-  if (policy == NULL || !apply_thresholds (policy, thresholds, error))
+  if (policy == NULL || !apply_thresholds (policy, thresholds, error)
+      || !apply_hardware_tiers (policy, hardware_tiers, error))
     return FALSE;
   if (!chain_cli_get_key_secrets (globals, key_store, _("Passphrase for the new keys: "), &passphrase, &pin, error))
     return FALSE;

@@ -19,6 +19,7 @@ static const ChainCliCommand commands[] = {
   { "accept", cmd_accept, N_("Install a grant: join the ledger with the new sub-CA") },
   { "approve", cmd_approve, N_("Approve (or reject) a pending delegation request") },
   { "officer", cmd_officer, N_("Enrol another officer, or list them") },
+  { "key", cmd_key, N_("List the security tokens and keys a --key-store can name") },
   { "issue", cmd_issue, N_("Issue device certificates in bulk, recorded as batches") },
   { "pop", cmd_pop, N_("Make a proof-of-possession certificate for a cloud's code") },
   { "export", cmd_export, N_("Write the files and script a cloud needs, and record them") },

@@ -132,53 +132,36 @@ chain_cms_check_officer (const ChainCert *cert,
   return FALSE;
 }
 
-GBytes *
-chain_cms_sign_detached (ChainKey     *key,
-                         ChainCert    *signer,
-                         GPtrArray    *extra_certs,
-                         const guint8 *data,
-                         gsize         len,
-                         GError      **error)
+/* The detached CMS signature, DER; called with @key locked (loaded). */
+static GBytes *
+sign_der (ChainKey     *key,
+          ChainCert    *signer,
+          GPtrArray    *extra_certs,
+          const guint8 *data,
+          gsize         len,
+          GError      **error)
 {
   /* BINARY: sign the bytes as they are, no MIME canonical line endings.
    * NOSMIMECAP: the capabilities attribute means nothing to a verifier. */
   const unsigned int flags = CMS_BINARY | CMS_DETACHED | CMS_PARTIAL | CMS_NOSMIMECAP;
   EVP_PKEY *pkey = NULL;
-  gboolean signed_ok;
   X509 *signer_x509 = NULL;
   g_autoptr(CMS_ContentInfo) cms = NULL;
   g_autoptr(BIO) content = NULL;
   unsigned char *der = NULL;
   int der_len;
-  GBytes *pem = NULL;
-  GBytes *signature = NULL;
+  GBytes *result;
 
-  g_return_val_if_fail (key != NULL, NULL);
-  g_return_val_if_fail (signer != NULL, NULL);
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (len > CHAIN_CMS_DATA_MAX_LEN)
+  if (chain_key_get_pkey (key) == NULL)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   _("content to sign is too large (%zu bytes, at most %d)"),
-                   len, CHAIN_CMS_DATA_MAX_LEN);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                   _("the officer's %s key cannot be loaded: is the TPM running and TPM2OPENSSL_TCTI right?"),
+                   chain_key_store_to_string (chain_key_get_store (key)));
       return NULL;
     }
-  if (!chain_cms_check_officer (signer, CHAIN_ERROR_REFUSED, error))
-    return NULL;
-  if (!chain_cert_matches_key (signer, key))
-    {
-      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           _("the key does not match the officer certificate: "
-                             "pass the key the certificate was issued for"));
-      return NULL;
-    }
-
   pkey = chain_key_get_pkey (key);
   signer_x509 = chain_cert_get_x509 (signer);
 
-  /* A TPM key signs in its provider's library context, one call at a time. */
   cms = CMS_sign_ex (NULL, NULL, NULL, NULL, flags, chain_key_get_libctx (key), chain_key_get_propq (key));
   if (cms == NULL
       || CMS_add1_signer (cms, signer_x509, pkey, chain_pkey_signature_digest (chain_key_get_public (key)),
@@ -209,10 +192,7 @@ chain_cms_sign_detached (ChainKey     *key,
 
   /* OpenSSL refuses a NULL buffer even when empty. */
   content = BIO_new_mem_buf (len > 0 ? data : (const guint8 *) "", (int) len);
-  chain_key_lock (key);
-  signed_ok = content != NULL && CMS_final (cms, content, NULL, flags);
-  chain_key_unlock (key);
-  if (!signed_ok)
+  if (content == NULL || !CMS_final (cms, content, NULL, flags))
     {
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the commit"));
       return NULL;
@@ -224,8 +204,58 @@ chain_cms_sign_detached (ChainKey     *key,
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot encode the commit signature"));
       return NULL;
     }
-  pem = chain_armor_encode (PEM_LABEL, der, (gsize) der_len);
+  result = g_bytes_new (der, (gsize) der_len);
   OPENSSL_free (der);
+  return result;
+}
+
+GBytes *
+chain_cms_sign_detached (ChainKey     *key,
+                         ChainCert    *signer,
+                         GPtrArray    *extra_certs,
+                         const guint8 *data,
+                         gsize         len,
+                         GError      **error)
+{
+  g_autoptr(GBytes) der_bytes = NULL;
+  const unsigned char *der = NULL;
+  gsize der_size = 0;
+  int der_len;
+  GBytes *pem = NULL;
+  GBytes *signature = NULL;
+
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (signer != NULL, NULL);
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (len > CHAIN_CMS_DATA_MAX_LEN)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("content to sign is too large (%zu bytes, at most %d)"),
+                   len, CHAIN_CMS_DATA_MAX_LEN);
+      return NULL;
+    }
+  if (!chain_cms_check_officer (signer, CHAIN_ERROR_REFUSED, error))
+    return NULL;
+  if (!chain_cert_matches_key (signer, key))
+    {
+      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                           _("the key does not match the officer certificate: "
+                             "pass the key the certificate was issued for"));
+      return NULL;
+    }
+
+  /* A TPM key is loaded for this signature only, and signs in its
+   * provider's library context, one call at a time. */
+  chain_key_lock (key);
+  der_bytes = sign_der (key, signer, extra_certs, data, len, error);
+  chain_key_unlock (key);
+  if (der_bytes == NULL)
+    return NULL;
+  der = g_bytes_get_data (der_bytes, &der_size);
+  der_len = (int) der_size;
+  pem = chain_armor_encode (PEM_LABEL, der, (gsize) der_len);
   /* libgit2 1.5 turns every '\n' into "\n " in the header, so a final
    * newline would leave a stray " " line that git itself never writes. */
   signature = g_bytes_new_from_bytes (pem, 0, g_bytes_get_size (pem) - 1);

@@ -57,7 +57,8 @@ write_request (ChainWorkspace              *self,
   if (officer_csr == NULL)
     return FALSE;
   request = chain_request_file_build (chain_workspace_get_custodian_id (self), options->org, options->tier, ca_csr,
-                                      officer_csr, chain_workspace_officer_key (self), error);
+                                      officer_csr, chain_workspace_get_ca_key (self),
+                                      chain_workspace_officer_key (self), error);
   return request != NULL
          && g_file_set_contents_full (copy_path, g_bytes_get_data (request, NULL), (gssize) g_bytes_get_size (request),
                                       G_FILE_SET_CONTENTS_CONSISTENT, 0644, error)
@@ -424,6 +425,12 @@ record_request (ChainWorkspace         *self,
   chain_json_object_set_string (custodian, "tier", chain_request_file_get_tier (request));
   chain_json_object_set (body, "custodian", custodian);
   chain_json_object_set_string (body, "parent", chain_workspace_get_custodian_id (self));
+  {
+    ChainKeyStore ca_store, officer_store;
+
+    chain_request_file_get_key_stores (request, &ca_store, &officer_store);
+    chain_workspace_set_key_stores (body, ca_store, officer_store);
+  }
   statement = chain_workspace_new_statement (self, CHAIN_RECORD_TYPE_DELEGATION_REQUEST, body, error);
   if (statement == NULL || !add_pem_artifact (statement, "ca.csr", ca_pem, error)
       || !add_pem_artifact (statement, "officer.csr", officer_pem, error)

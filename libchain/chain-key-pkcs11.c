@@ -604,6 +604,14 @@ object_uri (const char *module_path,
 }
 
 GPtrArray *
+chain_key_list_pkcs11 (const char        *module,
+                       const ChainSecret *pin,
+                       GError           **error)
+{
+  return chain_key_pkcs11_list (module, pin, error);
+}
+
+GPtrArray *
 chain_key_pkcs11_list (const char        *module_path,
                        const ChainSecret *pin,
                        GError           **error)

@@ -114,15 +114,99 @@ chain_key_tpm2_parse_handle (const char *text,
   return TRUE;
 }
 
+/* Where to load a key from again: its wrapped blob, or its handle. */
+typedef struct {
+  Tpm *tpm;            /* not owned: the key's home holds it */
+  GBytes *blob;
+  char *handle_uri;
+} Source;
+
+static void
+source_free (gpointer data)
+{
+  Source *source = data;
+
+  g_clear_pointer (&source->blob, g_bytes_unref);
+  g_free (source->handle_uri);
+  g_free (source);
+}
+
+static EVP_PKEY *
+load_blob (Tpm    *self,
+           GBytes *blob)
+{
+  OSSL_DECODER_CTX *decoder = NULL;
+  EVP_PKEY *pkey = NULL;
+  gsize len = 0;
+  const unsigned char *data = g_bytes_get_data (blob, &len);
+
+  decoder = OSSL_DECODER_CTX_new_for_pkey (&pkey, "PEM", NULL, NULL, EVP_PKEY_KEYPAIR, self->libctx, NULL);
+  if (decoder == NULL || !OSSL_DECODER_from_data (decoder, &data, &len))
+    g_clear_pointer (&pkey, EVP_PKEY_free);
+  OSSL_DECODER_CTX_free (decoder);
+  return pkey;
+}
+
+static EVP_PKEY *
+load_handle (Tpm        *self,
+             const char *uri)
+{
+  g_autoptr(OSSL_STORE_CTX) store = OSSL_STORE_open_ex (uri, self->libctx, NULL, NULL, NULL, NULL, NULL, NULL);
+  EVP_PKEY *pkey = NULL;
+
+  while (store != NULL && pkey == NULL && !OSSL_STORE_eof (store))
+    {
+      g_autoptr(OSSL_STORE_INFO) info = OSSL_STORE_load (store);
+
+      if (info == NULL)
+        break;
+      if (OSSL_STORE_INFO_get_type (info) == OSSL_STORE_INFO_PKEY)
+        pkey = OSSL_STORE_INFO_get1_PKEY (info);
+    }
+  return pkey;
+}
+
+static EVP_PKEY *
+source_reopen (gpointer data,
+               GError **error)
+{
+  Source *source = data;
+  EVP_PKEY *pkey = source->blob != NULL ? load_blob (source->tpm, source->blob)
+                                        : load_handle (source->tpm, source->handle_uri);
+
+  if (pkey == NULL)
+    {
+      chain_openssl_clear_errors ();
+      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                           _("the TPM cannot load the key to sign: is it running, and the same TPM "
+                             "(TPM2OPENSSL_TCTI)?"));
+    }
+  return pkey;
+}
+
+/* A TPM without a resource manager has three object slots: the key is
+ * loaded for each signature and flushed after it, never held. */
 static ChainKey *
 tpm_key_new (Tpm        *self,
              EVP_PKEY   *pkey,
              const char *location,
+             GBytes     *blob,
              GError    **error)
 {
+  ChainKey *key;
+  Source *source;
+
   /* One TPM connection: signing is serialised on the key. */
-  return chain_key_new_hardware (pkey, CHAIN_KEY_STORE_TPM2, location, self->libctx, TRUE,
-                                 self, tpm_release, error);
+  key = chain_key_new_hardware (pkey, CHAIN_KEY_STORE_TPM2, location, self->libctx, TRUE,
+                                self, tpm_release, error);
+  if (key == NULL)
+    return NULL;
+  source = g_new0 (Source, 1);
+  source->tpm = self;
+  source->blob = blob != NULL ? g_bytes_ref (blob) : NULL;
+  source->handle_uri = g_strdup (location);
+  chain_key_set_reopen (key, source_reopen, source, source_free);
+  return key;
 }
 
 ChainKey *
@@ -133,6 +217,7 @@ chain_key_tpm2_generate (ChainKeyAlgorithm   algorithm,
   g_autoptr(EVP_PKEY_CTX) ctx = NULL;
   g_autoptr(OSSL_ENCODER_CTX) encoder = NULL;
   g_autoptr(ChainKey) key = NULL;
+  g_autoptr(GBytes) blob = NULL;
   EVP_PKEY *pkey = NULL;
   unsigned char *pem = NULL;
   size_t pem_len = 0;
@@ -161,17 +246,21 @@ chain_key_tpm2_generate (ChainKeyAlgorithm   algorithm,
                            chain_key_algorithm_to_string (algorithm));
       return NULL;
     }
-  key = tpm_key_new (self, pkey, NULL, error);
-  if (key == NULL)
-    return NULL;
-  encoder = OSSL_ENCODER_CTX_new_for_pkey (chain_key_get_pkey (key), EVP_PKEY_KEYPAIR, "PEM", NULL, "provider=tpm2");
+  encoder = OSSL_ENCODER_CTX_new_for_pkey (pkey, EVP_PKEY_KEYPAIR, "PEM", NULL, "provider=tpm2");
   if (encoder == NULL || !OSSL_ENCODER_to_data (encoder, &pem, &pem_len))
     {
+      g_clear_pointer (&encoder, OSSL_ENCODER_CTX_free);
+      EVP_PKEY_free (pkey);
+      tpm_release (self);
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot write the TPM's wrapped key"));
       return NULL;
     }
-  *out_blob = g_bytes_new (pem, pem_len);
+  blob = g_bytes_new (pem, pem_len);
   OPENSSL_free (pem);
+  key = tpm_key_new (self, pkey, NULL, blob, error);
+  if (key == NULL)
+    return NULL;
+  *out_blob = g_steal_pointer (&blob);
   return g_steal_pointer (&key);
 }
 
@@ -179,35 +268,28 @@ ChainKey *
 chain_key_tpm2_load (const char  *location,
                      GError     **error)
 {
-  g_autoptr(OSSL_STORE_CTX) store = NULL;
-  g_autoptr(OSSL_STORE_INFO) info = NULL;
+  g_autoptr(GBytes) blob = NULL;
   g_autofree char *uri = NULL;
+  g_autofree char *data = NULL;
+  gsize len = 0;
   EVP_PKEY *pkey = NULL;
   guint32 handle = 0;
   gboolean is_handle = chain_key_tpm2_parse_handle (location, &handle);
   Tpm *self;
 
-  if (!is_handle && !g_file_test (location, G_FILE_TEST_IS_REGULAR))
+  if (!is_handle && !g_file_get_contents (location, &data, &len, NULL))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
                    _("the TPM key file %s is missing: restore it from a backup of the workspace"), location);
       return NULL;
     }
-  uri = is_handle ? g_strdup_printf (CHAIN_KEY_TPM2_HANDLE_PREFIX "0x%08x", handle) : g_strdup (location);
+  if (!is_handle)
+    blob = g_bytes_new_take (g_steal_pointer (&data), len);
+  uri = is_handle ? g_strdup_printf (CHAIN_KEY_TPM2_HANDLE_PREFIX "0x%08x", handle) : NULL;
   self = tpm_acquire (error);
   if (self == NULL)
     return NULL;
-  store = OSSL_STORE_open_ex (uri, self->libctx, NULL, NULL, NULL, NULL, NULL, NULL);
-  while (store != NULL && pkey == NULL && !OSSL_STORE_eof (store))
-    {
-      g_clear_pointer (&info, OSSL_STORE_INFO_free);
-      info = OSSL_STORE_load (store);
-      if (info != NULL && OSSL_STORE_INFO_get_type (info) == OSSL_STORE_INFO_PKEY)
-        pkey = OSSL_STORE_INFO_get1_PKEY (info);
-      else if (info == NULL)
-        break;
-    }
-  g_clear_pointer (&store, OSSL_STORE_close);
+  pkey = is_handle ? load_handle (self, uri) : load_blob (self, blob);
   if (pkey == NULL)
     {
       tpm_release (self);
@@ -222,5 +304,5 @@ chain_key_tpm2_load (const char  *location,
                      location);
       return NULL;
     }
-  return tpm_key_new (self, pkey, is_handle ? uri : NULL, error);
+  return tpm_key_new (self, pkey, uri, blob, error);
 }

@@ -43,6 +43,13 @@ struct _ChainKey
   GMutex sign_lock;
   gpointer home;               /* keeps the module or TPM context alive */
   GDestroyNotify home_release;
+  /* A home with few object slots (a TPM with no resource manager) has the
+   * key loaded only while it signs: @reopen loads it, chain_key_unlock()
+   * frees (flushes) it again. */
+  ChainKeyReopenFunc reopen;
+  gpointer reopen_data;
+  GDestroyNotify reopen_data_free;
+  GError *reopen_error;
 };
 
 static const struct
@@ -432,15 +439,35 @@ chain_key_get_propq (ChainKey *self)
 }
 
 void
+chain_key_set_reopen (ChainKey          *self,
+                      ChainKeyReopenFunc reopen,
+                      gpointer           data,
+                      GDestroyNotify     data_free)
+{
+  self->reopen = reopen;
+  self->reopen_data = data;
+  self->reopen_data_free = data_free;
+  /* Loaded again for each signature: let the object go now. */
+  g_clear_pointer (&self->pkey, EVP_PKEY_free);
+}
+
+void
 chain_key_lock (ChainKey *self)
 {
   if (self->one_signer)
     g_mutex_lock (&self->sign_lock);
+  if (self->reopen != NULL && self->pkey == NULL)
+    {
+      g_clear_error (&self->reopen_error);
+      self->pkey = self->reopen (self->reopen_data, &self->reopen_error);
+    }
 }
 
 void
 chain_key_unlock (ChainKey *self)
 {
+  if (self->reopen != NULL)
+    g_clear_pointer (&self->pkey, EVP_PKEY_free);
   if (self->one_signer)
     g_mutex_unlock (&self->sign_lock);
 }
@@ -453,6 +480,16 @@ chain_key_sign_begin (ChainKey *self,
   const char *md_name = EVP_MD_get0_name (chain_pkey_signature_digest (self->public_key));
 
   chain_key_lock (self);
+  if (self->pkey == NULL)
+    {
+      if (self->reopen_error != NULL)
+        g_propagate_error (error, g_error_copy (self->reopen_error));
+      else
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, _("cannot start signing with the %s key"),
+                     chain_key_store_to_string (self->store));
+      chain_key_unlock (self);
+      return NULL;
+    }
   /* A provider key (TPM) signs only in the library context it lives in;
    * file and PKCS#11 keys keep the plain call (no fetch per signature). */
   if (ctx == NULL
@@ -543,6 +580,9 @@ chain_key_free (ChainKey *self)
    * TPM key's transient object is flushed by its provider here. */
   EVP_PKEY_free (self->public_key);
   EVP_PKEY_free (self->pkey);
+  if (self->reopen_data_free != NULL)
+    self->reopen_data_free (self->reopen_data);
+  g_clear_error (&self->reopen_error);
   if (self->home_release != NULL)
     self->home_release (self->home);
   g_mutex_clear (&self->sign_lock);

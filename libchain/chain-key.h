@@ -147,6 +147,20 @@ ChainKeyAlgorithm chain_key_get_algorithm (ChainKey *self);
  */
 char *chain_key_get_public_key_sha256 (ChainKey *self);
 
+/**
+ * chain_key_list_pkcs11:
+ * @module: (nullable): a PKCS#11 module's path; %NULL for p11-kit's proxy.
+ * @pin: (nullable): with a PIN, the private keys of the tokens it opens
+ *   are listed too.
+ * @error: CHAIN_ERROR_NOT_FOUND when the module does not load.
+ *
+ * Returns: (transfer full) (element-type utf8): one line per token and per
+ *   key, each with the URI --key-store takes.
+ */
+GPtrArray *chain_key_list_pkcs11 (const char        *module,
+                                  const ChainSecret *pin,
+                                  GError           **error);
+
 /** Returns: where the private key of @self lives. */
 ChainKeyStore chain_key_get_store (ChainKey *self);
 

@@ -80,6 +80,58 @@ time_text (gint64 t)
 
 /* ---- Body fields ---------------------------------------------------------- */
 
+static gboolean
+check_one_key_store (const ChainRuleCtx  *ctx,
+                     const ChainPolicy   *policy,
+                     const char          *tier,
+                     const char          *path,
+                     const char          *what,
+                     const ChainJson     *value,
+                     GError             **error)
+{
+  ChainKeyStore store = CHAIN_KEY_STORE_FILE;
+
+  if (value != NULL
+      && (chain_json_get_value_type (value) != CHAIN_JSON_STRING
+          || !chain_key_store_from_string (chain_json_get_string (value), &store)))
+    return chain_rule_refuse (ctx, error, "statement.body",
+                              _("%s is not \"file\", \"pkcs11\" or \"tpm2\""), path);
+  if (store == CHAIN_KEY_STORE_FILE && chain_policy_get_require_hardware_keys (policy, tier))
+    return chain_rule_refuse (ctx, error, "key-store.hardware",
+                              /* Translators: a tier name, then "ca" or "officer" (not translated). */
+                              _("tier '%s' keeps its keys in hardware, but the %s key is a file: make it in a "
+                                "PKCS#11 token or a TPM (--key-store)"), tier, what);
+  return TRUE;
+}
+
+gboolean
+chain_rule_check_key_stores (const ChainRuleCtx  *ctx,
+                             const ChainPolicy   *policy,
+                             const char          *tier,
+                             const char *const   *names,
+                             GError             **error)
+{
+  ChainJson *stores;
+
+  if (names == NULL)
+    return check_one_key_store (ctx, policy, tier, "body.key_store", "officer",
+                                chain_json_object_get_member (ctx->body, "key_store"), error);
+  stores = chain_json_object_get_member (ctx->body, "key_stores");
+  if (stores != NULL && chain_json_get_value_type (stores) != CHAIN_JSON_OBJECT)
+    return chain_rule_refuse (ctx, error, "statement.body", _("body.key_stores is not an object"));
+  if (stores != NULL && !chain_rule_check_members (ctx, stores, "body.key_stores", names, error))
+    return FALSE;
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("body.key_stores.%s", names[i]);
+
+      if (!check_one_key_store (ctx, policy, tier, path, names[i],
+                                stores != NULL ? chain_json_object_get_member (stores, names[i]) : NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 chain_rule_check_members (const ChainRuleCtx  *ctx,
                           const ChainJson     *object,

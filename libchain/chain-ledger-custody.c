@@ -16,7 +16,8 @@ gboolean
 chain_rule_genesis (ChainRuleCtx  *ctx,
                     GError       **error)
 {
-  static const char *const known[] = { "custodian", "policy", NULL };
+  static const char *const known[] = { "custodian", "key_stores", "policy", NULL };
+  static const char *const keys[] = { "ca", "officer", NULL };
   g_autoptr(GError) local_error = NULL;
   g_autoptr(ChainCert) root = NULL;
   g_autoptr(ChainCert) officer = NULL;
@@ -60,6 +61,8 @@ chain_rule_genesis (ChainRuleCtx  *ctx,
                                 tier_text, first_tier);
     }
 
+  if (!chain_rule_check_key_stores (ctx, ctx->new_policy, tier, keys, error))
+    return FALSE;
   root = chain_rule_parse_cert (ctx, "root.pem", "genesis.root", error);
   if (root == NULL)
     return FALSE;
@@ -164,13 +167,14 @@ gboolean
 chain_rule_officer (ChainRuleCtx  *ctx,
                     GError       **error)
 {
-  static const char *const known[] = { "custodian", NULL };
+  static const char *const known[] = { "custodian", "key_store", NULL };
   g_autoptr(ChainCert) cert = NULL;
   g_autofree char *key_id = NULL;
   const char *custodian;
   ChainLedgerCa *issuer;
 
-  if (!chain_rule_check_members (ctx, ctx->body, "body", known, error))
+  if (!chain_rule_check_members (ctx, ctx->body, "body", known, error)
+      || !chain_rule_check_key_stores (ctx, chain_rule_get_policy (ctx), ctx->author->tier, NULL, error))
     return FALSE;
   custodian = chain_rule_body_string (ctx, "custodian", error);
   if (custodian == NULL)
@@ -240,7 +244,8 @@ gboolean
 chain_rule_request (ChainRuleCtx  *ctx,
                     GError       **error)
 {
-  static const char *const known[] = { "custodian", "parent", NULL };
+  static const char *const known[] = { "custodian", "key_stores", "parent", NULL };
+  static const char *const keys[] = { "ca", "officer", NULL };
   g_autoptr(ChainCsr) ca_csr = NULL;
   g_autoptr(ChainCsr) officer_csr = NULL;
   g_autofree char *ca_key = NULL;
@@ -283,6 +288,8 @@ chain_rule_request (ChainRuleCtx  *ctx,
     return chain_rule_refuse (ctx, error, "request.tier", _("the policy does not let tier '%s' delegate to tier '%s'"),
                               ctx->author->tier, tier_text);
 
+  if (!chain_rule_check_key_stores (ctx, policy, tier, keys, error))
+    return FALSE;
   ca_csr = parse_csr (ctx, "ca.csr", error);
   if (ca_csr == NULL)
     return FALSE;

@@ -71,6 +71,16 @@ gboolean chain_rule_refuse (const ChainRuleCtx  *ctx,
                             ...) G_GNUC_PRINTF (4, 5);
 char *chain_rule_shown (const char *text);
 char *chain_rule_cert_label (const ChainCert *cert);
+/* Where keys live (body.key_stores {"ca", "officer"} or body.key_store):
+ * each "file", "pkcs11" or "tpm2", a missing one "file" (ledgers from
+ * before the field); when @policy wants hardware for @tier, a file key is
+ * refused as key-store.hardware. @names: the members to read ("ca",
+ * "officer"), or NULL for the one string body.key_store. */
+gboolean chain_rule_check_key_stores (const ChainRuleCtx  *ctx,
+                                      const ChainPolicy   *policy,
+                                      const char          *tier,
+                                      const char *const   *names,
+                                      GError             **error);
 gboolean chain_rule_check_members (const ChainRuleCtx  *ctx,
                                    const ChainJson     *object,
                                    const char          *path,

@@ -60,7 +60,17 @@ EVP_MD_CTX        *chain_key_sign_begin         (ChainKey  *self,
                                                  GError   **error);
 void               chain_key_sign_end           (ChainKey   *self,
                                                  EVP_MD_CTX *ctx);
-/** Holds off other signers while a home takes one at a time (TPM). */
+/** Loads a hardware key's private object again, for one signature. */
+typedef EVP_PKEY *(*ChainKeyReopenFunc) (gpointer data, GError **error);
+/** Makes @self load its object only while it signs (chain_key_lock() to
+ * chain_key_unlock()); takes @data. */
+void               chain_key_set_reopen         (ChainKey          *self,
+                                                 ChainKeyReopenFunc reopen,
+                                                 gpointer           data,
+                                                 GDestroyNotify     data_free);
+/** Holds off other signers while a home takes one at a time (TPM); a key
+ * with a reopen function is loaded here (chain_key_get_pkey() is NULL if
+ * that failed) and flushed by chain_key_unlock(). */
 void               chain_key_lock               (ChainKey *self);
 void               chain_key_unlock             (ChainKey *self);
 

@@ -49,6 +49,7 @@ typedef struct {
   gint64    max_validity_days;
   gboolean  require_name_constraints;
   gboolean  issues_devices;
+  gboolean  require_hardware_keys;  /* optional member; absent means false */
 } Tier;
 
 struct _ChainPolicy {
@@ -361,7 +362,7 @@ read_tier (ChainJson  *item,
 {
   static const char *const known[] = {
     "delegates_to", "issues_devices", "max_path_len", "max_validity_days", "name",
-    "require_name_constraints", NULL
+    "require_hardware_keys", "require_name_constraints", NULL
   };
   ChainJson *name;
   Tier *tier;
@@ -395,6 +396,20 @@ read_tier (ChainJson  *item,
       || !get_boolean (item, path, "issues_devices", &tier->issues_devices, error)
       || get_member (item, path, "delegates_to", CHAIN_JSON_ARRAY, error) == NULL)
     goto fail;
+  /* Optional, and written only when true, so policies from before it keep
+   * their canonical bytes and digest. */
+  if (chain_json_object_get_member (item, "require_hardware_keys") != NULL
+      && (!get_boolean (item, path, "require_hardware_keys", &tier->require_hardware_keys, error)
+          || !tier->require_hardware_keys))
+    {
+      if (!tier->require_hardware_keys && (error == NULL || *error == NULL))
+        {
+          g_autofree char *field = g_strdup_printf ("%s.require_hardware_keys", path);
+
+          field_error (error, _("policy field '%s' is false; leave it out instead"), field);
+        }
+      goto fail;
+    }
   return tier;
 
 fail:
@@ -633,6 +648,8 @@ chain_policy_to_json (const ChainPolicy *self)
       chain_json_object_set_integer (item, "max_path_len", tier->max_path_len);
       chain_json_object_set_integer (item, "max_validity_days", tier->max_validity_days);
       chain_json_object_set_string (item, "name", tier->name);
+      if (tier->require_hardware_keys)
+        chain_json_object_set_boolean (item, "require_hardware_keys", TRUE);
       chain_json_object_set_boolean (item, "require_name_constraints", tier->require_name_constraints);
       chain_json_array_append (list, item);
     }
@@ -698,6 +715,7 @@ chain_policy_copy (const ChainPolicy *self)
       dup->max_validity_days = tier->max_validity_days;
       dup->require_name_constraints = tier->require_name_constraints;
       dup->issues_devices = tier->issues_devices;
+      dup->require_hardware_keys = tier->require_hardware_keys;
       g_ptr_array_add (copy->tiers, dup);
     }
   memcpy (copy->allowed, self->allowed, sizeof copy->allowed);
@@ -802,6 +820,7 @@ TIER_GETTER (int, chain_policy_get_max_path_len, max_path_len, 0)
 TIER_GETTER (gint64, chain_policy_get_max_validity_days, max_validity_days, 0)
 TIER_GETTER (gboolean, chain_policy_get_require_name_constraints, require_name_constraints, TRUE)
 TIER_GETTER (gboolean, chain_policy_get_issues_devices, issues_devices, FALSE)
+TIER_GETTER (gboolean, chain_policy_get_require_hardware_keys, require_hardware_keys, FALSE)
 
 #define TIER_SETTER(type, func, field)                         \
   void                                                         \
@@ -821,6 +840,7 @@ TIER_SETTER (int, chain_policy_set_max_path_len, max_path_len)
 TIER_SETTER (gint64, chain_policy_set_max_validity_days, max_validity_days)
 TIER_SETTER (gboolean, chain_policy_set_require_name_constraints, require_name_constraints)
 TIER_SETTER (gboolean, chain_policy_set_issues_devices, issues_devices)
+TIER_SETTER (gboolean, chain_policy_set_require_hardware_keys, require_hardware_keys)
 
 gboolean
 chain_policy_allows_algorithm (const ChainPolicy *self,

@@ -48,7 +48,10 @@
  *   36525) bounds their lifetime; require_name_constraints says its sub-CAs
  *   must carry a permitted directoryName constraint (not allowed on the
  *   first tier: a self-signed root's constraints bind nothing);
- *   issues_devices says whether its CAs may sign device batches.
+ *   issues_devices says whether its CAs may sign device batches;
+ *   require_hardware_keys (optional, only ever true) says its CA and officer
+ *   keys must live in a PKCS#11 token or a TPM: records that introduce one
+ *   must say "pkcs11" or "tpm2" (rule key-store.hardware).
  * - version: 1.
  */
 #pragma once
@@ -195,6 +198,13 @@ gboolean chain_policy_get_require_name_constraints (const ChainPolicy *self,
 /** Returns: whether CAs of @tier may sign device certificates. */
 gboolean chain_policy_get_issues_devices (const ChainPolicy *self,
                                           const char        *tier);
+
+/** Returns: whether the CA and officer keys of @tier must live in hardware (pkcs11 or tpm2). */
+gboolean chain_policy_get_require_hardware_keys (const ChainPolicy *self,
+                                                 const char        *tier);
+void chain_policy_set_require_hardware_keys (ChainPolicy *self,
+                                             const char  *tier,
+                                             gboolean     required);
 
 void chain_policy_set_max_path_len (ChainPolicy *self,
                                     const char  *tier,

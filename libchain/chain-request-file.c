@@ -5,6 +5,7 @@
  *   "custodian": { "id": ..., "name": ..., "tier": ... },
  *   "ca_csr": "-----BEGIN CERTIFICATE REQUEST-----...",
  *   "officer_csr": "...", "time": UNIX-SECONDS,
+ *   "key_stores": { "ca": "pkcs11", "officer": "tpm2" },   (optional: "file")
  *   "signature": BASE64
  * }
  *
@@ -38,7 +39,18 @@ struct _ChainRequestFile {
   gint64    time;
   ChainCsr *ca_csr;
   ChainCsr *officer_csr;
+  ChainKeyStore ca_store;
+  ChainKeyStore officer_store;
 };
+
+void
+chain_request_file_get_key_stores (const ChainRequestFile *self,
+                                   ChainKeyStore          *out_ca,
+                                   ChainKeyStore          *out_officer)
+{
+  *out_ca = self->ca_store;
+  *out_officer = self->officer_store;
+}
 
 void
 chain_request_file_free (ChainRequestFile *self)
@@ -153,7 +165,9 @@ unsigned_json (const char     *id,
                const char     *tier,
                gint64          time,
                const ChainCsr *ca_csr,
-               const ChainCsr *officer_csr)
+               const ChainCsr *officer_csr,
+               ChainKeyStore   ca_store,
+               ChainKeyStore   officer_store)
 {
   ChainJson *doc = chain_json_new_object ();
   ChainJson *custodian = chain_json_new_object ();
@@ -173,6 +187,15 @@ unsigned_json (const char     *id,
   text = g_bytes_get_data (officer_pem, &len);
   chain_json_object_set (doc, "officer_csr", chain_json_new_string_len (text, len, NULL));
   chain_json_object_set_integer (doc, "time", time);
+  /* Written only for keys in hardware: files from before it read the same. */
+  if (ca_store != CHAIN_KEY_STORE_FILE || officer_store != CHAIN_KEY_STORE_FILE)
+    {
+      ChainJson *stores = chain_json_new_object ();
+
+      chain_json_object_set_string (stores, "ca", chain_key_store_to_string (ca_store));
+      chain_json_object_set_string (stores, "officer", chain_key_store_to_string (officer_store));
+      chain_json_object_set (doc, "key_stores", stores);
+    }
   return doc;
 }
 
@@ -183,10 +206,12 @@ chain_request_file_build (const char     *id,
                           const char     *tier,
                           const ChainCsr *ca_csr,
                           const ChainCsr *officer_csr,
+                          ChainKey       *ca_key,
                           ChainKey       *officer_key,
                           GError        **error)
 {
-  g_autoptr(ChainJson) doc = unsigned_json (id, org, tier, g_get_real_time () / G_USEC_PER_SEC, ca_csr, officer_csr);
+  g_autoptr(ChainJson) doc = unsigned_json (id, org, tier, g_get_real_time () / G_USEC_PER_SEC, ca_csr, officer_csr,
+                                            chain_key_get_store (ca_key), chain_key_get_store (officer_key));
   g_autoptr(GBytes) canonical = chain_json_to_canonical (doc);
   g_autoptr(GBytes) sig = sign_bytes (officer_key, canonical, error);
   g_autofree char *b64 = NULL;
@@ -238,7 +263,7 @@ chain_request_file_parse (GBytes  *data,
                           GError **error)
 {
   static const char *const known[] = {
-    "ca_csr", "custodian", "officer_csr", "signature", "time", "type", "version", NULL
+    "ca_csr", "custodian", "key_stores", "officer_csr", "signature", "time", "type", "version", NULL
   };
   g_autoptr(ChainRequestFile) self = g_new0 (ChainRequestFile, 1);
   g_autoptr(GError) local = NULL;
@@ -282,6 +307,19 @@ chain_request_file_parse (GBytes  *data,
     return bad_file (error, _("custodian, time or signature missing"));
   if (!chain_statement_check_custodian_id (id, error))
     return NULL;
+  if (chain_json_object_get_member (doc, "key_stores") != NULL)
+    {
+      ChainJson *stores = NULL;
+      const char *ca_store = NULL, *officer_store = NULL;
+
+      if (!chain_json_object_get_object_member (doc, "key_stores", &stores, NULL)
+          || chain_json_object_get_size (stores) != 2
+          || !chain_json_object_get_string_member (stores, "ca", &ca_store, NULL)
+          || !chain_json_object_get_string_member (stores, "officer", &officer_store, NULL)
+          || !chain_key_store_from_string (ca_store, &self->ca_store)
+          || !chain_key_store_from_string (officer_store, &self->officer_store))
+        return bad_file (error, _("key_stores is not {\"ca\": STORE, \"officer\": STORE}"));
+    }
   self->ca_csr = read_csr (doc, "ca_csr", error);
   if (self->ca_csr == NULL)
     return NULL;
@@ -291,7 +329,7 @@ chain_request_file_parse (GBytes  *data,
   if (strlen (sig_b64) > SIGNATURE_MAX_LEN)
     return bad_file (error, _("signature too long"));
   sig = g_base64_decode (sig_b64, &sig_len);
-  check = unsigned_json (id, org, tier, self->time, self->ca_csr, self->officer_csr);
+  check = unsigned_json (id, org, tier, self->time, self->ca_csr, self->officer_csr, self->ca_store, self->officer_store);
   canonical = chain_json_to_canonical (check);
   if (!verify_bytes (self->officer_csr, canonical, sig, sig_len))
     {

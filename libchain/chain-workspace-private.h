@@ -7,6 +7,7 @@
 #include "chain-json.h"
 #include "chain-statement.h"
 #include "chain-csr.h"
+#include "chain-delegation.h"
 
 G_BEGIN_DECLS
 
@@ -181,7 +182,16 @@ GBytes *chain_request_file_build (const char     *id,
                                   const char     *tier,
                                   const ChainCsr *ca_csr,
                                   const ChainCsr *officer_csr,
+                                  ChainKey       *ca_key,
                                   ChainKey       *officer_key,
                                   GError        **error);
+/* chain-request-file.c: where the request says its CA and officer keys live. */
+void chain_request_file_get_key_stores (const ChainRequestFile *self,
+                                        ChainKeyStore          *out_ca,
+                                        ChainKeyStore          *out_officer);
+/* Sets body.key_stores {"ca", "officer"} when either key is not a file. */
+void chain_workspace_set_key_stores (ChainJson     *body,
+                                     ChainKeyStore  ca,
+                                     ChainKeyStore  officer);
 
 G_END_DECLS

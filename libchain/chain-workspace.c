@@ -271,6 +271,22 @@ create_key (ChainWorkspace    *self,
 }
 
 void
+chain_workspace_set_key_stores (ChainJson     *body,
+                                ChainKeyStore  ca,
+                                ChainKeyStore  officer)
+{
+  ChainJson *stores;
+
+  /* Absent means "file": records of file keys stay as they always were. */
+  if (ca == CHAIN_KEY_STORE_FILE && officer == CHAIN_KEY_STORE_FILE)
+    return;
+  stores = chain_json_new_object ();
+  chain_json_object_set_string (stores, "ca", chain_key_store_to_string (ca));
+  chain_json_object_set_string (stores, "officer", chain_key_store_to_string (officer));
+  chain_json_object_set (body, "key_stores", stores);
+}
+
+void
 chain_workspace_set_pin (ChainWorkspace    *self,
                          const ChainSecret *pin)
 {
@@ -1227,6 +1243,7 @@ chain_workspace_officer_validity (ChainCert         *ca,
 static ChainStatement *
 officer_statement (ChainWorkspace *self,
                    ChainCert      *officer,
+                   ChainKey       *key,
                    GError        **error)
 {
   ChainJson *body = chain_json_new_object ();
@@ -1234,6 +1251,9 @@ officer_statement (ChainWorkspace *self,
   g_autoptr(GBytes) pem = chain_cert_to_pem (officer);
 
   chain_json_object_set_string (body, "custodian", self->custodian_id);
+  /* Absent means "file", as in records from before the field. */
+  if (chain_key_get_store (key) != CHAIN_KEY_STORE_FILE)
+    chain_json_object_set_string (body, "key_store", chain_key_store_to_string (chain_key_get_store (key)));
   statement = chain_workspace_new_statement (self, CHAIN_RECORD_TYPE_OFFICER, body, error);
   if (statement == NULL || !chain_statement_add_artifact (statement, "officer.pem", pem, error))
     return NULL;
@@ -1291,7 +1311,7 @@ chain_workspace_add_officer_in (ChainWorkspace    *self,
   chain_workspace_officer_validity (self->ca_chain->pdata[0], &options);
   cert = chain_issuer_issue_officer (issuer, name, key, &options, error);
   if (cert != NULL)
-    statement = officer_statement (self, cert, error);
+    statement = officer_statement (self, cert, key, error);
   if (statement == NULL || !chain_workspace_sign (self, statement, error) || !chain_workspace_check (self, statement, error)
       || !chain_workspace_commit (self, statement, out_seq, cancellable, error))
     {
@@ -1429,6 +1449,7 @@ genesis_statement (ChainWorkspace    *self,
   chain_json_object_set_string (custodian, "tier", self->tier);
   chain_json_object_set (body, "custodian", custodian);
   chain_json_object_set (body, "policy", chain_policy_to_json (policy));
+  chain_workspace_set_key_stores (body, chain_key_get_store (self->ca_key), chain_key_get_store (self->officer_key));
   statement = chain_statement_new (CHAIN_RECORD_TYPE_GENESIS, self->custodian_id, self->ledger_id, digest,
                                    g_get_real_time () / G_USEC_PER_SEC, body, error);
   if (statement == NULL || !chain_statement_add_artifact (statement, "root.pem", root_pem, error)

@@ -523,6 +523,50 @@ START_TEST (test_algorithm_refused_by_policy)
 }
 END_TEST
 
+/* A policy that wants the root's keys in hardware refuses a file root
+ * (rule key-store.hardware), and takes one on the TPM; the TPM custodian's
+ * records say where its keys live, and the audit passes. */
+START_TEST (test_policy_requires_hardware)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *file_ws = path_in ("hw-file");
+  g_autofree char *statement = NULL;
+  g_autofree char *ledger = path_in ("hw-tpm/ledger.git");
+  const char *show[] = { "git", "-C", ledger, "show",
+                         "main:records/0000/00/00000000-genesis/statement.json", NULL };
+  int status;
+
+  status = chain ((const char *const[]) { "-C", "hw-file", "init", "--org", "File Root",
+                                          "--require-hardware", "oem", NULL }, NULL, &err);
+  ck_assert_msg (status == 3, "exit %d: %s", status, err);
+  test_cli_assert_error_line ("file root", err, "rule key-store.hardware");
+  ck_assert (!g_file_test (file_ws, G_FILE_TEST_EXISTS));
+
+  chain_ok ((const char *const[]) { "-C", "hw-tpm", "init", "--org", "TPM Root", "--require-hardware", "oem",
+                                    "--key-store", "tpm2", NULL });
+  ck_assert_int_eq (test_support_run (show, NULL, &statement, NULL), 0);
+  ck_assert_msg (strstr (statement, "\"key_stores\":{\"ca\":\"tpm2\",\"officer\":\"tpm2\"}") != NULL, "%s", statement);
+  g_clear_pointer (&err, g_free);
+  status = chain ((const char *const[]) { "-C", "hw-tpm", "officer", "add", "filey", NULL }, NULL, &err);
+  ck_assert_msg (status == 3, "exit %d: %s", status, err);
+  test_cli_assert_error_line ("file officer", err, "rule key-store.hardware");
+  chain_ok ((const char *const[]) { "-C", "hw-tpm", "officer", "add", "tpmy", "--key-store", "tpm2", NULL });
+  chain_ok ((const char *const[]) { "-C", "hw-tpm", "audit", NULL });
+}
+END_TEST
+
+START_TEST (test_key_list)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  ck_assert_int_eq (chain ((const char *const[]) { "--pin-file", pin_path, "key", "list", "--login", "--module",
+                                                   SOFTHSM_MODULE, NULL }, &out, &err), 0);
+  ck_assert_msg (strstr (out, "token 'oem-root'") != NULL, "%s", out);
+  ck_assert_msg (strstr (out, "private key pkcs11:token=oem-root;object=root-ca;type=private") != NULL, "%s", out);
+}
+END_TEST
+
 static Suite *
 hardware_keys_suite (void)
 {
@@ -541,6 +585,8 @@ hardware_keys_suite (void)
   tcase_add_loop_test (tc, test_bad_input, 0, G_N_ELEMENTS (bad_cases));
   tcase_add_test (tc, test_object_missing);
   tcase_add_test (tc, test_algorithm_refused_by_policy);
+  tcase_add_test (tc, test_policy_requires_hardware);
+  tcase_add_test (tc, test_key_list);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -26,4 +26,7 @@ expect "add" chain officer a
 expect "key-compromise" chain revoke --reason key
 expect "annotate" chain ann
 expect "--file" chain annotate --fi
+expect "list" chain key l
+expect "--key-store" chain request --key
+expect "tpm2" chain officer add x --key-store tp
 exit $status

@@ -1,7 +1,7 @@
 /* bench-issue.c — devices/s for bulk issuance, next to the openssl CLI
  *
  *   bench-issue [-n DEVICES] [-m OPENSSL_DEVICES] [-j JOBS] [-b BATCH]
- *               [-d DIR] [-c CHAIN_BIN] [-k]
+ *               [-d DIR] [-c CHAIN_BIN] [-k] [-s]
  *
  * Builds an OEM and a manufacturer workspace with the library (the
  * manufacturer issues), then, in one run on this machine:
@@ -20,7 +20,11 @@
  *      `openssl x509 -req` with the extensions of a device certificate;
  *      and from CSRs, `openssl x509 -req` alone;
  *   4. `openssl speed ecdsap256` sign/s, on one core and with -multi JOBS:
- *      the ceiling, one signature per certificate.
+ *      the ceiling, one signature per certificate;
+ *   5. with -s (SoftHSM2 installed): a second manufacturer whose CA key is
+ *      in a SoftHSM2 token (its own SOFTHSM2_CONF under DIR) issues the
+ *      DEVICES CSRs through the library, next to `openssl ca -engine pkcs11
+ *      -infiles` signing OPENSSL_DEVICES of them with the same token key.
  *
  * Prints a table: devices/s (wall clock), and devices per CPU-second (user
  * + system time of this process, or of the `chain` and openssl children),
@@ -119,6 +123,54 @@ make_workspaces (const char      *dir,
     die ("delegating to the manufacturer", error);
   *out_oem = oem;
   return cm;
+}
+
+#define SOFTHSM_MODULE "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"
+#define HSM_PIN "1234"
+
+/* A manufacturer in DIR/cm-hsm whose CA (and officer) keys are in a
+ * SoftHSM2 token of its own configuration under DIR. */
+static ChainWorkspace *
+make_hsm_workspace (const char     *dir,
+                    ChainWorkspace *oem)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainSecret) passphrase = passphrase_new ();
+  g_autoptr(ChainSecret) pin = chain_secret_new (HSM_PIN, strlen (HSM_PIN));
+  g_autofree char *conf = g_build_filename (dir, "softhsm2.conf", NULL);
+  g_autofree char *tokens = g_build_filename (dir, "tokens", NULL);
+  g_autofree char *text = g_strdup_printf ("directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n", tokens);
+  g_autofree char *ws_dir = g_build_filename (dir, "cm-hsm", NULL);
+  g_autofree char *request_path = g_build_filename (dir, "cm-hsm.request", NULL);
+  g_autofree char *grant_path = g_build_filename (dir, "cm-hsm.grant", NULL);
+  g_autoptr(ChainRequestFile) request = NULL;
+  const char *init[] = { "softhsm2-util", "--init-token", "--free", "--label", "cm-hsm", "--so-pin", "12345678",
+                         "--pin", HSM_PIN, NULL };
+  ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
+  ChainWorkspace *ws;
+  int status = 0;
+
+  g_mkdir (tokens, 0700);
+  write_file (conf, text, strlen (text));
+  g_setenv ("SOFTHSM2_CONF", conf, TRUE);
+  if (!g_spawn_sync (NULL, (char **) init, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                     NULL, NULL, &status, &error) || status != 0)
+    die ("softhsm2-util --init-token", error);
+  options.org = "Bench CM HSM";
+  options.id = "cm-hsm";
+  options.tier = "manufacturer";
+  options.passphrase = passphrase;
+  options.key_store = "pkcs11:token=cm-hsm;object=cm-hsm-ca?module-path=" SOFTHSM_MODULE;
+  options.pin = pin;
+  ws = chain_workspace_request (ws_dir, &options, request_path, NULL, &error);
+  if (ws == NULL)
+    die ("chain_workspace_request (SoftHSM2)", error);
+  request = chain_request_file_load (request_path, &error);
+  if (request == NULL
+      || !chain_workspace_delegate (oem, request, NULL, grant_path, NULL, NULL, &error)
+      || !chain_workspace_accept (ws, grant_path, NULL, NULL, NULL, &error))
+    die ("delegating to the SoftHSM2 manufacturer", error);
+  return ws;
 }
 
 static double
@@ -344,6 +396,62 @@ bench_openssl (const char *dir,
   return rate;
 }
 
+/* `openssl ca -engine pkcs11 -infiles` over @n of @csrs, with the token key
+ * of DIR/cm-hsm: one process for all. */
+static Rate
+bench_openssl_ca_engine (const char *dir,
+                         GPtrArray  *csrs,
+                         guint64     n)
+{
+  g_autofree char *ca_dir = g_build_filename (dir, "openssl-ca", NULL);
+  g_autofree char *conf = g_build_filename (ca_dir, "ca.cnf", NULL);
+  g_autofree char *index = g_build_filename (ca_dir, "index.txt", NULL);
+  g_autofree char *serial = g_build_filename (ca_dir, "serial", NULL);
+  g_autofree char *certs = g_build_filename (ca_dir, "certs", NULL);
+  g_autofree char *out = g_build_filename (ca_dir, "out.pem", NULL);
+  g_autofree char *ca_cert = g_build_filename (dir, "cm-hsm", "certs", "ca.pem", NULL);
+  g_autofree char *text = g_strdup_printf (
+    "[ca]\ndefault_ca = bench\n[bench]\ndir = %s\ndatabase = %s\nserial = %s\nnew_certs_dir = %s\n"
+    "default_md = sha256\ndefault_days = 365\npolicy = any\nunique_subject = no\n"
+    "copy_extensions = none\nx509_extensions = device\n"
+    "[any]\ncommonName = supplied\n"
+    "[device]\nbasicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n"
+    "extendedKeyUsage = clientAuth\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n",
+    ca_dir, index, serial, certs);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *env[] = { "PKCS11_MODULE_PATH=" SOFTHSM_MODULE, NULL };
+  double cpu_started = cpu_seconds (RUSAGE_CHILDREN);
+  double started;
+  g_autofree char *ignored = NULL;
+  Rate rate;
+
+  g_mkdir_with_parents (certs, 0700);
+  write_file (conf, text, strlen (text));
+  write_file (index, "", 0);
+  write_file (serial, "01\n", 3);
+  for (const char *const *a = (const char *const[]) {
+         "openssl", "ca", "-batch", "-notext", "-preserveDN", "-config", NULL }; *a != NULL; a++)
+    g_ptr_array_add (argv, (gpointer) *a);
+  g_ptr_array_add (argv, conf);
+  for (const char *const *a = (const char *const[]) {
+         "-engine", "pkcs11", "-keyform", "engine",
+         "-keyfile", "pkcs11:token=cm-hsm;object=cm-hsm-ca;type=private;pin-value=" HSM_PIN, "-cert", NULL };
+       *a != NULL; a++)
+    g_ptr_array_add (argv, (gpointer) *a);
+  g_ptr_array_add (argv, ca_cert);
+  g_ptr_array_add (argv, (gpointer) "-out");
+  g_ptr_array_add (argv, out);
+  g_ptr_array_add (argv, (gpointer) "-infiles");
+  for (guint64 i = 0; i < n; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (csrs, i % csrs->len));
+  g_ptr_array_add (argv, NULL);
+  started = now ();
+  ignored = run ((const char *const *) argv->pdata, env);
+  rate.wall = (double) n / (now () - started);
+  rate.cpu = (double) n / (cpu_seconds (RUSAGE_CHILDREN) - cpu_started);
+  return rate;
+}
+
 /* `openssl speed ecdsap256`: sign/s, from its last line. */
 static double
 openssl_sign_rate (guint jobs)
@@ -399,9 +507,11 @@ main (int    argc,
   g_autofree char *dir = NULL;
   g_autofree char *chain_bin = NULL;
   gboolean keep = FALSE;
+  gboolean softhsm = FALSE;
   GOptionEntry entries[] = {
     { "devices", 'n', 0, G_OPTION_ARG_INT64, &n, "Devices per libchain run (default 2000)", "N" },
     { "openssl-devices", 'm', 0, G_OPTION_ARG_INT64, &m, "Devices for the openssl loop (default 100)", "N" },
+    { "softhsm", 's', 0, G_OPTION_ARG_NONE, &softhsm, "Also with the CA key in a SoftHSM2 token, next to openssl ca -engine pkcs11", NULL },
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Threads (default: the number of CPUs)", "N" },
     { "batch-size", 'b', 0, G_OPTION_ARG_INT, &batch, "Devices per record (default 10000)", "N" },
     { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "Work directory (default: a new temporary one)", "DIR" },
@@ -427,6 +537,8 @@ main (int    argc,
   Rate cli_csrs = { 0, 0 };
   Rate ossl_keys;
   Rate ossl_csrs;
+  Rates hsm_csrs = { 0, { 0, 0 } };
+  Rate hsm_openssl = { 0, 0 };
   double sign_one;
   double sign_all;
   g_autofree char *load_average = NULL;
@@ -508,6 +620,26 @@ main (int    argc,
       cli_csrs = bench_cli (chain_bin, cm_dir, csr_args, out, (guint64) n, (guint) jobs, (guint) batch);
     }
 
+  if (softhsm)
+    {
+      g_autoptr(ChainWorkspace) hsm = NULL;
+      g_autoptr(ChainIssueSource) hsm_source = NULL;
+
+      fprintf (stderr, "bench-issue: library, from CSRs, CA key in SoftHSM2\n");
+      if (oem == NULL)
+        die ("the OEM workspace is gone", NULL);
+      hsm = make_hsm_workspace (dir, oem);
+      hsm_source = chain_issue_source_new_csr_dir (csrs, CHAIN_ISSUE_CSR_ID_FILE_NAME, &error);
+      if (hsm_source == NULL)
+        die ("CSR source", error);
+      g_free (out);
+      out = g_build_filename (dir, "out-hsm-csrs", NULL);
+      hsm_csrs = bench_library (hsm, hsm_source, out, (guint64) n, (guint) jobs, (guint) batch);
+      g_clear_pointer (&hsm, chain_workspace_free);
+      fprintf (stderr, "bench-issue: openssl ca -engine pkcs11 -infiles\n");
+      hsm_openssl = bench_openssl_ca_engine (dir, csr_paths, (guint64) m);
+    }
+
   fprintf (stderr, "bench-issue: openssl command line\n");
   ossl = g_build_filename (dir, "openssl", NULL);
   g_mkdir (ossl, 0700);
@@ -541,6 +673,14 @@ main (int    argc,
     }
   else
     printf ("%-46s %10s %10s\n", "chain issue (no -c or $CHAIN_BIN)", "-", "-");
+  if (softhsm)
+    {
+      printf ("%-46s %10.0f %10s\n", "libchain, CA in SoftHSM2, CSRs: signed + files", hsm_csrs.issued, "");
+      printf ("%-46s %10.0f %10.0f\n", "libchain, CA in SoftHSM2, CSRs: + records", hsm_csrs.recorded.wall,
+              hsm_csrs.recorded.cpu);
+      printf ("%-46s %10.0f %10.0f\n", "openssl ca -engine pkcs11 -infiles (SoftHSM2)", hsm_openssl.wall,
+              hsm_openssl.cpu);
+    }
   printf ("%-46s %10.1f %10.1f\n", "openssl genpkey + req + x509 -req, a loop", ossl_keys.wall, ossl_keys.cpu);
   printf ("%-46s %10.1f %10.1f\n", "openssl x509 -req from CSRs, a loop", ossl_csrs.wall, ossl_csrs.cpu);
   printf ("%-46s %10.0f %10s\n", "openssl speed ecdsap256 sign/s, 1 core", sign_one, "");
