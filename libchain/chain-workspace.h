@@ -211,6 +211,20 @@ GPtrArray *chain_workspace_get_ca_chain (const ChainWorkspace *self);
 GStrv chain_workspace_list_officers (const ChainWorkspace *self);
 
 /**
+ * chain_workspace_is_officer_revoked:
+ * @self: a workspace.
+ * @officer: a name chain_workspace_list_officers() gave.
+ *
+ * Whether the ledger revoked officer @officer (its certificate in certs/
+ * names the key): a revoked officer's key file may stay, but the officer
+ * acts no more. Needs no passphrase.
+ *
+ * Returns: %TRUE when the ledger records the officer as revoked.
+ */
+gboolean chain_workspace_is_officer_revoked (const ChainWorkspace *self,
+                                             const char           *officer);
+
+/**
  * chain_workspace_check_officer_name:
  * @name: a would-be officer name.
  * @error: CHAIN_ERROR_INVALID_INPUT, saying what a name may hold.
