@@ -14,6 +14,8 @@ main (int   argc,
   g_autoptr(CustodyApplication) app = NULL;
   int status;
 
+  /* Before anything is created: no group- or world-writable ledger. */
+  chain_workspace_restrict_umask ();
   setlocale (LC_ALL, "");
   chain_i18n_init ();
   textdomain (CHAIN_GETTEXT_PACKAGE);

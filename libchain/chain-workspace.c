@@ -939,6 +939,14 @@ chain_workspace_list_officers (const ChainWorkspace *self)
   return names;
 }
 
+void
+chain_workspace_restrict_umask (void)
+{
+  mode_t old = umask (022);
+
+  umask (old | 022);
+}
+
 gboolean
 chain_workspace_is_officer_revoked (const ChainWorkspace *self,
                                     const char           *officer)
