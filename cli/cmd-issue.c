@@ -118,6 +118,33 @@ describe_issued (const ChainIssueSummary *summary,
 
   chain_issue_summary_get_record (summary, 0, &first_seq, NULL, &first, NULL);
   chain_issue_summary_get_record (summary, n - 1, &last_seq, NULL, NULL, &last);
+  /* Other writers' records in between: name ours one by one, never a
+   * range that holds theirs. */
+  if (n > 1 && last_seq - first_seq + 1 != n)
+    {
+      g_autoptr(GString) list = g_string_new (NULL);
+
+      for (guint i = 0; i < n; i++)
+        {
+          guint64 seq = 0;
+
+          chain_issue_summary_get_record (summary, i, &seq, NULL, NULL, NULL);
+          g_string_append_printf (list, "%s#%" PRIu64, i > 0 ? ", " : "", seq);
+        }
+      if (output != NULL)
+        return g_strdup_printf (
+          /* Translators: a number of devices, the first and last device ids,
+           * a list of record numbers ("#3, #5, #9") and a directory. */
+          ngettext ("Issued %" PRIu64 " devices (%s … %s) in records %s into %s",
+                    "Issued %" PRIu64 " devices (%s … %s) in records %s into %s", issued),
+          issued, first, last, list->str, output);
+      return g_strdup_printf (
+        /* Translators: ends an error message: a number of devices, the first
+         * and last device ids, a list of record numbers ("#3, #5, #9"). */
+        ngettext ("issued and recorded %" PRIu64 " devices (%s … %s) in records %s",
+                  "issued and recorded %" PRIu64 " devices (%s … %s) in records %s", issued),
+        issued, first, last, list->str);
+    }
   if (output != NULL && n == 1)
     return g_strdup_printf (
       /* Translators: a number of devices, the first and last device ids, a

@@ -179,6 +179,7 @@ cmd_log (const ChainCliGlobals *globals,
   g_autofree char *author = NULL;
   gint max_count = -1;
   gboolean reverse = FALSE;
+  g_autofree char **argv_split = NULL;   /* borrowed strings */
   /* Translators: %s lists the record types; they are not translated. */
   g_autofree char *type_help = g_strdup_printf (_("Only records of TYPE (%s)"), CHAIN_RECORD_TYPE_NAMES);
   Log log = { globals, NULL, CHAIN_RECORD_TYPE_INVALID, NULL, NULL, NULL };
@@ -202,6 +203,25 @@ cmd_log (const ChainCliGlobals *globals,
   g_option_context_set_description (context,
     N_("Exit codes: 0 listed, 1 error (no workspace or ledger here), 2 usage, 3 a record\n"
        "cannot be read or the ledger no longer descends from the pinned tip."));
+  /* `-n1`, as git log takes it: GOption wants the count apart. */
+  {
+    g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+    for (int i = 0; i < argc; i++)
+      {
+        if (i > 0 && g_str_has_prefix (argv[i], "-n") && argv[i][2] != '\0' && argv[i][2] != '-')
+          {
+            g_ptr_array_add (args, (char *) "-n");
+            g_ptr_array_add (args, argv[i] + 2);
+          }
+        else
+          g_ptr_array_add (args, argv[i]);
+      }
+    g_ptr_array_add (args, NULL);
+    argc = (int) args->len - 1;
+    argv_split = (char **) g_ptr_array_free (g_steal_pointer (&args), FALSE);
+    argv = argv_split;
+  }
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)

@@ -14,17 +14,23 @@ list_officers (const ChainCliGlobals *globals,
   if (workspace == NULL)
     return FALSE;
   names = chain_workspace_list_officers (workspace);
+  /* A revoked officer's key file may stay; it is listed as revoked. */
   if (globals->json)
     {
       ChainJson *doc = chain_json_new_array ();
 
       for (guint i = 0; names[i] != NULL; i++)
-        chain_json_array_append (doc, chain_json_new_string (names[i]));
+        if (!chain_workspace_is_officer_revoked (workspace, names[i]))
+          chain_json_array_append (doc, chain_json_new_string (names[i]));
       chain_cli_print_json (globals, doc);
       return TRUE;
     }
   for (guint i = 0; names[i] != NULL; i++)
-    chain_cli_print (globals, "%s\n", names[i]);
+    if (chain_workspace_is_officer_revoked (workspace, names[i]))
+      /* Translators: an officer name, then a mark that it is revoked. */
+      chain_cli_print (globals, _("%s (revoked)\n"), names[i]);
+    else
+      chain_cli_print (globals, "%s\n", names[i]);
   return TRUE;
 }
 

@@ -219,12 +219,28 @@ keys_to_json (const Status *st,
   return list;
 }
 
+/* The officers with a key here, @revoked ones or the active ones: a
+ * revoked officer's key file may stay behind. */
+static GStrv
+officers_of (ChainWorkspace *workspace,
+             gboolean        revoked)
+{
+  g_auto(GStrv) names = chain_workspace_list_officers (workspace);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (chain_workspace_is_officer_revoked (workspace, names[i]) == revoked)
+      g_strv_builder_add (builder, names[i]);
+  return g_strv_builder_end (builder);
+}
+
 static ChainJson *
 status_to_json (const Status *st)
 {
   ChainJson *json = chain_json_new_object ();
   ChainJson *workspace = chain_json_new_object ();
-  g_auto(GStrv) officers = chain_workspace_list_officers (st->workspace);
+  g_auto(GStrv) officers = officers_of (st->workspace, FALSE);
+  g_auto(GStrv) revoked_officers = officers_of (st->workspace, TRUE);
   ChainCert *ca = chain_workspace_get_ca (st->workspace);
   const ChainCustodian *self = chain_workspace_get_custodian (st->workspace);
 
@@ -237,6 +253,7 @@ status_to_json (const Status *st)
                                 chain_key_algorithm_to_string (chain_workspace_get_algorithm (st->workspace)));
   chain_json_object_set (workspace, "officers", strv_to_json ((const char *const *) officers));
   chain_json_object_set (workspace, "keys", keys_to_json (st, officers));
+  chain_json_object_set (workspace, "revoked_officers", strv_to_json ((const char *const *) revoked_officers));
   chain_json_object_set_boolean (workspace, "unlocked", FALSE);
   chain_json_object_set_boolean (workspace, "joined", st->state != NULL);
   chain_json_object_set (json, "workspace", workspace);
@@ -384,8 +401,10 @@ print_requests (const Status *st)
 static void
 print_status (const Status *st)
 {
-  g_auto(GStrv) officers = chain_workspace_list_officers (st->workspace);
+  g_auto(GStrv) officers = officers_of (st->workspace, FALSE);
+  g_auto(GStrv) revoked_officers = officers_of (st->workspace, TRUE);
   g_autofree char *officer_list = g_strjoinv (", ", officers);
+  g_autofree char *revoked_list = g_strjoinv (", ", revoked_officers);
   g_autofree char *org = chain_cli_one_line (chain_workspace_get_org (st->workspace), 0);
   ChainCert *ca = chain_workspace_get_ca (st->workspace);
   const ChainCustodian *self = chain_workspace_get_custodian (st->workspace);
@@ -403,6 +422,8 @@ print_status (const Status *st)
     chain_cli_print (st->globals, _("  officers    %s\n"), officer_list);
   else
     chain_cli_print (st->globals, _("  officers    none\n"));
+  if (*revoked_list != '\0')
+    chain_cli_print (st->globals, _("  revoked     %s (officers; their keys act no more)\n"), revoked_list);
   chain_cli_print (st->globals, _("  keys        locked (status never unlocks them)\n"));
   {
     g_autofree char *ca_home = key_home (st, NULL, NULL, NULL);

@@ -151,6 +151,8 @@ main (int argc, char **argv)
   int first;
   int status;
 
+  /* Before anything is created: no group- or world-writable ledger. */
+  chain_workspace_restrict_umask ();
   setlocale (LC_ALL, "");
   chain_i18n_init ();
   textdomain (CHAIN_GETTEXT_PACKAGE);

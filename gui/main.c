@@ -1,6 +1,7 @@
 /* main.c — Custody, the GTK 4 desktop app for the OEM security officer */
 #include <glib/gi18n.h>
 
+#include "chain.h"
 #include "custody-application.h"
 #include "custody-settings.h"
 
@@ -12,6 +13,8 @@ main (int   argc,
   g_autoptr(GSettingsSchema) schema = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* Before anything is created: no group- or world-writable ledger. */
+  chain_workspace_restrict_umask ();
   custody_application_init_locale ();
   schema = custody_settings_find_schema (&error);
   if (schema == NULL)

@@ -289,6 +289,16 @@ judge (ChainWorkspace         *self,
     refuse (preview, _("path length %d exceeds the most allowed, %d"), preview->path_len, preview->max_path_len);
   if (preview->not_after > preview->max_not_after || preview->not_after <= preview->not_before)
     refuse (preview, _("the validity asked for ends after what the policy and this CA allow"));
+  /* What the issuer would refuse, judged here too: the dry run and the
+   * real run give one verdict. */
+  if (chain_workspace_get_ca_chain (self) != NULL)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (!chain_issuer_check_sub_ca_csr (chain_workspace_get_ca_chain (self),
+                                          chain_request_file_get_ca_csr (request), &local))
+        refuse (preview, "%s", local->message);
+    }
 }
 
 static void
@@ -554,6 +564,22 @@ chain_workspace_delegate (ChainWorkspace             *self,
                    preview->custodian_id, preview->refusal);
       return FALSE;
     }
+  /* Every check before the first append: the constraints, and the sub-CA
+   * signed here in memory (nobody sees it unless its record lands), so a
+   * refusal leaves no pending request behind. */
+  nc = choose_constraints (self, request, options, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  issue.not_before = preview->not_before;
+  issue.not_after = preview->not_after;
+  issue.path_len = preview->path_len;
+  issue.name_constraints = nc;
+  ca = chain_issuer_issue_sub_ca (issuer, chain_request_file_get_ca_csr (request), &issue, error);
+  if (ca == NULL)
+    return FALSE;
   recorded = find_pending_request (self, preview->custodian_id);
   request_id = recorded != NULL ? g_strdup (chain_ledger_request_get_id (recorded))
                                 : record_request (self, request, cancellable, error);
@@ -571,19 +597,6 @@ chain_workspace_delegate (ChainWorkspace             *self,
                    preview->custodian_id, request_id, preview->threshold, approvals, request_id);
       return FALSE;
     }
-  nc = choose_constraints (self, request, options, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  issue.not_before = preview->not_before;
-  issue.not_after = preview->not_after;
-  issue.path_len = preview->path_len;
-  issue.name_constraints = nc;
-  ca = chain_issuer_issue_sub_ca (issuer, chain_request_file_get_ca_csr (request), &issue, error);
-  if (ca == NULL)
-    return FALSE;
   statement = delegation_statement (self, request_id, preview->custodian_id, ca, error);
   if (statement == NULL || !chain_workspace_commit (self, statement, out_seq, cancellable, error))
     return FALSE;

@@ -220,11 +220,17 @@ hub_disable_script (const ChainDisableContext *ctx)
     "  az iot hub \"$@\" --hub-name \"$HUB\" ${RESOURCE_GROUP:+--resource-group \"$RESOURCE_GROUP\"}\n"
     "}\n"
     "\n"
+    "failed=0\n"
     "while IFS= read -r id; do\n"
     "  [ -n \"$id\" ] || continue\n"
-    "  hub device-identity update --device-id \"$id\" --status disabled \\\n"
-    "    --status-reason 'certificate revoked' >/dev/null\n"
-    "  echo \"Disabled $id\"\n"
+    "  # Each device on its own: one the hub does not know stops nothing.\n"
+    "  if hub device-identity update --device-id \"$id\" --status disabled \\\n"
+    "      --status-reason 'certificate revoked' >/dev/null; then\n"
+    "    echo \"Disabled $id\"\n"
+    "  else\n"
+    "    echo \"$id: the hub refused to disable it (not registered there?); see the message above\" >&2\n"
+    "    failed=$((failed + 1))\n"
+    "  fi\n"
     "done < disabled-devices.txt\n");
   for (guint i = 0; i < ctx->cas->len; i++)
     {
@@ -235,10 +241,20 @@ hub_disable_script (const ChainDisableContext *ctx)
       g_string_append (script,
         "\n"
         "if hub certificate show --name \"$NAME\" >/dev/null 2>&1; then\n"
-        "  hub certificate delete --name \"$NAME\" --etag \"$(hub certificate show --name \"$NAME\" --query etag --output tsv)\"\n"
-        "  echo \"Deleted revoked CA $NAME\"\n"
+        "  if hub certificate delete --name \"$NAME\" --etag \"$(hub certificate show --name \"$NAME\" --query etag --output tsv)\"; then\n"
+        "    echo \"Deleted revoked CA $NAME\"\n"
+        "  else\n"
+        "    echo \"$NAME: the hub refused to delete the revoked CA; see the message above\" >&2\n"
+        "    failed=$((failed + 1))\n"
+        "  fi\n"
         "fi\n");
     }
+  g_string_append (script,
+    "\n"
+    "if [ \"$failed\" -gt 0 ]; then\n"
+    "  echo \"$failed of the calls failed; the rest were made. Fix them and run this again.\" >&2\n"
+    "  exit 1\n"
+    "fi\n");
   return script;
 }
 
@@ -265,6 +281,7 @@ dps_disable_script (const ChainDisableContext *ctx)
     "  az iot dps \"$@\" --dps-name \"$DPS\" ${RESOURCE_GROUP:+--resource-group \"$RESOURCE_GROUP\"}\n"
     "}\n"
     "\n"
+    "failed=0\n"
     "while read -r id serial; do\n"
     "  [ -n \"$id\" ] || continue\n"
     "  if [ ! -f \"certs/$serial.pem\" ]; then\n"
@@ -272,12 +289,18 @@ dps_disable_script (const ChainDisableContext *ctx)
     "    continue\n"
     "  fi\n"
     "  if dps enrollment show --enrollment-id \"$id\" >/dev/null 2>&1; then\n"
-    "    dps enrollment update --enrollment-id \"$id\" --provisioning-status disabled >/dev/null\n"
+    "    set -- enrollment update --enrollment-id \"$id\" --provisioning-status disabled\n"
     "  else\n"
-    "    dps enrollment create --enrollment-id \"$id\" --attestation-type x509 \\\n"
-    "      --certificate-path \"certs/$serial.pem\" --provisioning-status disabled >/dev/null\n"
+    "    set -- enrollment create --enrollment-id \"$id\" --attestation-type x509 \\\n"
+    "      --certificate-path \"certs/$serial.pem\" --provisioning-status disabled\n"
     "  fi\n"
-    "  echo \"Disabled $id\"\n"
+    "  # Each device on its own: one DPS refuses stops nothing.\n"
+    "  if dps \"$@\" >/dev/null; then\n"
+    "    echo \"Disabled $id\"\n"
+    "  else\n"
+    "    echo \"$id: DPS refused to disable it; see the message above\" >&2\n"
+    "    failed=$((failed + 1))\n"
+    "  fi\n"
     "done < disabled-devices.txt\n");
   for (guint i = 0; i < ctx->cas->len; i++)
     {
@@ -287,12 +310,21 @@ dps_disable_script (const ChainDisableContext *ctx)
       chain_export_script_quote (script, ca->cloud_name);
       g_string_append (script,
         "\n"
-        "if ! dps enrollment-group show --enrollment-id \"revoked-$NAME\" >/dev/null 2>&1; then\n"
-        "  dps enrollment-group create --enrollment-id \"revoked-$NAME\" \\\n"
-        "    --certificate-path \"certs/ca-$NAME.pem\" --provisioning-status disabled >/dev/null\n"
-        "fi\n"
-        "echo \"Refused devices under revoked CA $NAME\"\n");
+        "if dps enrollment-group show --enrollment-id \"revoked-$NAME\" >/dev/null 2>&1 \\\n"
+        "    || dps enrollment-group create --enrollment-id \"revoked-$NAME\" \\\n"
+        "         --certificate-path \"certs/ca-$NAME.pem\" --provisioning-status disabled >/dev/null; then\n"
+        "  echo \"Refused devices under revoked CA $NAME\"\n"
+        "else\n"
+        "  echo \"$NAME: DPS refused the disabled enrollment group; see the message above\" >&2\n"
+        "  failed=$((failed + 1))\n"
+        "fi\n");
     }
+  g_string_append (script,
+    "\n"
+    "if [ \"$failed\" -gt 0 ]; then\n"
+    "  echo \"$failed of the calls failed; the rest were made. Fix them and run this again.\" >&2\n"
+    "  exit 1\n"
+    "fi\n");
   return script;
 }
 

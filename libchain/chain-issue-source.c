@@ -48,6 +48,13 @@ chain_issue_source_new_count (const char *prefix,
                            _("the count and first number must be at least 1 and not overflow; give e.g. --count 1000"));
       return NULL;
     }
+  if (count > CHAIN_ISSUE_MAX_COUNT)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("a run issues at most %" PRIu64 " devices; split a larger count into runs with --start"),
+                   (guint64) CHAIN_ISSUE_MAX_COUNT);
+      return NULL;
+    }
   self = g_new0 (ChainIssueSource, 1);
   self->kind = CHAIN_ISSUE_SOURCE_COUNT;
   self->rewindable = TRUE;

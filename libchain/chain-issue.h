@@ -102,12 +102,22 @@ G_BEGIN_DECLS
 typedef struct _ChainIssueSource ChainIssueSource;
 
 /**
+ * CHAIN_ISSUE_MAX_COUNT:
+ *
+ * Most devices one run of a count may issue: 100 million, a day or more of
+ * signing on a large machine and a hundred times what one DPS instance
+ * takes. A typo (an extra digit or three) is refused up front instead of
+ * running for days; a larger run is several runs with --start.
+ */
+#define CHAIN_ISSUE_MAX_COUNT G_GUINT64_CONSTANT (100000000)
+
+/**
  * chain_issue_source_new_count:
  * @prefix: put before each number; may be empty.
  * @first: the first number, at least 1 (1 for PREFIX000001 ...).
- * @count: how many devices, at least 1.
- * @error: CHAIN_ERROR_INVALID_INPUT when @count is 0 or the numbers
- *   would overflow.
+ * @count: how many devices, 1 to %CHAIN_ISSUE_MAX_COUNT.
+ * @error: CHAIN_ERROR_INVALID_INPUT when @count is 0 or above
+ *   %CHAIN_ISSUE_MAX_COUNT, or the numbers would overflow.
  *
  * Ids @prefix + the numbers @first .. @first + @count - 1, zero-padded to
  * the width of the largest (@count when @first is 1).

@@ -1046,6 +1046,53 @@ sign_and_gate (ChainIssuer *self,
   return g_steal_pointer (&cert);
 }
 
+gboolean
+chain_issuer_check_sub_ca_csr (GPtrArray      *chain,
+                               const ChainCsr *csr,
+                               GError        **error)
+{
+  X509_REQ *req = chain_csr_get_x509_req (csr);
+  const X509_PUBKEY *pub = X509_REQ_get_X509_PUBKEY (req);
+  const X509_NAME *subject = X509_REQ_get_subject_name (req);
+  const unsigned char *bits = NULL;
+  int bits_len = 0;
+
+  if (!X509_PUBKEY_get0_param (NULL, &bits, &bits_len, NULL, pub) || bits == NULL)
+    {
+      chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT, _("the request carries no usable public key"));
+      return FALSE;
+    }
+  for (guint i = 0; i < chain->len; i++)
+    {
+      ChainCert *cert = g_ptr_array_index (chain, i);
+      X509 *ca = chain_cert_get_x509 (cert);
+      const unsigned char *ca_bits = NULL;
+      int ca_bits_len = 0;
+      g_autoptr(ChainName) ca_subject = chain_cert_get_subject (cert);
+      g_autofree char *label = chain_name_get_common_name (ca_subject);
+
+      if (X509_PUBKEY_get0_param (NULL, &ca_bits, &ca_bits_len, NULL, X509_get_X509_PUBKEY (ca))
+          && ca_bits_len == bits_len && memcmp (ca_bits, bits, (size_t) bits_len) == 0)
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                       _("the request carries the key of '%s'; every certificate needs a key of its own"),
+                       label != NULL ? label : "?");
+          return FALSE;
+        }
+      /* A sub-CA named like one of its ancestors would be "self-issued",
+       * which path validation exempts from path length and name
+       * constraints. */
+      if (X509_NAME_cmp (subject, X509_get_subject_name (ca)) == 0)
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                       _("the sub-CA would have the same subject as '%s'; give it a name of its own"),
+                       label != NULL ? label : "?");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 ChainCert *
 chain_issuer_issue_sub_ca (ChainIssuer             *self,
                            const ChainCsr          *csr,
@@ -1101,22 +1148,8 @@ chain_issuer_issue_sub_ca (ChainIssuer             *self,
   req = chain_csr_get_x509_req (csr);
   pub = X509_REQ_get_X509_PUBKEY (req);
   subject = X509_REQ_get_subject_name (req);
-  if (!check_key_is_new (self, pub, error))
+  if (!chain_issuer_check_sub_ca_csr (self->chain, csr, error))
     return NULL;
-  /* A sub-CA named like one of its ancestors would be "self-issued", which
-   * path validation exempts from path length and name constraints. */
-  for (guint i = 0; i < self->chain->len; i++)
-    {
-      X509 *ca = chain_cert_get_x509 (g_ptr_array_index (self->chain, i));
-
-      if (X509_NAME_cmp (subject, X509_get_subject_name (ca)) == 0)
-        {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       _("the sub-CA would have the same subject as '%s'; give it a name of its own"),
-                       (const char *) g_ptr_array_index (self->labels, i));
-          return NULL;
-        }
-    }
 
   x = cert_new_base (self->issuer_name, subject, not_before, not_after, error);
   if (x == NULL || !copy_public_key (x, pub, error))

@@ -147,4 +147,18 @@ gboolean           chain_hex_is_lower           (const char   *text,
 char              *chain_sha256_hex             (const void   *data,
                                                  gsize         len);
 
+/**
+ * chain_issuer_check_sub_ca_csr:
+ * @chain: (element-type ChainCert): the issuing CA and those above it.
+ * @csr: a sub-CA's request.
+ * @error: CHAIN_ERROR_REFUSED (the key or subject of a CA in @chain),
+ *   CHAIN_ERROR_INVALID_INPUT.
+ *
+ * What chain_issuer_issue_sub_ca() refuses about the request itself, with
+ * no key needed: `delegate --dry-run` and the real run judge alike.
+ */
+gboolean chain_issuer_check_sub_ca_csr (GPtrArray      *chain,
+                                        const ChainCsr *csr,
+                                        GError        **error);
+
 G_END_DECLS

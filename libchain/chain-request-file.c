@@ -13,6 +13,10 @@
  * member but "signature" (digest as for statements): the officer CSR's key
  * vouches for the whole file, so an edited tier or a swapped CA CSR shows.
  */
+#include <unistd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <errno.h>
 #include "chain-delegation.h"
 #include "chain-i18n-private.h"
 #include "chain-workspace-private.h"
@@ -350,31 +354,55 @@ chain_request_file_load (const char *path,
                          GError    **error)
 {
   g_autofree char *data = NULL;
-  g_autoptr(GError) local = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
-                                                 NULL, &local);
   ChainRequestFile *request = NULL;
   gsize len = 0;
+  struct stat st;
+  /* Non-blocking: a FIFO with no writer must not hang the open. */
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
-  if (info == NULL)
+  if (fd < 0)
     {
-      g_set_error (error, CHAIN_ERROR, g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
-                                        ? CHAIN_ERROR_NOT_FOUND : CHAIN_ERROR_IO,
-                   _("cannot read %s: %s"), path, local->message);
+      int saved = errno;
+
+      g_set_error (error, CHAIN_ERROR, saved == ENOENT ? CHAIN_ERROR_NOT_FOUND : CHAIN_ERROR_IO,
+                   _("cannot read %s: %s"), path, g_strerror (saved));
       return NULL;
     }
-  if (g_file_info_get_size (info) > CHAIN_REQUEST_FILE_MAX_SIZE)
+  /* Only a regular file has an end: /dev/zero or a FIFO would be read
+   * forever. */
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      bad_file (error, _("not a regular file; give the request or grant file itself"));
+      g_prefix_error (error, _("%s: "), path);
+      return NULL;
+    }
+  data = g_malloc (CHAIN_REQUEST_FILE_MAX_SIZE + 1);
+  while (len < CHAIN_REQUEST_FILE_MAX_SIZE + 1)
+    {
+      ssize_t n = read (fd, data + len, CHAIN_REQUEST_FILE_MAX_SIZE + 1 - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+
+          close (fd);
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read %s: %s"), path, g_strerror (saved));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      len += (gsize) n;
+    }
+  close (fd);
+  if (len > CHAIN_REQUEST_FILE_MAX_SIZE)
     {
       bad_file (error, _("larger than a request can be"));
       /* Translators: %s is a file name, before the message */
       g_prefix_error (error, _("%s: "), path);
-      return NULL;
-    }
-  if (!g_file_get_contents (path, &data, &len, &local))
-    {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot read %s: %s"), path, local->message);
       return NULL;
     }
   bytes = g_bytes_new_take (g_steal_pointer (&data), len);

@@ -421,23 +421,20 @@ bundle_index_pack (ChainSyncContext *s,
                    guint64           offset,
                    guint64           size,
                    const char       *name,
+                   const char       *pack_dir,
+                   char            **out_pack_name,
                    GError          **error)
 {
   g_autoptr(git_odb) odb = NULL;
   g_autoptr(SyncIndexer) indexer = NULL;
   g_autofree char *buffer = g_malloc (IO_CHUNK);
-  g_autofree char *pack_dir = NULL;
   git_indexer_options indexer_options = GIT_INDEXER_OPTIONS_INIT;
   git_indexer_progress stats = { 0 };
-  git_buf objects = GIT_BUF_INIT;
   guint64 done = offset;
   int status;
 
-  if ((status = git_repository_odb (&odb, s->repo)) < 0
-      || (status = git_repository_item_path (&objects, s->repo, GIT_REPOSITORY_ITEM_OBJECTS)) < 0)
+  if ((status = git_repository_odb (&odb, s->repo)) < 0)
     return chain_git_error (error, status, _("cannot open the ledger's object database"));
-  pack_dir = g_build_filename (objects.ptr, "pack", NULL);
-  git_buf_dispose (&objects);
   status = git_indexer_new (&indexer, pack_dir, 0, odb, &indexer_options);
   if (status < 0)
     return chain_git_error (error, status, _("cannot unpack the bundle %s"), name);
@@ -490,9 +487,256 @@ bundle_index_pack (ChainSyncContext *s,
                    name, g_strstrip (reason));
       return FALSE;
     }
-  /* The odb learns about the new pack now rather than on a lookup miss. */
-  git_odb_refresh (odb);
+  *out_pack_name = g_strdup (git_indexer_name (indexer));
   return TRUE;
+}
+
+/* ---- Quarantine: a bundle's objects reach the store only once judged ---- */
+
+static const char *const pack_suffixes[] = { ".pack", ".rev", ".idx" };
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_revwalk, git_revwalk_free)
+
+typedef struct {
+  GHashTable *pack;        /* git_oid * -> Seen */
+  GHashTable *reached;     /* git_oid * in @pack the tip reaches */
+} PackCheck;
+
+static guint
+oid_hash (gconstpointer key)
+{
+  guint h;
+
+  memcpy (&h, ((const git_oid *) key)->id, sizeof h);
+  return h;
+}
+
+static gboolean
+oid_equal (gconstpointer a,
+           gconstpointer b)
+{
+  return git_oid_equal (a, b);
+}
+
+static int
+collect_oid (const git_oid *oid,
+             void          *payload)
+{
+  git_oid *copy = g_new (git_oid, 1);
+
+  git_oid_cpy (copy, oid);
+  g_hash_table_add (((PackCheck *) payload)->pack, copy);
+  return 0;
+}
+
+/* Marks the objects of the pack that @tree_id reaches; enters only trees
+ * of the pack: what an older tree reaches, we held before. */
+static int
+reach_tree (git_repository *repo,
+            PackCheck      *check,
+            const git_oid  *tree_id,
+            guint           depth)
+{
+  g_autoptr(git_tree) tree = NULL;
+  int status;
+
+  if (!g_hash_table_contains (check->pack, tree_id) || g_hash_table_contains (check->reached, tree_id))
+    return 0;
+  g_hash_table_add (check->reached, (gpointer) g_hash_table_lookup (check->pack, tree_id));
+  if (depth > 64)
+    return -1;
+  if ((status = git_tree_lookup (&tree, repo, tree_id)) < 0)
+    return status;
+  for (size_t i = 0; i < git_tree_entrycount (tree); i++)
+    {
+      const git_tree_entry *entry = git_tree_entry_byindex (tree, i);
+      const git_oid *id = git_tree_entry_id (entry);
+
+      if (git_tree_entry_type (entry) == GIT_OBJECT_TREE)
+        {
+          if ((status = reach_tree (repo, check, id, depth + 1)) < 0)
+            return status;
+        }
+      else if (g_hash_table_contains (check->pack, id))
+        g_hash_table_add (check->reached, (gpointer) g_hash_table_lookup (check->pack, id));
+    }
+  return 0;
+}
+
+static void
+remove_quarantine (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *entry;
+
+  while (d != NULL && (entry = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, entry, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+/* Judges the pack in @dir: each object at most an artifact's size, and
+ * each reached from @tip or held before; then moves it into the store.
+ * Sets @out_moved to the pack's paths there (to take back if the import
+ * is refused later). */
+static gboolean
+admit_pack (ChainSyncContext *s,
+            const char       *dir,
+            const char       *pack_name,
+            const git_oid    *tip,
+            const char       *name,
+            GPtrArray        *out_moved,
+            GError          **error)
+{
+  g_autofree char *idx = g_strdup_printf ("%s/pack-%s.idx", dir, pack_name);
+  g_autoptr(git_odb) quarantine = NULL;
+  g_autoptr(git_odb) store = NULL;
+  g_autoptr(git_revwalk) walk = NULL;
+  g_autoptr(GHashTable) pack = g_hash_table_new_full (oid_hash, oid_equal, g_free, NULL);
+  g_autoptr(GHashTable) reached = g_hash_table_new (oid_hash, oid_equal);
+  g_autoptr(GHashTable) held = g_hash_table_new (oid_hash, oid_equal);
+  git_odb_backend *backend = NULL;
+  git_odb_backend *store_backend = NULL;
+  git_buf objects = GIT_BUF_INIT;
+  g_autofree char *pack_dir = NULL;
+  PackCheck check = { pack, reached };
+  GHashTableIter iter;
+  gpointer key;
+  guint unreached = 0;
+  gboolean walked;
+  git_oid commit_id;
+  int status;
+
+  if ((status = git_odb_new (&quarantine)) < 0
+      || (status = git_odb_backend_one_pack (&backend, idx)) < 0
+      || (status = git_odb_add_backend (quarantine, backend, 1)) < 0
+      || (status = git_odb_foreach (quarantine, collect_oid, &check)) < 0
+      || (status = git_repository_odb (&store, s->repo)) < 0)
+    return chain_git_error (error, status, _("cannot unpack the bundle %s"), name);
+
+  /* Sizes from the headers: nothing larger than an artifact may be. */
+  g_hash_table_iter_init (&iter, pack);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      size_t len = 0;
+      git_object_t type;
+
+      if ((status = git_odb_read_header (&len, &type, quarantine, key)) < 0)
+        return chain_git_error (error, status, _("cannot unpack the bundle %s"), name);
+      if ((guint64) len > CHAIN_SYNC_OBJECT_MAX_SIZE)
+        {
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                       _("the bundle %s carries an object of %" PRIu64 " bytes, more than any record holds; it is refused"),
+                       name, (guint64) len);
+          return FALSE;
+        }
+    }
+
+  /* What we held before the pack (a thin pack's bases are), then what
+   * the new records reach, read through the store plus the pack. */
+  g_hash_table_iter_init (&iter, pack);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (git_odb_exists (store, key))
+      g_hash_table_add (held, key);
+  if ((status = git_odb_backend_one_pack (&store_backend, idx)) < 0
+      || (status = git_odb_add_backend (store, store_backend, 0)) < 0)
+    return chain_git_error (error, status, _("cannot unpack the bundle %s"), name);
+  if ((status = git_revwalk_new (&walk, s->repo)) == 0
+      && (status = git_revwalk_push (walk, tip)) == 0
+      && s->have_local)
+    status = git_revwalk_hide (walk, &s->local);
+  while (status == 0 && (status = git_revwalk_next (&commit_id, walk)) == 0)
+    {
+      g_autoptr(git_commit) commit = NULL;
+
+      if (g_hash_table_contains (pack, &commit_id))
+        g_hash_table_add (reached, g_hash_table_lookup (pack, &commit_id));
+      if ((status = git_commit_lookup (&commit, s->repo, &commit_id)) < 0
+          || (status = reach_tree (s->repo, &check, git_commit_tree_id (commit), 0)) < 0)
+        break;
+    }
+  /* A record the pack lacks stops the walk: the records' own checks say
+   * what is missing, and a refused import takes the pack back. */
+  walked = status == GIT_ITEROVER;
+  git_error_clear ();
+
+  /* What the records do not reach may only be what we held before (a
+   * thin pack's bases): an unreferenced object is never let in. */
+  g_hash_table_iter_init (&iter, pack);
+  while (walked && g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (reached, key) && !g_hash_table_contains (held, key))
+      unreached++;
+  if (unreached > 0)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("the bundle %s carries %u objects its records do not reach; it is refused"), name, unreached);
+      return FALSE;
+    }
+
+  if ((status = git_repository_item_path (&objects, s->repo, GIT_REPOSITORY_ITEM_OBJECTS)) < 0)
+    return chain_git_error (error, status, _("cannot open the ledger's object database"));
+  pack_dir = g_build_filename (objects.ptr, "pack", NULL);
+  git_buf_dispose (&objects);
+  /* The .pack before its index: a reader never sees an index without it. */
+  for (guint i = 0; i < G_N_ELEMENTS (pack_suffixes); i++)
+    {
+      g_autofree char *from = g_strdup_printf ("%s/pack-%s%s", dir, pack_name, pack_suffixes[i]);
+      g_autofree char *to = g_strdup_printf ("%s/pack-%s%s", pack_dir, pack_name, pack_suffixes[i]);
+
+      if (!g_file_test (from, G_FILE_TEST_EXISTS))
+        continue;
+      if (g_rename (from, to) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot store the bundle %s: %s"), name,
+                       g_strerror (saved));
+          return FALSE;
+        }
+      g_ptr_array_add (out_moved, g_steal_pointer (&to));
+    }
+  git_odb_refresh (store);
+  return TRUE;
+}
+
+/* A directory beside the store's packs where a bundle's pack waits to be
+ * judged; the store never lists it. */
+static char *
+make_quarantine (ChainSyncContext *s,
+                 GError          **error)
+{
+  git_buf objects = GIT_BUF_INIT;
+  g_autofree char *dir = NULL;
+  int status = git_repository_item_path (&objects, s->repo, GIT_REPOSITORY_ITEM_OBJECTS);
+
+  if (status < 0)
+    {
+      chain_git_error (error, status, _("cannot open the ledger's object database"));
+      return NULL;
+    }
+  dir = g_build_filename (objects.ptr, "incoming-XXXXXX", NULL);
+  git_buf_dispose (&objects);
+  if (g_mkdtemp (dir) == NULL)
+    {
+      int saved = errno;
+
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot create %s: %s; check the disk and permissions"),
+                   dir, g_strerror (saved));
+      return NULL;
+    }
+  return g_steal_pointer (&dir);
+}
+
+/* Removes a pack admit_pack() moved into the store. */
+static void
+take_back (GPtrArray *moved)
+{
+  for (guint i = moved->len; i-- > 0;)
+    g_unlink (g_ptr_array_index (moved, i));
+  g_ptr_array_set_size (moved, 0);
 }
 
 gboolean
@@ -518,6 +762,9 @@ chain_sync_bundle_import (const char             *repo_path,
   gboolean known = FALSE;
   gboolean ok;
   int fd;
+  g_autofree char *quarantine = NULL;
+  g_autofree char *pack_name = NULL;
+  g_autoptr(GPtrArray) moved = g_ptr_array_new_with_free_func (g_free);
 
   g_return_val_if_fail (repo_path != NULL, FALSE);
   g_return_val_if_fail (bundle_path != NULL, FALSE);
@@ -610,8 +857,17 @@ chain_sync_bundle_import (const char             *repo_path,
               return FALSE;
             }
         }
-      ok = bundle_index_pack (&s, fd, header_len, (guint64) st.st_size, name, error);
+      quarantine = make_quarantine (&s, error);
+      if (quarantine == NULL)
+        {
+          close (fd);
+          return FALSE;
+        }
+      ok = bundle_index_pack (&s, fd, header_len, (guint64) st.st_size, name, quarantine, &pack_name, error);
       close (fd);
+      if (ok)
+        ok = admit_pack (&s, quarantine, pack_name, &header.tip, name, moved, error);
+      remove_quarantine (quarantine);
       if (!ok)
         return FALSE;
       if (!chain_sync_commit_exists (s.repo, &header.tip))
@@ -619,6 +875,7 @@ chain_sync_bundle_import (const char             *repo_path,
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
                        _("the bundle %s does not hold its own tip %s; ask its sender for a new one"),
                        name, chain_sync_hex (&header.tip).s);
+          take_back (moved);
           return FALSE;
         }
     }
@@ -629,8 +886,18 @@ chain_sync_bundle_import (const char             *repo_path,
   whose = g_strdup_printf (_("bundle %s"), name);
   log_message = g_strdup_printf ("libchain: import bundle %s", name);
   /* The sender holds what it sent: evidence for chain-workspace-sync.c. */
-  if (!chain_sync_context_integrate (&s, &header.tip, whose, TRUE, log_message, &result, error)
-      || !chain_sync_context_note_shared (&s, CHAIN_SYNC_RECEIVED_REF, &header.tip, error))
+  if (!chain_sync_context_integrate (&s, &header.tip, whose, TRUE, log_message, &result, error))
+    {
+      git_oid now;
+
+      /* Refused: the bundle's objects go with it, unless main moved
+       * (a pin that could not be written after). */
+      if (git_reference_name_to_id (&now, s.repo, CHAIN_SYNC_MAIN_REF) != 0 || !git_oid_equal (&now, &header.tip))
+        take_back (moved);
+      git_error_clear ();
+      return FALSE;
+    }
+  if (!chain_sync_context_note_shared (&s, CHAIN_SYNC_RECEIVED_REF, &header.tip, error))
     return FALSE;
   if (out_result != NULL)
     *out_result = g_steal_pointer (&result);

@@ -20,6 +20,7 @@
 #include "chain-sync-auth-private.h"
 #include "chain-i18n-private.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* ---- Remotes ------------------------------------------------------------- */
@@ -475,6 +476,24 @@ transfer_error (ChainSyncContext  *s,
       git_error_clear ();
       return FALSE;
     }
+  /* A full disk here is no network fault: say which disk. */
+  {
+    const git_error *last = git_error_last ();
+    int saved = errno;
+
+    if (saved == ENOSPC || saved == EDQUOT
+        || (last != NULL && last->message != NULL
+            && (strstr (last->message, g_strerror (ENOSPC)) != NULL
+                || strstr (last->message, g_strerror (EDQUOT)) != NULL)))
+      {
+        g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
+                     /* Translators: %s is the local ledger's directory */
+                     _("the disk holding %s is full; free some space and sync again"),
+                     s->repo_path);
+        git_error_clear ();
+        return FALSE;
+      }
+  }
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);

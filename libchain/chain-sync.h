@@ -50,6 +50,12 @@ G_BEGIN_DECLS
 /** What a bundle import accepts at most unless told otherwise: 4 GiB. */
 #define CHAIN_SYNC_BUNDLE_MAX_SIZE ((guint64) 4 * 1024 * 1024 * 1024)
 
+/** The largest object a bundle may carry: an artifact at its largest
+ * (%CHAIN_STATEMENT_ARTIFACT_MAX_LEN) with room for its record. A bundle
+ * carrying a larger one, or any object its records do not reach, is
+ * refused and leaves nothing in the object store. */
+#define CHAIN_SYNC_OBJECT_MAX_SIZE ((guint64) 1024 * 1024 * 1024 + 1024 * 1024)
+
 /**
  * ChainSyncVerifyFunc:
  * @repo_path: the ledger repository; the new commits and everything they

@@ -998,6 +998,53 @@ chain_workspace_list_officers (const ChainWorkspace *self)
   return names;
 }
 
+void
+chain_workspace_restrict_umask (void)
+{
+  mode_t old = umask (022);
+
+  umask (old | 022);
+}
+
+gboolean
+chain_workspace_is_officer_revoked (const ChainWorkspace *self,
+                                    const char           *officer)
+{
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *pem = NULL;
+  g_autofree char *key_id = NULL;
+  g_autoptr(ChainCert) cert = NULL;
+  const ChainCustodian *custodian;
+  gsize len = 0;
+  gboolean revoked = FALSE;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (officer != NULL, FALSE);
+
+  if (self->state == NULL || !check_officer_name (officer, NULL))
+    return FALSE;
+  custodian = chain_ledger_state_find_custodian (self->state, self->custodian_id);
+  file = officer_cert_file (officer);
+  path = chain_workspace_build_path (self, file);
+  if (custodian == NULL || !g_file_get_contents (path, &pem, &len, NULL) || len > CHAIN_INPUT_MAX_LEN)
+    return FALSE;
+  cert = chain_cert_parse ((const guint8 *) pem, len, NULL);
+  if (cert == NULL)
+    return FALSE;
+  key_id = chain_cert_get_public_key_sha256 (cert);
+  /* The same key may be enrolled again after a revocation: any current
+   * enrolment keeps the officer active. */
+  for (guint i = 0; i < chain_custodian_get_n_officers (custodian); i++)
+    if (g_strcmp0 (chain_custodian_get_officer_key_id (custodian, i), key_id) == 0)
+      {
+        if (!chain_custodian_is_officer_revoked (custodian, i))
+          return FALSE;
+        revoked = TRUE;
+      }
+  return revoked;
+}
+
 gboolean
 chain_workspace_check_officer_name (const char *name,
                                     GError    **error)

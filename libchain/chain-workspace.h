@@ -250,6 +250,33 @@ GPtrArray *chain_workspace_get_ca_chain (const ChainWorkspace *self);
 GStrv chain_workspace_list_officers (const ChainWorkspace *self);
 
 /**
+ * chain_workspace_restrict_umask:
+ *
+ * Adds group and world write (022) to the process umask, whatever it was.
+ * libgit2 creates the ledger's config, HEAD, refs and object directories
+ * with the modes the umask leaves: under `umask 000` they would be
+ * world-writable, and another local user could set `core.pager` or
+ * `gpg.x509.program` for the custodian's git. Call it once at program
+ * start, before any thread (the umask is process-wide); `chain` and
+ * Custody do.
+ */
+void chain_workspace_restrict_umask (void);
+
+/**
+ * chain_workspace_is_officer_revoked:
+ * @self: a workspace.
+ * @officer: a name chain_workspace_list_officers() gave.
+ *
+ * Whether the ledger revoked officer @officer (its certificate in certs/
+ * names the key): a revoked officer's key file may stay, but the officer
+ * acts no more. Needs no passphrase.
+ *
+ * Returns: %TRUE when the ledger records the officer as revoked.
+ */
+gboolean chain_workspace_is_officer_revoked (const ChainWorkspace *self,
+                                             const char           *officer);
+
+/**
  * chain_workspace_check_officer_name:
  * @name: a would-be officer name.
  * @error: CHAIN_ERROR_INVALID_INPUT, saying what a name may hold.

@@ -20,6 +20,7 @@
 #include "chain-workspace-private.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *tmpdir;
@@ -324,7 +325,27 @@ make_probe_ids (void)
   write_case_file ("probe-ids.txt", "probe-2\nprobe-1\n", strlen ("probe-2\nprobe-1\n"));
 }
 
+/* ../request.fifo: a FIFO nobody writes to; reading it would block
+ * forever. Beside the case directory, which the snapshot reads whole. */
+static void
+make_fifo (void)
+{
+  g_autofree char *path = case_path ("../request.fifo");
+
+  g_unlink (path);
+  ck_assert_int_eq (mkfifo (path, 0600), 0);
+}
+
 static const ErrorCase cases[] = {
+  /* Unbounded work, refused up front. */
+  { "a count of 99999999999", NULL,
+    { "-C", "cm-a", "issue", "--count", "99999999999", "-o", "out", NULL }, NULL, ERROR, "at most 100000000" },
+  { "delegate /dev/zero", NULL,
+    { "-C", "oem", "delegate", "/dev/zero", "-o", "x.grant", NULL }, NULL, ERROR, "not a regular file" },
+  { "delegate a FIFO", make_fifo,
+    { "-C", "oem", "delegate", "../request.fifo", "-o", "x.grant", NULL }, NULL, ERROR, "not a regular file" },
+  { "accept a FIFO", make_fifo,
+    { "-C", "cm-b", "accept", "../request.fifo", NULL }, NULL, ERROR, "no grant file" },
   /* Requests edited after signing: the signature no longer verifies. */
   { "request with its tier edited", make_tier_edited,
     { "-C", "oem", "delegate", "bad.req", "-o", "x.grant", NULL }, NULL, VERIFY, "changed" },

@@ -479,6 +479,37 @@ START_TEST (test_disable_lists)
   text = test_cli_read_file (hub_script, NULL);
   ck_assert_ptr_nonnull (strstr (text, "HUB='factory-hub'"));
   ck_assert_ptr_nonnull (strstr (text, "--status disabled"));
+
+  /* A hub that does not know the first device: the script still disables
+   * the second, says which failed, and exits non-zero. */
+  {
+    g_autofree char *bin = g_build_filename (out, "fake-bin", NULL);
+    g_autofree char *az = g_build_filename (bin, "az", NULL);
+    g_autofree char *calls = g_build_filename (out, "az-calls.txt", NULL);
+    g_autofree char *path_env = g_strdup_printf ("PATH=%s:%s", bin, g_getenv ("PATH"));
+    g_autofree char *calls_env = g_strdup_printf ("AZ_CALLS=%s", calls);
+    g_autofree char *stdout_text = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *called = NULL;
+    static const char fake_az[] =
+      "#!/bin/sh\n"
+      "echo \"$*\" >> \"$AZ_CALLS\"\n"
+      "case \"$*\" in *'--device-id sensor-0001 '*) echo 'ERROR: device not found' >&2; exit 1;; esac\n"
+      "exit 0\n";
+    int status;
+
+    g_mkdir (bin, 0700);
+    test_support_write_file (az, fake_az, strlen (fake_az));
+    g_chmod (az, 0700);
+    status = test_cli_spawn (NULL, (const char *const[]) { path_env, calls_env, NULL }, NULL,
+                             (const char *const[]) { "sh", hub_script, NULL }, &stdout_text, &err);
+    ck_assert_int_eq (status, 1);
+    called = test_cli_read_file (calls, NULL);
+    ck_assert_msg (strstr (called, "--device-id bare-0001 ") != NULL, "az calls: %s", called);
+    ck_assert_msg (strstr (stdout_text, "Disabled bare-0001") != NULL, "stdout: %s", stdout_text);
+    ck_assert_msg (strstr (err, "sensor-0001") != NULL && strstr (err, "1 of the calls failed") != NULL,
+                   "stderr: %s", err);
+  }
 }
 END_TEST
 
