@@ -14,6 +14,7 @@
 #include "chain-name.h"
 #include "chain-name-constraints.h"
 #include "chain-csr.h"
+#include "chain-custody-tree.h"
 #include "chain-cert.h"
 #include "chain-device-id.h"
 #include "chain-issuer.h"
