@@ -1276,20 +1276,6 @@ custody_session_annotate_async (CustodySession      *self,
 
 /* ---- Sync ----------------------------------------------------------------------- */
 
-/* Options every sync step uses: the workspace's pin, and an audit of what
- * arrives before the ledger moves onto it. */
-static ChainSyncOptions
-sync_options (Job  *job,
-              char *pin)
-{
-  ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
-
-  options.pin_path = pin;
-  options.verify = chain_audit_sync_verify;
-  options.verify_data = job->trusted_root;
-  return options;
-}
-
 /* The library's workspace sync: fetched records are audited before main
  * moves, and our unshared records are re-appended if the two diverged. */
 static gboolean
@@ -1374,13 +1360,10 @@ do_bundle_import (Job          *job,
                   GCancellable *cancellable,
                   GError      **error)
 {
-  const char *repo = chain_ledger_get_path (chain_workspace_get_ledger (job->workspace));
-  g_autofree char *pin = chain_workspace_get_pin_path (job->workspace);
-  ChainSyncOptions options = sync_options (job, pin);
   g_autoptr(ChainSyncResult) result = NULL;
 
-  if (!chain_sync_bundle_import (repo, job->path, &options, &result, cancellable, error)
-      || !chain_workspace_refresh (job->workspace, NULL, cancellable, error))
+  /* libchain audits against the workspace's root and pin, then refreshes. */
+  if (!chain_workspace_import_bundle (job->workspace, job->path, NULL, NULL, &result, cancellable, error))
     return FALSE;
   job->message = g_strdup_printf (_("Bundle imported: %s"), chain_sync_result_get_summary (result));
   return TRUE;
@@ -1401,7 +1384,6 @@ custody_session_bundle_import_async (CustodySession      *self,
     return;
   job = job_new (self, do_bundle_import, NULL, NULL);
   job->path = g_strdup (path);
-  job->trusted_root = custody_session_dup_trusted_root (self);
   job->rebuild = TRUE;
   start_job (self, job, _("Importing the bundle…"), callback, user_data);
 }

@@ -31,6 +31,7 @@
 #include "chain-audit.h"
 #include "chain-workspace.h"
 #include "chain-workspace-sync.h"
+#include "chain-workspace-bundle.h"
 #include "chain-issue.h"
 #include "chain-delegation.h"
 #include "chain-export.h"
