@@ -122,9 +122,18 @@ bundle_import (const ChainCliGlobals *globals,
   if (!chain_cli_sync_open (globals, &sync, cancellable, error))
     return FALSE;
   chain_cli_sync_options (&sync, &options);
-  if (!chain_sync_bundle_import (sync.place.repo_path, file, &options, &result, cancellable,
-                                 error)
-      || !chain_cli_sync_refresh (&sync, cancellable, error))
+  if (sync.workspace != NULL)
+    {
+      /* A workspace imports through libchain: its root, its pin. */
+      if (!chain_workspace_import_bundle (sync.workspace, file, options.progress, options.progress_data,
+                                          &result, cancellable, error))
+        return FALSE;
+    }
+  /* A bare clone (an auditor's) has no workspace: the pin file beside it. */
+  else if (!chain_sync_bundle_import (sync.place.repo_path, file, &options, &result, cancellable,
+                                      error))
+    return FALSE;
+  if (!chain_cli_sync_refresh (&sync, cancellable, error))
     return FALSE;
   if (globals->json)
     {

@@ -119,7 +119,7 @@ cmd_delegate (const ChainCliGlobals *globals,
   g_autoptr(GError) local = NULL;
   g_autofree char *custodian = NULL;
   ChainDelegateOptions options = CHAIN_DELEGATE_OPTIONS_INIT;
-  guint64 seq = 0;
+  ChainDelegateOutcome outcome;
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
@@ -162,13 +162,26 @@ cmd_delegate (const ChainCliGlobals *globals,
         print_preview (globals, preview);
       return TRUE;
     }
-  if (!chain_workspace_delegate (workspace, request, &options, output, &seq, cancellable, error))
+  if (!chain_workspace_delegate (workspace, request, &options, output, &outcome, cancellable, error))
     return FALSE;
+  if (outcome.status == CHAIN_DELEGATE_AWAITING_APPROVALS)
+    {
+      /* Recorded, which is all this run can do: no grant, so a script
+       * that sends the grant next stops here (exit 1), told what to do. */
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   /* Translators: the custodian id, the start of the request's id, the
+                    * officers the policy wants, those who agreed so far, the id again. */
+                   _("the request of '%s' is recorded (id %.12s); the policy wants %u officers for a delegation and "
+                     "%u agreed: another officer runs 'chain approve %.12s', then run 'chain delegate' again"),
+                   preview->custodian_id, outcome.request_id, outcome.threshold, outcome.agreed,
+                   outcome.request_id);
+      return FALSE;
+    }
   if (globals->json)
     {
       ChainJson *doc = preview_to_json (preview);
 
-      chain_json_object_set_integer (doc, "seq", (gint64) seq);
+      chain_json_object_set_integer (doc, "seq", (gint64) outcome.seq);
       chain_json_object_set_boolean (doc, "rewritten", preview->delegated_seq >= 0);
       chain_json_object_set_string (doc, "grant", output);
       chain_cli_print_json (globals, doc);
@@ -185,6 +198,6 @@ cmd_delegate (const ChainCliGlobals *globals,
   print_preview (globals, preview);
   /* Translators: the first %s is a custodian id, the last a file name. */
   chain_cli_print (globals, _("Delegated to '%s' (record %" PRIu64 "); wrote the grant %s: send it to them.\n"),
-                   custodian, seq, output);
+                   custodian, outcome.seq, output);
   return TRUE;
 }

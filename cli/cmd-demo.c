@@ -120,7 +120,7 @@ delegate_to (Demo    *demo,
   g_autofree char *grant_path = demo_path (demo, grant_name);
   g_autoptr(ChainRequestFile) request = NULL;
   ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
-  guint64 seq = 0;
+  ChainDelegateOutcome outcome;
 
   options.org = child->org;
   options.id = child->dir_name;
@@ -134,8 +134,10 @@ delegate_to (Demo    *demo,
     return FALSE;
   request = chain_request_file_load (request_path, error);
   if (request == NULL
-      || !chain_workspace_delegate (parent->workspace, request, NULL, grant_path, &seq, demo->cancellable, error))
+      || !chain_workspace_delegate (parent->workspace, request, NULL, grant_path, &outcome, demo->cancellable, error))
     return FALSE;
+  /* The demo writes its own policy: one officer delegates. */
+  g_assert (outcome.status == CHAIN_DELEGATE_GRANTED);
   if (parent != &demo->oem && !sync_with_hub (demo, parent, error))
     return FALSE;
   if (!chain_workspace_accept (child->workspace, grant_path, demo->root_sha256, NULL, demo->cancellable, error)
@@ -145,7 +147,7 @@ delegate_to (Demo    *demo,
    * parent's organisation, the request file, record number, the grant file. */
   say (demo, _("%d. %s (%s) asked %s for a sub-CA with %s;\n   delegated as record %" PRIu64
                ", accepted with the grant %s"),
-       step, child->org, child->tier, parent->org, request_path, seq, grant_path);
+       step, child->org, child->tier, parent->org, request_path, outcome.seq, grant_path);
   return TRUE;
 }
 

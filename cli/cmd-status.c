@@ -9,8 +9,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* A CA this close to its end shows as "expiring". */
-#define EXPIRING_SECONDS (30 * 24 * 60 * 60)
 
 typedef struct {
   const ChainCliGlobals *globals;
@@ -53,7 +51,7 @@ health_of (const Status *st, const ChainCustodian *custodian)
   ChainCert *ca = current_ca (custodian);
 
   if (status == CHAIN_CUSTODY_STATUS_VALID && ca != NULL
-      && chain_cert_get_not_after (ca) - st->now < EXPIRING_SECONDS)
+      && chain_expiry_is_near (chain_cert_get_not_after (ca), st->now, CHAIN_EXPIRY_WARNING_DAYS))
     return "expiring";
   return chain_custody_status_to_string (status);
 }
@@ -101,37 +99,36 @@ strv_to_json (const char *const *strv)
   return json;
 }
 
-static void
-custody_to_json (const Status *st, ChainJson *list, const char *parent, guint depth)
-{
-  for (guint i = 0; i < chain_ledger_state_get_n_custodians (st->state); i++)
-    {
-      const ChainCustodian *c = chain_ledger_state_get_custodian (st->state, i);
-      ChainCert *ca = current_ca (c);
-      ChainJson *json = NULL;
+typedef struct {
+  const Status *st;
+  ChainJson    *list;
+} CustodyJson;
 
-      if (g_strcmp0 (chain_custodian_get_parent_id (c), parent) != 0)
-        continue;
-      json = chain_json_new_object ();
-      chain_json_object_set_string (json, "id", chain_custodian_get_id (c));
-      chain_json_object_set_string (json, "name", chain_custodian_get_name (c));
-      chain_json_object_set_string (json, "tier", chain_custodian_get_tier (c));
-      if (parent != NULL)
-        chain_json_object_set_string (json, "parent", parent);
-      else
-        chain_json_object_set (json, "parent", chain_json_new_null ());
-      chain_json_object_set_integer (json, "depth", depth);
-      chain_json_object_set_string (json, "status", health_of (st, c));
-      if (ca != NULL)
-        chain_json_object_set (json, "ca", ca_to_json (st, ca, NULL));
-      else
-        chain_json_object_set (json, "ca", chain_json_new_null ());
-      chain_json_object_set_integer (json, "officers", n_current_officers (c));
-      chain_json_object_set_integer (json, "devices", (gint64) chain_custodian_get_n_devices (c));
-      chain_json_array_append (list, json);
-      if (depth < 64)
-        custody_to_json (st, list, chain_custodian_get_id (c), depth + 1);
-    }
+static void
+custody_to_json (const ChainCustodian *c, guint depth, gpointer user_data)
+{
+  CustodyJson *out = user_data;
+  const Status *st = out->st;
+  const char *parent = chain_custodian_get_parent_id (c);
+  ChainCert *ca = current_ca (c);
+  ChainJson *json = chain_json_new_object ();
+
+  chain_json_object_set_string (json, "id", chain_custodian_get_id (c));
+  chain_json_object_set_string (json, "name", chain_custodian_get_name (c));
+  chain_json_object_set_string (json, "tier", chain_custodian_get_tier (c));
+  if (parent != NULL)
+    chain_json_object_set_string (json, "parent", parent);
+  else
+    chain_json_object_set (json, "parent", chain_json_new_null ());
+  chain_json_object_set_integer (json, "depth", depth);
+  chain_json_object_set_string (json, "status", health_of (st, c));
+  if (ca != NULL)
+    chain_json_object_set (json, "ca", ca_to_json (st, ca, NULL));
+  else
+    chain_json_object_set (json, "ca", chain_json_new_null ());
+  chain_json_object_set_integer (json, "officers", n_current_officers (c));
+  chain_json_object_set_integer (json, "devices", (gint64) chain_custodian_get_n_devices (c));
+  chain_json_array_append (out->list, json);
 }
 
 static ChainJson *
@@ -300,7 +297,11 @@ status_to_json (const Status *st)
     chain_json_object_set_integer (ledger_json, "revoked",
                                    (gint64) chain_ledger_state_get_n_revoked (st->state));
     chain_json_object_set (json, "ledger", ledger_json);
-    custody_to_json (st, custody, NULL, 0);
+    {
+      CustodyJson out = { st, custody };
+
+      chain_ledger_state_walk_custody (st->state, custody_to_json, NULL, &out);
+    }
     chain_json_object_set (json, "custody", custody);
     chain_json_object_set (json, "requests", requests_to_json (st));
   }
@@ -331,35 +332,24 @@ print_ca (const Status *st, ChainCert *ca, const char *health)
 }
 
 static void
-print_custody (const Status *st, const char *parent, guint depth)
+print_custodian (const ChainCustodian *c, guint depth, gpointer user_data)
 {
+  const Status *st = user_data;
   const char *self_id = chain_workspace_get_custodian_id (st->workspace);
+  ChainCert *ca = current_ca (c);
+  g_autofree char *name = chain_cli_one_line (chain_custodian_get_name (c), 40);
+  g_autofree char *until = ca != NULL ? chain_cli_format_time (chain_cert_get_not_after (ca)) : g_strdup ("-");
+  g_autofree char *label = g_strdup_printf ("%*s%s%s", (int) depth * 2, "", chain_custodian_get_id (c),
+                                            g_strcmp0 (chain_custodian_get_id (c), self_id) == 0 ? " *" : "");
 
-  for (guint i = 0; i < chain_ledger_state_get_n_custodians (st->state); i++)
-    {
-      const ChainCustodian *c = chain_ledger_state_get_custodian (st->state, i);
-      ChainCert *ca = current_ca (c);
-      g_autofree char *name = NULL;
-      g_autofree char *until = NULL;
-      g_autofree char *label = NULL;
-
-      if (g_strcmp0 (chain_custodian_get_parent_id (c), parent) != 0)
-        continue;
-      name = chain_cli_one_line (chain_custodian_get_name (c), 40);
-      until = ca != NULL ? chain_cli_format_time (chain_cert_get_not_after (ca)) : g_strdup ("-");
-      label = g_strdup_printf ("%*s%s%s", (int) depth * 2, "", chain_custodian_get_id (c),
-                               g_strcmp0 (chain_custodian_get_id (c), self_id) == 0 ? " *" : "");
-      /* Translators: a row of the custody tree: id, name, tier, health (not
-       * translated), end of validity, device count; keep the columns.
-       * English keeps "(s)" in both forms; use your language's plural forms. */
-      chain_cli_print (st->globals, ngettext ("  %-24s %-28s %-13s %-9s until %s  %" PRIu64 " device(s)\n",
-                                              "  %-24s %-28s %-13s %-9s until %s  %" PRIu64 " device(s)\n",
-                                              (gulong) chain_custodian_get_n_devices (c)),
-                       label, name, chain_custodian_get_tier (c),
-                       health_of (st, c), until, chain_custodian_get_n_devices (c));
-      if (depth < 64)
-        print_custody (st, chain_custodian_get_id (c), depth + 1);
-    }
+  /* Translators: a row of the custody tree: id, name, tier, health (not
+   * translated), end of validity, device count; keep the columns.
+   * English keeps "(s)" in both forms; use your language's plural forms. */
+  chain_cli_print (st->globals, ngettext ("  %-24s %-28s %-13s %-9s until %s  %" PRIu64 " device(s)\n",
+                                          "  %-24s %-28s %-13s %-9s until %s  %" PRIu64 " device(s)\n",
+                                          (gulong) chain_custodian_get_n_devices (c)),
+                   label, name, chain_custodian_get_tier (c),
+                   health_of (st, c), until, chain_custodian_get_n_devices (c));
 }
 
 static void
@@ -486,7 +476,7 @@ print_status (const Status *st)
   else
     chain_cli_print (st->globals, _("  pinned tip  none\n"));
   chain_cli_print (st->globals, _("Custody (* this workspace)\n"));
-  print_custody (st, NULL, 0);
+  chain_ledger_state_walk_custody (st->state, print_custodian, NULL, (gpointer) st);
   print_requests (st);
 }
 
@@ -504,7 +494,7 @@ cmd_status (const ChainCliGlobals *globals,
   g_option_context_set_summary (context,
     N_("Shows this workspace (custodian, tier, CA, officers), its ledger (length, tip,\n"
        "pinned tip), the custody tree with the health of every CA (valid, expiring\n"
-       "within 30 days, expired, revoked, pending) and its device counts, and the\n"
+       "within 90 days, expired, revoked, pending) and its device counts, and the\n"
        "delegation requests waiting for approvals. Asks for no passphrase.\n\n"
        "Example:\n"
        "  chain -C oem status"));

@@ -184,11 +184,11 @@ main (int argc, char **argv)
 
   status = error == NULL ? status_override : exit_code_for (error);
   if (error != NULL)
-    /* Translators: the one line every failure prints; %s is the message. */
     {
       /* A message may quote a record or a request: shown, never obeyed. */
       g_autofree char *message = chain_cli_one_line (error->message, 0);
 
+      /* Translators: the one line every failure prints; %s is the message. */
       fprintf (stderr, _("chain: error: %s\n"), message);
     }
 

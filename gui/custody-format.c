@@ -12,7 +12,7 @@ custody_health_from_status (ChainCustodyStatus status,
   switch (status)
     {
     case CHAIN_CUSTODY_STATUS_VALID:
-      if (not_after - now <= (gint64) expiry_window_days * CUSTODY_DAY)
+      if (chain_expiry_is_near (not_after, now, expiry_window_days))
         return CUSTODY_HEALTH_EXPIRING;
       return CUSTODY_HEALTH_VALID;
     case CHAIN_CUSTODY_STATUS_PENDING:

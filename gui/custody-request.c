@@ -15,6 +15,7 @@ struct _CustodyRequest {
   char                   *subtitle;
   guint                   approvals;
   guint                   threshold;
+  guint                   missing;      /* libchain's count, the delegating officer included */
   GStrv                   approved_by;
   GStrv                   can_approve;
   CustodyRequestVerdict   verdict;
@@ -171,11 +172,8 @@ fill_officers (CustodyRequest           *self,
 static void
 decide (CustodyRequest *self)
 {
-  guint missing = 0;
+  guint missing = self->missing;
 
-  /* The officer who signs the delegation counts too. */
-  if (self->approvals + 1 < self->threshold)
-    missing = self->threshold - self->approvals - 1;
   if (self->refusal != NULL)
     {
       self->verdict = CUSTODY_REQUEST_REFUSED;
@@ -282,6 +280,7 @@ custody_request_new (ChainWorkspace           *workspace,
     }
   self->threshold = state != NULL
                     ? chain_policy_get_threshold (chain_ledger_state_get_policy (state), "delegation") : 1;
+  self->missing = state != NULL ? chain_delegation_count_missing (state, recorded, NULL) : 0;
   fill_officers (self, parent, recorded);
   decide (self);
 

@@ -913,61 +913,35 @@ custody_session_approve_async (CustodySession      *self,
              callback, user_data);
 }
 
-/* The pending request for @custodian_id, if the ledger holds one. */
-static const ChainLedgerRequest *
-find_pending (ChainWorkspace *workspace,
-              const char     *custodian_id)
-{
-  const ChainLedgerState *state = chain_workspace_get_state (workspace);
-  guint i;
-
-  for (i = 0; i < chain_ledger_state_get_n_requests (state); i++)
-    {
-      const ChainLedgerRequest *request = chain_ledger_state_get_request (state, i);
-
-      if (chain_ledger_request_get_status (request) == CHAIN_REQUEST_STATUS_PENDING
-          && g_strcmp0 (chain_ledger_request_get_custodian_id (request), custodian_id) == 0)
-        return request;
-    }
-  return NULL;
-}
-
 static gboolean
 do_delegate (Job          *job,
              GCancellable *cancellable,
              GError      **error)
 {
   const char *custodian_id = chain_request_file_get_custodian_id (job->request);
-  const ChainPolicy *policy = chain_ledger_state_get_policy (chain_workspace_get_state (job->workspace));
-  guint threshold = chain_policy_get_threshold (policy, "delegation");
-  const ChainLedgerRequest *pending = NULL;
-  g_autoptr(GError) local = NULL;
-  guint64 seq = 0;
-  guint agreed;
+  g_autofree char *org = NULL;
+  ChainDelegateOutcome outcome;
 
-  if (chain_workspace_delegate (job->workspace, job->request, &job->delegate, job->path, &seq,
-                                cancellable, &local))
+  if (!chain_workspace_delegate (job->workspace, job->request, &job->delegate, job->path, &outcome,
+                                 cancellable, error))
+    return FALSE;
+  if (outcome.status == CHAIN_DELEGATE_AWAITING_APPROVALS)
     {
-      job->message = g_strdup_printf (_("Sub-CA issued to %s (record %llu); send them %s"),
-                                      chain_request_file_get_org (job->request), (unsigned long long) seq,
-                                      job->path);
-      job->forget_request = g_strdup (custodian_id);
-      return TRUE;
-    }
-  /* More officers must agree: the request is recorded now, which is what
-   * this step achieves until they have. */
-  pending = find_pending (job->workspace, custodian_id);
-  agreed = pending != NULL ? chain_ledger_request_get_n_approvals (pending) + 1 : 0;
-  if (g_error_matches (local, CHAIN_ERROR, CHAIN_ERROR_REFUSED) && pending != NULL && agreed < threshold)
-    {
+      /* The request is recorded, which is what this step achieves until
+       * more officers have agreed: libchain counts them. */
+      guint missing = outcome.threshold - outcome.agreed;
+
       job->message = g_strdup_printf (ngettext ("Request recorded; %u more officer must approve it before the sub-CA is issued",
                                                 "Request recorded; %u more officers must approve it before the sub-CA is issued",
-                                                threshold - agreed),
-                                      threshold - agreed);
+                                                missing),
+                                      missing);
       return TRUE;
     }
-  g_propagate_error (error, g_steal_pointer (&local));
-  return FALSE;
+  org = chain_text_sanitize (chain_request_file_get_org (job->request), CHAIN_TEXT_ONE_LINE);
+  job->message = g_strdup_printf (_("Sub-CA issued to %s (record %llu); send them %s"),
+                                  org, (unsigned long long) outcome.seq, job->path);
+  job->forget_request = g_strdup (custodian_id);
+  return TRUE;
 }
 
 void
@@ -1302,20 +1276,6 @@ custody_session_annotate_async (CustodySession      *self,
 
 /* ---- Sync ----------------------------------------------------------------------- */
 
-/* Options every sync step uses: the workspace's pin, and an audit of what
- * arrives before the ledger moves onto it. */
-static ChainSyncOptions
-sync_options (Job  *job,
-              char *pin)
-{
-  ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
-
-  options.pin_path = pin;
-  options.verify = chain_audit_sync_verify;
-  options.verify_data = job->trusted_root;
-  return options;
-}
-
 /* The library's workspace sync: fetched records are audited before main
  * moves, and our unshared records are re-appended if the two diverged. */
 static gboolean
@@ -1400,13 +1360,10 @@ do_bundle_import (Job          *job,
                   GCancellable *cancellable,
                   GError      **error)
 {
-  const char *repo = chain_ledger_get_path (chain_workspace_get_ledger (job->workspace));
-  g_autofree char *pin = chain_workspace_get_pin_path (job->workspace);
-  ChainSyncOptions options = sync_options (job, pin);
   g_autoptr(ChainSyncResult) result = NULL;
 
-  if (!chain_sync_bundle_import (repo, job->path, &options, &result, cancellable, error)
-      || !chain_workspace_refresh (job->workspace, NULL, cancellable, error))
+  /* libchain audits against the workspace's root and pin, then refreshes. */
+  if (!chain_workspace_import_bundle (job->workspace, job->path, NULL, NULL, &result, cancellable, error))
     return FALSE;
   job->message = g_strdup_printf (_("Bundle imported: %s"), chain_sync_result_get_summary (result));
   return TRUE;
@@ -1427,7 +1384,6 @@ custody_session_bundle_import_async (CustodySession      *self,
     return;
   job = job_new (self, do_bundle_import, NULL, NULL);
   job->path = g_strdup (path);
-  job->trusted_root = custody_session_dup_trusted_root (self);
   job->rebuild = TRUE;
   start_job (self, job, _("Importing the bundle…"), callback, user_data);
 }

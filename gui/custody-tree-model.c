@@ -76,29 +76,30 @@ typedef struct {
   GPtrArray              *nodes;
 } Walk;
 
-/* Adds @custodian, then its children and the requests made to it. The
- * state lists parents before children, so one pass per level finds them. */
+/* Adds @custodian; its children follow (libchain's walk). */
 static void
-walk_custodian (Walk                 *walk,
-                const ChainCustodian *custodian,
-                guint                 depth)
+enter_custodian (const ChainCustodian *custodian,
+                 guint                 depth,
+                 gpointer              user_data)
 {
-  const char *id = chain_custodian_get_id (custodian);
-  guint n = chain_ledger_state_get_n_custodians (walk->state);
-  guint i;
+  Walk *walk = user_data;
 
   g_ptr_array_add (walk->nodes,
                    custody_node_new_custodian (walk->state, custodian, depth,
-                                               g_strcmp0 (id, walk->self_id) == 0,
+                                               g_strcmp0 (chain_custodian_get_id (custodian), walk->self_id) == 0,
                                                walk->now, walk->expiry_window_days));
-  for (i = 0; i < n; i++)
-    {
-      const ChainCustodian *child = chain_ledger_state_get_custodian (walk->state, i);
+}
 
-      if (g_strcmp0 (chain_custodian_get_parent_id (child), id) == 0)
-        walk_custodian (walk, child, depth + 1);
-    }
-  for (i = 0; i < chain_ledger_state_get_n_requests (walk->state); i++)
+/* After its children: the requests made to @custodian still pending. */
+static void
+leave_custodian (const ChainCustodian *custodian,
+                 guint                 depth,
+                 gpointer              user_data)
+{
+  Walk *walk = user_data;
+  const char *id = chain_custodian_get_id (custodian);
+
+  for (guint i = 0; i < chain_ledger_state_get_n_requests (walk->state); i++)
     {
       const ChainLedgerRequest *request = chain_ledger_state_get_request (walk->state, i);
 
@@ -117,19 +118,12 @@ custody_tree_model_rebuild (CustodyTreeModel       *self,
 {
   Walk walk = { state, self_id, now, expiry_window_days, NULL };
   guint removed;
-  guint i;
 
   g_return_if_fail (CUSTODY_IS_TREE_MODEL (self));
 
   walk.nodes = g_ptr_array_new_with_free_func (g_object_unref);
   if (state != NULL)
-    for (i = 0; i < chain_ledger_state_get_n_custodians (state); i++)
-      {
-        const ChainCustodian *custodian = chain_ledger_state_get_custodian (state, i);
-
-        if (chain_custodian_get_parent_id (custodian) == NULL)
-          walk_custodian (&walk, custodian, 0);
-      }
+    chain_ledger_state_walk_custody (state, enter_custodian, leave_custodian, &walk);
   removed = self->nodes->len;
   g_ptr_array_unref (self->nodes);
   self->nodes = walk.nodes;

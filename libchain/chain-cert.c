@@ -228,6 +228,14 @@ chain_cert_get_not_before (const ChainCert *self)
   return seconds;
 }
 
+gboolean
+chain_expiry_is_near (gint64 not_after,
+                      gint64 now,
+                      guint  window_days)
+{
+  return not_after - now < (gint64) window_days * 24 * 60 * 60;
+}
+
 gint64
 chain_cert_get_not_after (const ChainCert *self)
 {

@@ -68,6 +68,30 @@ gint64 chain_cert_get_not_before (const ChainCert *self);
 /** Returns: notAfter as Unix seconds. */
 gint64 chain_cert_get_not_after (const ChainCert *self);
 
+/**
+ * CHAIN_EXPIRY_WARNING_DAYS:
+ *
+ * A CA this many days from its end is "expiring": `chain status`, export's
+ * pre-flight check and Custody's default all use it. 90 days, because
+ * replacing a CA crosses organisations: a request, approvals by k
+ * officers, the grant, acceptance and sync, then uploading the new CA to
+ * each IoT Hub, DPS or AWS account with its proof of possession; 30 days
+ * leaves too little of that time once the warning is seen.
+ */
+#define CHAIN_EXPIRY_WARNING_DAYS 90
+
+/**
+ * chain_expiry_is_near:
+ * @not_after: the end of a validity period, Unix seconds.
+ * @now: the time to judge at, Unix seconds.
+ * @window_days: how near counts as near, usually CHAIN_EXPIRY_WARNING_DAYS.
+ *
+ * Returns: %TRUE if less than @window_days days remain (or none).
+ */
+gboolean chain_expiry_is_near (gint64 not_after,
+                               gint64 now,
+                               guint  window_days);
+
 /** Returns: whether basicConstraints says CA:TRUE. */
 gboolean chain_cert_is_ca (const ChainCert *self);
 

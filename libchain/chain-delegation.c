@@ -450,18 +450,44 @@ record_request (ChainWorkspace         *self,
   return g_strdup (chain_statement_get_id (statement));
 }
 
-/* Officer keys that approved @request, plus ours when it did not. */
+guint
+chain_delegation_count_agreed (const ChainLedgerRequest *request,
+                               const char               *delegating_key_id)
+{
+  guint n;
+
+  g_return_val_if_fail (request != NULL, 0);
+
+  n = chain_ledger_request_get_n_approvals (request);
+  for (guint i = 0; delegating_key_id != NULL && i < n; i++)
+    if (g_strcmp0 (chain_ledger_request_get_approval_key_id (request, i), delegating_key_id) == 0)
+      return n;
+  return n + 1;
+}
+
+guint
+chain_delegation_count_missing (const ChainLedgerState   *state,
+                                const ChainLedgerRequest *request,
+                                const char               *delegating_key_id)
+{
+  guint threshold;
+  guint agreed;
+
+  g_return_val_if_fail (state != NULL, 0);
+
+  threshold = chain_policy_get_threshold (chain_ledger_state_get_policy (state), "delegation");
+  agreed = request != NULL ? chain_delegation_count_agreed (request, delegating_key_id) : 1;
+  return agreed < threshold ? threshold - agreed : 0;
+}
+
+/* Officer keys that agree when this workspace's officer delegates. */
 static guint
 count_approvals (ChainWorkspace           *self,
                  const ChainLedgerRequest *request)
 {
   g_autofree char *ours = chain_key_get_public_key_sha256 (chain_workspace_officer_key (self));
-  guint n = chain_ledger_request_get_n_approvals (request);
 
-  for (guint i = 0; i < chain_ledger_request_get_n_approvals (request); i++)
-    if (g_strcmp0 (chain_ledger_request_get_approval_key_id (request, i), ours) == 0)
-      return n;
-  return n + 1;
+  return chain_delegation_count_agreed (request, ours);
 }
 
 static ChainStatement *
@@ -517,11 +543,12 @@ chain_workspace_delegate (ChainWorkspace             *self,
                           const ChainRequestFile     *request,
                           const ChainDelegateOptions *options,
                           const char                 *grant_path,
-                          guint64                    *out_seq,
+                          ChainDelegateOutcome       *out_outcome,
                           GCancellable               *cancellable,
                           GError                    **error)
 {
   ChainDelegateOptions defaults = CHAIN_DELEGATE_OPTIONS_INIT;
+  ChainDelegateOutcome outcome = { CHAIN_DELEGATE_GRANTED, 0, { 0 }, 0, 0 };
   g_autoptr(ChainDelegationPreview) preview = NULL;
   g_autoptr(ChainNameConstraints) nc = NULL;
   g_autoptr(ChainCert) ca = NULL;
@@ -531,7 +558,8 @@ chain_workspace_delegate (ChainWorkspace             *self,
   const ChainLedgerRequest *recorded = NULL;
   ChainIssueOptions issue = CHAIN_ISSUE_OPTIONS_INIT;
   ChainIssuer *issuer = NULL;
-  guint approvals;
+
+  g_return_val_if_fail (out_outcome != NULL, FALSE);
 
   if (options == NULL)
     options = &defaults;
@@ -543,9 +571,12 @@ chain_workspace_delegate (ChainWorkspace             *self,
   if (chain_workspace_get_state (self) != NULL && delegated_already (self, request, &local))
     {
       g_autofree char *id = find_delegation (chain_workspace_get_ledger (self),
-                                             chain_request_file_get_custodian_id (request), out_seq, error);
+                                             chain_request_file_get_custodian_id (request), &outcome.seq, error);
 
-      return id != NULL && write_grant (self, grant_path, cancellable, error);
+      if (id == NULL || !write_grant (self, grant_path, cancellable, error))
+        return FALSE;
+      *out_outcome = outcome;
+      return TRUE;
     }
   if (local != NULL)
     {
@@ -586,19 +617,17 @@ chain_workspace_delegate (ChainWorkspace             *self,
   if (request_id == NULL)
     return FALSE;
   recorded = chain_ledger_state_find_request (chain_workspace_get_state (self), request_id);
-  approvals = count_approvals (self, recorded);
-  if (approvals < preview->threshold)
+  g_strlcpy (outcome.request_id, request_id, sizeof outcome.request_id);
+  outcome.agreed = count_approvals (self, recorded);
+  outcome.threshold = preview->threshold;
+  if (outcome.agreed < outcome.threshold)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                   /* Translators: the custodian id, the start of the request's id, the
-                    * officers the policy wants, those who agreed so far, the id again. */
-                   _("the request of '%s' is recorded (id %.12s); the policy wants %u officers for a delegation and "
-                     "%u agreed: another officer runs 'chain approve %.12s', then run 'chain delegate' again"),
-                   preview->custodian_id, request_id, preview->threshold, approvals, request_id);
-      return FALSE;
+      outcome.status = CHAIN_DELEGATE_AWAITING_APPROVALS;
+      *out_outcome = outcome;
+      return TRUE;
     }
   statement = delegation_statement (self, request_id, preview->custodian_id, ca, error);
-  if (statement == NULL || !chain_workspace_commit (self, statement, out_seq, cancellable, error))
+  if (statement == NULL || !chain_workspace_commit (self, statement, &outcome.seq, cancellable, error))
     return FALSE;
   if (!write_grant (self, grant_path, cancellable, &local))
     {
@@ -607,6 +636,7 @@ chain_workspace_delegate (ChainWorkspace             *self,
                      "run 'chain delegate' again to write it"), local->message);
       return FALSE;
     }
+  *out_outcome = outcome;
   return TRUE;
 }
 
@@ -657,6 +687,19 @@ chain_workspace_approve (ChainWorkspace *self,
 
   if (request == NULL)
     return FALSE;
+  if (approve && chain_workspace_officer_key (self) != NULL)
+    {
+      g_autofree char *ours = chain_key_get_public_key_sha256 (chain_workspace_officer_key (self));
+
+      for (guint i = 0; i < chain_ledger_request_get_n_approvals (request); i++)
+        if (g_strcmp0 (chain_ledger_request_get_approval_key_id (request, i), ours) == 0)
+          {
+            g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
+                         _("officer %s approved the request of '%s' already; another officer must approve it"),
+                         chain_workspace_get_unlocked_officer (self), chain_ledger_request_get_custodian_id (request));
+            return FALSE;
+          }
+    }
   body = chain_json_new_object ();
   chain_json_object_set_string (body, "target", chain_ledger_request_get_id (request));
   chain_json_object_set_string (body, "decision", approve ? "approve" : "reject");

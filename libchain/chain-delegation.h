@@ -17,10 +17,11 @@
  *   acceptance.
  *
  * Where the policy wants k of n officers for a delegation, the parent's
- * first chain_workspace_delegate() records the request and stops with
- * CHAIN_ERROR_REFUSED naming how many approvals are still needed; other
- * officers run chain_workspace_approve(), and chain_workspace_delegate()
- * on the same request file then finishes.
+ * first chain_workspace_delegate() records the request and returns the
+ * outcome CHAIN_DELEGATE_AWAITING_APPROVALS with the approvals counted and
+ * wanted (a result, not an error); other officers run
+ * chain_workspace_approve(), and chain_workspace_delegate() on the same
+ * request file then finishes.
  */
 #pragma once
 
@@ -128,7 +129,8 @@ typedef struct {
   gboolean              allowed;           /* the policy allows it now */
   char                 *refusal;           /* (nullable): why not */
   char                 *request_id;        /* (nullable): the statement id once recorded */
-  guint                 approvals;         /* officer keys counted so far */
+  guint                 approvals;         /* approvals recorded so far (the
+                                            * delegating officer not counted) */
   guint                 threshold;         /* officer keys the policy wants */
   gint64                delegated_seq;     /* the delegation record when this very
                                             * request was granted already (a
@@ -154,30 +156,93 @@ ChainDelegationPreview *chain_workspace_preview_delegation (ChainWorkspace      
                                                             GError                    **error);
 
 /**
+ * ChainDelegateStatus:
+ * @CHAIN_DELEGATE_GRANTED: the delegation is recorded and the grant written.
+ * @CHAIN_DELEGATE_AWAITING_APPROVALS: the request is recorded; the policy
+ *   wants more officers to approve it before the sub-CA is issued. No grant
+ *   is written.
+ */
+typedef enum {
+  CHAIN_DELEGATE_GRANTED,
+  CHAIN_DELEGATE_AWAITING_APPROVALS,
+} ChainDelegateStatus;
+
+/**
+ * ChainDelegateOutcome:
+ * @status: what happened.
+ * @seq: GRANTED: the delegation record (the earlier one when the grant was
+ *   written again); AWAITING_APPROVALS: unused, 0.
+ * @request_id: the recorded request's statement id (hex).
+ * @agreed: distinct officer keys that agreed, this officer's included
+ *   (chain_delegation_count_agreed()).
+ * @threshold: officer keys the policy wants; @threshold - @agreed are
+ *   still missing when awaiting approvals.
+ *
+ * What chain_workspace_delegate() did; filled in by it, owned by the caller.
+ */
+typedef struct {
+  ChainDelegateStatus status;
+  guint64             seq;
+  char                request_id[65];
+  guint               agreed;
+  guint               threshold;
+} ChainDelegateOutcome;
+
+/**
  * chain_workspace_delegate:
  * @self: the parent's workspace, unlocked with its CA key.
  * @request: the child's request file.
  * @options: (nullable): path length, validity, name constraints.
  * @grant_path: where to write the grant file.
- * @out_seq: (out) (optional): the delegation record's sequence number.
+ * @out_outcome: (out caller-allocates) (not nullable): what happened, set
+ *   on success: the grant written, or the request recorded and awaiting
+ *   approvals.
  * @error: CHAIN_ERROR_VERIFY (the policy refuses: tier, algorithm, ...),
- *   CHAIN_ERROR_REFUSED (more approvals are needed: the request is
- *   recorded, the message says how many and how to add them; or the issuer
- *   refuses the path length, validity or constraints), CHAIN_ERROR_EXISTS
- *   (this custodian was delegated already), CHAIN_ERROR_IO.
+ *   CHAIN_ERROR_REFUSED (the issuer refuses the path length, validity or
+ *   constraints), CHAIN_ERROR_EXISTS (the grant file exists), CHAIN_ERROR_IO.
  *
- * Records the delegation request (unless recorded already), issues the
- * sub-CA, records the delegation and writes the grant.
+ * Records the delegation request (unless recorded already); when the
+ * policy's approvals are met, issues the sub-CA, records the delegation and
+ * writes the grant. A request delegated before gets its grant written again.
  *
- * Returns: %TRUE when the grant was written.
+ * Returns: %TRUE with @out_outcome set, %FALSE with @error.
  */
 gboolean chain_workspace_delegate (ChainWorkspace             *self,
                                    const ChainRequestFile     *request,
                                    const ChainDelegateOptions *options,
                                    const char                 *grant_path,
-                                   guint64                    *out_seq,
+                                   ChainDelegateOutcome       *out_outcome,
                                    GCancellable               *cancellable,
                                    GError                    **error);
+
+/**
+ * chain_delegation_count_agreed:
+ * @request: a recorded delegation request.
+ * @delegating_key_id: (nullable): the SHA-256 (hex) of the public key of
+ *   the officer who will sign the delegation; %NULL for an officer who has
+ *   not approved @request.
+ *
+ * Returns: the distinct officer keys that will have agreed once that
+ *   officer signs the delegation: the approvals, plus that officer unless
+ *   it approved already. The one count `chain delegate`, `chain status` and
+ *   Custody show.
+ */
+guint chain_delegation_count_agreed (const ChainLedgerRequest *request,
+                                     const char               *delegating_key_id);
+
+/**
+ * chain_delegation_count_missing:
+ * @state: the ledger's state (its policy gives the threshold).
+ * @request: (nullable): the recorded request; %NULL when not recorded yet.
+ * @delegating_key_id: (nullable): as for chain_delegation_count_agreed().
+ *
+ * Returns: how many more officers must approve before the delegation can
+ *   be recorded: the policy's threshold for a delegation less
+ *   chain_delegation_count_agreed(), or 0.
+ */
+guint chain_delegation_count_missing (const ChainLedgerState   *state,
+                                      const ChainLedgerRequest *request,
+                                      const char               *delegating_key_id);
 
 /**
  * chain_workspace_approve:
@@ -185,8 +250,8 @@ gboolean chain_workspace_delegate (ChainWorkspace             *self,
  * @request_id: a request's statement id (or a prefix of 8 or more hex
  *   digits), or its custodian id.
  * @approve: %TRUE to approve, %FALSE to reject (which ends the request).
- * @error: CHAIN_ERROR_NOT_FOUND, CHAIN_ERROR_VERIFY (not pending, or this
- *   officer approved already).
+ * @error: CHAIN_ERROR_NOT_FOUND, CHAIN_ERROR_EXISTS (this officer approved
+ *   already), CHAIN_ERROR_VERIFY (the ledger's rules refuse: not pending).
  *
  * Records an approval or a rejection.
  */

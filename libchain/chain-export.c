@@ -17,7 +17,6 @@
 #include <openssl/core_names.h>
 
 #define DAY (G_GINT64_CONSTANT (24) * 60 * 60)
-#define EXPIRY_WARNING_DAYS 90
 #define EXAMPLES_MAX 3
 
 struct _ChainExport {
@@ -561,7 +560,7 @@ check_expiry (const ChainLedgerCa *ca,
   gint64 left = chain_cert_get_not_after (ca->cert) - now;
   g_autofree char *label = chain_export_ca_label (ca);
 
-  if (left < EXPIRY_WARNING_DAYS * DAY)
+  if (chain_expiry_is_near (chain_cert_get_not_after (ca->cert), now, CHAIN_EXPIRY_WARNING_DAYS))
     chain_export_add_warning (warnings, "ca.expiring",
                               _("CA '%s' expires in %" PRId64 " days; devices under it stop connecting then: plan its rotation"),
                               label, MAX (left, 0) / DAY);

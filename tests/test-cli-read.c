@@ -1067,7 +1067,7 @@ delegate_and_accept (ChainWorkspace *oem, ChainWorkspace *cm, const char *reques
   g_autofree char *grant = path_in ("cm.grant");
 
   test_assert_no_error (error);
-  ck_assert (chain_workspace_delegate (oem, request, NULL, grant, NULL, NULL, &error));
+  ck_assert (chain_workspace_delegate (oem, request, NULL, grant, &(ChainDelegateOutcome) { 0 }, NULL, &error));
   test_assert_no_error (error);
   ck_assert (chain_workspace_accept (cm, grant, NULL, NULL, NULL, &error));
   test_assert_no_error (error);

@@ -42,6 +42,7 @@ enum {
   S_CMA_DELEGATE_REFUSED,
   S_OEM_STATUS_PENDING,
   S_CMA_APPROVE,
+  S_CMA_APPROVE_AGAIN,
   S_CMA_DELEGATE,
   S_CMA_ACCEPT,
   S_CMA_SYNC_BACK,
@@ -486,6 +487,10 @@ static const Step steps[N_STEPS] = {
     { "status", NULL }, 0, NULL, NULL, NULL, check_pending },
   [S_CMA_APPROVE] = { "oscar approves cm-a", "oem", TRUE,
     { "approve", "cm-a", "--officer", "oscar", NULL }, 0, NULL, NULL, NULL, check_approve },
+  /* Approved already: an error (1), not a failed verification (3). */
+  [S_CMA_APPROVE_AGAIN] = { "oscar approves cm-a again", "oem", FALSE,
+    { "approve", "cm-a", "--officer", "oscar", NULL }, 1, "approved the request of 'cm-a' already", NULL,
+    NULL, NULL },
   [S_CMA_DELEGATE] = { "oem delegates to cm-a", "oem", TRUE,
     { "delegate", "cm-a.req", "-o", "cm-a.grant", NULL }, 0, NULL, NULL, NULL,
     check_cma_delegate },

@@ -100,7 +100,7 @@ delegate (ChainWorkspace *parent,
   g_autofree char *file = g_strdup_printf ("%s.grant", name);
   g_autofree char *grant = path_in (file);
 
-  ck_assert (chain_workspace_delegate (parent, request, NULL, grant, NULL, NULL, &error));
+  ck_assert (chain_workspace_delegate (parent, request, NULL, grant, &(ChainDelegateOutcome) { 0 }, NULL, &error));
   test_assert_no_error (error);
 }
 
@@ -474,7 +474,7 @@ START_TEST (test_delegate_refused_by_policy)
   test_assert_no_error (error);
   ck_assert (!preview->allowed);
   ck_assert_ptr_nonnull (strstr (preview->refusal, "distributor"));
-  ck_assert (!chain_workspace_delegate (oem, request, NULL, grant, NULL, NULL, &error));
+  ck_assert (!chain_workspace_delegate (oem, request, NULL, grant, &(ChainDelegateOutcome) { 0 }, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_VERIFY);
   ck_assert (!g_file_test (grant, G_FILE_TEST_EXISTS));
   after = ledger_fingerprint (oem);
@@ -494,11 +494,11 @@ START_TEST (test_delegate_path_length_and_validity_limits)
   ChainDelegateOptions options = CHAIN_DELEGATE_OPTIONS_INIT;
 
   options.path_len = 2;
-  ck_assert (!chain_workspace_delegate (oem, request, &options, grant, NULL, NULL, &error));
+  ck_assert (!chain_workspace_delegate (oem, request, &options, grant, &(ChainDelegateOutcome) { 0 }, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_VERIFY);
   options.path_len = -1;
   options.validity_days = 20000;
-  ck_assert (!chain_workspace_delegate (oem, request, &options, grant, NULL, NULL, &error));
+  ck_assert (!chain_workspace_delegate (oem, request, &options, grant, &(ChainDelegateOutcome) { 0 }, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_VERIFY);
   after = ledger_fingerprint (oem);
   ck_assert_str_eq (before, after);
@@ -519,9 +519,9 @@ START_TEST (test_delegate_twice_rewrites_grant)
 
   delegate (oem, "cm-a");
   before = ledger_fingerprint (oem);
-  ck_assert (!chain_workspace_delegate (oem, request, NULL, grant, NULL, NULL, &error));
+  ck_assert (!chain_workspace_delegate (oem, request, NULL, grant, &(ChainDelegateOutcome) { 0 }, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_EXISTS);
-  ck_assert (chain_workspace_delegate (oem, request, NULL, grant2, NULL, NULL, &error));
+  ck_assert (chain_workspace_delegate (oem, request, NULL, grant2, &(ChainDelegateOutcome) { 0 }, NULL, &error));
   test_assert_no_error (error);
   after = ledger_fingerprint (oem);
   ck_assert_str_eq (before, after);
@@ -541,6 +541,7 @@ START_TEST (test_threshold_needs_approval)
   g_autoptr(GError) error = NULL;
   g_autofree char *grant = path_in ("cm-a.grant");
   g_autofree char *dir = path_in ("oem");
+  ChainDelegateOutcome outcome;
   guint64 length;
 
   chain_policy_set_threshold (policy, "delegation", 2);
@@ -549,9 +550,17 @@ START_TEST (test_threshold_needs_approval)
   test_assert_no_error (error);
   length = chain_ledger_get_length (chain_workspace_get_ledger (oem));
 
-  ck_assert (!chain_workspace_delegate (oem, request, NULL, grant, NULL, NULL, &error));
-  ck_assert_ptr_nonnull (strstr (error->message, "chain approve"));
-  test_assert_error (error, CHAIN_ERROR_REFUSED);
+  /* Recorded, waiting for approvals: a result, not an error. */
+  ck_assert (chain_workspace_delegate (oem, request, NULL, grant, &outcome, NULL, &error));
+  test_assert_no_error (error);
+  ck_assert_int_eq (outcome.status, CHAIN_DELEGATE_AWAITING_APPROVALS);
+  ck_assert_uint_eq (outcome.agreed, 1);
+  ck_assert_uint_eq (outcome.threshold, 2);
+  ck_assert_uint_eq (strlen (outcome.request_id), 32);
+  ck_assert_uint_eq (chain_delegation_count_missing (chain_workspace_get_state (oem),
+                                                     chain_ledger_state_find_request (chain_workspace_get_state (oem),
+                                                                                      outcome.request_id),
+                                                     NULL), 1);
   ck_assert_uint_eq (chain_ledger_get_length (chain_workspace_get_ledger (oem)), length + 1);
   ck_assert (!g_file_test (grant, G_FILE_TEST_EXISTS));
 
@@ -564,8 +573,13 @@ START_TEST (test_threshold_needs_approval)
   test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
   ck_assert (chain_workspace_approve (oscar, "cm-a", TRUE, NULL, NULL, &error));
   test_assert_no_error (error);
+  /* Approved already: the request exists as asked, nothing failed to
+   * verify (so `chain approve` twice exits 1, not 3). */
+  length = chain_ledger_get_length (chain_workspace_get_ledger (oscar));
   ck_assert (!chain_workspace_approve (oscar, "cm-a", TRUE, NULL, NULL, &error));
-  test_assert_error (error, CHAIN_ERROR_VERIFY);
+  ck_assert_ptr_nonnull (strstr (error->message, "approved"));
+  test_assert_error (error, CHAIN_ERROR_EXISTS);
+  ck_assert_uint_eq (chain_ledger_get_length (chain_workspace_get_ledger (oscar)), length);
 
   ck_assert (chain_workspace_refresh (oem, NULL, NULL, &error));
   test_assert_no_error (error);
@@ -573,7 +587,7 @@ START_TEST (test_threshold_needs_approval)
   test_assert_no_error (error);
   ck_assert_uint_eq (preview->approvals, 1);
   ck_assert_uint_eq (preview->threshold, 2);
-  ck_assert (chain_workspace_delegate (oem, request, NULL, grant, NULL, NULL, &error));
+  ck_assert (chain_workspace_delegate (oem, request, NULL, grant, &(ChainDelegateOutcome) { 0 }, NULL, &error));
   test_assert_no_error (error);
   ck_assert (chain_workspace_accept (cm, grant, NULL, NULL, NULL, &error));
   test_assert_no_error (error);
@@ -588,14 +602,16 @@ START_TEST (test_rejected_request)
   g_autoptr(ChainRequestFile) request = load_request ("cm-a");
   g_autoptr(GError) error = NULL;
   g_autofree char *grant = path_in ("cm-a.grant");
+  ChainDelegateOutcome outcome;
   const ChainLedgerState *state = NULL;
 
   chain_policy_set_threshold (policy, "delegation", 2);
   oem = make_oem (policy);
   ck_assert (!chain_workspace_approve (oem, "cm-a", FALSE, NULL, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
-  ck_assert (!chain_workspace_delegate (oem, request, NULL, grant, NULL, NULL, &error));
-  test_assert_error (error, CHAIN_ERROR_REFUSED);
+  ck_assert (chain_workspace_delegate (oem, request, NULL, grant, &outcome, NULL, &error));
+  test_assert_no_error (error);
+  ck_assert_int_eq (outcome.status, CHAIN_DELEGATE_AWAITING_APPROVALS);
   ck_assert (chain_workspace_approve (oem, "cm-a", FALSE, NULL, NULL, &error));
   test_assert_no_error (error);
   state = chain_workspace_get_state (oem);

@@ -118,7 +118,7 @@ make_workspaces (const char      *dir,
     die ("chain_workspace_request", error);
   request = chain_request_file_load (request_path, &error);
   if (request == NULL
-      || !chain_workspace_delegate (oem, request, NULL, grant_path, NULL, NULL, &error)
+      || !chain_workspace_delegate (oem, request, NULL, grant_path, &(ChainDelegateOutcome) { 0 }, NULL, &error)
       || !chain_workspace_accept (cm, grant_path, NULL, NULL, NULL, &error))
     die ("delegating to the manufacturer", error);
   *out_oem = oem;

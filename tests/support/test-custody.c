@@ -82,7 +82,7 @@ test_custody_child (ChainWorkspace *parent,
   test_assert_no_error (error);
   request = chain_request_file_load (request_path, &error);
   test_assert_no_error (error);
-  ck_assert_msg (chain_workspace_delegate (parent, request, NULL, grant_path, NULL, NULL, &error),
+  ck_assert_msg (chain_workspace_delegate (parent, request, NULL, grant_path, &(ChainDelegateOutcome) { 0 }, NULL, &error),
                  "delegate %s: %s", id, error != NULL ? error->message : "");
   if (accept)
     {
