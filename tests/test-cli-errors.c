@@ -633,7 +633,7 @@ START_TEST (test_delegate_dry_run_hostile_org)
   g_autoptr(ChainCsr) officer_csr = test_pki_csr (officer_key, "CN=Evil officer,O=Evil");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) request = chain_request_file_build ("evil", org, "manufacturer", ca_csr, officer_csr,
-                                                        officer_key, &error);
+                                                        ca_key, officer_key, &error);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_auto(GStrv) lines = NULL;
