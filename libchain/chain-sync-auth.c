@@ -1,10 +1,11 @@
 /* chain-sync-auth.c — who we are to a hosted ledger, and who it is to us
  *
- * See chain-sync-auth-private.h. libgit2 1.5 as Debian builds it speaks
- * HTTPS through mbedTLS and SSH through libssh2; it checks neither an SSH
- * host key (its certificate callback is all there is) nor, reliably, a
- * server certificate against a CA file of ours. So both checks are done
- * here, with OpenSSL, and a refusal is ours to word.
+ * See chain-sync-auth-private.h. libgit2 1.5.1 as Debian builds it speaks
+ * HTTPS through mbedTLS and SSH through libssh2. Its own checks are not
+ * the ones we promise: mbedTLS cannot be given a CA file per ledger, and
+ * the SSH known_hosts check (Debian's CVE-2023-22742 fix) yields to
+ * whatever the certificate callback answers. So the callback decides, with
+ * OpenSSL and our known_hosts reader, and a refusal is ours to word.
  */
 #include "chain-sync-auth-private.h"
 #include "chain-error.h"
