@@ -233,7 +233,7 @@ chain_expiry_is_near (gint64 not_after,
                       gint64 now,
                       guint  window_days)
 {
-  return not_after - now < (gint64) window_days * 24 * 60 * 60;
+  return not_after - now <= (gint64) window_days * 24 * 60 * 60;
 }
 
 gint64

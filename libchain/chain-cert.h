@@ -86,7 +86,8 @@ gint64 chain_cert_get_not_after (const ChainCert *self);
  * @now: the time to judge at, Unix seconds.
  * @window_days: how near counts as near, usually CHAIN_EXPIRY_WARNING_DAYS.
  *
- * Returns: %TRUE if less than @window_days days remain (or none).
+ * Returns: %TRUE if at most @window_days days remain (or none): "expires
+ *   within @window_days days".
  */
 gboolean chain_expiry_is_near (gint64 not_after,
                                gint64 now,
