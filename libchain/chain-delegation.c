@@ -105,6 +105,8 @@ chain_workspace_request (const char                  *dir,
   self = chain_workspace_create_keys (dir, options, id, options->tier, error);
   if (self == NULL || !write_request (self, options, request_path, error) || !chain_workspace_save (self, error))
     {
+      if (self != NULL)
+        chain_workspace_discard_keys (self);
       g_clear_pointer (&self, chain_workspace_free);
       chain_workspace_remove_layout (dir, made_dir);
       return NULL;

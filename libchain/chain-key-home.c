@@ -215,7 +215,10 @@ chain_key_home_create (const char        *spec,
       return NULL;
     }
   if (!write_keyref (private_dir, name, doc, error))
-    return NULL;
+    {
+      chain_key_discard_generated (key);
+      return NULL;
+    }
   return g_steal_pointer (&key);
 }
 

@@ -398,11 +398,44 @@ ec_params (ChainKeyAlgorithm algorithm,
 
 /* C_GenerateKeyPair in the token: the private half sensitive and never
  * extractable, on the token, usable only to sign. */
+/* What discard_generated() needs to find a generated key pair again. */
+typedef struct {
+  Module *module;            /* not owned: the key's home holds it */
+  CK_SLOT_ID slot_id;
+  CK_BYTE id[KEY_ID_LEN];
+} Generated;
+
+/* Destroys both halves of a key pair this process generated (by its random CKA_ID). */
+static void
+discard_generated (gpointer data,
+                   gpointer unused)
+{
+  Generated *generated = data;
+  CK_FUNCTION_LIST *raw = generated->module->raw;
+  CK_ATTRIBUTE match = { CKA_ID, generated->id, sizeof generated->id };
+  CK_OBJECT_HANDLE objects[4];
+  CK_ULONG n = 0;
+  CK_SESSION_HANDLE session = 0;
+
+  if (raw == NULL
+      || raw->C_OpenSession (generated->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &session) != CKR_OK)
+    return;
+  if (raw->C_FindObjectsInit (session, &match, 1) == CKR_OK)
+    {
+      raw->C_FindObjects (session, objects, G_N_ELEMENTS (objects), &n);
+      raw->C_FindObjectsFinal (session);
+    }
+  for (CK_ULONG i = 0; i < n; i++)
+    raw->C_DestroyObject (session, objects[i]);
+  raw->C_CloseSession (session);
+}
+
 static gboolean
 generate_in_token (Module            *module,
                    PKCS11_SLOT       *slot,
                    const char        *label,
                    ChainKeyAlgorithm  algorithm,
+                   Generated         *out_generated,
                    GError           **error)
 {
   CK_BBOOL yes = CK_TRUE;
@@ -480,6 +513,9 @@ generate_in_token (Module            *module,
                                            &pub, &priv);
       module->raw->C_CloseSession (session);
     }
+  out_generated->module = module;
+  out_generated->slot_id = PKCS11_get_slotid_from_slot (slot);
+  memcpy (out_generated->id, id, sizeof id);
   if (rv != CKR_OK)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED,
@@ -507,6 +543,8 @@ chain_key_pkcs11_open (const char        *text,
   PKCS11_SLOT *slot;
   PKCS11_KEY *key;
   EVP_PKEY *pkey;
+  g_autofree Generated *generated = NULL;
+  ChainKey *result;
 
   if (normalized == NULL)
     return NULL;
@@ -544,7 +582,8 @@ chain_key_pkcs11_open (const char        *text,
     }
   if (key == NULL && algorithm != CHAIN_KEY_ALGORITHM_INVALID)
     {
-      if (!generate_in_token (module, slot, label, algorithm, error))
+      generated = g_new0 (Generated, 1);
+      if (!generate_in_token (module, slot, label, algorithm, generated, error))
         {
           module_release (module);
           return NULL;
@@ -553,6 +592,8 @@ chain_key_pkcs11_open (const char        *text,
     }
   if (key == NULL)
     {
+      if (generated != NULL)
+        discard_generated (generated, NULL);
       module_release (module);
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
                    _("token '%s' holds no private key '%s': list its keys with 'chain key list --pin-file FILE'"),
@@ -562,13 +603,18 @@ chain_key_pkcs11_open (const char        *text,
   pkey = PKCS11_get_private_key (key);
   if (pkey == NULL)
     {
+      if (generated != NULL)
+        discard_generated (generated, NULL);
       module_release (module);
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot use private key '%s' of token '%s'"), label, token);
       return NULL;
     }
   chain_openssl_clear_errors ();
   /* libp11 signs through its session pool, so threads share the key. */
-  return chain_key_new_hardware (pkey, CHAIN_KEY_STORE_PKCS11, normalized, NULL, FALSE, module, module_release, error);
+  result = chain_key_new_hardware (pkey, CHAIN_KEY_STORE_PKCS11, normalized, NULL, FALSE, module, module_release, error);
+  if (result != NULL && generated != NULL)
+    chain_key_set_discard (result, discard_generated, g_steal_pointer (&generated), g_free);
+  return result;
 }
 
 /* ---- Listing --------------------------------------------------------------------------- */

@@ -50,6 +50,11 @@ struct _ChainKey
   gpointer reopen_data;
   GDestroyNotify reopen_data_free;
   GError *reopen_error;
+  /* Set for a key generated in a token by this process: takes it out again
+   * when what it was made for fails (no orphan key left in the token). */
+  GFunc discard;
+  gpointer discard_data;
+  GDestroyNotify discard_data_free;
 };
 
 static const struct
@@ -452,6 +457,26 @@ chain_key_set_reopen (ChainKey          *self,
 }
 
 void
+chain_key_set_discard (ChainKey      *self,
+                       GFunc          discard,
+                       gpointer       data,
+                       GDestroyNotify data_free)
+{
+  self->discard = discard;
+  self->discard_data = data;
+  self->discard_data_free = data_free;
+}
+
+void
+chain_key_discard_generated (ChainKey *self)
+{
+  if (self == NULL || self->discard == NULL)
+    return;
+  self->discard (self->discard_data, NULL);
+  self->discard = NULL;
+}
+
+void
 chain_key_lock (ChainKey *self)
 {
   if (self->one_signer)
@@ -582,6 +607,8 @@ chain_key_free (ChainKey *self)
   EVP_PKEY_free (self->pkey);
   if (self->reopen_data_free != NULL)
     self->reopen_data_free (self->reopen_data);
+  if (self->discard_data_free != NULL)
+    self->discard_data_free (self->discard_data);
   g_clear_error (&self->reopen_error);
   if (self->home_release != NULL)
     self->home_release (self->home);

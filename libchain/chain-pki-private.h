@@ -68,6 +68,15 @@ void               chain_key_set_reopen         (ChainKey          *self,
                                                  ChainKeyReopenFunc reopen,
                                                  gpointer           data,
                                                  GDestroyNotify     data_free);
+/** For a key generated in hardware by this process: @discard destroys it
+ * there; takes @data. */
+void               chain_key_set_discard        (ChainKey      *self,
+                                                 GFunc          discard,
+                                                 gpointer       data,
+                                                 GDestroyNotify data_free);
+/** Destroys a key this process generated in a token (no-op otherwise): for
+ * a failed init, request or enrolment, so no orphan key stays behind. */
+void               chain_key_discard_generated  (ChainKey *self);
 /** Holds off other signers while a home takes one at a time (TPM); a key
  * with a reopen function is loaded here (chain_key_get_pkey() is NULL if
  * that failed) and flushed by chain_key_unlock(). */

@@ -189,6 +189,9 @@ GBytes *chain_request_file_build (const char     *id,
 void chain_request_file_get_key_stores (const ChainRequestFile *self,
                                         ChainKeyStore          *out_ca,
                                         ChainKeyStore          *out_officer);
+/* A failed init or request: destroys the keys this process generated in a
+ * token for the new workspace, so no orphan stays there. */
+void chain_workspace_discard_keys (ChainWorkspace *self);
 /* Sets body.key_stores {"ca", "officer"} when either key is not a file. */
 void chain_workspace_set_key_stores (ChainJson     *body,
                                      ChainKeyStore  ca,

@@ -287,6 +287,13 @@ chain_workspace_set_key_stores (ChainJson     *body,
 }
 
 void
+chain_workspace_discard_keys (ChainWorkspace *self)
+{
+  chain_key_discard_generated (self->ca_key);
+  chain_key_discard_generated (self->officer_key);
+}
+
+void
 chain_workspace_set_pin (ChainWorkspace    *self,
                          const ChainSecret *pin)
 {
@@ -1362,6 +1369,8 @@ chain_workspace_add_officer_in (ChainWorkspace    *self,
   if (statement == NULL || !chain_workspace_sign (self, statement, error) || !chain_workspace_check (self, statement, error)
       || !chain_workspace_commit (self, statement, out_seq, cancellable, error))
     {
+      /* Nothing of a refused enrolment stays: no key file, no token object. */
+      chain_key_discard_generated (key);
       chain_key_home_remove (private_dir, key_name);
       return FALSE;
     }
@@ -1448,7 +1457,10 @@ chain_workspace_create_keys (const char                  *dir,
   self->officer_key = create_key (self, options->key_store, officer_name, officer_label, FALSE, options->algorithm,
                                   options->passphrase, error);
   if (self->officer_key == NULL)
-    return NULL;
+    {
+      chain_key_discard_generated (self->ca_key);
+      return NULL;
+    }
   return g_steal_pointer (&self);
 }
 
@@ -1612,6 +1624,8 @@ chain_workspace_init (const char                  *dir,
   self = chain_workspace_create_keys (dir, options, id, chain_policy_get_tier_name (policy, 0), error);
   if (self == NULL || !init_ledger (self, options, policy, cancellable, error))
     {
+      if (self != NULL)
+        chain_workspace_discard_keys (self);
       g_clear_pointer (&self, chain_workspace_free);
       chain_workspace_remove_layout (dir, made_dir);
       return NULL;

@@ -555,6 +555,27 @@ START_TEST (test_policy_requires_hardware)
 }
 END_TEST
 
+/* A refused init leaves no key behind in the token either. */
+START_TEST (test_refused_init_leaves_no_token_key)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *policy = path_in ("policy.json");
+  g_autofree char *objects = NULL;
+  const char *list[] = { "pkcs11-tool", "--module", SOFTHSM_MODULE, "--token-label", "oem-root", "--login",
+                         "--pin", PIN, "--list-objects", NULL };
+  int status;
+
+  status = chain ((const char *const[]) { "-C", "orphan", "--pin-file", pin_path, "init", "--org", "Orphan",
+                                          "--policy", policy, "--algorithm", "ec-p384", "--key-store",
+                                          "pkcs11:token=oem-root;object=orphan-ca?module-path=" SOFTHSM_MODULE,
+                                          NULL }, NULL, &err);
+  ck_assert_msg (status == 1 || status == 3, "exit %d: %s", status, err);
+  test_cli_assert_error_line ("refused init", err, "ec-p384");
+  ck_assert_int_eq (test_support_run (list, NULL, &objects, NULL), 0);
+  ck_assert_msg (strstr (objects, "orphan") == NULL, "left in the token: %s", objects);
+}
+END_TEST
+
 START_TEST (test_key_list)
 {
   g_autofree char *out = NULL;
@@ -587,6 +608,7 @@ hardware_keys_suite (void)
   tcase_add_test (tc, test_algorithm_refused_by_policy);
   tcase_add_test (tc, test_policy_requires_hardware);
   tcase_add_test (tc, test_key_list);
+  tcase_add_test (tc, test_refused_init_leaves_no_token_key);
   suite_add_tcase (s, tc);
   return s;
 }
