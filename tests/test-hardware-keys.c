@@ -10,13 +10,11 @@
  * records nothing.
  */
 #include "test-cli.h"
+#include "test-tpm.h"
 
-#include <arpa/inet.h>
 #include <glib/gstdio.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #define PIN "1234"
@@ -26,8 +24,7 @@
 static char *tmpdir;
 static char *pin_path;
 static char *wrong_pin_path;
-static char *tpm_dir;
-static int tpm_port;
+static TestTpm *tpm;
 static char *root_uri;
 static char *cm_uri;
 
@@ -35,39 +32,6 @@ static char *
 path_in (const char *relative)
 {
   return g_build_filename (tmpdir, relative, NULL);
-}
-
-static int
-free_port (void)
-{
-  struct sockaddr_in addr = { 0 };
-  socklen_t len = sizeof addr;
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-  int port;
-
-  ck_assert_int_ge (fd, 0);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  ck_assert_int_eq (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
-  ck_assert_int_eq (getsockname (fd, (struct sockaddr *) &addr, &len), 0);
-  port = ntohs (addr.sin_port);
-  close (fd);
-  return port;
-}
-
-static gboolean
-port_open (int port)
-{
-  struct sockaddr_in addr = { 0 };
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-  gboolean open;
-
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons ((guint16) port);
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  open = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-  close (fd);
-  return open;
 }
 
 static void
@@ -117,49 +81,20 @@ start_softhsm (void)
                                     "--so-pin", SO_PIN, "--pin", PIN, NULL });
 }
 
+/* A real swtpm, straight to the TPM with no resource manager: whatever
+ * libchain loads it must flush. */
 static void
 start_swtpm (void)
 {
-  g_autofree char *server = NULL;
-  g_autofree char *ctrl = NULL;
-  g_autofree char *state = NULL;
-  g_autofree char *pid = NULL;
-  g_autofree char *tcti = NULL;
-
-  tpm_dir = path_in ("tpm");
-  ck_assert_int_eq (g_mkdir (tpm_dir, 0700), 0);
-  /* The swtpm TCTI finds the control channel on the next port. */
-  do
-    tpm_port = free_port ();
-  while (tpm_port >= 65535 || port_open (tpm_port + 1));
-  server = g_strdup_printf ("type=tcp,port=%d,bindaddr=127.0.0.1", tpm_port);
-  ctrl = g_strdup_printf ("type=tcp,port=%d,bindaddr=127.0.0.1", tpm_port + 1);
-  state = g_strdup_printf ("dir=%s", tpm_dir);
-  pid = g_strdup_printf ("file=%s/swtpm.pid", tpm_dir);
-  run_ok ((const char *const[]) { "swtpm", "socket", "--tpm2", "--tpmstate", state, "--server", server,
-                                  "--ctrl", ctrl, "--flags", "not-need-init,startup-clear", "--daemon",
-                                  "--pid", pid, NULL });
-  for (int i = 0; i < 100 && !port_open (tpm_port); i++)
-    g_usleep (50 * 1000);
-  ck_assert_msg (port_open (tpm_port), "swtpm did not listen on %d", tpm_port);
-  /* Straight to the TPM, no resource manager: whatever libchain loads it must flush. */
-  tcti = g_strdup_printf ("swtpm:host=127.0.0.1,port=%d", tpm_port);
-  g_setenv ("TPM2OPENSSL_TCTI", tcti, TRUE);
-  g_setenv ("TPM2TOOLS_TCTI", tcti, TRUE);
+  tpm = test_tpm_start ();
+  g_setenv ("TPM2OPENSSL_TCTI", test_tpm_get_tcti (tpm), TRUE);
+  g_setenv ("TPM2TOOLS_TCTI", test_tpm_get_tcti (tpm), TRUE);
 }
 
 static void
 stop_swtpm (void)
 {
-  g_autofree char *pid_path = NULL;
-  g_autofree char *text = NULL;
-
-  if (tpm_dir == NULL)
-    return;
-  pid_path = g_build_filename (tpm_dir, "swtpm.pid", NULL);
-  if (g_file_get_contents (pid_path, &text, NULL, NULL) && atoi (text) > 0)
-    kill ((pid_t) atoi (text), SIGTERM);
-  g_clear_pointer (&tpm_dir, g_free);
+  g_clear_pointer (&tpm, test_tpm_free);
 }
 
 /* ---- The story --------------------------------------------------------------------- */
