@@ -2297,6 +2297,9 @@ static const RuleWithoutVector rules_without_vectors[] = {
   { "rotation.issuer-revoked", NULL },
   { "rotation.algorithm", NULL },
   { "rotation.chain", NULL },
+  { "record.time-order", NULL },
+  { "record.time-future", NULL },
+  { "key-store.hardware", NULL },
 };
 
 /* ---- Writing and checking a vector ------------------------------------------ */
