@@ -864,6 +864,13 @@ chain_workspace_accept (ChainWorkspace *self,
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE, _("the workspace is locked; unlock it with its passphrase"));
       return FALSE;
     }
+  /* Not joined, yet a ledger is there: an accept that was killed left it
+   * (a joined workspace names its ledger). Start that accept over. */
+  if (g_file_test (ledger_path, G_FILE_TEST_EXISTS))
+    {
+      chain_remove_tree (ledger_path);
+      g_remove (pin);
+    }
   if (import_grant (self, grant_path, trusted_root, cancellable, error) && join (self, cancellable, out_seq, error))
     return TRUE;
   /* Leave the workspace as `chain request` made it. */

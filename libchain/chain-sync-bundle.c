@@ -495,7 +495,6 @@ bundle_index_pack (ChainSyncContext *s,
 
 static const char *const pack_suffixes[] = { ".pack", ".rev", ".idx" };
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_revwalk, git_revwalk_free)
 
 typedef struct {
   GHashTable *pack;        /* git_oid * -> Seen */
@@ -594,7 +593,6 @@ admit_pack (ChainSyncContext *s,
   g_autofree char *idx = g_strdup_printf ("%s/pack-%s.idx", dir, pack_name);
   g_autoptr(git_odb) quarantine = NULL;
   g_autoptr(git_odb) store = NULL;
-  g_autoptr(git_revwalk) walk = NULL;
   g_autoptr(GHashTable) pack = g_hash_table_new_full (oid_hash, oid_equal, g_free, NULL);
   g_autoptr(GHashTable) reached = g_hash_table_new (oid_hash, oid_equal);
   g_autoptr(GHashTable) held = g_hash_table_new (oid_hash, oid_equal);
@@ -644,19 +642,28 @@ admit_pack (ChainSyncContext *s,
   if ((status = git_odb_backend_one_pack (&store_backend, idx)) < 0
       || (status = git_odb_add_backend (store, store_backend, 0)) < 0)
     return chain_git_error (error, status, _("cannot unpack the bundle %s"), name);
-  if ((status = git_revwalk_new (&walk, s->repo)) == 0
-      && (status = git_revwalk_push (walk, tip)) == 0
-      && s->have_local)
-    status = git_revwalk_hide (walk, &s->local);
-  while (status == 0 && (status = git_revwalk_next (&commit_id, walk)) == 0)
+  /* A ledger is one line of commits: follow the parents from the tip down
+   * to the first commit we held before. */
+  git_oid_cpy (&commit_id, tip);
+  status = 0;
+  for (guint64 n = 0; status == 0; n++)
     {
       g_autoptr(git_commit) commit = NULL;
 
-      if (g_hash_table_contains (pack, &commit_id))
-        g_hash_table_add (reached, g_hash_table_lookup (pack, &commit_id));
+      if (!g_hash_table_contains (pack, &commit_id) || g_hash_table_contains (held, &commit_id)
+          || (s->have_local && git_oid_equal (&commit_id, &s->local)))
+        {
+          status = GIT_ITEROVER;
+          break;
+        }
+      g_hash_table_add (reached, g_hash_table_lookup (pack, &commit_id));
       if ((status = git_commit_lookup (&commit, s->repo, &commit_id)) < 0
           || (status = reach_tree (s->repo, &check, git_commit_tree_id (commit), 0)) < 0)
         break;
+      if (git_commit_parentcount (commit) == 0)
+        status = GIT_ITEROVER;
+      else
+        git_oid_cpy (&commit_id, git_commit_parent_id (commit, 0));
     }
   /* A record the pack lacks stops the walk: the records' own checks say
    * what is missing, and a refused import takes the pack back. */

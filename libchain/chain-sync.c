@@ -27,6 +27,8 @@
 #include <glib/gstdio.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct _ChainSyncResult {
@@ -867,6 +869,19 @@ chain_sync_context_integrate (ChainSyncContext *s,
   return fast_forward (s, tip, log_message, out_result, error);
 }
 
+/* A lock on @name that a killed writer left: a live one holds it for
+ * microseconds, so one a second old is stale. */
+static void
+clear_stale_ref_lock (ChainSyncContext *s,
+                      const char       *name)
+{
+  g_autofree char *lock = g_strdup_printf ("%s/%s.lock", git_repository_path (s->repo), name);
+  struct stat st;
+
+  if (lstat (lock, &st) == 0 && S_ISREG (st.st_mode) && time (NULL) - st.st_mtime >= 1)
+    g_unlink (lock);
+}
+
 /* Moves @name forward to @tip: created if missing, left alone if @tip lies
  * below it; a @tip on another line gets a ref of its own beside it, so no
  * evidence is ever dropped. */
@@ -904,7 +919,14 @@ chain_sync_context_note_shared (ChainSyncContext *s,
                                                 "libchain: shared");
       else
         status = git_reference_create (&ref, s->repo, name, tip, 0, "libchain: shared");
-      if (status == GIT_EMODIFIED || status == GIT_EEXISTS || status == GIT_ELOCKED)
+      if (status == GIT_ELOCKED)
+        {
+          git_error_clear ();
+          clear_stale_ref_lock (s, found && !above ? beside : name);
+          g_usleep (G_USEC_PER_SEC / 4);
+          continue;
+        }
+      if (status == GIT_EMODIFIED || status == GIT_EEXISTS)
         {
           git_error_clear ();
           continue;
