@@ -257,7 +257,7 @@ auditor_rules (void)
   const char *source = g_getenv ("CHAIN_SOURCE_DIR");
   g_autofree char *libchain = g_build_filename (source, "libchain", NULL);
   g_autoptr(GDir) dir = g_dir_open (libchain, 0, NULL);
-  g_autoptr(GRegex) literal = g_regex_new ("\"([a-z]+\\.[a-z][a-z-]*)\"", 0, 0, NULL);
+  g_autoptr(GRegex) literal = g_regex_new ("\"([a-z][a-z-]*\\.[a-z][a-z-]*)\"", 0, 0, NULL);
   GHashTable *rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   const char *name;
 
