@@ -810,15 +810,8 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
       const char *entry_data;
 
       g_string_truncate (row, 0);
-      chain_manifest_append_field (row, d->id, FALSE);
-      chain_manifest_append_field (row, d->cert.serial, FALSE);
-      chain_manifest_append_field (row, d->cert.cert_sha256, FALSE);
-      chain_manifest_append_field (row, d->cert.public_key_sha256, FALSE);
-      chain_manifest_append_field (row, seq_text, FALSE);
-      chain_manifest_append_field (row, cert, FALSE);
-      chain_manifest_append_field (row, chain, FALSE);
-      chain_manifest_append_field (row, key, FALSE);
-      chain_manifest_append_field (row, p12, TRUE);
+      chain_manifest_append_output_row (row, d->id, d->cert.serial, d->cert.cert_sha256, d->cert.public_key_sha256,
+                                        seq_text, (const char *const[]) { cert, chain, key, p12 });
       fputs (row->str, self->csv);
 
       chain_json_object_set_string (entry, "id", d->id);

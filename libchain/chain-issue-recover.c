@@ -370,10 +370,8 @@ record_found (ChainWorkspace *workspace,
 
       if (f->cert == NULL || f->recorded)
         continue;
-      chain_manifest_append_field (manifest, f->id, FALSE);
-      chain_manifest_append_field (manifest, f->issued.serial, FALSE);
-      chain_manifest_append_field (manifest, f->issued.cert_sha256, FALSE);
-      chain_manifest_append_field (manifest, f->issued.public_key_sha256, TRUE);
+      chain_manifest_append_row (manifest, f->id, f->issued.serial, f->issued.cert_sha256,
+                                 f->issued.public_key_sha256);
       pem = chain_cert_to_pem (f->cert);
       g_byte_array_append (pems, g_bytes_get_data (pem, NULL), (guint) g_bytes_get_size (pem));
       n++;
@@ -477,15 +475,8 @@ publish_found (int         out_fd,
       staged_p12 = g_strconcat (f->staging, "/", f->id, "/device.p12", NULL);
       key = fstatat (out_fd, staged_key, &st, AT_SYMLINK_NOFOLLOW) == 0 ? g_strconcat (f->id, "/key.pem", NULL) : g_strdup ("");
       p12 = fstatat (out_fd, staged_p12, &st, AT_SYMLINK_NOFOLLOW) == 0 ? g_strconcat (f->id, "/device.p12", NULL) : g_strdup ("");
-      chain_manifest_append_field (lines, f->id, FALSE);
-      chain_manifest_append_field (lines, f->issued.serial, FALSE);
-      chain_manifest_append_field (lines, f->issued.cert_sha256, FALSE);
-      chain_manifest_append_field (lines, f->issued.public_key_sha256, FALSE);
-      chain_manifest_append_field (lines, seq, FALSE);
-      chain_manifest_append_field (lines, cert, FALSE);
-      chain_manifest_append_field (lines, chain, FALSE);
-      chain_manifest_append_field (lines, key, FALSE);
-      chain_manifest_append_field (lines, p12, TRUE);
+      chain_manifest_append_output_row (lines, f->id, f->issued.serial, f->issued.cert_sha256,
+                                        f->issued.public_key_sha256, seq, (const char *const[]) { cert, chain, key, p12 });
     }
   if (lines->len > 0)
     {

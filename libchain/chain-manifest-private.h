@@ -40,6 +40,18 @@ void chain_manifest_append_row (GString    *out,
                                 const char *cert_sha256,
                                 const char *public_key_sha256);
 
+/* Appends one row of an output directory's manifest.csv, in the columns of
+ * CHAIN_MANIFEST_OUTPUT_HEADER: the ledger row, the record's sequence
+ * number, then the device's files relative to the directory ("" for a key
+ * or PKCS#12 file not made). */
+void chain_manifest_append_output_row (GString           *out,
+                                       const char        *device_id,
+                                       const char        *serial,
+                                       const char        *cert_sha256,
+                                       const char        *public_key_sha256,
+                                       const char        *record,
+                                       const char *const  files[4]);
+
 typedef struct {
   const char   *data;
   gsize         len;

@@ -49,6 +49,24 @@ chain_manifest_append_row (GString    *out,
 }
 
 void
+chain_manifest_append_output_row (GString           *out,
+                                  const char        *device_id,
+                                  const char        *serial,
+                                  const char        *cert_sha256,
+                                  const char        *public_key_sha256,
+                                  const char        *record,
+                                  const char *const  files[4])
+{
+  chain_manifest_append_field (out, device_id, FALSE);
+  chain_manifest_append_field (out, serial, FALSE);
+  chain_manifest_append_field (out, cert_sha256, FALSE);
+  chain_manifest_append_field (out, public_key_sha256, FALSE);
+  chain_manifest_append_field (out, record, FALSE);
+  for (guint i = 0; i < 4; i++)
+    chain_manifest_append_field (out, files[i], i == 3);
+}
+
+void
 chain_manifest_reader_init (ChainManifestReader *self,
                             const void          *data,
                             gsize                len)
