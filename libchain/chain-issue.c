@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 10)
@@ -446,6 +447,13 @@ worker (gpointer data,
         }
       g_atomic_int_inc (&run->done);
     }
+  /* This thread goes back to GLib's shared pool, which keeps it idle or
+   * retires it whenever it likes, perhaps while the process exits and
+   * OPENSSL_cleanup() drops the handlers that would free the thread's
+   * OpenSSL state (its DRBGs, its error queue): that state would leak.
+   * Free it now, before the run can end; OpenSSL makes it again if the
+   * thread signs again. */
+  OPENSSL_thread_stop ();
   g_mutex_lock (&run->lock);
   run->workers_running--;
   g_cond_signal (&run->cond);
@@ -547,7 +555,10 @@ record_chunk (Run     *run,
 
   /* The staged files reach the disk before the ledger names them. */
   if (!chain_issue_output_sync (run->output, error))
-    goto discard;
+    {
+      chain_json_unref (body);
+      goto discard;
+    }
   statement = chain_workspace_new_statement (run->workspace, CHAIN_RECORD_TYPE_DEVICE_BATCH, body, error);
   if (statement == NULL
       || !chain_statement_add_artifact (statement, "manifest.csv", manifest_bytes, error)

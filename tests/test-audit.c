@@ -1192,6 +1192,86 @@ START_TEST (test_signer_not_enrolled)
 }
 END_TEST
 
+/* ---- Record times ------------------------------------------------------------------------ */
+
+/* The committer time of @raw (a commit object's text). */
+static gint64
+committer_time (const char *raw)
+{
+  const char *line = strstr (raw, "\ncommitter ");
+  g_autofree char *text = NULL;
+  g_auto(GStrv) words = NULL;
+  guint n;
+
+  ck_assert_ptr_nonnull (line);
+  text = g_strndup (line + 1, strcspn (line + 1, "\n"));
+  words = g_strsplit (text, " ", -1);
+  n = g_strv_length (words);
+  ck_assert_uint_ge (n, 3);
+  return g_ascii_strtoll (words[n - 2], NULL, 10);
+}
+
+/* @raw with its committer time set to @when. */
+static char *
+with_committer_time (const char *raw,
+                     gint64      when)
+{
+  const char *line = strstr (raw, "\ncommitter ");
+  const char *end;
+  const char *zone;
+  const char *stamp;
+
+  ck_assert_ptr_nonnull (line);
+  end = line + 1 + strcspn (line + 1, "\n");
+  zone = g_strrstr_len (line, end - line, " ");
+  stamp = g_strrstr_len (line, zone - line, " ");
+  ck_assert_ptr_nonnull (stamp);
+  return g_strdup_printf ("%.*s %" G_GINT64_FORMAT "%s", (int) (stamp - raw), raw, when, zone);
+}
+
+/* The tip appended again by its own committer, Dist X's officer, with
+ * its commit dated @when: a writer whose clock is wrong, or who lies. */
+static void
+redate_tip (gint64 when)
+{
+  g_autofree char *tip = commit_at (TIP);
+  g_autofree char *raw = git_raw ("commit", tip);
+  g_autofree char *text = without_signature (raw);
+  g_autofree char *dated = with_committer_time (text, when);
+  g_autofree char *id = write_signed (dated, &story->dist_x.officer);
+
+  ck_assert_int_eq (committer_time (dated), when);
+  set_main (id);
+}
+
+/* A commit dated far ahead of the auditor's clock (issue 11 item 5). */
+START_TEST (test_time_future)
+{
+  g_autoptr(ChainAuditReport) clean = audit ();
+  g_autoptr(ChainAuditReport) report = NULL;
+
+  /* The untouched story passes: only the date is the finding. */
+  assert_ok (clean);
+  redate_tip (now_s () + 30 * DAY);
+  report = audit ();
+  assert_finding (report, TIP, "record.time-future");
+  ck_assert_ptr_null (chain_audit_report_find (report, TIP, "record.time-order"));
+}
+END_TEST
+
+/* A commit dated a day before the record it follows (issue 11 item 5). */
+START_TEST (test_time_backwards)
+{
+  g_autofree char *before = commit_at (TIP - 1);
+  g_autofree char *before_raw = git_raw ("commit", before);
+  g_autoptr(ChainAuditReport) report = NULL;
+
+  redate_tip (committer_time (before_raw) - DAY);
+  report = audit ();
+  assert_finding (report, TIP, "record.time-order");
+}
+END_TEST
+
 /* ---- Custodians acting outside their delegation ----------------------------------------- */
 
 /* Dist X, whose tier delegates to nobody, records a request and issues a
@@ -2477,6 +2557,8 @@ audit_suite (void)
   tcase_add_test (attacks, test_signer_expired);
   tcase_add_test (attacks, test_signer_wrong_key_usage);
   tcase_add_test (attacks, test_signer_not_enrolled);
+  tcase_add_test (attacks, test_time_future);
+  tcase_add_test (attacks, test_time_backwards);
   tcase_add_test (attacks, test_distributor_issues_sub_ca);
   tcase_add_test (attacks, test_cm_issues_under_other_cm);
   tcase_add_loop_test (attacks, test_delegation_outside_bounds, 0, G_N_ELEMENTS (delegation_cases));

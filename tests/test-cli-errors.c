@@ -656,6 +656,55 @@ START_TEST (test_delegate_dry_run_hostile_org)
 }
 END_TEST
 
+/* A request for a sub-CA named like the root (a "self-issued" sub-CA would
+ * escape path length and name constraints): the dry run refuses it, and
+ * the real run refuses it for the same reason before its first append, so
+ * no pending request is left behind (issue 11 item 6). */
+START_TEST (test_delegate_root_subject)
+{
+  static const char reason[] = "the sub-CA would have the same subject as 'Widget Ltd Root CA'";
+  g_autoptr(ChainKey) ca_key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainKey) officer_key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(ChainCsr) ca_csr = test_pki_csr (ca_key, "CN=Widget Ltd Root CA,O=Widget Ltd");
+  g_autoptr(ChainCsr) officer_csr = test_pki_csr (officer_key, "CN=Twin officer,O=Twin");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) request = chain_request_file_build ("twin", "Twin", "manufacturer", ca_csr, officer_csr,
+                                                        ca_key, officer_key, &error);
+  g_autofree char *oem = case_path ("oem");
+  g_autofree char *ledger_before = NULL;
+  g_autofree char *ledger_after = NULL;
+  g_autofree char *snapshot_before = NULL;
+  g_autofree char *snapshot_after = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *dry_err = NULL;
+  int status;
+
+  test_assert_no_error (error);
+  write_case_file ("twin.req", g_bytes_get_data (request, NULL), g_bytes_get_size (request));
+  ledger_before = test_cli_ledger_state (oem);
+  snapshot_before = test_cli_snapshot (dir);
+
+  status = test_cli_chain (dir, (const char *const[]) { "-C", "oem", "delegate", "--dry-run", "twin.req", NULL },
+                           &out, &dry_err);
+  ck_assert_msg (status == 0, "exit %d: %s", status, dry_err);
+  ck_assert_msg (strstr (out, "policy:           refuses it: ") != NULL && strstr (out, reason) != NULL,
+                 "the dry run does not refuse it: %s", out);
+
+  status = test_cli_chain (dir, (const char *const[]) { "-C", "oem", "delegate", "twin.req", "-o", "twin.grant", NULL },
+                           NULL, &err);
+  /* A refused delegation is a failed verification of the request (exit 3). */
+  ck_assert_msg (status == VERIFY, "exit %d: %s", status, err);
+  test_cli_assert_error_line ("delegate a sub-CA named like the root", err, reason);
+  ck_assert_msg (strstr (err, "recorded") == NULL, "%s", err);
+  ledger_after = test_cli_ledger_state (oem);
+  ck_assert_msg (strcmp (ledger_before, ledger_after) == 0, "the ledger moved: %s -> %s",
+                 ledger_before, ledger_after);
+  snapshot_after = test_cli_snapshot (dir);
+  ck_assert_str_eq (snapshot_before, snapshot_after);
+}
+END_TEST
+
 /* Every key algorithm `chain request --help` names is accepted (RSA above
  * 2048 bits is left out: slow to generate, and the names share one parser). */
 START_TEST (test_documented_algorithms)
@@ -789,6 +838,7 @@ cli_errors_suite (void)
   tcase_add_loop_test (tc, test_bad_input, 0, G_N_ELEMENTS (cases));
   tcase_add_test (tc, test_delegate_twice);
   tcase_add_test (tc, test_delegate_dry_run_hostile_org);
+  tcase_add_test (tc, test_delegate_root_subject);
   tcase_add_test (tc, test_documented_algorithms);
   tcase_add_loop_test (tc, test_annotate, 0, G_N_ELEMENTS (annotate_sources));
   suite_add_tcase (suite, tc);
