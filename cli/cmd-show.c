@@ -93,7 +93,13 @@ find_record (const ChainCliGlobals *globals,
     return chain_ledger_get_record (ledger, length - 1, error);
   if (all_digits (name))
     {
-      if (!g_ascii_string_to_unsigned (name, 10, 0, G_MAXUINT64, &seq, NULL) || seq >= length)
+      gboolean in_range = g_ascii_string_to_unsigned (name, 10, 0, G_MAXUINT64, &seq, NULL) && seq < length;
+
+      /* A commit id prefix can be all digits too: past the last record, and
+       * long enough to be a prefix, it is taken as one. */
+      if (!in_range && strlen (name) >= 7)
+        return find_by_prefix (globals, ledger, name, cancellable, error);
+      if (!in_range)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
                        _("there is no record %s: the ledger has records 0 to %" PRIu64),

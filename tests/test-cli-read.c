@@ -505,7 +505,7 @@ END_TEST
 
 START_TEST (test_show_not_found)
 {
-  const char *const names[] = { "19", "999999", "ffffffffff", "0123abc" };
+  const char *const names[] = { "19", "999999", "ffffffffff", "0123abc", "12345678" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
