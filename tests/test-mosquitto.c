@@ -24,15 +24,13 @@
  * each custodian's `chain crl` and has openssl verify with it.
  */
 #include "test-custody.h"
+#include "test-daemon.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <glib/gstdio.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -234,39 +232,6 @@ fixture_teardown (void)
 
 /* ---- The broker ----------------------------------------------------------------- */
 
-static int
-free_port (void)
-{
-  struct sockaddr_in addr = { 0 };
-  socklen_t len = sizeof addr;
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-  int port;
-
-  ck_assert_int_ge (fd, 0);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  ck_assert_int_eq (bind (fd, (struct sockaddr *) &addr, sizeof addr), 0);
-  ck_assert_int_eq (getsockname (fd, (struct sockaddr *) &addr, &len), 0);
-  port = ntohs (addr.sin_port);
-  close (fd);
-  return port;
-}
-
-static gboolean
-port_open (int port)
-{
-  struct sockaddr_in addr = { 0 };
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-  gboolean open;
-
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons ((guint16) port);
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  open = connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-  close (fd);
-  return open;
-}
-
 /* The broker dies with the test process, even when a check fails. */
 static void
 die_with_parent (gpointer user_data)
@@ -290,7 +255,7 @@ broker_start (Broker     *broker,
   broker->dir = g_dir_make_tmp ("mosquitto-XXXXXX", &error);
   test_assert_no_error (error);
   broker->log = g_build_filename (broker->dir, "broker.log", NULL);
-  broker->port = free_port ();
+  broker->port = test_daemon_free_port ();
   g_string_append_printf (conf,
                           "listener %d 127.0.0.1\n"
                           "cafile %s\n"
@@ -314,7 +279,7 @@ broker_start (Broker     *broker,
                             | (mosquitto[0] == '/' ? 0 : G_SPAWN_SEARCH_PATH),
                             die_with_parent, NULL, &broker->pid, &error));
   test_assert_no_error (error);
-  for (int i = 0; i < BROKER_WAIT_STEPS && !port_open (broker->port); i++)
+  for (int i = 0; i < BROKER_WAIT_STEPS && !test_daemon_port_open (broker->port); i++)
     {
       int status = 0;
 
@@ -328,7 +293,7 @@ broker_start (Broker     *broker,
         }
       g_usleep (25 * 1000);
     }
-  ck_assert_msg (port_open (broker->port), "mosquitto is not listening on port %d", broker->port);
+  ck_assert_msg (test_daemon_port_open (broker->port), "mosquitto is not listening on port %d", broker->port);
 }
 
 static void
