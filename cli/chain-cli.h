@@ -139,8 +139,6 @@ char *chain_cli_format_time (gint64 unix_seconds);
  * @max_chars characters (0: no limit). (transfer full) */
 char *chain_cli_one_line (const char *text,
                           guint       max_chars);
-/* What a record did, in one line for `chain log`. (transfer full) */
-char *chain_cli_record_summary (ChainStatement *statement);
 
 /* cli-ledger.c: what `chain sync` and `chain bundle` share. For a
  * workspace, the workspace is opened (so it can be refreshed after) and

@@ -95,8 +95,8 @@ cmd_annotate (const ChainCliGlobals *globals,
        "  chain -C oem annotate --officer oscar --file audit-answer.txt\n"
        "\n"
        "Exit codes: 0 recorded, 1 error (cannot read FILE, not UTF-8 text, workspace\n"
-       "not joined, wrong passphrase), 2 usage (no note, an empty one, or one longer\n"
-       "than 4096 bytes), 3 the ledger's rules refused the record.\n"
+       "not joined, wrong passphrase, the ledger's rules refuse the record), 2 usage\n"
+       "(no note, an empty one, or one longer than 4096 bytes).\n"
        "Nothing is recorded on error."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;

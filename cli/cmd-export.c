@@ -181,7 +181,7 @@ cmd_export (const ChainCliGlobals *globals,
        "  sh upload/azure-iothub/upload.sh      # verifies\n"
        "\n"
        "Exit codes: 0 written and recorded, 1 error (revoked or unknown CA, bad code,\n"
-       "output not writable), 2 usage, 3 the ledger's rules refused a record.\n"
+       "output not writable, the ledger's rules refuse a record), 2 usage.\n"
        "Nothing is recorded on error."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;

@@ -58,7 +58,7 @@ static void
 log_print_record (Log *log, ChainRecord *record)
 {
   ChainStatement *statement = chain_record_get_statement (record);
-  g_autofree char *summary = chain_cli_record_summary (statement);
+  g_autofree char *summary = chain_record_summary_new (statement, 80);
   g_autofree char *time = NULL;
   g_autofree char *id = NULL;
 

@@ -65,8 +65,8 @@ cmd_pop (const ChainCliGlobals *globals,
        "  chain -C cm pop --target aws-iot --code \"$(aws iot get-registration-code \\\n"
        "      --query registrationCode --output text)\" -o verification.pem\n"
        "\n"
-       "Exit codes: 0 recorded, 1 error (bad code, CA not held here, locked), 2 usage,\n"
-       "3 the ledger's rules refused the record. Nothing is recorded on error."));
+       "Exit codes: 0 recorded, 1 error (bad code, CA not held here, locked, the\n"
+       "ledger's rules refuse the record), 2 usage. Nothing is recorded on error."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)

@@ -144,7 +144,7 @@ cmd_revoke (const ChainCliGlobals *globals,
        "  chain -C cm revoke --custodian dist-east --reason cessation-of-operation\n"
        "\n"
        "Exit codes: 0 recorded, 1 error (not issued by this CA, revoked already,\n"
-       "locked), 2 usage, 3 the ledger's rules refused the record.\n"
+       "locked, the ledger's rules refuse the record), 2 usage.\n"
        "Nothing is recorded on error."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;

@@ -168,7 +168,7 @@ print_record (const ChainCliGlobals *globals, ChainRecord *record)
   g_autofree const char **names = chain_statement_get_artifact_names (statement);
   g_autofree char *time = chain_cli_format_time (chain_statement_get_time (statement));
   g_autofree char *appended = chain_cli_format_time (chain_record_get_commit_time (record));
-  g_autofree char *summary = chain_cli_record_summary (statement);
+  g_autofree char *summary = chain_record_summary_new (statement, 80);
   g_autofree char *body = chain_json_to_pretty (chain_statement_get_body (statement));
   g_auto(GStrv) body_lines = g_strsplit (body, "\n", -1);
   /* The author wrote these; the body's pretty JSON escapes its own. */

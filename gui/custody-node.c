@@ -215,8 +215,8 @@ custody_node_new_request (const ChainLedgerState   *state,
   CustodyNode *self = g_object_new (CUSTODY_TYPE_NODE, NULL);
   const ChainCsr *csr = chain_ledger_request_get_ca_csr (request);
   g_autoptr(ChainName) subject = chain_csr_get_subject (csr);
-  const ChainPolicy *policy = chain_ledger_state_get_policy (state);
-  guint threshold = chain_policy_get_threshold (policy, "delegation");
+  guint threshold = chain_delegation_count_wanted (state);
+  guint missing = chain_delegation_count_missing (state, request, NULL);
 
   self->id = g_strdup (chain_ledger_request_get_custodian_id (request));
   self->name = g_strdup (chain_ledger_request_get_name (request));
@@ -224,9 +224,15 @@ custody_node_new_request (const ChainLedgerState   *state,
   self->parent_id = g_strdup (chain_ledger_request_get_parent_id (request));
   self->depth = depth;
   self->health = CUSTODY_HEALTH_REQUESTED;
-  /* TRANSLATORS: tier · approvals so far of approvals needed */
-  self->summary = g_strdup_printf (_("%s · requested · %u of %u approvals"), self->tier,
-                                   chain_ledger_request_get_n_approvals (request), threshold);
+  /* The count the request inbox shows: libchain's, the signing officer included. */
+  if (missing > 0)
+    /* TRANSLATORS: a tier, then how many more officers must approve */
+    self->summary = g_strdup_printf (ngettext ("%s · requested · needs %u more approval",
+                                               "%s · requested · needs %u more approvals", missing),
+                                     self->tier, missing);
+  else
+    /* TRANSLATORS: %s is a tier */
+    self->summary = g_strdup_printf (_("%s · requested · approved, ready to delegate"), self->tier);
 
   custody_fields_add (self->fields, _("Organisation"), self->name);
   custody_fields_add (self->fields, _("Custodian id"), self->id);

@@ -162,81 +162,6 @@ custody_record_item_init (CustodyRecordItem *self)
 {
 }
 
-static const char *
-body_string (ChainJson  *body,
-             const char *key)
-{
-  const char *value = NULL;
-
-  if (!chain_json_object_get_string_member (body, key, &value, NULL))
-    return "?";
-  return value;
-}
-
-static const char *
-body_custodian_name (ChainJson *body)
-{
-  ChainJson *custodian = NULL;
-
-  if (!chain_json_object_get_object_member (body, "custodian", &custodian, NULL))
-    return "?";
-  return body_string (custodian, "name");
-}
-
-/* What the record says, in one line, from its body (docs/ledger-format.md). */
-static char *
-summarize (ChainStatement *statement)
-{
-  ChainJson *body = chain_statement_get_body (statement);
-  ChainJson *serials = NULL;
-  gint64 count = 0;
-  g_autofree char *text = NULL;
-
-  switch (chain_statement_get_record_type (statement))
-    {
-    case CHAIN_RECORD_TYPE_GENESIS:
-      return g_strdup_printf (_("%s started the ledger"), body_custodian_name (body));
-    case CHAIN_RECORD_TYPE_POLICY:
-      return g_strdup (_("A new policy is in force"));
-    case CHAIN_RECORD_TYPE_OFFICER:
-      return g_strdup (_("An officer was enrolled"));
-    case CHAIN_RECORD_TYPE_DELEGATION_REQUEST:
-      return g_strdup_printf (_("%s asked for a sub-CA"), body_custodian_name (body));
-    case CHAIN_RECORD_TYPE_APPROVAL:
-      if (g_strcmp0 (body_string (body, "decision"), "reject") == 0)
-        return g_strdup_printf (_("Request %.8s rejected"), body_string (body, "target"));
-      return g_strdup_printf (_("Request %.8s approved"), body_string (body, "target"));
-    case CHAIN_RECORD_TYPE_DELEGATION:
-      return g_strdup_printf (_("Sub-CA issued to %s"), body_string (body, "child"));
-    case CHAIN_RECORD_TYPE_ACCEPTANCE:
-      return g_strdup_printf (_("%s joined the ledger"), chain_statement_get_author (statement));
-    case CHAIN_RECORD_TYPE_DEVICE_BATCH:
-      chain_json_object_get_integer_member (body, "count", &count, NULL);
-      return g_strdup_printf (ngettext ("%lld device certificate issued",
-                                        "%lld device certificates issued", (gulong) count),
-                              (long long) count);
-    case CHAIN_RECORD_TYPE_POP:
-      return g_strdup_printf (_("Proof of possession for %s"), body_string (body, "target"));
-    case CHAIN_RECORD_TYPE_EXPORT:
-      return g_strdup_printf (_("Exported for %s"), body_string (body, "target"));
-    case CHAIN_RECORD_TYPE_REVOCATION:
-      if (chain_json_object_get_array_member (body, "serials", &serials, NULL))
-        count = (gint64) chain_json_array_get_length (serials);
-      return g_strdup_printf (ngettext ("%lld certificate revoked (%s)",
-                                        "%lld certificates revoked (%s)", (gulong) count),
-                              (long long) count, body_string (body, "reason"));
-    case CHAIN_RECORD_TYPE_KEY_ROTATION:
-      return g_strdup (_("The CA key was replaced"));
-    case CHAIN_RECORD_TYPE_ANNOTATION:
-      text = custody_format_sanitize (body_string (body, "text"));
-      g_strdelimit (text, "\n\t", ' ');
-      return g_steal_pointer (&text);
-    case CHAIN_RECORD_TYPE_INVALID:
-    default:
-      return g_strdup ("");
-    }
-}
-
 CustodyRecordItem *
 custody_record_item_new (ChainRecord *record)
 {
@@ -250,7 +175,7 @@ custody_record_item_new (ChainRecord *record)
   /* TRANSLATORS: record number and record type, e.g. "#4 Delegation" */
   self->title = g_strdup_printf (_("#%llu %s"), (unsigned long long) self->seq,
                                  custody_record_type_to_label (chain_statement_get_type_name (statement)));
-  self->summary = summarize (statement);
+  self->summary = chain_record_summary_new (statement, 0);
   /* TRANSLATORS: who wrote a record · when */
   self->subtitle = g_strdup_printf (_("%s · %s"), author, time);
   return self;

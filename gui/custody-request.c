@@ -278,8 +278,7 @@ custody_request_new (ChainWorkspace           *workspace,
       self->request_id = g_strdup (chain_ledger_request_get_id (recorded));
       self->approvals = chain_ledger_request_get_n_approvals (recorded);
     }
-  self->threshold = state != NULL
-                    ? chain_policy_get_threshold (chain_ledger_state_get_policy (state), "delegation") : 1;
+  self->threshold = state != NULL ? chain_delegation_count_wanted (state) : 1;
   self->missing = state != NULL ? chain_delegation_count_missing (state, recorded, NULL) : 0;
   fill_officers (self, parent, recorded);
   decide (self);

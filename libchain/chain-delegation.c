@@ -468,6 +468,13 @@ chain_delegation_count_agreed (const ChainLedgerRequest *request,
 }
 
 guint
+chain_delegation_count_wanted (const ChainLedgerState *state)
+{
+  g_return_val_if_fail (state != NULL, 1);
+  return chain_policy_get_threshold (chain_ledger_state_get_policy (state), "delegation");
+}
+
+guint
 chain_delegation_count_missing (const ChainLedgerState   *state,
                                 const ChainLedgerRequest *request,
                                 const char               *delegating_key_id)
@@ -477,7 +484,7 @@ chain_delegation_count_missing (const ChainLedgerState   *state,
 
   g_return_val_if_fail (state != NULL, 0);
 
-  threshold = chain_policy_get_threshold (chain_ledger_state_get_policy (state), "delegation");
+  threshold = chain_delegation_count_wanted (state);
   agreed = request != NULL ? chain_delegation_count_agreed (request, delegating_key_id) : 1;
   return agreed < threshold ? threshold - agreed : 0;
 }
@@ -593,7 +600,7 @@ chain_workspace_delegate (ChainWorkspace             *self,
     return FALSE;
   if (!preview->allowed)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY, _("delegation to '%s' refused: %s"),
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED, _("delegation to '%s' refused: %s"),
                    preview->custodian_id, preview->refusal);
       return FALSE;
     }

@@ -197,9 +197,9 @@ typedef struct {
  * @out_outcome: (out caller-allocates) (not nullable): what happened, set
  *   on success: the grant written, or the request recorded and awaiting
  *   approvals.
- * @error: CHAIN_ERROR_VERIFY (the policy refuses: tier, algorithm, ...),
- *   CHAIN_ERROR_REFUSED (the issuer refuses the path length, validity or
- *   constraints), CHAIN_ERROR_EXISTS (the grant file exists), CHAIN_ERROR_IO.
+ * @error: CHAIN_ERROR_REFUSED (the policy refuses: tier, algorithm, ...;
+ *   or the issuer refuses the path length, validity or constraints),
+ *   CHAIN_ERROR_VERIFY (the request's signature fails), CHAIN_ERROR_EXISTS (the grant file exists), CHAIN_ERROR_IO.
  *
  * Records the delegation request (unless recorded already); when the
  * policy's approvals are met, issues the sub-CA, records the delegation and
@@ -231,6 +231,15 @@ guint chain_delegation_count_agreed (const ChainLedgerRequest *request,
                                      const char               *delegating_key_id);
 
 /**
+ * chain_delegation_count_wanted:
+ * @state: the ledger's state.
+ *
+ * Returns: the distinct officer keys the policy in force wants to agree on
+ *   a delegation (its threshold for a delegation record).
+ */
+guint chain_delegation_count_wanted (const ChainLedgerState *state);
+
+/**
  * chain_delegation_count_missing:
  * @state: the ledger's state (its policy gives the threshold).
  * @request: (nullable): the recorded request; %NULL when not recorded yet.
@@ -251,7 +260,7 @@ guint chain_delegation_count_missing (const ChainLedgerState   *state,
  *   digits), or its custodian id.
  * @approve: %TRUE to approve, %FALSE to reject (which ends the request).
  * @error: CHAIN_ERROR_NOT_FOUND, CHAIN_ERROR_EXISTS (this officer approved
- *   already), CHAIN_ERROR_VERIFY (the ledger's rules refuse: not pending).
+ *   already), CHAIN_ERROR_REFUSED (the ledger's rules refuse: not pending).
  *
  * Records an approval or a rejection.
  */

@@ -203,7 +203,7 @@ ChainExport *chain_workspace_prepare_export (ChainWorkspace           *self,
  * @out_seq: (out) (optional): the export record's sequence number.
  * @cancellable: (nullable): a cancellable.
  * @error: CHAIN_ERROR_IO (@dir cannot be written: nothing is recorded),
- *   CHAIN_ERROR_VERIFY (the ledger refuses a record: nothing is recorded
+ *   CHAIN_ERROR_REFUSED (the ledger refuses a record: nothing is recorded
  *   or written), CHAIN_ERROR_PASSPHRASE, CHAIN_ERROR_EXISTS (@export was
  *   written already).
  *

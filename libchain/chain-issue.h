@@ -312,9 +312,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainIssueSummary, chain_issue_summary_free)
  * @cancellable: (nullable): stops the run (see the file comment).
  * @error: CHAIN_ERROR_INVALID_INPUT (a bad id, duplicate id or CSR,
  *   naming the line or file; bad options), CHAIN_ERROR_REFUSED (the policy
- *   or the CA forbids it: tier, algorithm, validity, threshold),
- *   CHAIN_ERROR_EXISTS (output directory not empty), CHAIN_ERROR_PASSPHRASE,
- *   CHAIN_ERROR_VERIFY (the ledger refused a record), CHAIN_ERROR_IO,
+ *   or the CA forbids it: tier, algorithm, validity, threshold; or the
+ *   ledger's rules refuse the record), CHAIN_ERROR_EXISTS (output directory
+ *   not empty), CHAIN_ERROR_PASSPHRASE, CHAIN_ERROR_IO,
  *   G_IO_ERROR_CANCELLED.
  *
  * Issues, writes and records the devices @source yields.

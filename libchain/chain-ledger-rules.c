@@ -605,12 +605,25 @@ chain_ledger_state_apply (ChainLedgerState         *self,
   return judge (self, record, TRUE, error);
 }
 
+/* A rule the record about to be appended breaks is a refusal of what the
+ * caller asked (CHAIN_ERROR_REFUSED, exit 1), not a verification failure:
+ * the ledger itself is sound. Replaying (apply) keeps CHAIN_ERROR_VERIFY. */
+static void
+as_refusal (GError **error)
+{
+  if (error != NULL && *error != NULL && g_error_matches (*error, CHAIN_ERROR, CHAIN_ERROR_VERIFY))
+    (*error)->code = CHAIN_ERROR_REFUSED;
+}
+
 gboolean
 chain_ledger_state_check (ChainLedgerState         *self,
                           const ChainLedgerRecord  *record,
                           GError                  **error)
 {
-  return judge (self, record, FALSE, error);
+  if (judge (self, record, FALSE, error))
+    return TRUE;
+  as_refusal (error);
+  return FALSE;
 }
 
 /* What a passing check staged, kept to be committed after the append. */
@@ -642,7 +655,10 @@ chain_ledger_state_judge (ChainLedgerState         *self,
   ctx->type_name = chain_statement_get_type_name (ctx->st);
   ctx->body = chain_statement_get_body (ctx->st);
   if (!check_record (ctx, error))
-    return NULL;
+    {
+      as_refusal (error);
+      return NULL;
+    }
   return g_steal_pointer (&verdict);
 }
 

@@ -13,6 +13,9 @@
  *
  *   record SEQ (TYPE): rule RULE-ID: what is wrong; what to do
  *
+ * chain_ledger_state_check(), which an appender asks, fails with the same
+ * message as CHAIN_ERROR_REFUSED: what was asked is not allowed.
+ *
  * where RULE-ID is one of the stable identifiers below, which
  * chain_ledger_error_get_rule() extracts for reports.
  *
@@ -179,7 +182,9 @@ gboolean chain_ledger_state_apply (ChainLedgerState        *self,
  * chain_ledger_state_check:
  * @self: the state at the ledger's tip.
  * @record: the record about to be appended.
- * @error: as chain_ledger_state_apply().
+ * @error: CHAIN_ERROR_REFUSED with the message chain_ledger_state_apply()
+ *   gives ("record SEQ (TYPE): rule RULE-ID: ..."): the record would break
+ *   a rule, which refuses what the appender asked; the ledger is sound.
  *
  * chain_ledger_state_apply() without the update: what an appender asks
  * before writing anything.

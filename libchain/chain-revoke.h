@@ -147,7 +147,7 @@ ChainRevocation *chain_workspace_plan_revocation (ChainWorkspace     *self,
  * @plan: from chain_workspace_plan_revocation(), not yet recorded.
  * @options: (nullable): reason and CRL validity.
  * @cancellable: (nullable): a cancellable.
- * @error: CHAIN_ERROR_PASSPHRASE (the CA key is locked), CHAIN_ERROR_VERIFY
+ * @error: CHAIN_ERROR_PASSPHRASE (the CA key is locked), CHAIN_ERROR_REFUSED
  *   (the ledger's rules refuse: nothing is written), CHAIN_ERROR_EXISTS
  *   (@plan was recorded already).
  *

@@ -1137,7 +1137,7 @@ require_officer (ChainWorkspace *self,
   if (self->officer_key != NULL && self->signer != NULL)
     return TRUE;
   if (self->officer_key != NULL)
-    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
+    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
                  _("officer '%s' is not enrolled in the ledger (or was revoked); ask an enrolled officer to act"),
                  self->officer);
   else

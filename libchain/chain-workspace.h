@@ -314,7 +314,7 @@ ChainCert *chain_workspace_find_ca (const ChainWorkspace *self,
  *   '-', '_' and '.').
  * @passphrase: encrypts the new officer's key.
  * @out_seq: (out) (optional): the officer record's sequence number.
- * @error: CHAIN_ERROR_EXISTS, CHAIN_ERROR_INVALID_INPUT, CHAIN_ERROR_VERIFY
+ * @error: CHAIN_ERROR_EXISTS, CHAIN_ERROR_INVALID_INPUT, CHAIN_ERROR_REFUSED
  *   (the policy refuses it), CHAIN_ERROR_PASSPHRASE (the CA key is locked).
  *
  * Makes a key and an officer certificate from this custodian's CA and

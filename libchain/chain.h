@@ -23,6 +23,7 @@
 #include "chain-json.h"
 #include "chain-statement.h"
 #include "chain-record.h"
+#include "chain-record-summary.h"
 #include "chain-ledger.h"
 #include "chain-policy.h"
 #include "chain-ledger-state.h"

@@ -693,13 +693,52 @@ START_TEST (test_delegate_root_subject)
 
   status = test_cli_chain (dir, (const char *const[]) { "-C", "oem", "delegate", "twin.req", "-o", "twin.grant", NULL },
                            NULL, &err);
-  /* A refused delegation is a failed verification of the request (exit 3). */
-  ck_assert_msg (status == VERIFY, "exit %d: %s", status, err);
+  /* A refused delegation is a refusal, exit 1: 3 would say the ledger or
+   * a signature failed verification. */
+  ck_assert_msg (status == ERROR, "exit %d: %s", status, err);
   test_cli_assert_error_line ("delegate a sub-CA named like the root", err, reason);
   ck_assert_msg (strstr (err, "recorded") == NULL, "%s", err);
   ledger_after = test_cli_ledger_state (oem);
   ck_assert_msg (strcmp (ledger_before, ledger_after) == 0, "the ledger moved: %s -> %s",
                  ledger_before, ledger_after);
+  snapshot_after = test_cli_snapshot (dir);
+  ck_assert_str_eq (snapshot_before, snapshot_after);
+}
+END_TEST
+
+/* The ledger's rules refusing the record a command would append (here
+ * approval.pending: cm-a's request was delegated already) refuse what was
+ * asked: exit 1 with the rule named, not 3, which says a ledger or a
+ * signature failed verification; nothing is written. */
+START_TEST (test_rule_refusal_exit_code)
+{
+  g_autofree char *oem = case_path ("oem");
+  g_autofree char *log = test_cli_chain_ok (dir, (const char *const[]) {
+    "-C", "oem", "--json", "log", "--type", "delegation-request", NULL });
+  g_autoptr(ChainJson) json = test_cli_parse_json ("log", log);
+  g_autofree char *request_id = NULL;
+  g_autofree char *ledger_before = test_cli_ledger_state (oem);
+  g_autofree char *snapshot_before = test_cli_snapshot (dir);
+  g_autofree char *ledger_after = NULL;
+  g_autofree char *snapshot_after = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  for (gsize i = 0; i < test_cli_json_length (json, "") && request_id == NULL; i++)
+    {
+      g_autofree char *custodian = g_strdup_printf ("%zu/body/custodian/id", i);
+      g_autofree char *id = g_strdup_printf ("%zu/id", i);
+
+      if (g_strcmp0 (test_cli_json_string (json, custodian), "cm-a") == 0)
+        request_id = g_strndup (test_cli_json_string (json, id), 16);
+    }
+  ck_assert_msg (request_id != NULL, "no request of cm-a: %s", log);
+  status = test_cli_chain (dir, (const char *const[]) { "-C", "oem", "approve", request_id, NULL },
+                           NULL, &err);
+  ck_assert_msg (status == ERROR, "exit %d: %s", status, err);
+  test_cli_assert_error_line ("approve a request delegated already", err, "rule approval.pending:");
+  ledger_after = test_cli_ledger_state (oem);
+  ck_assert_str_eq (ledger_before, ledger_after);
   snapshot_after = test_cli_snapshot (dir);
   ck_assert_str_eq (snapshot_before, snapshot_after);
 }
@@ -839,6 +878,7 @@ cli_errors_suite (void)
   tcase_add_test (tc, test_delegate_twice);
   tcase_add_test (tc, test_delegate_dry_run_hostile_org);
   tcase_add_test (tc, test_delegate_root_subject);
+  tcase_add_test (tc, test_rule_refusal_exit_code);
   tcase_add_test (tc, test_documented_algorithms);
   tcase_add_loop_test (tc, test_annotate, 0, G_N_ELEMENTS (annotate_sources));
   suite_add_tcase (suite, tc);

@@ -1181,7 +1181,7 @@ START_TEST (test_check_does_not_change)
   record.seq++;
   ck_assert (!chain_ledger_state_check (s->state, &record, &error));
   ck_assert_msg (strstr (error->message, "rule statement.replay:") != NULL, "%s", error->message);
-  test_assert_error (error, CHAIN_ERROR_VERIFY);
+  test_assert_error (error, CHAIN_ERROR_REFUSED);
 }
 END_TEST
 

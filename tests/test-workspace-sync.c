@@ -657,7 +657,7 @@ START_TEST (test_refused_reappend_changes_nothing)
   ck_assert_msg (strstr (error->message, "cannot re-append our record") != NULL
                  && strstr (error->message, "(annotation)") != NULL
                  && strstr (error->message, ": rule signature.") != NULL, "%s", error->message);
-  assert_error_says (&error, CHAIN_ERROR_VERIFY, "nothing was changed");
+  assert_error_says (&error, CHAIN_ERROR_REFUSED, "nothing was changed");
 
   cm_after = snapshot (w.cm);
   oem_after = snapshot (w.oem);

@@ -475,7 +475,7 @@ START_TEST (test_delegate_refused_by_policy)
   ck_assert (!preview->allowed);
   ck_assert_ptr_nonnull (strstr (preview->refusal, "distributor"));
   ck_assert (!chain_workspace_delegate (oem, request, NULL, grant, &(ChainDelegateOutcome) { 0 }, NULL, &error));
-  test_assert_error (error, CHAIN_ERROR_VERIFY);
+  test_assert_error (error, CHAIN_ERROR_REFUSED);
   ck_assert (!g_file_test (grant, G_FILE_TEST_EXISTS));
   after = ledger_fingerprint (oem);
   ck_assert_str_eq (before, after);
@@ -495,11 +495,11 @@ START_TEST (test_delegate_path_length_and_validity_limits)
 
   options.path_len = 2;
   ck_assert (!chain_workspace_delegate (oem, request, &options, grant, &(ChainDelegateOutcome) { 0 }, NULL, &error));
-  test_assert_error (error, CHAIN_ERROR_VERIFY);
+  test_assert_error (error, CHAIN_ERROR_REFUSED);
   options.path_len = -1;
   options.validity_days = 20000;
   ck_assert (!chain_workspace_delegate (oem, request, &options, grant, &(ChainDelegateOutcome) { 0 }, NULL, &error));
-  test_assert_error (error, CHAIN_ERROR_VERIFY);
+  test_assert_error (error, CHAIN_ERROR_REFUSED);
   after = ledger_fingerprint (oem);
   ck_assert_str_eq (before, after);
   ck_assert (!g_file_test (grant, G_FILE_TEST_EXISTS));
