@@ -6,8 +6,7 @@
  */
 #pragma once
 
-#include <git2.h>
-
+#include "chain-git-private.h"
 #include "chain-audit.h"
 #include "chain-ledger-state.h"
 
@@ -37,12 +36,6 @@ struct _ChainAuditReport {
 };
 
 #define CHAIN_AUDIT_NO_SEQ G_MAXUINT64
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_commit, git_commit_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_odb, git_odb_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_odb_object, git_odb_object_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_tree, git_tree_free)
 
 /* An export record, for comparing an export directory afterwards. */
 typedef struct {

@@ -154,12 +154,10 @@ read_object (ChainAudit    *a,
     }
   if (status < 0)
     {
-      const git_error *last = git_error_last ();
+      g_autofree char *reason = chain_git_take_reason (_("damaged"));
 
       /* Translators: the last %s is libgit2's reason (in English). */
-      flag (c, "object.corrupt", _("%s (object %.12s) cannot be read: %s"), what, hex,
-            last != NULL && last->message != NULL ? last->message : _("damaged"));
-      git_error_clear ();
+      flag (c, "object.corrupt", _("%s (object %.12s) cannot be read: %s"), what, hex, reason);
       return NULL;
     }
   if (actual != type)

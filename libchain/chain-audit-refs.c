@@ -17,9 +17,6 @@
 
 #define MAIN_REF "refs/heads/main"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_reference, git_reference_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_reference_iterator, git_reference_iterator_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_revwalk, git_revwalk_free)
 
 /* libchain's workspaces write refs/remotes/NAME/main (sync), and
  * refs/chain/sent/, refs/chain/received/ and refs/chain/abandoned/

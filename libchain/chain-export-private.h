@@ -1,9 +1,10 @@
 /* chain-export-private.h — what export, proof of possession and revocation share
  *
- * chain-export.c holds the common parts (CAs of the state, files, warnings,
- * scripts, device manifests); chain-export-azure.c and chain-export-aws.c
- * write what each cloud wants; chain-revoke.c revokes and makes CRLs and
- * the disable lists. Never installed.
+ * chain-export-toolkit.c holds the common parts (CAs of the state, files,
+ * warnings, scripts, device manifests); chain-export.c prepares and records
+ * exports; chain-export-azure.c and chain-export-aws.c write what each cloud
+ * wants; chain-revoke.c revokes and makes CRLs and the disable lists. Never
+ * installed.
  */
 #pragma once
 

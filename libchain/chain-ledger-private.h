@@ -5,9 +5,7 @@
  */
 #pragma once
 
-#include <git2.h>
-
-#include "chain-error.h"
+#include "chain-git-private.h"
 #include "chain-ledger.h"
 #include "chain-record.h"
 
@@ -32,33 +30,6 @@ ChainLedgerRepo *chain_ledger_repo_ref   (ChainLedgerRepo *self);
 void             chain_ledger_repo_unref (ChainLedgerRepo *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainLedgerRepo, chain_ledger_repo_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_blob, git_blob_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_commit, git_commit_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_odb, git_odb_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_odb_object, git_odb_object_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_reference, git_reference_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_signature, git_signature_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_tree, git_tree_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_tree_entry, git_tree_entry_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_treebuilder, git_treebuilder_free)
-
-/**
- * chain_git_error:
- * @error: the GError to set (may be NULL).
- * @status: what libgit2 returned.
- * @format: the one-line message; libgit2's own, if it left one (it may
- *   not on 1.5), is appended after ": ".
- *
- * Sets CHAIN_ERROR_FAILED and clears libgit2's last error.
- *
- * Returns: %FALSE, for `return chain_git_error (...)`.
- */
-gboolean chain_git_error (GError    **error,
-                          int         status,
-                          const char *format,
-                          ...) G_GNUC_PRINTF (3, 4);
-
 /**
  * chain_record_format_path:
  * Returns: (transfer full): "records/AAAA/BB/SSSSSSSS-@type_name", or

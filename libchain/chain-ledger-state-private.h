@@ -153,6 +153,19 @@ void                chain_ledger_state_add_officer (ChainLedgerState   *self,
 void                chain_ledger_state_add_custodian (ChainLedgerState *self,
                                                       ChainCustodian   *custodian);
 
+/* The CAs the ledger knows, in the order recorded; (transfer none) each. */
+guint               chain_ledger_state_get_n_cas (const ChainLedgerState *self);
+ChainLedgerCa      *chain_ledger_state_get_ca    (const ChainLedgerState *self,
+                                                  guint                   index);
+/** Returns: (transfer none) (nullable): the CA whose certificate's SHA-256
+ *  is @thumbprint (lower-case hex). */
+ChainLedgerCa      *chain_ledger_state_find_ca   (const ChainLedgerState *self,
+                                                  const char             *thumbprint);
+/** Returns: (transfer none) (nullable): the CA whose certificate has the
+ *  serial @key. */
+ChainLedgerCa      *chain_ledger_state_find_ca_by_serial (const ChainLedgerState *self,
+                                                          const ChainSerialKey   *key);
+
 /** Returns: (transfer full): lower-case hex SHA-256 of @cert's DER. */
 char               *chain_ledger_cert_thumbprint (const ChainCert *cert);
 /** Sets @out_key from @cert's serial; FALSE for a negative or absent serial. */

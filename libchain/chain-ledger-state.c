@@ -743,6 +743,38 @@ chain_ledger_state_get_n_exports (const ChainLedgerState *self)
   return self->exports->len;
 }
 
+guint
+chain_ledger_state_get_n_cas (const ChainLedgerState *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->cas->len;
+}
+
+ChainLedgerCa *
+chain_ledger_state_get_ca (const ChainLedgerState *self,
+                           guint                   index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (index < self->cas->len, NULL);
+  return g_ptr_array_index (self->cas, index);
+}
+
+ChainLedgerCa *
+chain_ledger_state_find_ca (const ChainLedgerState *self,
+                            const char             *thumbprint)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return thumbprint != NULL ? g_hash_table_lookup (self->cas_by_thumbprint, thumbprint) : NULL;
+}
+
+ChainLedgerCa *
+chain_ledger_state_find_ca_by_serial (const ChainLedgerState *self,
+                                      const ChainSerialKey   *key)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return g_hash_table_lookup (self->ca_serials, key);
+}
+
 const ChainLedgerExport *
 chain_ledger_state_get_export (const ChainLedgerState *self,
                                guint                   index)

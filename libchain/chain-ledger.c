@@ -82,36 +82,6 @@ struct _ChainLedger {
   guint            kill_hits;
 };
 
-gboolean
-chain_git_error (GError    **error,
-                 int         status,
-                 const char *format,
-                 ...)
-{
-  const git_error *last = git_error_last ();
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  /* git_error_last() may be NULL on libgit2 1.5, or stale from earlier. */
-  if (last != NULL && last->message != NULL && last->message[0] != '\0')
-    {
-      g_autofree char *reason = g_strdup (last->message);
-
-      g_strdelimit (reason, "\r\n", ' ');
-      /* Translators: a message, then the reason libgit2 gives */
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, _("%s: %s"), message, g_strstrip (reason));
-    }
-  else
-    /* Translators: a message, then libgit2's numeric error code */
-    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, _("%s (libgit2 error %d)"), message,
-                 status);
-  git_error_clear ();
-  return FALSE;
-}
-
 ChainLedgerRepo *
 chain_ledger_repo_ref (ChainLedgerRepo *self)
 {

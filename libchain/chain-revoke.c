@@ -423,7 +423,7 @@ kind_of_serial (const ChainLedgerState *state,
   *out_name = NULL;
   if (!chain_serial_key_from_hex (serial, &key))
     return CHAIN_REVOKED_OTHER;
-  ca = g_hash_table_lookup (state->ca_serials, &key);
+  ca = chain_ledger_state_find_ca_by_serial (state, &key);
   if (ca == NULL)
     return CHAIN_REVOKED_OTHER;
   *out_name = ca->owner->id;
@@ -893,9 +893,9 @@ chain_workspace_prepare_crl (ChainWorkspace        *self,
   for (guint i = 1; i < chain->len; i++)
     if (!bundle_crl (self, g_ptr_array_index (chain, i), ca, NULL, bundle, export->warnings, error))
       goto out;
-  for (guint i = 0; i < state->cas->len; i++)
+  for (guint i = 0; i < chain_ledger_state_get_n_cas (state); i++)
     {
-      const ChainLedgerCa *c = g_ptr_array_index (state->cas, i);
+      const ChainLedgerCa *c = chain_ledger_state_get_ca (state, i);
 
       if (c != ca && chain_export_ca_is_under (c, ca) && !chain_ledger_ca_is_revoked (c)
           && !bundle_crl (self, c, ca, NULL, bundle, export->warnings, error))
@@ -937,9 +937,9 @@ chain_workspace_prepare_crl (ChainWorkspace        *self,
                                 "DPS needs each one to refuse it: put them into azure-dps/certs/SERIAL.pem from the factory's output"),
                               scan.n_missing);
   cas = g_ptr_array_new_with_free_func ((GDestroyNotify) disabled_ca_free);
-  for (guint i = 0; i < state->cas->len; i++)
+  for (guint i = 0; i < chain_ledger_state_get_n_cas (state); i++)
     {
-      ChainLedgerCa *c = g_ptr_array_index (state->cas, i);
+      ChainLedgerCa *c = chain_ledger_state_get_ca (state, i);
       ChainDisabledCa *disabled;
 
       if (!chain_export_ca_is_under (c, ca) || !chain_ledger_ca_is_revoked (c))

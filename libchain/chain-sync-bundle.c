@@ -122,8 +122,8 @@ chain_sync_bundle_create (const char             *repo_path,
                           GError                **error)
 {
   g_auto(ChainSyncContext) s = { 0 };
-  g_autoptr(SyncPackbuilder) pack = NULL;
-  g_autoptr(SyncRevwalk) walk = NULL;
+  g_autoptr(git_packbuilder) pack = NULL;
+  g_autoptr(git_revwalk) walk = NULL;
   g_autoptr(GString) header = g_string_new (BUNDLE_SIGNATURE);
   g_autofree char *tmp_path = NULL;
   BundleWriter writer = { 0 };
@@ -156,7 +156,7 @@ chain_sync_bundle_create (const char             *repo_path,
     {
       gboolean below = FALSE;
 
-      if (!chain_sync_parse_commit_id (base, strlen (base), &base_oid))
+      if (!chain_git_parse_commit_id (base, strlen (base), &base_oid))
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
                        _("the bundle's base must be a commit id of 40 lower-case hex digits"));
@@ -256,7 +256,7 @@ chain_sync_bundle_create (const char             *repo_path,
         chain_git_error (error, status, _("cannot write the bundle %s"), bundle_path);
       return FALSE;
     }
-  chain_sync_fsync_parent_dir (bundle_path);
+  chain_git_fsync_parent_dir (bundle_path);
   if (out_records != NULL)
     *out_records = count;
   return TRUE;
@@ -341,7 +341,7 @@ parse_lines (const char            *data,
           if (refs + heads > 0)
             return bundle_invalid (error, name, _("a prerequisite follows its ref"));
           if (line_len < 1 + GIT_OID_HEXSZ
-              || !chain_sync_parse_commit_id (line + 1, GIT_OID_HEXSZ, &oid)
+              || !chain_git_parse_commit_id (line + 1, GIT_OID_HEXSZ, &oid)
               || (line_len > 1 + GIT_OID_HEXSZ && line[1 + GIT_OID_HEXSZ] != ' '))
             return bundle_invalid (error, name, _("a prerequisite line is malformed"));
           if (out->prerequisites->len >= BUNDLE_MAX_PREREQUISITES)
@@ -350,7 +350,7 @@ parse_lines (const char            *data,
           continue;
         }
       if (line_len < GIT_OID_HEXSZ + 2 || line[GIT_OID_HEXSZ] != ' '
-          || !chain_sync_parse_commit_id (line, GIT_OID_HEXSZ, &oid))
+          || !chain_git_parse_commit_id (line, GIT_OID_HEXSZ, &oid))
         return bundle_invalid (error, name, _("a ref line is malformed"));
       if (line_len == GIT_OID_HEXSZ + 5 && memcmp (line + GIT_OID_HEXSZ + 1, "HEAD", 4) == 0)
         {
@@ -426,7 +426,7 @@ bundle_index_pack (ChainSyncContext *s,
                    GError          **error)
 {
   g_autoptr(git_odb) odb = NULL;
-  g_autoptr(SyncIndexer) indexer = NULL;
+  g_autoptr(git_indexer) indexer = NULL;
   g_autofree char *buffer = g_malloc (IO_CHUNK);
   git_indexer_options indexer_options = GIT_INDEXER_OPTIONS_INIT;
   git_indexer_progress stats = { 0 };
@@ -476,15 +476,11 @@ bundle_index_pack (ChainSyncContext *s,
     status = git_indexer_commit (indexer, &stats);
   if (status < 0)
     {
-      const git_error *last = git_error_last ();
-      g_autofree char *reason = g_strdup (last != NULL && last->message != NULL
-                                          ? last->message : _("unreadable pack"));
+      g_autofree char *reason = chain_git_take_reason (_("unreadable pack"));
 
-      git_error_clear ();
-      g_strdelimit (reason, "\r\n", ' ');
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
                    _("the bundle %s is damaged or cut short (%s); ask its sender for a new one"),
-                   name, g_strstrip (reason));
+                   name, reason);
       return FALSE;
     }
   *out_pack_name = g_strdup (git_indexer_name (indexer));

@@ -31,7 +31,7 @@ chain_sync_pin_write (const char *pin_path,
   g_return_val_if_fail (pin_path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (commit == NULL || !chain_sync_parse_commit_id (commit, strlen (commit), &oid))
+  if (commit == NULL || !chain_git_parse_commit_id (commit, strlen (commit), &oid))
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
                            commit != NULL ? _("cannot pin that: a tip is a commit id of 40 lower-case hex digits")
@@ -51,7 +51,7 @@ chain_sync_pin_write (const char *pin_path,
       return FALSE;
     }
   /* The rename is what makes the new pin durable. */
-  chain_sync_fsync_parent_dir (pin_path);
+  chain_git_fsync_parent_dir (pin_path);
   return TRUE;
 }
 
@@ -141,7 +141,7 @@ chain_sync_pin_read (const char *pin_path,
   at = buffer + strlen (PIN_MAGIC);
   end = strchr (at, '\n');
   if (!g_str_has_prefix (at, "commit ") || end == NULL
-      || !chain_sync_parse_commit_id (at + 7, (gsize) (end - at - 7), &oid))
+      || !chain_git_parse_commit_id (at + 7, (gsize) (end - at - 7), &oid))
     return pin_invalid (error, pin_path, _("no commit line"));
   at = end + 1;
   if (g_str_has_prefix (at, "seq "))

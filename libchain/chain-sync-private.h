@@ -19,19 +19,6 @@ G_BEGIN_DECLS
 /* Long loops look at their GCancellable this often. */
 #define CHAIN_SYNC_CANCEL_CHECK_EVERY 512
 
-/* Our own names, so that an autoptr for these types added to
- * chain-ledger-private.h later cannot clash with ours. */
-typedef git_remote      SyncRemote;
-typedef git_revwalk     SyncRevwalk;
-typedef git_packbuilder SyncPackbuilder;
-typedef git_indexer     SyncIndexer;
-typedef git_object      SyncObject;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncRemote, git_remote_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncRevwalk, git_revwalk_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncPackbuilder, git_packbuilder_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncIndexer, git_indexer_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncObject, git_object_free)
-
 /* A commit id as text, by value so that several fit in one message:
  * chain_sync_hex (&a).s. */
 typedef struct {
@@ -42,15 +29,6 @@ ChainSyncHex chain_sync_hex (const git_oid *oid);
 
 /* Returns: (transfer full): " (seq N)", or "" when @seq is negative. */
 char *chain_sync_seq_note (gint64 seq);
-
-/* Whether @text is exactly 40 lower-case hex digits naming a non-zero id;
- * sets @out only then. */
-gboolean chain_sync_parse_commit_id (const char *text,
-                                     gsize       len,
-                                     git_oid    *out);
-
-/* Makes a rename in @path's directory durable; best effort. */
-gboolean chain_sync_fsync_parent_dir (const char *path);
 
 /* Returns: (transfer full): a result; its summary is made from the rest. */
 ChainSyncResult *chain_sync_result_new (ChainSyncStatus  status,

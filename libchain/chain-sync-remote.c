@@ -160,7 +160,7 @@ chain_sync_remote_set (const char *repo_path,
                        GError    **error)
 {
   g_auto(ChainSyncContext) s = { 0 };
-  g_autoptr(SyncRemote) remote = NULL;
+  g_autoptr(git_remote) remote = NULL;
   g_autofree char *url_key = NULL;
   g_autofree char *fetch_key = NULL;
   g_autofree char *fetch = NULL;
@@ -821,8 +821,8 @@ push_local (ChainSyncContext *s,
 {
   g_autoptr(git_repository) other = NULL;
   g_autoptr(git_reference) ref = NULL;
-  g_autoptr(SyncPackbuilder) pack = NULL;
-  g_autoptr(SyncRevwalk) walk = NULL;
+  g_autoptr(git_packbuilder) pack = NULL;
+  g_autoptr(git_revwalk) walk = NULL;
   g_autofree char *pack_dir = NULL;
   git_buf objects = GIT_BUF_INIT;
   gboolean found = FALSE;

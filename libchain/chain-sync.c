@@ -57,34 +57,6 @@ chain_sync_seq_note (gint64 seq)
   return seq >= 0 ? g_strdup_printf (_(" (seq %" PRId64 ")"), seq) : g_strdup ("");
 }
 
-/* Exactly 40 lower-case hex digits naming something other than zero. */
-gboolean
-chain_sync_parse_commit_id (const char *text,
-                            gsize       len,
-                            git_oid    *out)
-{
-  if (text == NULL || len != GIT_OID_HEXSZ)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isxdigit (text[i]) || g_ascii_isupper (text[i]))
-      return FALSE;
-  return git_oid_fromstrn (out, text, len) == 0 && !git_oid_is_zero (out);
-}
-
-gboolean
-chain_sync_fsync_parent_dir (const char *path)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  gboolean ok;
-
-  if (fd < 0)
-    return FALSE;
-  ok = fsync (fd) == 0;
-  close (fd);
-  return ok;
-}
-
 /* ---- Results ------------------------------------------------------------- */
 
 ChainSyncResult *
@@ -201,7 +173,7 @@ gboolean
 chain_sync_commit_exists (git_repository *repo,
                           const git_oid  *oid)
 {
-  g_autoptr(SyncObject) object = NULL;
+  g_autoptr(git_object) object = NULL;
   gboolean found = git_object_lookup (&object, repo, oid, GIT_OBJECT_COMMIT) == 0;
 
   git_error_clear ();
@@ -958,7 +930,7 @@ chain_sync_pin_check (const char *repo_path,
   g_return_val_if_fail (pin_path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (tip != NULL && !chain_sync_parse_commit_id (tip, strlen (tip), &candidate))
+  if (tip != NULL && !chain_git_parse_commit_id (tip, strlen (tip), &candidate))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
                    _("cannot check that tip against the pin: a tip is 40 lower-case hex digits"));

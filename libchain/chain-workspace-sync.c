@@ -458,7 +458,7 @@ check_unshared (Sync                      *job,
   while (ok)
     {
       g_autoptr(git_reference) ref = NULL;
-      g_autoptr(SyncObject) target = NULL;
+      g_autoptr(git_object) target = NULL;
       const char *name;
       gboolean holds = FALSE;
 
@@ -783,8 +783,8 @@ staging_transfer (Sync           *job,
                   GError        **error)
 {
   g_autoptr(git_repository) staged = NULL;
-  g_autoptr(SyncPackbuilder) pack = NULL;
-  g_autoptr(SyncRevwalk) walk = NULL;
+  g_autoptr(git_packbuilder) pack = NULL;
+  g_autoptr(git_revwalk) walk = NULL;
   g_autofree char *pack_dir = NULL;
   git_buf objects = GIT_BUF_INIT;
   int status;
@@ -852,9 +852,9 @@ drop_ref (git_repository *repo,
 {
   if (git_reference_remove (repo, name) < 0)
     {
-      g_debug ("cannot remove %s: %s", name,
-               git_error_last () != NULL ? git_error_last ()->message : "?");
-      git_error_clear ();
+      g_autofree char *reason = chain_git_take_reason ("?");
+
+      g_debug ("cannot remove %s: %s", name, reason);
     }
 }
 
