@@ -433,6 +433,8 @@ bundle_index_pack (ChainSyncContext *s,
   guint64 done = offset;
   int status;
 
+  if (!chain_sync_pack_check_bounds (fd, offset, size, name, s->cancellable, error))
+    return FALSE;
   if ((status = git_repository_odb (&odb, s->repo)) < 0)
     return chain_git_error (error, status, _("cannot open the ledger's object database"));
   status = git_indexer_new (&indexer, pack_dir, 0, odb, &indexer_options);

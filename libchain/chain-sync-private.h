@@ -19,6 +19,24 @@ G_BEGIN_DECLS
 /* Long loops look at their GCancellable this often. */
 #define CHAIN_SYNC_CANCEL_CHECK_EVERY 512
 
+/* What a bundle's pack may declare in all, against its own size: ledger
+ * records compress a few times at most, a zero blob a thousandfold. */
+#define CHAIN_SYNC_PACK_INFLATE_RATIO 64
+#define CHAIN_SYNC_PACK_INFLATE_FLOOR ((guint64) 64 * 1024 * 1024)
+
+/* chain-sync-pack-bound.c: reads the object headers of the pack at
+ * @offset .. @size of @fd before the indexer inflates anything, and
+ * refuses (CHAIN_ERROR_INVALID_INPUT) an object or delta result larger than
+ * CHAIN_SYNC_OBJECT_MAX_SIZE, or declared sizes adding up to more than
+ * CHAIN_SYNC_PACK_INFLATE_RATIO times the pack (at least
+ * CHAIN_SYNC_PACK_INFLATE_FLOOR). Leaves @fd's offset anywhere. */
+gboolean chain_sync_pack_check_bounds (int           fd,
+                                       guint64       offset,
+                                       guint64       size,
+                                       const char   *name,
+                                       GCancellable *cancellable,
+                                       GError      **error);
+
 /* A commit id as text, by value so that several fit in one message:
  * chain_sync_hex (&a).s. */
 typedef struct {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static char *tmpdir;
 static GPid daemon_pid;
@@ -1828,6 +1829,119 @@ START_TEST (test_bundle_import_refusals)
 }
 END_TEST
 
+/* Appends @n zero bytes to @z's output in @pack, deflated. */
+static void
+deflate_zeros (GByteArray *pack,
+               guint64     n)
+{
+  z_stream z = { 0 };
+  g_autofree guint8 *zeros = g_malloc0 (1024 * 1024);
+  g_autofree guint8 *out = g_malloc (1024 * 1024);
+  int status;
+
+  ck_assert_int_eq (deflateInit (&z, Z_BEST_SPEED), Z_OK);
+  do
+    {
+      uInt chunk = (uInt) MIN (n, (guint64) 1024 * 1024);
+
+      z.next_in = zeros;
+      z.avail_in = chunk;
+      n -= chunk;
+      do
+        {
+          z.next_out = out;
+          z.avail_out = 1024 * 1024;
+          status = deflate (&z, n == 0 ? Z_FINISH : Z_NO_FLUSH);
+          ck_assert_int_ne (status, Z_STREAM_ERROR);
+          g_byte_array_append (pack, out, 1024 * 1024 - z.avail_out);
+        }
+      while (z.avail_out == 0);
+    }
+  while (n > 0);
+  ck_assert_int_eq (status, Z_STREAM_END);
+  deflateEnd (&z);
+}
+
+/* A bundle naming @tip whose pack is one blob of @size zero bytes: a few
+ * hundred bytes a megabyte, gigabytes once inflated. */
+static void
+write_zero_blob_bundle (const char *path,
+                        const char *tip,
+                        guint64     size)
+{
+  g_autoptr(GByteArray) pack = g_byte_array_new ();
+  g_autoptr(GChecksum) sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  g_autofree char *header = g_strdup_printf ("# v2 git bundle\n%s refs/heads/main\n\n", tip);
+  static const guint8 pack_header[] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 1 };
+  guint8 digest[20];
+  gsize digest_len = sizeof digest;
+  guint8 c = (guint8) (3 << 4 | (size & 15));   /* a blob */
+  guint64 rest = size >> 4;
+  g_autoptr(GByteArray) file = g_byte_array_new ();
+
+  g_byte_array_append (pack, pack_header, sizeof pack_header);
+  for (; rest > 0; rest >>= 7)
+    {
+      c |= 0x80;
+      g_byte_array_append (pack, &c, 1);
+      c = (guint8) (rest & 0x7f);
+    }
+  g_byte_array_append (pack, &c, 1);
+  deflate_zeros (pack, size);
+  g_checksum_update (sha1, pack->data, pack->len);
+  g_checksum_get_digest (sha1, digest, &digest_len);
+  g_byte_array_append (pack, digest, sizeof digest);
+
+  g_byte_array_append (file, (const guint8 *) header, strlen (header));
+  g_byte_array_append (file, pack->data, pack->len);
+  test_support_write_file (path, file->data, file->len);
+}
+
+static guint
+count_packs (const char *repo)
+{
+  g_autofree char *dir = g_build_filename (repo, "objects", "pack", NULL);
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    n += g_str_has_suffix (name, ".pack");
+  return n;
+}
+
+/* A zip bomb as a bundle (issue 11 item 4): a 2 GiB zero blob, a couple of
+ * megabytes packed, is refused from its declared size before libgit2's
+ * indexer inflates a byte of it; a 256 MiB one, within the size of one
+ * object, for inflating to far more than its pack could hold as records.
+ * Nothing reaches the object store. */
+START_TEST (test_bundle_zero_blob_refused)
+{
+  static const struct {
+    guint64     size;
+    const char *says;
+  } bombs[] = {
+    { (guint64) 2 * 1024 * 1024 * 1024, "declares an object of 2147483648 bytes" },
+    { (guint64) 256 * 1024 * 1024, "would unpack to more than" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sender = bare_new ("sender.git");
+  g_autofree char *receiver = bare_new ("receiver.git");
+  g_autofree char *bundle = path_in ("zero-blob.bundle");
+  g_autofree char *tip = append (sender, 1, "r");
+  guint packs_before = count_packs (receiver);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bombs); i++)
+    {
+      write_zero_blob_bundle (bundle, tip, bombs[i].size);
+      ck_assert (!chain_sync_bundle_import (receiver, bundle, NULL, NULL, NULL, &error));
+      assert_error_says (&error, CHAIN_ERROR_INVALID_INPUT, bombs[i].says);
+      ck_assert_uint_eq (count_packs (receiver), packs_before);
+      assert_main (receiver, NULL);
+    }
+}
+END_TEST
+
 START_TEST (test_bundle_import_cancelled)
 {
   g_autoptr(GError) error = NULL;
@@ -1940,6 +2054,7 @@ sync_suite (void)
   tcase_add_loop_test (bundle, test_bundle_tampering_refused, 0, G_N_ELEMENTS (tamper_cases));
   tcase_add_test (bundle, test_bundle_rollback_refused);
   tcase_add_test (bundle, test_bundle_import_refusals);
+  tcase_add_test (bundle, test_bundle_zero_blob_refused);
   tcase_add_test (bundle, test_bundle_import_cancelled);
   tcase_add_test (bundle, test_bundle_create_refuses);
   suite_add_tcase (suite, bundle);
