@@ -1,8 +1,8 @@
 /* test-cli-disk-full.c — a full disk is reported as one, not as a network
  * fault (issue 11 item 13)
  *
- * The fetching side's ledger lives on a small tmpfs filled to the last
- * block. Mounting it needs root: run as another user, the program says so
+ * What `chain sync` fetches into, or `chain issue` writes to, lives on a
+ * small tmpfs filled to the last block. Mounting it needs root: run as another user, the program says so
  * and exits 77 (meson: skipped).
  */
 #include "test-cli.h"
@@ -109,6 +109,38 @@ START_TEST (test_sync_disk_full)
 }
 END_TEST
 
+/* `chain issue` writing its devices to a full disk: exit 1, one line with
+ * the system's "No space left on device" and the file, nothing recorded,
+ * nothing left in the output directory. */
+START_TEST (test_issue_disk_full)
+{
+  g_autofree char *out_dir = g_build_filename (mount_point, "devices", NULL);
+  g_autofree char *filler = g_build_filename (mount_point, "filler", NULL);
+  g_autofree char *cm = g_build_filename (tmpdir, "cm-a", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  g_free (test_cli_chain_ok (tmpdir, (const char *const[]) { "-q", "-C", "oem", "init", "--org", "Widget Ltd", NULL }));
+  g_free (test_cli_chain_ok (tmpdir, (const char *const[]) {
+    "-q", "-C", "cm-a", "request", "--org", "CM A", "--tier", "manufacturer", "-o", "cm-a.req", NULL }));
+  g_free (test_cli_chain_ok (tmpdir, (const char *const[]) { "-q", "-C", "oem", "delegate", "cm-a.req", "-o", "cm-a.grant", NULL }));
+  g_free (test_cli_chain_ok (tmpdir, (const char *const[]) { "-q", "-C", "cm-a", "accept", "cm-a.grant", NULL }));
+  before = test_cli_ledger_state (cm);
+  fill_disk (filler);
+
+  status = test_cli_chain (tmpdir, (const char *const[]) {
+    "-C", "cm-a", "issue", "--count", "20", "--prefix", "dev-", "-o", out_dir, NULL }, NULL, &err);
+  ck_assert_msg (status == 1, "exit %d: %s", status, err);
+  test_cli_assert_error_line ("issue onto a full disk", err, g_strerror (ENOSPC));
+  ck_assert_msg (strstr (err, mount_point) != NULL, "the message names no place on the full disk: %s", err);
+  after = test_cli_ledger_state (cm);
+  ck_assert_str_eq (before, after);
+  ck_assert_msg (!g_file_test (out_dir, G_FILE_TEST_EXISTS), "%s was left behind", out_dir);
+}
+END_TEST
+
 static Suite *
 disk_full_suite (void)
 {
@@ -118,6 +150,7 @@ disk_full_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_set_timeout (tc, 300);
   tcase_add_test (tc, test_sync_disk_full);
+  tcase_add_test (tc, test_issue_disk_full);
   suite_add_tcase (suite, tc);
   return suite;
 }
