@@ -194,6 +194,7 @@ sign_der (ChainKey     *key,
   content = BIO_new_mem_buf (len > 0 ? data : (const guint8 *) "", (int) len);
   if (content == NULL || !CMS_final (cms, content, NULL, flags))
     {
+      chain_key_explain_failure (key);
       chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot sign the commit"));
       return NULL;
     }

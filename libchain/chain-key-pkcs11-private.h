@@ -12,6 +12,9 @@
 #include "chain-key.h"
 #include "chain-secret.h"
 
+#include <openssl/evp.h>
+#include <p11-kit/pkcs11.h>
+
 G_BEGIN_DECLS
 
 /** The module used when a URI names none (p11-kit's proxy: every registered module). */
@@ -61,5 +64,39 @@ ChainKey *chain_key_pkcs11_open (const char        *uri,
 GPtrArray *chain_key_pkcs11_list (const char        *module,
                                   const ChainSecret *pin,
                                   GError           **error);
+
+/* ---- chain-key-pkcs11-signer.c: EC keys sign through a pool of sessions ---- */
+
+typedef struct _ChainPkcs11Signer ChainPkcs11Signer;
+
+/**
+ * chain_pkcs11_signer_new:
+ * @raw: the module's function list, logged in to the token already.
+ * @label: (not nullable), @id: (nullable): find the private key by these,
+ *   once in each session.
+ * @home: released with @home_release when the signer goes: keeps @raw loaded.
+ *
+ * Returns: (transfer full): a signer with no session yet.
+ */
+ChainPkcs11Signer *chain_pkcs11_signer_new   (CK_FUNCTION_LIST *raw,
+                                              CK_SLOT_ID        slot_id,
+                                              const char       *label,
+                                              const guint8     *id,
+                                              gsize             id_len,
+                                              gpointer          home,
+                                              GDestroyNotify    home_release);
+ChainPkcs11Signer *chain_pkcs11_signer_ref   (ChainPkcs11Signer *self);
+/** NULL-safe; the last reference closes the sessions. */
+void               chain_pkcs11_signer_unref (ChainPkcs11Signer *self);
+/**
+ * chain_pkcs11_signer_wrap:
+ * @public_key: the EC public key of the token's private key.
+ *
+ * Returns: (transfer full) (nullable): an EVP_PKEY of the default library
+ *   context whose ECDSA signatures the token makes through @self (which it
+ *   references); NULL when @public_key is not an EC key.
+ */
+EVP_PKEY          *chain_pkcs11_signer_wrap  (ChainPkcs11Signer *self,
+                                              EVP_PKEY          *public_key);
 
 G_END_DECLS

@@ -252,6 +252,15 @@ module_open (const char *path,
   return module;
 }
 
+static Module *
+module_ref (Module *module)
+{
+  g_mutex_lock (&modules_lock);
+  module->refs++;
+  g_mutex_unlock (&modules_lock);
+  return module;
+}
+
 static PKCS11_SLOT *
 module_find_token (Module     *module,
                    const char *label,
@@ -527,6 +536,48 @@ generate_in_token (Module            *module,
   return TRUE;
 }
 
+/* An EC key signs through a session pool of its own (see
+ * chain-key-pkcs11-signer.c) rather than libp11's one locked session per
+ * slot; an RSA key keeps libp11's. Takes @pkey (libp11's), returns the one
+ * to sign with. */
+static EVP_PKEY *
+sign_through_pool (Module      *module,
+                   PKCS11_SLOT *slot,
+                   PKCS11_KEY  *key,
+                   const char  *label,
+                   EVP_PKEY    *pkey)
+{
+  g_autoptr(EVP_PKEY) public_key = NULL;
+  ChainPkcs11Signer *signer;
+  EVP_PKEY *pooled;
+  unsigned char *der = NULL;
+  const unsigned char *p;
+  int len;
+
+  if (module->raw == NULL || EVP_PKEY_get_base_id (pkey) != EVP_PKEY_EC)
+    return pkey;
+  len = i2d_PUBKEY (pkey, &der);
+  p = der;
+  public_key = len > 0 ? d2i_PUBKEY (NULL, &p, len) : NULL;
+  OPENSSL_free (der);
+  if (public_key == NULL)
+    {
+      chain_openssl_clear_errors ();
+      return pkey;
+    }
+  signer = chain_pkcs11_signer_new (module->raw, PKCS11_get_slotid_from_slot (slot), label, key->id, key->id_len,
+                                    module_ref (module), module_release);
+  pooled = chain_pkcs11_signer_wrap (signer, public_key);
+  chain_pkcs11_signer_unref (signer);
+  if (pooled == NULL)
+    {
+      chain_openssl_clear_errors ();
+      return pkey;
+    }
+  EVP_PKEY_free (pkey);
+  return pooled;
+}
+
 ChainKey *
 chain_key_pkcs11_open (const char        *text,
                        ChainKeyAlgorithm  algorithm,
@@ -610,8 +661,8 @@ chain_key_pkcs11_open (const char        *text,
       return NULL;
     }
   chain_openssl_clear_errors ();
-  /* libp11 signs through its session pool, so threads share the key. */
-  result = chain_key_new_hardware (pkey, CHAIN_KEY_STORE_PKCS11, normalized, NULL, FALSE, module, module_release, error);
+  pkey = sign_through_pool (module, slot, key, label, pkey);
+  result = chain_key_new_hardware (pkey, CHAIN_KEY_STORE_PKCS11, normalized, NULL, NULL, module, module_release, error);
   if (result != NULL && generated != NULL)
     chain_key_set_discard (result, discard_generated, g_steal_pointer (&generated), g_free);
   return result;

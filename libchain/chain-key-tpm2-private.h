@@ -51,4 +51,13 @@ ChainKey *chain_key_tpm2_generate (ChainKeyAlgorithm   algorithm,
 ChainKey *chain_key_tpm2_load (const char  *location,
                                GError     **error);
 
+/**
+ * chain_key_tpm2_explain_failure:
+ *
+ * After a TPM key signed: if the provider left an error in OpenSSL's queue
+ * (the TPM went away mid-signature), replaces it with one reason saying
+ * so, for chain_openssl_error() to report.
+ */
+void chain_key_tpm2_explain_failure (void);
+
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
 #include <openssl/encoder.h>
+#include <openssl/err.h>
 #include <openssl/provider.h>
 #include <openssl/rsa.h>
 #include <openssl/store.h>
@@ -21,9 +22,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OSSL_STORE_INFO, OSSL_STORE_INFO_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free)
 
 /* One library context with the provider per process, shared by its keys and
- * unloaded with the last one, which closes the TPM connection. */
+ * unloaded with the last one, which closes the TPM connection. That one
+ * connection takes one command sequence at a time: @lock is held by
+ * whoever talks to the TPM, whichever key (a CA key signing a device and
+ * an officer key signing a record at once would interleave them). */
 typedef struct {
   gint refs;
+  GRecMutex lock;
   OSSL_LIB_CTX *libctx;
   OSSL_PROVIDER *tpm2;
   OSSL_PROVIDER *base;
@@ -50,7 +55,25 @@ tpm_release (gpointer data)
   OSSL_PROVIDER_unload (self->tpm2);
   OSSL_PROVIDER_unload (self->base);
   OSSL_LIB_CTX_free (self->libctx);
+  g_rec_mutex_clear (&self->lock);
   g_free (self);
+}
+
+/* Keeps @self alive and to this thread until tpm_unhold(). */
+static void
+tpm_hold (Tpm *self)
+{
+  g_mutex_lock (&tpm_lock);
+  self->refs++;
+  g_mutex_unlock (&tpm_lock);
+  g_rec_mutex_lock (&self->lock);
+}
+
+static void
+tpm_unhold (Tpm *self)
+{
+  g_rec_mutex_unlock (&self->lock);
+  tpm_release (self);
 }
 
 static Tpm *
@@ -70,6 +93,7 @@ tpm_acquire (GError **error)
     g_setenv ("TSS2_LOG", "all+none", FALSE);
   self = g_new0 (Tpm, 1);
   self->refs = 1;
+  g_rec_mutex_init (&self->lock);
   self->libctx = OSSL_LIB_CTX_new ();
   if (self->libctx != NULL)
     self->base = OSSL_PROVIDER_load (self->libctx, "default");
@@ -83,6 +107,7 @@ tpm_acquire (GError **error)
       if (self->base != NULL)
         OSSL_PROVIDER_unload (self->base);
       OSSL_LIB_CTX_free (self->libctx);
+      g_rec_mutex_clear (&self->lock);
       g_free (self);
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
@@ -95,6 +120,41 @@ tpm_acquire (GError **error)
   tpm = self;
   g_mutex_unlock (&tpm_lock);
   return self;
+}
+
+/* ---- A TPM that stops while it signs ---------------------------------------------- */
+
+static int error_library;
+
+static gpointer
+register_reason (gpointer unused)
+{
+  static ERR_STRING_DATA reasons[2];
+  int lib = ERR_get_next_error_library ();
+
+  (void) unused;
+  /* gettext's strings live as long as the process: OpenSSL keeps pointers. */
+  reasons[0].error = ERR_PACK (lib, 0, 1);
+  reasons[0].string = _("the TPM stopped answering while it signed: start it (or fix TPM2OPENSSL_TCTI), "
+                        "then run the command again");
+  ERR_load_strings (lib, reasons);
+  error_library = lib;
+  return NULL;
+}
+
+void
+chain_key_tpm2_explain_failure (void)
+{
+  static GOnce once = G_ONCE_INIT;
+  unsigned long first = ERR_peek_error ();
+
+  /* The provider's own reasons ("cannot sign") do not name the TPM; its
+   * errors carry the library number OpenSSL gave it when it loaded. */
+  if (first == 0 || ERR_GET_LIB (first) < ERR_LIB_USER)
+    return;
+  g_once (&once, register_reason, NULL);
+  ERR_clear_error ();
+  ERR_raise (error_library, 1);
 }
 
 gboolean
@@ -196,8 +256,7 @@ tpm_key_new (Tpm        *self,
   ChainKey *key;
   Source *source;
 
-  /* One TPM connection: signing is serialised on the key. */
-  key = chain_key_new_hardware (pkey, CHAIN_KEY_STORE_TPM2, location, self->libctx, TRUE,
+  key = chain_key_new_hardware (pkey, CHAIN_KEY_STORE_TPM2, location, self->libctx, &self->lock,
                                 self, tpm_release, error);
   if (key == NULL)
     return NULL;
@@ -209,10 +268,12 @@ tpm_key_new (Tpm        *self,
   return key;
 }
 
-ChainKey *
-chain_key_tpm2_generate (ChainKeyAlgorithm   algorithm,
-                         GBytes            **out_blob,
-                         GError            **error)
+/* Takes the reference of tpm_acquire() to @self; called with @self held. */
+static ChainKey *
+generate_held (Tpm                *self,
+               ChainKeyAlgorithm   algorithm,
+               GBytes            **out_blob,
+               GError            **error)
 {
   g_autoptr(EVP_PKEY_CTX) ctx = NULL;
   g_autoptr(OSSL_ENCODER_CTX) encoder = NULL;
@@ -222,17 +283,7 @@ chain_key_tpm2_generate (ChainKeyAlgorithm   algorithm,
   unsigned char *pem = NULL;
   size_t pem_len = 0;
   gboolean ec = algorithm == CHAIN_KEY_ALGORITHM_EC_P256 || algorithm == CHAIN_KEY_ALGORITHM_EC_P384;
-  Tpm *self;
 
-  if (algorithm == CHAIN_KEY_ALGORITHM_INVALID)
-    {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED, _("cannot generate a key of algorithm %d: use one of %s"),
-                   (int) algorithm, CHAIN_KEY_ALGORITHM_NAMES);
-      return NULL;
-    }
-  self = tpm_acquire (error);
-  if (self == NULL)
-    return NULL;
   ctx = EVP_PKEY_CTX_new_from_name (self->libctx, ec ? "EC" : "RSA", "provider=tpm2");
   if (ctx == NULL || EVP_PKEY_keygen_init (ctx) <= 0
       || (ec && EVP_PKEY_CTX_set_group_name (ctx, algorithm == CHAIN_KEY_ALGORITHM_EC_P256 ? "P-256" : "P-384") <= 0)
@@ -265,6 +316,29 @@ chain_key_tpm2_generate (ChainKeyAlgorithm   algorithm,
 }
 
 ChainKey *
+chain_key_tpm2_generate (ChainKeyAlgorithm   algorithm,
+                         GBytes            **out_blob,
+                         GError            **error)
+{
+  ChainKey *key;
+  Tpm *self;
+
+  if (algorithm == CHAIN_KEY_ALGORITHM_INVALID)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED, _("cannot generate a key of algorithm %d: use one of %s"),
+                   (int) algorithm, CHAIN_KEY_ALGORITHM_NAMES);
+      return NULL;
+    }
+  self = tpm_acquire (error);
+  if (self == NULL)
+    return NULL;
+  tpm_hold (self);
+  key = generate_held (self, algorithm, out_blob, error);
+  tpm_unhold (self);
+  return key;
+}
+
+ChainKey *
 chain_key_tpm2_load (const char  *location,
                      GError     **error)
 {
@@ -275,6 +349,7 @@ chain_key_tpm2_load (const char  *location,
   EVP_PKEY *pkey = NULL;
   guint32 handle = 0;
   gboolean is_handle = chain_key_tpm2_parse_handle (location, &handle);
+  ChainKey *key;
   Tpm *self;
 
   if (!is_handle && !g_file_get_contents (location, &data, &len, NULL))
@@ -289,9 +364,11 @@ chain_key_tpm2_load (const char  *location,
   self = tpm_acquire (error);
   if (self == NULL)
     return NULL;
+  tpm_hold (self);
   pkey = is_handle ? load_handle (self, uri) : load_blob (self, blob);
   if (pkey == NULL)
     {
+      tpm_unhold (self);
       tpm_release (self);
       chain_openssl_clear_errors ();
       if (is_handle)
@@ -304,5 +381,7 @@ chain_key_tpm2_load (const char  *location,
                      location);
       return NULL;
     }
-  return tpm_key_new (self, pkey, uri, blob, error);
+  key = tpm_key_new (self, pkey, uri, blob, error);
+  tpm_unhold (self);
+  return key;
 }

@@ -1,5 +1,6 @@
 /* chain-key.c — private keys: generation, encrypted storage, algorithms */
 #include "chain-pki-private.h"
+#include "chain-key-tpm2-private.h"
 #include "chain-i18n-private.h"
 
 #include <errno.h>
@@ -39,8 +40,9 @@ struct _ChainKey
   char *location;              /* where a hardware key lives; NULL for a file key */
   OSSL_LIB_CTX *libctx;        /* (nullable) the library context @pkey belongs to */
   const char *propq;           /* (nullable) prefers the provider holding @pkey there */
-  gboolean one_signer;         /* the home takes one signing call at a time */
-  GMutex sign_lock;
+  /* (nullable) the home's lock, held while the key signs: a home with one
+   * connection (a TPM) takes one call at a time from all its keys. */
+  GRecMutex *sign_lock;
   gpointer home;               /* keeps the module or TPM context alive */
   GDestroyNotify home_release;
   /* A home with few object slots (a TPM with no resource manager) has the
@@ -329,7 +331,6 @@ chain_key_new_take (EVP_PKEY *pkey,
   EVP_PKEY_up_ref (self->public_key);
   self->algorithm = algorithm;
   self->store = CHAIN_KEY_STORE_FILE;
-  g_mutex_init (&self->sign_lock);
   return self;
 }
 
@@ -360,7 +361,7 @@ chain_key_new_hardware (EVP_PKEY       *pkey,
                         ChainKeyStore   store,
                         const char     *location,
                         OSSL_LIB_CTX   *libctx,
-                        gboolean        one_signer,
+                        GRecMutex      *sign_lock,
                         gpointer        home,
                         GDestroyNotify  home_release,
                         GError        **error)
@@ -400,8 +401,7 @@ chain_key_new_hardware (EVP_PKEY       *pkey,
   /* Without the preference OpenSSL picks the default provider's ECDSA and
    * exports the key to it: only its public half comes across. */
   self->propq = libctx != NULL ? "?provider=" "tpm2" : NULL;
-  self->one_signer = one_signer;
-  g_mutex_init (&self->sign_lock);
+  self->sign_lock = sign_lock;
   self->home = home;
   self->home_release = home_release;
   return self;
@@ -479,8 +479,8 @@ chain_key_discard_generated (ChainKey *self)
 void
 chain_key_lock (ChainKey *self)
 {
-  if (self->one_signer)
-    g_mutex_lock (&self->sign_lock);
+  if (self->sign_lock != NULL)
+    g_rec_mutex_lock (self->sign_lock);
   if (self->reopen != NULL && self->pkey == NULL)
     {
       g_clear_error (&self->reopen_error);
@@ -489,12 +489,20 @@ chain_key_lock (ChainKey *self)
 }
 
 void
+chain_key_explain_failure (ChainKey *self)
+{
+  if (self->store == CHAIN_KEY_STORE_TPM2)
+    chain_key_tpm2_explain_failure ();
+}
+
+void
 chain_key_unlock (ChainKey *self)
 {
+  chain_key_explain_failure (self);
   if (self->reopen != NULL)
     g_clear_pointer (&self->pkey, EVP_PKEY_free);
-  if (self->one_signer)
-    g_mutex_unlock (&self->sign_lock);
+  if (self->sign_lock != NULL)
+    g_rec_mutex_unlock (self->sign_lock);
 }
 
 EVP_MD_CTX *
@@ -612,7 +620,6 @@ chain_key_free (ChainKey *self)
   g_clear_error (&self->reopen_error);
   if (self->home_release != NULL)
     self->home_release (self->home);
-  g_mutex_clear (&self->sign_lock);
   g_free (self->location);
   g_free (self);
 }

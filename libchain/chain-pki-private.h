@@ -33,7 +33,8 @@ ChainKey          *chain_key_ref                (ChainKey *self);
  * chain_key_new_hardware:
  * Takes @pkey, and @home (released with @home_release when the key goes),
  * even on failure. @libctx: (nullable) the library context @pkey lives in
- * (a provider's); @one_signer: serialise signing (a TPM has one connection).
+ * (a provider's); @sign_lock: (nullable) held while the key signs, owned by
+ * @home: a home with one connection (a TPM) gives all its keys one lock.
  * Returns: (transfer full): the key; NULL (error set) for an algorithm
  *   libchain does not accept.
  */
@@ -41,7 +42,7 @@ ChainKey          *chain_key_new_hardware       (EVP_PKEY       *pkey,
                                                  ChainKeyStore   store,
                                                  const char     *location,
                                                  OSSL_LIB_CTX   *libctx,
-                                                 gboolean        one_signer,
+                                                 GRecMutex      *sign_lock,
                                                  gpointer        home,
                                                  GDestroyNotify  home_release,
                                                  GError        **error);
@@ -82,6 +83,11 @@ void               chain_key_discard_generated  (ChainKey *self);
  * that failed) and flushed by chain_key_unlock(). */
 void               chain_key_lock               (ChainKey *self);
 void               chain_key_unlock             (ChainKey *self);
+/** Call while holding the key, right after an OpenSSL call signing with it
+ * failed: a home that went away (a TPM stopped) leaves its reason first in
+ * OpenSSL's error queue, for chain_openssl_error(). chain_key_unlock()
+ * does it too. */
+void               chain_key_explain_failure    (ChainKey *self);
 
 /**
  * chain_pkey_get_algorithm:

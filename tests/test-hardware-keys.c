@@ -7,10 +7,13 @@
  * The unchecked fixture runs the story once with `chain`; the cases judge
  * it with openssl, certtool, gpgsm (git verify-commit) and pkcs11-tool,
  * and provoke every documented error: each exits 1 with one line and
- * records nothing.
+ * records nothing. Last, a token pulled out and a TPM stopped in the
+ * middle of `chain issue`: one line, exit 1, every batch recorded whole,
+ * and the next command finishes what the run left.
  */
 #include "test-cli.h"
 #include "test-tpm.h"
+#include "chain-ledger-state-private.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -524,6 +527,266 @@ START_TEST (test_key_list)
 }
 END_TEST
 
+/* ---- A token or TPM lost in the middle of chain issue ------------------------------------ */
+
+/* Devices per run, and per batch: enough batches that the loss lands
+ * after the first one is recorded and before the last. */
+#define LOST_DEVICES "400"
+#define LOST_BATCH "10"
+/* How long a run may take to notice a lost token: more is a hang. */
+#define LOST_EXIT_TIMEOUT_US (120 * G_USEC_PER_SEC)
+
+typedef void (*LoseFunc) (gpointer data);
+
+/* A new manufacturer under the story's OEM, its CA and officer keys in @key_store. */
+static void
+enrol_manufacturer (const char        *name,
+                    const char        *key_store,
+                    const char *const *env)
+{
+  g_autofree char *request = g_strdup_printf ("%s.request", name);
+  g_autofree char *grant = g_strdup_printf ("%s.grant", name);
+  g_autofree char *org = g_strdup_printf ("Manufacturer %s", name);
+  const char *const steps[][16] = {
+    { "-C", name, "--pin-file", pin_path, "request", "--org", org, "--tier", "manufacturer",
+      "--key-store", key_store, "-o", request, NULL },
+    { "-C", "oem", "--pin-file", pin_path, "delegate", request, "-o", grant, NULL },
+    { "-C", name, "--pin-file", pin_path, "accept", grant, NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autofree char *err = NULL;
+      int status = test_cli_chain_env (tmpdir, i == 1 ? NULL : env, NULL, steps[i], NULL, &err);
+
+      ck_assert_msg (status == 0, "enrolling %s, step %" G_GSIZE_FORMAT ": exit %d: %s", name, i, status, err);
+    }
+}
+
+/* Whether @out holds a published device directory (not staging, not a manifest). */
+static gboolean
+has_published_device (const char *out)
+{
+  g_autoptr(GDir) d = g_dir_open (out, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (name[0] != '.' && !g_str_has_prefix (name, "manifest."))
+      return TRUE;
+  return FALSE;
+}
+
+/* Runs `chain -C WORKSPACE issue` into @out_name; once its first batch is
+ * published, @lose takes the token or TPM away. Returns the exit status
+ * and stderr; fails when the run hangs or ends before the loss. */
+static int
+issue_and_lose (const char        *workspace,
+                const char        *out_name,
+                const char *const *env,
+                LoseFunc           lose,
+                gpointer           lose_data,
+                char             **out_err)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *out = g_build_filename (tmpdir, out_name, NULL);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { test_cli_bin (), "-C", workspace, "--pin-file", pin_path, "issue", "--count", LOST_DEVICES,
+                         "--prefix", "lost-", "--batch-size", LOST_BATCH, "--jobs", "2", "-o", out_name, NULL };
+  gint64 deadline;
+
+  g_subprocess_launcher_set_cwd (launcher, tmpdir);
+  g_subprocess_launcher_setenv (launcher, "CHAIN_PASSPHRASE", TEST_CLI_PASSPHRASE, TRUE);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, kv[0], kv[1], TRUE);
+    }
+  child = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  ck_assert_msg (child != NULL, "spawn chain: %s", error != NULL ? error->message : "?");
+  deadline = g_get_monotonic_time () + LOST_EXIT_TIMEOUT_US;
+  while (!has_published_device (out) && g_subprocess_get_identifier (child) != NULL
+         && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  ck_assert_msg (g_subprocess_get_identifier (child) != NULL, "chain issue ended before the loss");
+  ck_assert_msg (has_published_device (out), "chain issue published nothing in time");
+  lose (lose_data);
+  deadline = g_get_monotonic_time () + LOST_EXIT_TIMEOUT_US;
+  while (g_subprocess_get_identifier (child) != NULL && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  if (g_subprocess_get_identifier (child) != NULL)
+    {
+      g_subprocess_force_exit (child);
+      ck_abort_msg ("chain issue hangs since the loss");
+    }
+  ck_assert (g_subprocess_communicate_utf8 (child, NULL, NULL, NULL, out_err, NULL));
+  ck_assert_msg (g_subprocess_get_if_exited (child), "chain issue died of a signal: %s", *out_err);
+  return g_subprocess_get_exit_status (child);
+}
+
+/* Every cert.pem under @root, staging included, as paths. */
+static void
+find_certs (const char *root,
+            GPtrArray  *out)
+{
+  g_autoptr(GDir) d = g_dir_open (root, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (root, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        find_certs (path, out);
+      else if (strcmp (name, "cert.pem") == 0)
+        g_ptr_array_add (out, g_steal_pointer (&path));
+    }
+}
+
+/* After the run and the command that finished it: the audit passes, every
+ * certificate under @out_name is published and recorded, no device id has
+ * two, and some but not all devices were issued. */
+static void
+assert_accounted_for (const char        *workspace,
+                      const char        *out_name,
+                      const char *const *env)
+{
+  g_autofree char *ws_dir = g_build_filename (tmpdir, workspace, NULL);
+  g_autofree char *out = g_build_filename (tmpdir, out_name, NULL);
+  g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(ChainWorkspace) ws = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *audit_out = NULL;
+  g_autofree char *audit_err = NULL;
+  int status = test_cli_chain_env (tmpdir, env, NULL, (const char *const[]) { "-C", workspace, "audit", NULL },
+                                   &audit_out, &audit_err);
+
+  ck_assert_msg (status == 0, "audit of %s exited %d: %s%s", workspace, status, audit_out, audit_err);
+  ws = chain_workspace_open (ws_dir, NULL, &error);
+  ck_assert_msg (ws != NULL, "open %s: %s", workspace, error != NULL ? error->message : "");
+  find_certs (out, certs);
+  ck_assert_msg (certs->len > 0 && certs->len < (guint) atoi (LOST_DEVICES), "%u certificates in %s",
+                 certs->len, out);
+  for (guint i = 0; i < certs->len; i++)
+    {
+      const char *path = certs->pdata[i];
+      g_autofree char *data = NULL;
+      gsize len = 0;
+      g_autoptr(ChainCert) cert = NULL;
+      g_autoptr(ChainName) subject = NULL;
+      g_autofree char *serial = NULL;
+      g_autofree char *id = NULL;
+
+      ck_assert_msg (strstr (path, "/.staging~") == NULL, "%s is still in staging", path);
+      ck_assert (g_file_get_contents (path, &data, &len, NULL));
+      cert = chain_cert_parse ((const guint8 *) data, len, NULL);
+      ck_assert_msg (cert != NULL, "%s does not parse", path);
+      serial = chain_cert_get_serial (cert);
+      subject = chain_cert_get_subject (cert);
+      id = chain_name_get_common_name (subject);
+      ck_assert_msg (chain_ledger_state_lookup_serial (chain_workspace_get_state (ws), serial, NULL, NULL),
+                     "%s (serial %s) is not recorded", path, serial);
+      ck_assert_msg (!g_hash_table_contains (ids, id), "device %s has two certificates: %s and %s", id,
+                     (const char *) g_hash_table_lookup (ids, id), serial);
+      g_hash_table_insert (ids, g_steal_pointer (&id), g_steal_pointer (&serial));
+    }
+}
+
+/* Runs a command that unlocks @workspace: it finishes or voids what a
+ * dead run left, and must succeed. */
+static void
+next_command (const char        *workspace,
+              const char *const *env)
+{
+  g_autofree char *err = NULL;
+  int status = test_cli_chain_env (tmpdir, env, NULL,
+                                   (const char *const[]) { "-C", workspace, "--pin-file", pin_path, "annotate",
+                                                           "after the loss", NULL }, NULL, &err);
+
+  ck_assert_msg (status == 0, "annotate in %s after the loss exited %d: %s", workspace, status, err);
+}
+
+static void
+move_away (gpointer data)
+{
+  const char *const *paths = data;
+
+  ck_assert_int_eq (g_rename (paths[0], paths[1]), 0);
+}
+
+/* The directory SoftHSM2 made for the token last initialised. */
+static char *
+newest_token_dir (GHashTable *before)
+{
+  g_autofree char *tokens = path_in ("tokens");
+  g_autoptr(GDir) d = g_dir_open (tokens, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (!g_hash_table_contains (before, name))
+      return g_build_filename (tokens, name, NULL);
+  ck_abort_msg ("softhsm2-util made no token directory");
+  return NULL;
+}
+
+/* The token holding a manufacturer's CA and officer keys is pulled out
+ * (its SoftHSM2 directory moved away) while it issues. */
+START_TEST (test_token_removed_during_issue)
+{
+  g_autofree char *tokens = path_in ("tokens");
+  g_autoptr(GHashTable) before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GDir) d = g_dir_open (tokens, 0, NULL);
+  g_autofree char *token_dir = NULL;
+  g_autofree char *away = NULL;
+  g_autofree char *err = NULL;
+  const char *name;
+  const char *paths[2];
+  int status;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    g_hash_table_add (before, g_strdup (name));
+  run_ok ((const char *const[]) { "softhsm2-util", "--init-token", "--free", "--label", "cm-lost",
+                                  "--so-pin", SO_PIN, "--pin", PIN, NULL });
+  token_dir = newest_token_dir (before);
+  away = g_strconcat (token_dir, ".away", NULL);
+  enrol_manufacturer ("cm-lost", "pkcs11:token=cm-lost;object=cm-lost-ca?module-path=" SOFTHSM_MODULE, NULL);
+
+  paths[0] = token_dir;
+  paths[1] = away;
+  status = issue_and_lose ("cm-lost", "lost-out", NULL, move_away, paths, &err);
+  ck_assert_msg (status == 1, "exit %d: %s", status, err);
+  test_cli_assert_error_line ("token removed", err, "the PKCS#11 token was removed or its module failed");
+
+  /* Put back: the next command finishes what the run left. */
+  ck_assert_int_eq (g_rename (away, token_dir), 0);
+  next_command ("cm-lost", NULL);
+  assert_accounted_for ("cm-lost", "lost-out", NULL);
+}
+END_TEST
+
+/* A TPM holding a manufacturer's CA and officer keys (a second swtpm, so
+ * the story's stays up) stops while it issues. */
+START_TEST (test_tpm_stopped_during_issue)
+{
+  g_autoptr(TestTpm) second = test_tpm_start ();
+  const char *const *env = test_tpm_get_env (second);
+  g_autofree char *err = NULL;
+  int status;
+
+  enrol_manufacturer ("cm-tpm", "tpm2", env);
+  status = issue_and_lose ("cm-tpm", "tpm-lost-out", env, (LoseFunc) test_tpm_power_off, second, &err);
+  ck_assert_msg (status == 1, "exit %d: %s", status, err);
+  test_cli_assert_error_line ("TPM stopped", err, "TPM");
+
+  test_tpm_power_on (second);
+  next_command ("cm-tpm", env);
+  assert_accounted_for ("cm-tpm", "tpm-lost-out", env);
+}
+END_TEST
+
 static Suite *
 hardware_keys_suite (void)
 {
@@ -545,6 +808,8 @@ hardware_keys_suite (void)
   tcase_add_test (tc, test_policy_requires_hardware);
   tcase_add_test (tc, test_key_list);
   tcase_add_test (tc, test_refused_init_leaves_no_token_key);
+  tcase_add_test (tc, test_token_removed_during_issue);
+  tcase_add_test (tc, test_tpm_stopped_during_issue);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -167,7 +167,7 @@ make_hsm_workspace (const char     *dir,
     die ("chain_workspace_request (SoftHSM2)", error);
   request = chain_request_file_load (request_path, &error);
   if (request == NULL
-      || !chain_workspace_delegate (oem, request, NULL, grant_path, NULL, NULL, &error)
+      || !chain_workspace_delegate (oem, request, NULL, grant_path, &(ChainDelegateOutcome) { 0 }, NULL, &error)
       || !chain_workspace_accept (ws, grant_path, NULL, NULL, NULL, &error))
     die ("delegating to the SoftHSM2 manufacturer", error);
   return ws;

@@ -37,10 +37,10 @@ update_env (TestTpm *self)
   self->env = (GStrv) g_ptr_array_free (env, FALSE);
 }
 
-/* Starts swtpm on a free port and the one above it; FALSE when it exited
+/* Starts swtpm on self->port and the one above it; FALSE when it exited
  * first (another process took a port between our pick and its bind). */
 static gboolean
-try_start_swtpm (TestTpm *self)
+start_swtpm_on_port (TestTpm *self)
 {
   g_autofree char *state = g_build_filename (self->dir, "state", NULL);
   g_autofree char *tpmstate = g_strdup_printf ("dir=%s", state);
@@ -48,10 +48,6 @@ try_start_swtpm (TestTpm *self)
   g_autofree char *ctrl = NULL;
   g_autofree char *log = g_build_filename (self->dir, "swtpm.log", NULL);
 
-  /* The swtpm TCTI finds the control channel at the next port up. */
-  do
-    self->port = test_daemon_free_port ();
-  while (self->port >= 65535 || test_daemon_port_open (self->port + 1));
   self->ctrl_port = self->port + 1;
   server = g_strdup_printf ("type=tcp,port=%d,bindaddr=127.0.0.1", self->port);
   ctrl = g_strdup_printf ("type=tcp,port=%d,bindaddr=127.0.0.1", self->ctrl_port);
@@ -65,6 +61,16 @@ try_start_swtpm (TestTpm *self)
     return TRUE;
   g_clear_pointer (&self->swtpm, test_daemon_stop);
   return FALSE;
+}
+
+static gboolean
+try_start_swtpm (TestTpm *self)
+{
+  /* The swtpm TCTI finds the control channel at the next port up. */
+  do
+    self->port = test_daemon_free_port ();
+  while (self->port >= 65535 || test_daemon_port_open (self->port + 1));
+  return start_swtpm_on_port (self);
 }
 
 TestTpm *
@@ -143,6 +149,29 @@ test_tpm_stop_abrmd (TestTpm *self)
   g_clear_pointer (&self->bus, test_daemon_stop);
   g_clear_pointer (&self->bus_address, g_free);
   update_env (self);
+}
+
+void
+test_tpm_power_off (TestTpm *self)
+{
+  ck_assert_msg (self->abrmd == NULL, "stop tpm2-abrmd before the TPM");
+  g_clear_pointer (&self->swtpm, test_daemon_stop);
+}
+
+void
+test_tpm_power_on (TestTpm *self)
+{
+  gboolean started = FALSE;
+
+  ck_assert_msg (self->swtpm == NULL, "the TPM is running already");
+  /* The port was ours a moment ago; a few tries ride out its release. */
+  for (int attempt = 0; attempt < 5 && !started; attempt++)
+    {
+      started = start_swtpm_on_port (self);
+      if (!started)
+        g_usleep (200 * 1000);
+    }
+  ck_assert_msg (started, "swtpm did not start again on port %d", self->port);
 }
 
 const char *

@@ -35,6 +35,12 @@ void test_tpm_start_abrmd (TestTpm *self);
  * swtpm straight again. */
 void test_tpm_stop_abrmd (TestTpm *self);
 
+/* Stops swtpm, as a TPM that loses power (abrmd must not be running);
+ * test_tpm_power_on() starts it again on the same ports with the same
+ * state, so the keys made in it load again. */
+void test_tpm_power_off (TestTpm *self);
+void test_tpm_power_on (TestTpm *self);
+
 /* (transfer none) the TCTI clients use now: "swtpm:host=127.0.0.1,port=N"
  * or, under abrmd, "tabrmd:bus_type=session". */
 const char *test_tpm_get_tcti (TestTpm *self);
