@@ -7,6 +7,7 @@
 #include "chain-pki-private.h"
 #include "chain-armor-private.h"
 #include "chain-i18n-private.h"
+#include "chain-spki-private.h"
 
 #include <string.h>
 
@@ -37,10 +38,12 @@ asn1_time_to_unix (const ASN1_TIME *time,
   return TRUE;
 }
 
-/* DER into a certificate that must use every byte. */
+/* DER into a certificate that must use every byte; parsed in @libctx
+ * (NULL: the default). */
 static ChainCert *
-cert_from_der (GBytes  *der,
-               GError **error)
+cert_from_der (GBytes       *der,
+               OSSL_LIB_CTX *libctx,
+               GError      **error)
 {
   g_autoptr(X509) x509 = NULL;
   gsize len = 0;
@@ -55,7 +58,8 @@ cert_from_der (GBytes  *der,
                    CHAIN_INPUT_MAX_LEN);
       return NULL;
     }
-  x509 = d2i_X509 (NULL, &p, (long) len);
+  x509 = libctx != NULL ? (X509 *) ASN1_item_d2i_ex (NULL, &p, (long) len, ASN1_ITEM_rptr (X509), libctx, NULL)
+                        : d2i_X509 (NULL, &p, (long) len);
   if (x509 == NULL)
     {
       chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT,
@@ -98,7 +102,20 @@ chain_cert_parse (const guint8 *data,
   der = chain_armor_decode (data, len, CHAIN_INPUT_MAX_LEN, cert_labels, _("certificate"), error);
   if (der == NULL)
     return NULL;
-  return cert_from_der (der, error);
+  return cert_from_der (der, NULL, error);
+}
+
+ChainCert *
+chain_cert_parse_keyless (const guint8 *data,
+                          gsize         len,
+                          GError      **error)
+{
+  g_autoptr(GBytes) der = NULL;
+
+  der = chain_armor_decode (data, len, CHAIN_INPUT_MAX_LEN, cert_labels, _("certificate"), error);
+  if (der == NULL)
+    return NULL;
+  return cert_from_der (der, chain_spki_keyless_libctx (), error);
 }
 
 GPtrArray *
@@ -117,7 +134,7 @@ chain_cert_parse_bundle (const guint8 *data,
   certs = g_ptr_array_new_full (blocks->len, (GDestroyNotify) chain_cert_free);
   for (guint i = 0; i < blocks->len; i++)
     {
-      ChainCert *cert = cert_from_der (g_ptr_array_index (blocks, i), error);
+      ChainCert *cert = cert_from_der (g_ptr_array_index (blocks, i), NULL, error);
 
       if (cert == NULL)
         {
@@ -287,20 +304,10 @@ chain_cert_get_name_constraints (const ChainCert *self)
 ChainKeyAlgorithm
 chain_cert_get_key_algorithm (const ChainCert *self)
 {
-  EVP_PKEY *pkey;
-  ChainKeyAlgorithm algorithm;
-
   g_return_val_if_fail (self != NULL, CHAIN_KEY_ALGORITHM_INVALID);
 
-  pkey = X509_get0_pubkey (self->x509);
-  if (pkey == NULL)
-    {
-      chain_openssl_clear_errors ();
-      return CHAIN_KEY_ALGORITHM_INVALID;
-    }
-  algorithm = chain_pkey_get_algorithm (pkey, NULL);
-  chain_openssl_clear_errors ();
-  return algorithm;
+  /* From the encoded key: a keyless certificate has no EVP_PKEY. */
+  return chain_spki_get_algorithm (X509_get_X509_PUBKEY (self->x509));
 }
 
 char *

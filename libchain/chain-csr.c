@@ -7,6 +7,7 @@
 #include "chain-pki-private.h"
 #include "chain-armor-private.h"
 #include "chain-i18n-private.h"
+#include "chain-spki-private.h"
 
 #include <string.h>
 
@@ -16,6 +17,7 @@
 struct _ChainCsr
 {
   X509_REQ *req;
+  EVP_PKEY *pkey;    /* the request's key: parsing leaves req keyless */
   ChainKeyAlgorithm algorithm;
 };
 
@@ -104,11 +106,13 @@ check_subject (const X509_NAME *name,
 
 static ChainCsr *
 csr_new_take (X509_REQ          *req,
+              EVP_PKEY          *pkey,
               ChainKeyAlgorithm  algorithm)
 {
   ChainCsr *self = g_new0 (ChainCsr, 1);
 
   self->req = req;
+  self->pkey = pkey;
   self->algorithm = algorithm;
   return self;
 }
@@ -150,7 +154,8 @@ chain_csr_new (ChainKey        *key,
       return NULL;
     }
 
-  return csr_new_take (g_steal_pointer (&req), chain_key_get_algorithm (key));
+  EVP_PKEY_up_ref (pkey);
+  return csr_new_take (g_steal_pointer (&req), pkey, chain_key_get_algorithm (key));
 }
 
 ChainCsr *
@@ -160,10 +165,10 @@ chain_csr_parse (const guint8 *data,
 {
   g_autoptr(GBytes) der = NULL;
   g_autoptr(X509_REQ) req = NULL;
+  g_autoptr(EVP_PKEY) pkey = NULL;
   const unsigned char *p;
   const guint8 *der_data;
   gsize der_len = 0;
-  EVP_PKEY *pkey;
   ChainKeyAlgorithm algorithm;
 
   der = chain_armor_decode (data, len, CHAIN_INPUT_MAX_LEN, csr_labels, _("CSR"), error);
@@ -172,7 +177,10 @@ chain_csr_parse (const guint8 *data,
 
   der_data = g_bytes_get_data (der, &der_len);
   p = der_data;
-  req = d2i_X509_REQ (NULL, &p, (long) der_len);
+  /* Keyless, then the key from its bytes: OpenSSL 3.0 decoding it in
+   * d2i costs more than issuing the certificate (chain-spki-private.h). */
+  req = (X509_REQ *) ASN1_item_d2i_ex (NULL, &p, (long) der_len, ASN1_ITEM_rptr (X509_REQ),
+                                       chain_spki_keyless_libctx (), NULL);
   if (req == NULL)
     {
       chain_openssl_error (error, CHAIN_ERROR_INVALID_INPUT,
@@ -195,7 +203,7 @@ chain_csr_parse (const guint8 *data,
       return NULL;
     }
 
-  pkey = X509_REQ_get0_pubkey (req);
+  pkey = chain_spki_decode (X509_REQ_get_X509_PUBKEY (req));
   if (pkey == NULL)
     {
       chain_openssl_error (error, CHAIN_ERROR_REFUSED,
@@ -226,7 +234,7 @@ chain_csr_parse (const guint8 *data,
   if (!check_subject (X509_REQ_get_subject_name (req), _("CSR"), error))
     return NULL;
 
-  return csr_new_take (g_steal_pointer (&req), algorithm);
+  return csr_new_take (g_steal_pointer (&req), g_steal_pointer (&pkey), algorithm);
 }
 
 GBytes *
@@ -283,7 +291,14 @@ char *
 chain_csr_get_public_key_sha256 (const ChainCsr *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  return chain_pkey_spki_sha256 (X509_REQ_get0_pubkey (self->req));
+  return chain_pkey_spki_sha256 (self->pkey);
+}
+
+EVP_PKEY *
+chain_csr_get_public_key (const ChainCsr *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->pkey;
 }
 
 X509_REQ *
@@ -299,5 +314,6 @@ chain_csr_free (ChainCsr *self)
   if (self == NULL)
     return;
   X509_REQ_free (self->req);
+  EVP_PKEY_free (self->pkey);
   g_free (self);
 }

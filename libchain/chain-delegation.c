@@ -147,7 +147,7 @@ static gboolean
 csr_key_matches (const ChainCsr *csr,
                  ChainCert      *cert)
 {
-  g_autofree char *csr_key = chain_pkey_spki_sha256 (X509_REQ_get0_pubkey (chain_csr_get_x509_req (csr)));
+  g_autofree char *csr_key = chain_csr_get_public_key_sha256 (csr);
   g_autofree char *cert_key = chain_cert_get_public_key_sha256 (cert);
 
   return g_strcmp0 (csr_key, cert_key) == 0;

@@ -624,6 +624,36 @@ chain_key_free (ChainKey *self)
   g_free (self);
 }
 
+/* The parameters of curve @nid, named-curve encoded (RFC 5480), never
+ * explicit: made once, as setting up the group for each key costs as much
+ * as making the key. Transfer none. */
+static EVP_PKEY *
+ec_key_params (int nid)
+{
+  static gsize initialized;
+  static EVP_PKEY *p256;
+  static EVP_PKEY *p384;
+
+  if (g_once_init_enter (&initialized))
+    {
+      int nids[] = { NID_X9_62_prime256v1, NID_secp384r1 };
+      EVP_PKEY **slots[] = { &p256, &p384 };
+
+      for (guint i = 0; i < G_N_ELEMENTS (nids); i++)
+        {
+          g_autoptr(EVP_PKEY_CTX) ctx = EVP_PKEY_CTX_new_from_name (NULL, "EC", NULL);
+
+          if (ctx == NULL || EVP_PKEY_paramgen_init (ctx) <= 0
+              || EVP_PKEY_CTX_set_ec_paramgen_curve_nid (ctx, nids[i]) <= 0
+              || EVP_PKEY_CTX_set_ec_param_enc (ctx, OPENSSL_EC_NAMED_CURVE) <= 0
+              || EVP_PKEY_paramgen (ctx, slots[i]) <= 0)
+            chain_openssl_clear_errors ();
+        }
+      g_once_init_leave (&initialized, 1);
+    }
+  return nid == NID_secp384r1 ? p384 : p256;
+}
+
 ChainKey *
 chain_key_generate (ChainKeyAlgorithm algorithm,
                     GError          **error)
@@ -661,22 +691,21 @@ chain_key_generate (ChainKeyAlgorithm algorithm,
       return NULL;
     }
 
-  ctx = EVP_PKEY_CTX_new_from_name (NULL, is_ec ? "EC" : "RSA", NULL);
-  if (ctx == NULL || EVP_PKEY_keygen_init (ctx) <= 0)
-    goto fail;
-
   if (is_ec)
     {
-      /* Named-curve encoding (RFC 5480), never explicit parameters. */
-      if (EVP_PKEY_CTX_set_ec_paramgen_curve_nid (ctx, nid) <= 0
-          || EVP_PKEY_CTX_set_ec_param_enc (ctx, OPENSSL_EC_NAMED_CURVE) <= 0)
+      EVP_PKEY *params = ec_key_params (nid);
+
+      ctx = params != NULL ? EVP_PKEY_CTX_new_from_pkey (NULL, params, NULL) : NULL;
+      if (ctx == NULL || EVP_PKEY_keygen_init (ctx) <= 0)
         goto fail;
     }
   else
     {
       g_autoptr(BIGNUM) e = BN_new ();
 
-      if (e == NULL
+      ctx = EVP_PKEY_CTX_new_from_name (NULL, "RSA", NULL);
+      if (ctx == NULL || EVP_PKEY_keygen_init (ctx) <= 0
+          || e == NULL
           || !BN_set_word (e, RSA_F4)
           || EVP_PKEY_CTX_set_rsa_keygen_bits (ctx, (int) bits) <= 0
           || EVP_PKEY_CTX_set1_rsa_keygen_pubexp (ctx, e) <= 0)

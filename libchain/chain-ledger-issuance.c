@@ -106,7 +106,7 @@ next_pem (const ChainRuleCtx  *ctx,
       return NULL;
     }
   cursor->pos += block_len;
-  cert = chain_cert_parse (p, block_len, &local_error);
+  cert = chain_cert_parse_keyless (p, block_len, &local_error);
   if (cert == NULL)
     chain_rule_refuse (ctx, error, "batch.certificates", _("certificate %" PRIu64 " of certificates.pem: %s"),
                        index + 1, local_error->message);

@@ -126,10 +126,20 @@ NAME_CONSTRAINTS       *chain_name_constraints_get_nc   (const ChainNameConstrai
 /* chain-csr.c */
 /** Returns: (transfer none): the request inside. */
 X509_REQ          *chain_csr_get_x509_req       (const ChainCsr *self);
+/** Returns: (transfer none): the request's public key (X509_REQ_get0_pubkey()
+ *   is NULL on a parsed request: chain-spki-private.h). */
+EVP_PKEY          *chain_csr_get_public_key     (const ChainCsr *self);
 
 /* chain-cert.c */
 /** Returns: (transfer full): a certificate owning @x509. */
 ChainCert         *chain_cert_new_take          (X509 *x509);
+/* chain_cert_parse() without decoding the subject key (chain-spki-private.h):
+ * for rules that read the certificate but never use its key. Every check
+ * chain_cert_parse() makes is made; chain_cert_get_key_algorithm() works,
+ * X509_get0_pubkey() on it is NULL. */
+ChainCert         *chain_cert_parse_keyless     (const guint8 *data,
+                                                 gsize         len,
+                                                 GError      **error);
 /** Returns: (transfer none): the certificate inside. */
 X509              *chain_cert_get_x509          (const ChainCert *self);
 /**

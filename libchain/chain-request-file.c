@@ -150,7 +150,7 @@ verify_bytes (const ChainCsr *csr,
               gsize           sig_len)
 {
   g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
-  EVP_PKEY *pkey = X509_REQ_get0_pubkey (chain_csr_get_x509_req (csr));
+  EVP_PKEY *pkey = chain_csr_get_public_key (csr);
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (message, &len);
   gboolean ok = ctx != NULL && pkey != NULL

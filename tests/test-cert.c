@@ -7,6 +7,7 @@
 #include "test-support.h"
 
 #include <openssl/pem.h>
+#include <string.h>
 
 #include "chain-pki-private.h"
 
@@ -833,6 +834,59 @@ START_TEST (test_key_algorithms)
 }
 END_TEST
 
+/* A keyless parse (chain_cert_parse_keyless(), for device batches) reads
+ * the same algorithm from the key's bytes as a full parse from the key. */
+START_TEST (test_keyless_key_algorithms)
+{
+  static const char *const files[] = { "root.pem", "p384.pem", "rsa.pem", "p521.pem", "ed25519.pem" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) bytes = read_file (files[i]);
+      g_autoptr(ChainCert) full = parse_bytes_ok (bytes);
+      g_autoptr(ChainCert) keyless = chain_cert_parse_keyless (g_bytes_get_data (bytes, NULL),
+                                                               g_bytes_get_size (bytes), &error);
+
+      test_assert_no_error (error);
+      ck_assert_ptr_nonnull (keyless);
+      ck_assert_ptr_null (X509_get0_pubkey (chain_cert_get_x509 (keyless)));
+      ck_assert_msg (chain_cert_get_key_algorithm (keyless) == chain_cert_get_key_algorithm (full), "%s", files[i]);
+    }
+}
+END_TEST
+
+/* An EC point off its curve is no key: INVALID, parsed either way. */
+START_TEST (test_off_curve_point_invalid)
+{
+  g_autoptr(GBytes) pem = read_file ("root.pem");
+  g_autoptr(ChainCert) cert = parse_bytes_ok (pem);
+  g_autoptr(GBytes) der = chain_cert_to_der (cert);
+  g_autofree guint8 *bad = g_memdup2 (g_bytes_get_data (der, NULL), g_bytes_get_size (der));
+  const unsigned char *point = NULL;
+  int point_len = 0;
+  gsize offset;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainCert) full = NULL;
+  g_autoptr(ChainCert) keyless = NULL;
+
+  ck_assert (X509_PUBKEY_get0_param (NULL, &point, &point_len, NULL,
+                                     X509_get_X509_PUBKEY (chain_cert_get_x509 (cert))));
+  ck_assert_int_eq (point_len, 65);
+  for (offset = 0; offset + 65 <= g_bytes_get_size (der) && memcmp (bad + offset, point, 65) != 0; offset++)
+    ;
+  ck_assert_uint_lt (offset + 64, g_bytes_get_size (der));
+  /* The last byte of y: (x, y') is on the curve for no y' but y and -y. */
+  bad[offset + 64] ^= 0x01;
+  full = chain_cert_parse (bad, g_bytes_get_size (der), &error);
+  test_assert_no_error (error);
+  keyless = chain_cert_parse_keyless (bad, g_bytes_get_size (der), &error);
+  test_assert_no_error (error);
+  ck_assert_int_eq (chain_cert_get_key_algorithm (full), CHAIN_KEY_ALGORITHM_INVALID);
+  ck_assert_int_eq (chain_cert_get_key_algorithm (keyless), CHAIN_KEY_ALGORITHM_INVALID);
+}
+END_TEST
+
 /* SHA-256 over the DER SubjectPublicKeyInfo that `openssl x509 -pubkey` prints. */
 START_TEST (test_public_key_sha256_matches_openssl)
 {
@@ -1051,6 +1105,8 @@ cert_suite (void)
   tcase_add_test (getters, test_basic_constraints);
   tcase_add_test (getters, test_name_constraints_read_back);
   tcase_add_test (getters, test_key_algorithms);
+  tcase_add_test (getters, test_keyless_key_algorithms);
+  tcase_add_test (getters, test_off_curve_point_invalid);
   tcase_add_loop_test (getters, test_public_key_sha256_matches_openssl, 0, G_N_ELEMENTS (all_certs));
   tcase_add_test (getters, test_matches_key);
   suite_add_tcase (suite, getters);

@@ -5,7 +5,9 @@
 #include "chain-pki-private.h"
 
 #include <glib/gstdio.h>
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
+#include <string.h>
 
 static char *tmpdir;
 
@@ -594,6 +596,65 @@ START_TEST (test_invalid_utf8_cn_refused)
 }
 END_TEST
 
+/* A compressed EC point is read as such: the key hash is over the key as
+ * the request encodes it, as when OpenSSL decoded it. */
+START_TEST (test_compressed_point_accepted)
+{
+  static const char *const cns[] = { "dev", NULL };
+  g_autoptr(EVP_PKEY) pkey = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
+  g_autoptr(GBytes) der = NULL;
+  g_autoptr(ChainCsr) csr = NULL;
+  X509_PUBKEY *pub;
+  const unsigned char *point = NULL;
+  int point_len = 0;
+  unsigned char *spki = NULL;
+  int spki_len;
+  g_autofree char *expected = NULL;
+  g_autofree char *key_sha256 = NULL;
+
+  ck_assert_ptr_nonnull (pkey);
+  ck_assert (EVP_PKEY_set_utf8_string_param (pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                             OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED));
+  der = raw_csr_der (pkey, cns, -1, 0, EVP_sha256 ());
+  csr = parse_ok (der);
+  pub = X509_REQ_get_X509_PUBKEY (chain_csr_get_x509_req (csr));
+  spki_len = i2d_X509_PUBKEY (pub, &spki);
+  expected = chain_sha256_hex (spki, (gsize) spki_len);
+  key_sha256 = chain_csr_get_public_key_sha256 (csr);
+  OPENSSL_free (spki);
+  ck_assert (X509_PUBKEY_get0_param (NULL, &point, &point_len, NULL, pub));
+  ck_assert_int_eq (point_len, 33);
+  ck_assert (point[0] == 0x02 || point[0] == 0x03);
+  ck_assert_int_eq (chain_csr_get_key_algorithm (csr), CHAIN_KEY_ALGORITHM_EC_P256);
+  ck_assert_str_eq (key_sha256, expected);
+}
+END_TEST
+
+/* A request whose EC point lies off its curve carries no key. */
+START_TEST (test_off_curve_point_refused)
+{
+  static const char *const cns[] = { "dev", NULL };
+  g_autoptr(ChainKey) key = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
+  g_autoptr(GBytes) der = raw_csr_der (chain_key_get_pkey (key), cns, -1, 0, EVP_sha256 ());
+  g_autofree guint8 *bad = g_memdup2 (g_bytes_get_data (der, NULL), g_bytes_get_size (der));
+  unsigned char point[65];
+  gsize offset;
+
+  {
+    unsigned char *encoded = NULL;
+
+    ck_assert_uint_eq (EVP_PKEY_get1_encoded_public_key (chain_key_get_pkey (key), &encoded), 65);
+    memcpy (point, encoded, 65);
+    OPENSSL_free (encoded);
+  }
+  for (offset = 0; offset + 65 <= g_bytes_get_size (der) && memcmp (bad + offset, point, 65) != 0; offset++)
+    ;
+  ck_assert_uint_lt (offset + 64, g_bytes_get_size (der));
+  bad[offset + 64] ^= 0x01;
+  assert_parse_fails (bad, g_bytes_get_size (der), CHAIN_ERROR_REFUSED, "unknown type");
+}
+END_TEST
+
 static Suite *
 csr_suite (void)
 {
@@ -629,6 +690,8 @@ csr_suite (void)
   tcase_add_test (tc, test_cn_limits_accepted);
   tcase_add_test (tc, test_invalid_utf8_cn_refused);
   tcase_add_test (tc, test_sha512_accepted_sha224_refused);
+  tcase_add_test (tc, test_compressed_point_accepted);
+  tcase_add_test (tc, test_off_curve_point_refused);
   suite_add_tcase (s, tc);
 
   return s;

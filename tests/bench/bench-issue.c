@@ -26,9 +26,55 @@
  *      DEVICES CSRs through the library, next to `openssl ca -engine pkcs11
  *      -infiles` signing OPENSSL_DEVICES of them with the same token key.
  *
- * Prints a table: devices/s (wall clock), and devices per CPU-second (user
- * + system time of this process, or of the `chain` and openssl children),
- * which a busy machine distorts less. -k keeps DIR.
+ * Prints a table: devices/s (wall clock); devices per CPU-second and
+ * CPU-milliseconds per device (user + system time of this process, or of
+ * the `chain` child alone, from wait4()), which a busy machine distorts
+ * less; the RSS high-water (sampled every 20 ms, and for `chain` also the
+ * kernel's ru_maxrss); ledger.git's growth in bytes per device as `du`
+ * counts it right after `chain issue` returns; and "x speed", devices/s
+ * over `openssl speed -multi JOBS ecdsap256` sign/s of the same run (the
+ * issue's goal is >= 0.4). --speed-seconds shortens openssl speed (the
+ * 'bench' test suite runs this at -n 4 only to prove it works). -k keeps
+ * DIR.
+ *
+ * Profile (perf record --call-graph dwarf of `chain issue --count 5000`
+ * and `--csr-dir` with 2000 CSRs, -j 2, into a workspace holding ~13,000
+ * devices; 2 cores at load ~20; shares of the process's CPU samples):
+ *
+ *   --count, before                          --csr-dir, before
+ *   39%  recorder: batch rule check          40%  reading CSRs, of which
+ *        24%  parsing certificates.pem            27%  d2i_X509_REQ
+ *        11%  X509_verify (kept: the rule)         9%  X509_REQ_verify (kept)
+ *   23%  files: mkdir 8%, 3 creates 10%,     27%  recorder: rule check
+ *        key.pem encryption 3%                    (parsing ~18%, verify 6%)
+ *   13%  signing: ECDSA 7%, X509 build 6%     7%  files, 5% signing
+ *    8%  key generation (curve set-up 5%)    10%  opening the workspace
+ *    6%  opening the workspace: replay
+ *
+ * The one big cost was OpenSSL 3.0 itself: d2i_X509() and d2i_X509_REQ()
+ * decode the subject key through a decoder chain they build anew for each
+ * call, about 130 µs (measured alone: 134 µs per d2i_X509 of a P-256
+ * device certificate against 18 µs without the key, 86 µs per
+ * X509_verify). A CSR was parsed twice (the checking pass and the issuing
+ * pass), a certificate once more when its record was judged, so parsing
+ * cost more than signing and verifying together. Now (chain-spki.c) the
+ * batch rule parses certificates without decoding their key (it never
+ * uses it; the key algorithm comes from the key's bytes, an EC point
+ * still checked to lie on its curve), and a CSR's key is made from its
+ * point with EVP_PKEY_fromdata() (37 µs), other key types as before; key
+ * generation starts from curve parameters made once (36 -> 16 µs).
+ *
+ * After (same command): parsing certificates 3%; the files are now the
+ * biggest share (45%: file creation 27%, mkdir 12% — the kernel, one
+ * directory and three files per device), then signing 12%, the batch rule
+ * 16% (X509_verify 9%), key generation 7%, opening the workspace 11%
+ * (replaying the ledger: #12's state cache).
+ *
+ * Suspects the profile cleared: per-device JSON (the manifests are
+ * streamed rows), loose objects (one record per 10,000 devices: ~340
+ * bytes per device of ledger.git), fsync per file (one syncfs() per
+ * chunk), key encryption per device (the KEK is derived once per run,
+ * chain-issue-output.c; each key.pem costs one AES-CBC pass, 3%).
  */
 #include "chain.h"
 
@@ -37,6 +83,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void
 die (const char *what,
@@ -195,7 +244,66 @@ cpu_seconds (int who)
 typedef struct {
   double wall;       /* devices/s */
   double cpu;        /* devices per CPU-second */
+  double rss_mib;    /* RSS high-water during the run, MiB (0: not measured) */
+  double ledger;     /* ledger.git growth, bytes per device (0: not measured) */
 } Rate;
+
+/* Bytes @path and everything under it take on disk, as `du` counts them. */
+static guint64
+disk_usage (const char *path)
+{
+  struct stat st;
+  guint64 total = 0;
+  GDir *dir;
+  const char *name;
+
+  if (lstat (path, &st) != 0)
+    return 0;
+  total = (guint64) st.st_blocks * 512;
+  if (!S_ISDIR (st.st_mode) || (dir = g_dir_open (path, 0, NULL)) == NULL)
+    return total;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      total += disk_usage (child);
+    }
+  g_dir_close (dir);
+  return total;
+}
+
+/* Resident set of process @pid now, in KiB, from /proc/PID/statm. */
+static guint64
+rss_kib (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/statm", (int) pid);
+  g_autofree char *text = NULL;
+  unsigned long size = 0;
+  unsigned long resident = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || sscanf (text, "%lu %lu", &size, &resident) != 2)
+    return 0;
+  return (guint64) resident * (guint64) sysconf (_SC_PAGESIZE) / 1024;
+}
+
+/* Samples this process's RSS every 20 ms while a library run lasts. */
+typedef struct {
+  gint     stop;
+  guint64  high_kib;
+} RssSampler;
+
+static gpointer
+rss_sampler_thread (gpointer data)
+{
+  RssSampler *sampler = data;
+
+  while (!g_atomic_int_get (&sampler->stop))
+    {
+      sampler->high_kib = MAX (sampler->high_kib, rss_kib (getpid ()));
+      g_usleep (20000);
+    }
+  return NULL;
+}
 
 /* Runs @argv, dying unless it exits 0; returns its stdout. */
 static char *
@@ -261,7 +369,9 @@ bench_library (ChainWorkspace   *ws,
   g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
   ChainIssueDevicesOptions options = CHAIN_ISSUE_DEVICES_OPTIONS_INIT;
   Clock clock = { n, 0, 0 };
-  Rates rates;
+  Rates rates = { 0 };
+  RssSampler sampler = { 0, 0 };
+  GThread *sampler_thread;
   double done;
   double cpu_started;
 
@@ -271,17 +381,61 @@ bench_library (ChainWorkspace   *ws,
   options.key_passphrase = passphrase;
   options.progress = on_progress;
   options.progress_data = &clock;
+  sampler_thread = g_thread_new ("rss-sampler", rss_sampler_thread, &sampler);
   cpu_started = cpu_seconds (RUSAGE_SELF);
   clock.started = now ();
   if (!chain_issue_devices (ws, source, &options, summary, NULL, &error))
     die ("chain_issue_devices", error);
   done = now ();
+  g_atomic_int_set (&sampler.stop, 1);
+  g_thread_join (sampler_thread);
+  rates.recorded.rss_mib = (double) sampler.high_kib / 1024;
   rates.recorded.cpu = (double) n / (cpu_seconds (RUSAGE_SELF) - cpu_started);
   if (clock.issued_at == 0)
     clock.issued_at = done;
   rates.issued = (double) n / (clock.issued_at - clock.started);
   rates.recorded.wall = (double) n / (done - clock.started);
   return rates;
+}
+
+/* Runs @argv, dying unless it exits 0, sampling its RSS every 20 ms;
+ * @out_usage gets its own resource usage (wait4()), @out_rss_mib the
+ * larger of the sampled high-water and the kernel's ru_maxrss. */
+static void
+spawn_sampled (const char *const *argv,
+               const char *const *env,
+               struct rusage     *out_usage,
+               double            *out_rss_mib)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
+  guint64 high_kib = 0;
+  GPid pid = 0;
+  int status = 0;
+  pid_t done;
+
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
+
+      envp = g_environ_setenv (envp, kv[0], kv[1], TRUE);
+    }
+  if (!g_spawn_async (NULL, (char **) argv, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                      &pid, &error))
+    die (argv[0], error);
+  memset (out_usage, 0, sizeof *out_usage);
+  while ((done = wait4 (pid, &status, WNOHANG, out_usage)) == 0)
+    {
+      high_kib = MAX (high_kib, rss_kib (pid));
+      g_usleep (20000);
+    }
+  if (done != pid || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      fprintf (stderr, "bench-issue: %s failed (status %d)\n", argv[0], status);
+      exit (1);
+    }
+  high_kib = MAX (high_kib, (guint64) out_usage->ru_maxrss);
+  *out_rss_mib = (double) high_kib / 1024;
 }
 
 static Rate
@@ -298,10 +452,11 @@ bench_cli (const char        *chain_bin,
   g_autofree char *passphrase_env = g_strdup_printf ("CHAIN_PASSPHRASE=%s", PASSPHRASE);
   const char *env[] = { passphrase_env, NULL };
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *stdout_text = NULL;
+  g_autofree char *ledger = g_build_filename (ws_dir, "ledger.git", NULL);
+  struct rusage usage;
+  guint64 ledger_before;
   double started;
-  double cpu_started = cpu_seconds (RUSAGE_CHILDREN);
-  Rate rate;
+  Rate rate = { 0 };
 
   g_ptr_array_add (argv, (char *) chain_bin);
   g_ptr_array_add (argv, (char *) "-q");
@@ -317,10 +472,13 @@ bench_cli (const char        *chain_bin,
   g_ptr_array_add (argv, (char *) "--batch-size");
   g_ptr_array_add (argv, batch_text);
   g_ptr_array_add (argv, NULL);
+  ledger_before = disk_usage (ledger);
   started = now ();
-  stdout_text = run ((const char *const *) argv->pdata, env);
+  spawn_sampled ((const char *const *) argv->pdata, env, &usage, &rate.rss_mib);
   rate.wall = (double) n / (now () - started);
-  rate.cpu = (double) n / (cpu_seconds (RUSAGE_CHILDREN) - cpu_started);
+  rate.cpu = (double) n / ((double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
+                           + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6);
+  rate.ledger = (double) (disk_usage (ledger) - ledger_before) / (double) n;
   return rate;
 }
 
@@ -454,11 +612,13 @@ bench_openssl_ca_engine (const char *dir,
 
 /* `openssl speed ecdsap256`: sign/s, from its last line. */
 static double
-openssl_sign_rate (guint jobs)
+openssl_sign_rate (guint jobs,
+                   gint  seconds)
 {
   g_autofree char *jobs_text = g_strdup_printf ("%u", jobs);
-  const char *one[] = { "openssl", "speed", "-seconds", "3", "ecdsap256", NULL };
-  const char *multi[] = { "openssl", "speed", "-seconds", "3", "-multi", jobs_text, "ecdsap256", NULL };
+  g_autofree char *seconds_text = g_strdup_printf ("%d", seconds);
+  const char *one[] = { "openssl", "speed", "-seconds", seconds_text, "ecdsap256", NULL };
+  const char *multi[] = { "openssl", "speed", "-seconds", seconds_text, "-multi", jobs_text, "ecdsap256", NULL };
   g_autofree char *out = run (jobs > 1 ? multi : one, NULL);
   g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
   double rate = 0;
@@ -495,6 +655,33 @@ openssl_sign_rate (guint jobs)
   return rate;
 }
 
+/* One row of the table; a figure that was not measured is blank. */
+static void
+print_row (const char *what,
+           Rate        rate,
+           double      sign_all)
+{
+  char cpu[16] = "";
+  char cpu_ms[16] = "";
+  char rss[16] = "";
+  char ledger[16] = "";
+  char ratio[16] = "";
+
+  if (rate.cpu > 0)
+    {
+      g_snprintf (cpu, sizeof cpu, "%.0f", rate.cpu);
+      g_snprintf (cpu_ms, sizeof cpu_ms, "%.3f", 1000 / rate.cpu);
+    }
+  if (rate.rss_mib > 0)
+    g_snprintf (rss, sizeof rss, "%.1f", rate.rss_mib);
+  if (rate.ledger > 0)
+    g_snprintf (ledger, sizeof ledger, "%.0f", rate.ledger);
+  if (sign_all > 0)
+    g_snprintf (ratio, sizeof ratio, "%.3f", rate.wall / sign_all);
+  printf ("%-46s %9.*f %9s %9s %8s %7s %7s\n", what, rate.wall < 100 ? 1 : 0, rate.wall, cpu, cpu_ms, rss, ledger,
+          ratio);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -508,6 +695,7 @@ main (int    argc,
   g_autofree char *chain_bin = NULL;
   gboolean keep = FALSE;
   gboolean softhsm = FALSE;
+  gint speed_seconds = 3;
   GOptionEntry entries[] = {
     { "devices", 'n', 0, G_OPTION_ARG_INT64, &n, "Devices per libchain run (default 2000)", "N" },
     { "openssl-devices", 'm', 0, G_OPTION_ARG_INT64, &m, "Devices for the openssl loop (default 100)", "N" },
@@ -517,6 +705,7 @@ main (int    argc,
     { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "Work directory (default: a new temporary one)", "DIR" },
     { "chain", 'c', 0, G_OPTION_ARG_FILENAME, &chain_bin, "The chain binary (default: $CHAIN_BIN)", "PATH" },
     { "keep", 'k', 0, G_OPTION_ARG_NONE, &keep, "Keep the work directory", NULL },
+    { "speed-seconds", 0, 0, G_OPTION_ARG_INT, &speed_seconds, "Seconds of each openssl speed run (default 3)", "S" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— devices/s for bulk issuance");
@@ -533,12 +722,12 @@ main (int    argc,
   g_autofree char *out = NULL;
   Rates lib_keys;
   Rates lib_csrs;
-  Rate cli_keys = { 0, 0 };
-  Rate cli_csrs = { 0, 0 };
+  Rate cli_keys = { 0 };
+  Rate cli_csrs = { 0 };
   Rate ossl_keys;
   Rate ossl_csrs;
-  Rates hsm_csrs = { 0, { 0, 0 } };
-  Rate hsm_openssl = { 0, 0 };
+  Rates hsm_csrs = { 0 };
+  Rate hsm_openssl = { 0 };
   double sign_one;
   double sign_all;
   g_autofree char *load_average = NULL;
@@ -546,7 +735,7 @@ main (int    argc,
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     die ("options", error);
-  if (n < 1 || m < 1)
+  if (n < 1 || m < 1 || speed_seconds < 1)
     die ("options", NULL);
   if (jobs <= 0)
     jobs = (gint) g_get_num_processors ();
@@ -654,37 +843,36 @@ main (int    argc,
   fprintf (stderr, "bench-issue: openssl speed ecdsap256\n");
   if (!g_file_get_contents ("/proc/loadavg", &load_average, NULL, NULL))
     load_average = g_strdup ("?\n");
-  sign_one = openssl_sign_rate (1);
-  sign_all = jobs > 1 ? openssl_sign_rate ((guint) jobs) : sign_one;
+  sign_one = openssl_sign_rate (1, speed_seconds);
+  sign_all = jobs > 1 ? openssl_sign_rate ((guint) jobs, speed_seconds) : sign_one;
 
   printf ("bench-issue: %" G_GINT64_FORMAT " devices (openssl loop: %" G_GINT64_FORMAT "), %d jobs, %d per record, %u CPUs\n",
           n, m, jobs, batch, g_get_num_processors ());
-  printf ("%-46s %10s %10s\n", "", "devices/s", "per CPU-s");
-  printf ("%-46s %10.0f %10s\n", "libchain, keys made here: signed + files", lib_keys.issued, "");
-  printf ("%-46s %10.0f %10.0f\n", "libchain, keys made here: + ledger records", lib_keys.recorded.wall,
-          lib_keys.recorded.cpu);
-  printf ("%-46s %10.0f %10s\n", "libchain, from CSRs: signed + files", lib_csrs.issued, "");
-  printf ("%-46s %10.0f %10.0f\n", "libchain, from CSRs: + ledger records", lib_csrs.recorded.wall,
-          lib_csrs.recorded.cpu);
+  printf ("%-46s %9s %9s %9s %8s %7s %7s\n", "", "devices/s", "per CPU-s", "CPU-ms/dv", "RSS MiB", "B/dev",
+          "x speed");
+  print_row ("libchain, keys made here: signed + files", (Rate) { lib_keys.issued, 0, 0, 0 }, sign_all);
+  print_row ("libchain, keys made here: + ledger records", lib_keys.recorded, sign_all);
+  print_row ("libchain, from CSRs: signed + files", (Rate) { lib_csrs.issued, 0, 0, 0 }, sign_all);
+  print_row ("libchain, from CSRs: + ledger records", lib_csrs.recorded, sign_all);
   if (chain_bin != NULL)
     {
-      printf ("%-46s %10.0f %10.0f\n", "chain issue, keys made here (whole command)", cli_keys.wall, cli_keys.cpu);
-      printf ("%-46s %10.0f %10.0f\n", "chain issue, from CSRs (whole command)", cli_csrs.wall, cli_csrs.cpu);
+      print_row ("chain issue --count (whole command)", cli_keys, sign_all);
+      print_row ("chain issue --csr-dir (whole command)", cli_csrs, sign_all);
     }
   else
-    printf ("%-46s %10s %10s\n", "chain issue (no -c or $CHAIN_BIN)", "-", "-");
+    printf ("%-46s %9s\n", "chain issue (no -c or $CHAIN_BIN)", "-");
   if (softhsm)
     {
-      printf ("%-46s %10.0f %10s\n", "libchain, CA in SoftHSM2, CSRs: signed + files", hsm_csrs.issued, "");
-      printf ("%-46s %10.0f %10.0f\n", "libchain, CA in SoftHSM2, CSRs: + records", hsm_csrs.recorded.wall,
-              hsm_csrs.recorded.cpu);
-      printf ("%-46s %10.0f %10.0f\n", "openssl ca -engine pkcs11 -infiles (SoftHSM2)", hsm_openssl.wall,
-              hsm_openssl.cpu);
+      print_row ("libchain, CA in SoftHSM2, CSRs: signed + files", (Rate) { hsm_csrs.issued, 0, 0, 0 }, sign_all);
+      print_row ("libchain, CA in SoftHSM2, CSRs: + records", hsm_csrs.recorded, sign_all);
+      print_row ("openssl ca -engine pkcs11 -infiles (SoftHSM2)", hsm_openssl, sign_all);
     }
-  printf ("%-46s %10.1f %10.1f\n", "openssl genpkey + req + x509 -req, a loop", ossl_keys.wall, ossl_keys.cpu);
-  printf ("%-46s %10.1f %10.1f\n", "openssl x509 -req from CSRs, a loop", ossl_csrs.wall, ossl_csrs.cpu);
-  printf ("%-46s %10.0f %10s\n", "openssl speed ecdsap256 sign/s, 1 core", sign_one, "");
-  printf ("%-46s %10.0f %10s\n", "openssl speed ecdsap256 sign/s, all jobs", sign_all, "");
+  print_row ("openssl genpkey + req + x509 -req, a loop", ossl_keys, sign_all);
+  print_row ("openssl x509 -req from CSRs, a loop", ossl_csrs, sign_all);
+  printf ("%-46s %9.0f\n", "openssl speed ecdsap256 sign/s, 1 core", sign_one);
+  printf ("%-46s %9.0f\n", "openssl speed -multi ecdsap256 sign/s, all jobs", sign_all);
+  printf ("x speed: devices/s over the -multi sign/s of the same run (goal >= 0.4);\n"
+          "CPU-ms/dv and per CPU-s over 1-core sign/s (%.0f) say the same without the load.\n", sign_one);
   printf ("load average (1, 5, 15 min) before openssl speed: %s", load_average);
 
   g_clear_pointer (&cm, chain_workspace_free);

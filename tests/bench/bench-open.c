@@ -1,0 +1,274 @@
+/* bench-open.c — opening a workspace, by the size of its ledger
+ *
+ *   bench-open [-n SIZES] [-r ROUNDS] [-d DIR] [-c CHAIN_BIN] [-k]
+ *
+ * Builds a manufacturer workspace as bench-issue does, then grows its
+ * ledger to each of SIZES devices (comma-separated, default
+ * 1000,10000,100000; issued through the library in records of 10,000,
+ * not timed) and at each size times, best of ROUNDS (default 3):
+ * chain_workspace_open() (reading, verifying and replaying the ledger)
+ * and the whole `chain status` command (-c, default $CHAIN_BIN). Issue
+ * #12 wants both flat (< 0.2 s at 10^6 devices): a growing figure is the
+ * replay a state cache keyed by the pinned tip would remove. -k keeps DIR.
+ */
+#include "chain.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static void
+die (const char *what,
+     GError     *error)
+{
+  fprintf (stderr, "bench-issue: %s: %s\n", what, error != NULL ? error->message : "failed");
+  exit (1);
+}
+
+#define PASSPHRASE "bench-open passphrase"
+
+static ChainSecret *
+passphrase_new (void)
+{
+  return chain_secret_new (PASSPHRASE, strlen (PASSPHRASE));
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      GDir *dir = g_dir_open (path, 0, NULL);
+      const char *name = NULL;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      if (dir != NULL)
+        g_dir_close (dir);
+    }
+  g_remove (path);
+}
+
+/* An OEM in DIR/oem and a manufacturer in DIR/cm under it, as `chain
+ * init`, `request`, `delegate` and `accept` make them; the manufacturer,
+ * unlocked, issues the devices. */
+static ChainWorkspace *
+make_workspaces (const char      *dir,
+                 ChainWorkspace **out_oem)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainSecret) passphrase = passphrase_new ();
+  g_autofree char *oem_dir = g_build_filename (dir, "oem", NULL);
+  g_autofree char *cm_dir = g_build_filename (dir, "cm", NULL);
+  g_autofree char *request_path = g_build_filename (dir, "cm.request", NULL);
+  g_autofree char *grant_path = g_build_filename (dir, "cm.grant", NULL);
+  g_autoptr(ChainRequestFile) request = NULL;
+  ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
+  ChainWorkspace *oem;
+  ChainWorkspace *cm;
+
+  options.org = "Bench OEM";
+  options.id = "oem";
+  options.passphrase = passphrase;
+  oem = chain_workspace_init (oem_dir, &options, NULL, &error);
+  if (oem == NULL)
+    die ("chain_workspace_init", error);
+  options.org = "Bench CM";
+  options.id = "cm";
+  options.tier = "manufacturer";
+  cm = chain_workspace_request (cm_dir, &options, request_path, NULL, &error);
+  if (cm == NULL)
+    die ("chain_workspace_request", error);
+  request = chain_request_file_load (request_path, &error);
+  if (request == NULL
+      || !chain_workspace_delegate (oem, request, NULL, grant_path, &(ChainDelegateOutcome) { 0 }, NULL, &error)
+      || !chain_workspace_accept (cm, grant_path, NULL, NULL, NULL, &error))
+    die ("delegating to the manufacturer", error);
+  *out_oem = oem;
+  return cm;
+}
+
+static double
+now (void)
+{
+  return (double) g_get_monotonic_time () / G_USEC_PER_SEC;
+}
+
+/* CPU seconds (user + system) this process, or its waited-for children,
+ * used so far: on a shared machine, devices per CPU-second says more than
+ * devices per second. */
+static double
+cpu_seconds (int who)
+{
+  struct rusage usage;
+
+  getrusage (who, &usage);
+  return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
+         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
+}
+
+/* Grows @ws's ledger by @n devices, ids PREFIX-N. */
+static void
+issue (ChainWorkspace *ws,
+       const char     *dir,
+       guint64         first,
+       guint64         n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainSecret) passphrase = passphrase_new ();
+  g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
+  g_autofree char *prefix = g_strdup_printf ("open%" G_GUINT64_FORMAT "-", first);
+  g_autofree char *out = g_strdup_printf ("%s/out-%" G_GUINT64_FORMAT, dir, first);
+  g_autoptr(ChainIssueSource) source = chain_issue_source_new_count (prefix, 1, n, &error);
+  ChainIssueDevicesOptions options = CHAIN_ISSUE_DEVICES_OPTIONS_INIT;
+
+  if (source == NULL)
+    die ("count source", error);
+  options.output_dir = out;
+  options.key_passphrase = passphrase;
+  if (!chain_issue_devices (ws, source, &options, summary, NULL, &error))
+    die ("chain_issue_devices", error);
+  /* The files are not what this measures. */
+  remove_tree (out);
+}
+
+/* Seconds and CPU-seconds of the fastest of @rounds opens of @ws_dir. */
+static void
+time_open (const char *ws_dir,
+           guint       rounds,
+           double     *out_wall,
+           double     *out_cpu)
+{
+  *out_wall = G_MAXDOUBLE;
+  *out_cpu = G_MAXDOUBLE;
+  for (guint i = 0; i < rounds; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      double cpu = cpu_seconds (RUSAGE_SELF);
+      double started = now ();
+      g_autoptr(ChainWorkspace) ws = chain_workspace_open (ws_dir, NULL, &error);
+
+      if (ws == NULL)
+        die ("chain_workspace_open", error);
+      *out_wall = MIN (*out_wall, now () - started);
+      *out_cpu = MIN (*out_cpu, cpu_seconds (RUSAGE_SELF) - cpu);
+    }
+}
+
+/* The same for the whole `chain status` command. */
+static void
+time_status (const char *chain_bin,
+             const char *ws_dir,
+             guint       rounds,
+             double     *out_wall,
+             double     *out_cpu)
+{
+  const char *argv[] = { chain_bin, "-C", ws_dir, "status", NULL };
+
+  *out_wall = G_MAXDOUBLE;
+  *out_cpu = G_MAXDOUBLE;
+  for (guint i = 0; i < rounds; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      double cpu = cpu_seconds (RUSAGE_CHILDREN);
+      double started = now ();
+      int status = 0;
+
+      if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error)
+          || !g_spawn_check_wait_status (status, &error))
+        {
+          fprintf (stderr, "bench-open: chain status failed: %s\n%s", error != NULL ? error->message : "?",
+                   err != NULL ? err : "");
+          exit (1);
+        }
+      *out_wall = MIN (*out_wall, now () - started);
+      *out_cpu = MIN (*out_cpu, cpu_seconds (RUSAGE_CHILDREN) - cpu);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sizes_text = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *chain_bin = NULL;
+  g_autofree char *ws_dir = NULL;
+  g_autofree char *load_average = NULL;
+  g_auto(GStrv) sizes = NULL;
+  gint rounds = 3;
+  gboolean keep = FALSE;
+  GOptionEntry entries[] = {
+    { "sizes", 'n', 0, G_OPTION_ARG_STRING, &sizes_text, "Ledger sizes in devices, comma-separated (default 1000,10000,100000)", "N,..." },
+    { "rounds", 'r', 0, G_OPTION_ARG_INT, &rounds, "Opens per size; the fastest counts (default 3)", "N" },
+    { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "Work directory (default: a new temporary one)", "DIR" },
+    { "chain", 'c', 0, G_OPTION_ARG_FILENAME, &chain_bin, "The chain binary (default: $CHAIN_BIN)", "PATH" },
+    { "keep", 'k', 0, G_OPTION_ARG_NONE, &keep, "Keep the work directory", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— workspace open time by ledger size");
+  g_autoptr(ChainWorkspace) oem = NULL;
+  g_autoptr(ChainWorkspace) cm = NULL;
+  guint64 issued = 0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    die ("options", error);
+  if (rounds < 1)
+    die ("options", NULL);
+  sizes = g_strsplit (sizes_text != NULL ? sizes_text : "1000,10000,100000", ",", -1);
+  if (chain_bin == NULL && g_getenv ("CHAIN_BIN") != NULL)
+    chain_bin = g_strdup (g_getenv ("CHAIN_BIN"));
+  if (dir == NULL)
+    dir = g_dir_make_tmp ("bench-open-XXXXXX", &error);
+  else if (g_mkdir_with_parents (dir, 0700) != 0)
+    die ("cannot create the work directory", NULL);
+  if (dir == NULL)
+    die ("temporary directory", error);
+  ws_dir = g_build_filename (dir, "cm", NULL);
+
+  fprintf (stderr, "bench-open: workspaces in %s\n", dir);
+  cm = make_workspaces (dir, &oem);
+  g_setenv ("CHAIN_PASSPHRASE", PASSPHRASE, TRUE);
+  printf ("%10s %12s %12s %14s %14s\n", "devices", "open s", "open CPU-s", "status s", "status CPU-s");
+  for (guint i = 0; sizes[i] != NULL; i++)
+    {
+      guint64 size = g_ascii_strtoull (sizes[i], NULL, 10);
+      double open_wall;
+      double open_cpu;
+      double status_wall = 0;
+      double status_cpu = 0;
+
+      if (size < issued)
+        die ("sizes must grow", NULL);
+      if (size > issued)
+        {
+          fprintf (stderr, "bench-open: growing the ledger to %" G_GUINT64_FORMAT " devices\n", size);
+          issue (cm, dir, issued, size - issued);
+          issued = size;
+        }
+      time_open (ws_dir, (guint) rounds, &open_wall, &open_cpu);
+      if (chain_bin != NULL)
+        time_status (chain_bin, ws_dir, (guint) rounds, &status_wall, &status_cpu);
+      printf ("%10" G_GUINT64_FORMAT " %12.3f %12.3f %14.3f %14.3f\n", size, open_wall, open_cpu, status_wall,
+              status_cpu);
+    }
+  if (!g_file_get_contents ("/proc/loadavg", &load_average, NULL, NULL))
+    load_average = g_strdup ("?\n");
+  printf ("best of %d; %u CPUs; load average (1, 5, 15 min): %s", rounds, g_get_num_processors (), load_average);
+
+  g_clear_pointer (&cm, chain_workspace_free);
+  g_clear_pointer (&oem, chain_workspace_free);
+  if (!keep)
+    remove_tree (dir);
+  return 0;
+}
