@@ -1112,6 +1112,35 @@ custody_session_plan_revocation_async (CustodySession     *self,
 }
 
 static gboolean
+do_lookup_device (Job          *job,
+                  GCancellable *cancellable,
+                  GError      **error)
+{
+  job->result = chain_workspace_lookup_device (job->workspace, job->devices[0], cancellable, error);
+  job->result_free = (GDestroyNotify) chain_device_lookup_free;
+  return job->result != NULL;
+}
+
+void
+custody_session_lookup_device_async (CustodySession      *self,
+                                     const char          *device_id,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  const char *ids[] = { device_id, NULL };
+  Job *job = NULL;
+
+  g_return_if_fail (CUSTODY_IS_SESSION (self));
+  g_return_if_fail (device_id != NULL);
+
+  if (!check_open (self, TRUE, NULL, callback, user_data))
+    return;
+  job = job_new (self, do_lookup_device, NULL, NULL);
+  job->devices = copy_names (ids);
+  start_job (self, job, _("Looking up the device…"), callback, user_data);
+}
+
+static gboolean
 do_revoke (Job          *job,
            GCancellable *cancellable,
            GError      **error)

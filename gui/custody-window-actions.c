@@ -11,6 +11,7 @@
 #include "custody-actions.h"
 #include "custody-annotate-dialog.h"
 #include "custody-delegate-dialog.h"
+#include "custody-device-dialog.h"
 #include "custody-export-dialog.h"
 #include "custody-init-dialog.h"
 #include "custody-officers-dialog.h"
@@ -629,6 +630,29 @@ action_find (GSimpleAction *action,
   custody_timeline_page_start_search (self->timeline_page);
 }
 
+/* Ctrl+L: go to a record by its number. */
+static void
+action_go_to_record (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  CustodyWindow *self = user_data;
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "ledger");
+  custody_timeline_page_go_to_record (self->timeline_page);
+}
+
+/* Ctrl+Shift+F: what the ledger says about one device. */
+static void
+action_lookup_device (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  CustodyWindow *self = user_data;
+
+  gtk_window_present (GTK_WINDOW (custody_device_dialog_new (GTK_WINDOW (self), self->session)));
+}
+
 static const GActionEntry entries[] = {
   { "open", action_open },
   { "create", action_create },
@@ -652,6 +676,8 @@ static const GActionEntry entries[] = {
   { "bundle-import", action_bundle_import },
   { "cancel-job", action_cancel_job },
   { "find", action_find },
+  { "go-to-record", action_go_to_record },
+  { "lookup-device", action_lookup_device },
   { "open-folder", action_open_folder, "s" },
   { "back", action_back },
   { "show-page", action_show_page, "s" },

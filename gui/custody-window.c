@@ -290,6 +290,16 @@ custody_window_select (CustodyWindow *self,
   return FALSE;
 }
 
+gboolean
+custody_window_show_record (CustodyWindow *self,
+                            guint64        seq)
+{
+  g_return_val_if_fail (CUSTODY_IS_WINDOW (self), FALSE);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "ledger");
+  return custody_timeline_page_select_seq (self->timeline_page, seq);
+}
+
 static gboolean
 custody_window_close_request (GtkWindow *window)
 {

@@ -36,3 +36,4 @@
 #include "chain-delegation.h"
 #include "chain-export.h"
 #include "chain-revoke.h"
+#include "chain-device-lookup.h"

@@ -444,6 +444,49 @@ find_button_by_tooltip (GtkWidget  *widget,
   return NULL;
 }
 
+static GtkWidget *
+find_dropdown (GtkWidget  *widget,
+               const char *tooltip)
+{
+  GtkWidget *child = NULL;
+
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+  if (GTK_IS_DROP_DOWN (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
+    return widget;
+  for (child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_dropdown (child, tooltip);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Selects the item showing @label in @dropdown (a list of strings). */
+static gboolean
+choose_item (GtkDropDown  *dropdown,
+             const char   *label,
+             GError      **error)
+{
+  GListModel *model = gtk_drop_down_get_model (dropdown);
+  guint i;
+
+  for (i = 0; model != NULL && i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (gtk_string_object_get_string (item), label) == 0)
+        {
+          gtk_drop_down_set_selected (dropdown, i);
+          return TRUE;
+        }
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the dropdown offers no '%s'", label);
+  return FALSE;
+}
+
 static void
 on_clipboard_text (GObject      *source,
                    GAsyncResult *result,
@@ -677,6 +720,29 @@ run_step (CustodyWindow *window,
         }
       gtk_editable_set_text (GTK_EDITABLE (row), parts[1]);
       return TRUE;
+    }
+  if (g_str_equal (verb, "choose"))
+    {
+      g_autofree char *joined = NULL;
+      g_auto(GStrv) parts = NULL;
+      GtkWidget *dropdown = NULL;
+
+      /* choose TOOLTIP = ITEM: pick ITEM in the dropdown whose tooltip is TOOLTIP. */
+      NEED (4);
+      joined = g_strjoinv (" ", words + 1);
+      parts = g_strsplit (joined, " = ", 2);
+      if (parts[1] == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "choose wants TOOLTIP = ITEM");
+          return FALSE;
+        }
+      dropdown = find_dropdown (GTK_WIDGET (top), parts[0]);
+      if (dropdown == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no dropdown '%s' on show", parts[0]);
+          return FALSE;
+        }
+      return choose_item (GTK_DROP_DOWN (dropdown), parts[1], error);
     }
   if (g_str_equal (verb, "note"))
     {

@@ -317,7 +317,14 @@ START_TEST (test_demo_german)
     "search kein solcher Eintrag\n"
     "wait\n"
     "expect Kein Eintrag erwähnt „kein solcher Eintrag“\n"
-    "screenshot de-ledger-search\n",
+    "screenshot de-ledger-search\n"
+    "action win.lookup-device\n"
+    "wait\n"
+    "fill Geräte-ID = dist-x-dev-3\n"
+    "click Nachschlagen\n"
+    "wait\n"
+    "expect Schlüssel kompromittiert (Eintrag #13)\n"
+    "screenshot de-device-lookup\n",
     demo);
 
   g_setenv ("CHAIN_LOCALEDIR", localedir, TRUE);
@@ -328,6 +335,7 @@ START_TEST (test_demo_german)
   assert_png ("de-custody-details", 1000, 1100);
   assert_png ("de-audit", 1000, 1100);
   assert_png ("de-ledger-search", 1000, 1100);
+  assert_png ("de-device-lookup", 250, 1100);
 }
 END_TEST
 
@@ -649,6 +657,118 @@ START_TEST (test_ledger_search)
   assert_png ("ledger-search", 1000, 1100);
   assert_png ("ledger-search-none", 1000, 1100);
   assert_png ("narrow-ledger-search", 340, 360);
+}
+END_TEST
+
+/* Filters by type, custodian and period keep what they name and say how
+ * many; Ctrl+L goes to a record by number; Look Up Device answers from
+ * the ledger with the batch, the issuer and the status, revoked with date
+ * and reason, and shows the records it names; an unknown id is said in
+ * the dialog. */
+START_TEST (test_ledger_filters_and_lookup)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "action win.find\n"
+    "wait\n"
+    "choose Record type = Revocation\n"
+    "wait\n"
+    "expect 1 of 14 records, newest first\n"
+    "expect-selected ledger #13\n"
+    "choose Record type = All types\n"
+    "choose Custodian = Dist X\n"
+    "wait\n"
+    "expect 3 of 14 records, newest first\n"
+    "search acceptance\n"
+    "wait\n"
+    "expect-selected ledger #9\n"
+    "search-next\n"
+    "wait\n"
+    "expect-selected ledger #9\n"
+    "screenshot ledger-filter\n"
+    "search #5\n"
+    "wait\n"
+    "expect No record mentions “#5”\n"
+    "choose Period = Last 24 hours\n"
+    "wait\n"
+    "expect 3 of 14 records, newest first\n"
+    "choose Custodian = All custodians\n"
+    "choose Period = Any time\n"
+    "wait\n"
+    "expect 14 records, newest first\n"
+    "action win.go-to-record\n"
+    "wait\n"
+    "expect-focus Type, custodian, device, serial, commit or #N\n"
+    "search #4\n"
+    "wait\n"
+    "expect-selected ledger #4\n"
+    "action win.lookup-device\n"
+    "wait\n"
+    "expect-focus Device ID\n"
+    "expect-default Look Up\n"
+    "fill Device ID = dist-x-dev-5\n"
+    "click Look Up\n"
+    "wait\n"
+    "expect In force\n"
+    "expect Dist X\n"
+    "expect Device batch, record #10\n"
+    "expect-not Show Revocation\n"
+    "screenshot device-lookup\n"
+    "fill Device ID = DIST-X-DEV-5\n"
+    "click Look Up\n"
+    "wait\n"
+    "expect No device batch of this ledger issued the device id 'DIST-X-DEV-5'; ids are case-sensitive\n"
+    "expect-marked Device ID\n"
+    "screenshot device-lookup-unknown\n"
+    "fill Device ID = dist-x-dev-3\n"
+    "click Look Up\n"
+    "wait\n"
+    "expect Key compromise (record #13)\n"
+    "expect Revoked on\n"
+    "screenshot device-lookup-revoked\n"
+    "click Show Revocation\n"
+    "wait\n"
+    "expect-selected ledger #13\n"
+    "action win.lookup-device\n"
+    "wait\n"
+    "fill Device ID = dist-x-dev-3\n"
+    "click Look Up\n"
+    "wait\n"
+    "click Show Batch\n"
+    "wait\n"
+    "expect-selected ledger #10\n",
+    demo);
+  g_autofree char *narrow = g_strdup_printf (
+    "style dark\n"
+    "size 360 720\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "action win.find\n"
+    "wait\n"
+    "choose Record type = Delegation request\n"
+    "wait\n"
+    "expect 3 of 14 records, newest first\n"
+    "screenshot narrow-dark-ledger-filter\n"
+    "action win.lookup-device\n"
+    "wait\n"
+    "fill Device ID = dist-x-dev-3\n"
+    "click Look Up\n"
+    "wait\n"
+    "expect Key compromise (record #13)\n"
+    "screenshot narrow-dark-device-lookup\n",
+    demo);
+
+  run_app ("ledger-filters-lookup", script);
+  run_app ("ledger-filters-lookup-narrow", narrow);
+  assert_png ("ledger-filter", 1000, 1100);
+  assert_png ("device-lookup", 250, 1100);
+  assert_png ("device-lookup-unknown", 250, 1100);
+  assert_png ("device-lookup-revoked", 250, 1100);
+  assert_png ("narrow-dark-ledger-filter", 340, 360);
+  assert_png ("narrow-dark-device-lookup", 250, 1100);
 }
 END_TEST
 
@@ -992,6 +1112,7 @@ gui_app_suite (void)
   tcase_add_test (tcase, test_selection_by_click);
   tcase_add_test (tcase, test_dialogs_keyboard);
   tcase_add_test (tcase, test_ledger_search);
+  tcase_add_test (tcase, test_ledger_filters_and_lookup);
   tcase_add_test (tcase, test_hashes);
   tcase_add_test (tcase, test_revoke_outputs_quit);
   tcase_add_test (tcase, test_requests);

@@ -24,6 +24,7 @@
 #include "custody-hex.h"
 #include "custody-request-keys.h"
 #include "custody-session.h"
+#include "custody-timeline-filter.h"
 #include "custody-timeline-search.h"
 #include "custody-unlock-check.h"
 
@@ -842,6 +843,61 @@ START_TEST (test_timeline_search)
   ck_assert_ptr_nonnull (content);
   ck_assert_ptr_nonnull (strstr (content, "\"text\""));
   ck_assert (custody_record_item_matches (tip, "\"TEXT\""));
+}
+END_TEST
+
+/* The Ledger page's filters: by type, by author, from a time on; an
+ * inactive filter keeps everything; the binary search by number finds
+ * records in the timeline and in a filtered view of it. */
+START_TEST (test_timeline_filter)
+{
+  g_autoptr(CustodySession) session = open_session (story.oem);
+  CustodyTimeline *timeline = custody_session_get_timeline (session);
+  guint length = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  g_autoptr(CustodyRecordItem) genesis = g_list_model_get_item (G_LIST_MODEL (timeline), length - 1);
+  g_autoptr(GListStore) kept = g_list_store_new (CUSTODY_TYPE_RECORD_ITEM);
+  CustodyTimelineFilter none = { NULL, NULL, 0 };
+  CustodyTimelineFilter by_type = { "genesis", NULL, 0 };
+  CustodyTimelineFilter by_other = { NULL, "no-such-custodian", 0 };
+  CustodyTimelineFilter by_time = { NULL, NULL, 0 };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint i;
+
+  ck_assert (!custody_timeline_filter_is_active (&none));
+  ck_assert (custody_timeline_filter_matches (&none, genesis));
+  ck_assert (custody_timeline_filter_matches (&by_type, genesis));
+  by_type.author = custody_record_item_get_author (genesis);
+  ck_assert (custody_timeline_filter_matches (&by_type, genesis));
+  by_type.type_name = "revocation";
+  ck_assert (!custody_timeline_filter_matches (&by_type, genesis));
+  ck_assert (!custody_timeline_filter_matches (&by_other, genesis));
+  by_time.since = custody_period_get_since (CUSTODY_PERIOD_DAY, now);
+  ck_assert (custody_timeline_filter_matches (&by_time, genesis));
+  /* A record stated before the period begins is left out. */
+  by_time.since = custody_record_item_get_time (genesis) + 1;
+  ck_assert (!custody_timeline_filter_matches (&by_time, genesis));
+  ck_assert_int_eq (custody_period_get_since (CUSTODY_PERIOD_ANY, now), 0);
+  ck_assert_int_eq (custody_period_get_since (CUSTODY_PERIOD_WEEK, now), now - 7 * 24 * 3600);
+
+  for (i = 0; i < length; i++)
+    {
+      g_autoptr(CustodyRecordItem) item = g_list_model_get_item (G_LIST_MODEL (timeline), i);
+
+      ck_assert_uint_eq (custody_records_find_seq (G_LIST_MODEL (timeline), custody_record_item_get_seq (item)), i);
+      if (i % 2 == 0)
+        g_list_store_append (kept, item);
+    }
+  ck_assert_uint_eq (custody_records_find_seq (G_LIST_MODEL (kept), 0), (length - 1) % 2 == 0 ? (length - 1) / 2 : G_MAXUINT);
+  ck_assert_uint_eq (custody_records_find_seq (G_LIST_MODEL (kept), length - 1), 0);
+  ck_assert_uint_eq (custody_records_find_seq (G_LIST_MODEL (kept), length - 2), G_MAXUINT);
+  ck_assert_uint_eq (custody_records_find_seq (G_LIST_MODEL (kept), length + 5), G_MAXUINT);
+  {
+    g_autofree char *tip = g_strdup_printf ("#%u", length - 1);
+    g_autofree char *left_out = g_strdup_printf ("#%u", length - 2);
+
+    ck_assert_uint_eq (custody_records_search (G_LIST_MODEL (kept), tip, 0), 0);
+    ck_assert_uint_eq (custody_records_search (G_LIST_MODEL (kept), left_out, 0), G_MAXUINT);
+  }
 }
 END_TEST
 
@@ -1696,6 +1752,7 @@ gui_models_suite (void)
   tcase_add_test (tcase, test_timeline);
   tcase_add_test (tcase, test_timeline_cache);
   tcase_add_test (tcase, test_timeline_search);
+  tcase_add_test (tcase, test_timeline_filter);
   tcase_add_test (tcase, test_unlock_check);
   tcase_add_test (tcase, test_audit);
   tcase_add_test (tcase, test_audit_finds_tampering);
