@@ -3,6 +3,8 @@
 
 #include <glib/gi18n.h>
 
+#include "custody-revoke-form.h"
+
 struct _CustodySession {
   GObject           parent_instance;
   ChainWorkspace   *workspace;
@@ -1146,14 +1148,14 @@ do_revoke (Job          *job,
            GError      **error)
 {
   g_autoptr(ChainRevocation) revocation = plan (job, cancellable, error);
-  guint n;
+  g_autofree char *count = NULL;
 
   if (revocation == NULL || !chain_workspace_revoke (job->workspace, revocation, &job->revoke, cancellable, error))
     return FALSE;
-  n = chain_revocation_get_n_items (revocation);
-  job->message = g_strdup_printf (ngettext ("%u certificate revoked (record %lld); publish the CRL next",
-                                            "%u certificates revoked (record %lld); publish the CRL next", n),
-                                  n, (long long) chain_revocation_get_seq (revocation));
+  count = custody_revocation_dup_count (revocation);
+  /* TRANSLATORS: %s counts what was revoked by kind, e.g. "1 sub-CA and 2 devices" */
+  job->message = g_strdup_printf (_("Revoked %s (record %lld); publish the CRL next"), count,
+                                  (long long) chain_revocation_get_seq (revocation));
   return TRUE;
 }
 

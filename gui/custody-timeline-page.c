@@ -379,8 +379,9 @@ on_filter_changed (CustodyTimelinePage *self)
     }
   else
     gtk_filter_list_model_set_filter (self->filter_model, NULL);
+  /* What is typed is looked for again among what the filters keep. */
   if (self->session != NULL)
-    update_summary (self);
+    find_from (self, selected_position (self));
 }
 
 static void

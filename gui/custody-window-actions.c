@@ -15,6 +15,7 @@
 #include "custody-export-dialog.h"
 #include "custody-init-dialog.h"
 #include "custody-officers-dialog.h"
+#include "custody-output-dialog.h"
 #include "custody-passphrase-dialog.h"
 #include "custody-revoke-dialog.h"
 #include "custody-widgets.h"
@@ -618,6 +619,15 @@ action_open_folder (GSimpleAction *action,
   g_app_info_launch_default_for_uri_async (uri, NULL, NULL, on_folder_opened, g_object_ref (self));
 }
 
+/* A toast's Show Location…: the folder's path to copy, or to open. */
+static void
+action_show_output (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  custody_output_dialog_present (GTK_WINDOW (user_data), g_variant_get_string (parameter, NULL));
+}
+
 /* Ctrl+F: find a record in the ledger. */
 static void
 action_find (GSimpleAction *action,
@@ -679,6 +689,7 @@ static const GActionEntry entries[] = {
   { "go-to-record", action_go_to_record },
   { "lookup-device", action_lookup_device },
   { "open-folder", action_open_folder, "s" },
+  { "show-output", action_show_output, "s" },
   { "back", action_back },
   { "show-page", action_show_page, "s" },
 };

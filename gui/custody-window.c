@@ -213,9 +213,10 @@ custody_window_toast_output (CustodyWindow *self,
   custody_window_toast (self, message);
   if (self->last_toast == NULL || folder == NULL)
     return;
-  adw_toast_set_button_label (self->last_toast, _("Open _Folder"));
+  /* One button a toast: it opens Copy Path and Open Folder. */
+  adw_toast_set_button_label (self->last_toast, _("Show _Location…"));
   adw_toast_set_action_target_value (self->last_toast, g_variant_new_string (folder));
-  adw_toast_set_action_name (self->last_toast, "win.open-folder");
+  adw_toast_set_action_name (self->last_toast, "win.show-output");
   /* Time to read where it went and reach for the button. */
   adw_toast_set_timeout (self->last_toast, 0);
 }

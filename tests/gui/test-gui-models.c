@@ -1193,9 +1193,14 @@ START_TEST (test_revoke)
                                          (const char *const *) custodians, on_done, &wait);
   plan = finish_result (session, &wait, &error);
   test_assert_no_error (error);
+  custody_revoke_form_set_tree (form, custody_session_get_tree (session));
   custody_revoke_form_set_plan (form, plan, NULL);
   ck_assert (custody_revoke_form_get_can_revoke (form));
   ck_assert_uint_eq (custody_revoke_form_get_items (form)->len, 1);
+  /* By name, with what goes along; counted by kind. */
+  ck_assert_str_eq (((CustodyField *) g_ptr_array_index (custody_revoke_form_get_items (form), 0))->value,
+                    "Delta Manufacturing, with no devices");
+  ck_assert_str_eq (custody_revoke_form_get_count (form), "1 sub-CA");
 
   g_object_set (form, "reason", 1, NULL);
   custody_revoke_form_get_options (form, &options);
@@ -1205,8 +1210,16 @@ START_TEST (test_revoke)
                                 &options, NULL, test_support_passphrase (), on_done, &wait);
   message = finish (session, &wait, &error);
   test_assert_no_error (error);
-  ck_assert (g_str_has_prefix (message, "1 certificate revoked"));
+  ck_assert_msg (g_str_has_prefix (message, "Revoked 1 sub-CA (record "), "%s", message);
   ck_assert_int_eq (custody_node_get_health (node (session, "cm-d")), CUSTODY_HEALTH_REVOKED);
+  /* Its details say when and why, in words. */
+  {
+    guint tip = g_list_model_get_n_items (G_LIST_MODEL (custody_session_get_timeline (session))) - 1;
+    g_autofree char *why = g_strdup_printf (": Key compromise (record #%u)", tip);
+    const char *revoked = custody_fields_lookup (custody_node_get_fields (node (session, "cm-d")), "Revoked");
+
+    ck_assert_msg (revoked != NULL && g_str_has_suffix (revoked, why), "%s", revoked);
+  }
 
   /* Revoked already: the plan says why. */
   wait.done = FALSE;
