@@ -203,8 +203,13 @@ custody_format_validity (gint64 not_before,
     {
       days = (not_after - now) / CUSTODY_DAY;
       days = MIN (days, G_MAXINT);
-      when = g_strdup_printf (ngettext ("expires in %d day", "expires in %d days", (gulong) days),
-                              (int) days);
+      /* Two years and more read in whole years: a CA's lifetime is. */
+      if (days >= 2 * 365)
+        when = g_strdup_printf (ngettext ("expires in %d year", "expires in %d years", (gulong) (days / 365)),
+                                (int) (days / 365));
+      else
+        when = g_strdup_printf (ngettext ("expires in %d day", "expires in %d days", (gulong) days),
+                                (int) days);
     }
   /* TRANSLATORS: a validity period: from, until, and how long is left */
   return g_strdup_printf (_("%s – %s (%s)"), from, until, when);

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "custody-record-names.h"
 #include "custody-timeline-filter.h"
 #include "custody-timeline-search.h"
 #include "custody-widgets.h"
@@ -109,6 +110,8 @@ show_details (CustodyTimelinePage *self)
   gtk_widget_set_css_classes (GTK_WIDGET (self->badge_label),
                               (const char *[]) { "heading", custody_badge_to_style_class (badge), NULL });
   fields = custody_record_item_get_fields (item);
+  if (custody_session_get_workspace (self->session) != NULL)
+    custody_record_fields_add_names (fields, chain_workspace_get_state (custody_session_get_workspace (self->session)));
   custody_fields_fill (self->fields_list, fields);
   artifacts = custody_record_item_get_artifacts (item);
   custody_fields_fill (self->artifacts_list, artifacts);

@@ -135,6 +135,10 @@ on_open_changed (CustodyWindow *self)
 
   gtk_stack_set_visible_child_name (self->main_stack, open ? "workspace" : "welcome");
   adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, open);
+  /* With no workspace there are no pages to switch: without a stack the
+   * switcher draws nothing under the title (libadwaita 1.2 crossfades the
+   * disabled switcher into the title, both showing). */
+  adw_view_switcher_title_set_stack (self->switcher_title, open ? self->view_stack : NULL);
   update_switcher_bar (self);
   adw_view_switcher_title_set_title (self->switcher_title, open ? title : _("Custody"));
   adw_view_switcher_title_set_subtitle (self->switcher_title, open ? custody_session_get_subtitle (self->session) : NULL);

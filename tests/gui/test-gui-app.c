@@ -754,7 +754,9 @@ START_TEST (test_ledger_filters_and_lookup)
     "wait\n"
     "expect 1 of 14 records, newest first\n"
     "expect-selected ledger #13\n"
-
+    "expect Dist X (dist-x)\n"
+    "expect , of Dist X\n"
+    "screenshot ledger-names\n"
     "choose Record type = All types\n"
     "choose Custodian = Dist X\n"
     "wait\n"
@@ -841,6 +843,7 @@ START_TEST (test_ledger_filters_and_lookup)
   run_app ("ledger-filters-lookup", script);
   run_app ("ledger-filters-lookup-narrow", narrow);
   assert_png ("ledger-filter", 1000, 1100);
+  assert_png ("ledger-names", 1000, 1100);
   assert_png ("device-lookup", 250, 1100);
   assert_png ("device-lookup-unknown", 250, 1100);
   assert_png ("device-lookup-revoked", 250, 1100);

@@ -237,6 +237,18 @@ static const struct {
   { { "/a", NULL }, "/a", 3, { "/a", NULL } },
 };
 
+/* Validity left: days up to two years, whole years beyond. */
+START_TEST (test_validity_words)
+{
+  gint64 day = 24 * 60 * 60;
+  g_autofree char *ten_years = custody_format_validity (0, 3652 * day + 60, 0);
+  g_autofree char *one_year = custody_format_validity (0, 400 * day + 60, 0);
+
+  ck_assert_msg (strstr (ten_years, "(expires in 10 years)") != NULL, "%s", ten_years);
+  ck_assert_msg (strstr (one_year, "(expires in 400 days)") != NULL, "%s", one_year);
+}
+END_TEST
+
 START_TEST (test_recent)
 {
   g_auto(GStrv) list = custody_recent_add (recent_cases[_i].recent, recent_cases[_i].dir, recent_cases[_i].max);
@@ -1731,6 +1743,7 @@ gui_models_suite (void)
   tcase = tcase_create ("format");
   tcase_add_loop_test (tcase, test_health, 0, G_N_ELEMENTS (health_cases));
   tcase_add_loop_test (tcase, test_recent, 0, G_N_ELEMENTS (recent_cases));
+  tcase_add_test (tcase, test_validity_words);
   tcase_add_test (tcase, test_sanitize);
   tcase_add_test (tcase, test_hex);
   suite_add_tcase (suite, tcase);
