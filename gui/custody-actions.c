@@ -93,6 +93,8 @@ static const struct {
   { "officers", open_idle },
   { "annotate", joined_idle },
   { "find", open_idle },
+  { "go-to-record", open_idle },
+  { "lookup-device", joined_idle },
   { "audit", auditable },
   { "cancel-audit", audit_running },
   { "sync", joined_idle },

@@ -222,6 +222,8 @@ custody_application_startup (GApplication *application)
     { "win.officers", { "<Control><Shift>o", NULL } },
     { "win.annotate", { "<Control><Shift>n", NULL } },
     { "win.find", { "<Control>f", NULL } },
+    { "win.go-to-record", { "<Control>l", NULL } },
+    { "win.lookup-device", { "<Control><Shift>f", NULL } },
     { "win.back", { "<Alt>Left", NULL } },
     { "win.show-page::custody", { "<Alt>1", NULL } },
     { "win.show-page::requests", { "<Alt>2", NULL } },

@@ -2,6 +2,9 @@
 #include "custody-audit-page.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
+
+#include "custody-widgets.h"
 
 struct _CustodyAuditPage {
   GtkWidget       parent_instance;
@@ -11,7 +14,8 @@ struct _CustodyAuditPage {
   GtkLabel       *summary_label;
   GtkProgressBar *progress_bar;
   GtkButton      *cancel_button;
-  GtkLabel       *report_title;
+  GtkWidget      *report_title;
+  char           *report_time;   /* (nullable) when the report on show was made */
   GtkFrame       *report_frame;
   GtkTextView    *report_view;
 };
@@ -53,9 +57,103 @@ update (CustodyAuditPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), state == CUSTODY_AUDIT_RUNNING);
   gtk_progress_bar_set_fraction (self->progress_bar, custody_audit_get_fraction (audit));
   gtk_progress_bar_set_text (self->progress_bar, custody_audit_get_progress_text (audit));
+  if (report == NULL)
+    g_clear_pointer (&self->report_time, g_free);
+  else if (self->report_time == NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+      self->report_time = g_date_time_format (now, "%Y-%m-%d %H:%M:%S %z");
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->report_title), report != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->report_frame), report != NULL);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->report_view), report != NULL ? report : "", -1);
+}
+
+/* The report as copied or saved: what it is of, when, its verdict, then
+ * the auditor's lines. */
+static char *
+dup_report (CustodyAuditPage *self)
+{
+  CustodyAudit *audit = custody_session_get_audit (self->session);
+  const char *report = custody_audit_get_report_text (audit);
+
+  if (report == NULL)
+    return NULL;
+  /* TRANSLATORS: the head of a saved audit report: the ledger's folder, when, the verdict */
+  return g_strdup_printf (_("Audit of the ledger at %s\nMade %s\n%s\n\n%s"),
+                          custody_audit_get_ledger_path (audit) != NULL ? custody_audit_get_ledger_path (audit) : "",
+                          self->report_time != NULL ? self->report_time : "", custody_audit_get_summary (audit),
+                          report);
+}
+
+static void
+on_copy_report (CustodyAuditPage *self)
+{
+  g_autofree char *text = dup_report (self);
+
+  if (text == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  custody_toast (GTK_WIDGET (self), _("Copied the audit report"));
+}
+
+gboolean
+custody_audit_page_save_report (CustodyAuditPage  *self,
+                                GFile             *file,
+                                GError           **error)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (CUSTODY_IS_AUDIT_PAGE (self), FALSE);
+
+  text = dup_report (self);
+  if (text == NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("there is no audit report to save; run the audit first"));
+      return FALSE;
+    }
+  return g_file_replace_contents (file, text, strlen (text), NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL,
+                                  NULL, error);
+}
+
+static void
+on_save_chosen (GtkNativeDialog  *chooser,
+                int               response,
+                CustodyAuditPage *self)
+{
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_autoptr(GError) error = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT && file != NULL)
+    {
+      if (custody_audit_page_save_report (self, file, &error))
+        {
+          g_autofree char *path = g_file_get_path (file);
+          /* TRANSLATORS: %s is where the audit report was saved */
+          g_autofree char *message = g_strdup_printf (_("Saved to %s"), path);
+
+          custody_toast (GTK_WIDGET (self), message);
+        }
+      else
+        custody_show_error (GTK_WIDGET (self), _("Could Not Save the Report"), error);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+on_save_report (CustodyAuditPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Save the Audit Report"),
+                                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                                                               _("_Cancel"));
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "audit-report.txt");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (on_save_chosen), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 static void
@@ -76,6 +174,7 @@ custody_audit_page_dispose (GObject *object)
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (custody_session_get_audit (self->session), self);
   g_clear_object (&self->session);
+  g_clear_pointer (&self->report_time, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), CUSTODY_TYPE_AUDIT_PAGE);
   /* The template's top child has no id, so dispose_template leaves it;
    * a widget finalized with children warns (at quit). */
@@ -100,6 +199,8 @@ custody_audit_page_class_init (CustodyAuditPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CustodyAuditPage, report_title);
   gtk_widget_class_bind_template_child (widget_class, CustodyAuditPage, report_frame);
   gtk_widget_class_bind_template_child (widget_class, CustodyAuditPage, report_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_report);
+  gtk_widget_class_bind_template_callback (widget_class, on_save_report);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

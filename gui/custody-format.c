@@ -203,8 +203,13 @@ custody_format_validity (gint64 not_before,
     {
       days = (not_after - now) / CUSTODY_DAY;
       days = MIN (days, G_MAXINT);
-      when = g_strdup_printf (ngettext ("expires in %d day", "expires in %d days", (gulong) days),
-                              (int) days);
+      /* Two years and more read in whole years: a CA's lifetime is. */
+      if (days >= 2 * 365)
+        when = g_strdup_printf (ngettext ("expires in %d year", "expires in %d years", (gulong) (days / 365)),
+                                (int) (days / 365));
+      else
+        when = g_strdup_printf (ngettext ("expires in %d day", "expires in %d days", (gulong) days),
+                                (int) days);
     }
   /* TRANSLATORS: a validity period: from, until, and how long is left */
   return g_strdup_printf (_("%s – %s (%s)"), from, until, when);
@@ -332,4 +337,25 @@ custody_fields_add_certificate (GPtrArray       *fields,
   custody_fields_take (fields, _("Serial"), chain_cert_get_serial (cert));
   custody_fields_take (fields, _("SHA-256 thumbprint"), g_steal_pointer (&sha256));
   custody_fields_take (fields, _("SHA-1 thumbprint"), g_steal_pointer (&sha1));
+}
+
+const char *
+custody_revocation_reason_to_label (ChainRevocationReason reason)
+{
+  switch (reason)
+    {
+    case CHAIN_REVOCATION_KEY_COMPROMISE:
+      return _("Key compromise");
+    case CHAIN_REVOCATION_CA_COMPROMISE:
+      return _("CA compromise");
+    case CHAIN_REVOCATION_AFFILIATION_CHANGED:
+      return _("Affiliation changed");
+    case CHAIN_REVOCATION_SUPERSEDED:
+      return _("Superseded");
+    case CHAIN_REVOCATION_CESSATION_OF_OPERATION:
+      return _("Cessation of operation");
+    case CHAIN_REVOCATION_UNSPECIFIED:
+    default:
+      return _("No reason given");
+    }
 }

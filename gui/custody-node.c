@@ -150,6 +150,42 @@ list_officers (const ChainCustodian *custodian)
   return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
 }
 
+/* When and why @custodian's CAs, or the nearest CA above them, were
+ * revoked: "2026-12-07: Key compromise (record #13)"; NULL if none was. */
+static char *
+describe_revocation (const ChainLedgerState *state,
+                     const ChainCustodian   *custodian)
+{
+  const ChainCustodian *c = custodian;
+
+  while (c != NULL)
+    {
+      guint n = chain_custodian_get_n_cas (c);
+      guint64 seq = 0;
+      gint64 time = 0;
+      ChainRevocationReason reason = CHAIN_REVOCATION_UNSPECIFIED;
+
+      while (n > 0 && !chain_custodian_get_ca_revocation (c, n - 1, &seq, &time, &reason))
+        n--;
+      if (n > 0)
+        {
+          g_autofree char *date = custody_format_date (time);
+
+          if (c == custodian)
+            /* TRANSLATORS: when a CA was revoked, the reason in words ("Key compromise"), the record's number */
+            return g_strdup_printf (_("%s: %s (record #%llu)"), date, custody_revocation_reason_to_label (reason),
+                                    (unsigned long long) seq);
+          /* TRANSLATORS: a date, the custodian above whose CA's revocation took this one along, the reason
+           * in words, the record's number */
+          return g_strdup_printf (_("%s with the sub-CA of %s: %s (record #%llu)"), date, chain_custodian_get_name (c),
+                                  custody_revocation_reason_to_label (reason), (unsigned long long) seq);
+        }
+      c = chain_custodian_get_parent_id (c) != NULL
+          ? chain_ledger_state_find_custodian (state, chain_custodian_get_parent_id (c)) : NULL;
+    }
+  return NULL;
+}
+
 CustodyNode *
 custody_node_new_custodian (const ChainLedgerState *state,
                             const ChainCustodian   *custodian,
@@ -197,6 +233,8 @@ custody_node_new_custodian (const ChainLedgerState *state,
   if (parent != NULL)
     custody_fields_add (self->fields, _("Delegated by"), chain_custodian_get_name (parent));
   custody_fields_add (self->fields, _("Status"), custody_health_to_label (self->health));
+  if (self->health == CUSTODY_HEALTH_REVOKED)
+    custody_fields_take (self->fields, _("Revoked"), describe_revocation (state, custodian));
   if (ca != NULL)
     custody_fields_add_certificate (self->fields, ca, now);
   custody_fields_take (self->fields, _("Devices issued"),

@@ -213,6 +213,15 @@ custody_record_item_get_type_name (CustodyRecordItem *self)
   return chain_statement_get_type_name (chain_record_get_statement (self->record));
 }
 
+gint64
+custody_record_item_get_time (CustodyRecordItem *self)
+{
+  g_return_val_if_fail (CUSTODY_IS_RECORD_ITEM (self), 0);
+  if (self->record == NULL)
+    return 0;
+  return chain_statement_get_time (chain_record_get_statement (self->record));
+}
+
 const char *
 custody_record_item_get_author (CustodyRecordItem *self)
 {

@@ -52,6 +52,8 @@ guint64 custody_record_item_get_seq (CustodyRecordItem *self);
 const char *custody_record_item_get_type_name (CustodyRecordItem *self);
 /** Returns: (transfer none) (nullable): the author's custodian id. */
 const char *custody_record_item_get_author (CustodyRecordItem *self);
+/** Returns: when the statement was made (Unix seconds), 0 if unreadable. */
+gint64 custody_record_item_get_time (CustodyRecordItem *self);
 /** Returns: (transfer none): the row's title, e.g. "#4 Delegation". */
 const char *custody_record_item_get_title (CustodyRecordItem *self);
 /** Returns: (transfer none): what the record says, in one line. */

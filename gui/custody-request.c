@@ -298,6 +298,15 @@ custody_request_new (ChainWorkspace           *workspace,
   if (self->file != NULL)
     custody_fields_take (self->fields, _("Requested on"),
                          custody_format_time (chain_request_file_get_time (self->file)));
+  /* A file that does not verify is never imported (chain_request_file_load()
+   * refuses it); a recorded request was verified when it was recorded. */
+  if (self->file != NULL)
+    custody_fields_add (self->fields, _("Signature"),
+                        _("Valid: the requester’s officer key signed this file, unchanged since; both CSRs carry "
+                          "valid self-signatures"));
+  else if (recorded != NULL)
+    custody_fields_add (self->fields, _("Signature"),
+                        _("Checked when recorded: the ledger holds the request its officers signed"));
   custody_fields_add (self->fields, _("Request file"), self->file_path);
   custody_fields_add (self->fields, _("Request id"), self->request_id);
 

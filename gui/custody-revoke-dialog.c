@@ -5,6 +5,7 @@
 
 #include "custody-passphrase-dialog.h"
 #include "custody-revoke-form.h"
+#include "custody-revoke-target.h"
 #include "custody-widgets.h"
 #include "custody-window.h"
 
@@ -16,8 +17,7 @@ struct _CustodyRevokeDialog {
   gboolean           plan_pending;
 
   GtkWidget         *revoke_button;
-  AdwEntryRow       *custodians_row;
-  GtkTextView       *devices_view;
+  CustodyRevokeTarget *target;
   AdwComboRow       *reason_row;
   GtkLabel          *problem_label;
   GtkListBox        *items_list;
@@ -99,17 +99,10 @@ on_busy_changed (CustodyRevokeDialog *self)
 static void
 on_targets_edited (CustodyRevokeDialog *self)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->devices_view);
-  GtkTextIter start;
-  GtkTextIter end;
-  g_autofree char *devices = NULL;
+  g_autofree char *custodians = custody_revoke_target_dup_custodians (self->target);
+  g_autofree char *devices = custody_revoke_target_dup_devices (self->target);
 
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  devices = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-  g_object_set (self->form,
-                "custodians", gtk_editable_get_text (GTK_EDITABLE (self->custodians_row)),
-                "devices", devices,
-                NULL);
+  g_object_set (self->form, "custodians", custodians, "devices", devices, NULL);
 }
 
 static void
@@ -160,11 +153,14 @@ static void
 on_revoke_clicked (CustodyRevokeDialog *self)
 {
   g_auto(GStrv) officers = custody_session_list_officers (self->session);
-  guint n = custody_revoke_form_get_items (self->form)->len;
-  g_autofree char *body = g_strdup_printf (ngettext ("%u certificate will be revoked for good, and your CA signs a new CRL.",
-                                                     "%u certificates will be revoked for good, and your CA signs a new CRL.",
-                                                     n),
-                                           n);
+  const char *count = custody_revoke_form_get_count (self->form);
+  g_autofree char *body = NULL;
+
+  if (count == NULL)
+    return;
+  /* TRANSLATORS: %s counts what is revoked by kind, e.g. "1 sub-CA and 2 devices" */
+  body = g_strdup_printf (_("Revoking %s for good (everything under a sub-CA goes with it); your CA signs a new CRL."),
+                          count);
 
   custody_passphrase_dialog_run_destructive (GTK_WIDGET (self), _("Sign the Revocation"), body,
                                              (const char *const *) officers, _("_Revoke"), on_passphrase, g_object_ref (self));
@@ -219,9 +215,6 @@ build (CustodyRevokeDialog *self,
   GtkWidget *clamp = adw_clamp_new ();
   GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *choices = gtk_list_box_new ();
-  GtkWidget *frame = gtk_frame_new (NULL);
-  GtkWidget *hint = gtk_label_new (_("Device ids or serials, one per line. Revoking a sub-CA revokes its custodian "
-                                     "and everything under it."));
   g_autoptr(GListModel) reasons = custody_string_list_new (custody_revoke_form_get_reason_labels ());
 
   gtk_window_set_title (GTK_WINDOW (self), _("Revoke"));
@@ -237,30 +230,13 @@ build (CustodyRevokeDialog *self,
 
   gtk_widget_add_css_class (choices, "boxed-list");
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (choices), GTK_SELECTION_NONE);
-  self->custodians_row = ADW_ENTRY_ROW (adw_entry_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->custodians_row), _("Sub-CA custodians"));
-  gtk_editable_set_text (GTK_EDITABLE (self->custodians_row), custodian != NULL ? custodian : "");
-  g_signal_connect_swapped (self->custodians_row, "changed", G_CALLBACK (on_targets_edited), self);
-  gtk_list_box_append (GTK_LIST_BOX (choices), GTK_WIDGET (self->custodians_row));
+  self->target = CUSTODY_REVOKE_TARGET (custody_revoke_target_new (self->session, custodian));
+  g_signal_connect_swapped (self->target, "changed", G_CALLBACK (on_targets_edited), self);
   self->reason_row = ADW_COMBO_ROW (adw_combo_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->reason_row), _("Reason"));
   adw_combo_row_set_model (self->reason_row, reasons);
   g_signal_connect_swapped (self->reason_row, "notify::selected", G_CALLBACK (on_reason_selected), self);
   gtk_list_box_append (GTK_LIST_BOX (choices), GTK_WIDGET (self->reason_row));
-
-  self->devices_view = GTK_TEXT_VIEW (gtk_text_view_new ());
-  gtk_text_view_set_monospace (self->devices_view, TRUE);
-  g_object_set (self->devices_view, "top-margin", 8, "bottom-margin", 8, "left-margin", 8,
-                "right-margin", 8, "height-request", 80, NULL);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->devices_view), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Devices"), -1);
-  g_signal_connect_swapped (gtk_text_view_get_buffer (self->devices_view), "changed",
-                            G_CALLBACK (on_targets_edited), self);
-  gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (self->devices_view));
-  gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (hint), 0);
-  gtk_widget_add_css_class (hint, "caption");
-  gtk_widget_add_css_class (hint, "dim-label");
 
   self->problem_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->problem_label, TRUE);
@@ -274,10 +250,8 @@ build (CustodyRevokeDialog *self,
   gtk_widget_set_margin_bottom (content, 18);
   gtk_widget_set_margin_start (content, 12);
   gtk_widget_set_margin_end (content, 12);
+  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->target));
   gtk_box_append (GTK_BOX (content), choices);
-  gtk_box_append (GTK_BOX (content), heading (_("Devices")));
-  gtk_box_append (GTK_BOX (content), frame);
-  gtk_box_append (GTK_BOX (content), hint);
   gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->problem_label));
   gtk_box_append (GTK_BOX (content), heading (_("Will Be Revoked")));
   gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->items_list));
@@ -287,7 +261,8 @@ build (CustodyRevokeDialog *self,
   gtk_widget_set_vexpand (scrolled, TRUE);
   gtk_box_append (GTK_BOX (box), scrolled);
   adw_window_set_content (ADW_WINDOW (self), box);
-  custody_dialog_set_primary (GTK_WINDOW (self), self->revoke_button, GTK_WIDGET (self->custodians_row));
+  custody_dialog_set_primary (GTK_WINDOW (self), self->revoke_button,
+                              custody_revoke_target_get_first (self->target));
 }
 
 CustodyRevokeDialog *
@@ -306,6 +281,7 @@ custody_revoke_dialog_new (GtkWindow      *parent,
 
   self->session = g_object_ref (session);
   self->form = custody_revoke_form_new (custodian);
+  custody_revoke_form_set_tree (self->form, custody_session_get_tree (session));
   build (self, custodian);
   g_signal_connect_swapped (self->form, "targets-changed", G_CALLBACK (request_plan), self);
   g_signal_connect_swapped (session, "notify::busy", G_CALLBACK (on_busy_changed), self);

@@ -11,6 +11,8 @@ struct _CustodyRevokeForm {
   char      *problem;
   gboolean   planned;
   GPtrArray *items;
+  CustodyTreeModel *tree;   /* (nullable) to say what goes with a sub-CA */
+  char      *count;         /* (nullable) the plan, counted by kind */
 };
 
 G_DEFINE_FINAL_TYPE (CustodyRevokeForm, custody_revoke_form, G_TYPE_OBJECT)
@@ -36,14 +38,13 @@ static guint signals[N_SIGNALS];
 
 static const struct {
   ChainRevocationReason reason;
-  const char           *label;
 } reasons[] = {
-  { CHAIN_REVOCATION_UNSPECIFIED, N_("Unspecified") },
-  { CHAIN_REVOCATION_KEY_COMPROMISE, N_("Key compromised") },
-  { CHAIN_REVOCATION_CA_COMPROMISE, N_("CA compromised") },
-  { CHAIN_REVOCATION_AFFILIATION_CHANGED, N_("Affiliation changed") },
-  { CHAIN_REVOCATION_SUPERSEDED, N_("Superseded") },
-  { CHAIN_REVOCATION_CESSATION_OF_OPERATION, N_("Cessation of operation") },
+  { CHAIN_REVOCATION_UNSPECIFIED },
+  { CHAIN_REVOCATION_KEY_COMPROMISE },
+  { CHAIN_REVOCATION_CA_COMPROMISE },
+  { CHAIN_REVOCATION_AFFILIATION_CHANGED },
+  { CHAIN_REVOCATION_SUPERSEDED },
+  { CHAIN_REVOCATION_CESSATION_OF_OPERATION },
 };
 
 const char *const *
@@ -52,9 +53,10 @@ custody_revoke_form_get_reason_labels (void)
   static const char *labels[G_N_ELEMENTS (reasons) + 1];
   gsize i;
 
+  /* The words the details of a revoked CA and device show. */
   if (labels[0] == NULL)
     for (i = 0; i < G_N_ELEMENTS (reasons); i++)
-      labels[i] = _(reasons[i].label);
+      labels[i] = custody_revocation_reason_to_label (reasons[i].reason);
   return labels;
 }
 
@@ -67,6 +69,8 @@ custody_revoke_form_finalize (GObject *object)
   g_free (self->devices);
   g_free (self->problem);
   g_ptr_array_unref (self->items);
+  g_clear_object (&self->tree);
+  g_free (self->count);
   G_OBJECT_CLASS (custody_revoke_form_parent_class)->finalize (object);
 }
 
@@ -255,6 +259,106 @@ custody_revoke_form_get_options (CustodyRevokeForm  *self,
   *out_options = options;
 }
 
+/* "Dist X and its 8 devices": the sub-CA of @id by name, with what its
+ * revocation takes along (the custody tree counts it). */
+static char *
+describe_sub_ca (CustodyRevokeForm *self,
+                 const char        *id)
+{
+  CustodyNode *node = self->tree != NULL ? custody_tree_model_find (self->tree, id, NULL) : NULL;
+  guint64 n_devices = 0;
+  guint n_sub_cas = 0;
+  g_autofree char *sub_cas = NULL;
+  g_autofree char *devices = NULL;
+  guint i;
+
+  if (node == NULL)
+    return g_strdup_printf (_("Sub-CA of %s, and everything under it"), id);
+  n_devices = custody_node_get_n_devices (node);
+  for (i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->tree)); i++)
+    {
+      g_autoptr(CustodyNode) other = g_list_model_get_item (G_LIST_MODEL (self->tree), i);
+      g_autoptr(CustodyNode) up = NULL;
+      const char *parent = custody_node_get_parent_id (other);
+
+      if (custody_node_get_health (other) == CUSTODY_HEALTH_REQUESTED)
+        continue;
+      /* Below @id if some ancestor is. */
+      while (parent != NULL && g_strcmp0 (parent, id) != 0)
+        {
+          CustodyNode *next = custody_tree_model_find (self->tree, parent, NULL);
+
+          parent = next != NULL ? custody_node_get_parent_id (next) : NULL;
+        }
+      if (parent != NULL)
+        {
+          n_sub_cas++;
+          n_devices += custody_node_get_n_devices (other);
+        }
+    }
+  if (n_sub_cas == 0 && n_devices == 0)
+    return g_strdup_printf (_("%s, with no devices"), custody_node_get_name (node));
+  if (n_sub_cas == 0)
+    return g_strdup_printf (ngettext ("%s and its %'llu device", "%s and its %'llu devices", (gulong) n_devices),
+                            custody_node_get_name (node), (unsigned long long) n_devices);
+  sub_cas = g_strdup_printf (ngettext ("%u sub-CA", "%u sub-CAs", n_sub_cas), n_sub_cas);
+  devices = g_strdup_printf (ngettext ("%'llu device", "%'llu devices", (gulong) n_devices),
+                             (unsigned long long) n_devices);
+  /* TRANSLATORS: a custodian's name, then "2 sub-CAs" and "8 devices": what its revocation takes along */
+  return g_strdup_printf (_("%s and everything under it: %s, %s"), custody_node_get_name (node), sub_cas, devices);
+}
+
+void
+custody_revoke_form_set_tree (CustodyRevokeForm *self,
+                              CustodyTreeModel  *tree)
+{
+  g_return_if_fail (CUSTODY_IS_REVOKE_FORM (self));
+
+  g_set_object (&self->tree, tree);
+}
+
+char *
+custody_revocation_dup_count (const ChainRevocation *plan)
+{
+  guint n[3] = { 0, 0, 0 };   /* sub-CAs, devices, other certificates */
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  g_return_val_if_fail (plan != NULL, NULL);
+
+  for (i = 0; i < chain_revocation_get_n_items (plan); i++)
+    switch (chain_revocation_get_item (plan, i)->kind)
+      {
+      case CHAIN_REVOKED_SUB_CA:
+        n[0]++;
+        break;
+      case CHAIN_REVOKED_DEVICE:
+        n[1]++;
+        break;
+      case CHAIN_REVOKED_OTHER:
+      default:
+        n[2]++;
+        break;
+      }
+  if (n[0] > 0)
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u sub-CA", "%u sub-CAs", n[0]), n[0]));
+  if (n[1] > 0)
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("%'llu device", "%'llu devices", n[1]),
+                                             (unsigned long long) n[1]));
+  if (n[2] > 0)
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u other certificate", "%u other certificates", n[2]), n[2]));
+  if (parts->len == 0)
+    return g_strdup (_("nothing"));
+  if (parts->len == 1)
+    return g_strdup (g_ptr_array_index (parts, 0));
+  if (parts->len == 2)
+    /* TRANSLATORS: two counts, e.g. "1 sub-CA" and "2 devices" */
+    return g_strdup_printf (_("%s and %s"), (char *) g_ptr_array_index (parts, 0), (char *) g_ptr_array_index (parts, 1));
+  /* TRANSLATORS: three counts, e.g. "1 sub-CA", "2 devices" and "1 other certificate" */
+  return g_strdup_printf (_("%s, %s and %s"), (char *) g_ptr_array_index (parts, 0),
+                          (char *) g_ptr_array_index (parts, 1), (char *) g_ptr_array_index (parts, 2));
+}
+
 void
 custody_revoke_form_set_plan (CustodyRevokeForm *self,
                               ChainRevocation   *plan,
@@ -267,6 +371,9 @@ custody_revoke_form_set_plan (CustodyRevokeForm *self,
 
   g_ptr_array_set_size (self->items, 0);
   self->planned = plan != NULL && chain_revocation_get_n_items (plan) > 0;
+  g_clear_pointer (&self->count, g_free);
+  if (self->planned)
+    self->count = custody_revocation_dup_count (plan);
   for (i = 0; plan != NULL && i < chain_revocation_get_n_items (plan); i++)
     {
       const ChainRevokedItem *item = chain_revocation_get_item (plan, i);
@@ -278,8 +385,7 @@ custody_revoke_form_set_plan (CustodyRevokeForm *self,
           custody_fields_take (self->items, item->serial, g_strdup_printf (_("Device %s"), name));
           break;
         case CHAIN_REVOKED_SUB_CA:
-          custody_fields_take (self->items, item->serial,
-                               g_strdup_printf (_("Sub-CA of %s, and everything under it"), name));
+          custody_fields_take (self->items, item->serial, describe_sub_ca (self, name));
           break;
         case CHAIN_REVOKED_OTHER:
         default:
@@ -310,4 +416,11 @@ custody_revoke_form_get_can_revoke (CustodyRevokeForm *self)
 {
   g_return_val_if_fail (CUSTODY_IS_REVOKE_FORM (self), FALSE);
   return self->planned && self->problem == NULL;
+}
+
+const char *
+custody_revoke_form_get_count (CustodyRevokeForm *self)
+{
+  g_return_val_if_fail (CUSTODY_IS_REVOKE_FORM (self), NULL);
+  return self->planned ? self->count : NULL;
 }

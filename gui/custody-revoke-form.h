@@ -11,6 +11,7 @@
 
 #include "chain-revoke.h"
 #include "custody-format.h"
+#include "custody-tree-model.h"
 
 G_BEGIN_DECLS
 
@@ -60,5 +61,25 @@ const char *custody_revoke_form_get_problem (CustodyRevokeForm *self);
 
 /** Returns: whether a plan for the current targets is there. */
 gboolean custody_revoke_form_get_can_revoke (CustodyRevokeForm *self);
+
+/** Returns: (transfer none) (nullable): the plan counted by kind ("1 sub-CA"), %NULL before one. */
+const char *custody_revoke_form_get_count (CustodyRevokeForm *self);
+
+/**
+ * custody_revoke_form_set_tree:
+ * @tree: (nullable): the custody tree, to say by name what goes with a
+ *   sub-CA ("Dist X and its 8 devices").
+ */
+void custody_revoke_form_set_tree (CustodyRevokeForm *self,
+                                   CustodyTreeModel  *tree);
+
+/**
+ * custody_revocation_dup_count:
+ * @plan: a revocation.
+ *
+ * Returns: (transfer full): what it revokes, counted by kind: "1 sub-CA",
+ *   "2 devices", "1 sub-CA and 2 devices".
+ */
+char *custody_revocation_dup_count (const ChainRevocation *plan);
 
 G_END_DECLS

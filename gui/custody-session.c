@@ -3,6 +3,8 @@
 
 #include <glib/gi18n.h>
 
+#include "custody-revoke-form.h"
+
 struct _CustodySession {
   GObject           parent_instance;
   ChainWorkspace   *workspace;
@@ -1112,19 +1114,48 @@ custody_session_plan_revocation_async (CustodySession     *self,
 }
 
 static gboolean
+do_lookup_device (Job          *job,
+                  GCancellable *cancellable,
+                  GError      **error)
+{
+  job->result = chain_workspace_lookup_device (job->workspace, job->devices[0], cancellable, error);
+  job->result_free = (GDestroyNotify) chain_device_lookup_free;
+  return job->result != NULL;
+}
+
+void
+custody_session_lookup_device_async (CustodySession      *self,
+                                     const char          *device_id,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  const char *ids[] = { device_id, NULL };
+  Job *job = NULL;
+
+  g_return_if_fail (CUSTODY_IS_SESSION (self));
+  g_return_if_fail (device_id != NULL);
+
+  if (!check_open (self, TRUE, NULL, callback, user_data))
+    return;
+  job = job_new (self, do_lookup_device, NULL, NULL);
+  job->devices = copy_names (ids);
+  start_job (self, job, _("Looking up the device…"), callback, user_data);
+}
+
+static gboolean
 do_revoke (Job          *job,
            GCancellable *cancellable,
            GError      **error)
 {
   g_autoptr(ChainRevocation) revocation = plan (job, cancellable, error);
-  guint n;
+  g_autofree char *count = NULL;
 
   if (revocation == NULL || !chain_workspace_revoke (job->workspace, revocation, &job->revoke, cancellable, error))
     return FALSE;
-  n = chain_revocation_get_n_items (revocation);
-  job->message = g_strdup_printf (ngettext ("%u certificate revoked (record %lld); publish the CRL next",
-                                            "%u certificates revoked (record %lld); publish the CRL next", n),
-                                  n, (long long) chain_revocation_get_seq (revocation));
+  count = custody_revocation_dup_count (revocation);
+  /* TRANSLATORS: %s counts what was revoked by kind, e.g. "1 sub-CA and 2 devices" */
+  job->message = g_strdup_printf (_("Revoked %s (record %lld); publish the CRL next"), count,
+                                  (long long) chain_revocation_get_seq (revocation));
   return TRUE;
 }
 

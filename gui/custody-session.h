@@ -19,6 +19,7 @@
 #include <gio/gio.h>
 
 #include "chain-export.h"
+#include "chain-device-lookup.h"
 #include "chain-revoke.h"
 #include "custody-audit.h"
 #include "custody-inbox.h"
@@ -224,6 +225,18 @@ void custody_session_plan_revocation_async (CustodySession     *self,
                                             const char *const  *custodians,
                                             GAsyncReadyCallback callback,
                                             gpointer            user_data);
+
+/**
+ * custody_session_lookup_device_async:
+ * @device_id: a device id.
+ *
+ * chain_workspace_lookup_device() in a worker;
+ * custody_session_finish_result() gives the ChainDeviceLookup.
+ */
+void custody_session_lookup_device_async (CustodySession      *self,
+                                          const char          *device_id,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
 
 /**
  * custody_session_revoke_async:

@@ -4,6 +4,8 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "custody-record-names.h"
+#include "custody-timeline-filter.h"
 #include "custody-timeline-search.h"
 #include "custody-widgets.h"
 
@@ -33,9 +35,28 @@ struct _CustodyTimelinePage {
   char               *shown_artifact;  /* (nullable) the artifact in the content view */
   GtkSearchBar       *search_bar;
   GtkSearchEntry     *search_entry;
+
+  /* The filters: the list shows filter_model, the timeline through
+   * custom_filter while one is set. */
+  GtkFilterListModel *filter_model;
+  GtkFilter          *custom_filter;
+  CustodyTimelineFilter filter;
+  char               *filter_type;
+  char               *filter_author;
+  GPtrArray          *author_ids;      /* char *: the custodian dropdown's ids, after "everyone" */
+  GtkDropDown        *type_filter;
+  GtkDropDown        *author_filter;
+  GtkDropDown        *period_filter;
 };
 
 G_DEFINE_FINAL_TYPE (CustodyTimelinePage, custody_timeline_page, GTK_TYPE_WIDGET)
+
+/* What the list shows: the timeline, filtered. */
+static GListModel *
+shown_records (CustodyTimelinePage *self)
+{
+  return G_LIST_MODEL (self->filter_model);
+}
 
 static CustodyRecordItem *
 selected_item (CustodyTimelinePage *self)
@@ -89,6 +110,8 @@ show_details (CustodyTimelinePage *self)
   gtk_widget_set_css_classes (GTK_WIDGET (self->badge_label),
                               (const char *[]) { "heading", custody_badge_to_style_class (badge), NULL });
   fields = custody_record_item_get_fields (item);
+  if (custody_session_get_workspace (self->session) != NULL)
+    custody_record_fields_add_names (fields, chain_workspace_get_state (custody_session_get_workspace (self->session)));
   custody_fields_fill (self->fields_list, fields);
   artifacts = custody_record_item_get_artifacts (item);
   custody_fields_fill (self->artifacts_list, artifacts);
@@ -242,7 +265,7 @@ find_from (CustodyTimelinePage *self,
       update_summary (self);
       return;
     }
-  found = custody_timeline_search (custody_session_get_timeline (self->session), query, from);
+  found = custody_records_search (shown_records (self), query, from);
   if (found == G_MAXUINT)
     {
       g_autofree char *text = NULL;
@@ -281,10 +304,14 @@ on_search_next (CustodyTimelinePage *self)
   find_from (self, selected_position (self) + 1);
 }
 
+static void clear_filters (CustodyTimelinePage *self);
+
+/* Closing the search bar drops its filters too: nothing left out unseen. */
 static void
 on_search_stopped (CustodyTimelinePage *self)
 {
   gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  clear_filters (self);
   update_summary (self);
 }
 
@@ -302,9 +329,183 @@ static void
 update_summary (CustodyTimelinePage *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (custody_session_get_timeline (self->session)));
-  g_autofree char *text = g_strdup_printf (ngettext ("%'u record, newest first", "%'u records, newest first", n), n);
+  guint shown = g_list_model_get_n_items (shown_records (self));
+  g_autofree char *text = NULL;
 
+  if (custody_timeline_filter_is_active (&self->filter))
+    /* TRANSLATORS: how many records the ledger's filters keep, of how many */
+    text = g_strdup_printf (ngettext ("%'u of %'u record, newest first", "%'u of %'u records, newest first", n),
+                            shown, n);
+  else
+    text = g_strdup_printf (ngettext ("%'u record, newest first", "%'u records, newest first", n), n);
   gtk_label_set_text (self->summary_label, text);
+}
+
+/* ---- Filters ---------------------------------------------------------------- */
+
+static gboolean
+keep_record (gpointer item,
+             gpointer user_data)
+{
+  CustodyTimelinePage *self = user_data;
+
+  return custody_timeline_filter_matches (&self->filter, CUSTODY_RECORD_ITEM (item));
+}
+
+/* Reads the three dropdowns into the filter and applies it. */
+static void
+on_filter_changed (CustodyTimelinePage *self)
+{
+  const char *const *types = custody_timeline_filter_list_types ();
+  guint type = gtk_drop_down_get_selected (self->type_filter);
+  guint author = gtk_drop_down_get_selected (self->author_filter);
+  guint period = gtk_drop_down_get_selected (self->period_filter);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_clear_pointer (&self->filter_type, g_free);
+  g_clear_pointer (&self->filter_author, g_free);
+  if (type != GTK_INVALID_LIST_POSITION && type > 0 && type <= g_strv_length ((char **) types))
+    self->filter_type = g_strdup (types[type - 1]);
+  if (author != GTK_INVALID_LIST_POSITION && author > 0 && self->author_ids != NULL && author <= self->author_ids->len)
+    self->filter_author = g_strdup (g_ptr_array_index (self->author_ids, author - 1));
+  self->filter.type_name = self->filter_type;
+  self->filter.author = self->filter_author;
+  self->filter.since = period != GTK_INVALID_LIST_POSITION && period < CUSTODY_N_PERIODS
+                       ? custody_period_get_since ((CustodyPeriod) period, now) : 0;
+  if (self->filter_model == NULL)
+    return;
+  /* Unfiltered, the list reads only the rows it shows; a filter reads them all. */
+  if (custody_timeline_filter_is_active (&self->filter))
+    {
+      gtk_filter_list_model_set_filter (self->filter_model, self->custom_filter);
+      gtk_filter_changed (self->custom_filter, GTK_FILTER_CHANGE_DIFFERENT);
+    }
+  else
+    gtk_filter_list_model_set_filter (self->filter_model, NULL);
+  /* What is typed is looked for again among what the filters keep. */
+  if (self->session != NULL)
+    find_from (self, selected_position (self));
+}
+
+static void
+clear_filters (CustodyTimelinePage *self)
+{
+  gtk_drop_down_set_selected (self->type_filter, 0);
+  gtk_drop_down_set_selected (self->author_filter, 0);
+  gtk_drop_down_set_selected (self->period_filter, 0);
+}
+
+/* The custodian dropdown: everyone, then each custodian by name. */
+static void
+fill_author_filter (CustodyTimelinePage *self)
+{
+  CustodyTreeModel *tree = custody_session_get_tree (self->session);
+  g_autoptr(GtkStringList) names = gtk_string_list_new ((const char *[]) { _("All custodians"), NULL });
+  g_autofree char *keep = g_strdup (self->filter_author);
+  guint selected = 0;
+  guint i;
+
+  g_ptr_array_set_size (self->author_ids, 0);
+  for (i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (tree)); i++)
+    {
+      g_autoptr(CustodyNode) node = g_list_model_get_item (G_LIST_MODEL (tree), i);
+
+      if (custody_node_get_health (node) == CUSTODY_HEALTH_REQUESTED)
+        continue;
+      g_ptr_array_add (self->author_ids, g_strdup (custody_node_get_id (node)));
+      gtk_string_list_append (names, custody_node_get_name (node));
+      if (g_strcmp0 (keep, custody_node_get_id (node)) == 0)
+        selected = self->author_ids->len;
+    }
+  gtk_drop_down_set_model (self->author_filter, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->author_filter, selected);
+}
+
+static void
+setup_choice (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_choice (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      gtk_string_object_get_string (gtk_list_item_get_item (item)));
+}
+
+/* The dropdown's button shows its choice cut short in a narrow window; its
+ * list shows every choice whole. */
+static void
+set_choices (GtkDropDown       *dropdown,
+             const char *const *labels)
+{
+  GtkListItemFactory *button = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkStringList) list = gtk_string_list_new (labels);
+
+  g_signal_connect (button, "setup", G_CALLBACK (setup_choice), NULL);
+  g_signal_connect (button, "bind", G_CALLBACK (bind_choice), NULL);
+  gtk_drop_down_set_factory (dropdown, button);
+  g_object_unref (button);
+  gtk_drop_down_set_model (dropdown, G_LIST_MODEL (list));
+}
+
+static void
+init_filters (CustodyTimelinePage *self)
+{
+  const char *const *types = custody_timeline_filter_list_types ();
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  const char *periods[CUSTODY_N_PERIODS + 1] = { NULL };
+  guint i;
+
+  g_ptr_array_add (labels, (gpointer) _("All types"));
+  for (i = 0; types[i] != NULL; i++)
+    g_ptr_array_add (labels, (gpointer) custody_record_type_to_label (types[i]));
+  g_ptr_array_add (labels, NULL);
+  set_choices (self->type_filter, (const char *const *) labels->pdata);
+  set_choices (self->author_filter, (const char *[]) { _("All custodians"), NULL });
+  for (i = 0; i < CUSTODY_N_PERIODS; i++)
+    periods[i] = custody_period_to_label ((CustodyPeriod) i);
+  set_choices (self->period_filter, periods);
+  self->custom_filter = GTK_FILTER (gtk_custom_filter_new (keep_record, self, NULL));
+}
+
+void
+custody_timeline_page_go_to_record (CustodyTimelinePage *self)
+{
+  g_return_if_fail (CUSTODY_IS_TIMELINE_PAGE (self));
+
+  custody_timeline_page_start_search (self);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "#");
+  gtk_editable_set_position (GTK_EDITABLE (self->search_entry), -1);
+}
+
+gboolean
+custody_timeline_page_select_seq (CustodyTimelinePage *self,
+                                  guint64              seq)
+{
+  guint position;
+
+  g_return_val_if_fail (CUSTODY_IS_TIMELINE_PAGE (self), FALSE);
+
+  if (self->session == NULL)
+    return FALSE;
+  position = custody_records_find_seq (shown_records (self), seq);
+  if (position == G_MAXUINT && custody_timeline_filter_is_active (&self->filter))
+    {
+      /* Filtered out: show every record rather than nothing. */
+      clear_filters (self);
+      position = custody_records_find_seq (shown_records (self), seq);
+    }
+  return position != G_MAXUINT && custody_timeline_page_select (self, position);
 }
 
 static void
@@ -313,10 +514,11 @@ on_session_changed (CustodyTimelinePage *self)
   gint64 keep = self->selected_seq;
   guint position;
 
+  fill_author_filter (self);
   update_summary (self);
   if (keep >= 0)
     {
-      position = custody_timeline_get_position (custody_session_get_timeline (self->session), (guint64) keep);
+      position = custody_records_find_seq (shown_records (self), (guint64) keep);
       if (position != G_MAXUINT)
         gtk_single_selection_set_selected (self->selection, position);
     }
@@ -389,6 +591,11 @@ custody_timeline_page_dispose (GObject *object)
     }
   g_clear_object (&self->session);
   g_clear_object (&self->selection);
+  g_clear_object (&self->filter_model);
+  g_clear_object (&self->custom_filter);
+  g_clear_pointer (&self->filter_type, g_free);
+  g_clear_pointer (&self->filter_author, g_free);
+  g_clear_pointer (&self->author_ids, g_ptr_array_unref);
   g_clear_pointer (&self->artifact_names, g_ptr_array_unref);
   g_clear_pointer (&self->shown_artifact, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), CUSTODY_TYPE_TIMELINE_PAGE);
@@ -419,6 +626,10 @@ custody_timeline_page_class_init (CustodyTimelinePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, save_artifact_button);
   gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, search_bar);
   gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, type_filter);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, author_filter);
+  gtk_widget_class_bind_template_child (widget_class, CustodyTimelinePage, period_filter);
+  gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_artifact_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
@@ -435,7 +646,9 @@ custody_timeline_page_init (CustodyTimelinePage *self)
 
   self->selected_seq = -1;
   self->artifact_names = g_ptr_array_new_with_free_func (g_free);
+  self->author_ids = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  init_filters (self);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
@@ -451,7 +664,11 @@ custody_timeline_page_set_session (CustodyTimelinePage *self,
   g_return_if_fail (self->session == NULL);
 
   self->session = g_object_ref (session);
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (custody_session_get_timeline (session))));
+  self->filter_model = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (custody_session_get_timeline (session))), NULL);
+  /* A filter over a long ledger reads it a slice at a time, the window alive. */
+  gtk_filter_list_model_set_incremental (self->filter_model, TRUE);
+  g_signal_connect_swapped (self->filter_model, "items-changed", G_CALLBACK (update_summary), self);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filter_model)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (on_selection_changed), self);
   g_signal_connect_swapped (session, "changed", G_CALLBACK (on_session_changed), self);

@@ -43,6 +43,21 @@ gboolean custody_timeline_page_save_artifact (CustodyTimelinePage  *self,
 /** Shows the search bar over the records, the focus in it (Ctrl+F). */
 void custody_timeline_page_start_search (CustodyTimelinePage *self);
 
+/** Opens the search bar with "#" typed: the record number goes next (Ctrl+L). */
+void custody_timeline_page_go_to_record (CustodyTimelinePage *self);
+
+/**
+ * custody_timeline_page_select_seq:
+ * @seq: a record number.
+ *
+ * Selects record @seq and shows its details, dropping the filters if they
+ * leave it out.
+ *
+ * Returns: %FALSE if the ledger has no such record.
+ */
+gboolean custody_timeline_page_select_seq (CustodyTimelinePage *self,
+                                           guint64              seq);
+
 AdwLeaflet *custody_timeline_page_get_leaflet (CustodyTimelinePage *self);
 
 G_END_DECLS

@@ -80,13 +80,38 @@ parse_record_number (const char *query,
   return TRUE;
 }
 
+/* Records are newest first, so their numbers fall with the position:
+ * record @seq is found in log(n) reads, filtered or not. */
 guint
-custody_timeline_search (CustodyTimeline *timeline,
-                         const char      *query,
-                         guint            from)
+custody_records_find_seq (GListModel *records,
+                          guint64     seq)
+{
+  guint low = 0;
+  guint high = g_list_model_get_n_items (records);
+
+  while (low < high)
+    {
+      guint middle = low + (high - low) / 2;
+      g_autoptr(CustodyRecordItem) item = g_list_model_get_item (records, middle);
+      guint64 at = item != NULL ? custody_record_item_get_seq (item) : 0;
+
+      if (at == seq)
+        return middle;
+      if (at > seq)
+        low = middle + 1;
+      else
+        high = middle;
+    }
+  return G_MAXUINT;
+}
+
+guint
+custody_records_search (GListModel *records,
+                        const char *query,
+                        guint       from)
 {
   g_autofree char *trimmed = g_strstrip (g_strdup (query));
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  guint n = g_list_model_get_n_items (records);
   guint64 seq = 0;
   guint i;
 
@@ -94,7 +119,7 @@ custody_timeline_search (CustodyTimeline *timeline,
     return G_MAXUINT;
   if (parse_record_number (trimmed, &seq))
     {
-      guint position = custody_timeline_get_position (timeline, seq);
+      guint position = custody_records_find_seq (records, seq);
 
       if (position < n)
         return position;
@@ -104,10 +129,18 @@ custody_timeline_search (CustodyTimeline *timeline,
   for (i = 0; i < n; i++)
     {
       guint position = (from + i) % n;
-      g_autoptr(CustodyRecordItem) item = g_list_model_get_item (G_LIST_MODEL (timeline), position);
+      g_autoptr(CustodyRecordItem) item = g_list_model_get_item (records, position);
 
       if (item != NULL && custody_record_item_matches (item, trimmed))
         return position;
     }
   return G_MAXUINT;
+}
+
+guint
+custody_timeline_search (CustodyTimeline *timeline,
+                         const char      *query,
+                         guint            from)
+{
+  return custody_records_search (G_LIST_MODEL (timeline), query, from);
 }

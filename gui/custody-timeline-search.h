@@ -34,4 +34,27 @@ guint custody_timeline_search (CustodyTimeline *timeline,
                                const char      *query,
                                guint            from);
 
+/**
+ * custody_records_search:
+ * @records: records newest first: the timeline, or a filtered view of it.
+ * @query: as custody_timeline_search().
+ * @from: as custody_timeline_search(), a position in @records.
+ *
+ * Returns: the position in @records of the record found, or G_MAXUINT.
+ */
+guint custody_records_search (GListModel *records,
+                              const char *query,
+                              guint       from);
+
+/**
+ * custody_records_find_seq:
+ * @records: records newest first.
+ * @seq: a record number.
+ *
+ * Returns: the position of record @seq in @records, or G_MAXUINT when it
+ *   is not there (beyond the tip, or filtered out).
+ */
+guint custody_records_find_seq (GListModel *records,
+                                guint64     seq);
+
 G_END_DECLS

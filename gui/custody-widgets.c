@@ -69,6 +69,9 @@ custody_fields_fill (GtkListBox *list,
       g_autofree char *markup = custody_hex_markup (field->value, &plain);
 
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+      /* A line to read, not to act on: Tab goes past it to its Copy button
+       * and to the actions below. */
+      gtk_widget_set_focusable (row, FALSE);
       gtk_widget_set_margin_top (box, 8);
       gtk_widget_set_margin_bottom (box, 8);
       gtk_widget_set_margin_start (box, 12);

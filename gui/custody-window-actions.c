@@ -11,9 +11,11 @@
 #include "custody-actions.h"
 #include "custody-annotate-dialog.h"
 #include "custody-delegate-dialog.h"
+#include "custody-device-dialog.h"
 #include "custody-export-dialog.h"
 #include "custody-init-dialog.h"
 #include "custody-officers-dialog.h"
+#include "custody-output-dialog.h"
 #include "custody-passphrase-dialog.h"
 #include "custody-revoke-dialog.h"
 #include "custody-widgets.h"
@@ -617,6 +619,15 @@ action_open_folder (GSimpleAction *action,
   g_app_info_launch_default_for_uri_async (uri, NULL, NULL, on_folder_opened, g_object_ref (self));
 }
 
+/* A toast's Show Location…: the folder's path to copy, or to open. */
+static void
+action_show_output (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  custody_output_dialog_present (GTK_WINDOW (user_data), g_variant_get_string (parameter, NULL));
+}
+
 /* Ctrl+F: find a record in the ledger. */
 static void
 action_find (GSimpleAction *action,
@@ -627,6 +638,29 @@ action_find (GSimpleAction *action,
 
   adw_view_stack_set_visible_child_name (self->view_stack, "ledger");
   custody_timeline_page_start_search (self->timeline_page);
+}
+
+/* Ctrl+L: go to a record by its number. */
+static void
+action_go_to_record (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  CustodyWindow *self = user_data;
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "ledger");
+  custody_timeline_page_go_to_record (self->timeline_page);
+}
+
+/* Ctrl+Shift+F: what the ledger says about one device. */
+static void
+action_lookup_device (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  CustodyWindow *self = user_data;
+
+  gtk_window_present (GTK_WINDOW (custody_device_dialog_new (GTK_WINDOW (self), self->session)));
 }
 
 static const GActionEntry entries[] = {
@@ -652,7 +686,10 @@ static const GActionEntry entries[] = {
   { "bundle-import", action_bundle_import },
   { "cancel-job", action_cancel_job },
   { "find", action_find },
+  { "go-to-record", action_go_to_record },
+  { "lookup-device", action_lookup_device },
   { "open-folder", action_open_folder, "s" },
+  { "show-output", action_show_output, "s" },
   { "back", action_back },
   { "show-page", action_show_page, "s" },
 };

@@ -135,6 +135,10 @@ on_open_changed (CustodyWindow *self)
 
   gtk_stack_set_visible_child_name (self->main_stack, open ? "workspace" : "welcome");
   adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, open);
+  /* With no workspace there are no pages to switch: without a stack the
+   * switcher draws nothing under the title (libadwaita 1.2 crossfades the
+   * disabled switcher into the title, both showing). */
+  adw_view_switcher_title_set_stack (self->switcher_title, open ? self->view_stack : NULL);
   update_switcher_bar (self);
   adw_view_switcher_title_set_title (self->switcher_title, open ? title : _("Custody"));
   adw_view_switcher_title_set_subtitle (self->switcher_title, open ? custody_session_get_subtitle (self->session) : NULL);
@@ -213,9 +217,10 @@ custody_window_toast_output (CustodyWindow *self,
   custody_window_toast (self, message);
   if (self->last_toast == NULL || folder == NULL)
     return;
-  adw_toast_set_button_label (self->last_toast, _("Open _Folder"));
+  /* One button a toast: it opens Copy Path and Open Folder. */
+  adw_toast_set_button_label (self->last_toast, _("Show _Location…"));
   adw_toast_set_action_target_value (self->last_toast, g_variant_new_string (folder));
-  adw_toast_set_action_name (self->last_toast, "win.open-folder");
+  adw_toast_set_action_name (self->last_toast, "win.show-output");
   /* Time to read where it went and reach for the button. */
   adw_toast_set_timeout (self->last_toast, 0);
 }
@@ -288,6 +293,16 @@ custody_window_select (CustodyWindow *self,
   if (g_str_equal (page, "ledger"))
     return custody_timeline_page_select (self->timeline_page, (guint) position);
   return FALSE;
+}
+
+gboolean
+custody_window_show_record (CustodyWindow *self,
+                            guint64        seq)
+{
+  g_return_val_if_fail (CUSTODY_IS_WINDOW (self), FALSE);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "ledger");
+  return custody_timeline_page_select_seq (self->timeline_page, seq);
 }
 
 static gboolean

@@ -60,4 +60,8 @@ gboolean custody_window_select (CustodyWindow *self,
                                 const char    *page,
                                 int            position);
 
+/** custody_window_show_record: the Ledger page with record @seq selected; %FALSE if there is none. */
+gboolean custody_window_show_record (CustodyWindow *self,
+                                     guint64        seq);
+
 G_END_DECLS

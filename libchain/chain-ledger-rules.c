@@ -13,6 +13,7 @@
  */
 #include "chain-ledger-rules-private.h"
 #include "chain-i18n-private.h"
+#include "chain-revoke.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -546,7 +547,16 @@ commit (ChainRuleCtx *ctx)
 
           chain_serial_set_replace (state->serials, key, ctx->ca->index | CHAIN_LEDGER_SERIAL_REVOKED);
           if (ca != NULL)
-            ca->revoked = TRUE;
+            {
+              const char *reason = chain_json_get_string (chain_json_object_get_member (ctx->body, "reason"));
+
+              ca->revoked = TRUE;
+              ca->revoked_seq = ctx->record->seq;
+              ca->revoked_time = chain_statement_get_time (ctx->st);
+              /* revocation.reason let only known names through. */
+              if (!chain_revocation_reason_from_string (reason, &ca->revoked_reason, NULL))
+                ca->revoked_reason = CHAIN_REVOCATION_UNSPECIFIED;
+            }
           if (officer != NULL)
             officer->revoked = TRUE;
           g_ptr_array_add (ctx->ca->revoked_serials, g_strdup (g_ptr_array_index (ctx->revoke_hex, i)));

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "chain-crl.h"
 #include "chain-ledger-state.h"
 #include "chain-serial-set-private.h"
 
@@ -21,6 +22,9 @@ struct _ChainLedgerCa {
   ChainCustodian *owner;
   ChainLedgerCa  *issuer;           /* NULL for the root */
   gboolean        revoked;
+  guint64         revoked_seq;      /* the revocation record, when revoked */
+  gint64          revoked_time;     /* its statement time */
+  ChainRevocationReason revoked_reason;
   gboolean        retired;          /* replaced by a key rotation */
   guint64         n_devices;
   GPtrArray      *revoked_serials;  /* char *: lower-case hex, in order */

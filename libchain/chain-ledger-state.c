@@ -590,6 +590,30 @@ chain_custodian_get_ca_status (const ChainCustodian *self,
   return ca_status (g_ptr_array_index (self->cas, index), now);
 }
 
+gboolean
+chain_custodian_get_ca_revocation (const ChainCustodian  *self,
+                                   guint                  index,
+                                   guint64               *out_seq,
+                                   gint64                *out_time,
+                                   ChainRevocationReason *out_reason)
+{
+  const ChainLedgerCa *ca;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (index < self->cas->len, FALSE);
+
+  ca = g_ptr_array_index (self->cas, index);
+  if (!ca->revoked)
+    return FALSE;
+  if (out_seq != NULL)
+    *out_seq = ca->revoked_seq;
+  if (out_time != NULL)
+    *out_time = ca->revoked_time;
+  if (out_reason != NULL)
+    *out_reason = ca->revoked_reason;
+  return TRUE;
+}
+
 guint
 chain_custodian_get_n_officers (const ChainCustodian *self)
 {

@@ -76,6 +76,7 @@
 #include <glib.h>
 
 #include "chain-cert.h"
+#include "chain-crl.h"
 #include "chain-csr.h"
 #include "chain-json.h"
 #include "chain-policy.h"
@@ -280,6 +281,23 @@ ChainCert *chain_custodian_get_ca (const ChainCustodian *self,
 ChainCustodyStatus chain_custodian_get_ca_status (const ChainCustodian *self,
                                                   guint                 index,
                                                   gint64                now);
+
+/**
+ * chain_custodian_get_ca_revocation:
+ * @self: a custodian.
+ * @index: one of its CAs.
+ * @out_seq: (out) (optional): the revocation record's sequence number.
+ * @out_time: (out) (optional): its statement time, Unix seconds.
+ * @out_reason: (out) (optional): the reason it gave.
+ *
+ * Returns: whether CA @index itself was revoked (a CA revoked only by the
+ *   revocation of one above it is not); the outs are set only then.
+ */
+gboolean chain_custodian_get_ca_revocation (const ChainCustodian  *self,
+                                            guint                  index,
+                                            guint64               *out_seq,
+                                            gint64                *out_time,
+                                            ChainRevocationReason *out_reason);
 
 /** Returns: how many officers were enrolled, revoked ones included. */
 guint chain_custodian_get_n_officers (const ChainCustodian *self);

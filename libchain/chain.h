@@ -37,3 +37,4 @@
 #include "chain-delegation.h"
 #include "chain-export.h"
 #include "chain-revoke.h"
+#include "chain-device-lookup.h"

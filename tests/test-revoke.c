@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "chain-device-lookup.h"
 #include "chain-revoke.h"
 
 static TestCustody *base;     /* built once per test case, in the parent */
@@ -418,6 +419,92 @@ START_TEST (test_revoke_sub_ca)
 }
 END_TEST
 
+/* ---- Looking a device up ------------------------------------------------------------ */
+
+static ChainWorkspace *
+open_party (const char *who)
+{
+  g_autofree char *dir = party (who);
+  g_autoptr(GError) error = NULL;
+  ChainWorkspace *ws = chain_workspace_open (dir, NULL, &error);
+
+  test_assert_no_error (error);
+  return ws;
+}
+
+/* A device in force, one the device's own revocation revoked (when, why,
+ * which record), one a sub-CA's revocation took along, and ids no batch
+ * issued. */
+START_TEST (test_lookup_device)
+{
+  g_autoptr(ChainWorkspace) dist = open_party ("dist");
+  g_autoptr(ChainDeviceLookup) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *serial = serial_of (device (1));
+  g_autofree char *dist_dir = party ("dist");
+  gint64 before = g_get_real_time () / G_USEC_PER_SEC;
+  guint64 batch;
+
+  found = chain_workspace_lookup_device (dist, "sensor-0002", NULL, &error);
+  test_assert_no_error (error);
+  ck_assert_str_eq (chain_device_lookup_get_id (found), "sensor-0002");
+  ck_assert_str_eq (chain_device_lookup_get_serial (found), serial);
+  ck_assert_str_eq (chain_device_lookup_get_issuer_id (found), "dist");
+  ck_assert (!chain_device_lookup_is_revoked (found));
+  ck_assert_uint_eq (chain_device_lookup_get_revocation_seq (found), 0);
+  ck_assert_ptr_null (chain_device_lookup_get_revoked_ca_id (found));
+  batch = chain_device_lookup_get_batch_seq (found);
+  {
+    g_autoptr(ChainRecord) record = chain_ledger_get_record (chain_workspace_get_ledger (dist), batch, &error);
+
+    test_assert_no_error (error);
+    ck_assert_str_eq (chain_statement_get_type_name (chain_record_get_statement (record)), "device-batch");
+  }
+  g_clear_pointer (&found, chain_device_lookup_free);
+
+  /* Unknown ids, an empty one, one too long: nothing found, nothing read. */
+  ck_assert_ptr_null (chain_workspace_lookup_device (dist, "SENSOR-0002", NULL, &error));
+  ck_assert_msg (error != NULL && strstr (error->message, "SENSOR-0002") != NULL, "no error naming the id");
+  test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
+  ck_assert_ptr_null (chain_workspace_lookup_device (dist, "", NULL, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  ck_assert_ptr_null (chain_workspace_lookup_device (
+    dist, "x123456789x123456789x123456789x123456789x123456789x123456789x12345", NULL, &error));
+  test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
+  g_clear_pointer (&dist, chain_workspace_free);
+
+  /* Revoked itself: the record, its time and reason. */
+  ck_assert_int_eq (chain_run ("dist", (const char *const[]) { "revoke", "--reason", "key-compromise", "sensor-0001",
+                                                               NULL }, NULL, NULL), 0);
+  dist = open_party ("dist");
+  found = chain_workspace_lookup_device (dist, "sensor-0001", NULL, &error);
+  test_assert_no_error (error);
+  ck_assert (chain_device_lookup_is_revoked (found));
+  ck_assert_uint_eq (chain_device_lookup_get_revocation_seq (found), chain_ledger_get_length (chain_workspace_get_ledger (dist)) - 1);
+  ck_assert_int_eq (chain_device_lookup_get_revocation_reason (found), CHAIN_REVOCATION_KEY_COMPROMISE);
+  ck_assert_int_ge (chain_device_lookup_get_revocation_time (found), before - 60);
+  ck_assert_ptr_null (chain_device_lookup_get_revoked_ca_id (found));
+  ck_assert_uint_eq (chain_device_lookup_get_batch_seq (found), batch);
+  g_clear_pointer (&found, chain_device_lookup_free);
+
+  /* Taken along by its sub-CA, which the manufacturer revoked. */
+  ck_assert_int_eq (chain_run ("cm", (const char *const[]) { "sync", "--no-push", dist_dir, NULL }, NULL, NULL), 0);
+  ck_assert_int_eq (chain_run ("cm", (const char *const[]) { "revoke", "--custodian", "dist", "--reason",
+                                                             "cessation-of-operation", NULL }, NULL, NULL), 0);
+  {
+    g_autoptr(ChainWorkspace) cm = open_party ("cm");
+
+    found = chain_workspace_lookup_device (cm, "sensor-0002", NULL, &error);
+    test_assert_no_error (error);
+    ck_assert (chain_device_lookup_is_revoked (found));
+    ck_assert_str_eq (chain_device_lookup_get_revoked_ca_id (found), "dist");
+    ck_assert_int_eq (chain_device_lookup_get_revocation_reason (found), CHAIN_REVOCATION_CESSATION_OF_OPERATION);
+    ck_assert_uint_eq (chain_device_lookup_get_revocation_seq (found), chain_ledger_get_length (chain_workspace_get_ledger (cm)) - 1);
+    ck_assert_str_eq (chain_device_lookup_get_issuer_id (found), "dist");
+  }
+}
+END_TEST
+
 /* ---- CRL export and disable lists -------------------------------------------------- */
 
 START_TEST (test_disable_lists)
@@ -605,6 +692,7 @@ revoke_suite (void)
   tcase_add_loop_test (tc, test_refused_changes_nothing, 0, G_N_ELEMENTS (refusals));
   tcase_add_test (tc, test_dry_run_records_nothing);
   tcase_add_test (tc, test_revoke_sub_ca);
+  tcase_add_test (tc, test_lookup_device);
   tcase_add_test (tc, test_disable_lists);
   tcase_add_test (tc, test_crl_of_other_ca);
   tcase_add_test (tc, test_library_errors);

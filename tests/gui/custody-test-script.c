@@ -444,6 +444,78 @@ find_button_by_tooltip (GtkWidget  *widget,
   return NULL;
 }
 
+/* A mapped plain GtkListBoxRow (a line of details, not an entry or
+ * action row) that Tab would stop on. */
+static GtkWidget *
+find_focusable_plain_row (GtkWidget *widget)
+{
+  GtkWidget *child = NULL;
+
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+  if (G_OBJECT_TYPE (widget) == GTK_TYPE_LIST_BOX_ROW
+      && !gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (widget)) && gtk_widget_get_focusable (widget))
+    return widget;
+  for (child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_focusable_plain_row (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_dropdown (GtkWidget  *widget,
+               const char *tooltip)
+{
+  GtkWidget *child = NULL;
+
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+  if (GTK_IS_DROP_DOWN (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
+    return widget;
+  if (ADW_IS_COMBO_ROW (widget) && label_matches (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), tooltip))
+    return widget;
+  for (child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_dropdown (child, tooltip);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Selects the item showing @label in @dropdown (a dropdown or combo row
+ * over a list of strings). */
+static gboolean
+choose_item (GtkWidget    *dropdown,
+             const char   *label,
+             GError      **error)
+{
+  GListModel *model = GTK_IS_DROP_DOWN (dropdown) ? gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown))
+                                                  : adw_combo_row_get_model (ADW_COMBO_ROW (dropdown));
+  guint i;
+
+  for (i = 0; model != NULL && i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (gtk_string_object_get_string (item), label) == 0)
+        {
+          if (GTK_IS_DROP_DOWN (dropdown))
+            gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), i);
+          else
+            adw_combo_row_set_selected (ADW_COMBO_ROW (dropdown), i);
+          return TRUE;
+        }
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the dropdown offers no '%s'", label);
+  return FALSE;
+}
+
 static void
 on_clipboard_text (GObject      *source,
                    GAsyncResult *result,
@@ -599,6 +671,15 @@ run_step (CustodyWindow *window,
       file = g_file_new_for_path (words[1]);
       return custody_timeline_page_save_artifact (window->timeline_page, file, error);
     }
+  if (g_str_equal (verb, "save-report"))
+    {
+      g_autoptr(GFile) file = NULL;
+
+      /* save-report PATH: the audit report's Save…, to PATH. */
+      NEED (2);
+      file = g_file_new_for_path (words[1]);
+      return custody_audit_page_save_report (window->audit_page, file, error);
+    }
   if (g_str_equal (verb, "artifact"))
     {
       NEED (2);
@@ -678,6 +759,29 @@ run_step (CustodyWindow *window,
       gtk_editable_set_text (GTK_EDITABLE (row), parts[1]);
       return TRUE;
     }
+  if (g_str_equal (verb, "choose"))
+    {
+      g_autofree char *joined = NULL;
+      g_auto(GStrv) parts = NULL;
+      GtkWidget *dropdown = NULL;
+
+      /* choose TOOLTIP = ITEM: pick ITEM in the dropdown whose tooltip is TOOLTIP. */
+      NEED (4);
+      joined = g_strjoinv (" ", words + 1);
+      parts = g_strsplit (joined, " = ", 2);
+      if (parts[1] == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "choose wants TOOLTIP = ITEM");
+          return FALSE;
+        }
+      dropdown = find_dropdown (GTK_WIDGET (top), parts[0]);
+      if (dropdown == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no dropdown '%s' on show", parts[0]);
+          return FALSE;
+        }
+      return choose_item (dropdown, parts[1], error);
+    }
   if (g_str_equal (verb, "note"))
     {
       g_autofree char *text = NULL;
@@ -746,6 +850,28 @@ run_step (CustodyWindow *window,
         custody_window_bundle_create (window, words[1]);
       else
         custody_window_bundle_import (window, words[1]);
+      return TRUE;
+    }
+  if (g_str_equal (verb, "scroll-on"))
+    {
+      g_autofree char *text = NULL;
+      g_autofree char *err = NULL;
+      int status = 0;
+      const char *wheel[] = { "xdotool", "click", "--repeat", "6", "5", NULL };
+
+      /* scroll-on TEXT: the mouse over the label showing TEXT, the wheel turned down. */
+      NEED (2);
+      text = g_strjoinv (" ", words + 1);
+      if (!pointer_to_label (top, text, FALSE, error))
+        return FALSE;
+      if (!g_spawn_sync (NULL, (char **) wheel, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                         NULL, &err, &status, error))
+        return FALSE;
+      if (status != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "xdotool failed: %s", err);
+          return FALSE;
+        }
       return TRUE;
     }
   if (g_str_equal (verb, "hover") || g_str_equal (verb, "click-on"))
@@ -867,6 +993,32 @@ run_step (CustodyWindow *window,
       if (label == NULL || !shows_hash (GTK_LABEL (label)))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no label shows '%s' as a hash", text);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (verb, "expect-page"))
+    {
+      const char *shown = adw_view_stack_get_visible_child_name (window->view_stack);
+
+      /* expect-page NAME: the main window shows page NAME. */
+      NEED (2);
+      if (g_strcmp0 (shown, words[1]) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window shows page %s, not %s",
+                       shown != NULL ? shown : "none", words[1]);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (verb, "expect-no-row-stops"))
+    {
+      GtkWidget *row = find_focusable_plain_row (GTK_WIDGET (top));
+
+      /* expect-no-row-stops: no line of a details list takes a Tab stop. */
+      if (row != NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "a details row takes the focus");
           return FALSE;
         }
       return TRUE;

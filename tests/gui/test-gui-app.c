@@ -143,6 +143,7 @@ START_TEST (test_demo_light)
     "dismiss\n"
     "wait\n"
     "expect The policy allows this delegation.\n"
+    "expect Valid: the requester’s officer key signed this file, unchanged since\n"
     "expect One officer’s signature suffices: Delegate… signs the sub-CA, no separate approval needed.\n"
     "expect-not Approve…\n"
     "screenshot requests-imported\n"
@@ -164,6 +165,8 @@ START_TEST (test_demo_light)
     "action win.audit\n"
     "wait\n"
     "expect The audit found nothing wrong\n"
+    "expect Copy\n"
+    "save-report %s/audit-report.txt\n"
     "screenshot audit\n"
     "select ledger 0\n"
     "wait\n"
@@ -220,7 +223,7 @@ START_TEST (test_demo_light)
     "wait\n"
     "expect Recent Workspaces\n"
     "screenshot welcome-recent\n",
-    demo, request, tmpdir, tmpdir);
+    demo, request, tmpdir, tmpdir, tmpdir);
   const char *wide[] = { "welcome", "custody-tree", "custody-details", "requests-imported", "ledger",
                          "ledger-artifact", "audit", "ledger-audited", "created", "welcome-recent" };
   g_autofree char *acme = NULL;
@@ -240,6 +243,15 @@ START_TEST (test_demo_light)
 
     ck_assert_msg (g_file_get_contents (saved, &pem, NULL, NULL), "no %s", saved);
     ck_assert (g_str_has_prefix (pem, "-----BEGIN CERTIFICATE-----"));
+  }
+  /* The saved audit report says of what and when, then the verdict. */
+  {
+    g_autofree char *saved = g_build_filename (tmpdir, "audit-report.txt", NULL);
+    g_autofree char *text = NULL;
+
+    ck_assert_msg (g_file_get_contents (saved, &text, NULL, NULL), "no %s", saved);
+    ck_assert_msg (g_str_has_prefix (text, "Audit of the ledger at ") && strstr (text, "\nMade 20") != NULL
+                   && strstr (text, "The audit found nothing wrong") != NULL, "%s", text);
   }
   /* "New Workspace" made a workspace as `chain init` does. */
   acme = g_build_filename (tmpdir, "acme", "workspace.json", NULL);
@@ -317,7 +329,14 @@ START_TEST (test_demo_german)
     "search kein solcher Eintrag\n"
     "wait\n"
     "expect Kein Eintrag erwähnt „kein solcher Eintrag“\n"
-    "screenshot de-ledger-search\n",
+    "screenshot de-ledger-search\n"
+    "action win.lookup-device\n"
+    "wait\n"
+    "fill Geräte-ID = dist-x-dev-3\n"
+    "click Nachschlagen\n"
+    "wait\n"
+    "expect Schlüssel kompromittiert (Eintrag #13)\n"
+    "screenshot de-device-lookup\n",
     demo);
 
   g_setenv ("CHAIN_LOCALEDIR", localedir, TRUE);
@@ -328,6 +347,7 @@ START_TEST (test_demo_german)
   assert_png ("de-custody-details", 1000, 1100);
   assert_png ("de-audit", 1000, 1100);
   assert_png ("de-ledger-search", 1000, 1100);
+  assert_png ("de-device-lookup", 250, 1100);
 }
 END_TEST
 
@@ -577,8 +597,18 @@ START_TEST (test_revoke_outputs_quit)
     "passphrase %s/passphrase\n"
     "wait\n"
     "expect Export recorded as record\n"
-    "expect Open Folder\n"
+    "expect Show Location…\n"
     "screenshot export-toast\n"
+    "click Show Location…\n"
+    "wait\n"
+    "expect Where the Files Are\n"
+    "expect %s/oem/exports\n"
+    "expect-default Open Folder\n"
+    "screenshot output-location\n"
+    "click Copy Path\n"
+    "wait\n"
+    "expect-clipboard %s/oem/exports\n"
+    "expect Copied the folder’s path\n"
     "action win.publish-crl\n"
     "wait\n"
     "expect-title Publish the CRL to a Folder\n"
@@ -586,12 +616,66 @@ START_TEST (test_revoke_outputs_quit)
     "close\n"
     "wait\n"
     "action app.quit\n",
-    demo, demo);
+    demo, demo, demo, demo);
 
   run_app ("revoke-outputs-quit", script);
   assert_png ("requests-empty", 1000, 1100);
   assert_png ("export-toast", 1000, 1100);
+  assert_png ("output-location", 250, 1100);
   assert_png ("crl-chooser", 250, 1400);
+}
+END_TEST
+
+/* The revoke dialog offers this workspace's sub-CAs to check and adds
+ * devices by id once the ledger knows them (one another custodian issued
+ * is refused, said why); it names what goes with a sub-CA and counts by
+ * kind; the revoked CA's details then say when and why, in words, and a
+ * sub-CA under it says whose revocation took it along. */
+START_TEST (test_revoke_picker)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "select custody 1\n"
+    "action win.revoke\n"
+    "wait\n"
+    "expect-focus CM A\n"
+    "expect-default Revoke…\n"
+    "expect CM A and everything under it: 1 sub-CA, 8 devices\n"
+    "screenshot revoke-picker\n"
+    "fill Device ID or serial = dist-x-dev-5\n"
+    "click Add\n"
+    "wait\n"
+    "expect Dist X issued this device: only Dist X can revoke it\n"
+    "screenshot revoke-picker-device\n"
+    "choose Reason = Key compromise\n"
+    "click Revoke…\n"
+    "wait\n"
+    "expect Revoking 1 sub-CA for good\n"
+    "passphrase %s/passphrase\n"
+    "wait\n"
+    "expect Revoked 1 sub-CA (record 14)\n"
+    "dismiss\n"
+    "select custody 1\n"
+    "wait\n"
+    "expect Key compromise (record #14)\n"
+    "screenshot revoked-ca-details\n"
+    "select custody 2\n"
+    "wait\n"
+    "expect with the sub-CA of CM A: Key compromise (record #14)\n"
+    "style dark\n"
+    "size 360 720\n"
+    "wait\n"
+    "screenshot narrow-dark-revoked-details\n",
+    demo, demo);
+
+  run_app ("revoke-picker", script);
+  assert_png ("revoke-picker", 250, 1100);
+  assert_png ("revoke-picker-device", 250, 1100);
+  assert_png ("revoked-ca-details", 1000, 1100);
+  assert_png ("narrow-dark-revoked-details", 340, 360);
 }
 END_TEST
 
@@ -652,6 +736,122 @@ START_TEST (test_ledger_search)
 }
 END_TEST
 
+/* Filters by type, custodian and period keep what they name and say how
+ * many; Ctrl+L goes to a record by number; Look Up Device answers from
+ * the ledger with the batch, the issuer and the status, revoked with date
+ * and reason, and shows the records it names; an unknown id is said in
+ * the dialog. */
+START_TEST (test_ledger_filters_and_lookup)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "action win.find\n"
+    "wait\n"
+    "choose Record type = Revocation\n"
+    "wait\n"
+    "expect 1 of 14 records, newest first\n"
+    "expect-selected ledger #13\n"
+    "expect Dist X (dist-x)\n"
+    "expect , of Dist X\n"
+    "screenshot ledger-names\n"
+    "choose Record type = All types\n"
+    "choose Custodian = Dist X\n"
+    "wait\n"
+    "expect 3 of 14 records, newest first\n"
+    "search acceptance\n"
+    "wait\n"
+    "expect-selected ledger #9\n"
+    "search-next\n"
+    "wait\n"
+    "expect-selected ledger #9\n"
+    "screenshot ledger-filter\n"
+    "choose Period = Last 24 hours\n"
+    "wait\n"
+    "expect 3 of 14 records, newest first\n"
+    "search #5\n"
+    "wait\n"
+    "expect No record mentions “#5”\n"
+    "choose Custodian = All custodians\n"
+    "choose Period = Any time\n"
+    "wait\n"
+    "expect 14 records, newest first\n"
+    "action win.go-to-record\n"
+    "wait\n"
+    "expect-focus Type, custodian, device, serial, commit or #N\n"
+    "search #4\n"
+    "wait\n"
+    "expect-selected ledger #4\n"
+    "action win.lookup-device\n"
+    "wait\n"
+    "expect-focus Device ID\n"
+    "expect-default Look Up\n"
+    "fill Device ID = dist-x-dev-5\n"
+    "click Look Up\n"
+    "wait\n"
+    "expect In force\n"
+    "expect Dist X\n"
+    "expect Device batch, record #10\n"
+    "expect-not Show Revocation\n"
+    "screenshot device-lookup\n"
+    "fill Device ID = DIST-X-DEV-5\n"
+    "click Look Up\n"
+    "wait\n"
+    "expect No device batch of this ledger issued the device id 'DIST-X-DEV-5'; ids are case-sensitive\n"
+    "expect-marked Device ID\n"
+    "screenshot device-lookup-unknown\n"
+    "fill Device ID = dist-x-dev-3\n"
+    "click Look Up\n"
+    "wait\n"
+    "expect Key compromise (record #13)\n"
+    "expect Revoked on\n"
+    "screenshot device-lookup-revoked\n"
+    "click Show Revocation\n"
+    "wait\n"
+    "expect-selected ledger #13\n"
+    "action win.lookup-device\n"
+    "wait\n"
+    "fill Device ID = dist-x-dev-3\n"
+    "click Look Up\n"
+    "wait\n"
+    "click Show Batch\n"
+    "wait\n"
+    "expect-selected ledger #10\n",
+    demo);
+  g_autofree char *narrow = g_strdup_printf (
+    "style dark\n"
+    "size 360 720\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "action win.find\n"
+    "wait\n"
+    "choose Record type = Delegation request\n"
+    "wait\n"
+    "expect 3 of 14 records, newest first\n"
+    "screenshot narrow-dark-ledger-filter\n"
+    "action win.lookup-device\n"
+    "wait\n"
+    "fill Device ID = dist-x-dev-3\n"
+    "click Look Up\n"
+    "wait\n"
+    "expect Key compromise (record #13)\n"
+    "screenshot narrow-dark-device-lookup\n",
+    demo);
+
+  run_app ("ledger-filters-lookup", script);
+  run_app ("ledger-filters-lookup-narrow", narrow);
+  assert_png ("ledger-filter", 1000, 1100);
+  assert_png ("ledger-names", 1000, 1100);
+  assert_png ("device-lookup", 250, 1100);
+  assert_png ("device-lookup-unknown", 250, 1100);
+  assert_png ("device-lookup-revoked", 250, 1100);
+  assert_png ("narrow-dark-ledger-filter", 340, 360);
+  assert_png ("narrow-dark-device-lookup", 250, 1100);
+}
+END_TEST
+
 /* ---- Dialogs and the keyboard ----------------------------------------------------- */
 
 /* Each dialog opens with the focus in its first field and Enter pressing
@@ -700,7 +900,7 @@ START_TEST (test_dialogs_keyboard)
     "select custody 1\n"
     "action win.revoke\n"
     "wait\n"
-    "expect-focus Sub-CA custodians\n"
+    "expect-focus CM A\n"
     "expect-default Revoke…\n"
     "close\n"
     "action win.annotate\n"
@@ -726,6 +926,45 @@ START_TEST (test_dialogs_keyboard)
   /* The right passphrase, second time, exported. */
   verification = g_build_filename (demo, "oem", "exports", "azure-iothub", "verification.pem", NULL);
   ck_assert_msg (g_file_test (verification, G_FILE_TEST_IS_REGULAR), "no %s", verification);
+}
+END_TEST
+
+/* Lines of details are read, not tabbed through; Alt+1..4 switch pages
+ * with the pointer in a detail scrolled down, on every page. */
+START_TEST (test_details_keyboard)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "select custody 1\n"
+    "wait\n"
+    "expect-no-row-stops\n"
+    "scroll-on SHA-256 thumbprint\n"
+    "wait\n"
+    "key alt+3\n"
+    "wait\n"
+    "expect-page ledger\n"
+    "select ledger 0\n"
+    "wait\n"
+    "expect-no-row-stops\n"
+    "scroll-on Statement id\n"
+    "wait\n"
+    "screenshot details-scrolled\n"
+    "key alt+4\n"
+    "wait\n"
+    "expect-page audit\n"
+    "key alt+2\n"
+    "wait\n"
+    "expect-page requests\n"
+    "key alt+1\n"
+    "wait\n"
+    "expect-page custody\n",
+    demo);
+
+  run_app ("details-keyboard", script);
+  assert_png ("details-scrolled", 1000, 1100);
 }
 END_TEST
 
@@ -759,6 +998,7 @@ START_TEST (test_requests)
     "select requests 0\n"
     "wait\n"
     "expect Needs 1 more approval\n"
+    "expect Checked when recorded: the ledger holds the request its officers signed\n"
     "expect Keys to Confirm\n"
     "expect Approve adds your signature to the ones recorded; Reject ends the request.\n"
     "expect-hash %s\n"
@@ -793,14 +1033,14 @@ START_TEST (test_requests)
     "select custody 3\n"
     "action win.revoke\n"
     "wait\n"
-    "expect Sub-CA of cm-d, and everything under it\n"
+    "expect Delta Manufacturing, with no devices\n"
     "screenshot revoke-planned\n"
     "click Revoke…\n"
     "wait\n"
     "screenshot revoke-passphrase\n"
     "passphrase %s officer\n"
     "wait\n"
-    "expect 1 certificate revoked\n"
+    "expect Revoked 1 sub-CA (record\n"
     "expect Publish CRL…\n"
     "screenshot revoked-toast\n"
     "dismiss\n"
@@ -991,9 +1231,12 @@ gui_app_suite (void)
   tcase_add_test (tcase, test_demo_narrow);
   tcase_add_test (tcase, test_selection_by_click);
   tcase_add_test (tcase, test_dialogs_keyboard);
+  tcase_add_test (tcase, test_details_keyboard);
   tcase_add_test (tcase, test_ledger_search);
+  tcase_add_test (tcase, test_ledger_filters_and_lookup);
   tcase_add_test (tcase, test_hashes);
   tcase_add_test (tcase, test_revoke_outputs_quit);
+  tcase_add_test (tcase, test_revoke_picker);
   tcase_add_test (tcase, test_requests);
   tcase_add_test (tcase, test_officers_and_notes);
   suite_add_tcase (suite, tcase);

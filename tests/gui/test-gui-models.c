@@ -24,6 +24,7 @@
 #include "custody-hex.h"
 #include "custody-request-keys.h"
 #include "custody-session.h"
+#include "custody-timeline-filter.h"
 #include "custody-timeline-search.h"
 #include "custody-unlock-check.h"
 
@@ -235,6 +236,18 @@ static const struct {
   { { "/b", "/c", "/d", NULL }, "/a", 2, { "/a", "/b", NULL } },
   { { "/a", NULL }, "/a", 3, { "/a", NULL } },
 };
+
+/* Validity left: days up to two years, whole years beyond. */
+START_TEST (test_validity_words)
+{
+  gint64 day = 24 * 60 * 60;
+  g_autofree char *ten_years = custody_format_validity (0, 3652 * day + 60, 0);
+  g_autofree char *one_year = custody_format_validity (0, 400 * day + 60, 0);
+
+  ck_assert_msg (strstr (ten_years, "(expires in 10 years)") != NULL, "%s", ten_years);
+  ck_assert_msg (strstr (one_year, "(expires in 400 days)") != NULL, "%s", one_year);
+}
+END_TEST
 
 START_TEST (test_recent)
 {
@@ -851,6 +864,61 @@ START_TEST (test_timeline_search)
 }
 END_TEST
 
+/* The Ledger page's filters: by type, by author, from a time on; an
+ * inactive filter keeps everything; the binary search by number finds
+ * records in the timeline and in a filtered view of it. */
+START_TEST (test_timeline_filter)
+{
+  g_autoptr(CustodySession) session = open_session (story.oem);
+  CustodyTimeline *timeline = custody_session_get_timeline (session);
+  guint length = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  g_autoptr(CustodyRecordItem) genesis = g_list_model_get_item (G_LIST_MODEL (timeline), length - 1);
+  g_autoptr(GListStore) kept = g_list_store_new (CUSTODY_TYPE_RECORD_ITEM);
+  CustodyTimelineFilter none = { NULL, NULL, 0 };
+  CustodyTimelineFilter by_type = { "genesis", NULL, 0 };
+  CustodyTimelineFilter by_other = { NULL, "no-such-custodian", 0 };
+  CustodyTimelineFilter by_time = { NULL, NULL, 0 };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint i;
+
+  ck_assert (!custody_timeline_filter_is_active (&none));
+  ck_assert (custody_timeline_filter_matches (&none, genesis));
+  ck_assert (custody_timeline_filter_matches (&by_type, genesis));
+  by_type.author = custody_record_item_get_author (genesis);
+  ck_assert (custody_timeline_filter_matches (&by_type, genesis));
+  by_type.type_name = "revocation";
+  ck_assert (!custody_timeline_filter_matches (&by_type, genesis));
+  ck_assert (!custody_timeline_filter_matches (&by_other, genesis));
+  by_time.since = custody_period_get_since (CUSTODY_PERIOD_DAY, now);
+  ck_assert (custody_timeline_filter_matches (&by_time, genesis));
+  /* A record stated before the period begins is left out. */
+  by_time.since = custody_record_item_get_time (genesis) + 1;
+  ck_assert (!custody_timeline_filter_matches (&by_time, genesis));
+  ck_assert_int_eq (custody_period_get_since (CUSTODY_PERIOD_ANY, now), 0);
+  ck_assert_int_eq (custody_period_get_since (CUSTODY_PERIOD_WEEK, now), now - 7 * 24 * 3600);
+
+  for (i = 0; i < length; i++)
+    {
+      g_autoptr(CustodyRecordItem) item = g_list_model_get_item (G_LIST_MODEL (timeline), i);
+
+      ck_assert_uint_eq (custody_records_find_seq (G_LIST_MODEL (timeline), custody_record_item_get_seq (item)), i);
+      if (i % 2 == 0)
+        g_list_store_append (kept, item);
+    }
+  ck_assert_uint_eq (custody_records_find_seq (G_LIST_MODEL (kept), 0), (length - 1) % 2 == 0 ? (length - 1) / 2 : G_MAXUINT);
+  ck_assert_uint_eq (custody_records_find_seq (G_LIST_MODEL (kept), length - 1), 0);
+  ck_assert_uint_eq (custody_records_find_seq (G_LIST_MODEL (kept), length - 2), G_MAXUINT);
+  ck_assert_uint_eq (custody_records_find_seq (G_LIST_MODEL (kept), length + 5), G_MAXUINT);
+  {
+    g_autofree char *tip = g_strdup_printf ("#%u", length - 1);
+    g_autofree char *left_out = g_strdup_printf ("#%u", length - 2);
+
+    ck_assert_uint_eq (custody_records_search (G_LIST_MODEL (kept), tip, 0), 0);
+    ck_assert_uint_eq (custody_records_search (G_LIST_MODEL (kept), left_out, 0), G_MAXUINT);
+  }
+}
+END_TEST
+
 static void
 on_unlock_checked (GObject      *source,
                    GAsyncResult *result,
@@ -1143,9 +1211,14 @@ START_TEST (test_revoke)
                                          (const char *const *) custodians, on_done, &wait);
   plan = finish_result (session, &wait, &error);
   test_assert_no_error (error);
+  custody_revoke_form_set_tree (form, custody_session_get_tree (session));
   custody_revoke_form_set_plan (form, plan, NULL);
   ck_assert (custody_revoke_form_get_can_revoke (form));
   ck_assert_uint_eq (custody_revoke_form_get_items (form)->len, 1);
+  /* By name, with what goes along; counted by kind. */
+  ck_assert_str_eq (((CustodyField *) g_ptr_array_index (custody_revoke_form_get_items (form), 0))->value,
+                    "Delta Manufacturing, with no devices");
+  ck_assert_str_eq (custody_revoke_form_get_count (form), "1 sub-CA");
 
   g_object_set (form, "reason", 1, NULL);
   custody_revoke_form_get_options (form, &options);
@@ -1155,8 +1228,16 @@ START_TEST (test_revoke)
                                 &options, NULL, test_support_passphrase (), on_done, &wait);
   message = finish (session, &wait, &error);
   test_assert_no_error (error);
-  ck_assert (g_str_has_prefix (message, "1 certificate revoked"));
+  ck_assert_msg (g_str_has_prefix (message, "Revoked 1 sub-CA (record "), "%s", message);
   ck_assert_int_eq (custody_node_get_health (node (session, "cm-d")), CUSTODY_HEALTH_REVOKED);
+  /* Its details say when and why, in words. */
+  {
+    guint tip = g_list_model_get_n_items (G_LIST_MODEL (custody_session_get_timeline (session))) - 1;
+    g_autofree char *why = g_strdup_printf (": Key compromise (record #%u)", tip);
+    const char *revoked = custody_fields_lookup (custody_node_get_fields (node (session, "cm-d")), "Revoked");
+
+    ck_assert_msg (revoked != NULL && g_str_has_suffix (revoked, why), "%s", revoked);
+  }
 
   /* Revoked already: the plan says why. */
   wait.done = FALSE;
@@ -1668,6 +1749,7 @@ gui_models_suite (void)
   tcase = tcase_create ("format");
   tcase_add_loop_test (tcase, test_health, 0, G_N_ELEMENTS (health_cases));
   tcase_add_loop_test (tcase, test_recent, 0, G_N_ELEMENTS (recent_cases));
+  tcase_add_test (tcase, test_validity_words);
   tcase_add_test (tcase, test_sanitize);
   tcase_add_test (tcase, test_hex);
   suite_add_tcase (suite, tcase);
@@ -1702,6 +1784,7 @@ gui_models_suite (void)
   tcase_add_test (tcase, test_timeline);
   tcase_add_test (tcase, test_timeline_cache);
   tcase_add_test (tcase, test_timeline_search);
+  tcase_add_test (tcase, test_timeline_filter);
   tcase_add_test (tcase, test_unlock_check);
   tcase_add_test (tcase, test_audit);
   tcase_add_test (tcase, test_audit_finds_tampering);
