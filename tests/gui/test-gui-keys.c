@@ -10,11 +10,13 @@
  *   a wrong PIN keeps the prompt open and says so; an officer enrolled into
  *   the token signs with it. `chain audit` passes.
  * - The same screens dark, German and 360 px wide.
+ * - New Workspace with "TPM" on a real swtpm: signing asks for nothing.
  * - A `chain issue` killed half-way (LIBCHAIN_TEST_KILL_AT): opening the
  *   workspace says so, the next signing finishes the run as the CLI does,
  *   says how many certificates were recorded, and the ledger audits.
  */
 #include "gui-fixture.h"
+#include "test-tpm.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -336,6 +338,64 @@ START_TEST (test_token_dark_german_narrow)
 }
 END_TEST
 
+/* Keys in a TPM (swtpm, straight to the TPM): signing asks for no secret. */
+START_TEST (test_tpm_workspace)
+{
+  g_autofree char *ws = path_in ("tpm");
+  g_autofree char *script = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(ChainWorkspace) workspace = NULL;
+  g_autoptr(GError) error = NULL;
+  TestTpm *tpm = test_tpm_start ();
+  ChainKeyStore store;
+
+  g_setenv ("TPM2OPENSSL_TCTI", test_tpm_get_tcti (tpm), TRUE);
+  script = g_strdup_printf (
+    "size 1100 740\n"
+    "action win.create\n"
+    "wait\n"
+    "fill Organisation Name = Chip Works\n"
+    "folder %s\n"
+    "choose Key Home = 2\n"
+    "wait\n"
+    "expect Ready to create the root CA and the ledger.\n"
+    "screenshot tpm-create-dialog\n"
+    "click Create\n"
+    "wait\n"
+    "expect Created the ledger of Chip Works\n"
+    "dismiss\n"
+    "select custody 0\n"
+    "wait\n"
+    "expect Key of officer officer\n"
+    "screenshot tpm-details\n"
+    "action win.annotate\n"
+    "wait\n"
+    "note Keys in the TPM.\n"
+    "click Sign…\n"
+    "wait\n"
+    "screenshot tpm-sign\n"
+    "click Sign\n"
+    "wait\n"
+    "expect Note recorded as record\n"
+    "dismiss\n"
+    "wait\n",
+    ws);
+  run_app ("tpm-workspace", script);
+  assert_png ("tpm-create-dialog", 250, 1100);
+  assert_png ("tpm-details", 1000, 1100);
+  assert_png ("tpm-sign", 250, 1100);
+
+  workspace = chain_workspace_open (ws, NULL, &error);
+  test_assert_no_error (error);
+  ck_assert (chain_workspace_get_key_store (workspace, NULL, &store, NULL));
+  ck_assert_int_eq (store, CHAIN_KEY_STORE_TPM2);
+  ck_assert_int_eq (chain_workspace_get_unlock_secrets (workspace, NULL), CHAIN_WORKSPACE_SECRET_NONE);
+  err = chain_ok ((const char *const[]) { "-C", ws, "audit", NULL });
+  g_unsetenv ("TPM2OPENSSL_TCTI");
+  test_tpm_free (tpm);
+}
+END_TEST
+
 /* ---- A dead issuing run ---------------------------------------------------------------- */
 
 START_TEST (test_dead_run_finished)
@@ -445,6 +505,7 @@ gui_keys_suite (void)
   tcase_add_checked_fixture (tcase, setup, teardown);
   tcase_add_test (tcase, test_token_workspace);
   tcase_add_test (tcase, test_token_dark_german_narrow);
+  tcase_add_test (tcase, test_tpm_workspace);
   tcase_add_test (tcase, test_dead_run_finished);
   suite_add_tcase (suite, tcase);
   return suite;
