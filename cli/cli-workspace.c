@@ -29,24 +29,11 @@ chain_cli_unlock_workspace (const ChainCliGlobals *globals,
 {
   g_autoptr(ChainSecret) passphrase = NULL;
   g_autoptr(ChainSecret) pin = NULL;
-  g_auto(GStrv) officers = chain_workspace_list_officers (workspace);
-  gboolean needs_passphrase = FALSE;
-  gboolean needs_pin = FALSE;
-  ChainKeyStore store;
-
   /* Ask only for what the keys need: a passphrase for files, a PIN for a token. */
-  for (guint i = 0; officers[i] != NULL; i++)
-    if ((officer == NULL || g_strcmp0 (officer, officers[i]) == 0)
-        && chain_workspace_get_key_store (workspace, officers[i], &store, NULL))
-      {
-        needs_passphrase |= store == CHAIN_KEY_STORE_FILE;
-        needs_pin |= store == CHAIN_KEY_STORE_PKCS11;
-      }
-  if (chain_workspace_get_key_store (workspace, NULL, &store, NULL))
-    {
-      needs_passphrase |= store == CHAIN_KEY_STORE_FILE;
-      needs_pin |= store == CHAIN_KEY_STORE_PKCS11;
-    }
+  ChainWorkspaceSecrets secrets = chain_workspace_get_unlock_secrets (workspace, officer);
+  gboolean needs_passphrase = (secrets & CHAIN_WORKSPACE_SECRET_PASSPHRASE) != 0;
+  gboolean needs_pin = (secrets & CHAIN_WORKSPACE_SECRET_PIN) != 0;
+
   if (needs_pin)
     {
       pin = chain_cli_get_pin (globals, error);

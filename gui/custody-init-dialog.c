@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "custody-init-form.h"
+#include "custody-key-home-chooser.h"
 #include "custody-widgets.h"
 
 struct _CustodyInitDialog {
@@ -22,6 +23,8 @@ struct _CustodyInitDialog {
   AdwComboRow         *algorithm_row;
   AdwPreferencesGroup *policy_group;
   AdwPreferencesGroup *threshold_group;
+  AdwPreferencesGroup *passphrase_group;
+  CustodyKeyHomeChooser *key_home;
   AdwPasswordEntryRow *passphrase_row;
   AdwPasswordEntryRow *confirm_row;
   GtkLabel            *problem_label;
@@ -48,6 +51,20 @@ on_text_changed (CustodyInitDialog *self)
                 "custodian-id", gtk_editable_get_text (GTK_EDITABLE (self->id_row)),
                 "officer", gtk_editable_get_text (GTK_EDITABLE (self->officer_row)),
                 NULL);
+}
+
+/* Files take the passphrase group; a token its PIN row; the TPM nothing. */
+static void
+on_key_home_changed (CustodyInitDialog *self)
+{
+  g_autofree char *key_store = custody_key_home_chooser_dup_key_store (self->key_home);
+  ChainKeyStore store = custody_key_home_chooser_get_store (self->key_home);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->passphrase_group), store == CHAIN_KEY_STORE_FILE);
+  /* A token chosen but none found: the form still wants one. */
+  custody_init_form_set_key_store (self->form, store == CHAIN_KEY_STORE_PKCS11 && key_store == NULL
+                                                 ? "pkcs11:" : key_store);
+  custody_init_form_set_pin (self->form, custody_key_home_chooser_get_pin_text (self->key_home));
 }
 
 static void
@@ -337,6 +354,7 @@ on_create_clicked (CustodyInitDialog *self)
   /* The form's copy of the passphrase is not needed any more. */
   gtk_editable_set_text (GTK_EDITABLE (self->passphrase_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->confirm_row), "");
+  custody_key_home_chooser_clear_pin (self->key_home);
 }
 
 /* ---- GObject ---------------------------------------------------------------- */
@@ -349,6 +367,9 @@ custody_init_dialog_dispose (GObject *object)
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);
+  if (self->key_home != NULL)
+    g_signal_handlers_disconnect_by_data (self->key_home, self);
+  g_clear_object (&self->key_home);
   g_clear_object (&self->form);
   g_clear_pointer (&self->policy_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (custody_init_dialog_parent_class)->dispose (object);
@@ -372,6 +393,7 @@ custody_init_dialog_class_init (CustodyInitDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CustodyInitDialog, algorithm_row);
   gtk_widget_class_bind_template_child (widget_class, CustodyInitDialog, policy_group);
   gtk_widget_class_bind_template_child (widget_class, CustodyInitDialog, threshold_group);
+  gtk_widget_class_bind_template_child (widget_class, CustodyInitDialog, passphrase_group);
   gtk_widget_class_bind_template_child (widget_class, CustodyInitDialog, passphrase_row);
   gtk_widget_class_bind_template_child (widget_class, CustodyInitDialog, confirm_row);
   gtk_widget_class_bind_template_child (widget_class, CustodyInitDialog, problem_label);
@@ -403,6 +425,9 @@ custody_init_dialog_init (CustodyInitDialog *self)
                                    &self->validity_spin);
   g_signal_connect (self->validity_spin, "value-changed", G_CALLBACK (on_validity_changed), self);
   adw_preferences_group_add (self->root_group, validity);
+  self->key_home = custody_key_home_chooser_new ();
+  custody_key_home_chooser_add_to (self->key_home, GTK_WIDGET (self->root_group));
+  g_signal_connect_swapped (self->key_home, "changed", G_CALLBACK (on_key_home_changed), self);
   build_policy_rows (self);
 
   g_signal_connect_swapped (self->form, "notify::problem", G_CALLBACK (update_state), self);

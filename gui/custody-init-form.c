@@ -1,5 +1,6 @@
 /* custody-init-form.c — what "Create Workspace" asks, and whether it is complete */
 #include "custody-init-form.h"
+#include "custody-key-home.h"
 #include "custody-passphrase-check.h"
 
 #include <glib/gi18n.h>
@@ -16,6 +17,7 @@ struct _CustodyInitForm {
   ChainPolicy *policy;
   ChainSecret *passphrase;
   ChainSecret *confirmation;
+  CustodyKeyHome home;          /* where the CA and officer keys go */
   char        *problem;
 };
 
@@ -70,6 +72,7 @@ custody_init_form_finalize (GObject *object)
   chain_policy_free (self->policy);
   chain_secret_free (self->passphrase);
   chain_secret_free (self->confirmation);
+  custody_key_home_clear (&self->home);
   g_free (self->problem);
   G_OBJECT_CLASS (custody_init_form_parent_class)->finalize (object);
 }
@@ -109,6 +112,9 @@ find_problem (CustodyInitForm *self)
   if (self->validity_days > custody_init_form_get_max_validity_days (self))
     return g_strdup_printf (_("The policy lets the root be valid for at most %lld days"),
                             (long long) custody_init_form_get_max_validity_days (self));
+  /* A key in a token needs its PIN; one in the TPM nothing. */
+  if (custody_key_home_get_store (&self->home) != CHAIN_KEY_STORE_FILE)
+    return custody_key_home_problem (&self->home);
   return custody_passphrase_problem (self->passphrase, self->confirmation);
 }
 
@@ -370,7 +376,27 @@ custody_init_form_get_options (CustodyInitForm       *self,
   options.algorithm = algorithms[self->algorithm];
   options.validity_days = self->validity_days;
   options.policy = self->policy;
-  options.passphrase = self->passphrase;
+  options.key_store = self->home.key_store;
+  options.pin = self->home.pin;
+  options.passphrase = self->home.key_store == NULL ? self->passphrase : NULL;
   *out_options = options;
   return TRUE;
+}
+
+void
+custody_init_form_set_key_store (CustodyInitForm *self,
+                                 const char      *key_store)
+{
+  g_return_if_fail (CUSTODY_IS_INIT_FORM (self));
+  custody_key_home_set_store (&self->home, key_store);
+  check (self);
+}
+
+void
+custody_init_form_set_pin (CustodyInitForm *self,
+                           const char      *text)
+{
+  g_return_if_fail (CUSTODY_IS_INIT_FORM (self));
+  custody_key_home_set_pin (&self->home, text);
+  check (self);
 }

@@ -48,6 +48,19 @@ gboolean custody_init_form_load_policy (CustodyInitForm *self,
 void custody_init_form_set_passphrase (CustodyInitForm *self,
                                        const char      *text);
 
+/**
+ * custody_init_form_set_key_store:
+ * @key_store: (nullable): where the CA and officer keys go: %NULL for
+ *   files (the passphrases are then checked), a PKCS#11 URI (the PIN is),
+ *   or "tpm2".
+ */
+void custody_init_form_set_key_store (CustodyInitForm *self,
+                                      const char      *key_store);
+
+/** Sets the token's PIN (copied into wiped memory; never a property). */
+void custody_init_form_set_pin (CustodyInitForm *self,
+                                const char      *text);
+
 /** Sets the repeated passphrase. */
 void custody_init_form_set_confirmation (CustodyInitForm *self,
                                          const char      *text);

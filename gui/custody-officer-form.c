@@ -1,5 +1,6 @@
 /* custody-officer-form.c — the officers dialog: who can sign, and a new one */
 #include "custody-officer-form.h"
+#include "custody-key-home.h"
 #include "custody-passphrase-check.h"
 
 #include <glib/gi18n.h>
@@ -11,6 +12,7 @@ struct _CustodyOfficerForm {
   char        *name;
   ChainSecret *passphrase;
   ChainSecret *confirmation;
+  CustodyKeyHome home;           /* where the new key goes */
   GError      *error;          /* the last enrolment's, until the name changes */
   char        *problem;
   gboolean     can_add;
@@ -54,6 +56,7 @@ custody_officer_form_finalize (GObject *object)
   g_free (self->name);
   chain_secret_free (self->passphrase);
   chain_secret_free (self->confirmation);
+  custody_key_home_clear (&self->home);
   g_clear_error (&self->error);
   g_free (self->problem);
   G_OBJECT_CLASS (custody_officer_form_parent_class)->finalize (object);
@@ -84,6 +87,9 @@ name_problem (CustodyOfficerForm *self)
 static char *
 passphrase_problem (CustodyOfficerForm *self)
 {
+  /* A key in a token needs its PIN; one in the TPM nothing. */
+  if (custody_key_home_get_store (&self->home) != CHAIN_KEY_STORE_FILE)
+    return custody_key_home_problem (&self->home);
   if (self->passphrase == NULL)
     return g_strdup (_("Choose a passphrase for the new officer’s key"));
   return custody_passphrase_problem (self->passphrase, self->confirmation);
@@ -404,9 +410,54 @@ custody_officer_form_clear (CustodyOfficerForm *self)
 
   g_clear_pointer (&self->passphrase, chain_secret_free);
   g_clear_pointer (&self->confirmation, chain_secret_free);
+  custody_key_home_set_pin (&self->home, NULL);
   g_clear_error (&self->error);
   g_free (self->name);
   self->name = g_strdup ("");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
   check (self);
+}
+
+void
+custody_officer_form_set_key_store (CustodyOfficerForm *self,
+                                    const char         *key_store)
+{
+  g_return_if_fail (CUSTODY_IS_OFFICER_FORM (self));
+  custody_key_home_set_store (&self->home, key_store);
+  check (self);
+}
+
+void
+custody_officer_form_set_pin (CustodyOfficerForm *self,
+                              const char         *text)
+{
+  g_return_if_fail (CUSTODY_IS_OFFICER_FORM (self));
+  custody_key_home_set_pin (&self->home, text);
+  check (self);
+}
+
+const char *
+custody_officer_form_get_key_store (CustodyOfficerForm *self)
+{
+  g_return_val_if_fail (CUSTODY_IS_OFFICER_FORM (self), NULL);
+  return self->home.key_store;
+}
+
+ChainSecret *
+custody_officer_form_dup_key_secret (CustodyOfficerForm *self)
+{
+  g_return_val_if_fail (CUSTODY_IS_OFFICER_FORM (self), NULL);
+
+  if (!custody_officer_form_get_can_add (self))
+    return NULL;
+  switch (custody_key_home_get_store (&self->home))
+    {
+    case CHAIN_KEY_STORE_PKCS11:
+      return custody_key_home_dup_pin (&self->home);
+    case CHAIN_KEY_STORE_TPM2:
+      return NULL;
+    case CHAIN_KEY_STORE_FILE:
+    default:
+      return custody_officer_form_dup_passphrase (self);
+    }
 }

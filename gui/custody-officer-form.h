@@ -102,6 +102,30 @@ const char *custody_officer_form_get_name (CustodyOfficerForm *self);
  */
 ChainSecret *custody_officer_form_dup_passphrase (CustodyOfficerForm *self);
 
+/**
+ * custody_officer_form_set_key_store:
+ * @key_store: (nullable): where the new key goes: %NULL for a file (the
+ *   passphrases are then checked), a PKCS#11 URI (the PIN is), or "tpm2".
+ */
+void custody_officer_form_set_key_store (CustodyOfficerForm *self,
+                                         const char         *key_store);
+
+/** Sets the token's PIN for a key in a token (copied into wiped memory). */
+void custody_officer_form_set_pin (CustodyOfficerForm *self,
+                                   const char         *text);
+
+/** Returns: (transfer none) (nullable): the key store chosen; %NULL for a file. */
+const char *custody_officer_form_get_key_store (CustodyOfficerForm *self);
+
+/**
+ * custody_officer_form_dup_key_secret:
+ *
+ * Returns: (transfer full) (nullable): what the enrolment job takes with
+ *   the key store: the passphrase for a file, the PIN for a token, %NULL
+ *   for the TPM (or when the form cannot add yet).
+ */
+ChainSecret *custody_officer_form_dup_key_secret (CustodyOfficerForm *self);
+
 /** custody_officer_form_clear: forgets the name and wipes the passphrases. */
 void custody_officer_form_clear (CustodyOfficerForm *self);
 

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "custody-key-home-chooser.h"
 #include "custody-officer-form.h"
 #include "custody-passphrase-dialog.h"
 #include "custody-widgets.h"
@@ -12,6 +13,7 @@ struct _CustodyOfficersDialog {
   CustodySession     *session;
   CustodyOfficerForm *form;
   gboolean            adding;        /* an enrolment job of ours runs */
+  CustodyKeyHomeChooser *key_home;
 
   AdwHeaderBar       *header;
   AdwWindowTitle     *title;
@@ -145,6 +147,22 @@ clear_passphrases (CustodyOfficersDialog *self)
 {
   gtk_editable_set_text (GTK_EDITABLE (self->passphrase_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->confirm_row), "");
+  if (self->key_home != NULL)
+    custody_key_home_chooser_clear_pin (self->key_home);
+}
+
+/* Files take the passphrase rows; a token its PIN row; the TPM nothing. */
+static void
+on_key_home_changed (CustodyOfficersDialog *self)
+{
+  g_autofree char *key_store = custody_key_home_chooser_dup_key_store (self->key_home);
+  ChainKeyStore store = custody_key_home_chooser_get_store (self->key_home);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->passphrase_row), store == CHAIN_KEY_STORE_FILE);
+  gtk_widget_set_visible (GTK_WIDGET (self->confirm_row), store == CHAIN_KEY_STORE_FILE);
+  custody_officer_form_set_key_store (self->form, store == CHAIN_KEY_STORE_PKCS11 && key_store == NULL
+                                                    ? "pkcs11:" : key_store);
+  custody_officer_form_set_pin (self->form, custody_key_home_chooser_get_pin_text (self->key_home));
 }
 
 static void
@@ -218,22 +236,19 @@ on_passphrase (ChainSecret *passphrase,
                gpointer     user_data)
 {
   g_autoptr(CustodyOfficersDialog) self = user_data;
-  ChainSecret *new_passphrase = NULL;
+  ChainSecret *new_secret = NULL;
 
-  if (passphrase == NULL || self->form == NULL)
+  if (passphrase == NULL || self->form == NULL || !custody_officer_form_get_can_add (self->form))
     {
       chain_secret_free (passphrase);
       return;
     }
-  new_passphrase = custody_officer_form_dup_passphrase (self->form);
-  if (new_passphrase == NULL)
-    {
-      chain_secret_free (passphrase);
-      return;
-    }
+  /* The passphrase of a new key file, the token's PIN, or nothing for the TPM. */
+  new_secret = custody_officer_form_dup_key_secret (self->form);
   self->adding = TRUE;
-  custody_session_add_officer_async (self->session, custody_officer_form_get_name (self->form), new_passphrase,
-                                     officer, passphrase, on_added, g_object_ref (self));
+  custody_session_add_officer_in_async (self->session, custody_officer_form_get_name (self->form),
+                                        custody_officer_form_get_key_store (self->form), new_secret,
+                                        officer, passphrase, on_added, g_object_ref (self));
   update (self);
 }
 
@@ -277,6 +292,9 @@ custody_officers_dialog_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->form, self);
       custody_officer_form_clear (self->form);
     }
+  if (self->key_home != NULL)
+    g_signal_handlers_disconnect_by_data (self->key_home, self);
+  g_clear_object (&self->key_home);
   g_clear_object (&self->form);
   g_clear_object (&self->session);
   G_OBJECT_CLASS (custody_officers_dialog_parent_class)->dispose (object);
@@ -361,6 +379,9 @@ build_add_page (CustodyOfficersDialog *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->name_row), _("Name"));
   g_signal_connect_swapped (self->name_row, "changed", G_CALLBACK (on_name_changed), self);
   gtk_list_box_append (GTK_LIST_BOX (rows), GTK_WIDGET (self->name_row));
+  self->key_home = custody_key_home_chooser_new ();
+  custody_key_home_chooser_add_to (self->key_home, rows);
+  g_signal_connect_swapped (self->key_home, "changed", G_CALLBACK (on_key_home_changed), self);
   self->passphrase_row = ADW_PASSWORD_ENTRY_ROW (adw_password_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->passphrase_row), _("Passphrase"));
   g_signal_connect_swapped (self->passphrase_row, "changed", G_CALLBACK (on_passphrase_changed), self);

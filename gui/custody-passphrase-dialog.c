@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "custody-pin-prompt.h"
 #include "custody-unlock-check.h"
 #include "custody-window.h"
 
@@ -13,14 +14,18 @@ typedef struct {
   CustodyPassphraseFunc  callback;
   gpointer               user_data;
   GtkWindow             *dialog;
-  GtkWidget             *entry;
+  GtkWidget             *entry;      /* the passphrase, or the PIN when that is all the keys need */
+  GtkWidget             *pin_entry;  /* the PIN typed besides a passphrase (hidden unless both are needed) */
   GtkWidget             *officers;   /* (nullable) a GtkDropDown */
   GtkWidget             *error_label;
   GtkWidget             *sign_button;
   GtkWidget             *cancel_button;
   GStrv                  names;
   char                  *workspace_dir; /* (nullable) where the passphrase is checked */
+  CustodySession        *session;    /* (nullable) whose workspace that is */
+  ChainWorkspaceSecrets  needs;      /* what the chosen officer's keys need */
   ChainSecret           *secret;     /* what the entry holds, in wiped memory */
+  ChainSecret           *pin;        /* what pin_entry holds */
   guint                  officer;    /* the officer chosen */
   GCancellable          *checking;   /* (nullable) while a check runs */
   gboolean               answered;
@@ -36,7 +41,9 @@ prompt_free (gpointer data)
   g_clear_object (&prompt->checking);
   g_strfreev (prompt->names);
   g_free (prompt->workspace_dir);
+  g_clear_object (&prompt->session);
   chain_secret_free (prompt->secret);
+  chain_secret_free (prompt->pin);
   g_free (prompt);
 }
 
@@ -59,8 +66,19 @@ answer (Prompt      *prompt,
    * focus as its window goes, and then warns from a stale handler; moving
    * the focus away first avoids that. */
   gtk_window_set_focus (prompt->dialog, NULL);
+  if (secret != NULL && prompt->session != NULL && (prompt->needs & CHAIN_WORKSPACE_SECRET_PASSPHRASE))
+    custody_session_set_pin (prompt->session, g_steal_pointer (&prompt->pin));
   prompt->callback (secret, secret != NULL ? officer : NULL, prompt->user_data);
   gtk_window_destroy (prompt->dialog);
+}
+
+/* Whether every secret the keys need is typed. */
+static gboolean
+prompt_complete (Prompt *prompt)
+{
+  if ((prompt->needs & CHAIN_WORKSPACE_SECRET_PASSPHRASE) && (prompt->needs & CHAIN_WORKSPACE_SECRET_PIN))
+    return prompt->secret != NULL && prompt->pin != NULL;
+  return prompt->secret != NULL;
 }
 
 static void
@@ -70,9 +88,10 @@ set_waiting (Prompt   *prompt,
   /* Not insensitive: GTK 4.8 warns when the focused entry loses its
    * sensitivity, and the focus should stay where a retry is typed. */
   gtk_editable_set_editable (GTK_EDITABLE (prompt->entry), !waiting);
+  gtk_editable_set_editable (GTK_EDITABLE (prompt->pin_entry), !waiting);
   if (prompt->officers != NULL)
     gtk_widget_set_sensitive (prompt->officers, !waiting);
-  gtk_widget_set_sensitive (prompt->sign_button, !waiting && prompt->secret != NULL);
+  gtk_widget_set_sensitive (prompt->sign_button, !waiting && prompt_complete (prompt));
 }
 
 static void
@@ -89,13 +108,26 @@ on_checked (GObject      *source,
   set_waiting (prompt, FALSE);
   if (g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE))
     {
-      /* Stay open: say so where the passphrase is typed. */
-      gtk_label_set_text (GTK_LABEL (prompt->error_label),
-                          _("Wrong passphrase: it does not open this officer’s key. Try again."));
+      g_autofree char *text = NULL;
+      GtkWidget *entry = prompt->entry;
+
+      /* Stay open: say so where the passphrase (or PIN) is typed. */
+      if (prompt->needs == CHAIN_WORKSPACE_SECRET_PASSPHRASE)
+        text = g_strdup (_("Wrong passphrase: it does not open this officer’s key. Try again."));
+      else if (prompt->needs == CHAIN_WORKSPACE_SECRET_PIN)
+        text = custody_pin_prompt_describe_wrong_pin (prompt->session, prompt->names != NULL ? prompt->names[prompt->officer] : NULL);
+      else
+        {
+          /* Both: libchain's message says which of the two was wrong. */
+          text = g_strdup (error->message);
+          if (strstr (error->message, "PIN") != NULL)
+            entry = prompt->pin_entry;
+        }
+      gtk_label_set_text (GTK_LABEL (prompt->error_label), text);
       gtk_widget_set_visible (prompt->error_label, TRUE);
-      gtk_widget_add_css_class (prompt->entry, "error");
-      gtk_widget_grab_focus (prompt->entry);
-      gtk_editable_select_region (GTK_EDITABLE (prompt->entry), 0, -1);
+      gtk_widget_add_css_class (entry, "error");
+      gtk_widget_grab_focus (entry);
+      gtk_editable_select_region (GTK_EDITABLE (entry), 0, -1);
       return;
     }
   /* Right, or another failure the job itself reports. */
@@ -107,7 +139,7 @@ on_sign (Prompt *prompt)
 {
   const char *officer = NULL;
 
-  if (prompt->secret == NULL || prompt->checking != NULL)
+  if (!prompt_complete (prompt) || prompt->checking != NULL)
     return;
   if (prompt->workspace_dir == NULL)
     {
@@ -119,7 +151,9 @@ on_sign (Prompt *prompt)
   prompt->checking = g_cancellable_new ();
   set_waiting (prompt, TRUE);
   gtk_widget_set_visible (prompt->error_label, FALSE);
-  custody_unlock_check_async (prompt->workspace_dir, officer, prompt->secret, prompt->checking, on_checked, prompt);
+  custody_unlock_check_async (prompt->workspace_dir, officer, prompt->secret,
+                              (prompt->needs & CHAIN_WORKSPACE_SECRET_PASSPHRASE) ? prompt->pin : NULL,
+                              prompt->checking, on_checked, prompt);
 }
 
 static void
@@ -128,10 +162,26 @@ on_entry_changed (GtkEditable *entry,
 {
   const char *text = gtk_editable_get_text (entry);
 
-  chain_secret_free (prompt->secret);
-  prompt->secret = text[0] != '\0' ? chain_secret_new (text, MIN (strlen (text), CHAIN_SECRET_MAX_LEN)) : NULL;
-  gtk_widget_remove_css_class (prompt->entry, "error");
-  gtk_widget_set_sensitive (prompt->sign_button, prompt->secret != NULL && prompt->checking == NULL);
+  ChainSecret **secret = GTK_WIDGET (entry) == prompt->pin_entry ? &prompt->pin : &prompt->secret;
+
+  chain_secret_free (*secret);
+  *secret = text[0] != '\0' ? chain_secret_new (text, MIN (strlen (text), CHAIN_SECRET_MAX_LEN)) : NULL;
+  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+  gtk_widget_set_sensitive (prompt->sign_button, prompt_complete (prompt) && prompt->checking == NULL);
+}
+
+/* Shows the entries the chosen officer's keys need. */
+static void
+update_needs (Prompt *prompt)
+{
+  const char *officer = prompt->names != NULL ? prompt->names[prompt->officer] : NULL;
+
+  prompt->needs = prompt->session != NULL ? custody_session_get_unlock_secrets (prompt->session, officer)
+                                          : CHAIN_WORKSPACE_SECRET_PASSPHRASE;
+  custody_pin_prompt_setup_entries (prompt->entry, prompt->pin_entry, prompt->needs);
+  if (prompt->needs == CHAIN_WORKSPACE_SECRET_NONE && prompt->secret == NULL)
+    prompt->secret = chain_secret_new ("", 0);   /* a TPM asks nothing */
+  gtk_widget_set_sensitive (prompt->sign_button, prompt_complete (prompt) && prompt->checking == NULL);
 }
 
 static gboolean
@@ -149,12 +199,13 @@ on_officer_selected (GtkDropDown *drop_down,
 {
   prompt->officer = gtk_drop_down_get_selected (drop_down);
   gtk_widget_set_visible (prompt->error_label, FALSE);
+  update_needs (prompt);
 }
 
-/* The workspace of the window @parent belongs to, through the dialogs in
- * between: the prompt checks the passphrase against it. */
-static const char *
-workspace_dir_of (GtkWidget *parent)
+/* The session of the window @parent belongs to, through the dialogs in
+ * between: the prompt checks the passphrase against its workspace. */
+static CustodySession *
+session_of (GtkWidget *parent)
 {
   GtkRoot *root = gtk_widget_get_root (parent);
   GtkWindow *window = GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
@@ -163,7 +214,7 @@ workspace_dir_of (GtkWidget *parent)
     window = gtk_window_get_transient_for (window);
   if (window == NULL || !custody_session_get_is_open (custody_window_get_session (CUSTODY_WINDOW (window))))
     return NULL;
-  return custody_session_get_dir (custody_window_get_session (CUSTODY_WINDOW (window)));
+  return custody_window_get_session (CUSTODY_WINDOW (window));
 }
 
 static GtkWidget *
@@ -233,7 +284,12 @@ run_prompt (GtkWidget             *parent,
   prompt->callback = callback;
   prompt->user_data = user_data;
   prompt->dialog = GTK_WINDOW (dialog);
-  prompt->workspace_dir = g_strdup (workspace_dir_of (parent));
+  prompt->session = session_of (parent);
+  if (prompt->session != NULL)
+    {
+      g_object_ref (prompt->session);
+      prompt->workspace_dir = g_strdup (custody_session_get_dir (prompt->session));
+    }
   gtk_window_set_title (GTK_WINDOW (dialog), heading);
   gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
   gtk_window_set_resizable (GTK_WINDOW (dialog), FALSE);
@@ -263,6 +319,8 @@ run_prompt (GtkWidget             *parent,
   gtk_accessible_update_property (GTK_ACCESSIBLE (prompt->entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Passphrase"), -1);
   gtk_box_append (GTK_BOX (box), prompt->entry);
+  prompt->pin_entry = custody_pin_prompt_new_entry ();
+  gtk_box_append (GTK_BOX (box), prompt->pin_entry);
   prompt->error_label = wrapped_label (NULL, "error");
   gtk_widget_set_visible (prompt->error_label, FALSE);
   gtk_box_append (GTK_BOX (box), prompt->error_label);
@@ -286,6 +344,8 @@ run_prompt (GtkWidget             *parent,
 
   g_object_set_data_full (G_OBJECT (dialog), "custody-passphrase", prompt, prompt_free);
   g_signal_connect (prompt->entry, "changed", G_CALLBACK (on_entry_changed), prompt);
+  g_signal_connect (prompt->pin_entry, "changed", G_CALLBACK (on_entry_changed), prompt);
+  update_needs (prompt);
   g_signal_connect_swapped (prompt->sign_button, "clicked", G_CALLBACK (on_sign), prompt);
   g_signal_connect_swapped (prompt->cancel_button, "clicked", G_CALLBACK (gtk_window_close), dialog);
   g_signal_connect (dialog, "close-request", G_CALLBACK (on_close_request), prompt);

@@ -6,6 +6,12 @@
  * closes, it checks that the passphrase opens the officer's key in the
  * workspace of the window it belongs to; a wrong one is said in the
  * dialog, which stays open.
+ *
+ * Keys in a PKCS#11 token take the token's PIN instead, asked in the same
+ * entry (with the tries left said under a wrong one); keys in a TPM take
+ * nothing, and the dialog only confirms. A workspace with keys of both
+ * kinds asks both (see custody-unlock.h for what the callback's secret
+ * then is).
  */
 #pragma once
 

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "custody-revoke-form.h"
+#include "custody-unlock.h"
 
 struct _CustodySession {
   GObject           parent_instance;
@@ -21,6 +22,7 @@ struct _CustodySession {
   CustodyAudit     *audit;
   char             *timeline_path;
   char             *trusted_root;    /* the root's thumbprint, as of the last rebuild */
+  ChainSecret      *pin;             /* (nullable) for the next job that unlocks */
 };
 
 G_DEFINE_FINAL_TYPE (CustodySession, custody_session, G_TYPE_OBJECT)
@@ -39,6 +41,7 @@ enum {
 
 enum {
   SIGNAL_CHANGED,
+  SIGNAL_NOTICE,
   N_SIGNALS
 };
 
@@ -58,6 +61,9 @@ struct _Job {
   ChainWorkspace       *new_workspace;   /* from open and create */
   char                 *officer;
   ChainSecret          *passphrase;
+  ChainSecret          *pin;             /* typed besides the passphrase */
+  GPtrArray            *notices;         /* what dead issuing runs left, and what became of it */
+  gboolean              unlocked;        /* the keys were opened: dead runs were finished */
   gboolean              rebuild;         /* the ledger may have changed */
   char                 *forget_request;  /* drop this custodian's request file on success */
   char                 *message;
@@ -86,7 +92,9 @@ struct _Job {
   GStrv                 custodians;
   ChainRevokeOptions    revoke;
   char                 *name;
-  ChainSecret          *new_passphrase;  /* the new officer's */
+  ChainSecret          *new_passphrase;  /* the new officer's (a PIN when in a token) */
+  char                 *key_store;       /* (nullable) the new keys' home */
+  ChainSecret          *init_pin;
   char                 *text;
 };
 
@@ -99,6 +107,8 @@ job_free (gpointer data)
   chain_workspace_free (job->new_workspace);
   g_free (job->officer);
   chain_secret_free (job->passphrase);
+  chain_secret_free (job->pin);
+  g_clear_pointer (&job->notices, g_ptr_array_unref);
   g_free (job->forget_request);
   g_free (job->message);
   if (job->result != NULL && job->result_free != NULL)
@@ -122,6 +132,8 @@ job_free (gpointer data)
   g_strfreev (job->custodians);
   g_free (job->name);
   chain_secret_free (job->new_passphrase);
+  g_free (job->key_store);
+  chain_secret_free (job->init_pin);
   g_free (job->text);
   g_free (job);
 }
@@ -173,6 +185,7 @@ custody_session_finalize (GObject *object)
   g_free (self->subtitle);
   g_free (self->timeline_path);
   g_free (self->trusted_root);
+  chain_secret_free (self->pin);
   G_OBJECT_CLASS (custody_session_parent_class)->finalize (object);
 }
 
@@ -265,6 +278,16 @@ custody_session_class_init (CustodySessionClass *klass)
    */
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * CustodySession::notice:
+   * @text: what a job found besides its own work, one line per finding.
+   * @finished: whether the runs were finished (unlocked), or only found.
+   *
+   * A job found issuing runs that died (on opening) or finished them (on
+   * unlocking); emitted after the job's own callback.
+   */
+  signals[SIGNAL_NOTICE] = g_signal_new ("notice", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -508,6 +531,28 @@ custody_session_dup_trusted_root (CustodySession *self)
   return g_strdup (self->trusted_root);
 }
 
+void
+custody_session_set_pin (CustodySession *self,
+                         ChainSecret    *pin)
+{
+  g_return_if_fail (CUSTODY_IS_SESSION (self));
+
+  chain_secret_free (self->pin);
+  self->pin = pin;
+}
+
+ChainWorkspaceSecrets
+custody_session_get_unlock_secrets (CustodySession *self,
+                                    const char     *officer)
+{
+  g_return_val_if_fail (CUSTODY_IS_SESSION (self), CHAIN_WORKSPACE_SECRET_PASSPHRASE);
+
+  /* Busy or closed: a passphrase, what most workspaces need. */
+  if (self->workspace == NULL || self->busy)
+    return CHAIN_WORKSPACE_SECRET_PASSPHRASE;
+  return chain_workspace_get_unlock_secrets (self->workspace, officer);
+}
+
 /* ---- Running jobs ------------------------------------------------------------ */
 
 static void
@@ -537,13 +582,18 @@ run_job (GTask        *task,
   gboolean ok = TRUE;
 
   if (job->passphrase != NULL)
-    ok = chain_workspace_unlock (job->workspace, job->officer, job->passphrase, &error);
+    ok = job->unlocked = custody_unlock_workspace (job->workspace, job->officer, job->passphrase, job->pin,
+                                                   job->notices, &error);
   /* Wiped as soon as the keys are open. */
   g_clear_pointer (&job->passphrase, chain_secret_free);
+  g_clear_pointer (&job->pin, chain_secret_free);
   if (ok)
     ok = job->func (job, cancellable, &error);
   if (job->workspace != NULL)
-    chain_workspace_lock (job->workspace);
+    {
+      chain_workspace_set_pin (job->workspace, NULL);
+      chain_workspace_lock (job->workspace);
+    }
   if (job->new_workspace != NULL)
     chain_workspace_lock (job->new_workspace);
   if (ok)
@@ -602,6 +652,15 @@ job_finished (GObject      *source,
     g_task_return_boolean (outer, TRUE);
   else
     g_task_return_error (outer, error);
+  /* After the job's own message, so that it is the one left to read. */
+  if (job->notices != NULL && job->notices->len > 0)
+    {
+      g_autofree char *text = NULL;
+
+      g_ptr_array_add (job->notices, NULL);
+      text = g_strjoinv ("\n", (char **) job->notices->pdata);
+      g_signal_emit (self, signals[SIGNAL_NOTICE], 0, text, job->unlocked);
+    }
 }
 
 /* Starts @job; @label says what it does while it runs. */
@@ -625,6 +684,8 @@ start_job (CustodySession      *self,
       g_object_unref (outer);
       return;
     }
+  if (job->notices == NULL)
+    job->notices = g_ptr_array_new_with_free_func (g_free);
   self->job_cancellable = g_cancellable_new ();
   inner = g_task_new (self, self->job_cancellable, job_finished, outer);
   g_task_set_task_data (inner, job, job_free);
@@ -645,6 +706,9 @@ job_new (CustodySession *self,
   job->workspace = self->workspace;
   job->officer = g_strdup (officer);
   job->passphrase = passphrase;
+  /* A PIN typed besides the passphrase is for this job only. */
+  if (passphrase != NULL)
+    job->pin = g_steal_pointer (&self->pin);
   return job;
 }
 
@@ -721,6 +785,8 @@ do_open (Job          *job,
   job->new_workspace = chain_workspace_open (job->dir, cancellable, error);
   if (job->new_workspace == NULL)
     return FALSE;
+  /* Locked: a dead issuing run is said now and finished by the next signing. */
+  custody_unlock_survey_dead_runs (job->new_workspace, job->notices);
   job->message = g_strdup_printf (_("Opened %s"), chain_workspace_get_org (job->new_workspace));
   return TRUE;
 }
@@ -765,7 +831,8 @@ custody_session_create_async (CustodySession              *self,
   gsize secret_len = 0;
 
   g_return_if_fail (CUSTODY_IS_SESSION (self));
-  g_return_if_fail (options != NULL && options->passphrase != NULL);
+  g_return_if_fail (options != NULL);
+  g_return_if_fail (options->passphrase != NULL || options->key_store != NULL);
 
   job = g_new0 (Job, 1);
   job->func = do_create;
@@ -776,13 +843,24 @@ custody_session_create_async (CustodySession              *self,
   job->tier = g_strdup (options->tier);
   job->officer = g_strdup (options->officer);
   job->policy = options->policy != NULL ? chain_policy_copy (options->policy) : NULL;
-  secret = chain_secret_get_data (options->passphrase, &secret_len);
+  job->key_store = g_strdup (options->key_store);
+  job->init.key_store = job->key_store;
+  if (options->pin != NULL)
+    {
+      secret = chain_secret_get_data (options->pin, &secret_len);
+      job->init_pin = chain_secret_new (secret, secret_len);
+    }
+  job->init.pin = job->init_pin;
   job->init.org = job->org;
   job->init.id = job->id;
   job->init.tier = job->tier;
   job->init.officer = job->officer;
   job->init.policy = job->policy;
-  job->init_passphrase = chain_secret_new (secret, secret_len);
+  if (options->passphrase != NULL)
+    {
+      secret = chain_secret_get_data (options->passphrase, &secret_len);
+      job->init_passphrase = chain_secret_new (secret, secret_len);
+    }
   job->init.passphrase = job->init_passphrase;
   start_job (self, job, _("Creating the root CA and the ledger…"), callback, user_data);
 }
@@ -1234,8 +1312,18 @@ do_add_officer (Job          *job,
                 GError      **error)
 {
   guint64 seq = 0;
-  gboolean ok = chain_workspace_add_officer (job->workspace, job->name, job->new_passphrase, &seq,
-                                             cancellable, error);
+  gboolean ok;
+
+  /* In a token, the new officer's secret is that token's PIN. */
+  if (job->key_store != NULL && g_str_has_prefix (job->key_store, "pkcs11:"))
+    {
+      chain_workspace_set_pin (job->workspace, job->new_passphrase);
+      ok = chain_workspace_add_officer_in (job->workspace, job->name, job->key_store, NULL, &seq,
+                                           cancellable, error);
+    }
+  else
+    ok = chain_workspace_add_officer_in (job->workspace, job->name, job->key_store, job->new_passphrase, &seq,
+                                         cancellable, error);
 
   /* Wiped as soon as the new key is saved (or not). */
   g_clear_pointer (&job->new_passphrase, chain_secret_free);
@@ -1254,10 +1342,26 @@ custody_session_add_officer_async (CustodySession      *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
+  g_return_if_fail (new_passphrase != NULL);
+
+  custody_session_add_officer_in_async (self, name, NULL, new_passphrase, officer, passphrase, callback, user_data);
+}
+
+void
+custody_session_add_officer_in_async (CustodySession      *self,
+                                      const char          *name,
+                                      const char          *key_store,
+                                      ChainSecret         *new_secret,
+                                      const char          *officer,
+                                      ChainSecret         *passphrase,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
   Job *job = NULL;
+  ChainSecret *new_passphrase = new_secret;
 
   g_return_if_fail (CUSTODY_IS_SESSION (self));
-  g_return_if_fail (name != NULL && new_passphrase != NULL);
+  g_return_if_fail (name != NULL);
 
   if (!check_open (self, TRUE, passphrase, callback, user_data))
     {
@@ -1266,6 +1370,7 @@ custody_session_add_officer_async (CustodySession      *self,
     }
   job = job_new (self, do_add_officer, officer, passphrase);
   job->name = g_strdup (name);
+  job->key_store = g_strdup (key_store);
   job->new_passphrase = new_passphrase;
   job->rebuild = TRUE;
   start_job (self, job, _("Enrolling the officer…"), callback, user_data);

@@ -9,7 +9,10 @@
  *
  * Passphrases are never stored: a job that signs takes a ChainSecret,
  * unlocks the workspace, does its work, locks it again and wipes the
- * secret, whether it succeeded or not.
+ * secret, whether it succeeded or not. The secret is the passphrase, or
+ * the token's PIN when the keys are in a PKCS#11 token (see
+ * custody-unlock.h). Unlocking also finishes issuing runs that died; the
+ * "notice" signal says what became of them.
  *
  * Every job ends in the caller's callback; custody_session_finish() gives
  * a one-line message for a toast, or the error (libchain's message).
@@ -75,6 +78,27 @@ ChainWorkspace *custody_session_get_workspace (CustodySession *self);
 /** Returns: (transfer full): the officers with a key in this workspace. */
 GStrv custody_session_list_officers (CustodySession *self);
 
+/**
+ * custody_session_get_unlock_secrets:
+ * @officer: (nullable): who will sign; %NULL for any officer.
+ *
+ * Returns: what the passphrase prompt asks for: a passphrase, a token's
+ *   PIN, both or neither (chain_workspace_get_unlock_secrets()).
+ */
+ChainWorkspaceSecrets custody_session_get_unlock_secrets (CustodySession *self,
+                                                          const char     *officer);
+
+/**
+ * custody_session_set_pin:
+ * @pin: (transfer full) (nullable): a token's PIN typed besides the
+ *   passphrase.
+ *
+ * The next job that unlocks takes it and wipes it. (When the keys need
+ * no passphrase, the PIN is the secret the job is given instead.)
+ */
+void custody_session_set_pin (CustodySession *self,
+                              ChainSecret    *pin);
+
 /** Returns: (transfer full) (nullable): lower-case hex SHA-256 of the ledger's root. */
 char *custody_session_dup_trusted_root (CustodySession *self);
 
@@ -97,8 +121,9 @@ void custody_session_open_async (CustodySession      *self,
  * custody_session_create_async:
  * @self: a session that is not busy.
  * @dir: where to make the workspace (as chain_workspace_init()).
- * @options: who the root custodian is; copied, with its policy, and the
- *   passphrase, which is wiped when the job ends.
+ * @options: who the root custodian is; copied, with its policy, key
+ *   store, passphrase and PIN (wiped when the job ends). The passphrase
+ *   may be %NULL when the keys go to a token or TPM.
  *
  * `chain init`: a root CA, the first officer and a ledger with the policy;
  * the new workspace is then open.
@@ -289,6 +314,24 @@ void custody_session_add_officer_async (CustodySession      *self,
                                         ChainSecret         *passphrase,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data);
+
+/**
+ * custody_session_add_officer_in_async:
+ * @key_store: (nullable): where the new key lives, as
+ *   chain_workspace_add_officer_in() takes it; %NULL for a file.
+ * @new_secret: (transfer full) (nullable): the file key's passphrase, or
+ *   the token's PIN for a PKCS#11 key; %NULL for a TPM key; wiped.
+ *
+ * custody_session_add_officer_async() with the new key in @key_store.
+ */
+void custody_session_add_officer_in_async (CustodySession      *self,
+                                           const char          *name,
+                                           const char          *key_store,
+                                           ChainSecret         *new_secret,
+                                           const char          *officer,
+                                           ChainSecret         *passphrase,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
 
 /**
  * custody_session_annotate_async:

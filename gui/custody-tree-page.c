@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "custody-actions.h"
+#include "custody-key-home-row.h"
 #include "custody-widgets.h"
 
 struct _CustodyTreePage {
@@ -69,6 +70,10 @@ show_details (CustodyTreePage *self)
   gtk_label_set_text (self->health_label, custody_health_to_label (custody_node_get_health (node)));
   gtk_widget_set_css_classes (GTK_WIDGET (self->health_label), (const char *[]) { "heading", style, NULL });
   custody_fields_fill (self->fields_list, custody_node_get_fields (node));
+  /* Our own keys: where each lives (read while no job holds the workspace). */
+  if (custody_node_get_is_self (node) && custody_session_get_workspace (self->session) != NULL)
+    custody_key_home_rows_insert (self->fields_list, custody_session_get_workspace (self->session),
+                                  custody_key_home_rows_position (custody_node_get_fields (node)));
   gtk_stack_set_visible_child_name (self->detail_stack, "details");
 }
 

@@ -1,10 +1,13 @@
 /* custody-unlock-check.c — whether a passphrase opens an officer's key */
 #include "custody-unlock-check.h"
 
+#include "custody-unlock.h"
+
 typedef struct {
   char        *dir;
   char        *officer;
   ChainSecret *passphrase;
+  ChainSecret *pin;
 } Check;
 
 static void
@@ -15,6 +18,7 @@ check_free (gpointer data)
   g_free (check->dir);
   g_free (check->officer);
   chain_secret_free (check->passphrase);
+  chain_secret_free (check->pin);
   g_free (check);
 }
 
@@ -29,7 +33,9 @@ check_in_thread (GTask        *task,
   GError *error = NULL;
 
   workspace = chain_workspace_open (check->dir, cancellable, &error);
-  if (workspace == NULL || !chain_workspace_unlock (workspace, check->officer, check->passphrase, &error))
+  /* A check only: dead runs are the signing job's to finish. */
+  if (workspace == NULL
+      || !custody_unlock_workspace (workspace, check->officer, check->passphrase, check->pin, NULL, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -42,6 +48,7 @@ void
 custody_unlock_check_async (const char          *workspace_dir,
                             const char          *officer,
                             const ChainSecret   *passphrase,
+                            const ChainSecret   *pin,
                             GCancellable        *cancellable,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
@@ -57,6 +64,11 @@ custody_unlock_check_async (const char          *workspace_dir,
   check->dir = g_strdup (workspace_dir);
   check->officer = g_strdup (officer);
   check->passphrase = chain_secret_new (data, len);
+  if (pin != NULL)
+    {
+      data = chain_secret_get_data (pin, &len);
+      check->pin = chain_secret_new (data, len);
+    }
   g_task_set_source_tag (task, custody_unlock_check_async);
   g_task_set_task_data (task, check, check_free);
   g_task_run_in_thread (task, check_in_thread);

@@ -1,5 +1,6 @@
 /* custody-window.c — the main window: custody tree, requests, ledger, audit */
 #include "custody-window-private.h"
+#include "custody-run-notice.h"
 
 #include <glib/gi18n.h>
 
@@ -405,6 +406,7 @@ custody_window_init (CustodyWindow *self)
   g_signal_connect_swapped (self->session, "notify::title", G_CALLBACK (on_open_changed), self);
   g_signal_connect_swapped (self->session, "notify::busy", G_CALLBACK (on_busy_changed), self);
   g_signal_connect_swapped (self->session, "changed", G_CALLBACK (custody_window_update_actions), self);
+  g_signal_connect_swapped (self->session, "notice", G_CALLBACK (custody_run_notice_show), self);
   g_signal_connect_swapped (custody_session_get_audit (self->session), "notify::running",
                             G_CALLBACK (custody_window_update_actions), self);
   g_signal_connect_swapped (self->tree_page, "selection-changed", G_CALLBACK (custody_window_update_actions), self);

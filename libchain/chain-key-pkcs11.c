@@ -4,6 +4,7 @@
  * as deprecated; nothing here calls them. */
 #undef OPENSSL_NO_DEPRECATED
 #include "chain-key-pkcs11-private.h"
+#include "chain-key-token-private.h"
 #include "chain-pki-private.h"
 #include "chain-i18n-private.h"
 
@@ -13,6 +14,7 @@
 #include <libp11.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
+#include <p11-kit/p11-kit.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/uri.h>
 
@@ -754,4 +756,119 @@ chain_key_pkcs11_list (const char        *module_path,
     }
   module_release (module);
   return g_steal_pointer (&lines);
+}
+
+/* ---- Tokens as values (chain-key-token.h) --------------------------------------------- */
+
+/* What the token says now about its PIN retry counter. */
+static ChainKeyTokenPinState
+slot_pin_state (Module      *module,
+                PKCS11_SLOT *slot)
+{
+  CK_TOKEN_INFO info;
+
+  if (module->raw == NULL
+      || module->raw->C_GetTokenInfo (PKCS11_get_slotid_from_slot (slot), &info) != CKR_OK)
+    return slot->token->userPinLocked ? CHAIN_KEY_TOKEN_PIN_LOCKED : CHAIN_KEY_TOKEN_PIN_OK;
+  if (info.flags & CKF_USER_PIN_LOCKED)
+    return CHAIN_KEY_TOKEN_PIN_LOCKED;
+  if (info.flags & CKF_USER_PIN_FINAL_TRY)
+    return CHAIN_KEY_TOKEN_PIN_FINAL_TRY;
+  if (info.flags & CKF_USER_PIN_COUNT_LOW)
+    return CHAIN_KEY_TOKEN_PIN_COUNT_LOW;
+  return CHAIN_KEY_TOKEN_PIN_OK;
+}
+
+static ChainKeyToken *
+slot_token (Module      *module,
+            PKCS11_SLOT *slot)
+{
+  return chain_key_token_new (slot->token->label, slot->token->manufacturer, slot->token->model,
+                              module->path, slot->token->readOnly != 0, slot_pin_state (module, slot));
+}
+
+/* Adds the initialised tokens of @module_path to @tokens. */
+static gboolean
+add_module_tokens (const char  *module_path,
+                   GPtrArray   *tokens,
+                   GError     **error)
+{
+  Module *module = module_open (module_path, error);
+
+  if (module == NULL)
+    return FALSE;
+  for (unsigned int i = 0; i < module->n_slots; i++)
+    if (module->slots[i].token != NULL && module->slots[i].token->initialized)
+      g_ptr_array_add (tokens, slot_token (module, &module->slots[i]));
+  module_release (module);
+  return TRUE;
+}
+
+/* The paths of the modules p11-kit has registered (its proxy's members):
+ * a token is named by its own module, which signs and generates keys
+ * directly, where the proxy would stand between. */
+static GStrv
+registered_modules (void)
+{
+  CK_FUNCTION_LIST **loaded = p11_kit_modules_load (NULL, 0);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+  for (gsize i = 0; loaded != NULL && loaded[i] != NULL; i++)
+    {
+      char *path = p11_kit_module_get_filename (loaded[i]);
+
+      if (path != NULL && g_path_is_absolute (path))
+        g_ptr_array_add (paths, g_strdup (path));
+      free (path);
+    }
+  if (loaded != NULL)
+    p11_kit_modules_release (loaded);
+  g_ptr_array_add (paths, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&paths), FALSE);
+}
+
+GPtrArray *
+chain_key_list_tokens (const char  *module_path,
+                       GError     **error)
+{
+  g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_key_token_free);
+  g_auto(GStrv) registered = NULL;
+
+  if (module_path != NULL)
+    return add_module_tokens (module_path, tokens, error) ? g_steal_pointer (&tokens) : NULL;
+  /* Every registered module; one that does not load has no token to offer. */
+  registered = registered_modules ();
+  for (guint i = 0; registered[i] != NULL; i++)
+    add_module_tokens (registered[i], tokens, NULL);
+  return g_steal_pointer (&tokens);
+}
+
+ChainKeyToken *
+chain_key_find_token (const char  *text,
+                      GError     **error)
+{
+  g_autoptr(P11KitUri) uri = uri_parse (text, error);
+  g_autofree char *label = NULL;
+  const char *module_path;
+  ChainKeyToken *token;
+  PKCS11_SLOT *slot;
+  Module *module;
+
+  if (uri == NULL)
+    return NULL;
+  label = uri_token_label (uri);
+  if (label == NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("the PKCS#11 URI '%s' names no token: add token=LABEL (see chain key list)"), text);
+      return NULL;
+    }
+  module_path = p11_kit_uri_get_module_path (uri);
+  module = module_open (module_path != NULL ? module_path : chain_key_pkcs11_default_module (), error);
+  if (module == NULL)
+    return NULL;
+  slot = module_find_token (module, label, error);
+  token = slot != NULL ? slot_token (module, slot) : NULL;
+  module_release (module);
+  return token;
 }

@@ -192,6 +192,35 @@ gboolean chain_workspace_get_key_store (const ChainWorkspace *self,
                                         ChainKeyStore        *out_store,
                                         char                **out_location);
 
+/**
+ * ChainWorkspaceSecrets:
+ * @CHAIN_WORKSPACE_SECRET_NONE: nothing to ask (keys in a TPM).
+ * @CHAIN_WORKSPACE_SECRET_PASSPHRASE: a key is an encrypted file.
+ * @CHAIN_WORKSPACE_SECRET_PIN: a key is in a PKCS#11 token.
+ *
+ * What an officer must give to unlock a workspace.
+ */
+typedef enum {
+  CHAIN_WORKSPACE_SECRET_NONE = 0,
+  CHAIN_WORKSPACE_SECRET_PASSPHRASE = 1 << 0,
+  CHAIN_WORKSPACE_SECRET_PIN = 1 << 1,
+} ChainWorkspaceSecrets;
+
+/**
+ * chain_workspace_get_unlock_secrets:
+ * @self: a workspace.
+ * @officer: (nullable): the officer who will sign; %NULL for any of them.
+ *
+ * What chain_workspace_unlock() will need for @officer's key and the CA
+ * key: a passphrase (chain_workspace_unlock()), a PIN
+ * (chain_workspace_set_pin()), both or neither. Shells ask for exactly
+ * these, so a token's owner is asked for a PIN, never a passphrase.
+ *
+ * Returns: the secrets, or'ed.
+ */
+ChainWorkspaceSecrets chain_workspace_get_unlock_secrets (const ChainWorkspace *self,
+                                                          const char           *officer);
+
 /** chain_workspace_lock: wipes and drops every decrypted key. */
 void chain_workspace_lock (ChainWorkspace *self);
 

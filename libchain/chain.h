@@ -11,6 +11,7 @@
 #include "chain-i18n.h"
 #include "chain-secret.h"
 #include "chain-key.h"
+#include "chain-key-token.h"
 #include "chain-name.h"
 #include "chain-name-constraints.h"
 #include "chain-csr.h"

@@ -186,6 +186,25 @@ find_entry_row (GtkWidget  *widget,
   return NULL;
 }
 
+/* A combo row titled @title. */
+static GtkWidget *
+find_combo_row (GtkWidget  *widget,
+                const char *title)
+{
+  GtkWidget *child = NULL;
+
+  if (ADW_IS_COMBO_ROW (widget) && label_matches (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title))
+    return widget;
+  for (child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_combo_row (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* The first mapped label showing @text. */
 static GtkWidget *
 find_label_widget (GtkWidget  *widget,
@@ -781,6 +800,25 @@ run_step (CustodyWindow *window,
           return FALSE;
         }
       return choose_item (dropdown, parts[1], error);
+    }
+  if (g_str_equal (verb, "choose-row"))
+    {
+      g_autofree char *joined = NULL;
+      g_auto(GStrv) parts = NULL;
+      GtkWidget *row = NULL;
+
+      /* choose-row TITLE = N: item N of the combo row titled TITLE. */
+      NEED (4);
+      joined = g_strjoinv (" ", words + 1);
+      parts = g_strsplit (joined, " = ", 2);
+      row = parts[1] != NULL ? find_combo_row (GTK_WIDGET (top), parts[0]) : NULL;
+      if (row == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no combo row '%s'", parts[0]);
+          return FALSE;
+        }
+      adw_combo_row_set_selected (ADW_COMBO_ROW (row), (guint) atoi (parts[1]));
+      return TRUE;
     }
   if (g_str_equal (verb, "note"))
     {

@@ -18,6 +18,8 @@
  *                            passphrase dialog (as officer WHO) and sign
  *   code TEXT                type a verification code in the export dialog
  *   fill TITLE = TEXT        type TEXT into the entry row titled TITLE
+ *   choose TOOLTIP = ITEM    pick ITEM in the dropdown whose tooltip is TOOLTIP
+ *   choose-row TITLE = N     choose item N of the combo row titled TITLE
  *   note TEXT                type TEXT into the note dialog
  *   folder DIR               choose DIR in the new-workspace or export dialog
  *   click LABEL              click the button labelled LABEL (mnemonic

@@ -936,7 +936,7 @@ unlock_check (const char        *dir,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  custody_unlock_check_async (dir, NULL, passphrase, NULL, on_unlock_checked, &result);
+  custody_unlock_check_async (dir, NULL, passphrase, NULL, NULL, on_unlock_checked, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   return custody_unlock_check_finish (result, error);
