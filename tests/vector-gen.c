@@ -5,9 +5,12 @@
  * Builds the three-tier story (tests/support/test-story.h) once and writes
  * it as OUTDIR/base.bundle; then each case below, in a forked Check test,
  * takes a copy of the story's ledger, breaks one rule as an attacker or a
- * malicious writer would (plain git, or libchain signing with a real
- * officer's key where only an officer can sign), and writes what changed
- * as a thin bundle on top of base.bundle, OUTDIR/NAME.bundle. Each vector
+ * malicious writer would (plain git; libchain signing with a real
+ * officer's key where only an officer can sign; or a whole record written
+ * with plain git and signed by an officer where libchain's writer refuses
+ * to write it), and writes what changed as a thin bundle on top of
+ * base.bundle, OUTDIR/NAME.bundle (for object-missing a bundle whose pack
+ * lacks one object, made by hand). Each vector
  * is then rebuilt from the bundles exactly as tests/vectors/README.md
  * tells another implementation to, and audited: the generator fails
  * unless the audit's verdict, rule and record are the ones the manifest
