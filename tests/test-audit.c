@@ -12,14 +12,13 @@
  */
 #include "test-pki.h"
 #include "test-story.h"
+#include "test-commit-forge.h"
 
 #include <git2.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "chain-armor-private.h"
-#include "chain-cms-private.h"
 #include "chain-pki-private.h"
 
 #define DAY (G_GINT64_CONSTANT (24) * 60 * 60)
@@ -336,30 +335,6 @@ tree_put_blob (const char *tree,
 
 /* ---- Commit text ------------------------------------------------------------- */
 
-/* @raw without its gpgsig header (and continuation lines). */
-static char *
-without_signature (const char *raw)
-{
-  g_auto(GStrv) lines = NULL;
-  g_autoptr(GString) out = g_string_new (NULL);
-  const char *body = strstr (raw, "\n\n");
-  g_autofree char *headers = g_strndup (raw, (gsize) (body - raw));
-  gboolean in_signature = FALSE;
-
-  lines = g_strsplit (headers, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      if (g_str_has_prefix (lines[i], "gpgsig "))
-        in_signature = TRUE;
-      else if (lines[i][0] != ' ')
-        in_signature = FALSE;
-      if (!in_signature)
-        g_string_append_printf (out, "%s\n", lines[i]);
-    }
-  g_string_append (out, body + 1);
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 /* @raw's gpgsig header, as lines ending with '\n'. */
 static char *
 signature_header (const char *raw)
@@ -482,76 +457,6 @@ rewrite_from (guint64  from,
 
 /* ---- Signing as a malicious writer ------------------------------------------------ */
 
-static char *
-oid_to_hex (const git_oid *oid)
-{
-  char hex[GIT_OID_HEXSZ + 1];
-
-  git_oid_tostr (hex, sizeof hex, oid);
-  return g_strdup (hex);
-}
-
-/* Writes @text (a commit without a signature) with @signature as its
- * gpgsig header, as libchain's writer does. */
-static char *
-write_with_signature (const char *text,
-                      GBytes     *signature)
-{
-  g_autofree char *armor = g_strndup (g_bytes_get_data (signature, NULL), g_bytes_get_size (signature));
-  git_repository *repo = NULL;
-  git_oid oid;
-
-  ck_assert_int_eq (git_repository_open (&repo, story->path), 0);
-  ck_assert_int_eq (git_commit_create_with_signature (&oid, repo, text, armor, "gpgsig"), 0);
-  git_repository_free (repo);
-  return oid_to_hex (&oid);
-}
-
-/* Signs @text with libchain's CMS signer, as the writer does. */
-static char *
-write_signed (const char        *text,
-              const TestOfficer *officer)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) signature = chain_cms_sign_detached (officer->key, officer->cert, officer->intermediates,
-                                                         (const guint8 *) text, strlen (text), &error);
-
-  test_assert_no_error (error);
-  return write_with_signature (text, signature);
-}
-
-/* A detached CMS signature over @text by each of @n signers, made with
- * OpenSSL directly: libchain refuses to sign with a non-officer. */
-static GBytes *
-cms_sign_raw (ChainKey  **keys,
-              ChainCert **certs,
-              guint       n,
-              const char *text)
-{
-  int flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
-  BIO *in = BIO_new_mem_buf (text, (int) strlen (text));
-  CMS_ContentInfo *cms = CMS_sign (NULL, NULL, NULL, NULL, flags);
-  unsigned char *der = NULL;
-  GBytes *pem = NULL;
-  GBytes *signature = NULL;
-  int len;
-
-  ck_assert_ptr_nonnull (cms);
-  for (guint i = 0; i < n; i++)
-    ck_assert_ptr_nonnull (CMS_add1_signer (cms, chain_cert_get_x509 (certs[i]), chain_key_get_pkey (keys[i]),
-                                            EVP_sha256 (), 0));
-  ck_assert (CMS_final (cms, in, NULL, flags) == 1);
-  len = i2d_CMS_ContentInfo (cms, &der);
-  ck_assert_int_gt (len, 0);
-  pem = chain_armor_encode ("SIGNED MESSAGE", der, (gsize) len);
-  signature = g_bytes_new_from_bytes (pem, 0, g_bytes_get_size (pem) - 1);
-  g_bytes_unref (pem);
-  OPENSSL_free (der);
-  CMS_ContentInfo_free (cms);
-  BIO_free (in);
-  return signature;
-}
-
 /* Re-signs the tip commit with @signature_of's output over its payload. */
 static void
 resign_tip_with (GBytes *(*sign) (const char *text, gpointer data),
@@ -559,9 +464,9 @@ resign_tip_with (GBytes *(*sign) (const char *text, gpointer data),
 {
   g_autofree char *tip = commit_at (TIP);
   g_autofree char *raw = git_raw ("commit", tip);
-  g_autofree char *text = without_signature (raw);
+  g_autofree char *text = test_commit_without_signature (raw);
   g_autoptr(GBytes) signature = sign (text, data);
-  g_autofree char *id = write_with_signature (text, signature);
+  g_autofree char *id = test_commit_write_with_signature (story->path, text, signature);
 
   set_main (id);
 }
@@ -755,7 +660,7 @@ edit_unsign (const char *raw,
              gpointer    data)
 {
   (void) data;
-  return index == 0 ? without_signature (raw) : g_strdup (raw);
+  return index == 0 ? test_commit_without_signature (raw) : g_strdup (raw);
 }
 
 /* The signature taken out of its header and put after the message. */
@@ -765,7 +670,7 @@ edit_move_signature (const char *raw,
                      gpointer    data)
 {
   g_autofree char *header = signature_header (raw);
-  g_autofree char *text = without_signature (raw);
+  g_autofree char *text = test_commit_without_signature (raw);
 
   (void) index;
   (void) data;
@@ -1074,7 +979,7 @@ sign_twice (const char *text,
   ChainCert *certs[] = { story->dist_x.officer.cert, story->oem.officer.cert };
 
   (void) data;
-  return cms_sign_raw (keys, certs, 2, text);
+  return test_commit_cms_sign_raw (keys, certs, 2, text);
 }
 
 /* Two gpgsig headers; or one signature with two signers. */
@@ -1103,8 +1008,8 @@ resign_tip (const TestOfficer *officer)
 {
   g_autofree char *tip = commit_at (TIP);
   g_autofree char *raw = git_raw ("commit", tip);
-  g_autofree char *text = without_signature (raw);
-  g_autofree char *id = write_signed (text, officer);
+  g_autofree char *text = test_commit_without_signature (raw);
+  g_autofree char *id = test_commit_write_signed (story->path, text, officer);
 
   set_main (id);
 }
@@ -1159,7 +1064,7 @@ sign_with (const char *text,
 {
   TestOfficer *officer = data;
 
-  return cms_sign_raw (&officer->key, &officer->cert, 1, text);
+  return test_commit_cms_sign_raw (&officer->key, &officer->cert, 1, text);
 }
 
 /* A certificate from the root for TLS clients, not for signing commits. */
@@ -1236,9 +1141,9 @@ redate_tip (gint64 when)
 {
   g_autofree char *tip = commit_at (TIP);
   g_autofree char *raw = git_raw ("commit", tip);
-  g_autofree char *text = without_signature (raw);
+  g_autofree char *text = test_commit_without_signature (raw);
   g_autofree char *dated = with_committer_time (text, when);
-  g_autofree char *id = write_signed (dated, &story->dist_x.officer);
+  g_autofree char *id = test_commit_write_signed (story->path, dated, &story->dist_x.officer);
 
   ck_assert_int_eq (committer_time (dated), when);
   set_main (id);
@@ -1442,9 +1347,9 @@ START_TEST (test_threshold)
       g_autofree char *tree = tree_of (raw);
       g_autofree char *tree1 = tree_put_blob (tree, sig_path, sig_blob);
       g_autofree char *tree2 = tree_put_blob (tree1, record_path_, record_blob);
-      g_autofree char *unsigned_text = without_signature (raw);
+      g_autofree char *unsigned_text = test_commit_without_signature (raw);
       g_autofree char *text = with_header (unsigned_text, "tree", tree2);
-      g_autofree char *id = write_signed (text, &story->cm_a.officer);
+      g_autofree char *id = test_commit_write_signed (story->path, text, &story->cm_a.officer);
 
       set_main (id);
     }
@@ -1639,7 +1544,7 @@ START_TEST (test_replaced_history)
   g_autofree char *pop = commit_at (TEST_STORY_POP);
   g_autofree char *batch = commit_at (TEST_STORY_BATCH_DIST_X);
   g_autofree char *raw = git_raw ("commit", pop);
-  g_autofree char *text = without_signature (raw);
+  g_autofree char *text = test_commit_without_signature (raw);
   g_autofree char *edited = replace_once (text, "pop #16 by oem", "pop #16 by cm-a");
   g_autofree char *fake = write_commit (edited, FALSE);
   g_autofree char *log = NULL;
@@ -1797,7 +1702,7 @@ START_TEST (test_committer_name)
 {
   g_autofree char *tip = commit_at (TIP);
   g_autofree char *raw = git_raw ("commit", tip);
-  g_autofree char *text = without_signature (raw);
+  g_autofree char *text = test_commit_without_signature (raw);
   const char *line = strstr (text, "\ncommitter ");
   const char *email = NULL;
   g_autofree char *edited = NULL;
@@ -1806,7 +1711,7 @@ START_TEST (test_committer_name)
   ck_assert_ptr_nonnull (line);
   email = strchr (line, '<');
   edited = g_strdup_printf ("%.*s\ncommitter Olivia %s", (int) (line - text), text, email);
-  id = write_signed (edited, &story->dist_x.officer);
+  id = test_commit_write_signed (story->path, edited, &story->dist_x.officer);
   set_main (id);
   expect (TIP, "commit.committer");
 }
@@ -1945,7 +1850,7 @@ START_TEST (test_record_from_other_ledger)
       }
   }
   text = commit_text (tree, tip, "oem", story->now, &story->oem.officer, "annotation #19 by oem");
-  commit = write_signed (text, &story->oem.officer);
+  commit = test_commit_write_signed (story->path, text, &story->oem.officer);
   set_main (commit);
   expect (TIP + 1, "statement.ledger");
 }
@@ -2283,9 +2188,9 @@ START_TEST (test_unexpected_header)
 {
   g_autofree char *tip = commit_at (TIP);
   g_autofree char *raw = git_raw ("commit", tip);
-  g_autofree char *text = without_signature (raw);
+  g_autofree char *text = test_commit_without_signature (raw);
   g_autofree char *edited = with_extra_header (text, "encoding ISO-8859-1\n");
-  g_autofree char *id = write_signed (edited, &story->dist_x.officer);
+  g_autofree char *id = test_commit_write_signed (story->path, edited, &story->dist_x.officer);
 
   set_main (id);
   expect (TIP, "commit.headers");

@@ -161,6 +161,27 @@ report_has (ChainJson  *doc,
   return FALSE;
 }
 
+/* The vector's export directory in @work, or NULL when it has none. */
+static char *
+write_export_dir (const char *work,
+                  ChainJson  *vector)
+{
+  ChainJson *files = chain_json_object_get_member (vector, "export_dir");
+  g_autofree char *dir = g_build_filename (work, "export", NULL);
+
+  if (files == NULL || chain_json_object_get_size (files) == 0)
+    return NULL;
+  g_mkdir_with_parents (dir, 0755);
+  for (gsize i = 0; i < chain_json_object_get_size (files); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, chain_json_object_get_key_at (files, i), NULL);
+      const char *content = chain_json_get_string (chain_json_object_get_value_at (files, i));
+
+      test_support_write_file (path, content, strlen (content));
+    }
+  return g_steal_pointer (&dir);
+}
+
 START_TEST (test_vector_audit)
 {
   ChainJson *vector = chain_json_array_get_element (vectors (manifest), (gsize) _i);
@@ -171,6 +192,7 @@ START_TEST (test_vector_audit)
   ChainJson *record = chain_json_object_get_member (vector, "record");
   g_autofree char *work = test_support_tmpdir_new ();
   g_autofree char *repo = materialize (work, vector);
+  g_autofree char *export_dir = write_export_dir (work, vector);
   g_autofree char *report_path = g_build_filename (work, "report.json", NULL);
   g_autofree char *report_text = NULL;
   g_autofree char *out = NULL;
@@ -188,6 +210,11 @@ START_TEST (test_vector_audit)
     {
       g_ptr_array_add (args, (gpointer) "--pin");
       g_ptr_array_add (args, (gpointer) pin);
+    }
+  if (export_dir != NULL)
+    {
+      g_ptr_array_add (args, (gpointer) "--export-dir");
+      g_ptr_array_add (args, export_dir);
     }
   g_ptr_array_add (args, (gpointer) "--report");
   g_ptr_array_add (args, report_path);
@@ -333,6 +360,7 @@ entry_summary (ChainJson *vector)
 {
   ChainJson *record = chain_json_object_get_member (vector, "record");
   ChainJson *files = chain_json_object_get_member (vector, "files");
+  ChainJson *export = chain_json_object_get_member (vector, "export_dir");
   GString *text = g_string_new (NULL);
 
   g_string_append_printf (text, "%s %s %s %s %s %s %" G_GINT64_FORMAT " pin:%s files:", member_string (vector, "name"),
@@ -343,6 +371,9 @@ entry_summary (ChainJson *vector)
                           member_string (vector, "pinned_tip") != NULL ? "yes" : "no");
   for (gsize i = 0; i < chain_json_object_get_size (files); i++)
     g_string_append_printf (text, "%s,", chain_json_object_get_key_at (files, i));
+  g_string_append (text, " export:");
+  for (gsize i = 0; export != NULL && i < chain_json_object_get_size (export); i++)
+    g_string_append_printf (text, "%s,", chain_json_object_get_key_at (export, i));
   return g_string_free (text, FALSE);
 }
 
