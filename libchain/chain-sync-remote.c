@@ -23,6 +23,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "chain-receive.h"
+
+/* What a server relays of its hooks that we keep, for a refusal. */
+#define REMOTE_TEXT_MAX ((gsize) 64 * 1024)
+
 /* ---- Remotes ------------------------------------------------------------- */
 
 typedef struct {
@@ -341,6 +346,7 @@ typedef struct {
   ChainSyncContext *sync;
   ChainSyncAuth     auth;
   char             *rejection;
+  GString          *remote_text;   /* what the server relayed ("remote: ..."), capped */
 } Transfer;
 
 static void
@@ -356,6 +362,8 @@ static void
 transfer_clear (Transfer *t)
 {
   g_clear_pointer (&t->rejection, g_free);
+  if (t->remote_text != NULL)
+    g_string_free (g_steal_pointer (&t->remote_text), TRUE);
   chain_sync_auth_clear (&t->auth);
 }
 
@@ -368,7 +376,27 @@ sideband_cb (const char *text,
 {
   Transfer *t = payload;
 
+  if (t->remote_text == NULL)
+    t->remote_text = g_string_new (NULL);
+  if (len > 0 && t->remote_text->len < REMOTE_TEXT_MAX)
+    g_string_append_len (t->remote_text, text, MIN ((gsize) len, REMOTE_TEXT_MAX - t->remote_text->len));
   return g_cancellable_is_cancelled (t->sync->cancellable) ? GIT_EUSER : 0;
+}
+
+/* The first refusal a ledger's pre-receive hook relayed (chain-receive.h),
+ * on one line, or NULL. (transfer full) */
+static char *
+hook_refusal (const Transfer *t)
+{
+  const char *start;
+  gsize len;
+
+  if (t->remote_text == NULL
+      || (start = strstr (t->remote_text->str, CHAIN_RECEIVE_REFUSAL_PREFIX)) == NULL)
+    return NULL;
+  start += strlen (CHAIN_RECEIVE_REFUSAL_PREFIX);
+  len = strcspn (start, "\r\n");
+  return g_strndup (start, len);
 }
 
 static int
@@ -922,6 +950,7 @@ chain_sync_push (const char             *repo_path,
   char *refspecs[] = { (char *) CHAIN_SYNC_MAIN_REF ":" CHAIN_SYNC_MAIN_REF };
   git_strarray specs = { refspecs, 1 };
   g_auto(Transfer) t = { 0 };
+  g_autofree char *refusal = NULL;
   gboolean found = FALSE;
   guint64 count = 0;
   git_oid remote_tip;
@@ -971,6 +1000,17 @@ chain_sync_push (const char             *repo_path,
     {
       git_error_clear ();
       return push_refused (&s, &r, &remote_tip, error);
+    }
+  refusal = hook_refusal (&t);
+  if ((status < 0 || t.rejection != NULL) && refusal != NULL)
+    {
+      git_error_clear ();
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   /* Translators: the first %s is a remote; the second the hook's refusal,
+                    * "REF: record N (TYPE): rule ID: ..." */
+                   _("%s refused the push by the ledger's rules: %s; nothing was changed here"), r.display,
+                   refusal);
+      return FALSE;
     }
   if (status < 0)
     return transfer_error (&s, &t, status, error,
