@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "chain-audit.h"
+#include "chain-checkpoint.h"
 #include "chain-error.h"
 #include "chain-ledger-private.h"
 
@@ -279,6 +280,97 @@ judge_main (git_repository            *hosted,
   return TRUE;
 }
 
+/* ---- Judging checkpoints ------------------------------------------------------- */
+
+/* Sets @name in @staging to @id (hex), as the push would leave it. */
+static gboolean
+staging_set_ref (git_repository *staging,
+                 const char     *name,
+                 const git_oid  *oid,
+                 GError        **error)
+{
+  git_reference *ref = NULL;
+  int status = git_reference_create (&ref, staging, name, oid, 1, NULL);
+
+  git_reference_free (ref);
+  if (status < 0)
+    return chain_git_error (error, status, _("cannot prepare the repository to judge the push in"));
+  return TRUE;
+}
+
+/* The repository as the push would leave it: main and every checkpoint,
+ * audited whole; its checkpoint findings refuse the push. */
+static gboolean
+judge_checkpoints (git_repository            *hosted,
+                   const GPtrArray           *updates,
+                   const ChainReceiveOptions *options,
+                   GPtrArray                 *refusals,
+                   GCancellable              *cancellable,
+                   GError                   **error)
+{
+  ChainAuditOptions audit_options = CHAIN_AUDIT_OPTIONS_INIT;
+  g_autoptr(ChainAuditReport) report = NULL;
+  g_autoptr(git_repository) staging = NULL;
+  g_autofree char *staging_path = staging_new (hosted, options, error);
+  g_autofree char *pin = NULL;
+  git_reference_iterator *iter = NULL;
+  git_reference *ref = NULL;
+  gboolean ok = TRUE;
+  git_oid hosted_main;
+
+  if (staging_path == NULL)
+    return FALSE;
+  ok = git_repository_open_ext (&staging, staging_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0;
+  if (ok && git_reference_name_to_id (&hosted_main, hosted, MAIN_REF) == 0)
+    {
+      pin = g_strdup (git_oid_tostr_s (&hosted_main));
+      ok = staging_set_ref (staging, MAIN_REF, &hosted_main, error);
+    }
+  git_error_clear ();
+  if (ok && git_reference_iterator_glob_new (&iter, hosted, CHAIN_CHECKPOINT_REF_PREFIX "*") == 0)
+    {
+      while (ok && git_reference_next (&ref, iter) == 0)
+        {
+          if (git_reference_type (ref) == GIT_REFERENCE_DIRECT)
+            ok = staging_set_ref (staging, git_reference_name (ref), git_reference_target (ref), error);
+          git_reference_free (ref);
+        }
+      git_reference_iterator_free (iter);
+    }
+  git_error_clear ();
+  for (guint i = 0; ok && i < updates->len; i++)
+    {
+      const Update *u = g_ptr_array_index (updates, i);
+      git_oid oid;
+
+      git_oid_fromstr (&oid, u->new_id);
+      ok = staging_set_ref (staging, u->refname, &oid, error);
+    }
+  if (ok && git_repository_set_head (staging, MAIN_REF) < 0)
+    ok = chain_git_error (error, -1, _("cannot prepare the repository to judge the push in"));
+  g_clear_pointer (&staging, git_repository_free);
+  if (!ok)
+    {
+      chain_remove_tree (staging_path);
+      return FALSE;
+    }
+  audit_options.pinned_tip = pin;
+  audit_options.trusted_root = options->trusted_root;
+  ok = chain_audit_repository (staging_path, &audit_options, &report, cancellable, error);
+  chain_remove_tree (staging_path);
+  if (!ok)
+    return FALSE;
+  for (guint i = 0; i < chain_audit_report_get_n_findings (report); i++)
+    {
+      const ChainAuditFinding *finding = chain_audit_report_get_finding (report, i);
+
+      if (g_str_has_prefix (chain_audit_finding_get_rule (finding), "checkpoint."))
+        g_ptr_array_add (refusals, g_strdup_printf ("%s: %s", CHAIN_CHECKPOINT_REF_PREFIX,
+                                                    chain_audit_finding_get_message (finding)));
+    }
+  return TRUE;
+}
+
 gboolean
 chain_receive_judge (const char                 *repo_path,
                      const char                 *updates,
@@ -291,6 +383,7 @@ chain_receive_judge (const char                 *repo_path,
   g_autoptr(GPtrArray) parsed = NULL;
   g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(git_repository) hosted = NULL;
+  gboolean checkpoints = FALSE;
   gboolean ok = TRUE;
   int status;
 
@@ -323,11 +416,20 @@ chain_receive_judge (const char                 *repo_path,
 
       if (strcmp (u->refname, MAIN_REF) == 0)
         ok = judge_main (hosted, u, options, refusals, cancellable, error);
+      else if (g_str_has_prefix (u->refname, CHAIN_CHECKPOINT_REF_PREFIX) && strcmp (u->new_id, zero_id) == 0)
+        g_ptr_array_add (refusals,
+                         g_strdup_printf (_("%s: rule %s: a checkpoint is what a custodian saw; it is replaced by a "
+                                            "newer one, never deleted"), u->refname, "refs.extra"));
+      else if (g_str_has_prefix (u->refname, CHAIN_CHECKPOINT_REF_PREFIX))
+        checkpoints = TRUE;
       else
         g_ptr_array_add (refusals,
                          g_strdup_printf (_("%s: rule %s: a hosted ledger has one branch, %s, and takes pushes to "
-                                            "it alone; push only main"), u->refname, "refs.extra", MAIN_REF));
+                                            "it and to %s alone; push only main"), u->refname, "refs.extra",
+                                          MAIN_REF, CHAIN_CHECKPOINT_REF_PREFIX));
     }
+  if (ok && checkpoints && refusals->len == 0)
+    ok = judge_checkpoints (hosted, parsed, options, refusals, cancellable, error);
   g_clear_pointer (&hosted, git_repository_free);
   git_libgit2_shutdown ();
   if (!ok)

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "chain-checkpoint.h"
 #include "chain-receive.h"
 
 /* What a server relays of its hooks that we keep, for a refusal. */
@@ -1029,5 +1030,95 @@ chain_sync_push (const char             *repo_path,
     *out_result = chain_sync_result_new (CHAIN_SYNC_FAST_FORWARDED, found ? &remote_tip : NULL,
                                          &s.local, count,
                                          chain_sync_context_tip_seq (&s, &s.local));
+  return TRUE;
+}
+
+/* ---- Checkpoints ------------------------------------------------------------- */
+
+gboolean
+chain_sync_fetch_checkpoints (const char             *repo_path,
+                              const char             *remote,
+                              const ChainSyncOptions *options,
+                              GCancellable           *cancellable,
+                              GError                **error)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  g_auto(Remote) r = { 0 };
+  g_auto(Transfer) t = { 0 };
+  git_fetch_options fetch_options = GIT_FETCH_OPTIONS_INIT;
+  char *refspecs[] = { (char *) "+" CHAIN_CHECKPOINT_REF_PREFIX "*:" CHAIN_CHECKPOINT_REF_PREFIX "*" };
+  git_strarray specs = { refspecs, 1 };
+  int status;
+
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (remote != NULL, FALSE);
+
+  if (!chain_sync_context_open (&s, repo_path, options, cancellable, error)
+      || !remote_open (&s, remote, GIT_DIRECTION_FETCH, &r, error))
+    return FALSE;
+  transfer_init (&t, &s, &r);
+  transfer_callbacks (&t, &fetch_options.callbacks);
+  fetch_options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  fetch_options.update_fetchhead = 0;
+  status = git_remote_fetch (r.remote, &specs, &fetch_options, "libchain: checkpoints");
+  if (status < 0)
+    return transfer_error (&s, &t, status, error,
+                           _("cannot fetch the checkpoints of %s (check the URL, the network and your ssh-agent)"),
+                           r.display);
+  return TRUE;
+}
+
+gboolean
+chain_sync_push_checkpoint (const char             *repo_path,
+                            const char             *remote,
+                            const char             *custodian,
+                            const ChainSyncOptions *options,
+                            GCancellable           *cancellable,
+                            GError                **error)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  g_auto(Remote) r = { 0 };
+  g_auto(Transfer) t = { 0 };
+  git_push_options push_options = GIT_PUSH_OPTIONS_INIT;
+  g_autofree char *refname = NULL;
+  g_autofree char *refspec = NULL;
+  g_autofree char *refusal = NULL;
+  char *refspecs[1];
+  git_strarray specs = { refspecs, 1 };
+  int status;
+
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (remote != NULL, FALSE);
+  g_return_val_if_fail (custodian != NULL, FALSE);
+
+  refname = g_strconcat (CHAIN_CHECKPOINT_REF_PREFIX, custodian, NULL);
+  /* A checkpoint is a note, not a history: a newer one replaces it. */
+  refspec = g_strdup_printf ("+%s:%s", refname, refname);
+  refspecs[0] = refspec;
+  if (!chain_sync_context_open (&s, repo_path, options, cancellable, error)
+      || !remote_open (&s, remote, GIT_DIRECTION_PUSH, &r, error))
+    return FALSE;
+  transfer_init (&t, &s, &r);
+  transfer_callbacks (&t, &push_options.callbacks);
+  status = git_remote_push (r.remote, &specs, &push_options);
+  refusal = hook_refusal (&t);
+  if ((status < 0 || t.rejection != NULL) && refusal != NULL)
+    {
+      git_error_clear ();
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   _("%s refused the push by the ledger's rules: %s; nothing was changed here"), r.display,
+                   refusal);
+      return FALSE;
+    }
+  if (status < 0)
+    return transfer_error (&s, &t, status, error,
+                           _("cannot push the checkpoint to %s (check the URL, the network and your ssh-agent)"),
+                           r.display);
+  if (t.rejection != NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED, _("%s refused our checkpoint (%s)"), r.display,
+                   t.rejection);
+      return FALSE;
+    }
   return TRUE;
 }

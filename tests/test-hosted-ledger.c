@@ -475,6 +475,74 @@ START_TEST (test_not_a_ledger)
 }
 END_TEST
 
+/* ---- Plain git on a repository ---------------------------------------------------- */
+
+/* `git --git-dir @git_dir ARGS` with @input (NULL: none) on stdin; its
+ * stdout, stripped. (transfer full) */
+static char *
+git_out (const char        *git_dir,
+         const char        *input,
+         const char *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *dir = input != NULL ? test_support_tmpdir_new () : NULL;
+  g_autofree char *input_path = dir != NULL ? g_build_filename (dir, "input", NULL) : NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (char *) "git");
+  g_ptr_array_add (argv, (char *) "--git-dir");
+  g_ptr_array_add (argv, (char *) git_dir);
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (input != NULL)
+    test_support_write_file (input_path, input, strlen (input));
+  status = test_cli_spawn (NULL, NULL, input_path, (const char *const *) argv->pdata, &out, &err);
+  ck_assert_msg (status == 0, "git %s: %s", args[0], err);
+  if (dir != NULL)
+    test_support_tmpdir_remove (dir);
+  return g_strstrip (out);
+}
+
+/* A copy of @custodian's checkpoint in @git_dir with its time changed and
+ * the signature kept: a forgery. Returns the new commit. (transfer full) */
+static char *
+forge_checkpoint (const char *git_dir,
+                  const char *custodian)
+{
+  g_autofree char *spec = g_strdup_printf ("refs/checkpoints/%s:checkpoint", custodian);
+  g_autofree char *note = git_out (git_dir, NULL, (const char *const[]) { "cat-file", "blob", spec, NULL });
+  g_autofree char *forged = NULL;
+  g_autofree char *blob = NULL;
+  g_autofree char *tree_line = NULL;
+  g_autofree char *tree = NULL;
+  char *time_line = strstr (note, "\ntime ");
+
+  ck_assert_msg (time_line != NULL, "%s", note);
+  time_line[6] = time_line[6] == '1' ? '2' : '1';
+  forged = g_strdup_printf ("%s\n", note);
+  blob = git_out (git_dir, forged, (const char *const[]) { "hash-object", "-w", "--stdin", NULL });
+  tree_line = g_strdup_printf ("100644 blob %s\tcheckpoint\n", blob);
+  tree = git_out (git_dir, tree_line, (const char *const[]) { "mktree", NULL });
+  return git_out (git_dir, NULL, (const char *const[]) { "commit-tree", "-m", "forged", tree, NULL });
+}
+
+/* `chain audit` of @repo must exit 3 naming @rule. */
+static void
+assert_audit_finds (const char *repo,
+                    const char *rule)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *needle = g_strdup_printf ("rule %s:", rule);
+  int status = test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "-C", repo, "audit", NULL }, &out, &err);
+
+  ck_assert_msg (status == 3, "chain audit %s exited %d, not 3: %s%s", repo, status, out, err);
+  ck_assert_msg (strstr (out, needle) != NULL, "chain audit %s does not find %s: %s", repo, rule, out);
+}
+
 /* ---- The pre-receive hook -------------------------------------------------------- */
 
 /* `chain hook REPO` (with --trusted-root @root when given) installs the hook. */
@@ -738,6 +806,103 @@ START_TEST (test_hook_with_chain_sync)
   server_tip = main_of (repo);
   ck_assert_str_eq (cm_tip, server_tip);
   ck_assert_str_eq (oem_tip, server_tip);
+
+  /* The hook judges checkpoints too: a forged one is refused. */
+  {
+    g_autofree char *oem_repo = ledger_path (copy->oem);
+    g_autofree char *forged = forge_checkpoint (oem_repo, "oem");
+    g_autofree char *spec = g_strdup_printf ("%s:refs/checkpoints/oem", forged);
+    g_autofree char *before = git_out (repo, NULL, (const char *const[]) { "rev-parse", "refs/checkpoints/oem", NULL });
+    g_autofree char *after = NULL;
+
+    assert_plain_push_refused (oem_repo, https, spec, "checkpoint.signature", repo, server_tip);
+    assert_plain_push_refused (oem_repo, ssh, ":refs/checkpoints/oem", "refs.extra", repo, server_tip);
+    after = git_out (repo, NULL, (const char *const[]) { "rev-parse", "refs/checkpoints/oem", NULL });
+    ck_assert_str_eq (after, before);
+  }
+}
+END_TEST
+
+/* ---- Witnessed checkpoints ---------------------------------------------------------- */
+
+START_TEST (test_checkpoints_show_split_view)
+{
+  g_autoptr(TestCustody) copy = test_custody_copy (custody);
+  g_autofree char *repo = test_git_server_init_repo (server, "split");
+  g_autofree char *https = test_git_server_https_url (server, "127.0.0.1", "split");
+  g_autofree char *ssh = test_git_server_ssh_url (server, "split");
+  g_autofree char *home = test_git_server_new_home (server, NULL);
+  g_autofree char *askpass = g_strdup_printf ("GIT_ASKPASS=%s", test_git_server_get_askpass (server));
+  g_autoptr(GPtrArray) env = custodian_env (home, (const char *const[]) { askpass, NULL });
+  const char *ca = test_git_server_get_ca_file (server);
+  const char *key = test_git_server_get_user_key (server);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *refs = NULL;
+  g_autofree char *rewound = NULL;
+  g_autofree char *cm_repo = ledger_path (copy->cm);
+  g_autofree char *before = NULL;
+  g_autofree char *forged = NULL;
+  int status;
+
+  /* Both sign what they saw; the checkpoints travel with the ledger. */
+  out = chain_in_ok (copy->oem, env, (const char *const[]) { "sync", "--ca-file", ca, https, NULL });
+  ck_assert_msg (strstr (out, "checkpoint of oem at record") != NULL, "%s", out);
+  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", "--ssh-key", key, ssh, NULL }));
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
+  refs = git_out (repo, NULL, (const char *const[]) { "for-each-ref", "--format=%(refname)", "refs/checkpoints/", NULL });
+  ck_assert_str_eq (refs, "refs/checkpoints/cm\nrefs/checkpoints/oem");
+  g_clear_pointer (&err, g_free);
+  ck_assert_msg (test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "-C", repo, "audit", NULL }, NULL, &err) == 0,
+                 "chain audit of the hosted ledger: %s", err);
+  g_clear_pointer (&out, g_free);
+  out = chain_in_ok (copy->cm, env, (const char *const[]) { "status", NULL });
+  ck_assert_msg (strstr (out, "Checkpoints") != NULL && strstr (out, "oem") != NULL, "%s", out);
+
+  /* An export carries the custodian's checkpoint beside the upload files. */
+  {
+    g_autofree char *export_dir = g_build_filename (copy->dir, "export", NULL);
+    g_autofree char *note_path = g_build_filename (export_dir, "pem", ".ledger-checkpoint", NULL);
+    g_autofree char *note = NULL;
+
+    g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "export", "--target", "pem", "-o", export_dir, NULL }));
+    note = test_cli_read_file (note_path, NULL);
+    ck_assert_msg (g_str_has_prefix (note, "libchain-checkpoint 1\n") && strstr (note, "\ncustodian cm\n") != NULL,
+                   "%s", note);
+  }
+
+  /* The server shows the manufacturer a history without the OEM's newest
+   * record: the OEM appends, the server rewinds main, the manufacturer
+   * appends another record at the same place. */
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "annotate", "seen by the OEM only", NULL }));
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
+  rewound = git_out (repo, NULL, (const char *const[]) { "rev-parse", "main~1", NULL });
+  g_free (git_out (repo, NULL, (const char *const[]) { "update-ref", "refs/heads/main", rewound, NULL }));
+  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "annotate", "seen by the manufacturer only", NULL }));
+  g_clear_pointer (&err, g_free);
+  status = chain_in (copy->cm, env, (const char *const[]) { "sync", NULL }, NULL, &err);
+  ck_assert_msg (status == 3, "the split view went unnoticed (exit %d): %s", status, err);
+  test_cli_assert_error_line ("sync", err, "rule checkpoint.split:");
+  assert_audit_finds (repo, "checkpoint.split");
+  assert_audit_finds (cm_repo, "checkpoint.split");
+
+  /* The OEM, whose record the server dropped, is told by its tracking ref. */
+  before = test_cli_ledger_state (chain_workspace_get_dir (copy->oem));
+  g_clear_pointer (&err, g_free);
+  status = chain_in (copy->oem, env, (const char *const[]) { "sync", NULL }, NULL, &err);
+  ck_assert_msg (status == 3, "the rewound main went unnoticed (exit %d): %s", status, err);
+  g_clear_pointer (&out, g_free);
+  out = test_cli_ledger_state (chain_workspace_get_dir (copy->oem));
+  ck_assert_str_eq (out, before);
+
+  /* A checkpoint whose note was altered after signing. */
+  forged = forge_checkpoint (repo, "oem");
+  g_free (git_out (repo, NULL, (const char *const[]) { "update-ref", "refs/checkpoints/oem", forged, NULL }));
+  assert_audit_finds (repo, "checkpoint.signature");
+
+  /* A checkpoint ref that names a record's commit, not a note. */
+  g_free (git_out (repo, NULL, (const char *const[]) { "update-ref", "refs/checkpoints/oem", rewound, NULL }));
+  assert_audit_finds (repo, "checkpoint.format");
 }
 END_TEST
 
@@ -761,6 +926,7 @@ hosted_ledger_suite (void)
   tcase_add_test (tc, test_hook_install_errors);
   tcase_add_test (tc, test_hook_refuses_plain_git);
   tcase_add_test (tc, test_hook_with_chain_sync);
+  tcase_add_test (tc, test_checkpoints_show_split_view);
   suite_add_tcase (suite, tc);
   return suite;
 }
