@@ -219,6 +219,8 @@ gboolean cmd_audit (const ChainCliGlobals *globals, int argc, char **argv,
                     GCancellable *cancellable, GError **error);
 gboolean cmd_sync (const ChainCliGlobals *globals, int argc, char **argv,
                    GCancellable *cancellable, GError **error);
+gboolean cmd_hook (const ChainCliGlobals *globals, int argc, char **argv,
+                   GCancellable *cancellable, GError **error);
 gboolean cmd_bundle (const ChainCliGlobals *globals, int argc, char **argv,
                      GCancellable *cancellable, GError **error);
 gboolean cmd_demo (const ChainCliGlobals *globals, int argc, char **argv,

@@ -60,6 +60,33 @@ export_to_json (const ChainExport *export,
   return doc;
 }
 
+/* The custodian's latest checkpoint (chain-checkpoint.h), beside the
+ * upload files: what went to the cloud is tied to one ledger state. A dot
+ * file, which the export comparison of `chain audit --export-dir` skips.
+ * None before the first sync with a hosted remote. */
+static gboolean
+write_checkpoint_beside (ChainWorkspace    *workspace,
+                         const ChainExport *export,
+                         const char        *dir,
+                         GError           **error)
+{
+  g_autofree char *path = g_build_filename (dir, chain_export_target_to_string (chain_export_get_target (export)),
+                                            ".ledger-checkpoint", NULL);
+  g_autoptr(GBytes) note = chain_checkpoint_read_note (chain_ledger_get_path (chain_workspace_get_ledger (workspace)),
+                                                       chain_workspace_get_custodian_id (workspace), NULL);
+  g_autoptr(GError) local = NULL;
+
+  if (note == NULL)
+    return TRUE;
+  if (!g_file_set_contents_full (path, g_bytes_get_data (note, NULL), (gssize) g_bytes_get_size (note),
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the checkpoint %s: %s"), path, local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 print_export (const ChainCliGlobals *globals,
               const ChainExport     *export,
@@ -227,7 +254,8 @@ cmd_export (const ChainCliGlobals *globals,
   for (guint i = 0; i < exports->len; i++)
     print_warnings (g_ptr_array_index (exports, i));
   for (guint i = 0; !dry_run && i < exports->len; i++)
-    if (!chain_workspace_write_export (workspace, g_ptr_array_index (exports, i), output, NULL, cancellable, error))
+    if (!chain_workspace_write_export (workspace, g_ptr_array_index (exports, i), output, NULL, cancellable, error)
+        || !write_checkpoint_beside (workspace, g_ptr_array_index (exports, i), output, error))
       return FALSE;
 
   if (globals->json)

@@ -231,6 +231,59 @@ officers_of (ChainWorkspace *workspace,
   return g_strv_builder_end (builder);
 }
 
+/* Who has seen how far: every custodian's checkpoint the ledger holds. */
+static GPtrArray *
+checkpoints_of (const Status *st)
+{
+  ChainLedger *ledger = chain_workspace_get_ledger (st->workspace);
+  GPtrArray *checkpoints = chain_checkpoint_list (chain_ledger_get_path (ledger), NULL);
+
+  return checkpoints != NULL ? checkpoints : g_ptr_array_new ();
+}
+
+static ChainJson *
+checkpoints_to_json (const Status *st)
+{
+  g_autoptr(GPtrArray) checkpoints = checkpoints_of (st);
+  ChainJson *array = chain_json_new_array ();
+
+  for (guint i = 0; i < checkpoints->len; i++)
+    {
+      const ChainCheckpoint *checkpoint = g_ptr_array_index (checkpoints, i);
+      ChainJson *json = chain_json_new_object ();
+      g_autofree char *time = chain_cli_format_time (chain_checkpoint_get_time (checkpoint));
+
+      chain_json_object_set_string (json, "custodian", chain_checkpoint_get_custodian (checkpoint));
+      chain_json_object_set_integer (json, "seq", (gint64) chain_checkpoint_get_seq (checkpoint));
+      chain_json_object_set_string (json, "commit", chain_checkpoint_get_commit_id (checkpoint));
+      chain_json_object_set_string (json, "record_digest", chain_checkpoint_get_record_digest (checkpoint));
+      chain_json_object_set_string (json, "time", time);
+      chain_json_array_append (array, json);
+    }
+  return array;
+}
+
+static void
+print_checkpoints (const Status *st)
+{
+  g_autoptr(GPtrArray) checkpoints = checkpoints_of (st);
+
+  if (checkpoints->len == 0)
+    return;
+  /* Translators: a heading; what each custodian signed it has seen */
+  chain_cli_print (st->globals, _("Checkpoints (who has seen how far)\n"));
+  for (guint i = 0; i < checkpoints->len; i++)
+    {
+      const ChainCheckpoint *checkpoint = g_ptr_array_index (checkpoints, i);
+      g_autofree char *custodian = chain_cli_one_line (chain_checkpoint_get_custodian (checkpoint), 64);
+      g_autofree char *time = chain_cli_format_time (chain_checkpoint_get_time (checkpoint));
+
+      /* Translators: a custodian, a record number, a commit id, a time */
+      chain_cli_print (st->globals, _("  %-11s record %" PRIu64 ", commit %.12s, signed %s\n"), custodian,
+                       chain_checkpoint_get_seq (checkpoint), chain_checkpoint_get_commit_id (checkpoint), time);
+    }
+}
+
 static ChainJson *
 status_to_json (const Status *st)
 {
@@ -296,6 +349,7 @@ status_to_json (const Status *st)
                                    (gint64) chain_ledger_state_get_n_issued (st->state));
     chain_json_object_set_integer (ledger_json, "revoked",
                                    (gint64) chain_ledger_state_get_n_revoked (st->state));
+    chain_json_object_set (ledger_json, "checkpoints", checkpoints_to_json (st));
     chain_json_object_set (json, "ledger", ledger_json);
     {
       CustodyJson out = { st, custody };
@@ -475,6 +529,7 @@ print_status (const Status *st)
     }
   else
     chain_cli_print (st->globals, _("  pinned tip  none\n"));
+  print_checkpoints (st);
   chain_cli_print (st->globals, _("Custody (* this workspace)\n"));
   chain_ledger_state_walk_custody (st->state, print_custodian, NULL, (gpointer) st);
   print_requests (st);

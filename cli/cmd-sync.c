@@ -31,6 +31,104 @@ is_hosted_url (const char *spec)
          && !g_file_test (spec, G_FILE_TEST_EXISTS);
 }
 
+/* Whether @remote (a name or URL) reaches a hosted ledger, where a server
+ * could show custodians different histories: there, checkpoints travel. */
+static gboolean
+remote_is_hosted (const char *repo_path,
+                  const char *remote)
+{
+  g_autofree char *url = chain_sync_remote_dup_url (repo_path, remote);
+
+  return is_hosted_url (url != NULL ? url : remote);
+}
+
+/* Whether every checkpoint the remote holds names a record as we hold it:
+ * one that names another record at a seq we hold is a split view (the
+ * server showed its custodian another history). The auditor checks their
+ * signatures; this only compares. */
+static gboolean
+check_split_view (ChainWorkspace *workspace,
+                  const char     *repo_path,
+                  const char     *remote,
+                  GError        **error)
+{
+  ChainLedger *ledger = chain_workspace_get_ledger (workspace);
+  g_autoptr(GPtrArray) checkpoints = chain_checkpoint_list (repo_path, error);
+
+  if (checkpoints == NULL)
+    return FALSE;
+  for (guint i = 0; i < checkpoints->len; i++)
+    {
+      const ChainCheckpoint *checkpoint = g_ptr_array_index (checkpoints, i);
+      guint64 seq = chain_checkpoint_get_seq (checkpoint);
+      g_autoptr(ChainRecord) record = NULL;
+
+      if (strcmp (chain_checkpoint_get_ledger_id (checkpoint), chain_ledger_get_id (ledger)) != 0
+          || seq >= chain_ledger_get_length (ledger))
+        continue;
+      record = chain_ledger_get_record (ledger, seq, error);
+      if (record == NULL)
+        return FALSE;
+      if (strcmp (chain_record_get_digest (record), chain_checkpoint_get_record_digest (checkpoint)) != 0)
+        {
+          g_autofree char *custodian = chain_cli_one_line (chain_checkpoint_get_custodian (checkpoint), 64);
+
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
+                       /* Translators: keep "rule checkpoint.split"; the remote, a custodian,
+                        * a record number, two digests, a record number */
+                       _("%s shows a split view: rule checkpoint.split: %s saw record %" PRIu64
+                         " as %.12s, we hold %.12s there; the server showed you different histories: "
+                         "do not trust it, and compare with %s directly"),
+                       remote, custodian, seq, chain_checkpoint_get_record_digest (checkpoint),
+                       chain_record_get_digest (record), custodian);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Fetches every custodian's checkpoint, signs ours of the tip we now hold
+ * (unlocking an officer if none is), and pushes it. */
+static gboolean
+exchange_checkpoints (const ChainCliGlobals *globals,
+                      ChainWorkspace        *workspace,
+                      const char            *repo_path,
+                      const char            *remote,
+                      gboolean               push,
+                      GCancellable          *cancellable,
+                      GError               **error)
+{
+  g_autoptr(ChainCheckpoint) checkpoint = NULL;
+  g_autoptr(GError) local = NULL;
+  const char *custodian = chain_workspace_get_custodian_id (workspace);
+
+  if (!chain_sync_fetch_checkpoints (repo_path, remote, NULL, cancellable, error)
+      || !check_split_view (workspace, repo_path, remote, error))
+    return FALSE;
+  checkpoint = chain_workspace_write_checkpoint (workspace, &local);
+  if (checkpoint == NULL && g_error_matches (local, CHAIN_ERROR, CHAIN_ERROR_PASSPHRASE))
+    {
+      g_clear_error (&local);
+      if (!chain_cli_unlock_workspace (globals, workspace, NULL, NULL, error))
+        return FALSE;
+      checkpoint = chain_workspace_write_checkpoint (workspace, &local);
+    }
+  if (checkpoint == NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local),
+                                  _("synced, but could not sign our checkpoint: "));
+      return FALSE;
+    }
+  if (push && !chain_sync_push_checkpoint (repo_path, remote, custodian, NULL, cancellable, error))
+    return FALSE;
+  if (!globals->json)
+    /* Translators: the remote, a custodian id, then a record number */
+    chain_cli_print (globals, push ? _("%s: checkpoint of %s at record %" PRIu64 " signed and pushed\n")
+                                   : _("%s: checkpoint of %s at record %" PRIu64 " signed\n"),
+                     remote, custodian, chain_checkpoint_get_seq (checkpoint));
+  return TRUE;
+}
+
 /* After a first sync with a hosted URL, origin is that URL: `chain sync`
  * alone then syncs with it. An origin already set is left as it is. */
 static gboolean
@@ -250,6 +348,8 @@ cmd_sync (const ChainCliGlobals *globals,
   g_autofree char *remote = NULL;
   const char *name = DEFAULT_REMOTE;
   gboolean no_push = FALSE;
+  gboolean checkpoint = FALSE;
+  gboolean no_checkpoint = FALSE;
   ChainSyncOptions options;
   GOptionEntry entries[] = {
     /* Translators: "origin" is git's default remote name; keep it. */
@@ -257,6 +357,8 @@ cmd_sync (const ChainCliGlobals *globals,
     { "no-push", 0, 0, G_OPTION_ARG_NONE, &no_push, N_("Only fetch, even if the remote lacks our records"), NULL },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Remember FILE: HTTPS servers must have certificates from its CAs"), N_("FILE") },
     { "ssh-key", 0, 0, G_OPTION_ARG_FILENAME, &ssh_key, N_("Remember FILE: the SSH key to offer after the ssh-agent's"), N_("FILE") },
+    { "checkpoint", 0, 0, G_OPTION_ARG_NONE, &checkpoint, N_("Sign and exchange checkpoints with any remote, not only hosted ones"), NULL },
+    { "no-checkpoint", 0, 0, G_OPTION_ARG_NONE, &no_checkpoint, N_("Do not sign or exchange checkpoints"), NULL },
     { NULL }
   };
 
@@ -277,7 +379,9 @@ cmd_sync (const ChainCliGlobals *globals,
        "sides appended since they last met, this workspace's own records that were\n"
        "never shared are re-appended, unchanged and judged again by the rules, on the\n"
        "remote's tip (the old tip stays under refs/chain/abandoned/); shared ones are\n"
-       "refused (exit 1).\n\n"
+       "refused (exit 1). With a hosted remote (or --checkpoint), every custodian's\n"
+       "checkpoint is fetched, and this custodian signs one of the tip it now holds\n"
+       "(refs/checkpoints/CUSTODIAN) and pushes it, so split views show in the audit.\n\n"
        "Examples:\n"
        "  chain -C factory sync --set-remote ssh://git@ledger.example.com/acme.git\n"
        "  chain -C factory sync --ca-file company-ca.pem https://git.example.com/acme.git\n"
@@ -330,6 +434,10 @@ cmd_sync (const ChainCliGlobals *globals,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
+      if (!no_checkpoint && (checkpoint || remote_is_hosted (sync.place.repo_path, remote))
+          && !exchange_checkpoints (globals, sync.workspace, sync.place.repo_path, remote, !no_push, cancellable,
+                                    error))
+        return FALSE;
       return remember_remote (globals, sync.place.repo_path, remote, error);
     }
 

@@ -31,6 +31,7 @@ static const ChainCliCommand commands[] = {
   { "status", cmd_status, N_("Overview of this workspace and its custody tree") },
   { "audit", cmd_audit, N_("Verify the whole ledger; exit 3 when it fails") },
   { "sync", cmd_sync, N_("Fetch from and push to a git remote") },
+  { "hook", cmd_hook, N_("Install a pre-receive hook: a git server refuses pushes that break the rules") },
   { "bundle", cmd_bundle, N_("Create or import an air-gapped ledger bundle") },
   { "demo", cmd_demo, N_("Run the whole three-tier story into a directory") },
 };

@@ -102,6 +102,19 @@ void chain_audit_check_refs (ChainAudit    *a,
                              const git_oid *tip,
                              const git_oid *genesis);
 
+/* chain-audit-checkpoints.c */
+
+/**
+ * chain_audit_check_checkpoints:
+ * @a: the audit, after the replay.
+ * @chain: (element-type git_oid): main's commits, root first.
+ *
+ * Checks refs/checkpoints/ (chain-checkpoint.h): checkpoint.format,
+ * checkpoint.signature, checkpoint.split.
+ */
+void chain_audit_check_checkpoints (ChainAudit   *a,
+                                    const GArray *chain);
+
 /* chain-audit-report.c */
 
 /** Returns: (transfer full): @text escaped to one bounded line, for messages. */

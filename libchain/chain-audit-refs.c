@@ -6,13 +6,15 @@
  * it) show something the ledger never recorded. A ledger therefore
  * carries refs/heads/main, HEAD pointing at it, and only libchain's own
  * bookkeeping refs (refs/remotes/, refs/chain/), each of which must hold
- * the same genesis: no second root under any ref.
+ * the same genesis: no second root under any ref; and the custodians'
+ * checkpoints (refs/checkpoints/, chain-audit-checkpoints.c).
  */
 #include "chain-audit-private.h"
 
 #include <inttypes.h>
 #include <string.h>
 
+#include "chain-checkpoint.h"
 #include "chain-i18n-private.h"
 
 #define MAIN_REF "refs/heads/main"
@@ -160,15 +162,16 @@ chain_audit_check_refs (ChainAudit    *a,
       g_autofree char *shown = chain_audit_shown (name);
       g_autoptr(git_reference) resolved = NULL;
 
-      /* history.replace reports these. */
-      if (strcmp (name, MAIN_REF) == 0 || g_str_has_prefix (name, "refs/replace/"))
+      /* history.replace reports these; chain-audit-checkpoints.c the checkpoints. */
+      if (strcmp (name, MAIN_REF) == 0 || g_str_has_prefix (name, "refs/replace/")
+          || g_str_has_prefix (name, CHAIN_CHECKPOINT_REF_PREFIX))
         {
           git_reference_free (ref);
           continue;
         }
       if (!is_bookkeeping (name))
         refs_flag (a, "refs.extra", _("the repository holds %s; a ledger has one branch, %s, and only libchain's "
-                     "refs/remotes/ and refs/chain/ besides: delete it"), shown, MAIN_REF);
+                     "refs/remotes/, refs/chain/ and refs/checkpoints/ besides: delete it"), shown, MAIN_REF);
       else if (git_reference_resolve (&resolved, ref) < 0)
         {
           git_error_clear ();

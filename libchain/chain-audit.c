@@ -461,6 +461,8 @@ run_audit (ChainAudit     *a,
         a->options->progress (i + 1, chain->len, a->options->progress_data);
     }
   a->report->ledger_id = g_strdup (a->ledger_id);
+  if (a->options->tip == NULL)
+    chain_audit_check_checkpoints (a, chain);
 
   if (a->options->export_dir != NULL && !compare_export (a, error))
     return FALSE;

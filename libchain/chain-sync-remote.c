@@ -23,6 +23,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include "chain-checkpoint.h"
+#include "chain-receive.h"
+
+/* What a server relays of its hooks that we keep, for a refusal. */
+#define REMOTE_TEXT_MAX ((gsize) 64 * 1024)
+
 /* ---- Remotes ------------------------------------------------------------- */
 
 typedef struct {
@@ -341,6 +347,7 @@ typedef struct {
   ChainSyncContext *sync;
   ChainSyncAuth     auth;
   char             *rejection;
+  GString          *remote_text;   /* what the server relayed ("remote: ..."), capped */
 } Transfer;
 
 static void
@@ -356,6 +363,8 @@ static void
 transfer_clear (Transfer *t)
 {
   g_clear_pointer (&t->rejection, g_free);
+  if (t->remote_text != NULL)
+    g_string_free (g_steal_pointer (&t->remote_text), TRUE);
   chain_sync_auth_clear (&t->auth);
 }
 
@@ -368,7 +377,27 @@ sideband_cb (const char *text,
 {
   Transfer *t = payload;
 
+  if (t->remote_text == NULL)
+    t->remote_text = g_string_new (NULL);
+  if (len > 0 && t->remote_text->len < REMOTE_TEXT_MAX)
+    g_string_append_len (t->remote_text, text, MIN ((gsize) len, REMOTE_TEXT_MAX - t->remote_text->len));
   return g_cancellable_is_cancelled (t->sync->cancellable) ? GIT_EUSER : 0;
+}
+
+/* The first refusal a ledger's pre-receive hook relayed (chain-receive.h),
+ * on one line, or NULL. (transfer full) */
+static char *
+hook_refusal (const Transfer *t)
+{
+  const char *start;
+  gsize len;
+
+  if (t->remote_text == NULL
+      || (start = strstr (t->remote_text->str, CHAIN_RECEIVE_REFUSAL_PREFIX)) == NULL)
+    return NULL;
+  start += strlen (CHAIN_RECEIVE_REFUSAL_PREFIX);
+  len = strcspn (start, "\r\n");
+  return g_strndup (start, len);
 }
 
 static int
@@ -922,6 +951,7 @@ chain_sync_push (const char             *repo_path,
   char *refspecs[] = { (char *) CHAIN_SYNC_MAIN_REF ":" CHAIN_SYNC_MAIN_REF };
   git_strarray specs = { refspecs, 1 };
   g_auto(Transfer) t = { 0 };
+  g_autofree char *refusal = NULL;
   gboolean found = FALSE;
   guint64 count = 0;
   git_oid remote_tip;
@@ -972,6 +1002,17 @@ chain_sync_push (const char             *repo_path,
       git_error_clear ();
       return push_refused (&s, &r, &remote_tip, error);
     }
+  refusal = hook_refusal (&t);
+  if ((status < 0 || t.rejection != NULL) && refusal != NULL)
+    {
+      git_error_clear ();
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   /* Translators: the first %s is a remote; the second the hook's refusal,
+                    * "REF: record N (TYPE): rule ID: ..." */
+                   _("%s refused the push by the ledger's rules: %s; nothing was changed here"), r.display,
+                   refusal);
+      return FALSE;
+    }
   if (status < 0)
     return transfer_error (&s, &t, status, error,
                            _("cannot push to %s (check the URL, the network and your ssh-agent)"),
@@ -989,5 +1030,95 @@ chain_sync_push (const char             *repo_path,
     *out_result = chain_sync_result_new (CHAIN_SYNC_FAST_FORWARDED, found ? &remote_tip : NULL,
                                          &s.local, count,
                                          chain_sync_context_tip_seq (&s, &s.local));
+  return TRUE;
+}
+
+/* ---- Checkpoints ------------------------------------------------------------- */
+
+gboolean
+chain_sync_fetch_checkpoints (const char             *repo_path,
+                              const char             *remote,
+                              const ChainSyncOptions *options,
+                              GCancellable           *cancellable,
+                              GError                **error)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  g_auto(Remote) r = { 0 };
+  g_auto(Transfer) t = { 0 };
+  git_fetch_options fetch_options = GIT_FETCH_OPTIONS_INIT;
+  char *refspecs[] = { (char *) "+" CHAIN_CHECKPOINT_REF_PREFIX "*:" CHAIN_CHECKPOINT_REF_PREFIX "*" };
+  git_strarray specs = { refspecs, 1 };
+  int status;
+
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (remote != NULL, FALSE);
+
+  if (!chain_sync_context_open (&s, repo_path, options, cancellable, error)
+      || !remote_open (&s, remote, GIT_DIRECTION_FETCH, &r, error))
+    return FALSE;
+  transfer_init (&t, &s, &r);
+  transfer_callbacks (&t, &fetch_options.callbacks);
+  fetch_options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  fetch_options.update_fetchhead = 0;
+  status = git_remote_fetch (r.remote, &specs, &fetch_options, "libchain: checkpoints");
+  if (status < 0)
+    return transfer_error (&s, &t, status, error,
+                           _("cannot fetch the checkpoints of %s (check the URL, the network and your ssh-agent)"),
+                           r.display);
+  return TRUE;
+}
+
+gboolean
+chain_sync_push_checkpoint (const char             *repo_path,
+                            const char             *remote,
+                            const char             *custodian,
+                            const ChainSyncOptions *options,
+                            GCancellable           *cancellable,
+                            GError                **error)
+{
+  g_auto(ChainSyncContext) s = { 0 };
+  g_auto(Remote) r = { 0 };
+  g_auto(Transfer) t = { 0 };
+  git_push_options push_options = GIT_PUSH_OPTIONS_INIT;
+  g_autofree char *refname = NULL;
+  g_autofree char *refspec = NULL;
+  g_autofree char *refusal = NULL;
+  char *refspecs[1];
+  git_strarray specs = { refspecs, 1 };
+  int status;
+
+  g_return_val_if_fail (repo_path != NULL, FALSE);
+  g_return_val_if_fail (remote != NULL, FALSE);
+  g_return_val_if_fail (custodian != NULL, FALSE);
+
+  refname = g_strconcat (CHAIN_CHECKPOINT_REF_PREFIX, custodian, NULL);
+  /* A checkpoint is a note, not a history: a newer one replaces it. */
+  refspec = g_strdup_printf ("+%s:%s", refname, refname);
+  refspecs[0] = refspec;
+  if (!chain_sync_context_open (&s, repo_path, options, cancellable, error)
+      || !remote_open (&s, remote, GIT_DIRECTION_PUSH, &r, error))
+    return FALSE;
+  transfer_init (&t, &s, &r);
+  transfer_callbacks (&t, &push_options.callbacks);
+  status = git_remote_push (r.remote, &specs, &push_options);
+  refusal = hook_refusal (&t);
+  if ((status < 0 || t.rejection != NULL) && refusal != NULL)
+    {
+      git_error_clear ();
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   _("%s refused the push by the ledger's rules: %s; nothing was changed here"), r.display,
+                   refusal);
+      return FALSE;
+    }
+  if (status < 0)
+    return transfer_error (&s, &t, status, error,
+                           _("cannot push the checkpoint to %s (check the URL, the network and your ssh-agent)"),
+                           r.display);
+  if (t.rejection != NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED, _("%s refused our checkpoint (%s)"), r.display,
+                   t.rejection);
+      return FALSE;
+    }
   return TRUE;
 }

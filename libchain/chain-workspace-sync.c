@@ -92,6 +92,8 @@
 #define STAGING_LEDGER "ledger.git"
 #define OFFICER_EMAIL_SUFFIX "@officer.libchain.invalid"
 #define ABANDONED_ATTEMPTS 100
+/* How often a sync pushes when others keep pushing first. */
+#define SYNC_PUSH_ATTEMPTS 8
 
 struct _ChainWorkspaceSyncResult {
   ChainWorkspaceSyncStatus status;
@@ -1062,13 +1064,16 @@ reappend (Sync                      *job,
 
 /* ---- The whole sync ------------------------------------------------------------- */
 
-gboolean
-chain_workspace_sync (ChainWorkspace                  *self,
-                      const char                      *remote,
-                      const ChainWorkspaceSyncOptions *options,
-                      ChainWorkspaceSyncResult       **out_result,
-                      GCancellable                    *cancellable,
-                      GError                         **error)
+/* One fetch, re-append and push. *out_moved: the push failed because the
+ * remote moved meanwhile (another custodian pushed first): try again. */
+static gboolean
+sync_once (ChainWorkspace                  *self,
+           const char                      *remote,
+           const ChainWorkspaceSyncOptions *options,
+           ChainWorkspaceSyncResult       **out_result,
+           gboolean                        *out_moved,
+           GCancellable                    *cancellable,
+           GError                         **error)
 {
   g_auto(Sync) job = { 0 };
   g_auto(ChainSyncDivergence) divergence = { 0 };
@@ -1125,6 +1130,7 @@ chain_workspace_sync (ChainWorkspace                  *self,
         }
       else if (result->status != CHAIN_WORKSPACE_SYNC_REAPPENDED)
         {
+          *out_moved = g_error_matches (push_error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT);
           g_propagate_error (error, g_steal_pointer (&push_error));
           return FALSE;
         }
@@ -1136,6 +1142,7 @@ chain_workspace_sync (ChainWorkspace                  *self,
     return FALSE;
   if (push_error != NULL)
     {
+      *out_moved = g_error_matches (push_error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT);
       g_propagate_prefixed_error (error, g_steal_pointer (&push_error),
                                   _("re-appended %" PRIu64 " of our records on the tip of "
                                     "%s (the old commits are kept in %s), but did not push them; "
@@ -1152,6 +1159,34 @@ chain_workspace_sync (ChainWorkspace                  *self,
   if (out_result != NULL)
     *out_result = g_steal_pointer (&result);
   return TRUE;
+}
+
+gboolean
+chain_workspace_sync (ChainWorkspace                  *self,
+                      const char                      *remote,
+                      const ChainWorkspaceSyncOptions *options,
+                      ChainWorkspaceSyncResult       **out_result,
+                      GCancellable                    *cancellable,
+                      GError                         **error)
+{
+  /* Custodians pushing to one hosted ledger at once: the loser of each
+   * race fetches the winner's records, re-appends its own unpublished ones
+   * on top and pushes again, after a random pause that grows, so that no
+   * two keep colliding. */
+  for (guint attempt = 1;; attempt++)
+    {
+      g_autoptr(GError) local = NULL;
+      gboolean moved = FALSE;
+
+      if (sync_once (self, remote, options, out_result, &moved, cancellable, &local))
+        return TRUE;
+      if (!moved || attempt >= SYNC_PUSH_ATTEMPTS || g_cancellable_is_cancelled (cancellable))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_usleep ((gulong) g_random_int_range (20, 100 * (gint32) attempt) * 1000);
+    }
 }
 
 /* ---- In a worker thread ----------------------------------------------------------- */

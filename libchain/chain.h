@@ -29,6 +29,8 @@
 #include "chain-policy.h"
 #include "chain-ledger-state.h"
 #include "chain-sync.h"
+#include "chain-receive.h"
+#include "chain-checkpoint.h"
 #include "chain-text.h"
 #include "chain-audit.h"
 #include "chain-workspace.h"

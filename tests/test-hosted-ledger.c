@@ -475,6 +475,437 @@ START_TEST (test_not_a_ledger)
 }
 END_TEST
 
+/* ---- Plain git on a repository ---------------------------------------------------- */
+
+/* `git --git-dir @git_dir ARGS` with @input (NULL: none) on stdin; its
+ * stdout, stripped. (transfer full) */
+static char *
+git_out (const char        *git_dir,
+         const char        *input,
+         const char *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *dir = input != NULL ? test_support_tmpdir_new () : NULL;
+  g_autofree char *input_path = dir != NULL ? g_build_filename (dir, "input", NULL) : NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (char *) "git");
+  g_ptr_array_add (argv, (char *) "--git-dir");
+  g_ptr_array_add (argv, (char *) git_dir);
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (input != NULL)
+    test_support_write_file (input_path, input, strlen (input));
+  status = test_cli_spawn (NULL, NULL, input_path, (const char *const *) argv->pdata, &out, &err);
+  ck_assert_msg (status == 0, "git %s: %s", args[0], err);
+  if (dir != NULL)
+    test_support_tmpdir_remove (dir);
+  return g_strstrip (out);
+}
+
+/* A copy of @custodian's checkpoint in @git_dir with its time changed and
+ * the signature kept: a forgery. Returns the new commit. (transfer full) */
+static char *
+forge_checkpoint (const char *git_dir,
+                  const char *custodian)
+{
+  g_autofree char *spec = g_strdup_printf ("refs/checkpoints/%s:checkpoint", custodian);
+  g_autofree char *note = git_out (git_dir, NULL, (const char *const[]) { "cat-file", "blob", spec, NULL });
+  g_autofree char *forged = NULL;
+  g_autofree char *blob = NULL;
+  g_autofree char *tree_line = NULL;
+  g_autofree char *tree = NULL;
+  char *time_line = strstr (note, "\ntime ");
+
+  ck_assert_msg (time_line != NULL, "%s", note);
+  time_line[6] = time_line[6] == '1' ? '2' : '1';
+  forged = g_strdup_printf ("%s\n", note);
+  blob = git_out (git_dir, forged, (const char *const[]) { "hash-object", "-w", "--stdin", NULL });
+  tree_line = g_strdup_printf ("100644 blob %s\tcheckpoint\n", blob);
+  tree = git_out (git_dir, tree_line, (const char *const[]) { "mktree", NULL });
+  return git_out (git_dir, NULL, (const char *const[]) { "commit-tree", "-m", "forged", tree, NULL });
+}
+
+/* `chain audit` of @repo must exit 3 naming @rule. */
+static void
+assert_audit_finds (const char *repo,
+                    const char *rule)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *needle = g_strdup_printf ("rule %s:", rule);
+  int status = test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "-C", repo, "audit", NULL }, &out, &err);
+
+  ck_assert_msg (status == 3, "chain audit %s exited %d, not 3: %s%s", repo, status, out, err);
+  ck_assert_msg (strstr (out, needle) != NULL, "chain audit %s does not find %s: %s", repo, rule, out);
+}
+
+/* ---- The pre-receive hook -------------------------------------------------------- */
+
+/* `chain hook REPO` (with --trusted-root @root when given) installs the hook. */
+static void
+install_hook (const char *repo,
+              const char *root)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *hook = g_build_filename (repo, "hooks", "pre-receive", NULL);
+  int status = root != NULL
+               ? test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "hook", "--trusted-root", root, repo, NULL },
+                                     &out, &err)
+               : test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "hook", repo, NULL }, &out, &err);
+
+  ck_assert_msg (status == 0, "chain hook %s exited %d: %s", repo, status, err);
+  ck_assert_msg (strstr (out, hook) != NULL, "%s", out);
+  ck_assert_msg (g_file_test (hook, G_FILE_TEST_IS_EXECUTABLE), "no executable %s", hook);
+}
+
+/* The system's git, in @work (NULL: anywhere), with the server's settings. */
+static int
+plain_git (const char        *git_dir,
+           const char *const *args,
+           char             **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (char *) "git");
+  if (git_dir != NULL)
+    {
+      g_ptr_array_add (argv, (char *) "--git-dir");
+      g_ptr_array_add (argv, (char *) git_dir);
+    }
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  return test_cli_spawn (NULL, test_git_server_get_git_env (server), NULL, (const char *const *) argv->pdata, NULL, err);
+}
+
+/* `git push URL SPEC` from @git_dir must be refused by the hook naming
+ * @rule, and leave the server's main at @expected. */
+static void
+assert_plain_push_refused (const char *git_dir,
+                           const char *url,
+                           const char *spec,
+                           const char *rule,
+                           const char *repo,
+                           const char *expected)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *needle = g_strdup_printf ("rule %s:", rule);
+  g_autofree char *tip = NULL;
+  int status = plain_git (git_dir, (const char *const[]) { "push", "-f", url, spec, NULL }, &err);
+
+  ck_assert_msg (status != 0, "git push %s %s was accepted", url, spec);
+  ck_assert_msg (strstr (err, "remote: " CHAIN_RECEIVE_REFUSAL_PREFIX) != NULL, "no refusal shown: %s", err);
+  ck_assert_msg (strstr (err, needle) != NULL, "git push %s: not refused by %s: %s", spec, rule, err);
+  ck_assert_msg (strstr (err, "pre-receive hook declined") != NULL, "%s", err);
+  if (expected != NULL)
+    {
+      tip = main_of (repo);
+      ck_assert_str_eq (tip, expected);
+    }
+}
+
+/* A commit on top of @parent in @git_dir with @parent's tree and no
+ * signature, made by plain git: a record no officer signed. */
+static char *
+unsigned_commit (const char *git_dir,
+                 const char *parent,
+                 const char *second_parent)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *tree = g_strdup_printf ("%s^{tree}", parent);
+  int status = second_parent != NULL
+               ? test_cli_spawn (NULL, NULL, NULL,
+                                 (const char *const[]) { "git", "--git-dir", git_dir, "commit-tree", "-m", "forged", "-p",
+                                                         parent, "-p", second_parent, tree, NULL }, &out, &err)
+               : test_cli_spawn (NULL, NULL, NULL,
+                                 (const char *const[]) { "git", "--git-dir", git_dir, "commit-tree", "-m", "forged", "-p",
+                                                         parent, tree, NULL }, &out, &err);
+
+  ck_assert_msg (status == 0, "git commit-tree: %s", err);
+  return g_strdup (g_strstrip (out));
+}
+
+/* `chain hook` on what is no server repository: one line, exit 1 or 2,
+ * nothing written; over its own hook it installs again. */
+START_TEST (test_hook_install_errors)
+{
+  g_autofree char *dir = test_support_tmpdir_new ();
+  g_autofree char *missing = g_build_filename (dir, "missing.git", NULL);
+  g_autofree char *work = g_build_filename (dir, "work", NULL);
+  g_autofree char *bare = g_build_filename (dir, "bare.git", NULL);
+  g_autofree char *hook = g_build_filename (bare, "hooks", "pre-receive", NULL);
+  g_autofree char *input = g_build_filename (dir, "updates", NULL);
+  g_autofree char *theirs = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *script = NULL;
+  int status;
+
+  ck_assert_int_eq (test_cli_spawn (NULL, NULL, NULL, (const char *const[]) { "git", "init", "-q", work, NULL }, NULL, NULL), 0);
+  ck_assert_int_eq (test_cli_spawn (NULL, NULL, NULL, (const char *const[]) { "git", "init", "-q", "--bare", bare, NULL },
+                                    NULL, NULL), 0);
+
+  status = test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "hook", NULL }, NULL, &err);
+  ck_assert_int_eq (status, 2);
+  g_clear_pointer (&err, g_free);
+  status = test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "hook", missing, NULL }, NULL, &err);
+  ck_assert_int_eq (status, 1);
+  test_cli_assert_error_line ("hook", err, "is not a git repository");
+  ck_assert (!g_file_test (missing, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&err, g_free);
+  status = test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "hook", work, NULL }, NULL, &err);
+  ck_assert_int_eq (status, 1);
+  test_cli_assert_error_line ("hook", err, "is not a bare repository");
+  g_clear_pointer (&err, g_free);
+  status = test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "hook", "--trusted-root", "abc", bare, NULL },
+                               NULL, &err);
+  ck_assert_int_eq (status, 1);
+  test_cli_assert_error_line ("hook", err, "64 hex digits");
+  ck_assert (!g_file_test (hook, G_FILE_TEST_EXISTS));
+
+  /* Someone else's hook stays; ours is replaced. */
+  test_support_write_file (hook, "#!/bin/sh\nexit 0\n", 17);
+  g_clear_pointer (&err, g_free);
+  status = test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "hook", bare, NULL }, NULL, &err);
+  ck_assert_int_eq (status, 1);
+  test_cli_assert_error_line ("hook", err, "is another pre-receive hook");
+  theirs = test_cli_read_file (hook, NULL);
+  ck_assert_str_eq (theirs, "#!/bin/sh\nexit 0\n");
+  ck_assert_int_eq (g_unlink (hook), 0);
+  install_hook (bare, NULL);
+  install_hook (bare, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  script = test_cli_read_file (hook, NULL);
+  ck_assert_msg (strstr (script, "--trusted-root 'aaaa") != NULL, "%s", script);
+
+  /* --print writes what it would install, and installs nothing. */
+  ck_assert_int_eq (g_unlink (hook), 0);
+  status = test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "hook", "--print", bare, NULL }, &out, NULL);
+  ck_assert_int_eq (status, 0);
+  ck_assert_msg (g_str_has_prefix (out, "#!/bin/sh\n") && strstr (out, "hook --pre-receive") != NULL, "%s", out);
+  ck_assert (!g_file_test (hook, G_FILE_TEST_EXISTS));
+
+  /* As the hook, input that is no list of updates is refused. */
+  g_clear_pointer (&err, g_free);
+  test_support_write_file (input, "not an update\n", 14);
+  status = test_cli_chain_env (NULL, NULL, input, (const char *const[]) { "hook", "--pre-receive", bare, NULL },
+                               NULL, &err);
+  ck_assert_int_eq (status, 1);
+  test_cli_assert_error_line ("hook", err, "is not 'OLD-ID NEW-ID REFNAME'");
+  test_support_tmpdir_remove (dir);
+}
+END_TEST
+
+START_TEST (test_hook_refuses_plain_git)
+{
+  g_autoptr(TestCustody) copy = test_custody_copy (custody);
+  g_autofree char *repo = test_git_server_init_repo (server, "hooked-plain");
+  g_autofree char *https = test_git_server_https_url (server, "127.0.0.1", "hooked-plain");
+  g_autofree char *ssh = test_git_server_ssh_url (server, "hooked-plain");
+  g_autofree char *oem_repo = ledger_path (copy->oem);
+  g_autofree char *oem_tip = workspace_main (copy->oem);
+  g_autofree char *parent = g_strdup_printf ("%s~1", oem_tip);
+  g_autofree char *older = g_strdup_printf ("%s~2:refs/heads/main", oem_tip);
+  g_autofree char *other = g_strdup_printf ("%s:refs/heads/other", oem_tip);
+  g_autofree char *tag = g_strdup_printf ("%s:refs/tags/v1", oem_tip);
+  g_autofree char *forged = NULL;
+  g_autofree char *forged_spec = NULL;
+  g_autofree char *merge = NULL;
+  g_autofree char *merge_spec = NULL;
+  g_autofree char *main_spec = g_strdup_printf ("%s:refs/heads/main", oem_tip);
+  g_autofree char *err = NULL;
+  g_autofree char *tip = NULL;
+
+  install_hook (repo, NULL);
+  /* The OEM's whole ledger goes in by plain git: every record audited. */
+  ck_assert_msg (plain_git (oem_repo, (const char *const[]) { "push", https, main_spec, NULL }, &err) == 0,
+                 "git push: %s", err);
+  tip = main_of (repo);
+  ck_assert_str_eq (tip, oem_tip);
+
+  /* A rewind, a forced rewrite, another branch, a tag, deleting main,
+   * renaming main: over HTTPS and SSH alike. */
+  assert_plain_push_refused (oem_repo, https, older, "history.rewrite", repo, oem_tip);
+  assert_plain_push_refused (oem_repo, ssh, older, "history.rewrite", repo, oem_tip);
+  assert_plain_push_refused (oem_repo, https, other, "refs.extra", repo, oem_tip);
+  assert_plain_push_refused (oem_repo, ssh, tag, "refs.extra", repo, oem_tip);
+  assert_plain_push_refused (oem_repo, https, ":refs/heads/main", "history.empty", repo, oem_tip);
+  assert_plain_push_refused (oem_repo, ssh, ":refs/heads/main", "history.empty", repo, oem_tip);
+  g_clear_pointer (&err, g_free);
+  ck_assert_msg (plain_git (oem_repo, (const char *const[]) { "branch", "-m", "main", "renamed", NULL }, &err) == 0,
+                 "git branch -m: %s", err);
+  assert_plain_push_refused (oem_repo, https, ":refs/heads/main", "history.empty", repo, oem_tip);
+  assert_plain_push_refused (oem_repo, https, "refs/heads/renamed:refs/heads/renamed", "refs.extra", repo, oem_tip);
+  g_clear_pointer (&err, g_free);
+  ck_assert_msg (plain_git (oem_repo, (const char *const[]) { "branch", "-m", "renamed", "main", NULL }, &err) == 0,
+                 "git branch -m: %s", err);
+
+  /* A record no officer signed, and a merge, on top of the hosted tip. */
+  forged = unsigned_commit (oem_repo, oem_tip, NULL);
+  forged_spec = g_strdup_printf ("%s:refs/heads/main", forged);
+  assert_plain_push_refused (oem_repo, https, forged_spec, "commit.unsigned", repo, oem_tip);
+  assert_plain_push_refused (oem_repo, ssh, forged_spec, "commit.unsigned", repo, oem_tip);
+  merge = unsigned_commit (oem_repo, oem_tip, parent);
+  merge_spec = g_strdup_printf ("%s:refs/heads/main", merge);
+  assert_plain_push_refused (oem_repo, ssh, merge_spec, "commit.merge", repo, oem_tip);
+
+  /* The hosted ledger still audits clean. */
+  g_clear_pointer (&err, g_free);
+  ck_assert_msg (test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "-C", repo, "audit", NULL }, NULL, &err) == 0,
+                 "chain audit: %s", err);
+}
+END_TEST
+
+START_TEST (test_hook_with_chain_sync)
+{
+  g_autoptr(TestCustody) copy = test_custody_copy (custody);
+  g_autofree char *repo = test_git_server_init_repo (server, "hooked-sync");
+  g_autofree char *stranger_repo = test_git_server_init_repo (server, "hooked-stranger");
+  g_autofree char *https = test_git_server_https_url (server, "127.0.0.1", "hooked-sync");
+  g_autofree char *ssh = test_git_server_ssh_url (server, "hooked-sync");
+  g_autofree char *stranger_https = test_git_server_https_url (server, "127.0.0.1", "hooked-stranger");
+  g_autofree char *stranger_ssh = test_git_server_ssh_url (server, "hooked-stranger");
+  g_autofree char *home = test_git_server_new_home (server, NULL);
+  g_autofree char *askpass = g_strdup_printf ("GIT_ASKPASS=%s", test_git_server_get_askpass (server));
+  g_autoptr(GPtrArray) env = custodian_env (home, (const char *const[]) { askpass, NULL });
+  GPtrArray *chain = chain_workspace_get_ca_chain (copy->oem);
+  g_autofree char *root = test_custody_thumbprint (g_ptr_array_index (chain, chain->len - 1));
+  const char *ca = test_git_server_get_ca_file (server);
+  const char *key = test_git_server_get_user_key (server);
+  g_autofree char *oem_tip = NULL;
+  g_autofree char *cm_tip = NULL;
+  g_autofree char *server_tip = NULL;
+
+  /* A server that takes only ledgers of another root: the OEM's push is
+   * refused with the rule, over HTTPS and SSH, and nothing changes. */
+  install_hook (stranger_repo, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  assert_sync_refused (copy->oem, env, (const char *const[]) { "sync", "--ca-file", ca, stranger_https, NULL },
+                       "rule history.root:");
+  assert_sync_refused (copy->oem, env, (const char *const[]) { "sync", "--ssh-key", key, stranger_ssh, NULL },
+                       "rule history.root:");
+  ck_assert_msg (test_cli_spawn (NULL, NULL, NULL,
+                                 (const char *const[]) { "git", "--git-dir", stranger_repo, "rev-parse", "--verify", "-q",
+                                                         "refs/heads/main", NULL }, NULL, NULL) != 0,
+                 "the refused push moved the server's main");
+
+  /* With the OEM's root: the OEM publishes over HTTPS, the manufacturer
+   * syncs over SSH and appends, the OEM fetches it back. */
+  install_hook (repo, root);
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", "--ca-file", ca, https, NULL }));
+  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", "--ssh-key", key, ssh, NULL }));
+  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "annotate", "pushed through the hook", NULL }));
+  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", NULL }));
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
+  oem_tip = workspace_main (copy->oem);
+  cm_tip = workspace_main (copy->cm);
+  server_tip = main_of (repo);
+  ck_assert_str_eq (cm_tip, server_tip);
+  ck_assert_str_eq (oem_tip, server_tip);
+
+  /* The hook judges checkpoints too: a forged one is refused. */
+  {
+    g_autofree char *oem_repo = ledger_path (copy->oem);
+    g_autofree char *forged = forge_checkpoint (oem_repo, "oem");
+    g_autofree char *spec = g_strdup_printf ("%s:refs/checkpoints/oem", forged);
+    g_autofree char *before = git_out (repo, NULL, (const char *const[]) { "rev-parse", "refs/checkpoints/oem", NULL });
+    g_autofree char *after = NULL;
+
+    assert_plain_push_refused (oem_repo, https, spec, "checkpoint.signature", repo, server_tip);
+    assert_plain_push_refused (oem_repo, ssh, ":refs/checkpoints/oem", "refs.extra", repo, server_tip);
+    after = git_out (repo, NULL, (const char *const[]) { "rev-parse", "refs/checkpoints/oem", NULL });
+    ck_assert_str_eq (after, before);
+  }
+}
+END_TEST
+
+/* ---- Witnessed checkpoints ---------------------------------------------------------- */
+
+START_TEST (test_checkpoints_show_split_view)
+{
+  g_autoptr(TestCustody) copy = test_custody_copy (custody);
+  g_autofree char *repo = test_git_server_init_repo (server, "split");
+  g_autofree char *https = test_git_server_https_url (server, "127.0.0.1", "split");
+  g_autofree char *ssh = test_git_server_ssh_url (server, "split");
+  g_autofree char *home = test_git_server_new_home (server, NULL);
+  g_autofree char *askpass = g_strdup_printf ("GIT_ASKPASS=%s", test_git_server_get_askpass (server));
+  g_autoptr(GPtrArray) env = custodian_env (home, (const char *const[]) { askpass, NULL });
+  const char *ca = test_git_server_get_ca_file (server);
+  const char *key = test_git_server_get_user_key (server);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *refs = NULL;
+  g_autofree char *rewound = NULL;
+  g_autofree char *cm_repo = ledger_path (copy->cm);
+  g_autofree char *before = NULL;
+  g_autofree char *forged = NULL;
+  int status;
+
+  /* Both sign what they saw; the checkpoints travel with the ledger. */
+  out = chain_in_ok (copy->oem, env, (const char *const[]) { "sync", "--ca-file", ca, https, NULL });
+  ck_assert_msg (strstr (out, "checkpoint of oem at record") != NULL, "%s", out);
+  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", "--ssh-key", key, ssh, NULL }));
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
+  refs = git_out (repo, NULL, (const char *const[]) { "for-each-ref", "--format=%(refname)", "refs/checkpoints/", NULL });
+  ck_assert_str_eq (refs, "refs/checkpoints/cm\nrefs/checkpoints/oem");
+  g_clear_pointer (&err, g_free);
+  ck_assert_msg (test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "-C", repo, "audit", NULL }, NULL, &err) == 0,
+                 "chain audit of the hosted ledger: %s", err);
+  g_clear_pointer (&out, g_free);
+  out = chain_in_ok (copy->cm, env, (const char *const[]) { "status", NULL });
+  ck_assert_msg (strstr (out, "Checkpoints") != NULL && strstr (out, "oem") != NULL, "%s", out);
+
+  /* An export carries the custodian's checkpoint beside the upload files. */
+  {
+    g_autofree char *export_dir = g_build_filename (copy->dir, "export", NULL);
+    g_autofree char *note_path = g_build_filename (export_dir, "pem", ".ledger-checkpoint", NULL);
+    g_autofree char *note = NULL;
+
+    g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "export", "--target", "pem", "-o", export_dir, NULL }));
+    note = test_cli_read_file (note_path, NULL);
+    ck_assert_msg (g_str_has_prefix (note, "libchain-checkpoint 1\n") && strstr (note, "\ncustodian cm\n") != NULL,
+                   "%s", note);
+  }
+
+  /* The server shows the manufacturer a history without the OEM's newest
+   * record: the OEM appends, the server rewinds main, the manufacturer
+   * appends another record at the same place. */
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "annotate", "seen by the OEM only", NULL }));
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
+  rewound = git_out (repo, NULL, (const char *const[]) { "rev-parse", "main~1", NULL });
+  g_free (git_out (repo, NULL, (const char *const[]) { "update-ref", "refs/heads/main", rewound, NULL }));
+  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "annotate", "seen by the manufacturer only", NULL }));
+  g_clear_pointer (&err, g_free);
+  status = chain_in (copy->cm, env, (const char *const[]) { "sync", NULL }, NULL, &err);
+  ck_assert_msg (status == 3, "the split view went unnoticed (exit %d): %s", status, err);
+  test_cli_assert_error_line ("sync", err, "rule checkpoint.split:");
+  assert_audit_finds (repo, "checkpoint.split");
+  assert_audit_finds (cm_repo, "checkpoint.split");
+
+  /* The OEM, whose record the server dropped, is told by its tracking ref. */
+  before = test_cli_ledger_state (chain_workspace_get_dir (copy->oem));
+  g_clear_pointer (&err, g_free);
+  status = chain_in (copy->oem, env, (const char *const[]) { "sync", NULL }, NULL, &err);
+  ck_assert_msg (status == 3, "the rewound main went unnoticed (exit %d): %s", status, err);
+  g_clear_pointer (&out, g_free);
+  out = test_cli_ledger_state (chain_workspace_get_dir (copy->oem));
+  ck_assert_str_eq (out, before);
+
+  /* A checkpoint whose note was altered after signing. */
+  forged = forge_checkpoint (repo, "oem");
+  g_free (git_out (repo, NULL, (const char *const[]) { "update-ref", "refs/checkpoints/oem", forged, NULL }));
+  assert_audit_finds (repo, "checkpoint.signature");
+
+  /* A checkpoint ref that names a record's commit, not a note. */
+  g_free (git_out (repo, NULL, (const char *const[]) { "update-ref", "refs/checkpoints/oem", rewound, NULL }));
+  assert_audit_finds (repo, "checkpoint.format");
+}
+END_TEST
+
 static Suite *
 hosted_ledger_suite (void)
 {
@@ -492,6 +923,10 @@ hosted_ledger_suite (void)
   tcase_add_test (tc, test_ssh_unknown_or_changed_host_key);
   tcase_add_test (tc, test_server_down);
   tcase_add_test (tc, test_not_a_ledger);
+  tcase_add_test (tc, test_hook_install_errors);
+  tcase_add_test (tc, test_hook_refuses_plain_git);
+  tcase_add_test (tc, test_hook_with_chain_sync);
+  tcase_add_test (tc, test_checkpoints_show_split_view);
   suite_add_tcase (suite, tc);
   return suite;
 }

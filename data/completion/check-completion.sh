@@ -27,6 +27,8 @@ expect "key-compromise" chain revoke --reason key
 expect "annotate" chain ann
 expect "--file" chain annotate --fi
 expect "list" chain key l
+expect "hook" chain ho
+expect "--trusted-root" chain hook --tr
 expect "--key-store" chain request --key
 expect "tpm2" chain officer add x --key-store tp
 exit $status
