@@ -15,13 +15,9 @@
 #include <string.h>
 
 #include "chain-checkpoint.h"
+#include "chain-git-private.h"
 #include "chain-i18n-private.h"
 #include "chain-pki-private.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_reference, git_reference_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_reference_iterator, git_reference_iterator_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_blob, git_blob_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_tree_entry, git_tree_entry_free)
 
 static void
 checkpoint_flag (ChainAudit *a,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chain-error.h"
+#include "chain-git-private.h"
 #include "chain-ledger-private.h"
 #include "chain-pki-private.h"
 #include "chain-statement.h"
@@ -27,8 +28,6 @@ struct _ChainCheckpoint {
   GBytes  *signed_part;
   GBytes  *signature;
 };
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_reference_iterator, git_reference_iterator_free)
 
 void
 chain_checkpoint_free (ChainCheckpoint *self)
