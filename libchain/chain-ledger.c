@@ -16,10 +16,12 @@
  * record's parent is the indexed predecessor, so a stale or forged cache
  * cannot show a record out of place.
  *
- * Test hook: LIBCHAIN_TEST_KILL_AT=STEP[:N] makes the process SIGKILL
- * itself the Nth time (default 1) an append reaches STEP (start, checked,
- * blobs, trees, commit, ref), so a crash test can stop a writer between any
- * two steps. It is read when a ledger is opened and costs nothing unset.
+ * Test hook, compiled only into the tests' build of libchain (with
+ * CHAIN_TEST_HOOKS; never into the installed library):
+ * LIBCHAIN_TEST_KILL_AT=STEP[:N] makes the process SIGKILL itself the Nth
+ * time (default 1) an append reaches STEP (start, checked, blobs, trees,
+ * commit, ref), so a crash test can stop a writer between any two steps. It
+ * is read when a ledger is opened and costs nothing unset.
  */
 #include "chain-ledger-private.h"
 #include "chain-i18n-private.h"
@@ -445,7 +447,9 @@ ledger_new (const char     *path,
             git_repository *repo)
 {
   ChainLedger *self = g_new0 (ChainLedger, 1);
+#ifdef CHAIN_TEST_HOOKS
   const char *kill_at = g_getenv ("LIBCHAIN_TEST_KILL_AT");
+#endif
 
   self->path = g_strdup (path);
   self->repo = g_new0 (ChainLedgerRepo, 1);
@@ -453,6 +457,7 @@ ledger_new (const char     *path,
   self->repo->repo = repo;
   self->index = g_array_new (FALSE, FALSE, sizeof (IndexEntry));
   self->rand = g_rand_new_with_seed ((guint32) getpid () ^ (guint32) g_get_monotonic_time ());
+#ifdef CHAIN_TEST_HOOKS
   if (kill_at != NULL && kill_at[0] != '\0')
     {
       const char *colon = strchr (kill_at, ':');
@@ -461,6 +466,7 @@ ledger_new (const char     *path,
                                       : g_strdup (kill_at);
       self->kill_at = colon != NULL ? (guint) g_ascii_strtoull (colon + 1, NULL, 10) : 1;
     }
+#endif
   return self;
 }
 
@@ -484,10 +490,12 @@ static void
 kill_point (ChainLedger *self,
             const char  *step)
 {
+#ifdef CHAIN_TEST_HOOKS
   if (G_LIKELY (self->kill_step == NULL) || strcmp (step, self->kill_step) != 0)
     return;
   if (++self->kill_hits >= self->kill_at)
     kill (getpid (), SIGKILL);
+#endif
 }
 
 /* Takes the flock every libchain writer holds while it moves the main
