@@ -20,7 +20,7 @@ typedef struct {
 static char *
 sha256_of (const ChainCert *cert)
 {
-  g_autofree char *upper = chain_cert_get_thumbprint (cert, CHAIN_DIGEST_SHA256);
+  g_autofree char *upper = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA256);
 
   return g_ascii_strdown (upper, -1);
 }
@@ -28,7 +28,7 @@ sha256_of (const ChainCert *cert)
 static char *
 subject_of (const ChainCert *cert)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
   g_autofree char *text = chain_name_to_string (subject);
 
   return chain_cli_one_line (text, 0);
@@ -74,7 +74,7 @@ ca_to_json (const Status *st, ChainCert *ca, const char *health)
   ChainJson *json = chain_json_new_object ();
   g_autofree char *subject = subject_of (ca);
   g_autofree char *sha256 = sha256_of (ca);
-  g_autofree char *sha1 = chain_cert_get_thumbprint (ca, CHAIN_DIGEST_SHA1);
+  g_autofree char *sha1 = chain_cert_dup_thumbprint (ca, CHAIN_DIGEST_SHA1);
   g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
   g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
 
@@ -315,7 +315,7 @@ print_ca (const Status *st, ChainCert *ca, const char *health)
 {
   g_autofree char *subject = subject_of (ca);
   g_autofree char *sha256 = sha256_of (ca);
-  g_autofree char *sha1 = chain_cert_get_thumbprint (ca, CHAIN_DIGEST_SHA1);
+  g_autofree char *sha1 = chain_cert_dup_thumbprint (ca, CHAIN_DIGEST_SHA1);
   g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
   g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
 

@@ -124,7 +124,7 @@ custody_node_init (CustodyNode *self)
 static char *
 officer_name (const ChainCert *cert)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
 
   return chain_name_get_common_name (subject);
 }

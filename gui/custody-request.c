@@ -134,7 +134,7 @@ static char *
 officer_name (const ChainCustodian *custodian,
               guint                 index)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (chain_custodian_get_officer (custodian, index));
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (chain_custodian_get_officer (custodian, index));
 
   return chain_name_get_common_name (subject);
 }

@@ -348,7 +348,7 @@ root_thumbprint (const ChainLedgerState *state)
 
   if (root == NULL)
     return NULL;
-  thumbprint = chain_cert_get_thumbprint (root, CHAIN_DIGEST_SHA256);
+  thumbprint = chain_cert_dup_thumbprint (root, CHAIN_DIGEST_SHA256);
   return g_ascii_strdown (thumbprint, -1);
 }
 

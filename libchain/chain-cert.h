@@ -60,15 +60,15 @@ GBytes *chain_cert_to_der (const ChainCert *self);
 
 /** Returns: (transfer full): the subject. */
 CHAIN_PUBLIC
-ChainName *chain_cert_get_subject (const ChainCert *self);
+ChainName *chain_cert_dup_subject (const ChainCert *self);
 
 /** Returns: (transfer full): the issuer name. */
 CHAIN_PUBLIC
-ChainName *chain_cert_get_issuer (const ChainCert *self);
+ChainName *chain_cert_dup_issuer (const ChainCert *self);
 
 /** Returns: (transfer full): the serial number in lower-case hex, no colons. */
 CHAIN_PUBLIC
-char *chain_cert_get_serial (const ChainCert *self);
+char *chain_cert_dup_serial (const ChainCert *self);
 
 /** Returns: notBefore as Unix seconds. */
 CHAIN_PUBLIC
@@ -119,7 +119,7 @@ int chain_cert_get_path_len (const ChainCert *self);
 
 /** Returns: (transfer full) (nullable): the name constraints, or %NULL if none. */
 CHAIN_PUBLIC
-ChainNameConstraints *chain_cert_get_name_constraints (const ChainCert *self);
+ChainNameConstraints *chain_cert_dup_name_constraints (const ChainCert *self);
 
 /** Returns: the algorithm of the certified public key. */
 CHAIN_PUBLIC
@@ -127,17 +127,17 @@ ChainKeyAlgorithm chain_cert_get_key_algorithm (const ChainCert *self);
 
 /** Returns: (transfer full): hex digest of the DER certificate (upper-case, as clouds show it). */
 CHAIN_PUBLIC
-char *chain_cert_get_thumbprint (const ChainCert *self,
+char *chain_cert_dup_thumbprint (const ChainCert *self,
                                  ChainDigest      digest);
 
 /** Returns: (transfer full): lower-case hex SHA-256 of the DER certificate:
  * how ledger records name a CA. */
 CHAIN_PUBLIC
-char *chain_cert_get_sha256 (const ChainCert *self);
+char *chain_cert_dup_sha256 (const ChainCert *self);
 
 /** Returns: (transfer full): lower-case hex SHA-256 of the SubjectPublicKeyInfo. */
 CHAIN_PUBLIC
-char *chain_cert_get_public_key_sha256 (const ChainCert *self);
+char *chain_cert_dup_public_key_sha256 (const ChainCert *self);
 
 /** Returns: whether @key is the private half of @self's public key. */
 CHAIN_PUBLIC

@@ -20,7 +20,7 @@ typedef enum {
 
 /**
  * ChainRevokedEntry:
- * @serial: lower-case hex serial, as chain_cert_get_serial() gives it.
+ * @serial: lower-case hex serial, as chain_cert_dup_serial() gives it.
  * @revoked_at: Unix seconds.
  * @reason: why.
  */

@@ -148,7 +148,7 @@ csr_key_matches (const ChainCsr *csr,
                  ChainCert      *cert)
 {
   g_autofree char *csr_key = chain_pkey_spki_sha256 (X509_REQ_get0_pubkey (chain_csr_get_x509_req (csr)));
-  g_autofree char *cert_key = chain_cert_get_public_key_sha256 (cert);
+  g_autofree char *cert_key = chain_cert_dup_public_key_sha256 (cert);
 
   return g_strcmp0 (csr_key, cert_key) == 0;
 }
@@ -499,7 +499,7 @@ delegation_statement (ChainWorkspace *self,
                       ChainCert      *ca,
                       GError        **error)
 {
-  g_autoptr(ChainNameConstraints) nc = chain_cert_get_name_constraints (ca);
+  g_autoptr(ChainNameConstraints) nc = chain_cert_dup_name_constraints (ca);
   g_autoptr(GBytes) pem = chain_cert_to_pem (ca);
   g_autoptr(ChainStatement) statement = NULL;
   ChainJson *body = chain_json_new_object ();

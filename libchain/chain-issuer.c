@@ -781,7 +781,7 @@ precompute (ChainIssuer *self,
   if (!collect_constraints (self, error))
     return FALSE;
 
-  self->subject = chain_cert_get_subject (self->cert);
+  self->subject = chain_cert_dup_subject (self->cert);
   self->issuer_name = X509_NAME_dup (X509_get_subject_name (x));
   self->md = EVP_MD_fetch (NULL, EVP_MD_get0_name (chain_pkey_signature_digest (chain_key_get_public (self->key))), NULL);
   self->ski_md = EVP_MD_fetch (NULL, "SHA256", NULL);
@@ -1068,7 +1068,7 @@ chain_issuer_check_sub_ca_csr (GPtrArray      *chain,
       X509 *ca = chain_cert_get_x509 (cert);
       const unsigned char *ca_bits = NULL;
       int ca_bits_len = 0;
-      g_autoptr(ChainName) ca_subject = chain_cert_get_subject (cert);
+      g_autoptr(ChainName) ca_subject = chain_cert_dup_subject (cert);
       g_autofree char *label = chain_name_get_common_name (ca_subject);
 
       if (X509_PUBKEY_get0_param (NULL, &ca_bits, &ca_bits_len, NULL, X509_get_X509_PUBKEY (ca))

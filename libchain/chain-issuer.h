@@ -152,7 +152,7 @@ ChainCert *chain_issuer_issue_device (ChainIssuer             *self,
  * ChainIssuedDevice:
  * @der: (transfer full): the DER certificate.
  * @serial: lower-case hex of the serial's content octets, as
- *   chain_cert_get_serial() writes it.
+ *   chain_cert_dup_serial() writes it.
  * @cert_sha256: lower-case hex SHA-256 of @der.
  * @public_key_sha256: lower-case hex SHA-256 of the DER
  *   SubjectPublicKeyInfo.

@@ -59,7 +59,7 @@ chain_rule_shown (const char *text)
 char *
 chain_rule_cert_label (const ChainCert *cert)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
   g_autofree char *cn = chain_name_get_common_name (subject);
   g_autofree char *text = NULL;
 

@@ -66,7 +66,7 @@ chain_ledger_officer_new (ChainCert *cert)
   ChainLedgerOfficer *officer = g_new0 (ChainLedgerOfficer, 1);
 
   officer->cert = chain_cert_copy (cert);
-  officer->key_id = chain_cert_get_public_key_sha256 (cert);
+  officer->key_id = chain_cert_dup_public_key_sha256 (cert);
   return officer;
 }
 

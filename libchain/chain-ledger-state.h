@@ -238,7 +238,7 @@ guint64 chain_ledger_state_get_n_revoked (const ChainLedgerState *self);
 /**
  * chain_ledger_state_lookup_serial:
  * @self: the state.
- * @serial: hex, as chain_cert_get_serial() writes it.
+ * @serial: hex, as chain_cert_dup_serial() writes it.
  * @out_issuer: (out) (optional) (transfer none): the issuing CA's certificate.
  * @out_revoked: (out) (optional): whether it was revoked.
  *

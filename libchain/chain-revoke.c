@@ -371,7 +371,7 @@ plan_custodian (ChainRevocation        *plan,
           n_revoked++;
           continue;
         }
-      serial = chain_cert_get_serial (ca->cert);
+      serial = chain_cert_dup_serial (ca->cert);
       plan_add (plan, serial, CHAIN_REVOKED_SUB_CA, c->id);
       n_added++;
     }

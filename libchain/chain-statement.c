@@ -608,7 +608,7 @@ chain_statement_verify_signature (ChainStatement  *self,
   signature = g_ptr_array_index (self->signatures, index);
   if (!chain_cms_check_officer (officer, CHAIN_ERROR_VERIFY, error))
     return FALSE;
-  cert_key_id = chain_cert_get_public_key_sha256 (officer);
+  cert_key_id = chain_cert_dup_public_key_sha256 (officer);
   if (strcmp (cert_key_id, signature->key_id) != 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,

@@ -352,7 +352,7 @@ sync_open (Sync                            *job,
     }
   job->repo_path = g_strdup (chain_ledger_get_path (ledger));
   job->pin_path = chain_workspace_get_pin_path (ws);
-  job->root = chain_cert_get_sha256 (chain_ledger_state_get_root (state));
+  job->root = chain_cert_dup_sha256 (chain_ledger_state_get_root (state));
   sync.pin_path = job->pin_path;
   sync.verify = audit_verify;
   sync.verify_data = job;

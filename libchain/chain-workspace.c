@@ -611,7 +611,7 @@ load_ca_chain (ChainWorkspace *self,
   self->ca_chain = chain_workspace_ancestors_of (self, ca);
   g_ptr_array_insert (self->ca_chain, 0, chain_cert_copy (ca));
   g_free (self->ca_thumbprint);
-  self->ca_thumbprint = chain_cert_get_sha256 (ca);
+  self->ca_thumbprint = chain_cert_dup_sha256 (ca);
   return TRUE;
 }
 
@@ -637,8 +637,8 @@ chain_workspace_ancestors_of (const ChainWorkspace *self,
   /* Walk issuer names up through every custodian's CAs; the root ends it. */
   for (guint depth = 0; depth < CHAIN_POLICY_MAX_PATH_LEN + 1; depth++)
     {
-      g_autoptr(ChainName) issuer = chain_cert_get_issuer (current);
-      g_autoptr(ChainName) subject = chain_cert_get_subject (current);
+      g_autoptr(ChainName) issuer = chain_cert_dup_issuer (current);
+      g_autoptr(ChainName) subject = chain_cert_dup_subject (current);
       ChainCert *parent = NULL;
 
       if (chain_name_equal (issuer, subject))
@@ -650,7 +650,7 @@ chain_workspace_ancestors_of (const ChainWorkspace *self,
           for (guint j = 0; j < chain_custodian_get_n_cas (c) && parent == NULL; j++)
             {
               ChainCert *candidate = chain_custodian_get_ca (c, j);
-              g_autoptr(ChainName) name = chain_cert_get_subject (candidate);
+              g_autoptr(ChainName) name = chain_cert_dup_subject (candidate);
 
               if (chain_name_equal (name, issuer) && signed_by (current, candidate))
                 parent = candidate;
@@ -1039,7 +1039,7 @@ chain_workspace_is_officer_revoked (const ChainWorkspace *self,
   cert = chain_cert_parse ((const guint8 *) pem, len, NULL);
   if (cert == NULL)
     return FALSE;
-  key_id = chain_cert_get_public_key_sha256 (cert);
+  key_id = chain_cert_dup_public_key_sha256 (cert);
   /* The same key may be enrolled again after a revocation: any current
    * enrolment keeps the officer active. */
   for (guint i = 0; i < chain_custodian_get_n_officers (custodian); i++)
@@ -1089,7 +1089,7 @@ chain_workspace_find_ca (const ChainWorkspace *self,
         return chain_custodian_get_ca (c, n - 1);
       for (guint j = 0; j < n && name_len >= 8; j++)
         {
-          g_autofree char *thumb = chain_cert_get_sha256 (chain_custodian_get_ca (c, j));
+          g_autofree char *thumb = chain_cert_dup_sha256 (chain_custodian_get_ca (c, j));
 
           if (g_str_has_prefix (thumb, lower))
             {
@@ -1411,7 +1411,7 @@ chain_workspace_set_joined (ChainWorkspace *self,
   g_free (self->ledger_id);
   self->ledger_id = g_strdup (ledger_id);
   g_free (self->ca_thumbprint);
-  self->ca_thumbprint = chain_cert_get_sha256 (ca);
+  self->ca_thumbprint = chain_cert_dup_sha256 (ca);
   return write_workspace_file (self, error);
 }
 

@@ -736,10 +736,10 @@ START_TEST (test_issuer_der_fast_path)
       test_assert_no_error (error);
       cert = chain_cert_parse (g_bytes_get_data (issued.der, NULL), g_bytes_get_size (issued.der), &error);
       test_assert_no_error (error);
-      serial = chain_cert_get_serial (cert);
-      sha = chain_cert_get_sha256 (cert);
-      spki = chain_cert_get_public_key_sha256 (cert);
-      subject = chain_cert_get_subject (cert);
+      serial = chain_cert_dup_serial (cert);
+      sha = chain_cert_dup_sha256 (cert);
+      spki = chain_cert_dup_public_key_sha256 (cert);
+      subject = chain_cert_dup_subject (cert);
       cn = chain_name_get_common_name (subject);
       ck_assert_str_eq (issued.serial, serial);
       ck_assert_str_eq (issued.cert_sha256, sha);

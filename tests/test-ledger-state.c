@@ -116,7 +116,7 @@ officer_make (Officer     *o,
       o->cert = chain_issuer_issue_officer (issuer, cn, o->key, &options, NULL);
       if (o->cert != NULL)
         {
-          g_autoptr(ChainName) issued = chain_cert_get_subject (o->cert);
+          g_autoptr(ChainName) issued = chain_cert_dup_subject (o->cert);
 
           ck_assert_msg (chain_name_equal (name, issued), "officer subject is not %s", subject);
           return;
@@ -362,7 +362,7 @@ crl_new (ChainIssuer     *issuer,
 
   for (guint i = 0; i < n; i++)
     {
-      g_ptr_array_add (serials, chain_cert_get_serial (revoked[i]));
+      g_ptr_array_add (serials, chain_cert_dup_serial (revoked[i]));
       entries[i].serial = g_ptr_array_index (serials, i);
       entries[i].revoked_at = test_pki_now () - 60;
       entries[i].reason = CHAIN_REVOCATION_KEY_COMPROMISE;
@@ -709,7 +709,7 @@ delegation_draft (Story         *s,
                   ChainCert     *cert)
 {
   Draft *d = draft_new (s, CHAIN_RECORD_TYPE_DELEGATION, parent->id, signer);
-  g_autoptr(ChainNameConstraints) nc = chain_cert_get_name_constraints (cert);
+  g_autoptr(ChainNameConstraints) nc = chain_cert_dup_name_constraints (cert);
   ChainJson *list = chain_json_new_array ();
 
   if (nc != NULL)
@@ -747,11 +747,11 @@ acceptance_draft (Story         *s,
 static char *
 manifest_line (ChainCert *cert)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
   g_autofree char *cn = chain_name_get_common_name (subject);
-  g_autofree char *serial = chain_cert_get_serial (cert);
+  g_autofree char *serial = chain_cert_dup_serial (cert);
   g_autofree char *sha = thumbprint (cert);
-  g_autofree char *spki = chain_cert_get_public_key_sha256 (cert);
+  g_autofree char *spki = chain_cert_dup_public_key_sha256 (cert);
 
   return g_strdup_printf ("%s,%s,%s,%s\n", cn, serial, sha, spki);
 }
@@ -863,7 +863,7 @@ revocation_draft (Story         *s,
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *serial = chain_cert_get_serial (revoked[i]);
+      g_autofree char *serial = chain_cert_dup_serial (revoked[i]);
 
       chain_json_array_append (serials, chain_json_new_string (serial));
     }
@@ -1079,8 +1079,8 @@ START_TEST (test_three_tier_story)
   }
 
   /* Serials: sub-CAs, officers, devices and the proof of possession. */
-  device0 = chain_cert_get_serial (s->dist_x_devices[0]);
-  device1 = chain_cert_get_serial (s->dist_x_devices[1]);
+  device0 = chain_cert_dup_serial (s->dist_x_devices[0]);
+  device1 = chain_cert_dup_serial (s->dist_x_devices[1]);
   ck_assert (chain_ledger_state_lookup_serial (s->state, device0, &issuer, &revoked));
   ck_assert (chain_cert_equal (issuer, s->dist_x.cert));
   ck_assert (revoked);
@@ -1117,7 +1117,7 @@ START_TEST (test_three_tier_story)
   ck_assert (chain_custodian_is_officer_revoked (cm_b, 0));
   ck_assert (!chain_custodian_is_officer_revoked (cm_b, 1));
   ck_assert_uint_eq (chain_custodian_get_n_devices (cm_b), N_CM_B_DEVICES);
-  old_cm_b = chain_cert_get_serial (s->cm_b.cert);
+  old_cm_b = chain_cert_dup_serial (s->cm_b.cert);
   ck_assert (chain_ledger_state_lookup_serial (s->state, old_cm_b, &issuer, &revoked));
   ck_assert (revoked);
   ck_assert (chain_cert_equal (issuer, s->oem.cert));
@@ -1241,7 +1241,7 @@ assert_device_serial (Story      *s,
                       const char *id,
                       ChainCert  *cert)
 {
-  g_autofree char *serial = chain_cert_get_serial (cert);
+  g_autofree char *serial = chain_cert_dup_serial (cert);
   ChainSerialKey id_key;
   ChainSerialKey found;
   ChainSerialKey expected;
@@ -1321,7 +1321,7 @@ START_TEST (test_device_id_after_revocation)
   third = device_new (s->dist_x.issuer, "dist-x-0000", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
   refused = dist_x_batch (s, &third, 1);
   message = offer_refused (s, refused, "batch.device-id-reused");
-  serial = chain_cert_get_serial (again);
+  serial = chain_cert_dup_serial (again);
   ck_assert_msg (strstr (message, "device id dist-x-0000 ") != NULL && strstr (message, serial) != NULL
                  && strstr (message, "`chain revoke`") != NULL && strstr (message, "'Dist X CA'") != NULL,
                  "the refusal does not name the id, the serial in force (%s), its CA and what to do: %s",
@@ -1331,7 +1331,7 @@ START_TEST (test_device_id_after_revocation)
   other = device_new (s->dist_x.issuer, "dist-x-0001", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
   refused_other = dist_x_batch (s, &other, 1);
   message_other = offer_refused (s, refused_other, "batch.device-id-reused");
-  first_serial = chain_cert_get_serial (s->dist_x_devices[1]);
+  first_serial = chain_cert_dup_serial (s->dist_x_devices[1]);
   ck_assert_msg (strstr (message_other, "dist-x-0001") != NULL && strstr (message_other, first_serial) != NULL,
                  "%s", message_other);
 }
@@ -1936,7 +1936,7 @@ static Draft *
 build_serial_seen (Story *s)
 {
   Draft *d = standard (s, STEP_BATCH_CM_A);
-  g_autofree char *serial = chain_cert_get_serial (s->dist_x_devices[2]);
+  g_autofree char *serial = chain_cert_dup_serial (s->dist_x_devices[2]);
   g_autofree char *cm_a_line = manifest_line (s->cm_a_devices[1]);
   g_auto(GStrv) fields = g_strsplit (cm_a_line, ",", -1);
   GString *text = g_string_new ("device_id,serial,cert_sha256,public_key_sha256\n");

@@ -360,7 +360,7 @@ START_TEST (test_parse_round_trip)
   ck_assert_uint_eq (chain_statement_get_signature_count (parsed), 2);
   for (guint i = 0; i < 2; i++)
     {
-      g_autofree char *key_id = chain_cert_get_public_key_sha256 (officers[i].cert);
+      g_autofree char *key_id = chain_cert_dup_public_key_sha256 (officers[i].cert);
 
       ck_assert_str_eq (chain_statement_get_signature_key_id (parsed, i), key_id);
       ck_assert (chain_statement_verify_signature (parsed, i, officers[i].cert, &error));
@@ -426,7 +426,7 @@ START_TEST (test_sign_and_verify)
   g_autoptr(ChainJson) array = NULL;
   g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
   g_autofree guchar *sig = NULL;
-  g_autofree char *key_id = chain_cert_get_public_key_sha256 (officer->cert);
+  g_autofree char *key_id = chain_cert_dup_public_key_sha256 (officer->cert);
   EVP_PKEY *pkey = X509_get0_pubkey (chain_cert_get_x509 (officer->cert));
   const EVP_MD *md = officer->algorithm == CHAIN_KEY_ALGORITHM_EC_P384 ? EVP_sha384 ()
                                                                        : EVP_sha256 ();

@@ -954,7 +954,7 @@ make_policy_rollback (Vector *v)
 static void
 make_revocation_not_issued (Vector *v)
 {
-  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
+  g_autofree char *revoked = chain_cert_dup_serial (story->devices[0]);
   const char *crl_serials[] = { revoked, "5ca1ab1e0ddba11", NULL };
   const char *serials[] = { "5ca1ab1e0ddba11", NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
@@ -967,7 +967,7 @@ make_revocation_not_issued (Vector *v)
 static void
 make_revocation_again (Vector *v)
 {
-  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
+  g_autofree char *revoked = chain_cert_dup_serial (story->devices[0]);
   const char *serials[] = { revoked, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, serials, 2);
 
@@ -979,8 +979,8 @@ make_revocation_again (Vector *v)
 static void
 make_revocation_upper_case (Vector *v)
 {
-  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *revoked = chain_cert_dup_serial (story->devices[0]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   g_autofree char *upper = g_ascii_strup (serial, -1);
   const char *crl_serials[] = { revoked, serial, NULL };
   const char *serials[] = { upper, NULL };
@@ -997,7 +997,7 @@ static void
 make_duplicate_serial (Vector *v)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   TestForge forge = { TEST_FORGE_DEVICE, story->dist_x.key, story->dist_x.cert, "CN=dist-x-0100,OU=Dist X,O=CM A,C=DE",
                       NULL, 0, 0, -1, NULL, NULL, FALSE };
   ChainCert *devices[1] = { NULL };
@@ -1099,7 +1099,7 @@ make_export_target (Vector *v)
 static void
 make_officer_revoked (Vector *v)
 {
-  g_autofree char *serial = chain_cert_get_serial (story->oem2.cert);
+  g_autofree char *serial = chain_cert_dup_serial (story->oem2.cert);
   const char *serials[] = { serial, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->oem.issuer, serials, 1);
 
@@ -1254,8 +1254,8 @@ revocation_with (const char *author,
 static void
 make_revocation_reason (Vector *v)
 {
-  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *revoked = chain_cert_dup_serial (story->devices[0]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   const char *crl_serials[] = { revoked, serial, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
   ChainStatement *st = revocation_with ("dist-x", story->dist_x.cert, "lost", serial, crl);
@@ -1268,7 +1268,7 @@ make_revocation_reason (Vector *v)
 static void
 make_revocation_issuer (Vector *v)
 {
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   const char *crl_serials[] = { serial, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->cm_a.issuer, crl_serials, 1);
   ChainStatement *st = revocation_with ("dist-x", story->cm_a.cert, "key-compromise", serial, crl);
@@ -1282,7 +1282,7 @@ make_revocation_issuer (Vector *v)
 static void
 make_revocation_crl (Vector *v)
 {
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   const char *crl_serials[] = { serial, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
   ChainStatement *st = revocation_with ("dist-x", story->dist_x.cert, "key-compromise", serial, crl);
