@@ -214,7 +214,7 @@ custody_node_new_request (const ChainLedgerState   *state,
 {
   CustodyNode *self = g_object_new (CUSTODY_TYPE_NODE, NULL);
   const ChainCsr *csr = chain_ledger_request_get_ca_csr (request);
-  g_autoptr(ChainName) subject = chain_csr_get_subject (csr);
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (csr);
   const ChainPolicy *policy = chain_ledger_state_get_policy (state);
   guint threshold = chain_policy_get_threshold (policy, "delegation");
 

@@ -226,7 +226,7 @@ fill_recorded_fields (CustodyRequest           *self,
                       const ChainLedgerRequest *recorded)
 {
   const ChainCsr *csr = chain_ledger_request_get_ca_csr (recorded);
-  g_autoptr(ChainName) subject = chain_csr_get_subject (csr);
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (csr);
 
   custody_fields_add (self->fields, _("Organisation"), self->org);
   custody_fields_add (self->fields, _("Custodian id"), self->custodian_id);

@@ -261,7 +261,7 @@ chain_csr_to_pem (const ChainCsr *self)
 }
 
 ChainName *
-chain_csr_get_subject (const ChainCsr *self)
+chain_csr_dup_subject (const ChainCsr *self)
 {
   X509_NAME *copy;
 
@@ -280,7 +280,7 @@ chain_csr_get_key_algorithm (const ChainCsr *self)
 }
 
 char *
-chain_csr_get_public_key_sha256 (const ChainCsr *self)
+chain_csr_dup_public_key_sha256 (const ChainCsr *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return chain_pkey_spki_sha256 (X509_REQ_get0_pubkey (self->req));

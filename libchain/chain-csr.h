@@ -58,7 +58,7 @@ GBytes *chain_csr_to_der (const ChainCsr *self);
 
 /** Returns: (transfer full): the subject. */
 CHAIN_PUBLIC
-ChainName *chain_csr_get_subject (const ChainCsr *self);
+ChainName *chain_csr_dup_subject (const ChainCsr *self);
 
 /** Returns: the algorithm of the public key. */
 CHAIN_PUBLIC
@@ -66,7 +66,7 @@ ChainKeyAlgorithm chain_csr_get_key_algorithm (const ChainCsr *self);
 
 /** Returns: (transfer full): hex SHA-256 of the SubjectPublicKeyInfo. */
 CHAIN_PUBLIC
-char *chain_csr_get_public_key_sha256 (const ChainCsr *self);
+char *chain_csr_dup_public_key_sha256 (const ChainCsr *self);
 
 /** chain_csr_free: NULL-safe. */
 CHAIN_PUBLIC

@@ -216,7 +216,7 @@ static ChainNameConstraints *
 default_constraints (const ChainCsr *csr,
                      GError        **error)
 {
-  g_autoptr(ChainName) subject = chain_csr_get_subject (csr);
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (csr);
   g_autofree char *text = chain_name_to_string (subject);
   g_autofree char *line = NULL;
   const char *rest = strchr (text, ',');
@@ -362,7 +362,7 @@ chain_workspace_preview_delegation (ChainWorkspace             *self,
 {
   ChainDelegateOptions defaults = CHAIN_DELEGATE_OPTIONS_INIT;
   g_autoptr(ChainDelegationPreview) preview = g_new0 (ChainDelegationPreview, 1);
-  g_autoptr(ChainName) subject = chain_csr_get_subject (chain_request_file_get_ca_csr (request));
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (chain_request_file_get_ca_csr (request));
   g_autoptr(ChainNameConstraints) nc = NULL;
   g_autoptr(GError) local = NULL;
   const ChainLedgerRequest *recorded = NULL;

@@ -379,7 +379,7 @@ process_device (Run              *run,
         return FALSE;
       if (device->id == NULL)
         {
-          g_autoptr(ChainName) subject = chain_csr_get_subject (csr);
+          g_autoptr(ChainName) subject = chain_csr_dup_subject (csr);
 
           device->id = chain_name_get_common_name (subject);
           if (device->id == NULL)

@@ -302,8 +302,8 @@ chain_rule_request (ChainRuleCtx  *ctx,
   if (!chain_policy_allows_algorithm (policy, chain_csr_get_key_algorithm (officer_csr)))
     return chain_rule_refuse (ctx, error, "request.algorithm", _("officer.csr has a %s key, which the policy does not allow"),
                               chain_key_algorithm_to_string (chain_csr_get_key_algorithm (officer_csr)));
-  ca_key = chain_csr_get_public_key_sha256 (ca_csr);
-  officer_key = chain_csr_get_public_key_sha256 (officer_csr);
+  ca_key = chain_csr_dup_public_key_sha256 (ca_csr);
+  officer_key = chain_csr_dup_public_key_sha256 (officer_csr);
   if (strcmp (ca_key, officer_key) == 0)
     return chain_rule_refuse (ctx, error, "request.csr", _("ca.csr and officer.csr carry the same key; make a key for each"));
 
@@ -474,9 +474,9 @@ chain_rule_delegation (ChainRuleCtx  *ctx,
   if (issuer == NULL)
     return FALSE;
   cert_key = chain_cert_dup_public_key_sha256 (cert);
-  csr_key = chain_csr_get_public_key_sha256 (request->ca_csr);
+  csr_key = chain_csr_dup_public_key_sha256 (request->ca_csr);
   cert_subject = chain_cert_dup_subject (cert);
-  csr_subject = chain_csr_get_subject (request->ca_csr);
+  csr_subject = chain_csr_dup_subject (request->ca_csr);
   if (strcmp (cert_key, csr_key) != 0)
     return chain_rule_refuse (ctx, error, "delegation.csr", _("the sub-CA's key is not the one the request's ca.csr carries"));
   if (!chain_name_equal (cert_subject, csr_subject))
@@ -537,7 +537,7 @@ chain_rule_acceptance (ChainRuleCtx  *ctx,
   if (!chain_rule_check_officer_cert (ctx, "acceptance", NULL, cert, ca, error))
     return FALSE;
   cert_key = chain_cert_dup_public_key_sha256 (cert);
-  csr_key = chain_csr_get_public_key_sha256 (child->request->officer_csr);
+  csr_key = chain_csr_dup_public_key_sha256 (child->request->officer_csr);
   if (strcmp (cert_key, csr_key) != 0)
     return chain_rule_refuse (ctx, error, "acceptance.officer-key",
                               _("the officer's key is not the one the request's officer.csr carries"));

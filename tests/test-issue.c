@@ -493,7 +493,7 @@ libchain_csr (const char        *dir,
   g_autofree char *path = g_build_filename (dir, name, NULL);
 
   test_support_write_file (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  return chain_csr_get_public_key_sha256 (csr);
+  return chain_csr_dup_public_key_sha256 (csr);
 }
 
 /* The manifest's public-key digest of device @id. */

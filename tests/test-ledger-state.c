@@ -1069,10 +1069,10 @@ START_TEST (test_three_tier_story)
   ck_assert_uint_eq (chain_ledger_request_get_n_approvals (request), 1);
   ck_assert_str_eq (chain_ledger_request_get_approval_key_id (request, 0), chain_custodian_get_officer_key_id (oem, 1));
   {
-    g_autofree char *a = chain_csr_get_public_key_sha256 (chain_ledger_request_get_ca_csr (request));
-    g_autofree char *b = chain_csr_get_public_key_sha256 (s->cm_a.csr);
-    g_autofree char *c = chain_csr_get_public_key_sha256 (chain_ledger_request_get_officer_csr (request));
-    g_autofree char *d = chain_csr_get_public_key_sha256 (s->cm_a.officer.csr);
+    g_autofree char *a = chain_csr_dup_public_key_sha256 (chain_ledger_request_get_ca_csr (request));
+    g_autofree char *b = chain_csr_dup_public_key_sha256 (s->cm_a.csr);
+    g_autofree char *c = chain_csr_dup_public_key_sha256 (chain_ledger_request_get_officer_csr (request));
+    g_autofree char *d = chain_csr_dup_public_key_sha256 (s->cm_a.officer.csr);
 
     ck_assert_str_eq (a, b);
     ck_assert_str_eq (c, d);

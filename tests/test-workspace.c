@@ -327,7 +327,7 @@ START_TEST (test_request_file_round_trip)
 {
   g_autoptr(ChainWorkspace) cm = make_child ("cm-a", "manufacturer", NULL);
   g_autoptr(ChainRequestFile) request = load_request ("cm-a");
-  g_autoptr(ChainName) subject = chain_csr_get_subject (chain_request_file_get_ca_csr (request));
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (chain_request_file_get_ca_csr (request));
   g_autofree char *text = chain_name_to_string (subject);
   g_autofree char *ledger = path_in ("cm-a/ledger.git");
 
