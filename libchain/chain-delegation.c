@@ -487,7 +487,7 @@ static guint
 count_approvals (ChainWorkspace           *self,
                  const ChainLedgerRequest *request)
 {
-  g_autofree char *ours = chain_key_get_public_key_sha256 (chain_workspace_officer_key (self));
+  g_autofree char *ours = chain_key_dup_public_key_sha256 (chain_workspace_officer_key (self));
 
   return chain_delegation_count_agreed (request, ours);
 }
@@ -691,7 +691,7 @@ chain_workspace_approve (ChainWorkspace *self,
     return FALSE;
   if (approve && chain_workspace_officer_key (self) != NULL)
     {
-      g_autofree char *ours = chain_key_get_public_key_sha256 (chain_workspace_officer_key (self));
+      g_autofree char *ours = chain_key_dup_public_key_sha256 (chain_workspace_officer_key (self));
 
       for (guint i = 0; i < chain_ledger_request_get_n_approvals (request); i++)
         if (g_strcmp0 (chain_ledger_request_get_approval_key_id (request, i), ours) == 0)

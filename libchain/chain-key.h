@@ -151,13 +151,13 @@ CHAIN_PUBLIC
 ChainKeyAlgorithm chain_key_get_algorithm (ChainKey *self);
 
 /**
- * chain_key_get_public_key_sha256:
+ * chain_key_dup_public_key_sha256:
  *
  * Returns: (transfer full): lower-case hex SHA-256 of the DER
  *   SubjectPublicKeyInfo; g_free() it.
  */
 CHAIN_PUBLIC
-char *chain_key_get_public_key_sha256 (ChainKey *self);
+char *chain_key_dup_public_key_sha256 (ChainKey *self);
 
 /**
  * chain_key_list_pkcs11:

@@ -540,7 +540,7 @@ chain_statement_sign (ChainStatement *self,
   g_return_val_if_fail (key != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  key_id = chain_key_get_public_key_sha256 (key);
+  key_id = chain_key_dup_public_key_sha256 (key);
   for (guint i = 0; i < self->signatures->len; i++)
     {
       const Signature *other = g_ptr_array_index (self->signatures, i);

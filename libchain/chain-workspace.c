@@ -815,7 +815,7 @@ static ChainCert *
 find_officer_cert (ChainWorkspace *self,
                    ChainKey       *key)
 {
-  g_autofree char *key_id = chain_key_get_public_key_sha256 (key);
+  g_autofree char *key_id = chain_key_dup_public_key_sha256 (key);
   const ChainCustodian *custodian = NULL;
 
   if (self->state == NULL)
@@ -1154,7 +1154,7 @@ chain_workspace_sign (ChainWorkspace *self,
 
   if (self->officer_key == NULL)
     return require_officer (self, error);
-  key_id = chain_key_get_public_key_sha256 (self->officer_key);
+  key_id = chain_key_dup_public_key_sha256 (self->officer_key);
   for (guint i = 0; i < chain_statement_get_signature_count (statement); i++)
     if (g_strcmp0 (chain_statement_get_signature_key_id (statement, i), key_id) == 0)
       return TRUE;

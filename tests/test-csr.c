@@ -240,7 +240,7 @@ START_TEST (test_round_trip)
   g_autoptr(GBytes) der_again = chain_csr_to_der (from_pem);
   g_autoptr(ChainName) subject = chain_csr_dup_subject (from_der);
   g_autoptr(ChainName) expected = test_pki_name ("CN=device-0001,O=Widget Ltd,C=DE");
-  g_autofree char *key_sha = chain_key_get_public_key_sha256 (key);
+  g_autofree char *key_sha = chain_key_dup_public_key_sha256 (key);
   g_autofree char *csr_sha = chain_csr_dup_public_key_sha256 (from_pem);
 
   ck_assert (g_str_has_prefix (g_bytes_get_data (pem, NULL), "-----BEGIN CERTIFICATE REQUEST-----\n"));

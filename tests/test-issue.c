@@ -728,7 +728,7 @@ START_TEST (test_issuer_der_fast_path)
       g_autofree char *serial = NULL;
       g_autofree char *sha = NULL;
       g_autofree char *spki = NULL;
-      g_autofree char *key_spki = chain_key_get_public_key_sha256 (key);
+      g_autofree char *key_spki = chain_key_dup_public_key_sha256 (key);
       g_autofree char *cn = NULL;
 
       ck_assert (chain_issuer_issue_device_der (issuer, "fast-1", from_csr ? csr : NULL, from_csr ? NULL : key,
