@@ -126,7 +126,7 @@ officer_name (const ChainCert *cert)
 {
   g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
 
-  return chain_name_get_common_name (subject);
+  return chain_name_dup_common_name (subject);
 }
 
 static char *

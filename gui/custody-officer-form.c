@@ -227,7 +227,7 @@ find_certificate (const ChainCustodian *custodian,
   for (i = n; i > 0; i--)
     {
       g_autoptr(ChainName) subject = chain_cert_dup_subject (chain_custodian_get_officer (custodian, i - 1));
-      g_autofree char *cn = subject != NULL ? chain_name_get_common_name (subject) : NULL;
+      g_autofree char *cn = subject != NULL ? chain_name_dup_common_name (subject) : NULL;
 
       if (g_strcmp0 (cn, name) == 0)
         {

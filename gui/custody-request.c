@@ -136,7 +136,7 @@ officer_name (const ChainCustodian *custodian,
 {
   g_autoptr(ChainName) subject = chain_cert_dup_subject (chain_custodian_get_officer (custodian, index));
 
-  return chain_name_get_common_name (subject);
+  return chain_name_dup_common_name (subject);
 }
 
 /* Who approved (by key id) and which current officers have not. */

@@ -953,7 +953,7 @@ static char *
 committer_name_of (const ChainCert *signer)
 {
   g_autoptr(ChainName) subject = chain_cert_dup_subject (signer);
-  g_autofree char *cn = subject != NULL ? chain_name_get_common_name (subject) : NULL;
+  g_autofree char *cn = subject != NULL ? chain_name_dup_common_name (subject) : NULL;
   GString *out = g_string_new (NULL);
 
   for (const char *p = cn != NULL ? cn : ""; *p != '\0'; p++)

@@ -65,7 +65,7 @@ check_subject (const X509_NAME *name,
       return FALSE;
     }
   wrapped = chain_name_new_take (copy);
-  cn = chain_name_get_common_name (wrapped);
+  cn = chain_name_dup_common_name (wrapped);
 
   if (cn == NULL || !g_utf8_validate (cn, -1, NULL))
     {

@@ -229,7 +229,7 @@ survey_device (int               staging_fd,
   if (f->cert == NULL)
     return f;
   subject = chain_cert_dup_subject (f->cert);
-  cn = chain_name_get_common_name (subject);
+  cn = chain_name_dup_common_name (subject);
   if (ca == NULL || !signed_by (f->cert, ca) || g_strcmp0 (cn, id) != 0)
     {
       g_clear_pointer (&f->cert, chain_cert_free);

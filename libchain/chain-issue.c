@@ -381,7 +381,7 @@ process_device (Run              *run,
         {
           g_autoptr(ChainName) subject = chain_csr_dup_subject (csr);
 
-          device->id = chain_name_get_common_name (subject);
+          device->id = chain_name_dup_common_name (subject);
           if (device->id == NULL)
             {
               g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,

@@ -60,7 +60,7 @@ char *
 chain_rule_cert_label (const ChainCert *cert)
 {
   g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
-  g_autofree char *cn = chain_name_get_common_name (subject);
+  g_autofree char *cn = chain_name_dup_common_name (subject);
   g_autofree char *text = NULL;
 
   if (cn != NULL)

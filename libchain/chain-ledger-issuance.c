@@ -193,7 +193,7 @@ check_device_cert (const ChainRuleCtx  *ctx,
   g_autofree char *thumbprint = chain_ledger_cert_thumbprint (cert);
   g_autofree char *spki = spki_sha256 (x);
   g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
-  g_autofree char *cn = chain_name_get_common_name (subject);
+  g_autofree char *cn = chain_name_dup_common_name (subject);
   ChainKeyAlgorithm algorithm = chain_cert_get_key_algorithm (cert);
   gint64 not_before = chain_cert_get_not_before (cert);
   gint64 not_after = chain_cert_get_not_after (cert);
@@ -506,7 +506,7 @@ chain_rule_pop (ChainRuleCtx  *ctx,
   if (chain_cert_is_ca (cert))
     return chain_rule_refuse (ctx, error, "pop.certificate", _("verification.pem is a CA certificate; it must be a leaf"));
   subject = chain_cert_dup_subject (cert);
-  cn = chain_name_get_common_name (subject);
+  cn = chain_name_dup_common_name (subject);
   if (g_strcmp0 (cn, code) != 0)
     return chain_rule_refuse (ctx, error, "pop.code", _("verification.pem's CN is not body.code; put the cloud's code in the CN"));
   ctx->issued_by = ctx->ca;

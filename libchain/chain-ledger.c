@@ -193,7 +193,7 @@ chain_ledger_signer_new (ChainKey   *key,
   for (guint i = 0; intermediates != NULL && i < intermediates->len; i++)
     g_ptr_array_add (self->intermediates, chain_cert_copy (g_ptr_array_index (intermediates, i)));
   subject = chain_cert_dup_subject (cert);
-  common_name = chain_name_get_common_name (subject);
+  common_name = chain_name_dup_common_name (subject);
   self->name = sanitise_name (common_name != NULL ? common_name : "officer");
   key_id = chain_cert_dup_public_key_sha256 (cert);
   /* Names the officer's key: `git log --format=%ce` tells officers apart. */

@@ -30,13 +30,13 @@ CHAIN_PUBLIC
 char *chain_name_to_string (const ChainName *self);
 
 /**
- * chain_name_get_common_name:
+ * chain_name_dup_common_name:
  *
  * Returns: (transfer full) (nullable): the most specific CN, or %NULL;
  *   g_free() it.
  */
 CHAIN_PUBLIC
-char *chain_name_get_common_name (const ChainName *self);
+char *chain_name_dup_common_name (const ChainName *self);
 
 /**
  * chain_name_with_common_name:

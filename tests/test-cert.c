@@ -711,7 +711,7 @@ START_TEST (test_names_chain)
   g_autoptr(ChainName) leaf_subject = chain_cert_dup_subject (leaf);
   g_autoptr(ChainName) leaf_issuer = chain_cert_dup_issuer (leaf);
   g_autofree char *leaf_text = chain_name_to_string (leaf_subject);
-  g_autofree char *cn = chain_name_get_common_name (leaf_subject);
+  g_autofree char *cn = chain_name_dup_common_name (leaf_subject);
 
   ck_assert (chain_name_equal (root_subject, root_issuer));
   ck_assert (chain_name_equal (int_issuer, root_subject));

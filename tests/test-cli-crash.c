@@ -221,7 +221,7 @@ check_certs (const char        *workspace,
             }
           serial = chain_cert_dup_serial (cert);
           subject = chain_cert_dup_subject (cert);
-          id = chain_name_get_common_name (subject);
+          id = chain_name_dup_common_name (subject);
           if (!chain_ledger_state_lookup_serial (state, serial, NULL, &revoked))
             {
               ck_assert_msg (strstr (path, "/.staging~") != NULL,

@@ -740,7 +740,7 @@ START_TEST (test_issuer_der_fast_path)
       sha = chain_cert_dup_sha256 (cert);
       spki = chain_cert_dup_public_key_sha256 (cert);
       subject = chain_cert_dup_subject (cert);
-      cn = chain_name_get_common_name (subject);
+      cn = chain_name_dup_common_name (subject);
       ck_assert_str_eq (issued.serial, serial);
       ck_assert_str_eq (issued.cert_sha256, sha);
       ck_assert_str_eq (issued.public_key_sha256, spki);

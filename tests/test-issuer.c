@@ -438,7 +438,7 @@ START_TEST (test_pop_profile)
   test_assert_no_error (error);
   x = chain_cert_get_x509 (cert);
   subject = chain_cert_dup_subject (cert);
-  cn = chain_name_get_common_name (subject);
+  cn = chain_name_dup_common_name (subject);
   ck_assert_str_eq (cn, "0123456789ABCDEF_code-x");
   assert_names_equal (X509_get_issuer_name (x), CM_DN);
   assert_basic_constraints (x, FALSE, -1);
@@ -540,7 +540,7 @@ START_TEST (test_device_id_rules)
 
       test_assert_no_error (error);
       subject = chain_cert_dup_subject (cert);
-      cn = chain_name_get_common_name (subject);
+      cn = chain_name_dup_common_name (subject);
       ck_assert_str_eq (cn, device_id_cases[_i].id);
     }
   else
@@ -682,7 +682,7 @@ START_TEST (test_officer_subject_follows_issuer)
   assert_names_equal (X509_get_subject_name (chain_cert_get_x509 (cert)),
                       "CN=Bob,OU=Ledger,O=Gadget GmbH,L=Berlin,C=DE");
   subject = chain_cert_dup_subject (cert);
-  cn = chain_name_get_common_name (subject);
+  cn = chain_name_dup_common_name (subject);
   ck_assert_str_eq (cn, "Bob");
   test_ca_clear (&ca);
 }
@@ -867,7 +867,7 @@ START_TEST (test_officer_name_rules)
 
       test_assert_no_error (error);
       subject = chain_cert_dup_subject (cert);
-      cn = chain_name_get_common_name (subject);
+      cn = chain_name_dup_common_name (subject);
       ck_assert_str_eq (cn, officer_name_cases[_i].name);
     }
   else
@@ -1336,7 +1336,7 @@ START_TEST (test_concurrent_issuance)
           ChainCert *cert = g_ptr_array_index (workers[t].certs, i);
           g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
           g_autofree char *expected = g_strdup_printf ("t%u-dev-%04u", t, i);
-          char *cn = chain_name_get_common_name (subject);
+          char *cn = chain_name_dup_common_name (subject);
 
           ck_assert_str_eq (cn, expected);
           ck_assert (g_hash_table_add (ids, cn));

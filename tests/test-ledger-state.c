@@ -110,7 +110,7 @@ officer_make (Officer     *o,
       ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
       test_assert_no_error (error);
-      cn = chain_name_get_common_name (name);
+      cn = chain_name_dup_common_name (name);
       options.not_before = test_pki_now () - 3600;
       options.not_after = test_pki_now () + 365 * DAY;
       o->cert = chain_issuer_issue_officer (issuer, cn, o->key, &options, NULL);
@@ -748,7 +748,7 @@ static char *
 manifest_line (ChainCert *cert)
 {
   g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
-  g_autofree char *cn = chain_name_get_common_name (subject);
+  g_autofree char *cn = chain_name_dup_common_name (subject);
   g_autofree char *serial = chain_cert_dup_serial (cert);
   g_autofree char *sha = thumbprint (cert);
   g_autofree char *spki = chain_cert_dup_public_key_sha256 (cert);

@@ -113,7 +113,7 @@ party_officer_make (TestParty *p)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainName) name = name_new (p->officer_subject);
-  g_autofree char *cn = chain_name_get_common_name (name);
+  g_autofree char *cn = chain_name_dup_common_name (name);
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   p->officer.key = key_new ();
@@ -507,7 +507,7 @@ test_story_batch (TestStory         *s,
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(ChainName) subject = chain_cert_dup_subject (devices[i]);
-      g_autofree char *cn = chain_name_get_common_name (subject);
+      g_autofree char *cn = chain_name_dup_common_name (subject);
       g_autofree char *serial = chain_cert_dup_serial (devices[i]);
       g_autofree char *sha = test_story_thumbprint (devices[i]);
       g_autofree char *spki = chain_cert_dup_public_key_sha256 (devices[i]);
