@@ -40,7 +40,7 @@ chain_rule_genesis (ChainRuleCtx  *ctx,
   ctx->new_policy = chain_policy_from_json (policy_json, &local_error);
   if (ctx->new_policy == NULL)
     return chain_rule_refuse (ctx, error, "genesis.policy", "%s", local_error->message);
-  ctx->new_policy_digest = chain_policy_get_digest (ctx->new_policy);
+  ctx->new_policy_digest = chain_policy_dup_digest (ctx->new_policy);
   if (strcmp (ctx->new_policy_digest, chain_statement_get_policy_digest (ctx->st)) != 0)
     return chain_rule_refuse (ctx, error, "genesis.policy",
                               _("the statement names policy %.16s..., but the policy it carries has digest %.16s...; sign the genesis under its own policy"),
@@ -131,7 +131,7 @@ chain_rule_policy_change (ChainRuleCtx  *ctx,
   ctx->new_policy = chain_policy_from_json (policy_json, &local_error);
   if (ctx->new_policy == NULL)
     return chain_rule_refuse (ctx, error, "policy.invalid", "%s", local_error->message);
-  ctx->new_policy_digest = chain_policy_get_digest (ctx->new_policy);
+  ctx->new_policy_digest = chain_policy_dup_digest (ctx->new_policy);
   seen = g_hash_table_lookup (ctx->state->policy_history, ctx->new_policy_digest);
   if (seen != NULL)
     return chain_rule_refuse (ctx, error, "policy.rollback",

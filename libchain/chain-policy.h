@@ -125,7 +125,7 @@ CHAIN_PUBLIC
 GBytes *chain_policy_to_canonical (const ChainPolicy *self);
 
 /**
- * chain_policy_get_digest:
+ * chain_policy_dup_digest:
  *
  * What records name in their "policy" field.
  *
@@ -133,7 +133,7 @@ GBytes *chain_policy_to_canonical (const ChainPolicy *self);
  *   g_free() it.
  */
 CHAIN_PUBLIC
-char *chain_policy_get_digest (const ChainPolicy *self);
+char *chain_policy_dup_digest (const ChainPolicy *self);
 
 /**
  * chain_policy_validate:

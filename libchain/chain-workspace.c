@@ -1498,7 +1498,7 @@ genesis_statement (ChainWorkspace    *self,
 {
   g_autoptr(ChainJson) body = chain_json_new_object ();
   ChainJson *custodian = chain_json_new_object ();
-  g_autofree char *digest = chain_policy_get_digest (policy);
+  g_autofree char *digest = chain_policy_dup_digest (policy);
   g_autoptr(GBytes) root_pem = chain_cert_to_pem (root);
   g_autoptr(GBytes) officer_pem = chain_cert_to_pem (self->officer_cert);
   g_autoptr(ChainStatement) statement = NULL;

@@ -1872,7 +1872,7 @@ START_TEST (test_record_from_other_ledger)
   g_autoptr(GError) error = NULL;
   g_autofree char *other_path = g_build_filename (story->dir, "other.git", NULL);
   g_autofree char *other_id = chain_statement_new_id ();
-  g_autofree char *policy = chain_policy_get_digest (story->policy);
+  g_autofree char *policy = chain_policy_dup_digest (story->policy);
   g_autoptr(ChainJson) genesis_body = chain_json_new_object ();
   g_autoptr(ChainJson) custodian = chain_json_new_object ();
   g_autoptr(ChainJson) note_body = chain_json_new_object ();

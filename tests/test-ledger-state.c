@@ -492,7 +492,7 @@ draft_new (Story           *s,
   d->type = type;
   d->author = g_strdup (author);
   d->ledger_id = g_strdup (s->ledger_id);
-  d->policy = chain_policy_get_digest (s->policy);
+  d->policy = chain_policy_dup_digest (s->policy);
   d->time = s->now;
   d->body = chain_json_new_object ();
   d->names = g_ptr_array_new_with_free_func (g_free);
@@ -1026,7 +1026,7 @@ START_TEST (test_three_tier_story)
   ck_assert_ptr_null (chain_ledger_state_get_policy (s->state));
   story_run (s, STEP_POLICY);
 
-  policy1 = chain_policy_get_digest (s->policy);
+  policy1 = chain_policy_dup_digest (s->policy);
   ck_assert_str_eq (chain_ledger_state_get_ledger_id (s->state), s->ledger_id);
   ck_assert_str_eq (chain_ledger_state_get_policy_digest (s->state), policy1);
   ck_assert (chain_cert_equal (chain_ledger_state_get_root (s->state), s->oem.cert));
@@ -1106,7 +1106,7 @@ START_TEST (test_three_tier_story)
 
   /* The policy changes; CM B rotates, enrols under the new CA, loses the old. */
   story_run (s, N_STEPS);
-  policy2 = chain_policy_get_digest (s->policy2);
+  policy2 = chain_policy_dup_digest (s->policy2);
   ck_assert_str_eq (chain_ledger_state_get_policy_digest (s->state), policy2);
   ck_assert (chain_policy_equal (chain_ledger_state_get_policy (s->state), s->policy2));
   ck_assert_uint_eq (chain_ledger_state_get_n_records (s->state), N_STEPS);
@@ -1973,7 +1973,7 @@ build_genesis_policy_mismatch (Story *s)
   Draft *d = genesis_draft (s);
 
   g_free (d->policy);
-  d->policy = chain_policy_get_digest (s->policy2);
+  d->policy = chain_policy_dup_digest (s->policy2);
   return d;
 }
 

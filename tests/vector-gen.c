@@ -915,7 +915,7 @@ make_other_policy (Vector *v)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainPolicy) stricter = stricter_policy ();
-  g_autofree char *policy = chain_policy_get_digest (stricter);
+  g_autofree char *policy = chain_policy_dup_digest (stricter);
   g_autoptr(ChainJson) body = chain_json_new_object ();
   ChainStatement *st = NULL;
 

@@ -240,7 +240,7 @@ main (int    argc,
   g_autoptr(GBytes) root_pem = NULL;
   g_autoptr(GBytes) officer_pem = NULL;
   g_autofree char *ledger_id = chain_statement_new_id ();
-  g_autofree char *policy = chain_policy_get_digest (chain_policy);
+  g_autofree char *policy = chain_policy_dup_digest (chain_policy);
   g_autofree char *path = NULL;
   g_autofree char *prev = NULL;
   gboolean made_dir = FALSE;

@@ -310,7 +310,7 @@ test_story_statement (TestStory         *s,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainJson) owned = body;
-  g_autofree char *policy = chain_policy_get_digest (s->policy);
+  g_autofree char *policy = chain_policy_dup_digest (s->policy);
   ChainStatement *st = chain_statement_new (type, author, s->ledger_id, policy, s->now, body, &error);
 
   test_assert_no_error (error);
