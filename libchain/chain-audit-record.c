@@ -1094,7 +1094,7 @@ apply_rules (ChainAudit *a,
   record.commit_time = MAX (c->commit_time, 1);
   if (chain_ledger_state_apply (a->state, &record, &local))
     return;
-  rule = chain_ledger_error_get_rule (local);
+  rule = chain_ledger_error_dup_rule (local);
   if (rule == NULL)
     rule = g_strdup ("statement.body");
   flag (c, rule, "%s", engine_detail (local->message, rule));

@@ -22,7 +22,7 @@ chain_rule_get_policy (const ChainRuleCtx *ctx)
   return ctx->state->policy != NULL ? ctx->state->policy : ctx->new_policy;
 }
 
-/* The frame stays untranslated, only MESSAGE is: chain_ledger_error_get_rule()
+/* The frame stays untranslated, only MESSAGE is: chain_ledger_error_dup_rule()
  * and the auditor find the rule id by "): rule " and "rule RULE: ". */
 #define REFUSAL_FRAME "record %" G_GUINT64_FORMAT " (%s): rule %s: %s"
 

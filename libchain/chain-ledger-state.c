@@ -368,7 +368,7 @@ chain_custody_status_to_string (ChainCustodyStatus status)
 }
 
 char *
-chain_ledger_error_get_rule (const GError *error)
+chain_ledger_error_dup_rule (const GError *error)
 {
   const char *start;
   const char *end;

@@ -14,7 +14,7 @@
  *   record SEQ (TYPE): rule RULE-ID: what is wrong; what to do
  *
  * where RULE-ID is one of the stable identifiers below, which
- * chain_ledger_error_get_rule() extracts for reports.
+ * chain_ledger_error_dup_rule() extracts for reports.
  *
  * Every record:
  *   record.sequence          seq is not the next one
@@ -196,14 +196,14 @@ gboolean chain_ledger_state_check (ChainLedgerState        *self,
                                    GError                 **error);
 
 /**
- * chain_ledger_error_get_rule:
+ * chain_ledger_error_dup_rule:
  * @error: an error from chain_ledger_state_apply() or _check().
  *
  * Returns: (transfer full) (nullable): the rule identifier, e.g.
  *   "delegation.path-length", or %NULL if @error names none; g_free() it.
  */
 CHAIN_PUBLIC
-char *chain_ledger_error_get_rule (const GError *error);
+char *chain_ledger_error_dup_rule (const GError *error);
 
 /* ---- The ledger as a whole ---------------------------------------------- */
 

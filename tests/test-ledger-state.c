@@ -1268,7 +1268,7 @@ offer_refused (Story      *s,
   gsize ids = chain_ledger_state_get_n_device_ids (s->state);
 
   ck_assert_msg (!story_offer (s, st, seq, d->commit_signer, &error), "the record was accepted");
-  found = chain_ledger_error_get_rule (error);
+  found = chain_ledger_error_dup_rule (error);
   ck_assert_msg (g_strcmp0 (found, rule) == 0, "expected rule %s, got: %s", rule, error->message);
   ck_assert_msg (strchr (error->message, '\n') == NULL, "not one line: %s", error->message);
   ck_assert_uint_eq (chain_ledger_state_get_n_records (s->state), seq);
@@ -1404,7 +1404,7 @@ START_TEST (test_device_id_verdict)
   record.statement = st3;
   record.commit_signer = d3->commit_signer;
   ck_assert (!chain_ledger_state_check (s->state, &record, &error));
-  rule = chain_ledger_error_get_rule (error);
+  rule = chain_ledger_error_dup_rule (error);
   ck_assert_str_eq (rule, "batch.device-id-reused");
 }
 END_TEST
@@ -1467,12 +1467,12 @@ START_TEST (test_error_get_rule)
   g_autoptr(GError) b = g_error_new (CHAIN_ERROR, CHAIN_ERROR_VERIFY, "something else");
   g_autoptr(GError) c = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
                                      "record 3 (delegation): rule delegation.path-length: too deep");
-  g_autofree char *rule = chain_ledger_error_get_rule (a);
+  g_autofree char *rule = chain_ledger_error_dup_rule (a);
 
   ck_assert_str_eq (rule, "delegation.path-length");
-  ck_assert_ptr_null (chain_ledger_error_get_rule (b));
-  ck_assert_ptr_null (chain_ledger_error_get_rule (c));
-  ck_assert_ptr_null (chain_ledger_error_get_rule (NULL));
+  ck_assert_ptr_null (chain_ledger_error_dup_rule (b));
+  ck_assert_ptr_null (chain_ledger_error_dup_rule (c));
+  ck_assert_ptr_null (chain_ledger_error_dup_rule (NULL));
 }
 END_TEST
 
@@ -3520,7 +3520,7 @@ START_TEST (test_rule)
 
   ok = chain_ledger_state_apply (s->state, &record, &error);
   ck_assert_msg (!ok, "case '%s': the record was accepted", c->name);
-  rule = chain_ledger_error_get_rule (error);
+  rule = chain_ledger_error_dup_rule (error);
   ck_assert_msg (g_strcmp0 (rule, c->rule) == 0, "case '%s': expected rule %s, got: %s",
                  c->name, c->rule, error->message);
   prefix = g_strdup_printf ("record %" G_GUINT64_FORMAT " (%s): rule %s: ", record.seq,
@@ -3560,7 +3560,7 @@ START_TEST (test_verified_length_skips_certificate_checks)
 
   chain_ledger_state_set_verified_length (s->state, record.seq);
   ck_assert (!chain_ledger_state_apply (s->state, &record, &error));
-  rule = chain_ledger_error_get_rule (error);
+  rule = chain_ledger_error_dup_rule (error);
   ck_assert_str_eq (rule, "batch.certificates");
   g_clear_error (&error);
 
