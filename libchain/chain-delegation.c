@@ -123,7 +123,7 @@ find_delegation (ChainLedger *ledger,
 {
   for (guint64 seq = chain_ledger_get_length (ledger); seq > 0; seq--)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq - 1, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq - 1, error);
       ChainStatement *statement = NULL;
       const char *name = NULL;
 

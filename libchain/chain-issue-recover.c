@@ -304,7 +304,7 @@ find_records (ChainWorkspace *workspace,
       missing++;
   for (guint64 seq = chain_ledger_get_length (ledger); missing > 0 && seq-- > 0;)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, error);
       g_autoptr(GBytes) manifest = NULL;
       g_autofree char *text = NULL;
 

@@ -802,7 +802,7 @@ chain_ledger_get_id (ChainLedger *self)
 }
 
 ChainRecord *
-chain_ledger_get_record (ChainLedger *self,
+chain_ledger_load_record (ChainLedger *self,
                          guint64      seq,
                          GError     **error)
 {
@@ -1198,7 +1198,7 @@ append_once (ChainLedger          *self,
       if (ledger_id == NULL)
         {
           /* Genesis cannot be read: reading it again says why. */
-          g_autoptr(ChainRecord) genesis_record = chain_ledger_get_record (self, 0, error);
+          g_autoptr(ChainRecord) genesis_record = chain_ledger_load_record (self, 0, error);
 
           if (genesis_record != NULL)
             g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_FAILED,

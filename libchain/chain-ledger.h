@@ -72,7 +72,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainLedgerSigner, chain_ledger_signer_free)
 
 /**
  * ChainLedgerCheckFunc:
- * @ledger: the ledger; chain_ledger_get_record() reads any record up to
+ * @ledger: the ledger; chain_ledger_load_record() reads any record up to
  *   @tip_seq. Do not append from here.
  * @tip_seq: the sequence number of the tip, -1 for an empty ledger.
  * @tip_digest: (nullable): the tip's record digest (what the new record's
@@ -199,7 +199,7 @@ CHAIN_PUBLIC
 const char *chain_ledger_get_tip_commit_id (ChainLedger *self);
 
 /**
- * chain_ledger_get_record:
+ * chain_ledger_load_record:
  * @self: a ledger.
  * @seq: below chain_ledger_get_length().
  * @error: CHAIN_ERROR_NOT_FOUND (@seq beyond the tip), CHAIN_ERROR_VERIFY
@@ -212,7 +212,7 @@ const char *chain_ledger_get_tip_commit_id (ChainLedger *self);
  * Returns: (transfer full) (nullable): the record.
  */
 CHAIN_PUBLIC
-ChainRecord *chain_ledger_get_record (ChainLedger *self,
+ChainRecord *chain_ledger_load_record (ChainLedger *self,
                                       guint64      seq,
                                       GError     **error);
 

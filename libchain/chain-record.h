@@ -6,7 +6,7 @@
  * auditor needs to check the commit signature: the gpgsig header and the
  * commit bytes it signs.
  *
- * chain_ledger_get_record() hands out records only after checking their
+ * chain_ledger_load_record() hands out records only after checking their
  * form: the commit has the one parent the ledger expects and exactly one
  * gpgsig header; its tree is the parent's plus exactly this record's
  * directory; the three JSON files are canonical and well formed;

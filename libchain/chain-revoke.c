@@ -112,7 +112,7 @@ last_recorded_crl (ChainWorkspace      *self,
     return NULL;
   for (guint64 seq = n; seq-- > 0;)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, error);
       g_autoptr(GBytes) pem = NULL;
       ChainStatement *st;
       ChainJson *issuer;

@@ -385,7 +385,7 @@ collect_ours (Sync          *job,
 
   for (guint64 seq = length; seq > 0; seq--)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq - 1, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq - 1, error);
 
       if (record == NULL)
         return NULL;
@@ -678,7 +678,7 @@ staging_replay (Sync    *job,
   g->state = chain_ledger_state_new ();
   for (guint64 seq = 0; seq < length; seq++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (g->ledger, seq, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (g->ledger, seq, error);
       ChainLedgerRecord data = CHAIN_LEDGER_RECORD_INIT;
 
       if (record == NULL || g_cancellable_set_error_if_cancelled (job->cancellable, error))
@@ -744,7 +744,7 @@ staging_reappend (Sync                      *job,
       if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
         return FALSE;
       /* Read again, so that only one record's artifacts are in memory. */
-      fresh = chain_ledger_get_record (ledger, chain_record_get_seq (record), error);
+      fresh = chain_ledger_load_record (ledger, chain_record_get_seq (record), error);
       statement = fresh != NULL ? statement_of (fresh, job->cancellable, error) : NULL;
       if (statement == NULL)
         return FALSE;
@@ -903,7 +903,7 @@ drop_already_held (Staging   *g,
 
   for (guint64 seq = base_seq + 1; seq < length; seq++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (g->ledger, seq, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (g->ledger, seq, error);
 
       if (record == NULL)
         return G_MAXUINT;

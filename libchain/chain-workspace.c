@@ -532,7 +532,7 @@ pinned_length (ChainWorkspace *self)
   if (!chain_sync_pin_read (pin, &commit, &seq, NULL)
       || seq < 0 || (guint64) seq >= chain_ledger_get_length (self->ledger))
     return 0;
-  record = chain_ledger_get_record (self->ledger, (guint64) seq, NULL);
+  record = chain_ledger_load_record (self->ledger, (guint64) seq, NULL);
   if (record == NULL || g_strcmp0 (chain_record_get_commit_id (record), commit) != 0)
     return 0;
   return (guint64) seq + 1;
@@ -552,7 +552,7 @@ replay (ChainWorkspace *self,
 
   for (guint64 seq = from; seq < length; seq++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (self->ledger, seq, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (self->ledger, seq, error);
       ChainLedgerRecord data = CHAIN_LEDGER_RECORD_INIT;
 
       if (record == NULL || g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -582,7 +582,7 @@ state_still_on_main (ChainWorkspace *self)
     return TRUE;
   if (chain_ledger_get_length (self->ledger) < n)
     return FALSE;
-  last = chain_ledger_get_record (self->ledger, n - 1, NULL);
+  last = chain_ledger_load_record (self->ledger, n - 1, NULL);
   return last != NULL && g_strcmp0 (chain_record_get_commit_id (last), self->state_tip) == 0;
 }
 

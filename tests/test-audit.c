@@ -1846,7 +1846,7 @@ END_TEST
 START_TEST (test_replay)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, TEST_STORY_POP, &error);
+  g_autoptr(ChainRecord) record = chain_ledger_load_record (story->ledger, TEST_STORY_POP, &error);
   g_autoptr(GBytes) statement_json = NULL;
   g_autoptr(GBytes) signatures_json = NULL;
   g_autoptr(GBytes) verification = NULL;

@@ -188,7 +188,7 @@ assert_output_matches_ledger (ChainWorkspace          *ws,
       gint64 body_count = 0;
 
       chain_issue_summary_get_record (summary, r, &seq, &count, &first, &last);
-      record = chain_ledger_get_record (ledger, seq, &error);
+      record = chain_ledger_load_record (ledger, seq, &error);
       test_assert_no_error (error);
       statement = chain_record_get_statement (record);
       ck_assert_str_eq (chain_statement_get_type_name (statement), "device-batch");

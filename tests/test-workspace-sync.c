@@ -178,7 +178,7 @@ statements_from (ChainWorkspace *ws,
   for (guint64 seq = from; seq < chain_ledger_get_length (ledger); seq++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, &error);
       g_autoptr(GBytes) statement = NULL;
       g_autoptr(GBytes) signatures = NULL;
 

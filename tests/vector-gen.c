@@ -853,7 +853,7 @@ static void
 make_replay (Vector *v)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, TEST_STORY_POP, &error);
+  g_autoptr(ChainRecord) record = chain_ledger_load_record (story->ledger, TEST_STORY_POP, &error);
   g_autoptr(GBytes) statement_json = NULL;
   g_autoptr(GBytes) signatures_json = NULL;
   g_autoptr(GBytes) verification = NULL;
@@ -1422,7 +1422,7 @@ static char *
 last_statement_id (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, chain_ledger_get_length (story->ledger) - 1,
+  g_autoptr(ChainRecord) record = chain_ledger_load_record (story->ledger, chain_ledger_get_length (story->ledger) - 1,
                                                            &error);
 
   test_assert_no_error (error);

@@ -310,7 +310,7 @@ main (int    argc,
       /* The ledger's officer is not ours: check signatures against its own. */
       {
         g_autoptr(ChainLedger) kept = chain_ledger_open (path, NULL, &error);
-        g_autoptr(ChainRecord) first = kept != NULL ? chain_ledger_get_record (kept, 0, &error)
+        g_autoptr(ChainRecord) first = kept != NULL ? chain_ledger_load_record (kept, 0, &error)
                                                     : NULL;
         g_autoptr(GBytes) kept_officer = NULL;
         g_autoptr(GBytes) kept_root = NULL;
@@ -381,7 +381,7 @@ main (int    argc,
   for (guint i = 0; i < random_reads; i++)
     {
       guint64 seq = (guint64) g_random_int_range (0, (gint32) MIN (records, G_MAXINT32));
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, &error);
 
       if (record == NULL)
         die ("random read", error);
@@ -395,7 +395,7 @@ main (int    argc,
   start = g_get_monotonic_time ();
   for (gint64 i = 0; i < records; i++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, (guint64) i, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, (guint64) i, &error);
       ChainStatement *statement = NULL;
 
       if (record == NULL)
