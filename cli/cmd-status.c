@@ -273,7 +273,7 @@ status_to_json (const Status *st)
     ChainLedger *ledger = chain_workspace_get_ledger (st->workspace);
     ChainJson *ledger_json = chain_json_new_object ();
     ChainJson *custody = chain_json_new_array ();
-    g_autofree char *pin_path = chain_workspace_get_pin_path (st->workspace);
+    g_autofree char *pin_path = chain_workspace_dup_pin_path (st->workspace);
     g_autofree char *pin = NULL;
     gint64 pin_seq = -1;
     guint64 length = chain_ledger_get_length (ledger);
@@ -442,7 +442,7 @@ print_status (const Status *st)
 
   ledger = chain_workspace_get_ledger (st->workspace);
   length = chain_ledger_get_length (ledger);
-  pin_path = chain_workspace_get_pin_path (st->workspace);
+  pin_path = chain_workspace_dup_pin_path (st->workspace);
   chain_cli_print (st->globals, _("Ledger %s\n"), chain_ledger_get_id (ledger));
   /* Translators: the number of records, then of certificates issued and of
    * certificates revoked. */

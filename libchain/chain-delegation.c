@@ -532,7 +532,7 @@ write_grant (ChainWorkspace *self,
              GCancellable   *cancellable,
              GError        **error)
 {
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
   ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
 
   options.pin_path = pin;
@@ -793,7 +793,7 @@ import_grant (ChainWorkspace *self,
               GError        **error)
 {
   g_autofree char *path = chain_workspace_build_path (self, CHAIN_WORKSPACE_LEDGER_DIR);
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
   g_autoptr(ChainLedger) empty = NULL;
   ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
 
@@ -851,7 +851,7 @@ chain_workspace_accept (ChainWorkspace *self,
                         GError        **error)
 {
   g_autofree char *ledger_path = chain_workspace_build_path (self, CHAIN_WORKSPACE_LEDGER_DIR);
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
 
   if (chain_workspace_has_ledger (self))
     {

@@ -351,7 +351,7 @@ sync_open (Sync                            *job,
       return FALSE;
     }
   job->repo_path = g_strdup (chain_ledger_get_path (ledger));
-  job->pin_path = chain_workspace_get_pin_path (ws);
+  job->pin_path = chain_workspace_dup_pin_path (ws);
   job->root = chain_cert_dup_sha256 (chain_ledger_state_get_root (state));
   sync.pin_path = job->pin_path;
   sync.verify = audit_verify;

@@ -55,7 +55,7 @@ chain_workspace_build_path (const ChainWorkspace *self,
 }
 
 char *
-chain_workspace_get_pin_path (const ChainWorkspace *self)
+chain_workspace_dup_pin_path (const ChainWorkspace *self)
 {
   return chain_workspace_build_path (self, CHAIN_SYNC_PIN_FILE);
 }
@@ -524,7 +524,7 @@ read_statement (ChainRecord  *record,
 static guint64
 pinned_length (ChainWorkspace *self)
 {
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
   g_autofree char *commit = NULL;
   g_autoptr(ChainRecord) record = NULL;
   gint64 seq = -1;
@@ -670,7 +670,7 @@ chain_workspace_attach_ledger (ChainWorkspace *self,
                                GError        **error)
 {
   g_autofree char *path = chain_workspace_build_path (self, CHAIN_WORKSPACE_LEDGER_DIR);
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
   g_autoptr(ChainLedger) ledger = chain_ledger_open (path, cancellable, error);
   gboolean joined;
 
@@ -712,7 +712,7 @@ static gboolean
 write_pin (ChainWorkspace *self,
            GError        **error)
 {
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
 
   return chain_sync_pin_write (pin, chain_ledger_get_tip_commit_id (self->ledger),
                                (gint64) chain_ledger_get_length (self->ledger) - 1, error);
@@ -756,7 +756,7 @@ chain_workspace_refresh (ChainWorkspace *self,
         *out_new_records = 0;
       return TRUE;
     }
-  pin = chain_workspace_get_pin_path (self);
+  pin = chain_workspace_dup_pin_path (self);
   if (!chain_ledger_refresh (self->ledger, &changed, cancellable, error)
       || !chain_sync_pin_check (chain_ledger_get_path (self->ledger), pin,
                                 chain_ledger_get_tip_commit_id (self->ledger), error))

@@ -227,7 +227,7 @@ const char *chain_workspace_get_dir (const ChainWorkspace *self);
 /** Returns: (transfer full): the pin file, DIR/pinned-tip: the ledger tip
  * this workspace last verified (chain_sync_pin_read()). */
 CHAIN_PUBLIC
-char *chain_workspace_get_pin_path (const ChainWorkspace *self);
+char *chain_workspace_dup_pin_path (const ChainWorkspace *self);
 CHAIN_PUBLIC
 const char *chain_workspace_get_custodian_id (const ChainWorkspace *self);
 CHAIN_PUBLIC

@@ -120,7 +120,7 @@ accept_grant (ChainWorkspace *child,
 static char *
 ledger_fingerprint (ChainWorkspace *ws)
 {
-  g_autofree char *pin_path = chain_workspace_get_pin_path (ws);
+  g_autofree char *pin_path = chain_workspace_dup_pin_path (ws);
   g_autofree char *pin = NULL;
   g_autoptr(ChainLedger) ledger = NULL;
   g_autofree char *repo = chain_workspace_build_path (ws, CHAIN_WORKSPACE_LEDGER_DIR);
