@@ -803,8 +803,8 @@ chain_ledger_get_id (ChainLedger *self)
 
 ChainRecord *
 chain_ledger_load_record (ChainLedger *self,
-                         guint64      seq,
-                         GError     **error)
+                          guint64      seq,
+                          GError     **error)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -857,8 +857,8 @@ make_record_json (ChainStatement *statement,
                   const char     *prev)
 {
   g_autoptr(ChainJson) root = chain_json_new_object ();
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
-  g_autofree char *statement_digest = chain_statement_get_digest (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
+  g_autofree char *statement_digest = chain_statement_dup_digest (statement);
   g_autofree char *signatures_digest = chain_sha256_hex (g_bytes_get_data (signatures, NULL),
                                                          g_bytes_get_size (signatures));
 
@@ -879,8 +879,8 @@ write_record_dir (git_repository *repo,
                   GError        **error)
 {
   g_autoptr(git_treebuilder) builder = NULL;
-  g_autoptr(GBytes) statement_json = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures_json = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) statement_json = chain_statement_dup_bytes (statement);
+  g_autoptr(GBytes) signatures_json = chain_statement_dup_signatures_bytes (statement);
   g_autofree const char **names = chain_statement_get_artifact_names (statement);
   git_oid oid;
   int status;

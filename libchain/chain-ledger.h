@@ -213,8 +213,8 @@ const char *chain_ledger_get_tip_commit_id (ChainLedger *self);
  */
 CHAIN_PUBLIC
 ChainRecord *chain_ledger_load_record (ChainLedger *self,
-                                      guint64      seq,
-                                      GError     **error);
+                                       guint64      seq,
+                                       GError     **error);
 
 /* ---- Appending ----------------------------------------------------------- */
 

@@ -471,7 +471,7 @@ chain_statement_get_bytes (ChainStatement *self)
 }
 
 GBytes *
-chain_statement_get_signatures_bytes (ChainStatement *self)
+chain_statement_dup_signatures_bytes (ChainStatement *self)
 {
   g_autoptr(ChainJson) root = chain_json_new_array ();
 
@@ -492,7 +492,7 @@ chain_statement_get_signatures_bytes (ChainStatement *self)
 }
 
 char *
-chain_statement_get_digest (ChainStatement *self)
+chain_statement_dup_digest (ChainStatement *self)
 {
   gsize len = 0;
   const guint8 *data = NULL;

@@ -251,16 +251,16 @@ CHAIN_PUBLIC
 GBytes *chain_statement_get_bytes (ChainStatement *self);
 
 /**
- * chain_statement_get_signatures_bytes:
+ * chain_statement_dup_signatures_bytes:
  *
  * Returns: (transfer full): signatures.json, canonical ("[]" if unsigned).
  */
 CHAIN_PUBLIC
-GBytes *chain_statement_get_signatures_bytes (ChainStatement *self);
+GBytes *chain_statement_dup_signatures_bytes (ChainStatement *self);
 
 /** Returns: (transfer full): lower-case hex SHA-256 of statement.json; seals @self. */
 CHAIN_PUBLIC
-char *chain_statement_get_digest (ChainStatement *self);
+char *chain_statement_dup_digest (ChainStatement *self);
 
 /* ---- Verifying ----------------------------------------------------------- */
 

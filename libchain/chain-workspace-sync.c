@@ -907,12 +907,12 @@ drop_already_held (Staging   *g,
 
       if (record == NULL)
         return G_MAXUINT;
-      g_hash_table_add (held, chain_statement_get_digest (chain_record_get_statement (record)));
+      g_hash_table_add (held, chain_statement_dup_digest (chain_record_get_statement (record)));
     }
   for (guint i = ours->len; i > 0; i--)
     {
       ChainStatement *statement = chain_record_get_statement (ours->pdata[i - 1]);
-      g_autofree char *digest = chain_statement_get_digest (statement);
+      g_autofree char *digest = chain_statement_dup_digest (statement);
 
       if (g_hash_table_contains (held, digest))
         {

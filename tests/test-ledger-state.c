@@ -1756,7 +1756,7 @@ tamper_detach (Story *s, ChainLedgerRecord *record, ChainStatement **statement)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = chain_statement_get_bytes (*statement);
-  g_autoptr(GBytes) sigs = chain_statement_get_signatures_bytes (*statement);
+  g_autoptr(GBytes) sigs = chain_statement_dup_signatures_bytes (*statement);
 
   chain_statement_unref (*statement);
   *statement = chain_statement_parse (bytes, sigs, &error);
@@ -1855,7 +1855,7 @@ tamper_signature (Story *s, ChainLedgerRecord *record, ChainStatement **statemen
   g_autoptr(Draft) other = annotation_draft (s, "oem", &s->oem.officer, "other words");
   g_autoptr(ChainStatement) other_st = draft_finish (other);
   g_autoptr(GBytes) bytes = chain_statement_get_bytes (*statement);
-  g_autoptr(GBytes) sigs = chain_statement_get_signatures_bytes (other_st);
+  g_autoptr(GBytes) sigs = chain_statement_dup_signatures_bytes (other_st);
   ChainStatement *forged = chain_statement_parse (bytes, sigs, &error);
   g_autofree const char **names = NULL;
 

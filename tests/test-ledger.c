@@ -306,7 +306,7 @@ START_TEST (test_create_and_read_genesis)
   g_autofree char *head = NULL;
   g_autofree char *record_json = NULL;
   g_autofree char *expected_json = NULL;
-  g_autofree char *statement_digest = chain_statement_get_digest (genesis);
+  g_autofree char *statement_digest = chain_statement_dup_digest (genesis);
 
   test_assert_no_error (error);
   ck_assert_uint_eq (chain_ledger_get_length (ledger), 1);
@@ -330,7 +330,7 @@ START_TEST (test_create_and_read_genesis)
   record_json = g_strndup (g_bytes_get_data (chain_record_get_record_json (record), NULL),
                            g_bytes_get_size (chain_record_get_record_json (record)));
   {
-    g_autoptr(GBytes) sigs = chain_statement_get_signatures_bytes (genesis);
+    g_autoptr(GBytes) sigs = chain_statement_dup_signatures_bytes (genesis);
     g_autofree char *sigs_digest = chain_sha256_hex (g_bytes_get_data (sigs, NULL),
                                                      g_bytes_get_size (sigs));
 
@@ -648,7 +648,7 @@ START_TEST (test_append_refuses)
 
   /* A statement from elsewhere lists artifacts it does not carry. */
   bytes = chain_statement_get_bytes (with_note);
-  signatures = chain_statement_get_signatures_bytes (with_note);
+  signatures = chain_statement_dup_signatures_bytes (with_note);
   parsed = chain_statement_parse (bytes, signatures, &error);
   test_assert_no_error (error);
   ck_assert (!chain_ledger_append (ledger, parsed, signer, NULL, NULL, NULL, NULL, &error));
@@ -755,7 +755,7 @@ START_TEST (test_reappend_statement_from_elsewhere)
                                                        chain_ledger_get_id (ledger), "carried",
                                                        "payload");
   g_autoptr(GBytes) bytes = chain_statement_get_bytes (original);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (original);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (original);
   g_autoptr(GBytes) payload = text_bytes ("payload");
   g_autoptr(ChainStatement) received = chain_statement_parse (bytes, signatures, &error);
   g_autoptr(ChainRecord) record = NULL;
@@ -769,7 +769,7 @@ START_TEST (test_reappend_statement_from_elsewhere)
   ck_assert (chain_ledger_append (ledger, received, signer2, NULL, NULL, &record, NULL, &error));
   test_assert_no_error (error);
   stored = chain_statement_get_bytes (chain_record_get_statement (record));
-  stored_signatures = chain_statement_get_signatures_bytes (chain_record_get_statement (record));
+  stored_signatures = chain_statement_dup_signatures_bytes (chain_record_get_statement (record));
   ck_assert (g_bytes_equal (stored, bytes));
   ck_assert (g_bytes_equal (stored_signatures, signatures));
   ck_assert_uint_eq (chain_record_get_seq (record), 2);

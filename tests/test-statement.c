@@ -290,9 +290,9 @@ START_TEST (test_canonical_bytes)
   g_autoptr(ChainStatement) statement = sample_statement ();
   g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
   g_autoptr(GBytes) again = NULL;
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autofree char *text = bytes_to_string (bytes);
-  g_autofree char *digest = chain_statement_get_digest (statement);
+  g_autofree char *digest = chain_statement_dup_digest (statement);
   g_autofree char *expected_digest = NULL;
   g_autofree char *sigs_text = bytes_to_string (signatures);
   g_autofree char *expected = NULL;
@@ -342,14 +342,14 @@ START_TEST (test_parse_round_trip)
   ck_assert (chain_statement_sign (statement, officers[1].key, &error));
   test_assert_no_error (error);
   bytes = chain_statement_get_bytes (statement);
-  signatures = chain_statement_get_signatures_bytes (statement);
+  signatures = chain_statement_dup_signatures_bytes (statement);
 
   parsed = chain_statement_parse (bytes, signatures, &error);
   test_assert_no_error (error);
   ck_assert_ptr_nonnull (parsed);
   ck_assert (chain_statement_is_sealed (parsed));
   bytes2 = chain_statement_get_bytes (parsed);
-  signatures2 = chain_statement_get_signatures_bytes (parsed);
+  signatures2 = chain_statement_dup_signatures_bytes (parsed);
   ck_assert (g_bytes_equal (bytes, bytes2));
   ck_assert (g_bytes_equal (signatures, signatures2));
 
@@ -380,7 +380,7 @@ START_TEST (test_attach_artifact)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
   g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autoptr(GBytes) right = bytes_from_string ("-----BEGIN CERTIFICATE-----\n");
   g_autoptr(GBytes) wrong = bytes_from_string ("-----BEGIN CERTIFICATE-----\r");
   g_autoptr(GError) error = NULL;
@@ -440,7 +440,7 @@ START_TEST (test_sign_and_verify)
 
   /* signatures.json as the spec has it, checked with OpenSSL directly. */
   bytes = chain_statement_get_bytes (statement);
-  signatures = chain_statement_get_signatures_bytes (statement);
+  signatures = chain_statement_dup_signatures_bytes (statement);
   array = chain_json_parse_canonical (g_bytes_get_data (signatures, NULL),
                                       g_bytes_get_size (signatures), 65536, &error);
   test_assert_no_error (error);
@@ -460,7 +460,7 @@ START_TEST (test_verify_fails_when_a_byte_changes)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
   g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autoptr(GError) error = NULL;
   gsize len = g_bytes_get_size (bytes);
   guint tried = 0;
@@ -539,7 +539,7 @@ START_TEST (test_sign_limits)
   /* And the parser takes what the signer made. */
   {
     g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-    g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+    g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
     g_autoptr(ChainStatement) parsed = chain_statement_parse (bytes, signatures, &error);
 
     test_assert_no_error (error);
@@ -598,7 +598,7 @@ START_TEST (test_parse_refuses)
   const ParseErrorCase *c = &parse_error_cases[_i];
   g_autoptr(ChainStatement) statement = signed_statement ();
   g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autofree char *statement_text = bytes_to_string (bytes);
   g_autofree char *signatures_text = bytes_to_string (signatures);
   g_autofree char *edited = NULL;
@@ -629,7 +629,7 @@ START_TEST (test_parse_refuses_duplicate_and_too_many_signatures)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
   g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autofree char *one = bytes_to_string (signatures);
   g_autofree char *entry = g_strndup (one + 1, strlen (one) - 2);
   g_autoptr(GString) twice = g_string_new (NULL);
@@ -663,7 +663,7 @@ START_TEST (test_parse_refuses_oversized)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
   g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autofree char *big = g_malloc (CHAIN_STATEMENT_MAX_LEN + 2);
   g_autoptr(GBytes) big_statement = NULL;
   g_autoptr(GBytes) big_signatures = NULL;
