@@ -74,7 +74,7 @@ GBytes *chain_record_get_record_json (const ChainRecord *self);
  * chain_record_get_statement:
  *
  * Returns: (transfer none): the parsed statement with its signatures;
- *   chain_statement_get_bytes() and chain_statement_dup_signatures_bytes()
+ *   chain_statement_dup_bytes() and chain_statement_dup_signatures_bytes()
  *   give statement.json and signatures.json exactly as stored.
  */
 CHAIN_PUBLIC

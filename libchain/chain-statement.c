@@ -461,12 +461,20 @@ seal (ChainStatement *self)
     self->bytes = serialise (self);
 }
 
-GBytes *
-chain_statement_get_bytes (ChainStatement *self)
+void
+chain_statement_seal (ChainStatement *self)
 {
-  g_return_val_if_fail (self != NULL, NULL);
+  g_return_if_fail (self != NULL);
 
   seal (self);
+}
+
+GBytes *
+chain_statement_dup_bytes (const ChainStatement *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (self->bytes != NULL, NULL);
+
   return g_bytes_ref (self->bytes);
 }
 
@@ -492,14 +500,14 @@ chain_statement_dup_signatures_bytes (ChainStatement *self)
 }
 
 char *
-chain_statement_dup_digest (ChainStatement *self)
+chain_statement_dup_digest (const ChainStatement *self)
 {
   gsize len = 0;
   const guint8 *data = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (self->bytes != NULL, NULL);
 
-  seal (self);
   data = g_bytes_get_data (self->bytes, &len);
   return chain_sha256_hex (data, len);
 }

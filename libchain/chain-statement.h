@@ -11,7 +11,7 @@
  * survives being re-appended on a newer ledger tip.
  *
  * Life cycle: chain_statement_new() makes an open statement; add artifacts,
- * then sign. The first signature (or asking for the bytes) seals it: its
+ * then sign. The first signature (or chain_statement_seal()) seals it: its
  * content can no longer change, only more signatures can be added.
  * chain_statement_parse() returns a sealed statement. A ChainStatement is
  * reference counted; it is not safe to change from several threads.
@@ -242,13 +242,24 @@ ChainStatement *chain_statement_parse (GBytes  *statement_json,
                                        GError **error);
 
 /**
- * chain_statement_get_bytes:
- * @self: the statement; sealed by this call.
+ * chain_statement_seal:
+ * @self: a statement.
+ *
+ * Fixes its content: statement.json is serialised once, and from then on
+ * only signatures can be added. Signing seals too, and a parsed statement
+ * is sealed already; sealing a sealed statement does nothing.
+ */
+CHAIN_PUBLIC
+void chain_statement_seal (ChainStatement *self);
+
+/**
+ * chain_statement_dup_bytes:
+ * @self: a sealed statement (chain_statement_seal()).
  *
  * Returns: (transfer full): statement.json, canonical.
  */
 CHAIN_PUBLIC
-GBytes *chain_statement_get_bytes (ChainStatement *self);
+GBytes *chain_statement_dup_bytes (const ChainStatement *self);
 
 /**
  * chain_statement_dup_signatures_bytes:
@@ -258,9 +269,14 @@ GBytes *chain_statement_get_bytes (ChainStatement *self);
 CHAIN_PUBLIC
 GBytes *chain_statement_dup_signatures_bytes (ChainStatement *self);
 
-/** Returns: (transfer full): lower-case hex SHA-256 of statement.json; seals @self. */
+/**
+ * chain_statement_dup_digest:
+ * @self: a sealed statement (chain_statement_seal()).
+ *
+ * Returns: (transfer full): lower-case hex SHA-256 of statement.json.
+ */
 CHAIN_PUBLIC
-char *chain_statement_dup_digest (ChainStatement *self);
+char *chain_statement_dup_digest (const ChainStatement *self);
 
 /* ---- Verifying ----------------------------------------------------------- */
 
@@ -360,7 +376,7 @@ CHAIN_PUBLIC
 const char *chain_statement_get_signature_key_id (const ChainStatement *self,
                                                   guint                 index);
 
-/** Returns: whether @self is sealed (signed, parsed or serialised). */
+/** Returns: whether @self is sealed (signed, parsed or chain_statement_seal()). */
 CHAIN_PUBLIC
 gboolean chain_statement_is_sealed (const ChainStatement *self);
 

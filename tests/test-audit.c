@@ -1853,7 +1853,7 @@ START_TEST (test_replay)
   ChainStatement *copy = NULL;
 
   test_assert_no_error (error);
-  statement_json = chain_statement_get_bytes (chain_record_get_statement (record));
+  statement_json = chain_statement_dup_bytes (chain_record_get_statement (record));
   signatures_json = chain_statement_dup_signatures_bytes (chain_record_get_statement (record));
   copy = chain_statement_parse (statement_json, signatures_json, &error);
   test_assert_no_error (error);

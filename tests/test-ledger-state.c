@@ -583,7 +583,7 @@ draft_finish (Draft *d)
       test_assert_no_error (error);
     }
   if (d->signers->len == 0)
-    g_bytes_unref (chain_statement_get_bytes (st));
+    chain_statement_seal (st);
   return g_steal_pointer (&st);
 }
 
@@ -1755,7 +1755,7 @@ static void
 tamper_detach (Story *s, ChainLedgerRecord *record, ChainStatement **statement)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (*statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (*statement);
   g_autoptr(GBytes) sigs = chain_statement_dup_signatures_bytes (*statement);
 
   chain_statement_unref (*statement);
@@ -1854,7 +1854,7 @@ tamper_signature (Story *s, ChainLedgerRecord *record, ChainStatement **statemen
   g_autoptr(GError) error = NULL;
   g_autoptr(Draft) other = annotation_draft (s, "oem", &s->oem.officer, "other words");
   g_autoptr(ChainStatement) other_st = draft_finish (other);
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (*statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (*statement);
   g_autoptr(GBytes) sigs = chain_statement_dup_signatures_bytes (other_st);
   ChainStatement *forged = chain_statement_parse (bytes, sigs, &error);
   g_autofree const char **names = NULL;

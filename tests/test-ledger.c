@@ -301,7 +301,7 @@ START_TEST (test_create_and_read_genesis)
   g_autoptr(ChainRecord) record = NULL;
   g_autoptr(GBytes) root_pem = chain_cert_to_pem (root);
   g_autoptr(GBytes) artifact = NULL;
-  g_autoptr(GBytes) expected_statement = chain_statement_get_bytes (genesis);
+  g_autoptr(GBytes) expected_statement = chain_statement_dup_bytes (genesis);
   g_autoptr(GBytes) stored_statement = NULL;
   g_autofree char *head = NULL;
   g_autofree char *record_json = NULL;
@@ -323,7 +323,7 @@ START_TEST (test_create_and_read_genesis)
   ck_assert_str_eq (chain_record_get_commit_id (record), chain_ledger_get_tip_commit_id (ledger));
   ck_assert_int_le (llabs (chain_record_get_commit_time (record)
                            - g_get_real_time () / G_USEC_PER_SEC), 5);
-  stored_statement = chain_statement_get_bytes (chain_record_get_statement (record));
+  stored_statement = chain_statement_dup_bytes (chain_record_get_statement (record));
   ck_assert (g_bytes_equal (stored_statement, expected_statement));
 
   /* record.json exactly as the format says. */
@@ -647,7 +647,7 @@ START_TEST (test_append_refuses)
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
 
   /* A statement from elsewhere lists artifacts it does not carry. */
-  bytes = chain_statement_get_bytes (with_note);
+  bytes = chain_statement_dup_bytes (with_note);
   signatures = chain_statement_dup_signatures_bytes (with_note);
   parsed = chain_statement_parse (bytes, signatures, &error);
   test_assert_no_error (error);
@@ -754,7 +754,7 @@ START_TEST (test_reappend_statement_from_elsewhere)
   g_autoptr(ChainStatement) original = make_statement (CHAIN_RECORD_TYPE_ANNOTATION,
                                                        chain_ledger_get_id (ledger), "carried",
                                                        "payload");
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (original);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (original);
   g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (original);
   g_autoptr(GBytes) payload = text_bytes ("payload");
   g_autoptr(ChainStatement) received = chain_statement_parse (bytes, signatures, &error);
@@ -768,7 +768,7 @@ START_TEST (test_reappend_statement_from_elsewhere)
   /* Appended by another officer than the author: the statement is unchanged. */
   ck_assert (chain_ledger_append (ledger, received, signer2, NULL, NULL, &record, NULL, &error));
   test_assert_no_error (error);
-  stored = chain_statement_get_bytes (chain_record_get_statement (record));
+  stored = chain_statement_dup_bytes (chain_record_get_statement (record));
   stored_signatures = chain_statement_dup_signatures_bytes (chain_record_get_statement (record));
   ck_assert (g_bytes_equal (stored, bytes));
   ck_assert (g_bytes_equal (stored_signatures, signatures));

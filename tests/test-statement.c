@@ -288,15 +288,22 @@ END_TEST
 START_TEST (test_canonical_bytes)
 {
   g_autoptr(ChainStatement) statement = sample_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
+  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GBytes) again = NULL;
   g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
-  g_autofree char *text = bytes_to_string (bytes);
-  g_autofree char *digest = chain_statement_dup_digest (statement);
+  g_autofree char *text = NULL;
+  g_autofree char *digest = NULL;
   g_autofree char *expected_digest = NULL;
   g_autofree char *sigs_text = bytes_to_string (signatures);
   g_autofree char *expected = NULL;
   const char *ca_sha256 = NULL;
+
+  ck_assert (!chain_statement_is_sealed (statement));
+  chain_statement_seal (statement);
+  chain_statement_seal (statement);
+  bytes = chain_statement_dup_bytes (statement);
+  text = bytes_to_string (bytes);
+  digest = chain_statement_dup_digest (statement);
 
   ck_assert (chain_statement_get_artifact (statement, "ca.pem", &ca_sha256, NULL, NULL));
   expected = g_strdup_printf (
@@ -319,7 +326,7 @@ START_TEST (test_canonical_bytes)
   ck_assert_str_eq (digest, expected_digest);
   ck_assert_str_eq (sigs_text, "[]");
   ck_assert (chain_statement_is_sealed (statement));
-  again = chain_statement_get_bytes (statement);
+  again = chain_statement_dup_bytes (statement);
   ck_assert (g_bytes_equal (bytes, again));
 }
 END_TEST
@@ -341,14 +348,14 @@ START_TEST (test_parse_round_trip)
 
   ck_assert (chain_statement_sign (statement, officers[1].key, &error));
   test_assert_no_error (error);
-  bytes = chain_statement_get_bytes (statement);
+  bytes = chain_statement_dup_bytes (statement);
   signatures = chain_statement_dup_signatures_bytes (statement);
 
   parsed = chain_statement_parse (bytes, signatures, &error);
   test_assert_no_error (error);
   ck_assert_ptr_nonnull (parsed);
   ck_assert (chain_statement_is_sealed (parsed));
-  bytes2 = chain_statement_get_bytes (parsed);
+  bytes2 = chain_statement_dup_bytes (parsed);
   signatures2 = chain_statement_dup_signatures_bytes (parsed);
   ck_assert (g_bytes_equal (bytes, bytes2));
   ck_assert (g_bytes_equal (signatures, signatures2));
@@ -379,7 +386,7 @@ END_TEST
 START_TEST (test_attach_artifact)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
   g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autoptr(GBytes) right = bytes_from_string ("-----BEGIN CERTIFICATE-----\n");
   g_autoptr(GBytes) wrong = bytes_from_string ("-----BEGIN CERTIFICATE-----\r");
@@ -439,7 +446,7 @@ START_TEST (test_sign_and_verify)
   test_assert_no_error (error);
 
   /* signatures.json as the spec has it, checked with OpenSSL directly. */
-  bytes = chain_statement_get_bytes (statement);
+  bytes = chain_statement_dup_bytes (statement);
   signatures = chain_statement_dup_signatures_bytes (statement);
   array = chain_json_parse_canonical (g_bytes_get_data (signatures, NULL),
                                       g_bytes_get_size (signatures), 65536, &error);
@@ -459,7 +466,7 @@ END_TEST
 START_TEST (test_verify_fails_when_a_byte_changes)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
   g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autoptr(GError) error = NULL;
   gsize len = g_bytes_get_size (bytes);
@@ -538,7 +545,7 @@ START_TEST (test_sign_limits)
 
   /* And the parser takes what the signer made. */
   {
-    g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
+    g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
     g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
     g_autoptr(ChainStatement) parsed = chain_statement_parse (bytes, signatures, &error);
 
@@ -597,7 +604,7 @@ START_TEST (test_parse_refuses)
 {
   const ParseErrorCase *c = &parse_error_cases[_i];
   g_autoptr(ChainStatement) statement = signed_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
   g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autofree char *statement_text = bytes_to_string (bytes);
   g_autofree char *signatures_text = bytes_to_string (signatures);
@@ -628,7 +635,7 @@ END_TEST
 START_TEST (test_parse_refuses_duplicate_and_too_many_signatures)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
   g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autofree char *one = bytes_to_string (signatures);
   g_autofree char *entry = g_strndup (one + 1, strlen (one) - 2);
@@ -662,7 +669,7 @@ END_TEST
 START_TEST (test_parse_refuses_oversized)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
   g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autofree char *big = g_malloc (CHAIN_STATEMENT_MAX_LEN + 2);
   g_autoptr(GBytes) big_statement = NULL;

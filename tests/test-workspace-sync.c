@@ -183,7 +183,7 @@ statements_from (ChainWorkspace *ws,
       g_autoptr(GBytes) signatures = NULL;
 
       test_assert_no_error (error);
-      statement = chain_statement_get_bytes (chain_record_get_statement (record));
+      statement = chain_statement_dup_bytes (chain_record_get_statement (record));
       signatures = chain_statement_dup_signatures_bytes (chain_record_get_statement (record));
       g_ptr_array_add (out, g_strdup_printf ("%.*s %.*s", (int) g_bytes_get_size (statement),
                                              (const char *) g_bytes_get_data (statement, NULL),
