@@ -181,7 +181,7 @@ chain_cli_sync_open (const ChainCliGlobals *globals,
       root = state != NULL ? chain_ledger_state_get_root (state) : NULL;
       if (root != NULL)
         {
-          g_autofree char *upper = chain_cert_get_thumbprint (root, CHAIN_DIGEST_SHA256);
+          g_autofree char *upper = chain_cert_dup_thumbprint (root, CHAIN_DIGEST_SHA256);
 
           sync.root = g_ascii_strdown (upper, -1);
         }

@@ -67,7 +67,7 @@ workspace_root (const char *dir)
   root = chain_cert_parse ((const guint8 *) data, len, NULL);
   if (root == NULL)
     return NULL;
-  upper = chain_cert_get_thumbprint (root, CHAIN_DIGEST_SHA256);
+  upper = chain_cert_dup_thumbprint (root, CHAIN_DIGEST_SHA256);
   return g_ascii_strdown (upper, -1);
 }
 

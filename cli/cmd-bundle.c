@@ -49,7 +49,7 @@ resolve_since (ChainLedger *ledger, const char *since, GError **error)
                    since, (gint64) length - 1);
       return NULL;
     }
-  record = chain_ledger_get_record (ledger, seq, error);
+  record = chain_ledger_load_record (ledger, seq, error);
   if (record == NULL)
     return NULL;
   return g_strdup (chain_record_get_commit_id (record));

@@ -113,7 +113,7 @@ cmd_crl (const ChainCliGlobals *globals,
       ChainJson *doc = chain_json_new_object ();
       ChainJson *files = chain_json_new_array ();
       ChainJson *warnings = chain_json_new_array ();
-      g_autofree char *thumbprint = chain_cert_get_thumbprint (chain_crl_export_get_ca (export), CHAIN_DIGEST_SHA256);
+      g_autofree char *thumbprint = chain_cert_dup_thumbprint (chain_crl_export_get_ca (export), CHAIN_DIGEST_SHA256);
       g_autofree char *thumbprint_lower = g_ascii_strdown (thumbprint, -1);
 
       for (guint i = 0; i < chain_crl_export_get_n_files (export); i++)

@@ -98,7 +98,7 @@ static ChainRecord *
 log_read (Log *log, guint64 seq, gboolean *out_listed)
 {
   g_autoptr(GError) local_error = NULL;
-  ChainRecord *record = chain_ledger_get_record (log->ledger, seq, &local_error);
+  ChainRecord *record = chain_ledger_load_record (log->ledger, seq, &local_error);
 
   *out_listed = FALSE;
   if (record != NULL)

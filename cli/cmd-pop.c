@@ -101,8 +101,8 @@ cmd_pop (const ChainCliGlobals *globals,
       return FALSE;
     }
 
-  serial = chain_cert_get_serial (cert);
-  thumbprint = chain_cert_get_thumbprint (chain_workspace_find_ca (workspace, ca, NULL), CHAIN_DIGEST_SHA256);
+  serial = chain_cert_dup_serial (cert);
+  thumbprint = chain_cert_dup_thumbprint (chain_workspace_find_ca (workspace, ca, NULL), CHAIN_DIGEST_SHA256);
   ca_sha256 = g_ascii_strdown (thumbprint, -1);
   if (globals->json)
     {

@@ -92,7 +92,7 @@ add_cert_serial (const char *path,
       g_prefix_error (error, "%s: ", path);
       return FALSE;
     }
-  g_ptr_array_add (words, chain_cert_get_serial (cert));
+  g_ptr_array_add (words, chain_cert_dup_serial (cert));
   return TRUE;
 }
 
@@ -177,7 +177,7 @@ cmd_revoke (const ChainCliGlobals *globals,
     {
       ChainJson *doc = chain_json_new_object ();
       ChainJson *list = chain_json_new_array ();
-      g_autofree char *issuer = chain_cert_get_thumbprint (chain_revocation_get_issuer (plan), CHAIN_DIGEST_SHA256);
+      g_autofree char *issuer = chain_cert_dup_thumbprint (chain_revocation_get_issuer (plan), CHAIN_DIGEST_SHA256);
       g_autofree char *issuer_lower = g_ascii_strdown (issuer, -1);
       ChainCrl *crl = chain_revocation_get_crl (plan);
 

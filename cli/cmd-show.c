@@ -59,7 +59,7 @@ find_by_prefix (const ChainCliGlobals *globals,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
       chain_cli_progress_update (bar, length - seq + 1);
-      record = chain_ledger_get_record (ledger, seq - 1, NULL);
+      record = chain_ledger_load_record (ledger, seq - 1, NULL);
       if (record == NULL)
         continue;
       statement = chain_record_get_statement (record);
@@ -90,7 +90,7 @@ find_record (const ChainCliGlobals *globals,
       return NULL;
     }
   if (strcmp (name, "tip") == 0)
-    return chain_ledger_get_record (ledger, length - 1, error);
+    return chain_ledger_load_record (ledger, length - 1, error);
   if (all_digits (name))
     {
       gboolean in_range = g_ascii_string_to_unsigned (name, 10, 0, G_MAXUINT64, &seq, NULL) && seq < length;
@@ -106,7 +106,7 @@ find_record (const ChainCliGlobals *globals,
                        name, length - 1);
           return NULL;
         }
-      return chain_ledger_get_record (ledger, seq, error);
+      return chain_ledger_load_record (ledger, seq, error);
     }
   return find_by_prefix (globals, ledger, name, cancellable, error);
 }

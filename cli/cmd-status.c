@@ -20,7 +20,7 @@ typedef struct {
 static char *
 sha256_of (const ChainCert *cert)
 {
-  g_autofree char *upper = chain_cert_get_thumbprint (cert, CHAIN_DIGEST_SHA256);
+  g_autofree char *upper = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA256);
 
   return g_ascii_strdown (upper, -1);
 }
@@ -28,7 +28,7 @@ sha256_of (const ChainCert *cert)
 static char *
 subject_of (const ChainCert *cert)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
   g_autofree char *text = chain_name_to_string (subject);
 
   return chain_cli_one_line (text, 0);
@@ -74,7 +74,7 @@ ca_to_json (const Status *st, ChainCert *ca, const char *health)
   ChainJson *json = chain_json_new_object ();
   g_autofree char *subject = subject_of (ca);
   g_autofree char *sha256 = sha256_of (ca);
-  g_autofree char *sha1 = chain_cert_get_thumbprint (ca, CHAIN_DIGEST_SHA1);
+  g_autofree char *sha1 = chain_cert_dup_thumbprint (ca, CHAIN_DIGEST_SHA1);
   g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
   g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
 
@@ -326,7 +326,7 @@ status_to_json (const Status *st)
     ChainLedger *ledger = chain_workspace_get_ledger (st->workspace);
     ChainJson *ledger_json = chain_json_new_object ();
     ChainJson *custody = chain_json_new_array ();
-    g_autofree char *pin_path = chain_workspace_get_pin_path (st->workspace);
+    g_autofree char *pin_path = chain_workspace_dup_pin_path (st->workspace);
     g_autofree char *pin = NULL;
     gint64 pin_seq = -1;
     guint64 length = chain_ledger_get_length (ledger);
@@ -369,7 +369,7 @@ print_ca (const Status *st, ChainCert *ca, const char *health)
 {
   g_autofree char *subject = subject_of (ca);
   g_autofree char *sha256 = sha256_of (ca);
-  g_autofree char *sha1 = chain_cert_get_thumbprint (ca, CHAIN_DIGEST_SHA1);
+  g_autofree char *sha1 = chain_cert_dup_thumbprint (ca, CHAIN_DIGEST_SHA1);
   g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
   g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
 
@@ -496,7 +496,7 @@ print_status (const Status *st)
 
   ledger = chain_workspace_get_ledger (st->workspace);
   length = chain_ledger_get_length (ledger);
-  pin_path = chain_workspace_get_pin_path (st->workspace);
+  pin_path = chain_workspace_dup_pin_path (st->workspace);
   chain_cli_print (st->globals, _("Ledger %s\n"), chain_ledger_get_id (ledger));
   /* Translators: the number of records, then of certificates issued and of
    * certificates revoked. */

@@ -66,7 +66,7 @@ check_split_view (ChainWorkspace *workspace,
       if (strcmp (chain_checkpoint_get_ledger_id (checkpoint), chain_ledger_get_id (ledger)) != 0
           || seq >= chain_ledger_get_length (ledger))
         continue;
-      record = chain_ledger_get_record (ledger, seq, error);
+      record = chain_ledger_load_record (ledger, seq, error);
       if (record == NULL)
         return FALSE;
       if (strcmp (chain_record_get_digest (record), chain_checkpoint_get_record_digest (checkpoint)) != 0)

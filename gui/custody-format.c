@@ -314,11 +314,11 @@ custody_fields_add_certificate (GPtrArray       *fields,
                                 const ChainCert *cert,
                                 gint64           now)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
-  g_autoptr(ChainName) issuer = chain_cert_get_issuer (cert);
-  g_autoptr(ChainNameConstraints) constraints = chain_cert_get_name_constraints (cert);
-  g_autofree char *sha1 = chain_cert_get_thumbprint (cert, CHAIN_DIGEST_SHA1);
-  g_autofree char *sha256 = chain_cert_get_thumbprint (cert, CHAIN_DIGEST_SHA256);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
+  g_autoptr(ChainName) issuer = chain_cert_dup_issuer (cert);
+  g_autoptr(ChainNameConstraints) constraints = chain_cert_dup_name_constraints (cert);
+  g_autofree char *sha1 = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA1);
+  g_autofree char *sha256 = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA256);
 
   custody_fields_take (fields, _("Subject"), chain_name_to_string (subject));
   custody_fields_take (fields, _("Issuer"), chain_name_to_string (issuer));
@@ -334,7 +334,7 @@ custody_fields_add_certificate (GPtrArray       *fields,
                          chain_name_constraints_to_string (constraints));
   else
     custody_fields_add (fields, _("Name constraints"), _("None"));
-  custody_fields_take (fields, _("Serial"), chain_cert_get_serial (cert));
+  custody_fields_take (fields, _("Serial"), chain_cert_dup_serial (cert));
   custody_fields_take (fields, _("SHA-256 thumbprint"), g_steal_pointer (&sha256));
   custody_fields_take (fields, _("SHA-1 thumbprint"), g_steal_pointer (&sha1));
 }

@@ -124,9 +124,9 @@ custody_node_init (CustodyNode *self)
 static char *
 officer_name (const ChainCert *cert)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
 
-  return chain_name_get_common_name (subject);
+  return chain_name_dup_common_name (subject);
 }
 
 static char *
@@ -252,7 +252,7 @@ custody_node_new_request (const ChainLedgerState   *state,
 {
   CustodyNode *self = g_object_new (CUSTODY_TYPE_NODE, NULL);
   const ChainCsr *csr = chain_ledger_request_get_ca_csr (request);
-  g_autoptr(ChainName) subject = chain_csr_get_subject (csr);
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (csr);
   guint threshold = chain_delegation_count_wanted (state);
   guint missing = chain_delegation_count_missing (state, request, NULL);
 

@@ -232,8 +232,8 @@ find_certificate (const ChainCustodian *custodian,
 
   for (i = n; i > 0; i--)
     {
-      g_autoptr(ChainName) subject = chain_cert_get_subject (chain_custodian_get_officer (custodian, i - 1));
-      g_autofree char *cn = subject != NULL ? chain_name_get_common_name (subject) : NULL;
+      g_autoptr(ChainName) subject = chain_cert_dup_subject (chain_custodian_get_officer (custodian, i - 1));
+      g_autofree char *cn = subject != NULL ? chain_name_dup_common_name (subject) : NULL;
 
       if (g_strcmp0 (cn, name) == 0)
         {
@@ -276,7 +276,7 @@ custody_officer_form_rebuild (CustodyOfficerForm   *self,
           g_autoptr(ChainName) subject = NULL;
 
           cert = chain_custodian_get_officer (custodian, index);
-          subject = chain_cert_get_subject (cert);
+          subject = chain_cert_dup_subject (cert);
           officer->subject = subject != NULL ? chain_name_to_string (subject) : NULL;
           officer->validity = custody_format_validity (chain_cert_get_not_before (cert),
                                                        chain_cert_get_not_after (cert), now);

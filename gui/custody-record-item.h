@@ -1,7 +1,7 @@
 /* custody-record-item.h — one row of the ledger timeline
  *
  * Made by CustodyTimeline when the row is first asked for, from one
- * chain_ledger_get_record(); it keeps the record for the details view
+ * chain_ledger_load_record(); it keeps the record for the details view
  * (content, artifacts). Its verification badge changes as the timeline
  * learns more (an audit report).
  */

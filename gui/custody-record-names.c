@@ -18,8 +18,8 @@ name_signer (const ChainLedgerState *state,
       for (i = 0; i < chain_custodian_get_n_officers (custodian); i++)
         if (g_strcmp0 (chain_custodian_get_officer_key_id (custodian, i), key_id) == 0)
           {
-            g_autoptr(ChainName) subject = chain_cert_get_subject (chain_custodian_get_officer (custodian, i));
-            g_autofree char *officer = chain_name_get_common_name (subject);
+            g_autoptr(ChainName) subject = chain_cert_dup_subject (chain_custodian_get_officer (custodian, i));
+            g_autofree char *officer = chain_name_dup_common_name (subject);
             g_autofree char *clean = custody_format_sanitize (officer != NULL ? officer : key_id);
             g_autofree char *org = custody_format_sanitize (chain_custodian_get_name (custodian));
 

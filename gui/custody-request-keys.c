@@ -25,8 +25,8 @@ custody_request_key_fields (CustodyRequest         *request,
       officer = chain_ledger_request_get_officer_csr (recorded);
     }
   if (ca != NULL)
-    custody_fields_take (fields, _("Requested CA key (SHA-256)"), chain_csr_get_public_key_sha256 (ca));
+    custody_fields_take (fields, _("Requested CA key (SHA-256)"), chain_csr_dup_public_key_sha256 (ca));
   if (officer != NULL)
-    custody_fields_take (fields, _("Requester’s officer key (SHA-256)"), chain_csr_get_public_key_sha256 (officer));
+    custody_fields_take (fields, _("Requester’s officer key (SHA-256)"), chain_csr_dup_public_key_sha256 (officer));
   return fields;
 }

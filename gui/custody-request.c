@@ -134,9 +134,9 @@ static char *
 officer_name (const ChainCustodian *custodian,
               guint                 index)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (chain_custodian_get_officer (custodian, index));
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (chain_custodian_get_officer (custodian, index));
 
-  return chain_name_get_common_name (subject);
+  return chain_name_dup_common_name (subject);
 }
 
 /* Who approved (by key id) and which current officers have not. */
@@ -226,7 +226,7 @@ fill_recorded_fields (CustodyRequest           *self,
                       const ChainLedgerRequest *recorded)
 {
   const ChainCsr *csr = chain_ledger_request_get_ca_csr (recorded);
-  g_autoptr(ChainName) subject = chain_csr_get_subject (csr);
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (csr);
 
   custody_fields_add (self->fields, _("Organisation"), self->org);
   custody_fields_add (self->fields, _("Custodian id"), self->custodian_id);

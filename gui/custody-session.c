@@ -373,7 +373,7 @@ root_thumbprint (const ChainLedgerState *state)
 
   if (root == NULL)
     return NULL;
-  thumbprint = chain_cert_get_thumbprint (root, CHAIN_DIGEST_SHA256);
+  thumbprint = chain_cert_dup_thumbprint (root, CHAIN_DIGEST_SHA256);
   return g_ascii_strdown (thumbprint, -1);
 }
 
@@ -1460,7 +1460,7 @@ do_bundle_create (Job          *job,
                   GError      **error)
 {
   const char *repo = chain_ledger_get_path (chain_workspace_get_ledger (job->workspace));
-  g_autofree char *pin = chain_workspace_get_pin_path (job->workspace);
+  g_autofree char *pin = chain_workspace_dup_pin_path (job->workspace);
   ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
   guint64 records = 0;
 
@@ -1537,7 +1537,7 @@ custody_session_start_audit (CustodySession *self)
 
   if (self->busy || ledger_path (self) == NULL || custody_audit_get_running (self->audit))
     return;
-  pin = chain_workspace_get_pin_path (self->workspace);
+  pin = chain_workspace_dup_pin_path (self->workspace);
   if (!chain_sync_pin_read (pin, &pinned, NULL, NULL))
     pinned = NULL;
   root = custody_session_dup_trusted_root (self);

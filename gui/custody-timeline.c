@@ -96,7 +96,7 @@ custody_timeline_get_item (GListModel *model,
 
   trim_cache (self);
   self->n_loaded++;
-  record = chain_ledger_get_record (self->ledger, seq, &error);
+  record = chain_ledger_load_record (self->ledger, seq, &error);
   if (record != NULL)
     item = custody_record_item_new (record);
   else

@@ -950,8 +950,8 @@ classify_signature (ChainAudit *a,
 static char *
 committer_name_of (const ChainCert *signer)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (signer);
-  g_autofree char *cn = subject != NULL ? chain_name_get_common_name (subject) : NULL;
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (signer);
+  g_autofree char *cn = subject != NULL ? chain_name_dup_common_name (subject) : NULL;
   GString *out = g_string_new (NULL);
 
   for (const char *p = cn != NULL ? cn : ""; *p != '\0'; p++)
@@ -992,7 +992,7 @@ check_commit_signature (ChainAudit *a,
     }
 
   {
-    g_autofree char *key_id = chain_cert_get_public_key_sha256 (c->signer);
+    g_autofree char *key_id = chain_cert_dup_public_key_sha256 (c->signer);
     g_autofree char *email = g_strdup_printf ("%.16s@officer.libchain.invalid", key_id);
     g_autofree char *name = committer_name_of (c->signer);
 
@@ -1092,7 +1092,7 @@ apply_rules (ChainAudit *a,
   record.commit_time = MAX (c->commit_time, 1);
   if (chain_ledger_state_apply (a->state, &record, &local))
     return;
-  rule = chain_ledger_error_get_rule (local);
+  rule = chain_ledger_error_dup_rule (local);
   if (rule == NULL)
     rule = g_strdup ("statement.body");
   flag (c, rule, "%s", engine_detail (local->message, rule));
@@ -1174,7 +1174,7 @@ check_root (ChainAudit *a,
   if (a->options->trusted_root != NULL)
     {
       g_autofree char *thumbprint = a->anchors->len > 0
-                                    ? chain_cert_get_thumbprint (g_ptr_array_index (a->anchors, 0), CHAIN_DIGEST_SHA256)
+                                    ? chain_cert_dup_thumbprint (g_ptr_array_index (a->anchors, 0), CHAIN_DIGEST_SHA256)
                                     : NULL;
 
       if (thumbprint == NULL || g_ascii_strcasecmp (thumbprint, a->options->trusted_root) != 0)

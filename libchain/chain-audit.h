@@ -84,6 +84,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include <gio/gio.h>
 
 #include "chain-json.h"
@@ -164,6 +165,7 @@ typedef struct _ChainAuditFinding ChainAuditFinding;
  *
  * Returns: %TRUE if the audit ran, whatever it found.
  */
+CHAIN_PUBLIC
 gboolean chain_audit_repository (const char               *path,
                                  const ChainAuditOptions  *options,
                                  ChainAuditReport        **out_report,
@@ -181,6 +183,7 @@ gboolean chain_audit_repository (const char               *path,
  *
  * Audits in a worker thread.
  */
+CHAIN_PUBLIC
 void chain_audit_repository_async (const char              *path,
                                    const ChainAuditOptions *options,
                                    GCancellable            *cancellable,
@@ -195,6 +198,7 @@ void chain_audit_repository_async (const char              *path,
  *
  * Returns: %TRUE if the audit ran.
  */
+CHAIN_PUBLIC
 gboolean chain_audit_repository_finish (GAsyncResult      *result,
                                         ChainAuditReport **out_report,
                                         GError           **error);
@@ -210,6 +214,7 @@ gboolean chain_audit_repository_finish (GAsyncResult      *result,
  *
  * Returns: %TRUE if the audit ran, whatever it found.
  */
+CHAIN_PUBLIC
 gboolean chain_ledger_audit (ChainLedger              *self,
                              const ChainAuditOptions  *options,
                              ChainAuditReport        **out_report,
@@ -223,6 +228,7 @@ gboolean chain_ledger_audit (ChainLedger              *self,
  *
  * As chain_audit_repository_async() for @self's repository.
  */
+CHAIN_PUBLIC
 void chain_ledger_audit_async (ChainLedger             *self,
                                const ChainAuditOptions *options,
                                GCancellable            *cancellable,
@@ -230,6 +236,7 @@ void chain_ledger_audit_async (ChainLedger             *self,
                                gpointer                 user_data);
 
 /** chain_ledger_audit_finish: as chain_audit_repository_finish(). */
+CHAIN_PUBLIC
 gboolean chain_ledger_audit_finish (ChainLedger       *self,
                                     GAsyncResult      *result,
                                     ChainAuditReport **out_report,
@@ -240,28 +247,36 @@ gboolean chain_ledger_audit_finish (ChainLedger       *self,
  */
 
 /** Returns: whether no record and nothing about the ledger as a whole failed. */
+CHAIN_PUBLIC
 gboolean chain_audit_report_is_ok (const ChainAuditReport *self);
 
 /** Returns: (nullable): the ledger id from the genesis record, %NULL if unreadable. */
+CHAIN_PUBLIC
 const char *chain_audit_report_get_ledger_id (const ChainAuditReport *self);
 
 /** Returns: (nullable): the commit id refs/heads/main pointed at, %NULL if none. */
+CHAIN_PUBLIC
 const char *chain_audit_report_get_tip_commit_id (const ChainAuditReport *self);
 
 /** Returns: how many records (commits on refs/heads/main) were audited. */
+CHAIN_PUBLIC
 guint64 chain_audit_report_get_n_records (const ChainAuditReport *self);
 
 /** Returns: how many of them have findings. */
+CHAIN_PUBLIC
 guint64 chain_audit_report_get_n_failed_records (const ChainAuditReport *self);
 
 /** Returns: (transfer none): record @index, below chain_audit_report_get_n_records(); its seq is @index. */
+CHAIN_PUBLIC
 const ChainAuditRecord *chain_audit_report_get_record (const ChainAuditReport *self,
                                                        guint64                 index);
 
 /** Returns: how many findings concern the ledger as a whole (history, exports). */
+CHAIN_PUBLIC
 guint chain_audit_report_get_n_findings (const ChainAuditReport *self);
 
 /** Returns: (transfer none): ledger finding @index. */
+CHAIN_PUBLIC
 const ChainAuditFinding *chain_audit_report_get_finding (const ChainAuditReport *self,
                                                          guint                   index);
 
@@ -275,6 +290,7 @@ const ChainAuditFinding *chain_audit_report_get_finding (const ChainAuditReport 
  *
  * Returns: (transfer none) (nullable): the first matching finding.
  */
+CHAIN_PUBLIC
 const ChainAuditFinding *chain_audit_report_find (const ChainAuditReport *self,
                                                   gint64                  seq,
                                                   const char             *rule);
@@ -290,6 +306,7 @@ const ChainAuditFinding *chain_audit_report_find (const ChainAuditReport *self,
  *
  * Returns: (transfer full): the report as a JSON object.
  */
+CHAIN_PUBLIC
 ChainJson *chain_audit_report_to_json (const ChainAuditReport *self);
 
 /**
@@ -304,13 +321,16 @@ ChainJson *chain_audit_report_to_json (const ChainAuditReport *self);
  *
  * Returns: (transfer full): the text, ending with a newline; g_free() it.
  */
+CHAIN_PUBLIC
 char *chain_audit_report_to_text (const ChainAuditReport *self,
                                   gboolean                all_records);
 
 /** Returns: (transfer full): @self with one more reference. */
+CHAIN_PUBLIC
 ChainAuditReport *chain_audit_report_ref (ChainAuditReport *self);
 
 /** chain_audit_report_unref: NULL-safe. */
+CHAIN_PUBLIC
 void chain_audit_report_unref (ChainAuditReport *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainAuditReport, chain_audit_report_unref)
@@ -318,24 +338,31 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainAuditReport, chain_audit_report_unref)
 /* ---- Records and findings ---------------------------------------------------- */
 
 /** Returns: the record's position on refs/heads/main, 0 for the root commit. */
+CHAIN_PUBLIC
 guint64 chain_audit_record_get_seq (const ChainAuditRecord *self);
 
 /** Returns: (transfer none): the commit id, 40 hex digits. */
+CHAIN_PUBLIC
 const char *chain_audit_record_get_commit_id (const ChainAuditRecord *self);
 
 /** Returns: (transfer none) (nullable): the record type, %NULL if unreadable. */
+CHAIN_PUBLIC
 const char *chain_audit_record_get_record_type (const ChainAuditRecord *self);
 
 /** Returns: (transfer none) (nullable): the statement's author, %NULL if unreadable. */
+CHAIN_PUBLIC
 const char *chain_audit_record_get_author (const ChainAuditRecord *self);
 
 /** Returns: whether the record has no findings. */
+CHAIN_PUBLIC
 gboolean chain_audit_record_is_ok (const ChainAuditRecord *self);
 
 /** Returns: how many findings the record has. */
+CHAIN_PUBLIC
 guint chain_audit_record_get_n_findings (const ChainAuditRecord *self);
 
 /** Returns: (transfer none): finding @index of the record. */
+CHAIN_PUBLIC
 const ChainAuditFinding *chain_audit_record_get_finding (const ChainAuditRecord *self,
                                                          guint                   index);
 
@@ -353,6 +380,7 @@ const ChainAuditFinding *chain_audit_record_get_finding (const ChainAuditRecord 
  *
  * Returns: %TRUE if the fetched ledger audits clean.
  */
+CHAIN_PUBLIC
 gboolean chain_audit_sync_verify (const char *repo_path,
                                   const char *old_tip,
                                   const char *new_tip,
@@ -360,12 +388,15 @@ gboolean chain_audit_sync_verify (const char *repo_path,
                                   GError    **error);
 
 /** Returns: the record the finding names, -1 if none (a ledger finding). */
+CHAIN_PUBLIC
 gint64 chain_audit_finding_get_seq (const ChainAuditFinding *self);
 
 /** Returns: (transfer none): the rule identifier, e.g. "commit.unsigned". */
+CHAIN_PUBLIC
 const char *chain_audit_finding_get_rule (const ChainAuditFinding *self);
 
 /** Returns: (transfer none): the one-line message, "record SEQ (TYPE): rule RULE: ...". */
+CHAIN_PUBLIC
 const char *chain_audit_finding_get_message (const ChainAuditFinding *self);
 
 G_END_DECLS

@@ -199,7 +199,7 @@ name_copy (const X509_NAME *name)
 }
 
 ChainName *
-chain_cert_get_subject (const ChainCert *self)
+chain_cert_dup_subject (const ChainCert *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -207,7 +207,7 @@ chain_cert_get_subject (const ChainCert *self)
 }
 
 ChainName *
-chain_cert_get_issuer (const ChainCert *self)
+chain_cert_dup_issuer (const ChainCert *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -215,7 +215,7 @@ chain_cert_get_issuer (const ChainCert *self)
 }
 
 char *
-chain_cert_get_serial (const ChainCert *self)
+chain_cert_dup_serial (const ChainCert *self)
 {
   const ASN1_INTEGER *serial;
   g_autofree char *hex = NULL;
@@ -288,7 +288,7 @@ chain_cert_get_path_len (const ChainCert *self)
 }
 
 ChainNameConstraints *
-chain_cert_get_name_constraints (const ChainCert *self)
+chain_cert_dup_name_constraints (const ChainCert *self)
 {
   NAME_CONSTRAINTS *nc;
 
@@ -311,7 +311,7 @@ chain_cert_get_key_algorithm (const ChainCert *self)
 }
 
 char *
-chain_cert_get_thumbprint (const ChainCert *self,
+chain_cert_dup_thumbprint (const ChainCert *self,
                            ChainDigest      digest)
 {
   g_autofree guint8 *der = NULL;
@@ -331,9 +331,9 @@ chain_cert_get_thumbprint (const ChainCert *self,
 }
 
 char *
-chain_cert_get_sha256 (const ChainCert *self)
+chain_cert_dup_sha256 (const ChainCert *self)
 {
-  char *hex = chain_cert_get_thumbprint (self, CHAIN_DIGEST_SHA256);
+  char *hex = chain_cert_dup_thumbprint (self, CHAIN_DIGEST_SHA256);
 
   for (char *p = hex; *p != '\0'; p++)
     *p = g_ascii_tolower (*p);
@@ -341,7 +341,7 @@ chain_cert_get_sha256 (const ChainCert *self)
 }
 
 char *
-chain_cert_get_public_key_sha256 (const ChainCert *self)
+chain_cert_dup_public_key_sha256 (const ChainCert *self)
 {
   EVP_PKEY *pkey;
   unsigned char *spki = NULL;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include "chain-key.h"
 #include "chain-name.h"
 #include "chain-name-constraints.h"
@@ -30,6 +31,7 @@ typedef enum {
  *
  * Returns: (transfer full) (nullable): the certificate.
  */
+CHAIN_PUBLIC
 ChainCert *chain_cert_parse (const guint8 *data,
                              gsize         len,
                              GError      **error);
@@ -43,29 +45,37 @@ ChainCert *chain_cert_parse (const guint8 *data,
  * Returns: (transfer full) (element-type ChainCert) (nullable): the
  *   certificates in file order; the array frees its elements.
  */
+CHAIN_PUBLIC
 GPtrArray *chain_cert_parse_bundle (const guint8 *data,
                                     gsize         len,
                                     GError      **error);
 
 /** Returns: (transfer full): PEM encoding. */
+CHAIN_PUBLIC
 GBytes *chain_cert_to_pem (const ChainCert *self);
 
 /** Returns: (transfer full): DER encoding. */
+CHAIN_PUBLIC
 GBytes *chain_cert_to_der (const ChainCert *self);
 
 /** Returns: (transfer full): the subject. */
-ChainName *chain_cert_get_subject (const ChainCert *self);
+CHAIN_PUBLIC
+ChainName *chain_cert_dup_subject (const ChainCert *self);
 
 /** Returns: (transfer full): the issuer name. */
-ChainName *chain_cert_get_issuer (const ChainCert *self);
+CHAIN_PUBLIC
+ChainName *chain_cert_dup_issuer (const ChainCert *self);
 
 /** Returns: (transfer full): the serial number in lower-case hex, no colons. */
-char *chain_cert_get_serial (const ChainCert *self);
+CHAIN_PUBLIC
+char *chain_cert_dup_serial (const ChainCert *self);
 
 /** Returns: notBefore as Unix seconds. */
+CHAIN_PUBLIC
 gint64 chain_cert_get_not_before (const ChainCert *self);
 
 /** Returns: notAfter as Unix seconds. */
+CHAIN_PUBLIC
 gint64 chain_cert_get_not_after (const ChainCert *self);
 
 /**
@@ -89,11 +99,13 @@ gint64 chain_cert_get_not_after (const ChainCert *self);
  * Returns: %TRUE if at most @window_days days remain (or none): "expires
  *   within @window_days days".
  */
+CHAIN_PUBLIC
 gboolean chain_expiry_is_near (gint64 not_after,
                                gint64 now,
                                guint  window_days);
 
 /** Returns: whether basicConstraints says CA:TRUE. */
+CHAIN_PUBLIC
 gboolean chain_cert_is_ca (const ChainCert *self);
 
 /**
@@ -102,37 +114,47 @@ gboolean chain_cert_is_ca (const ChainCert *self);
  * Returns: the pathLenConstraint of a CA, %CHAIN_PATH_LEN_UNLIMITED when
  *   absent; meaningless for a leaf.
  */
+CHAIN_PUBLIC
 int chain_cert_get_path_len (const ChainCert *self);
 
 /** Returns: (transfer full) (nullable): the name constraints, or %NULL if none. */
-ChainNameConstraints *chain_cert_get_name_constraints (const ChainCert *self);
+CHAIN_PUBLIC
+ChainNameConstraints *chain_cert_dup_name_constraints (const ChainCert *self);
 
 /** Returns: the algorithm of the certified public key. */
+CHAIN_PUBLIC
 ChainKeyAlgorithm chain_cert_get_key_algorithm (const ChainCert *self);
 
 /** Returns: (transfer full): hex digest of the DER certificate (upper-case, as clouds show it). */
-char *chain_cert_get_thumbprint (const ChainCert *self,
+CHAIN_PUBLIC
+char *chain_cert_dup_thumbprint (const ChainCert *self,
                                  ChainDigest      digest);
 
 /** Returns: (transfer full): lower-case hex SHA-256 of the DER certificate:
  * how ledger records name a CA. */
-char *chain_cert_get_sha256 (const ChainCert *self);
+CHAIN_PUBLIC
+char *chain_cert_dup_sha256 (const ChainCert *self);
 
 /** Returns: (transfer full): lower-case hex SHA-256 of the SubjectPublicKeyInfo. */
-char *chain_cert_get_public_key_sha256 (const ChainCert *self);
+CHAIN_PUBLIC
+char *chain_cert_dup_public_key_sha256 (const ChainCert *self);
 
 /** Returns: whether @key is the private half of @self's public key. */
+CHAIN_PUBLIC
 gboolean chain_cert_matches_key (const ChainCert *self,
                                  ChainKey        *key);
 
 /** Returns: whether @a and @b are the same DER certificate. */
+CHAIN_PUBLIC
 gboolean chain_cert_equal (const ChainCert *a,
                            const ChainCert *b);
 
 /** Returns: (transfer full): another reference to @self's certificate. */
+CHAIN_PUBLIC
 ChainCert *chain_cert_copy (const ChainCert *self);
 
 /** chain_cert_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_cert_free (ChainCert *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainCert, chain_cert_free)

@@ -100,7 +100,7 @@ chain_checkpoint_sign (const char *ledger_id,
                    _("a checkpoint needs a ledger id, a record digest, a commit id, a time and a custodian"));
       return NULL;
     }
-  key_id = chain_key_get_public_key_sha256 (officer_key);
+  key_id = chain_key_dup_public_key_sha256 (officer_key);
   text = signed_text (ledger_id, seq, record_digest, commit_id, time, custodian, key_id);
   ctx = chain_key_sign_begin (officer_key, error);
   if (ctx == NULL)
@@ -247,7 +247,7 @@ chain_checkpoint_verify (const ChainCheckpoint *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (officer != NULL, FALSE);
 
-  key_id = chain_cert_get_public_key_sha256 (officer);
+  key_id = chain_cert_dup_public_key_sha256 (officer);
   if (strcmp (key_id, self->officer_key_id) != 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,

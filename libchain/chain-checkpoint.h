@@ -35,6 +35,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 #include "chain-cert.h"
 #include "chain-key.h"
@@ -68,6 +69,7 @@ typedef struct _ChainCheckpoint ChainCheckpoint;
  *
  * Returns: (transfer full) (nullable): the signed note's bytes.
  */
+CHAIN_PUBLIC
 GBytes *chain_checkpoint_sign (const char *ledger_id,
                                guint64     seq,
                                const char *record_digest,
@@ -87,6 +89,7 @@ GBytes *chain_checkpoint_sign (const char *ledger_id,
  *
  * Returns: (transfer full) (nullable): the checkpoint.
  */
+CHAIN_PUBLIC
 ChainCheckpoint *chain_checkpoint_parse (GBytes  *note,
                                          GError **error);
 
@@ -100,20 +103,29 @@ ChainCheckpoint *chain_checkpoint_parse (GBytes  *note,
  *
  * Returns: %TRUE if @officer's key signed the note.
  */
+CHAIN_PUBLIC
 gboolean chain_checkpoint_verify (const ChainCheckpoint *self,
                                   const ChainCert       *officer,
                                   GError               **error);
 
 /* Strings returned (transfer none) live as long as the checkpoint. */
+CHAIN_PUBLIC
 const char *chain_checkpoint_get_ledger_id (const ChainCheckpoint *self);
+CHAIN_PUBLIC
 guint64 chain_checkpoint_get_seq (const ChainCheckpoint *self);
+CHAIN_PUBLIC
 const char *chain_checkpoint_get_record_digest (const ChainCheckpoint *self);
+CHAIN_PUBLIC
 const char *chain_checkpoint_get_commit_id (const ChainCheckpoint *self);
+CHAIN_PUBLIC
 gint64 chain_checkpoint_get_time (const ChainCheckpoint *self);
+CHAIN_PUBLIC
 const char *chain_checkpoint_get_custodian (const ChainCheckpoint *self);
+CHAIN_PUBLIC
 const char *chain_checkpoint_get_officer_key_id (const ChainCheckpoint *self);
 
 /** chain_checkpoint_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_checkpoint_free (ChainCheckpoint *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainCheckpoint, chain_checkpoint_free)
@@ -128,6 +140,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainCheckpoint, chain_checkpoint_free)
  *
  * Returns: (transfer full) (element-type ChainCheckpoint): the checkpoints.
  */
+CHAIN_PUBLIC
 GPtrArray *chain_checkpoint_list (const char *repo_path,
                                   GError    **error);
 
@@ -139,6 +152,7 @@ GPtrArray *chain_checkpoint_list (const char *repo_path,
  *
  * Returns: (transfer full) (nullable): the note refs/checkpoints/@custodian names.
  */
+CHAIN_PUBLIC
 GBytes *chain_checkpoint_read_note (const char *repo_path,
                                     const char *custodian,
                                     GError    **error);
@@ -156,6 +170,7 @@ GBytes *chain_checkpoint_read_note (const char *repo_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_fetch_checkpoints (const char             *repo_path,
                                        const char             *remote,
                                        const ChainSyncOptions *options,
@@ -175,6 +190,7 @@ gboolean chain_sync_fetch_checkpoints (const char             *repo_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_push_checkpoint (const char             *repo_path,
                                      const char             *remote,
                                      const char             *custodian,
@@ -193,6 +209,7 @@ gboolean chain_sync_push_checkpoint (const char             *repo_path,
  *
  * Returns: (transfer full) (nullable): the checkpoint written.
  */
+CHAIN_PUBLIC
 ChainCheckpoint *chain_workspace_write_checkpoint (ChainWorkspace *self,
                                                    GError        **error);
 

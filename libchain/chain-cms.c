@@ -61,7 +61,7 @@
 static char *
 cert_subject_string (const ChainCert *cert)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
 
   return chain_name_to_string (subject);
 }

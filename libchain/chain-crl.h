@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include "chain-cert.h"
 #include "chain-issuer.h"
 
@@ -19,7 +20,7 @@ typedef enum {
 
 /**
  * ChainRevokedEntry:
- * @serial: lower-case hex serial, as chain_cert_get_serial() gives it.
+ * @serial: lower-case hex serial, as chain_cert_dup_serial() gives it.
  * @revoked_at: Unix seconds.
  * @reason: why.
  */
@@ -44,6 +45,7 @@ typedef struct _ChainCrl ChainCrl;
  * Returns: (transfer full) (nullable): a v2 CRL with AKI and CRL number,
  *   signed by the issuer.
  */
+CHAIN_PUBLIC
 ChainCrl *chain_issuer_create_crl (ChainIssuer             *self,
                                    const ChainRevokedEntry *entries,
                                    gsize                    n_entries,
@@ -59,31 +61,39 @@ ChainCrl *chain_issuer_create_crl (ChainIssuer             *self,
  *
  * Returns: (transfer full) (nullable): the CRL.
  */
+CHAIN_PUBLIC
 ChainCrl *chain_crl_parse (const guint8 *data,
                            gsize         len,
                            GError      **error);
 
 /** Returns: (transfer full): PEM encoding. */
+CHAIN_PUBLIC
 GBytes *chain_crl_to_pem (const ChainCrl *self);
 
 /** Returns: (transfer full): DER encoding. */
+CHAIN_PUBLIC
 GBytes *chain_crl_to_der (const ChainCrl *self);
 
 /** Returns: whether @serial (lower-case hex) is listed. */
+CHAIN_PUBLIC
 gboolean chain_crl_contains (const ChainCrl *self,
                              const char     *serial);
 
 /** Returns: how many serials are listed. */
+CHAIN_PUBLIC
 gsize chain_crl_get_n_entries (const ChainCrl *self);
 
 /** Returns: the CRL number extension, 0 if absent. */
+CHAIN_PUBLIC
 guint64 chain_crl_get_number (const ChainCrl *self);
 
 /** Returns: whether @issuer's key signed @self and the names match. */
+CHAIN_PUBLIC
 gboolean chain_crl_is_signed_by (const ChainCrl  *self,
                                  const ChainCert *issuer);
 
 /** chain_crl_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_crl_free (ChainCrl *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainCrl, chain_crl_free)

@@ -67,7 +67,7 @@ check_subject (const X509_NAME *name,
       return FALSE;
     }
   wrapped = chain_name_new_take (copy);
-  cn = chain_name_get_common_name (wrapped);
+  cn = chain_name_dup_common_name (wrapped);
 
   if (cn == NULL || !g_utf8_validate (cn, -1, NULL))
     {
@@ -269,7 +269,7 @@ chain_csr_to_pem (const ChainCsr *self)
 }
 
 ChainName *
-chain_csr_get_subject (const ChainCsr *self)
+chain_csr_dup_subject (const ChainCsr *self)
 {
   X509_NAME *copy;
 
@@ -288,7 +288,7 @@ chain_csr_get_key_algorithm (const ChainCsr *self)
 }
 
 char *
-chain_csr_get_public_key_sha256 (const ChainCsr *self)
+chain_csr_dup_public_key_sha256 (const ChainCsr *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return chain_pkey_spki_sha256 (self->pkey);

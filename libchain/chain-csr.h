@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include "chain-key.h"
 #include "chain-name.h"
 
@@ -27,6 +28,7 @@ typedef struct _ChainCsr ChainCsr;
  *
  * Returns: (transfer full) (nullable): a signed CSR.
  */
+CHAIN_PUBLIC
 ChainCsr *chain_csr_new (ChainKey        *key,
                          const ChainName *subject,
                          GError         **error);
@@ -41,26 +43,33 @@ ChainCsr *chain_csr_new (ChainKey        *key,
  *
  * Returns: (transfer full) (nullable): the validated CSR.
  */
+CHAIN_PUBLIC
 ChainCsr *chain_csr_parse (const guint8 *data,
                            gsize         len,
                            GError      **error);
 
 /** Returns: (transfer full): PEM encoding. */
+CHAIN_PUBLIC
 GBytes *chain_csr_to_pem (const ChainCsr *self);
 
 /** Returns: (transfer full): DER encoding. */
+CHAIN_PUBLIC
 GBytes *chain_csr_to_der (const ChainCsr *self);
 
 /** Returns: (transfer full): the subject. */
-ChainName *chain_csr_get_subject (const ChainCsr *self);
+CHAIN_PUBLIC
+ChainName *chain_csr_dup_subject (const ChainCsr *self);
 
 /** Returns: the algorithm of the public key. */
+CHAIN_PUBLIC
 ChainKeyAlgorithm chain_csr_get_key_algorithm (const ChainCsr *self);
 
 /** Returns: (transfer full): hex SHA-256 of the SubjectPublicKeyInfo. */
-char *chain_csr_get_public_key_sha256 (const ChainCsr *self);
+CHAIN_PUBLIC
+char *chain_csr_dup_public_key_sha256 (const ChainCsr *self);
 
 /** chain_csr_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_csr_free (ChainCsr *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainCsr, chain_csr_free)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "chain-ledger-state.h"
+#include "chain-macros.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,7 @@ typedef void (*ChainCustodyVisitFunc) (const ChainCustodian *custodian,
  * the number of custodians. A custodian whose parent the state does not
  * hold is not visited: the ledger's rules admit no such custodian.
  */
+CHAIN_PUBLIC
 void chain_ledger_state_walk_custody (const ChainLedgerState *self,
                                       ChainCustodyVisitFunc   enter,
                                       ChainCustodyVisitFunc   leave,

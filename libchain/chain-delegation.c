@@ -123,7 +123,7 @@ find_delegation (ChainLedger *ledger,
 {
   for (guint64 seq = chain_ledger_get_length (ledger); seq > 0; seq--)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq - 1, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq - 1, error);
       ChainStatement *statement = NULL;
       const char *name = NULL;
 
@@ -147,8 +147,8 @@ static gboolean
 csr_key_matches (const ChainCsr *csr,
                  ChainCert      *cert)
 {
-  g_autofree char *csr_key = chain_csr_get_public_key_sha256 (csr);
-  g_autofree char *cert_key = chain_cert_get_public_key_sha256 (cert);
+  g_autofree char *csr_key = chain_csr_dup_public_key_sha256 (csr);
+  g_autofree char *cert_key = chain_cert_dup_public_key_sha256 (cert);
 
   return g_strcmp0 (csr_key, cert_key) == 0;
 }
@@ -216,7 +216,7 @@ static ChainNameConstraints *
 default_constraints (const ChainCsr *csr,
                      GError        **error)
 {
-  g_autoptr(ChainName) subject = chain_csr_get_subject (csr);
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (csr);
   g_autofree char *text = chain_name_to_string (subject);
   g_autofree char *line = NULL;
   const char *rest = strchr (text, ',');
@@ -362,7 +362,7 @@ chain_workspace_preview_delegation (ChainWorkspace             *self,
 {
   ChainDelegateOptions defaults = CHAIN_DELEGATE_OPTIONS_INIT;
   g_autoptr(ChainDelegationPreview) preview = g_new0 (ChainDelegationPreview, 1);
-  g_autoptr(ChainName) subject = chain_csr_get_subject (chain_request_file_get_ca_csr (request));
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (chain_request_file_get_ca_csr (request));
   g_autoptr(ChainNameConstraints) nc = NULL;
   g_autoptr(GError) local = NULL;
   const ChainLedgerRequest *recorded = NULL;
@@ -494,7 +494,7 @@ static guint
 count_approvals (ChainWorkspace           *self,
                  const ChainLedgerRequest *request)
 {
-  g_autofree char *ours = chain_key_get_public_key_sha256 (chain_workspace_officer_key (self));
+  g_autofree char *ours = chain_key_dup_public_key_sha256 (chain_workspace_officer_key (self));
 
   return chain_delegation_count_agreed (request, ours);
 }
@@ -506,7 +506,7 @@ delegation_statement (ChainWorkspace *self,
                       ChainCert      *ca,
                       GError        **error)
 {
-  g_autoptr(ChainNameConstraints) nc = chain_cert_get_name_constraints (ca);
+  g_autoptr(ChainNameConstraints) nc = chain_cert_dup_name_constraints (ca);
   g_autoptr(GBytes) pem = chain_cert_to_pem (ca);
   g_autoptr(ChainStatement) statement = NULL;
   ChainJson *body = chain_json_new_object ();
@@ -539,7 +539,7 @@ write_grant (ChainWorkspace *self,
              GCancellable   *cancellable,
              GError        **error)
 {
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
   ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
 
   options.pin_path = pin;
@@ -698,7 +698,7 @@ chain_workspace_approve (ChainWorkspace *self,
     return FALSE;
   if (approve && chain_workspace_officer_key (self) != NULL)
     {
-      g_autofree char *ours = chain_key_get_public_key_sha256 (chain_workspace_officer_key (self));
+      g_autofree char *ours = chain_key_dup_public_key_sha256 (chain_workspace_officer_key (self));
 
       for (guint i = 0; i < chain_ledger_request_get_n_approvals (request); i++)
         if (g_strcmp0 (chain_ledger_request_get_approval_key_id (request, i), ours) == 0)
@@ -800,7 +800,7 @@ import_grant (ChainWorkspace *self,
               GError        **error)
 {
   g_autofree char *path = chain_workspace_build_path (self, CHAIN_WORKSPACE_LEDGER_DIR);
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
   g_autoptr(ChainLedger) empty = NULL;
   ChainSyncOptions options = CHAIN_SYNC_OPTIONS_INIT;
 
@@ -858,7 +858,7 @@ chain_workspace_accept (ChainWorkspace *self,
                         GError        **error)
 {
   g_autofree char *ledger_path = chain_workspace_build_path (self, CHAIN_WORKSPACE_LEDGER_DIR);
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
 
   if (chain_workspace_has_ledger (self))
     {

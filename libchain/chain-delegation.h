@@ -26,6 +26,7 @@
 #pragma once
 
 #include "chain-workspace.h"
+#include "chain-macros.h"
 #include "chain-name-constraints.h"
 
 G_BEGIN_DECLS
@@ -49,6 +50,7 @@ typedef struct _ChainRequestFile ChainRequestFile;
  *
  * Returns: (transfer full) (nullable): the new workspace, unlocked.
  */
+CHAIN_PUBLIC
 ChainWorkspace *chain_workspace_request (const char                  *dir,
                                          const ChainWorkspaceOptions *options,
                                          const char                  *request_path,
@@ -66,23 +68,33 @@ ChainWorkspace *chain_workspace_request (const char                  *dir,
  *
  * Returns: (transfer full) (nullable): the request.
  */
+CHAIN_PUBLIC
 ChainRequestFile *chain_request_file_load (const char *path,
                                            GError    **error);
 
 /** Same, from bytes (what the fuzzer drives). */
+CHAIN_PUBLIC
 ChainRequestFile *chain_request_file_parse (GBytes  *data,
                                             GError **error);
 
+CHAIN_PUBLIC
 const char *chain_request_file_get_custodian_id (const ChainRequestFile *self);
+CHAIN_PUBLIC
 const char *chain_request_file_get_org (const ChainRequestFile *self);
+CHAIN_PUBLIC
 const char *chain_request_file_get_tier (const ChainRequestFile *self);
 /** Returns: when the request was made (Unix seconds). */
+CHAIN_PUBLIC
 gint64 chain_request_file_get_time (const ChainRequestFile *self);
+CHAIN_PUBLIC
 const ChainCsr *chain_request_file_get_ca_csr (const ChainRequestFile *self);
+CHAIN_PUBLIC
 const ChainCsr *chain_request_file_get_officer_csr (const ChainRequestFile *self);
 /** Returns: (transfer none): the file as received. */
+CHAIN_PUBLIC
 GBytes *chain_request_file_get_bytes (const ChainRequestFile *self);
 
+CHAIN_PUBLIC
 void chain_request_file_free (ChainRequestFile *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainRequestFile, chain_request_file_free)
 
@@ -138,6 +150,7 @@ typedef struct {
                                             * else -1 */
 } ChainDelegationPreview;
 
+CHAIN_PUBLIC
 void chain_delegation_preview_free (ChainDelegationPreview *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainDelegationPreview, chain_delegation_preview_free)
 
@@ -150,6 +163,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainDelegationPreview, chain_delegation_preview_
  * Returns: (transfer full) (nullable): the preview; %NULL with @error only
  * when @request cannot be judged at all.
  */
+CHAIN_PUBLIC
 ChainDelegationPreview *chain_workspace_preview_delegation (ChainWorkspace             *self,
                                                             const ChainRequestFile     *request,
                                                             const ChainDelegateOptions *options,
@@ -207,6 +221,7 @@ typedef struct {
  *
  * Returns: %TRUE with @out_outcome set, %FALSE with @error.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_delegate (ChainWorkspace             *self,
                                    const ChainRequestFile     *request,
                                    const ChainDelegateOptions *options,
@@ -227,6 +242,7 @@ gboolean chain_workspace_delegate (ChainWorkspace             *self,
  *   it approved already. The one count `chain delegate`, `chain status` and
  *   Custody show.
  */
+CHAIN_PUBLIC
 guint chain_delegation_count_agreed (const ChainLedgerRequest *request,
                                      const char               *delegating_key_id);
 
@@ -237,6 +253,7 @@ guint chain_delegation_count_agreed (const ChainLedgerRequest *request,
  * Returns: the distinct officer keys the policy in force wants to agree on
  *   a delegation (its threshold for a delegation record).
  */
+CHAIN_PUBLIC
 guint chain_delegation_count_wanted (const ChainLedgerState *state);
 
 /**
@@ -249,6 +266,7 @@ guint chain_delegation_count_wanted (const ChainLedgerState *state);
  *   be recorded: the policy's threshold for a delegation less
  *   chain_delegation_count_agreed(), or 0.
  */
+CHAIN_PUBLIC
 guint chain_delegation_count_missing (const ChainLedgerState   *state,
                                       const ChainLedgerRequest *request,
                                       const char               *delegating_key_id);
@@ -264,6 +282,7 @@ guint chain_delegation_count_missing (const ChainLedgerState   *state,
  *
  * Records an approval or a rejection.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_approve (ChainWorkspace *self,
                                   const char     *request_id,
                                   gboolean        approve,
@@ -291,6 +310,7 @@ gboolean chain_workspace_approve (ChainWorkspace *self,
  *
  * Returns: %TRUE when the workspace has joined.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_accept (ChainWorkspace *self,
                                  const char     *grant_path,
                                  const char     *trusted_root,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,7 @@ typedef enum {
  *
  * Returns: %TRUE if @id is acceptable.
  */
+CHAIN_PUBLIC
 gboolean chain_device_id_validate (const char        *id,
                                    ChainDeviceIdRules rules,
                                    GError           **error);
@@ -47,6 +49,7 @@ gboolean chain_device_id_validate (const char        *id,
  *
  * Returns: %TRUE if @id may be issued.
  */
+CHAIN_PUBLIC
 gboolean chain_device_id_validate_new (const char        *id,
                                        ChainDeviceIdRules rules,
                                        GError           **error);

@@ -119,7 +119,7 @@ find_revocation (ChainWorkspace      *workspace,
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      record = chain_ledger_get_record (ledger, seq - 1, error);
+      record = chain_ledger_load_record (ledger, seq - 1, error);
       if (record == NULL)
         return FALSE;
       statement = chain_record_get_statement (record);
@@ -206,7 +206,7 @@ chain_workspace_lookup_device (ChainWorkspace *self,
     ;
   if (revoked_ca != NULL)
     {
-      g_autofree char *ca_serial = chain_cert_get_serial (revoked_ca->cert);
+      g_autofree char *ca_serial = chain_cert_dup_serial (revoked_ca->cert);
 
       lookup->revoked = TRUE;
       lookup->revoked_ca_id = g_strdup (revoked_ca->owner->id);

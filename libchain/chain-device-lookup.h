@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "chain-macros.h"
 #include "chain-crl.h"
 #include "chain-workspace.h"
 
@@ -34,6 +35,7 @@ typedef struct _ChainDeviceLookup ChainDeviceLookup;
  * Returns: (transfer full) (nullable): the answer; free it with
  *   chain_device_lookup_free().
  */
+CHAIN_PUBLIC
 ChainDeviceLookup *chain_workspace_lookup_device (ChainWorkspace *self,
                                                   const char     *device_id,
                                                   GCancellable   *cancellable,
@@ -42,21 +44,27 @@ ChainDeviceLookup *chain_workspace_lookup_device (ChainWorkspace *self,
 /* Strings below are (transfer none): they live as long as the lookup. */
 
 /** Returns: the device id looked up. */
+CHAIN_PUBLIC
 const char *chain_device_lookup_get_id (const ChainDeviceLookup *self);
 
 /** Returns: the lower-case hex serial of the id's current certificate. */
+CHAIN_PUBLIC
 const char *chain_device_lookup_get_serial (const ChainDeviceLookup *self);
 
 /** Returns: the sequence number of the device batch that issued it. */
+CHAIN_PUBLIC
 guint64 chain_device_lookup_get_batch_seq (const ChainDeviceLookup *self);
 
 /** Returns: the id of the custodian whose CA issued it. */
+CHAIN_PUBLIC
 const char *chain_device_lookup_get_issuer_id (const ChainDeviceLookup *self);
 
 /** Returns: that custodian's name, e.g. "Dist X". */
+CHAIN_PUBLIC
 const char *chain_device_lookup_get_issuer_name (const ChainDeviceLookup *self);
 
 /** Returns: whether the certificate was revoked, itself or with a CA above it. */
+CHAIN_PUBLIC
 gboolean chain_device_lookup_is_revoked (const ChainDeviceLookup *self);
 
 /**
@@ -65,12 +73,15 @@ gboolean chain_device_lookup_is_revoked (const ChainDeviceLookup *self);
  * Returns: the sequence number of the revocation record that revoked it
  *   (or the CA above it); 0 when it is in force.
  */
+CHAIN_PUBLIC
 guint64 chain_device_lookup_get_revocation_seq (const ChainDeviceLookup *self);
 
 /** Returns: when that revocation was stated (Unix seconds); 0 when in force. */
+CHAIN_PUBLIC
 gint64 chain_device_lookup_get_revocation_time (const ChainDeviceLookup *self);
 
 /** Returns: the reason that revocation gave; UNSPECIFIED when in force. */
+CHAIN_PUBLIC
 ChainRevocationReason chain_device_lookup_get_revocation_reason (const ChainDeviceLookup *self);
 
 /**
@@ -79,12 +90,15 @@ ChainRevocationReason chain_device_lookup_get_revocation_reason (const ChainDevi
  * Returns: (nullable): the custodian whose CA's revocation took the device
  *   along, %NULL when the device's own certificate was revoked (or none was).
  */
+CHAIN_PUBLIC
 const char *chain_device_lookup_get_revoked_ca_id (const ChainDeviceLookup *self);
 
 /** Returns: (nullable): that custodian's name, %NULL as for the id. */
+CHAIN_PUBLIC
 const char *chain_device_lookup_get_revoked_ca_name (const ChainDeviceLookup *self);
 
 /** chain_device_lookup_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_device_lookup_free (ChainDeviceLookup *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainDeviceLookup, chain_device_lookup_free)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +41,7 @@ typedef enum {
   CHAIN_ERROR_CONFLICT,
 } ChainError;
 
+CHAIN_PUBLIC
 GQuark chain_error_quark (void);
 
 G_END_DECLS

@@ -272,7 +272,7 @@ chain_manifest_foreach (ChainWorkspace      *self,
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      record = chain_ledger_get_record (ledger, seq, error);
+      record = chain_ledger_load_record (ledger, seq, error);
       if (record == NULL)
         return FALSE;
       st = chain_record_get_statement (record);

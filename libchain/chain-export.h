@@ -47,6 +47,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include <gio/gio.h>
 
 #include "chain-cert.h"
@@ -78,6 +79,7 @@ typedef enum {
 #define CHAIN_EXPORT_TARGET_NAMES "azure-iothub, azure-dps, aws-iot, pem"
 
 /** Returns: (transfer none): "pem", "azure-iothub", ...; "invalid" otherwise. */
+CHAIN_PUBLIC
 const char *chain_export_target_to_string (ChainExportTarget target);
 
 /**
@@ -87,6 +89,7 @@ const char *chain_export_target_to_string (ChainExportTarget target);
  *
  * Returns: the target, or %CHAIN_EXPORT_TARGET_INVALID on error.
  */
+CHAIN_PUBLIC
 ChainExportTarget chain_export_target_from_string (const char *name,
                                                    GError    **error);
 
@@ -102,6 +105,7 @@ ChainExportTarget chain_export_target_from_string (const char *name,
  *
  * Returns: whether @code can be a verification certificate's CN for @target.
  */
+CHAIN_PUBLIC
 gboolean chain_export_check_code (ChainExportTarget target,
                                   const char       *code,
                                   GError          **error);
@@ -189,6 +193,7 @@ typedef struct _ChainExport ChainExport;
  *
  * Returns: (transfer full) (nullable): the export, not yet recorded.
  */
+CHAIN_PUBLIC
 ChainExport *chain_workspace_prepare_export (ChainWorkspace           *self,
                                              const ChainExportOptions *options,
                                              GCancellable             *cancellable,
@@ -215,6 +220,7 @@ ChainExport *chain_workspace_prepare_export (ChainWorkspace           *self,
  *
  * Returns: %TRUE when recorded and written.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_write_export (ChainWorkspace *self,
                                        ChainExport    *export,
                                        const char     *dir,
@@ -222,42 +228,54 @@ gboolean chain_workspace_write_export (ChainWorkspace *self,
                                        GCancellable   *cancellable,
                                        GError        **error);
 
+CHAIN_PUBLIC
 ChainExportTarget chain_export_get_target (const ChainExport *self);
 
 /** Returns: (transfer none): the exported CA. */
+CHAIN_PUBLIC
 ChainCert *chain_export_get_ca (const ChainExport *self);
 
 /** Returns: (transfer none): lower-case hex SHA-256 of the CA's DER, as records name it. */
+CHAIN_PUBLIC
 const char *chain_export_get_ca_thumbprint (const ChainExport *self);
 
 /** Returns: (transfer none) (nullable): the verification certificate when a code was given. */
+CHAIN_PUBLIC
 ChainCert *chain_export_get_verification (const ChainExport *self);
 
 /** Returns: how many files, in the order they are written. */
+CHAIN_PUBLIC
 guint chain_export_get_n_files (const ChainExport *self);
 
 /** Returns: (transfer none): file @index. */
+CHAIN_PUBLIC
 const ChainExportFile *chain_export_get_file (const ChainExport *self,
                                               guint              index);
 
 /** Returns: (transfer none) (nullable): the file named @name. */
+CHAIN_PUBLIC
 const ChainExportFile *chain_export_find_file (const ChainExport *self,
                                                const char        *name);
 
 /** Returns: how many pre-flight warnings. */
+CHAIN_PUBLIC
 guint chain_export_get_n_warnings (const ChainExport *self);
 
 /** Returns: (transfer none): warning @index. */
+CHAIN_PUBLIC
 const ChainExportWarning *chain_export_get_warning (const ChainExport *self,
                                                     guint              index);
 
 /** Returns: the pop record's sequence number once written, -1 otherwise. */
+CHAIN_PUBLIC
 gint64 chain_export_get_pop_seq (const ChainExport *self);
 
 /** Returns: the export record's sequence number once written, -1 otherwise. */
+CHAIN_PUBLIC
 gint64 chain_export_get_seq (const ChainExport *self);
 
 /** chain_export_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_export_free (ChainExport *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainExport, chain_export_free)
@@ -276,11 +294,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainExport, chain_export_free)
  *
  * Returns: whether @cert passed (no warning was added).
  */
+CHAIN_PUBLIC
 gboolean chain_export_check_certificate (ChainExportTarget target,
                                          const ChainCert  *cert,
                                          GPtrArray        *warnings);
 
 /** chain_export_warning_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_export_warning_free (ChainExportWarning *warning);
 
 /* ---- Proof of possession -------------------------------------------------- */
@@ -301,6 +321,7 @@ void chain_export_warning_free (ChainExportWarning *warning);
  *
  * Returns: (transfer full) (nullable): the verification certificate.
  */
+CHAIN_PUBLIC
 ChainCert *chain_workspace_pop (ChainWorkspace    *self,
                                 const char        *ca,
                                 ChainExportTarget  target,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,7 @@ G_BEGIN_DECLS
  * textdomain (CHAIN_GETTEXT_PACKAGE). Safe to call more than once and from
  * any thread; libchain calls it itself before its first translated message.
  */
+CHAIN_PUBLIC
 void chain_i18n_init (void);
 
 G_END_DECLS

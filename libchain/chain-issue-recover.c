@@ -228,14 +228,14 @@ survey_device (int               staging_fd,
   f->cert = chain_cert_parse (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem), NULL);
   if (f->cert == NULL)
     return f;
-  subject = chain_cert_get_subject (f->cert);
-  cn = chain_name_get_common_name (subject);
+  subject = chain_cert_dup_subject (f->cert);
+  cn = chain_name_dup_common_name (subject);
   if (ca == NULL || !signed_by (f->cert, ca) || g_strcmp0 (cn, id) != 0)
     {
       g_clear_pointer (&f->cert, chain_cert_free);
       return f;
     }
-  f->serial = chain_cert_get_serial (f->cert);
+  f->serial = chain_cert_dup_serial (f->cert);
   f->recorded = state != NULL && chain_ledger_state_lookup_serial (state, f->serial, NULL, NULL);
   return f;
 }
@@ -304,7 +304,7 @@ find_records (ChainWorkspace *workspace,
       missing++;
   for (guint64 seq = chain_ledger_get_length (ledger); missing > 0 && seq-- > 0;)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, error);
       g_autoptr(GBytes) manifest = NULL;
       g_autofree char *text = NULL;
 
@@ -337,8 +337,8 @@ find_records (ChainWorkspace *workspace,
 static void
 fill_issued (Found *f)
 {
-  g_autofree char *sha = chain_cert_get_sha256 (f->cert);
-  g_autofree char *key_sha = chain_cert_get_public_key_sha256 (f->cert);
+  g_autofree char *sha = chain_cert_dup_sha256 (f->cert);
+  g_autofree char *key_sha = chain_cert_dup_public_key_sha256 (f->cert);
 
   f->issued.der = chain_cert_to_der (f->cert);
   g_strlcpy (f->issued.serial, f->serial, sizeof f->issued.serial);
@@ -558,7 +558,7 @@ recover_run (ChainWorkspace        *workspace,
   g_autofree char *journal_name = g_path_get_basename (journal_path);
   const ChainLedgerState *state = chain_workspace_get_state (workspace);
   ChainCert *ca = state != NULL ? chain_workspace_get_ca (workspace) : NULL;
-  g_autofree char *issuer_sha256 = ca != NULL ? chain_cert_get_sha256 (ca) : NULL;
+  g_autofree char *issuer_sha256 = ca != NULL ? chain_cert_dup_sha256 (ca) : NULL;
   const char *output = NULL;
   guint n_recorded = 0, n_unrecorded = 0, n_void = 0, n_new = 0;
   guint64 seq = 0;

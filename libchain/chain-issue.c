@@ -379,9 +379,9 @@ process_device (Run              *run,
         return FALSE;
       if (device->id == NULL)
         {
-          g_autoptr(ChainName) subject = chain_csr_get_subject (csr);
+          g_autoptr(ChainName) subject = chain_csr_dup_subject (csr);
 
-          device->id = chain_name_get_common_name (subject);
+          device->id = chain_name_dup_common_name (subject);
           if (device->id == NULL)
             {
               g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
@@ -1131,7 +1131,7 @@ chain_issue_devices (ChainWorkspace                 *workspace,
 
   if (!check_setup (&run, &local_error))
     goto out;
-  run.thumbprint = chain_cert_get_sha256 (chain_issuer_get_cert (run.issuer));
+  run.thumbprint = chain_cert_dup_sha256 (chain_issuer_get_cert (run.issuer));
   g_free (summary->issuer);
   summary->issuer = g_strdup (run.thumbprint);
   run.pool = g_thread_pool_new (worker, &run, (gint) run.jobs, FALSE, &local_error);

@@ -54,6 +54,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include <gio/gio.h>
 
 #include "chain-cert.h"
@@ -124,6 +125,7 @@ typedef struct _ChainIssueSource ChainIssueSource;
  *
  * Returns: (transfer full) (nullable): the source.
  */
+CHAIN_PUBLIC
 ChainIssueSource *chain_issue_source_new_count (const char *prefix,
                                                 guint64     first,
                                                 guint64     count,
@@ -140,6 +142,7 @@ ChainIssueSource *chain_issue_source_new_count (const char *prefix,
  *
  * Returns: (transfer full) (nullable): the source.
  */
+CHAIN_PUBLIC
 ChainIssueSource *chain_issue_source_new_ids_file (const char *path,
                                                    GError    **error);
 
@@ -153,6 +156,7 @@ ChainIssueSource *chain_issue_source_new_ids_file (const char *path,
  *
  * Returns: (transfer full): the source.
  */
+CHAIN_PUBLIC
 ChainIssueSource *chain_issue_source_new_ids_stream (GInputStream *stream,
                                                      const char   *name);
 
@@ -181,14 +185,17 @@ typedef enum {
  *
  * Returns: (transfer full) (nullable): the source.
  */
+CHAIN_PUBLIC
 ChainIssueSource *chain_issue_source_new_csr_dir (const char      *path,
                                                   ChainIssueCsrId  id_from,
                                                   GError         **error);
 
 /** Returns: whether the source yields CSRs (no keys are made here then). */
+CHAIN_PUBLIC
 gboolean chain_issue_source_has_csrs (const ChainIssueSource *self);
 
 /** chain_issue_source_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_issue_source_free (ChainIssueSource *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainIssueSource, chain_issue_source_free)
@@ -256,12 +263,15 @@ typedef struct {
 typedef struct _ChainIssueSummary ChainIssueSummary;
 
 /** Returns: (transfer full): an empty summary for chain_issue_devices() to fill. */
+CHAIN_PUBLIC
 ChainIssueSummary *chain_issue_summary_new (void);
 
 /** Returns: devices issued and recorded (their files in place). */
+CHAIN_PUBLIC
 guint64 chain_issue_summary_get_n_issued (const ChainIssueSummary *self);
 
 /** Returns: how many device-batch records the run appended. */
+CHAIN_PUBLIC
 guint chain_issue_summary_get_n_records (const ChainIssueSummary *self);
 
 /**
@@ -273,6 +283,7 @@ guint chain_issue_summary_get_n_records (const ChainIssueSummary *self);
  * @out_first_id: (out) (optional) (transfer none): its first device id.
  * @out_last_id: (out) (optional) (transfer none): its last device id.
  */
+CHAIN_PUBLIC
 void chain_issue_summary_get_record (const ChainIssueSummary *self,
                                      guint                    index,
                                      guint64                 *out_seq,
@@ -282,18 +293,23 @@ void chain_issue_summary_get_record (const ChainIssueSummary *self,
 
 /** Returns: (transfer none) (nullable): the issuing CA's thumbprint
  * (lower-case hex SHA-256), once known. */
+CHAIN_PUBLIC
 const char *chain_issue_summary_get_issuer (const ChainIssueSummary *self);
 
 /** Returns: (transfer none) (nullable): DIR/manifest.csv, once written. */
+CHAIN_PUBLIC
 const char *chain_issue_summary_get_manifest_csv (const ChainIssueSummary *self);
 
 /** Returns: (transfer none) (nullable): DIR/manifest.json, once written. */
+CHAIN_PUBLIC
 const char *chain_issue_summary_get_manifest_json (const ChainIssueSummary *self);
 
 /** Returns: whether the whole input was issued. */
+CHAIN_PUBLIC
 gboolean chain_issue_summary_is_complete (const ChainIssueSummary *self);
 
 /** chain_issue_summary_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_issue_summary_free (ChainIssueSummary *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainIssueSummary, chain_issue_summary_free)
@@ -321,6 +337,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainIssueSummary, chain_issue_summary_free)
  *
  * Returns: %TRUE when every device was issued and recorded.
  */
+CHAIN_PUBLIC
 gboolean chain_issue_devices (ChainWorkspace                 *workspace,
                               ChainIssueSource               *source,
                               const ChainIssueDevicesOptions *options,
@@ -335,6 +352,7 @@ gboolean chain_issue_devices (ChainWorkspace                 *workspace,
  * until @callback has run. Progress is reported in the thread-default
  * main context of the caller.
  */
+CHAIN_PUBLIC
 void chain_issue_devices_async (ChainWorkspace                 *workspace,
                                 ChainIssueSource               *source,
                                 const ChainIssueDevicesOptions *options,
@@ -344,6 +362,7 @@ void chain_issue_devices_async (ChainWorkspace                 *workspace,
                                 gpointer                        user_data);
 
 /** Returns: as chain_issue_devices(). */
+CHAIN_PUBLIC
 gboolean chain_issue_devices_finish (GAsyncResult  *result,
                                      GError       **error);
 
@@ -373,6 +392,7 @@ typedef void (*ChainIssueRecoverFunc) (const char *message,
  *
  * Returns: %TRUE unless finishing failed; the dead run is then kept.
  */
+CHAIN_PUBLIC
 gboolean chain_issue_recover (ChainWorkspace        *workspace,
                               gboolean               finish,
                               ChainIssueRecoverFunc  report,

@@ -490,7 +490,7 @@ chain_root_create (ChainKey                *key,
                            _("a root takes no name constraints; put them on the sub-CAs it signs"));
       return NULL;
     }
-  cn = chain_name_get_common_name (subject);
+  cn = chain_name_dup_common_name (subject);
   if (cn == NULL)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
@@ -781,7 +781,7 @@ precompute (ChainIssuer *self,
   if (!collect_constraints (self, error))
     return FALSE;
 
-  self->subject = chain_cert_get_subject (self->cert);
+  self->subject = chain_cert_dup_subject (self->cert);
   self->issuer_name = X509_NAME_dup (X509_get_subject_name (x));
   self->md = EVP_MD_fetch (NULL, EVP_MD_get0_name (chain_pkey_signature_digest (chain_key_get_public (self->key))), NULL);
   self->ski_md = EVP_MD_fetch (NULL, "SHA256", NULL);
@@ -1068,8 +1068,8 @@ chain_issuer_check_sub_ca_csr (GPtrArray      *chain,
       X509 *ca = chain_cert_get_x509 (cert);
       const unsigned char *ca_bits = NULL;
       int ca_bits_len = 0;
-      g_autoptr(ChainName) ca_subject = chain_cert_get_subject (cert);
-      g_autofree char *label = chain_name_get_common_name (ca_subject);
+      g_autoptr(ChainName) ca_subject = chain_cert_dup_subject (cert);
+      g_autofree char *label = chain_name_dup_common_name (ca_subject);
 
       if (X509_PUBKEY_get0_param (NULL, &ca_bits, &ca_bits_len, NULL, X509_get_X509_PUBKEY (ca))
           && ca_bits_len == bits_len && memcmp (ca_bits, bits, (size_t) bits_len) == 0)

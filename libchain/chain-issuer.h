@@ -18,6 +18,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include "chain-cert.h"
 #include "chain-csr.h"
 #include "chain-device-id.h"
@@ -63,6 +64,7 @@ typedef struct {
  *
  * Returns: (transfer full) (nullable): a self-signed root CA certificate.
  */
+CHAIN_PUBLIC
 ChainCert *chain_root_create (ChainKey                *key,
                               const ChainName         *subject,
                               const ChainIssueOptions *options,
@@ -85,12 +87,14 @@ typedef struct _ChainIssuer ChainIssuer;
  *
  * Returns: (transfer full) (nullable): the issuer.
  */
+CHAIN_PUBLIC
 ChainIssuer *chain_issuer_new (ChainCert  *cert,
                                ChainKey   *key,
                                GPtrArray  *ancestors,
                                GError    **error);
 
 /** Returns: (transfer none): the issuer's certificate. */
+CHAIN_PUBLIC
 ChainCert *chain_issuer_get_cert (ChainIssuer *self);
 
 /**
@@ -99,6 +103,7 @@ ChainCert *chain_issuer_get_cert (ChainIssuer *self);
  * Returns: (transfer none) (element-type ChainCert): the issuer's
  *   certificate followed by its ancestors up to the root.
  */
+CHAIN_PUBLIC
 GPtrArray *chain_issuer_get_chain (ChainIssuer *self);
 
 /**
@@ -111,6 +116,7 @@ GPtrArray *chain_issuer_get_chain (ChainIssuer *self);
  *
  * Returns: (transfer full) (nullable): the sub-CA certificate.
  */
+CHAIN_PUBLIC
 ChainCert *chain_issuer_issue_sub_ca (ChainIssuer             *self,
                                       const ChainCsr          *csr,
                                       const ChainIssueOptions *options,
@@ -131,6 +137,7 @@ ChainCert *chain_issuer_issue_sub_ca (ChainIssuer             *self,
  *
  * Returns: (transfer full) (nullable): the device certificate.
  */
+CHAIN_PUBLIC
 ChainCert *chain_issuer_issue_device (ChainIssuer             *self,
                                       const char              *device_id,
                                       const ChainCsr          *csr,
@@ -145,7 +152,7 @@ ChainCert *chain_issuer_issue_device (ChainIssuer             *self,
  * ChainIssuedDevice:
  * @der: (transfer full): the DER certificate.
  * @serial: lower-case hex of the serial's content octets, as
- *   chain_cert_get_serial() writes it.
+ *   chain_cert_dup_serial() writes it.
  * @cert_sha256: lower-case hex SHA-256 of @der.
  * @public_key_sha256: lower-case hex SHA-256 of the DER
  *   SubjectPublicKeyInfo.
@@ -179,6 +186,7 @@ typedef struct {
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_issuer_issue_device_der (ChainIssuer             *self,
                                         const char              *device_id,
                                         const ChainCsr          *csr,
@@ -188,6 +196,7 @@ gboolean chain_issuer_issue_device_der (ChainIssuer             *self,
                                         GError                 **error);
 
 /** chain_issued_device_clear: drops @self's certificate; NULL-safe. */
+CHAIN_PUBLIC
 void chain_issued_device_clear (ChainIssuedDevice *self);
 
 /**
@@ -202,6 +211,7 @@ void chain_issued_device_clear (ChainIssuedDevice *self);
  *
  * Returns: (transfer full) (nullable): the verification certificate.
  */
+CHAIN_PUBLIC
 ChainCert *chain_issuer_issue_pop (ChainIssuer *self,
                                    const char  *code,
                                    GError     **error);
@@ -221,6 +231,7 @@ ChainCert *chain_issuer_issue_pop (ChainIssuer *self,
  *
  * Returns: (transfer full) (nullable): the officer certificate.
  */
+CHAIN_PUBLIC
 ChainCert *chain_issuer_issue_officer (ChainIssuer             *self,
                                        const char              *name,
                                        ChainKey                *key,
@@ -228,6 +239,7 @@ ChainCert *chain_issuer_issue_officer (ChainIssuer             *self,
                                        GError                 **error);
 
 /** chain_issuer_free: wipes nothing it does not own; NULL-safe. */
+CHAIN_PUBLIC
 void chain_issuer_free (ChainIssuer *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainIssuer, chain_issuer_free)

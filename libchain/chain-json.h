@@ -16,6 +16,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 G_BEGIN_DECLS
 
@@ -38,10 +39,12 @@ typedef enum {
 typedef struct _ChainJson ChainJson;
 
 /** Returns: (transfer none): "null", "boolean", "integer", "string", "array" or "object". */
+CHAIN_PUBLIC
 const char *chain_json_type_to_string (ChainJsonType type);
 
 /** Returns: (transfer none): @type with its article, translated, for a
  * message: "an integer", "a string" ... */
+CHAIN_PUBLIC
 const char *chain_json_type_to_phrase (ChainJsonType type);
 
 /* ---- Building ----------------------------------------------------------
@@ -49,13 +52,17 @@ const char *chain_json_type_to_phrase (ChainJsonType type);
  * reference; drop it with chain_json_unref().
  */
 
+CHAIN_PUBLIC
 ChainJson *chain_json_new_null (void);
+CHAIN_PUBLIC
 ChainJson *chain_json_new_boolean (gboolean value);
 
 /** @value must lie within CHAIN_JSON_INTEGER_MIN..CHAIN_JSON_INTEGER_MAX. */
+CHAIN_PUBLIC
 ChainJson *chain_json_new_integer (gint64 value);
 
 /** @value: valid UTF-8 (NUL-terminated, so it holds no NUL), copied. */
+CHAIN_PUBLIC
 ChainJson *chain_json_new_string (const char *value);
 
 /**
@@ -69,17 +76,22 @@ ChainJson *chain_json_new_string (const char *value);
  *
  * Returns: (transfer full) (nullable): a string value, or %NULL on error.
  */
+CHAIN_PUBLIC
 ChainJson *chain_json_new_string_len (const char *data,
                                       gsize       len,
                                       GError    **error);
 
+CHAIN_PUBLIC
 ChainJson *chain_json_new_array (void);
+CHAIN_PUBLIC
 ChainJson *chain_json_new_object (void);
 
 /** Returns: (transfer full): @self with one more reference. */
+CHAIN_PUBLIC
 ChainJson *chain_json_ref (ChainJson *self);
 
 /** chain_json_unref: drops one reference; frees @self with the last. NULL-safe. */
+CHAIN_PUBLIC
 void chain_json_unref (ChainJson *self);
 
 /**
@@ -88,6 +100,7 @@ void chain_json_unref (ChainJson *self);
  * @value: (transfer full): the element; becomes read-only. The result may
  *   not nest deeper than %CHAIN_JSON_MAX_DEPTH.
  */
+CHAIN_PUBLIC
 void chain_json_array_append (ChainJson *self,
                               ChainJson *value);
 
@@ -99,17 +112,21 @@ void chain_json_array_append (ChainJson *self,
  *   the same key; becomes read-only. The result may not nest deeper than
  *   %CHAIN_JSON_MAX_DEPTH.
  */
+CHAIN_PUBLIC
 void chain_json_object_set (ChainJson  *self,
                             const char *key,
                             ChainJson  *value);
 
 /* Shorthands for chain_json_object_set (self, key, chain_json_new_*()). */
+CHAIN_PUBLIC
 void chain_json_object_set_string (ChainJson  *self,
                                    const char *key,
                                    const char *value);
+CHAIN_PUBLIC
 void chain_json_object_set_integer (ChainJson  *self,
                                     const char *key,
                                     gint64      value);
+CHAIN_PUBLIC
 void chain_json_object_set_boolean (ChainJson  *self,
                                     const char *key,
                                     gboolean    value);
@@ -119,19 +136,26 @@ void chain_json_object_set_boolean (ChainJson  *self,
  * Values returned (transfer none) live as long as their container.
  */
 
+CHAIN_PUBLIC
 ChainJsonType chain_json_get_value_type (const ChainJson *self);
+CHAIN_PUBLIC
 gboolean chain_json_get_boolean (const ChainJson *self);
+CHAIN_PUBLIC
 gint64 chain_json_get_integer (const ChainJson *self);
 
 /** Returns: (transfer none): the string, NUL-terminated, valid UTF-8. */
+CHAIN_PUBLIC
 const char *chain_json_get_string (const ChainJson *self);
 
+CHAIN_PUBLIC
 gsize chain_json_array_get_length (const ChainJson *self);
 
 /** Returns: (transfer none): element @index, which must be < the length. */
+CHAIN_PUBLIC
 ChainJson *chain_json_array_get_element (const ChainJson *self,
                                          gsize            index);
 
+CHAIN_PUBLIC
 gsize chain_json_object_get_size (const ChainJson *self);
 
 /**
@@ -144,14 +168,17 @@ gsize chain_json_object_get_size (const ChainJson *self);
  *
  * Returns: (transfer none): the key of member @index.
  */
+CHAIN_PUBLIC
 const char *chain_json_object_get_key_at (const ChainJson *self,
                                           gsize            index);
 
 /** Returns: (transfer none): the value of member @index, in canonical order. */
+CHAIN_PUBLIC
 ChainJson *chain_json_object_get_value_at (const ChainJson *self,
                                            gsize            index);
 
 /** Returns: (transfer none) (nullable): the value of member @key, or %NULL. */
+CHAIN_PUBLIC
 ChainJson *chain_json_object_get_member (const ChainJson *self,
                                          const char      *key);
 
@@ -168,22 +195,27 @@ ChainJson *chain_json_object_get_member (const ChainJson *self,
  *
  * Returns: %TRUE if member @key exists and is a string.
  */
+CHAIN_PUBLIC
 gboolean chain_json_object_get_string_member (const ChainJson *self,
                                               const char      *key,
                                               const char     **out_value,
                                               GError         **error);
+CHAIN_PUBLIC
 gboolean chain_json_object_get_integer_member (const ChainJson *self,
                                                const char      *key,
                                                gint64          *out_value,
                                                GError         **error);
+CHAIN_PUBLIC
 gboolean chain_json_object_get_boolean_member (const ChainJson *self,
                                                const char      *key,
                                                gboolean        *out_value,
                                                GError         **error);
+CHAIN_PUBLIC
 gboolean chain_json_object_get_array_member (const ChainJson *self,
                                              const char      *key,
                                              ChainJson      **out_value,
                                              GError         **error);
+CHAIN_PUBLIC
 gboolean chain_json_object_get_object_member (const ChainJson *self,
                                               const char      *key,
                                               ChainJson      **out_value,
@@ -201,6 +233,7 @@ gboolean chain_json_object_get_object_member (const ChainJson *self,
  *
  * Returns: (transfer full): the canonical bytes (no trailing newline).
  */
+CHAIN_PUBLIC
 GBytes *chain_json_to_canonical (const ChainJson *self);
 
 /**
@@ -214,6 +247,7 @@ GBytes *chain_json_to_canonical (const ChainJson *self);
  *
  * Returns: (transfer full): the text, without a trailing newline; g_free() it.
  */
+CHAIN_PUBLIC
 char *chain_json_to_pretty (const ChainJson *self);
 
 /* ---- Parsing ------------------------------------------------------------ */
@@ -234,6 +268,7 @@ char *chain_json_to_pretty (const ChainJson *self);
  *
  * Returns: (transfer full) (nullable): the value, or %NULL on error.
  */
+CHAIN_PUBLIC
 ChainJson *chain_json_parse (const void *data,
                              gsize       len,
                              gsize       max_len,
@@ -252,6 +287,7 @@ ChainJson *chain_json_parse (const void *data,
  *
  * Returns: (transfer full) (nullable): the value, or %NULL on error.
  */
+CHAIN_PUBLIC
 ChainJson *chain_json_parse_canonical (const void *data,
                                        gsize       len,
                                        gsize       max_len,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 G_BEGIN_DECLS
 
@@ -44,6 +45,7 @@ typedef struct _ChainKeyToken ChainKeyToken;
  * Returns: (transfer full) (element-type ChainKeyToken) (nullable): the
  *   tokens in slot order, possibly none; free with g_ptr_array_unref().
  */
+CHAIN_PUBLIC
 GPtrArray *chain_key_list_tokens (const char  *module,
                                   GError     **error);
 
@@ -59,22 +61,28 @@ GPtrArray *chain_key_list_tokens (const char  *module,
  *
  * Returns: (transfer full) (nullable): the token.
  */
+CHAIN_PUBLIC
 ChainKeyToken *chain_key_find_token (const char  *uri,
                                      GError     **error);
 
 /** Returns: (transfer none): the token's label, e.g. "oem-root". */
+CHAIN_PUBLIC
 const char *chain_key_token_get_label (const ChainKeyToken *self);
 
 /** Returns: (transfer none): its manufacturer and model, e.g. "SoftHSM project SoftHSM v2". */
+CHAIN_PUBLIC
 const char *chain_key_token_get_description (const ChainKeyToken *self);
 
 /** Returns: (transfer none): the module that reaches it. */
+CHAIN_PUBLIC
 const char *chain_key_token_get_module (const ChainKeyToken *self);
 
 /** Returns: whether the token is write-protected (a trust store, say): it cannot take a new key. */
+CHAIN_PUBLIC
 gboolean chain_key_token_get_read_only (const ChainKeyToken *self);
 
 /** Returns: what the token reports about its user PIN's retry counter. */
+CHAIN_PUBLIC
 ChainKeyTokenPinState chain_key_token_get_pin_state (const ChainKeyToken *self);
 
 /**
@@ -89,10 +97,12 @@ ChainKeyTokenPinState chain_key_token_get_pin_state (const ChainKeyToken *self);
  *   chain_workspace_add_officer_in() take; %NULL only when p11-kit cannot
  *   write it (out of memory).
  */
+CHAIN_PUBLIC
 char *chain_key_token_dup_key_uri (const ChainKeyToken *self,
                                    const char          *object);
 
 /** chain_key_token_free: frees @self; NULL-safe. */
+CHAIN_PUBLIC
 void chain_key_token_free (ChainKeyToken *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainKeyToken, chain_key_token_free)

@@ -598,7 +598,7 @@ chain_key_store_from_string (const char    *name,
 }
 
 char *
-chain_key_get_public_key_sha256 (ChainKey *self)
+chain_key_dup_public_key_sha256 (ChainKey *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return chain_pkey_spki_sha256 (self->public_key);

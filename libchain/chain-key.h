@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include "chain-secret.h"
 
 G_BEGIN_DECLS
@@ -39,13 +40,16 @@ typedef enum {
  *
  * Returns: the algorithm, or %CHAIN_KEY_ALGORITHM_INVALID on error.
  */
+CHAIN_PUBLIC
 ChainKeyAlgorithm chain_key_algorithm_from_string (const char *name,
                                                    GError    **error);
 
 /** Returns: (transfer none): the name of @algorithm, e.g. "ec-p256". */
+CHAIN_PUBLIC
 const char *chain_key_algorithm_to_string (ChainKeyAlgorithm algorithm);
 
 /** Returns: whether @algorithm is RSA (device leaves then also get keyEncipherment). */
+CHAIN_PUBLIC
 gboolean chain_key_algorithm_is_rsa (ChainKeyAlgorithm algorithm);
 
 typedef struct _ChainKey ChainKey;
@@ -68,6 +72,7 @@ typedef enum {
 } ChainKeyStore;
 
 /** Returns: (transfer none): "file", "pkcs11" or "tpm2". */
+CHAIN_PUBLIC
 const char *chain_key_store_to_string (ChainKeyStore store);
 
 /**
@@ -77,6 +82,7 @@ const char *chain_key_store_to_string (ChainKeyStore store);
  *
  * Returns: whether @name is a store.
  */
+CHAIN_PUBLIC
 gboolean chain_key_store_from_string (const char    *name,
                                       ChainKeyStore *out_store);
 
@@ -87,6 +93,7 @@ gboolean chain_key_store_from_string (const char    *name,
  *
  * Returns: (transfer full) (nullable): a new key pair.
  */
+CHAIN_PUBLIC
 ChainKey *chain_key_generate (ChainKeyAlgorithm algorithm,
                               GError          **error);
 
@@ -104,6 +111,7 @@ ChainKey *chain_key_generate (ChainKeyAlgorithm algorithm,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_key_save (ChainKey          *self,
                          const char        *path,
                          const ChainSecret *passphrase,
@@ -117,6 +125,7 @@ gboolean chain_key_save (ChainKey          *self,
  *
  * Returns: (transfer full) (nullable): encrypted PKCS#8 PEM bytes.
  */
+CHAIN_PUBLIC
 GBytes *chain_key_to_encrypted_pem (ChainKey          *self,
                                     const ChainSecret *passphrase,
                                     GError           **error);
@@ -132,20 +141,23 @@ GBytes *chain_key_to_encrypted_pem (ChainKey          *self,
  *
  * Returns: (transfer full) (nullable): the key.
  */
+CHAIN_PUBLIC
 ChainKey *chain_key_load (const char        *path,
                           const ChainSecret *passphrase,
                           GError           **error);
 
 /** Returns: the algorithm of @self. */
+CHAIN_PUBLIC
 ChainKeyAlgorithm chain_key_get_algorithm (ChainKey *self);
 
 /**
- * chain_key_get_public_key_sha256:
+ * chain_key_dup_public_key_sha256:
  *
  * Returns: (transfer full): lower-case hex SHA-256 of the DER
  *   SubjectPublicKeyInfo; g_free() it.
  */
-char *chain_key_get_public_key_sha256 (ChainKey *self);
+CHAIN_PUBLIC
+char *chain_key_dup_public_key_sha256 (ChainKey *self);
 
 /**
  * chain_key_list_pkcs11:
@@ -157,11 +169,13 @@ char *chain_key_get_public_key_sha256 (ChainKey *self);
  * Returns: (transfer full) (element-type utf8): one line per token and per
  *   key, each with the URI --key-store takes.
  */
+CHAIN_PUBLIC
 GPtrArray *chain_key_list_pkcs11 (const char        *module,
                                   const ChainSecret *pin,
                                   GError           **error);
 
 /** Returns: where the private key of @self lives. */
+CHAIN_PUBLIC
 ChainKeyStore chain_key_get_store (ChainKey *self);
 
 /**
@@ -171,10 +185,12 @@ ChainKeyStore chain_key_get_store (ChainKey *self);
  *   module-path, never a PIN) or TPM handle of a hardware key; %NULL for a
  *   file key.
  */
+CHAIN_PUBLIC
 const char *chain_key_get_location (ChainKey *self);
 
 /** chain_key_free: drops a reference to @self; the last one wipes the private
  * key, or closes the token object or flushes the TPM object; NULL-safe. */
+CHAIN_PUBLIC
 void chain_key_free (ChainKey *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainKey, chain_key_free)

@@ -22,7 +22,7 @@ chain_rule_get_policy (const ChainRuleCtx *ctx)
   return ctx->state->policy != NULL ? ctx->state->policy : ctx->new_policy;
 }
 
-/* The frame stays untranslated, only MESSAGE is: chain_ledger_error_get_rule()
+/* The frame stays untranslated, only MESSAGE is: chain_ledger_error_dup_rule()
  * and the auditor find the rule id by "): rule " and "rule RULE: ". */
 #define REFUSAL_FRAME "record %" G_GUINT64_FORMAT " (%s): rule %s: %s"
 
@@ -59,8 +59,8 @@ chain_rule_shown (const char *text)
 char *
 chain_rule_cert_label (const ChainCert *cert)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
-  g_autofree char *cn = chain_name_get_common_name (subject);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
+  g_autofree char *cn = chain_name_dup_common_name (subject);
   g_autofree char *text = NULL;
 
   if (cn != NULL)

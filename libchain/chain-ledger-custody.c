@@ -40,7 +40,7 @@ chain_rule_genesis (ChainRuleCtx  *ctx,
   ctx->new_policy = chain_policy_from_json (policy_json, &local_error);
   if (ctx->new_policy == NULL)
     return chain_rule_refuse (ctx, error, "genesis.policy", "%s", local_error->message);
-  ctx->new_policy_digest = chain_policy_get_digest (ctx->new_policy);
+  ctx->new_policy_digest = chain_policy_dup_digest (ctx->new_policy);
   if (strcmp (ctx->new_policy_digest, chain_statement_get_policy_digest (ctx->st)) != 0)
     return chain_rule_refuse (ctx, error, "genesis.policy",
                               _("the statement names policy %.16s..., but the policy it carries has digest %.16s...; sign the genesis under its own policy"),
@@ -131,7 +131,7 @@ chain_rule_policy_change (ChainRuleCtx  *ctx,
   ctx->new_policy = chain_policy_from_json (policy_json, &local_error);
   if (ctx->new_policy == NULL)
     return chain_rule_refuse (ctx, error, "policy.invalid", "%s", local_error->message);
-  ctx->new_policy_digest = chain_policy_get_digest (ctx->new_policy);
+  ctx->new_policy_digest = chain_policy_dup_digest (ctx->new_policy);
   seen = g_hash_table_lookup (ctx->state->policy_history, ctx->new_policy_digest);
   if (seen != NULL)
     return chain_rule_refuse (ctx, error, "policy.rollback",
@@ -189,7 +189,7 @@ chain_rule_officer (ChainRuleCtx  *ctx,
   cert = chain_rule_parse_cert (ctx, "officer.pem", "officer.certificate", error);
   if (cert == NULL)
     return FALSE;
-  key_id = chain_cert_get_public_key_sha256 (cert);
+  key_id = chain_cert_dup_public_key_sha256 (cert);
   if (g_hash_table_contains (ctx->state->officers_by_key_id, key_id))
     return chain_rule_refuse (ctx, error, "officer.duplicate",
                               _("key %.16s... is already an enrolled officer's; every officer needs a key of its own"), key_id);
@@ -302,8 +302,8 @@ chain_rule_request (ChainRuleCtx  *ctx,
   if (!chain_policy_allows_algorithm (policy, chain_csr_get_key_algorithm (officer_csr)))
     return chain_rule_refuse (ctx, error, "request.algorithm", _("officer.csr has a %s key, which the policy does not allow"),
                               chain_key_algorithm_to_string (chain_csr_get_key_algorithm (officer_csr)));
-  ca_key = chain_csr_get_public_key_sha256 (ca_csr);
-  officer_key = chain_csr_get_public_key_sha256 (officer_csr);
+  ca_key = chain_csr_dup_public_key_sha256 (ca_csr);
+  officer_key = chain_csr_dup_public_key_sha256 (officer_csr);
   if (strcmp (ca_key, officer_key) == 0)
     return chain_rule_refuse (ctx, error, "request.csr", _("ca.csr and officer.csr carry the same key; make a key for each"));
 
@@ -376,7 +376,7 @@ check_delegation_body (const ChainRuleCtx  *ctx,
 {
   g_autoptr(GString) text = g_string_new (NULL);
   g_autoptr(ChainNameConstraints) body_nc = NULL;
-  g_autoptr(ChainNameConstraints) cert_constraints = chain_cert_get_name_constraints (cert);
+  g_autoptr(ChainNameConstraints) cert_constraints = chain_cert_dup_name_constraints (cert);
   g_autofree char *body_text = NULL;
   g_autofree char *cert_text = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -473,10 +473,10 @@ chain_rule_delegation (ChainRuleCtx  *ctx,
   issuer = chain_rule_issuer_of (ctx, "delegation", ctx->author, cert, error);
   if (issuer == NULL)
     return FALSE;
-  cert_key = chain_cert_get_public_key_sha256 (cert);
-  csr_key = chain_csr_get_public_key_sha256 (request->ca_csr);
-  cert_subject = chain_cert_get_subject (cert);
-  csr_subject = chain_csr_get_subject (request->ca_csr);
+  cert_key = chain_cert_dup_public_key_sha256 (cert);
+  csr_key = chain_csr_dup_public_key_sha256 (request->ca_csr);
+  cert_subject = chain_cert_dup_subject (cert);
+  csr_subject = chain_csr_dup_subject (request->ca_csr);
   if (strcmp (cert_key, csr_key) != 0)
     return chain_rule_refuse (ctx, error, "delegation.csr", _("the sub-CA's key is not the one the request's ca.csr carries"));
   if (!chain_name_equal (cert_subject, csr_subject))
@@ -536,8 +536,8 @@ chain_rule_acceptance (ChainRuleCtx  *ctx,
   ca = g_ptr_array_index (child->cas, 0);
   if (!chain_rule_check_officer_cert (ctx, "acceptance", NULL, cert, ca, error))
     return FALSE;
-  cert_key = chain_cert_get_public_key_sha256 (cert);
-  csr_key = chain_csr_get_public_key_sha256 (child->request->officer_csr);
+  cert_key = chain_cert_dup_public_key_sha256 (cert);
+  csr_key = chain_csr_dup_public_key_sha256 (child->request->officer_csr);
   if (strcmp (cert_key, csr_key) != 0)
     return chain_rule_refuse (ctx, error, "acceptance.officer-key",
                               _("the officer's key is not the one the request's officer.csr carries"));
@@ -594,15 +594,15 @@ chain_rule_rotation (ChainRuleCtx  *ctx,
     return chain_rule_refuse (ctx, error, "rotation.new", _("body.new is not the thumbprint of ca.pem"));
   if (g_hash_table_contains (ctx->state->cas_by_thumbprint, thumbprint))
     return chain_rule_refuse (ctx, error, "rotation.new", _("ca.pem is a CA the ledger knows already"));
-  old_subject = chain_cert_get_subject (ctx->retire->cert);
-  new_subject = chain_cert_get_subject (cert);
+  old_subject = chain_cert_dup_subject (ctx->retire->cert);
+  new_subject = chain_cert_dup_subject (cert);
   if (!chain_name_equal (old_subject, new_subject))
     return chain_rule_refuse (ctx, error, "rotation.subject", _("the new CA's subject differs from the old one's; keep the name"));
-  old_key = chain_cert_get_public_key_sha256 (ctx->retire->cert);
-  new_key = chain_cert_get_public_key_sha256 (cert);
+  old_key = chain_cert_dup_public_key_sha256 (ctx->retire->cert);
+  new_key = chain_cert_dup_public_key_sha256 (cert);
   for (guint i = 0; i < ctx->author->cas->len; i++)
     {
-      g_autofree char *key = chain_cert_get_public_key_sha256 (((ChainLedgerCa *) g_ptr_array_index (ctx->author->cas, i))->cert);
+      g_autofree char *key = chain_cert_dup_public_key_sha256 (((ChainLedgerCa *) g_ptr_array_index (ctx->author->cas, i))->cert);
 
       if (strcmp (key, new_key) == 0)
         return chain_rule_refuse (ctx, error, "rotation.key", _("the new CA reuses a key the custodian had; rotate to a fresh key"));

@@ -130,7 +130,7 @@ nc_free (gpointer data)
 }
 
 /* Hex SHA-256 of @x's SubjectPublicKeyInfo as the certificate encodes it:
- * the key id chain_cert_get_public_key_sha256() gives, without a round trip
+ * the key id chain_cert_dup_public_key_sha256() gives, without a round trip
  * through OpenSSL's encoders, which costs more than the rest of a device. */
 static char *
 spki_sha256 (X509 *x)
@@ -189,11 +189,11 @@ check_device_cert (const ChainRuleCtx  *ctx,
 {
   X509 *x = chain_cert_get_x509 (cert);
   guint64 n = index + 1;
-  g_autofree char *cert_serial = chain_cert_get_serial (cert);
+  g_autofree char *cert_serial = chain_cert_dup_serial (cert);
   g_autofree char *thumbprint = chain_ledger_cert_thumbprint (cert);
   g_autofree char *spki = spki_sha256 (x);
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
-  g_autofree char *cn = chain_name_get_common_name (subject);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
+  g_autofree char *cn = chain_name_dup_common_name (subject);
   ChainKeyAlgorithm algorithm = chain_cert_get_key_algorithm (cert);
   gint64 not_before = chain_cert_get_not_before (cert);
   gint64 not_after = chain_cert_get_not_after (cert);
@@ -505,8 +505,8 @@ chain_rule_pop (ChainRuleCtx  *ctx,
     return chain_rule_refuse (ctx, error, "pop.certificate", _("verification.pem was not signed by exactly CA '%s'"), label);
   if (chain_cert_is_ca (cert))
     return chain_rule_refuse (ctx, error, "pop.certificate", _("verification.pem is a CA certificate; it must be a leaf"));
-  subject = chain_cert_get_subject (cert);
-  cn = chain_name_get_common_name (subject);
+  subject = chain_cert_dup_subject (cert);
+  cn = chain_name_dup_common_name (subject);
   if (g_strcmp0 (cn, code) != 0)
     return chain_rule_refuse (ctx, error, "pop.code", _("verification.pem's CN is not body.code; put the cloud's code in the CN"));
   ctx->issued_by = ctx->ca;

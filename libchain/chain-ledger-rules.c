@@ -265,7 +265,7 @@ check_commit_signer (const ChainRuleCtx  *ctx,
 
   if (signer == NULL)
     return TRUE;
-  key_id = chain_cert_get_public_key_sha256 (signer);
+  key_id = chain_cert_dup_public_key_sha256 (signer);
   officer = lookup_officer (ctx, key_id);
   if (officer == NULL || !chain_cert_equal (officer->cert, signer))
     {

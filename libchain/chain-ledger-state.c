@@ -66,7 +66,7 @@ chain_ledger_officer_new (ChainCert *cert)
   ChainLedgerOfficer *officer = g_new0 (ChainLedgerOfficer, 1);
 
   officer->cert = chain_cert_copy (cert);
-  officer->key_id = chain_cert_get_public_key_sha256 (cert);
+  officer->key_id = chain_cert_dup_public_key_sha256 (cert);
   return officer;
 }
 
@@ -368,7 +368,7 @@ chain_custody_status_to_string (ChainCustodyStatus status)
 }
 
 char *
-chain_ledger_error_get_rule (const GError *error)
+chain_ledger_error_dup_rule (const GError *error)
 {
   const char *start;
   const char *end;

@@ -17,7 +17,7 @@
  * message as CHAIN_ERROR_REFUSED: what was asked is not allowed.
  *
  * where RULE-ID is one of the stable identifiers below, which
- * chain_ledger_error_get_rule() extracts for reports.
+ * chain_ledger_error_dup_rule() extracts for reports.
  *
  * Every record:
  *   record.sequence          seq is not the next one
@@ -74,6 +74,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 #include "chain-cert.h"
 #include "chain-crl.h"
@@ -141,6 +142,7 @@ typedef enum {
 } ChainCustodyStatus;
 
 /** Returns: (transfer none): "valid", "pending", "expired", "revoked" or "retired". */
+CHAIN_PUBLIC
 const char *chain_custody_status_to_string (ChainCustodyStatus status);
 
 /**
@@ -161,6 +163,7 @@ typedef struct _ChainLedgerRequest ChainLedgerRequest;
 typedef struct _ChainLedgerExport ChainLedgerExport;
 
 /** Returns: (transfer full): the state of an empty ledger. */
+CHAIN_PUBLIC
 ChainLedgerState *chain_ledger_state_new (void);
 
 /**
@@ -175,6 +178,7 @@ ChainLedgerState *chain_ledger_state_new (void);
  *
  * Returns: %TRUE if @record was applied.
  */
+CHAIN_PUBLIC
 gboolean chain_ledger_state_apply (ChainLedgerState        *self,
                                    const ChainLedgerRecord *record,
                                    GError                 **error);
@@ -192,51 +196,61 @@ gboolean chain_ledger_state_apply (ChainLedgerState        *self,
  *
  * Returns: %TRUE if @record may be appended.
  */
+CHAIN_PUBLIC
 gboolean chain_ledger_state_check (ChainLedgerState        *self,
                                    const ChainLedgerRecord *record,
                                    GError                 **error);
 
 /**
- * chain_ledger_error_get_rule:
+ * chain_ledger_error_dup_rule:
  * @error: an error from chain_ledger_state_apply() or _check().
  *
  * Returns: (transfer full) (nullable): the rule identifier, e.g.
  *   "delegation.path-length", or %NULL if @error names none; g_free() it.
  */
-char *chain_ledger_error_get_rule (const GError *error);
+CHAIN_PUBLIC
+char *chain_ledger_error_dup_rule (const GError *error);
 
 /* ---- The ledger as a whole ---------------------------------------------- */
 
 /** Returns: (transfer none) (nullable): the ledger id, %NULL before genesis. */
+CHAIN_PUBLIC
 const char *chain_ledger_state_get_ledger_id (const ChainLedgerState *self);
 
 /** Returns: how many records were applied: the next record's seq. */
+CHAIN_PUBLIC
 guint64 chain_ledger_state_get_n_records (const ChainLedgerState *self);
 
 /** Returns: (transfer none) (nullable): the policy in force, %NULL before genesis. */
+CHAIN_PUBLIC
 const ChainPolicy *chain_ledger_state_get_policy (const ChainLedgerState *self);
 
 /** Returns: (transfer none) (nullable): its digest, what the next statement must name. */
+CHAIN_PUBLIC
 const char *chain_ledger_state_get_policy_digest (const ChainLedgerState *self);
 
 /** Returns: (transfer none) (nullable): the ledger's root CA certificate. */
+CHAIN_PUBLIC
 ChainCert *chain_ledger_state_get_root (const ChainLedgerState *self);
 
 /** Returns: how many certificates (sub-CAs, officers, devices, proofs of possession) the ledger issued. */
+CHAIN_PUBLIC
 guint64 chain_ledger_state_get_n_issued (const ChainLedgerState *self);
 
 /** Returns: how many of them were revoked. */
+CHAIN_PUBLIC
 guint64 chain_ledger_state_get_n_revoked (const ChainLedgerState *self);
 
 /**
  * chain_ledger_state_lookup_serial:
  * @self: the state.
- * @serial: hex, as chain_cert_get_serial() writes it.
+ * @serial: hex, as chain_cert_dup_serial() writes it.
  * @out_issuer: (out) (optional) (transfer none): the issuing CA's certificate.
  * @out_revoked: (out) (optional): whether it was revoked.
  *
  * Returns: whether the ledger issued @serial; the outs are set only then.
  */
+CHAIN_PUBLIC
 gboolean chain_ledger_state_lookup_serial (const ChainLedgerState *self,
                                            const char             *serial,
                                            ChainCert             **out_issuer,
@@ -245,39 +259,51 @@ gboolean chain_ledger_state_lookup_serial (const ChainLedgerState *self,
 /* ---- Custodians: the custody tree --------------------------------------- */
 
 /** Returns: how many custodians, the root's first, in the order they appeared. */
+CHAIN_PUBLIC
 guint chain_ledger_state_get_n_custodians (const ChainLedgerState *self);
 
 /** Returns: (transfer none): custodian @index; a parent comes before its children. */
+CHAIN_PUBLIC
 const ChainCustodian *chain_ledger_state_get_custodian (const ChainLedgerState *self,
                                                         guint                   index);
 
 /** Returns: (transfer none) (nullable): the custodian with id @id. */
+CHAIN_PUBLIC
 const ChainCustodian *chain_ledger_state_find_custodian (const ChainLedgerState *self,
                                                          const char             *id);
 
 /* Strings and certificates below are (transfer none): they live as long
  * as the state. */
+CHAIN_PUBLIC
 const char *chain_custodian_get_id (const ChainCustodian *self);
+CHAIN_PUBLIC
 const char *chain_custodian_get_name (const ChainCustodian *self);
+CHAIN_PUBLIC
 const char *chain_custodian_get_tier (const ChainCustodian *self);
 /** Returns: (nullable): the parent's id, %NULL for the root custodian. */
+CHAIN_PUBLIC
 const char *chain_custodian_get_parent_id (const ChainCustodian *self);
 
 /** Returns: the custodian's status at @now (Unix seconds): PENDING while
  * its delegation, in force, awaits acceptance; REVOKED or EXPIRED once no
  * CA of it is in force, accepted or not. */
+CHAIN_PUBLIC
 ChainCustodyStatus chain_custodian_get_status (const ChainCustodian *self,
                                                gint64                now);
 
 /** Returns: whether the custodian accepted its delegation (the root's
  * custodian, which the genesis makes, always has). */
+CHAIN_PUBLIC
 gboolean chain_custodian_is_accepted (const ChainCustodian *self);
 
 /** Returns: how many CA certificates, the first issued first. */
+CHAIN_PUBLIC
 guint chain_custodian_get_n_cas (const ChainCustodian *self);
+CHAIN_PUBLIC
 ChainCert *chain_custodian_get_ca (const ChainCustodian *self,
                                    guint                 index);
 /** Returns: the status of CA @index at @now. */
+CHAIN_PUBLIC
 ChainCustodyStatus chain_custodian_get_ca_status (const ChainCustodian *self,
                                                   guint                 index,
                                                   gint64                now);
@@ -293,6 +319,7 @@ ChainCustodyStatus chain_custodian_get_ca_status (const ChainCustodian *self,
  * Returns: whether CA @index itself was revoked (a CA revoked only by the
  *   revocation of one above it is not); the outs are set only then.
  */
+CHAIN_PUBLIC
 gboolean chain_custodian_get_ca_revocation (const ChainCustodian  *self,
                                             guint                  index,
                                             guint64               *out_seq,
@@ -300,62 +327,89 @@ gboolean chain_custodian_get_ca_revocation (const ChainCustodian  *self,
                                             ChainRevocationReason *out_reason);
 
 /** Returns: how many officers were enrolled, revoked ones included. */
+CHAIN_PUBLIC
 guint chain_custodian_get_n_officers (const ChainCustodian *self);
+CHAIN_PUBLIC
 ChainCert *chain_custodian_get_officer (const ChainCustodian *self,
                                         guint                 index);
 /** Returns: (transfer none): hex SHA-256 of the officer's public key, as signatures name it. */
+CHAIN_PUBLIC
 const char *chain_custodian_get_officer_key_id (const ChainCustodian *self,
                                                 guint                 index);
 /** Returns: whether officer @index was revoked (itself or a CA above it). */
+CHAIN_PUBLIC
 gboolean chain_custodian_is_officer_revoked (const ChainCustodian *self,
                                              guint                 index);
 
 /** Returns: how many device certificates the custodian's CAs issued. */
+CHAIN_PUBLIC
 guint64 chain_custodian_get_n_devices (const ChainCustodian *self);
 
 /* ---- Delegation requests ------------------------------------------------ */
 
 /** Returns: how many requests were recorded, in order. */
+CHAIN_PUBLIC
 guint chain_ledger_state_get_n_requests (const ChainLedgerState *self);
+CHAIN_PUBLIC
 const ChainLedgerRequest *chain_ledger_state_get_request (const ChainLedgerState *self,
                                                           guint                   index);
 /** Returns: (transfer none) (nullable): the request recorded by statement @id. */
+CHAIN_PUBLIC
 const ChainLedgerRequest *chain_ledger_state_find_request (const ChainLedgerState *self,
                                                            const char             *id);
 
 /** Returns: (transfer none): the statement id approvals and the delegation name. */
+CHAIN_PUBLIC
 const char *chain_ledger_request_get_id (const ChainLedgerRequest *self);
+CHAIN_PUBLIC
 guint64 chain_ledger_request_get_seq (const ChainLedgerRequest *self);
+CHAIN_PUBLIC
 const char *chain_ledger_request_get_custodian_id (const ChainLedgerRequest *self);
+CHAIN_PUBLIC
 const char *chain_ledger_request_get_name (const ChainLedgerRequest *self);
+CHAIN_PUBLIC
 const char *chain_ledger_request_get_tier (const ChainLedgerRequest *self);
+CHAIN_PUBLIC
 const char *chain_ledger_request_get_parent_id (const ChainLedgerRequest *self);
+CHAIN_PUBLIC
 ChainRequestStatus chain_ledger_request_get_status (const ChainLedgerRequest *self);
 /** Returns: (transfer none): the requested CA's CSR. */
+CHAIN_PUBLIC
 const ChainCsr *chain_ledger_request_get_ca_csr (const ChainLedgerRequest *self);
 /** Returns: (transfer none): the CSR of the child's first officer. */
+CHAIN_PUBLIC
 const ChainCsr *chain_ledger_request_get_officer_csr (const ChainLedgerRequest *self);
 /** Returns: how many distinct officer keys of the parent approved so far. */
+CHAIN_PUBLIC
 guint chain_ledger_request_get_n_approvals (const ChainLedgerRequest *self);
 /** Returns: (transfer none): the key id of approval @index. */
+CHAIN_PUBLIC
 const char *chain_ledger_request_get_approval_key_id (const ChainLedgerRequest *self,
                                                       guint                     index);
 
 /* ---- Exports ------------------------------------------------------------- */
 
 /** Returns: how many export records, in order. */
+CHAIN_PUBLIC
 guint chain_ledger_state_get_n_exports (const ChainLedgerState *self);
+CHAIN_PUBLIC
 const ChainLedgerExport *chain_ledger_state_get_export (const ChainLedgerState *self,
                                                         guint                   index);
+CHAIN_PUBLIC
 guint64 chain_ledger_export_get_seq (const ChainLedgerExport *self);
+CHAIN_PUBLIC
 const char *chain_ledger_export_get_author (const ChainLedgerExport *self);
+CHAIN_PUBLIC
 const char *chain_ledger_export_get_target (const ChainLedgerExport *self);
 /** Returns: (transfer none): hex SHA-256 thumbprint of the exported CA's certificate. */
+CHAIN_PUBLIC
 const char *chain_ledger_export_get_ca (const ChainLedgerExport *self);
 /** Returns: (transfer none): an object mapping each exported file name to its hex SHA-256. */
+CHAIN_PUBLIC
 ChainJson *chain_ledger_export_get_files (const ChainLedgerExport *self);
 
 /** chain_ledger_state_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_ledger_state_free (ChainLedgerState *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainLedgerState, chain_ledger_state_free)

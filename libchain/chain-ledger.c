@@ -16,10 +16,12 @@
  * record's parent is the indexed predecessor, so a stale or forged cache
  * cannot show a record out of place.
  *
- * Test hook: LIBCHAIN_TEST_KILL_AT=STEP[:N] makes the process SIGKILL
- * itself the Nth time (default 1) an append reaches STEP (start, checked,
- * blobs, trees, commit, ref), so a crash test can stop a writer between any
- * two steps. It is read when a ledger is opened and costs nothing unset.
+ * Test hook, compiled only into the tests' build of libchain (with
+ * CHAIN_TEST_HOOKS; never into the installed library):
+ * LIBCHAIN_TEST_KILL_AT=STEP[:N] makes the process SIGKILL itself the Nth
+ * time (default 1) an append reaches STEP (start, checked, blobs, trees,
+ * commit, ref), so a crash test can stop a writer between any two steps. It
+ * is read when a ledger is opened and costs nothing unset.
  */
 #include "chain-ledger-private.h"
 #include "chain-i18n-private.h"
@@ -160,10 +162,10 @@ chain_ledger_signer_new (ChainKey   *key,
   self->intermediates = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_cert_free);
   for (guint i = 0; intermediates != NULL && i < intermediates->len; i++)
     g_ptr_array_add (self->intermediates, chain_cert_copy (g_ptr_array_index (intermediates, i)));
-  subject = chain_cert_get_subject (cert);
-  common_name = chain_name_get_common_name (subject);
+  subject = chain_cert_dup_subject (cert);
+  common_name = chain_name_dup_common_name (subject);
   self->name = sanitise_name (common_name != NULL ? common_name : "officer");
-  key_id = chain_cert_get_public_key_sha256 (cert);
+  key_id = chain_cert_dup_public_key_sha256 (cert);
   /* Names the officer's key: `git log --format=%ce` tells officers apart. */
   self->email = g_strdup_printf ("%.16s@officer.libchain.invalid", key_id);
   return self;
@@ -415,7 +417,9 @@ ledger_new (const char     *path,
             git_repository *repo)
 {
   ChainLedger *self = g_new0 (ChainLedger, 1);
+#ifdef CHAIN_TEST_HOOKS
   const char *kill_at = g_getenv ("LIBCHAIN_TEST_KILL_AT");
+#endif
 
   self->path = g_strdup (path);
   self->repo = g_new0 (ChainLedgerRepo, 1);
@@ -423,6 +427,7 @@ ledger_new (const char     *path,
   self->repo->repo = repo;
   self->index = g_array_new (FALSE, FALSE, sizeof (IndexEntry));
   self->rand = g_rand_new_with_seed ((guint32) getpid () ^ (guint32) g_get_monotonic_time ());
+#ifdef CHAIN_TEST_HOOKS
   if (kill_at != NULL && kill_at[0] != '\0')
     {
       const char *colon = strchr (kill_at, ':');
@@ -431,6 +436,7 @@ ledger_new (const char     *path,
                                       : g_strdup (kill_at);
       self->kill_at = colon != NULL ? (guint) g_ascii_strtoull (colon + 1, NULL, 10) : 1;
     }
+#endif
   return self;
 }
 
@@ -454,10 +460,12 @@ static void
 kill_point (ChainLedger *self,
             const char  *step)
 {
+#ifdef CHAIN_TEST_HOOKS
   if (G_LIKELY (self->kill_step == NULL) || strcmp (step, self->kill_step) != 0)
     return;
   if (++self->kill_hits >= self->kill_at)
     kill (getpid (), SIGKILL);
+#endif
 }
 
 /* Takes the flock every libchain writer holds while it moves the main
@@ -764,9 +772,9 @@ chain_ledger_get_id (ChainLedger *self)
 }
 
 ChainRecord *
-chain_ledger_get_record (ChainLedger *self,
-                         guint64      seq,
-                         GError     **error)
+chain_ledger_load_record (ChainLedger *self,
+                          guint64      seq,
+                          GError     **error)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -819,8 +827,8 @@ make_record_json (ChainStatement *statement,
                   const char     *prev)
 {
   g_autoptr(ChainJson) root = chain_json_new_object ();
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
-  g_autofree char *statement_digest = chain_statement_get_digest (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
+  g_autofree char *statement_digest = chain_statement_dup_digest (statement);
   g_autofree char *signatures_digest = chain_sha256_hex (g_bytes_get_data (signatures, NULL),
                                                          g_bytes_get_size (signatures));
 
@@ -841,8 +849,8 @@ write_record_dir (git_repository *repo,
                   GError        **error)
 {
   g_autoptr(git_treebuilder) builder = NULL;
-  g_autoptr(GBytes) statement_json = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures_json = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) statement_json = chain_statement_dup_bytes (statement);
+  g_autoptr(GBytes) signatures_json = chain_statement_dup_signatures_bytes (statement);
   g_autofree const char **names = chain_statement_get_artifact_names (statement);
   git_oid oid;
   int status;
@@ -1160,7 +1168,7 @@ append_once (ChainLedger          *self,
       if (ledger_id == NULL)
         {
           /* Genesis cannot be read: reading it again says why. */
-          g_autoptr(ChainRecord) genesis_record = chain_ledger_get_record (self, 0, error);
+          g_autoptr(ChainRecord) genesis_record = chain_ledger_load_record (self, 0, error);
 
           if (genesis_record != NULL)
             g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_FAILED,

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include <gio/gio.h>
 
 #include "chain-cert.h"
@@ -55,12 +56,14 @@ typedef struct _ChainLedgerSigner ChainLedgerSigner;
  *
  * Returns: (transfer full) (nullable): the signer.
  */
+CHAIN_PUBLIC
 ChainLedgerSigner *chain_ledger_signer_new (ChainKey   *key,
                                             ChainCert  *cert,
                                             GPtrArray  *intermediates,
                                             GError    **error);
 
 /** chain_ledger_signer_free: NULL-safe; the key is the caller's to wipe. */
+CHAIN_PUBLIC
 void chain_ledger_signer_free (ChainLedgerSigner *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainLedgerSigner, chain_ledger_signer_free)
@@ -69,7 +72,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainLedgerSigner, chain_ledger_signer_free)
 
 /**
  * ChainLedgerCheckFunc:
- * @ledger: the ledger; chain_ledger_get_record() reads any record up to
+ * @ledger: the ledger; chain_ledger_load_record() reads any record up to
  *   @tip_seq. Do not append from here.
  * @tip_seq: the sequence number of the tip, -1 for an empty ledger.
  * @tip_digest: (nullable): the tip's record digest (what the new record's
@@ -102,6 +105,7 @@ typedef gboolean (*ChainLedgerCheckFunc) (ChainLedger    *ledger,
  *
  * Returns: (transfer full) (nullable): the ledger, of length 0.
  */
+CHAIN_PUBLIC
 ChainLedger *chain_ledger_init (const char *path,
                                 GError    **error);
 
@@ -122,6 +126,7 @@ ChainLedger *chain_ledger_init (const char *path,
  *
  * Returns: (transfer full) (nullable): the ledger, of length 1.
  */
+CHAIN_PUBLIC
 ChainLedger *chain_ledger_create (const char           *path,
                                   ChainStatement       *genesis,
                                   ChainLedgerSigner    *signer,
@@ -144,6 +149,7 @@ ChainLedger *chain_ledger_create (const char           *path,
  *
  * Returns: (transfer full) (nullable): the ledger.
  */
+CHAIN_PUBLIC
 ChainLedger *chain_ledger_open (const char   *path,
                                 GCancellable *cancellable,
                                 GError      **error);
@@ -160,15 +166,18 @@ ChainLedger *chain_ledger_open (const char   *path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_ledger_refresh (ChainLedger  *self,
                                gboolean     *out_changed,
                                GCancellable *cancellable,
                                GError      **error);
 
 /** Returns: (transfer none): the repository path as given. */
+CHAIN_PUBLIC
 const char *chain_ledger_get_path (ChainLedger *self);
 
 /** Returns: the number of records indexed: the tip's seq + 1, 0 when empty. */
+CHAIN_PUBLIC
 guint64 chain_ledger_get_length (ChainLedger *self);
 
 /**
@@ -177,6 +186,7 @@ guint64 chain_ledger_get_length (ChainLedger *self);
  * Returns: (transfer none) (nullable): the ledger id from the genesis
  *   record, %NULL while the ledger is empty.
  */
+CHAIN_PUBLIC
 const char *chain_ledger_get_id (ChainLedger *self);
 
 /**
@@ -185,10 +195,11 @@ const char *chain_ledger_get_id (ChainLedger *self);
  * Returns: (transfer none) (nullable): the commit id at the tip as
  *   indexed, %NULL when empty.
  */
+CHAIN_PUBLIC
 const char *chain_ledger_get_tip_commit_id (ChainLedger *self);
 
 /**
- * chain_ledger_get_record:
+ * chain_ledger_load_record:
  * @self: a ledger.
  * @seq: below chain_ledger_get_length().
  * @error: CHAIN_ERROR_NOT_FOUND (@seq beyond the tip), CHAIN_ERROR_VERIFY
@@ -200,9 +211,10 @@ const char *chain_ledger_get_tip_commit_id (ChainLedger *self);
  *
  * Returns: (transfer full) (nullable): the record.
  */
-ChainRecord *chain_ledger_get_record (ChainLedger *self,
-                                      guint64      seq,
-                                      GError     **error);
+CHAIN_PUBLIC
+ChainRecord *chain_ledger_load_record (ChainLedger *self,
+                                       guint64      seq,
+                                       GError     **error);
 
 /* ---- Appending ----------------------------------------------------------- */
 
@@ -230,6 +242,7 @@ ChainRecord *chain_ledger_get_record (ChainLedger *self,
  *
  * Returns: %TRUE if the record was appended.
  */
+CHAIN_PUBLIC
 gboolean chain_ledger_append (ChainLedger          *self,
                               ChainStatement       *statement,
                               ChainLedgerSigner    *signer,
@@ -240,6 +253,7 @@ gboolean chain_ledger_append (ChainLedger          *self,
                               GError              **error);
 
 /** chain_ledger_free: NULL-safe; records handed out stay valid. */
+CHAIN_PUBLIC
 void chain_ledger_free (ChainLedger *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainLedger, chain_ledger_free)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,7 @@ typedef enum {
 } ChainNameConstraintKind;
 
 /** Returns: (transfer full): an empty set of constraints. */
+CHAIN_PUBLIC
 ChainNameConstraints *chain_name_constraints_new (void);
 
 /**
@@ -29,6 +31,7 @@ ChainNameConstraints *chain_name_constraints_new (void);
  *
  * Returns: %TRUE on success; @self is unchanged on error.
  */
+CHAIN_PUBLIC
 gboolean chain_name_constraints_add (ChainNameConstraints   *self,
                                      ChainNameConstraintKind kind,
                                      const char             *general_name,
@@ -43,19 +46,24 @@ gboolean chain_name_constraints_add (ChainNameConstraints   *self,
  *
  * Returns: (transfer full) (nullable): the constraints.
  */
+CHAIN_PUBLIC
 ChainNameConstraints *chain_name_constraints_parse (const char *text,
                                                     GError    **error);
 
 /** Returns: (transfer full): entries in the parse() form, one per line; g_free() it. */
+CHAIN_PUBLIC
 char *chain_name_constraints_to_string (const ChainNameConstraints *self);
 
 /** Returns: whether @self has no entries. */
+CHAIN_PUBLIC
 gboolean chain_name_constraints_is_empty (const ChainNameConstraints *self);
 
 /** Returns: (transfer full): a copy of @self. */
+CHAIN_PUBLIC
 ChainNameConstraints *chain_name_constraints_copy (const ChainNameConstraints *self);
 
 /** chain_name_constraints_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_name_constraints_free (ChainNameConstraints *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainNameConstraints, chain_name_constraints_free)

@@ -564,7 +564,7 @@ last_common_name_index (const X509_NAME *name)
 }
 
 char *
-chain_name_get_common_name (const ChainName *self)
+chain_name_dup_common_name (const ChainName *self)
 {
   unsigned char *utf8 = NULL;
   char *result = NULL;

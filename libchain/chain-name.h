@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 G_BEGIN_DECLS
 
@@ -20,19 +21,22 @@ typedef struct _ChainName ChainName;
  *
  * Returns: (transfer full) (nullable): the name.
  */
+CHAIN_PUBLIC
 ChainName *chain_name_parse (const char *text,
                              GError    **error);
 
 /** Returns: (transfer full): @self in RFC 4514 form; g_free() it. */
+CHAIN_PUBLIC
 char *chain_name_to_string (const ChainName *self);
 
 /**
- * chain_name_get_common_name:
+ * chain_name_dup_common_name:
  *
  * Returns: (transfer full) (nullable): the most specific CN, or %NULL;
  *   g_free() it.
  */
-char *chain_name_get_common_name (const ChainName *self);
+CHAIN_PUBLIC
+char *chain_name_dup_common_name (const ChainName *self);
 
 /**
  * chain_name_with_common_name:
@@ -46,18 +50,22 @@ char *chain_name_get_common_name (const ChainName *self);
  *
  * Returns: (transfer full) (nullable): a new name.
  */
+CHAIN_PUBLIC
 ChainName *chain_name_with_common_name (const ChainName *self,
                                         const char      *common_name,
                                         GError         **error);
 
 /** Returns: whether @a and @b are the same name (X.509 comparison). */
+CHAIN_PUBLIC
 gboolean chain_name_equal (const ChainName *a,
                            const ChainName *b);
 
 /** Returns: (transfer full): a copy of @self. */
+CHAIN_PUBLIC
 ChainName *chain_name_copy (const ChainName *self);
 
 /** chain_name_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_name_free (ChainName *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainName, chain_name_free)

@@ -670,7 +670,7 @@ chain_policy_to_canonical (const ChainPolicy *self)
 }
 
 char *
-chain_policy_get_digest (const ChainPolicy *self)
+chain_policy_dup_digest (const ChainPolicy *self)
 {
   g_autoptr(GBytes) bytes = NULL;
   gsize len = 0;

@@ -57,6 +57,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include "chain-device-id.h"
 #include "chain-json.h"
 #include "chain-key.h"
@@ -84,6 +85,7 @@ typedef struct _ChainPolicy ChainPolicy;
  *
  * Returns: (transfer full): a new policy.
  */
+CHAIN_PUBLIC
 ChainPolicy *chain_policy_new_default (void);
 
 /**
@@ -98,6 +100,7 @@ ChainPolicy *chain_policy_new_default (void);
  *
  * Returns: (transfer full) (nullable): the policy.
  */
+CHAIN_PUBLIC
 ChainPolicy *chain_policy_parse (const void *data,
                                  gsize       len,
                                  GError    **error);
@@ -109,24 +112,28 @@ ChainPolicy *chain_policy_parse (const void *data,
  *
  * Returns: (transfer full) (nullable): the policy.
  */
+CHAIN_PUBLIC
 ChainPolicy *chain_policy_from_json (const ChainJson *json,
                                      GError         **error);
 
 /** Returns: (transfer full): the policy as a JSON object. */
+CHAIN_PUBLIC
 ChainJson *chain_policy_to_json (const ChainPolicy *self);
 
 /** Returns: (transfer full): the canonical JSON bytes of the policy. */
+CHAIN_PUBLIC
 GBytes *chain_policy_to_canonical (const ChainPolicy *self);
 
 /**
- * chain_policy_get_digest:
+ * chain_policy_dup_digest:
  *
  * What records name in their "policy" field.
  *
  * Returns: (transfer full): lower-case hex SHA-256 of the canonical bytes;
  *   g_free() it.
  */
-char *chain_policy_get_digest (const ChainPolicy *self);
+CHAIN_PUBLIC
+char *chain_policy_dup_digest (const ChainPolicy *self);
 
 /**
  * chain_policy_validate:
@@ -143,14 +150,17 @@ char *chain_policy_get_digest (const ChainPolicy *self);
  *
  * Returns: %TRUE if it is.
  */
+CHAIN_PUBLIC
 gboolean chain_policy_validate (const ChainPolicy *self,
                                 GError           **error);
 
 /** Returns: whether @a and @b are the same document. */
+CHAIN_PUBLIC
 gboolean chain_policy_equal (const ChainPolicy *a,
                              const ChainPolicy *b);
 
 /** Returns: (transfer full): an independent copy of @self. */
+CHAIN_PUBLIC
 ChainPolicy *chain_policy_copy (const ChainPolicy *self);
 
 /* ---- Tiers --------------------------------------------------------------
@@ -159,17 +169,21 @@ ChainPolicy *chain_policy_copy (const ChainPolicy *self);
  */
 
 /** Returns: how many tiers, at least 1. */
+CHAIN_PUBLIC
 guint chain_policy_get_n_tiers (const ChainPolicy *self);
 
 /** Returns: (transfer none): the name of tier @index, 0 being the root's. */
+CHAIN_PUBLIC
 const char *chain_policy_get_tier_name (const ChainPolicy *self,
                                         guint              index);
 
 /** Returns: the index of tier @name, or -1 if the policy has none such. */
+CHAIN_PUBLIC
 int chain_policy_find_tier (const ChainPolicy *self,
                             const char        *name);
 
 /** Returns: whether CAs of tier @parent may issue sub-CAs of tier @child. */
+CHAIN_PUBLIC
 gboolean chain_policy_may_delegate (const ChainPolicy *self,
                                     const char        *parent,
                                     const char        *child);
@@ -180,41 +194,52 @@ gboolean chain_policy_may_delegate (const ChainPolicy *self,
  * Returns: (transfer container): the tiers @tier may delegate to, in tier
  *   order, as a %NULL-terminated array of names owned by @self; g_free() it.
  */
+CHAIN_PUBLIC
 const char **chain_policy_get_delegates (const ChainPolicy *self,
                                          const char        *tier);
 
 /** Returns: the largest pathLenConstraint a CA of @tier may carry. */
+CHAIN_PUBLIC
 int chain_policy_get_max_path_len (const ChainPolicy *self,
                                    const char        *tier);
 
 /** Returns: the longest a CA certificate of @tier may be valid, in days. */
+CHAIN_PUBLIC
 gint64 chain_policy_get_max_validity_days (const ChainPolicy *self,
                                            const char        *tier);
 
 /** Returns: whether sub-CAs of @tier must carry a permitted directoryName constraint. */
+CHAIN_PUBLIC
 gboolean chain_policy_get_require_name_constraints (const ChainPolicy *self,
                                                     const char        *tier);
 
 /** Returns: whether CAs of @tier may sign device certificates. */
+CHAIN_PUBLIC
 gboolean chain_policy_get_issues_devices (const ChainPolicy *self,
                                           const char        *tier);
 
 /** Returns: whether the CA and officer keys of @tier must live in hardware (pkcs11 or tpm2). */
+CHAIN_PUBLIC
 gboolean chain_policy_get_require_hardware_keys (const ChainPolicy *self,
                                                  const char        *tier);
+CHAIN_PUBLIC
 void chain_policy_set_require_hardware_keys (ChainPolicy *self,
                                              const char  *tier,
                                              gboolean     required);
 
+CHAIN_PUBLIC
 void chain_policy_set_max_path_len (ChainPolicy *self,
                                     const char  *tier,
                                     int          max_path_len);
+CHAIN_PUBLIC
 void chain_policy_set_max_validity_days (ChainPolicy *self,
                                          const char  *tier,
                                          gint64       days);
+CHAIN_PUBLIC
 void chain_policy_set_require_name_constraints (ChainPolicy *self,
                                                 const char  *tier,
                                                 gboolean     required);
+CHAIN_PUBLIC
 void chain_policy_set_issues_devices (ChainPolicy *self,
                                       const char  *tier,
                                       gboolean     issues_devices);
@@ -222,6 +247,7 @@ void chain_policy_set_issues_devices (ChainPolicy *self,
 /* ---- Algorithms, devices, thresholds ----------------------------------- */
 
 /** Returns: whether certificates may carry keys of @algorithm. */
+CHAIN_PUBLIC
 gboolean chain_policy_allows_algorithm (const ChainPolicy *self,
                                         ChainKeyAlgorithm  algorithm);
 
@@ -232,17 +258,22 @@ gboolean chain_policy_allows_algorithm (const ChainPolicy *self,
  * @allowed: whether to allow it. The last one cannot be removed
  *   (chain_policy_validate() would refuse the result).
  */
+CHAIN_PUBLIC
 void chain_policy_set_algorithm_allowed (ChainPolicy      *self,
                                          ChainKeyAlgorithm algorithm,
                                          gboolean          allowed);
 
 /** Returns: the device id rules devices' CNs must follow. */
+CHAIN_PUBLIC
 ChainDeviceIdRules chain_policy_get_device_id_rules (const ChainPolicy *self);
+CHAIN_PUBLIC
 void chain_policy_set_device_id_rules (ChainPolicy       *self,
                                        ChainDeviceIdRules rules);
 
 /** Returns: the longest a device certificate may be valid, in days. */
+CHAIN_PUBLIC
 gint64 chain_policy_get_device_max_validity_days (const ChainPolicy *self);
+CHAIN_PUBLIC
 void chain_policy_set_device_max_validity_days (ChainPolicy *self,
                                                 gint64       days);
 
@@ -252,6 +283,7 @@ void chain_policy_set_device_max_validity_days (ChainPolicy *self,
  * Returns: (transfer none): the %NULL-terminated, sorted list of record
  *   types a policy sets a threshold for.
  */
+CHAIN_PUBLIC
 const char *const *chain_policy_get_threshold_types (void);
 
 /**
@@ -262,15 +294,18 @@ const char *const *chain_policy_get_threshold_types (void);
  * Returns: k, the distinct officer keys a record of @record_type needs;
  *   0 for a type that is not a record type.
  */
+CHAIN_PUBLIC
 guint chain_policy_get_threshold (const ChainPolicy *self,
                                   const char        *record_type);
 
 /** @record_type: one of chain_policy_get_threshold_types(); @k: 1..%CHAIN_POLICY_MAX_THRESHOLD. */
+CHAIN_PUBLIC
 void chain_policy_set_threshold (ChainPolicy *self,
                                  const char  *record_type,
                                  guint        k);
 
 /** chain_policy_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_policy_free (ChainPolicy *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainPolicy, chain_policy_free)

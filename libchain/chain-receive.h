@@ -26,6 +26,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
@@ -80,6 +81,7 @@ typedef struct {
  *
  * Returns: %TRUE if the push was judged, whatever the verdict.
  */
+CHAIN_PUBLIC
 gboolean chain_receive_judge (const char                 *repo_path,
                               const char                 *updates,
                               const ChainReceiveOptions  *options,
@@ -98,6 +100,7 @@ gboolean chain_receive_judge (const char                 *repo_path,
  *
  * Returns: (transfer full): the script.
  */
+CHAIN_PUBLIC
 char *chain_receive_hook_script (const char *chain_path,
                                  const char *trusted_root);
 
@@ -117,6 +120,7 @@ char *chain_receive_hook_script (const char *chain_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_receive_install_hook (const char  *repo_path,
                                      const char  *chain_path,
                                      const char  *trusted_root,

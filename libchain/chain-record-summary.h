@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "chain-macros.h"
 #include "chain-statement.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,7 @@ G_BEGIN_DECLS
  * Returns: (transfer full): one line, translated, with no control, bidi or
  *   line-break characters; g_free() it.
  */
+CHAIN_PUBLIC
 char *chain_record_summary_new (ChainStatement *statement,
                                 guint           max_chars);
 

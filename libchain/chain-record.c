@@ -412,8 +412,8 @@ parse_record_json (ChainRecord *self,
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(ChainJson) root = NULL;
-  g_autoptr(GBytes) statement_bytes = chain_statement_get_bytes (self->statement);
-  g_autoptr(GBytes) signatures_bytes = chain_statement_get_signatures_bytes (self->statement);
+  g_autoptr(GBytes) statement_bytes = chain_statement_dup_bytes (self->statement);
+  g_autoptr(GBytes) signatures_bytes = chain_statement_dup_signatures_bytes (self->statement);
   g_autofree char *statement_digest = NULL;
   g_autofree char *signatures_digest = NULL;
   const char *ledger = NULL;

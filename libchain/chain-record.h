@@ -6,7 +6,7 @@
  * auditor needs to check the commit signature: the gpgsig header and the
  * commit bytes it signs.
  *
- * chain_ledger_get_record() hands out records only after checking their
+ * chain_ledger_load_record() hands out records only after checking their
  * form: the commit has the one parent the ledger expects and exactly one
  * gpgsig header; its tree is the parent's plus exactly this record's
  * directory; the three JSON files are canonical and well formed;
@@ -21,6 +21,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include <gio/gio.h>
 
 #include "chain-statement.h"
@@ -33,12 +34,15 @@ typedef struct _ChainRecord ChainRecord;
 #define CHAIN_RECORD_VERSION 1
 
 /** Returns: the sequence number: 0 for genesis. */
+CHAIN_PUBLIC
 guint64 chain_record_get_seq (const ChainRecord *self);
 
 /** Returns: (transfer none): the git commit id, 40 lower-case hex digits. */
+CHAIN_PUBLIC
 const char *chain_record_get_commit_id (const ChainRecord *self);
 
 /** Returns: when the record was appended (the committer time), Unix seconds. */
+CHAIN_PUBLIC
 gint64 chain_record_get_commit_time (const ChainRecord *self);
 
 /**
@@ -47,27 +51,33 @@ gint64 chain_record_get_commit_time (const ChainRecord *self);
  * Returns: (transfer none): the record's directory in the tree,
  *   "records/AAAA/BB/SSSSSSSS-TYPE".
  */
+CHAIN_PUBLIC
 const char *chain_record_get_path (const ChainRecord *self);
 
 /** Returns: (transfer none): lower-case hex SHA-256 of record.json, what the next record's prev names. */
+CHAIN_PUBLIC
 const char *chain_record_get_digest (const ChainRecord *self);
 
 /** Returns: (transfer none): record.json's prev: the previous record's digest, 64 zeros for genesis. */
+CHAIN_PUBLIC
 const char *chain_record_get_prev (const ChainRecord *self);
 
 /** Returns: (transfer none): record.json's ledger id. */
+CHAIN_PUBLIC
 const char *chain_record_get_ledger_id (const ChainRecord *self);
 
 /** Returns: (transfer none): record.json's exact bytes. */
+CHAIN_PUBLIC
 GBytes *chain_record_get_record_json (const ChainRecord *self);
 
 /**
  * chain_record_get_statement:
  *
  * Returns: (transfer none): the parsed statement with its signatures;
- *   chain_statement_get_bytes() and chain_statement_get_signatures_bytes()
+ *   chain_statement_dup_bytes() and chain_statement_dup_signatures_bytes()
  *   give statement.json and signatures.json exactly as stored.
  */
+CHAIN_PUBLIC
 ChainStatement *chain_record_get_statement (const ChainRecord *self);
 
 /**
@@ -78,6 +88,7 @@ ChainStatement *chain_record_get_statement (const ChainRecord *self);
  *
  * Returns: (transfer none): the PEM "SIGNED MESSAGE".
  */
+CHAIN_PUBLIC
 GBytes *chain_record_get_commit_signature (const ChainRecord *self);
 
 /**
@@ -86,6 +97,7 @@ GBytes *chain_record_get_commit_signature (const ChainRecord *self);
  * Returns: (transfer none): the raw commit without its gpgsig header: the
  *   bytes the commit signature covers.
  */
+CHAIN_PUBLIC
 GBytes *chain_record_get_signed_data (const ChainRecord *self);
 
 /**
@@ -102,15 +114,18 @@ GBytes *chain_record_get_signed_data (const ChainRecord *self);
  *
  * Returns: (transfer full) (nullable): the content.
  */
+CHAIN_PUBLIC
 GBytes *chain_record_read_artifact (ChainRecord  *self,
                                     const char   *name,
                                     GCancellable *cancellable,
                                     GError      **error);
 
 /** Returns: (transfer full): @self with one more reference. */
+CHAIN_PUBLIC
 ChainRecord *chain_record_ref (ChainRecord *self);
 
 /** chain_record_unref: NULL-safe. */
+CHAIN_PUBLIC
 void chain_record_unref (ChainRecord *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainRecord, chain_record_unref)

@@ -112,7 +112,7 @@ last_recorded_crl (ChainWorkspace      *self,
     return NULL;
   for (guint64 seq = n; seq-- > 0;)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, error);
       g_autoptr(GBytes) pem = NULL;
       ChainStatement *st;
       ChainJson *issuer;
@@ -371,7 +371,7 @@ plan_custodian (ChainRevocation        *plan,
           n_revoked++;
           continue;
         }
-      serial = chain_cert_get_serial (ca->cert);
+      serial = chain_cert_dup_serial (ca->cert);
       plan_add (plan, serial, CHAIN_REVOKED_SUB_CA, c->id);
       n_added++;
     }

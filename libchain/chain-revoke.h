@@ -44,6 +44,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include <gio/gio.h>
 
 #include "chain-crl.h"
@@ -63,6 +64,7 @@ G_BEGIN_DECLS
   "unspecified, key-compromise, ca-compromise, affiliation-changed, superseded, cessation-of-operation"
 
 /** Returns: (transfer none): the ledger's name of @reason, e.g. "key-compromise". */
+CHAIN_PUBLIC
 const char *chain_revocation_reason_to_string (ChainRevocationReason reason);
 
 /**
@@ -73,6 +75,7 @@ const char *chain_revocation_reason_to_string (ChainRevocationReason reason);
  *
  * Returns: whether @name is a reason.
  */
+CHAIN_PUBLIC
 gboolean chain_revocation_reason_from_string (const char            *name,
                                               ChainRevocationReason *out_reason,
                                               GError               **error);
@@ -135,6 +138,7 @@ typedef struct _ChainRevocation ChainRevocation;
  *
  * Returns: (transfer full) (nullable): the plan, not yet recorded.
  */
+CHAIN_PUBLIC
 ChainRevocation *chain_workspace_plan_revocation (ChainWorkspace     *self,
                                                   const char *const  *targets,
                                                   const char *const  *custodians,
@@ -156,6 +160,7 @@ ChainRevocation *chain_workspace_plan_revocation (ChainWorkspace     *self,
  *
  * Returns: %TRUE when recorded.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_revoke (ChainWorkspace           *self,
                                  ChainRevocation          *plan,
                                  const ChainRevokeOptions *options,
@@ -163,22 +168,28 @@ gboolean chain_workspace_revoke (ChainWorkspace           *self,
                                  GError                  **error);
 
 /** Returns: how many serials the plan revokes. */
+CHAIN_PUBLIC
 guint chain_revocation_get_n_items (const ChainRevocation *self);
 
 /** Returns: (transfer none): item @index, in the order named. */
+CHAIN_PUBLIC
 const ChainRevokedItem *chain_revocation_get_item (const ChainRevocation *self,
                                                    guint                  index);
 
 /** Returns: (transfer none): the issuing CA (this workspace's). */
+CHAIN_PUBLIC
 ChainCert *chain_revocation_get_issuer (const ChainRevocation *self);
 
 /** Returns: the record's sequence number once recorded, -1 before. */
+CHAIN_PUBLIC
 gint64 chain_revocation_get_seq (const ChainRevocation *self);
 
 /** Returns: (transfer none) (nullable): the recorded CRL, %NULL before. */
+CHAIN_PUBLIC
 ChainCrl *chain_revocation_get_crl (const ChainRevocation *self);
 
 /** chain_revocation_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_revocation_free (ChainRevocation *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainRevocation, chain_revocation_free)
@@ -232,6 +243,7 @@ typedef struct _ChainCrlExport ChainCrlExport;
  *
  * Returns: (transfer full) (nullable): the files.
  */
+CHAIN_PUBLIC
 ChainCrlExport *chain_workspace_prepare_crl (ChainWorkspace        *self,
                                              const ChainCrlOptions *options,
                                              GCancellable          *cancellable,
@@ -246,31 +258,41 @@ ChainCrlExport *chain_workspace_prepare_crl (ChainWorkspace        *self,
  *
  * Returns: %TRUE when every file was written.
  */
+CHAIN_PUBLIC
 gboolean chain_crl_export_write (ChainCrlExport *self,
                                  const char     *dir,
                                  GError        **error);
 
 /** Returns: (transfer none): the CA. */
+CHAIN_PUBLIC
 ChainCert *chain_crl_export_get_ca (const ChainCrlExport *self);
 
 /** Returns: (transfer none) (nullable): its CRL; %NULL when it has none. */
+CHAIN_PUBLIC
 ChainCrl *chain_crl_export_get_crl (const ChainCrlExport *self);
 
 /** Returns: how many devices the lists disable. */
+CHAIN_PUBLIC
 guint64 chain_crl_export_get_n_disabled (const ChainCrlExport *self);
 
 /** Returns: how many files; names may hold a directory ("aws-iot/revoke.sh");
  * none is recorded (ChainExportFile.recorded is %FALSE). */
+CHAIN_PUBLIC
 guint chain_crl_export_get_n_files (const ChainCrlExport *self);
+CHAIN_PUBLIC
 const ChainExportFile *chain_crl_export_get_file (const ChainCrlExport *self,
                                                   guint                 index);
+CHAIN_PUBLIC
 const ChainExportFile *chain_crl_export_find_file (const ChainCrlExport *self,
                                                    const char           *name);
+CHAIN_PUBLIC
 guint chain_crl_export_get_n_warnings (const ChainCrlExport *self);
+CHAIN_PUBLIC
 const ChainExportWarning *chain_crl_export_get_warning (const ChainCrlExport *self,
                                                         guint                 index);
 
 /** chain_crl_export_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_crl_export_free (ChainCrlExport *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainCrlExport, chain_crl_export_free)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,7 @@ typedef struct _ChainSecret ChainSecret;
  *
  * Returns: (transfer full): a new secret; free with chain_secret_free().
  */
+CHAIN_PUBLIC
 ChainSecret *chain_secret_new (const void *data,
                                gsize       len);
 
@@ -37,6 +39,7 @@ ChainSecret *chain_secret_new (const void *data,
  *
  * Returns: (transfer full): the secret.
  */
+CHAIN_PUBLIC
 ChainSecret *chain_secret_new_random (void);
 
 /**
@@ -49,6 +52,7 @@ ChainSecret *chain_secret_new_random (void);
  *
  * Returns: (transfer full) (nullable): the secret, or %NULL on error.
  */
+CHAIN_PUBLIC
 ChainSecret *chain_secret_new_from_file (const char *path,
                                          GError    **error);
 
@@ -60,6 +64,7 @@ ChainSecret *chain_secret_new_from_file (const char *path,
  *
  * Returns: (transfer full) (nullable): the secret, or %NULL on error.
  */
+CHAIN_PUBLIC
 ChainSecret *chain_secret_new_from_env (const char *variable,
                                         GError    **error);
 
@@ -72,6 +77,7 @@ ChainSecret *chain_secret_new_from_env (const char *variable,
  *
  * Returns: (transfer full) (nullable): the secret, or %NULL on error.
  */
+CHAIN_PUBLIC
 ChainSecret *chain_secret_new_from_terminal (const char *prompt,
                                              GError    **error);
 
@@ -83,10 +89,12 @@ ChainSecret *chain_secret_new_from_terminal (const char *prompt,
  * Returns: (transfer none): the bytes, valid while @self lives; not
  *   NUL-terminated for callers' use, though a NUL follows them.
  */
+CHAIN_PUBLIC
 const guint8 *chain_secret_get_data (const ChainSecret *self,
                                      gsize             *out_len);
 
 /** chain_secret_free: wipes and frees @self; NULL-safe. */
+CHAIN_PUBLIC
 void chain_secret_free (ChainSecret *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainSecret, chain_secret_free)

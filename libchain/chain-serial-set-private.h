@@ -40,7 +40,7 @@ void chain_serial_key_from_bytes (const guint8   *data,
 
 /**
  * chain_serial_key_from_hex:
- * @hex: a serial as chain_cert_get_serial() writes it: hex digits, either
+ * @hex: a serial as chain_cert_dup_serial() writes it: hex digits, either
  *   case, 1 to 40 of them (an odd count reads as a leading 0).
  * @out_key: (out): set only on success.
  *

@@ -461,17 +461,25 @@ seal (ChainStatement *self)
     self->bytes = serialise (self);
 }
 
-GBytes *
-chain_statement_get_bytes (ChainStatement *self)
+void
+chain_statement_seal (ChainStatement *self)
 {
-  g_return_val_if_fail (self != NULL, NULL);
+  g_return_if_fail (self != NULL);
 
   seal (self);
+}
+
+GBytes *
+chain_statement_dup_bytes (const ChainStatement *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (self->bytes != NULL, NULL);
+
   return g_bytes_ref (self->bytes);
 }
 
 GBytes *
-chain_statement_get_signatures_bytes (ChainStatement *self)
+chain_statement_dup_signatures_bytes (ChainStatement *self)
 {
   g_autoptr(ChainJson) root = chain_json_new_array ();
 
@@ -492,14 +500,14 @@ chain_statement_get_signatures_bytes (ChainStatement *self)
 }
 
 char *
-chain_statement_get_digest (ChainStatement *self)
+chain_statement_dup_digest (const ChainStatement *self)
 {
   gsize len = 0;
   const guint8 *data = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (self->bytes != NULL, NULL);
 
-  seal (self);
   data = g_bytes_get_data (self->bytes, &len);
   return chain_sha256_hex (data, len);
 }
@@ -540,7 +548,7 @@ chain_statement_sign (ChainStatement *self,
   g_return_val_if_fail (key != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  key_id = chain_key_get_public_key_sha256 (key);
+  key_id = chain_key_dup_public_key_sha256 (key);
   for (guint i = 0; i < self->signatures->len; i++)
     {
       const Signature *other = g_ptr_array_index (self->signatures, i);
@@ -608,7 +616,7 @@ chain_statement_verify_signature (ChainStatement  *self,
   signature = g_ptr_array_index (self->signatures, index);
   if (!chain_cms_check_officer (officer, CHAIN_ERROR_VERIFY, error))
     return FALSE;
-  cert_key_id = chain_cert_get_public_key_sha256 (officer);
+  cert_key_id = chain_cert_dup_public_key_sha256 (officer);
   if (strcmp (cert_key_id, signature->key_id) != 0)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,

@@ -11,7 +11,7 @@
  * survives being re-appended on a newer ledger tip.
  *
  * Life cycle: chain_statement_new() makes an open statement; add artifacts,
- * then sign. The first signature (or asking for the bytes) seals it: its
+ * then sign. The first signature (or chain_statement_seal()) seals it: its
  * content can no longer change, only more signatures can be added.
  * chain_statement_parse() returns a sealed statement. A ChainStatement is
  * reference counted; it is not safe to change from several threads.
@@ -19,6 +19,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 #include "chain-cert.h"
 #include "chain-json.h"
@@ -80,6 +81,7 @@ typedef enum {
   "device-batch, pop, export, revocation, key-rotation, annotation"
 
 /** Returns: (transfer none): e.g. "device-batch"; "invalid" for an unknown value. */
+CHAIN_PUBLIC
 const char *chain_record_type_to_string (ChainRecordType type);
 
 /**
@@ -89,6 +91,7 @@ const char *chain_record_type_to_string (ChainRecordType type);
  *
  * Returns: the type, or %CHAIN_RECORD_TYPE_INVALID on error.
  */
+CHAIN_PUBLIC
 ChainRecordType chain_record_type_from_string (const char *name,
                                                GError    **error);
 
@@ -100,6 +103,7 @@ ChainRecordType chain_record_type_from_string (const char *name,
  *
  * Returns: (transfer full): the id; g_free() it.
  */
+CHAIN_PUBLIC
 char *chain_statement_new_id (void);
 
 /**
@@ -112,6 +116,7 @@ char *chain_statement_new_id (void);
  *
  * Returns: %TRUE if @id is well formed.
  */
+CHAIN_PUBLIC
 gboolean chain_statement_check_custodian_id (const char *id,
                                              GError    **error);
 
@@ -125,6 +130,7 @@ gboolean chain_statement_check_custodian_id (const char *id,
  *
  * Returns: %TRUE if @name is well formed.
  */
+CHAIN_PUBLIC
 gboolean chain_statement_check_artifact_name (const char *name,
                                               GError    **error);
 
@@ -147,6 +153,7 @@ typedef struct _ChainStatement ChainStatement;
  *
  * Returns: (transfer full) (nullable): the statement, or %NULL on error.
  */
+CHAIN_PUBLIC
 ChainStatement *chain_statement_new (ChainRecordType  type,
                                      const char      *author,
                                      const char      *ledger_id,
@@ -167,6 +174,7 @@ ChainStatement *chain_statement_new (ChainRecordType  type,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_statement_add_artifact (ChainStatement *self,
                                        const char     *name,
                                        GBytes         *data,
@@ -185,6 +193,7 @@ gboolean chain_statement_add_artifact (ChainStatement *self,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_statement_attach_artifact (ChainStatement *self,
                                           const char     *name,
                                           GBytes         *data,
@@ -204,6 +213,7 @@ gboolean chain_statement_attach_artifact (ChainStatement *self,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_statement_sign (ChainStatement *self,
                                ChainKey       *key,
                                GError        **error);
@@ -226,27 +236,47 @@ gboolean chain_statement_sign (ChainStatement *self,
  *
  * Returns: (transfer full) (nullable): a sealed statement, or %NULL.
  */
+CHAIN_PUBLIC
 ChainStatement *chain_statement_parse (GBytes  *statement_json,
                                        GBytes  *signatures_json,
                                        GError **error);
 
 /**
- * chain_statement_get_bytes:
- * @self: the statement; sealed by this call.
+ * chain_statement_seal:
+ * @self: a statement.
+ *
+ * Fixes its content: statement.json is serialised once, and from then on
+ * only signatures can be added. Signing seals too, and a parsed statement
+ * is sealed already; sealing a sealed statement does nothing.
+ */
+CHAIN_PUBLIC
+void chain_statement_seal (ChainStatement *self);
+
+/**
+ * chain_statement_dup_bytes:
+ * @self: a sealed statement (chain_statement_seal()).
  *
  * Returns: (transfer full): statement.json, canonical.
  */
-GBytes *chain_statement_get_bytes (ChainStatement *self);
+CHAIN_PUBLIC
+GBytes *chain_statement_dup_bytes (const ChainStatement *self);
 
 /**
- * chain_statement_get_signatures_bytes:
+ * chain_statement_dup_signatures_bytes:
  *
  * Returns: (transfer full): signatures.json, canonical ("[]" if unsigned).
  */
-GBytes *chain_statement_get_signatures_bytes (ChainStatement *self);
+CHAIN_PUBLIC
+GBytes *chain_statement_dup_signatures_bytes (ChainStatement *self);
 
-/** Returns: (transfer full): lower-case hex SHA-256 of statement.json; seals @self. */
-char *chain_statement_get_digest (ChainStatement *self);
+/**
+ * chain_statement_dup_digest:
+ * @self: a sealed statement (chain_statement_seal()).
+ *
+ * Returns: (transfer full): lower-case hex SHA-256 of statement.json.
+ */
+CHAIN_PUBLIC
+char *chain_statement_dup_digest (const ChainStatement *self);
 
 /* ---- Verifying ----------------------------------------------------------- */
 
@@ -265,6 +295,7 @@ char *chain_statement_get_digest (ChainStatement *self);
  *
  * Returns: %TRUE if signature @index is @officer's over these bytes.
  */
+CHAIN_PUBLIC
 gboolean chain_statement_verify_signature (ChainStatement  *self,
                                            guint            index,
                                            const ChainCert *officer,
@@ -274,27 +305,35 @@ gboolean chain_statement_verify_signature (ChainStatement  *self,
  * Strings and values returned (transfer none) live as long as @self.
  */
 
+CHAIN_PUBLIC
 ChainRecordType chain_statement_get_record_type (const ChainStatement *self);
 
 /** Returns: (transfer none): the type as in statement.json. */
+CHAIN_PUBLIC
 const char *chain_statement_get_type_name (const ChainStatement *self);
 
 /** Returns: (transfer none): the author's custodian id. */
+CHAIN_PUBLIC
 const char *chain_statement_get_author (const ChainStatement *self);
 
 /** Returns: (transfer none): 32 hex digits, unique within a ledger. */
+CHAIN_PUBLIC
 const char *chain_statement_get_id (const ChainStatement *self);
 
 /** Returns: (transfer none): the ledger id. */
+CHAIN_PUBLIC
 const char *chain_statement_get_ledger_id (const ChainStatement *self);
 
 /** Returns: (transfer none): the digest of the policy in force. */
+CHAIN_PUBLIC
 const char *chain_statement_get_policy_digest (const ChainStatement *self);
 
 /** Returns: Unix seconds. */
+CHAIN_PUBLIC
 gint64 chain_statement_get_time (const ChainStatement *self);
 
 /** Returns: (transfer none): the body, an object. */
+CHAIN_PUBLIC
 ChainJson *chain_statement_get_body (const ChainStatement *self);
 
 /**
@@ -303,9 +342,11 @@ ChainJson *chain_statement_get_body (const ChainStatement *self);
  * Returns: (transfer container): the names in byte order, NULL-terminated;
  *   g_free() the array only.
  */
+CHAIN_PUBLIC
 const char **chain_statement_get_artifact_names (const ChainStatement *self);
 
 /** Returns: the number of artifacts. */
+CHAIN_PUBLIC
 guint chain_statement_get_artifact_count (const ChainStatement *self);
 
 /**
@@ -319,6 +360,7 @@ guint chain_statement_get_artifact_count (const ChainStatement *self);
  *
  * Returns: %TRUE if @self lists @name; the outs are set only then.
  */
+CHAIN_PUBLIC
 gboolean chain_statement_get_artifact (const ChainStatement *self,
                                        const char           *name,
                                        const char          **out_sha256,
@@ -326,19 +368,24 @@ gboolean chain_statement_get_artifact (const ChainStatement *self,
                                        GBytes              **out_data);
 
 /** Returns: the number of signatures. */
+CHAIN_PUBLIC
 guint chain_statement_get_signature_count (const ChainStatement *self);
 
 /** Returns: (transfer none): the key id of signature @index (hex SHA-256 of the SubjectPublicKeyInfo). */
+CHAIN_PUBLIC
 const char *chain_statement_get_signature_key_id (const ChainStatement *self,
                                                   guint                 index);
 
-/** Returns: whether @self is sealed (signed, parsed or serialised). */
+/** Returns: whether @self is sealed (signed, parsed or chain_statement_seal()). */
+CHAIN_PUBLIC
 gboolean chain_statement_is_sealed (const ChainStatement *self);
 
 /** Returns: (transfer full): @self with one more reference. */
+CHAIN_PUBLIC
 ChainStatement *chain_statement_ref (ChainStatement *self);
 
 /** chain_statement_unref: drops a reference; NULL-safe. */
+CHAIN_PUBLIC
 void chain_statement_unref (ChainStatement *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainStatement, chain_statement_unref)

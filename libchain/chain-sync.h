@@ -40,6 +40,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
@@ -155,6 +156,7 @@ typedef enum {
 typedef struct _ChainSyncResult ChainSyncResult;
 
 /** Returns: what happened. */
+CHAIN_PUBLIC
 ChainSyncStatus chain_sync_result_get_status (const ChainSyncResult *self);
 
 /**
@@ -163,6 +165,7 @@ ChainSyncStatus chain_sync_result_get_status (const ChainSyncResult *self);
  * Returns: (transfer none) (nullable): the receiving side's tip before, 40
  *   hex digits; %NULL when it had no records.
  */
+CHAIN_PUBLIC
 const char *chain_sync_result_get_old_tip (const ChainSyncResult *self);
 
 /**
@@ -171,6 +174,7 @@ const char *chain_sync_result_get_old_tip (const ChainSyncResult *self);
  * Returns: (transfer none) (nullable): the receiving side's tip after;
  *   %NULL only when neither side has records.
  */
+CHAIN_PUBLIC
 const char *chain_sync_result_get_new_tip (const ChainSyncResult *self);
 
 /**
@@ -179,6 +183,7 @@ const char *chain_sync_result_get_new_tip (const ChainSyncResult *self);
  * Returns: the records that moved: added to the receiving side, or for
  *   %CHAIN_SYNC_REMOTE_BEHIND the records the remote lacks.
  */
+CHAIN_PUBLIC
 guint64 chain_sync_result_get_records (const ChainSyncResult *self);
 
 /**
@@ -188,6 +193,7 @@ guint64 chain_sync_result_get_records (const ChainSyncResult *self);
  *   remote's new tip after a push), -1 when the ledger is empty or the
  *   history below it is not linear.
  */
+CHAIN_PUBLIC
 gint64 chain_sync_result_get_seq (const ChainSyncResult *self);
 
 /**
@@ -195,9 +201,11 @@ gint64 chain_sync_result_get_seq (const ChainSyncResult *self);
  *
  * Returns: (transfer none): one line for people, e.g. "already up to date".
  */
+CHAIN_PUBLIC
 const char *chain_sync_result_get_summary (const ChainSyncResult *self);
 
 /** chain_sync_result_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_sync_result_free (ChainSyncResult *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainSyncResult, chain_sync_result_free)
@@ -215,6 +223,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainSyncResult, chain_sync_result_free)
  *
  * Returns: %TRUE if a pin was read; the out-params are set only then.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_pin_read (const char *pin_path,
                               char      **out_commit,
                               gint64     *out_seq,
@@ -233,6 +242,7 @@ gboolean chain_sync_pin_read (const char *pin_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_pin_write (const char *pin_path,
                                const char *commit,
                                gint64      seq,
@@ -253,6 +263,7 @@ gboolean chain_sync_pin_write (const char *pin_path,
  *
  * Returns: %TRUE if it does.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_pin_check (const char *repo_path,
                                const char *pin_path,
                                const char *tip,
@@ -273,6 +284,7 @@ gboolean chain_sync_pin_check (const char *repo_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_remote_set (const char *repo_path,
                                 const char *name,
                                 const char *url,
@@ -286,6 +298,7 @@ gboolean chain_sync_remote_set (const char *repo_path,
  * Returns: (transfer full) (nullable): the URL of remote @name, or %NULL
  *   when there is no such remote (or the repository cannot be read).
  */
+CHAIN_PUBLIC
 char *chain_sync_remote_dup_url (const char *repo_path,
                                  const char *name);
 
@@ -303,6 +316,7 @@ char *chain_sync_remote_dup_url (const char *repo_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_set_ca_file (const char *repo_path,
                                  const char *ca_file,
                                  GError    **error);
@@ -320,6 +334,7 @@ gboolean chain_sync_set_ca_file (const char *repo_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_set_ssh_key (const char *repo_path,
                                  const char *key_file,
                                  GError    **error);
@@ -352,6 +367,7 @@ gboolean chain_sync_set_ssh_key (const char *repo_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_fetch (const char             *repo_path,
                            const char             *remote,
                            const ChainSyncOptions *options,
@@ -380,6 +396,7 @@ gboolean chain_sync_fetch (const char             *repo_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_push (const char             *repo_path,
                           const char             *remote,
                           const ChainSyncOptions *options,
@@ -413,6 +430,7 @@ gboolean chain_sync_push (const char             *repo_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_bundle_create (const char             *repo_path,
                                    const char             *bundle_path,
                                    const char             *base,
@@ -446,6 +464,7 @@ gboolean chain_sync_bundle_create (const char             *repo_path,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_sync_bundle_import (const char             *repo_path,
                                    const char             *bundle_path,
                                    const ChainSyncOptions *options,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,7 @@ typedef enum {
  *   overrides, isolates and marks, zero-width characters, the BOM) and the
  *   line and paragraph separators U+2028, U+2029.
  */
+CHAIN_PUBLIC
 gboolean chain_text_is_unsafe (gunichar c);
 
 /**
@@ -46,6 +48,7 @@ gboolean chain_text_is_unsafe (gunichar c);
  *
  * Returns: (transfer full): the text, safe to print or show.
  */
+CHAIN_PUBLIC
 char *chain_text_sanitize (const char    *text,
                            ChainTextFlags flags);
 
@@ -57,6 +60,7 @@ char *chain_text_sanitize (const char    *text,
  *
  * Appends chain_text_sanitize() of @text to @out.
  */
+CHAIN_PUBLIC
 void chain_text_append_sanitized (GString       *out,
                                   const char    *text,
                                   ChainTextFlags flags);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include "chain-cert.h"
 #include "chain-crl.h"
 
@@ -48,6 +49,7 @@ typedef struct {
  *
  * Returns: %TRUE if @leaf chains to an anchor and every rule holds.
  */
+CHAIN_PUBLIC
 gboolean chain_verify (ChainCert                *leaf,
                        GPtrArray                *intermediates,
                        GPtrArray                *anchors,

@@ -38,8 +38,8 @@ chain_workspace_import_bundle (ChainWorkspace        *self,
                    _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
       return FALSE;
     }
-  pin = chain_workspace_get_pin_path (self);
-  root = chain_cert_get_sha256 (chain_ledger_state_get_root (state));
+  pin = chain_workspace_dup_pin_path (self);
+  root = chain_cert_dup_sha256 (chain_ledger_state_get_root (state));
   options.pin_path = pin;
   options.verify = chain_audit_sync_verify;
   options.verify_data = root;

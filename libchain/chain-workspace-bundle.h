@@ -8,6 +8,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "chain-macros.h"
 
 #include "chain-sync.h"
 #include "chain-workspace.h"
@@ -34,6 +35,7 @@ G_BEGIN_DECLS
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_import_bundle (ChainWorkspace        *self,
                                         const char            *bundle_path,
                                         ChainSyncProgressFunc  progress,
@@ -48,6 +50,7 @@ gboolean chain_workspace_import_bundle (ChainWorkspace        *self,
  * @self must stay alive and untouched until @callback has run.
  * @bundle_path is copied.
  */
+CHAIN_PUBLIC
 void chain_workspace_import_bundle_async (ChainWorkspace      *self,
                                           const char          *bundle_path,
                                           GCancellable        *cancellable,
@@ -63,6 +66,7 @@ void chain_workspace_import_bundle_async (ChainWorkspace      *self,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_import_bundle_finish (ChainWorkspace   *self,
                                                GAsyncResult     *result,
                                                ChainSyncResult **out_result,

@@ -64,7 +64,7 @@ chain_workspace_write_checkpoint (ChainWorkspace *self,
                    _("signing a checkpoint needs an officer key; unlock the workspace"));
       return NULL;
     }
-  record = chain_ledger_get_record (ledger, chain_ledger_get_length (ledger) - 1, error);
+  record = chain_ledger_load_record (ledger, chain_ledger_get_length (ledger) - 1, error);
   if (record == NULL)
     return NULL;
   note = chain_checkpoint_sign (chain_ledger_get_id (ledger), chain_record_get_seq (record),

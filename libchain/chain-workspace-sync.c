@@ -353,8 +353,8 @@ sync_open (Sync                            *job,
       return FALSE;
     }
   job->repo_path = g_strdup (chain_ledger_get_path (ledger));
-  job->pin_path = chain_workspace_get_pin_path (ws);
-  job->root = chain_cert_get_sha256 (chain_ledger_state_get_root (state));
+  job->pin_path = chain_workspace_dup_pin_path (ws);
+  job->root = chain_cert_dup_sha256 (chain_ledger_state_get_root (state));
   sync.pin_path = job->pin_path;
   sync.verify = audit_verify;
   sync.verify_data = job;
@@ -387,7 +387,7 @@ collect_ours (Sync          *job,
 
   for (guint64 seq = length; seq > 0; seq--)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq - 1, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq - 1, error);
 
       if (record == NULL)
         return NULL;
@@ -680,7 +680,7 @@ staging_replay (Sync    *job,
   g->state = chain_ledger_state_new ();
   for (guint64 seq = 0; seq < length; seq++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (g->ledger, seq, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (g->ledger, seq, error);
       ChainLedgerRecord data = CHAIN_LEDGER_RECORD_INIT;
 
       if (record == NULL || g_cancellable_set_error_if_cancelled (job->cancellable, error))
@@ -746,7 +746,7 @@ staging_reappend (Sync                      *job,
       if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
         return FALSE;
       /* Read again, so that only one record's artifacts are in memory. */
-      fresh = chain_ledger_get_record (ledger, chain_record_get_seq (record), error);
+      fresh = chain_ledger_load_record (ledger, chain_record_get_seq (record), error);
       statement = fresh != NULL ? statement_of (fresh, job->cancellable, error) : NULL;
       if (statement == NULL)
         return FALSE;
@@ -905,16 +905,16 @@ drop_already_held (Staging   *g,
 
   for (guint64 seq = base_seq + 1; seq < length; seq++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (g->ledger, seq, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (g->ledger, seq, error);
 
       if (record == NULL)
         return G_MAXUINT;
-      g_hash_table_add (held, chain_statement_get_digest (chain_record_get_statement (record)));
+      g_hash_table_add (held, chain_statement_dup_digest (chain_record_get_statement (record)));
     }
   for (guint i = ours->len; i > 0; i--)
     {
       ChainStatement *statement = chain_record_get_statement (ours->pdata[i - 1]);
-      g_autofree char *digest = chain_statement_get_digest (statement);
+      g_autofree char *digest = chain_statement_dup_digest (statement);
 
       if (g_hash_table_contains (held, digest))
         {

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include <gio/gio.h>
 
 #include "chain-workspace.h"
@@ -100,34 +101,43 @@ typedef enum {
 typedef struct _ChainWorkspaceSyncResult ChainWorkspaceSyncResult;
 
 /** Returns: what happened on our side. */
+CHAIN_PUBLIC
 ChainWorkspaceSyncStatus chain_workspace_sync_result_get_status
   (const ChainWorkspaceSyncResult *self);
 
 /** Returns: (transfer none) (nullable): our tip before, 40 hex digits. */
+CHAIN_PUBLIC
 const char *chain_workspace_sync_result_get_old_tip (const ChainWorkspaceSyncResult *self);
 
 /** Returns: (transfer none) (nullable): our tip after; %NULL only when
  * neither side has records. */
+CHAIN_PUBLIC
 const char *chain_workspace_sync_result_get_new_tip (const ChainWorkspaceSyncResult *self);
 
 /** Returns: the sequence number of our tip after, -1 when empty. */
+CHAIN_PUBLIC
 gint64 chain_workspace_sync_result_get_seq (const ChainWorkspaceSyncResult *self);
 
 /** Returns: how many of the remote's records we took. */
+CHAIN_PUBLIC
 guint64 chain_workspace_sync_result_get_n_fetched (const ChainWorkspaceSyncResult *self);
 
 /** Returns: how many of our records were re-appended on the remote's tip. */
+CHAIN_PUBLIC
 guint64 chain_workspace_sync_result_get_n_reappended (const ChainWorkspaceSyncResult *self);
 
 /** Returns: how many of our diverged records were not re-appended because
  * the remote's new records hold the same statements already (someone
  * appended them again there). */
+CHAIN_PUBLIC
 guint64 chain_workspace_sync_result_get_n_already_held (const ChainWorkspaceSyncResult *self);
 
 /** Returns: how many records the remote received from us. */
+CHAIN_PUBLIC
 guint64 chain_workspace_sync_result_get_n_pushed (const ChainWorkspaceSyncResult *self);
 
 /** Returns: how many of our records the remote still lacks (not pushed). */
+CHAIN_PUBLIC
 guint64 chain_workspace_sync_result_get_n_unpushed (const ChainWorkspaceSyncResult *self);
 
 /**
@@ -136,6 +146,7 @@ guint64 chain_workspace_sync_result_get_n_unpushed (const ChainWorkspaceSyncResu
  * Returns: (transfer none) (nullable): after a re-append, the ref that
  *   keeps our old commits (refs/chain/abandoned/TIMESTAMP); %NULL otherwise.
  */
+CHAIN_PUBLIC
 const char *chain_workspace_sync_result_get_abandoned_ref (const ChainWorkspaceSyncResult *self);
 
 /**
@@ -144,9 +155,11 @@ const char *chain_workspace_sync_result_get_abandoned_ref (const ChainWorkspaceS
  * Returns: (transfer none): one line for people, e.g. "fetched 2 records
  *   and re-appended our 1 on top; now at record 9; pushed 1 record".
  */
+CHAIN_PUBLIC
 const char *chain_workspace_sync_result_get_summary (const ChainWorkspaceSyncResult *self);
 
 /** chain_workspace_sync_result_free: NULL-safe. */
+CHAIN_PUBLIC
 void chain_workspace_sync_result_free (ChainWorkspaceSyncResult *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainWorkspaceSyncResult, chain_workspace_sync_result_free)
@@ -188,6 +201,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainWorkspaceSyncResult, chain_workspace_sync_re
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_sync (ChainWorkspace                  *self,
                                const char                      *remote,
                                const ChainWorkspaceSyncOptions *options,
@@ -202,6 +216,7 @@ gboolean chain_workspace_sync (ChainWorkspace                  *self,
  * progress is reported in the caller's thread-default main context, and no
  * longer once chain_workspace_sync_finish() was called.
  */
+CHAIN_PUBLIC
 void chain_workspace_sync_async (ChainWorkspace                  *self,
                                  const char                      *remote,
                                  const ChainWorkspaceSyncOptions *options,
@@ -218,6 +233,7 @@ void chain_workspace_sync_async (ChainWorkspace                  *self,
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_sync_finish (ChainWorkspace            *self,
                                       GAsyncResult              *result,
                                       ChainWorkspaceSyncResult **out_result,

@@ -55,7 +55,7 @@ chain_workspace_build_path (const ChainWorkspace *self,
 }
 
 char *
-chain_workspace_get_pin_path (const ChainWorkspace *self)
+chain_workspace_dup_pin_path (const ChainWorkspace *self)
 {
   return chain_workspace_build_path (self, CHAIN_SYNC_PIN_FILE);
 }
@@ -524,7 +524,7 @@ read_statement (ChainRecord  *record,
 static guint64
 pinned_length (ChainWorkspace *self)
 {
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
   g_autofree char *commit = NULL;
   g_autoptr(ChainRecord) record = NULL;
   gint64 seq = -1;
@@ -532,7 +532,7 @@ pinned_length (ChainWorkspace *self)
   if (!chain_sync_pin_read (pin, &commit, &seq, NULL)
       || seq < 0 || (guint64) seq >= chain_ledger_get_length (self->ledger))
     return 0;
-  record = chain_ledger_get_record (self->ledger, (guint64) seq, NULL);
+  record = chain_ledger_load_record (self->ledger, (guint64) seq, NULL);
   if (record == NULL || g_strcmp0 (chain_record_get_commit_id (record), commit) != 0)
     return 0;
   return (guint64) seq + 1;
@@ -552,7 +552,7 @@ replay (ChainWorkspace *self,
 
   for (guint64 seq = from; seq < length; seq++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (self->ledger, seq, error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (self->ledger, seq, error);
       ChainLedgerRecord data = CHAIN_LEDGER_RECORD_INIT;
 
       if (record == NULL || g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -582,7 +582,7 @@ state_still_on_main (ChainWorkspace *self)
     return TRUE;
   if (chain_ledger_get_length (self->ledger) < n)
     return FALSE;
-  last = chain_ledger_get_record (self->ledger, n - 1, NULL);
+  last = chain_ledger_load_record (self->ledger, n - 1, NULL);
   return last != NULL && g_strcmp0 (chain_record_get_commit_id (last), self->state_tip) == 0;
 }
 
@@ -611,7 +611,7 @@ load_ca_chain (ChainWorkspace *self,
   self->ca_chain = chain_workspace_ancestors_of (self, ca);
   g_ptr_array_insert (self->ca_chain, 0, chain_cert_copy (ca));
   g_free (self->ca_thumbprint);
-  self->ca_thumbprint = chain_cert_get_sha256 (ca);
+  self->ca_thumbprint = chain_cert_dup_sha256 (ca);
   return TRUE;
 }
 
@@ -637,8 +637,8 @@ chain_workspace_ancestors_of (const ChainWorkspace *self,
   /* Walk issuer names up through every custodian's CAs; the root ends it. */
   for (guint depth = 0; depth < CHAIN_POLICY_MAX_PATH_LEN + 1; depth++)
     {
-      g_autoptr(ChainName) issuer = chain_cert_get_issuer (current);
-      g_autoptr(ChainName) subject = chain_cert_get_subject (current);
+      g_autoptr(ChainName) issuer = chain_cert_dup_issuer (current);
+      g_autoptr(ChainName) subject = chain_cert_dup_subject (current);
       ChainCert *parent = NULL;
 
       if (chain_name_equal (issuer, subject))
@@ -650,7 +650,7 @@ chain_workspace_ancestors_of (const ChainWorkspace *self,
           for (guint j = 0; j < chain_custodian_get_n_cas (c) && parent == NULL; j++)
             {
               ChainCert *candidate = chain_custodian_get_ca (c, j);
-              g_autoptr(ChainName) name = chain_cert_get_subject (candidate);
+              g_autoptr(ChainName) name = chain_cert_dup_subject (candidate);
 
               if (chain_name_equal (name, issuer) && signed_by (current, candidate))
                 parent = candidate;
@@ -670,7 +670,7 @@ chain_workspace_attach_ledger (ChainWorkspace *self,
                                GError        **error)
 {
   g_autofree char *path = chain_workspace_build_path (self, CHAIN_WORKSPACE_LEDGER_DIR);
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
   g_autoptr(ChainLedger) ledger = chain_ledger_open (path, cancellable, error);
   gboolean joined;
 
@@ -712,7 +712,7 @@ static gboolean
 write_pin (ChainWorkspace *self,
            GError        **error)
 {
-  g_autofree char *pin = chain_workspace_get_pin_path (self);
+  g_autofree char *pin = chain_workspace_dup_pin_path (self);
 
   return chain_sync_pin_write (pin, chain_ledger_get_tip_commit_id (self->ledger),
                                (gint64) chain_ledger_get_length (self->ledger) - 1, error);
@@ -756,7 +756,7 @@ chain_workspace_refresh (ChainWorkspace *self,
         *out_new_records = 0;
       return TRUE;
     }
-  pin = chain_workspace_get_pin_path (self);
+  pin = chain_workspace_dup_pin_path (self);
   if (!chain_ledger_refresh (self->ledger, &changed, cancellable, error)
       || !chain_sync_pin_check (chain_ledger_get_path (self->ledger), pin,
                                 chain_ledger_get_tip_commit_id (self->ledger), error))
@@ -815,7 +815,7 @@ static ChainCert *
 find_officer_cert (ChainWorkspace *self,
                    ChainKey       *key)
 {
-  g_autofree char *key_id = chain_key_get_public_key_sha256 (key);
+  g_autofree char *key_id = chain_key_dup_public_key_sha256 (key);
   const ChainCustodian *custodian = NULL;
 
   if (self->state == NULL)
@@ -1039,7 +1039,7 @@ chain_workspace_is_officer_revoked (const ChainWorkspace *self,
   cert = chain_cert_parse ((const guint8 *) pem, len, NULL);
   if (cert == NULL)
     return FALSE;
-  key_id = chain_cert_get_public_key_sha256 (cert);
+  key_id = chain_cert_dup_public_key_sha256 (cert);
   /* The same key may be enrolled again after a revocation: any current
    * enrolment keeps the officer active. */
   for (guint i = 0; i < chain_custodian_get_n_officers (custodian); i++)
@@ -1089,7 +1089,7 @@ chain_workspace_find_ca (const ChainWorkspace *self,
         return chain_custodian_get_ca (c, n - 1);
       for (guint j = 0; j < n && name_len >= 8; j++)
         {
-          g_autofree char *thumb = chain_cert_get_sha256 (chain_custodian_get_ca (c, j));
+          g_autofree char *thumb = chain_cert_dup_sha256 (chain_custodian_get_ca (c, j));
 
           if (g_str_has_prefix (thumb, lower))
             {
@@ -1154,7 +1154,7 @@ chain_workspace_sign (ChainWorkspace *self,
 
   if (self->officer_key == NULL)
     return require_officer (self, error);
-  key_id = chain_key_get_public_key_sha256 (self->officer_key);
+  key_id = chain_key_dup_public_key_sha256 (self->officer_key);
   for (guint i = 0; i < chain_statement_get_signature_count (statement); i++)
     if (g_strcmp0 (chain_statement_get_signature_key_id (statement, i), key_id) == 0)
       return TRUE;
@@ -1411,7 +1411,7 @@ chain_workspace_set_joined (ChainWorkspace *self,
   g_free (self->ledger_id);
   self->ledger_id = g_strdup (ledger_id);
   g_free (self->ca_thumbprint);
-  self->ca_thumbprint = chain_cert_get_sha256 (ca);
+  self->ca_thumbprint = chain_cert_dup_sha256 (ca);
   return write_workspace_file (self, error);
 }
 
@@ -1498,7 +1498,7 @@ genesis_statement (ChainWorkspace    *self,
 {
   g_autoptr(ChainJson) body = chain_json_new_object ();
   ChainJson *custodian = chain_json_new_object ();
-  g_autofree char *digest = chain_policy_get_digest (policy);
+  g_autofree char *digest = chain_policy_dup_digest (policy);
   g_autoptr(GBytes) root_pem = chain_cert_to_pem (root);
   g_autoptr(GBytes) officer_pem = chain_cert_to_pem (self->officer_cert);
   g_autoptr(ChainStatement) statement = NULL;

@@ -35,6 +35,7 @@
 #pragma once
 
 #include <glib.h>
+#include "chain-macros.h"
 #include <gio/gio.h>
 
 #include "chain-cert.h"
@@ -119,6 +120,7 @@ typedef struct {
  *
  * Returns: (transfer full) (nullable): the workspace, unlocked.
  */
+CHAIN_PUBLIC
 ChainWorkspace *chain_workspace_init (const char                  *dir,
                                       const ChainWorkspaceOptions *options,
                                       GCancellable                *cancellable,
@@ -138,6 +140,7 @@ ChainWorkspace *chain_workspace_init (const char                  *dir,
  *
  * Returns: (transfer full) (nullable): the workspace.
  */
+CHAIN_PUBLIC
 ChainWorkspace *chain_workspace_open (const char   *dir,
                                       GCancellable *cancellable,
                                       GError      **error);
@@ -160,6 +163,7 @@ ChainWorkspace *chain_workspace_open (const char   *dir,
  *
  * Returns: %TRUE when the officer's key is open.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_unlock (ChainWorkspace    *self,
                                  const char        *officer,
                                  const ChainSecret *passphrase,
@@ -174,6 +178,7 @@ gboolean chain_workspace_unlock (ChainWorkspace    *self,
  * Set before chain_workspace_unlock() or chain_workspace_add_officer_in()
  * when a key lives in a token (see chain_workspace_get_key_store()).
  */
+CHAIN_PUBLIC
 void chain_workspace_set_pin (ChainWorkspace    *self,
                               const ChainSecret *pin);
 
@@ -187,6 +192,7 @@ void chain_workspace_set_pin (ChainWorkspace    *self,
  *
  * Returns: whether the workspace holds that key.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_get_key_store (const ChainWorkspace *self,
                                         const char           *officer,
                                         ChainKeyStore        *out_store,
@@ -218,10 +224,12 @@ typedef enum {
  *
  * Returns: the secrets, or'ed.
  */
+CHAIN_PUBLIC
 ChainWorkspaceSecrets chain_workspace_get_unlock_secrets (const ChainWorkspace *self,
                                                           const char           *officer);
 
 /** chain_workspace_lock: wipes and drops every decrypted key. */
+CHAIN_PUBLIC
 void chain_workspace_lock (ChainWorkspace *self);
 
 /**
@@ -236,6 +244,7 @@ void chain_workspace_lock (ChainWorkspace *self);
  *
  * Returns: %TRUE on success.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_refresh (ChainWorkspace *self,
                                   guint64        *out_new_records,
                                   GCancellable   *cancellable,
@@ -243,39 +252,52 @@ gboolean chain_workspace_refresh (ChainWorkspace *self,
 
 /* ---- Who this workspace is ------------------------------------------------ */
 
+CHAIN_PUBLIC
 const char *chain_workspace_get_dir (const ChainWorkspace *self);
 /** Returns: (transfer full): the pin file, DIR/pinned-tip: the ledger tip
  * this workspace last verified (chain_sync_pin_read()). */
-char *chain_workspace_get_pin_path (const ChainWorkspace *self);
+CHAIN_PUBLIC
+char *chain_workspace_dup_pin_path (const ChainWorkspace *self);
+CHAIN_PUBLIC
 const char *chain_workspace_get_custodian_id (const ChainWorkspace *self);
+CHAIN_PUBLIC
 const char *chain_workspace_get_org (const ChainWorkspace *self);
+CHAIN_PUBLIC
 const char *chain_workspace_get_tier (const ChainWorkspace *self);
+CHAIN_PUBLIC
 ChainKeyAlgorithm chain_workspace_get_algorithm (const ChainWorkspace *self);
 
 /** Returns: whether the workspace has a ledger (init, or accepted a grant). */
+CHAIN_PUBLIC
 gboolean chain_workspace_has_ledger (const ChainWorkspace *self);
 
 /** Returns: (transfer none) (nullable): the ledger; %NULL before joining. */
+CHAIN_PUBLIC
 ChainLedger *chain_workspace_get_ledger (const ChainWorkspace *self);
 
 /** Returns: (transfer none) (nullable): the state at the ledger's tip;
  * %NULL before joining. Valid until the next call that changes @self. */
+CHAIN_PUBLIC
 const ChainLedgerState *chain_workspace_get_state (const ChainWorkspace *self);
 
 /** Returns: (transfer none) (nullable): this custodian in the state;
  * %NULL before joining. */
+CHAIN_PUBLIC
 const ChainCustodian *chain_workspace_get_custodian (const ChainWorkspace *self);
 
 /** Returns: (transfer none) (nullable): this custodian's current CA
  * certificate; %NULL until it has one. */
+CHAIN_PUBLIC
 ChainCert *chain_workspace_get_ca (const ChainWorkspace *self);
 
 /** Returns: (transfer none) (element-type ChainCert) (nullable): the CA
  * and every CA above it, root last; %NULL until the workspace has a CA. */
+CHAIN_PUBLIC
 GPtrArray *chain_workspace_get_ca_chain (const ChainWorkspace *self);
 
 /** Returns: (transfer full): the officer names with a key in private/,
  * sorted. */
+CHAIN_PUBLIC
 GStrv chain_workspace_list_officers (const ChainWorkspace *self);
 
 /**
@@ -289,6 +311,7 @@ GStrv chain_workspace_list_officers (const ChainWorkspace *self);
  * start, before any thread (the umask is process-wide); `chain` and
  * Custody do.
  */
+CHAIN_PUBLIC
 void chain_workspace_restrict_umask (void);
 
 /**
@@ -302,6 +325,7 @@ void chain_workspace_restrict_umask (void);
  *
  * Returns: %TRUE when the ledger records the officer as revoked.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_is_officer_revoked (const ChainWorkspace *self,
                                              const char           *officer);
 
@@ -316,10 +340,12 @@ gboolean chain_workspace_is_officer_revoked (const ChainWorkspace *self,
  *
  * Returns: whether @name can name an officer.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_check_officer_name (const char *name,
                                              GError    **error);
 
 /** Returns: (transfer none) (nullable): the unlocked officer's name. */
+CHAIN_PUBLIC
 const char *chain_workspace_get_unlocked_officer (const ChainWorkspace *self);
 
 /**
@@ -332,6 +358,7 @@ const char *chain_workspace_get_unlocked_officer (const ChainWorkspace *self);
  *
  * Returns: (transfer none) (nullable): the current CA of that custodian.
  */
+CHAIN_PUBLIC
 ChainCert *chain_workspace_find_ca (const ChainWorkspace *self,
                                     const char           *name,
                                     GError              **error);
@@ -351,6 +378,7 @@ ChainCert *chain_workspace_find_ca (const ChainWorkspace *self,
  *
  * Returns: %TRUE on success; on failure no key file is left behind.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_add_officer (ChainWorkspace    *self,
                                       const char        *name,
                                       const ChainSecret *passphrase,
@@ -369,6 +397,7 @@ gboolean chain_workspace_add_officer (ChainWorkspace    *self,
  * As chain_workspace_add_officer(), with the key in @key_store (a token's
  * PIN from chain_workspace_set_pin()).
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_add_officer_in (ChainWorkspace    *self,
                                          const char        *name,
                                          const char        *key_store,
@@ -384,6 +413,7 @@ gboolean chain_workspace_add_officer_in (ChainWorkspace    *self,
  *
  * Records an annotation.
  */
+CHAIN_PUBLIC
 gboolean chain_workspace_annotate (ChainWorkspace *self,
                                    const char     *text,
                                    guint64        *out_seq,
@@ -391,6 +421,7 @@ gboolean chain_workspace_annotate (ChainWorkspace *self,
                                    GError        **error);
 
 /** chain_workspace_free: wipes every unlocked key; NULL-safe. */
+CHAIN_PUBLIC
 void chain_workspace_free (ChainWorkspace *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainWorkspace, chain_workspace_free)

@@ -60,7 +60,7 @@ main (int    argc,
   ledger = chain_ledger_open (argv[1], NULL, &error);
   if (ledger == NULL)
     return fail (argv[1], error);
-  genesis = chain_ledger_get_record (ledger, 0, &error);
+  genesis = chain_ledger_load_record (ledger, 0, &error);
   if (genesis == NULL)
     return fail ("genesis", error);
 

@@ -501,7 +501,7 @@ commit_text (const char        *tree,
              const TestOfficer *officer,
              const char        *message)
 {
-  g_autofree char *key_id = chain_cert_get_public_key_sha256 (officer->cert);
+  g_autofree char *key_id = chain_cert_dup_public_key_sha256 (officer->cert);
 
   return g_strdup_printf ("tree %s\nparent %s\nauthor %s <%s@custodian.libchain.invalid> %" G_GINT64_FORMAT
                           " +0000\ncommitter Officer <%.16s@officer.libchain.invalid> %" G_GINT64_FORMAT
@@ -726,7 +726,7 @@ START_TEST (test_clean_story)
 
   /* With the root learnt out of band, upper-case as clouds show it. */
   {
-    g_autofree char *root = chain_cert_get_thumbprint (story->oem.cert, CHAIN_DIGEST_SHA256);
+    g_autofree char *root = chain_cert_dup_thumbprint (story->oem.cert, CHAIN_DIGEST_SHA256);
     g_autoptr(ChainAuditReport) trusted = NULL;
     ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
 
@@ -760,7 +760,7 @@ START_TEST (test_git_verify_commit)
   g_autofree char *conf = NULL;
   g_autofree char *trust = NULL;
   g_autofree char *root_path = NULL;
-  g_autofree char *fingerprint = chain_cert_get_thumbprint (story->oem.cert, CHAIN_DIGEST_SHA1);
+  g_autofree char *fingerprint = chain_cert_dup_thumbprint (story->oem.cert, CHAIN_DIGEST_SHA1);
   g_autofree char *trustlist = g_strdup_printf ("%s S\n", fingerprint);
   g_autoptr(GBytes) root_pem = chain_cert_to_pem (story->oem.cert);
   g_auto(GStrv) ids = history ();
@@ -852,7 +852,7 @@ END_TEST
  * only the root the auditor trusts tells it apart. */
 START_TEST (test_untrusted_root)
 {
-  g_autofree char *other = chain_cert_get_thumbprint (story->cm_a.cert, CHAIN_DIGEST_SHA256);
+  g_autofree char *other = chain_cert_dup_thumbprint (story->cm_a.cert, CHAIN_DIGEST_SHA256);
   g_autoptr(ChainAuditReport) report = NULL;
   ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
 
@@ -1751,15 +1751,15 @@ END_TEST
 START_TEST (test_replay)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, TEST_STORY_POP, &error);
+  g_autoptr(ChainRecord) record = chain_ledger_load_record (story->ledger, TEST_STORY_POP, &error);
   g_autoptr(GBytes) statement_json = NULL;
   g_autoptr(GBytes) signatures_json = NULL;
   g_autoptr(GBytes) verification = NULL;
   ChainStatement *copy = NULL;
 
   test_assert_no_error (error);
-  statement_json = chain_statement_get_bytes (chain_record_get_statement (record));
-  signatures_json = chain_statement_get_signatures_bytes (chain_record_get_statement (record));
+  statement_json = chain_statement_dup_bytes (chain_record_get_statement (record));
+  signatures_json = chain_statement_dup_signatures_bytes (chain_record_get_statement (record));
   copy = chain_statement_parse (statement_json, signatures_json, &error);
   test_assert_no_error (error);
   verification = chain_record_read_artifact (record, "verification.pem", NULL, &error);
@@ -1777,7 +1777,7 @@ START_TEST (test_record_from_other_ledger)
   g_autoptr(GError) error = NULL;
   g_autofree char *other_path = g_build_filename (story->dir, "other.git", NULL);
   g_autofree char *other_id = chain_statement_new_id ();
-  g_autofree char *policy = chain_policy_get_digest (story->policy);
+  g_autofree char *policy = chain_policy_dup_digest (story->policy);
   g_autoptr(ChainJson) genesis_body = chain_json_new_object ();
   g_autoptr(ChainJson) custodian = chain_json_new_object ();
   g_autoptr(ChainJson) note_body = chain_json_new_object ();
@@ -1895,7 +1895,7 @@ START_TEST (test_device_under_revoked_ca)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainNameConstraints) nc = chain_name_constraints_parse ("permitted:dirName:O=CM B,C=DE", &error);
-  g_autofree char *old_serial = chain_cert_get_serial (story->cm_b.cert);
+  g_autofree char *old_serial = chain_cert_dup_serial (story->cm_b.cert);
   const char *serials[] = { old_serial, NULL };
   g_autoptr(ChainCrl) crl = NULL;
   TestParty rotated = { 0 };
@@ -1962,7 +1962,7 @@ END_TEST
 /* A new device certificate with the serial of one issued before. */
 START_TEST (test_duplicate_serial)
 {
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   g_autoptr(ChainKey) key = key_new ();
   TestForge forge = { TEST_FORGE_DEVICE, story->dist_x.key, story->dist_x.cert, "CN=dist-x-0100,OU=Dist X,O=CM A,C=DE",
                       NULL, 0, 0, -1, NULL, NULL };
@@ -1992,7 +1992,7 @@ START_TEST (test_device_id_reused)
   ChainCert *reused[1] = { test_story_device (issuer->issuer, _i == 0 ? "dist-x-0001" : "dist-x-0002") };
   ChainCert *reissued[1] = { test_story_device (story->dist_x.issuer, "dist-x-0000") };
   g_autoptr(ChainAuditReport) report = NULL;
-  g_autofree char *first = chain_cert_get_serial (story->devices[_i == 0 ? 1 : 2]);
+  g_autofree char *first = chain_cert_dup_serial (story->devices[_i == 0 ? 1 : 2]);
   const ChainAuditFinding *finding;
   guint64 seq;
   guint64 seq_ok;
@@ -2018,7 +2018,7 @@ END_TEST
 /* Dist X revokes a serial it never issued (with a CRL that lists it). */
 START_TEST (test_revocation_never_issued)
 {
-  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
+  g_autofree char *revoked = chain_cert_dup_serial (story->devices[0]);
   const char *crl_serials[] = { revoked, "5ca1ab1e0ddba11", NULL };
   const char *serials[] = { "5ca1ab1e0ddba11", NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);

@@ -630,8 +630,8 @@ START_TEST (test_thumbprints_match_openssl)
   g_auto(GStrv) sha256_parts = g_strsplit (facts[_i].sha256, ":", -1);
   g_autofree char *expected_sha1 = g_strjoinv ("", sha1_parts);
   g_autofree char *expected_sha256 = g_strjoinv ("", sha256_parts);
-  g_autofree char *ours_sha1 = chain_cert_get_thumbprint (cert, CHAIN_DIGEST_SHA1);
-  g_autofree char *ours_sha256 = chain_cert_get_thumbprint (cert, CHAIN_DIGEST_SHA256);
+  g_autofree char *ours_sha1 = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA1);
+  g_autofree char *ours_sha256 = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA256);
 
   ck_assert_uint_eq (strlen (ours_sha1), 40);
   ck_assert_uint_eq (strlen (ours_sha256), 64);
@@ -646,7 +646,7 @@ START_TEST (test_serial_matches_openssl)
   g_autofree char *file = g_strconcat (name, ".pem", NULL);
   g_autoptr(ChainCert) cert = parse_file_ok (file);
   g_autofree char *expected = g_ascii_strdown (facts[_i].serial, -1);
-  g_autofree char *serial = chain_cert_get_serial (cert);
+  g_autofree char *serial = chain_cert_dup_serial (cert);
 
   ck_assert_str_eq (serial, expected);
 }
@@ -657,9 +657,9 @@ START_TEST (test_serial_values)
   g_autoptr(ChainCert) root = parse_file_ok ("root.pem");
   g_autoptr(ChainCert) intermediate = parse_file_ok ("int.pem");
   g_autoptr(ChainCert) leaf = parse_file_ok ("leaf.pem");
-  g_autofree char *root_serial = chain_cert_get_serial (root);
-  g_autofree char *int_serial = chain_cert_get_serial (intermediate);
-  g_autofree char *leaf_serial = chain_cert_get_serial (leaf);
+  g_autofree char *root_serial = chain_cert_dup_serial (root);
+  g_autofree char *int_serial = chain_cert_dup_serial (intermediate);
+  g_autofree char *leaf_serial = chain_cert_dup_serial (leaf);
 
   ck_assert_str_eq (root_serial, "c0ffee");
   ck_assert_str_eq (int_serial, "00");
@@ -673,8 +673,8 @@ START_TEST (test_names_match_openssl)
   const char *name = all_certs[_i];
   g_autofree char *file = g_strconcat (name, ".pem", NULL);
   g_autoptr(ChainCert) cert = parse_file_ok (file);
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
-  g_autoptr(ChainName) issuer = chain_cert_get_issuer (cert);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
+  g_autoptr(ChainName) issuer = chain_cert_dup_issuer (cert);
   g_autofree char *subject_text = chain_name_to_string (subject);
   g_autofree char *issuer_text = chain_name_to_string (issuer);
   g_autoptr(ChainName) reparsed = NULL;
@@ -705,14 +705,14 @@ START_TEST (test_names_chain)
   g_autoptr(ChainCert) root = parse_file_ok ("root.pem");
   g_autoptr(ChainCert) intermediate = parse_file_ok ("int.pem");
   g_autoptr(ChainCert) leaf = parse_file_ok ("leaf.pem");
-  g_autoptr(ChainName) root_subject = chain_cert_get_subject (root);
-  g_autoptr(ChainName) root_issuer = chain_cert_get_issuer (root);
-  g_autoptr(ChainName) int_subject = chain_cert_get_subject (intermediate);
-  g_autoptr(ChainName) int_issuer = chain_cert_get_issuer (intermediate);
-  g_autoptr(ChainName) leaf_subject = chain_cert_get_subject (leaf);
-  g_autoptr(ChainName) leaf_issuer = chain_cert_get_issuer (leaf);
+  g_autoptr(ChainName) root_subject = chain_cert_dup_subject (root);
+  g_autoptr(ChainName) root_issuer = chain_cert_dup_issuer (root);
+  g_autoptr(ChainName) int_subject = chain_cert_dup_subject (intermediate);
+  g_autoptr(ChainName) int_issuer = chain_cert_dup_issuer (intermediate);
+  g_autoptr(ChainName) leaf_subject = chain_cert_dup_subject (leaf);
+  g_autoptr(ChainName) leaf_issuer = chain_cert_dup_issuer (leaf);
   g_autofree char *leaf_text = chain_name_to_string (leaf_subject);
-  g_autofree char *cn = chain_name_get_common_name (leaf_subject);
+  g_autofree char *cn = chain_name_dup_common_name (leaf_subject);
 
   ck_assert (chain_name_equal (root_subject, root_issuer));
   ck_assert (chain_name_equal (int_issuer, root_subject));
@@ -786,7 +786,7 @@ START_TEST (test_name_constraints_read_back)
 {
   g_autoptr(ChainCert) intermediate = parse_file_ok ("int.pem");
   g_autoptr(ChainCert) root = parse_file_ok ("root.pem");
-  g_autoptr(ChainNameConstraints) nc = chain_cert_get_name_constraints (intermediate);
+  g_autoptr(ChainNameConstraints) nc = chain_cert_dup_name_constraints (intermediate);
   g_autoptr(ChainNameConstraints) ours = NULL;
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
@@ -795,7 +795,7 @@ START_TEST (test_name_constraints_read_back)
   unsigned char *ours_der = NULL;
   int ours_len;
 
-  ck_assert_ptr_null (chain_cert_get_name_constraints (root));
+  ck_assert_ptr_null (chain_cert_dup_name_constraints (root));
   ck_assert_ptr_nonnull (nc);
   text = chain_name_constraints_to_string (nc);
   ck_assert_str_eq (text, INT_CONSTRAINTS);
@@ -905,7 +905,7 @@ START_TEST (test_public_key_sha256_matches_openssl)
     g_string_append (base64, lines[i]);
   spki = g_base64_decode (base64->str, &spki_len);
   expected = g_compute_checksum_for_data (G_CHECKSUM_SHA256, spki, spki_len);
-  ours = chain_cert_get_public_key_sha256 (cert);
+  ours = chain_cert_dup_public_key_sha256 (cert);
   ck_assert_str_eq (ours, expected);
 }
 END_TEST
@@ -1028,7 +1028,7 @@ START_TEST (test_crafted_good_parses)
   g_autoptr(ChainCert) cert = parse_bytes_ok (der);
 
   ck_assert (!chain_cert_is_ca (cert));
-  ck_assert_ptr_null (chain_cert_get_name_constraints (cert));
+  ck_assert_ptr_null (chain_cert_dup_name_constraints (cert));
 }
 END_TEST
 

@@ -219,9 +219,9 @@ check_certs (const char        *workspace,
               count.unreadable++;
               continue;
             }
-          serial = chain_cert_get_serial (cert);
-          subject = chain_cert_get_subject (cert);
-          id = chain_name_get_common_name (subject);
+          serial = chain_cert_dup_serial (cert);
+          subject = chain_cert_dup_subject (cert);
+          id = chain_name_dup_common_name (subject);
           if (!chain_ledger_state_lookup_serial (state, serial, NULL, &revoked))
             {
               ck_assert_msg (strstr (path, "/.staging~") != NULL,

@@ -392,7 +392,7 @@ START_TEST (test_show_names)
   g_autofree char *commit = NULL;
   g_autofree char *commit_prefix = NULL;
   g_autofree char *id_prefix = g_strndup (story->ids[TEST_STORY_DELEGATE_CM_A], 10);
-  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, TEST_STORY_POP, NULL);
+  g_autoptr(ChainRecord) record = chain_ledger_load_record (story->ledger, TEST_STORY_POP, NULL);
   struct { const char *name; const char *expect; } cases[] = {
     { "tip", "record 18 (revocation)" },
     { "0", "record 0 (genesis)" },
@@ -421,7 +421,7 @@ END_TEST
 START_TEST (test_show_details)
 {
   g_autofree char *out = NULL;
-  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, TEST_STORY_BATCH_DIST_X, NULL);
+  g_autoptr(ChainRecord) record = chain_ledger_load_record (story->ledger, TEST_STORY_BATCH_DIST_X, NULL);
   ChainStatement *statement = chain_record_get_statement (record);
   const char *sha256 = NULL;
   gint64 size = 0;
@@ -614,7 +614,7 @@ END_TEST
 START_TEST (test_audit_edited_artifact)
 {
   g_autofree char *err = NULL;
-  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, TIP, NULL);
+  g_autoptr(ChainRecord) record = chain_ledger_load_record (story->ledger, TIP, NULL);
   g_autofree char *work = path_in ("work");
   g_autofree char *crl = NULL;
   g_autofree char *out = NULL;

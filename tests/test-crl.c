@@ -47,7 +47,7 @@ setup (void)
       g_autofree char *id = g_strdup_printf ("device-%u", i);
 
       devices[i] = test_ca_issue_device (&root, CHAIN_KEY_ALGORITHM_EC_P256, id);
-      serials[i] = chain_cert_get_serial (devices[i]);
+      serials[i] = chain_cert_dup_serial (devices[i]);
     }
 }
 

@@ -430,7 +430,7 @@ START_TEST (test_openssl_reads_revocation)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainCert) device = test_ca_issue_device (&dist, CHAIN_KEY_ALGORITHM_EC_P256, "sensor-revoked");
-  g_autofree char *serial = chain_cert_get_serial (device);
+  g_autofree char *serial = chain_cert_dup_serial (device);
   ChainRevokedEntry entry = { serial, test_pki_now () - 60, CHAIN_REVOCATION_KEY_COMPROMISE };
   gint64 next_update = test_pki_now () + TEST_DAY;
   g_autoptr(ChainCrl) root_crl = chain_issuer_create_crl (root.issuer, NULL, 0, 1, 0, next_update, &error);

@@ -240,10 +240,10 @@ START_TEST (test_round_trip)
   g_autoptr(ChainCsr) from_pem = parse_ok (pem);
   g_autoptr(ChainCsr) from_der = parse_ok (der);
   g_autoptr(GBytes) der_again = chain_csr_to_der (from_pem);
-  g_autoptr(ChainName) subject = chain_csr_get_subject (from_der);
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (from_der);
   g_autoptr(ChainName) expected = test_pki_name ("CN=device-0001,O=Widget Ltd,C=DE");
-  g_autofree char *key_sha = chain_key_get_public_key_sha256 (key);
-  g_autofree char *csr_sha = chain_csr_get_public_key_sha256 (from_pem);
+  g_autofree char *key_sha = chain_key_dup_public_key_sha256 (key);
+  g_autofree char *csr_sha = chain_csr_dup_public_key_sha256 (from_pem);
 
   ck_assert (g_str_has_prefix (g_bytes_get_data (pem, NULL), "-----BEGIN CERTIFICATE REQUEST-----\n"));
   ck_assert (g_bytes_equal (der, der_again));
@@ -340,8 +340,8 @@ START_TEST (test_openssl_csr_accepted)
 
   csr = parse_ok (pem);
   ck_assert_int_eq (chain_csr_get_key_algorithm (csr), openssl_accepted[_i].algorithm);
-  subject = chain_csr_get_subject (csr);
-  cn = chain_name_get_common_name (subject);
+  subject = chain_csr_dup_subject (csr);
+  cn = chain_name_dup_common_name (subject);
   ck_assert_str_eq (cn, "line-3-station-7");
 }
 END_TEST
@@ -548,8 +548,8 @@ START_TEST (test_cn_limits_accepted)
     {
       g_autoptr(GBytes) der = raw_csr_der (chain_key_get_pkey (key), cns[i], -1, 0, EVP_sha256 ());
       g_autoptr(ChainCsr) csr = parse_ok (der);
-      g_autoptr(ChainName) subject = chain_csr_get_subject (csr);
-      g_autofree char *cn = chain_name_get_common_name (subject);
+      g_autoptr(ChainName) subject = chain_csr_dup_subject (csr);
+      g_autofree char *cn = chain_name_dup_common_name (subject);
 
       ck_assert_str_eq (cn, cns[i][0]);
     }
@@ -587,8 +587,8 @@ START_TEST (test_invalid_utf8_cn_refused)
   /* The re-signing helper itself yields CSRs that pass ... */
   control = patched_and_signed (req, chain_key_get_pkey (key), "deviceZ", 6, 'Y');
   csr = parse_ok (control);
-  subject = chain_csr_get_subject (csr);
-  cn = chain_name_get_common_name (subject);
+  subject = chain_csr_dup_subject (csr);
+  cn = chain_name_dup_common_name (subject);
   ck_assert_str_eq (cn, "deviceY");
   /* ... so the refusal is about the 0xFF byte, not the signature. */
   patched = patched_and_signed (req, chain_key_get_pkey (key), "deviceZ", 6, 0xff);
@@ -620,7 +620,7 @@ START_TEST (test_compressed_point_accepted)
   pub = X509_REQ_get_X509_PUBKEY (chain_csr_get_x509_req (csr));
   spki_len = i2d_X509_PUBKEY (pub, &spki);
   expected = chain_sha256_hex (spki, (gsize) spki_len);
-  key_sha256 = chain_csr_get_public_key_sha256 (csr);
+  key_sha256 = chain_csr_dup_public_key_sha256 (csr);
   OPENSSL_free (spki);
   ck_assert (X509_PUBKEY_get0_param (NULL, &point, &point_len, NULL, pub));
   ck_assert_int_eq (point_len, 33);

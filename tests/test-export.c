@@ -163,7 +163,7 @@ last_record (const char *who)
   ChainRecord *record;
 
   test_assert_no_error (error);
-  record = chain_ledger_get_record (ledger, chain_ledger_get_length (ledger) - 1, &error);
+  record = chain_ledger_load_record (ledger, chain_ledger_get_length (ledger) - 1, &error);
   test_assert_no_error (error);
   return record;
 }
@@ -179,7 +179,7 @@ record_at (const char *who,
   ChainRecord *record;
 
   test_assert_no_error (error);
-  record = chain_ledger_get_record (ledger, seq, &error);
+  record = chain_ledger_load_record (ledger, seq, &error);
   test_assert_no_error (error);
   return record;
 }

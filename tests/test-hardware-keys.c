@@ -684,9 +684,9 @@ assert_accounted_for (const char        *workspace,
       ck_assert (g_file_get_contents (path, &data, &len, NULL));
       cert = chain_cert_parse ((const guint8 *) data, len, NULL);
       ck_assert_msg (cert != NULL, "%s does not parse", path);
-      serial = chain_cert_get_serial (cert);
-      subject = chain_cert_get_subject (cert);
-      id = chain_name_get_common_name (subject);
+      serial = chain_cert_dup_serial (cert);
+      subject = chain_cert_dup_subject (cert);
+      id = chain_name_dup_common_name (subject);
       ck_assert_msg (chain_ledger_state_lookup_serial (chain_workspace_get_state (ws), serial, NULL, NULL),
                      "%s (serial %s) is not recorded", path, serial);
       ck_assert_msg (!g_hash_table_contains (ids, id), "device %s has two certificates: %s and %s", id,

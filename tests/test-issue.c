@@ -188,7 +188,7 @@ assert_output_matches_ledger (ChainWorkspace          *ws,
       gint64 body_count = 0;
 
       chain_issue_summary_get_record (summary, r, &seq, &count, &first, &last);
-      record = chain_ledger_get_record (ledger, seq, &error);
+      record = chain_ledger_load_record (ledger, seq, &error);
       test_assert_no_error (error);
       statement = chain_record_get_statement (record);
       ck_assert_str_eq (chain_statement_get_type_name (statement), "device-batch");
@@ -493,7 +493,7 @@ libchain_csr (const char        *dir,
   g_autofree char *path = g_build_filename (dir, name, NULL);
 
   test_support_write_file (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  return chain_csr_get_public_key_sha256 (csr);
+  return chain_csr_dup_public_key_sha256 (csr);
 }
 
 /* The manifest's public-key digest of device @id. */
@@ -728,7 +728,7 @@ START_TEST (test_issuer_der_fast_path)
       g_autofree char *serial = NULL;
       g_autofree char *sha = NULL;
       g_autofree char *spki = NULL;
-      g_autofree char *key_spki = chain_key_get_public_key_sha256 (key);
+      g_autofree char *key_spki = chain_key_dup_public_key_sha256 (key);
       g_autofree char *cn = NULL;
 
       ck_assert (chain_issuer_issue_device_der (issuer, "fast-1", from_csr ? csr : NULL, from_csr ? NULL : key,
@@ -736,11 +736,11 @@ START_TEST (test_issuer_der_fast_path)
       test_assert_no_error (error);
       cert = chain_cert_parse (g_bytes_get_data (issued.der, NULL), g_bytes_get_size (issued.der), &error);
       test_assert_no_error (error);
-      serial = chain_cert_get_serial (cert);
-      sha = chain_cert_get_sha256 (cert);
-      spki = chain_cert_get_public_key_sha256 (cert);
-      subject = chain_cert_get_subject (cert);
-      cn = chain_name_get_common_name (subject);
+      serial = chain_cert_dup_serial (cert);
+      sha = chain_cert_dup_sha256 (cert);
+      spki = chain_cert_dup_public_key_sha256 (cert);
+      subject = chain_cert_dup_subject (cert);
+      cn = chain_name_dup_common_name (subject);
       ck_assert_str_eq (issued.serial, serial);
       ck_assert_str_eq (issued.cert_sha256, sha);
       ck_assert_str_eq (issued.public_key_sha256, spki);

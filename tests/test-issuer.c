@@ -113,7 +113,7 @@ assert_ski (X509 *x)
 static void
 assert_serial (ChainCert *cert)
 {
-  g_autofree char *serial = chain_cert_get_serial (cert);
+  g_autofree char *serial = chain_cert_dup_serial (cert);
   const ASN1_INTEGER *raw = X509_get0_serialNumber (chain_cert_get_x509 (cert));
 
   ck_assert_int_eq (ASN1_STRING_type (raw), V_ASN1_INTEGER);
@@ -266,7 +266,7 @@ END_TEST
 START_TEST (test_sub_ca_profile)
 {
   X509 *x = chain_cert_get_x509 (cm.cert);
-  g_autoptr(ChainNameConstraints) nc = chain_cert_get_name_constraints (cm.cert);
+  g_autoptr(ChainNameConstraints) nc = chain_cert_dup_name_constraints (cm.cert);
   g_autofree char *nc_text = NULL;
 
   ck_assert_int_eq (X509_get_version (x), X509_VERSION_3);
@@ -379,8 +379,8 @@ START_TEST (test_device_profile)
   test_assert_no_error (error);
   assert_device_profile (cert, &dist, "CN=sensor-0001,O=Widget Ltd,C=DE", device_cases[_i].key_usage);
   ck_assert_int_eq (chain_cert_get_key_algorithm (cert), device_cases[_i].algorithm);
-  cert_spki = chain_cert_get_public_key_sha256 (cert);
-  csr_spki = chain_csr_get_public_key_sha256 (csr);
+  cert_spki = chain_cert_dup_public_key_sha256 (cert);
+  csr_spki = chain_csr_dup_public_key_sha256 (csr);
   ck_assert_str_eq (cert_spki, csr_spki);
   ck_assert (chain_cert_matches_key (cert, key));
   ck_assert_int_eq (chain_cert_get_not_after (cert), now + TEST_YEAR);
@@ -437,8 +437,8 @@ START_TEST (test_pop_profile)
   cert = chain_issuer_issue_pop (cm.issuer, "0123456789ABCDEF_code-x", &error);
   test_assert_no_error (error);
   x = chain_cert_get_x509 (cert);
-  subject = chain_cert_get_subject (cert);
-  cn = chain_name_get_common_name (subject);
+  subject = chain_cert_dup_subject (cert);
+  cn = chain_name_dup_common_name (subject);
   ck_assert_str_eq (cn, "0123456789ABCDEF_code-x");
   assert_names_equal (X509_get_issuer_name (x), CM_DN);
   assert_basic_constraints (x, FALSE, -1);
@@ -539,8 +539,8 @@ START_TEST (test_device_id_rules)
       g_autofree char *cn = NULL;
 
       test_assert_no_error (error);
-      subject = chain_cert_get_subject (cert);
-      cn = chain_name_get_common_name (subject);
+      subject = chain_cert_dup_subject (cert);
+      cn = chain_name_dup_common_name (subject);
       ck_assert_str_eq (cn, device_id_cases[_i].id);
     }
   else
@@ -681,8 +681,8 @@ START_TEST (test_officer_subject_follows_issuer)
   cert = test_ca_issue_officer (&ca, key, "Bob");
   assert_names_equal (X509_get_subject_name (chain_cert_get_x509 (cert)),
                       "CN=Bob,OU=Ledger,O=Gadget GmbH,L=Berlin,C=DE");
-  subject = chain_cert_get_subject (cert);
-  cn = chain_name_get_common_name (subject);
+  subject = chain_cert_dup_subject (cert);
+  cn = chain_name_dup_common_name (subject);
   ck_assert_str_eq (cn, "Bob");
   test_ca_clear (&ca);
 }
@@ -866,8 +866,8 @@ START_TEST (test_officer_name_rules)
       g_autofree char *cn = NULL;
 
       test_assert_no_error (error);
-      subject = chain_cert_get_subject (cert);
-      cn = chain_name_get_common_name (subject);
+      subject = chain_cert_dup_subject (cert);
+      cn = chain_name_dup_common_name (subject);
       ck_assert_str_eq (cn, officer_name_cases[_i].name);
     }
   else
@@ -1265,7 +1265,7 @@ START_TEST (test_serials_unique)
       char *serial;
 
       test_assert_no_error (error);
-      serial = chain_cert_get_serial (cert);
+      serial = chain_cert_dup_serial (cert);
       ck_assert_uint_eq (strlen (serial), 32);
       ck_assert_msg (serial[0] >= '4' && serial[0] <= '7', "serial %s", serial);
       ck_assert_msg (g_hash_table_add (seen, serial), "serial %s issued twice", serial);
@@ -1334,13 +1334,13 @@ START_TEST (test_concurrent_issuance)
       for (guint i = 0; i < workers[t].certs->len; i++)
         {
           ChainCert *cert = g_ptr_array_index (workers[t].certs, i);
-          g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
+          g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
           g_autofree char *expected = g_strdup_printf ("t%u-dev-%04u", t, i);
-          char *cn = chain_name_get_common_name (subject);
+          char *cn = chain_name_dup_common_name (subject);
 
           ck_assert_str_eq (cn, expected);
           ck_assert (g_hash_table_add (ids, cn));
-          ck_assert (g_hash_table_add (serials, chain_cert_get_serial (cert)));
+          ck_assert (g_hash_table_add (serials, chain_cert_dup_serial (cert)));
           ck_assert_int_eq (X509_verify (chain_cert_get_x509 (cert), issuer_key), 1);
         }
       g_ptr_array_unref (workers[t].certs);

@@ -161,7 +161,7 @@ static void
 check_generated (ChainKeyAlgorithm algorithm)
 {
   g_autoptr(ChainKey) key = test_pki_key (algorithm);
-  g_autofree char *sha = chain_key_get_public_key_sha256 (key);
+  g_autofree char *sha = chain_key_dup_public_key_sha256 (key);
   EVP_PKEY *pkey = chain_key_get_pkey (key);
   gsize i;
 
@@ -217,8 +217,8 @@ START_TEST (test_generated_keys_differ)
 {
   g_autoptr(ChainKey) a = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
   g_autoptr(ChainKey) b = test_pki_key (CHAIN_KEY_ALGORITHM_EC_P256);
-  g_autofree char *sha_a = chain_key_get_public_key_sha256 (a);
-  g_autofree char *sha_b = chain_key_get_public_key_sha256 (b);
+  g_autofree char *sha_a = chain_key_dup_public_key_sha256 (a);
+  g_autofree char *sha_b = chain_key_dup_public_key_sha256 (b);
 
   ck_assert_str_ne (sha_a, sha_b);
 }
@@ -345,7 +345,7 @@ START_TEST (test_save_load_round_trip)
   g_autoptr(ChainKey) key = test_pki_key (round_trip_algorithms[_i]);
   g_autoptr(ChainKey) loaded = NULL;
   g_autofree char *path = path_in_tmpdir ("ca.key");
-  g_autofree char *sha = chain_key_get_public_key_sha256 (key);
+  g_autofree char *sha = chain_key_dup_public_key_sha256 (key);
   g_autofree char *loaded_sha = NULL;
 
   ck_assert (chain_key_save (key, path, passphrase, &error));
@@ -355,7 +355,7 @@ START_TEST (test_save_load_round_trip)
   test_assert_no_error (error);
   ck_assert_ptr_nonnull (loaded);
   ck_assert_int_eq (chain_key_get_algorithm (loaded), round_trip_algorithms[_i]);
-  loaded_sha = chain_key_get_public_key_sha256 (loaded);
+  loaded_sha = chain_key_dup_public_key_sha256 (loaded);
   ck_assert_str_eq (loaded_sha, sha);
   /* Private halves match too. */
   ck_assert_int_eq (EVP_PKEY_eq (chain_key_get_pkey (key), chain_key_get_pkey (loaded)), 1);

@@ -110,13 +110,13 @@ officer_make (Officer     *o,
       ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
       test_assert_no_error (error);
-      cn = chain_name_get_common_name (name);
+      cn = chain_name_dup_common_name (name);
       options.not_before = test_pki_now () - 3600;
       options.not_after = test_pki_now () + 365 * DAY;
       o->cert = chain_issuer_issue_officer (issuer, cn, o->key, &options, NULL);
       if (o->cert != NULL)
         {
-          g_autoptr(ChainName) issued = chain_cert_get_subject (o->cert);
+          g_autoptr(ChainName) issued = chain_cert_dup_subject (o->cert);
 
           ck_assert_msg (chain_name_equal (name, issued), "officer subject is not %s", subject);
           return;
@@ -362,7 +362,7 @@ crl_new (ChainIssuer     *issuer,
 
   for (guint i = 0; i < n; i++)
     {
-      g_ptr_array_add (serials, chain_cert_get_serial (revoked[i]));
+      g_ptr_array_add (serials, chain_cert_dup_serial (revoked[i]));
       entries[i].serial = g_ptr_array_index (serials, i);
       entries[i].revoked_at = test_pki_now () - 60;
       entries[i].reason = CHAIN_REVOCATION_KEY_COMPROMISE;
@@ -492,7 +492,7 @@ draft_new (Story           *s,
   d->type = type;
   d->author = g_strdup (author);
   d->ledger_id = g_strdup (s->ledger_id);
-  d->policy = chain_policy_get_digest (s->policy);
+  d->policy = chain_policy_dup_digest (s->policy);
   d->time = s->now;
   d->body = chain_json_new_object ();
   d->names = g_ptr_array_new_with_free_func (g_free);
@@ -583,7 +583,7 @@ draft_finish (Draft *d)
       test_assert_no_error (error);
     }
   if (d->signers->len == 0)
-    g_bytes_unref (chain_statement_get_bytes (st));
+    chain_statement_seal (st);
   return g_steal_pointer (&st);
 }
 
@@ -709,7 +709,7 @@ delegation_draft (Story         *s,
                   ChainCert     *cert)
 {
   Draft *d = draft_new (s, CHAIN_RECORD_TYPE_DELEGATION, parent->id, signer);
-  g_autoptr(ChainNameConstraints) nc = chain_cert_get_name_constraints (cert);
+  g_autoptr(ChainNameConstraints) nc = chain_cert_dup_name_constraints (cert);
   ChainJson *list = chain_json_new_array ();
 
   if (nc != NULL)
@@ -747,11 +747,11 @@ acceptance_draft (Story         *s,
 static char *
 manifest_line (ChainCert *cert)
 {
-  g_autoptr(ChainName) subject = chain_cert_get_subject (cert);
-  g_autofree char *cn = chain_name_get_common_name (subject);
-  g_autofree char *serial = chain_cert_get_serial (cert);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
+  g_autofree char *cn = chain_name_dup_common_name (subject);
+  g_autofree char *serial = chain_cert_dup_serial (cert);
   g_autofree char *sha = thumbprint (cert);
-  g_autofree char *spki = chain_cert_get_public_key_sha256 (cert);
+  g_autofree char *spki = chain_cert_dup_public_key_sha256 (cert);
 
   return g_strdup_printf ("%s,%s,%s,%s\n", cn, serial, sha, spki);
 }
@@ -863,7 +863,7 @@ revocation_draft (Story         *s,
 
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *serial = chain_cert_get_serial (revoked[i]);
+      g_autofree char *serial = chain_cert_dup_serial (revoked[i]);
 
       chain_json_array_append (serials, chain_json_new_string (serial));
     }
@@ -1026,7 +1026,7 @@ START_TEST (test_three_tier_story)
   ck_assert_ptr_null (chain_ledger_state_get_policy (s->state));
   story_run (s, STEP_POLICY);
 
-  policy1 = chain_policy_get_digest (s->policy);
+  policy1 = chain_policy_dup_digest (s->policy);
   ck_assert_str_eq (chain_ledger_state_get_ledger_id (s->state), s->ledger_id);
   ck_assert_str_eq (chain_ledger_state_get_policy_digest (s->state), policy1);
   ck_assert (chain_cert_equal (chain_ledger_state_get_root (s->state), s->oem.cert));
@@ -1069,18 +1069,18 @@ START_TEST (test_three_tier_story)
   ck_assert_uint_eq (chain_ledger_request_get_n_approvals (request), 1);
   ck_assert_str_eq (chain_ledger_request_get_approval_key_id (request, 0), chain_custodian_get_officer_key_id (oem, 1));
   {
-    g_autofree char *a = chain_csr_get_public_key_sha256 (chain_ledger_request_get_ca_csr (request));
-    g_autofree char *b = chain_csr_get_public_key_sha256 (s->cm_a.csr);
-    g_autofree char *c = chain_csr_get_public_key_sha256 (chain_ledger_request_get_officer_csr (request));
-    g_autofree char *d = chain_csr_get_public_key_sha256 (s->cm_a.officer.csr);
+    g_autofree char *a = chain_csr_dup_public_key_sha256 (chain_ledger_request_get_ca_csr (request));
+    g_autofree char *b = chain_csr_dup_public_key_sha256 (s->cm_a.csr);
+    g_autofree char *c = chain_csr_dup_public_key_sha256 (chain_ledger_request_get_officer_csr (request));
+    g_autofree char *d = chain_csr_dup_public_key_sha256 (s->cm_a.officer.csr);
 
     ck_assert_str_eq (a, b);
     ck_assert_str_eq (c, d);
   }
 
   /* Serials: sub-CAs, officers, devices and the proof of possession. */
-  device0 = chain_cert_get_serial (s->dist_x_devices[0]);
-  device1 = chain_cert_get_serial (s->dist_x_devices[1]);
+  device0 = chain_cert_dup_serial (s->dist_x_devices[0]);
+  device1 = chain_cert_dup_serial (s->dist_x_devices[1]);
   ck_assert (chain_ledger_state_lookup_serial (s->state, device0, &issuer, &revoked));
   ck_assert (chain_cert_equal (issuer, s->dist_x.cert));
   ck_assert (revoked);
@@ -1106,7 +1106,7 @@ START_TEST (test_three_tier_story)
 
   /* The policy changes; CM B rotates, enrols under the new CA, loses the old. */
   story_run (s, N_STEPS);
-  policy2 = chain_policy_get_digest (s->policy2);
+  policy2 = chain_policy_dup_digest (s->policy2);
   ck_assert_str_eq (chain_ledger_state_get_policy_digest (s->state), policy2);
   ck_assert (chain_policy_equal (chain_ledger_state_get_policy (s->state), s->policy2));
   ck_assert_uint_eq (chain_ledger_state_get_n_records (s->state), N_STEPS);
@@ -1117,7 +1117,7 @@ START_TEST (test_three_tier_story)
   ck_assert (chain_custodian_is_officer_revoked (cm_b, 0));
   ck_assert (!chain_custodian_is_officer_revoked (cm_b, 1));
   ck_assert_uint_eq (chain_custodian_get_n_devices (cm_b), N_CM_B_DEVICES);
-  old_cm_b = chain_cert_get_serial (s->cm_b.cert);
+  old_cm_b = chain_cert_dup_serial (s->cm_b.cert);
   ck_assert (chain_ledger_state_lookup_serial (s->state, old_cm_b, &issuer, &revoked));
   ck_assert (revoked);
   ck_assert (chain_cert_equal (issuer, s->oem.cert));
@@ -1241,7 +1241,7 @@ assert_device_serial (Story      *s,
                       const char *id,
                       ChainCert  *cert)
 {
-  g_autofree char *serial = chain_cert_get_serial (cert);
+  g_autofree char *serial = chain_cert_dup_serial (cert);
   ChainSerialKey id_key;
   ChainSerialKey found;
   ChainSerialKey expected;
@@ -1268,7 +1268,7 @@ offer_refused (Story      *s,
   gsize ids = chain_ledger_state_get_n_device_ids (s->state);
 
   ck_assert_msg (!story_offer (s, st, seq, d->commit_signer, &error), "the record was accepted");
-  found = chain_ledger_error_get_rule (error);
+  found = chain_ledger_error_dup_rule (error);
   ck_assert_msg (g_strcmp0 (found, rule) == 0, "expected rule %s, got: %s", rule, error->message);
   ck_assert_msg (strchr (error->message, '\n') == NULL, "not one line: %s", error->message);
   ck_assert_uint_eq (chain_ledger_state_get_n_records (s->state), seq);
@@ -1321,7 +1321,7 @@ START_TEST (test_device_id_after_revocation)
   third = device_new (s->dist_x.issuer, "dist-x-0000", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
   refused = dist_x_batch (s, &third, 1);
   message = offer_refused (s, refused, "batch.device-id-reused");
-  serial = chain_cert_get_serial (again);
+  serial = chain_cert_dup_serial (again);
   ck_assert_msg (strstr (message, "device id dist-x-0000 ") != NULL && strstr (message, serial) != NULL
                  && strstr (message, "`chain revoke`") != NULL && strstr (message, "'Dist X CA'") != NULL,
                  "the refusal does not name the id, the serial in force (%s), its CA and what to do: %s",
@@ -1331,7 +1331,7 @@ START_TEST (test_device_id_after_revocation)
   other = device_new (s->dist_x.issuer, "dist-x-0001", 365 * DAY, CHAIN_KEY_ALGORITHM_EC_P256);
   refused_other = dist_x_batch (s, &other, 1);
   message_other = offer_refused (s, refused_other, "batch.device-id-reused");
-  first_serial = chain_cert_get_serial (s->dist_x_devices[1]);
+  first_serial = chain_cert_dup_serial (s->dist_x_devices[1]);
   ck_assert_msg (strstr (message_other, "dist-x-0001") != NULL && strstr (message_other, first_serial) != NULL,
                  "%s", message_other);
 }
@@ -1404,7 +1404,7 @@ START_TEST (test_device_id_verdict)
   record.statement = st3;
   record.commit_signer = d3->commit_signer;
   ck_assert (!chain_ledger_state_check (s->state, &record, &error));
-  rule = chain_ledger_error_get_rule (error);
+  rule = chain_ledger_error_dup_rule (error);
   ck_assert_str_eq (rule, "batch.device-id-reused");
 }
 END_TEST
@@ -1467,12 +1467,12 @@ START_TEST (test_error_get_rule)
   g_autoptr(GError) b = g_error_new (CHAIN_ERROR, CHAIN_ERROR_VERIFY, "something else");
   g_autoptr(GError) c = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
                                      "record 3 (delegation): rule delegation.path-length: too deep");
-  g_autofree char *rule = chain_ledger_error_get_rule (a);
+  g_autofree char *rule = chain_ledger_error_dup_rule (a);
 
   ck_assert_str_eq (rule, "delegation.path-length");
-  ck_assert_ptr_null (chain_ledger_error_get_rule (b));
-  ck_assert_ptr_null (chain_ledger_error_get_rule (c));
-  ck_assert_ptr_null (chain_ledger_error_get_rule (NULL));
+  ck_assert_ptr_null (chain_ledger_error_dup_rule (b));
+  ck_assert_ptr_null (chain_ledger_error_dup_rule (c));
+  ck_assert_ptr_null (chain_ledger_error_dup_rule (NULL));
 }
 END_TEST
 
@@ -1755,8 +1755,8 @@ static void
 tamper_detach (Story *s, ChainLedgerRecord *record, ChainStatement **statement)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (*statement);
-  g_autoptr(GBytes) sigs = chain_statement_get_signatures_bytes (*statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (*statement);
+  g_autoptr(GBytes) sigs = chain_statement_dup_signatures_bytes (*statement);
 
   chain_statement_unref (*statement);
   *statement = chain_statement_parse (bytes, sigs, &error);
@@ -1854,8 +1854,8 @@ tamper_signature (Story *s, ChainLedgerRecord *record, ChainStatement **statemen
   g_autoptr(GError) error = NULL;
   g_autoptr(Draft) other = annotation_draft (s, "oem", &s->oem.officer, "other words");
   g_autoptr(ChainStatement) other_st = draft_finish (other);
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (*statement);
-  g_autoptr(GBytes) sigs = chain_statement_get_signatures_bytes (other_st);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (*statement);
+  g_autoptr(GBytes) sigs = chain_statement_dup_signatures_bytes (other_st);
   ChainStatement *forged = chain_statement_parse (bytes, sigs, &error);
   g_autofree const char **names = NULL;
 
@@ -1936,7 +1936,7 @@ static Draft *
 build_serial_seen (Story *s)
 {
   Draft *d = standard (s, STEP_BATCH_CM_A);
-  g_autofree char *serial = chain_cert_get_serial (s->dist_x_devices[2]);
+  g_autofree char *serial = chain_cert_dup_serial (s->dist_x_devices[2]);
   g_autofree char *cm_a_line = manifest_line (s->cm_a_devices[1]);
   g_auto(GStrv) fields = g_strsplit (cm_a_line, ",", -1);
   GString *text = g_string_new ("device_id,serial,cert_sha256,public_key_sha256\n");
@@ -1973,7 +1973,7 @@ build_genesis_policy_mismatch (Story *s)
   Draft *d = genesis_draft (s);
 
   g_free (d->policy);
-  d->policy = chain_policy_get_digest (s->policy2);
+  d->policy = chain_policy_dup_digest (s->policy2);
   return d;
 }
 
@@ -3520,7 +3520,7 @@ START_TEST (test_rule)
 
   ok = chain_ledger_state_apply (s->state, &record, &error);
   ck_assert_msg (!ok, "case '%s': the record was accepted", c->name);
-  rule = chain_ledger_error_get_rule (error);
+  rule = chain_ledger_error_dup_rule (error);
   ck_assert_msg (g_strcmp0 (rule, c->rule) == 0, "case '%s': expected rule %s, got: %s",
                  c->name, c->rule, error->message);
   prefix = g_strdup_printf ("record %" G_GUINT64_FORMAT " (%s): rule %s: ", record.seq,
@@ -3560,7 +3560,7 @@ START_TEST (test_verified_length_skips_certificate_checks)
 
   chain_ledger_state_set_verified_length (s->state, record.seq);
   ck_assert (!chain_ledger_state_apply (s->state, &record, &error));
-  rule = chain_ledger_error_get_rule (error);
+  rule = chain_ledger_error_dup_rule (error);
   ck_assert_str_eq (rule, "batch.certificates");
   g_clear_error (&error);
 

@@ -200,7 +200,7 @@ verify_ledger (const char *ledger_path)
   length = chain_ledger_get_length (ledger);
   for (guint64 seq = 0; seq < length; seq++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, &error);
 
       test_assert_no_error (error);
       ck_assert_uint_eq (chain_record_get_seq (record), seq);
@@ -214,7 +214,7 @@ verify_ledger (const char *ledger_path)
     }
   if (length > 0)
     {
-      g_autoptr(ChainRecord) tip = chain_ledger_get_record (ledger, length - 1, &error);
+      g_autoptr(ChainRecord) tip = chain_ledger_load_record (ledger, length - 1, &error);
 
       ck_assert_str_eq (chain_record_get_commit_id (tip), chain_ledger_get_tip_commit_id (ledger));
     }
@@ -265,7 +265,7 @@ assert_linear_history (ChainLedger *ledger)
     {
       g_auto(GStrv) ids = g_strsplit (lines[i], " ", -1);
       guint64 seq = length - 1 - i;
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, &error);
 
       test_assert_no_error (error);
       ck_assert_str_eq (ids[0], chain_record_get_commit_id (record));
@@ -273,7 +273,7 @@ assert_linear_history (ChainLedger *ledger)
         ck_assert_uint_eq (g_strv_length (ids), 1);
       else
         {
-          g_autoptr(ChainRecord) parent = chain_ledger_get_record (ledger, seq - 1, &error);
+          g_autoptr(ChainRecord) parent = chain_ledger_load_record (ledger, seq - 1, &error);
 
           ck_assert_uint_eq (g_strv_length (ids), 2);
           ck_assert_str_eq (ids[1], chain_record_get_commit_id (parent));
@@ -301,19 +301,19 @@ START_TEST (test_create_and_read_genesis)
   g_autoptr(ChainRecord) record = NULL;
   g_autoptr(GBytes) root_pem = chain_cert_to_pem (root);
   g_autoptr(GBytes) artifact = NULL;
-  g_autoptr(GBytes) expected_statement = chain_statement_get_bytes (genesis);
+  g_autoptr(GBytes) expected_statement = chain_statement_dup_bytes (genesis);
   g_autoptr(GBytes) stored_statement = NULL;
   g_autofree char *head = NULL;
   g_autofree char *record_json = NULL;
   g_autofree char *expected_json = NULL;
-  g_autofree char *statement_digest = chain_statement_get_digest (genesis);
+  g_autofree char *statement_digest = chain_statement_dup_digest (genesis);
 
   test_assert_no_error (error);
   ck_assert_uint_eq (chain_ledger_get_length (ledger), 1);
   ck_assert_str_eq (chain_ledger_get_id (ledger), ledger_id);
   ck_assert_str_eq (chain_ledger_get_path (ledger), path);
 
-  record = chain_ledger_get_record (ledger, 0, &error);
+  record = chain_ledger_load_record (ledger, 0, &error);
   test_assert_no_error (error);
   ck_assert_uint_eq (chain_record_get_seq (record), 0);
   ck_assert_str_eq (chain_record_get_path (record), "records/0000/00/00000000-genesis");
@@ -323,14 +323,14 @@ START_TEST (test_create_and_read_genesis)
   ck_assert_str_eq (chain_record_get_commit_id (record), chain_ledger_get_tip_commit_id (ledger));
   ck_assert_int_le (llabs (chain_record_get_commit_time (record)
                            - g_get_real_time () / G_USEC_PER_SEC), 5);
-  stored_statement = chain_statement_get_bytes (chain_record_get_statement (record));
+  stored_statement = chain_statement_dup_bytes (chain_record_get_statement (record));
   ck_assert (g_bytes_equal (stored_statement, expected_statement));
 
   /* record.json exactly as the format says. */
   record_json = g_strndup (g_bytes_get_data (chain_record_get_record_json (record), NULL),
                            g_bytes_get_size (chain_record_get_record_json (record)));
   {
-    g_autoptr(GBytes) sigs = chain_statement_get_signatures_bytes (genesis);
+    g_autoptr(GBytes) sigs = chain_statement_dup_signatures_bytes (genesis);
     g_autofree char *sigs_digest = chain_sha256_hex (g_bytes_get_data (sigs, NULL),
                                                      g_bytes_get_size (sigs));
 
@@ -346,7 +346,7 @@ START_TEST (test_create_and_read_genesis)
   ck_assert (g_bytes_equal (artifact, root_pem));
   ck_assert_ptr_null (chain_record_read_artifact (record, "nope.pem", NULL, &error));
   test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
-  ck_assert_ptr_null (chain_ledger_get_record (ledger, 1, &error));
+  ck_assert_ptr_null (chain_ledger_load_record (ledger, 1, &error));
   test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
 
   /* Plain git sees a bare repository with HEAD at main. */
@@ -379,7 +379,7 @@ START_TEST (test_append_and_read)
   test_assert_no_error (error);
   for (guint64 seq = 1; seq < count; seq++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (reopened, seq, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (reopened, seq, &error);
       ChainStatement *statement = chain_record_get_statement (record);
       g_autofree char *text = g_strdup_printf ("record %" G_GUINT64_FORMAT, seq);
       g_autofree char *dir = chain_record_format_path (seq, "annotation");
@@ -411,8 +411,8 @@ START_TEST (test_append_and_read)
   /* Each commit carries exactly one gpgsig header and adds only its record. */
   for (guint64 seq = 1; seq < count; seq += 37)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (reopened, seq, &error);
-      g_autoptr(ChainRecord) parent = chain_ledger_get_record (reopened, seq - 1, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (reopened, seq, &error);
+      g_autoptr(ChainRecord) parent = chain_ledger_load_record (reopened, seq - 1, &error);
       g_autofree char *raw = git_out ("cat-file", "commit", chain_record_get_commit_id (record),
                                       NULL);
       g_autofree char *changed = git_out ("diff-tree", "-r", "--name-only",
@@ -647,8 +647,8 @@ START_TEST (test_append_refuses)
   test_assert_error (error, CHAIN_ERROR_INVALID_INPUT);
 
   /* A statement from elsewhere lists artifacts it does not carry. */
-  bytes = chain_statement_get_bytes (with_note);
-  signatures = chain_statement_get_signatures_bytes (with_note);
+  bytes = chain_statement_dup_bytes (with_note);
+  signatures = chain_statement_dup_signatures_bytes (with_note);
   parsed = chain_statement_parse (bytes, signatures, &error);
   test_assert_no_error (error);
   ck_assert (!chain_ledger_append (ledger, parsed, signer, NULL, NULL, NULL, NULL, &error));
@@ -688,7 +688,7 @@ logging_check (ChainLedger    *ledger,
                GError        **error)
 {
   CheckLog *log = user_data;
-  g_autoptr(ChainRecord) tip = chain_ledger_get_record (ledger, (guint64) tip_seq, NULL);
+  g_autoptr(ChainRecord) tip = chain_ledger_load_record (ledger, (guint64) tip_seq, NULL);
 
   log->calls++;
   log->tip_seq = tip_seq;
@@ -736,7 +736,7 @@ START_TEST (test_check_callback)
   test_assert_error (error, CHAIN_ERROR_REFUSED);
   ck_assert_uint_eq (log.calls, 2);
   ck_assert_int_eq (log.tip_seq, 1);
-  tip = chain_ledger_get_record (ledger, 1, &error);
+  tip = chain_ledger_load_record (ledger, 1, &error);
   ck_assert_str_eq (log.tip_digest, chain_record_get_digest (tip));
 
   ref_after = git_out ("rev-parse", "refs/heads/main", NULL);
@@ -754,8 +754,8 @@ START_TEST (test_reappend_statement_from_elsewhere)
   g_autoptr(ChainStatement) original = make_statement (CHAIN_RECORD_TYPE_ANNOTATION,
                                                        chain_ledger_get_id (ledger), "carried",
                                                        "payload");
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (original);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (original);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (original);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (original);
   g_autoptr(GBytes) payload = text_bytes ("payload");
   g_autoptr(ChainStatement) received = chain_statement_parse (bytes, signatures, &error);
   g_autoptr(ChainRecord) record = NULL;
@@ -768,8 +768,8 @@ START_TEST (test_reappend_statement_from_elsewhere)
   /* Appended by another officer than the author: the statement is unchanged. */
   ck_assert (chain_ledger_append (ledger, received, signer2, NULL, NULL, &record, NULL, &error));
   test_assert_no_error (error);
-  stored = chain_statement_get_bytes (chain_record_get_statement (record));
-  stored_signatures = chain_statement_get_signatures_bytes (chain_record_get_statement (record));
+  stored = chain_statement_dup_bytes (chain_record_get_statement (record));
+  stored_signatures = chain_statement_dup_signatures_bytes (chain_record_get_statement (record));
   ck_assert (g_bytes_equal (stored, bytes));
   ck_assert (g_bytes_equal (stored_signatures, signatures));
   ck_assert_uint_eq (chain_record_get_seq (record), 2);
@@ -1008,7 +1008,7 @@ START_TEST (test_reader_refuses_forgeries)
   git_libgit2_init ();
   append_text (ledger, "one", NULL);
   append_text (ledger, "two", forgery == FORGE_EDIT_ARTIFACT ? "artifact" : NULL);
-  tip_record = chain_ledger_get_record (ledger, 2, &error);
+  tip_record = chain_ledger_load_record (ledger, 2, &error);
   test_assert_no_error (error);
   tip_dir = chain_record_get_path (tip_record);
 
@@ -1028,7 +1028,7 @@ START_TEST (test_reader_refuses_forgeries)
       break;
     case FORGE_MERGE:
       {
-        g_autoptr(ChainRecord) genesis = chain_ledger_get_record (ledger, 0, &error);
+        g_autoptr(ChainRecord) genesis = chain_ledger_load_record (ledger, 0, &error);
 
         git_oid_cpy (&parents[1], chain_record_get_oid (genesis));
         n_parents = 2;
@@ -1097,14 +1097,14 @@ START_TEST (test_reader_refuses_forgeries)
   test_assert_no_error (error);
   if (forge_cases[_i].at_genesis)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (reopened, 0, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (reopened, 0, &error);
 
       ck_assert_uint_eq (chain_ledger_get_length (reopened), 1);
       ck_assert_ptr_null (record);
     }
   else if (forgery == FORGE_EDIT_ARTIFACT)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (reopened, 2, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (reopened, 2, &error);
       g_autoptr(GBytes) data = NULL;
 
       test_assert_no_error (error);
@@ -1113,7 +1113,7 @@ START_TEST (test_reader_refuses_forgeries)
     }
   else
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (reopened, 2, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (reopened, 2, &error);
 
       ck_assert_uint_eq (chain_ledger_get_length (reopened), 3);
       ck_assert_ptr_null (record);
@@ -1152,7 +1152,7 @@ START_TEST (test_index_follows_ref)
 
   for (guint i = 1; i <= 9; i++)
     append_text (ledger, "x", NULL);
-  record5 = chain_ledger_get_record (ledger, 5, &error);
+  record5 = chain_ledger_load_record (ledger, 5, &error);
   old_tip = g_strdup (chain_ledger_get_tip_commit_id (ledger));
 
   /* A garbage cache, then a cache of another chain, then a truncated one. */
@@ -1395,7 +1395,7 @@ START_TEST (test_concurrent_processes)
   test_assert_no_error (error);
   for (guint64 seq = 1; seq <= n_writers * per_writer; seq++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (reopened, seq, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (reopened, seq, &error);
       const char *text = chain_json_get_string (chain_json_object_get_member (
         chain_statement_get_body (chain_record_get_statement (record)), "text"));
 

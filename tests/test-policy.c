@@ -45,7 +45,7 @@ START_TEST (test_default_is_documented_form)
 {
   g_autoptr(ChainPolicy) policy = chain_policy_new_default ();
   g_autoptr(GBytes) bytes = chain_policy_to_canonical (policy);
-  g_autofree char *digest = chain_policy_get_digest (policy);
+  g_autofree char *digest = chain_policy_dup_digest (policy);
   g_autofree char *expected_digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, DEFAULT_POLICY, -1);
   g_autoptr(GError) error = NULL;
 
@@ -143,8 +143,8 @@ START_TEST (test_round_trip_and_white_space)
   g_autoptr(ChainPolicy) spaced = parse_ok (pretty);
   g_autoptr(ChainPolicy) fallback = chain_policy_new_default ();
   g_autoptr(GBytes) bytes = chain_policy_to_canonical (canonical);
-  g_autofree char *a = chain_policy_get_digest (canonical);
-  g_autofree char *b = chain_policy_get_digest (spaced);
+  g_autofree char *a = chain_policy_dup_digest (canonical);
+  g_autofree char *b = chain_policy_dup_digest (spaced);
 
   ck_assert_int_eq (memcmp (g_bytes_get_data (bytes, NULL), DEFAULT_POLICY, strlen (DEFAULT_POLICY)), 0);
   ck_assert_str_eq (a, b);
@@ -336,7 +336,7 @@ START_TEST (test_setters_and_validate)
 {
   g_autoptr(ChainPolicy) policy = chain_policy_new_default ();
   g_autoptr(ChainPolicy) copy = NULL;
-  g_autofree char *before = chain_policy_get_digest (policy);
+  g_autofree char *before = chain_policy_dup_digest (policy);
   g_autofree char *after = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -348,7 +348,7 @@ START_TEST (test_setters_and_validate)
   chain_policy_set_algorithm_allowed (policy, CHAIN_KEY_ALGORITHM_RSA_2048, FALSE);
   ck_assert (chain_policy_validate (policy, &error));
   test_assert_no_error (error);
-  after = chain_policy_get_digest (policy);
+  after = chain_policy_dup_digest (policy);
   ck_assert_str_ne (before, after);
   ck_assert (!chain_policy_allows_algorithm (policy, CHAIN_KEY_ALGORITHM_RSA_2048));
   ck_assert_int_eq (chain_policy_get_device_id_rules (policy), CHAIN_DEVICE_ID_RULES_DPS);

@@ -96,7 +96,7 @@ device (guint index)
 static char *
 serial_of (ChainCert *cert)
 {
-  return chain_cert_get_serial (cert);
+  return chain_cert_dup_serial (cert);
 }
 
 /* @serial as Python's '%x' prints its value. */
@@ -296,7 +296,7 @@ START_TEST (test_refused_changes_nothing)
   g_autofree char *dist_ca = party ("dist/certs/ca.pem");
   g_autofree char *dist_text = test_cli_read_file (dist_ca, NULL);
   g_autoptr(ChainCert) dist_cert = chain_cert_parse ((const guint8 *) dist_text, strlen (dist_text), NULL);
-  g_autofree char *dist_serial = chain_cert_get_serial (dist_cert);
+  g_autofree char *dist_serial = chain_cert_dup_serial (dist_cert);
   int status;
 
   /* sensor-0001 is revoked before each case; that one record stays. */
@@ -369,7 +369,7 @@ START_TEST (test_revoke_sub_ca)
 
   text = test_cli_read_file (dist_ca, NULL);
   dist_cert = chain_cert_parse ((const guint8 *) text, strlen (text), NULL);
-  dist_serial = chain_cert_get_serial (dist_cert);
+  dist_serial = chain_cert_dup_serial (dist_cert);
   dist_sha = test_custody_thumbprint (dist_cert);
   ck_assert_str_eq (test_cli_json_string (doc, "revoked/0/kind"), "sub-ca");
   ck_assert_str_eq (test_cli_json_string (doc, "revoked/0/name"), "dist");
@@ -455,7 +455,7 @@ START_TEST (test_lookup_device)
   ck_assert_ptr_null (chain_device_lookup_get_revoked_ca_id (found));
   batch = chain_device_lookup_get_batch_seq (found);
   {
-    g_autoptr(ChainRecord) record = chain_ledger_get_record (chain_workspace_get_ledger (dist), batch, &error);
+    g_autoptr(ChainRecord) record = chain_ledger_load_record (chain_workspace_get_ledger (dist), batch, &error);
 
     test_assert_no_error (error);
     ck_assert_str_eq (chain_statement_get_type_name (chain_record_get_statement (record)), "device-batch");

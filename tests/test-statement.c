@@ -288,15 +288,22 @@ END_TEST
 START_TEST (test_canonical_bytes)
 {
   g_autoptr(ChainStatement) statement = sample_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
+  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GBytes) again = NULL;
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
-  g_autofree char *text = bytes_to_string (bytes);
-  g_autofree char *digest = chain_statement_get_digest (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
+  g_autofree char *text = NULL;
+  g_autofree char *digest = NULL;
   g_autofree char *expected_digest = NULL;
   g_autofree char *sigs_text = bytes_to_string (signatures);
   g_autofree char *expected = NULL;
   const char *ca_sha256 = NULL;
+
+  ck_assert (!chain_statement_is_sealed (statement));
+  chain_statement_seal (statement);
+  chain_statement_seal (statement);
+  bytes = chain_statement_dup_bytes (statement);
+  text = bytes_to_string (bytes);
+  digest = chain_statement_dup_digest (statement);
 
   ck_assert (chain_statement_get_artifact (statement, "ca.pem", &ca_sha256, NULL, NULL));
   expected = g_strdup_printf (
@@ -319,7 +326,7 @@ START_TEST (test_canonical_bytes)
   ck_assert_str_eq (digest, expected_digest);
   ck_assert_str_eq (sigs_text, "[]");
   ck_assert (chain_statement_is_sealed (statement));
-  again = chain_statement_get_bytes (statement);
+  again = chain_statement_dup_bytes (statement);
   ck_assert (g_bytes_equal (bytes, again));
 }
 END_TEST
@@ -341,15 +348,15 @@ START_TEST (test_parse_round_trip)
 
   ck_assert (chain_statement_sign (statement, officers[1].key, &error));
   test_assert_no_error (error);
-  bytes = chain_statement_get_bytes (statement);
-  signatures = chain_statement_get_signatures_bytes (statement);
+  bytes = chain_statement_dup_bytes (statement);
+  signatures = chain_statement_dup_signatures_bytes (statement);
 
   parsed = chain_statement_parse (bytes, signatures, &error);
   test_assert_no_error (error);
   ck_assert_ptr_nonnull (parsed);
   ck_assert (chain_statement_is_sealed (parsed));
-  bytes2 = chain_statement_get_bytes (parsed);
-  signatures2 = chain_statement_get_signatures_bytes (parsed);
+  bytes2 = chain_statement_dup_bytes (parsed);
+  signatures2 = chain_statement_dup_signatures_bytes (parsed);
   ck_assert (g_bytes_equal (bytes, bytes2));
   ck_assert (g_bytes_equal (signatures, signatures2));
 
@@ -360,7 +367,7 @@ START_TEST (test_parse_round_trip)
   ck_assert_uint_eq (chain_statement_get_signature_count (parsed), 2);
   for (guint i = 0; i < 2; i++)
     {
-      g_autofree char *key_id = chain_cert_get_public_key_sha256 (officers[i].cert);
+      g_autofree char *key_id = chain_cert_dup_public_key_sha256 (officers[i].cert);
 
       ck_assert_str_eq (chain_statement_get_signature_key_id (parsed, i), key_id);
       ck_assert (chain_statement_verify_signature (parsed, i, officers[i].cert, &error));
@@ -379,8 +386,8 @@ END_TEST
 START_TEST (test_attach_artifact)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autoptr(GBytes) right = bytes_from_string ("-----BEGIN CERTIFICATE-----\n");
   g_autoptr(GBytes) wrong = bytes_from_string ("-----BEGIN CERTIFICATE-----\r");
   g_autoptr(GError) error = NULL;
@@ -426,7 +433,7 @@ START_TEST (test_sign_and_verify)
   g_autoptr(ChainJson) array = NULL;
   g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
   g_autofree guchar *sig = NULL;
-  g_autofree char *key_id = chain_cert_get_public_key_sha256 (officer->cert);
+  g_autofree char *key_id = chain_cert_dup_public_key_sha256 (officer->cert);
   EVP_PKEY *pkey = X509_get0_pubkey (chain_cert_get_x509 (officer->cert));
   const EVP_MD *md = officer->algorithm == CHAIN_KEY_ALGORITHM_EC_P384 ? EVP_sha384 ()
                                                                        : EVP_sha256 ();
@@ -439,8 +446,8 @@ START_TEST (test_sign_and_verify)
   test_assert_no_error (error);
 
   /* signatures.json as the spec has it, checked with OpenSSL directly. */
-  bytes = chain_statement_get_bytes (statement);
-  signatures = chain_statement_get_signatures_bytes (statement);
+  bytes = chain_statement_dup_bytes (statement);
+  signatures = chain_statement_dup_signatures_bytes (statement);
   array = chain_json_parse_canonical (g_bytes_get_data (signatures, NULL),
                                       g_bytes_get_size (signatures), 65536, &error);
   test_assert_no_error (error);
@@ -459,8 +466,8 @@ END_TEST
 START_TEST (test_verify_fails_when_a_byte_changes)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autoptr(GError) error = NULL;
   gsize len = g_bytes_get_size (bytes);
   guint tried = 0;
@@ -538,8 +545,8 @@ START_TEST (test_sign_limits)
 
   /* And the parser takes what the signer made. */
   {
-    g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-    g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+    g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
+    g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
     g_autoptr(ChainStatement) parsed = chain_statement_parse (bytes, signatures, &error);
 
     test_assert_no_error (error);
@@ -597,8 +604,8 @@ START_TEST (test_parse_refuses)
 {
   const ParseErrorCase *c = &parse_error_cases[_i];
   g_autoptr(ChainStatement) statement = signed_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autofree char *statement_text = bytes_to_string (bytes);
   g_autofree char *signatures_text = bytes_to_string (signatures);
   g_autofree char *edited = NULL;
@@ -628,8 +635,8 @@ END_TEST
 START_TEST (test_parse_refuses_duplicate_and_too_many_signatures)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autofree char *one = bytes_to_string (signatures);
   g_autofree char *entry = g_strndup (one + 1, strlen (one) - 2);
   g_autoptr(GString) twice = g_string_new (NULL);
@@ -662,8 +669,8 @@ END_TEST
 START_TEST (test_parse_refuses_oversized)
 {
   g_autoptr(ChainStatement) statement = signed_statement ();
-  g_autoptr(GBytes) bytes = chain_statement_get_bytes (statement);
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (statement);
+  g_autoptr(GBytes) bytes = chain_statement_dup_bytes (statement);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (statement);
   g_autofree char *big = g_malloc (CHAIN_STATEMENT_MAX_LEN + 2);
   g_autoptr(GBytes) big_statement = NULL;
   g_autoptr(GBytes) big_signatures = NULL;

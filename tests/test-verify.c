@@ -10,7 +10,7 @@ crl_new (TestCa    *ca,
          ChainCert *revoked)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *serial = revoked != NULL ? chain_cert_get_serial (revoked) : NULL;
+  g_autofree char *serial = revoked != NULL ? chain_cert_dup_serial (revoked) : NULL;
   ChainRevokedEntry entry = { serial, test_pki_now () - 60, CHAIN_REVOCATION_KEY_COMPROMISE };
   ChainCrl *crl;
 

@@ -34,7 +34,7 @@ cm_bundle (TestCustody *c)
 static char *
 read_pin (ChainWorkspace *ws)
 {
-  g_autofree char *path = chain_workspace_get_pin_path (ws);
+  g_autofree char *path = chain_workspace_dup_pin_path (ws);
 
   return test_cli_read_file (path, NULL);
 }

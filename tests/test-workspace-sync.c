@@ -178,13 +178,13 @@ statements_from (ChainWorkspace *ws,
   for (guint64 seq = from; seq < chain_ledger_get_length (ledger); seq++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, &error);
       g_autoptr(GBytes) statement = NULL;
       g_autoptr(GBytes) signatures = NULL;
 
       test_assert_no_error (error);
-      statement = chain_statement_get_bytes (chain_record_get_statement (record));
-      signatures = chain_statement_get_signatures_bytes (chain_record_get_statement (record));
+      statement = chain_statement_dup_bytes (chain_record_get_statement (record));
+      signatures = chain_statement_dup_signatures_bytes (chain_record_get_statement (record));
       g_ptr_array_add (out, g_strdup_printf ("%.*s %.*s", (int) g_bytes_get_size (statement),
                                              (const char *) g_bytes_get_data (statement, NULL),
                                              (int) g_bytes_get_size (signatures),

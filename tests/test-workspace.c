@@ -120,7 +120,7 @@ accept_grant (ChainWorkspace *child,
 static char *
 ledger_fingerprint (ChainWorkspace *ws)
 {
-  g_autofree char *pin_path = chain_workspace_get_pin_path (ws);
+  g_autofree char *pin_path = chain_workspace_dup_pin_path (ws);
   g_autofree char *pin = NULL;
   g_autoptr(ChainLedger) ledger = NULL;
   g_autofree char *repo = chain_workspace_build_path (ws, CHAIN_WORKSPACE_LEDGER_DIR);
@@ -279,7 +279,7 @@ START_TEST (test_find_ca)
 {
   g_autoptr(ChainWorkspace) oem = make_oem (NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *sha = chain_cert_get_sha256 (chain_workspace_get_ca (oem));
+  g_autofree char *sha = chain_cert_dup_sha256 (chain_workspace_get_ca (oem));
   g_autofree char *prefix = g_ascii_strup (sha, 10);
 
   ck_assert_ptr_eq (chain_workspace_find_ca (oem, NULL, &error), chain_workspace_get_ca (oem));
@@ -327,7 +327,7 @@ START_TEST (test_request_file_round_trip)
 {
   g_autoptr(ChainWorkspace) cm = make_child ("cm-a", "manufacturer", NULL);
   g_autoptr(ChainRequestFile) request = load_request ("cm-a");
-  g_autoptr(ChainName) subject = chain_csr_get_subject (chain_request_file_get_ca_csr (request));
+  g_autoptr(ChainName) subject = chain_csr_dup_subject (chain_request_file_get_ca_csr (request));
   g_autofree char *text = chain_name_to_string (subject);
   g_autofree char *ledger = path_in ("cm-a/ledger.git");
 
@@ -679,7 +679,7 @@ START_TEST (test_accept_checks_trusted_root)
   g_autoptr(GError) error = NULL;
   g_autofree char *grant = path_in ("cm-a.grant");
   g_autofree char *ledger = path_in ("cm-a/ledger.git");
-  g_autofree char *root = chain_cert_get_sha256 (chain_workspace_get_ca (oem));
+  g_autofree char *root = chain_cert_dup_sha256 (chain_workspace_get_ca (oem));
   const char *wrong = "0000000000000000000000000000000000000000000000000000000000000000";
 
   delegate (oem, "cm-a");

@@ -740,7 +740,7 @@ static void
 make_replay (Vector *v)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, TEST_STORY_POP, &error);
+  g_autoptr(ChainRecord) record = chain_ledger_load_record (story->ledger, TEST_STORY_POP, &error);
   g_autoptr(GBytes) statement_json = NULL;
   g_autoptr(GBytes) signatures_json = NULL;
   g_autoptr(GBytes) verification = NULL;
@@ -748,8 +748,8 @@ make_replay (Vector *v)
 
   (void) v;
   test_assert_no_error (error);
-  statement_json = chain_statement_get_bytes (chain_record_get_statement (record));
-  signatures_json = chain_statement_get_signatures_bytes (chain_record_get_statement (record));
+  statement_json = chain_statement_dup_bytes (chain_record_get_statement (record));
+  signatures_json = chain_statement_dup_signatures_bytes (chain_record_get_statement (record));
   copy = chain_statement_parse (statement_json, signatures_json, &error);
   test_assert_no_error (error);
   verification = chain_record_read_artifact (record, "verification.pem", NULL, &error);
@@ -802,7 +802,7 @@ make_other_policy (Vector *v)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainPolicy) stricter = stricter_policy ();
-  g_autofree char *policy = chain_policy_get_digest (stricter);
+  g_autofree char *policy = chain_policy_dup_digest (stricter);
   g_autoptr(ChainJson) body = chain_json_new_object ();
   ChainStatement *st = NULL;
 
@@ -841,7 +841,7 @@ make_policy_rollback (Vector *v)
 static void
 make_revocation_not_issued (Vector *v)
 {
-  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
+  g_autofree char *revoked = chain_cert_dup_serial (story->devices[0]);
   const char *crl_serials[] = { revoked, "5ca1ab1e0ddba11", NULL };
   const char *serials[] = { "5ca1ab1e0ddba11", NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
@@ -854,7 +854,7 @@ make_revocation_not_issued (Vector *v)
 static void
 make_revocation_again (Vector *v)
 {
-  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
+  g_autofree char *revoked = chain_cert_dup_serial (story->devices[0]);
   const char *serials[] = { revoked, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, serials, 2);
 
@@ -866,7 +866,7 @@ make_revocation_again (Vector *v)
 static void
 make_revocation_empty (Vector *v)
 {
-  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
+  g_autofree char *revoked = chain_cert_dup_serial (story->devices[0]);
   const char *crl_serials[] = { revoked, NULL };
   const char *serials[] = { NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
@@ -879,8 +879,8 @@ make_revocation_empty (Vector *v)
 static void
 make_revocation_upper_case (Vector *v)
 {
-  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *revoked = chain_cert_dup_serial (story->devices[0]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   g_autofree char *upper = g_ascii_strup (serial, -1);
   const char *crl_serials[] = { revoked, serial, NULL };
   const char *serials[] = { upper, NULL };
@@ -897,7 +897,7 @@ static void
 make_duplicate_serial (Vector *v)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   TestForge forge = { TEST_FORGE_DEVICE, story->dist_x.key, story->dist_x.cert, "CN=dist-x-0100,OU=Dist X,O=CM A,C=DE",
                       NULL, 0, 0, -1, NULL, NULL, FALSE };
   ChainCert *devices[1] = { NULL };
@@ -999,7 +999,7 @@ make_export_target (Vector *v)
 static void
 make_officer_revoked (Vector *v)
 {
-  g_autofree char *serial = chain_cert_get_serial (story->oem2.cert);
+  g_autofree char *serial = chain_cert_dup_serial (story->oem2.cert);
   const char *serials[] = { serial, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->oem.issuer, serials, 1);
 
@@ -1154,8 +1154,8 @@ revocation_with (const char *author,
 static void
 make_revocation_reason (Vector *v)
 {
-  g_autofree char *revoked = chain_cert_get_serial (story->devices[0]);
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *revoked = chain_cert_dup_serial (story->devices[0]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   const char *crl_serials[] = { revoked, serial, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
   ChainStatement *st = revocation_with ("dist-x", story->dist_x.cert, "lost", serial, crl);
@@ -1168,7 +1168,7 @@ make_revocation_reason (Vector *v)
 static void
 make_revocation_issuer (Vector *v)
 {
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   const char *crl_serials[] = { serial, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->cm_a.issuer, crl_serials, 1);
   ChainStatement *st = revocation_with ("dist-x", story->cm_a.cert, "key-compromise", serial, crl);
@@ -1182,7 +1182,7 @@ make_revocation_issuer (Vector *v)
 static void
 make_revocation_crl (Vector *v)
 {
-  g_autofree char *serial = chain_cert_get_serial (story->devices[1]);
+  g_autofree char *serial = chain_cert_dup_serial (story->devices[1]);
   const char *crl_serials[] = { serial, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->dist_x.issuer, crl_serials, 2);
   ChainStatement *st = revocation_with ("dist-x", story->dist_x.cert, "key-compromise", serial, crl);
@@ -1329,7 +1329,7 @@ static char *
 last_statement_id (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainRecord) record = chain_ledger_get_record (story->ledger, chain_ledger_get_length (story->ledger) - 1,
+  g_autoptr(ChainRecord) record = chain_ledger_load_record (story->ledger, chain_ledger_get_length (story->ledger) - 1,
                                                            &error);
 
   test_assert_no_error (error);
@@ -1955,8 +1955,8 @@ append_forged (ChainStatement    *st,
                guint64            seq,
                const TestOfficer *committer)
 {
-  g_autoptr(GBytes) statement = chain_statement_get_bytes (st);
-  g_autoptr(GBytes) own_signatures = chain_statement_get_signatures_bytes (st);
+  g_autoptr(GBytes) statement = chain_statement_dup_bytes (st);
+  g_autoptr(GBytes) own_signatures = chain_statement_dup_signatures_bytes (st);
   GBytes *signatures_json = signatures != NULL ? signatures : own_signatures;
   g_autofree char *parent = seq > 0 ? GIT ("rev-parse", "refs/heads/main") : NULL;
   g_autofree char *prev = seq > 0 ? tip_record_digest () : g_strdup_printf ("%064d", 0);
@@ -1968,9 +1968,9 @@ append_forged (ChainStatement    *st,
   g_autoptr(GBytes) record_json = NULL;
   g_autoptr(GString) info = g_string_new (NULL);
   g_autoptr(GString) text = g_string_new (NULL);
-  g_autoptr(ChainName) subject = chain_cert_get_subject (committer->cert);
-  g_autofree char *cn = chain_name_get_common_name (subject);
-  g_autofree char *key_id = chain_cert_get_public_key_sha256 (committer->cert);
+  g_autoptr(ChainName) subject = chain_cert_dup_subject (committer->cert);
+  g_autofree char *cn = chain_name_dup_common_name (subject);
+  g_autofree char *key_id = chain_cert_dup_public_key_sha256 (committer->cert);
   g_autofree char *statement_sha = sha256_of (statement);
   g_autofree char *signatures_sha = sha256_of (signatures_json);
   g_autofree char *tree = NULL;
@@ -2075,7 +2075,7 @@ make_statement_ledger (Vector *v)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *other = chain_statement_new_id ();
-  g_autofree char *policy = chain_policy_get_digest (story->policy);
+  g_autofree char *policy = chain_policy_dup_digest (story->policy);
   ChainJson *body = chain_json_new_object ();
   ChainStatement *st = NULL;
 
@@ -2093,7 +2093,7 @@ static void
 make_signature_invalid (Vector *v)
 {
   g_autoptr(ChainStatement) other = test_story_annotation (story, "oem", &story->oem.officer, "bye");
-  g_autoptr(GBytes) signatures = chain_statement_get_signatures_bytes (other);
+  g_autoptr(GBytes) signatures = chain_statement_dup_signatures_bytes (other);
 
   (void) v;
   append_forged (test_story_annotation (story, "oem", &story->oem.officer, "hello"), signatures, NEXT,
@@ -2106,7 +2106,7 @@ make_signature_duplicate_key (Vector *v)
 {
   g_autoptr(GError) error = NULL;
   ChainStatement *st = test_story_annotation (story, "oem", &story->oem.officer, "hello");
-  g_autoptr(GBytes) own = chain_statement_get_signatures_bytes (st);
+  g_autoptr(GBytes) own = chain_statement_dup_signatures_bytes (st);
   g_autoptr(ChainJson) list = chain_json_parse (g_bytes_get_data (own, NULL), g_bytes_get_size (own), 65536, &error);
   g_autoptr(GBytes) twice = NULL;
 
@@ -2160,7 +2160,7 @@ static void
 make_time_future (Vector *v)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *policy = chain_policy_get_digest (story->policy);
+  g_autofree char *policy = chain_policy_dup_digest (story->policy);
   ChainJson *body = chain_json_new_object ();
   ChainStatement *st = NULL;
 
@@ -2453,9 +2453,9 @@ make_batch_manifest (Vector *v)
   const BatchManifest *m = v->arg;
   g_autoptr(ChainCert) device = test_story_device (story->dist_x.issuer, "dist-x-0100");
   g_autofree char *issuer_sha = test_story_thumbprint (story->dist_x.cert);
-  g_autofree char *serial = chain_cert_get_serial (device);
+  g_autofree char *serial = chain_cert_dup_serial (device);
   g_autofree char *sha = test_story_thumbprint (device);
-  g_autofree char *spki = chain_cert_get_public_key_sha256 (device);
+  g_autofree char *spki = chain_cert_dup_public_key_sha256 (device);
   g_autofree char *text = g_strdup_printf ("%s%s,%s,%s,%s\n",
                                            m->header ? "device_id,serial,cert_sha256,public_key_sha256\n" : "",
                                            m->device_id, serial, sha, spki);
@@ -2525,7 +2525,7 @@ static TestOfficer bea;
 static void
 revoke_cm_b1 (void)
 {
-  g_autofree char *serial = chain_cert_get_serial (story->cm_b.cert);
+  g_autofree char *serial = chain_cert_dup_serial (story->cm_b.cert);
   const char *serials[] = { serial, NULL };
   g_autoptr(ChainCrl) crl = test_story_crl (story->oem.issuer, serials, 1);
 

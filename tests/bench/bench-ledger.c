@@ -108,7 +108,7 @@ git_verify_commits (const char *path,
 {
   /* A short path: gpg-agent puts its socket in GNUPGHOME. */
   g_autofree char *home = g_strdup ("/tmp/bench-gpg-XXXXXX");
-  g_autofree char *fingerprint = chain_cert_get_thumbprint (root, CHAIN_DIGEST_SHA1);
+  g_autofree char *fingerprint = chain_cert_dup_thumbprint (root, CHAIN_DIGEST_SHA1);
   g_autofree char *trustlist = g_strdup_printf ("%s S\n", fingerprint);
   g_autofree char *conf = NULL;
   g_autofree char *trust = NULL;
@@ -240,7 +240,7 @@ main (int    argc,
   g_autoptr(GBytes) root_pem = NULL;
   g_autoptr(GBytes) officer_pem = NULL;
   g_autofree char *ledger_id = chain_statement_new_id ();
-  g_autofree char *policy = chain_policy_get_digest (chain_policy);
+  g_autofree char *policy = chain_policy_dup_digest (chain_policy);
   g_autofree char *path = NULL;
   g_autofree char *prev = NULL;
   gboolean made_dir = FALSE;
@@ -310,7 +310,7 @@ main (int    argc,
       /* The ledger's officer is not ours: check signatures against its own. */
       {
         g_autoptr(ChainLedger) kept = chain_ledger_open (path, NULL, &error);
-        g_autoptr(ChainRecord) first = kept != NULL ? chain_ledger_get_record (kept, 0, &error)
+        g_autoptr(ChainRecord) first = kept != NULL ? chain_ledger_load_record (kept, 0, &error)
                                                     : NULL;
         g_autoptr(GBytes) kept_officer = NULL;
         g_autoptr(GBytes) kept_root = NULL;
@@ -381,7 +381,7 @@ main (int    argc,
   for (guint i = 0; i < random_reads; i++)
     {
       guint64 seq = (guint64) g_random_int_range (0, (gint32) MIN (records, G_MAXINT32));
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, seq, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, &error);
 
       if (record == NULL)
         die ("random read", error);
@@ -395,7 +395,7 @@ main (int    argc,
   start = g_get_monotonic_time ();
   for (gint64 i = 0; i < records; i++)
     {
-      g_autoptr(ChainRecord) record = chain_ledger_get_record (ledger, (guint64) i, &error);
+      g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, (guint64) i, &error);
       ChainStatement *statement = NULL;
 
       if (record == NULL)

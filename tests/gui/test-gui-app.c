@@ -986,7 +986,7 @@ START_TEST (test_requests)
   /* The fingerprint of cm-b's requested CA key, as the review shows it. */
   file = chain_request_file_load (story.cm_b_request, &error);
   test_assert_no_error (error);
-  sha256 = chain_csr_get_public_key_sha256 (chain_request_file_get_ca_csr (file));
+  sha256 = chain_csr_dup_public_key_sha256 (chain_request_file_get_ca_csr (file));
   ca_key = g_strdup_printf ("%.4s %.4s %.4s", sha256, sha256 + 4, sha256 + 8);
   script = g_strdup_printf (
     "size 1100 740\n"

@@ -418,7 +418,7 @@ START_TEST (test_dead_run_finished)
   /* Killed as the second batch is about to be recorded: the first is
    * recorded and published, the second signed and staged only. */
   g_setenv ("LIBCHAIN_TEST_KILL_AT", "start:2", TRUE);
-  argv[0] = env ("CHAIN_BIN");
+  argv[0] = env ("CHAIN_TEST_BIN");
   argv[1] = "--passphrase-file";
   argv[2] = story.passphrase_file;
   argv[3] = "-q";

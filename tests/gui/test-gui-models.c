@@ -537,8 +537,8 @@ START_TEST (test_request_keys)
   g_autoptr(GPtrArray) recorded = NULL;
 
   test_assert_no_error (error);
-  ca = chain_csr_get_public_key_sha256 (chain_request_file_get_ca_csr (file));
-  officer = chain_csr_get_public_key_sha256 (chain_request_file_get_officer_csr (file));
+  ca = chain_csr_dup_public_key_sha256 (chain_request_file_get_ca_csr (file));
+  officer = chain_csr_dup_public_key_sha256 (chain_request_file_get_officer_csr (file));
   recorded = custody_request_key_fields (inbox_item (session, "cm-b"), state);
   ck_assert_uint_eq (recorded->len, 2);
   ck_assert_str_eq (custody_fields_lookup (recorded, "Requested CA key (SHA-256)"), ca);

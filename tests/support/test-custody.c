@@ -39,14 +39,14 @@ static char *
 parent_namespace (ChainWorkspace *parent)
 {
   ChainCert *ca = chain_workspace_get_ca (parent);
-  g_autoptr(ChainNameConstraints) nc = chain_cert_get_name_constraints (ca);
+  g_autoptr(ChainNameConstraints) nc = chain_cert_dup_name_constraints (ca);
   g_autoptr(ChainName) subject = NULL;
   g_autofree char *text = NULL;
   const char *rest;
 
   if (nc == NULL)
     return NULL;
-  subject = chain_cert_get_subject (ca);
+  subject = chain_cert_dup_subject (ca);
   text = chain_name_to_string (subject);
   rest = strchr (text, ',');
   ck_assert_ptr_nonnull (rest);
@@ -133,9 +133,9 @@ test_custody_issue (ChainWorkspace    *ws,
       g_autoptr(GBytes) pem = NULL;
 
       test_assert_no_error (error);
-      serial = chain_cert_get_serial (cert);
+      serial = chain_cert_dup_serial (cert);
       sha = test_custody_thumbprint (cert);
-      spki = chain_cert_get_public_key_sha256 (cert);
+      spki = chain_cert_dup_public_key_sha256 (cert);
       pem = chain_cert_to_pem (cert);
       if (strchr (ids[i], ',') != NULL)
         g_string_append_printf (manifest, "\"%s\",%s,%s,%s\n", ids[i], serial, sha, spki);

@@ -113,7 +113,7 @@ party_officer_make (TestParty *p)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainName) name = name_new (p->officer_subject);
-  g_autofree char *cn = chain_name_get_common_name (name);
+  g_autofree char *cn = chain_name_dup_common_name (name);
   ChainIssueOptions options = CHAIN_ISSUE_OPTIONS_INIT;
 
   p->officer.key = key_new ();
@@ -310,7 +310,7 @@ test_story_statement (TestStory         *s,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainJson) owned = body;
-  g_autofree char *policy = chain_policy_get_digest (s->policy);
+  g_autofree char *policy = chain_policy_dup_digest (s->policy);
   ChainStatement *st = chain_statement_new (type, author, s->ledger_id, policy, s->now, body, &error);
 
   test_assert_no_error (error);
@@ -448,7 +448,7 @@ test_story_delegation (TestStory         *s,
                        const char        *request_id,
                        ChainCert         *ca)
 {
-  g_autoptr(ChainNameConstraints) nc = chain_cert_get_name_constraints (ca);
+  g_autoptr(ChainNameConstraints) nc = chain_cert_dup_name_constraints (ca);
   ChainJson *body = chain_json_new_object ();
   ChainJson *list = chain_json_new_array ();
   ChainStatement *st = NULL;
@@ -506,11 +506,11 @@ test_story_batch (TestStory         *s,
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(ChainName) subject = chain_cert_get_subject (devices[i]);
-      g_autofree char *cn = chain_name_get_common_name (subject);
-      g_autofree char *serial = chain_cert_get_serial (devices[i]);
+      g_autoptr(ChainName) subject = chain_cert_dup_subject (devices[i]);
+      g_autofree char *cn = chain_name_dup_common_name (subject);
+      g_autofree char *serial = chain_cert_dup_serial (devices[i]);
       g_autofree char *sha = test_story_thumbprint (devices[i]);
-      g_autofree char *spki = chain_cert_get_public_key_sha256 (devices[i]);
+      g_autofree char *spki = chain_cert_dup_public_key_sha256 (devices[i]);
       g_autoptr(GBytes) pem = chain_cert_to_pem (devices[i]);
 
       g_string_append_printf (manifest, "%s,%s,%s,%s\n", cn, serial, sha, spki);
@@ -798,7 +798,7 @@ make_pki (TestStory *s)
   s->pop = chain_issuer_issue_pop (s->oem.issuer, TEST_STORY_POP_CODE, &error);
   test_assert_no_error (error);
   {
-    g_autofree char *serial = chain_cert_get_serial (s->devices[0]);
+    g_autofree char *serial = chain_cert_dup_serial (s->devices[0]);
     const char *serials[] = { serial, NULL };
 
     s->device_crl = test_story_crl (s->dist_x.issuer, serials, 1);
@@ -882,7 +882,7 @@ test_story_new (void)
         test_story_export (s, "oem", &s->oem.officer, s->oem.cert, TEST_STORY_EXPORT_NAME, s->export_content),
         &s->oem.officer);
   {
-    g_autofree char *serial = chain_cert_get_serial (s->devices[0]);
+    g_autofree char *serial = chain_cert_dup_serial (s->devices[0]);
     const char *serials[] = { serial, NULL };
 
     step (s, TEST_STORY_REVOKE_DEVICE,
