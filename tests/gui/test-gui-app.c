@@ -71,7 +71,7 @@ assert_png (const char *name,
   ck_assert_msg (len > 33 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is no PNG", path);
   width = GUINT32_FROM_BE (*(guint32 *) (data + 16));
   height = GUINT32_FROM_BE (*(guint32 *) (data + 20));
-  ck_assert_msg ((int) width >= min_width && (int) width <= max_width && height >= 150,
+  ck_assert_msg ((int) width >= min_width && (int) width <= max_width && height >= 120,
                  "%s is %ux%u", path, width, height);
 }
 
