@@ -39,6 +39,27 @@ chain_revocation_reason_to_string (ChainRevocationReason reason)
   return reason_names[reason];
 }
 
+const char *
+chain_revocation_reason_to_label (ChainRevocationReason reason)
+{
+  switch (reason)
+    {
+    case CHAIN_REVOCATION_KEY_COMPROMISE:
+      return _("Key compromise");
+    case CHAIN_REVOCATION_CA_COMPROMISE:
+      return _("CA compromise");
+    case CHAIN_REVOCATION_AFFILIATION_CHANGED:
+      return _("Affiliation changed");
+    case CHAIN_REVOCATION_SUPERSEDED:
+      return _("Superseded");
+    case CHAIN_REVOCATION_CESSATION_OF_OPERATION:
+      return _("Cessation of operation");
+    case CHAIN_REVOCATION_UNSPECIFIED:
+    default:
+      return _("No reason given");
+    }
+}
+
 gboolean
 chain_revocation_reason_from_string (const char            *name,
                                      ChainRevocationReason *out_reason,
