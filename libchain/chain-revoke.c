@@ -377,7 +377,7 @@ plan_custodian (ChainRevocation        *plan,
   if (c == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   _("no custodian '%.64s' in the ledger; 'chain status' lists them"), name);
+                   _("no custodian '%.64s' in the ledger; check the custodian's id"), name);
       return FALSE;
     }
   for (guint i = 0; i < c->cas->len; i++)
@@ -549,7 +549,7 @@ chain_workspace_plan_revocation (ChainWorkspace     *self,
           if (revoked)
             {
               g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                           _("serial %s is revoked already; 'chain crl' writes the CRL that lists it"), serial);
+                           _("serial %s is revoked already; its CA's CRL lists it"), serial);
               return NULL;
             }
           plan_add (plan, serial, kind, name);
@@ -560,7 +560,7 @@ chain_workspace_plan_revocation (ChainWorkspace     *self,
       if (target->serials->len == 0 && target->n_revoked > 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       _("device '%.64s' is revoked already; 'chain crl' writes the CRL that lists it"), shown);
+                       _("device '%.64s' is revoked already; its CA's CRL lists it"), shown);
           return NULL;
         }
       if (target->serials->len == 0 && target->other != NULL)

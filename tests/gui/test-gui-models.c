@@ -1244,6 +1244,18 @@ START_TEST (test_revoked_device_counts)
     ck_assert_str_eq (row_devices (session, "dist-x"), "5 devices, 1 revoked");
     ck_assert_str_eq (custody_fields_lookup (custody_node_get_fields (node (session, "dist-x")),
                                              "Devices revoked"), "1");
+
+    /* Revoked already, or no such custodian: said without a command name. */
+    wait.done = FALSE;
+    custody_session_plan_revocation_async (session, devices, NULL, on_done, &wait);
+    ck_assert_ptr_null (finish_result (session, &wait, &error));
+    ck_assert_str_eq (error->message, "device 'widget-1' is revoked already; its CA's CRL lists it");
+    test_assert_error (error, CHAIN_ERROR_REFUSED);
+    wait.done = FALSE;
+    custody_session_plan_revocation_async (session, NULL, (const char *const[]) { "cm-z", NULL }, on_done, &wait);
+    ck_assert_ptr_null (finish_result (session, &wait, &error));
+    ck_assert_str_eq (error->message, "no custodian 'cm-z' in the ledger; check the custodian's id");
+    test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
   }
   /* CM A learns of Dist X's devices, then revokes Dist X. */
   gui_fixture_carry_bundle (dist_x, cm_a, bundle);
