@@ -19,7 +19,7 @@ custody_device_lookup_dup_status (const ChainDeviceLookup *lookup)
     /* The state says revoked but no record was found: say no more than that. */
     return g_strdup (_("Revoked"));
   date = custody_format_date (chain_device_lookup_get_revocation_time (lookup));
-  reason = custody_revocation_reason_to_label (chain_device_lookup_get_revocation_reason (lookup));
+  reason = chain_revocation_reason_to_label (chain_device_lookup_get_revocation_reason (lookup));
   if (chain_device_lookup_get_revoked_ca_name (lookup) != NULL)
     /* TRANSLATORS: the first %s is a date, the second a custodian's name, then the reason in words
      * ("Key compromise") and the record's number */

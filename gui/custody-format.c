@@ -338,24 +338,3 @@ custody_fields_add_certificate (GPtrArray       *fields,
   custody_fields_take (fields, _("SHA-256 thumbprint"), g_steal_pointer (&sha256));
   custody_fields_take (fields, _("SHA-1 thumbprint"), g_steal_pointer (&sha1));
 }
-
-const char *
-custody_revocation_reason_to_label (ChainRevocationReason reason)
-{
-  switch (reason)
-    {
-    case CHAIN_REVOCATION_KEY_COMPROMISE:
-      return _("Key compromise");
-    case CHAIN_REVOCATION_CA_COMPROMISE:
-      return _("CA compromise");
-    case CHAIN_REVOCATION_AFFILIATION_CHANGED:
-      return _("Affiliation changed");
-    case CHAIN_REVOCATION_SUPERSEDED:
-      return _("Superseded");
-    case CHAIN_REVOCATION_CESSATION_OF_OPERATION:
-      return _("Cessation of operation");
-    case CHAIN_REVOCATION_UNSPECIFIED:
-    default:
-      return _("No reason given");
-    }
-}

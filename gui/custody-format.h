@@ -99,9 +99,6 @@ GStrv custody_recent_add (const char *const *recent,
                           const char        *dir,
                           guint              max);
 
-/** Returns: (transfer none): @reason in words, e.g. "Key compromise". */
-const char *custody_revocation_reason_to_label (ChainRevocationReason reason);
-
 /* ---- Detail fields ------------------------------------------------------- */
 
 /**

@@ -150,6 +150,33 @@ list_officers (const ChainCustodian *custodian)
   return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
 }
 
+/* A custodian's devices and how many of them were revoked, for its row:
+ * "5 devices, 1 revoked". When no CA of it is in force (@ca_revoked), every
+ * device went with its CA. */
+static char *
+describe_devices (guint64  n_devices,
+                  guint64  n_revoked,
+                  gboolean ca_revoked)
+{
+  if (n_devices == 0)
+    return g_strdup (_("no devices"));
+  if (ca_revoked)
+    /* TRANSLATORS: a revoked custodian's device certificates, all revoked with its CA */
+    return g_strdup_printf (ngettext ("%'llu device, revoked", "%'llu devices, all revoked",
+                                      (gulong) n_devices),
+                            (unsigned long long) n_devices);
+  if (n_revoked == 0)
+    /* TRANSLATORS: how many device certificates a custodian issued, none of them revoked */
+    return g_strdup_printf (ngettext ("%'llu device, none revoked", "%'llu devices, none revoked",
+                                      (gulong) n_devices),
+                            (unsigned long long) n_devices);
+  /* TRANSLATORS: how many device certificates a custodian issued, then how
+   * many of them were revoked; the plural follows the first number */
+  return g_strdup_printf (ngettext ("%'llu device, %'llu revoked", "%'llu devices, %'llu revoked",
+                                    (gulong) n_devices),
+                          (unsigned long long) n_devices, (unsigned long long) n_revoked);
+}
+
 /* When and why @custodian's CAs, or the nearest CA above them, were
  * revoked: "2026-12-07: Key compromise (record #13)"; NULL if none was. */
 static char *
@@ -173,12 +200,12 @@ describe_revocation (const ChainLedgerState *state,
 
           if (c == custodian)
             /* TRANSLATORS: when a CA was revoked, the reason in words ("Key compromise"), the record's number */
-            return g_strdup_printf (_("%s: %s (record #%llu)"), date, custody_revocation_reason_to_label (reason),
+            return g_strdup_printf (_("%s: %s (record #%llu)"), date, chain_revocation_reason_to_label (reason),
                                     (unsigned long long) seq);
           /* TRANSLATORS: a date, the custodian above whose CA's revocation took this one along, the reason
            * in words, the record's number */
           return g_strdup_printf (_("%s with the sub-CA of %s: %s (record #%llu)"), date, chain_custodian_get_name (c),
-                                  custody_revocation_reason_to_label (reason), (unsigned long long) seq);
+                                  chain_revocation_reason_to_label (reason), (unsigned long long) seq);
         }
       c = chain_custodian_get_parent_id (c) != NULL
           ? chain_ledger_state_find_custodian (state, chain_custodian_get_parent_id (c)) : NULL;
@@ -198,7 +225,9 @@ custody_node_new_custodian (const ChainLedgerState *state,
   guint n_cas = chain_custodian_get_n_cas (custodian);
   ChainCert *ca = n_cas > 0 ? chain_custodian_get_ca (custodian, n_cas - 1) : NULL;
   ChainCustodyStatus status = chain_custodian_get_status (custodian, now);
+  guint64 n_revoked = chain_custodian_get_n_revoked_devices (custodian);
   g_autofree char *expiry = NULL;
+  g_autofree char *devices = NULL;
   const char *parent_id = chain_custodian_get_parent_id (custodian);
   const ChainCustodian *parent = NULL;
 
@@ -214,16 +243,9 @@ custody_node_new_custodian (const ChainLedgerState *state,
 
   if (ca != NULL)
     expiry = custody_format_date (chain_cert_get_not_after (ca));
-  if (self->n_devices > 0)
-    /* TRANSLATORS: tier · how many device certificates · until when the CA is valid */
-    self->summary = g_strdup_printf (ngettext ("%s · %'llu device · until %s",
-                                               "%s · %'llu devices · until %s",
-                                               (gulong) self->n_devices),
-                                     self->tier, (unsigned long long) self->n_devices,
-                                     expiry != NULL ? expiry : "?");
-  else
-    /* TRANSLATORS: tier · until when the CA is valid */
-    self->summary = g_strdup_printf (_("%s · until %s"), self->tier, expiry != NULL ? expiry : "?");
+  devices = describe_devices (self->n_devices, n_revoked, self->health == CUSTODY_HEALTH_REVOKED);
+  /* TRANSLATORS: tier · its devices, such as "5 devices, 1 revoked" · until when the CA is valid */
+  self->summary = g_strdup_printf (_("%s · %s · until %s"), self->tier, devices, expiry != NULL ? expiry : "?");
 
   custody_fields_add (self->fields, _("Organisation"), self->name);
   custody_fields_add (self->fields, _("Custodian id"), self->id);
@@ -239,6 +261,10 @@ custody_node_new_custodian (const ChainLedgerState *state,
     custody_fields_add_certificate (self->fields, ca, now);
   custody_fields_take (self->fields, _("Devices issued"),
                        g_strdup_printf ("%'" G_GUINT64_FORMAT, self->n_devices));
+  custody_fields_take (self->fields, _("Devices revoked"),
+                       self->health == CUSTODY_HEALTH_REVOKED && self->n_devices > 0
+                         ? g_strdup (_("All, with the CA"))
+                         : g_strdup_printf ("%'" G_GUINT64_FORMAT, n_revoked));
   custody_fields_take (self->fields, _("Officers"), list_officers (custodian));
   if (n_cas > 1)
     custody_fields_take (self->fields, _("Earlier CAs"), g_strdup_printf ("%u", n_cas - 1));

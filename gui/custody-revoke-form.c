@@ -56,7 +56,7 @@ custody_revoke_form_get_reason_labels (void)
   /* The words the details of a revoked CA and device show. */
   if (labels[0] == NULL)
     for (i = 0; i < G_N_ELEMENTS (reasons); i++)
-      labels[i] = custody_revocation_reason_to_label (reasons[i].reason);
+      labels[i] = chain_revocation_reason_to_label (reasons[i].reason);
   return labels;
 }
 

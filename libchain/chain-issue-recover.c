@@ -608,7 +608,7 @@ recover_run (ChainWorkspace        *workspace,
     {
       g_autofree char *message = g_strdup_printf (
         /* Translators: a run of 'chain issue' was killed; %s is its output directory. */
-        _("a killed 'chain issue' left %u certificates in %s/.staging~*: %u recorded but not published, %u not yet recorded, %u unreadable; the next command that unlocks this workspace finishes it"),
+        _("an interrupted issuing run left %u certificates in %s/.staging~*: %u recorded but not published, %u not yet recorded, %u unreadable; the next signing in this workspace finishes it"),
         found->len, output, n_recorded, n_unrecorded, n_void);
 
       report (message, report_data);
@@ -636,7 +636,7 @@ recover_run (ChainWorkspace        *workspace,
   if (!find_records (workspace, found, error)
       || !record_found (workspace, found, issuer_sha256, &seq, &n_new, error))
     {
-      g_prefix_error (error, _("cannot finish the killed 'chain issue' into %s: "), output);
+      g_prefix_error (error, _("cannot finish the interrupted issuing run into %s: "), output);
       close (out_fd);
       return FALSE;
     }
@@ -649,7 +649,7 @@ recover_run (ChainWorkspace        *workspace,
     }
   if (!publish_found (out_fd, output, found, error))
     {
-      g_prefix_error (error, _("cannot finish the killed 'chain issue' into %s: "), output);
+      g_prefix_error (error, _("cannot finish the interrupted issuing run into %s: "), output);
       close (out_fd);
       return FALSE;
     }
@@ -662,11 +662,11 @@ recover_run (ChainWorkspace        *workspace,
     if (n_new > 0)
       message = g_strdup_printf (
         /* Translators: a run of 'chain issue' was killed; %s is its output directory. */
-        _("finished a killed 'chain issue' into %s: recorded %u certificates in record %" PRIu64 ", published %u recorded before, deleted %u unreadable or unrecordable"),
+        _("finished an interrupted issuing run into %s: recorded %u certificates in record %" PRIu64 ", published %u recorded before, deleted %u unreadable or unrecordable"),
         output, n_new, seq, n_recorded, n_void);
     else
       message = g_strdup_printf (
-        _("finished a killed 'chain issue' into %s: published %u certificates recorded before, deleted %u unreadable or unrecordable"),
+        _("finished an interrupted issuing run into %s: published %u certificates recorded before, deleted %u unreadable or unrecordable"),
         output, n_recorded, n_void);
     report (message, report_data);
   }

@@ -559,6 +559,9 @@ commit (ChainRuleCtx *ctx)
             }
           if (officer != NULL)
             officer->revoked = TRUE;
+          /* Serials are issued to CAs, officers and devices only. */
+          if (ca == NULL && officer == NULL)
+            ctx->ca->owner->n_revoked_devices++;
           g_ptr_array_add (ctx->ca->revoked_serials, g_strdup (g_ptr_array_index (ctx->revoke_hex, i)));
           state->n_revoked++;
         }

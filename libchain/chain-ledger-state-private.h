@@ -50,6 +50,7 @@ struct _ChainCustodian {
   char               *delegation_id; /* the statement that created it */
   ChainLedgerRequest *request;
   guint64             n_devices;
+  guint64             n_revoked_devices; /* revoked one by one, not with a CA */
 };
 
 struct _ChainLedgerRequest {

@@ -655,6 +655,13 @@ chain_custodian_get_n_devices (const ChainCustodian *self)
   return self->n_devices;
 }
 
+guint64
+chain_custodian_get_n_revoked_devices (const ChainCustodian *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->n_revoked_devices;
+}
+
 guint
 chain_ledger_state_get_n_requests (const ChainLedgerState *self)
 {

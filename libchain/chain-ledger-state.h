@@ -345,6 +345,12 @@ gboolean chain_custodian_is_officer_revoked (const ChainCustodian *self,
 CHAIN_PUBLIC
 guint64 chain_custodian_get_n_devices (const ChainCustodian *self);
 
+/** Returns: how many of those device certificates were revoked one by one;
+ * the devices of a revoked CA are not counted unless revoked themselves
+ * (chain_custodian_get_status() says when no CA is in force). */
+CHAIN_PUBLIC
+guint64 chain_custodian_get_n_revoked_devices (const ChainCustodian *self);
+
 /* ---- Delegation requests ------------------------------------------------ */
 
 /** Returns: how many requests were recorded, in order. */

@@ -7,6 +7,7 @@
 #include "chain-record-summary.h"
 #include "chain-i18n-private.h"
 #include "chain-json.h"
+#include "chain-revoke.h"
 #include "chain-text.h"
 
 #include <inttypes.h>
@@ -84,6 +85,18 @@ static char *
 short_id (const char *id)
 {
   return g_strndup (id, 12);
+}
+
+/* A recorded revocation reason in words; a name this version does not know
+ * (a foreign or later writer's) shows as recorded rather than as a guess. */
+static const char *
+reason_label (const char *recorded)
+{
+  ChainRevocationReason reason;
+
+  if (!chain_revocation_reason_from_string (recorded, &reason, NULL))
+    return recorded;
+  return chain_revocation_reason_to_label (reason);
 }
 
 char *
@@ -176,11 +189,10 @@ chain_record_summary_new (ChainStatement *statement,
       n = member_length (body, "serials");
       /* Translators: English keeps "(s)" in both forms; use your language's
        * plural forms. The first %s is a CA's thumbprint digits, the second
-       * the revocation reason as recorded, such as "keyCompromise" (not
-       * translated). */
+       * the revocation reason in words, such as "Key compromise". */
       summary = g_strdup_printf (chain_i18n_ngettext ("%zu serial(s) revoked under CA %s (%s)",
                                            "%zu serial(s) revoked under CA %s (%s)", n),
-                                 n, a, member_string (body, "reason"));
+                                 n, a, reason_label (member_string (body, "reason")));
       break;
     case CHAIN_RECORD_TYPE_KEY_ROTATION:
       a = short_id (member_string (body, "old"));

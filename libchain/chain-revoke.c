@@ -39,6 +39,27 @@ chain_revocation_reason_to_string (ChainRevocationReason reason)
   return reason_names[reason];
 }
 
+const char *
+chain_revocation_reason_to_label (ChainRevocationReason reason)
+{
+  switch (reason)
+    {
+    case CHAIN_REVOCATION_KEY_COMPROMISE:
+      return _("Key compromise");
+    case CHAIN_REVOCATION_CA_COMPROMISE:
+      return _("CA compromise");
+    case CHAIN_REVOCATION_AFFILIATION_CHANGED:
+      return _("Affiliation changed");
+    case CHAIN_REVOCATION_SUPERSEDED:
+      return _("Superseded");
+    case CHAIN_REVOCATION_CESSATION_OF_OPERATION:
+      return _("Cessation of operation");
+    case CHAIN_REVOCATION_UNSPECIFIED:
+    default:
+      return _("No reason given");
+    }
+}
+
 gboolean
 chain_revocation_reason_from_string (const char            *name,
                                      ChainRevocationReason *out_reason,
@@ -356,7 +377,7 @@ plan_custodian (ChainRevocation        *plan,
   if (c == NULL)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   _("no custodian '%.64s' in the ledger; 'chain status' lists them"), name);
+                   _("no custodian '%.64s' in the ledger; check the custodian's id"), name);
       return FALSE;
     }
   for (guint i = 0; i < c->cas->len; i++)
@@ -528,7 +549,7 @@ chain_workspace_plan_revocation (ChainWorkspace     *self,
           if (revoked)
             {
               g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                           _("serial %s is revoked already; 'chain crl' writes the CRL that lists it"), serial);
+                           _("serial %s is revoked already; its CA's CRL lists it"), serial);
               return NULL;
             }
           plan_add (plan, serial, kind, name);
@@ -539,7 +560,7 @@ chain_workspace_plan_revocation (ChainWorkspace     *self,
       if (target->serials->len == 0 && target->n_revoked > 0)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
-                       _("device '%.64s' is revoked already; 'chain crl' writes the CRL that lists it"), shown);
+                       _("device '%.64s' is revoked already; its CA's CRL lists it"), shown);
           return NULL;
         }
       if (target->serials->len == 0 && target->other != NULL)

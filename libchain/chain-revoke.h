@@ -68,6 +68,16 @@ CHAIN_PUBLIC
 const char *chain_revocation_reason_to_string (ChainRevocationReason reason);
 
 /**
+ * chain_revocation_reason_to_label:
+ * @reason: a revocation reason; unknown values read as unspecified.
+ *
+ * Returns: (transfer none): @reason in words for people, translated,
+ *   e.g. "Key compromise".
+ */
+CHAIN_PUBLIC
+const char *chain_revocation_reason_to_label (ChainRevocationReason reason);
+
+/**
  * chain_revocation_reason_from_string:
  * @name: one of %CHAIN_REVOCATION_REASON_NAMES.
  * @out_reason: (out): set only on success.

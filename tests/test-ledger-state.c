@@ -1052,6 +1052,9 @@ START_TEST (test_three_tier_story)
   ck_assert_uint_eq (chain_custodian_get_n_devices (dist_x), N_DIST_X_DEVICES);
   ck_assert_uint_eq (chain_custodian_get_n_devices (cm_a), N_CM_A_DEVICES);
   ck_assert_uint_eq (chain_custodian_get_n_devices (oem), 0);
+  /* One device of Dist X's revoked by serial; counted where it was issued. */
+  ck_assert_uint_eq (chain_custodian_get_n_revoked_devices (dist_x), 1);
+  ck_assert_uint_eq (chain_custodian_get_n_revoked_devices (cm_a), 0);
   ck_assert_uint_eq (count_status (s, CHAIN_CUSTODY_STATUS_VALID), 4);
   ck_assert_int_eq (chain_custodian_get_status (dist_x, s->now + 2000 * DAY), CHAIN_CUSTODY_STATUS_EXPIRED);
 
@@ -1117,6 +1120,9 @@ START_TEST (test_three_tier_story)
   ck_assert (chain_custodian_is_officer_revoked (cm_b, 0));
   ck_assert (!chain_custodian_is_officer_revoked (cm_b, 1));
   ck_assert_uint_eq (chain_custodian_get_n_devices (cm_b), N_CM_B_DEVICES);
+  /* A revoked CA (and its officer) is no revoked device. */
+  ck_assert_uint_eq (chain_custodian_get_n_revoked_devices (oem), 0);
+  ck_assert_uint_eq (chain_custodian_get_n_revoked_devices (cm_b), 0);
   old_cm_b = chain_cert_dup_serial (s->cm_b.cert);
   ck_assert (chain_ledger_state_lookup_serial (s->state, old_cm_b, &issuer, &revoked));
   ck_assert (revoked);

@@ -38,6 +38,14 @@ static const SummaryCase cases[] = {
     0, "proof of possession of CA abcdef012345 for azure-iothub, code C0DE" },
   { CHAIN_RECORD_TYPE_EXPORT, "{\"ca\": \"" CA "\", \"target\": \"aws-iot\", \"files\": {\"a\": 1, \"b\": 2}}",
     0, "export for aws-iot: 2 file(s), CA abcdef012345" },
+  /* The reason in words, as Custody says it elsewhere. */
+  { CHAIN_RECORD_TYPE_REVOCATION,
+    "{\"issuer\": \"" CA "\", \"serials\": [\"01\", \"02\"], \"reason\": \"key-compromise\"}",
+    0, "2 serial(s) revoked under CA abcdef012345 (Key compromise)" },
+  { CHAIN_RECORD_TYPE_REVOCATION,
+    "{\"issuer\": \"" CA "\", \"serials\": [\"01\"], \"reason\": \"cessation-of-operation\"}",
+    0, "1 serial(s) revoked under CA abcdef012345 (Cessation of operation)" },
+  /* A reason this version does not know shows as recorded, not as a guess. */
   { CHAIN_RECORD_TYPE_REVOCATION,
     "{\"issuer\": \"" CA "\", \"serials\": [\"01\", \"02\"], \"reason\": \"keyCompromise\"}",
     0, "2 serial(s) revoked under CA abcdef012345 (keyCompromise)" },

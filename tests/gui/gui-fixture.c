@@ -165,11 +165,10 @@ revoke_custodian (const char *dir,
                  "%s", error != NULL ? error->message : "?");
 }
 
-/* Carries @from's ledger to @to by a bundle file, as an air-gapped site would. */
-static void
-carry_bundle (const char *from,
-              const char *to,
-              const char *bundle)
+void
+gui_fixture_carry_bundle (const char *from,
+                          const char *to,
+                          const char *bundle)
 {
   g_autoptr(ChainWorkspace) source = NULL;
   g_autoptr(ChainWorkspace) target = NULL;
@@ -241,7 +240,7 @@ gui_fixture_make (GuiFixture *fixture,
   accept (dist_x, grant);
   g_remove (grant);
   issue_devices (dist_x, devices, 5);
-  carry_bundle (dist_x, fixture->oem, bundle);
+  gui_fixture_carry_bundle (dist_x, fixture->oem, bundle);
 
   fixture->cm_b_request = gui_fixture_request (dir, "cm-b", "Board Works B", "manufacturer", NULL);
   delegate (fixture->oem, "oscar", fixture->cm_b_request, 0, NULL);

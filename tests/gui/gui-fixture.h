@@ -47,5 +47,10 @@ char *gui_fixture_request (const char *dir,
                            const char *tier,
                            const char *namespace);
 
+/* Carries @from's ledger to @to by a bundle file, as an air-gapped site would. */
+void gui_fixture_carry_bundle (const char *from,
+                               const char *to,
+                               const char *bundle);
+
 /* Runs the main loop until @done is set. */
 void gui_fixture_wait (gboolean *done);

@@ -704,7 +704,7 @@ START_TEST (test_ledger_search)
     "search DIST-X-DEV-5\n"
     "wait\n"
     "expect-selected ledger #10\n"
-    "search key-compromise\n"
+    "search key compromise\n"
     "wait\n"
     "expect-selected ledger #13\n"
     "search acceptance\n"

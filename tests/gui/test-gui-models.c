@@ -116,9 +116,12 @@ finish_result (CustodySession *session,
   return result;
 }
 
+/* Opens the workspace in @dir, whose custodian is called @name. */
 static CustodySession *
-open_session (const char *dir)
+open_session_of (const char *dir,
+                 const char *name)
 {
+  g_autofree char *opened = g_strdup_printf ("Opened %s", name);
   CustodySession *session = custody_session_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
@@ -130,9 +133,15 @@ open_session (const char *dir)
   message = finish (session, &wait, &error);
   test_assert_no_error (error);
   ck_assert (!custody_session_get_busy (session));
-  ck_assert_str_eq (message, "Opened Widget Devices GmbH");
+  ck_assert_str_eq (message, opened);
   ck_assert (custody_session_get_is_open (session));
   return session;
+}
+
+static CustodySession *
+open_session (const char *dir)
+{
+  return open_session_of (dir, "Widget Devices GmbH");
 }
 
 static CustodyNode *
@@ -143,6 +152,22 @@ node (CustodySession *session,
 
   ck_assert_msg (found != NULL, "no node %s", id);
   return found;
+}
+
+/* The devices part of a custodian row: "tier · DEVICES · until DATE". */
+static const char *
+row_devices (CustodySession *session,
+             const char     *id)
+{
+  static char part[128];
+  const char *summary = custody_node_get_summary (node (session, id));
+  const char *start = strstr (summary, " · ");
+  const char *end = start != NULL ? strstr (start + strlen (" · "), " · until ") : NULL;
+
+  ck_assert_msg (end != NULL, "%s", summary);
+  start += strlen (" · ");
+  g_strlcpy (part, start, MIN (sizeof part, (gsize) (end - start) + 1));
+  return part;
 }
 
 static CustodyRequest *
@@ -325,6 +350,10 @@ START_TEST (test_tree)
   ck_assert_int_eq (custody_node_get_health (node (session, "cm-d")), CUSTODY_HEALTH_AWAITING);
   ck_assert_int_eq (custody_node_get_health (node (session, "cm-e")), CUSTODY_HEALTH_REVOKED);
   ck_assert_uint_eq (custody_node_get_n_devices (node (session, "dist-x")), 5);
+  /* Every custodian row counts its devices and the revoked ones. */
+  ck_assert_str_eq (row_devices (session, "dist-x"), "5 devices, none revoked");
+  ck_assert_str_eq (row_devices (session, "oem"), "no devices");
+  ck_assert_str_eq (row_devices (session, "cm-e"), "no devices");
   ck_assert_uint_eq (custody_tree_model_count_health (tree, CUSTODY_HEALTH_EXPIRING), 2);
 
   /* Details on selection: subject, key, validity, path length,
@@ -1189,6 +1218,64 @@ START_TEST (test_export)
 }
 END_TEST
 
+/* Revoking a device counts on its custodian's row; revoking the CA takes
+ * all its devices along. */
+START_TEST (test_revoked_device_counts)
+{
+  g_autofree char *oem = copy_story ();
+  g_autofree char *story_copy = g_path_get_dirname (oem);
+  g_autofree char *dist_x = g_build_filename (story_copy, "dist-x", NULL);
+  g_autofree char *cm_a = g_build_filename (story_copy, "cm-a", NULL);
+  const char *devices[] = { "widget-1", NULL };
+  const char *custodians[] = { "dist-x", NULL };
+  g_autofree char *bundle = g_build_filename (tmpdir, "dist-x.bundle", NULL);
+  ChainRevokeOptions options = CHAIN_REVOKE_OPTIONS_INIT;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  Wait wait = { 0 };
+
+  {
+    g_autoptr(CustodySession) session = open_session_of (dist_x, "Distribution X");
+
+    custody_session_revoke_async (session, devices, NULL, &options, NULL, test_support_passphrase (),
+                                  on_done, &wait);
+    message = finish (session, &wait, &error);
+    test_assert_no_error (error);
+    ck_assert_str_eq (row_devices (session, "dist-x"), "5 devices, 1 revoked");
+    ck_assert_str_eq (custody_fields_lookup (custody_node_get_fields (node (session, "dist-x")),
+                                             "Devices revoked"), "1");
+
+    /* Revoked already, or no such custodian: said without a command name. */
+    wait.done = FALSE;
+    custody_session_plan_revocation_async (session, devices, NULL, on_done, &wait);
+    ck_assert_ptr_null (finish_result (session, &wait, &error));
+    ck_assert_str_eq (error->message, "device 'widget-1' is revoked already; its CA's CRL lists it");
+    test_assert_error (error, CHAIN_ERROR_REFUSED);
+    wait.done = FALSE;
+    custody_session_plan_revocation_async (session, NULL, (const char *const[]) { "cm-z", NULL }, on_done, &wait);
+    ck_assert_ptr_null (finish_result (session, &wait, &error));
+    ck_assert_str_eq (error->message, "no custodian 'cm-z' in the ledger; check the custodian's id");
+    test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
+  }
+  /* CM A learns of Dist X's devices, then revokes Dist X. */
+  gui_fixture_carry_bundle (dist_x, cm_a, bundle);
+  {
+    g_autoptr(CustodySession) session = open_session_of (cm_a, "Contract Assembly A");
+
+    wait.done = FALSE;
+    g_clear_pointer (&message, g_free);
+    custody_session_revoke_async (session, NULL, custodians, &options, NULL, test_support_passphrase (),
+                                  on_done, &wait);
+    message = finish (session, &wait, &error);
+    test_assert_no_error (error);
+    ck_assert_int_eq (custody_node_get_health (node (session, "dist-x")), CUSTODY_HEALTH_REVOKED);
+    ck_assert_str_eq (row_devices (session, "dist-x"), "5 devices, all revoked");
+    ck_assert_str_eq (custody_fields_lookup (custody_node_get_fields (node (session, "dist-x")),
+                                             "Devices revoked"), "All, with the CA");
+  }
+}
+END_TEST
+
 START_TEST (test_revoke)
 {
   g_autofree char *oem = copy_story ();
@@ -1797,6 +1884,7 @@ gui_models_suite (void)
   tcase_add_loop_test (tcase, test_export_form, 0, G_N_ELEMENTS (export_cases));
   tcase_add_test (tcase, test_export);
   tcase_add_test (tcase, test_revoke);
+  tcase_add_test (tcase, test_revoked_device_counts);
   tcase_add_test (tcase, test_sync_and_bundles);
   tcase_add_test (tcase, test_actions);
   suite_add_tcase (suite, tcase);
