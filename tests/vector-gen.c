@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chain-checkpoint.h"
 #include "chain-pki-private.h"
 
 #define DAY (G_GINT64_CONSTANT (24) * 60 * 60)
@@ -2723,6 +2724,150 @@ make_export_dir (Vector *v)
     v->export_content = g_strdup ("not exported by this ledger\n");
 }
 
+/* ---- Witnessed checkpoints ------------------------------------------------ */
+
+/* The digest of record @seq's record.json: the last one in its commit's tree
+ * (record directories sort by sequence number). */
+static char *
+record_digest_at (guint64 seq)
+{
+  g_autofree char *commit = commit_at (seq);
+  g_autofree char *listing = GIT ("ls-tree", "-r", "--name-only", commit);
+  g_auto(GStrv) paths = g_strsplit (listing, "\n", -1);
+  const char *last = NULL;
+  g_autofree char *content = NULL;
+
+  for (guint i = 0; paths[i] != NULL; i++)
+    if (g_str_has_suffix (paths[i], "/record.json"))
+      last = paths[i];
+  ck_assert_ptr_nonnull (last);
+  content = file_at (commit, last);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, content, -1);
+}
+
+/* A note @party's @officer signs, as chain_checkpoint_sign() makes it. */
+static char *
+checkpoint_note (const char        *ledger_id,
+                 guint64            seq,
+                 const char        *digest,
+                 const char        *commit,
+                 const TestParty   *party,
+                 const TestOfficer *officer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) note = chain_checkpoint_sign (ledger_id, seq, digest, commit, story->now, party->id,
+                                                  officer->key, &error);
+
+  ck_assert_msg (note != NULL, "chain_checkpoint_sign: %s", error != NULL ? error->message : "");
+  return g_strndup (g_bytes_get_data (note, NULL), g_bytes_get_size (note));
+}
+
+/* A note of @party's first officer on record @seq as main holds it. */
+static char *
+checkpoint_note_at (const TestParty *party,
+                    guint64          seq)
+{
+  g_autofree char *commit = commit_at (seq);
+  g_autofree char *digest = record_digest_at (seq);
+
+  return checkpoint_note (story->ledger_id, seq, digest, commit, party, &party->officer);
+}
+
+/* refs/checkpoints/@custodian at a commit without parents whose tree holds
+ * @note as its one file, "checkpoint" (docs/ledger-format.md). */
+static void
+set_checkpoint (const char *custodian,
+                const char *note)
+{
+  g_autofree char *blob = GIT_IN (note, "hash-object", "-w", "--stdin");
+  g_autofree char *listing = g_strdup_printf ("100644 blob %s\t" CHAIN_CHECKPOINT_FILE "\n", blob);
+  g_autofree char *tree = GIT_IN (listing, "mktree");
+  g_autofree char *commit = GIT ("commit-tree", tree, "-m", "checkpoint");
+  g_autofree char *ref = g_strconcat (CHAIN_CHECKPOINT_REF_PREFIX, custodian, NULL);
+
+  g_free (GIT ("update-ref", ref, commit));
+}
+
+static void
+make_checkpoints (Vector *v)
+{
+  g_autofree char *oem = checkpoint_note_at (&story->oem, TIP);
+  g_autofree char *cm_a = checkpoint_note_at (&story->cm_a, TEST_STORY_DELEGATE_DIST_X);
+
+  (void) v;
+  set_checkpoint (story->oem.id, oem);
+  set_checkpoint (story->cm_a.id, cm_a);
+}
+
+static void
+make_checkpoint_garbage (Vector *v)
+{
+  (void) v;
+  set_checkpoint (story->oem.id, "libchain-checkpoint 1\nnot a checkpoint\n");
+}
+
+static void
+make_checkpoint_other_ledger (Vector *v)
+{
+  g_autofree char *other = chain_statement_new_id ();
+  g_autofree char *commit = commit_at (TIP);
+  g_autofree char *digest = record_digest_at (TIP);
+  g_autofree char *note = checkpoint_note (other, TIP, digest, commit, &story->oem, &story->oem.officer);
+
+  (void) v;
+  set_checkpoint (story->oem.id, note);
+}
+
+static void
+make_checkpoint_foreign_officer (Vector *v)
+{
+  g_autofree char *commit = commit_at (TIP);
+  g_autofree char *digest = record_digest_at (TIP);
+  /* The OEM's note, signed by CM A's officer Alice. */
+  g_autofree char *note = checkpoint_note (story->ledger_id, TIP, digest, commit, &story->oem, &story->cm_a.officer);
+
+  (void) v;
+  set_checkpoint (story->oem.id, note);
+}
+
+static void
+make_checkpoint_broken_signature (Vector *v)
+{
+  g_autofree char *note = checkpoint_note_at (&story->oem, TIP);
+  char *signature = strstr (note, "\nsignature ");
+  char *at;
+
+  (void) v;
+  ck_assert_ptr_nonnull (signature);
+  /* One base64 digit in the middle of the signature, changed. */
+  at = signature + strlen ("\nsignature ") + 20;
+  *at = *at == 'A' ? 'B' : 'A';
+  set_checkpoint (story->oem.id, note);
+}
+
+static void
+make_checkpoint_other_digest (Vector *v)
+{
+  g_autofree char *commit = commit_at (TEST_STORY_BATCH_DIST_X);
+  g_autofree char *digest = record_digest_at (TEST_STORY_POP);
+  g_autofree char *note = checkpoint_note (story->ledger_id, TEST_STORY_BATCH_DIST_X, digest, commit,
+                                           &story->oem, &story->oem.officer);
+
+  (void) v;
+  set_checkpoint (story->oem.id, note);
+}
+
+static void
+make_checkpoint_beyond_main (Vector *v)
+{
+  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "a record main never held", -1);
+  g_autofree char *commit = g_compute_checksum_for_string (G_CHECKSUM_SHA1, "a commit main never held", -1);
+  g_autofree char *note = checkpoint_note (story->ledger_id, NEXT, digest, commit, &story->oem, &story->oem.officer);
+
+  (void) v;
+  set_checkpoint (story->oem.id, note);
+}
+
 /* ---- The cases ------------------------------------------------------------ */
 
 static const VectorCase cases[] = {
@@ -2731,6 +2876,21 @@ static const VectorCase cases[] = {
   { "valid-bookkeeping-refs", NULL, LEDGER_LEVEL,
     "refs/remotes/origin/main at record 5 and refs/chain/sent/bundle at the tip: libchain's own refs are allowed",
     make_bookkeeping_refs },
+  { "valid-checkpoints", NULL, LEDGER_LEVEL,
+    "refs/checkpoints/oem (Olivia, record 18) and refs/checkpoints/cm-a (Alice, record 13): witnessed checkpoints",
+    make_checkpoints },
+  { "checkpoint-format-garbage", "checkpoint.format", LEDGER_LEVEL,
+    "refs/checkpoints/oem holds a note that does not parse", make_checkpoint_garbage },
+  { "checkpoint-format-other-ledger", "checkpoint.format", LEDGER_LEVEL,
+    "refs/checkpoints/oem holds a note of another ledger id, well signed", make_checkpoint_other_ledger },
+  { "checkpoint-signature-foreign-officer", "checkpoint.signature", LEDGER_LEVEL,
+    "the OEM's checkpoint signed by CM A's officer Alice", make_checkpoint_foreign_officer },
+  { "checkpoint-signature-broken", "checkpoint.signature", LEDGER_LEVEL,
+    "the OEM's checkpoint with one base64 digit of its signature changed", make_checkpoint_broken_signature },
+  { "checkpoint-split-digest", "checkpoint.split", LEDGER_LEVEL,
+    "the OEM's checkpoint names record 15's commit with record 16's record.json digest", make_checkpoint_other_digest },
+  { "checkpoint-split-beyond-main", "checkpoint.split", LEDGER_LEVEL,
+    "the OEM's checkpoint names record 19, which main does not hold", make_checkpoint_beyond_main },
   { "refs-second-branch", "refs.extra", LEDGER_LEVEL, "refs/heads/other at the tip: a second branch",
     make_second_branch },
   { "refs-tag", "refs.extra", LEDGER_LEVEL, "refs/tags/v1 at the tip", make_tag },
@@ -3025,9 +3185,7 @@ typedef struct {
 } RuleWithoutVector;
 
 static const RuleWithoutVector rules_without_vectors[] = {
-  { "checkpoint.format", "checkpoints are refs beside the ledger, which the vectors do not carry; test-hosted-ledger covers it" },
-  { "checkpoint.signature", "checkpoints are refs beside the ledger, which the vectors do not carry; test-hosted-ledger covers it" },
-  { "checkpoint.split", "checkpoints are refs beside the ledger, which the vectors do not carry; test-hosted-ledger covers it" },
+  { NULL, NULL },  /* C has no empty array; a NULL rule is skipped */
 };
 
 /* ---- Writing and checking a vector ------------------------------------------ */
