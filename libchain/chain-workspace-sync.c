@@ -92,8 +92,14 @@
 #define STAGING_LEDGER "ledger.git"
 #define OFFICER_EMAIL_SUFFIX "@officer.libchain.invalid"
 #define ABANDONED_ATTEMPTS 100
-/* How often a sync pushes when others keep pushing first. */
-#define SYNC_PUSH_ATTEMPTS 8
+/* How often a sync pushes when others keep pushing first. With three
+ * custodians appending back to back, one loses a race about two times in
+ * three, more over SSH, whose connections take longer: 8 attempts failed
+ * a sync every few dozen in the many-writers test; (2/3)^32 is ~2e-6. */
+#define SYNC_PUSH_ATTEMPTS 32
+/* The longest pause between attempts, in milliseconds: enough to part two
+ * losers; a longer one only lets the winners run further ahead. */
+#define SYNC_PUSH_PAUSE_MAX_MS 400
 
 struct _ChainWorkspaceSyncResult {
   ChainWorkspaceSyncStatus status;
@@ -1171,8 +1177,8 @@ chain_workspace_sync (ChainWorkspace                  *self,
 {
   /* Custodians pushing to one hosted ledger at once: the loser of each
    * race fetches the winner's records, re-appends its own unpublished ones
-   * on top and pushes again, after a random pause that grows, so that no
-   * two keep colliding. */
+   * on top and pushes again, after a random pause that grows up to a
+   * bound, so that no two keep colliding. */
   for (guint attempt = 1;; attempt++)
     {
       g_autoptr(GError) local = NULL;
@@ -1185,7 +1191,7 @@ chain_workspace_sync (ChainWorkspace                  *self,
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
-      g_usleep ((gulong) g_random_int_range (20, 100 * (gint32) attempt) * 1000);
+      g_usleep ((gulong) g_random_int_range (20, MIN (100 * (gint32) attempt, SYNC_PUSH_PAUSE_MAX_MS)) * 1000);
     }
 }
 

@@ -20,11 +20,24 @@
  * for another name or from another CA (even with http.sslVerify false and
  * GIT_SSL_NO_VERIFY set), a server that is down, and a repository that is
  * not a libchain ledger.
+ *
+ * Many writers at once: the OEM and the distributor over HTTPS and the
+ * manufacturer over SSH, three processes each appending and syncing 12
+ * times (3 under ASan) into one hooked repository: all records land,
+ * main stays linear with contiguous seqs, every workspace ends on the
+ * server's tip and every copy audits. Then the distributor's `chain sync`
+ * is killed at random moments: the server's ledger audits each time and
+ * the next sync publishes what was left.
  */
 #include "test-custody.h"
 #include "test-git-server.h"
 
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static TestCustody   *custody;   /* built once; tests work on copies */
 static TestGitServer *server;
@@ -906,6 +919,276 @@ START_TEST (test_checkpoints_show_split_view)
 }
 END_TEST
 
+/* ---- Many writers at once ------------------------------------------------------------ */
+
+/* Appends per custodian in the race; fewer under ASan, where each `chain`
+ * takes several times as long. */
+#if defined(__SANITIZE_ADDRESS__)
+#define WRITER_SCALE 4
+#else
+#define WRITER_SCALE 1
+#endif
+/* 100 each would take over 10 minutes on a 2-core machine: each push runs
+ * the hook's audit on the server, and the SSH writer, slower to connect,
+ * loses most races until the HTTPS writers are done (20 each took 3
+ * minutes). 12 still races on every append. */
+#define WRITER_APPENDS (12 / WRITER_SCALE)
+
+/* `env` argv that applies @env as test_cli_spawn() does ("NAME" unsets,
+ * "NAME=VALUE" sets) with the test passphrase, before @args. */
+static GPtrArray *
+env_argv (GPtrArray         *env,
+          const char *const *args)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (char *) "env");
+  for (guint i = 0; i < env->len && g_ptr_array_index (env, i) != NULL; i++)
+    if (strchr (g_ptr_array_index (env, i), '=') == NULL)
+      {
+        g_ptr_array_add (argv, (char *) "-u");
+        g_ptr_array_add (argv, g_ptr_array_index (env, i));
+      }
+  g_ptr_array_add (argv, (char *) "CHAIN_PASSPHRASE=" TEST_CLI_PASSPHRASE);
+  for (guint i = 0; i < env->len && g_ptr_array_index (env, i) != NULL; i++)
+    if (strchr (g_ptr_array_index (env, i), '=') != NULL)
+      g_ptr_array_add (argv, g_ptr_array_index (env, i));
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  return argv;
+}
+
+/* Starts @args under env_argv(), stdout and stderr appended to @log. */
+static GPid
+spawn_in_env (GPtrArray         *env,
+              const char *const *args,
+              const char        *log)
+{
+  g_autoptr(GPtrArray) argv = env_argv (env, args);
+  g_autoptr(GError) error = NULL;
+  int fd = g_open (log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+  GPid pid = 0;
+  gboolean ok;
+
+  ck_assert_msg (fd >= 0, "open %s: %s", log, g_strerror (errno));
+  ok = g_spawn_async_with_fds (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                               NULL, NULL, &pid, -1, fd, fd, &error);
+  close (fd);
+  ck_assert_msg (ok, "spawn %s: %s", args[0], error != NULL ? error->message : "");
+  return pid;
+}
+
+static int
+wait_for (GPid pid)
+{
+  int status = 0;
+
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+  return status;
+}
+
+/* One custodian's shell: @n times `chain annotate "@label I"` and
+ * `chain sync`, stopping at the first failure. */
+static GPid
+start_writer (ChainWorkspace *ws,
+              GPtrArray      *env,
+              const char     *label,
+              guint           n,
+              const char     *log)
+{
+  static const char loop[] =
+    "chain=$1 ws=$2 label=$3 n=$4; i=1\n"
+    "while [ $i -le $n ]; do\n"
+    "  \"$chain\" -C \"$ws\" annotate \"$label $i\" || exit 1\n"
+    "  \"$chain\" -C \"$ws\" sync || exit 2\n"
+    "  i=$((i + 1))\n"
+    "done\n";
+  g_autofree char *count = g_strdup_printf ("%u", n);
+
+  return spawn_in_env (env, (const char *const[]) { "sh", "-c", loop, "sh", test_cli_bin (),
+                                                    chain_workspace_get_dir (ws), label, count, NULL }, log);
+}
+
+/* `chain -C @dir audit` passes. */
+static void
+assert_audits (const char *dir,
+               GPtrArray  *env)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = test_cli_chain_env (NULL, (const char *const *) env->pdata, NULL,
+                                   (const char *const[]) { "-C", dir, "audit", NULL }, &out, &err);
+
+  ck_assert_msg (status == 0, "chain -C %s audit exited %d: %s%s", dir, status, out, err);
+}
+
+/* @git_dir's main is linear (no merges), @expected_records commits long,
+ * and its record directories' seqs are 0..count-1, one each. */
+static void
+assert_linear_contiguous (const char *git_dir,
+                          guint       expected_records)
+{
+  g_autofree char *merges = git_out (git_dir, NULL, (const char *const[]) { "rev-list", "--merges", "main", NULL });
+  g_autofree char *count = git_out (git_dir, NULL, (const char *const[]) { "rev-list", "--count", "main", NULL });
+  g_autofree char *dirs = git_out (git_dir, NULL, (const char *const[]) { "ls-tree", "-d", "--name-only", "-r", "main",
+                                                                          "records/", NULL });
+  g_auto(GStrv) lines = g_strsplit (dirs, "\n", -1);
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  ck_assert_msg (merges[0] == '\0', "merges on main: %s", merges);
+  ck_assert_uint_eq (g_ascii_strtoull (count, NULL, 10), expected_records);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (lines[i], "/", -1);
+      guint64 seq;
+
+      /* records/AAAA/BB/SSSSSSSS-TYPE: the record directories only. */
+      if (g_strv_length (parts) != 4)
+        continue;
+      seq = g_ascii_strtoull (parts[3], NULL, 10);
+      g_array_append_val (seqs, seq);
+    }
+  ck_assert_uint_eq (seqs->len, expected_records);
+  for (guint i = 0; i < seqs->len; i++)
+    ck_assert_uint_eq (g_array_index (seqs, guint64, i), i);
+}
+
+/* `git grep -c` of "@text" in @git_dir's main: how many records hold it. */
+static guint
+records_holding (const char *git_dir,
+                 const char *text)
+{
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  test_cli_spawn (NULL, NULL, NULL,
+                  (const char *const[]) { "git", "--git-dir", git_dir, "grep", "-l", "-F", text, "main", "--",
+                                          "records/", NULL }, &out, NULL);
+  lines = g_strsplit (out != NULL ? out : "", "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_suffix (lines[i], "/statement.json"))
+      n++;
+  return n;
+}
+
+START_TEST (test_many_writers_at_once)
+{
+  g_autoptr(TestCustody) copy = test_custody_copy (custody);
+  g_autofree char *repo = test_git_server_init_repo (server, "many-writers");
+  g_autofree char *https = test_git_server_https_url (server, "127.0.0.1", "many-writers");
+  g_autofree char *ssh = test_git_server_ssh_url (server, "many-writers");
+  g_autofree char *home = test_git_server_new_home (server, NULL);
+  g_autofree char *askpass = g_strdup_printf ("GIT_ASKPASS=%s", test_git_server_get_askpass (server));
+  g_autoptr(GPtrArray) env = custodian_env (home, (const char *const[]) { askpass, NULL });
+  GPtrArray *chain = chain_workspace_get_ca_chain (copy->oem);
+  g_autofree char *root = test_custody_thumbprint (g_ptr_array_index (chain, chain->len - 1));
+  const char *ca = test_git_server_get_ca_file (server);
+  const char *key = test_git_server_get_user_key (server);
+  ChainWorkspace *writers[] = { copy->oem, copy->cm, copy->dist };
+  const char *labels[] = { "race-oem", "race-cm", "race-dist" };
+  GPid pids[G_N_ELEMENTS (writers)];
+  g_autofree char *server_tip = NULL;
+  guint before;
+  guint killed = 0;
+
+  /* The hosted ledger, its rules enforced on push: the OEM publishes over
+   * HTTPS, the manufacturer joins over SSH, the distributor over HTTPS. */
+  install_hook (repo, root);
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", "--ca-file", ca, https, NULL }));
+  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", "--ssh-key", key, ssh, NULL }));
+  g_free (chain_in_ok (copy->dist, env, (const char *const[]) { "sync", "--ca-file", ca, https, NULL }));
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
+  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", NULL }));
+  {
+    g_autofree char *count = git_out (repo, NULL, (const char *const[]) { "rev-list", "--count", "main", NULL });
+
+    before = (guint) g_ascii_strtoull (count, NULL, 10);
+  }
+
+  /* Three custodians, three processes, each appending and syncing in a
+   * loop: every loser of a race fetches, re-appends on top and pushes again. */
+  for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
+    {
+      g_autofree char *log = g_strdup_printf ("%s/%s.log", copy->dir, labels[i]);
+
+      pids[i] = start_writer (writers[i], env, labels[i], WRITER_APPENDS, log);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
+    {
+      g_autofree char *log = g_strdup_printf ("%s/%s.log", copy->dir, labels[i]);
+      int status = wait_for (pids[i]);
+      g_autofree char *text = NULL;
+
+      if (!(WIFEXITED (status) && WEXITSTATUS (status) == 0))
+        text = test_cli_read_file (log, NULL);
+      ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "%s's loop ended with %d: %s", labels[i],
+                     status, text);
+    }
+
+  /* One more sync each brings the earlier finishers up to date. */
+  for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
+    g_free (chain_in_ok (writers[i], env, (const char *const[]) { "sync", NULL }));
+  server_tip = main_of (repo);
+  assert_linear_contiguous (repo, before + G_N_ELEMENTS (writers) * WRITER_APPENDS);
+  assert_audits (repo, env);
+  for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
+    {
+      g_autofree char *tip = workspace_main (writers[i]);
+      g_autofree char *label = g_strdup_printf ("%s ", labels[i]);
+
+      ck_assert_str_eq (tip, server_tip);
+      ck_assert_uint_eq (records_holding (repo, label), WRITER_APPENDS);
+      assert_audits (chain_workspace_get_dir (writers[i]), env);
+    }
+
+  /* The distributor's `chain sync` killed at random moments: the server's
+   * ledger stays whole each time, and the next sync publishes everything. */
+  for (guint round = 0; round < 6; round++)
+    {
+      g_autofree char *log = g_strdup_printf ("%s/killed.log", copy->dir);
+      g_autofree char *note = g_strdup_printf ("killed-dist %u", round);
+      g_autofree char *count = NULL;
+      GPid pid;
+      int status;
+
+      g_free (chain_in_ok (copy->dist, env, (const char *const[]) { "annotate", note, NULL }));
+      pid = spawn_in_env (env, (const char *const[]) { test_cli_bin (), "-C", chain_workspace_get_dir (copy->dist),
+                                                       "sync", NULL }, log);
+      g_usleep ((gulong) g_random_int_range (20, 100 + 60 * (gint32) round) * 1000);
+      kill (pid, SIGKILL);
+      status = wait_for (pid);
+      if (WIFSIGNALED (status))
+        killed++;
+      assert_audits (repo, env);
+      count = git_out (repo, NULL, (const char *const[]) { "rev-list", "--count", "main", NULL });
+      assert_linear_contiguous (repo, (guint) g_ascii_strtoull (count, NULL, 10));
+    }
+  ck_assert_msg (killed > 0, "no `chain sync` was killed while it ran");
+  g_free (chain_in_ok (copy->dist, env, (const char *const[]) { "sync", NULL }));
+  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
+  g_clear_pointer (&server_tip, g_free);
+  server_tip = main_of (repo);
+  for (guint round = 0; round < 6; round++)
+    {
+      g_autofree char *note = g_strdup_printf ("killed-dist %u", round);
+
+      ck_assert_uint_eq (records_holding (repo, note), 1);
+    }
+  assert_linear_contiguous (repo, before + G_N_ELEMENTS (writers) * WRITER_APPENDS + 6);
+  assert_audits (repo, env);
+  assert_audits (chain_workspace_get_dir (copy->dist), env);
+  {
+    g_autofree char *dist_tip = workspace_main (copy->dist);
+    g_autofree char *oem_tip = workspace_main (copy->oem);
+
+    ck_assert_str_eq (dist_tip, server_tip);
+    ck_assert_str_eq (oem_tip, server_tip);
+  }
+}
+END_TEST
+
 static Suite *
 hosted_ledger_suite (void)
 {
@@ -927,6 +1210,7 @@ hosted_ledger_suite (void)
   tcase_add_test (tc, test_hook_refuses_plain_git);
   tcase_add_test (tc, test_hook_with_chain_sync);
   tcase_add_test (tc, test_checkpoints_show_split_view);
+  tcase_add_test (tc, test_many_writers_at_once);
   suite_add_tcase (suite, tc);
   return suite;
 }
