@@ -283,6 +283,10 @@ survey_output (int                     out_fd,
       for (guint j = 0; j < ids->len; j++)
         g_ptr_array_add (found, survey_device (staging_fd, staging, ids->pdata[j], state, ca));
       close (staging_fd);
+      /* Killed after its last device moved out, or before the first came
+       * in: nothing to finish, and no device names it to remove later. */
+      if (ids->len == 0)
+        unlinkat (out_fd, staging, AT_REMOVEDIR);
     }
   return found;
 }
