@@ -19,28 +19,6 @@
 #include "chain-i18n-private.h"
 #include "chain-pki-private.h"
 
-static void
-checkpoint_flag (ChainAudit *a,
-                 const char *rule,
-                 const char *format,
-                 ...) G_GNUC_PRINTF (3, 4);
-
-static void
-checkpoint_flag (ChainAudit *a,
-                 const char *rule,
-                 const char *format,
-                 ...)
-{
-  g_autofree char *detail = NULL;
-  va_list args;
-
-  va_start (args, format);
-  detail = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_ptr_array_add (a->report->findings,
-                   chain_audit_finding_new (-1, rule, g_strdup_printf (_("ledger: rule %s: %s"), rule, detail)));
-}
-
 /* The note @name points at, or NULL (flagged). */
 static ChainCheckpoint *
 read_checkpoint (ChainAudit *a,
@@ -65,7 +43,7 @@ read_checkpoint (ChainAudit *a,
       || git_blob_lookup (&blob, a->repo, git_tree_entry_id (entry)) < 0)
     {
       git_error_clear ();
-      checkpoint_flag (a, "checkpoint.format", _("%s names no commit holding just a note '%s'; delete it"), shown,
+      chain_audit_flag_ledger (a, "checkpoint.format", _("%s names no commit holding just a note '%s'; delete it"), shown,
                        CHAIN_CHECKPOINT_FILE);
       return NULL;
     }
@@ -75,13 +53,13 @@ read_checkpoint (ChainAudit *a,
     {
       g_autofree char *message = chain_audit_shown (error->message);
 
-      checkpoint_flag (a, "checkpoint.format", _("%s: %s"), shown, message);
+      chain_audit_flag_ledger (a, "checkpoint.format", _("%s: %s"), shown, message);
       return NULL;
     }
   if (strcmp (chain_checkpoint_get_custodian (checkpoint), name + strlen (CHAIN_CHECKPOINT_REF_PREFIX)) != 0
       || a->ledger_id == NULL || strcmp (chain_checkpoint_get_ledger_id (checkpoint), a->ledger_id) != 0)
     {
-      checkpoint_flag (a, "checkpoint.format", _("%s is a checkpoint of another custodian or ledger; delete it"),
+      chain_audit_flag_ledger (a, "checkpoint.format", _("%s is a checkpoint of another custodian or ledger; delete it"),
                        shown);
       chain_checkpoint_free (checkpoint);
       return NULL;
@@ -132,7 +110,7 @@ check_on_main (ChainAudit            *a,
 
   if (seq >= chain->len)
     {
-      checkpoint_flag (a, "checkpoint.split", _("%s saw record %" PRIu64 " (commit %.12s), but main holds "
+      chain_audit_flag_ledger (a, "checkpoint.split", _("%s saw record %" PRIu64 " (commit %.12s), but main holds "
                          "%u records: this repository shows a shorter or other history than %s saw"),
                        shown, seq, chain_checkpoint_get_commit_id (checkpoint), chain->len, shown);
       return;
@@ -141,7 +119,7 @@ check_on_main (ChainAudit            *a,
   digest = record_digest (a, seq, &g_array_index (chain, git_oid, seq));
   if (strcmp (commit, chain_checkpoint_get_commit_id (checkpoint)) != 0
       || (digest != NULL && strcmp (digest, chain_checkpoint_get_record_digest (checkpoint)) != 0))
-    checkpoint_flag (a, "checkpoint.split", _("%s saw record %" PRIu64 " as commit %.12s (record.json "
+    chain_audit_flag_ledger (a, "checkpoint.split", _("%s saw record %" PRIu64 " as commit %.12s (record.json "
                        "%.12s), but main holds commit %.12s there: a split view, or main was rewritten"),
                      shown, seq, chain_checkpoint_get_commit_id (checkpoint),
                      chain_checkpoint_get_record_digest (checkpoint), commit);
@@ -162,16 +140,16 @@ check_signature (ChainAudit            *a,
       if (strcmp (chain_custodian_get_officer_key_id (custodian, i), chain_checkpoint_get_officer_key_id (checkpoint)) != 0)
         continue;
       if (chain_custodian_is_officer_revoked (custodian, i))
-        checkpoint_flag (a, "checkpoint.signature", _("the checkpoint of %s is signed by a revoked officer"), shown);
+        chain_audit_flag_ledger (a, "checkpoint.signature", _("the checkpoint of %s is signed by a revoked officer"), shown);
       else if (!chain_checkpoint_verify (checkpoint, chain_custodian_get_officer (custodian, i), &error))
         {
           g_autofree char *message = chain_audit_shown (error->message);
 
-          checkpoint_flag (a, "checkpoint.signature", _("the checkpoint of %s: %s"), shown, message);
+          chain_audit_flag_ledger (a, "checkpoint.signature", _("the checkpoint of %s: %s"), shown, message);
         }
       return;
     }
-  checkpoint_flag (a, "checkpoint.signature", _("the checkpoint of %s is signed by key %.16s…, no officer of %s"),
+  chain_audit_flag_ledger (a, "checkpoint.signature", _("the checkpoint of %s is signed by key %.16s…, no officer of %s"),
                    shown, chain_checkpoint_get_officer_key_id (checkpoint), shown);
 }
 
@@ -212,7 +190,7 @@ chain_audit_check_checkpoints (ChainAudit   *a,
             g_autofree char *shown_x = chain_audit_shown (chain_checkpoint_get_custodian (x));
             g_autofree char *shown_y = chain_audit_shown (chain_checkpoint_get_custodian (y));
 
-            checkpoint_flag (a, "checkpoint.split", _("%s and %s saw different records %" PRIu64
+            chain_audit_flag_ledger (a, "checkpoint.split", _("%s and %s saw different records %" PRIu64
                                " (record.json %.12s and %.12s): the server showed them different histories"),
                              shown_x, shown_y, chain_checkpoint_get_seq (x), chain_checkpoint_get_record_digest (x),
                              chain_checkpoint_get_record_digest (y));

@@ -88,6 +88,13 @@ void chain_audit_check_record (ChainAudit    *a,
  */
 void chain_audit_check_shallow (ChainAudit *a);
 
+/* Adds a finding "ledger: rule RULE: ..." about the repository as a whole
+ * (refs, checkpoints), not about one record. */
+void chain_audit_flag_ledger (ChainAudit *a,
+                              const char *rule,
+                              const char *format,
+                              ...) G_GNUC_PRINTF (3, 4);
+
 /**
  * chain_audit_check_refs:
  * @a: the audit.

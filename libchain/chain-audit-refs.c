@@ -25,17 +25,12 @@
  * (bundles, records a sync set aside). */
 static const char *const bookkeeping_prefixes[] = { "refs/remotes/", "refs/chain/", NULL };
 
-static void
-refs_flag (ChainAudit *a,
-           const char *rule,
-           const char *format,
-           ...) G_GNUC_PRINTF (3, 4);
-
-static void
-refs_flag (ChainAudit *a,
-           const char *rule,
-           const char *format,
-           ...)
+/* A finding about the repository rather than one record. */
+void
+chain_audit_flag_ledger (ChainAudit *a,
+                         const char *rule,
+                         const char *format,
+                         ...)
 {
   g_autofree char *detail = NULL;
   va_list args;
@@ -62,7 +57,7 @@ chain_audit_check_shallow (ChainAudit *a)
   g_autofree char *shallow = g_build_filename (git_repository_path (a->repo), "shallow", NULL);
 
   if (g_file_test (shallow, G_FILE_TEST_EXISTS))
-    refs_flag (a, "repo.shallow", _("the repository has a 'shallow' file: plain git shows the history cut short "
+    chain_audit_flag_ledger (a, "repo.shallow", _("the repository has a 'shallow' file: plain git shows the history cut short "
                  "there; delete the file, or fetch the whole ledger with `git fetch --unshallow`"));
 }
 
@@ -74,7 +69,7 @@ check_head (ChainAudit *a)
   if (git_reference_lookup (&head, a->repo, "HEAD") < 0)
     {
       git_error_clear ();
-      refs_flag (a, "repo.head", _("HEAD cannot be read; it must point at %s"), MAIN_REF);
+      chain_audit_flag_ledger (a, "repo.head", _("HEAD cannot be read; it must point at %s"), MAIN_REF);
       return;
     }
   if (git_reference_type (head) != GIT_REFERENCE_SYMBOLIC
@@ -84,7 +79,7 @@ check_head (ChainAudit *a)
                                                    ? git_reference_symbolic_target (head)
                                                    : _("a detached commit"));
 
-      refs_flag (a, "repo.head", _("HEAD points at %s, not at %s: plain git shows another history than the "
+      chain_audit_flag_ledger (a, "repo.head", _("HEAD points at %s, not at %s: plain git shows another history than the "
                    "ledger; run `git symbolic-ref HEAD %s`"), target, MAIN_REF, MAIN_REF);
     }
 }
@@ -106,7 +101,7 @@ check_root_of (ChainAudit    *a,
   if (git_revwalk_new (&walk, a->repo) < 0 || git_revwalk_push (walk, target) < 0)
     {
       git_error_clear ();
-      refs_flag (a, "refs.root", _("%s names no readable commit; delete it"), shown);
+      chain_audit_flag_ledger (a, "refs.root", _("%s names no readable commit; delete it"), shown);
       return;
     }
   /* What main holds was checked record by record. */
@@ -121,14 +116,14 @@ check_root_of (ChainAudit    *a,
       if (git_commit_lookup (&commit, a->repo, &oid) < 0)
         {
           git_error_clear ();
-          refs_flag (a, "refs.root", _("%s leads to a commit that cannot be read; delete it"), shown);
+          chain_audit_flag_ledger (a, "refs.root", _("%s leads to a commit that cannot be read; delete it"), shown);
           return;
         }
       if (git_commit_parentcount (commit) == 0 && !git_oid_equal (&oid, genesis))
         {
           g_autofree char *hex = chain_audit_oid_hex (&oid);
 
-          refs_flag (a, "refs.root", _("%s leads to root commit %.12s, which is not the ledger's genesis: "
+          chain_audit_flag_ledger (a, "refs.root", _("%s leads to root commit %.12s, which is not the ledger's genesis: "
                        "a second history in the repository; delete the ref"), shown, hex);
           return;
         }
@@ -136,7 +131,7 @@ check_root_of (ChainAudit    *a,
   if (status != GIT_ITEROVER)
     {
       git_error_clear ();
-      refs_flag (a, "refs.root", _("%s leads to a commit that cannot be read; delete it"), shown);
+      chain_audit_flag_ledger (a, "refs.root", _("%s leads to a commit that cannot be read; delete it"), shown);
     }
 }
 
@@ -153,7 +148,7 @@ chain_audit_check_refs (ChainAudit    *a,
   if (git_reference_iterator_new (&iter, a->repo) < 0)
     {
       git_error_clear ();
-      refs_flag (a, "refs.extra", _("the repository's refs cannot be listed"));
+      chain_audit_flag_ledger (a, "refs.extra", _("the repository's refs cannot be listed"));
       return;
     }
   while ((status = git_reference_next (&ref, iter)) == 0)
@@ -170,12 +165,12 @@ chain_audit_check_refs (ChainAudit    *a,
           continue;
         }
       if (!is_bookkeeping (name))
-        refs_flag (a, "refs.extra", _("the repository holds %s; a ledger has one branch, %s, and only libchain's "
+        chain_audit_flag_ledger (a, "refs.extra", _("the repository holds %s; a ledger has one branch, %s, and only libchain's "
                      "refs/remotes/, refs/chain/ and refs/checkpoints/ besides: delete it"), shown, MAIN_REF);
       else if (git_reference_resolve (&resolved, ref) < 0)
         {
           git_error_clear ();
-          refs_flag (a, "refs.root", _("%s names no readable commit; delete it"), shown);
+          chain_audit_flag_ledger (a, "refs.root", _("%s names no readable commit; delete it"), shown);
         }
       else
         check_root_of (a, name, git_reference_target (resolved), tip, genesis);
