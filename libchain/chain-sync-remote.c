@@ -1061,6 +1061,13 @@ chain_sync_fetch_checkpoints (const char             *repo_path,
   fetch_options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
   fetch_options.update_fetchhead = 0;
   status = git_remote_fetch (r.remote, &specs, &fetch_options, "libchain: checkpoints");
+  /* A server busy with other writers' pushes may cut a fetch short ("early
+   * EOF"); the checkpoints are small, so try twice more before failing. */
+  for (guint attempt = 1; status < 0 && attempt < 3 && !g_cancellable_is_cancelled (cancellable); attempt++)
+    {
+      g_usleep (200 * 1000 * attempt);
+      status = git_remote_fetch (r.remote, &specs, &fetch_options, "libchain: checkpoints");
+    }
   if (status < 0)
     return transfer_error (&s, &t, status, error,
                            _("cannot fetch the checkpoints of %s (check the URL, the network and your ssh-agent)"),
