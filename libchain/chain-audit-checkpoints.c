@@ -117,12 +117,14 @@ check_on_main (ChainAudit            *a,
     }
   commit = chain_audit_oid_hex (&g_array_index (chain, git_oid, seq));
   digest = record_digest (a, seq, &g_array_index (chain, git_oid, seq));
-  if (strcmp (commit, chain_checkpoint_get_commit_id (checkpoint)) != 0
-      || (digest != NULL && strcmp (digest, chain_checkpoint_get_record_digest (checkpoint)) != 0))
-    chain_audit_flag_ledger (a, "checkpoint.split", _("%s saw record %" PRIu64 " as commit %.12s (record.json "
-                       "%.12s), but main holds commit %.12s there: a split view, or main was rewritten"),
-                     shown, seq, chain_checkpoint_get_commit_id (checkpoint),
-                     chain_checkpoint_get_record_digest (checkpoint), commit);
+  if (strcmp (commit, chain_checkpoint_get_commit_id (checkpoint)) != 0)
+    chain_audit_flag_ledger (a, "checkpoint.split", _("%s saw record %" PRIu64 " as commit %.12s, but main holds "
+                       "commit %.12s there: a split view, or main was rewritten"),
+                     shown, seq, chain_checkpoint_get_commit_id (checkpoint), commit);
+  else if (digest != NULL && strcmp (digest, chain_checkpoint_get_record_digest (checkpoint)) != 0)
+    chain_audit_flag_ledger (a, "checkpoint.split", _("%s saw record %" PRIu64 " with record.json digest %.12s, but "
+                       "main's record.json there hashes to %.12s: the checkpoint was not signed over this ledger"),
+                     shown, seq, chain_checkpoint_get_record_digest (checkpoint), digest);
 }
 
 static void

@@ -2077,7 +2077,7 @@ make_statement_ledger (Vector *v)
   g_autoptr(GError) error = NULL;
   g_autofree char *other = chain_statement_new_id ();
   g_autofree char *policy = chain_policy_dup_digest (story->policy);
-  ChainJson *body = chain_json_new_object ();
+  g_autoptr(ChainJson) body = chain_json_new_object ();
   ChainStatement *st = NULL;
 
   (void) v;
@@ -2162,7 +2162,7 @@ make_time_future (Vector *v)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *policy = chain_policy_dup_digest (story->policy);
-  ChainJson *body = chain_json_new_object ();
+  g_autoptr(ChainJson) body = chain_json_new_object ();
   ChainStatement *st = NULL;
 
   (void) v;
