@@ -13,36 +13,37 @@
 
 #include <string.h>
 
-/* Appends "ID=WORD\n": @id as one sh word. Single quotes keep everything
- * literal; an id holding control characters (an ESC sequence, a newline)
- * would still drive a terminal showing the script, so it is written as
- * printf octal escapes instead (with an "x" that keeps $(...) from
- * dropping a trailing newline, then removed). */
+/* Appends "NAME=WORD\n": @value as one sh word. Single quotes keep
+ * everything literal; a value holding control characters (an ESC
+ * sequence, a newline) would still drive a terminal showing the script, so
+ * it is written as printf octal escapes instead (with an "x" that keeps
+ * $(...) from dropping a trailing newline, then removed). */
 static void
-append_id (GString    *script,
-           const char *id)
+append_assignment (GString    *script,
+                   const char *name,
+                   const char *value)
 {
   gboolean plain = TRUE;
 
-  for (const guchar *p = (const guchar *) id; *p != '\0'; p++)
+  for (const guchar *p = (const guchar *) value; *p != '\0'; p++)
     if (*p < 0x20 || *p == 0x7f)
       plain = FALSE;
-  g_string_append (script, "ID=");
+  g_string_append_printf (script, "%s=", name);
   if (plain)
     {
-      chain_export_script_quote (script, id);
+      chain_export_script_quote (script, value);
       g_string_append_c (script, '\n');
       return;
     }
   g_string_append (script, "$(printf '");
-  for (const guchar *p = (const guchar *) id; *p != '\0'; p++)
+  for (const guchar *p = (const guchar *) value; *p != '\0'; p++)
     {
       if (g_ascii_isalnum (*p) || *p == '-' || *p == '_' || *p == '.')
         g_string_append_c (script, (char) *p);
       else
         g_string_append_printf (script, "\\%03o", *p);
     }
-  g_string_append (script, "x'); ID=${ID%x}\n");
+  g_string_append_printf (script, "x'); %s=${%s%%x}\n", name, name);
 }
 
 /* A comment line naming the finding, the id sanitized. */
@@ -115,16 +116,15 @@ hub_script (const ChainReconcile              *self,
         continue;
       g_string_append_c (script, '\n');
       append_comment (script, &finding);
-      append_id (script, finding.device_id);
-      g_string_append (script, "disable ");
+      append_assignment (script, "ID", finding.device_id);
       if (finding.format == CHAIN_CLOUD_FORMAT_AZURE_DPS)
         {
           hub = hub_name (finding.hub);
-          chain_export_script_quote (script, hub);
+          append_assignment (script, "TO", hub);
         }
       else
-        g_string_append (script, "\"$HUB\"");
-      g_string_append_printf (script, " \"$ID\" %s\n", chain_reconcile_kind_to_string (finding.kind));
+        g_string_append (script, "TO=\"$HUB\"\n");
+      g_string_append_printf (script, "disable \"$TO\" \"$ID\" %s\n", chain_reconcile_kind_to_string (finding.kind));
     }
   g_string_append (script, script_tail);
   return script;

@@ -442,6 +442,10 @@ START_TEST (test_odd_device_id)
     "[{\"deviceId\": \"x'; rm -rf / #\\u001b[31mred\\u001b]0;owned\\u0007\", \"status\": \"enabled\","
     " \"authenticationType\": \"certificateAuthority\"},"
     " {\"deviceId\": \"line\\nbreak $(touch pwned)\", \"status\": \"enabled\"}]");
+  /* DPS names the hub: outside input too. */
+  g_autofree char *dps = write_tmp ("dps.json",
+    "[{\"registrationId\": \"grey\", \"status\": \"assigned\","
+    " \"assignedHub\": \"evil\\u001b[2J'hub.azure-devices.net\"}]");
   g_autofree char *out_dir = tmp_path ("disable");
   g_autofree char *hub_script = g_build_filename (out_dir, "azure-iothub", "disable.sh", NULL);
   g_autofree char *bin = tmp_path ("bin");
@@ -461,7 +465,7 @@ START_TEST (test_odd_device_id)
   int status;
 
   status = test_cli_chain (NULL, (const char *const[]) {
-    "-C", dist, "reconcile", file, "-o", out_dir, "--hub", "h", NULL }, &out, &err);
+    "-C", dist, "reconcile", file, dps, "-o", out_dir, "--hub", "h", NULL }, &out, &err);
   ck_assert_msg (status == 3, "exit %d: %s", status, err);
   ck_assert_msg (strchr (out, '\x1b') == NULL && strchr (out, '\x07') == NULL, "raw control bytes shown: %s", out);
   ck_assert_msg (strstr (out, "x'; rm -rf / #?[31mred?]0;owned?") != NULL, "%s", out);
@@ -492,13 +496,15 @@ START_TEST (test_odd_device_id)
   {
     gboolean odd_found = FALSE;
     gboolean line_found = FALSE;
+    gboolean hub_found = FALSE;
 
     for (gsize at = 0; at < logged_len; at += strlen (logged + at) + 1)
       {
         odd_found = odd_found || strcmp (logged + at, ODD_ID) == 0;
         line_found = line_found || strcmp (logged + at, "line\nbreak $(touch pwned)") == 0;
+        hub_found = hub_found || strcmp (logged + at, "evil\x1b[2J'hub") == 0;
       }
-    ck_assert_msg (odd_found && line_found, "az did not get the ids as they are");
+    ck_assert_msg (odd_found && line_found && hub_found, "az did not get the ids and hub as they are");
   }
 }
 END_TEST
