@@ -608,6 +608,47 @@ START_TEST (test_failed_file_adds_nothing)
 }
 END_TEST
 
+/* Files larger than the reader's 64 KiB buffer, with elements of every
+ * size, so buffer ends fall inside strings, escapes, numbers, literals
+ * and nesting: every device still reads as itself. */
+START_TEST (test_many_devices_across_buffers)
+{
+  g_autoptr(ChainReconcile) reconcile = chain_reconcile_new ();
+  g_autoptr(GString) hub = g_string_new ("[");
+  g_autoptr(GString) aws = g_string_new ("{\"nextMarker\": null, \"certificates\": [");
+  g_autoptr(GError) error = NULL;
+  const guint n = 3000;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("dev-%u", i);
+      g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
+
+      ck_assert (chain_reconcile_add_issued (reconcile, id, "01", sha, FALSE, &error));
+      if (i % 2 == 0)
+        {
+          g_string_append_printf (hub, "%s{\"tags\": {\"pad\": \"", i == 0 ? "" : ",\n");
+          for (guint k = 0; k < i % 97; k++)
+            g_string_append (hub, k % 7 == 0 ? "\\\"" : "x");
+          g_string_append_printf (hub, "\", \"n\": [%u, -%u.5e-3, true, null, false]}, \"deviceId\": \"%s\","
+                                  " \"status\": \"enabled\", \"version\": %u}", i, i, id, i);
+        }
+      else
+        g_string_append_printf (aws, "%s{\"certificateId\": \"%s\", \"status\": \"ACTIVE\", \"creationDate\": %u.%03u}",
+                                i == 1 ? "" : ",", sha, 1764322212 + i, i % 1000);
+    }
+  g_string_append (hub, "]");
+  g_string_append (aws, "], \"more\": 17}");
+  ck_assert_uint_gt (hub->len, 3 * 65536);
+  read_text (reconcile, "hub.json", hub->str);
+  read_text (reconcile, "aws.json", aws->str);
+  ck_assert_uint_eq (chain_reconcile_get_n_cloud (reconcile), n);
+  ck_assert (chain_reconcile_compare (reconcile, NULL, &error));
+  ck_assert_uint_eq (chain_reconcile_get_n_seen (reconcile), n);
+  ck_assert_uint_eq (chain_reconcile_get_n_findings (reconcile), 0);
+}
+END_TEST
+
 static Suite *
 reconcile_suite (void)
 {
@@ -631,6 +672,7 @@ reconcile_suite (void)
   tcase_add_test (lib, test_ledger_duplicates);
   tcase_add_test (lib, test_cloud_duplicate);
   tcase_add_test (lib, test_failed_file_adds_nothing);
+  tcase_add_test (lib, test_many_devices_across_buffers);
   suite_add_tcase (suite, lib);
   return suite;
 }
