@@ -207,6 +207,8 @@ gboolean cmd_revoke (const ChainCliGlobals *globals, int argc, char **argv,
                      GCancellable *cancellable, GError **error);
 gboolean cmd_crl (const ChainCliGlobals *globals, int argc, char **argv,
                   GCancellable *cancellable, GError **error);
+gboolean cmd_reconcile (const ChainCliGlobals *globals, int argc, char **argv,
+                        GCancellable *cancellable, GError **error);
 gboolean cmd_annotate (const ChainCliGlobals *globals, int argc, char **argv,
                        GCancellable *cancellable, GError **error);
 gboolean cmd_log (const ChainCliGlobals *globals, int argc, char **argv,

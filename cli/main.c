@@ -25,6 +25,7 @@ static const ChainCliCommand commands[] = {
   { "export", cmd_export, N_("Write the files and script a cloud needs, and record them") },
   { "revoke", cmd_revoke, N_("Revoke devices or a sub-CA, with a new CRL") },
   { "crl", cmd_crl, N_("Write a CA's current CRL and per-cloud disable lists") },
+  { "reconcile", cmd_reconcile, N_("Compare the ledger with the cloud's registry: clones, revoked yet enabled") },
   { "annotate", cmd_annotate, N_("Record a free-text note in the ledger") },
   { "log", cmd_log, N_("List the ledger's records") },
   { "show", cmd_show, N_("Show one record with its artifacts") },

@@ -30,6 +30,7 @@
 #include "chain-ledger-state.h"
 #include "chain-sync.h"
 #include "chain-receive.h"
+#include "chain-reconcile.h"
 #include "chain-checkpoint.h"
 #include "chain-text.h"
 #include "chain-audit.h"

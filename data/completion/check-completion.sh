@@ -28,6 +28,8 @@ expect "annotate" chain ann
 expect "--file" chain annotate --fi
 expect "list" chain key l
 expect "hook" chain ho
+expect "reconcile" chain rec
+expect "--region" chain reconcile --reg
 expect "--trusted-root" chain hook --tr
 expect "--key-store" chain request --key
 expect "tpm2" chain officer add x --key-store tp
