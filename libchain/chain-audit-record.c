@@ -141,6 +141,8 @@ read_object (ChainAudit    *a,
   g_autofree char *hex = chain_audit_oid_hex (oid);
   git_object_t actual = GIT_OBJECT_INVALID;
   size_t len = 0;
+  const void *data = NULL;
+  size_t size = 0;
   git_oid computed;
   int status;
 
@@ -186,7 +188,10 @@ read_object (ChainAudit    *a,
       git_error_clear ();
       return NULL;
     }
-  return g_bytes_new (git_odb_object_data (object), git_odb_object_size (object));
+  /* No copy: a batch's certificates.pem is megabytes. */
+  data = git_odb_object_data (object);
+  size = git_odb_object_size (object);
+  return g_bytes_new_with_free_func (data, size, (GDestroyNotify) git_odb_object_free, g_steal_pointer (&object));
 }
 
 static git_tree *
