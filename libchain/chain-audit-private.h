@@ -65,18 +65,60 @@ typedef struct {
 
 /* chain-audit-record.c */
 
+/* One record read and checked on its own, waiting for the rules. */
+typedef struct _ChainAuditCheck ChainAuditCheck;
+
 /**
- * chain_audit_check_record:
- * @a: the audit, at record @seq.
+ * chain_audit_read_record:
+ * @a: the audit, at record @seq: called for each record in order.
  * @seq: the commit's position from the root.
  * @oid: the commit.
  *
- * Checks one commit and its record, applies it to the state if it keeps
- * the rules, and adds it with its findings to the report.
+ * Reads one commit and its record and checks all but the rules: the
+ * commit, its tree, the record's files, links and artifacts, the commit
+ * signature. Touches only the reading side of @a (the repository, the
+ * anchors, the ledger id, the previous record's digest and tree), so it
+ * may run in another thread than chain_audit_judge_record().
+ *
+ * Returns: (transfer full): the record, for chain_audit_judge_record().
  */
-void chain_audit_check_record (ChainAudit    *a,
-                               guint64        seq,
-                               const git_oid *oid);
+ChainAuditCheck *chain_audit_read_record (ChainAudit    *a,
+                                          guint64        seq,
+                                          const git_oid *oid);
+
+/**
+ * chain_audit_judge_record:
+ * @a: the audit, at record @check's seq: called for each record in order.
+ * @check: (transfer full): from chain_audit_read_record().
+ *
+ * Applies the record to the state if it keeps the rules, and adds it with
+ * its findings to the report. Touches only the judging side of @a (the
+ * state, the report, the exports).
+ */
+void chain_audit_judge_record (ChainAudit      *a,
+                               ChainAuditCheck *check);
+
+/** chain_audit_check_free: NULL-safe; for a record not judged. */
+void chain_audit_check_free (ChainAuditCheck *check);
+
+/* chain-audit-pipeline.c */
+
+/**
+ * chain_audit_check_records:
+ * @a: the audit.
+ * @chain: (element-type git_oid): main's commits, root first.
+ * @error: G_IO_ERROR_CANCELLED only.
+ *
+ * Reads each record (chain_audit_read_record()) in a thread of its own, a
+ * record ahead, while this thread judges them in order
+ * (chain_audit_judge_record()), reports progress after each and checks
+ * @a's cancellable before each.
+ *
+ * Returns: %FALSE if cancelled.
+ */
+gboolean chain_audit_check_records (ChainAudit    *a,
+                                    const GArray  *chain,
+                                    GError       **error);
 
 /* chain-audit-refs.c */
 

@@ -43,7 +43,7 @@ pending_free (gpointer data)
 }
 
 /* One record being checked. */
-typedef struct {
+struct _ChainAuditCheck {
   guint64         seq;
   git_oid         oid;
   char            hex[GIT_OID_HEXSZ + 1];
@@ -69,7 +69,8 @@ typedef struct {
   ChainStatement *statement;
   gboolean        complete;           /* every artifact attached */
   ChainCert      *signer;             /* the verified commit signer */
-} Check;
+};
+typedef ChainAuditCheck Check;
 
 static void
 check_clear (Check *c)
@@ -140,6 +141,8 @@ read_object (ChainAudit    *a,
   g_autofree char *hex = chain_audit_oid_hex (oid);
   git_object_t actual = GIT_OBJECT_INVALID;
   size_t len = 0;
+  const void *data = NULL;
+  size_t size = 0;
   git_oid computed;
   int status;
 
@@ -185,7 +188,10 @@ read_object (ChainAudit    *a,
       git_error_clear ();
       return NULL;
     }
-  return g_bytes_new (git_odb_object_data (object), git_odb_object_size (object));
+  /* No copy: a batch's certificates.pem is megabytes. */
+  data = git_odb_object_data (object);
+  size = git_odb_object_size (object);
+  return g_bytes_new_with_free_func (data, size, (GDestroyNotify) git_odb_object_free, g_steal_pointer (&object));
 }
 
 static git_tree *
@@ -1188,58 +1194,72 @@ check_root (ChainAudit *a,
             "grafted onto a new one"));
 }
 
-void
-chain_audit_check_record (ChainAudit    *a,
-                          guint64        seq,
-                          const git_oid *oid)
+ChainAuditCheck *
+chain_audit_read_record (ChainAudit    *a,
+                         guint64        seq,
+                         const git_oid *oid)
 {
-  Check c = { 0 };
+  Check *c = g_new0 (Check, 1);
   g_autoptr(git_tree) tree = NULL;
   g_autoptr(git_tree) parent_tree = NULL;
   g_autoptr(git_tree) dir = NULL;
   int parents;
 
-  c.seq = seq;
-  git_oid_cpy (&c.oid, oid);
-  git_oid_tostr (c.hex, sizeof c.hex, oid);
-  c.pending = g_ptr_array_new_with_free_func (pending_free);
+  c->seq = seq;
+  git_oid_cpy (&c->oid, oid);
+  git_oid_tostr (c->hex, sizeof c->hex, oid);
+  c->pending = g_ptr_array_new_with_free_func (pending_free);
 
-  parents = read_commit (a, &c);
+  parents = read_commit (a, c);
   if (parents > 1)
-    flag (&c, "commit.merge", _("the commit is a merge of %d parents; the ledger is one straight line"), parents);
+    flag (c, "commit.merge", _("the commit is a merge of %d parents; the ledger is one straight line"), parents);
 
   if (a->rewrite_seq == seq)
-    flag (&c, "history.rewrite", "%s", a->rewrite_detail);
+    flag (c, "history.rewrite", "%s", a->rewrite_detail);
 
-  if (c.have_tree)
+  if (c->have_tree)
     {
-      tree = read_tree (a, &c, &c.tree, _("the commit's tree"));
+      tree = read_tree (a, c, &c->tree, _("the commit's tree"));
       if (seq > 0 && a->have_prev_tree)
-        parent_tree = read_tree (a, &c, &a->prev_tree, _("the previous record's tree"));
+        parent_tree = read_tree (a, c, &a->prev_tree, _("the previous record's tree"));
       else if (seq > 0)
-        flag (&c, "object.missing", _("the previous record's commit is unreadable, so this one cannot be checked"));
+        flag (c, "object.missing", _("the previous record's commit is unreadable, so this one cannot be checked"));
     }
   if (tree != NULL && (seq == 0 || parent_tree != NULL))
-    dir = find_record_dir (a, &c, tree, parent_tree);
+    dir = find_record_dir (a, c, tree, parent_tree);
   if (dir != NULL)
-    read_record (a, &c, dir);
+    read_record (a, c, dir);
 
   if (seq == 0)
-    check_root (a, &c);
+    check_root (a, c);
 
-  check_commit_signature (a, &c);
-  check_commit_author (&c);
-  apply_rules (a, &c);
-  remember_export (a, &c);
+  check_commit_signature (a, c);
+  check_commit_author (c);
 
   /* What the next record links to. */
   g_clear_pointer (&a->prev_digest, g_free);
-  a->prev_digest = g_steal_pointer (&c.digest);
-  a->have_prev_tree = c.have_tree;
-  if (c.have_tree)
-    git_oid_cpy (&a->prev_tree, &c.tree);
-
-  finish_record (a, &c);
-  check_clear (&c);
+  a->prev_digest = g_steal_pointer (&c->digest);
+  a->have_prev_tree = c->have_tree;
+  if (c->have_tree)
+    git_oid_cpy (&a->prev_tree, &c->tree);
+  return c;
 }
 
+void
+chain_audit_check_free (ChainAuditCheck *c)
+{
+  if (c == NULL)
+    return;
+  check_clear (c);
+  g_free (c);
+}
+
+void
+chain_audit_judge_record (ChainAudit      *a,
+                          ChainAuditCheck *c)
+{
+  apply_rules (a, c);
+  remember_export (a, c);
+  finish_record (a, c);
+  chain_audit_check_free (c);
+}

@@ -4,9 +4,10 @@
  * opens the repository read-only, walks refs/heads/main back to the root
  * with its own code, checks the pinned tip, then has every commit from
  * the genesis up checked (chain-audit-record.c) and replayed through the
- * rule engine, and last compares an export directory. What it finds goes
- * into a report (chain-audit-report.c); errors are for not being able to
- * run.
+ * rule engine, a reader thread one record ahead of the rules
+ * (chain-audit-pipeline.c), and last compares an export directory. What
+ * it finds goes into a report (chain-audit-report.c); errors are for not
+ * being able to run.
  */
 #include "chain-audit-private.h"
 
@@ -452,14 +453,8 @@ run_audit (ChainAudit     *a,
   if (pin != NULL)
     check_pin (a, pin, chain);
 
-  for (guint i = 0; i < chain->len; i++)
-    {
-      if (g_cancellable_set_error_if_cancelled (a->cancellable, error))
-        return FALSE;
-      chain_audit_check_record (a, i, &g_array_index (chain, git_oid, i));
-      if (a->options->progress != NULL)
-        a->options->progress (i + 1, chain->len, a->options->progress_data);
-    }
+  if (!chain_audit_check_records (a, chain, error))
+    return FALSE;
   a->report->ledger_id = g_strdup (a->ledger_id);
   if (a->options->tip == NULL)
     chain_audit_check_checkpoints (a, chain);

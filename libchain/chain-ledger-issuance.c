@@ -12,6 +12,7 @@
 #include "chain-i18n-private.h"
 #include "chain-crl.h"
 #include "chain-manifest-private.h"
+#include "chain-ordered-checks-private.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -58,21 +59,22 @@ find_bytes (const guint8 *haystack,
   return NULL;
 }
 
-/* The next PEM certificate block, or NULL at the end; white space only
- * between blocks. */
-static ChainCert *
-next_pem (const ChainRuleCtx  *ctx,
-          Cursor              *cursor,
-          guint64              index,
-          gboolean            *out_end,
-          GError             **error)
+/* Where the next PEM certificate block lies (@out_offset, @out_len), FALSE
+ * at the end (@out_end) or for something else; white space only between
+ * blocks. */
+static gboolean
+next_pem_block (const ChainRuleCtx  *ctx,
+                Cursor              *cursor,
+                guint64              index,
+                gboolean            *out_end,
+                gsize               *out_offset,
+                gsize               *out_len,
+                GError             **error)
 {
-  g_autoptr(GError) local_error = NULL;
   const guint8 *p;
   const guint8 *end_marker;
   gsize left;
   gsize block_len;
-  ChainCert *cert;
 
   *out_end = FALSE;
   while (cursor->pos < cursor->len && g_ascii_isspace (cursor->data[cursor->pos]))
@@ -80,37 +82,61 @@ next_pem (const ChainRuleCtx  *ctx,
   if (cursor->pos == cursor->len)
     {
       *out_end = TRUE;
-      return NULL;
+      return FALSE;
     }
   p = cursor->data + cursor->pos;
   left = cursor->len - cursor->pos;
   if (left < strlen (PEM_BEGIN) || memcmp (p, PEM_BEGIN, strlen (PEM_BEGIN)) != 0)
-    {
-      chain_rule_refuse (ctx, error, "batch.certificates",
-                         _("certificates.pem holds something other than PEM certificates after certificate %" PRIu64),
-                         index);
-      return NULL;
-    }
+    return chain_rule_refuse (ctx, error, "batch.certificates",
+                              _("certificates.pem holds something other than PEM certificates after certificate %" PRIu64),
+                              index);
   end_marker = find_bytes (p, left, PEM_END);
   if (end_marker == NULL)
-    {
-      chain_rule_refuse (ctx, error, "batch.certificates", _("certificate %" PRIu64 " of certificates.pem is truncated"),
-                         index + 1);
-      return NULL;
-    }
+    return chain_rule_refuse (ctx, error, "batch.certificates", _("certificate %" PRIu64 " of certificates.pem is truncated"),
+                              index + 1);
   block_len = (gsize) (end_marker - p) + strlen (PEM_END);
   if (block_len > CHAIN_INPUT_MAX_LEN)
-    {
-      chain_rule_refuse (ctx, error, "batch.certificates", _("certificate %" PRIu64 " of certificates.pem is oversized"),
-                         index + 1);
-      return NULL;
-    }
+    return chain_rule_refuse (ctx, error, "batch.certificates", _("certificate %" PRIu64 " of certificates.pem is oversized"),
+                              index + 1);
+  *out_offset = cursor->pos;
+  *out_len = block_len;
   cursor->pos += block_len;
-  cert = chain_cert_parse_keyless (p, block_len, &local_error);
+  return TRUE;
+}
+
+/* Certificate @index (0-based) of certificates.pem, the PEM block of
+ * @len bytes at @pem. */
+static ChainCert *
+parse_pem (const ChainRuleCtx  *ctx,
+           const guint8        *pem,
+           gsize                len,
+           guint64              index,
+           GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  ChainCert *cert = chain_cert_parse_keyless (pem, len, &local_error);
+
   if (cert == NULL)
     chain_rule_refuse (ctx, error, "batch.certificates", _("certificate %" PRIu64 " of certificates.pem: %s"),
                        index + 1, local_error->message);
   return cert;
+}
+
+/* The next PEM certificate block, parsed, or NULL at the end; white space
+ * only between blocks. */
+static ChainCert *
+next_pem (const ChainRuleCtx  *ctx,
+          Cursor              *cursor,
+          guint64              index,
+          gboolean            *out_end,
+          GError             **error)
+{
+  gsize offset = 0;
+  gsize len = 0;
+
+  if (!next_pem_block (ctx, cursor, index, out_end, &offset, &len, error))
+    return NULL;
+  return parse_pem (ctx, cursor->data + offset, len, index, error);
 }
 
 typedef struct {
@@ -255,6 +281,68 @@ check_device_cert (const ChainRuleCtx  *ctx,
   return TRUE;
 }
 
+/* A certificate for chain_ordered_checks: where its PEM block lies in
+ * certificates.pem, then its manifest row's device id, serial,
+ * cert_sha256 and public_key_sha256, each NUL-terminated (the manifest
+ * reader refuses NUL bytes). */
+typedef struct {
+  gsize pem_offset;
+  gsize pem_len;
+  char  fields[];
+} DeviceItem;
+
+#define DEVICE_ITEM_MAX_LEN (sizeof (DeviceItem) + CHAIN_MANIFEST_N_FIELDS * (CHAIN_MANIFEST_FIELD_MAX_LEN + 1))
+
+/* What every certificate of a batch is checked against; read only. */
+typedef struct {
+  const ChainRuleCtx *ctx;
+  const BatchCheck   *batch;
+  const guint8       *pems;
+} DeviceCheck;
+
+static gsize
+device_item_pack (DeviceItem        *item,
+                  gsize              pem_offset,
+                  gsize              pem_len,
+                  const char *const  fields[CHAIN_MANIFEST_N_FIELDS])
+{
+  gsize len = 0;
+
+  item->pem_offset = pem_offset;
+  item->pem_len = pem_len;
+  for (guint i = 0; i < CHAIN_MANIFEST_N_FIELDS; i++)
+    {
+      gsize field_len = strnlen (fields[i], CHAIN_MANIFEST_FIELD_MAX_LEN);
+
+      memcpy (item->fields + len, fields[i], field_len);
+      item->fields[len + field_len] = '\0';
+      len += field_len + 1;
+    }
+  return sizeof (DeviceItem) + len;
+}
+
+/* A ChainOrderedCheckFunc: parses and checks one certificate of the batch. */
+static gboolean
+check_device_item (guint64        index,
+                   gconstpointer  data,
+                   gsize          len,
+                   gpointer       user_data,
+                   GError       **error)
+{
+  const DeviceCheck *check = user_data;
+  const DeviceItem *item = data;
+  const char *device_id = item->fields;
+  const char *serial = device_id + strlen (device_id) + 1;
+  const char *cert_sha256 = serial + strlen (serial) + 1;
+  const char *key_sha256 = cert_sha256 + strlen (cert_sha256) + 1;
+  g_autoptr(ChainCert) cert = NULL;
+
+  (void) len;
+  cert = parse_pem (check->ctx, check->pems + item->pem_offset, item->pem_len, index, error);
+  return cert != NULL
+         && check_device_cert (check->ctx, check->batch, index, cert, device_id, serial, cert_sha256, key_sha256, error);
+}
+
 static int
 compare_slices (gconstpointer a,
                 gconstpointer b,
@@ -270,16 +358,18 @@ compare_slices (gconstpointer a,
   return x->len < y->len ? -1 : x->len > y->len ? 1 : 0;
 }
 
+/* The manifest's rows in order, each certificate handed to @checks after
+ * its row passed. Returns FALSE with @error unset when @checks failed
+ * already: a certificate's refusal comes before anything later. */
 static gboolean
-check_batch_lines (ChainRuleCtx      *ctx,
-                   const BatchCheck  *batch,
-                   gint64             count,
-                   GError           **error)
+read_batch_lines (ChainRuleCtx        *ctx,
+                  const BatchCheck    *batch,
+                  gint64               count,
+                  GBytes              *certificates,
+                  ChainOrderedChecks  *checks,
+                  GError             **error)
 {
   GBytes *manifest = chain_rule_artifact (ctx, "manifest.csv");
-  /* Verified before: the manifest alone gives the state its serials and ids. */
-  GBytes *certificates = ctx->record->seq < ctx->state->verified_length
-                         ? NULL : chain_rule_artifact (ctx, "certificates.pem");
   g_auto(ChainManifestReader) lines = { 0 };
   Cursor pems = { NULL, 0, 0, 0 };
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (Slice));
@@ -354,16 +444,20 @@ check_batch_lines (ChainRuleCtx      *ctx,
 
       if (certificates != NULL)
         {
+          const char *const item_fields[CHAIN_MANIFEST_N_FIELDS] = { device_id, fields[0], fields[1], fields[2] };
+          union { DeviceItem item; guint8 bytes[DEVICE_ITEM_MAX_LEN]; } item;
           gboolean end = FALSE;
-          g_autoptr(ChainCert) cert = next_pem (ctx, &pems, n, &end, error);
+          gsize offset = 0;
+          gsize len = 0;
 
-          if (end)
-            return chain_rule_refuse (ctx, error, "batch.certificates",
-                                      _("certificates.pem holds %" PRIu64 " certificates, fewer than manifest.csv lists"),
-                                      n);
-          if (cert == NULL
-              || !check_device_cert (ctx, batch, n, cert, device_id, fields[0], fields[1], fields[2], error))
+          if (chain_ordered_checks_failed (checks))
             return FALSE;
+          if (!next_pem_block (ctx, &pems, n, &end, &offset, &len, error))
+            return end ? chain_rule_refuse (ctx, error, "batch.certificates",
+                                            _("certificates.pem holds %" PRIu64 " certificates, fewer than manifest.csv lists"),
+                                            n)
+                       : FALSE;
+          chain_ordered_checks_add (checks, n, &item, device_item_pack (&item.item, offset, len, item_fields));
         }
       n++;
     }
@@ -395,6 +489,39 @@ check_batch_lines (ChainRuleCtx      *ctx,
 
         return chain_rule_refuse (ctx, error, "batch.device-id", _("device id %s is listed twice; list each device once"), text);
       }
+  return TRUE;
+}
+
+static gboolean
+check_batch_lines (ChainRuleCtx      *ctx,
+                   const BatchCheck  *batch,
+                   gint64             count,
+                   GError           **error)
+{
+  /* Verified before: the manifest alone gives the state its serials and ids. */
+  GBytes *certificates = ctx->record->seq < ctx->state->verified_length
+                         ? NULL : chain_rule_artifact (ctx, "certificates.pem");
+  DeviceCheck device_check = { ctx, batch, NULL };
+  g_autoptr(ChainOrderedChecks) checks = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  /* The certificates on all cores while the rows are read here. */
+  if (certificates != NULL)
+    {
+      device_check.pems = g_bytes_get_data (certificates, NULL);
+      checks = chain_ordered_checks_new ((guint64) count, check_device_item, &device_check);
+    }
+  ok = read_batch_lines (ctx, batch, count, certificates, checks, &local_error);
+  /* A certificate refused precedes whatever the rows after it say. */
+  if (checks != NULL && !chain_ordered_checks_finish (checks, error))
+    return FALSE;
+  if (!ok)
+    {
+      g_assert (local_error != NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   return TRUE;
 }
 
