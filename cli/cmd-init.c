@@ -48,6 +48,34 @@ apply_hardware_tiers (ChainPolicy *policy,
   return TRUE;
 }
 
+/* --trust-tpm-maker TIER=FILE: that tier's keys certified by a TPM whose
+ * EK certificate chains to the CA in FILE. */
+static gboolean
+apply_tpm_makers (ChainPolicy *policy,
+                  char       **makers,
+                  GError     **error)
+{
+  for (guint i = 0; makers != NULL && makers[i] != NULL; i++)
+    {
+      const char *eq = strchr (makers[i], '=');
+      g_autofree char *tier = eq != NULL ? g_strndup (makers[i], (gsize) (eq - makers[i])) : NULL;
+      g_autofree char *pem = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (tier == NULL || eq[1] == '\0')
+        return chain_cli_usage (error, "init", _("--trust-tpm-maker takes TIER=FILE, not '%s'"), makers[i]);
+      if (!g_file_get_contents (eq + 1, &pem, NULL, &local_error)
+          || !chain_policy_add_tpm_ek_root (policy, tier, pem, &local_error))
+        {
+          /* Translators: the option's TIER=FILE, then the reason. */
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT, _("--trust-tpm-maker %s: %s"), makers[i],
+                       local_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static ChainPolicy *
 load_policy (const char *path,
              GError    **error)
@@ -104,6 +132,7 @@ cmd_init (const ChainCliGlobals *globals,
   g_autofree char *key_store = NULL;
   g_auto(GStrv) thresholds = NULL;
   g_auto(GStrv) hardware_tiers = NULL;
+  g_auto(GStrv) tpm_makers = NULL;
   gint64 validity_days = 0;
   /* Translators: %s lists the key algorithms (not translated). */
   g_autofree char *algorithm_help = g_strdup_printf (_("Key algorithm: %s (default ec-p256)"), CHAIN_KEY_ALGORITHM_NAMES);
@@ -118,6 +147,7 @@ cmd_init (const ChainCliGlobals *globals,
     { "threshold", 0, 0, G_OPTION_ARG_STRING_ARRAY, &thresholds, N_("Officers needed for a record type, e.g. delegation=2"), N_("TYPE=K") },
     { "require-hardware", 0, 0, G_OPTION_ARG_STRING_ARRAY, &hardware_tiers, N_("Keys of this tier must live in a PKCS#11 token or a TPM (repeatable)"), N_("TIER") },
     { "key-store", 0, 0, G_OPTION_ARG_STRING, &key_store, N_("Where the new keys live: file (default), a PKCS#11 URI, tpm2 or tpm2:HANDLE"), N_("STORE") },
+    { "trust-tpm-maker", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tpm_makers, N_("Keys of this tier must be certified by a TPM whose EK certificate chains to the CA in FILE (repeatable)"), N_("TIER=FILE") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (N_("— create the OEM's workspace"));
@@ -149,7 +179,7 @@ cmd_init (const ChainCliGlobals *globals,
     }
   policy = load_policy (policy_path, error);
   if (policy == NULL || !apply_thresholds (policy, thresholds, error)
-      || !apply_hardware_tiers (policy, hardware_tiers, error))
+      || !apply_hardware_tiers (policy, hardware_tiers, error) || !apply_tpm_makers (policy, tpm_makers, error))
     return FALSE;
   if (!chain_cli_get_key_secrets (globals, key_store, _("Passphrase for the new keys: "), &passphrase, &pin, error))
     return FALSE;

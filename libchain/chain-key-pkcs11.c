@@ -162,6 +162,10 @@ typedef struct {
   unsigned int n_slots;
   void *dl;                     /* the same module, for what libp11 0.4.12 lacks */
   CK_FUNCTION_LIST *raw;
+  /* Whether @raw needed a C_Initialize of its own: p11-kit's proxy gives
+   * each C_GetFunctionList() caller an instance with its own state, so
+   * libp11's initialisation does not cover ours (CKR 0x190 otherwise). */
+  gboolean raw_initialized;
 } Module;
 
 /* A module is initialised once per process: a second PKCS11_CTX on it would
@@ -189,6 +193,8 @@ module_release (gpointer data)
 
   if (module->slots != NULL)
     PKCS11_release_all_slots (module->ctx, module->slots, module->n_slots);
+  if (module->raw_initialized)
+    module->raw->C_Finalize (NULL);
   PKCS11_CTX_unload (module->ctx);
   PKCS11_CTX_free (module->ctx);
   if (module->dl != NULL)
@@ -242,6 +248,16 @@ module_open (const char *path,
   get_list = module->dl != NULL ? (CK_C_GetFunctionList) dlsym (module->dl, "C_GetFunctionList") : NULL;
   if (get_list == NULL || get_list (&module->raw) != CKR_OK)
     module->raw = NULL;
+  if (module->raw != NULL)
+    {
+      CK_C_INITIALIZE_ARGS args = { .flags = CKF_OS_LOCKING_OK };
+      CK_RV rv = module->raw->C_Initialize (&args);
+
+      /* A plain module shares one state: libp11 initialised it already. */
+      module->raw_initialized = rv == CKR_OK;
+      if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
+        module->raw = NULL;
+    }
   g_hash_table_insert (modules, module->path, module);
   g_mutex_unlock (&modules_lock);
 

@@ -32,7 +32,12 @@ gboolean chain_key_tpm2_parse_handle (const char *text,
  * chain_key_tpm2_generate:
  * @algorithm: what to generate inside the TPM.
  * @out_blob: (out) (transfer full): the wrapped key to keep, PEM.
- * @error: CHAIN_ERROR_NOT_FOUND (no TPM reachable), CHAIN_ERROR_FAILED.
+ * @error: CHAIN_ERROR_NOT_FOUND (no TPM reachable), CHAIN_ERROR_FAILED
+ *   (also when the TPM will not certify the key).
+ *
+ * The TPM then certifies the new key (chain-tpm2-evidence-private.h); the
+ * key keeps that evidence (chain_key_get_tpm_evidence()) for the record
+ * introducing it.
  *
  * Returns: (transfer full) (nullable): the key, loaded in the TPM.
  */

@@ -2,6 +2,7 @@
 #include "chain-key-tpm2-private.h"
 #include "chain-pki-private.h"
 #include "chain-i18n-private.h"
+#include "chain-tpm2-evidence-private.h"
 
 #include <string.h>
 
@@ -268,6 +269,39 @@ tpm_key_new (Tpm        *self,
   return key;
 }
 
+/* Has the TPM certify the key in @blob (chain-tpm2-evidence-private.h).
+ * The provider's connection is closed meanwhile: swtpm and /dev/tpm0
+ * serve one client at a time. Called with @self held and no provider
+ * object alive (keys load theirs only while they sign, under the lock). */
+static ChainJson *
+certify_held (Tpm     *self,
+              GBytes  *blob,
+              GError **error)
+{
+  g_autoptr(GBytes) public_area = NULL;
+  g_autoptr(GBytes) private_area = NULL;
+  ChainJson *evidence = NULL;
+
+  if (!chain_tpm2_evidence_split_blob (blob, &public_area, &private_area))
+    {
+      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_FAILED, _("cannot read the TPM's wrapped key"));
+      return NULL;
+    }
+  OSSL_PROVIDER_unload (self->tpm2);
+  evidence = chain_tpm2_evidence_make (g_getenv ("TPM2OPENSSL_TCTI"), public_area, private_area, error);
+  self->tpm2 = OSSL_PROVIDER_load (self->libctx, "tpm2");
+  if (self->tpm2 == NULL)
+    {
+      g_clear_pointer (&evidence, chain_json_unref);
+      g_clear_error (error);
+      chain_openssl_clear_errors ();
+      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
+                           _("the TPM stopped answering after it certified the new key: start it, then run the "
+                             "command again"));
+    }
+  return evidence;
+}
+
 /* Takes the reference of tpm_acquire() to @self; called with @self held. */
 static ChainKey *
 generate_held (Tpm                *self,
@@ -279,6 +313,7 @@ generate_held (Tpm                *self,
   g_autoptr(OSSL_ENCODER_CTX) encoder = NULL;
   g_autoptr(ChainKey) key = NULL;
   g_autoptr(GBytes) blob = NULL;
+  ChainJson *evidence = NULL;
   EVP_PKEY *pkey = NULL;
   unsigned char *pem = NULL;
   size_t pem_len = 0;
@@ -311,6 +346,13 @@ generate_held (Tpm                *self,
   key = tpm_key_new (self, pkey, NULL, blob, error);
   if (key == NULL)
     return NULL;
+  /* Nothing of the provider's may stay alive while it is unloaded. */
+  g_clear_pointer (&encoder, OSSL_ENCODER_CTX_free);
+  g_clear_pointer (&ctx, EVP_PKEY_CTX_free);
+  evidence = certify_held (self, blob, error);
+  if (evidence == NULL)
+    return NULL;
+  chain_key_set_tpm_evidence (key, evidence);
   *out_blob = g_steal_pointer (&blob);
   return g_steal_pointer (&key);
 }

@@ -57,6 +57,9 @@ struct _ChainKey
   GFunc discard;
   gpointer discard_data;
   GDestroyNotify discard_data_free;
+  /* (nullable) a TPM's certification of a key it generated for this
+   * process (chain-tpm2-evidence-private.h), for the record introducing it. */
+  ChainJson *tpm_evidence;
 };
 
 static const struct
@@ -468,6 +471,20 @@ chain_key_set_discard (ChainKey      *self,
 }
 
 void
+chain_key_set_tpm_evidence (ChainKey  *self,
+                            ChainJson *evidence)
+{
+  g_clear_pointer (&self->tpm_evidence, chain_json_unref);
+  self->tpm_evidence = evidence;
+}
+
+ChainJson *
+chain_key_get_tpm_evidence (ChainKey *self)
+{
+  return self->tpm_evidence;
+}
+
+void
 chain_key_discard_generated (ChainKey *self)
 {
   if (self == NULL || self->discard == NULL)
@@ -618,6 +635,7 @@ chain_key_free (ChainKey *self)
   if (self->discard_data_free != NULL)
     self->discard_data_free (self->discard_data);
   g_clear_error (&self->reopen_error);
+  g_clear_pointer (&self->tpm_evidence, chain_json_unref);
   if (self->home_release != NULL)
     self->home_release (self->home);
   g_free (self->location);

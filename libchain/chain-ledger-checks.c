@@ -6,6 +6,7 @@
  * officer, acceptance), who issued what.
  */
 #include "chain-ledger-rules-private.h"
+#include "chain-tpm2-evidence-private.h"
 #include "chain-i18n-private.h"
 #include "chain-cms-private.h"
 #include "chain-verify.h"
@@ -129,6 +130,63 @@ chain_rule_check_key_stores (const ChainRuleCtx  *ctx,
                                 stores != NULL ? chain_json_object_get_member (stores, names[i]) : NULL, error))
         return FALSE;
     }
+  return TRUE;
+}
+
+typedef STACK_OF(X509) X509_STACK;
+
+static void
+x509_stack_free (X509_STACK *stack)
+{
+  sk_X509_pop_free (stack, X509_free);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STACK, x509_stack_free)
+
+gboolean
+chain_rule_check_tpm_evidence (const ChainRuleCtx  *ctx,
+                               const ChainPolicy   *policy,
+                               const char          *tier,
+                               const char          *what,
+                               EVP_PKEY            *spki,
+                               GError             **error)
+{
+  g_autoptr(X509_STACK) roots = chain_policy_dup_tpm_ek_roots (policy, tier);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *path = what != NULL ? g_strdup_printf ("body.tpm_evidence.%s", what) : g_strdup ("body.tpm_evidence");
+  ChainJson *evidence = chain_json_object_get_member (ctx->body, "tpm_evidence");
+  ChainJson *store = what != NULL ? chain_json_object_get_member (ctx->body, "key_stores")
+                                  : chain_json_object_get_member (ctx->body, "key_store");
+  const char *rule = NULL;
+
+  if (what != NULL && evidence != NULL)
+    {
+      static const char *const names[] = { "ca", "officer", NULL };
+
+      if (chain_json_get_value_type (evidence) != CHAIN_JSON_OBJECT)
+        return chain_rule_refuse (ctx, error, "tpm-evidence.format", _("body.tpm_evidence is not an object"));
+      if (!chain_rule_check_members (ctx, evidence, "body.tpm_evidence", names, error))
+        return FALSE;
+      evidence = chain_json_object_get_member (evidence, what);
+    }
+  if (what != NULL && store != NULL && chain_json_get_value_type (store) == CHAIN_JSON_OBJECT)
+    store = chain_json_object_get_member (store, what);
+  if (evidence == NULL)
+    {
+      if (roots != NULL)
+        return chain_rule_refuse (ctx, error, "tpm-evidence.required",
+                                  /* Translators: a tier name, then "ca" or "officer" (not translated). */
+                                  _("tier '%s' wants its keys certified by a trusted TPM, but the %s key has no TPM "
+                                    "evidence: make it with --key-store tpm2 in a TPM with an EK certificate"),
+                                  tier, what != NULL ? what : "officer");
+      return TRUE;
+    }
+  if (store == NULL || chain_json_get_value_type (store) != CHAIN_JSON_STRING
+      || g_strcmp0 (chain_json_get_string (store), "tpm2") != 0)
+    return chain_rule_refuse (ctx, error, "tpm-evidence.format",
+                              _("%s is there, but the key does not say it lives in a TPM (\"tpm2\")"), path);
+  if (!chain_tpm2_evidence_check (evidence, spki, roots, &rule, &local_error))
+    return chain_rule_refuse (ctx, error, rule, "%s: %s", path, local_error->message);
   return TRUE;
 }
 

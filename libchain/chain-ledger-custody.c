@@ -16,7 +16,7 @@ gboolean
 chain_rule_genesis (ChainRuleCtx  *ctx,
                     GError       **error)
 {
-  static const char *const known[] = { "custodian", "key_stores", "policy", NULL };
+  static const char *const known[] = { "custodian", "key_stores", "policy", "tpm_evidence", NULL };
   static const char *const keys[] = { "ca", "officer", NULL };
   g_autoptr(GError) local_error = NULL;
   g_autoptr(ChainCert) root = NULL;
@@ -100,7 +100,10 @@ chain_rule_genesis (ChainRuleCtx  *ctx,
   officer = chain_rule_parse_cert (ctx, "officer.pem", "genesis.officer", error);
   if (officer == NULL
       || !chain_rule_check_officer_cert (ctx, NULL, "genesis.officer", officer, ctx->new_ca, error)
-      || !chain_rule_stage_serial (ctx, officer, "genesis.officer", error))
+      || !chain_rule_stage_serial (ctx, officer, "genesis.officer", error)
+      || !chain_rule_check_tpm_evidence (ctx, ctx->new_policy, tier, "ca", pkey, error)
+      || !chain_rule_check_tpm_evidence (ctx, ctx->new_policy, tier, "officer",
+                                         X509_get0_pubkey (chain_cert_get_x509 (officer)), error))
     return FALSE;
   ctx->new_officer = chain_ledger_officer_new (officer);
   ctx->new_officer->owner = ctx->new_custodian;
@@ -167,7 +170,7 @@ gboolean
 chain_rule_officer (ChainRuleCtx  *ctx,
                     GError       **error)
 {
-  static const char *const known[] = { "custodian", "key_store", NULL };
+  static const char *const known[] = { "custodian", "key_store", "tpm_evidence", NULL };
   g_autoptr(ChainCert) cert = NULL;
   g_autofree char *key_id = NULL;
   const char *custodian;
@@ -187,7 +190,9 @@ chain_rule_officer (ChainRuleCtx  *ctx,
                                 _("'%s' enrols officers for itself only, not for '%s'"), ctx->author->id, text);
     }
   cert = chain_rule_parse_cert (ctx, "officer.pem", "officer.certificate", error);
-  if (cert == NULL)
+  if (cert == NULL
+      || !chain_rule_check_tpm_evidence (ctx, chain_rule_get_policy (ctx), ctx->author->tier, NULL,
+                                         X509_get0_pubkey (chain_cert_get_x509 (cert)), error))
     return FALSE;
   key_id = chain_cert_dup_public_key_sha256 (cert);
   if (g_hash_table_contains (ctx->state->officers_by_key_id, key_id))

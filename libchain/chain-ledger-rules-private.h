@@ -76,6 +76,17 @@ char *chain_rule_cert_label (const ChainCert *cert);
  * before the field); when @policy wants hardware for @tier, a file key is
  * refused as key-store.hardware. @names: the members to read ("ca",
  * "officer"), or NULL for the one string body.key_store. */
+/* The TPM's evidence for a key the record introduces (body.tpm_evidence,
+ * or body.tpm_evidence.WHAT for @what "ca" / "officer"), checked against
+ * @spki, the key's certificate public key; refused as tpm-evidence.*.
+ * When @tier's policy names TPM makers (tpm_ek_roots), evidence is
+ * required. */
+gboolean chain_rule_check_tpm_evidence (const ChainRuleCtx  *ctx,
+                                        const ChainPolicy   *policy,
+                                        const char          *tier,
+                                        const char          *what,
+                                        EVP_PKEY            *spki,
+                                        GError             **error);
 gboolean chain_rule_check_key_stores (const ChainRuleCtx  *ctx,
                                       const ChainPolicy   *policy,
                                       const char          *tier,

@@ -11,6 +11,7 @@
 #include "chain-crl.h"
 #include "chain-csr.h"
 #include "chain-issuer.h"
+#include "chain-json.h"
 #include "chain-key.h"
 #include "chain-name.h"
 #include "chain-name-constraints.h"
@@ -75,6 +76,12 @@ void               chain_key_set_discard        (ChainKey      *self,
                                                  GFunc          discard,
                                                  gpointer       data,
                                                  GDestroyNotify data_free);
+/** Keeps @evidence (transfer full), a TPM's certification of the key it
+ * generated (chain-tpm2-evidence-private.h). */
+void               chain_key_set_tpm_evidence   (ChainKey  *self,
+                                                 ChainJson *evidence);
+/** Returns: (transfer none) (nullable): what chain_key_set_tpm_evidence() kept. */
+ChainJson         *chain_key_get_tpm_evidence   (ChainKey *self);
 /** Destroys a key this process generated in a token (no-op otherwise): for
  * a failed init, request or enrolment, so no orphan key stays behind. */
 void               chain_key_discard_generated  (ChainKey *self);

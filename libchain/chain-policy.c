@@ -9,9 +9,12 @@
 #include "chain-i18n-private.h"
 #include "chain-error.h"
 #include "chain-pki-private.h"
+#include "chain-tpm2-evidence-private.h"
 
 #include <inttypes.h>
 #include <string.h>
+
+#include <openssl/pem.h>
 
 #define POLICY_VERSION 1
 #define TIER_NAME_MAX_LEN 32
@@ -50,6 +53,9 @@ typedef struct {
   gboolean  require_name_constraints;
   gboolean  issues_devices;
   gboolean  require_hardware_keys;  /* optional member; absent means false */
+  /* (nullable) optional member: PEM certificates of the TPM makers whose
+   * EK certificates the tier's TPM keys' evidence must chain to. */
+  GPtrArray *tpm_ek_roots;
 } Tier;
 
 struct _ChainPolicy {
@@ -67,6 +73,7 @@ tier_free (gpointer data)
 
   g_free (tier->name);
   g_array_unref (tier->delegates);
+  g_clear_pointer (&tier->tpm_ek_roots, g_ptr_array_unref);
   g_free (tier);
 }
 
@@ -354,6 +361,57 @@ read_thresholds (ChainPolicy     *self,
   return TRUE;
 }
 
+/* At most this many TPM makers' CAs a tier, each at most this long. */
+#define TPM_EK_ROOTS_MAX 16
+#define TPM_EK_ROOT_MAX_LEN 16384
+
+static X509 *
+pem_certificate (const char *pem)
+{
+  g_autoptr(BIO) bio = BIO_new_mem_buf (pem, -1);
+  X509 *cert = bio != NULL ? PEM_read_bio_X509 (bio, NULL, NULL, NULL) : NULL;
+
+  chain_openssl_clear_errors ();
+  return cert;
+}
+
+/* The optional "tpm_ek_roots": a non-empty array of PEM certificates. */
+static gboolean
+read_tpm_ek_roots (ChainJson  *item,
+                   const char *path,
+                   Tier       *tier,
+                   GError    **error)
+{
+  ChainJson *roots = chain_json_object_get_member (item, "tpm_ek_roots");
+  g_autofree char *field = g_strdup_printf ("%s.tpm_ek_roots", path);
+  gsize n;
+
+  if (roots == NULL)
+    return TRUE;
+  n = chain_json_get_value_type (roots) == CHAIN_JSON_ARRAY ? chain_json_array_get_length (roots) : 0;
+  if (n == 0 || n > TPM_EK_ROOTS_MAX)
+    {
+      field_error (error, _("policy field '%s' is not a list of 1 to %d PEM certificates; leave it out to trust no TPM maker"),
+                   field, TPM_EK_ROOTS_MAX);
+      return FALSE;
+    }
+  tier->tpm_ek_roots = g_ptr_array_new_with_free_func (g_free);
+  for (gsize i = 0; i < n; i++)
+    {
+      ChainJson *element = chain_json_array_get_element (roots, i);
+      const char *pem = chain_json_get_value_type (element) == CHAIN_JSON_STRING ? chain_json_get_string (element) : NULL;
+      g_autoptr(X509) cert = pem != NULL && strlen (pem) <= TPM_EK_ROOT_MAX_LEN ? pem_certificate (pem) : NULL;
+
+      if (cert == NULL)
+        {
+          field_error (error, _("policy field '%s' item %u is not a PEM certificate"), field, (guint) i);
+          return FALSE;
+        }
+      g_ptr_array_add (tier->tpm_ek_roots, g_strdup (pem));
+    }
+  return TRUE;
+}
+
 /* Reads one tier; delegates_to is resolved once all names are known. */
 static Tier *
 read_tier (ChainJson  *item,
@@ -362,7 +420,7 @@ read_tier (ChainJson  *item,
 {
   static const char *const known[] = {
     "delegates_to", "issues_devices", "max_path_len", "max_validity_days", "name",
-    "require_hardware_keys", "require_name_constraints", NULL
+    "require_hardware_keys", "require_name_constraints", "tpm_ek_roots", NULL
   };
   ChainJson *name;
   Tier *tier;
@@ -410,6 +468,8 @@ read_tier (ChainJson  *item,
         }
       goto fail;
     }
+  if (!read_tpm_ek_roots (item, path, tier, error))
+    goto fail;
   return tier;
 
 fail:
@@ -651,6 +711,14 @@ chain_policy_to_json (const ChainPolicy *self)
       if (tier->require_hardware_keys)
         chain_json_object_set_boolean (item, "require_hardware_keys", TRUE);
       chain_json_object_set_boolean (item, "require_name_constraints", tier->require_name_constraints);
+      if (tier->tpm_ek_roots != NULL)
+        {
+          ChainJson *roots = chain_json_new_array ();
+
+          for (guint j = 0; j < tier->tpm_ek_roots->len; j++)
+            chain_json_array_append (roots, chain_json_new_string (g_ptr_array_index (tier->tpm_ek_roots, j)));
+          chain_json_object_set (item, "tpm_ek_roots", roots);
+        }
       chain_json_array_append (list, item);
     }
   chain_json_object_set (json, "tiers", list);
@@ -697,6 +765,13 @@ chain_policy_equal (const ChainPolicy *a,
   return g_bytes_equal (a_bytes, b_bytes);
 }
 
+static gpointer
+copy_string (gconstpointer string,
+             gpointer      unused)
+{
+  return g_strdup (string);
+}
+
 ChainPolicy *
 chain_policy_copy (const ChainPolicy *self)
 {
@@ -716,6 +791,8 @@ chain_policy_copy (const ChainPolicy *self)
       dup->require_name_constraints = tier->require_name_constraints;
       dup->issues_devices = tier->issues_devices;
       dup->require_hardware_keys = tier->require_hardware_keys;
+      if (tier->tpm_ek_roots != NULL)
+        dup->tpm_ek_roots = g_ptr_array_copy (tier->tpm_ek_roots, copy_string, NULL);
       g_ptr_array_add (copy->tiers, dup);
     }
   memcpy (copy->allowed, self->allowed, sizeof copy->allowed);
@@ -821,6 +898,62 @@ TIER_GETTER (gint64, chain_policy_get_max_validity_days, max_validity_days, 0)
 TIER_GETTER (gboolean, chain_policy_get_require_name_constraints, require_name_constraints, TRUE)
 TIER_GETTER (gboolean, chain_policy_get_issues_devices, issues_devices, FALSE)
 TIER_GETTER (gboolean, chain_policy_get_require_hardware_keys, require_hardware_keys, FALSE)
+
+STACK_OF(X509) *
+chain_policy_dup_tpm_ek_roots (const ChainPolicy *self,
+                               const char        *tier_name)
+{
+  Tier *tier = lookup_tier (self, tier_name);
+  STACK_OF(X509) *roots;
+
+  if (tier == NULL || tier->tpm_ek_roots == NULL)
+    return NULL;
+  roots = sk_X509_new_null ();
+  for (guint i = 0; roots != NULL && i < tier->tpm_ek_roots->len; i++)
+    {
+      X509 *cert = pem_certificate (g_ptr_array_index (tier->tpm_ek_roots, i));
+
+      if (cert != NULL && sk_X509_push (roots, cert) == 0)
+        X509_free (cert);
+    }
+  return roots;
+}
+
+gboolean
+chain_policy_add_tpm_ek_root (ChainPolicy *self,
+                              const char  *tier_name,
+                              const char  *pem,
+                              GError     **error)
+{
+  Tier *tier;
+  g_autoptr(X509) cert = NULL;
+
+  g_return_val_if_fail (self != NULL && pem != NULL, FALSE);
+  tier = lookup_tier (self, tier_name);
+  if (tier == NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("the policy has no tier '%s'"), tier_name);
+      return FALSE;
+    }
+  cert = strlen (pem) <= TPM_EK_ROOT_MAX_LEN ? pem_certificate (pem) : NULL;
+  if (cert == NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("not a PEM certificate of at most %d characters: give the TPM maker's CA certificate"),
+                   TPM_EK_ROOT_MAX_LEN);
+      return FALSE;
+    }
+  if (tier->tpm_ek_roots == NULL)
+    tier->tpm_ek_roots = g_ptr_array_new_with_free_func (g_free);
+  if (tier->tpm_ek_roots->len >= TPM_EK_ROOTS_MAX)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED, _("tier '%s' trusts %d TPM makers already, the most it may"),
+                   tier_name, TPM_EK_ROOTS_MAX);
+      return FALSE;
+    }
+  g_ptr_array_add (tier->tpm_ek_roots, g_strdup (pem));
+  return TRUE;
+}
 
 #define TIER_SETTER(type, func, field)                         \
   void                                                         \

@@ -227,6 +227,26 @@ void chain_policy_set_require_hardware_keys (ChainPolicy *self,
                                              const char  *tier,
                                              gboolean     required);
 
+/**
+ * chain_policy_add_tpm_ek_root:
+ * @self: a policy.
+ * @tier: one of its tiers.
+ * @pem: a TPM maker's CA certificate, PEM (copied).
+ * @error: CHAIN_ERROR_NOT_FOUND (no such tier), CHAIN_ERROR_INVALID_INPUT
+ *   (not a certificate), CHAIN_ERROR_REFUSED (16 already).
+ *
+ * Makes @tier trust TPMs whose EK certificate chains to @pem, and want
+ * every key it introduces certified by such a TPM (tier member
+ * tpm_ek_roots; rules tpm-evidence.*).
+ *
+ * Returns: whether it was added.
+ */
+CHAIN_PUBLIC
+gboolean chain_policy_add_tpm_ek_root (ChainPolicy *self,
+                                       const char  *tier,
+                                       const char  *pem,
+                                       GError     **error);
+
 CHAIN_PUBLIC
 void chain_policy_set_max_path_len (ChainPolicy *self,
                                     const char  *tier,

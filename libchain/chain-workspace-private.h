@@ -196,5 +196,10 @@ void chain_workspace_discard_keys (ChainWorkspace *self);
 void chain_workspace_set_key_stores (ChainJson     *body,
                                      ChainKeyStore  ca,
                                      ChainKeyStore  officer);
+/* Sets body.tpm_evidence {"ca", "officer"}: the TPM's certification of each
+ * key it generated (chain-tpm2-evidence-private.h); absent when none. */
+void chain_workspace_set_tpm_evidence (ChainJson *body,
+                                       ChainKey  *ca,
+                                       ChainKey  *officer);
 
 G_END_DECLS

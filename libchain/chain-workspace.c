@@ -271,6 +271,24 @@ create_key (ChainWorkspace    *self,
 }
 
 void
+chain_workspace_set_tpm_evidence (ChainJson *body,
+                                  ChainKey  *ca,
+                                  ChainKey  *officer)
+{
+  ChainJson *evidence;
+
+  /* Absent when neither key was generated in a TPM. */
+  if (chain_key_get_tpm_evidence (ca) == NULL && chain_key_get_tpm_evidence (officer) == NULL)
+    return;
+  evidence = chain_json_new_object ();
+  if (chain_key_get_tpm_evidence (ca) != NULL)
+    chain_json_object_set (evidence, "ca", chain_json_ref (chain_key_get_tpm_evidence (ca)));
+  if (chain_key_get_tpm_evidence (officer) != NULL)
+    chain_json_object_set (evidence, "officer", chain_json_ref (chain_key_get_tpm_evidence (officer)));
+  chain_json_object_set (body, "tpm_evidence", evidence);
+}
+
+void
 chain_workspace_set_key_stores (ChainJson     *body,
                                 ChainKeyStore  ca,
                                 ChainKeyStore  officer)
@@ -1308,6 +1326,8 @@ officer_statement (ChainWorkspace *self,
   /* Absent means "file", as in records from before the field. */
   if (chain_key_get_store (key) != CHAIN_KEY_STORE_FILE)
     chain_json_object_set_string (body, "key_store", chain_key_store_to_string (chain_key_get_store (key)));
+  if (chain_key_get_tpm_evidence (key) != NULL)
+    chain_json_object_set (body, "tpm_evidence", chain_json_ref (chain_key_get_tpm_evidence (key)));
   statement = chain_workspace_new_statement (self, CHAIN_RECORD_TYPE_OFFICER, body, error);
   if (statement == NULL || !chain_statement_add_artifact (statement, "officer.pem", pem, error))
     return NULL;
@@ -1509,6 +1529,7 @@ genesis_statement (ChainWorkspace    *self,
   chain_json_object_set (body, "custodian", custodian);
   chain_json_object_set (body, "policy", chain_policy_to_json (policy));
   chain_workspace_set_key_stores (body, chain_key_get_store (self->ca_key), chain_key_get_store (self->officer_key));
+  chain_workspace_set_tpm_evidence (body, self->ca_key, self->officer_key);
   statement = chain_statement_new (CHAIN_RECORD_TYPE_GENESIS, self->custodian_id, self->ledger_id, digest,
                                    g_get_real_time () / G_USEC_PER_SEC, body, error);
   if (statement == NULL || !chain_statement_add_artifact (statement, "root.pem", root_pem, error)

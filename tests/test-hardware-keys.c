@@ -494,6 +494,22 @@ START_TEST (test_policy_requires_hardware)
 }
 END_TEST
 
+/* A URI without module-path goes through p11-kit's proxy module, which
+ * loads the modules registered with p11-kit (Debian's softhsm2 ships
+ * /usr/share/p11-kit/modules/softhsm2.module): the token is found, its
+ * keys sign the genesis and an officer's record, and the audit passes.
+ * (libp11 and libchain each hold a proxy instance of their own; the
+ * second one was not initialised: CKR 0x190.) */
+START_TEST (test_uri_without_module_path)
+{
+  chain_ok ((const char *const[]) { "-C", "proxy-root", "--pin-file", pin_path, "init", "--org", "Proxy Root",
+                                    "--key-store", "pkcs11:token=oem-root;object=proxy-root", NULL });
+  chain_ok ((const char *const[]) { "-C", "proxy-root", "--pin-file", pin_path, "officer", "add", "olga",
+                                    "--key-store", "pkcs11:token=oem-root;object=proxy-olga", NULL });
+  chain_ok ((const char *const[]) { "-C", "proxy-root", "audit", NULL });
+}
+END_TEST
+
 /* A refused init leaves no key behind in the token either. */
 START_TEST (test_refused_init_leaves_no_token_key)
 {
@@ -808,6 +824,7 @@ hardware_keys_suite (void)
   tcase_add_test (tc, test_policy_requires_hardware);
   tcase_add_test (tc, test_key_list);
   tcase_add_test (tc, test_refused_init_leaves_no_token_key);
+  tcase_add_test (tc, test_uri_without_module_path);
   tcase_add_test (tc, test_token_removed_during_issue);
   tcase_add_test (tc, test_tpm_stopped_during_issue);
   suite_add_tcase (s, tc);

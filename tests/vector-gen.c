@@ -3186,6 +3186,13 @@ typedef struct {
 
 static const RuleWithoutVector rules_without_vectors[] = {
   { NULL, NULL },  /* C has no empty array; a NULL rule is skipped */
+  { "tpm-evidence.format", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
+  { "tpm-evidence.attributes", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
+  { "tpm-evidence.key", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
+  { "tpm-evidence.signature", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
+  { "tpm-evidence.name", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
+  { "tpm-evidence.ek", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
+  { "tpm-evidence.required", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
 };
 
 /* ---- Writing and checking a vector ------------------------------------------ */

@@ -73,17 +73,13 @@ try_start_swtpm (TestTpm *self)
   return start_swtpm_on_port (self);
 }
 
-TestTpm *
-test_tpm_start (void)
+/* Starts swtpm in @self's directory, whose state/ exists. */
+static TestTpm *
+start_in (TestTpm *self)
 {
-  TestTpm *self = g_new0 (TestTpm, 1);
-  g_autofree char *state = NULL;
   g_autofree char *log = NULL;
   gboolean started = FALSE;
 
-  self->dir = test_support_tmpdir_new ();
-  state = g_build_filename (self->dir, "state", NULL);
-  ck_assert_int_eq (g_mkdir (state, 0700), 0);
   for (int attempt = 0; attempt < 5 && !started; attempt++)
     started = try_start_swtpm (self);
   log = g_build_filename (self->dir, "swtpm.log", NULL);
@@ -96,6 +92,74 @@ test_tpm_start (void)
     }
   update_env (self);
   return self;
+}
+
+static TestTpm *
+tpm_new (void)
+{
+  TestTpm *self = g_new0 (TestTpm, 1);
+  g_autofree char *state = NULL;
+
+  self->dir = test_support_tmpdir_new ();
+  state = g_build_filename (self->dir, "state", NULL);
+  ck_assert_int_eq (g_mkdir (state, 0700), 0);
+  return self;
+}
+
+TestTpm *
+test_tpm_start (void)
+{
+  return start_in (tpm_new ());
+}
+
+static void
+write_text (const char *dir,
+            const char *name,
+            const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  test_support_write_file (path, text, strlen (text));
+}
+
+TestTpm *
+test_tpm_start_with_ek (void)
+{
+  TestTpm *self = tpm_new ();
+  g_autofree char *state = g_build_filename (self->dir, "state", NULL);
+  g_autofree char *ca = g_build_filename (self->dir, "localca", NULL);
+  g_autofree char *setup_conf = NULL;
+  g_autofree char *localca_conf = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  /* swtpm_localca keeps its CA where its config says: here, not in
+   * /var/lib/swtpm-localca. */
+  ck_assert_int_eq (g_mkdir (ca, 0700), 0);
+  localca_conf = g_strdup_printf ("statedir = %s\nsigningkey = %s/signkey.pem\nissuercert = %s/issuercert.pem\n"
+                                  "certserial = %s/certserial\n", ca, ca, ca, ca);
+  write_text (self->dir, "localca.conf", localca_conf);
+  write_text (self->dir, "localca.options", "--platform-manufacturer libchain-tests\n--platform-version 1\n"
+                                            "--platform-model swtpm\n");
+  setup_conf = g_strdup_printf ("create_certs_tool = swtpm_localca\ncreate_certs_tool_config = %s/localca.conf\n"
+                                "create_certs_tool_options = %s/localca.options\nactive_pcr_banks = sha256\n",
+                                self->dir, self->dir);
+  write_text (self->dir, "swtpm_setup.conf", setup_conf);
+  {
+    g_autofree char *conf = g_build_filename (self->dir, "swtpm_setup.conf", NULL);
+
+    status = test_support_run ((const char *const[]) { "swtpm_setup", "--tpm2", "--tpmstate", state, "--config", conf,
+                                                       "--create-ek-cert", "--create-platform-cert", "--overwrite",
+                                                       NULL }, NULL, NULL, &err);
+  }
+  ck_assert_msg (status == 0, "swtpm_setup exited %d: %s", status, err);
+  return start_in (self);
+}
+
+char *
+test_tpm_dup_ek_issuer_path (TestTpm *self)
+{
+  return g_build_filename (self->dir, "localca", "issuercert.pem", NULL);
 }
 
 void

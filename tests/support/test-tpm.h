@@ -27,6 +27,15 @@ typedef struct TestTpm TestTpm;
  * swtpm cannot start. */
 TestTpm *test_tpm_start (void);
 
+/* Like test_tpm_start(), but the TPM is first manufactured by
+ * `swtpm_setup --create-ek-cert --create-platform-cert`: it holds EK
+ * certificates signed by a local CA of its own (swtpm_localca). */
+TestTpm *test_tpm_start_with_ek (void);
+
+/* (transfer full) the path of the local CA's certificate that signed the
+ * EK certificates of a test_tpm_start_with_ek() TPM. */
+char *test_tpm_dup_ek_issuer_path (TestTpm *self);
+
 /* Starts a session bus and tpm2-abrmd in front of @self's swtpm, and waits
  * until it answers (a TPM2_GetRandom through it). */
 void test_tpm_start_abrmd (TestTpm *self);
