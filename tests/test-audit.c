@@ -1228,6 +1228,60 @@ START_TEST (test_cm_issues_under_other_cm)
 }
 END_TEST
 
+/* A device certificate for @subject, signed by @issuer_key as @issuer. */
+static ChainCert *
+forged_device (ChainKey   *issuer_key,
+               ChainCert  *issuer,
+               const char *subject)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainKey) key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
+  TestForge forge = { TEST_FORGE_DEVICE, issuer_key, issuer, subject, NULL, 0, 0, -1, NULL, NULL, FALSE };
+
+  ck_assert_msg (key != NULL, "%s", error != NULL ? error->message : "");
+  forge.key = key;
+  forge.not_before = now_s () - DAY;
+  forge.not_after = now_s () + 300 * DAY;
+  return test_story_forge (&forge);
+}
+
+/* A batch large enough for the checks on all cores (chain-ordered-checks.c
+ * starts its workers from 256 certificates), with a certificate CM A's CA
+ * signed at 300 and one outside Dist X's name constraints at 350
+ * (ids dist-x-7NNN, unused by the other cases): the
+ * audit names the earlier, as the checks in order did. */
+START_TEST (test_large_batch_earliest_refusal)
+{
+  enum { N_DEVICES = 400, FORGED = 300, OUTSIDE = 350 };
+  ChainCert *devices[N_DEVICES];
+  g_autoptr(ChainAuditReport) report = NULL;
+  const ChainAuditFinding *finding = NULL;
+  guint64 seq;
+
+  for (guint i = 0; i < N_DEVICES; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("dist-x-7%03u", i);
+
+      devices[i] = test_story_device (story->dist_x.issuer, id);
+    }
+  chain_cert_free (devices[FORGED]);
+  devices[FORGED] = forged_device (story->cm_a.key, story->cm_a.cert, "CN=dist-x-7300,OU=Dist X,O=CM A,C=DE");
+  chain_cert_free (devices[OUTSIDE]);
+  devices[OUTSIDE] = forged_device (story->dist_x.key, story->dist_x.cert, "CN=dist-x-7350,OU=Elsewhere,O=CM A,C=DE");
+  seq = append_bad (test_story_batch (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, devices,
+                                      N_DEVICES, TRUE), &story->dist_x.officer);
+
+  report = audit ();
+  assert_finding (report, seq, "batch.certificates");
+  ck_assert_ptr_null (chain_audit_report_find (report, seq, "batch.name-constraints"));
+  finding = chain_audit_report_find (report, seq, "batch.certificates");
+  ck_assert_msg (strstr (chain_audit_finding_get_message (finding), "certificate 301 ") != NULL,
+                 "the finding does not name the 301st certificate: %s", chain_audit_finding_get_message (finding));
+  for (guint i = 0; i < N_DEVICES; i++)
+    chain_cert_free (devices[i]);
+}
+END_TEST
+
 /* CM A delegates Dist Y a sub-CA the policy and its own CA forbid. */
 typedef struct {
   const char *subject;
@@ -2466,6 +2520,7 @@ audit_suite (void)
   tcase_add_test (attacks, test_time_backwards);
   tcase_add_test (attacks, test_distributor_issues_sub_ca);
   tcase_add_test (attacks, test_cm_issues_under_other_cm);
+  tcase_add_test (attacks, test_large_batch_earliest_refusal);
   tcase_add_loop_test (attacks, test_delegation_outside_bounds, 0, G_N_ELEMENTS (delegation_cases));
   tcase_add_loop_test (attacks, test_threshold, 0, 3);
   tcase_add_test (attacks, test_rollback);
