@@ -246,6 +246,7 @@ device_free (gpointer data)
   g_free (d->csr_path);
   chain_issued_device_clear (&d->cert);
   g_clear_pointer (&d->cert_pem, g_bytes_unref);
+  g_clear_pointer (&d->key_pem, g_bytes_unref);
   g_clear_error (&d->error);
   g_free (d);
 }
@@ -554,7 +555,9 @@ record_chunk (Run     *run,
   chain_json_object_set_integer (body, "count", chunk->devices->len);
 
   /* The staged files reach the disk before the ledger names them. */
-  if (!chain_issue_output_sync (run->output, error))
+  if (!chain_issue_output_write_batch (run->output, chunk->index, pem_bytes,
+                                       (ChainIssueDevice *const *) chunk->devices->pdata, chunk->devices->len, error)
+      || !chain_issue_output_sync (run->output, error))
     {
       chain_json_unref (body);
       goto discard;
@@ -940,6 +943,18 @@ check_setup (Run     *run,
     return FALSE;
 
   run->keys = !chain_issue_source_has_csrs (run->source);
+  if (o->layout != CHAIN_ISSUE_LAYOUT_PER_DEVICE && o->layout != CHAIN_ISSUE_LAYOUT_PER_BATCH)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("output layout %d is not known; use per-device or per-batch"), (int) o->layout);
+      return FALSE;
+    }
+  if (o->pkcs12 && o->layout == CHAIN_ISSUE_LAYOUT_PER_BATCH)
+    {
+      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                           _("device.p12 is one file per device; drop the PKCS#12 option or use the per-device layout"));
+      return FALSE;
+    }
   if (o->pkcs12 && !run->keys)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
@@ -1008,7 +1023,7 @@ open_output (Run     *run,
 {
   const ChainLedgerState *state = chain_workspace_get_state (run->workspace);
 
-  run->output = chain_issue_output_new (run->options->output_dir, run->chain, run->keys,
+  run->output = chain_issue_output_new (run->options->output_dir, run->options->layout, run->chain, run->keys,
                                         run->options->pkcs12, run->options->key_passphrase,
                                         run->thumbprint, chain_ledger_state_get_ledger_id (state),
                                         error);

@@ -360,6 +360,7 @@ static Rates
 bench_library (ChainWorkspace   *ws,
                ChainIssueSource *source,
                const char       *out,
+               ChainIssueLayout  layout,
                guint64           n,
                guint             jobs,
                guint             batch)
@@ -376,6 +377,7 @@ bench_library (ChainWorkspace   *ws,
   double cpu_started;
 
   options.output_dir = out;
+  options.layout = layout;
   options.jobs = jobs;
   options.batch_size = batch;
   options.key_passphrase = passphrase;
@@ -442,6 +444,7 @@ static Rate
 bench_cli (const char        *chain_bin,
            const char        *ws_dir,
            const char *const *source_args,
+           const char        *layout,
            const char        *out,
            guint64            n,
            guint              jobs,
@@ -471,6 +474,8 @@ bench_cli (const char        *chain_bin,
   g_ptr_array_add (argv, jobs_text);
   g_ptr_array_add (argv, (char *) "--batch-size");
   g_ptr_array_add (argv, batch_text);
+  g_ptr_array_add (argv, (char *) "--output-layout");
+  g_ptr_array_add (argv, (char *) layout);
   g_ptr_array_add (argv, NULL);
   ledger_before = disk_usage (ledger);
   started = now ();
@@ -716,14 +721,20 @@ main (int    argc,
   g_autoptr(GPtrArray) csr_paths = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *csrs = NULL;
   g_autofree char *cli_csrs_dir = NULL;
+  g_autofree char *batch_csrs_dir = NULL;
+  g_autofree char *cli_batch_csrs_dir = NULL;
   g_autofree char *ossl = NULL;
   g_autofree char *pass_path = NULL;
   g_autofree char *pass_arg = NULL;
   g_autofree char *out = NULL;
   Rates lib_keys;
   Rates lib_csrs;
+  Rates lib_keys_batch;
+  Rates lib_csrs_batch;
   Rate cli_keys = { 0 };
   Rate cli_csrs = { 0 };
+  Rate cli_keys_batch = { 0 };
+  Rate cli_csrs_batch = { 0 };
   Rate ossl_keys;
   Rate ossl_csrs;
   Rates hsm_csrs = { 0 };
@@ -760,6 +771,10 @@ main (int    argc,
   g_mkdir (csrs, 0700);
   cli_csrs_dir = g_build_filename (dir, "csrs-cli", NULL);
   g_mkdir (cli_csrs_dir, 0700);
+  batch_csrs_dir = g_build_filename (dir, "csrs-batch", NULL);
+  g_mkdir (batch_csrs_dir, 0700);
+  cli_batch_csrs_dir = g_build_filename (dir, "csrs-cli-batch", NULL);
+  g_mkdir (cli_batch_csrs_dir, 0700);
   for (gint64 i = 0; i < n; i++)
     {
       g_autoptr(ChainKey) key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
@@ -769,26 +784,51 @@ main (int    argc,
       g_autoptr(GBytes) pem = NULL;
       char *path = g_strdup_printf ("%s/csr-%06" G_GINT64_FORMAT ".csr", csrs, i);
       g_autofree char *cli_path = g_strdup_printf ("%s/cli-csr-%06" G_GINT64_FORMAT ".csr", cli_csrs_dir, i);
+      g_autofree char *batch_path = g_strdup_printf ("%s/bat-csr-%06" G_GINT64_FORMAT ".csr", batch_csrs_dir, i);
+      g_autofree char *cli_batch_path = g_strdup_printf ("%s/clb-csr-%06" G_GINT64_FORMAT ".csr",
+                                                         cli_batch_csrs_dir, i);
 
       if (csr == NULL)
         die ("making CSRs", error);
       pem = chain_csr_to_pem (csr);
       write_file (path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
       write_file (cli_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+      write_file (batch_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+      write_file (cli_batch_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
       g_ptr_array_add (csr_paths, path);
     }
 
   fprintf (stderr, "bench-issue: library, keys made here\n");
   count_source = chain_issue_source_new_count ("lib-", 1, (guint64) n, &error);
   out = g_build_filename (dir, "out-lib-keys", NULL);
-  lib_keys = bench_library (cm, count_source, out, (guint64) n, (guint) jobs, (guint) batch);
+  lib_keys = bench_library (cm, count_source, out, CHAIN_ISSUE_LAYOUT_PER_DEVICE, (guint64) n, (guint) jobs,
+                            (guint) batch);
   fprintf (stderr, "bench-issue: library, from CSRs\n");
   csr_source = chain_issue_source_new_csr_dir (csrs, CHAIN_ISSUE_CSR_ID_FILE_NAME, &error);
   if (csr_source == NULL)
     die ("CSR source", error);
   g_free (out);
   out = g_build_filename (dir, "out-lib-csrs", NULL);
-  lib_csrs = bench_library (cm, csr_source, out, (guint64) n, (guint) jobs, (guint) batch);
+  lib_csrs = bench_library (cm, csr_source, out, CHAIN_ISSUE_LAYOUT_PER_DEVICE, (guint64) n, (guint) jobs,
+                            (guint) batch);
+
+  /* The same, per batch: a certificate file and a key file a batch. */
+  fprintf (stderr, "bench-issue: library, keys made here, per batch\n");
+  g_clear_pointer (&count_source, chain_issue_source_free);
+  count_source = chain_issue_source_new_count ("lib-batch-", 1, (guint64) n, &error);
+  g_free (out);
+  out = g_build_filename (dir, "out-lib-keys-batch", NULL);
+  lib_keys_batch = bench_library (cm, count_source, out, CHAIN_ISSUE_LAYOUT_PER_BATCH, (guint64) n, (guint) jobs,
+                                  (guint) batch);
+  fprintf (stderr, "bench-issue: library, from CSRs, per batch\n");
+  g_clear_pointer (&csr_source, chain_issue_source_free);
+  csr_source = chain_issue_source_new_csr_dir (batch_csrs_dir, CHAIN_ISSUE_CSR_ID_FILE_NAME, &error);
+  if (csr_source == NULL)
+    die ("CSR source", error);
+  g_free (out);
+  out = g_build_filename (dir, "out-lib-csrs-batch", NULL);
+  lib_csrs_batch = bench_library (cm, csr_source, out, CHAIN_ISSUE_LAYOUT_PER_BATCH, (guint64) n, (guint) jobs,
+                                  (guint) batch);
 
   if (chain_bin != NULL)
     {
@@ -796,17 +836,31 @@ main (int    argc,
       g_autofree char *n_text = g_strdup_printf ("%" G_GINT64_FORMAT, n);
       const char *count_args[] = { "--count", n_text, "--prefix", "cli-", NULL };
       const char *csr_args[] = { "--csr-dir", cli_csrs_dir, NULL };
+      const char *count_batch_args[] = { "--count", n_text, "--prefix", "clb-", NULL };
+      const char *csr_batch_args[] = { "--csr-dir", cli_batch_csrs_dir, NULL };
 
       /* The CLI opens the workspace itself: let go of ours first. */
       g_clear_pointer (&cm, chain_workspace_free);
       fprintf (stderr, "bench-issue: chain issue, keys made here\n");
       g_free (out);
       out = g_build_filename (dir, "out-cli-keys", NULL);
-      cli_keys = bench_cli (chain_bin, cm_dir, count_args, out, (guint64) n, (guint) jobs, (guint) batch);
+      cli_keys = bench_cli (chain_bin, cm_dir, count_args, "per-device", out, (guint64) n, (guint) jobs,
+                            (guint) batch);
       fprintf (stderr, "bench-issue: chain issue, from CSRs\n");
       g_free (out);
       out = g_build_filename (dir, "out-cli-csrs", NULL);
-      cli_csrs = bench_cli (chain_bin, cm_dir, csr_args, out, (guint64) n, (guint) jobs, (guint) batch);
+      cli_csrs = bench_cli (chain_bin, cm_dir, csr_args, "per-device", out, (guint64) n, (guint) jobs,
+                            (guint) batch);
+      fprintf (stderr, "bench-issue: chain issue, keys made here, per batch\n");
+      g_free (out);
+      out = g_build_filename (dir, "out-cli-keys-batch", NULL);
+      cli_keys_batch = bench_cli (chain_bin, cm_dir, count_batch_args, "per-batch", out, (guint64) n, (guint) jobs,
+                                  (guint) batch);
+      fprintf (stderr, "bench-issue: chain issue, from CSRs, per batch\n");
+      g_free (out);
+      out = g_build_filename (dir, "out-cli-csrs-batch", NULL);
+      cli_csrs_batch = bench_cli (chain_bin, cm_dir, csr_batch_args, "per-batch", out, (guint64) n, (guint) jobs,
+                                  (guint) batch);
     }
 
   if (softhsm)
@@ -823,7 +877,8 @@ main (int    argc,
         die ("CSR source", error);
       g_free (out);
       out = g_build_filename (dir, "out-hsm-csrs", NULL);
-      hsm_csrs = bench_library (hsm, hsm_source, out, (guint64) n, (guint) jobs, (guint) batch);
+      hsm_csrs = bench_library (hsm, hsm_source, out, CHAIN_ISSUE_LAYOUT_PER_BATCH, (guint64) n, (guint) jobs,
+                                (guint) batch);
       g_clear_pointer (&hsm, chain_workspace_free);
       fprintf (stderr, "bench-issue: openssl ca -engine pkcs11 -infiles\n");
       hsm_openssl = bench_openssl_ca_engine (dir, csr_paths, (guint64) m);
@@ -854,17 +909,23 @@ main (int    argc,
   print_row ("libchain, keys made here: + ledger records", lib_keys.recorded, sign_all);
   print_row ("libchain, from CSRs: signed + files", (Rate) { lib_csrs.issued, 0, 0, 0 }, sign_all);
   print_row ("libchain, from CSRs: + ledger records", lib_csrs.recorded, sign_all);
+  print_row ("per batch, keys made here: signed", (Rate) { lib_keys_batch.issued, 0, 0, 0 }, sign_all);
+  print_row ("per batch, keys made here: + records, files", lib_keys_batch.recorded, sign_all);
+  print_row ("per batch, from CSRs: signed", (Rate) { lib_csrs_batch.issued, 0, 0, 0 }, sign_all);
+  print_row ("per batch, from CSRs: + records, files", lib_csrs_batch.recorded, sign_all);
   if (chain_bin != NULL)
     {
       print_row ("chain issue --count (whole command)", cli_keys, sign_all);
       print_row ("chain issue --csr-dir (whole command)", cli_csrs, sign_all);
+      print_row ("chain issue --count, per batch", cli_keys_batch, sign_all);
+      print_row ("chain issue --csr-dir, per batch", cli_csrs_batch, sign_all);
     }
   else
     printf ("%-46s %9s\n", "chain issue (no -c or $CHAIN_BIN)", "-");
   if (softhsm)
     {
-      print_row ("libchain, CA in SoftHSM2, CSRs: signed + files", (Rate) { hsm_csrs.issued, 0, 0, 0 }, sign_all);
-      print_row ("libchain, CA in SoftHSM2, CSRs: + records", hsm_csrs.recorded, sign_all);
+      print_row ("SoftHSM2 CA, CSRs, per batch: signed", (Rate) { hsm_csrs.issued, 0, 0, 0 }, sign_all);
+      print_row ("SoftHSM2 CA, CSRs, per batch: + records", hsm_csrs.recorded, sign_all);
       print_row ("openssl ca -engine pkcs11 -infiles (SoftHSM2)", hsm_openssl, sign_all);
     }
   print_row ("openssl genpkey + req + x509 -req, a loop", ossl_keys, sign_all);
