@@ -690,6 +690,7 @@ chain_issue_output_write_device (ChainIssueOutput *self,
   g_autoptr(GByteArray) chain_pem = NULL;
   g_autoptr(X509_SIG) sig = NULL;
   g_autoptr(GBytes) key_pem = NULL;
+  g_autoptr(GBytes) cert_pem = NULL;
   g_autoptr(GBytes) p12 = NULL;
   const guint8 *data;
   gsize len = 0;
@@ -736,7 +737,9 @@ chain_issue_output_write_device (ChainIssueOutput *self,
       goto out;
     }
 
-  data = g_bytes_get_data (device->cert_pem, &len);
+  data = g_bytes_get_data (device->cert.der, &len);
+  cert_pem = chain_armor_encode ("CERTIFICATE", data, len);
+  data = g_bytes_get_data (cert_pem, &len);
   chain_pem = g_byte_array_sized_new ((guint) (len + g_bytes_get_size (self->chain_pem)));
   g_byte_array_append (chain_pem, data, (guint) len);
   g_byte_array_append (chain_pem, g_bytes_get_data (self->chain_pem, NULL),

@@ -20,8 +20,8 @@ typedef struct {
   char             *id;           /* NULL until known (a CSR named by its CN) */
   char             *csr_path;     /* CSR sources */
   guint64           line;         /* ids files: the line, for messages */
-  ChainIssuedDevice cert;         /* der, serial, digests */
-  GBytes           *cert_pem;
+  ChainIssuedDevice cert;         /* der, serial, digests; PEM is made
+                                   * where it is written, never kept */
   GBytes           *key_pem;      /* per-batch layout: the encrypted key */
   gboolean          has_key;
   gboolean          has_pkcs12;

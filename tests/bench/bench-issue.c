@@ -37,44 +37,62 @@
  * 'bench' test suite runs this at -n 4 only to prove it works). -k keeps
  * DIR.
  *
- * Profile (perf record --call-graph dwarf of `chain issue --count 5000`
- * and `--csr-dir` with 2000 CSRs, -j 2, into a workspace holding ~13,000
- * devices; 2 cores at load ~20; shares of the process's CPU samples):
+ * Both output layouts are measured: a directory per device (cert.pem,
+ * chain.pem, key.pem) and --output-layout per-batch (batch-N.pem and
+ * batch-N.key.pem a batch); the SoftHSM2 run uses the per-batch one.
  *
- *   --count, before                          --csr-dir, before
- *   39%  recorder: batch rule check          40%  reading CSRs, of which
- *        24%  parsing certificates.pem            27%  d2i_X509_REQ
- *        11%  X509_verify (kept: the rule)         9%  X509_REQ_verify (kept)
- *   23%  files: mkdir 8%, 3 creates 10%,     27%  recorder: rule check
- *        key.pem encryption 3%                    (parsing ~18%, verify 6%)
- *   13%  signing: ECDSA 7%, X509 build 6%     7%  files, 5% signing
- *    8%  key generation (curve set-up 5%)    10%  opening the workspace
- *    6%  opening the workspace: replay
+ * Profile (December 2026; `perf record -F 499 -g` of `chain issue --count
+ * 20000 --output-layout per-batch -j 2` into the manufacturer of a kept
+ * `bench-issue -n 20000 -s -k` run, its ledger then holding ~160,000
+ * devices; 2 cores at load 18-30). Debian's libcrypto has no frame
+ * pointers, so call graphs stop in it: the shares below are per thread
+ * (the pool's two workers, the recorder of each chunk, the main thread)
+ * and per library, which is enough to place the cost:
  *
- * The one big cost was OpenSSL 3.0 itself: d2i_X509() and d2i_X509_REQ()
- * decode the subject key through a decoder chain they build anew for each
- * call, about 130 µs (measured alone: 134 µs per d2i_X509 of a P-256
- * device certificate against 18 µs without the key, 86 µs per
- * X509_verify). A CSR was parsed twice (the checking pass and the issuing
- * pass), a certificate once more when its record was judged, so parsing
- * cost more than signing and verifying together. Now (chain-spki.c) the
- * batch rule parses certificates without decoding their key (it never
- * uses it; the key algorithm comes from the key's bytes, an EC point
- * still checked to lie on its curve), and a CSR's key is made from its
- * point with EVP_PKEY_fromdata() (37 µs), other key types as before; key
- * generation starts from curve parameters made once (36 -> 16 µs).
+ *   43%  the workers: key generation, signing, key encryption
+ *        (libcrypto 30%, malloc/free 9%, kernel 3%)
+ *   35%  the recorders: the device-batch rule (libcrypto 27%: parsing,
+ *        X509_verify of every certificate, SHA-256s; kept: it is the rule),
+ *        the signed commit (zlib 2%) and the batch files
+ *   19%  the main thread: opening the workspace, which replays the
+ *        ledger's ~160,000 devices (libgit2 + zlib 7.5%, manifests 3%,
+ *        OpenSSL's method-store scans 4%; #12's state cache), and checking
+ *        each id of the count against the ledger
  *
- * After (same command): parsing certificates 3%; the files are now the
- * biggest share (45%: file creation 27%, mkdir 12% — the kernel, one
- * directory and three files per device), then signing 12%, the batch rule
- * 16% (X509_verify 9%), key generation 7%, opening the workspace 11%
- * (replaying the ledger: #12's state cache).
+ * Files are no longer a share worth naming per batch. Per device, they
+ * were the biggest one (the profile before this one, per-device layout:
+ * file creation 27%, mkdir 12% of the process's samples): in the same
+ * run at -n 20000, `chain issue --count` cost 1.00 CPU-ms a device
+ * per device and 0.47 per batch, `--csr-dir` 1.13 and 0.85; the library
+ * alone 0.78 and 0.41 (keys made here), 1.03 and 0.78 (CSRs).
+ *
+ * With the CA key in SoftHSM2 (the signer's session pool, one session a
+ * thread), from CSRs per batch: 181 devices/s and 0.89 CPU-ms a device,
+ * against 55/s and 1.42 for `openssl ca -engine pkcs11 -infiles` in the
+ * same run (load 29: wall figures are a fraction of a quiet machine's).
+ *
+ * What remains is cryptography and the replay: about one keygen, one
+ * signature and one AES pass a device in the workers, one verification a
+ * device in the recorder, which runs beside the workers on a 2-core
+ * machine. Further gains need the rule's verification spread over the
+ * cores (chain-ledger-issuance.c, shared with the auditor) and the state
+ * cache (open), not the pipeline.
+ *
+ * Memory: the RSS high-water of `chain issue` is the opened workspace
+ * (~52 MiB for `chain status` on that ledger at ~200,000 devices, growing
+ * with it: the ledger state, not the run) plus about two chunks of
+ * devices (one issued while the one before is recorded; --batch-size
+ * bounds it). A device no longer keeps its certificate's PEM (made where
+ * it is written), the record's buffers are sized once, and the memory a
+ * chunk's threads freed is handed back (malloc_trim) after each record.
  *
  * Suspects the profile cleared: per-device JSON (the manifests are
- * streamed rows), loose objects (one record per 10,000 devices: ~340
+ * streamed rows), loose objects (one record per 10,000 devices: ~305
  * bytes per device of ledger.git), fsync per file (one syncfs() per
  * chunk), key encryption per device (the KEK is derived once per run,
- * chain-issue-output.c; each key.pem costs one AES-CBC pass, 3%).
+ * chain-issue-output.c; each key costs one AES-CBC pass), re-parsing
+ * (chain-spki.c: certificates and CSRs parsed without OpenSSL 3.0's
+ * per-call key decoder chain, which once cost more than signing).
  */
 #include "chain.h"
 
