@@ -740,6 +740,33 @@ START_TEST (test_per_batch_layout)
           ck_assert_str_eq (key_pub, cert_pub);
         }
     }
+
+  /* A layout the library does not know, and PKCS#12 per batch, are
+   * refused before anything is issued. */
+  {
+    g_autoptr(ChainIssueSource) again = chain_issue_source_new_count ("R-", 1, 2, &error);
+    g_autoptr(ChainIssueSummary) refused = chain_issue_summary_new ();
+    guint64 before = ledger_length (custody->dist);
+
+    test_assert_no_error (error);
+    options.output_dir = work_path ("refused");
+    options.pkcs12 = TRUE;
+    ck_assert (!chain_issue_devices (custody->dist, again, &options, refused, NULL, &error));
+    ck_assert_msg (g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT)
+                   && strstr (error->message, "device.p12 is one file per device") != NULL,
+                   "%s", error != NULL ? error->message : "no error");
+    g_clear_error (&error);
+    options.pkcs12 = FALSE;
+    options.layout = (ChainIssueLayout) 7;
+    ck_assert (!chain_issue_devices (custody->dist, again, &options, refused, NULL, &error));
+    ck_assert_msg (g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT)
+                   && strstr (error->message, "output layout 7 is not known") != NULL,
+                   "%s", error != NULL ? error->message : "no error");
+    g_clear_error (&error);
+    ck_assert_uint_eq (ledger_length (custody->dist), before);
+    ck_assert (!g_file_test (options.output_dir, G_FILE_TEST_EXISTS));
+    g_free ((char *) options.output_dir);
+  }
 }
 END_TEST
 
