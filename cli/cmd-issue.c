@@ -256,6 +256,7 @@ cmd_issue (const ChainCliGlobals *globals,
   g_autofree char *upload_ca = NULL;
   g_autofree char *key_passphrase_file = NULL;
   g_autofree char *officer = NULL;
+  g_autofree char *layout = NULL;
   gint64 count = 0;
   gint64 start = 1;
   gint64 validity_days = 0;
@@ -274,6 +275,8 @@ cmd_issue (const ChainCliGlobals *globals,
     /* "file|cn" are the values themselves: not translated. */
     { "id-from", 0, 0, G_OPTION_ARG_STRING, &id_from, N_("With --csr-dir: device id from the file name (default) or the CN"), "file|cn" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Output directory; must not exist, or be empty (required)"), N_("DIR") },
+    /* "per-device|per-batch" are the values themselves: not translated. */
+    { "output-layout", 0, 0, G_OPTION_ARG_STRING, &layout, N_("A directory per device (default), or a few files per batch"), "per-device|per-batch" },
     /* Already translated: GOption's own lookup finds no other msgid for it. */
     { "algorithm", 0, 0, G_OPTION_ARG_STRING, &algorithm, algorithm_help, N_("ALG") },
     { "validity-days", 0, 0, G_OPTION_ARG_INT64, &validity_days, N_("Device lifetime (default: the longest the policy and the CA allow)"), N_("DAYS") },
@@ -309,14 +312,18 @@ cmd_issue (const ChainCliGlobals *globals,
        "--batch-size devices as one device-batch record. Writes DIR/ID/cert.pem,\n"
        "DIR/ID/chain.pem (up to, not including, the uploaded CA), DIR/ID/key.pem for\n"
        "keys made here (encrypted PKCS#8, 0600), DIR/ID/device.p12 with --pkcs12,\n"
-       "and DIR/manifest.csv and DIR/manifest.json for the factory line.\n"
+       "and DIR/manifest.csv and DIR/manifest.json for the factory line. With\n"
+       "--output-layout per-batch: DIR/batch-N.pem (the batch's certificates in\n"
+       "manifest order), DIR/batch-N.key.pem (their keys, same order, 0600),\n"
+       "DIR/ca-chain.pem and the manifests.\n"
        "The whole input is checked before anything is issued (stdin: each batch\n"
        "before it is issued). Ctrl-C records what was issued, says so and exits 1.\n\n"
        "Examples:\n"
        "  chain -C dist issue --count 1000 --prefix sensor- -o batch-1\n"
        "  chain -C dist issue --ids ids.txt --pkcs12 -o batch-2\n"
        "  generate-ids | chain -C dist issue --ids - -o batch-3\n"
-       "  chain -C dist issue --csr-dir csrs/ --include-root -o batch-4"));
+       "  chain -C dist issue --csr-dir csrs/ --include-root -o batch-4\n"
+       "  chain -C dist issue --count 100000 --output-layout per-batch -o line-5"));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
   if (argc != 1)
@@ -336,6 +343,13 @@ cmd_issue (const ChainCliGlobals *globals,
     return FALSE;
   if (chain_issue_source_has_csrs (source) && pkcs12)
     return chain_cli_usage (error, "issue", _("--pkcs12 needs keys made here; with --csr-dir the keys stay on the devices"));
+  if (g_strcmp0 (layout, "per-batch") == 0)
+    options.layout = CHAIN_ISSUE_LAYOUT_PER_BATCH;
+  else if (layout != NULL && strcmp (layout, "per-device") != 0)
+    /* Translators: keep 'per-device' and 'per-batch', the values --output-layout takes. */
+    return chain_cli_usage (error, "issue", _("--output-layout is 'per-device' or 'per-batch', not '%s'"), layout);
+  if (options.layout == CHAIN_ISSUE_LAYOUT_PER_BATCH && pkcs12)
+    return chain_cli_usage (error, "issue", _("--pkcs12 writes a file per device; drop it or drop --output-layout per-batch"));
 
   workspace = chain_workspace_open (globals->workspace, cancellable, error);
   if (workspace == NULL)

@@ -7,6 +7,11 @@
  * one: one syncfs() before the record and one after the move make a chunk
  * durable at the cost of two system calls.
  *
+ * The per-batch layout stages a chunk as two files, .staging~N/certs.pem
+ * and keys.pem, written in order by the recorder (one write each), and
+ * publishes them as batch-N.pem and batch-N.key.pem: two files a batch
+ * instead of a directory and three files a device.
+ *
  * Keys: the key-encryption key is derived once per run (see
  * CHAIN_ISSUE_KEY_ITERATIONS); each key.pem is then one AES-256-CBC
  * encryption under a fresh IV, wrapped as the PBES2 EncryptedPrivateKeyInfo
@@ -45,6 +50,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PKCS12, PKCS12_free)
 
 struct _ChainIssueOutput {
   char              *dir;
+  ChainIssueLayout   layout;
   int                dir_fd;
   gboolean           created_dir;
   gboolean           published;       /* a chunk is in place: keep the output */
@@ -302,6 +308,7 @@ create_manifest (ChainIssueOutput *self,
 
 ChainIssueOutput *
 chain_issue_output_new (const char        *dir,
+                        ChainIssueLayout   layout,
                         GPtrArray         *chain,
                         gboolean           keys,
                         gboolean           pkcs12,
@@ -318,6 +325,7 @@ chain_issue_output_new (const char        *dir,
 
   self->dir_fd = -1;
   self->dir = g_strdup (dir);
+  self->layout = layout;
   self->keys = keys;
   self->pkcs12 = pkcs12 && keys;
   self->passphrase = passphrase;
@@ -358,6 +366,12 @@ chain_issue_output_new (const char        *dir,
         }
     }
 
+  /* Before any device: a run killed later is finished without knowing
+   * which CAs this one chose to carry. */
+  if (layout == CHAIN_ISSUE_LAYOUT_PER_BATCH
+      && !write_file_at (self->dir_fd, CHAIN_ISSUE_CA_CHAIN, g_bytes_get_data (self->chain_pem, NULL),
+                         g_bytes_get_size (self->chain_pem), 0644, dir, error))
+    return NULL;
   self->csv = create_manifest (self, MANIFEST_CSV, &self->csv_path, error);
   if (self->csv == NULL)
     return NULL;
@@ -676,6 +690,7 @@ chain_issue_output_write_device (ChainIssueOutput *self,
   g_autoptr(GByteArray) chain_pem = NULL;
   g_autoptr(X509_SIG) sig = NULL;
   g_autoptr(GBytes) key_pem = NULL;
+  g_autoptr(GBytes) cert_pem = NULL;
   g_autoptr(GBytes) p12 = NULL;
   const guint8 *data;
   gsize len = 0;
@@ -700,6 +715,13 @@ chain_issue_output_write_device (ChainIssueOutput *self,
         }
     }
 
+  if (self->layout == CHAIN_ISSUE_LAYOUT_PER_BATCH)
+    {
+      device->key_pem = g_steal_pointer (&key_pem);
+      device->has_key = device->key_pem != NULL;
+      return TRUE;
+    }
+
   staging_fd = openat (self->dir_fd, staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (staging_fd < 0)
     return set_io_error (error, errno, IO_OPEN, staging);
@@ -715,7 +737,9 @@ chain_issue_output_write_device (ChainIssueOutput *self,
       goto out;
     }
 
-  data = g_bytes_get_data (device->cert_pem, &len);
+  data = g_bytes_get_data (device->cert.der, &len);
+  cert_pem = chain_armor_encode ("CERTIFICATE", data, len);
+  data = g_bytes_get_data (cert_pem, &len);
   chain_pem = g_byte_array_sized_new ((guint) (len + g_bytes_get_size (self->chain_pem)));
   g_byte_array_append (chain_pem, data, (guint) len);
   g_byte_array_append (chain_pem, g_bytes_get_data (self->chain_pem, NULL),
@@ -742,6 +766,53 @@ chain_issue_output_write_device (ChainIssueOutput *self,
 out:
   if (fd >= 0)
     close (fd);
+  close (staging_fd);
+  return ok;
+}
+
+char *
+chain_issue_output_batch_name (guint64     index,
+                               const char *suffix)
+{
+  return g_strdup_printf ("batch-%06" G_GUINT64_FORMAT "%s", index, suffix);
+}
+
+gboolean
+chain_issue_output_write_batch (ChainIssueOutput        *self,
+                                guint64                  index,
+                                GBytes                  *certs_pem,
+                                ChainIssueDevice *const *devices,
+                                guint                    n_devices,
+                                GError                 **error)
+{
+  g_autofree char *staging = NULL;
+  g_autofree char *shown = NULL;
+  g_autoptr(GByteArray) keys = NULL;
+  int staging_fd;
+  gboolean ok;
+
+  if (self->layout != CHAIN_ISSUE_LAYOUT_PER_BATCH)
+    return TRUE;
+  staging = staging_name (index);
+  shown = g_build_filename (self->dir, staging, NULL);
+  staging_fd = openat (self->dir_fd, staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (staging_fd < 0)
+    return set_io_error (error, errno, IO_OPEN, shown);
+  /* The certificates first: recovery keeps a certificate only with its key. */
+  ok = write_file_at (staging_fd, CHAIN_ISSUE_STAGED_CERTS, g_bytes_get_data (certs_pem, NULL),
+                      g_bytes_get_size (certs_pem), 0644, shown, error);
+  if (ok && self->keys)
+    {
+      keys = g_byte_array_sized_new (n_devices * 300);
+      for (guint i = 0; i < n_devices; i++)
+        {
+          gsize len = 0;
+          const guint8 *data = g_bytes_get_data (devices[i]->key_pem, &len);
+
+          g_byte_array_append (keys, data, (guint) len);
+        }
+      ok = write_file_at (staging_fd, CHAIN_ISSUE_STAGED_KEYS, keys->data, keys->len, 0600, shown, error);
+    }
   close (staging_fd);
   return ok;
 }
@@ -790,6 +861,9 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
   g_autofree char *staging = staging_name (index);
   g_autofree char *seq_text = g_strdup_printf ("%" G_GUINT64_FORMAT, seq);
   g_autoptr(GString) row = g_string_new (NULL);
+  gboolean per_batch = self->layout == CHAIN_ISSUE_LAYOUT_PER_BATCH;
+  g_autofree char *batch_certs = chain_issue_output_batch_name (index, ".pem");
+  g_autofree char *batch_keys = chain_issue_output_batch_name (index, ".key.pem");
   int staging_fd = openat (self->dir_fd, staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
   if (staging_fd < 0)
@@ -800,9 +874,10 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
   for (guint i = 0; i < n_devices; i++)
     {
       const ChainIssueDevice *d = devices[i];
-      g_autofree char *cert = g_strconcat (d->id, "/cert.pem", NULL);
-      g_autofree char *chain = g_strconcat (d->id, "/chain.pem", NULL);
-      g_autofree char *key = d->has_key ? g_strconcat (d->id, "/key.pem", NULL) : g_strdup ("");
+      g_autofree char *cert = per_batch ? g_strdup (batch_certs) : g_strconcat (d->id, "/cert.pem", NULL);
+      g_autofree char *chain = per_batch ? g_strdup (CHAIN_ISSUE_CA_CHAIN) : g_strconcat (d->id, "/chain.pem", NULL);
+      g_autofree char *key = !d->has_key ? g_strdup ("")
+                             : per_batch ? g_strdup (batch_keys) : g_strconcat (d->id, "/key.pem", NULL);
       g_autofree char *p12 = d->has_pkcs12 ? g_strconcat (d->id, "/device.p12", NULL) : g_strdup ("");
       g_autoptr(ChainJson) entry = chain_json_new_object ();
       g_autoptr(GBytes) entry_bytes = NULL;
@@ -825,6 +900,8 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
         chain_json_object_set_string (entry, "key", key);
       if (d->has_pkcs12)
         chain_json_object_set_string (entry, "pkcs12", p12);
+      if (per_batch)
+        chain_json_object_set_integer (entry, "index", i);
       entry_bytes = chain_json_to_canonical (entry);
       entry_data = g_bytes_get_data (entry_bytes, &entry_len);
       fputs (self->json_devices++ == 0 ? "\n" : ",\n", self->json);
@@ -835,6 +912,20 @@ chain_issue_output_publish_chunk (ChainIssueOutput        *self,
     {
       close (staging_fd);
       return FALSE;
+    }
+  if (per_batch)
+    {
+      if (renameat2 (staging_fd, CHAIN_ISSUE_STAGED_CERTS, self->dir_fd, batch_certs, RENAME_NOREPLACE) != 0
+          || (self->keys
+              && renameat2 (staging_fd, CHAIN_ISSUE_STAGED_KEYS, self->dir_fd, batch_keys, RENAME_NOREPLACE) != 0))
+        {
+          g_autofree char *path = g_build_filename (self->dir, batch_certs, NULL);
+          int saved = errno;
+
+          close (staging_fd);
+          return set_io_error (error, saved, IO_MOVE_FILES_TO, path);
+        }
+      n_devices = 0;
     }
   for (guint i = 0; i < n_devices; i++)
     {
@@ -885,6 +976,8 @@ chain_issue_output_finish (ChainIssueOutput        *self,
       g_clear_pointer (&self->json, fclose);
       unlinkat (self->dir_fd, MANIFEST_CSV, 0);
       unlinkat (self->dir_fd, MANIFEST_JSON, 0);
+      if (self->layout == CHAIN_ISSUE_LAYOUT_PER_BATCH)
+        unlinkat (self->dir_fd, CHAIN_ISSUE_CA_CHAIN, 0);
       if (self->created_dir)
         rmdir (self->dir);
       return TRUE;

@@ -20,8 +20,9 @@ typedef struct {
   char             *id;           /* NULL until known (a CSR named by its CN) */
   char             *csr_path;     /* CSR sources */
   guint64           line;         /* ids files: the line, for messages */
-  ChainIssuedDevice cert;         /* der, serial, digests */
-  GBytes           *cert_pem;
+  ChainIssuedDevice cert;         /* der, serial, digests; PEM is made
+                                   * where it is written, never kept */
+  GBytes           *key_pem;      /* per-batch layout: the encrypted key */
   gboolean          has_key;
   gboolean          has_pkcs12;
   GError           *error;
@@ -108,9 +109,11 @@ gboolean chain_issue_output_check_id (const char *id,
  *   derived from it once, here.
  * @issuer_thumbprint, @ledger_id: for manifest.json.
  *
- * Opens the output directory and starts both manifests.
+ * Opens the output directory and starts both manifests; with
+ * %CHAIN_ISSUE_LAYOUT_PER_BATCH, writes ca-chain.pem too.
  */
 ChainIssueOutput *chain_issue_output_new (const char        *dir,
+                                          ChainIssueLayout   layout,
                                           GPtrArray         *chain,
                                           gboolean           keys,
                                           gboolean           pkcs12,
@@ -127,13 +130,39 @@ gboolean chain_issue_output_begin_chunk (ChainIssueOutput *self,
 /**
  * chain_issue_output_write_device:
  * Writes @device's files (cert.pem, chain.pem, and with @key key.pem and
- * device.p12) into chunk @index's staging directory. Thread-safe.
+ * device.p12) into chunk @index's staging directory. Thread-safe. In the
+ * per-batch layout, only encrypts @key into @device's key_pem: the files
+ * are written by chain_issue_output_write_batch().
  */
 gboolean chain_issue_output_write_device (ChainIssueOutput *self,
                                           guint64           index,
                                           ChainIssueDevice *device,
                                           ChainKey         *key,
                                           GError          **error);
+
+/**
+ * chain_issue_output_write_batch:
+ * Per-batch layout: writes chunk @index's certs.pem (@certs_pem, the
+ * certificates in order) and keys.pem (each device's key_pem, in the same
+ * order) into its staging directory. Does nothing in the per-device layout.
+ */
+gboolean chain_issue_output_write_batch (ChainIssueOutput        *self,
+                                         guint64                  index,
+                                         GBytes                  *certs_pem,
+                                         ChainIssueDevice *const *devices,
+                                         guint                    n_devices,
+                                         GError                 **error);
+
+/* A chunk staged in the per-batch layout holds these two files, which
+ * publishing renames to batch-N.pem and batch-N.key.pem. */
+#define CHAIN_ISSUE_STAGED_CERTS "certs.pem"
+#define CHAIN_ISSUE_STAGED_KEYS "keys.pem"
+#define CHAIN_ISSUE_CA_CHAIN "ca-chain.pem"
+
+/** Returns: (transfer full): "batch-%06u" followed by @suffix, the name of
+ * batch @index's certificates (".pem") or keys (".key.pem"). */
+char *chain_issue_output_batch_name (guint64     index,
+                                     const char *suffix);
 
 /** Flushes everything written so far to disk (syncfs). */
 gboolean chain_issue_output_sync (ChainIssueOutput *self,

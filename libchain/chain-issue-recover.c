@@ -20,12 +20,19 @@
  *   void          unreadable (cut short by the kill), or not signed by
  *                 this CA, or its id has a certificate in force: deleted.
  *
+ * A chunk staged in the per-batch layout is two files, .staging~N/certs.pem
+ * and keys.pem (keys made here only), written in that order: its
+ * certificates are sorted the same way, a certificate whose key was cut
+ * short counting as void, and publishing writes batch-N.pem and
+ * batch-N.key.pem anew from what is kept.
+ *
  * Without finish (a command that did not unlock the workspace), the same
  * survey is only reported, so that the operator hears of it at once.
  */
 #define _GNU_SOURCE
 
 #include "chain-issue-private.h"
+#include "chain-armor-private.h"
 #include "chain-manifest-private.h"
 #include "chain-workspace-private.h"
 #include "chain-ledger-state-private.h"
@@ -41,6 +48,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/pem.h>
 
 #define RUNS_DIR "runs"
 #define JOURNAL_PREFIX "issue-"
@@ -141,6 +150,8 @@ chain_issue_journal_end (ChainIssueJournal *journal,
 
 typedef struct {
   char             *staging;    /* the .staging~N name */
+  guint64           batch;      /* per-batch layout: N; 0 for a device directory */
+  GBytes           *key_pem;    /* per-batch layout: its key from keys.pem */
   char             *id;
   ChainCert        *cert;       /* NULL: void */
   char             *serial;
@@ -155,6 +166,7 @@ found_free (gpointer data)
   Found *f = data;
 
   g_free (f->staging);
+  g_clear_pointer (&f->key_pem, g_bytes_unref);
   g_free (f->id);
   g_clear_pointer (&f->cert, chain_cert_free);
   g_free (f->serial);
@@ -207,6 +219,10 @@ signed_by (ChainCert *cert,
   return ok;
 }
 
+static void check_found (Found                  *f,
+                         const ChainLedgerState *state,
+                         ChainCert              *ca);
+
 /* One device directory of a staging directory. */
 static Found *
 survey_device (int               staging_fd,
@@ -218,26 +234,125 @@ survey_device (int               staging_fd,
   Found *f = g_new0 (Found, 1);
   g_autofree char *cert_path = g_strconcat (id, "/cert.pem", NULL);
   g_autoptr(GBytes) pem = read_small_file_at (staging_fd, cert_path, CERT_MAX_LEN);
-  g_autoptr(ChainName) subject = NULL;
-  g_autofree char *cn = NULL;
 
   f->staging = g_strdup (staging);
   f->id = g_strdup (id);
   if (pem == NULL)
     return f;
   f->cert = chain_cert_parse (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem), NULL);
+  check_found (f, state, ca);
+  return f;
+}
+
+/* Keeps @f->cert only when @ca signed it for @f->id; looks its serial up. */
+static void
+check_found (Found                  *f,
+             const ChainLedgerState *state,
+             ChainCert              *ca)
+{
+  g_autoptr(ChainName) subject = NULL;
+  g_autofree char *cn = NULL;
+
   if (f->cert == NULL)
-    return f;
+    return;
   subject = chain_cert_dup_subject (f->cert);
   cn = chain_name_dup_common_name (subject);
-  if (ca == NULL || !signed_by (f->cert, ca) || g_strcmp0 (cn, id) != 0)
+  if (ca == NULL || !signed_by (f->cert, ca) || g_strcmp0 (cn, f->id) != 0)
     {
       g_clear_pointer (&f->cert, chain_cert_free);
-      return f;
+      return;
     }
   f->serial = chain_cert_dup_serial (f->cert);
   f->recorded = state != NULL && chain_ledger_state_lookup_serial (state, f->serial, NULL, NULL);
-  return f;
+}
+
+/* Opens @name under @dir_fd as a PEM stream; NULL when missing. */
+static BIO *
+open_pem_at (int         dir_fd,
+             const char *name)
+{
+  int fd = openat (dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  struct stat st;
+  BIO *bio;
+
+  if (fd < 0)
+    return NULL;
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || (bio = BIO_new_fd (fd, BIO_CLOSE)) == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  return bio;
+}
+
+/* Reads the next PEM block of @bio labelled @label, as DER; NULL at the end
+ * or at a block cut short. */
+static GBytes *
+read_pem_block (BIO        *bio,
+                const char *label)
+{
+  char *name = NULL;
+  char *header = NULL;
+  unsigned char *data = NULL;
+  long len = 0;
+  GBytes *der = NULL;
+
+  if (PEM_read_bio (bio, &name, &header, &data, &len) == 1 && strcmp (name, label) == 0 && len > 0
+      && len <= CERT_MAX_LEN)
+    der = g_bytes_new (data, (gsize) len);
+  OPENSSL_free (name);
+  OPENSSL_free (header);
+  if (data != NULL)
+    OPENSSL_clear_free (data, (size_t) MAX (len, 0));
+  chain_openssl_clear_errors ();
+  return der;
+}
+
+/* A chunk staged in the per-batch layout: one Found per certificate of
+ * certs.pem, named by its CN; each takes its key from keys.pem when the
+ * chunk has one, and a certificate left without one is void. */
+static void
+survey_batch (int                     staging_fd,
+              const char             *staging,
+              const ChainLedgerState *state,
+              ChainCert              *ca,
+              GPtrArray              *found)
+{
+  BIO *certs = open_pem_at (staging_fd, CHAIN_ISSUE_STAGED_CERTS);
+  BIO *keys = open_pem_at (staging_fd, CHAIN_ISSUE_STAGED_KEYS);
+  guint64 batch = g_ascii_strtoull (staging + strlen (STAGING_PREFIX), NULL, 10);
+  GBytes *der;
+
+  while (certs != NULL && (der = read_pem_block (certs, PEM_STRING_X509)) != NULL)
+    {
+      Found *f = g_new0 (Found, 1);
+      g_autoptr(GBytes) key_der = keys != NULL ? read_pem_block (keys, PEM_STRING_PKCS8) : NULL;
+
+      f->staging = g_strdup (staging);
+      f->batch = MAX (batch, 1);
+      f->cert = chain_cert_parse (g_bytes_get_data (der, NULL), g_bytes_get_size (der), NULL);
+      g_bytes_unref (der);
+      if (f->cert != NULL)
+        {
+          g_autoptr(ChainName) subject = chain_cert_dup_subject (f->cert);
+
+          f->id = chain_name_dup_common_name (subject);
+        }
+      if (f->id == NULL)
+        {
+          f->id = g_strdup ("?");
+          g_clear_pointer (&f->cert, chain_cert_free);
+        }
+      check_found (f, state, ca);
+      if (key_der != NULL)
+        f->key_pem = chain_armor_encode (PEM_STRING_PKCS8, g_bytes_get_data (key_der, NULL),
+                                         g_bytes_get_size (key_der));
+      else if (keys != NULL && f->cert != NULL && !f->recorded)
+        g_clear_pointer (&f->cert, chain_cert_free);
+      g_ptr_array_add (found, f);
+    }
+  BIO_free (certs);
+  BIO_free (keys);
 }
 
 /* Every device under @out_fd's staging directories, in name order. */
@@ -269,10 +384,17 @@ survey_output (int                     out_fd,
       const char *staging = stagings->pdata[i];
       int staging_fd = openat (out_fd, staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
       g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+      struct stat st;
       DIR *sdir;
 
       if (staging_fd < 0)
         continue;
+      if (fstatat (staging_fd, CHAIN_ISSUE_STAGED_CERTS, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG (st.st_mode))
+        {
+          survey_batch (staging_fd, staging, state, ca, found);
+          close (staging_fd);
+          continue;
+        }
       sdir = fdopendir (dup (staging_fd));
       while (sdir != NULL && (e = readdir (sdir)) != NULL)
         if (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0)
@@ -446,6 +568,95 @@ read_manifest_ids (int out_fd)
   return ids;
 }
 
+/* Writes @name under @out_fd anew, synced. */
+static gboolean
+rewrite_file_at (int           out_fd,
+                 const char   *out_dir,
+                 const char   *name,
+                 const guint8 *data,
+                 gsize         len,
+                 mode_t        mode,
+                 GError      **error)
+{
+  int fd = openat (out_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  gsize done = 0;
+
+  if (fd >= 0 && fchmod (fd, mode) == 0)
+    while (done < len)
+      {
+        ssize_t n = write (fd, data + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n <= 0)
+          break;
+        done += (gsize) n;
+      }
+  if (fd < 0 || done < len || fsync (fd) != 0)
+    {
+      int saved = errno;
+      g_autofree char *path = g_build_filename (out_dir, name, NULL);
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write %s: %s; check the disk and permissions"),
+                   path, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
+/* Per-batch layout: batch-N.pem and batch-N.key.pem of each staged batch,
+ * from the certificates kept, in their order. Written whole each time, so
+ * a finish killed here is done again by the next. */
+static gboolean
+publish_batches (int         out_fd,
+                 const char *out_dir,
+                 GPtrArray  *found,
+                 GError    **error)
+{
+  for (guint i = 0; i < found->len;)
+    {
+      guint64 batch = ((Found *) found->pdata[i])->batch;
+      const char *staging = ((Found *) found->pdata[i])->staging;
+      g_autoptr(GByteArray) certs = g_byte_array_new ();
+      g_autoptr(GByteArray) keys = g_byte_array_new ();
+      g_autofree char *certs_name = NULL;
+      g_autofree char *keys_name = NULL;
+      gboolean any_key = FALSE;
+
+      if (batch == 0)
+        {
+          i++;
+          continue;
+        }
+      for (; i < found->len && strcmp (((Found *) found->pdata[i])->staging, staging) == 0; i++)
+        {
+          Found *f = found->pdata[i];
+          g_autoptr(GBytes) pem = NULL;
+
+          if (f->cert == NULL)
+            continue;
+          pem = chain_cert_to_pem (f->cert);
+          g_byte_array_append (certs, g_bytes_get_data (pem, NULL), (guint) g_bytes_get_size (pem));
+          if (f->key_pem != NULL)
+            {
+              g_byte_array_append (keys, g_bytes_get_data (f->key_pem, NULL), (guint) g_bytes_get_size (f->key_pem));
+              any_key = TRUE;
+            }
+        }
+      if (certs->len == 0)
+        continue;
+      certs_name = chain_issue_output_batch_name (batch, ".pem");
+      keys_name = chain_issue_output_batch_name (batch, ".key.pem");
+      if (!rewrite_file_at (out_fd, out_dir, certs_name, certs->data, certs->len, 0644, error)
+          || (any_key && !rewrite_file_at (out_fd, out_dir, keys_name, keys->data, keys->len, 0600, error)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Appends the manifest lines first (synced), then moves the files: a kill
  * in between leaves a line whose files the next finish moves. */
 static gboolean
@@ -473,6 +684,17 @@ publish_found (int         out_fd,
       if (f->cert == NULL || g_hash_table_contains (listed, f->id))
         continue;
       seq = g_strdup_printf ("%" G_GUINT64_FORMAT, f->seq);
+      if (f->batch != 0)
+        {
+          g_autofree char *batch_certs = chain_issue_output_batch_name (f->batch, ".pem");
+          g_autofree char *batch_keys = f->key_pem != NULL ? chain_issue_output_batch_name (f->batch, ".key.pem")
+                                                           : g_strdup ("");
+
+          chain_manifest_append_output_row (lines, f->id, f->issued.serial, f->issued.cert_sha256,
+                                            f->issued.public_key_sha256, seq,
+                                            (const char *const[]) { batch_certs, CHAIN_ISSUE_CA_CHAIN, batch_keys, "" });
+          continue;
+        }
       cert = g_strconcat (f->id, "/cert.pem", NULL);
       chain = g_strconcat (f->id, "/chain.pem", NULL);
       staged_key = g_strconcat (f->staging, "/", f->id, "/key.pem", NULL);
@@ -508,12 +730,14 @@ publish_found (int         out_fd,
         }
       close (fd);
     }
+  if (!publish_batches (out_fd, out_dir, found, error))
+    return FALSE;
   for (guint i = 0; i < found->len; i++)
     {
       Found *f = found->pdata[i];
       g_autofree char *from = g_strconcat (f->staging, "/", f->id, NULL);
 
-      if (f->cert == NULL)
+      if (f->cert == NULL || f->batch != 0)
         continue;
       if (renameat2 (out_fd, from, out_fd, f->id, RENAME_NOREPLACE) != 0)
         {
@@ -538,7 +762,9 @@ void_rest (int        out_fd,
       Found *f = found->pdata[i];
       g_autofree char *path = g_strconcat (f->staging, "/", f->id, NULL);
 
-      if (f->cert == NULL)
+      if (f->batch != 0)
+        chain_issue_output_remove_tree_at (out_fd, f->staging);
+      else if (f->cert == NULL)
         chain_issue_output_remove_tree_at (out_fd, path);
     }
   for (guint i = 0; i < found->len; i++)

@@ -36,6 +36,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -245,7 +248,7 @@ device_free (gpointer data)
   g_free (d->id);
   g_free (d->csr_path);
   chain_issued_device_clear (&d->cert);
-  g_clear_pointer (&d->cert_pem, g_bytes_unref);
+  g_clear_pointer (&d->key_pem, g_bytes_unref);
   g_clear_error (&d->error);
   g_free (d);
 }
@@ -368,8 +371,6 @@ process_device (Run              *run,
 {
   g_autoptr(ChainCsr) csr = NULL;
   g_autoptr(ChainKey) key = NULL;
-  const guint8 *der;
-  gsize der_len = 0;
 
   if (device->csr_path != NULL)
     {
@@ -413,8 +414,6 @@ process_device (Run              *run,
   if (!chain_issuer_issue_device_der (run->issuer, device->id, csr, key, &run->issue_options,
                                       &device->cert, error))
     return FALSE;
-  der = g_bytes_get_data (device->cert.der, &der_len);
-  device->cert_pem = chain_armor_encode ("CERTIFICATE", der, der_len);
   return chain_issue_output_write_device (run->output, chunk->index, device, key, error);
 }
 
@@ -528,8 +527,10 @@ record_chunk (Run     *run,
               Chunk   *chunk,
               GError **error)
 {
-  GString *manifest = g_string_new (CHAIN_MANIFEST_HEADER);
-  GByteArray *pems = g_byte_array_new ();
+  /* Sized once: doubling a buffer of 10,000 certificates would briefly
+   * hold one and a half times them. */
+  GString *manifest = g_string_sized_new (chunk->devices->len * 200);
+  GByteArray *pems = g_byte_array_sized_new (chunk->devices->len * 800);
   g_autoptr(GBytes) manifest_bytes = NULL;
   g_autoptr(GBytes) pem_bytes = NULL;
   g_autoptr(ChainStatement) statement = NULL;
@@ -539,14 +540,16 @@ record_chunk (Run     *run,
   SummaryRecord r = { 0 };
   guint64 seq = 0;
 
+  g_string_append (manifest, CHAIN_MANIFEST_HEADER);
   for (guint i = 0; i < chunk->devices->len; i++)
     {
       ChainIssueDevice *d = g_ptr_array_index (chunk->devices, i);
       gsize len = 0;
-      const guint8 *pem = g_bytes_get_data (d->cert_pem, &len);
+      const guint8 *der = g_bytes_get_data (d->cert.der, &len);
+      g_autoptr(GBytes) pem = chain_armor_encode ("CERTIFICATE", der, len);
 
       chain_manifest_append_row (manifest, d->id, d->cert.serial, d->cert.cert_sha256, d->cert.public_key_sha256);
-      g_byte_array_append (pems, pem, (guint) len);
+      g_byte_array_append (pems, g_bytes_get_data (pem, NULL), (guint) g_bytes_get_size (pem));
     }
   manifest_bytes = g_string_free_to_bytes (manifest);
   pem_bytes = g_byte_array_free_to_bytes (pems);
@@ -554,7 +557,9 @@ record_chunk (Run     *run,
   chain_json_object_set_integer (body, "count", chunk->devices->len);
 
   /* The staged files reach the disk before the ledger names them. */
-  if (!chain_issue_output_sync (run->output, error))
+  if (!chain_issue_output_write_batch (run->output, chunk->index, pem_bytes,
+                                       (ChainIssueDevice *const *) chunk->devices->pdata, chunk->devices->len, error)
+      || !chain_issue_output_sync (run->output, error))
     {
       chain_json_unref (body);
       goto discard;
@@ -940,6 +945,18 @@ check_setup (Run     *run,
     return FALSE;
 
   run->keys = !chain_issue_source_has_csrs (run->source);
+  if (o->layout != CHAIN_ISSUE_LAYOUT_PER_DEVICE && o->layout != CHAIN_ISSUE_LAYOUT_PER_BATCH)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("output layout %d is not known; use per-device or per-batch"), (int) o->layout);
+      return FALSE;
+    }
+  if (o->pkcs12 && o->layout == CHAIN_ISSUE_LAYOUT_PER_BATCH)
+    {
+      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                           _("device.p12 is one file per device; drop the PKCS#12 option or use the per-device layout"));
+      return FALSE;
+    }
   if (o->pkcs12 && !run->keys)
     {
       g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
@@ -1008,7 +1025,7 @@ open_output (Run     *run,
 {
   const ChainLedgerState *state = chain_workspace_get_state (run->workspace);
 
-  run->output = chain_issue_output_new (run->options->output_dir, run->chain, run->keys,
+  run->output = chain_issue_output_new (run->options->output_dir, run->options->layout, run->chain, run->keys,
                                         run->options->pkcs12, run->options->key_passphrase,
                                         run->thumbprint, chain_ledger_state_get_ledger_id (state),
                                         error);
@@ -1019,6 +1036,17 @@ open_output (Run     *run,
   run->summary->manifest_csv = g_strdup (chain_issue_output_get_manifest_csv (run->output));
   run->summary->manifest_json = g_strdup (chain_issue_output_get_manifest_json (run->output));
   return TRUE;
+}
+
+/* A chunk's devices were allocated by the pool's threads, each in its own
+ * malloc arena, and freed here: hand what they leave free back to the
+ * system, or the process keeps a chunk's worth per arena. */
+static void
+release_freed_memory (void)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
 }
 
 /* The issuing pass: see the file comment. */
@@ -1067,6 +1095,7 @@ issue_all (Run     *run,
               break;
             }
           g_clear_pointer (&pending, chunk_free);
+          release_freed_memory ();
         }
       if (!check_chunk_results (run, chunk, &failure))
         {

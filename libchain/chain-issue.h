@@ -21,6 +21,21 @@
  *                        DIR, empty when absent), one line per device
  *   DIR/manifest.json    the same as one JSON document, with the records
  *
+ * Or, with %CHAIN_ISSUE_LAYOUT_PER_BATCH, a few files per batch (N is the
+ * batch's number in the run, from 000001), for a line that loads devices
+ * in bulk:
+ *
+ *   DIR/batch-N.pem      the batch's device certificates, in manifest
+ *                        order
+ *   DIR/batch-N.key.pem  keys made here only: the devices' keys in the
+ *                        same order, each the encrypted PKCS#8 PEM a
+ *                        key.pem would hold, mode 0600
+ *   DIR/ca-chain.pem     the CAs above the devices, what chain.pem carries
+ *                        after the leaf
+ *   DIR/manifest.csv     as above; cert, chain and key name these files,
+ *   DIR/manifest.json    and manifest.json adds each device's "index" in
+ *                        its batch (from 0)
+ *
  * Device directories, and DIR when this call creates it, are 0700 when
  * keys are made here, else 0755. DIR must not exist or be empty; runs
  * never write into a directory with content, so two runs cannot mix.
@@ -215,6 +230,20 @@ typedef void (*ChainIssueProgressFunc) (guint64  issued,
                                         guint64  total,
                                         gpointer user_data);
 
+/**
+ * ChainIssueLayout:
+ * @CHAIN_ISSUE_LAYOUT_PER_DEVICE: a directory per device (cert.pem,
+ *   chain.pem, key.pem, device.p12).
+ * @CHAIN_ISSUE_LAYOUT_PER_BATCH: one certificate file and one key file per
+ *   batch, in manifest order, and one ca-chain.pem (no PKCS#12).
+ *
+ * How the output directory is laid out; see the top of this file.
+ */
+typedef enum {
+  CHAIN_ISSUE_LAYOUT_PER_DEVICE,
+  CHAIN_ISSUE_LAYOUT_PER_BATCH,
+} ChainIssueLayout;
+
 #define CHAIN_ISSUE_DEVICES_OPTIONS_VERSION 1
 
 /**
@@ -236,6 +265,8 @@ typedef void (*ChainIssueProgressFunc) (guint64  issued,
  * @progress: (nullable): called now and then from the thread running the
  *   issuance (the async variant relays it to the caller's main context).
  * @progress_data: for @progress.
+ * @layout: the output's layout (default %CHAIN_ISSUE_LAYOUT_PER_DEVICE);
+ *   %CHAIN_ISSUE_LAYOUT_PER_BATCH does not go with @pkcs12.
  *
  * Initialise with %CHAIN_ISSUE_DEVICES_OPTIONS_INIT, then set what differs.
  */
@@ -252,11 +283,12 @@ typedef struct {
   const ChainSecret      *key_passphrase;
   ChainIssueProgressFunc  progress;
   gpointer                progress_data;
+  ChainIssueLayout        layout;
 } ChainIssueDevicesOptions;
 
 #define CHAIN_ISSUE_DEVICES_OPTIONS_INIT \
   { CHAIN_ISSUE_DEVICES_OPTIONS_VERSION, NULL, CHAIN_KEY_ALGORITHM_EC_P256, 0, 0, 0, FALSE, NULL, \
-    FALSE, NULL, NULL, NULL }
+    FALSE, NULL, NULL, NULL, CHAIN_ISSUE_LAYOUT_PER_DEVICE }
 
 /* ---- What happened --------------------------------------------------------- */
 

@@ -151,7 +151,8 @@ collect_report (const char *message,
   g_string_append_printf (data, "%s\n", message);
 }
 
-/* Every cert.pem under @root (staging included), as paths. */
+/* Every cert.pem under @root (staging included), and the per-batch
+ * layout's certs.pem (staged) and batch-N.pem, as paths. */
 static void
 find_certs (const char *root,
             GPtrArray  *out)
@@ -165,8 +166,38 @@ find_certs (const char *root,
 
       if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
         find_certs (path, out);
-      else if (strcmp (name, "cert.pem") == 0)
+      else if (strcmp (name, "cert.pem") == 0 || strcmp (name, "certs.pem") == 0
+               || (g_str_has_prefix (name, "batch-") && !g_str_has_suffix (name, ".key.pem")))
         g_ptr_array_add (out, g_steal_pointer (&path));
+    }
+}
+
+/* Replaces each batch file of @paths by its blocks, "PATH#PEM" each; a
+ * block cut short by the kill stays, unreadable. */
+static void
+split_batches (GPtrArray *paths)
+{
+  for (guint i = 0; i < paths->len;)
+    {
+      const char *path = paths->pdata[i];
+      g_autofree char *text = NULL;
+      g_autofree char *name = g_path_get_basename (path);
+      const char *p;
+
+      if (strcmp (name, "cert.pem") == 0 || !g_file_get_contents (path, &text, NULL, NULL))
+        {
+          i++;
+          continue;
+        }
+      for (p = strstr (text, "-----BEGIN "); p != NULL;)
+        {
+          const char *next = strstr (p + 1, "-----BEGIN ");
+          g_autofree char *block = next != NULL ? g_strndup (p, (gsize) (next - p)) : g_strdup (p);
+
+          g_ptr_array_add (paths, g_strdup_printf ("%s#%s", path, block));
+          p = next;
+        }
+      g_ptr_array_remove_index (paths, i);
     }
 }
 
@@ -200,6 +231,7 @@ check_certs (const char        *workspace,
       g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func (g_free);
 
       find_certs (out, certs);
+      split_batches (certs);
       for (guint i = 0; i < certs->len; i++)
         {
           const char *path = certs->pdata[i];
@@ -211,7 +243,15 @@ check_certs (const char        *workspace,
           g_autofree char *id = NULL;
           gboolean revoked = FALSE;
 
-          if (!g_file_get_contents (path, &data, &len, NULL)
+          if (strchr (path, '#') != NULL)
+            {
+              /* A block of a batch file: "PATH#PEM". */
+              data = g_strdup (strchr (path, '#') + 1);
+              len = strlen (data);
+            }
+          else if (!g_file_get_contents (path, &data, &len, NULL))
+            data = NULL;
+          if (data == NULL
               || (cert = chain_cert_parse ((const guint8 *) data, len, NULL)) == NULL)
             {
               /* Cut short by the kill: only ever in staging. */
@@ -301,7 +341,8 @@ count_lines (const char *path)
 
 static void
 issue_killed_at (const char *kill_at,
-                 guint       expect_staged)
+                 guint       expect_staged,
+                 const char *layout)
 {
   g_autofree char *env = g_strdup_printf ("LIBCHAIN_TEST_KILL_AT=%s", kill_at);
   g_autofree char *report = NULL;
@@ -314,7 +355,7 @@ issue_killed_at (const char *kill_at,
   status = test_cli_chain_env (dir, (const char *const[]) { env, NULL }, NULL,
                                (const char *const[]) { "-q", "-C", "cm-a", "issue", "--count", "30",
                                                        "--batch-size", "10", "--prefix", "k-",
-                                                       "-o", "out", NULL }, NULL, NULL);
+                                                       "--output-layout", layout, "-o", "out", NULL }, NULL, NULL);
   ck_assert_msg (status == -1, "the hook did not kill chain issue (exit %d)", status);
 
   report = locked_report ("cm-a");
@@ -355,14 +396,26 @@ issue_killed_at (const char *kill_at,
 START_TEST (test_issue_killed_before_append)
 {
   /* The second append starts after chunks 2 (and perhaps 3) are signed. */
-  issue_killed_at ("start:2", 20);
+  issue_killed_at ("start:2", 20, "per-device");
+}
+END_TEST
+
+START_TEST (test_issue_killed_before_append_per_batch)
+{
+  issue_killed_at ("start:2", 20, "per-batch");
 }
 END_TEST
 
 START_TEST (test_issue_killed_between_append_and_move)
 {
   /* The first chunk's record landed; its files are still in staging. */
-  issue_killed_at ("ref:1", 10);
+  issue_killed_at ("ref:1", 10, "per-device");
+}
+END_TEST
+
+START_TEST (test_issue_killed_between_append_and_move_per_batch)
+{
+  issue_killed_at ("ref:1", 10, "per-batch");
 }
 END_TEST
 
@@ -775,6 +828,8 @@ cli_crash_suite (void)
   tcase_set_timeout (tc, 300);
   tcase_add_test (tc, test_issue_killed_before_append);
   tcase_add_test (tc, test_issue_killed_between_append_and_move);
+  tcase_add_test (tc, test_issue_killed_before_append_per_batch);
+  tcase_add_test (tc, test_issue_killed_between_append_and_move_per_batch);
   tcase_add_test (tc, test_revoke_by_cert_file);
   tcase_add_test (tc, test_revoked_officer_not_active);
   tcase_add_test (tc, test_umask_000);

@@ -153,10 +153,26 @@ line_id (const char *line,
 /* Asserts that DIR/manifest.csv and the ledger's records agree device by
  * device, that every device directory is listed and nothing else is in
  * DIR, and that the ledger audits clean. Returns the ids in order. */
+static gboolean
+is_batch_file (const char *name)
+{
+  guint64 n = 0;
+  char *end = NULL;
+
+  if (strcmp (name, "ca-chain.pem") == 0)
+    return TRUE;
+  if (!g_str_has_prefix (name, "batch-") || strlen (name) < strlen ("batch-000001.pem"))
+    return FALSE;
+  n = g_ascii_strtoull (name + 6, &end, 10);
+  return n > 0 && end == name + 12 && (strcmp (end, ".pem") == 0 || strcmp (end, ".key.pem") == 0);
+}
+
 static GPtrArray *
 assert_output_matches_ledger (ChainWorkspace          *ws,
                               const ChainIssueSummary *summary)
 {
+  g_autofree char *ca_chain = g_build_filename (out, "ca-chain.pem", NULL);
+  gboolean per_batch = g_file_test (ca_chain, G_FILE_TEST_EXISTS);
   g_autoptr(GError) error = NULL;
   g_autofree char *csv_path = g_build_filename (out, "manifest.csv", NULL);
   g_autofree char *json_path = g_build_filename (out, "manifest.json", NULL);
@@ -223,11 +239,12 @@ assert_output_matches_ledger (ChainWorkspace          *ws,
   ck_assert_msg (lines[line] == NULL, "manifest.csv has more lines than the records");
   ck_assert_uint_eq (ids->len, chain_issue_summary_get_n_issued (summary));
 
-  /* Nothing in DIR the records do not list: no staging left, no strays. */
+  /* Nothing in DIR the records do not list: no staging left, no strays;
+   * in the per-batch layout, its files and no device directory. */
   dir = g_dir_open (out, 0, &error);
   test_assert_no_error (error);
   while ((name = g_dir_read_name (dir)) != NULL)
-    ck_assert_msg (g_hash_table_contains (listed, name)
+    ck_assert_msg ((per_batch ? is_batch_file (name) : g_hash_table_contains (listed, name))
                    || strcmp (name, "manifest.csv") == 0 || strcmp (name, "manifest.json") == 0,
                    "%s in the output is no recorded device", name);
   ck_assert_uint_eq (g_hash_table_size (listed), ids->len);
@@ -591,6 +608,205 @@ START_TEST (test_csr_dir_ids_from_cn)
 END_TEST
 
 /* ------------------------------------------------------- output options */
+
+static guint
+count_text (const char *text,
+            const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* Splits @path's PEM blocks into separate strings, in order. */
+static GPtrArray *
+pem_blocks (const char *path)
+{
+  g_autofree char *text = test_cli_read_file (path, NULL);
+  GPtrArray *blocks = g_ptr_array_new_with_free_func (g_free);
+  const char *p = text;
+  const char *end;
+
+  while ((p = strstr (p, "-----BEGIN ")) != NULL && (end = strstr (p, "-----END ")) != NULL)
+    {
+      end = strchr (end, '\n');
+      ck_assert_ptr_nonnull (end);
+      g_ptr_array_add (blocks, g_strndup (p, (gsize) (end + 1 - p)));
+      p = end + 1;
+    }
+  return blocks;
+}
+
+/* A count issued per batch: batch-N.pem and batch-N.key.pem hold the
+ * batch's certificates and keys in manifest order, standard tools read
+ * them, and every certificate verifies with ca-chain.pem. */
+START_TEST (test_per_batch_layout)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainSecret) passphrase = test_custody_passphrase ();
+  g_autoptr(ChainIssueSource) source = chain_issue_source_new_count ("B-", 1, 7, &error);
+  ChainIssueDevicesOptions options = default_options (passphrase);
+  g_autoptr(ChainIssueSummary) summary = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autofree char *csv = g_build_filename (out, "manifest.csv", NULL);
+  g_autofree char *json_path = g_build_filename (out, "manifest.json", NULL);
+  g_autofree char *json_text = NULL;
+  g_autoptr(ChainJson) json = NULL;
+  g_autofree char *ca_chain = g_build_filename (out, "ca-chain.pem", NULL);
+  g_autofree char *root = root_pem_path (custody->dist);
+  g_autofree char *pass = passphrase_file ();
+  g_autofree char *pass_arg = g_strconcat ("file:", pass, NULL);
+  g_auto(GStrv) lines = NULL;
+  static const guint sizes[] = { 3, 3, 1 };
+  guint line = 1;
+
+  test_assert_no_error (error);
+  options.batch_size = 3;
+  options.layout = CHAIN_ISSUE_LAYOUT_PER_BATCH;
+  summary = issue_ok (source, &options);
+  ck_assert_uint_eq (chain_issue_summary_get_n_records (summary), 3);
+  ids = assert_output_matches_ledger (custody->dist, summary);
+  ck_assert_uint_eq (ids->len, 7);
+  ck_assert_uint_eq (count_pem_blocks (ca_chain, "CERTIFICATE"), 2);
+  ck_assert_int_eq (file_mode (out), 0700);
+  lines = read_lines (csv);
+  json_text = test_cli_read_file (json_path, NULL);
+  json = test_cli_parse_json ("manifest.json", json_text);
+
+  for (guint b = 0; b < G_N_ELEMENTS (sizes); b++)
+    {
+      g_autofree char *certs = g_strdup_printf ("%s/batch-%06u.pem", out, b + 1);
+      g_autofree char *keys = g_strdup_printf ("%s/batch-%06u.key.pem", out, b + 1);
+      g_autofree char *n_text = g_strdup_printf ("%u", sizes[b]);
+      g_autoptr(GPtrArray) cert_blocks = pem_blocks (certs);
+      g_autoptr(GPtrArray) key_blocks = pem_blocks (keys);
+      g_autofree char *storeutl_certs = NULL;
+      g_autofree char *storeutl_keys = NULL;
+      g_autofree char *certtool_out = NULL;
+      g_autofree char *err = NULL;
+      const char *storeutl_certs_argv[] = { "openssl", "storeutl", "-certs", certs, NULL };
+      const char *storeutl_keys_argv[] = { "openssl", "storeutl", "-keys", "-passin", pass_arg, keys, NULL };
+      const char *certtool_argv[] = { "certtool", "--certificate-info", "--infile", certs, NULL };
+
+      ck_assert_int_eq (file_mode (certs), 0644);
+      ck_assert_int_eq (file_mode (keys), 0600);
+      ck_assert_uint_eq (cert_blocks->len, sizes[b]);
+      ck_assert_uint_eq (key_blocks->len, sizes[b]);
+      ck_assert_uint_eq (count_pem_blocks (keys, "ENCRYPTED PRIVATE KEY"), sizes[b]);
+
+      /* Standard tools read every block back. */
+      ck_assert_msg (test_support_run (storeutl_certs_argv, NULL, &storeutl_certs, &err) == 0, "storeutl: %s", err);
+      ck_assert_uint_eq (count_text (storeutl_certs, "-----BEGIN CERTIFICATE-----"), sizes[b]);
+      g_clear_pointer (&err, g_free);
+      ck_assert_msg (test_support_run (storeutl_keys_argv, NULL, &storeutl_keys, &err) == 0, "storeutl -keys: %s", err);
+      ck_assert_uint_eq (count_text (storeutl_keys, "-----BEGIN PRIVATE KEY-----"), sizes[b]);
+      g_clear_pointer (&err, g_free);
+      ck_assert_msg (test_support_run (certtool_argv, NULL, &certtool_out, &err) == 0, "certtool: %s", err);
+      ck_assert_uint_eq (count_text (certtool_out, "\tSubject: "), sizes[b]);
+
+      /* The k-th row of the batch in manifest.csv is the k-th certificate
+       * and the k-th key, and verifies with ca-chain.pem and the root. */
+      for (guint k = 0; k < sizes[b]; k++, line++)
+        {
+          g_autoptr(ChainCert) cert = chain_cert_parse ((const guint8 *) cert_blocks->pdata[k],
+                                                        strlen (cert_blocks->pdata[k]), &error);
+          g_autofree char *sha = NULL;
+          g_autofree char *cert_path = work_path ("one-cert.pem");
+          g_autofree char *key_path = work_path ("one-key.pem");
+          g_autofree char *key_pub = NULL;
+          g_autofree char *cert_pub = NULL;
+          g_autofree char *files = g_strdup_printf (",batch-%06u.pem,ca-chain.pem,batch-%06u.key.pem,", b + 1, b + 1);
+          g_autofree char *index_path = g_strdup_printf ("devices/%u/index", line - 1);
+          g_autofree char *cert_path_json = g_strdup_printf ("devices/%u/cert", line - 1);
+          const char *verify_argv[] = { "openssl", "verify", "-purpose", "sslclient", "-x509_strict",
+                                        "-CAfile", root, "-untrusted", ca_chain, cert_path, NULL };
+          const char *pkey_argv[] = { "openssl", "pkey", "-in", key_path, "-passin", pass_arg, "-pubout", NULL };
+          const char *x509_argv[] = { "openssl", "x509", "-in", cert_path, "-noout", "-pubkey", NULL };
+
+          test_assert_no_error (error);
+          sha = chain_cert_dup_sha256 (cert);
+          ck_assert_msg (strstr (lines[line], sha) != NULL, "row %u '%s' is not certificate %u of batch %u", line,
+                         lines[line], k, b + 1);
+          ck_assert_msg (g_str_has_suffix (lines[line], files), "row %u: %s", line, lines[line]);
+          ck_assert_int_eq (test_cli_json_int (json, index_path), k);
+          ck_assert_str_eq (test_cli_json_string (json, cert_path_json), strrchr (certs, '/') + 1);
+          test_support_write_file (cert_path, cert_blocks->pdata[k], strlen (cert_blocks->pdata[k]));
+          test_support_write_file (key_path, key_blocks->pdata[k], strlen (key_blocks->pdata[k]));
+          test_pki_run_ok (verify_argv);
+          ck_assert_int_eq (test_support_run (pkey_argv, NULL, &key_pub, NULL), 0);
+          ck_assert_int_eq (test_support_run (x509_argv, NULL, &cert_pub, NULL), 0);
+          ck_assert_str_eq (key_pub, cert_pub);
+        }
+    }
+
+  /* A layout the library does not know, and PKCS#12 per batch, are
+   * refused before anything is issued. */
+  {
+    g_autoptr(ChainIssueSource) again = chain_issue_source_new_count ("R-", 1, 2, &error);
+    g_autoptr(ChainIssueSummary) refused = chain_issue_summary_new ();
+    guint64 before = ledger_length (custody->dist);
+
+    test_assert_no_error (error);
+    options.output_dir = work_path ("refused");
+    options.pkcs12 = TRUE;
+    ck_assert (!chain_issue_devices (custody->dist, again, &options, refused, NULL, &error));
+    ck_assert_msg (g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT)
+                   && strstr (error->message, "device.p12 is one file per device") != NULL,
+                   "%s", error != NULL ? error->message : "no error");
+    g_clear_error (&error);
+    options.pkcs12 = FALSE;
+    options.layout = (ChainIssueLayout) 7;
+    ck_assert (!chain_issue_devices (custody->dist, again, &options, refused, NULL, &error));
+    ck_assert_msg (g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT)
+                   && strstr (error->message, "output layout 7 is not known") != NULL,
+                   "%s", error != NULL ? error->message : "no error");
+    g_clear_error (&error);
+    ck_assert_uint_eq (ledger_length (custody->dist), before);
+    ck_assert (!g_file_test (options.output_dir, G_FILE_TEST_EXISTS));
+    g_free ((char *) options.output_dir);
+  }
+}
+END_TEST
+
+/* From CSRs, per batch: certificates only, no key file; with the CLI. */
+START_TEST (test_per_batch_layout_csrs_cli)
+{
+  g_autofree char *csrs = work_path ("csrs");
+  g_autofree char *certs = g_build_filename (out, "batch-000001.pem", NULL);
+  g_autofree char *keys = g_build_filename (out, "batch-000001.key.pem", NULL);
+  g_autofree char *err = NULL;
+  g_autofree char *ws = g_strdup (chain_workspace_get_dir (custody->dist));
+  g_autofree char *pass = passphrase_file ();
+  int status;
+
+  ck_assert_int_eq (g_mkdir (csrs, 0700), 0);
+  g_free (libchain_csr (csrs, "c-1.csr", CHAIN_KEY_ALGORITHM_EC_P256, "c-1", FALSE));
+  g_free (libchain_csr (csrs, "c-2.csr", CHAIN_KEY_ALGORITHM_EC_P256, "c-2", FALSE));
+  g_clear_pointer (&custody->dist, chain_workspace_free);
+  status = test_cli_chain (work, (const char *const[]) { "-q", "-C", ws, "--passphrase-file", pass, "issue",
+                                                         "--csr-dir", csrs, "--output-layout", "per-batch",
+                                                         "-o", out, NULL }, NULL, &err);
+  ck_assert_msg (status == 0, "chain issue exited %d: %s", status, err);
+  ck_assert_uint_eq (count_pem_blocks (certs, "CERTIFICATE"), 2);
+  ck_assert (!g_file_test (keys, G_FILE_TEST_EXISTS));
+
+  /* Usage: an unknown layout, and PKCS#12 files per batch. */
+  g_clear_pointer (&err, g_free);
+  status = test_cli_chain (work, (const char *const[]) { "-q", "-C", ws, "--passphrase-file", pass, "issue",
+                                                         "--count", "2", "--output-layout", "bundle",
+                                                         "-o", "elsewhere", NULL }, NULL, &err);
+  ck_assert_int_eq (status, 2);
+  ck_assert_msg (strstr (err, "--output-layout is 'per-device' or 'per-batch'") != NULL, "%s", err);
+  g_clear_pointer (&err, g_free);
+  status = test_cli_chain (work, (const char *const[]) { "-q", "-C", ws, "--passphrase-file", pass, "issue",
+                                                         "--count", "2", "--output-layout", "per-batch", "--pkcs12",
+                                                         "-o", "elsewhere", NULL }, NULL, &err);
+  ck_assert_int_eq (status, 2);
+  ck_assert_msg (strstr (err, "--pkcs12 writes a file per device") != NULL, "%s", err);
+}
+END_TEST
 
 START_TEST (test_pkcs12_and_root)
 {
@@ -1325,6 +1541,8 @@ issue_suite (void)
   tcase_add_test (tc, test_csr_dir);
   tcase_add_test (tc, test_csr_dir_ids_from_cn);
   tcase_add_test (tc, test_pkcs12_and_root);
+  tcase_add_test (tc, test_per_batch_layout);
+  tcase_add_test (tc, test_per_batch_layout_csrs_cli);
   tcase_add_test (tc, test_pkcs12_wrong_passphrase);
   tcase_add_test (tc, test_upload_ca_intermediate);
   tcase_add_test (tc, test_validity);

@@ -37,44 +37,62 @@
  * 'bench' test suite runs this at -n 4 only to prove it works). -k keeps
  * DIR.
  *
- * Profile (perf record --call-graph dwarf of `chain issue --count 5000`
- * and `--csr-dir` with 2000 CSRs, -j 2, into a workspace holding ~13,000
- * devices; 2 cores at load ~20; shares of the process's CPU samples):
+ * Both output layouts are measured: a directory per device (cert.pem,
+ * chain.pem, key.pem) and --output-layout per-batch (batch-N.pem and
+ * batch-N.key.pem a batch); the SoftHSM2 run uses the per-batch one.
  *
- *   --count, before                          --csr-dir, before
- *   39%  recorder: batch rule check          40%  reading CSRs, of which
- *        24%  parsing certificates.pem            27%  d2i_X509_REQ
- *        11%  X509_verify (kept: the rule)         9%  X509_REQ_verify (kept)
- *   23%  files: mkdir 8%, 3 creates 10%,     27%  recorder: rule check
- *        key.pem encryption 3%                    (parsing ~18%, verify 6%)
- *   13%  signing: ECDSA 7%, X509 build 6%     7%  files, 5% signing
- *    8%  key generation (curve set-up 5%)    10%  opening the workspace
- *    6%  opening the workspace: replay
+ * Profile (December 2026; `perf record -F 499 -g` of `chain issue --count
+ * 20000 --output-layout per-batch -j 2` into the manufacturer of a kept
+ * `bench-issue -n 20000 -s -k` run, its ledger then holding ~160,000
+ * devices; 2 cores at load 18-30). Debian's libcrypto has no frame
+ * pointers, so call graphs stop in it: the shares below are per thread
+ * (the pool's two workers, the recorder of each chunk, the main thread)
+ * and per library, which is enough to place the cost:
  *
- * The one big cost was OpenSSL 3.0 itself: d2i_X509() and d2i_X509_REQ()
- * decode the subject key through a decoder chain they build anew for each
- * call, about 130 µs (measured alone: 134 µs per d2i_X509 of a P-256
- * device certificate against 18 µs without the key, 86 µs per
- * X509_verify). A CSR was parsed twice (the checking pass and the issuing
- * pass), a certificate once more when its record was judged, so parsing
- * cost more than signing and verifying together. Now (chain-spki.c) the
- * batch rule parses certificates without decoding their key (it never
- * uses it; the key algorithm comes from the key's bytes, an EC point
- * still checked to lie on its curve), and a CSR's key is made from its
- * point with EVP_PKEY_fromdata() (37 µs), other key types as before; key
- * generation starts from curve parameters made once (36 -> 16 µs).
+ *   43%  the workers: key generation, signing, key encryption
+ *        (libcrypto 30%, malloc/free 9%, kernel 3%)
+ *   35%  the recorders: the device-batch rule (libcrypto 27%: parsing,
+ *        X509_verify of every certificate, SHA-256s; kept: it is the rule),
+ *        the signed commit (zlib 2%) and the batch files
+ *   19%  the main thread: opening the workspace, which replays the
+ *        ledger's ~160,000 devices (libgit2 + zlib 7.5%, manifests 3%,
+ *        OpenSSL's method-store scans 4%; #12's state cache), and checking
+ *        each id of the count against the ledger
  *
- * After (same command): parsing certificates 3%; the files are now the
- * biggest share (45%: file creation 27%, mkdir 12% — the kernel, one
- * directory and three files per device), then signing 12%, the batch rule
- * 16% (X509_verify 9%), key generation 7%, opening the workspace 11%
- * (replaying the ledger: #12's state cache).
+ * Files are no longer a share worth naming per batch. Per device, they
+ * were the biggest one (the profile before this one, per-device layout:
+ * file creation 27%, mkdir 12% of the process's samples): in the same
+ * run at -n 20000, `chain issue --count` cost 1.00 CPU-ms a device
+ * per device and 0.47 per batch, `--csr-dir` 1.13 and 0.85; the library
+ * alone 0.78 and 0.41 (keys made here), 1.03 and 0.78 (CSRs).
+ *
+ * With the CA key in SoftHSM2 (the signer's session pool, one session a
+ * thread), from CSRs per batch: 181 devices/s and 0.89 CPU-ms a device,
+ * against 55/s and 1.42 for `openssl ca -engine pkcs11 -infiles` in the
+ * same run (load 29: wall figures are a fraction of a quiet machine's).
+ *
+ * What remains is cryptography and the replay: about one keygen, one
+ * signature and one AES pass a device in the workers, one verification a
+ * device in the recorder, which runs beside the workers on a 2-core
+ * machine. Further gains need the rule's verification spread over the
+ * cores (chain-ledger-issuance.c, shared with the auditor) and the state
+ * cache (open), not the pipeline.
+ *
+ * Memory: the RSS high-water of `chain issue` is the opened workspace
+ * (~52 MiB for `chain status` on that ledger at ~200,000 devices, growing
+ * with it: the ledger state, not the run) plus about two chunks of
+ * devices (one issued while the one before is recorded; --batch-size
+ * bounds it). A device no longer keeps its certificate's PEM (made where
+ * it is written), the record's buffers are sized once, and the memory a
+ * chunk's threads freed is handed back (malloc_trim) after each record.
  *
  * Suspects the profile cleared: per-device JSON (the manifests are
- * streamed rows), loose objects (one record per 10,000 devices: ~340
+ * streamed rows), loose objects (one record per 10,000 devices: ~305
  * bytes per device of ledger.git), fsync per file (one syncfs() per
  * chunk), key encryption per device (the KEK is derived once per run,
- * chain-issue-output.c; each key.pem costs one AES-CBC pass, 3%).
+ * chain-issue-output.c; each key costs one AES-CBC pass), re-parsing
+ * (chain-spki.c: certificates and CSRs parsed without OpenSSL 3.0's
+ * per-call key decoder chain, which once cost more than signing).
  */
 #include "chain.h"
 
@@ -360,6 +378,7 @@ static Rates
 bench_library (ChainWorkspace   *ws,
                ChainIssueSource *source,
                const char       *out,
+               ChainIssueLayout  layout,
                guint64           n,
                guint             jobs,
                guint             batch)
@@ -376,6 +395,7 @@ bench_library (ChainWorkspace   *ws,
   double cpu_started;
 
   options.output_dir = out;
+  options.layout = layout;
   options.jobs = jobs;
   options.batch_size = batch;
   options.key_passphrase = passphrase;
@@ -442,6 +462,7 @@ static Rate
 bench_cli (const char        *chain_bin,
            const char        *ws_dir,
            const char *const *source_args,
+           const char        *layout,
            const char        *out,
            guint64            n,
            guint              jobs,
@@ -471,6 +492,8 @@ bench_cli (const char        *chain_bin,
   g_ptr_array_add (argv, jobs_text);
   g_ptr_array_add (argv, (char *) "--batch-size");
   g_ptr_array_add (argv, batch_text);
+  g_ptr_array_add (argv, (char *) "--output-layout");
+  g_ptr_array_add (argv, (char *) layout);
   g_ptr_array_add (argv, NULL);
   ledger_before = disk_usage (ledger);
   started = now ();
@@ -716,14 +739,20 @@ main (int    argc,
   g_autoptr(GPtrArray) csr_paths = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *csrs = NULL;
   g_autofree char *cli_csrs_dir = NULL;
+  g_autofree char *batch_csrs_dir = NULL;
+  g_autofree char *cli_batch_csrs_dir = NULL;
   g_autofree char *ossl = NULL;
   g_autofree char *pass_path = NULL;
   g_autofree char *pass_arg = NULL;
   g_autofree char *out = NULL;
   Rates lib_keys;
   Rates lib_csrs;
+  Rates lib_keys_batch;
+  Rates lib_csrs_batch;
   Rate cli_keys = { 0 };
   Rate cli_csrs = { 0 };
+  Rate cli_keys_batch = { 0 };
+  Rate cli_csrs_batch = { 0 };
   Rate ossl_keys;
   Rate ossl_csrs;
   Rates hsm_csrs = { 0 };
@@ -760,6 +789,10 @@ main (int    argc,
   g_mkdir (csrs, 0700);
   cli_csrs_dir = g_build_filename (dir, "csrs-cli", NULL);
   g_mkdir (cli_csrs_dir, 0700);
+  batch_csrs_dir = g_build_filename (dir, "csrs-batch", NULL);
+  g_mkdir (batch_csrs_dir, 0700);
+  cli_batch_csrs_dir = g_build_filename (dir, "csrs-cli-batch", NULL);
+  g_mkdir (cli_batch_csrs_dir, 0700);
   for (gint64 i = 0; i < n; i++)
     {
       g_autoptr(ChainKey) key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
@@ -769,26 +802,51 @@ main (int    argc,
       g_autoptr(GBytes) pem = NULL;
       char *path = g_strdup_printf ("%s/csr-%06" G_GINT64_FORMAT ".csr", csrs, i);
       g_autofree char *cli_path = g_strdup_printf ("%s/cli-csr-%06" G_GINT64_FORMAT ".csr", cli_csrs_dir, i);
+      g_autofree char *batch_path = g_strdup_printf ("%s/bat-csr-%06" G_GINT64_FORMAT ".csr", batch_csrs_dir, i);
+      g_autofree char *cli_batch_path = g_strdup_printf ("%s/clb-csr-%06" G_GINT64_FORMAT ".csr",
+                                                         cli_batch_csrs_dir, i);
 
       if (csr == NULL)
         die ("making CSRs", error);
       pem = chain_csr_to_pem (csr);
       write_file (path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
       write_file (cli_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+      write_file (batch_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+      write_file (cli_batch_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
       g_ptr_array_add (csr_paths, path);
     }
 
   fprintf (stderr, "bench-issue: library, keys made here\n");
   count_source = chain_issue_source_new_count ("lib-", 1, (guint64) n, &error);
   out = g_build_filename (dir, "out-lib-keys", NULL);
-  lib_keys = bench_library (cm, count_source, out, (guint64) n, (guint) jobs, (guint) batch);
+  lib_keys = bench_library (cm, count_source, out, CHAIN_ISSUE_LAYOUT_PER_DEVICE, (guint64) n, (guint) jobs,
+                            (guint) batch);
   fprintf (stderr, "bench-issue: library, from CSRs\n");
   csr_source = chain_issue_source_new_csr_dir (csrs, CHAIN_ISSUE_CSR_ID_FILE_NAME, &error);
   if (csr_source == NULL)
     die ("CSR source", error);
   g_free (out);
   out = g_build_filename (dir, "out-lib-csrs", NULL);
-  lib_csrs = bench_library (cm, csr_source, out, (guint64) n, (guint) jobs, (guint) batch);
+  lib_csrs = bench_library (cm, csr_source, out, CHAIN_ISSUE_LAYOUT_PER_DEVICE, (guint64) n, (guint) jobs,
+                            (guint) batch);
+
+  /* The same, per batch: a certificate file and a key file a batch. */
+  fprintf (stderr, "bench-issue: library, keys made here, per batch\n");
+  g_clear_pointer (&count_source, chain_issue_source_free);
+  count_source = chain_issue_source_new_count ("lib-batch-", 1, (guint64) n, &error);
+  g_free (out);
+  out = g_build_filename (dir, "out-lib-keys-batch", NULL);
+  lib_keys_batch = bench_library (cm, count_source, out, CHAIN_ISSUE_LAYOUT_PER_BATCH, (guint64) n, (guint) jobs,
+                                  (guint) batch);
+  fprintf (stderr, "bench-issue: library, from CSRs, per batch\n");
+  g_clear_pointer (&csr_source, chain_issue_source_free);
+  csr_source = chain_issue_source_new_csr_dir (batch_csrs_dir, CHAIN_ISSUE_CSR_ID_FILE_NAME, &error);
+  if (csr_source == NULL)
+    die ("CSR source", error);
+  g_free (out);
+  out = g_build_filename (dir, "out-lib-csrs-batch", NULL);
+  lib_csrs_batch = bench_library (cm, csr_source, out, CHAIN_ISSUE_LAYOUT_PER_BATCH, (guint64) n, (guint) jobs,
+                                  (guint) batch);
 
   if (chain_bin != NULL)
     {
@@ -796,17 +854,31 @@ main (int    argc,
       g_autofree char *n_text = g_strdup_printf ("%" G_GINT64_FORMAT, n);
       const char *count_args[] = { "--count", n_text, "--prefix", "cli-", NULL };
       const char *csr_args[] = { "--csr-dir", cli_csrs_dir, NULL };
+      const char *count_batch_args[] = { "--count", n_text, "--prefix", "clb-", NULL };
+      const char *csr_batch_args[] = { "--csr-dir", cli_batch_csrs_dir, NULL };
 
       /* The CLI opens the workspace itself: let go of ours first. */
       g_clear_pointer (&cm, chain_workspace_free);
       fprintf (stderr, "bench-issue: chain issue, keys made here\n");
       g_free (out);
       out = g_build_filename (dir, "out-cli-keys", NULL);
-      cli_keys = bench_cli (chain_bin, cm_dir, count_args, out, (guint64) n, (guint) jobs, (guint) batch);
+      cli_keys = bench_cli (chain_bin, cm_dir, count_args, "per-device", out, (guint64) n, (guint) jobs,
+                            (guint) batch);
       fprintf (stderr, "bench-issue: chain issue, from CSRs\n");
       g_free (out);
       out = g_build_filename (dir, "out-cli-csrs", NULL);
-      cli_csrs = bench_cli (chain_bin, cm_dir, csr_args, out, (guint64) n, (guint) jobs, (guint) batch);
+      cli_csrs = bench_cli (chain_bin, cm_dir, csr_args, "per-device", out, (guint64) n, (guint) jobs,
+                            (guint) batch);
+      fprintf (stderr, "bench-issue: chain issue, keys made here, per batch\n");
+      g_free (out);
+      out = g_build_filename (dir, "out-cli-keys-batch", NULL);
+      cli_keys_batch = bench_cli (chain_bin, cm_dir, count_batch_args, "per-batch", out, (guint64) n, (guint) jobs,
+                                  (guint) batch);
+      fprintf (stderr, "bench-issue: chain issue, from CSRs, per batch\n");
+      g_free (out);
+      out = g_build_filename (dir, "out-cli-csrs-batch", NULL);
+      cli_csrs_batch = bench_cli (chain_bin, cm_dir, csr_batch_args, "per-batch", out, (guint64) n, (guint) jobs,
+                                  (guint) batch);
     }
 
   if (softhsm)
@@ -823,7 +895,8 @@ main (int    argc,
         die ("CSR source", error);
       g_free (out);
       out = g_build_filename (dir, "out-hsm-csrs", NULL);
-      hsm_csrs = bench_library (hsm, hsm_source, out, (guint64) n, (guint) jobs, (guint) batch);
+      hsm_csrs = bench_library (hsm, hsm_source, out, CHAIN_ISSUE_LAYOUT_PER_BATCH, (guint64) n, (guint) jobs,
+                                (guint) batch);
       g_clear_pointer (&hsm, chain_workspace_free);
       fprintf (stderr, "bench-issue: openssl ca -engine pkcs11 -infiles\n");
       hsm_openssl = bench_openssl_ca_engine (dir, csr_paths, (guint64) m);
@@ -854,17 +927,23 @@ main (int    argc,
   print_row ("libchain, keys made here: + ledger records", lib_keys.recorded, sign_all);
   print_row ("libchain, from CSRs: signed + files", (Rate) { lib_csrs.issued, 0, 0, 0 }, sign_all);
   print_row ("libchain, from CSRs: + ledger records", lib_csrs.recorded, sign_all);
+  print_row ("per batch, keys made here: signed", (Rate) { lib_keys_batch.issued, 0, 0, 0 }, sign_all);
+  print_row ("per batch, keys made here: + records, files", lib_keys_batch.recorded, sign_all);
+  print_row ("per batch, from CSRs: signed", (Rate) { lib_csrs_batch.issued, 0, 0, 0 }, sign_all);
+  print_row ("per batch, from CSRs: + records, files", lib_csrs_batch.recorded, sign_all);
   if (chain_bin != NULL)
     {
       print_row ("chain issue --count (whole command)", cli_keys, sign_all);
       print_row ("chain issue --csr-dir (whole command)", cli_csrs, sign_all);
+      print_row ("chain issue --count, per batch", cli_keys_batch, sign_all);
+      print_row ("chain issue --csr-dir, per batch", cli_csrs_batch, sign_all);
     }
   else
     printf ("%-46s %9s\n", "chain issue (no -c or $CHAIN_BIN)", "-");
   if (softhsm)
     {
-      print_row ("libchain, CA in SoftHSM2, CSRs: signed + files", (Rate) { hsm_csrs.issued, 0, 0, 0 }, sign_all);
-      print_row ("libchain, CA in SoftHSM2, CSRs: + records", hsm_csrs.recorded, sign_all);
+      print_row ("SoftHSM2 CA, CSRs, per batch: signed", (Rate) { hsm_csrs.issued, 0, 0, 0 }, sign_all);
+      print_row ("SoftHSM2 CA, CSRs, per batch: + records", hsm_csrs.recorded, sign_all);
       print_row ("openssl ca -engine pkcs11 -infiles (SoftHSM2)", hsm_openssl, sign_all);
     }
   print_row ("openssl genpkey + req + x509 -req, a loop", ossl_keys, sign_all);
