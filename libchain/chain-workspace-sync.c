@@ -354,8 +354,8 @@ sync_open (Sync                            *job,
   job->cancellable = cancellable;
   if (ledger == NULL || state == NULL || chain_ledger_state_get_root (state) == NULL)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_JOINED,
+                   _("this workspace has not joined a ledger yet"));
       return FALSE;
     }
   job->repo_path = g_strdup (chain_ledger_get_path (ledger));
