@@ -140,6 +140,11 @@ char *chain_cli_format_time (gint64 unix_seconds);
 char *chain_cli_one_line (const char *text,
                           guint       max_chars);
 
+/* cli-error-hint.c: the command that fixes @error ("run 'chain sync' and
+ * try again"), for the codes whose libchain message names no command;
+ * NULL for the others. (transfer none) */
+const char *chain_cli_error_hint (const GError *error);
+
 /* cli-ledger.c: what `chain sync` and `chain bundle` share. For a
  * workspace, the workspace is opened (so it can be refreshed after) and
  * new records must audit clean against its root; the pin moves with main. */

@@ -69,7 +69,8 @@ exit_code_for (const GError *error)
 {
   if (error->domain == CHAIN_CLI_ERROR || error->domain == G_OPTION_ERROR)
     return CHAIN_EXIT_USAGE;
-  if (g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY))
+  if (g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY)
+      || g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_LEDGER_DAMAGED))
     return CHAIN_EXIT_VERIFY;
   return CHAIN_EXIT_ERROR;
 }
@@ -189,9 +190,15 @@ main (int argc, char **argv)
     {
       /* A message may quote a record or a request: shown, never obeyed. */
       g_autofree char *message = chain_cli_one_line (error->message, 0);
+      const char *hint = chain_cli_error_hint (error);
 
-      /* Translators: the one line every failure prints; %s is the message. */
-      fprintf (stderr, _("chain: error: %s\n"), message);
+      if (hint != NULL)
+        /* Translators: the one line every failure prints; the message,
+         * then the command that fixes it. */
+        fprintf (stderr, _("chain: error: %s; %s\n"), message, hint);
+      else
+        /* Translators: the one line every failure prints; %s is the message. */
+        fprintf (stderr, _("chain: error: %s\n"), message);
     }
 
   /* A full disk or closed pipe on stdout must not pass for success. */

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "custody-audit-text.h"
 #include "custody-widgets.h"
 
 struct _CustodyAuditPage {
@@ -15,19 +16,39 @@ struct _CustodyAuditPage {
   GtkProgressBar *progress_bar;
   GtkButton      *cancel_button;
   GtkWidget      *report_title;
+  GtkLabel       *report_heading;
   char           *report_time;   /* (nullable) when the report on show was made */
+  char           *report_text;   /* (nullable) the report on show, in the ledger's labels */
   GtkFrame       *report_frame;
   GtkTextView    *report_view;
 };
 
 G_DEFINE_FINAL_TYPE (CustodyAuditPage, custody_audit_page, GTK_TYPE_WIDGET)
 
+/* Commit ids and custodian ids wrap without a hyphen, which would read
+ * as one of their characters. */
+static void
+set_report_text (GtkTextView *view,
+                 const char  *text)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkTextTag *tag = gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), "no-hyphens");
+  GtkTextIter start;
+  GtkTextIter end;
+
+  if (tag == NULL)
+    tag = gtk_text_buffer_create_tag (buffer, "no-hyphens", "insert-hyphens", FALSE, NULL);
+  gtk_text_buffer_set_text (buffer, text, -1);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  gtk_text_buffer_apply_tag (buffer, tag, &start, &end);
+}
+
 static void
 update (CustodyAuditPage *self)
 {
   CustodyAudit *audit = custody_session_get_audit (self->session);
   CustodyAuditState state = custody_audit_get_state (audit);
-  const char *report = custody_audit_get_report_text (audit);
+  ChainAuditReport *report = custody_audit_get_report (audit);
   const char *icon = "security-medium-symbolic";
   const char *style = "dim-label";
 
@@ -58,16 +79,27 @@ update (CustodyAuditPage *self)
   gtk_progress_bar_set_fraction (self->progress_bar, custody_audit_get_fraction (audit));
   gtk_progress_bar_set_text (self->progress_bar, custody_audit_get_progress_text (audit));
   if (report == NULL)
-    g_clear_pointer (&self->report_time, g_free);
+    {
+      g_clear_pointer (&self->report_time, g_free);
+      g_clear_pointer (&self->report_text, g_free);
+    }
   else if (self->report_time == NULL)
     {
       g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      ChainWorkspace *workspace = custody_session_get_workspace (self->session);
+      g_autofree char *heading = NULL;
 
       self->report_time = g_date_time_format (now, "%Y-%m-%d %H:%M:%S %z");
+      /* Named by the state the workspace shows: ids only while a job holds it. */
+      self->report_text = custody_audit_report_dup_text (report, workspace != NULL ? chain_workspace_get_state (workspace)
+                                                                                   : NULL);
+      /* TRANSLATORS: the audit report's heading; %s is when the audit ended */
+      heading = g_strdup_printf (_("Report of %s"), self->report_time);
+      gtk_label_set_text (self->report_heading, heading);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->report_title), report != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->report_frame), report != NULL);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->report_view), report != NULL ? report : "", -1);
+  set_report_text (self->report_view, self->report_text != NULL ? self->report_text : "");
 }
 
 /* The report as copied or saved: what it is of, when, its verdict, then
@@ -76,7 +108,7 @@ static char *
 dup_report (CustodyAuditPage *self)
 {
   CustodyAudit *audit = custody_session_get_audit (self->session);
-  const char *report = custody_audit_get_report_text (audit);
+  const char *report = self->report_text;
 
   if (report == NULL)
     return NULL;
@@ -175,6 +207,7 @@ custody_audit_page_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (custody_session_get_audit (self->session), self);
   g_clear_object (&self->session);
   g_clear_pointer (&self->report_time, g_free);
+  g_clear_pointer (&self->report_text, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), CUSTODY_TYPE_AUDIT_PAGE);
   /* The template's top child has no id, so dispose_template leaves it;
    * a widget finalized with children warns (at quit). */
@@ -197,6 +230,7 @@ custody_audit_page_class_init (CustodyAuditPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CustodyAuditPage, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, CustodyAuditPage, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, CustodyAuditPage, report_title);
+  gtk_widget_class_bind_template_child (widget_class, CustodyAuditPage, report_heading);
   gtk_widget_class_bind_template_child (widget_class, CustodyAuditPage, report_frame);
   gtk_widget_class_bind_template_child (widget_class, CustodyAuditPage, report_view);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_report);

@@ -3,6 +3,8 @@
 
 #include <glib/gi18n.h>
 
+#include "custody-error-text.h"
+
 struct _CustodyExportForm {
   GObject      parent_instance;
   char        *self_id;
@@ -111,7 +113,7 @@ find_problem (CustodyExportForm *self)
       if (!is_own_ca (self))
         return g_strdup (_("Only this workspace’s own CA can prove possession; clear the code or export the own CA"));
       if (!chain_export_check_code (target, self->code, &error))
-        return g_strdup (error->message);
+        return custody_error_dup_message (error);
     }
   if (nonempty (self->dir) == NULL)
     return g_strdup (_("Choose a folder to write the export to"));
@@ -346,7 +348,7 @@ custody_export_form_set_preview (CustodyExportForm *self,
   g_ptr_array_set_size (self->warnings, 0);
   self->previewed = export != NULL;
   if (error != NULL)
-    custody_fields_add (self->warnings, _("The export cannot be made"), error->message);
+    custody_fields_take (self->warnings, _("The export cannot be made"), custody_error_dup_message (error));
   for (i = 0; export != NULL && i < chain_export_get_n_files (export); i++)
     {
       const ChainExportFile *file = chain_export_get_file (export, i);

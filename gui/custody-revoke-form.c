@@ -3,6 +3,8 @@
 
 #include <glib/gi18n.h>
 
+#include "custody-error-text.h"
+
 struct _CustodyRevokeForm {
   GObject    parent_instance;
   char      *custodians;
@@ -365,6 +367,7 @@ custody_revoke_form_set_plan (CustodyRevokeForm *self,
                               const GError      *error)
 {
   g_autoptr(ChainRevocation) owned = plan;
+  g_autofree char *problem = NULL;
   guint i;
 
   g_return_if_fail (CUSTODY_IS_REVOKE_FORM (self));
@@ -393,7 +396,8 @@ custody_revoke_form_set_plan (CustodyRevokeForm *self,
           break;
         }
     }
-  set_problem (self, error != NULL ? error->message : NULL);
+  problem = custody_error_dup_message (error);
+  set_problem (self, problem);
   g_signal_emit (self, signals[SIGNAL_PLAN_CHANGED], 0);
 }
 

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "custody-error-text.h"
 #include "custody-hex.h"
 #include "custody-window.h"
 
@@ -270,8 +271,9 @@ custody_show_error (GtkWidget    *widget,
                     const GError *error)
 {
   GtkRoot *root = gtk_widget_get_root (widget);
+  g_autofree char *message = custody_error_dup_message (error);
   GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                              heading, error != NULL ? error->message : NULL);
+                                              heading, message);
 
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
   gtk_window_present (GTK_WINDOW (dialog));

@@ -27,6 +27,16 @@ G_BEGIN_DECLS
  * @CHAIN_ERROR_VERIFY: a signature, chain or audit check failed.
  * @CHAIN_ERROR_IO: reading or writing a file failed.
  * @CHAIN_ERROR_CONFLICT: another writer moved the ledger first.
+ * @CHAIN_ERROR_NOT_JOINED: the workspace has not joined a ledger or holds
+ *   no CA yet; accepting the parent custodian's grant is the way in.
+ * @CHAIN_ERROR_LEDGER_BEHIND: the local ledger lacks something another
+ *   custodian recorded (a CA, a record); syncing brings it.
+ * @CHAIN_ERROR_LEDGER_DAMAGED: data stored in the ledger contradicts its
+ *   record; an audit names what is wrong.
+ *
+ * The messages of the last three say what is missing, not which command
+ * fixes it: each front end (the CLI, Custody) adds its own remedy from
+ * the code.
  */
 typedef enum {
   CHAIN_ERROR_FAILED,
@@ -39,6 +49,9 @@ typedef enum {
   CHAIN_ERROR_VERIFY,
   CHAIN_ERROR_IO,
   CHAIN_ERROR_CONFLICT,
+  CHAIN_ERROR_NOT_JOINED,
+  CHAIN_ERROR_LEDGER_BEHIND,
+  CHAIN_ERROR_LEDGER_DAMAGED,
 } ChainError;
 
 CHAIN_PUBLIC

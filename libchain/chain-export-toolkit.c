@@ -39,14 +39,14 @@ chain_export_resolve_ca (ChainWorkspace *self,
   if (cert == NULL)
     {
       if (error != NULL && *error == NULL)
-        g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                             _("this workspace has no CA yet; run 'chain accept GRANT' first"));
+        g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_NOT_JOINED,
+                             _("this workspace has no CA yet"));
       return NULL;
     }
   ca = chain_export_lookup_ca (chain_workspace_get_state (self), cert);
   if (ca == NULL)
-    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                 _("the ledger does not know CA '%s' yet; run 'chain sync' and try again"),
+    g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_LEDGER_BEHIND,
+                 _("the ledger does not know CA '%s' yet"),
                  name != NULL ? name : _("(own)"));
   return ca;
 }
@@ -309,8 +309,8 @@ chain_manifest_foreach (ChainWorkspace      *self,
         }
       if (malformed || local_error != NULL)
         {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                       _("record %" PRIu64 " (device-batch): manifest.csv line %u is malformed; run 'chain audit'"),
+          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_LEDGER_DAMAGED,
+                       _("record %" PRIu64 " (device-batch): manifest.csv line %u is malformed"),
                        seq, index + 2);
           return FALSE;
         }
@@ -364,8 +364,8 @@ chain_manifest_get_certificates (ChainRecord  *record,
     }
   if (found < n)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_VERIFY,
-                   _("record %" PRIu64 " (device-batch): certificates.pem lacks certificate %u; run 'chain audit'"),
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_LEDGER_DAMAGED,
+                   _("record %" PRIu64 " (device-batch): certificates.pem lacks certificate %u"),
                    chain_record_get_seq (record), indexes[found] + 1);
       return FALSE;
     }

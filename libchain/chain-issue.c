@@ -918,8 +918,8 @@ check_setup (Run     *run,
 
   if (state == NULL)
     {
-      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
+      g_set_error_literal (error, CHAIN_ERROR, CHAIN_ERROR_NOT_JOINED,
+                           _("this workspace has not joined a ledger yet"));
       return FALSE;
     }
   run->policy = chain_ledger_state_get_policy (state);

@@ -18,6 +18,7 @@
 #include "chain-checkpoint.h"
 #include "chain-error.h"
 #include "chain-ledger-private.h"
+#include "chain-receive-queue-private.h"
 
 #define MAIN_REF "refs/heads/main"
 #define HOOK_MARKER "# libchain pre-receive hook"
@@ -385,6 +386,7 @@ chain_receive_judge (const char                 *repo_path,
   g_autoptr(git_repository) hosted = NULL;
   gboolean checkpoints = FALSE;
   gboolean ok = TRUE;
+  int queue = -1;
   int status;
 
   g_return_val_if_fail (repo_path != NULL, FALSE);
@@ -410,10 +412,20 @@ chain_receive_judge (const char                 *repo_path,
                    repo_path);
       return FALSE;
     }
+  queue = chain_receive_queue_enter (repo_path, error);
+  if (queue < 0)
+    {
+      g_clear_pointer (&hosted, git_repository_free);
+      git_libgit2_shutdown ();
+      return FALSE;
+    }
   for (guint i = 0; ok && i < parsed->len; i++)
     {
       const Update *u = g_ptr_array_index (parsed, i);
 
+      /* Another push moved main while this one waited: git refuses it. */
+      if (strcmp (u->refname, MAIN_REF) == 0 && parsed->len == 1 && chain_receive_lost_race (hosted, u->old_id))
+        continue;
       if (strcmp (u->refname, MAIN_REF) == 0)
         ok = judge_main (hosted, u, options, refusals, cancellable, error);
       else if (g_str_has_prefix (u->refname, CHAIN_CHECKPOINT_REF_PREFIX) && strcmp (u->new_id, zero_id) == 0)
@@ -430,6 +442,7 @@ chain_receive_judge (const char                 *repo_path,
     }
   if (ok && checkpoints && refusals->len == 0)
     ok = judge_checkpoints (hosted, parsed, options, refusals, cancellable, error);
+  chain_receive_queue_leave (queue);
   g_clear_pointer (&hosted, git_repository_free);
   git_libgit2_shutdown ();
   if (!ok)

@@ -34,8 +34,8 @@ chain_workspace_import_bundle (ChainWorkspace        *self,
   ledger = chain_workspace_get_ledger (self);
   if (ledger == NULL || state == NULL || chain_ledger_state_get_root (state) == NULL)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_JOINED,
+                   _("this workspace has not joined a ledger yet"));
       return FALSE;
     }
   pin = chain_workspace_dup_pin_path (self);

@@ -97,8 +97,15 @@
  * three, more over SSH, whose connections take longer: 8 attempts failed
  * a sync every few dozen in the many-writers test; (2/3)^32 is ~2e-6. */
 #define SYNC_PUSH_ATTEMPTS 32
-/* The longest pause between attempts, in milliseconds: enough to part two
- * losers; a longer one only lets the winners run further ahead. */
+/* The pause before attempt N+1 is drawn uniformly from 0 to a window that
+ * starts at SYNC_PUSH_PAUSE_FIRST_MS and doubles with each lost race, up to
+ * SYNC_PUSH_PAUSE_MAX_MS ("full jitter"): the randomness parts two losers
+ * that would collide again. The cap stays well below one push's round trip
+ * (a second or more: connect, fetch, audit, push, the server's audit) so
+ * a writer that lost several races, such as one on a slower SSH link, is
+ * not held back further behind those that won, as uncapped exponential
+ * backoff would (the capture effect). */
+#define SYNC_PUSH_PAUSE_FIRST_MS 25
 #define SYNC_PUSH_PAUSE_MAX_MS 400
 
 struct _ChainWorkspaceSyncResult {
@@ -354,8 +361,8 @@ sync_open (Sync                            *job,
   job->cancellable = cancellable;
   if (ledger == NULL || state == NULL || chain_ledger_state_get_root (state) == NULL)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_JOINED,
+                   _("this workspace has not joined a ledger yet"));
       return FALSE;
     }
   job->repo_path = g_strdup (chain_ledger_get_path (ledger));
@@ -1070,6 +1077,18 @@ reappend (Sync                      *job,
 
 /* ---- The whole sync ------------------------------------------------------------- */
 
+/* Where a sync's time goes, for G_MESSAGES_DEBUG=libchain (the
+ * many-writers test sums it): @phase took the time since *since. */
+static void
+debug_phase (const char *phase,
+             gint64     *since)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_debug ("sync: phase %s in %" G_GINT64_FORMAT " ms", phase, (now - *since) / 1000);
+  *since = now;
+}
+
 /* One fetch, re-append and push. *out_moved: the push failed because the
  * remote moved meanwhile (another custodian pushed first): try again. */
 static gboolean
@@ -1089,6 +1108,7 @@ sync_once (ChainWorkspace                  *self,
   g_autoptr(GError) push_error = NULL;
   ChainLedger *ledger = NULL;
   const char *tip = NULL;
+  gint64 started = g_get_monotonic_time ();
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (options == NULL || options->version == CHAIN_WORKSPACE_SYNC_OPTIONS_VERSION,
@@ -1097,6 +1117,7 @@ sync_once (ChainWorkspace                  *self,
 
   if (!sync_open (&job, self, remote, options, cancellable, error))
     return FALSE;
+  debug_phase ("opened", &started);
   ledger = chain_workspace_get_ledger (self);
   result = g_new0 (ChainWorkspaceSyncResult, 1);
   if (chain_ledger_get_tip_commit_id (ledger) != NULL)
@@ -1105,10 +1126,12 @@ sync_once (ChainWorkspace                  *self,
   if (!chain_sync_fetch_or_diverge (job.repo_path, job.remote, &job.sync, &fetched, &divergence,
                                     cancellable, error))
     return FALSE;
+  debug_phase ("fetched and verified", &started);
   if (divergence.diverged)
     {
       if (!reappend (&job, &divergence, result, error))
         return FALSE;
+      debug_phase ("re-appended", &started);
     }
   else
     {
@@ -1129,7 +1152,10 @@ sync_once (ChainWorkspace                  *self,
 
   if (job.options.push && result->n_unpushed > 0)
     {
-      if (chain_sync_push (job.repo_path, job.remote, &job.sync, &pushed, cancellable, &push_error))
+      gboolean ok = chain_sync_push (job.repo_path, job.remote, &job.sync, &pushed, cancellable, &push_error);
+
+      debug_phase (ok ? "pushed" : "push failed", &started);
+      if (ok)
         {
           result->n_pushed = chain_sync_result_get_records (pushed);
           result->n_unpushed = 0;
@@ -1146,6 +1172,7 @@ sync_once (ChainWorkspace                  *self,
    * after a re-append failed. */
   if (!chain_workspace_refresh (self, NULL, NULL, error))
     return FALSE;
+  debug_phase ("refreshed", &started);
   if (push_error != NULL)
     {
       *out_moved = g_error_matches (push_error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT);
@@ -1177,8 +1204,9 @@ chain_workspace_sync (ChainWorkspace                  *self,
 {
   /* Custodians pushing to one hosted ledger at once: the loser of each
    * race fetches the winner's records, re-appends its own unpublished ones
-   * on top and pushes again, after a random pause that grows up to a
-   * bound, so that no two keep colliding. */
+   * on top and pushes again, after a random pause whose window doubles up
+   * to a low bound (see SYNC_PUSH_PAUSE_MAX_MS), so that no two keep
+   * colliding and none falls ever further behind. */
   for (guint attempt = 1;; attempt++)
     {
       g_autoptr(GError) local = NULL;
@@ -1191,7 +1219,13 @@ chain_workspace_sync (ChainWorkspace                  *self,
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
-      g_usleep ((gulong) g_random_int_range (20, MIN (100 * (gint32) attempt, SYNC_PUSH_PAUSE_MAX_MS)) * 1000);
+      {
+        guint window = SYNC_PUSH_PAUSE_FIRST_MS << MIN (attempt - 1, 8);
+        gulong pause_ms = (gulong) g_random_int_range (0, (gint32) MIN (window, SYNC_PUSH_PAUSE_MAX_MS) + 1);
+
+        g_debug ("sync: the push lost the race (attempt %u): %s; again in %lu ms", attempt, local->message, pause_ms);
+        g_usleep (pause_ms * 1000);
+      }
     }
 }
 

@@ -1089,8 +1089,8 @@ chain_workspace_find_ca (const ChainWorkspace *self,
 
   if (self->state == NULL)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_JOINED,
+                   _("this workspace has not joined a ledger yet"));
       return NULL;
     }
   if (name == NULL)
@@ -1139,8 +1139,8 @@ chain_workspace_new_statement (ChainWorkspace  *self,
 
   if (self->state == NULL)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                   _("this workspace has not joined a ledger yet; run 'chain accept GRANT' first"));
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_JOINED,
+                   _("this workspace has not joined a ledger yet"));
       return NULL;
     }
   return chain_statement_new (type, self->custodian_id, self->ledger_id,
@@ -1275,8 +1275,8 @@ chain_workspace_get_issuer (ChainWorkspace *self,
     return self->issuer;
   if (self->ca_chain == NULL)
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   _("this workspace has no CA yet; run 'chain accept GRANT' first"));
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_JOINED,
+                   _("this workspace has no CA yet"));
       return NULL;
     }
   if (self->ca_key == NULL && self->ca_key_error != NULL

@@ -457,9 +457,16 @@ static const ErrorCase cases[] = {
   /* Workspaces that are not there or not joined. */
   { "no workspace", NULL,
     { "-C", "nowhere", "status", NULL }, NULL, ERROR, NULL },
+  /* libchain says what is missing (CHAIN_ERROR_NOT_JOINED), the CLI adds its command. */
   { "issue before joining", NULL,
     { "-C", "cm-c", "issue", "--count", "1", "--prefix", "x-", "-o", "out", NULL }, NULL, ERROR,
-    NULL },
+    "has not joined a ledger yet; run 'chain accept GRANT' first" },
+  { "export before joining", NULL,
+    { "-C", "cm-c", "export", "--target", "pem", "-o", "out", NULL }, NULL, ERROR,
+    "has not joined a ledger yet; run 'chain accept GRANT' first" },
+  { "bundle before joining", NULL,
+    { "-C", "cm-c", "bundle", "create", "x.bundle", NULL }, NULL, ERROR,
+    "then run 'chain accept GRANT'" },
   { "request into a workspace that exists", NULL,
     { "-C", "cm-a", "request", "--org", "CM A", "--tier", "manufacturer", "-o", "new.req", NULL },
     NULL, ERROR, NULL },

@@ -166,6 +166,8 @@ START_TEST (test_demo_light)
     "wait\n"
     "expect The audit found nothing wrong\n"
     "expect Copy\n"
+    "expect Report of 20\n"
+    "expect #0 Genesis, by Widget Ltd (oem) — commit \n"
     "save-report %s/audit-report.txt\n"
     "screenshot audit\n"
     "select ledger 0\n"
@@ -244,7 +246,8 @@ START_TEST (test_demo_light)
     ck_assert_msg (g_file_get_contents (saved, &pem, NULL, NULL), "no %s", saved);
     ck_assert (g_str_has_prefix (pem, "-----BEGIN CERTIFICATE-----"));
   }
-  /* The saved audit report says of what and when, then the verdict. */
+  /* The saved audit report says of what and when, then the verdict, then
+   * the records in the ledger's labels: types and custodians by name. */
   {
     g_autofree char *saved = g_build_filename (tmpdir, "audit-report.txt", NULL);
     g_autofree char *text = NULL;
@@ -252,6 +255,11 @@ START_TEST (test_demo_light)
     ck_assert_msg (g_file_get_contents (saved, &text, NULL, NULL), "no %s", saved);
     ck_assert_msg (g_str_has_prefix (text, "Audit of the ledger at ") && strstr (text, "\nMade 20") != NULL
                    && strstr (text, "The audit found nothing wrong") != NULL, "%s", text);
+    ck_assert_msg (strstr (text, "\n#0 Genesis, by Widget Ltd (oem) — commit ") != NULL
+                   && strstr (text, " Delegation, by Widget Ltd (oem) — commit ") != NULL
+                   && strstr (text, " Device certificates, by ") != NULL && strstr (text, ": passed\n") != NULL
+                   && strstr (text, "\nRead up to commit ") != NULL, "%s", text);
+    ck_assert_msg (strstr (text, "record 0 genesis") == NULL && strstr (text, "device-batch") == NULL, "%s", text);
   }
   /* "New Workspace" made a workspace as `chain init` does. */
   acme = g_build_filename (tmpdir, "acme", "workspace.json", NULL);
@@ -324,6 +332,8 @@ START_TEST (test_demo_german)
     "action win.audit\n"
     "wait\n"
     "expect Die Prüfung fand keinen Fehler\n"
+    "expect Bericht vom 20\n"
+    "expect , von Widget Ltd (oem) — Commit \n"
     "screenshot de-audit\n"
     "action win.find\n"
     "search kein solcher Eintrag\n"

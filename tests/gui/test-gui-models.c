@@ -17,6 +17,7 @@
 #include "custody-actions.h"
 #include "custody-annotate-form.h"
 #include "custody-delegate-form.h"
+#include "custody-error-text.h"
 #include "custody-export-form.h"
 #include "custody-init-form.h"
 #include "custody-officer-form.h"
@@ -1827,6 +1828,39 @@ START_TEST (test_actions)
 }
 END_TEST
 
+/* libchain leaves the remedy of some errors to the front end: Custody
+ * names what to do in the app, never a chain command; other errors keep
+ * their message as it is. */
+static const struct {
+  ChainError  code;
+  const char *remedy;
+} remedy_cases[] = {
+  { CHAIN_ERROR_NOT_JOINED, "accept the grant in this one first" },
+  { CHAIN_ERROR_LEDGER_BEHIND, "Sync With Remote… or Import Bundle File…" },
+  { CHAIN_ERROR_LEDGER_DAMAGED, "Run the audit on the Audit page" },
+};
+
+START_TEST (test_error_remedies)
+{
+  g_autoptr(GError) error = g_error_new_literal (CHAIN_ERROR, remedy_cases[_i].code, "the ledger does not know CA 'x' yet");
+  g_autoptr(GError) plain = g_error_new_literal (CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, "no such file");
+  g_autoptr(CustodyExportForm) form = custody_export_form_new ("oem");
+  g_autofree char *message = custody_error_dup_message (error);
+  g_autofree char *unchanged = custody_error_dup_message (plain);
+  const char *warning = NULL;
+
+  ck_assert_msg (g_str_has_prefix (message, "the ledger does not know CA 'x' yet. ")
+                 && strstr (message, remedy_cases[_i].remedy) != NULL && strstr (message, "chain ") == NULL,
+                 "%s", message);
+  ck_assert_str_eq (unchanged, "no such file");
+  ck_assert_ptr_null (custody_error_dup_message (NULL));
+  /* The export dialog's preview shows it so. */
+  custody_export_form_set_preview (form, NULL, error);
+  warning = custody_fields_lookup (custody_export_form_get_warnings (form), "The export cannot be made");
+  ck_assert_str_eq (warning, message);
+}
+END_TEST
+
 static Suite *
 gui_models_suite (void)
 {
@@ -1839,6 +1873,7 @@ gui_models_suite (void)
   tcase_add_test (tcase, test_validity_words);
   tcase_add_test (tcase, test_sanitize);
   tcase_add_test (tcase, test_hex);
+  tcase_add_loop_test (tcase, test_error_remedies, 0, G_N_ELEMENTS (remedy_cases));
   suite_add_tcase (suite, tcase);
 
   tcase = tcase_create ("session");
