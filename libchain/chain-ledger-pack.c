@@ -273,7 +273,7 @@ sync_pack (const char *dir,
     {
       int saved = errno;
 
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_FAILED,
+      g_set_error (error, CHAIN_ERROR, saved == ENOENT ? CHAIN_ERROR_NOT_FOUND : CHAIN_ERROR_FAILED,
                    _("cannot write the pack %s to the disk: %s"), pack, g_strerror (saved));
       return FALSE;
     }
@@ -285,6 +285,7 @@ chain_ledger_packer_flush (ChainLedgerPacker *self,
                            GError           **error)
 {
   g_autoptr(git_packbuilder) builder = NULL;
+  g_autoptr(GError) local = NULL;
   g_autofree char *dir = pack_dir (self);
   GHashTableIter iter;
   gpointer key = NULL;
@@ -300,8 +301,14 @@ chain_ledger_packer_flush (ChainLedgerPacker *self,
     status = git_packbuilder_write (builder, dir, 0, NULL, NULL);
   if (status < 0)
     return chain_git_error (error, status, _("cannot write to the ledger"));
-  if (!sync_pack (dir, git_packbuilder_name (builder), error))
-    return FALSE;
+  /* Another writer may have merged the pack already, between its rename
+   * into place and here: its merge made the objects durable first. */
+  if (!sync_pack (dir, git_packbuilder_name (builder), &local)
+      && !g_error_matches (local, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   chain_ledger_packer_discard (self);
   return TRUE;
 }
