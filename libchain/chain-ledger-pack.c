@@ -29,7 +29,7 @@
 /* Before any other backend, so that every write lands here. */
 #define MEMORY_PRIORITY 1000
 /* Held (flock) while packs are merged: one consolidation at a time. */
-#define CONSOLIDATE_LOCK_FILE "chain-pack.lock"
+#define CONSOLIDATE_LOCK_FILE "chain-pack-lock"
 
 /* ---- The objects of one append, in memory --------------------------------
  *
