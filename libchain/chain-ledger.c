@@ -1,12 +1,14 @@
 /* chain-ledger.c — the ledger repository: index, append with compare-and-swap
  *
  * Writing a record: objects first (blobs, the record's trees, the changed
- * path trees, the signed commit; all fsynced by libgit2 when
- * GIT_OPT_ENABLE_FSYNC_GITDIR is on), then refs/heads/main moves with
+ * path trees, the signed commit), kept in memory and then written as one
+ * pack with its index, both fsynced (chain-ledger-pack.c), then
+ * refs/heads/main moves with
  * git_reference_create_matching(), which locks the ref, compares it with
  * the tip we built on, and renames the new value into place. Until that
  * rename the new objects are unreferenced garbage, so a crash anywhere
- * leaves the old tip or the new one.
+ * leaves the old tip or the new one. After the move, more than a few packs
+ * are merged into one (chain_ledger_packer_consolidate()).
  *
  * Reading: an array from sequence number to commit id, built by walking
  * first parents back from the tip until it meets what is already indexed.
@@ -20,7 +22,7 @@
  * CHAIN_TEST_HOOKS; never into the installed library):
  * LIBCHAIN_TEST_KILL_AT=STEP[:N] makes the process SIGKILL itself the Nth
  * time (default 1) an append reaches STEP (start, checked, blobs, trees,
- * commit, ref), so a crash test can stop a writer between any two steps. It
+ * commit, pack, ref), so a crash test can stop a writer between any two steps. It
  * is read when a ledger is opened and costs nothing unset.
  */
 #include "chain-ledger-private.h"
@@ -38,6 +40,7 @@
 #include <unistd.h>
 
 #include "chain-cms-private.h"
+#include "chain-ledger-pack-private.h"
 #include "chain-pki-private.h"
 
 #define MAIN_REF "refs/heads/main"
@@ -71,6 +74,7 @@ struct _ChainLedgerSigner {
 struct _ChainLedger {
   char            *path;
   ChainLedgerRepo *repo;
+  ChainLedgerPacker *packer;     /* what appends write objects through; NULL until one */
   GArray          *index;        /* IndexEntry */
   gsize            saved_len;    /* entries in the cache file as we last wrote or read it */
   char            *ledger_id;
@@ -448,6 +452,7 @@ chain_ledger_free (ChainLedger *self)
   if (self->index->len >= self->saved_len + INDEX_SAVE_STEP)
     index_cache_save (self);
   g_free (self->path);
+  g_clear_pointer (&self->packer, chain_ledger_packer_free);
   g_clear_pointer (&self->repo, chain_ledger_repo_unref);
   g_array_unref (self->index);
   g_free (self->ledger_id);
@@ -994,7 +999,7 @@ commit_message (ChainStatement    *statement,
 }
 
 static gboolean
-write_commit (ChainLedger       *self,
+write_commit (git_repository    *repo,
               ChainStatement    *statement,
               ChainLedgerSigner *signer,
               guint64            seq,
@@ -1003,7 +1008,6 @@ write_commit (ChainLedger       *self,
               git_oid           *out_oid,
               GError           **error)
 {
-  git_repository *repo = self->repo->repo;
   g_autoptr(git_signature) author = NULL;
   g_autoptr(git_signature) committer = NULL;
   g_autoptr(git_tree) tree = NULL;
@@ -1122,7 +1126,7 @@ append_once (ChainLedger          *self,
              GCancellable         *cancellable,
              GError              **error)
 {
-  git_repository *repo = self->repo->repo;
+  git_repository *repo = NULL;
   g_autoptr(git_tree) root = NULL;
   g_autoptr(git_reference) ref = NULL;
   g_autoptr(GBytes) record_json = NULL;
@@ -1199,6 +1203,13 @@ append_once (ChainLedger          *self,
     }
   kill_point (self, "checked");
 
+  if (self->packer == NULL)
+    {
+      self->packer = chain_ledger_packer_new (self->path, error);
+      if (self->packer == NULL)
+        return ATTEMPT_FAILED;
+    }
+  repo = chain_ledger_packer_get_repo (self->packer);
   record_json = make_record_json (statement, seq, seq > 0 ? tip_digest : CHAIN_RECORD_NO_PREV);
   if (!write_record_dir (repo, statement, record_json, &record_dir, error))
     return ATTEMPT_FAILED;
@@ -1216,10 +1227,15 @@ append_once (ChainLedger          *self,
     return ATTEMPT_FAILED;
   kill_point (self, "trees");
 
-  if (!write_commit (self, statement, signer, seq, seq > 0 ? &tip : NULL, &root_oid, &commit,
+  if (!write_commit (repo, statement, signer, seq, seq > 0 ? &tip : NULL, &root_oid, &commit,
                      error))
     return ATTEMPT_FAILED;
   kill_point (self, "commit");
+  /* On the disk before the ref may name it. */
+  if (!chain_ledger_packer_flush (self->packer, error))
+    return ATTEMPT_FAILED;
+  kill_point (self, "pack");
+  repo = self->repo->repo;
 
   guard = ref_guard_take (self, TRUE);
   if (seq > 0)
@@ -1280,10 +1296,18 @@ chain_ledger_append (ChainLedger          *self,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       result = append_once (self, statement, signer, check, user_data, cancellable, error);
+      /* What a failed or lost attempt wrote never reached the disk. */
+      if (self->packer != NULL)
+        chain_ledger_packer_discard (self->packer);
       if (result == ATTEMPT_FAILED)
         return FALSE;
       if (result == ATTEMPT_DONE)
         {
+          g_autoptr(GError) local = NULL;
+
+          /* The record is in: a failure here only leaves more packs. */
+          if (!chain_ledger_packer_consolidate (self->packer, &local))
+            g_debug ("cannot merge the ledger's packs: %s", local->message);
           if (self->index->len >= self->saved_len + INDEX_SAVE_STEP)
             index_cache_save (self);
           if (out_record != NULL)

@@ -3,8 +3,10 @@
  *
  * Two exact cases use the ledger's LIBCHAIN_TEST_KILL_AT hook: a run of
  * `chain issue` killed before the second batch's append (signed chunks in
- * staging that the ledger never heard of) and right after the first
- * append (a recorded chunk whose files were not moved yet). The next
+ * staging that the ledger never heard of), between the second batch's
+ * pack and its ref move (the same, plus a pack nothing names) and right
+ * after the first append (a recorded chunk whose files were not moved
+ * yet). The next
  * locked command must report them, the next unlocking one must record and
  * publish them.
  *
@@ -419,6 +421,22 @@ START_TEST (test_issue_killed_between_append_and_move_per_batch)
 }
 END_TEST
 
+START_TEST (test_issue_killed_between_pack_and_move)
+{
+  g_autofree char *ledger = g_build_filename (dir, "cm-a", "ledger.git", NULL);
+  g_autofree char *err = NULL;
+  int status;
+
+  /* The second chunk's pack is on the disk, no ref names it: garbage, and
+   * the chunk is in staging like one never appended. */
+  issue_killed_at ("pack:2", 20);
+  status = test_support_run ((const char *const[]) { "git", "-C", ledger, "fsck", "--strict",
+                                                     "--no-dangling", "--no-progress", NULL },
+                             NULL, NULL, &err);
+  ck_assert_msg (status == 0, "git fsck: %s", err);
+}
+END_TEST
+
 START_TEST (test_revoke_by_cert_file)
 {
   g_autofree char *out = NULL;
@@ -830,6 +848,7 @@ cli_crash_suite (void)
   tcase_add_test (tc, test_issue_killed_between_append_and_move);
   tcase_add_test (tc, test_issue_killed_before_append_per_batch);
   tcase_add_test (tc, test_issue_killed_between_append_and_move_per_batch);
+  tcase_add_test (tc, test_issue_killed_between_pack_and_move);
   tcase_add_test (tc, test_revoke_by_cert_file);
   tcase_add_test (tc, test_revoked_officer_not_active);
   tcase_add_test (tc, test_umask_000);

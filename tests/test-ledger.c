@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "chain-ledger-private.h"
+#include "chain-ledger-pack-private.h"
 #include "chain-pki-private.h"
 #include "ledger-pki.h"
 
@@ -1313,7 +1314,10 @@ START_TEST (test_crash_random_kills)
 }
 END_TEST
 
-static const char *const kill_steps[] = { "start", "checked", "blobs", "trees", "commit", "ref" };
+/* "pack": the record's pack is on the disk, the ref not moved yet; the
+ * unreferenced pack is harmless and later merged with the others. */
+static const char *const kill_steps[] = { "start", "checked", "blobs", "trees", "commit", "pack",
+                                          "ref" };
 
 START_TEST (test_crash_at_each_step)
 {
@@ -1344,6 +1348,94 @@ START_TEST (test_crash_at_each_step)
         ck_assert_msg (length == expected, "%s: %" G_GUINT64_FORMAT " records, expected %"
                        G_GUINT64_FORMAT, spec, length, expected);
       }
+  assert_fsck_clean ();
+}
+END_TEST
+
+/* Packs: an append writes one pack, never loose objects */
+
+/* Loose objects and packs in the ledger, as git counts them. */
+static void
+count_objects (guint *out_loose,
+               guint *out_packs)
+{
+  g_autofree char *out = git_out ("count-objects", "-v", NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+
+  *out_loose = G_MAXUINT;
+  *out_packs = G_MAXUINT;
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "count: "))
+      *out_loose = (guint) g_ascii_strtoull (lines[i] + 7, NULL, 10);
+    else if (g_str_has_prefix (lines[i], "packs: "))
+      *out_packs = (guint) g_ascii_strtoull (lines[i] + 7, NULL, 10);
+}
+
+START_TEST (test_append_writes_packs)
+{
+  g_autoptr(ChainLedger) ledger = new_ledger ();
+  const guint64 count = 3 * CHAIN_LEDGER_PACK_LIMIT;
+  guint loose = 0;
+  guint packs = 0;
+  guint merged = 0;
+
+  count_objects (&loose, &packs);
+  ck_assert_uint_eq (loose, 0);
+  ck_assert_uint_eq (packs, 1);
+  for (guint64 i = 1; i < count; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("record %" G_GUINT64_FORMAT, i);
+      guint before = packs;
+
+      append_text (ledger, text, i % 3 == 0 ? text : NULL);
+      count_objects (&loose, &packs);
+      ck_assert_msg (loose == 0, "record %" G_GUINT64_FORMAT ": %u loose objects", i, loose);
+      ck_assert_msg (packs <= CHAIN_LEDGER_PACK_LIMIT, "record %" G_GUINT64_FORMAT ": %u packs",
+                     i, packs);
+      merged += packs <= before;
+    }
+  ck_assert_uint_gt (merged, 0);
+  ck_assert_uint_eq (verify_ledger (path), count);
+  assert_linear_history (ledger);
+  /* Every object of every record is there, and nothing else is wrong. */
+  g_free (git_out ("fsck", "--strict", "--full", "--no-dangling", "--no-progress", NULL));
+  assert_fsck_clean ();
+}
+END_TEST
+
+/* A pack no ref names (a writer killed before its ref move) is merged with
+ * the others, its objects kept: that writer may still be about to name them. */
+START_TEST (test_merge_keeps_unreferenced_objects)
+{
+  g_autoptr(ChainLedger) ledger = new_ledger ();
+  g_autoptr(git_repository) repo = NULL;
+  g_autoptr(git_odb) odb = NULL;
+  g_autoptr(ChainLedgerPacker) packer = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *orphan_text = "written by a writer that died";
+  git_oid orphan;
+  guint loose = 0;
+  guint packs = 0;
+
+  packer = chain_ledger_packer_new (path, &error);
+  test_assert_no_error (error);
+  ck_assert_int_eq (git_blob_create_from_buffer (&orphan, chain_ledger_packer_get_repo (packer),
+                                                 orphan_text, strlen (orphan_text)), 0);
+  ck_assert (chain_ledger_packer_flush (packer, &error));
+  test_assert_no_error (error);
+  /* In memory until the flush, then in a pack of its own. */
+  count_objects (&loose, &packs);
+  ck_assert_uint_eq (loose, 0);
+  ck_assert_uint_eq (packs, 2);
+
+  for (guint i = 0; i < 2 * CHAIN_LEDGER_PACK_LIMIT; i++)
+    append_text (ledger, "after the dead writer", NULL);
+  count_objects (&loose, &packs);
+  ck_assert_uint_le (packs, CHAIN_LEDGER_PACK_LIMIT);
+  ck_assert_int_eq (git_repository_open (&repo, path), 0);
+  ck_assert_int_eq (git_repository_odb (&odb, repo), 0);
+  ck_assert (git_odb_exists (odb, &orphan));
+  ck_assert_uint_eq (verify_ledger (path), 1 + 2 * CHAIN_LEDGER_PACK_LIMIT);
   assert_fsck_clean ();
 }
 END_TEST
@@ -1432,6 +1524,8 @@ ledger_suite (void)
   tcase_add_test (tc, test_index_follows_ref);
   tcase_add_test (tc, test_crash_random_kills);
   tcase_add_test (tc, test_crash_at_each_step);
+  tcase_add_test (tc, test_append_writes_packs);
+  tcase_add_test (tc, test_merge_keeps_unreferenced_objects);
   tcase_add_test (tc, test_concurrent_processes);
   suite_add_tcase (suite, tc);
   return suite;

@@ -11,7 +11,11 @@
  * signatures, links, the rule engine), which must find nothing. Prints
  * records/s for the three passes, the time to open with and without the
  * index cache, the cost of reading a record at random (a GUI list
- * scrolling), and the repository's size. -k keeps the directory; -r
+ * scrolling), and the repository's size: `du` of ledger.git right after
+ * the appends, per record, with its loose objects and packs counted, and
+ * the time `git clone --bare --no-local` of it takes (what a custodian's
+ * first fetch costs; --no-local so git packs rather than hard-links).
+ * -k keeps the directory; -r
  * reuses a ledger kept in DIR and only reads. -g N then runs the
  * plain-git baseline for the audit: `git verify-commit` (gpgsm, trusting
  * only the root) on the first N commits of main, in a temporary GNUPGHOME.
@@ -79,6 +83,39 @@ remove_tree (const char *path)
         g_dir_close (dir);
     }
   g_remove (path);
+}
+
+/* Loose object files and packs under @path/objects. */
+static void
+count_objects (const char *path,
+               guint      *out_loose,
+               guint      *out_packs)
+{
+  g_autofree char *objects = g_build_filename (path, "objects", NULL);
+  GDir *dir = g_dir_open (objects, 0, NULL);
+  const char *name = NULL;
+
+  *out_loose = 0;
+  *out_packs = 0;
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *sub = g_build_filename (objects, name, NULL);
+      GDir *inner = NULL;
+      const char *entry = NULL;
+
+      if (strlen (name) != 2 && strcmp (name, "pack") != 0)
+        continue;
+      inner = g_dir_open (sub, 0, NULL);
+      while (inner != NULL && (entry = g_dir_read_name (inner)) != NULL)
+        if (strlen (name) == 2)
+          (*out_loose)++;
+        else if (g_str_has_suffix (entry, ".pack"))
+          (*out_packs)++;
+      if (inner != NULL)
+        g_dir_close (inner);
+    }
+  if (dir != NULL)
+    g_dir_close (dir);
 }
 
 /* Runs @argv (on PATH) with @envp; TRUE if it exited 0. @out gets stdout. */
@@ -214,6 +251,11 @@ main (int    argc,
   gboolean keep = FALSE;
   gboolean reuse = FALSE;
   gint git_commits = 0;
+  guint64 written_bytes = 0;
+  guint loose = 0;
+  guint packs = 0;
+  double clone_s = 0;
+  guint64 clone_bytes = 0;
   GOptionEntry entries[] = {
     { "records", 'n', 0, G_OPTION_ARG_INT64, &records, "Records to write (default 100000)", "N" },
     { "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "Directory for the ledger", "DIR" },
@@ -358,6 +400,24 @@ main (int    argc,
     }
   write_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   g_clear_pointer (&ledger, chain_ledger_free);
+  /* Its size as the last append left it, before anything reads it. */
+  written_bytes = disk_usage (path);
+  count_objects (path, &loose, &packs);
+
+  /* A custodian's first fetch: git packs what it sends, so loose objects
+   * cost here what a pack already holds does not. */
+  {
+    g_autofree char *clone = g_build_filename (dir, "clone.git", NULL);
+    const char *argv_clone[] = { "git", "clone", "-q", "--bare", "--no-local", path, clone, NULL };
+
+    remove_tree (clone);
+    start = g_get_monotonic_time ();
+    if (!run (argv_clone, NULL, NULL))
+      die ("git clone", NULL);
+    clone_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+    clone_bytes = disk_usage (clone);
+    remove_tree (clone);
+  }
 
   /* Without the index cache (a fresh clone), then with it. */
   cache = g_build_filename (path, "libchain-index", NULL);
@@ -455,6 +515,11 @@ main (int    argc,
   if (git_commits > 0)
     printf ("git verify-commit: %.1f records/s (%u commits, %.1f s; the plain-git baseline for the audit)\n",
             (double) git_done / git_s, git_done, git_s);
+  printf ("ledger size:    %.0f bytes/record on disk after the appends (du %.1f MiB; "
+          "%u loose objects, %u packs)\n", (double) written_bytes / (double) records,
+          (double) written_bytes / (1024 * 1024), loose, packs);
+  printf ("git clone:      %.2f s (--bare --no-local; the clone: %.1f MiB)\n", clone_s,
+          (double) clone_bytes / (1024 * 1024));
   printf ("repository:     %.1f MiB on disk (%s)\n", (double) disk_usage (path) / (1024 * 1024),
           path);
 
