@@ -360,7 +360,7 @@ chain_workspace_remove_layout (const char *dir,
 {
   static const char *const parts[] = {
     CHAIN_WORKSPACE_FILE, CHAIN_WORKSPACE_LEDGER_DIR, CHAIN_WORKSPACE_PRIVATE_DIR, CHAIN_WORKSPACE_CERTS_DIR,
-    CHAIN_SYNC_PIN_FILE, NULL
+    CHAIN_SYNC_PIN_FILE, CHAIN_STATE_CACHE_FILE, NULL
   };
 
   if (made_dir)

@@ -277,6 +277,8 @@ main (int    argc,
   guint64 issued = 0;
   g_autofree char *lookup_id = NULL;
 
+  /* A row at a time, so a long run shows its figures as it goes. */
+  setvbuf (stdout, NULL, _IOLBF, 0);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     die ("options", error);
