@@ -31,6 +31,7 @@ struct _ChainWorkspace {
   char              *ledger_id;       /* NULL until joined */
   char              *state_tip;       /* the commit of the last record replayed */
   char              *cached_tip;      /* the one the state cache on disk ends at */
+  gboolean           keeps_cache;     /* joined when opened: a failed join writes nothing */
   char              *ca_thumbprint;   /* NULL until joined */
 
   ChainLedger       *ledger;
@@ -610,7 +611,8 @@ save_state_cache (ChainWorkspace *self)
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (self->state == NULL || self->state_tip == NULL || chain_ledger_state_get_n_records (self->state) == 0
+  if (!self->keeps_cache || self->state == NULL || self->state_tip == NULL
+      || chain_ledger_state_get_n_records (self->state) == 0
       || g_strcmp0 (self->state_tip, self->cached_tip) == 0)
     return;
   path = dup_state_cache_path (self);
@@ -738,6 +740,7 @@ chain_workspace_attach_ledger (ChainWorkspace *self,
   self->ledger = g_steal_pointer (&ledger);
   g_free (self->ledger_id);
   self->ledger_id = g_strdup (chain_ledger_get_id (self->ledger));
+  self->keeps_cache = joined;
   resume_state (self);
   if (!replay (self, NULL, cancellable, error))
     return FALSE;
