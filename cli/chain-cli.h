@@ -97,6 +97,14 @@ ChainWorkspace *chain_cli_open_workspace (const ChainCliGlobals *globals,
                                           GCancellable          *cancellable,
                                           GError               **error);
 
+/* cli-show-device.c: `chain show --device ID`: the device's certificate,
+ * batch, issuer and revocation, from the workspace (the current directory
+ * or -C). */
+gboolean chain_cli_show_device (const ChainCliGlobals *globals,
+                                const char            *device_id,
+                                GCancellable          *cancellable,
+                                GError               **error);
+
 /* cli-progress.c: a progress bar on stderr, drawn only when stderr is a
  * terminal and -q and --json are off; at most ten redraws a second. */
 typedef struct _ChainCliProgress ChainCliProgress;

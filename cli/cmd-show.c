@@ -288,8 +288,10 @@ cmd_show (const ChainCliGlobals *globals,
   g_autoptr(ChainRecord) record = NULL;
   g_autofree char *artifact = NULL;
   g_autofree char *output = NULL;
+  g_autofree char *device = NULL;
   GOptionEntry entries[] = {
     { "artifact", 'a', 0, G_OPTION_ARG_STRING, &artifact, N_("Write the bytes of artifact NAME"), N_("NAME") },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device, N_("Show what the ledger says about device ID instead"), N_("ID") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("With --artifact: write to FILE, not stdout"), N_("FILE") },
     { NULL }
   };
@@ -310,6 +312,12 @@ cmd_show (const ChainCliGlobals *globals,
        "or artifact does not match what was signed, or the ledger was rewritten."));
   if (!chain_cli_parse_options (context, &argc, &argv, error))
     return FALSE;
+  if (device != NULL)
+    {
+      if (argc != 1 || artifact != NULL || output != NULL)
+        return chain_cli_usage (error, "show", _("--device ID takes no record name, --artifact or -o"));
+      return chain_cli_show_device (globals, device, cancellable, error);
+    }
   if (argc != 2)
     return chain_cli_usage (error, "show", argc < 2 ? _("name a record: SEQ, ID or tip")
                                                     : _("give one record"));

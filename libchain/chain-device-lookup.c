@@ -2,9 +2,9 @@
  *
  * The state knows whether an id was ever issued (the same set rule
  * batch.device-id-reused keeps), so an unknown id is answered without
- * reading the ledger. For a known one the batches' manifests give the
- * latest certificate of the id; for a revoked one the revocation records
- * give when and why.
+ * reading the ledger, and which batch issued its latest certificate, so
+ * a known one reads that batch's manifest alone; for a revoked one the
+ * revocation records give when and why.
  */
 #include "chain-device-lookup.h"
 
@@ -52,8 +52,7 @@ typedef struct {
   ChainLedgerCa *issuer;
 } LatestBatch;
 
-/* Batches come in ledger order: the last one naming the id issued the
- * certificate the id names now. */
+/* The id's line in the batch that issued its latest certificate. */
 static gboolean
 remember_device (const ChainManifestEntry *entry,
                  gpointer                  user_data,
@@ -151,6 +150,7 @@ chain_workspace_lookup_device (ChainWorkspace *self,
   g_autoptr(ChainDeviceLookup) lookup = NULL;
   LatestBatch latest = { device_id, 0, NULL, NULL };
   ChainSerialKey id_key;
+  guint64 batch_seq = 0;
   gboolean own_revoked = FALSE;
   const ChainLedgerCa *revoked_ca = NULL;
 
@@ -166,14 +166,14 @@ chain_workspace_lookup_device (ChainWorkspace *self,
     }
   state = chain_workspace_get_state (self);
   chain_ledger_device_id_key (device_id, &id_key);
-  if (state == NULL || !chain_ledger_state_find_device (state, &id_key, NULL))
+  if (state == NULL || !chain_ledger_state_find_device_batch (state, &id_key, &batch_seq))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
                    _("no device batch of this ledger issued the device id '%.64s'; ids are case-sensitive"),
                    device_id);
       return NULL;
     }
-  if (!chain_manifest_foreach (self, NULL, remember_device, &latest, cancellable, error))
+  if (!chain_manifest_foreach_in_batch (self, batch_seq, remember_device, &latest, cancellable, error))
     {
       g_free (latest.serial);
       return NULL;

@@ -111,6 +111,14 @@ gboolean chain_manifest_foreach (ChainWorkspace      *self,
                                  GCancellable        *cancellable,
                                  GError             **error);
 
+/* The same for record @seq alone (nothing if it is no device batch). */
+gboolean chain_manifest_foreach_in_batch (ChainWorkspace    *self,
+                                          guint64            seq,
+                                          ChainManifestFunc  func,
+                                          gpointer           user_data,
+                                          GCancellable      *cancellable,
+                                          GError           **error);
+
 /* The certificates on lines @indexes (ascending) of @record's
  * certificates.pem, into @out_certs (transfer full each); all NULL, and
  * TRUE, when the batch did not store certificates. Reads the artifact once. */

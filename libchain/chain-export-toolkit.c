@@ -243,6 +243,78 @@ chain_export_script_variable (GString    *script,
 
 /* ---- Device manifests ------------------------------------------------------------------ */
 
+/* One record of chain_manifest_foreach(); nothing for another type. */
+static gboolean
+manifest_foreach_in_record (ChainWorkspace      *self,
+                            guint64              seq,
+                            const ChainLedgerCa *under,
+                            ChainManifestFunc    func,
+                            gpointer             user_data,
+                            GCancellable        *cancellable,
+                            GError             **error)
+{
+  const ChainLedgerState *state = chain_workspace_get_state (self);
+  ChainLedger *ledger = chain_workspace_get_ledger (self);
+  g_autoptr(ChainRecord) record = NULL;
+  g_autoptr(GBytes) manifest = NULL;
+  ChainStatement *st;
+  ChainJson *issuer;
+  ChainLedgerCa *ca;
+  g_auto(ChainManifestReader) reader = { 0 };
+  g_autoptr(GError) local_error = NULL;
+  ChainManifestRow row;
+  gboolean malformed = FALSE;
+  const char *data;
+  gsize len = 0;
+  guint index = 0;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  record = chain_ledger_load_record (ledger, seq, error);
+  if (record == NULL)
+    return FALSE;
+  st = chain_record_get_statement (record);
+  if (chain_statement_get_record_type (st) != CHAIN_RECORD_TYPE_DEVICE_BATCH)
+    return TRUE;
+  issuer = chain_json_object_get_member (chain_statement_get_body (st), "issuer");
+  if (issuer == NULL || chain_json_get_value_type (issuer) != CHAIN_JSON_STRING)
+    return TRUE;
+  ca = chain_ledger_state_find_ca (state, chain_json_get_string (issuer));
+  if (ca == NULL || (under != NULL && !chain_export_ca_is_under (ca, under)))
+    return TRUE;
+  manifest = chain_record_read_artifact (record, "manifest.csv", cancellable, error);
+  if (manifest == NULL)
+    return FALSE;
+  data = g_bytes_get_data (manifest, &len);
+  chain_manifest_reader_init (&reader, data, len);
+  /* The header (the auditor checked it), then a device a row. */
+  chain_manifest_reader_next (&reader, &row, &local_error);
+  while (local_error == NULL && chain_manifest_reader_next (&reader, &row, &local_error))
+    {
+      ChainManifestEntry entry = { record, ca, index, NULL, NULL, NULL };
+
+      if (row.n_fields != CHAIN_MANIFEST_N_FIELDS)
+        {
+          malformed = TRUE;
+          break;
+        }
+      entry.device_id = row.fields[0];
+      entry.serial = row.fields[1];
+      entry.cert_sha256 = row.fields[2];
+      if (!func (&entry, user_data, error))
+        return FALSE;
+      index++;
+    }
+  if (malformed || local_error != NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_LEDGER_DAMAGED,
+                   _("record %" PRIu64 " (device-batch): manifest.csv line %u is malformed"),
+                   seq, index + 2);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 chain_manifest_foreach (ChainWorkspace      *self,
                         const ChainLedgerCa *under,
@@ -252,70 +324,23 @@ chain_manifest_foreach (ChainWorkspace      *self,
                         GError             **error)
 {
   const ChainLedgerState *state = chain_workspace_get_state (self);
-  ChainLedger *ledger = chain_workspace_get_ledger (self);
   guint64 n = state != NULL ? chain_ledger_state_get_n_records (state) : 0;
 
   for (guint64 seq = 0; seq < n; seq++)
-    {
-      g_autoptr(ChainRecord) record = NULL;
-      g_autoptr(GBytes) manifest = NULL;
-      ChainStatement *st;
-      ChainJson *issuer;
-      ChainLedgerCa *ca;
-      g_auto(ChainManifestReader) reader = { 0 };
-      g_autoptr(GError) local_error = NULL;
-      ChainManifestRow row;
-      gboolean malformed = FALSE;
-      const char *data;
-      gsize len = 0;
-      guint index = 0;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      record = chain_ledger_load_record (ledger, seq, error);
-      if (record == NULL)
-        return FALSE;
-      st = chain_record_get_statement (record);
-      if (chain_statement_get_record_type (st) != CHAIN_RECORD_TYPE_DEVICE_BATCH)
-        continue;
-      issuer = chain_json_object_get_member (chain_statement_get_body (st), "issuer");
-      if (issuer == NULL || chain_json_get_value_type (issuer) != CHAIN_JSON_STRING)
-        continue;
-      ca = chain_ledger_state_find_ca (state, chain_json_get_string (issuer));
-      if (ca == NULL || (under != NULL && !chain_export_ca_is_under (ca, under)))
-        continue;
-      manifest = chain_record_read_artifact (record, "manifest.csv", cancellable, error);
-      if (manifest == NULL)
-        return FALSE;
-      data = g_bytes_get_data (manifest, &len);
-      chain_manifest_reader_init (&reader, data, len);
-      /* The header (the auditor checked it), then a device a row. */
-      chain_manifest_reader_next (&reader, &row, &local_error);
-      while (local_error == NULL && chain_manifest_reader_next (&reader, &row, &local_error))
-        {
-          ChainManifestEntry entry = { record, ca, index, NULL, NULL, NULL };
-
-          if (row.n_fields != CHAIN_MANIFEST_N_FIELDS)
-            {
-              malformed = TRUE;
-              break;
-            }
-          entry.device_id = row.fields[0];
-          entry.serial = row.fields[1];
-          entry.cert_sha256 = row.fields[2];
-          if (!func (&entry, user_data, error))
-            return FALSE;
-          index++;
-        }
-      if (malformed || local_error != NULL)
-        {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_LEDGER_DAMAGED,
-                       _("record %" PRIu64 " (device-batch): manifest.csv line %u is malformed"),
-                       seq, index + 2);
-          return FALSE;
-        }
-    }
+    if (!manifest_foreach_in_record (self, seq, under, func, user_data, cancellable, error))
+      return FALSE;
   return TRUE;
+}
+
+gboolean
+chain_manifest_foreach_in_batch (ChainWorkspace    *self,
+                                 guint64            seq,
+                                 ChainManifestFunc  func,
+                                 gpointer           user_data,
+                                 GCancellable      *cancellable,
+                                 GError           **error)
+{
+  return manifest_foreach_in_record (self, seq, NULL, func, user_data, cancellable, error);
 }
 
 #define PEM_BEGIN "-----BEGIN CERTIFICATE-----"

@@ -114,11 +114,13 @@ struct _ChainLedgerState {
 
   /* Every device id a batch issued, with its latest certificate: the
    * device id key (chain_ledger_device_id_key()) -> an index into
-   * device_serials, that certificate's serial key. A new batch may reuse
-   * an id only once that certificate is revoked. Both grow by half: 43 to
-   * 64 bytes a device, 46 at a million. */
+   * device_serials, that certificate's serial key, and device_seqs, the
+   * batch record that issued it (so a lookup reads one batch). A new batch
+   * may reuse an id only once that certificate is revoked. All grow by
+   * half: 47 to 70 bytes a device, 50 at a million. */
   ChainSerialSet *device_ids;
   ChainSerialKey *device_serials;
+  guint32        *device_seqs;
   guint32         n_device_serials;
   guint32         device_serials_size;  /* allocated */
 
@@ -207,7 +209,19 @@ gboolean chain_ledger_state_find_device       (const ChainLedgerState *self,
 gboolean chain_ledger_state_serial_in_force   (const ChainLedgerState *self,
                                                const ChainSerialKey   *serial,
                                                ChainLedgerCa         **out_issuer);
-/** Records @serial as the latest certificate of device @id_key. */
+/**
+ * chain_ledger_state_find_device_batch:
+ * @id_key: from chain_ledger_device_id_key().
+ * @out_seq: (out): set, if found, to the sequence number of the device
+ *   batch that issued the id's latest certificate.
+ *
+ * Returns: whether a device batch issued that id.
+ */
+gboolean chain_ledger_state_find_device_batch (const ChainLedgerState *self,
+                                               const ChainSerialKey   *id_key,
+                                               guint64                *out_seq);
+/** Records @serial as the latest certificate of device @id_key, issued by
+ * the record being applied (seq: the state's n_records). */
 void     chain_ledger_state_set_device        (ChainLedgerState     *self,
                                                const ChainSerialKey *id_key,
                                                const ChainSerialKey *serial);

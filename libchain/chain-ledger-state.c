@@ -226,6 +226,7 @@ chain_ledger_state_free (ChainLedgerState *self)
   chain_serial_set_free (self->serials);
   chain_serial_set_free (self->device_ids);
   g_free (self->device_serials);
+  g_free (self->device_seqs);
   g_ptr_array_unref (self->exports);
   g_ptr_array_unref (self->requests);
   g_ptr_array_unref (self->officers);
@@ -288,6 +289,19 @@ chain_ledger_state_find_device (const ChainLedgerState *self,
 }
 
 gboolean
+chain_ledger_state_find_device_batch (const ChainLedgerState *self,
+                                      const ChainSerialKey   *id_key,
+                                      guint64                *out_seq)
+{
+  guint32 index = 0;
+
+  if (!chain_serial_set_lookup (self->device_ids, id_key, &index))
+    return FALSE;
+  *out_seq = self->device_seqs[index];
+  return TRUE;
+}
+
+gboolean
 chain_ledger_state_serial_in_force (const ChainLedgerState *self,
                                     const ChainSerialKey   *serial,
                                     ChainLedgerCa         **out_issuer)
@@ -313,6 +327,7 @@ chain_ledger_state_set_device (ChainLedgerState     *self,
   if (chain_serial_set_lookup (self->device_ids, id_key, &index))
     {
       self->device_serials[index] = *serial;
+      self->device_seqs[index] = (guint32) MIN (self->n_records, G_MAXUINT32);
       return;
     }
   /* The rules refuse a batch that would pass CHAIN_SERIAL_VALUE_MAX. */
@@ -326,9 +341,11 @@ chain_ledger_state_set_device (ChainLedgerState     *self,
 
       self->device_serials_size = (guint32) MIN (size, (guint64) CHAIN_SERIAL_VALUE_MAX + 1);
       self->device_serials = g_renew (ChainSerialKey, self->device_serials, self->device_serials_size);
+      self->device_seqs = g_renew (guint32, self->device_seqs, self->device_serials_size);
     }
   index = self->n_device_serials++;
   self->device_serials[index] = *serial;
+  self->device_seqs[index] = (guint32) MIN (self->n_records, G_MAXUINT32);
   chain_serial_set_insert (self->device_ids, id_key, index);
 }
 
@@ -342,7 +359,7 @@ gsize
 chain_ledger_state_get_device_memory (const ChainLedgerState *self)
 {
   return chain_serial_set_get_memory (self->device_ids)
-         + (gsize) self->device_serials_size * sizeof (ChainSerialKey);
+         + (gsize) self->device_serials_size * (sizeof (ChainSerialKey) + sizeof (guint32));
 }
 
 /* ---- Questions ----------------------------------------------------------- */

@@ -90,6 +90,37 @@ gboolean chain_serial_set_replace (ChainSerialSet       *self,
                                    const ChainSerialKey *key,
                                    guint32               value);
 
+/**
+ * chain_serial_set_get_slots:
+ * @out_sip_key: (out): the table's hash key.
+ * @out_n_slots: (out): how many 20-byte slots the table has.
+ *
+ * The table as it lies in memory, for the state cache to store.
+ *
+ * Returns: (transfer none): the slots, @out_n_slots * 20 bytes.
+ */
+const void *chain_serial_set_get_slots (const ChainSerialSet *self,
+                                        guint64               out_sip_key[2],
+                                        gsize                *out_n_slots);
+
+/**
+ * chain_serial_set_new_from_slots:
+ * @slots: (array): @n_slots slots as chain_serial_set_get_slots() gave them.
+ * @value_mask: bits of each value that @value_limit bounds.
+ * @value_limit: every occupied slot's value, masked, must be below it.
+ *
+ * Rebuilds a set from a copy of its table, without hashing a key again.
+ *
+ * Returns: (transfer full) (nullable): the set, or %NULL if the slots are
+ *   not a table chain_serial_set_get_slots() could have given (too small,
+ *   over three quarters full, a bad tag or a value out of bounds).
+ */
+ChainSerialSet *chain_serial_set_new_from_slots (const guint64  sip_key[2],
+                                                 const void    *slots,
+                                                 gsize          n_slots,
+                                                 guint32        value_mask,
+                                                 guint32        value_limit);
+
 /** chain_serial_set_free: NULL-safe. */
 void chain_serial_set_free (ChainSerialSet *self);
 

@@ -277,3 +277,55 @@ chain_serial_set_free (ChainSerialSet *self)
   g_free (self->slots);
   g_free (self);
 }
+
+/* ---- Raw form, for the state cache ---------------------------------------- */
+
+const void *
+chain_serial_set_get_slots (const ChainSerialSet *self,
+                            guint64               out_sip_key[2],
+                            gsize                *out_n_slots)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  out_sip_key[0] = self->sip_key[0];
+  out_sip_key[1] = self->sip_key[1];
+  *out_n_slots = self->n_slots;
+  return self->slots;
+}
+
+ChainSerialSet *
+chain_serial_set_new_from_slots (const guint64  sip_key[2],
+                                 const void    *slots,
+                                 gsize          n_slots,
+                                 guint32        value_mask,
+                                 guint32        value_limit)
+{
+  g_autoptr(ChainSerialSet) self = NULL;
+  gsize size = 0;
+
+  g_return_val_if_fail (slots != NULL || n_slots == 0, NULL);
+
+  /* A table that is full or too small would make find_slot() spin. */
+  if (n_slots < INITIAL_SLOTS || n_slots > G_MAXSIZE / sizeof (Slot))
+    return NULL;
+  self = g_new0 (ChainSerialSet, 1);
+  self->sip_key[0] = sip_key[0];
+  self->sip_key[1] = sip_key[1];
+  self->n_slots = n_slots;
+  self->slots = g_new (Slot, n_slots);
+  memcpy (self->slots, slots, n_slots * sizeof (Slot));
+  for (gsize i = 0; i < n_slots; i++)
+    {
+      guint32 tag = self->slots[i].tag;
+
+      if (tag == 0)
+        continue;
+      if ((tag & OCCUPIED) == 0 || ((tag & ~OCCUPIED) & value_mask) >= value_limit)
+        return NULL;
+      size++;
+    }
+  if (size * 4 > n_slots * 3)
+    return NULL;
+  self->size = size;
+  return g_steal_pointer (&self);
+}

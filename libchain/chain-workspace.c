@@ -11,6 +11,7 @@
 #include "chain-error.h"
 #include "chain-ledger-private.h"
 #include "chain-ledger-state-private.h"
+#include "chain-state-cache-private.h"
 #include "chain-pki-private.h"
 #include "chain-key-home-private.h"
 #include "chain-openssl-private.h"
@@ -29,6 +30,8 @@ struct _ChainWorkspace {
   ChainKeyAlgorithm  algorithm;
   char              *ledger_id;       /* NULL until joined */
   char              *state_tip;       /* the commit of the last record replayed */
+  char              *cached_tip;      /* the one the state cache on disk ends at */
+  gboolean           keeps_cache;     /* joined when opened: a failed join writes nothing */
   char              *ca_thumbprint;   /* NULL until joined */
 
   ChainLedger       *ledger;
@@ -44,6 +47,8 @@ struct _ChainWorkspace {
   ChainIssuer       *issuer;
   ChainSecret       *pin;             /* (nullable) a token's PIN, wiped with the workspace */
 };
+
+static void save_state_cache (ChainWorkspace *self);
 
 /* ---- Paths ------------------------------------------------------------------ */
 
@@ -374,7 +379,7 @@ chain_workspace_remove_layout (const char *dir,
 {
   static const char *const parts[] = {
     CHAIN_WORKSPACE_FILE, CHAIN_WORKSPACE_LEDGER_DIR, CHAIN_WORKSPACE_PRIVATE_DIR, CHAIN_WORKSPACE_CERTS_DIR,
-    CHAIN_SYNC_PIN_FILE, NULL
+    CHAIN_SYNC_PIN_FILE, CHAIN_STATE_CACHE_FILE, NULL
   };
 
   if (made_dir)
@@ -498,6 +503,9 @@ chain_workspace_free (ChainWorkspace *self)
   if (self == NULL)
     return;
   chain_workspace_lock (self);
+  /* Records this workspace appended since it opened: the next open reads
+   * them from the cache rather than replaying them. */
+  save_state_cache (self);
   g_clear_pointer (&self->pin, chain_secret_free);
   g_clear_pointer (&self->ca_chain, g_ptr_array_unref);
   g_clear_pointer (&self->state, chain_ledger_state_free);
@@ -508,6 +516,7 @@ chain_workspace_free (ChainWorkspace *self)
   g_free (self->tier);
   g_free (self->ledger_id);
   g_free (self->state_tip);
+  g_free (self->cached_tip);
   g_free (self->ca_thumbprint);
   g_free (self);
 }
@@ -586,6 +595,52 @@ replay (ChainWorkspace *self,
   if (out_new != NULL)
     *out_new = length - from;
   return TRUE;
+}
+
+static char *
+dup_state_cache_path (const ChainWorkspace *self)
+{
+  return chain_workspace_build_path (self, CHAIN_STATE_CACHE_FILE);
+}
+
+/* Starts the state from the cache where it fits main, else from nothing. */
+static void
+resume_state (ChainWorkspace *self)
+{
+  g_autofree char *path = dup_state_cache_path (self);
+
+  g_clear_pointer (&self->state, chain_ledger_state_free);
+  g_clear_pointer (&self->cached_tip, g_free);
+  self->state = chain_state_cache_resume (path, self->ledger, &self->cached_tip);
+  if (self->state == NULL)
+    self->state = chain_ledger_state_new ();
+  else
+    {
+      g_free (self->state_tip);
+      self->state_tip = g_strdup (self->cached_tip);
+    }
+}
+
+/* Keeps the state for the next open, if it moved past the cache. The cache
+ * is an optimisation: failing to write it fails nothing. */
+static void
+save_state_cache (ChainWorkspace *self)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!self->keeps_cache || self->state == NULL || self->state_tip == NULL
+      || chain_ledger_state_get_n_records (self->state) == 0
+      || g_strcmp0 (self->state_tip, self->cached_tip) == 0)
+    return;
+  path = dup_state_cache_path (self);
+  if (!chain_state_cache_write (path, self->state, self->state_tip, &error))
+    {
+      g_debug ("%s", error->message);
+      return;
+    }
+  g_free (self->cached_tip);
+  self->cached_tip = g_strdup (self->state_tip);
 }
 
 /* Whether the records the state was built from are still main's: another
@@ -701,11 +756,13 @@ chain_workspace_attach_ledger (ChainWorkspace *self,
   g_clear_pointer (&self->state, chain_ledger_state_free);
   joined = self->ledger_id != NULL;
   self->ledger = g_steal_pointer (&ledger);
-  self->state = chain_ledger_state_new ();
   g_free (self->ledger_id);
   self->ledger_id = g_strdup (chain_ledger_get_id (self->ledger));
+  self->keeps_cache = joined;
+  resume_state (self);
   if (!replay (self, NULL, cancellable, error))
     return FALSE;
+  save_state_cache (self);
   /* Before joining, the caller judges whether the ledger names us. */
   if (!joined && chain_ledger_state_find_custodian (self->state, self->custodian_id) == NULL)
     return TRUE;

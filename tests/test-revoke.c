@@ -502,6 +502,30 @@ START_TEST (test_lookup_device)
     ck_assert_uint_eq (chain_device_lookup_get_revocation_seq (found), chain_ledger_get_length (chain_workspace_get_ledger (cm)) - 1);
     ck_assert_str_eq (chain_device_lookup_get_issuer_id (found), "dist");
   }
+  g_clear_pointer (&found, chain_device_lookup_free);
+
+  /* The same through `chain show --device`, as text and JSON. */
+  {
+    g_autofree char *text = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(ChainJson) json = NULL;
+    g_autofree char *s0 = serial_of (device (0));
+
+    ck_assert_int_eq (chain_run ("dist", (const char *const[]) { "show", "--device", "sensor-0001", NULL }, &text,
+                                 &err), 0);
+    ck_assert_msg (strstr (text, s0) != NULL && strstr (text, "revoked in record") != NULL, "%s", text);
+    json = chain_json_ok ("dist", (const char *const[]) { "--json", "show", "--device", "sensor-0003", NULL });
+    ck_assert_str_eq (chain_json_get_string (chain_json_object_get_member (json, "device")), "sensor-0003");
+    ck_assert_int_eq (chain_json_get_integer (chain_json_object_get_member (json, "batch")), (gint64) batch);
+    ck_assert (!chain_json_get_boolean (chain_json_object_get_member (json, "revoked")));
+    g_clear_pointer (&err, g_free);
+    ck_assert_int_eq (chain_run ("dist", (const char *const[]) { "show", "--device", "SENSOR-0001", NULL }, NULL,
+                                 &err), 1);
+    ck_assert_msg (strstr (err, "SENSOR-0001") != NULL, "%s", err);
+    g_clear_pointer (&err, g_free);
+    ck_assert_int_eq (chain_run ("dist", (const char *const[]) { "show", "--device", "sensor-0001", "tip", NULL },
+                                 NULL, &err), 2);
+  }
 }
 END_TEST
 

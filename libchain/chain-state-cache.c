@@ -1,0 +1,1081 @@
+/* chain-state-cache.c — a replayed ledger state, kept on disk
+ *
+ * See chain-state-cache-private.h for the format and what it is trusted
+ * with. Objects refer to each other by index (a CA's owner is custodian
+ * N); a reader checks every index and count against what is left of the
+ * input before it allocates, so a hostile file costs at most its length.
+ */
+#include "chain-state-cache-private.h"
+
+#include "chain-error.h"
+#include "chain-i18n-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#define MAGIC "libchain-state\n"     /* and its NUL: 16 bytes */
+#define MAGIC_LEN 16
+#define VERSION 1
+#define NO_INDEX G_MAXUINT32
+#define NO_STRING G_MAXUINT32
+#define SLOT_LEN 20                  /* a ChainSerialSet slot */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MD_CTX, EVP_MD_CTX_free)
+
+/* ---- Writing ------------------------------------------------------------------ */
+
+typedef struct {
+  FILE       *file;
+  EVP_MD_CTX *sha;
+  gboolean    failed;
+} Sink;
+
+static void
+put (Sink       *sink,
+     const void *data,
+     gsize       len)
+{
+  if (sink->failed || len == 0)
+    return;
+  if (fwrite (data, 1, len, sink->file) != len || EVP_DigestUpdate (sink->sha, data, len) != 1)
+    sink->failed = TRUE;
+}
+
+static void
+put_u32 (Sink   *sink,
+         guint32 value)
+{
+  guint32 le = GUINT32_TO_LE (value);
+
+  put (sink, &le, sizeof le);
+}
+
+static void
+put_u64 (Sink   *sink,
+         guint64 value)
+{
+  guint64 le = GUINT64_TO_LE (value);
+
+  put (sink, &le, sizeof le);
+}
+
+static void
+put_bytes (Sink       *sink,
+           const void *data,
+           gsize       len)
+{
+  put_u32 (sink, (guint32) len);
+  put (sink, data, len);
+}
+
+/* A string, or NULL as the length NO_STRING. */
+static void
+put_string (Sink       *sink,
+            const char *text)
+{
+  if (text == NULL)
+    put_u32 (sink, NO_STRING);
+  else
+    put_bytes (sink, text, strlen (text));
+}
+
+static void
+put_gbytes (Sink   *sink,
+            GBytes *bytes)
+{
+  gsize len = 0;
+  const void *data = g_bytes_get_data (bytes, &len);
+
+  put_bytes (sink, data, len);
+}
+
+static void
+put_cert (Sink            *sink,
+          const ChainCert *cert)
+{
+  g_autoptr(GBytes) der = chain_cert_to_der (cert);
+
+  put_gbytes (sink, der);
+}
+
+static void
+put_csr (Sink           *sink,
+         const ChainCsr *csr)
+{
+  g_autoptr(GBytes) der = NULL;
+
+  if (csr == NULL)
+    {
+      put_u32 (sink, NO_STRING);
+      return;
+    }
+  der = chain_csr_to_der (csr);
+  put_gbytes (sink, der);
+}
+
+static void
+put_json (Sink            *sink,
+          const ChainJson *json)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (json == NULL)
+    {
+      put_u32 (sink, NO_STRING);
+      return;
+    }
+  bytes = chain_json_to_canonical (json);
+  put_gbytes (sink, bytes);
+}
+
+static guint32
+custodian_index (const ChainLedgerState *state,
+                 const ChainCustodian   *custodian)
+{
+  guint index = 0;
+
+  if (custodian == NULL || !g_ptr_array_find (state->custodians, custodian, &index))
+    return NO_INDEX;
+  return index;
+}
+
+static guint32
+request_index (const ChainLedgerState   *state,
+               const ChainLedgerRequest *request)
+{
+  guint index = 0;
+
+  if (request == NULL || !g_ptr_array_find (state->requests, request, &index))
+    return NO_INDEX;
+  return index;
+}
+
+static void
+put_seen_table (Sink       *sink,
+                GHashTable *table)
+{
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+
+  put_u32 (sink, g_hash_table_size (table));
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const ChainLedgerSeen *seen = value;
+
+      put_string (sink, key);
+      put_u32 (sink, (guint32) seen->type);
+      put_u64 (sink, seen->seq);
+    }
+}
+
+static void
+put_serial_set (Sink                 *sink,
+                const ChainSerialSet *set)
+{
+  guint64 sip_key[2];
+  gsize n_slots = 0;
+  const void *slots = chain_serial_set_get_slots (set, sip_key, &n_slots);
+
+  put_u64 (sink, sip_key[0]);
+  put_u64 (sink, sip_key[1]);
+  put_u64 (sink, n_slots);
+  put (sink, slots, n_slots * SLOT_LEN);
+}
+
+static void
+put_custodians (Sink                   *sink,
+                const ChainLedgerState *state)
+{
+  put_u32 (sink, state->custodians->len);
+  for (guint i = 0; i < state->custodians->len; i++)
+    {
+      const ChainCustodian *c = g_ptr_array_index (state->custodians, i);
+
+      put_string (sink, c->id);
+      put_string (sink, c->name);
+      put_string (sink, c->tier);
+      put_u32 (sink, custodian_index (state, c->parent));
+      put_u32 (sink, c->accepted ? 1 : 0);
+      put_string (sink, c->delegation_id);
+      put_u32 (sink, request_index (state, c->request));
+      put_u64 (sink, c->n_devices);
+      put_u64 (sink, c->n_revoked_devices);
+    }
+}
+
+static void
+put_cas (Sink                   *sink,
+         const ChainLedgerState *state)
+{
+  put_u32 (sink, state->cas->len);
+  for (guint i = 0; i < state->cas->len; i++)
+    {
+      const ChainLedgerCa *ca = g_ptr_array_index (state->cas, i);
+
+      put_cert (sink, ca->cert);
+      put_u32 (sink, custodian_index (state, ca->owner));
+      put_u32 (sink, ca->issuer != NULL ? ca->issuer->index : NO_INDEX);
+      put_u32 (sink, ca->revoked ? 1 : 0);
+      put_u64 (sink, ca->revoked_seq);
+      put_u64 (sink, (guint64) ca->revoked_time);
+      put_u32 (sink, (guint32) ca->revoked_reason);
+      put_u32 (sink, ca->retired ? 1 : 0);
+      put_u64 (sink, ca->n_devices);
+      put_u64 (sink, ca->crl_number);
+      put_u32 (sink, ca->revoked_serials->len);
+      for (guint j = 0; j < ca->revoked_serials->len; j++)
+        put_string (sink, g_ptr_array_index (ca->revoked_serials, j));
+    }
+}
+
+static void
+put_officers (Sink                   *sink,
+              const ChainLedgerState *state)
+{
+  put_u32 (sink, state->officers->len);
+  for (guint i = 0; i < state->officers->len; i++)
+    {
+      const ChainLedgerOfficer *o = g_ptr_array_index (state->officers, i);
+
+      put_cert (sink, o->cert);
+      put_u32 (sink, custodian_index (state, o->owner));
+      put_u32 (sink, o->issuer != NULL ? o->issuer->index : NO_INDEX);
+      put_u32 (sink, o->revoked ? 1 : 0);
+    }
+}
+
+static void
+put_requests (Sink                   *sink,
+              const ChainLedgerState *state)
+{
+  put_u32 (sink, state->requests->len);
+  for (guint i = 0; i < state->requests->len; i++)
+    {
+      const ChainLedgerRequest *r = g_ptr_array_index (state->requests, i);
+
+      put_string (sink, r->id);
+      put_u64 (sink, r->seq);
+      put_string (sink, r->custodian_id);
+      put_string (sink, r->name);
+      put_string (sink, r->tier);
+      put_u32 (sink, custodian_index (state, r->parent));
+      put_csr (sink, r->ca_csr);
+      put_csr (sink, r->officer_csr);
+      put_u32 (sink, (guint32) r->status);
+      put_u32 (sink, r->approvals->len);
+      for (guint j = 0; j < r->approvals->len; j++)
+        put_string (sink, g_ptr_array_index (r->approvals, j));
+    }
+}
+
+static void
+put_delegations (Sink                   *sink,
+                 const ChainLedgerState *state)
+{
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+
+  put_u32 (sink, g_hash_table_size (state->delegations));
+  g_hash_table_iter_init (&iter, state->delegations);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      put_string (sink, key);
+      put_u32 (sink, custodian_index (state, value));
+    }
+}
+
+static void
+put_exports (Sink                   *sink,
+             const ChainLedgerState *state)
+{
+  put_u32 (sink, state->exports->len);
+  for (guint i = 0; i < state->exports->len; i++)
+    {
+      const ChainLedgerExport *e = g_ptr_array_index (state->exports, i);
+
+      put_u64 (sink, e->seq);
+      put_string (sink, e->id);
+      put_string (sink, e->author);
+      put_string (sink, e->target);
+      put_string (sink, e->ca);
+      put_json (sink, e->files);
+    }
+}
+
+static void
+put_state (Sink                   *sink,
+           const ChainLedgerState *state,
+           const char             *tip_commit_id)
+{
+  g_autoptr(GBytes) policy = state->policy != NULL ? chain_policy_to_canonical (state->policy) : NULL;
+
+  put (sink, MAGIC, MAGIC_LEN);
+  put_u32 (sink, VERSION);
+  put_string (sink, state->ledger_id);
+  put_string (sink, tip_commit_id);
+  put_u64 (sink, state->n_records);
+  put_u64 (sink, (guint64) state->last_commit_time);
+  if (policy != NULL)
+    put_gbytes (sink, policy);
+  else
+    put_u32 (sink, NO_STRING);
+  put_string (sink, state->policy_digest);
+  put_seen_table (sink, state->policy_history);
+  put_custodians (sink, state);
+  put_cas (sink, state);
+  put_officers (sink, state);
+  put_requests (sink, state);
+  put_seen_table (sink, state->seen);
+  put_delegations (sink, state);
+  put_exports (sink, state);
+  put_u64 (sink, state->n_revoked);
+  put_serial_set (sink, state->serials);
+  put_u32 (sink, state->n_device_serials);
+  put_serial_set (sink, state->device_ids);
+  put (sink, state->device_serials, (gsize) state->n_device_serials * sizeof (ChainSerialKey));
+  put (sink, state->device_seqs, (gsize) state->n_device_serials * sizeof (guint32));
+}
+
+gboolean
+chain_state_cache_write (const char             *path,
+                         const ChainLedgerState *state,
+                         const char             *tip_commit_id,
+                         GError                **error)
+{
+  g_autofree char *temp = NULL;
+  g_autoptr(EVP_MD_CTX) sha = EVP_MD_CTX_new ();
+  Sink sink = { NULL, NULL, FALSE };
+  guint8 digest[SHA256_DIGEST_LENGTH];
+  int saved_errno = 0;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (state != NULL, FALSE);
+  g_return_val_if_fail (tip_commit_id != NULL, FALSE);
+
+  /* The tables are written as they lie in memory, little-endian. */
+#if G_BYTE_ORDER != G_LITTLE_ENDIAN
+  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the state cache %s: %s"), path,
+               g_strerror (ENOTSUP));
+  return FALSE;
+#endif
+  temp = g_strconcat (path, ".XXXXXX", NULL);
+  fd = g_mkstemp_full (temp, O_WRONLY, 0600);
+  if (fd < 0 || sha == NULL || EVP_DigestInit_ex (sha, EVP_sha256 (), NULL) != 1)
+    {
+      saved_errno = fd < 0 ? errno : ENOMEM;
+      if (fd >= 0)
+        {
+          close (fd);
+          g_unlink (temp);
+        }
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the state cache %s: %s"), path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  sink.file = fdopen (fd, "wb");
+  sink.sha = sha;
+  if (sink.file == NULL)
+    {
+      saved_errno = errno;
+      close (fd);
+      g_unlink (temp);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the state cache %s: %s"), path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  put_state (&sink, state, tip_commit_id);
+  if (!sink.failed && EVP_DigestFinal_ex (sha, digest, NULL) == 1)
+    {
+      if (fwrite (digest, 1, sizeof digest, sink.file) != sizeof digest)
+        sink.failed = TRUE;
+    }
+  else
+    sink.failed = TRUE;
+  saved_errno = errno;
+  if (fclose (sink.file) != 0 && !sink.failed)
+    {
+      sink.failed = TRUE;
+      saved_errno = errno;
+    }
+  if (!sink.failed && g_rename (temp, path) != 0)
+    {
+      sink.failed = TRUE;
+      saved_errno = errno;
+    }
+  if (sink.failed)
+    {
+      g_unlink (temp);
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the state cache %s: %s"), path,
+                   g_strerror (saved_errno != 0 ? saved_errno : EIO));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- Reading ------------------------------------------------------------------ */
+
+typedef struct {
+  const guint8 *p;
+  const guint8 *end;
+  const char   *wrong;   /* what was wrong first, for the message */
+} Source;
+
+static gboolean
+take (Source       *src,
+      gsize         len,
+      const guint8 **out)
+{
+  if (src->wrong != NULL)
+    return FALSE;
+  if ((gsize) (src->end - src->p) < len)
+    {
+      src->wrong = "truncated";
+      return FALSE;
+    }
+  *out = src->p;
+  src->p += len;
+  return TRUE;
+}
+
+static guint32
+get_u32 (Source *src)
+{
+  const guint8 *p = NULL;
+  guint32 value = 0;
+
+  if (!take (src, sizeof value, &p))
+    return 0;
+  memcpy (&value, p, sizeof value);
+  return GUINT32_FROM_LE (value);
+}
+
+static guint64
+get_u64 (Source *src)
+{
+  const guint8 *p = NULL;
+  guint64 value = 0;
+
+  if (!take (src, sizeof value, &p))
+    return 0;
+  memcpy (&value, p, sizeof value);
+  return GUINT64_FROM_LE (value);
+}
+
+static gboolean
+fail (Source     *src,
+      const char *wrong)
+{
+  if (src->wrong == NULL)
+    src->wrong = wrong;
+  return FALSE;
+}
+
+/* A count of items of at least @min_item_len bytes each: no more than
+ * what is left could hold. */
+static guint32
+get_count (Source *src,
+           gsize   min_item_len)
+{
+  guint32 n = get_u32 (src);
+
+  if (src->wrong == NULL && (gsize) n > (gsize) (src->end - src->p) / min_item_len)
+    {
+      fail (src, "a count beyond the end");
+      return 0;
+    }
+  return n;
+}
+
+/* Bytes (transfer none), or NULL for NO_STRING and on error; *out_null
+ * says which. */
+static const guint8 *
+get_bytes_or_null (Source   *src,
+                   gsize    *out_len,
+                   gboolean *out_null)
+{
+  guint32 len = get_u32 (src);
+  const guint8 *p = NULL;
+
+  *out_len = 0;
+  *out_null = src->wrong == NULL && len == NO_STRING;
+  if (src->wrong != NULL || len == NO_STRING || !take (src, len, &p))
+    return NULL;
+  *out_len = len;
+  return p;
+}
+
+static const guint8 *
+get_bytes (Source *src,
+           gsize  *out_len)
+{
+  gboolean null = FALSE;
+
+  return get_bytes_or_null (src, out_len, &null);
+}
+
+/* A UTF-8 string without NULs, or NULL for NO_STRING if @nullable. */
+static char *
+get_string (Source  *src,
+            gboolean nullable)
+{
+  gsize len = 0;
+  gboolean null = FALSE;
+  const guint8 *p = get_bytes_or_null (src, &len, &null);
+
+  if (src->wrong != NULL)
+    return NULL;
+  if (null)
+    {
+      if (!nullable)
+        fail (src, "a string missing");
+      return NULL;
+    }
+  if (memchr (p, '\0', len) != NULL || !g_utf8_validate ((const char *) p, (gssize) len, NULL))
+    {
+      fail (src, "a string not UTF-8");
+      return NULL;
+    }
+  return g_strndup ((const char *) p, len);
+}
+
+static ChainCert *
+get_cert (Source *src)
+{
+  gsize len = 0;
+  const guint8 *der = get_bytes (src, &len);
+  ChainCert *cert;
+
+  if (der == NULL)
+    {
+      fail (src, "a certificate missing");
+      return NULL;
+    }
+  cert = chain_cert_parse (der, len, NULL);
+  if (cert == NULL)
+    fail (src, "a certificate that does not parse");
+  return cert;
+}
+
+static ChainCsr *
+get_csr (Source *src)
+{
+  gsize len = 0;
+  const guint8 *der = get_bytes (src, &len);
+  ChainCsr *csr;
+
+  if (der == NULL)
+    return NULL;
+  csr = chain_csr_parse (der, len, NULL);
+  if (csr == NULL)
+    fail (src, "a request that does not parse");
+  return csr;
+}
+
+static ChainJson *
+get_json (Source *src)
+{
+  gsize len = 0;
+  const guint8 *data = get_bytes (src, &len);
+  ChainJson *json;
+
+  if (data == NULL)
+    return NULL;
+  json = chain_json_parse (data, len, len, NULL);
+  if (json == NULL)
+    fail (src, "JSON that does not parse");
+  return json;
+}
+
+/* An index below @limit, or NO_INDEX if @nullable. */
+static gboolean
+get_index (Source  *src,
+           guint    limit,
+           gboolean nullable,
+           guint32 *out_index)
+{
+  guint32 index = get_u32 (src);
+
+  *out_index = index;
+  if (src->wrong != NULL)
+    return FALSE;
+  if (index == NO_INDEX && nullable)
+    return TRUE;
+  if (index >= limit)
+    return fail (src, "an index out of range");
+  return TRUE;
+}
+
+static gboolean
+get_seen_table (Source     *src,
+                GHashTable *table)
+{
+  guint32 n = get_count (src, 16);
+
+  for (guint32 i = 0; i < n && src->wrong == NULL; i++)
+    {
+      g_autofree char *key = get_string (src, FALSE);
+      ChainLedgerSeen *seen = g_new0 (ChainLedgerSeen, 1);
+
+      seen->type = (ChainRecordType) get_u32 (src);
+      seen->seq = get_u64 (src);
+      if (src->wrong != NULL || g_hash_table_contains (table, key))
+        {
+          g_free (seen);
+          return fail (src, "a statement id twice");
+        }
+      g_hash_table_insert (table, g_steal_pointer (&key), seen);
+    }
+  return src->wrong == NULL;
+}
+
+static ChainSerialSet *
+get_serial_set (Source *src,
+                guint32 value_mask,
+                guint32 value_limit)
+{
+  guint64 sip_key[2];
+  guint64 n_slots;
+  const guint8 *slots = NULL;
+  ChainSerialSet *set;
+
+  sip_key[0] = get_u64 (src);
+  sip_key[1] = get_u64 (src);
+  n_slots = get_u64 (src);
+  if (src->wrong != NULL)
+    return NULL;
+  if (n_slots > (guint64) (src->end - src->p) / SLOT_LEN)
+    {
+      fail (src, "truncated");
+      return NULL;
+    }
+  if (!take (src, (gsize) n_slots * SLOT_LEN, &slots))
+    return NULL;
+  set = chain_serial_set_new_from_slots (sip_key, slots, (gsize) n_slots, value_mask, value_limit);
+  if (set == NULL)
+    fail (src, "a serial table out of shape");
+  return set;
+}
+
+static gboolean
+get_custodians (Source           *src,
+                ChainLedgerState *state,
+                GArray           *request_indexes)
+{
+  guint32 n = get_count (src, 40);
+
+  for (guint32 i = 0; i < n && src->wrong == NULL; i++)
+    {
+      g_autofree char *id = get_string (src, FALSE);
+      g_autofree char *name = get_string (src, FALSE);
+      g_autofree char *tier = get_string (src, FALSE);
+      ChainCustodian *c;
+      guint32 parent = NO_INDEX;
+      guint32 request = NO_INDEX;
+
+      /* A parent comes before its children, so the tree has no cycle. */
+      get_index (src, i, TRUE, &parent);
+      if (src->wrong != NULL || g_hash_table_contains (state->custodians_by_id, id))
+        return fail (src, "a custodian out of shape");
+      c = chain_custodian_new (id, name, tier);
+      chain_ledger_state_add_custodian (state, c);
+      c->parent = parent != NO_INDEX ? g_ptr_array_index (state->custodians, parent) : NULL;
+      c->accepted = get_u32 (src) != 0;
+      c->delegation_id = get_string (src, TRUE);
+      request = get_u32 (src);
+      g_array_append_val (request_indexes, request);
+      c->n_devices = get_u64 (src);
+      c->n_revoked_devices = get_u64 (src);
+    }
+  return src->wrong == NULL;
+}
+
+static gboolean
+get_cas (Source           *src,
+         ChainLedgerState *state)
+{
+  guint32 n = get_count (src, 60);
+
+  for (guint32 i = 0; i < n && src->wrong == NULL; i++)
+    {
+      g_autoptr(ChainCert) cert = get_cert (src);
+      ChainLedgerCa *ca;
+      guint32 owner = 0;
+      guint32 issuer = NO_INDEX;
+      guint32 n_revoked;
+      ChainSerialKey key;
+
+      /* An issuer comes before what it issued, so no chain loops. */
+      if (cert == NULL || !get_index (src, state->custodians->len, FALSE, &owner)
+          || !get_index (src, i, TRUE, &issuer))
+        return fail (src, "a CA out of shape");
+      ca = chain_ledger_ca_new (cert);
+      ca->owner = g_ptr_array_index (state->custodians, owner);
+      ca->issuer = issuer != NO_INDEX ? g_ptr_array_index (state->cas, issuer) : NULL;
+      if (g_hash_table_contains (state->cas_by_thumbprint, ca->thumbprint))
+        {
+          chain_ledger_ca_free (ca);
+          return fail (src, "a CA twice");
+        }
+      chain_ledger_state_add_ca (state, ca);
+      if (chain_ledger_cert_serial_key (ca->cert, &key))
+        g_hash_table_insert (state->ca_serials, g_memdup2 (&key, sizeof key), ca);
+      ca->revoked = get_u32 (src) != 0;
+      ca->revoked_seq = get_u64 (src);
+      ca->revoked_time = (gint64) get_u64 (src);
+      ca->revoked_reason = (ChainRevocationReason) get_u32 (src);
+      ca->retired = get_u32 (src) != 0;
+      ca->n_devices = get_u64 (src);
+      ca->crl_number = get_u64 (src);
+      n_revoked = get_count (src, 4);
+      for (guint32 j = 0; j < n_revoked && src->wrong == NULL; j++)
+        {
+          char *serial = get_string (src, FALSE);
+
+          if (serial != NULL)
+            g_ptr_array_add (ca->revoked_serials, serial);
+        }
+    }
+  return src->wrong == NULL;
+}
+
+static gboolean
+get_officers (Source           *src,
+              ChainLedgerState *state)
+{
+  guint32 n = get_count (src, 16);
+
+  for (guint32 i = 0; i < n && src->wrong == NULL; i++)
+    {
+      g_autoptr(ChainCert) cert = get_cert (src);
+      ChainLedgerOfficer *officer;
+      guint32 owner = 0;
+      guint32 issuer = NO_INDEX;
+      ChainSerialKey key;
+
+      if (cert == NULL || !get_index (src, state->custodians->len, FALSE, &owner)
+          || !get_index (src, state->cas->len, TRUE, &issuer))
+        return fail (src, "an officer out of shape");
+      officer = chain_ledger_officer_new (cert);
+      officer->owner = g_ptr_array_index (state->custodians, owner);
+      officer->issuer = issuer != NO_INDEX ? g_ptr_array_index (state->cas, issuer) : NULL;
+      officer->revoked = get_u32 (src) != 0;
+      chain_ledger_state_add_officer (state, officer);
+      if (chain_ledger_cert_serial_key (officer->cert, &key))
+        g_hash_table_insert (state->officer_serials, g_memdup2 (&key, sizeof key), officer);
+    }
+  return src->wrong == NULL;
+}
+
+static gboolean
+get_requests (Source           *src,
+              ChainLedgerState *state)
+{
+  guint32 n = get_count (src, 48);
+
+  for (guint32 i = 0; i < n && src->wrong == NULL; i++)
+    {
+      ChainLedgerRequest *r = g_new0 (ChainLedgerRequest, 1);
+      guint32 parent = 0;
+      guint32 n_approvals;
+
+      r->approvals = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (state->requests, r);
+      r->id = get_string (src, FALSE);
+      r->seq = get_u64 (src);
+      r->custodian_id = get_string (src, FALSE);
+      r->name = get_string (src, FALSE);
+      r->tier = get_string (src, FALSE);
+      if (!get_index (src, state->custodians->len, FALSE, &parent))
+        return FALSE;
+      r->parent = g_ptr_array_index (state->custodians, parent);
+      r->ca_csr = get_csr (src);
+      r->officer_csr = get_csr (src);
+      r->status = (ChainRequestStatus) get_u32 (src);
+      n_approvals = get_count (src, 4);
+      for (guint32 j = 0; j < n_approvals && src->wrong == NULL; j++)
+        {
+          char *key_id = get_string (src, FALSE);
+
+          if (key_id != NULL)
+            g_ptr_array_add (r->approvals, key_id);
+        }
+      if (src->wrong != NULL || g_hash_table_contains (state->requests_by_id, r->id))
+        return fail (src, "a request out of shape");
+      g_hash_table_insert (state->requests_by_id, r->id, r);
+    }
+  return src->wrong == NULL;
+}
+
+static gboolean
+get_delegations (Source           *src,
+                 ChainLedgerState *state)
+{
+  guint32 n = get_count (src, 8);
+
+  for (guint32 i = 0; i < n && src->wrong == NULL; i++)
+    {
+      g_autofree char *id = get_string (src, FALSE);
+      guint32 custodian = 0;
+
+      if (!get_index (src, state->custodians->len, FALSE, &custodian)
+          || g_hash_table_contains (state->delegations, id))
+        return fail (src, "a delegation out of shape");
+      g_hash_table_insert (state->delegations, g_steal_pointer (&id),
+                           g_ptr_array_index (state->custodians, custodian));
+    }
+  return src->wrong == NULL;
+}
+
+static gboolean
+get_exports (Source           *src,
+             ChainLedgerState *state)
+{
+  guint32 n = get_count (src, 28);
+
+  for (guint32 i = 0; i < n && src->wrong == NULL; i++)
+    {
+      ChainLedgerExport *e = g_new0 (ChainLedgerExport, 1);
+
+      g_ptr_array_add (state->exports, e);
+      e->seq = get_u64 (src);
+      e->id = get_string (src, FALSE);
+      e->author = get_string (src, FALSE);
+      e->target = get_string (src, FALSE);
+      e->ca = get_string (src, FALSE);
+      e->files = get_json (src);
+    }
+  return src->wrong == NULL;
+}
+
+static gboolean
+get_policy (Source           *src,
+            ChainLedgerState *state)
+{
+  gsize len = 0;
+  const guint8 *policy = get_bytes (src, &len);
+
+  if (policy != NULL)
+    {
+      state->policy = chain_policy_parse (policy, len, NULL);
+      if (state->policy == NULL)
+        return fail (src, "a policy that does not parse");
+    }
+  state->policy_digest = get_string (src, TRUE);
+  if ((state->policy == NULL) != (state->policy_digest == NULL))
+    return fail (src, "a policy without its digest");
+  return get_seen_table (src, state->policy_history);
+}
+
+static gboolean
+get_devices (Source           *src,
+             ChainLedgerState *state)
+{
+  guint32 n = get_u32 (src);
+  const guint8 *serials = NULL;
+  const guint8 *seqs = NULL;
+
+  if (src->wrong != NULL)
+    return FALSE;
+  if (n > CHAIN_SERIAL_VALUE_MAX)
+    return fail (src, "device ids out of shape");
+  chain_serial_set_free (state->device_ids);
+  /* Every id's value indexes the serials that follow. */
+  state->device_ids = get_serial_set (src, G_MAXUINT32, n);
+  if (state->device_ids == NULL)
+    {
+      state->device_ids = chain_serial_set_new ();
+      return FALSE;
+    }
+  if (chain_serial_set_get_size (state->device_ids) != n)
+    return fail (src, "device ids out of shape");
+  if (!take (src, (gsize) n * sizeof (ChainSerialKey), &serials)
+      || !take (src, (gsize) n * sizeof (guint32), &seqs))
+    return FALSE;
+  state->n_device_serials = n;
+  state->device_serials_size = n;
+  state->device_serials = g_new (ChainSerialKey, MAX (n, 1));
+  state->device_seqs = g_new (guint32, MAX (n, 1));
+  memcpy (state->device_serials, serials, (gsize) n * sizeof (ChainSerialKey));
+  memcpy (state->device_seqs, seqs, (gsize) n * sizeof (guint32));
+  for (guint32 i = 0; i < n; i++)
+    {
+      state->device_seqs[i] = GUINT32_FROM_LE (state->device_seqs[i]);
+      if (state->device_seqs[i] >= state->n_records)
+        return fail (src, "a device batch beyond the tip");
+    }
+  return TRUE;
+}
+
+ChainLedgerState *
+chain_state_cache_decode (const guint8 *data,
+                          gsize         len,
+                          char        **out_tip_commit_id,
+                          GError      **error)
+{
+  g_autoptr(ChainLedgerState) state = chain_ledger_state_new ();
+  g_autoptr(GArray) request_indexes = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree char *tip = NULL;
+  guint8 digest[SHA256_DIGEST_LENGTH];
+  Source src = { data, NULL, NULL };
+  const guint8 *magic = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (out_tip_commit_id != NULL, NULL);
+
+  if (len < MAGIC_LEN + sizeof digest || len > CHAIN_STATE_CACHE_MAX_LEN)
+    src.wrong = len > CHAIN_STATE_CACHE_MAX_LEN ? "too long" : "truncated";
+  else
+    {
+      src.end = data + len - sizeof digest;
+      SHA256 (data, len - sizeof digest, digest);
+      if (memcmp (digest, src.end, sizeof digest) != 0)
+        src.wrong = "a checksum that does not match";
+    }
+  if (src.wrong == NULL && (!take (&src, MAGIC_LEN, &magic) || memcmp (magic, MAGIC, MAGIC_LEN) != 0))
+    fail (&src, "not a state cache");
+  if (src.wrong == NULL && get_u32 (&src) != VERSION)
+    fail (&src, "another version");
+  if (src.wrong == NULL)
+    {
+      state->ledger_id = get_string (&src, TRUE);
+      tip = get_string (&src, FALSE);
+      state->n_records = get_u64 (&src);
+      state->last_commit_time = (gint64) get_u64 (&src);
+    }
+  if (src.wrong == NULL
+      && get_policy (&src, state)
+      && get_custodians (&src, state, request_indexes)
+      && get_cas (&src, state)
+      && get_officers (&src, state)
+      && get_requests (&src, state)
+      && get_seen_table (&src, state->seen)
+      && get_delegations (&src, state)
+      && get_exports (&src, state))
+    {
+      state->n_revoked = get_u64 (&src);
+      chain_serial_set_free (state->serials);
+      state->serials = get_serial_set (&src, CHAIN_LEDGER_SERIAL_CA_MASK, MAX (state->cas->len, 1));
+      if (state->serials == NULL)
+        state->serials = chain_serial_set_new ();
+      else if (state->cas->len == 0 && chain_serial_set_get_size (state->serials) > 0)
+        fail (&src, "serials without a CA");
+    }
+  if (src.wrong == NULL)
+    get_devices (&src, state);
+  /* Custodians name their requests, which come after them. */
+  for (guint i = 0; src.wrong == NULL && i < request_indexes->len; i++)
+    {
+      guint32 index = g_array_index (request_indexes, guint32, i);
+      ChainCustodian *c = g_ptr_array_index (state->custodians, i);
+
+      if (index != NO_INDEX && index >= state->requests->len)
+        fail (&src, "an index out of range");
+      else
+        c->request = index != NO_INDEX ? g_ptr_array_index (state->requests, index) : NULL;
+    }
+  if (src.wrong == NULL && src.p != src.end)
+    fail (&src, "bytes after the end");
+  if (src.wrong != NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("the state cache is unusable (%s); it is rebuilt from the ledger"), src.wrong);
+      return NULL;
+    }
+  *out_tip_commit_id = g_steal_pointer (&tip);
+  return g_steal_pointer (&state);
+}
+
+ChainLedgerState *
+chain_state_cache_read (const char  *path,
+                        const char  *ledger_id,
+                        char       **out_tip_commit_id,
+                        GError     **error)
+{
+  g_autoptr(GMappedFile) file = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(ChainLedgerState) state = NULL;
+  g_autofree char *tip = NULL;
+  GStatBuf st;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (ledger_id != NULL, NULL);
+
+  if (g_stat (path, &st) != 0)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("no state cache at %s"), path);
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode) || (guint64) st.st_size > CHAIN_STATE_CACHE_MAX_LEN)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("the state cache is unusable (%s); it is rebuilt from the ledger"), "too long");
+      return NULL;
+    }
+  file = g_mapped_file_new (path, FALSE, &local_error);
+  if (file == NULL)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("no state cache at %s"), path);
+      return NULL;
+    }
+  state = chain_state_cache_decode ((const guint8 *) g_mapped_file_get_contents (file),
+                                    g_mapped_file_get_length (file), &tip, error);
+  if (state == NULL)
+    return NULL;
+  if (g_strcmp0 (state->ledger_id, ledger_id) != 0)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("the state cache is unusable (%s); it is rebuilt from the ledger"), "another ledger");
+      return NULL;
+    }
+  *out_tip_commit_id = g_steal_pointer (&tip);
+  return g_steal_pointer (&state);
+}
+
+/* ---- Resuming a replay ---------------------------------------------------------- */
+
+ChainLedgerState *
+chain_state_cache_resume (const char  *path,
+                          ChainLedger *ledger,
+                          char       **out_tip_commit_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainLedgerState) state = NULL;
+  g_autoptr(ChainRecord) last = NULL;
+  g_autofree char *tip = NULL;
+  const char *ledger_id = chain_ledger_get_id (ledger);
+  guint64 n;
+
+  if (ledger_id == NULL)
+    return NULL;
+  state = chain_state_cache_read (path, ledger_id, &tip, &error);
+  if (state == NULL)
+    {
+      if (!g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND))
+        g_debug ("%s: %s", path, error->message);
+      return NULL;
+    }
+  /* The commit id fixes every record up to it: if main holds it where the
+   * state ended, the state is main's up to there. */
+  n = chain_ledger_state_get_n_records (state);
+  if (n == 0 || n > chain_ledger_get_length (ledger))
+    return NULL;
+  last = chain_ledger_load_record (ledger, n - 1, NULL);
+  if (last == NULL || g_strcmp0 (chain_record_get_commit_id (last), tip) != 0)
+    {
+      g_debug ("%s: keyed to commit %s, which main does not hold at record %" G_GUINT64_FORMAT "; replaying",
+               path, tip, n - 1);
+      return NULL;
+    }
+  *out_tip_commit_id = g_steal_pointer (&tip);
+  return g_steal_pointer (&state);
+}
