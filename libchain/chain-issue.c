@@ -32,6 +32,7 @@
 #include "chain-i18n-private.h"
 #include "chain-manifest-private.h"
 #include "chain-progress-relay-private.h"
+#include "chain-task-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1262,6 +1263,7 @@ chain_issue_devices_async (ChainWorkspace                 *workspace,
   g_return_if_fail (options != NULL);
 
   g_task_set_source_tag (task, chain_issue_devices_async);
+  chain_task_set_source (task, workspace);
   g_task_set_name (task, "[libchain] issue devices");
   /* The task's own error on cancel would race the run's: the run decides. */
   g_task_set_return_on_cancel (task, FALSE);
@@ -1287,11 +1289,11 @@ chain_issue_devices_async (ChainWorkspace                 *workspace,
 }
 
 gboolean
-chain_issue_devices_finish (GAsyncResult  *result,
-                            GError       **error)
+chain_issue_devices_finish (ChainWorkspace  *workspace,
+                            GAsyncResult    *result,
+                            GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, chain_issue_devices_async), FALSE);
+  g_return_val_if_fail (chain_task_is_valid_for (result, workspace, chain_issue_devices_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -1065,11 +1065,12 @@ END_TEST
 /* ------------------------------------------------------------------ async */
 
 typedef struct {
-  GMainLoop *loop;
-  gboolean   ok;
-  GError    *error;
-  guint      progress_calls;
-  GThread   *main_thread;
+  ChainWorkspace *workspace;
+  GMainLoop      *loop;
+  gboolean        ok;
+  GError         *error;
+  guint           progress_calls;
+  GThread        *main_thread;
 } AsyncRun;
 
 static void
@@ -1096,7 +1097,7 @@ async_done (GObject      *source_object,
   AsyncRun *run = user_data;
 
   (void) source_object;
-  run->ok = chain_issue_devices_finish (result, &run->error);
+  run->ok = chain_issue_devices_finish (run->workspace, result, &run->error);
   g_main_loop_quit (run->loop);
 }
 
@@ -1109,7 +1110,7 @@ START_TEST (test_async)
   g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GPtrArray) ids = NULL;
-  AsyncRun run = { loop, FALSE, NULL, 0, g_thread_self () };
+  AsyncRun run = { custody->dist, loop, FALSE, NULL, 0, g_thread_self () };
 
   options.batch_size = 10;
   options.progress = async_progress;
