@@ -67,7 +67,7 @@ report (const ChainCliGlobals *globals,
         ChainWorkspace        *workspace)
 {
   ChainCert *root = chain_workspace_get_ca (workspace);
-  g_autofree char *thumbprint = chain_cert_dup_sha256 (root);
+  g_autofree char *thumbprint = chain_cert_dup_thumbprint_hex (root, CHAIN_DIGEST_SHA256);
 
   if (globals->json)
     {

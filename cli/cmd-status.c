@@ -20,9 +20,16 @@ typedef struct {
 static char *
 sha256_of (const ChainCert *cert)
 {
-  g_autofree char *upper = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA256);
+  return chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
+}
 
-  return g_ascii_strdown (upper, -1);
+/* The SHA-1 thumbprint as Azure's portal shows it, to find the CA there. */
+static char *
+azure_sha1_of (const ChainCert *cert)
+{
+  g_autofree char *sha1 = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA1);
+
+  return chain_thumbprint_format_for_display (sha1);
 }
 
 static char *
@@ -74,7 +81,7 @@ ca_to_json (const Status *st, ChainCert *ca, const char *health)
   ChainJson *json = chain_json_new_object ();
   g_autofree char *subject = subject_of (ca);
   g_autofree char *sha256 = sha256_of (ca);
-  g_autofree char *sha1 = chain_cert_dup_thumbprint (ca, CHAIN_DIGEST_SHA1);
+  g_autofree char *sha1 = azure_sha1_of (ca);
   g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
   g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
 
@@ -369,7 +376,7 @@ print_ca (const Status *st, ChainCert *ca, const char *health)
 {
   g_autofree char *subject = subject_of (ca);
   g_autofree char *sha256 = sha256_of (ca);
-  g_autofree char *sha1 = chain_cert_dup_thumbprint (ca, CHAIN_DIGEST_SHA1);
+  g_autofree char *sha1 = azure_sha1_of (ca);
   g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
   g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
 

@@ -1132,7 +1132,7 @@ chain_issue_devices (ChainWorkspace                 *workspace,
 
   if (!check_setup (&run, &local_error))
     goto out;
-  run.thumbprint = chain_cert_dup_sha256 (chain_issuer_get_cert (run.issuer));
+  run.thumbprint = chain_cert_dup_thumbprint_hex (chain_issuer_get_cert (run.issuer), CHAIN_DIGEST_SHA256);
   g_free (summary->issuer);
   summary->issuer = g_strdup (run.thumbprint);
   run.pool = g_thread_pool_new (worker, &run, (gint) run.jobs, FALSE, &local_error);

@@ -40,7 +40,7 @@ chain_workspace_import_bundle (ChainWorkspace        *self,
       return FALSE;
     }
   pin = chain_workspace_dup_pin_path (self);
-  root = chain_cert_dup_sha256 (chain_ledger_state_get_root (state));
+  root = chain_cert_dup_thumbprint_hex (chain_ledger_state_get_root (state), CHAIN_DIGEST_SHA256);
   options.pin_path = pin;
   options.verify = chain_audit_sync_verify;
   options.verify_data = root;

@@ -737,7 +737,7 @@ START_TEST (test_issuer_der_fast_path)
       cert = chain_cert_parse (g_bytes_get_data (issued.der, NULL), g_bytes_get_size (issued.der), &error);
       test_assert_no_error (error);
       serial = chain_cert_dup_serial (cert);
-      sha = chain_cert_dup_sha256 (cert);
+      sha = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
       spki = chain_cert_dup_public_key_sha256 (cert);
       subject = chain_cert_dup_subject (cert);
       cn = chain_name_dup_common_name (subject);

@@ -279,7 +279,7 @@ START_TEST (test_find_ca)
 {
   g_autoptr(ChainWorkspace) oem = make_oem (NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *sha = chain_cert_dup_sha256 (chain_workspace_get_ca (oem));
+  g_autofree char *sha = chain_cert_dup_thumbprint_hex (chain_workspace_get_ca (oem), CHAIN_DIGEST_SHA256);
   g_autofree char *prefix = g_ascii_strup (sha, 10);
 
   ck_assert_ptr_eq (chain_workspace_find_ca (oem, NULL, &error), chain_workspace_get_ca (oem));
@@ -679,7 +679,7 @@ START_TEST (test_accept_checks_trusted_root)
   g_autoptr(GError) error = NULL;
   g_autofree char *grant = path_in ("cm-a.grant");
   g_autofree char *ledger = path_in ("cm-a/ledger.git");
-  g_autofree char *root = chain_cert_dup_sha256 (chain_workspace_get_ca (oem));
+  g_autofree char *root = chain_cert_dup_thumbprint_hex (chain_workspace_get_ca (oem), CHAIN_DIGEST_SHA256);
   const char *wrong = "0000000000000000000000000000000000000000000000000000000000000000";
 
   delegate (oem, "cm-a");
