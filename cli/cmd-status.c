@@ -160,7 +160,7 @@ requests_to_json (const Status *st)
       chain_json_object_set_string (json, "parent", chain_ledger_request_get_parent_id (r));
       chain_json_object_set_integer (json, "approvals", chain_ledger_request_get_n_approvals (r));
       chain_json_object_set_integer (json, "threshold",
-                                     chain_policy_get_threshold (policy, "delegation"));
+                                     chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION));
       chain_json_array_append (list, json);
     }
   return list;
@@ -417,7 +417,7 @@ static void
 print_requests (const Status *st)
 {
   const ChainPolicy *policy = chain_ledger_state_get_policy (st->state);
-  guint threshold = chain_policy_get_threshold (policy, "delegation");
+  guint threshold = chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION);
   guint shown = 0;
 
   for (guint i = 0; i < chain_ledger_state_get_n_requests (st->state); i++)

@@ -928,7 +928,7 @@ check_setup (Run     *run,
                    tier != NULL ? tier : "?");
       return FALSE;
     }
-  threshold = chain_policy_get_threshold (run->policy, "device-batch");
+  threshold = chain_policy_get_threshold (run->policy, CHAIN_RECORD_TYPE_DEVICE_BATCH);
   if (threshold > 1)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,

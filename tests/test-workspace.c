@@ -544,7 +544,7 @@ START_TEST (test_threshold_needs_approval)
   ChainDelegateOutcome outcome;
   guint64 length;
 
-  chain_policy_set_threshold (policy, "delegation", 2);
+  chain_policy_set_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION, 2);
   oem = make_oem (policy);
   ck_assert (chain_workspace_add_officer (oem, "oscar", passphrase, NULL, NULL, &error));
   test_assert_no_error (error);
@@ -605,7 +605,7 @@ START_TEST (test_rejected_request)
   ChainDelegateOutcome outcome;
   const ChainLedgerState *state = NULL;
 
-  chain_policy_set_threshold (policy, "delegation", 2);
+  chain_policy_set_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION, 2);
   oem = make_oem (policy);
   ck_assert (!chain_workspace_approve (oem, "cm-a", FALSE, NULL, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
