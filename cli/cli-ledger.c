@@ -180,11 +180,7 @@ chain_cli_sync_open (const ChainCliGlobals *globals,
       state = chain_workspace_get_state (sync.workspace);
       root = state != NULL ? chain_ledger_state_get_root (state) : NULL;
       if (root != NULL)
-        {
-          g_autofree char *upper = chain_cert_dup_thumbprint (root, CHAIN_DIGEST_SHA256);
-
-          sync.root = g_ascii_strdown (upper, -1);
-        }
+        sync.root = chain_cert_dup_thumbprint_hex (root, CHAIN_DIGEST_SHA256);
     }
   *out_sync = sync;
   return TRUE;

@@ -40,12 +40,12 @@ cmd_accept (const ChainCliGlobals *globals,
   {
     GPtrArray *chain = chain_workspace_get_ca_chain (workspace);
 
-    root_sha = chain_cert_dup_sha256 (chain->pdata[chain->len - 1]);
+    root_sha = chain_cert_dup_thumbprint_hex (chain->pdata[chain->len - 1], CHAIN_DIGEST_SHA256);
   }
   if (globals->json)
     {
       ChainJson *doc = chain_json_new_object ();
-      g_autofree char *ca_sha = chain_cert_dup_sha256 (ca);
+      g_autofree char *ca_sha = chain_cert_dup_thumbprint_hex (ca, CHAIN_DIGEST_SHA256);
 
       chain_json_object_set_string (doc, "custodian", chain_workspace_get_custodian_id (workspace));
       chain_json_object_set_integer (doc, "seq", (gint64) seq);

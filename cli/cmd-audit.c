@@ -58,7 +58,6 @@ workspace_root (const char *dir)
 {
   g_autofree char *path = g_build_filename (dir, CHAIN_WORKSPACE_CERTS_DIR, "root.pem", NULL);
   g_autofree char *data = NULL;
-  g_autofree char *upper = NULL;
   g_autoptr(ChainCert) root = NULL;
   gsize len = 0;
 
@@ -67,8 +66,7 @@ workspace_root (const char *dir)
   root = chain_cert_parse ((const guint8 *) data, len, NULL);
   if (root == NULL)
     return NULL;
-  upper = chain_cert_dup_thumbprint (root, CHAIN_DIGEST_SHA256);
-  return g_ascii_strdown (upper, -1);
+  return chain_cert_dup_thumbprint_hex (root, CHAIN_DIGEST_SHA256);
 }
 
 static gboolean

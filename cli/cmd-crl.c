@@ -113,8 +113,7 @@ cmd_crl (const ChainCliGlobals *globals,
       ChainJson *doc = chain_json_new_object ();
       ChainJson *files = chain_json_new_array ();
       ChainJson *warnings = chain_json_new_array ();
-      g_autofree char *thumbprint = chain_cert_dup_thumbprint (chain_crl_export_get_ca (export), CHAIN_DIGEST_SHA256);
-      g_autofree char *thumbprint_lower = g_ascii_strdown (thumbprint, -1);
+      g_autofree char *thumbprint = chain_cert_dup_thumbprint_hex (chain_crl_export_get_ca (export), CHAIN_DIGEST_SHA256);
 
       for (guint i = 0; i < chain_crl_export_get_n_files (export); i++)
         {
@@ -134,7 +133,7 @@ cmd_crl (const ChainCliGlobals *globals,
           chain_json_object_set_string (item, "message", warning->message);
           chain_json_array_append (warnings, item);
         }
-      chain_json_object_set_string (doc, "ca", thumbprint_lower);
+      chain_json_object_set_string (doc, "ca", thumbprint);
       chain_json_object_set_string (doc, "directory", output);
       chain_json_object_set_boolean (doc, "signed", options.sign);
       chain_json_object_set (doc, "crl_number", crl != NULL ? chain_json_new_integer ((gint64) chain_crl_get_number (crl))

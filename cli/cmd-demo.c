@@ -86,7 +86,7 @@ oem_init (Demo    *demo,
   demo->oem.workspace = chain_workspace_init (dir, &options, demo->cancellable, error);
   if (demo->oem.workspace == NULL)
     return FALSE;
-  demo->root_sha256 = chain_cert_dup_sha256 (chain_workspace_get_ca (demo->oem.workspace));
+  demo->root_sha256 = chain_cert_dup_thumbprint_hex (chain_workspace_get_ca (demo->oem.workspace), CHAIN_DIGEST_SHA256);
   /* Translators: the demo's first step: organisation name, directory, thumbprint. */
   say (demo, _("1. %s made its root CA and ledger in %s\n   root SHA-256 %s"), demo->oem.org, dir, demo->root_sha256);
   return TRUE;

@@ -12,17 +12,22 @@ apply_thresholds (ChainPolicy *policy,
   for (guint i = 0; thresholds != NULL && thresholds[i] != NULL; i++)
     {
       const char *equals = strchr (thresholds[i], '=');
-      g_autofree char *type = equals != NULL ? g_strndup (thresholds[i], (gsize) (equals - thresholds[i])) : NULL;
+      g_autofree char *name = equals != NULL ? g_strndup (thresholds[i], (gsize) (equals - thresholds[i])) : NULL;
+      ChainRecordType type = name != NULL ? chain_record_type_from_string (name, NULL) : CHAIN_RECORD_TYPE_INVALID;
       guint64 k = 0;
 
-      if (type == NULL || !g_strv_contains (chain_policy_get_threshold_types (), type)
+      if (!chain_policy_type_has_threshold (type)
           || !g_ascii_string_to_unsigned (equals + 1, 10, 1, CHAIN_POLICY_MAX_THRESHOLD, &k, NULL))
         {
-          g_autofree char *types = g_strjoinv (", ", (char **) chain_policy_get_threshold_types ());
+          const ChainRecordType *all = chain_policy_get_threshold_types ();
+          g_autoptr(GString) types = g_string_new (NULL);
+
+          for (guint j = 0; all[j] != CHAIN_RECORD_TYPE_INVALID; j++)
+            g_string_append_printf (types, "%s%s", j > 0 ? ", " : "", chain_record_type_to_string (all[j]));
 
           /* Translators: keep TYPE=K; the last %s lists the record types (not translated). */
           return chain_cli_usage (error, "init", _("--threshold '%s' is not TYPE=K with K from 1 to %d and TYPE one of %s"),
-                                  thresholds[i], CHAIN_POLICY_MAX_THRESHOLD, types);
+                                  thresholds[i], CHAIN_POLICY_MAX_THRESHOLD, types->str);
         }
       chain_policy_set_threshold (policy, type, (guint) k);
     }
@@ -95,7 +100,7 @@ report (const ChainCliGlobals *globals,
         ChainWorkspace        *workspace)
 {
   ChainCert *root = chain_workspace_get_ca (workspace);
-  g_autofree char *thumbprint = chain_cert_dup_sha256 (root);
+  g_autofree char *thumbprint = chain_cert_dup_thumbprint_hex (root, CHAIN_DIGEST_SHA256);
 
   if (globals->json)
     {

@@ -14,6 +14,7 @@
 
 typedef struct {
   const ChainCliGlobals *globals;
+  ChainWorkspace        *workspace;
   GMainLoop             *loop;
   GCancellable          *cancellable;
   ChainCliProgress      *progress;
@@ -60,7 +61,7 @@ on_done (GObject      *source_object,
   IssueRun *run = user_data;
 
   (void) source_object;
-  run->ok = chain_issue_devices_finish (result, &run->error);
+  run->ok = chain_issue_devices_finish (run->workspace, result, &run->error);
   run->done = TRUE;
   g_main_loop_quit (run->loop);
 }
@@ -390,6 +391,7 @@ cmd_issue (const ChainCliGlobals *globals,
     cancellable = own_cancellable = g_cancellable_new ();
   loop = g_main_loop_new (NULL, FALSE);
   run.globals = globals;
+  run.workspace = workspace;
   run.loop = loop;
   run.cancellable = cancellable;
   sigint_id = g_unix_signal_add (SIGINT, on_signal, &run);

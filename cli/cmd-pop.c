@@ -46,7 +46,6 @@ cmd_pop (const ChainCliGlobals *globals,
   g_autoptr(ChainWorkspace) workspace = NULL;
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(GBytes) pem = NULL;
-  g_autofree char *thumbprint = NULL;
   g_autofree char *ca_sha256 = NULL;
   g_autofree char *serial = NULL;
   ChainExportTarget target = CHAIN_EXPORT_TARGET_AZURE_IOTHUB;
@@ -102,8 +101,7 @@ cmd_pop (const ChainCliGlobals *globals,
     }
 
   serial = chain_cert_dup_serial (cert);
-  thumbprint = chain_cert_dup_thumbprint (chain_workspace_find_ca (workspace, ca, NULL), CHAIN_DIGEST_SHA256);
-  ca_sha256 = g_ascii_strdown (thumbprint, -1);
+  ca_sha256 = chain_cert_dup_thumbprint_hex (chain_workspace_find_ca (workspace, ca, NULL), CHAIN_DIGEST_SHA256);
   if (globals->json)
     {
       ChainJson *doc = chain_json_new_object ();

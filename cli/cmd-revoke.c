@@ -177,8 +177,7 @@ cmd_revoke (const ChainCliGlobals *globals,
     {
       ChainJson *doc = chain_json_new_object ();
       ChainJson *list = chain_json_new_array ();
-      g_autofree char *issuer = chain_cert_dup_thumbprint (chain_revocation_get_issuer (plan), CHAIN_DIGEST_SHA256);
-      g_autofree char *issuer_lower = g_ascii_strdown (issuer, -1);
+      g_autofree char *issuer = chain_cert_dup_thumbprint_hex (chain_revocation_get_issuer (plan), CHAIN_DIGEST_SHA256);
       ChainCrl *crl = chain_revocation_get_crl (plan);
 
       for (guint i = 0; i < chain_revocation_get_n_items (plan); i++)
@@ -192,7 +191,7 @@ cmd_revoke (const ChainCliGlobals *globals,
           chain_json_array_append (list, entry);
         }
       chain_json_object_set_boolean (doc, "dry_run", dry_run);
-      chain_json_object_set_string (doc, "issuer", issuer_lower);
+      chain_json_object_set_string (doc, "issuer", issuer);
       chain_json_object_set_string (doc, "reason", chain_revocation_reason_to_string (options.reason));
       chain_json_object_set (doc, "seq", chain_revocation_get_seq (plan) >= 0
                                          ? chain_json_new_integer (chain_revocation_get_seq (plan)) : chain_json_new_null ());

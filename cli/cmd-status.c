@@ -20,9 +20,16 @@ typedef struct {
 static char *
 sha256_of (const ChainCert *cert)
 {
-  g_autofree char *upper = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA256);
+  return chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
+}
 
-  return g_ascii_strdown (upper, -1);
+/* The SHA-1 thumbprint as Azure's portal shows it, to find the CA there. */
+static char *
+azure_sha1_of (const ChainCert *cert)
+{
+  g_autofree char *sha1 = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA1);
+
+  return chain_thumbprint_format_for_display (sha1);
 }
 
 static char *
@@ -74,7 +81,7 @@ ca_to_json (const Status *st, ChainCert *ca, const char *health)
   ChainJson *json = chain_json_new_object ();
   g_autofree char *subject = subject_of (ca);
   g_autofree char *sha256 = sha256_of (ca);
-  g_autofree char *sha1 = chain_cert_dup_thumbprint (ca, CHAIN_DIGEST_SHA1);
+  g_autofree char *sha1 = azure_sha1_of (ca);
   g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
   g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
 
@@ -153,7 +160,7 @@ requests_to_json (const Status *st)
       chain_json_object_set_string (json, "parent", chain_ledger_request_get_parent_id (r));
       chain_json_object_set_integer (json, "approvals", chain_ledger_request_get_n_approvals (r));
       chain_json_object_set_integer (json, "threshold",
-                                     chain_policy_get_threshold (policy, "delegation"));
+                                     chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION));
       chain_json_array_append (list, json);
     }
   return list;
@@ -369,7 +376,7 @@ print_ca (const Status *st, ChainCert *ca, const char *health)
 {
   g_autofree char *subject = subject_of (ca);
   g_autofree char *sha256 = sha256_of (ca);
-  g_autofree char *sha1 = chain_cert_dup_thumbprint (ca, CHAIN_DIGEST_SHA1);
+  g_autofree char *sha1 = azure_sha1_of (ca);
   g_autofree char *not_before = chain_cli_format_time (chain_cert_get_not_before (ca));
   g_autofree char *not_after = chain_cli_format_time (chain_cert_get_not_after (ca));
 
@@ -410,7 +417,7 @@ static void
 print_requests (const Status *st)
 {
   const ChainPolicy *policy = chain_ledger_state_get_policy (st->state);
-  guint threshold = chain_policy_get_threshold (policy, "delegation");
+  guint threshold = chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION);
   guint shown = 0;
 
   for (guint i = 0; i < chain_ledger_state_get_n_requests (st->state); i++)

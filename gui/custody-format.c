@@ -317,8 +317,8 @@ custody_fields_add_certificate (GPtrArray       *fields,
   g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
   g_autoptr(ChainName) issuer = chain_cert_dup_issuer (cert);
   g_autoptr(ChainNameConstraints) constraints = chain_cert_dup_name_constraints (cert);
-  g_autofree char *sha1 = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA1);
-  g_autofree char *sha256 = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA256);
+  g_autofree char *sha1 = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA1);
+  g_autofree char *sha256 = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
 
   custody_fields_take (fields, _("Subject"), chain_name_to_string (subject));
   custody_fields_take (fields, _("Issuer"), chain_name_to_string (issuer));

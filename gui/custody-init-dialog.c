@@ -133,7 +133,7 @@ on_threshold_changed (GtkSpinButton     *spin,
                       CustodyInitDialog *self)
 {
   chain_policy_set_threshold (custody_init_form_get_policy (self->form),
-                              g_object_get_data (G_OBJECT (spin), "type"),
+                              GPOINTER_TO_INT (g_object_get_data (G_OBJECT (spin), "type")),
                               (guint) gtk_spin_button_get_value_as_int (spin));
   custody_init_form_policy_changed (self->form);
 }
@@ -192,7 +192,7 @@ static void
 build_policy_rows (CustodyInitDialog *self)
 {
   ChainPolicy *policy = custody_init_form_get_policy (self->form);
-  const char *const *types = chain_policy_get_threshold_types ();
+  const ChainRecordType *types = chain_policy_get_threshold_types ();
   GtkWidget *thresholds = NULL;
   guint i;
 
@@ -238,14 +238,14 @@ build_policy_rows (CustodyInitDialog *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (thresholds), _("Officers per record"));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (thresholds),
                                  _("k of n: distinct officer keys that must sign"));
-  for (i = 0; types[i] != NULL; i++)
+  for (i = 0; types[i] != CHAIN_RECORD_TYPE_INVALID; i++)
     {
       GtkSpinButton *spin = NULL;
-      GtkWidget *row = custody_spin_row_new (custody_record_type_to_label (types[i]), NULL, 1,
+      GtkWidget *row = custody_spin_row_new (custody_record_type_to_label (chain_record_type_to_string (types[i])), NULL, 1,
                                              CHAIN_POLICY_MAX_THRESHOLD,
                                              chain_policy_get_threshold (policy, types[i]), &spin);
 
-      g_object_set_data (G_OBJECT (spin), "type", (gpointer) types[i]);
+      g_object_set_data (G_OBJECT (spin), "type", GINT_TO_POINTER (types[i]));
       g_signal_connect (spin, "value-changed", G_CALLBACK (on_threshold_changed), self);
       adw_expander_row_add_row (ADW_EXPANDER_ROW (thresholds), row);
     }

@@ -369,12 +369,10 @@ static char *
 root_thumbprint (const ChainLedgerState *state)
 {
   ChainCert *root = state != NULL ? chain_ledger_state_get_root (state) : NULL;
-  g_autofree char *thumbprint = NULL;
 
   if (root == NULL)
     return NULL;
-  thumbprint = chain_cert_dup_thumbprint (root, CHAIN_DIGEST_SHA256);
-  return g_ascii_strdown (thumbprint, -1);
+  return chain_cert_dup_thumbprint_hex (root, CHAIN_DIGEST_SHA256);
 }
 
 static void

@@ -1180,7 +1180,7 @@ check_root (ChainAudit *a,
   if (a->options->trusted_root != NULL)
     {
       g_autofree char *thumbprint = a->anchors->len > 0
-                                    ? chain_cert_dup_thumbprint (g_ptr_array_index (a->anchors, 0), CHAIN_DIGEST_SHA256)
+                                    ? chain_cert_dup_thumbprint_hex (g_ptr_array_index (a->anchors, 0), CHAIN_DIGEST_SHA256)
                                     : NULL;
 
       if (thumbprint == NULL || g_ascii_strcasecmp (thumbprint, a->options->trusted_root) != 0)

@@ -17,6 +17,7 @@
 #include "chain-error.h"
 #include "chain-i18n-private.h"
 #include "chain-progress-relay-private.h"
+#include "chain-task-private.h"
 
 #define AUDIT_EXPORT_FILE_MAX_LEN CHAIN_STATEMENT_ARTIFACT_MAX_LEN
 #define AUDIT_MAIN_REF "refs/heads/main"
@@ -644,8 +645,10 @@ audit_thread (GTask        *task,
     g_task_return_error (task, error);
 }
 
+/* @source: (nullable): the ledger the audit was asked of, none for a path. */
 static void
-start_job (const char              *path,
+start_job (gconstpointer            source,
+           const char              *path,
            const ChainAuditOptions *options,
            GCancellable            *cancellable,
            GAsyncReadyCallback      callback,
@@ -659,6 +662,8 @@ start_job (const char              *path,
   if (options == NULL)
     options = &defaults;
   g_task_set_source_tag (task, source_tag);
+  if (source != NULL)
+    chain_task_set_source (task, source);
   g_task_set_name (task, "[libchain] audit");
   job->path = g_strdup (path);
   job->pinned_tip = g_strdup (options->pinned_tip);
@@ -693,19 +698,16 @@ chain_audit_repository_async (const char              *path,
 {
   g_return_if_fail (path != NULL);
   g_return_if_fail (options == NULL || options->version == CHAIN_AUDIT_OPTIONS_VERSION);
-  start_job (path, options, cancellable, callback, user_data, chain_audit_repository_async);
+  start_job (NULL, path, options, cancellable, callback, user_data, chain_audit_repository_async);
 }
 
 static gboolean
 finish_job (GAsyncResult      *result,
-            gpointer           source_tag,
             ChainAuditReport **out_report,
             GError           **error)
 {
   ChainAuditReport *report = NULL;
 
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, source_tag), FALSE);
   g_return_val_if_fail (out_report != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -721,7 +723,9 @@ chain_audit_repository_finish (GAsyncResult      *result,
                                ChainAuditReport **out_report,
                                GError           **error)
 {
-  return finish_job (result, chain_audit_repository_async, out_report, error);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, chain_audit_repository_async), FALSE);
+  return finish_job (result, out_report, error);
 }
 
 void
@@ -733,7 +737,7 @@ chain_ledger_audit_async (ChainLedger             *self,
 {
   g_return_if_fail (self != NULL);
   g_return_if_fail (options == NULL || options->version == CHAIN_AUDIT_OPTIONS_VERSION);
-  start_job (chain_ledger_get_path (self), options, cancellable, callback, user_data, chain_ledger_audit_async);
+  start_job (self, chain_ledger_get_path (self), options, cancellable, callback, user_data, chain_ledger_audit_async);
 }
 
 gboolean
@@ -742,8 +746,8 @@ chain_ledger_audit_finish (ChainLedger       *self,
                            ChainAuditReport **out_report,
                            GError           **error)
 {
-  g_return_val_if_fail (self != NULL, FALSE);
-  return finish_job (result, chain_ledger_audit_async, out_report, error);
+  g_return_val_if_fail (chain_task_is_valid_for (result, self, chain_ledger_audit_async), FALSE);
+  return finish_job (result, out_report, error);
 }
 
 static guint

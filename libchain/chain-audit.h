@@ -196,6 +196,10 @@ void chain_audit_repository_async (const char              *path,
  * @out_report: (out) (transfer full): set only on success.
  * @error: as chain_audit_repository().
  *
+ * Takes no source object because there is none: the audit is of a path,
+ * not of a handle (as g_bus_get_finish()). Auditing an open ledger is
+ * chain_ledger_audit_async(), whose _finish takes the ledger.
+ *
  * Returns: %TRUE if the audit ran.
  */
 CHAIN_PUBLIC
@@ -235,7 +239,15 @@ void chain_ledger_audit_async (ChainLedger             *self,
                                GAsyncReadyCallback      callback,
                                gpointer                 user_data);
 
-/** chain_ledger_audit_finish: as chain_audit_repository_finish(). */
+/**
+ * chain_ledger_audit_finish:
+ * @self: the ledger given to chain_ledger_audit_async().
+ * @result: the result passed to the callback.
+ * @out_report: (out) (transfer full): set only on success.
+ * @error: as chain_audit_repository().
+ *
+ * Returns: %TRUE if the audit ran.
+ */
 CHAIN_PUBLIC
 gboolean chain_ledger_audit_finish (ChainLedger       *self,
                                     GAsyncResult      *result,

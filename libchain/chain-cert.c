@@ -311,8 +311,8 @@ chain_cert_get_key_algorithm (const ChainCert *self)
 }
 
 char *
-chain_cert_dup_thumbprint (const ChainCert *self,
-                           ChainDigest      digest)
+chain_cert_dup_thumbprint_hex (const ChainCert *self,
+                               ChainDigest      digest)
 {
   g_autofree guint8 *der = NULL;
   gsize len = 0;
@@ -327,17 +327,15 @@ chain_cert_dup_thumbprint (const ChainCert *self,
   der = cert_der (self, &len);
   if (!EVP_Digest (der, len, md, &md_len, type, NULL))
     g_error ("chain-cert: digest failed");
-  return chain_hex_encode (md, md_len, TRUE);
+  return chain_hex_encode (md, md_len, FALSE);
 }
 
 char *
-chain_cert_dup_sha256 (const ChainCert *self)
+chain_thumbprint_format_for_display (const char *thumbprint)
 {
-  char *hex = chain_cert_dup_thumbprint (self, CHAIN_DIGEST_SHA256);
+  g_return_val_if_fail (thumbprint != NULL, NULL);
 
-  for (char *p = hex; *p != '\0'; p++)
-    *p = g_ascii_tolower (*p);
-  return hex;
+  return g_ascii_strup (thumbprint, -1);
 }
 
 char *

@@ -125,15 +125,33 @@ ChainNameConstraints *chain_cert_dup_name_constraints (const ChainCert *self);
 CHAIN_PUBLIC
 ChainKeyAlgorithm chain_cert_get_key_algorithm (const ChainCert *self);
 
-/** Returns: (transfer full): hex digest of the DER certificate (upper-case, as clouds show it). */
+/**
+ * chain_cert_dup_thumbprint_hex:
+ * @digest: SHA-256 for anything the ledger holds; SHA-1 only to match
+ *   what a cloud console shows.
+ *
+ * The certificate's thumbprint: the digest of its DER encoding, in
+ * lower-case hex, as ledger records name a CA and as chain's JSON output
+ * gives it. Thumbprints from outside are compared case-insensitively; for
+ * the upper case that Azure's portal and Windows show, see
+ * chain_thumbprint_format_for_display().
+ *
+ * Returns: (transfer full): 64 (SHA-256) or 40 (SHA-1) lower-case hex digits.
+ */
 CHAIN_PUBLIC
-char *chain_cert_dup_thumbprint (const ChainCert *self,
-                                 ChainDigest      digest);
+char *chain_cert_dup_thumbprint_hex (const ChainCert *self,
+                                     ChainDigest      digest);
 
-/** Returns: (transfer full): lower-case hex SHA-256 of the DER certificate:
- * how ledger records name a CA. */
+/**
+ * chain_thumbprint_format_for_display:
+ * @thumbprint: hex digits, as chain_cert_dup_thumbprint_hex() gives them.
+ *
+ * Returns: (transfer full): @thumbprint in upper case, as Azure's portal
+ *   and Windows' certificate dialogs show thumbprints; for people to
+ *   compare by eye, never to store.
+ */
 CHAIN_PUBLIC
-char *chain_cert_dup_sha256 (const ChainCert *self);
+char *chain_thumbprint_format_for_display (const char *thumbprint);
 
 /** Returns: (transfer full): lower-case hex SHA-256 of the SubjectPublicKeyInfo. */
 CHAIN_PUBLIC

@@ -20,7 +20,9 @@ typedef enum {
 
 /**
  * ChainRevokedEntry:
- * @serial: lower-case hex serial, as chain_cert_dup_serial() gives it.
+ * @serial: (transfer none): lower-case hex serial, as
+ *   chain_cert_dup_serial() gives it; whoever fills the entry keeps the
+ *   string alive as long as the entry is used.
  * @revoked_at: Unix seconds.
  * @reason: why.
  */

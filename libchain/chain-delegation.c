@@ -389,7 +389,7 @@ chain_workspace_preview_delegation (ChainWorkspace             *self,
   if (local != NULL)
     refuse (preview, "%s", local->message);
   preview->name_constraints = constraints_text (nc);
-  preview->threshold = chain_policy_get_threshold (policy, "delegation");
+  preview->threshold = chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION);
   recorded = find_pending_request (self, preview->custodian_id);
   if (recorded != NULL)
     {
@@ -471,7 +471,7 @@ guint
 chain_delegation_count_wanted (const ChainLedgerState *state)
 {
   g_return_val_if_fail (state != NULL, 1);
-  return chain_policy_get_threshold (chain_ledger_state_get_policy (state), "delegation");
+  return chain_policy_get_threshold (chain_ledger_state_get_policy (state), CHAIN_RECORD_TYPE_DELEGATION);
 }
 
 guint

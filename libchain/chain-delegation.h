@@ -121,33 +121,50 @@ typedef struct {
 
 /**
  * ChainDelegationPreview:
+ * @custodian_id: (transfer full): the requesting custodian's id.
+ * @org: (transfer full): its organisation, as the request names it.
+ * @tier: (transfer full): the tier it asks for.
+ * @subject: (transfer full): the sub-CA's subject, RFC 4514.
+ * @algorithm: the sub-CA's key algorithm.
+ * @path_len: the pathLenConstraint that would be issued.
+ * @max_path_len: the most the policy allows for @tier.
+ * @not_before: Unix seconds.
+ * @not_after: Unix seconds.
+ * @max_not_after: the latest @not_after the policy allows, Unix seconds.
+ * @name_constraints: (transfer full): as text, one per line; "" when none.
+ * @allowed: whether the policy allows the delegation now.
+ * @refusal: (transfer full) (nullable): why not, when !@allowed.
+ * @request_id: (transfer full) (nullable): the request's statement id
+ *   (hex) once recorded.
+ * @approvals: approvals recorded so far, the delegating officer not
+ *   counted.
+ * @threshold: officer keys the policy wants.
+ * @delegated_seq: the delegation record when this very request was
+ *   granted already (a delegate call writes the grant again), else -1.
  *
  * What a delegation would sign, and whether the policy allows it: the
  * request inbox and the delegate dialog show this before anything is
- * written.
+ * written. Every string belongs to the preview; the caller frees the whole
+ * with chain_delegation_preview_free().
  */
 typedef struct {
   char                 *custodian_id;
   char                 *org;
   char                 *tier;
-  char                 *subject;           /* the sub-CA's subject, RFC 4514 */
+  char                 *subject;
   ChainKeyAlgorithm     algorithm;
-  int                   path_len;          /* what would be issued */
-  int                   max_path_len;      /* the most allowed */
+  int                   path_len;
+  int                   max_path_len;
   gint64                not_before;
   gint64                not_after;
   gint64                max_not_after;
-  char                 *name_constraints;  /* as text, one per line; "" when none */
-  gboolean              allowed;           /* the policy allows it now */
-  char                 *refusal;           /* (nullable): why not */
-  char                 *request_id;        /* (nullable): the statement id once recorded */
-  guint                 approvals;         /* approvals recorded so far (the
-                                            * delegating officer not counted) */
-  guint                 threshold;         /* officer keys the policy wants */
-  gint64                delegated_seq;     /* the delegation record when this very
-                                            * request was granted already (a
-                                            * delegate call rewrites the grant),
-                                            * else -1 */
+  char                 *name_constraints;
+  gboolean              allowed;
+  char                 *refusal;
+  char                 *request_id;
+  guint                 approvals;
+  guint                 threshold;
+  gint64                delegated_seq;
 } ChainDelegationPreview;
 
 CHAIN_PUBLIC
@@ -186,7 +203,8 @@ typedef enum {
  * @status: what happened.
  * @seq: GRANTED: the delegation record (the earlier one when the grant was
  *   written again); AWAITING_APPROVALS: unused, 0.
- * @request_id: the recorded request's statement id (hex).
+ * @request_id: the recorded request's statement id (hex), in the
+ *   struct itself: nothing to free.
  * @agreed: distinct officer keys that agreed, this officer's included
  *   (chain_delegation_count_agreed()).
  * @threshold: officer keys the policy wants; @threshold - @agreed are

@@ -24,7 +24,7 @@ chain_export_lookup_ca (const ChainLedgerState *state,
 
   if (state == NULL || cert == NULL)
     return NULL;
-  thumbprint = chain_ledger_cert_thumbprint (cert);
+  thumbprint = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
   return chain_ledger_state_find_ca (state, thumbprint);
 }
 

@@ -112,9 +112,10 @@ gboolean chain_export_check_code (ChainExportTarget target,
 
 /**
  * ChainExportFile:
- * @name: the file name in the target's directory (a ledger artifact name).
- * @data: the content.
- * @sha256: lower-case hex SHA-256 of @data.
+ * @name: (transfer none): the file name in the target's directory (a
+ *   ledger artifact name).
+ * @data: (transfer none): the content.
+ * @sha256: (transfer none): lower-case hex SHA-256 of @data.
  * @recorded: whether the export record lists it; %FALSE only for
  *   verification.pem, which the pop record holds.
  * @executable: a script, written 0755 (other files 0644).
@@ -131,8 +132,12 @@ typedef struct {
 
 /**
  * ChainExportWarning:
- * @id: a stable identifier (see the list at the top of this file).
- * @message: one line saying what the cloud would do and what to change.
+ * @id: (transfer none): a stable identifier (see the list at the top of
+ *   this file).
+ * @message: (transfer none): one line saying what the cloud would do and
+ *   what to change.
+ *
+ * One warning of an export; read-only, owned by the export.
  */
 typedef struct {
   char *id;

@@ -463,7 +463,7 @@ find_records (ChainWorkspace *workspace,
 static void
 fill_issued (Found *f)
 {
-  g_autofree char *sha = chain_cert_dup_sha256 (f->cert);
+  g_autofree char *sha = chain_cert_dup_thumbprint_hex (f->cert, CHAIN_DIGEST_SHA256);
   g_autofree char *key_sha = chain_cert_dup_public_key_sha256 (f->cert);
 
   f->issued.der = chain_cert_to_der (f->cert);
@@ -788,7 +788,7 @@ recover_run (ChainWorkspace        *workspace,
   g_autofree char *journal_name = g_path_get_basename (journal_path);
   const ChainLedgerState *state = chain_workspace_get_state (workspace);
   ChainCert *ca = state != NULL ? chain_workspace_get_ca (workspace) : NULL;
-  g_autofree char *issuer_sha256 = ca != NULL ? chain_cert_dup_sha256 (ca) : NULL;
+  g_autofree char *issuer_sha256 = ca != NULL ? chain_cert_dup_thumbprint_hex (ca, CHAIN_DIGEST_SHA256) : NULL;
   const char *output = NULL;
   guint n_recorded = 0, n_unrecorded = 0, n_void = 0, n_new = 0;
   guint64 seq = 0;

@@ -32,6 +32,7 @@
 #include "chain-i18n-private.h"
 #include "chain-manifest-private.h"
 #include "chain-progress-relay-private.h"
+#include "chain-task-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -932,7 +933,7 @@ check_setup (Run     *run,
                    tier != NULL ? tier : "?");
       return FALSE;
     }
-  threshold = chain_policy_get_threshold (run->policy, "device-batch");
+  threshold = chain_policy_get_threshold (run->policy, CHAIN_RECORD_TYPE_DEVICE_BATCH);
   if (threshold > 1)
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
@@ -1160,7 +1161,7 @@ chain_issue_devices (ChainWorkspace                 *workspace,
 
   if (!check_setup (&run, &local_error))
     goto out;
-  run.thumbprint = chain_cert_dup_sha256 (chain_issuer_get_cert (run.issuer));
+  run.thumbprint = chain_cert_dup_thumbprint_hex (chain_issuer_get_cert (run.issuer), CHAIN_DIGEST_SHA256);
   g_free (summary->issuer);
   summary->issuer = g_strdup (run.thumbprint);
   run.pool = g_thread_pool_new (worker, &run, (gint) run.jobs, FALSE, &local_error);
@@ -1291,6 +1292,7 @@ chain_issue_devices_async (ChainWorkspace                 *workspace,
   g_return_if_fail (options != NULL);
 
   g_task_set_source_tag (task, chain_issue_devices_async);
+  chain_task_set_source (task, workspace);
   g_task_set_name (task, "[libchain] issue devices");
   /* The task's own error on cancel would race the run's: the run decides. */
   g_task_set_return_on_cancel (task, FALSE);
@@ -1316,11 +1318,11 @@ chain_issue_devices_async (ChainWorkspace                 *workspace,
 }
 
 gboolean
-chain_issue_devices_finish (GAsyncResult  *result,
-                            GError       **error)
+chain_issue_devices_finish (ChainWorkspace  *workspace,
+                            GAsyncResult    *result,
+                            GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, chain_issue_devices_async), FALSE);
+  g_return_val_if_fail (chain_task_is_valid_for (result, workspace, chain_issue_devices_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

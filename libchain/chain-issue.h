@@ -393,10 +393,18 @@ void chain_issue_devices_async (ChainWorkspace                 *workspace,
                                 GAsyncReadyCallback             callback,
                                 gpointer                        user_data);
 
-/** Returns: as chain_issue_devices(). */
+/**
+ * chain_issue_devices_finish:
+ * @workspace: the workspace given to chain_issue_devices_async().
+ * @result: the result passed to the callback.
+ * @error: as chain_issue_devices().
+ *
+ * Returns: as chain_issue_devices().
+ */
 CHAIN_PUBLIC
-gboolean chain_issue_devices_finish (GAsyncResult  *result,
-                                     GError       **error);
+gboolean chain_issue_devices_finish (ChainWorkspace  *workspace,
+                                     GAsyncResult    *result,
+                                     GError         **error);
 
 /**
  * ChainIssueRecoverFunc:

@@ -594,7 +594,7 @@ chain_rule_rotation (ChainRuleCtx  *ctx,
   cert = chain_rule_parse_cert (ctx, "ca.pem", "rotation.certificate", error);
   if (cert == NULL)
     return FALSE;
-  thumbprint = chain_ledger_cert_thumbprint (cert);
+  thumbprint = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
   if (strcmp (thumbprint, new_ca) != 0)
     return chain_rule_refuse (ctx, error, "rotation.new", _("body.new is not the thumbprint of ca.pem"));
   if (g_hash_table_contains (ctx->state->cas_by_thumbprint, thumbprint))

@@ -216,7 +216,7 @@ check_device_cert (const ChainRuleCtx  *ctx,
   X509 *x = chain_cert_get_x509 (cert);
   guint64 n = index + 1;
   g_autofree char *cert_serial = chain_cert_dup_serial (cert);
-  g_autofree char *thumbprint = chain_ledger_cert_thumbprint (cert);
+  g_autofree char *thumbprint = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
   g_autofree char *spki = spki_sha256 (x);
   g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
   g_autofree char *cn = chain_name_dup_common_name (subject);
@@ -708,7 +708,7 @@ chain_rule_export (ChainRuleCtx  *ctx,
         return chain_rule_refuse (ctx, error, "export.content", _("%s: %s"), names[i], local_error->message);
       for (guint j = 0; j < certs->len; j++)
         {
-          g_autofree char *thumbprint = chain_ledger_cert_thumbprint (g_ptr_array_index (certs, j));
+          g_autofree char *thumbprint = chain_cert_dup_thumbprint_hex (g_ptr_array_index (certs, j), CHAIN_DIGEST_SHA256);
           ChainLedgerCa *known_ca = g_hash_table_lookup (ctx->state->cas_by_thumbprint, thumbprint);
 
           if (known_ca == NULL)

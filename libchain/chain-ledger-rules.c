@@ -222,7 +222,7 @@ static gboolean
 check_threshold (const ChainRuleCtx  *ctx,
                  GError             **error)
 {
-  guint k = chain_policy_get_threshold (chain_rule_get_policy (ctx), ctx->type_name);
+  guint k = chain_policy_get_threshold (chain_rule_get_policy (ctx), ctx->type);
   guint count = ctx->signers->len;
 
   if (ctx->type == CHAIN_RECORD_TYPE_DELEGATION)

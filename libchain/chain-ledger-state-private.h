@@ -173,8 +173,6 @@ ChainLedgerCa      *chain_ledger_state_find_ca   (const ChainLedgerState *self,
 ChainLedgerCa      *chain_ledger_state_find_ca_by_serial (const ChainLedgerState *self,
                                                           const ChainSerialKey   *key);
 
-/** Returns: (transfer full): lower-case hex SHA-256 of @cert's DER. */
-char               *chain_ledger_cert_thumbprint (const ChainCert *cert);
 /** Sets @out_key from @cert's serial; FALSE for a negative or absent serial. */
 gboolean            chain_ledger_cert_serial_key (const ChainCert *cert,
                                                   ChainSerialKey  *out_key);

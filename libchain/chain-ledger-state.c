@@ -15,16 +15,6 @@
 
 /* ---- Pieces -------------------------------------------------------------- */
 
-char *
-chain_ledger_cert_thumbprint (const ChainCert *cert)
-{
-  g_autoptr(GBytes) der = chain_cert_to_der (cert);
-  gsize len = 0;
-  const void *data = g_bytes_get_data (der, &len);
-
-  return chain_sha256_hex (data, len);
-}
-
 gboolean
 chain_ledger_cert_serial_key (const ChainCert *cert,
                               ChainSerialKey  *out_key)
@@ -44,7 +34,7 @@ chain_ledger_ca_new (ChainCert *cert)
   ChainLedgerCa *ca = g_new0 (ChainLedgerCa, 1);
 
   ca->cert = chain_cert_copy (cert);
-  ca->thumbprint = chain_ledger_cert_thumbprint (cert);
+  ca->thumbprint = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
   ca->revoked_serials = g_ptr_array_new_with_free_func (g_free);
   return ca;
 }

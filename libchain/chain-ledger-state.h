@@ -91,10 +91,10 @@ G_BEGIN_DECLS
  * ChainLedgerRecord:
  * @version: %CHAIN_LEDGER_RECORD_VERSION.
  * @seq: the record's sequence number, 0 for genesis.
- * @statement: the statement, sealed, with every artifact it lists attached
+ * @statement: (transfer none): the statement, sealed, with every artifact it lists attached
  *   (chain_statement_attach_artifact()) or added. Its signatures are
  *   verified here, against the officers the ledger has enrolled.
- * @commit_signer: (nullable): the certificate whose CMS signature on the
+ * @commit_signer: (transfer none) (nullable): the certificate whose CMS signature on the
  *   commit the caller verified to the ledger's root; it must be a current
  *   officer's. %NULL skips that rule, for a statement not yet committed.
  * @commit_time: the commit's committer time (Unix seconds), when the

@@ -19,20 +19,21 @@
 #define POLICY_VERSION 1
 #define TIER_NAME_MAX_LEN 32
 
-/* Sorted, as canonical JSON writes the thresholds object. */
-static const char *const threshold_types[] = {
-  "annotation",
-  "approval",
-  "delegation",
-  "delegation-request",
-  "device-batch",
-  "export",
-  "key-rotation",
-  "officer",
-  "policy",
-  "pop",
-  "revocation",
-  NULL,
+/* Sorted by name (chain_record_type_to_string(), the one place the JSON
+ * names live), as canonical JSON writes the thresholds object. */
+static const ChainRecordType threshold_types[] = {
+  CHAIN_RECORD_TYPE_ANNOTATION,
+  CHAIN_RECORD_TYPE_APPROVAL,
+  CHAIN_RECORD_TYPE_DELEGATION,
+  CHAIN_RECORD_TYPE_DELEGATION_REQUEST,
+  CHAIN_RECORD_TYPE_DEVICE_BATCH,
+  CHAIN_RECORD_TYPE_EXPORT,
+  CHAIN_RECORD_TYPE_KEY_ROTATION,
+  CHAIN_RECORD_TYPE_OFFICER,
+  CHAIN_RECORD_TYPE_POLICY,
+  CHAIN_RECORD_TYPE_POP,
+  CHAIN_RECORD_TYPE_REVOCATION,
+  CHAIN_RECORD_TYPE_INVALID,
 };
 #define N_THRESHOLD_TYPES (G_N_ELEMENTS (threshold_types) - 1)
 
@@ -106,12 +107,19 @@ algorithm_index (ChainKeyAlgorithm algorithm)
 }
 
 static int
-threshold_index (const char *record_type)
+threshold_index (ChainRecordType type)
 {
   for (guint i = 0; i < N_THRESHOLD_TYPES; i++)
-    if (g_strcmp0 (threshold_types[i], record_type) == 0)
+    if (threshold_types[i] == type)
       return (int) i;
   return -1;
+}
+
+/* Returns: (transfer none): the member of the thresholds object for entry @i. */
+static const char *
+threshold_name (guint i)
+{
+  return chain_record_type_to_string (threshold_types[i]);
 }
 
 static const char *
@@ -346,14 +354,17 @@ read_thresholds (ChainPolicy     *self,
                  GError         **error)
 {
   ChainJson *thresholds = get_member (json, "", "thresholds", CHAIN_JSON_OBJECT, error);
+  const char *names[N_THRESHOLD_TYPES + 1] = { NULL };
 
-  if (thresholds == NULL || !check_known_members (thresholds, "thresholds", threshold_types, error))
+  for (guint i = 0; i < N_THRESHOLD_TYPES; i++)
+    names[i] = threshold_name (i);
+  if (thresholds == NULL || !check_known_members (thresholds, "thresholds", names, error))
     return FALSE;
   for (guint i = 0; i < N_THRESHOLD_TYPES; i++)
     {
       gint64 k = 0;
 
-      if (!get_integer (thresholds, "thresholds", threshold_types[i], 1, CHAIN_POLICY_MAX_THRESHOLD,
+      if (!get_integer (thresholds, "thresholds", names[i], 1, CHAIN_POLICY_MAX_THRESHOLD,
                         &k, error))
         return FALSE;
       self->thresholds[i] = (guint) k;
@@ -653,7 +664,7 @@ chain_policy_validate (const ChainPolicy *self,
   for (guint i = 0; i < N_THRESHOLD_TYPES; i++)
     if (self->thresholds[i] < 1 || self->thresholds[i] > CHAIN_POLICY_MAX_THRESHOLD)
       {
-        g_autofree char *path = g_strdup_printf ("thresholds.%s", threshold_types[i]);
+        g_autofree char *path = g_strdup_printf ("thresholds.%s", threshold_name (i));
 
         return field_error (error, _("policy field '%s' is %u; use 1 to %d"), path, self->thresholds[i], CHAIN_POLICY_MAX_THRESHOLD);
       }
@@ -687,7 +698,7 @@ chain_policy_to_json (const ChainPolicy *self)
 
   thresholds = chain_json_new_object ();
   for (guint i = 0; i < N_THRESHOLD_TYPES; i++)
-    chain_json_object_set_integer (thresholds, threshold_types[i], self->thresholds[i]);
+    chain_json_object_set_integer (thresholds, threshold_name (i), self->thresholds[i]);
   chain_json_object_set (json, "thresholds", thresholds);
 
   list = chain_json_new_array ();
@@ -1027,32 +1038,38 @@ chain_policy_set_device_max_validity_days (ChainPolicy *self,
   self->device_max_validity_days = days;
 }
 
-const char *const *
+const ChainRecordType *
 chain_policy_get_threshold_types (void)
 {
   return threshold_types;
 }
 
+gboolean
+chain_policy_type_has_threshold (ChainRecordType type)
+{
+  return threshold_index (type) >= 0;
+}
+
 guint
 chain_policy_get_threshold (const ChainPolicy *self,
-                            const char        *record_type)
+                            ChainRecordType    type)
 {
   int index;
 
   g_return_val_if_fail (self != NULL, 0);
 
-  if (g_strcmp0 (record_type, "genesis") == 0 || g_strcmp0 (record_type, "acceptance") == 0)
+  if (type == CHAIN_RECORD_TYPE_GENESIS || type == CHAIN_RECORD_TYPE_ACCEPTANCE)
     return 1;
-  index = threshold_index (record_type);
+  index = threshold_index (type);
   return index >= 0 ? self->thresholds[index] : 0;
 }
 
 void
-chain_policy_set_threshold (ChainPolicy *self,
-                            const char  *record_type,
-                            guint        k)
+chain_policy_set_threshold (ChainPolicy     *self,
+                            ChainRecordType  type,
+                            guint            k)
 {
-  int index = threshold_index (record_type);
+  int index = threshold_index (type);
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (index >= 0);

@@ -35,7 +35,8 @@
  * - devices: id_rules "iot-hub" or "dps" (chain_device_id_validate());
  *   max_validity_days, 1 to 36525, the longest a device certificate lives.
  * - thresholds: for every record type listed in
- *   chain_policy_get_threshold_types(), k from 1 to
+ *   chain_policy_get_threshold_types(), named as
+ *   chain_record_type_to_string() names it, k from 1 to
  *   %CHAIN_POLICY_MAX_THRESHOLD: how many distinct officer keys of the
  *   author must sign (or, for a delegation, sign or approve its request).
  *   A genesis and an acceptance are signed by the one officer they enrol.
@@ -61,6 +62,7 @@
 #include "chain-device-id.h"
 #include "chain-json.h"
 #include "chain-key.h"
+#include "chain-statement.h"
 
 G_BEGIN_DECLS
 
@@ -300,29 +302,42 @@ void chain_policy_set_device_max_validity_days (ChainPolicy *self,
 /**
  * chain_policy_get_threshold_types:
  *
- * Returns: (transfer none): the %NULL-terminated, sorted list of record
- *   types a policy sets a threshold for.
+ * Returns: (transfer none) (array zero-terminated=1): the record types a
+ *   policy sets a threshold for, ended by %CHAIN_RECORD_TYPE_INVALID, in
+ *   the order of their names (chain_record_type_to_string()), which is the
+ *   order of the document's "thresholds" object. Genesis and acceptance
+ *   are not among them.
  */
 CHAIN_PUBLIC
-const char *const *chain_policy_get_threshold_types (void);
+const ChainRecordType *chain_policy_get_threshold_types (void);
+
+/** Returns: whether a policy sets a threshold for records of @type. */
+CHAIN_PUBLIC
+gboolean chain_policy_type_has_threshold (ChainRecordType type);
 
 /**
  * chain_policy_get_threshold:
  * @self: the policy.
- * @record_type: a record type; "genesis" and "acceptance" give 1.
+ * @type: a record type; %CHAIN_RECORD_TYPE_GENESIS and
+ *   %CHAIN_RECORD_TYPE_ACCEPTANCE give 1.
  *
- * Returns: k, the distinct officer keys a record of @record_type needs;
- *   0 for a type that is not a record type.
+ * Returns: k, the distinct officer keys a record of @type needs; 0 for
+ *   %CHAIN_RECORD_TYPE_INVALID or a value that is no record type.
  */
 CHAIN_PUBLIC
 guint chain_policy_get_threshold (const ChainPolicy *self,
-                                  const char        *record_type);
+                                  ChainRecordType    type);
 
-/** @record_type: one of chain_policy_get_threshold_types(); @k: 1..%CHAIN_POLICY_MAX_THRESHOLD. */
+/**
+ * chain_policy_set_threshold:
+ * @self: the policy.
+ * @type: a type chain_policy_type_has_threshold() accepts.
+ * @k: 1 to %CHAIN_POLICY_MAX_THRESHOLD.
+ */
 CHAIN_PUBLIC
-void chain_policy_set_threshold (ChainPolicy *self,
-                                 const char  *record_type,
-                                 guint        k);
+void chain_policy_set_threshold (ChainPolicy     *self,
+                                 ChainRecordType  type,
+                                 guint            k);
 
 /** chain_policy_free: NULL-safe. */
 CHAIN_PUBLIC

@@ -102,9 +102,12 @@ typedef enum {
 
 /**
  * ChainRevokedItem:
- * @serial: lower-case hex.
+ * @serial: (transfer none): lower-case hex.
  * @kind: what it is.
- * @name: (nullable): the device id, or the sub-CA's custodian id.
+ * @name: (transfer none) (nullable): the device id, or the sub-CA's
+ *   custodian id.
+ *
+ * One serial of a revocation plan; read-only, owned by the plan.
  */
 typedef struct {
   char            *serial;

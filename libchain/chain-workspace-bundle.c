@@ -9,6 +9,7 @@
 #include "chain-cert.h"
 #include "chain-error.h"
 #include "chain-i18n-private.h"
+#include "chain-task-private.h"
 #include "chain-ledger.h"
 #include "chain-ledger-state.h"
 
@@ -39,7 +40,7 @@ chain_workspace_import_bundle (ChainWorkspace        *self,
       return FALSE;
     }
   pin = chain_workspace_dup_pin_path (self);
-  root = chain_cert_dup_sha256 (chain_ledger_state_get_root (state));
+  root = chain_cert_dup_thumbprint_hex (chain_ledger_state_get_root (state), CHAIN_DIGEST_SHA256);
   options.pin_path = pin;
   options.verify = chain_audit_sync_verify;
   options.verify_data = root;
@@ -60,7 +61,7 @@ import_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  ChainWorkspace *self = g_object_get_data (G_OBJECT (task), "workspace");
+  ChainWorkspace *self = chain_task_get_source (task);
   ChainSyncResult *result = NULL;
   GError *error = NULL;
 
@@ -85,7 +86,7 @@ chain_workspace_import_bundle_async (ChainWorkspace      *self,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, chain_workspace_import_bundle_async);
   g_task_set_name (task, "[libchain] bundle import");
-  g_object_set_data (G_OBJECT (task), "workspace", self);
+  chain_task_set_source (task, self);
   g_task_set_task_data (task, g_strdup (bundle_path), g_free);
   g_task_run_in_thread (task, import_thread);
 }
@@ -98,9 +99,7 @@ chain_workspace_import_bundle_finish (ChainWorkspace   *self,
 {
   ChainSyncResult *outcome = NULL;
 
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, chain_workspace_import_bundle_async), FALSE);
-  g_return_val_if_fail (g_object_get_data (G_OBJECT (result), "workspace") == self, FALSE);
+  g_return_val_if_fail (chain_task_is_valid_for (result, self, chain_workspace_import_bundle_async), FALSE);
 
   outcome = g_task_propagate_pointer (G_TASK (result), error);
   if (outcome == NULL)

@@ -367,7 +367,7 @@ sync_open (Sync                            *job,
     }
   job->repo_path = g_strdup (chain_ledger_get_path (ledger));
   job->pin_path = chain_workspace_dup_pin_path (ws);
-  job->root = chain_cert_dup_sha256 (chain_ledger_state_get_root (state));
+  job->root = chain_cert_dup_thumbprint_hex (chain_ledger_state_get_root (state), CHAIN_DIGEST_SHA256);
   sync.pin_path = job->pin_path;
   sync.verify = audit_verify;
   sync.verify_data = job;

@@ -684,7 +684,7 @@ load_ca_chain (ChainWorkspace *self,
   self->ca_chain = chain_workspace_ancestors_of (self, ca);
   g_ptr_array_insert (self->ca_chain, 0, chain_cert_copy (ca));
   g_free (self->ca_thumbprint);
-  self->ca_thumbprint = chain_cert_dup_sha256 (ca);
+  self->ca_thumbprint = chain_cert_dup_thumbprint_hex (ca, CHAIN_DIGEST_SHA256);
   return TRUE;
 }
 
@@ -1164,7 +1164,7 @@ chain_workspace_find_ca (const ChainWorkspace *self,
         return chain_custodian_get_ca (c, n - 1);
       for (guint j = 0; j < n && name_len >= 8; j++)
         {
-          g_autofree char *thumb = chain_cert_dup_sha256 (chain_custodian_get_ca (c, j));
+          g_autofree char *thumb = chain_cert_dup_thumbprint_hex (chain_custodian_get_ca (c, j), CHAIN_DIGEST_SHA256);
 
           if (g_str_has_prefix (thumb, lower))
             {
@@ -1488,7 +1488,7 @@ chain_workspace_set_joined (ChainWorkspace *self,
   g_free (self->ledger_id);
   self->ledger_id = g_strdup (ledger_id);
   g_free (self->ca_thumbprint);
-  self->ca_thumbprint = chain_cert_dup_sha256 (ca);
+  self->ca_thumbprint = chain_cert_dup_thumbprint_hex (ca, CHAIN_DIGEST_SHA256);
   return write_workspace_file (self, error);
 }
 

@@ -726,7 +726,8 @@ START_TEST (test_clean_story)
 
   /* With the root learnt out of band, upper-case as clouds show it. */
   {
-    g_autofree char *root = chain_cert_dup_thumbprint (story->oem.cert, CHAIN_DIGEST_SHA256);
+    g_autofree char *hex = chain_cert_dup_thumbprint_hex (story->oem.cert, CHAIN_DIGEST_SHA256);
+    g_autofree char *root = chain_thumbprint_format_for_display (hex);
     g_autoptr(ChainAuditReport) trusted = NULL;
     ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
 
@@ -760,7 +761,7 @@ START_TEST (test_git_verify_commit)
   g_autofree char *conf = NULL;
   g_autofree char *trust = NULL;
   g_autofree char *root_path = NULL;
-  g_autofree char *fingerprint = chain_cert_dup_thumbprint (story->oem.cert, CHAIN_DIGEST_SHA1);
+  g_autofree char *fingerprint = chain_cert_dup_thumbprint_hex (story->oem.cert, CHAIN_DIGEST_SHA1);
   g_autofree char *trustlist = g_strdup_printf ("%s S\n", fingerprint);
   g_autoptr(GBytes) root_pem = chain_cert_to_pem (story->oem.cert);
   g_auto(GStrv) ids = history ();
@@ -852,7 +853,7 @@ END_TEST
  * only the root the auditor trusts tells it apart. */
 START_TEST (test_untrusted_root)
 {
-  g_autofree char *other = chain_cert_dup_thumbprint (story->cm_a.cert, CHAIN_DIGEST_SHA256);
+  g_autofree char *other = chain_cert_dup_thumbprint_hex (story->cm_a.cert, CHAIN_DIGEST_SHA256);
   g_autoptr(ChainAuditReport) report = NULL;
   ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
 
@@ -2183,7 +2184,7 @@ stricter_policy (void)
 {
   ChainPolicy *policy = chain_policy_copy (story->policy);
 
-  chain_policy_set_threshold (policy, "annotation", 2);
+  chain_policy_set_threshold (policy, CHAIN_RECORD_TYPE_ANNOTATION, 2);
   return policy;
 }
 

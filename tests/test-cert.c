@@ -628,15 +628,24 @@ START_TEST (test_thumbprints_match_openssl)
   g_autoptr(ChainCert) cert = parse_file_ok (file);
   g_auto(GStrv) sha1_parts = g_strsplit (facts[_i].sha1, ":", -1);
   g_auto(GStrv) sha256_parts = g_strsplit (facts[_i].sha256, ":", -1);
-  g_autofree char *expected_sha1 = g_strjoinv ("", sha1_parts);
-  g_autofree char *expected_sha256 = g_strjoinv ("", sha256_parts);
-  g_autofree char *ours_sha1 = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA1);
-  g_autofree char *ours_sha256 = chain_cert_dup_thumbprint (cert, CHAIN_DIGEST_SHA256);
+  g_autofree char *openssl_sha1 = g_strjoinv ("", sha1_parts);
+  g_autofree char *openssl_sha256 = g_strjoinv ("", sha256_parts);
+  g_autofree char *expected_sha1 = g_ascii_strdown (openssl_sha1, -1);
+  g_autofree char *expected_sha256 = g_ascii_strdown (openssl_sha256, -1);
+  g_autofree char *ours_sha1 = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA1);
+  g_autofree char *ours_sha256 = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
 
   ck_assert_uint_eq (strlen (ours_sha1), 40);
   ck_assert_uint_eq (strlen (ours_sha256), 64);
   ck_assert_str_eq (ours_sha1, expected_sha1);
   ck_assert_str_eq (ours_sha256, expected_sha256);
+  ck_assert (chain_hex_is_lower (ours_sha256, 64));
+  /* What Azure's portal shows is what openssl prints, without colons. */
+  {
+    g_autofree char *shown = chain_thumbprint_format_for_display (ours_sha1);
+
+    ck_assert_str_eq (shown, openssl_sha1);
+  }
 }
 END_TEST
 

@@ -27,7 +27,7 @@ END_TEST
 /* Each of these is a usage error: exit code 2 and one line on stderr
  * ("chain: error: ..."); only `chain` alone prints its whole usage. */
 static const struct {
-  const char *args[4];
+  const char *args[6];
   const char *message;
 } usage_errors[] = {
   { { NULL }, "Usage:" },
@@ -35,6 +35,12 @@ static const struct {
   { { "--bogus", "demo", NULL }, "unknown option '--bogus'" },
   { { "demo", NULL }, "give one directory (see chain demo --help)" },
   { { "demo", "--no-such-option", "x", NULL }, "Unknown option" },
+  /* A genesis is signed by the one officer it enrols: no threshold. */
+  { { "init", "--org", "Acme", "--threshold", "genesis=2", NULL },
+    "--threshold 'genesis=2' is not TYPE=K with K from 1 to 16 and TYPE one of annotation, approval, "
+    "delegation, delegation-request, device-batch, export, key-rotation, officer, policy, pop, revocation" },
+  { { "init", "--org", "Acme", "--threshold", "no-such-type=2", NULL },
+    "--threshold 'no-such-type=2' is not TYPE=K" },
 };
 
 START_TEST (test_usage_error_exit_code)

@@ -494,7 +494,7 @@ pki_setup (void)
   g_clear_pointer (&path, g_free);
 
   root = load_cert ("root");
-  fingerprint = chain_cert_dup_thumbprint (root, CHAIN_DIGEST_SHA1);
+  fingerprint = chain_cert_dup_thumbprint_hex (root, CHAIN_DIGEST_SHA1);
   trustlist = g_strdup_printf ("%s S\n", fingerprint);
   path = g_build_filename (gnupg_home, "trustlist.txt", NULL);
   test_support_write_file (path, trustlist, strlen (trustlist));

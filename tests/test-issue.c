@@ -953,7 +953,7 @@ START_TEST (test_issuer_der_fast_path)
       cert = chain_cert_parse (g_bytes_get_data (issued.der, NULL), g_bytes_get_size (issued.der), &error);
       test_assert_no_error (error);
       serial = chain_cert_dup_serial (cert);
-      sha = chain_cert_dup_sha256 (cert);
+      sha = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
       spki = chain_cert_dup_public_key_sha256 (cert);
       subject = chain_cert_dup_subject (cert);
       cn = chain_name_dup_common_name (subject);
@@ -1281,11 +1281,12 @@ END_TEST
 /* ------------------------------------------------------------------ async */
 
 typedef struct {
-  GMainLoop *loop;
-  gboolean   ok;
-  GError    *error;
-  guint      progress_calls;
-  GThread   *main_thread;
+  ChainWorkspace *workspace;
+  GMainLoop      *loop;
+  gboolean        ok;
+  GError         *error;
+  guint           progress_calls;
+  GThread        *main_thread;
 } AsyncRun;
 
 static void
@@ -1312,7 +1313,7 @@ async_done (GObject      *source_object,
   AsyncRun *run = user_data;
 
   (void) source_object;
-  run->ok = chain_issue_devices_finish (result, &run->error);
+  run->ok = chain_issue_devices_finish (run->workspace, result, &run->error);
   g_main_loop_quit (run->loop);
 }
 
@@ -1325,7 +1326,7 @@ START_TEST (test_async)
   g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GPtrArray) ids = NULL;
-  AsyncRun run = { loop, FALSE, NULL, 0, g_thread_self () };
+  AsyncRun run = { custody->dist, loop, FALSE, NULL, 0, g_thread_self () };
 
   options.batch_size = 10;
   options.progress = async_progress;

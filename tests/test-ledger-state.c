@@ -226,7 +226,7 @@ story_new (void)
   s->ledger_id = chain_statement_new_id ();
   s->policy = chain_policy_new_default ();
   s->policy2 = chain_policy_new_default ();
-  chain_policy_set_threshold (s->policy2, "annotation", 2);
+  chain_policy_set_threshold (s->policy2, CHAIN_RECORD_TYPE_ANNOTATION, 2);
   chain_policy_set_algorithm_allowed (s->policy2, CHAIN_KEY_ALGORITHM_RSA_2048, FALSE);
   chain_policy_set_device_max_validity_days (s->policy2, 30);
 
@@ -1205,7 +1205,7 @@ START_TEST (test_threshold_counts_approvals)
 
   story_build (s);
   story_run (s, STEP_REQUEST_CM_A);
-  chain_policy_set_threshold (strict, "delegation", 2);
+  chain_policy_set_threshold (strict, CHAIN_RECORD_TYPE_DELEGATION, 2);
   p = policy_draft (s, "oem", &s->oem.officer, strict);
   story_apply (s, p);
   r = request_draft (s, &s->oem, &s->oem.officer, &s->cm_a);
@@ -1895,7 +1895,7 @@ setup_strict_delegation_same_key (Story *s)
   g_autoptr(Draft) r = NULL;
   g_autoptr(Draft) a = NULL;
 
-  chain_policy_set_threshold (strict, "delegation", 2);
+  chain_policy_set_threshold (strict, CHAIN_RECORD_TYPE_DELEGATION, 2);
   p = policy_draft (s, "oem", &s->oem.officer, strict);
   story_apply (s, p);
   r = request_draft (s, &s->oem, &s->oem.officer, &s->cm_a);

@@ -102,23 +102,33 @@ END_TEST
 START_TEST (test_thresholds)
 {
   g_autoptr(ChainPolicy) policy = chain_policy_new_default ();
-  const char *const *types = chain_policy_get_threshold_types ();
+  const ChainRecordType *types = chain_policy_get_threshold_types ();
+  g_autoptr(ChainJson) json = chain_policy_to_json (policy);
+  ChainJson *thresholds = chain_json_object_get_member (json, "thresholds");
   guint n = 0;
 
-  for (; types[n] != NULL; n++)
+  /* In the order of the names, each a member of the document's object. */
+  for (; types[n] != CHAIN_RECORD_TYPE_INVALID; n++)
     {
+      ck_assert (chain_policy_type_has_threshold (types[n]));
       ck_assert_uint_eq (chain_policy_get_threshold (policy, types[n]), 1);
+      ck_assert_ptr_nonnull (chain_json_object_get_member (thresholds, chain_record_type_to_string (types[n])));
       if (n > 0)
-        ck_assert_int_lt (strcmp (types[n - 1], types[n]), 0);
+        ck_assert_int_lt (strcmp (chain_record_type_to_string (types[n - 1]), chain_record_type_to_string (types[n])), 0);
     }
   ck_assert_uint_eq (n, 11);
-  ck_assert_uint_eq (chain_policy_get_threshold (policy, "genesis"), 1);
-  ck_assert_uint_eq (chain_policy_get_threshold (policy, "acceptance"), 1);
-  ck_assert_uint_eq (chain_policy_get_threshold (policy, "no-such-type"), 0);
+  ck_assert_uint_eq (chain_json_object_get_size (thresholds), n);
+  ck_assert (!chain_policy_type_has_threshold (CHAIN_RECORD_TYPE_GENESIS));
+  ck_assert (!chain_policy_type_has_threshold (CHAIN_RECORD_TYPE_ACCEPTANCE));
+  ck_assert (!chain_policy_type_has_threshold (CHAIN_RECORD_TYPE_INVALID));
+  ck_assert_uint_eq (chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_GENESIS), 1);
+  ck_assert_uint_eq (chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_ACCEPTANCE), 1);
+  ck_assert_uint_eq (chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_INVALID), 0);
+  ck_assert_uint_eq (chain_policy_get_threshold (policy, (ChainRecordType) 999), 0);
 
-  chain_policy_set_threshold (policy, "delegation", 3);
-  ck_assert_uint_eq (chain_policy_get_threshold (policy, "delegation"), 3);
-  ck_assert_uint_eq (chain_policy_get_threshold (policy, "policy"), 1);
+  chain_policy_set_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION, 3);
+  ck_assert_uint_eq (chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION), 3);
+  ck_assert_uint_eq (chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_POLICY), 1);
 }
 END_TEST
 
@@ -201,7 +211,7 @@ START_TEST (test_more_tiers)
   ck_assert_str_eq (oem[1], "distributor");
   ck_assert_ptr_null (oem[2]);
   ck_assert_int_eq (chain_policy_get_max_validity_days (policy, "installer"), 365);
-  ck_assert_uint_eq (chain_policy_get_threshold (policy, "policy"), 3);
+  ck_assert_uint_eq (chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_POLICY), 3);
   ck_assert (!chain_policy_allows_algorithm (policy, CHAIN_KEY_ALGORITHM_EC_P256));
   ck_assert (chain_policy_allows_algorithm (policy, CHAIN_KEY_ALGORITHM_EC_P384));
   ck_assert_int_eq (chain_policy_get_device_id_rules (policy), CHAIN_DEVICE_ID_RULES_DPS);
@@ -340,7 +350,7 @@ START_TEST (test_setters_and_validate)
   g_autofree char *after = NULL;
   g_autoptr(GError) error = NULL;
 
-  chain_policy_set_threshold (policy, "policy", 2);
+  chain_policy_set_threshold (policy, CHAIN_RECORD_TYPE_POLICY, 2);
   chain_policy_set_device_id_rules (policy, CHAIN_DEVICE_ID_RULES_DPS);
   chain_policy_set_device_max_validity_days (policy, 400);
   chain_policy_set_issues_devices (policy, "oem", TRUE);
@@ -356,9 +366,9 @@ START_TEST (test_setters_and_validate)
   /* A copy is independent, and survives the round trip through JSON. */
   copy = chain_policy_copy (policy);
   ck_assert (chain_policy_equal (policy, copy));
-  chain_policy_set_threshold (copy, "policy", 3);
+  chain_policy_set_threshold (copy, CHAIN_RECORD_TYPE_POLICY, 3);
   ck_assert (!chain_policy_equal (policy, copy));
-  ck_assert_uint_eq (chain_policy_get_threshold (policy, "policy"), 2);
+  ck_assert_uint_eq (chain_policy_get_threshold (policy, CHAIN_RECORD_TYPE_POLICY), 2);
   {
     g_autoptr(GBytes) bytes = chain_policy_to_canonical (policy);
     g_autoptr(ChainPolicy) reparsed = chain_policy_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
@@ -390,7 +400,7 @@ static void set_no_algorithms (ChainPolicy *p)
 }
 static void set_device_days (ChainPolicy *p) { chain_policy_set_device_max_validity_days (p, 99999); }
 static void set_device_rules (ChainPolicy *p) { chain_policy_set_device_id_rules (p, (ChainDeviceIdRules) 7); }
-static void set_threshold_zero (ChainPolicy *p) { chain_policy_set_threshold (p, "revocation", 0); }
+static void set_threshold_zero (ChainPolicy *p) { chain_policy_set_threshold (p, CHAIN_RECORD_TYPE_REVOCATION, 0); }
 
 static const ValidateCase validate_cases[] = {
   { set_path_negative, "'tiers[2]' has max_path_len -1" },

@@ -279,7 +279,7 @@ START_TEST (test_find_ca)
 {
   g_autoptr(ChainWorkspace) oem = make_oem (NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *sha = chain_cert_dup_sha256 (chain_workspace_get_ca (oem));
+  g_autofree char *sha = chain_cert_dup_thumbprint_hex (chain_workspace_get_ca (oem), CHAIN_DIGEST_SHA256);
   g_autofree char *prefix = g_ascii_strup (sha, 10);
 
   ck_assert_ptr_eq (chain_workspace_find_ca (oem, NULL, &error), chain_workspace_get_ca (oem));
@@ -544,7 +544,7 @@ START_TEST (test_threshold_needs_approval)
   ChainDelegateOutcome outcome;
   guint64 length;
 
-  chain_policy_set_threshold (policy, "delegation", 2);
+  chain_policy_set_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION, 2);
   oem = make_oem (policy);
   ck_assert (chain_workspace_add_officer (oem, "oscar", passphrase, NULL, NULL, &error));
   test_assert_no_error (error);
@@ -605,7 +605,7 @@ START_TEST (test_rejected_request)
   ChainDelegateOutcome outcome;
   const ChainLedgerState *state = NULL;
 
-  chain_policy_set_threshold (policy, "delegation", 2);
+  chain_policy_set_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION, 2);
   oem = make_oem (policy);
   ck_assert (!chain_workspace_approve (oem, "cm-a", FALSE, NULL, NULL, &error));
   test_assert_error (error, CHAIN_ERROR_NOT_FOUND);
@@ -679,7 +679,7 @@ START_TEST (test_accept_checks_trusted_root)
   g_autoptr(GError) error = NULL;
   g_autofree char *grant = path_in ("cm-a.grant");
   g_autofree char *ledger = path_in ("cm-a/ledger.git");
-  g_autofree char *root = chain_cert_dup_sha256 (chain_workspace_get_ca (oem));
+  g_autofree char *root = chain_cert_dup_thumbprint_hex (chain_workspace_get_ca (oem), CHAIN_DIGEST_SHA256);
   const char *wrong = "0000000000000000000000000000000000000000000000000000000000000000";
 
   delegate (oem, "cm-a");

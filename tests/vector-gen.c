@@ -794,7 +794,7 @@ stricter_policy (void)
 {
   ChainPolicy *policy = chain_policy_copy (story->policy);
 
-  chain_policy_set_threshold (policy, "annotation", 2);
+  chain_policy_set_threshold (policy, CHAIN_RECORD_TYPE_ANNOTATION, 2);
   return policy;
 }
 

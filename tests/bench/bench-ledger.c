@@ -145,7 +145,7 @@ git_verify_commits (const char *path,
 {
   /* A short path: gpg-agent puts its socket in GNUPGHOME. */
   g_autofree char *home = g_strdup ("/tmp/bench-gpg-XXXXXX");
-  g_autofree char *fingerprint = chain_cert_dup_thumbprint (root, CHAIN_DIGEST_SHA1);
+  g_autofree char *fingerprint = chain_cert_dup_thumbprint_hex (root, CHAIN_DIGEST_SHA1);
   g_autofree char *trustlist = g_strdup_printf ("%s S\n", fingerprint);
   g_autofree char *conf = NULL;
   g_autofree char *trust = NULL;

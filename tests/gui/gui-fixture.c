@@ -219,7 +219,7 @@ gui_fixture_make (GuiFixture *fixture,
                                        G_FILE_SET_CONTENTS_NONE, 0600, &error),
                  "%s", error != NULL ? error->message : "?");
 
-  chain_policy_set_threshold (policy, "delegation", 2);
+  chain_policy_set_threshold (policy, CHAIN_RECORD_TYPE_DELEGATION, 2);
   options.org = "Widget Devices GmbH";
   options.id = "oem";
   options.policy = policy;

@@ -425,7 +425,7 @@ START_TEST (test_create)
   Wait wait = { 0 };
 
   g_object_set (form, "dir", dir, "org", "Acme Sensors", "algorithm", 1, "validity-days", 3650, NULL);
-  chain_policy_set_threshold (custody_init_form_get_policy (form), "export", 2);
+  chain_policy_set_threshold (custody_init_form_get_policy (form), CHAIN_RECORD_TYPE_EXPORT, 2);
   custody_init_form_policy_changed (form);
   custody_init_form_set_passphrase (form, "correct horse battery staple");
   custody_init_form_set_confirmation (form, "correct horse battery staple");
@@ -440,7 +440,7 @@ START_TEST (test_create)
   ck_assert_str_eq (custody_fields_lookup (custody_node_get_fields (node (session, "acme-sensors")), "Key"),
                     "ECDSA P-384");
   ck_assert_uint_eq (chain_policy_get_threshold (chain_ledger_state_get_policy (
-                       chain_workspace_get_state (custody_session_get_workspace (session))), "export"), 2);
+                       chain_workspace_get_state (custody_session_get_workspace (session))), CHAIN_RECORD_TYPE_EXPORT), 2);
 
   /* `chain init` refuses to make a second workspace in the same place. */
   wait.done = FALSE;

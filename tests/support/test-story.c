@@ -819,8 +819,8 @@ test_story_new (void)
   s->path = g_build_filename (s->dir, "ledger.git", NULL);
   s->ledger_id = chain_statement_new_id ();
   s->policy = chain_policy_new_default ();
-  chain_policy_set_threshold (s->policy, "delegation", 2);
-  chain_policy_set_threshold (s->policy, "policy", 2);
+  chain_policy_set_threshold (s->policy, CHAIN_RECORD_TYPE_DELEGATION, 2);
+  chain_policy_set_threshold (s->policy, CHAIN_RECORD_TYPE_POLICY, 2);
   s->state = chain_ledger_state_new ();
 
   party_init (&s->oem, "oem", "Widget Ltd", "oem", "CN=Widget Root CA,O=Widget Ltd,C=DE",
