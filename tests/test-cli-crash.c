@@ -429,7 +429,7 @@ START_TEST (test_issue_killed_between_pack_and_move)
 
   /* The second chunk's pack is on the disk, no ref names it: garbage, and
    * the chunk is in staging like one never appended. */
-  issue_killed_at ("pack:2", 20);
+  issue_killed_at ("pack:2", 20, "per-device");
   status = test_support_run ((const char *const[]) { "git", "-C", ledger, "fsck", "--strict",
                                                      "--no-dangling", "--no-progress", NULL },
                              NULL, NULL, &err);
