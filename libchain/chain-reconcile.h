@@ -89,19 +89,19 @@ const char *chain_reconcile_kind_to_string (ChainReconcileKind kind);
  * ChainReconcileFinding:
  * @kind: what was found.
  * @needs_action: whether it is more than information.
- * @device_id: (nullable): the device id as the cloud or the ledger names
+ * @device_id: (transfer none) (nullable): the device id as the cloud or the ledger names
  *   it (outside input: sanitize before showing); %NULL for an AWS
  *   certificate the ledger does not know.
- * @cert_sha256: (nullable): the certificate's SHA-256, lower-case hex,
+ * @cert_sha256: (transfer none) (nullable): the certificate's SHA-256, lower-case hex,
  *   where the cloud or the ledger names it.
- * @serial: (nullable): the ledger's serial of that certificate, lower-case
+ * @serial: (transfer none) (nullable): the ledger's serial of that certificate, lower-case
  *   hex; %NULL when the ledger did not issue it.
- * @source: (nullable): the cloud file it was read from; %NULL for
+ * @source: (transfer none) (nullable): the cloud file it was read from; %NULL for
  *   findings of the ledger alone.
  * @format: the format of @source (%CHAIN_CLOUD_FORMAT_EMPTY without one).
- * @cloud_status: (nullable): the status the cloud gave ("enabled",
+ * @cloud_status: (transfer none) (nullable): the status the cloud gave ("enabled",
  *   "assigned", "ACTIVE"...), outside input.
- * @hub: (nullable): the IoT hub a DPS registration was assigned to.
+ * @hub: (transfer none) (nullable): the IoT hub a DPS registration was assigned to.
  *
  * One finding. Strings are (transfer none) and live as long as the
  * ChainReconcile.

@@ -915,7 +915,7 @@ START_TEST (test_usage_errors)
   /* A workspace that has not joined a ledger. */
   pending = test_custody_child (w.cm, w.dir, "dist", "distributor", FALSE);
   ck_assert (!chain_workspace_sync (pending, w.cm_repo, NULL, NULL, NULL, &error));
-  assert_error_says (&error, CHAIN_ERROR_NOT_FOUND, "has not joined a ledger");
+  assert_error_says (&error, CHAIN_ERROR_NOT_JOINED, "has not joined a ledger");
 }
 END_TEST
 
