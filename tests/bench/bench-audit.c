@@ -59,6 +59,8 @@
  */
 #include "chain.h"
 #include "chain-pki-private.h"
+#include "bench-support.h"
+#include "bench-workspaces.h"
 
 #include <glib/gstdio.h>
 #include <openssl/x509.h>
@@ -74,123 +76,13 @@
  * as 10^6 device directories would fill a disk. */
 #define ISSUE_ROUND 100000
 
-static void
-die (const char *what,
-     GError     *error)
-{
-  fprintf (stderr, "bench-audit: %s: %s\n", what, error != NULL ? error->message : "failed");
-  exit (1);
-}
-
-static ChainSecret *
-passphrase_new (void)
-{
-  return chain_secret_new (PASSPHRASE, strlen (PASSPHRASE));
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      GDir *dir = g_dir_open (path, 0, NULL);
-      const char *name = NULL;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      if (dir != NULL)
-        g_dir_close (dir);
-    }
-  g_remove (path);
-}
-
-static double
-now (void)
-{
-  return (double) g_get_monotonic_time () / G_USEC_PER_SEC;
-}
-
 static double
 timeval_seconds (const struct timeval *tv)
 {
   return (double) tv->tv_sec + (double) tv->tv_usec / 1e6;
 }
 
-/* CPU-seconds (user + system) of this process so far. */
-static double
-cpu_seconds (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return timeval_seconds (&usage.ru_utime) + timeval_seconds (&usage.ru_stime);
-}
-
 /* ---- The ledger ------------------------------------------------------------------ */
-
-/* An OEM in DIR/oem and a manufacturer in DIR/cm under it, as `chain
- * init`, `request`, `delegate` and `accept` make them. */
-static ChainWorkspace *
-make_workspaces (const char *dir)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainSecret) passphrase = passphrase_new ();
-  g_autofree char *oem_dir = g_build_filename (dir, "oem", NULL);
-  g_autofree char *cm_dir = g_build_filename (dir, "cm", NULL);
-  g_autofree char *request_path = g_build_filename (dir, "cm.request", NULL);
-  g_autofree char *grant_path = g_build_filename (dir, "cm.grant", NULL);
-  g_autoptr(ChainRequestFile) request = NULL;
-  g_autoptr(ChainWorkspace) oem = NULL;
-  ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
-  ChainWorkspace *cm;
-
-  options.org = "Bench OEM";
-  options.id = "oem";
-  options.passphrase = passphrase;
-  oem = chain_workspace_init (oem_dir, &options, NULL, &error);
-  if (oem == NULL)
-    die ("chain_workspace_init", error);
-  options.org = "Bench CM";
-  options.id = "cm";
-  options.tier = "manufacturer";
-  cm = chain_workspace_request (cm_dir, &options, request_path, NULL, &error);
-  if (cm == NULL)
-    die ("chain_workspace_request", error);
-  request = chain_request_file_load (request_path, &error);
-  if (request == NULL
-      || !chain_workspace_delegate (oem, request, NULL, grant_path, &(ChainDelegateOutcome) { 0 }, NULL, &error)
-      || !chain_workspace_accept (cm, grant_path, NULL, NULL, NULL, &error))
-    die ("delegating to the manufacturer", error);
-  return cm;
-}
-
-/* Grows @ws's ledger by @n devices in records of 10,000. */
-static void
-issue (ChainWorkspace *ws,
-       const char     *dir,
-       guint64         first,
-       guint64         n)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainSecret) passphrase = passphrase_new ();
-  g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
-  g_autofree char *prefix = g_strdup_printf ("audit%" G_GUINT64_FORMAT "-", first);
-  g_autofree char *out = g_strdup_printf ("%s/out-%" G_GUINT64_FORMAT, dir, first);
-  g_autoptr(ChainIssueSource) source = chain_issue_source_new_count (prefix, 1, n, &error);
-  ChainIssueDevicesOptions options = CHAIN_ISSUE_DEVICES_OPTIONS_INIT;
-
-  if (source == NULL)
-    die ("count source", error);
-  options.output_dir = out;
-  options.key_passphrase = passphrase;
-  if (!chain_issue_devices (ws, source, &options, summary, NULL, &error))
-    die ("chain_issue_devices", error);
-  remove_tree (out);
-}
 
 /* The manufacturer's workspace in @dir holding @n devices: reused when
  * @dir/devices says it holds them, else made anew. */
@@ -203,66 +95,33 @@ ledger_of (const char *dir,
   g_autofree char *ws_dir = g_build_filename (dir, "cm", NULL);
   g_autofree char *held = NULL;
   g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT "\n", n);
+  g_autoptr(ChainSecret) passphrase = bench_secret_new (PASSPHRASE);
   ChainWorkspace *ws;
-  double started = now ();
+  double started = bench_now ();
 
   if (g_file_get_contents (marker, &held, NULL, NULL) && strcmp (held, count) == 0)
     {
       fprintf (stderr, "bench-audit: reusing the ledger of %" G_GUINT64_FORMAT " devices in %s\n", n, dir);
       ws = chain_workspace_open (ws_dir, NULL, &error);
       if (ws == NULL)
-        die ("chain_workspace_open", error);
+        bench_die ("chain_workspace_open", error);
       return ws;
     }
   g_remove (marker);
-  remove_tree (dir);
+  bench_remove_tree (dir);
   if (g_mkdir_with_parents (dir, 0700) != 0)
-    die ("cannot create the work directory", NULL);
+    bench_die ("cannot create the work directory", NULL);
   fprintf (stderr, "bench-audit: building a ledger of %" G_GUINT64_FORMAT " devices in %s\n", n, dir);
-  ws = make_workspaces (dir);
+  ws = bench_make_workspaces (dir, passphrase, NULL);
   for (guint64 done = 0; done < n; done += MIN (n - done, ISSUE_ROUND))
     {
-      issue (ws, dir, done, MIN (n - done, ISSUE_ROUND));
+      bench_issue_count (ws, dir, "audit", done, MIN (n - done, ISSUE_ROUND), passphrase);
       fprintf (stderr, "bench-audit: %" G_GUINT64_FORMAT " devices issued (%.0f s)\n",
-               done + MIN (n - done, ISSUE_ROUND), now () - started);
+               done + MIN (n - done, ISSUE_ROUND), bench_now () - started);
     }
   if (!g_file_set_contents (marker, count, -1, &error))
-    die ("writing the marker", error);
+    bench_die ("writing the marker", error);
   return ws;
-}
-
-/* ---- RSS --------------------------------------------------------------------------- */
-
-/* Resident set of process @pid now, in KiB, from /proc/PID/statm. */
-static guint64
-rss_kib (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/statm", (int) pid);
-  g_autofree char *text = NULL;
-  unsigned long size = 0;
-  unsigned long resident = 0;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || sscanf (text, "%lu %lu", &size, &resident) != 2)
-    return 0;
-  return (guint64) resident * (guint64) sysconf (_SC_PAGESIZE) / 1024;
-}
-
-typedef struct {
-  gint     stop;
-  guint64  high_kib;
-} RssSampler;
-
-static gpointer
-rss_sampler_thread (gpointer data)
-{
-  RssSampler *sampler = data;
-
-  while (!g_atomic_int_get (&sampler->stop))
-    {
-      sampler->high_kib = MAX (sampler->high_kib, rss_kib (getpid ()));
-      g_usleep (20000);
-    }
-  return NULL;
 }
 
 /* ---- 1. The library's audit ------------------------------------------------------- */
@@ -293,8 +152,7 @@ bench_library (const char *ledger_path,
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainAuditReport) report = NULL;
   ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
-  RssSampler sampler = { 0, 0 };
-  GThread *sampler_thread;
+  BenchRssSampler *sampler;
   Figures figures = { 0 };
   guint64 calls = 0;
   double cpu_started;
@@ -302,17 +160,15 @@ bench_library (const char *ledger_path,
 
   options.progress = on_audit_progress;
   options.progress_data = &calls;
-  figures.rss_before_mib = (double) rss_kib (getpid ()) / 1024;
-  sampler_thread = g_thread_new ("rss-sampler", rss_sampler_thread, &sampler);
-  cpu_started = cpu_seconds ();
-  started = now ();
+  figures.rss_before_mib = (double) bench_rss_kib (getpid ()) / 1024;
+  sampler = bench_rss_sampler_start ();
+  cpu_started = bench_cpu_seconds (RUSAGE_SELF);
+  started = bench_now ();
   if (!chain_audit_repository (ledger_path, &options, &report, NULL, &error))
-    die ("chain_audit_repository", error);
-  figures.wall = now () - started;
-  figures.cpu = cpu_seconds () - cpu_started;
-  g_atomic_int_set (&sampler.stop, 1);
-  g_thread_join (sampler_thread);
-  figures.rss_mib = (double) sampler.high_kib / 1024;
+    bench_die ("chain_audit_repository", error);
+  figures.wall = bench_now () - started;
+  figures.cpu = bench_cpu_seconds (RUSAGE_SELF) - cpu_started;
+  figures.rss_mib = (double) bench_rss_sampler_stop (sampler) / 1024;
   if (!chain_audit_report_is_ok (report))
     {
       g_autofree char *text = chain_audit_report_to_text (report, FALSE);
@@ -321,7 +177,7 @@ bench_library (const char *ledger_path,
       exit (1);
     }
   if (calls != chain_audit_report_get_n_records (report))
-    die ("progress was not reported once per record", NULL);
+    bench_die ("progress was not reported once per record", NULL);
   *out_records = chain_audit_report_get_n_records (report);
   return figures;
 }
@@ -342,17 +198,17 @@ bench_cli (const char *chain_bin,
   GPid pid = 0;
   int status = 0;
   pid_t done;
-  double started = now ();
+  double started = bench_now ();
 
   if (!g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
                       NULL, NULL, &pid, &error))
-    die (chain_bin, error);
+    bench_die (chain_bin, error);
   while ((done = wait4 (pid, &status, WNOHANG, &usage)) == 0)
     {
-      high_kib = MAX (high_kib, rss_kib (pid));
+      high_kib = MAX (high_kib, bench_rss_kib (pid));
       g_usleep (20000);
     }
-  figures.wall = now () - started;
+  figures.wall = bench_now () - started;
   if (done != pid || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
     {
       fprintf (stderr, "bench-audit: chain audit failed (status %d)\n", status);
@@ -392,7 +248,7 @@ verify_all (GPtrArray *certs,
 {
   g_autofree VerifyJob *jobs = g_new0 (VerifyJob, threads);
   g_autofree GThread **running = g_new0 (GThread *, threads);
-  double started = now ();
+  double started = bench_now ();
 
   for (guint t = 0; t < threads; t++)
     {
@@ -403,9 +259,9 @@ verify_all (GPtrArray *certs,
     {
       g_thread_join (running[t]);
       if (jobs[t].failed > 0)
-        die ("a certificate of the ledger does not verify", NULL);
+        bench_die ("a certificate of the ledger does not verify", NULL);
     }
-  return now () - started;
+  return bench_now () - started;
 }
 
 /* The certificates of certificates.pem, parsed as the batch rule parses
@@ -431,7 +287,7 @@ parse_pems (GBytes *pems)
       block_end += strlen (end_marker);
       cert = chain_cert_parse_keyless ((const guint8 *) p, (gsize) (block_end - p), &error);
       if (cert == NULL)
-        die ("parsing certificates.pem", error);
+        bench_die ("parsing certificates.pem", error);
       g_ptr_array_add (certs, cert);
       p = block_end;
     }
@@ -460,16 +316,16 @@ bench_verify (ChainWorkspace *ws,
       double cpu_started;
 
       if (record == NULL)
-        die ("chain_ledger_load_record", error);
+        bench_die ("chain_ledger_load_record", error);
       if (chain_statement_get_record_type (chain_record_get_statement (record)) != CHAIN_RECORD_TYPE_DEVICE_BATCH)
         continue;
       pems = chain_record_read_artifact (record, "certificates.pem", NULL, &error);
       if (pems == NULL)
-        die ("reading certificates.pem", error);
+        bench_die ("reading certificates.pem", error);
       certs = parse_pems (pems);
-      cpu_started = cpu_seconds ();
+      cpu_started = bench_cpu_seconds (RUSAGE_SELF);
       figures.wall += verify_all (certs, key, threads);
-      figures.cpu += cpu_seconds () - cpu_started;
+      figures.cpu += bench_cpu_seconds (RUSAGE_SELF) - cpu_started;
       *out_certs += certs->len;
     }
   return figures;
@@ -517,11 +373,12 @@ main (int    argc,
   guint64 records = 0;
   guint64 certs = 0;
 
+  g_set_prgname ("bench-audit");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    die ("options", error);
+    bench_die ("options", error);
   if (devices < 1 || threads < 0)
-    die ("options", NULL);
+    bench_die ("options", NULL);
   if (threads == 0)
     threads = (gint) g_get_num_processors ();
   if (chain_bin == NULL && g_getenv ("CHAIN_BIN") != NULL)
@@ -530,7 +387,7 @@ main (int    argc,
     {
       dir = g_dir_make_tmp ("bench-audit-XXXXXX", &error);
       if (dir == NULL)
-        die ("temporary directory", error);
+        bench_die ("temporary directory", error);
       own_dir = TRUE;
     }
   ws_dir = g_build_filename (dir, "cm", NULL);
@@ -544,7 +401,7 @@ main (int    argc,
     cli = bench_cli (chain_bin, ws_dir);
   verify = bench_verify (ws, (guint) threads, &certs);
   if (certs != (guint64) devices)
-    die ("the ledger does not hold as many certificates as devices", NULL);
+    bench_die ("the ledger does not hold as many certificates as devices", NULL);
 
   printf ("%" G_GUINT64_FORMAT " devices in %" G_GUINT64_FORMAT " records\n", (guint64) devices, records);
   printf ("%-40s %9s %9s %9s %9s %9s\n", "", "wall s", "CPU-s", "RSS MiB", "x verify", "CPU x");
@@ -561,6 +418,6 @@ main (int    argc,
 
   g_clear_pointer (&ws, chain_workspace_free);
   if (own_dir && !keep)
-    remove_tree (dir);
+    bench_remove_tree (dir);
   return 0;
 }

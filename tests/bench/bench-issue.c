@@ -95,6 +95,8 @@
  * per-call key decoder chain, which once cost more than signing).
  */
 #include "chain.h"
+#include "bench-support.h"
+#include "bench-workspaces.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -105,22 +107,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void
-die (const char *what,
-     GError     *error)
-{
-  fprintf (stderr, "bench-issue: %s: %s\n", what, error != NULL ? error->message : "failed");
-  exit (1);
-}
-
 /* The passphrase of the bench's workspaces and device keys. */
 #define PASSPHRASE "bench-issue passphrase"
-
-static ChainSecret *
-passphrase_new (void)
-{
-  return chain_secret_new (PASSPHRASE, strlen (PASSPHRASE));
-}
 
 static void
 write_file (const char *path,
@@ -130,66 +118,7 @@ write_file (const char *path,
   g_autoptr(GError) error = NULL;
 
   if (!g_file_set_contents (path, data, (gssize) len, &error))
-    die ("writing a file", error);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      GDir *dir = g_dir_open (path, 0, NULL);
-      const char *name = NULL;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      if (dir != NULL)
-        g_dir_close (dir);
-    }
-  g_remove (path);
-}
-
-/* An OEM in DIR/oem and a manufacturer in DIR/cm under it, as `chain
- * init`, `request`, `delegate` and `accept` make them; the manufacturer,
- * unlocked, issues the devices. */
-static ChainWorkspace *
-make_workspaces (const char      *dir,
-                 ChainWorkspace **out_oem)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainSecret) passphrase = passphrase_new ();
-  g_autofree char *oem_dir = g_build_filename (dir, "oem", NULL);
-  g_autofree char *cm_dir = g_build_filename (dir, "cm", NULL);
-  g_autofree char *request_path = g_build_filename (dir, "cm.request", NULL);
-  g_autofree char *grant_path = g_build_filename (dir, "cm.grant", NULL);
-  g_autoptr(ChainRequestFile) request = NULL;
-  ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
-  ChainWorkspace *oem;
-  ChainWorkspace *cm;
-
-  options.org = "Bench OEM";
-  options.id = "oem";
-  options.passphrase = passphrase;
-  oem = chain_workspace_init (oem_dir, &options, NULL, &error);
-  if (oem == NULL)
-    die ("chain_workspace_init", error);
-  options.org = "Bench CM";
-  options.id = "cm";
-  options.tier = "manufacturer";
-  cm = chain_workspace_request (cm_dir, &options, request_path, NULL, &error);
-  if (cm == NULL)
-    die ("chain_workspace_request", error);
-  request = chain_request_file_load (request_path, &error);
-  if (request == NULL
-      || !chain_workspace_delegate (oem, request, NULL, grant_path, &(ChainDelegateOutcome) { 0 }, NULL, &error)
-      || !chain_workspace_accept (cm, grant_path, NULL, NULL, NULL, &error))
-    die ("delegating to the manufacturer", error);
-  *out_oem = oem;
-  return cm;
+    bench_die ("writing a file", error);
 }
 
 #define SOFTHSM_MODULE "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"
@@ -202,7 +131,7 @@ make_hsm_workspace (const char     *dir,
                     ChainWorkspace *oem)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainSecret) passphrase = passphrase_new ();
+  g_autoptr(ChainSecret) passphrase = bench_secret_new (PASSPHRASE);
   g_autoptr(ChainSecret) pin = chain_secret_new (HSM_PIN, strlen (HSM_PIN));
   g_autofree char *conf = g_build_filename (dir, "softhsm2.conf", NULL);
   g_autofree char *tokens = g_build_filename (dir, "tokens", NULL);
@@ -222,7 +151,7 @@ make_hsm_workspace (const char     *dir,
   g_setenv ("SOFTHSM2_CONF", conf, TRUE);
   if (!g_spawn_sync (NULL, (char **) init, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                      NULL, NULL, &status, &error) || status != 0)
-    die ("softhsm2-util --init-token", error);
+    bench_die ("softhsm2-util --init-token", error);
   options.org = "Bench CM HSM";
   options.id = "cm-hsm";
   options.tier = "manufacturer";
@@ -231,32 +160,13 @@ make_hsm_workspace (const char     *dir,
   options.pin = pin;
   ws = chain_workspace_request (ws_dir, &options, request_path, NULL, &error);
   if (ws == NULL)
-    die ("chain_workspace_request (SoftHSM2)", error);
+    bench_die ("chain_workspace_request (SoftHSM2)", error);
   request = chain_request_file_load (request_path, &error);
   if (request == NULL
       || !chain_workspace_delegate (oem, request, NULL, grant_path, &(ChainDelegateOutcome) { 0 }, NULL, &error)
       || !chain_workspace_accept (ws, grant_path, NULL, NULL, NULL, &error))
-    die ("delegating to the SoftHSM2 manufacturer", error);
+    bench_die ("delegating to the SoftHSM2 manufacturer", error);
   return ws;
-}
-
-static double
-now (void)
-{
-  return (double) g_get_monotonic_time () / G_USEC_PER_SEC;
-}
-
-/* CPU seconds (user + system) this process, or its waited-for children,
- * used so far: on a shared machine, devices per CPU-second says more than
- * devices per second. */
-static double
-cpu_seconds (int who)
-{
-  struct rusage usage;
-
-  getrusage (who, &usage);
-  return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
-         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
 }
 
 typedef struct {
@@ -265,63 +175,6 @@ typedef struct {
   double rss_mib;    /* RSS high-water during the run, MiB (0: not measured) */
   double ledger;     /* ledger.git growth, bytes per device (0: not measured) */
 } Rate;
-
-/* Bytes @path and everything under it take on disk, as `du` counts them. */
-static guint64
-disk_usage (const char *path)
-{
-  struct stat st;
-  guint64 total = 0;
-  GDir *dir;
-  const char *name;
-
-  if (lstat (path, &st) != 0)
-    return 0;
-  total = (guint64) st.st_blocks * 512;
-  if (!S_ISDIR (st.st_mode) || (dir = g_dir_open (path, 0, NULL)) == NULL)
-    return total;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      total += disk_usage (child);
-    }
-  g_dir_close (dir);
-  return total;
-}
-
-/* Resident set of process @pid now, in KiB, from /proc/PID/statm. */
-static guint64
-rss_kib (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/statm", (int) pid);
-  g_autofree char *text = NULL;
-  unsigned long size = 0;
-  unsigned long resident = 0;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || sscanf (text, "%lu %lu", &size, &resident) != 2)
-    return 0;
-  return (guint64) resident * (guint64) sysconf (_SC_PAGESIZE) / 1024;
-}
-
-/* Samples this process's RSS every 20 ms while a library run lasts. */
-typedef struct {
-  gint     stop;
-  guint64  high_kib;
-} RssSampler;
-
-static gpointer
-rss_sampler_thread (gpointer data)
-{
-  RssSampler *sampler = data;
-
-  while (!g_atomic_int_get (&sampler->stop))
-    {
-      sampler->high_kib = MAX (sampler->high_kib, rss_kib (getpid ()));
-      g_usleep (20000);
-    }
-  return NULL;
-}
 
 /* Runs @argv, dying unless it exits 0; returns its stdout. */
 static char *
@@ -366,7 +219,7 @@ on_progress (guint64  issued,
 
   (void) recorded;
   if (clock->issued_at == 0 && issued == clock->total && total == clock->total)
-    clock->issued_at = now ();
+    clock->issued_at = bench_now ();
 }
 
 typedef struct {
@@ -384,13 +237,12 @@ bench_library (ChainWorkspace   *ws,
                guint             batch)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainSecret) passphrase = passphrase_new ();
+  g_autoptr(ChainSecret) passphrase = bench_secret_new (PASSPHRASE);
   g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
   ChainIssueDevicesOptions options = CHAIN_ISSUE_DEVICES_OPTIONS_INIT;
   Clock clock = { n, 0, 0 };
   Rates rates = { 0 };
-  RssSampler sampler = { 0, 0 };
-  GThread *sampler_thread;
+  BenchRssSampler *sampler;
   double done;
   double cpu_started;
 
@@ -401,16 +253,14 @@ bench_library (ChainWorkspace   *ws,
   options.key_passphrase = passphrase;
   options.progress = on_progress;
   options.progress_data = &clock;
-  sampler_thread = g_thread_new ("rss-sampler", rss_sampler_thread, &sampler);
-  cpu_started = cpu_seconds (RUSAGE_SELF);
-  clock.started = now ();
+  sampler = bench_rss_sampler_start ();
+  cpu_started = bench_cpu_seconds (RUSAGE_SELF);
+  clock.started = bench_now ();
   if (!chain_issue_devices (ws, source, &options, summary, NULL, &error))
-    die ("chain_issue_devices", error);
-  done = now ();
-  g_atomic_int_set (&sampler.stop, 1);
-  g_thread_join (sampler_thread);
-  rates.recorded.rss_mib = (double) sampler.high_kib / 1024;
-  rates.recorded.cpu = (double) n / (cpu_seconds (RUSAGE_SELF) - cpu_started);
+    bench_die ("chain_issue_devices", error);
+  done = bench_now ();
+  rates.recorded.rss_mib = (double) bench_rss_sampler_stop (sampler) / 1024;
+  rates.recorded.cpu = (double) n / (bench_cpu_seconds (RUSAGE_SELF) - cpu_started);
   if (clock.issued_at == 0)
     clock.issued_at = done;
   rates.issued = (double) n / (clock.issued_at - clock.started);
@@ -442,11 +292,11 @@ spawn_sampled (const char *const *argv,
     }
   if (!g_spawn_async (NULL, (char **) argv, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                       &pid, &error))
-    die (argv[0], error);
+    bench_die (argv[0], error);
   memset (out_usage, 0, sizeof *out_usage);
   while ((done = wait4 (pid, &status, WNOHANG, out_usage)) == 0)
     {
-      high_kib = MAX (high_kib, rss_kib (pid));
+      high_kib = MAX (high_kib, bench_rss_kib (pid));
       g_usleep (20000);
     }
   if (done != pid || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
@@ -495,13 +345,13 @@ bench_cli (const char        *chain_bin,
   g_ptr_array_add (argv, (char *) "--output-layout");
   g_ptr_array_add (argv, (char *) layout);
   g_ptr_array_add (argv, NULL);
-  ledger_before = disk_usage (ledger);
-  started = now ();
+  ledger_before = bench_disk_usage (ledger);
+  started = bench_now ();
   spawn_sampled ((const char *const *) argv->pdata, env, &usage, &rate.rss_mib);
-  rate.wall = (double) n / (now () - started);
+  rate.wall = (double) n / (bench_now () - started);
   rate.cpu = (double) n / ((double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
                            + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6);
-  rate.ledger = (double) (disk_usage (ledger) - ledger_before) / (double) n;
+  rate.ledger = (double) (bench_disk_usage (ledger) - ledger_before) / (double) n;
   return rate;
 }
 
@@ -566,14 +416,14 @@ bench_openssl (const char *dir,
                guint64     n,
                GPtrArray  *csrs)
 {
-  double started = now ();
-  double cpu_started = cpu_seconds (RUSAGE_CHILDREN);
+  double started = bench_now ();
+  double cpu_started = bench_cpu_seconds (RUSAGE_CHILDREN);
   Rate rate;
 
   for (guint64 i = 0; i < n; i++)
     openssl_device (dir, pass_arg, i, csrs != NULL ? g_ptr_array_index (csrs, i % csrs->len) : NULL);
-  rate.wall = (double) n / (now () - started);
-  rate.cpu = (double) n / (cpu_seconds (RUSAGE_CHILDREN) - cpu_started);
+  rate.wall = (double) n / (bench_now () - started);
+  rate.cpu = (double) n / (bench_cpu_seconds (RUSAGE_CHILDREN) - cpu_started);
   return rate;
 }
 
@@ -601,7 +451,7 @@ bench_openssl_ca_engine (const char *dir,
     ca_dir, index, serial, certs);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   const char *env[] = { "PKCS11_MODULE_PATH=" SOFTHSM_MODULE, NULL };
-  double cpu_started = cpu_seconds (RUSAGE_CHILDREN);
+  double cpu_started = bench_cpu_seconds (RUSAGE_CHILDREN);
   double started;
   g_autofree char *ignored = NULL;
   Rate rate;
@@ -626,10 +476,10 @@ bench_openssl_ca_engine (const char *dir,
   for (guint64 i = 0; i < n; i++)
     g_ptr_array_add (argv, g_ptr_array_index (csrs, i % csrs->len));
   g_ptr_array_add (argv, NULL);
-  started = now ();
+  started = bench_now ();
   ignored = run ((const char *const *) argv->pdata, env);
-  rate.wall = (double) n / (now () - started);
-  rate.cpu = (double) n / (cpu_seconds (RUSAGE_CHILDREN) - cpu_started);
+  rate.wall = (double) n / (bench_now () - started);
+  rate.cpu = (double) n / (bench_cpu_seconds (RUSAGE_CHILDREN) - cpu_started);
   return rate;
 }
 
@@ -760,12 +610,14 @@ main (int    argc,
   double sign_one;
   double sign_all;
   g_autofree char *load_average = NULL;
+  g_autoptr(ChainSecret) passphrase = bench_secret_new (PASSPHRASE);
 
+  g_set_prgname ("bench-issue");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    die ("options", error);
+    bench_die ("options", error);
   if (n < 1 || m < 1 || speed_seconds < 1)
-    die ("options", NULL);
+    bench_die ("options", NULL);
   if (jobs <= 0)
     jobs = (gint) g_get_num_processors ();
   if (batch <= 0)
@@ -775,12 +627,12 @@ main (int    argc,
   if (dir == NULL)
     dir = g_dir_make_tmp ("bench-issue-XXXXXX", &error);
   else if (g_mkdir_with_parents (dir, 0700) != 0)
-    die ("cannot create the work directory", NULL);
+    bench_die ("cannot create the work directory", NULL);
   if (dir == NULL)
-    die ("temporary directory", error);
+    bench_die ("temporary directory", error);
 
   fprintf (stderr, "bench-issue: workspaces in %s\n", dir);
-  cm = make_workspaces (dir, &oem);
+  cm = bench_make_workspaces (dir, passphrase, &oem);
 
   /* CSRs made beforehand, as devices would; the same again under other
    * file names (the device ids) for `chain issue`: the ledger refuses an
@@ -807,7 +659,7 @@ main (int    argc,
                                                          cli_batch_csrs_dir, i);
 
       if (csr == NULL)
-        die ("making CSRs", error);
+        bench_die ("making CSRs", error);
       pem = chain_csr_to_pem (csr);
       write_file (path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
       write_file (cli_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
@@ -824,7 +676,7 @@ main (int    argc,
   fprintf (stderr, "bench-issue: library, from CSRs\n");
   csr_source = chain_issue_source_new_csr_dir (csrs, CHAIN_ISSUE_CSR_ID_FILE_NAME, &error);
   if (csr_source == NULL)
-    die ("CSR source", error);
+    bench_die ("CSR source", error);
   g_free (out);
   out = g_build_filename (dir, "out-lib-csrs", NULL);
   lib_csrs = bench_library (cm, csr_source, out, CHAIN_ISSUE_LAYOUT_PER_DEVICE, (guint64) n, (guint) jobs,
@@ -842,7 +694,7 @@ main (int    argc,
   g_clear_pointer (&csr_source, chain_issue_source_free);
   csr_source = chain_issue_source_new_csr_dir (batch_csrs_dir, CHAIN_ISSUE_CSR_ID_FILE_NAME, &error);
   if (csr_source == NULL)
-    die ("CSR source", error);
+    bench_die ("CSR source", error);
   g_free (out);
   out = g_build_filename (dir, "out-lib-csrs-batch", NULL);
   lib_csrs_batch = bench_library (cm, csr_source, out, CHAIN_ISSUE_LAYOUT_PER_BATCH, (guint64) n, (guint) jobs,
@@ -888,11 +740,11 @@ main (int    argc,
 
       fprintf (stderr, "bench-issue: library, from CSRs, CA key in SoftHSM2\n");
       if (oem == NULL)
-        die ("the OEM workspace is gone", NULL);
+        bench_die ("the OEM workspace is gone", NULL);
       hsm = make_hsm_workspace (dir, oem);
       hsm_source = chain_issue_source_new_csr_dir (csrs, CHAIN_ISSUE_CSR_ID_FILE_NAME, &error);
       if (hsm_source == NULL)
-        die ("CSR source", error);
+        bench_die ("CSR source", error);
       g_free (out);
       out = g_build_filename (dir, "out-hsm-csrs", NULL);
       hsm_csrs = bench_library (hsm, hsm_source, out, CHAIN_ISSUE_LAYOUT_PER_BATCH, (guint64) n, (guint) jobs,
@@ -957,6 +809,6 @@ main (int    argc,
   g_clear_pointer (&cm, chain_workspace_free);
   g_clear_pointer (&oem, chain_workspace_free);
   if (!keep)
-    remove_tree (dir);
+    bench_remove_tree (dir);
   return 0;
 }

@@ -30,60 +30,7 @@
 #include "chain-cms-private.h"
 #include "chain-pki-private.h"
 #include "ledger-pki.h"
-
-static void
-die (const char *what,
-     GError     *error)
-{
-  fprintf (stderr, "bench-ledger: %s: %s\n", what, error != NULL ? error->message : "failed");
-  exit (1);
-}
-
-static guint64
-disk_usage (const char *path)
-{
-  GStatBuf st;
-  guint64 total = 0;
-
-  if (g_lstat (path, &st) != 0)
-    return 0;
-  total = (guint64) st.st_blocks * 512;
-  if (S_ISDIR (st.st_mode))
-    {
-      GDir *dir = g_dir_open (path, 0, NULL);
-      const char *name = NULL;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          total += disk_usage (child);
-        }
-      if (dir != NULL)
-        g_dir_close (dir);
-    }
-  return total;
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      GDir *dir = g_dir_open (path, 0, NULL);
-      const char *name = NULL;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      if (dir != NULL)
-        g_dir_close (dir);
-    }
-  g_remove (path);
-}
+#include "bench-support.h"
 
 /* Loose object files and packs under @path/objects. */
 static void
@@ -161,7 +108,7 @@ git_verify_commits (const char *path,
   gint64 start;
 
   if (g_mkdtemp_full (home, 0700) == NULL)
-    die ("GNUPGHOME", NULL);
+    bench_die ("GNUPGHOME", NULL);
   envp = g_environ_setenv (g_get_environ (), "GNUPGHOME", home, TRUE);
   conf = g_build_filename (home, "gpgsm.conf", NULL);
   trust = g_build_filename (home, "trustlist.txt", NULL);
@@ -173,13 +120,13 @@ git_verify_commits (const char *path,
       || !g_file_set_contents (trust, trustlist, -1, NULL)
       || !g_file_set_contents (root_path, g_bytes_get_data (root_pem, NULL),
                                (gssize) g_bytes_get_size (root_pem), NULL))
-    die ("GNUPGHOME files", NULL);
+    bench_die ("GNUPGHOME files", NULL);
   import[3] = root_path;
   kill[2] = home;
   if (!run (import, envp, NULL))
-    die ("gpgsm --import", NULL);
+    bench_die ("gpgsm --import", NULL);
   if (!run (list, envp, &ids))
-    die ("git rev-list", NULL);
+    bench_die ("git rev-list", NULL);
   lines = g_strsplit (ids, "\n", -1);
 
   start = g_get_monotonic_time ();
@@ -197,7 +144,7 @@ git_verify_commits (const char *path,
   *seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
 
   run (kill, envp, NULL);
-  remove_tree (home);
+  bench_remove_tree (home);
   return done;
 }
 
@@ -298,19 +245,20 @@ main (int    argc,
   guint git_done = 0;
   const guint random_reads = 2000;
 
+  g_set_prgname ("bench-ledger");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    die ("usage", error);
+    bench_die ("usage", error);
   if (records < 1 || git_commits < 0)
-    die ("usage", NULL);
+    bench_die ("usage", NULL);
 
   if (reuse && dir == NULL)
-    die ("usage: -r needs -d", NULL);
+    bench_die ("usage: -r needs -d", NULL);
   if (dir == NULL)
     {
       dir = g_dir_make_tmp ("bench-ledger-XXXXXX", &error);
       if (dir == NULL)
-        die ("temporary directory", error);
+        bench_die ("temporary directory", error);
       made_dir = TRUE;
     }
   path = g_build_filename (dir, "ledger.git", NULL);
@@ -318,15 +266,15 @@ main (int    argc,
   root_key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
   officer_key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
   if (root_key == NULL || officer_key == NULL)
-    die ("keys", error);
+    bench_die ("keys", error);
   root = ledger_pki_root (root_key, "bench root");
   officer = root != NULL ? ledger_pki_officer (root_key, root, officer_key, "bench officer") : NULL;
   if (officer == NULL)
-    die ("certificates", NULL);
+    bench_die ("certificates", NULL);
   g_ptr_array_add (anchors, chain_cert_copy (root));
   signer = chain_ledger_signer_new (officer_key, officer, NULL, &error);
   if (signer == NULL)
-    die ("signer", error);
+    bench_die ("signer", error);
 
   /* The genesis the rule engine wants, so the auditor's replay accepts it. */
   chain_json_object_set_string (custodian, "id", "oem");
@@ -340,13 +288,13 @@ main (int    argc,
                             officer_key, &error, "root.pem", root_pem, "officer.pem",
                             officer_pem, NULL);
   if (genesis == NULL)
-    die ("genesis", error);
+    bench_die ("genesis", error);
 
   if (reuse)
     {
       ledger = chain_ledger_open (path, NULL, &error);
       if (ledger == NULL)
-        die ("open", error);
+        bench_die ("open", error);
       records = (gint64) chain_ledger_get_length (ledger);
       g_clear_pointer (&ledger, chain_ledger_free);
       /* The ledger's officer is not ours: check signatures against its own. */
@@ -358,12 +306,12 @@ main (int    argc,
         g_autoptr(GBytes) kept_root = NULL;
 
         if (first == NULL)
-          die ("open", error);
+          bench_die ("open", error);
         kept_officer = chain_record_read_artifact (first, "officer.pem", NULL, &error);
         kept_root = kept_officer != NULL
                       ? chain_record_read_artifact (first, "root.pem", NULL, &error) : NULL;
         if (kept_root == NULL)
-          die ("genesis artifacts", error);
+          bench_die ("genesis artifacts", error);
         g_clear_pointer (&officer, chain_cert_free);
         officer = chain_cert_parse (g_bytes_get_data (kept_officer, NULL),
                                     g_bytes_get_size (kept_officer), &error);
@@ -371,7 +319,7 @@ main (int    argc,
         g_ptr_array_add (anchors, chain_cert_parse (g_bytes_get_data (kept_root, NULL),
                                                     g_bytes_get_size (kept_root), &error));
         if (officer == NULL || g_ptr_array_index (anchors, 0) == NULL)
-          die ("genesis artifacts", error);
+          bench_die ("genesis artifacts", error);
       }
     }
 
@@ -381,7 +329,7 @@ main (int    argc,
     {
       ledger = chain_ledger_create (path, genesis, signer, NULL, NULL, NULL, &error);
       if (ledger == NULL)
-        die ("create", error);
+        bench_die ("create", error);
     }
   for (gint64 i = 1; !reuse && i < records; i++)
     {
@@ -394,14 +342,14 @@ main (int    argc,
                                   officer_key, &error, NULL);
       if (statement == NULL
           || !chain_ledger_append (ledger, statement, signer, NULL, NULL, NULL, NULL, &error))
-        die ("append", error);
+        bench_die ("append", error);
       if (i % 10000 == 0)
         fprintf (stderr, "  %" G_GINT64_FORMAT " records written\n", i);
     }
   write_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   g_clear_pointer (&ledger, chain_ledger_free);
   /* Its size as the last append left it, before anything reads it. */
-  written_bytes = disk_usage (path);
+  written_bytes = bench_disk_usage (path);
   count_objects (path, &loose, &packs);
 
   /* A custodian's first fetch: git packs what it sends, so loose objects
@@ -410,13 +358,13 @@ main (int    argc,
     g_autofree char *clone = g_build_filename (dir, "clone.git", NULL);
     const char *argv_clone[] = { "git", "clone", "-q", "--bare", "--no-local", path, clone, NULL };
 
-    remove_tree (clone);
+    bench_remove_tree (clone);
     start = g_get_monotonic_time ();
     if (!run (argv_clone, NULL, NULL))
-      die ("git clone", NULL);
+      bench_die ("git clone", NULL);
     clone_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
-    clone_bytes = disk_usage (clone);
-    remove_tree (clone);
+    clone_bytes = bench_disk_usage (clone);
+    bench_remove_tree (clone);
   }
 
   /* Without the index cache (a fresh clone), then with it. */
@@ -425,16 +373,16 @@ main (int    argc,
   start = g_get_monotonic_time ();
   ledger = chain_ledger_open (path, NULL, &error);
   if (ledger == NULL)
-    die ("open", error);
+    bench_die ("open", error);
   cold_open_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   g_clear_pointer (&ledger, chain_ledger_free);
   start = g_get_monotonic_time ();
   ledger = chain_ledger_open (path, NULL, &error);
   if (ledger == NULL)
-    die ("open", error);
+    bench_die ("open", error);
   open_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   if (chain_ledger_get_length (ledger) != (guint64) records)
-    die ("open: wrong length", NULL);
+    bench_die ("open: wrong length", NULL);
 
   /* Rows of a list scrolled to anywhere. */
   start = g_get_monotonic_time ();
@@ -444,13 +392,13 @@ main (int    argc,
       g_autoptr(ChainRecord) record = chain_ledger_load_record (ledger, seq, &error);
 
       if (record == NULL)
-        die ("random read", error);
+        bench_die ("random read", error);
     }
   random_ms = (double) (g_get_monotonic_time () - start) / 1000 / random_reads;
   g_clear_pointer (&ledger, chain_ledger_free);
   ledger = chain_ledger_open (path, NULL, &error);
   if (ledger == NULL)
-    die ("open", error);
+    bench_die ("open", error);
 
   start = g_get_monotonic_time ();
   for (gint64 i = 0; i < records; i++)
@@ -459,13 +407,13 @@ main (int    argc,
       ChainStatement *statement = NULL;
 
       if (record == NULL)
-        die ("read", error);
+        bench_die ("read", error);
       statement = chain_record_get_statement (record);
       if (strcmp (chain_record_get_prev (record),
                   prev != NULL ? prev : "0000000000000000000000000000000000000000000000000000000000000000") != 0)
-        die ("read: broken link", NULL);
+        bench_die ("read: broken link", NULL);
       if (!chain_statement_verify_signature (statement, 0, officer, &error))
-        die ("read: statement signature", error);
+        bench_die ("read: statement signature", error);
       if (check_commits)
         {
           GBytes *signature = chain_record_get_commit_signature (record);
@@ -476,7 +424,7 @@ main (int    argc,
                                           g_bytes_get_data (data, NULL), g_bytes_get_size (data),
                                           anchors, chain_record_get_commit_time (record), NULL,
                                           &error))
-            die ("read: commit signature", error);
+            bench_die ("read: commit signature", error);
         }
       g_free (prev);
       prev = g_strdup (chain_record_get_digest (record));
@@ -487,7 +435,7 @@ main (int    argc,
   /* What an auditor really runs: its own reading of the repository. */
   start = g_get_monotonic_time ();
   if (!chain_audit_repository (path, &audit_options, &report, NULL, &error))
-    die ("audit", error);
+    bench_die ("audit", error);
   audit_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   if (!chain_audit_report_is_ok (report))
     {
@@ -520,11 +468,11 @@ main (int    argc,
           (double) written_bytes / (1024 * 1024), loose, packs);
   printf ("git clone:      %.2f s (--bare --no-local; the clone: %.1f MiB)\n", clone_s,
           (double) clone_bytes / (1024 * 1024));
-  printf ("repository:     %.1f MiB on disk (%s)\n", (double) disk_usage (path) / (1024 * 1024),
+  printf ("repository:     %.1f MiB on disk (%s)\n", (double) bench_disk_usage (path) / (1024 * 1024),
           path);
 
   g_clear_pointer (&ledger, chain_ledger_free);
   if (!keep && !reuse)
-    remove_tree (made_dir ? dir : path);
+    bench_remove_tree (made_dir ? dir : path);
   return 0;
 }

@@ -25,6 +25,8 @@
 #include "chain.h"
 #include "chain-device-lookup.h"
 #include "chain-state-cache-private.h"
+#include "bench-support.h"
+#include "bench-workspaces.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -32,124 +34,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-static void
-die (const char *what,
-     GError     *error)
-{
-  fprintf (stderr, "bench-issue: %s: %s\n", what, error != NULL ? error->message : "failed");
-  exit (1);
-}
-
 #define PASSPHRASE "bench-open passphrase"
-
-static ChainSecret *
-passphrase_new (void)
-{
-  return chain_secret_new (PASSPHRASE, strlen (PASSPHRASE));
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      GDir *dir = g_dir_open (path, 0, NULL);
-      const char *name = NULL;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      if (dir != NULL)
-        g_dir_close (dir);
-    }
-  g_remove (path);
-}
-
-/* An OEM in DIR/oem and a manufacturer in DIR/cm under it, as `chain
- * init`, `request`, `delegate` and `accept` make them; the manufacturer,
- * unlocked, issues the devices. */
-static ChainWorkspace *
-make_workspaces (const char      *dir,
-                 ChainWorkspace **out_oem)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainSecret) passphrase = passphrase_new ();
-  g_autofree char *oem_dir = g_build_filename (dir, "oem", NULL);
-  g_autofree char *cm_dir = g_build_filename (dir, "cm", NULL);
-  g_autofree char *request_path = g_build_filename (dir, "cm.request", NULL);
-  g_autofree char *grant_path = g_build_filename (dir, "cm.grant", NULL);
-  g_autoptr(ChainRequestFile) request = NULL;
-  ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
-  ChainWorkspace *oem;
-  ChainWorkspace *cm;
-
-  options.org = "Bench OEM";
-  options.id = "oem";
-  options.passphrase = passphrase;
-  oem = chain_workspace_init (oem_dir, &options, NULL, &error);
-  if (oem == NULL)
-    die ("chain_workspace_init", error);
-  options.org = "Bench CM";
-  options.id = "cm";
-  options.tier = "manufacturer";
-  cm = chain_workspace_request (cm_dir, &options, request_path, NULL, &error);
-  if (cm == NULL)
-    die ("chain_workspace_request", error);
-  request = chain_request_file_load (request_path, &error);
-  if (request == NULL
-      || !chain_workspace_delegate (oem, request, NULL, grant_path, &(ChainDelegateOutcome) { 0 }, NULL, &error)
-      || !chain_workspace_accept (cm, grant_path, NULL, NULL, NULL, &error))
-    die ("delegating to the manufacturer", error);
-  *out_oem = oem;
-  return cm;
-}
-
-static double
-now (void)
-{
-  return (double) g_get_monotonic_time () / G_USEC_PER_SEC;
-}
-
-/* CPU seconds (user + system) this process, or its waited-for children,
- * used so far: on a shared machine, devices per CPU-second says more than
- * devices per second. */
-static double
-cpu_seconds (int who)
-{
-  struct rusage usage;
-
-  getrusage (who, &usage);
-  return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
-         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
-}
-
-/* Grows @ws's ledger by @n devices, ids PREFIX-N. */
-static void
-issue (ChainWorkspace *ws,
-       const char     *dir,
-       guint64         first,
-       guint64         n)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ChainSecret) passphrase = passphrase_new ();
-  g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
-  g_autofree char *prefix = g_strdup_printf ("open%" G_GUINT64_FORMAT "-", first);
-  g_autofree char *out = g_strdup_printf ("%s/out-%" G_GUINT64_FORMAT, dir, first);
-  g_autoptr(ChainIssueSource) source = chain_issue_source_new_count (prefix, 1, n, &error);
-  ChainIssueDevicesOptions options = CHAIN_ISSUE_DEVICES_OPTIONS_INIT;
-
-  if (source == NULL)
-    die ("count source", error);
-  options.output_dir = out;
-  options.key_passphrase = passphrase;
-  if (!chain_issue_devices (ws, source, &options, summary, NULL, &error))
-    die ("chain_issue_devices", error);
-  /* The files are not what this measures. */
-  remove_tree (out);
-}
 
 /* Seconds and CPU-seconds of the fastest of @rounds opens of @ws_dir;
  * @cold removes the state cache before each. */
@@ -173,13 +58,13 @@ time_open (const char *ws_dir,
 
       if (cold)
         g_remove (cache);
-      cpu = cpu_seconds (RUSAGE_SELF);
-      started = now ();
+      cpu = bench_cpu_seconds (RUSAGE_SELF);
+      started = bench_now ();
       ws = chain_workspace_open (ws_dir, NULL, &error);
       if (ws == NULL)
-        die ("chain_workspace_open", error);
-      *out_wall = MIN (*out_wall, now () - started);
-      *out_cpu = MIN (*out_cpu, cpu_seconds (RUSAGE_SELF) - cpu);
+        bench_die ("chain_workspace_open", error);
+      *out_wall = MIN (*out_wall, bench_now () - started);
+      *out_cpu = MIN (*out_cpu, bench_cpu_seconds (RUSAGE_SELF) - cpu);
     }
 }
 
@@ -194,15 +79,15 @@ time_lookup (const char *ws_dir,
   double best = G_MAXDOUBLE;
 
   if (ws == NULL)
-    die ("chain_workspace_open", error);
+    bench_die ("chain_workspace_open", error);
   for (guint i = 0; i < rounds; i++)
     {
-      double started = now ();
+      double started = bench_now ();
       g_autoptr(ChainDeviceLookup) found = chain_workspace_lookup_device (ws, id, NULL, &error);
 
       if (found == NULL)
-        die ("chain_workspace_lookup_device", error);
-      best = MIN (best, now () - started);
+        bench_die ("chain_workspace_lookup_device", error);
+      best = MIN (best, bench_now () - started);
     }
   return best;
 }
@@ -224,8 +109,8 @@ time_status (const char *chain_bin,
       g_autoptr(GError) error = NULL;
       g_autofree char *out = NULL;
       g_autofree char *err = NULL;
-      double cpu = cpu_seconds (RUSAGE_CHILDREN);
-      double started = now ();
+      double cpu = bench_cpu_seconds (RUSAGE_CHILDREN);
+      double started = bench_now ();
       int status = 0;
 
       if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error)
@@ -235,8 +120,8 @@ time_status (const char *chain_bin,
                    err != NULL ? err : "");
           exit (1);
         }
-      *out_wall = MIN (*out_wall, now () - started);
-      *out_cpu = MIN (*out_cpu, cpu_seconds (RUSAGE_CHILDREN) - cpu);
+      *out_wall = MIN (*out_wall, bench_now () - started);
+      *out_cpu = MIN (*out_cpu, bench_cpu_seconds (RUSAGE_CHILDREN) - cpu);
     }
 }
 
@@ -276,27 +161,29 @@ main (int    argc,
   g_autoptr(ChainWorkspace) cm = NULL;
   guint64 issued = 0;
   g_autofree char *lookup_id = NULL;
+  g_autoptr(ChainSecret) passphrase = bench_secret_new (PASSPHRASE);
 
+  g_set_prgname ("bench-open");
   /* A row at a time, so a long run shows its figures as it goes. */
   setvbuf (stdout, NULL, _IOLBF, 0);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    die ("options", error);
+    bench_die ("options", error);
   if (rounds < 1)
-    die ("options", NULL);
+    bench_die ("options", NULL);
   sizes = g_strsplit (sizes_text != NULL ? sizes_text : "1000,10000,100000", ",", -1);
   if (chain_bin == NULL && g_getenv ("CHAIN_BIN") != NULL)
     chain_bin = g_strdup (g_getenv ("CHAIN_BIN"));
   if (dir == NULL)
     dir = g_dir_make_tmp ("bench-open-XXXXXX", &error);
   else if (g_mkdir_with_parents (dir, 0700) != 0)
-    die ("cannot create the work directory", NULL);
+    bench_die ("cannot create the work directory", NULL);
   if (dir == NULL)
-    die ("temporary directory", error);
+    bench_die ("temporary directory", error);
   ws_dir = g_build_filename (dir, "cm", NULL);
 
   fprintf (stderr, "bench-open: workspaces in %s\n", dir);
-  cm = make_workspaces (dir, &oem);
+  cm = bench_make_workspaces (dir, passphrase, &oem);
   g_setenv ("CHAIN_PASSPHRASE", PASSPHRASE, TRUE);
   printf ("%10s %8s %8s %10s %10s %9s %10s %9s\n", "devices", "cold s", "warm s", "warm CPU-s", "lookup ms",
           "status s", "status CPU", "cache MB");
@@ -314,11 +201,11 @@ main (int    argc,
       double status_cpu = 0;
 
       if (size < issued)
-        die ("sizes must grow", NULL);
+        bench_die ("sizes must grow", NULL);
       if (size > issued)
         {
           fprintf (stderr, "bench-open: growing the ledger to %" G_GUINT64_FORMAT " devices\n", size);
-          issue (cm, dir, issued, size - issued);
+          bench_issue_count (cm, dir, "open", issued, size - issued, passphrase);
           /* A device in the middle of the batch just issued. */
           g_free (lookup_id);
           lookup_id = device_id (issued, size - issued);
@@ -341,6 +228,6 @@ main (int    argc,
   g_clear_pointer (&cm, chain_workspace_free);
   g_clear_pointer (&oem, chain_workspace_free);
   if (!keep)
-    remove_tree (dir);
+    bench_remove_tree (dir);
   return 0;
 }

@@ -16,6 +16,8 @@
  * high-water. -k keeps DIR.
  */
 #include "chain.h"
+#include "bench-support.h"
+#include "bench-workspaces.h"
 
 #include <glib/gstdio.h>
 #include <openssl/sha.h>
@@ -25,51 +27,6 @@
 #include <sys/resource.h>
 
 #define PASSPHRASE "bench-reconcile passphrase"
-
-static void
-die (const char *what,
-     GError     *error)
-{
-  fprintf (stderr, "bench-reconcile: %s: %s\n", what, error != NULL ? error->message : "failed");
-  exit (1);
-}
-
-static double
-now (void)
-{
-  return (double) g_get_monotonic_time () / G_USEC_PER_SEC;
-}
-
-/* CPU seconds (user + system) this process used so far. */
-static double
-cpu_seconds (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
-         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      GDir *dir = g_dir_open (path, 0, NULL);
-      const char *name = NULL;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      if (dir != NULL)
-        g_dir_close (dir);
-    }
-  g_remove (path);
-}
 
 /* A device of the synthetic ledger: id, serial and certificate SHA-256. */
 static void
@@ -100,50 +57,27 @@ make_workspace (const char *dir,
                 Devices    *out)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ChainSecret) passphrase = chain_secret_new (PASSPHRASE, strlen (PASSPHRASE));
-  g_autofree char *oem_dir = g_build_filename (dir, "oem", NULL);
-  g_autofree char *cm_dir = g_build_filename (dir, "cm", NULL);
-  g_autofree char *request_path = g_build_filename (dir, "cm.request", NULL);
-  g_autofree char *grant_path = g_build_filename (dir, "cm.grant", NULL);
+  g_autoptr(ChainSecret) passphrase = bench_secret_new (PASSPHRASE);
   g_autofree char *issue_dir = g_build_filename (dir, "issued", NULL);
   g_autofree char *manifest_path = NULL;
   g_autofree char *manifest = NULL;
   g_auto(GStrv) lines = NULL;
-  g_autoptr(ChainRequestFile) request = NULL;
-  g_autoptr(ChainWorkspace) oem = NULL;
   g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
   g_autoptr(ChainIssueSource) source = NULL;
-  ChainWorkspaceOptions options = CHAIN_WORKSPACE_OPTIONS_INIT;
   ChainIssueDevicesOptions issue_options = CHAIN_ISSUE_DEVICES_OPTIONS_INIT;
   ChainWorkspace *cm;
 
-  options.org = "Bench OEM";
-  options.id = "oem";
-  options.passphrase = passphrase;
-  oem = chain_workspace_init (oem_dir, &options, NULL, &error);
-  if (oem == NULL)
-    die ("chain_workspace_init", error);
-  options.org = "Bench CM";
-  options.id = "cm";
-  options.tier = "manufacturer";
-  cm = chain_workspace_request (cm_dir, &options, request_path, NULL, &error);
-  if (cm == NULL)
-    die ("chain_workspace_request", error);
-  request = chain_request_file_load (request_path, &error);
-  if (request == NULL
-      || !chain_workspace_delegate (oem, request, NULL, grant_path, &(ChainDelegateOutcome) { 0 }, NULL, &error)
-      || !chain_workspace_accept (cm, grant_path, NULL, NULL, NULL, &error))
-    die ("delegating to the manufacturer", error);
+  cm = bench_make_workspaces (dir, passphrase, NULL);
   source = chain_issue_source_new_count ("dev-", 1, m, &error);
   if (source == NULL)
-    die ("count source", error);
+    bench_die ("count source", error);
   issue_options.output_dir = issue_dir;
   issue_options.key_passphrase = passphrase;
   if (!chain_issue_devices (cm, source, &issue_options, summary, NULL, &error))
-    die ("chain_issue_devices", error);
+    bench_die ("chain_issue_devices", error);
   manifest_path = g_strdup (chain_issue_summary_get_manifest_csv (summary));
   if (!g_file_get_contents (manifest_path, &manifest, NULL, &error))
-    die (manifest_path, error);
+    bench_die (manifest_path, error);
   lines = g_strsplit (manifest, "\n", -1);
   for (guint i = 1; lines[i] != NULL; i++)
     {
@@ -155,7 +89,7 @@ make_workspace (const char *dir,
       g_ptr_array_add (out->sha256s, g_strdup (fields[2]));
     }
   /* The device files are not what this measures. */
-  remove_tree (issue_dir);
+  bench_remove_tree (issue_dir);
   return cm;
 }
 
@@ -173,7 +107,7 @@ write_cloud_files (const char    *hub_path,
   gboolean first_aws = TRUE;
 
   if (hub == NULL || aws == NULL)
-    die ("cannot write the cloud files", NULL);
+    bench_die ("cannot write the cloud files", NULL);
   fputs ("[\n", hub);
   fputs ("{\n    \"certificates\": [\n", aws);
   for (guint64 i = 0; i < n; i++)
@@ -220,7 +154,7 @@ write_cloud_files (const char    *hub_path,
   fputs ("\n]\n", hub);
   fputs ("\n    ]\n}\n", aws);
   if (fclose (hub) != 0 || fclose (aws) != 0)
-    die ("cannot write the cloud files", NULL);
+    bench_die ("cannot write the cloud files", NULL);
 }
 
 int
@@ -259,17 +193,18 @@ main (int    argc,
   gsize aws_size = 0;
   GStatBuf st;
 
+  g_set_prgname ("bench-reconcile");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    die ("options", error);
+    bench_die ("options", error);
   if (n < 1 || m < 0)
-    die ("options: -n must be positive, -w not negative", NULL);
+    bench_die ("options: -n must be positive, -w not negative", NULL);
   if (dir == NULL)
     dir = g_dir_make_tmp ("bench-reconcile-XXXXXX", &error);
   else if (g_mkdir_with_parents (dir, 0700) != 0)
-    die ("cannot create the work directory", NULL);
+    bench_die ("cannot create the work directory", NULL);
   if (dir == NULL)
-    die ("temporary directory", error);
+    bench_die ("temporary directory", error);
   hub_path = g_build_filename (dir, "hub.json", NULL);
   aws_path = g_build_filename (dir, "aws.json", NULL);
   fprintf (stderr, "bench-reconcile: working in %s\n", dir);
@@ -287,12 +222,12 @@ main (int    argc,
     aws_size = (gsize) st.st_size;
 
   reconcile = chain_reconcile_new ();
-  started = now ();
-  cpu_started = cpu_seconds ();
+  started = bench_now ();
+  cpu_started = bench_cpu_seconds (RUSAGE_SELF);
   if (workspace != NULL)
     {
       if (!chain_reconcile_load_ledger (reconcile, workspace, NULL, &error))
-        die ("chain_reconcile_load_ledger", error);
+        bench_die ("chain_reconcile_load_ledger", error);
     }
   else
     for (gint64 i = 0; i < n; i++)
@@ -303,25 +238,25 @@ main (int    argc,
 
         synthetic_device ((guint64) i, id, serial, sha256);
         if (!chain_reconcile_add_issued (reconcile, id, serial, sha256, i % 1000 == 7, &error))
-          die ("chain_reconcile_add_issued", error);
+          bench_die ("chain_reconcile_add_issued", error);
       }
-  ledger_s = now () - started;
-  ledger_cpu = cpu_seconds () - cpu_started;
+  ledger_s = bench_now () - started;
+  ledger_cpu = bench_cpu_seconds (RUSAGE_SELF) - cpu_started;
 
-  started = now ();
-  cpu_started = cpu_seconds ();
+  started = bench_now ();
+  cpu_started = bench_cpu_seconds (RUSAGE_SELF);
   if (!chain_reconcile_read_file (reconcile, hub_path, NULL, NULL, &error)
       || !chain_reconcile_read_file (reconcile, aws_path, NULL, NULL, &error))
-    die ("chain_reconcile_read_file", error);
-  read_s = now () - started;
-  read_cpu = cpu_seconds () - cpu_started;
+    bench_die ("chain_reconcile_read_file", error);
+  read_s = bench_now () - started;
+  read_cpu = bench_cpu_seconds (RUSAGE_SELF) - cpu_started;
 
-  started = now ();
-  cpu_started = cpu_seconds ();
+  started = bench_now ();
+  cpu_started = bench_cpu_seconds (RUSAGE_SELF);
   if (!chain_reconcile_compare (reconcile, NULL, &error))
-    die ("chain_reconcile_compare", error);
-  compare_s = now () - started;
-  compare_cpu = cpu_seconds () - cpu_started;
+    bench_die ("chain_reconcile_compare", error);
+  compare_s = bench_now () - started;
+  compare_cpu = bench_cpu_seconds (RUSAGE_SELF) - cpu_started;
 
   getrusage (RUSAGE_SELF, &usage);
   if (!g_file_get_contents ("/proc/loadavg", &load_average, NULL, NULL))
@@ -346,6 +281,6 @@ main (int    argc,
   g_ptr_array_unref (devices.ids);
   g_ptr_array_unref (devices.sha256s);
   if (!keep)
-    remove_tree (dir);
+    bench_remove_tree (dir);
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "chain.h"
 #include "chain-key-pkcs11-private.h"
 #include "chain-pki-private.h"
+#include "bench-support.h"
 
 #include <glib/gstdio.h>
 #include <libp11.h>
@@ -31,24 +32,6 @@
 #define SOFTHSM_MODULE "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"
 #define PIN "1234"
 #define MESSAGE_LEN 400
-
-static void
-die (const char *what,
-     GError     *error)
-{
-  fprintf (stderr, "bench-sign: %s: %s\n", what, error != NULL ? error->message : "failed");
-  exit (1);
-}
-
-static double
-cpu_seconds (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
-         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
-}
 
 typedef struct {
   ChainKey *key;         /* or: */
@@ -101,7 +84,7 @@ run (const char *name,
   Job job = { key, pkey, n, 0 };
   g_autoptr(GPtrArray) running = g_ptr_array_new ();
   gint64 start = g_get_monotonic_time ();
-  double cpu = cpu_seconds ();
+  double cpu = bench_cpu_seconds (RUSAGE_SELF);
   double wall;
 
   for (int i = 0; i < threads; i++)
@@ -109,7 +92,7 @@ run (const char *name,
   for (guint i = 0; i < running->len; i++)
     g_thread_join (running->pdata[i]);
   wall = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
-  cpu = cpu_seconds () - cpu;
+  cpu = bench_cpu_seconds (RUSAGE_SELF) - cpu;
   if (job.failed > 0)
     {
       fprintf (stderr, "bench-sign: %s: %d signatures failed\n", name, job.failed);
@@ -132,19 +115,19 @@ libp11_key (PKCS11_CTX **out_ctx,
 
   if (ctx == NULL || PKCS11_CTX_load (ctx, SOFTHSM_MODULE) != 0
       || PKCS11_enumerate_slots (ctx, &slots, &n) != 0)
-    die ("libp11: loading SoftHSM2", NULL);
+    bench_die ("libp11: loading SoftHSM2", NULL);
   for (unsigned int i = 0; i < n; i++)
     if (slots[i].token != NULL && g_strcmp0 (slots[i].token->label, "bench") == 0)
       {
         if (PKCS11_login (&slots[i], 0, PIN) != 0
             || PKCS11_enumerate_keys (slots[i].token, &keys, &n_keys) != 0 || n_keys == 0)
-          die ("libp11: the token's key", NULL);
+          bench_die ("libp11: the token's key", NULL);
         *out_ctx = ctx;
         *out_slots = slots;
         *out_n = n;
         return PKCS11_get_private_key (&keys[0]);
       }
-  die ("libp11: no token 'bench'", NULL);
+  bench_die ("libp11: no token 'bench'", NULL);
   return NULL;
 }
 
@@ -179,31 +162,32 @@ main (int   argc,
   const char *init[] = { "softhsm2-util", "--init-token", "--free", "--label", "bench", "--so-pin", "12345678",
                          "--pin", PIN, NULL };
 
+  g_set_prgname ("bench-sign");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    die ("options", error);
+    bench_die ("options", error);
   if (dir == NULL)
     dir = g_dir_make_tmp ("bench-sign-XXXXXX", &error);
   if (dir == NULL || (g_mkdir_with_parents (dir, 0700) != 0))
-    die ("work directory", error);
+    bench_die ("work directory", error);
   conf = g_build_filename (dir, "softhsm2.conf", NULL);
   tokens = g_build_filename (dir, "tokens", NULL);
   text = g_strdup_printf ("directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n", tokens);
   g_mkdir (tokens, 0700);
   if (!g_file_set_contents (conf, text, -1, &error))
-    die ("softhsm2.conf", error);
+    bench_die ("softhsm2.conf", error);
   g_setenv ("SOFTHSM2_CONF", conf, TRUE);
   if (!g_spawn_sync (NULL, (char **) init, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                      NULL, NULL, &status, &error) || status != 0)
-    die ("softhsm2-util --init-token", error);
+    bench_die ("softhsm2-util --init-token", error);
 
   file_key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
   if (file_key == NULL)
-    die ("a file key", error);
+    bench_die ("a file key", error);
   token_key = chain_key_pkcs11_open ("pkcs11:token=bench;object=bench-ca?module-path=" SOFTHSM_MODULE,
                                      CHAIN_KEY_ALGORITHM_EC_P256, pin, &error);
   if (token_key == NULL)
-    die ("the token key", error);
+    bench_die ("the token key", error);
   p11_pkey = libp11_key (&p11_ctx, &p11_slots, &p11_n);
 
   printf ("bench-sign: %d ECDSA P-256 signatures per key, %d threads, %u CPUs\n", n, threads,
