@@ -642,7 +642,7 @@ chain_workspace_delegate (ChainWorkspace             *self,
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
                    _("the delegation is recorded, but the grant could not be written (%s); "
-                     "run 'chain delegate' again to write it"), local->message);
+                     "delegating the same request again writes it"), local->message);
       return FALSE;
     }
   *out_outcome = outcome;

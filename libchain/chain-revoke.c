@@ -566,8 +566,8 @@ chain_workspace_plan_revocation (ChainWorkspace     *self,
       if (target->serials->len == 0 && target->other != NULL)
         {
           g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                       _("'%.64s' was issued by '%s', not by '%s'; its custodian revokes it "
-                         "(or revoke that sub-CA with --custodian)"), shown, target->other, label);
+                       _("'%.64s' was issued by '%s', not by '%s'; its custodian revokes it, "
+                         "or revoke that sub-CA as a whole"), shown, target->other, label);
           return NULL;
         }
       if (target->serials->len == 0)
