@@ -324,10 +324,11 @@ chain_ledger_state_set_device (ChainLedgerState     *self,
   g_return_if_fail (self->n_device_serials <= CHAIN_SERIAL_VALUE_MAX);
   if (self->n_device_serials == self->device_serials_size)
     {
-      /* By half, as the serial set grows, rather than doubling. */
-      guint64 size = self->device_serials_size == 0
-                     ? DEVICE_SERIALS_INITIAL
-                     : (guint64) self->device_serials_size + self->device_serials_size / 2;
+      /* By half, as the serial set grows, rather than doubling; never
+       * below the initial size, since a state read from the cache holds
+       * exactly its devices (one grown by half stays one). */
+      guint64 size = MAX ((guint64) DEVICE_SERIALS_INITIAL,
+                          (guint64) self->device_serials_size + self->device_serials_size / 2);
 
       self->device_serials_size = (guint32) MIN (size, (guint64) CHAIN_SERIAL_VALUE_MAX + 1);
       self->device_serials = g_renew (ChainSerialKey, self->device_serials, self->device_serials_size);

@@ -365,6 +365,27 @@ START_TEST (test_close_saves_appends)
 }
 END_TEST
 
+/* A cache of exactly one device, then more devices: the state read from
+ * it holds its table at one entry, which must still grow. */
+START_TEST (test_cache_of_one_device_grows)
+{
+  static const char *const one[] = { "single-0001", NULL };
+  static const char *const more[] = { "single-0002", "single-0003", "single-0004", NULL };
+  g_autofree char *tip = NULL;
+
+  g_clear_pointer (&custody, test_custody_free);
+  custody = test_custody_new ();
+  g_ptr_array_unref (test_custody_issue (custody->dist, one, NULL, TRUE));
+  reopen_dist ();   /* replays, and writes the cache of one device */
+  reopen_dist ();   /* reads it */
+  g_ptr_array_unref (test_custody_issue (custody->dist, more, NULL, TRUE));
+  reopen_dist ();
+  tip = cache_tip ();
+  ck_assert_str_eq (tip, main_tip ());
+  assert_dist_as_replayed ();
+}
+END_TEST
+
 typedef enum {
   SPOIL_DELETE,
   SPOIL_FLIP_BYTE,
@@ -528,6 +549,7 @@ state_cache_suite (void)
   tcase_add_test (tc, test_cache_hit);
   tcase_add_test (tc, test_cache_behind_main);
   tcase_add_test (tc, test_close_saves_appends);
+  tcase_add_test (tc, test_cache_of_one_device_grows);
   tcase_add_loop_test (tc, test_spoiled_cache_ignored, SPOIL_DELETE, SPOIL_DIRECTORY + 1);
   tcase_add_test (tc, test_lookup_cached_equals_replayed);
   tcase_add_test (tc, test_decode_prefixes_and_flips);
