@@ -22,6 +22,12 @@ chain_cli_error_hint (const GError *error)
     case CHAIN_ERROR_LEDGER_DAMAGED:
       /* Translators: keep "chain audit"; appended to an error after "; " */
       return _("run 'chain audit' for the full report");
+    case CHAIN_ERROR_JOINED_ALREADY:
+      /* Translators: keep the two commands; appended to an error after "; " */
+      return _("use 'chain sync' or 'chain bundle import' for updates");
+    case CHAIN_ERROR_KEY_ABSENT:
+      /* Translators: keep the command; appended to an error after "; " */
+      return _("insert the token, or list tokens and keys with 'chain key list --pin-file FILE'");
     default:
       return NULL;
     }

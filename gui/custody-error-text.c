@@ -20,6 +20,11 @@ remedy (const GError *error)
       return _("Bring the ledger up to date with Sync With Remote… or Import Bundle File…, then try again.");
     case CHAIN_ERROR_LEDGER_DAMAGED:
       return _("Run the audit on the Audit page to see what is wrong.");
+    case CHAIN_ERROR_JOINED_ALREADY:
+      /* TRANSLATORS: the two names are main-menu items, without their mnemonics */
+      return _("Updates come with Sync With Remote… or Import Bundle File….");
+    case CHAIN_ERROR_KEY_ABSENT:
+      return _("Insert the security token that holds the key, then try again.");
     default:
       return NULL;
     }

@@ -784,8 +784,7 @@ check_grant_is_ours (ChainWorkspace *self,
     }
   if (chain_custodian_is_accepted (custodian))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   _("'%s' has accepted its delegation already; use 'chain sync' to update the ledger"),
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_JOINED_ALREADY, _("'%s' has accepted its delegation already"),
                    chain_workspace_get_custodian_id (self));
       return FALSE;
     }
@@ -862,8 +861,7 @@ chain_workspace_accept (ChainWorkspace *self,
 
   if (chain_workspace_has_ledger (self))
     {
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
-                   _("this workspace has joined its ledger already; use 'chain sync' or 'chain bundle import' for updates"));
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_JOINED_ALREADY, _("this workspace has joined its ledger already"));
       return FALSE;
     }
   if (chain_workspace_get_ca_key (self) == NULL || chain_workspace_officer_key (self) == NULL)

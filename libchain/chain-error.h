@@ -33,8 +33,12 @@ G_BEGIN_DECLS
  *   custodian recorded (a CA, a record); syncing brings it.
  * @CHAIN_ERROR_LEDGER_DAMAGED: data stored in the ledger contradicts its
  *   record; an audit names what is wrong.
+ * @CHAIN_ERROR_JOINED_ALREADY: the workspace has joined its ledger
+ *   already; updates come by syncing or importing a bundle.
+ * @CHAIN_ERROR_KEY_ABSENT: the security token that should hold a key is
+ *   not there, or holds no such key; listing the tokens shows what is.
  *
- * The messages of the last three say what is missing, not which command
+ * The messages of the last five say what is wrong, not which command
  * fixes it: each front end (the CLI, Custody) adds its own remedy from
  * the code.
  */
@@ -52,6 +56,8 @@ typedef enum {
   CHAIN_ERROR_NOT_JOINED,
   CHAIN_ERROR_LEDGER_BEHIND,
   CHAIN_ERROR_LEDGER_DAMAGED,
+  CHAIN_ERROR_JOINED_ALREADY,
+  CHAIN_ERROR_KEY_ABSENT,
 } ChainError;
 
 CHAIN_PUBLIC

@@ -291,8 +291,7 @@ module_find_token (Module     *module,
       if (slot->token != NULL && slot->token->initialized && g_strcmp0 (slot->token->label, label) == 0)
         return slot;
     }
-  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-               _("no PKCS#11 token labelled '%s' in %s: insert it, or list tokens with 'chain key list'"),
+  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_KEY_ABSENT, _("no PKCS#11 token labelled '%s' in %s"),
                label, module->path);
   return NULL;
 }
@@ -664,8 +663,7 @@ chain_key_pkcs11_open (const char        *text,
       if (generated != NULL)
         discard_generated (generated, NULL);
       module_release (module);
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND,
-                   _("token '%s' holds no private key '%s': list its keys with 'chain key list --pin-file FILE'"),
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_KEY_ABSENT, _("token '%s' holds no private key '%s'"),
                    token, label);
       return NULL;
     }

@@ -429,7 +429,8 @@ START_TEST (test_object_missing)
   before = test_cli_ledger_state (copy);
   ck_assert_int_eq (chain ((const char *const[]) { "-C", "oem-copy", "--pin-file", pin_path, "annotate", "x", NULL },
                            NULL, &err), 1);
-  test_cli_assert_error_line ("object missing", err, "token 'oem-root' holds no private key 'gone'");
+  test_cli_assert_error_line ("object missing", err, "token 'oem-root' holds no private key 'gone'; insert the token, "
+                              "or list tokens and keys with 'chain key list --pin-file FILE'");
   after = test_cli_ledger_state (copy);
   ck_assert_str_eq (before, after);
 }

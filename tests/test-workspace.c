@@ -641,7 +641,7 @@ START_TEST (test_accept_grant_for_another_workspace)
   ck_assert (!chain_workspace_has_ledger (cm_a));
   accept_grant (cm_b, "cm-b");
   ck_assert (!chain_workspace_accept (cm_b, grant, NULL, NULL, NULL, &error));
-  test_assert_error (error, CHAIN_ERROR_EXISTS);
+  test_assert_error (error, CHAIN_ERROR_JOINED_ALREADY);
 }
 END_TEST
 

@@ -1838,6 +1838,8 @@ static const struct {
   { CHAIN_ERROR_NOT_JOINED, "accept the grant in this one first" },
   { CHAIN_ERROR_LEDGER_BEHIND, "Sync With Remote… or Import Bundle File…" },
   { CHAIN_ERROR_LEDGER_DAMAGED, "Run the audit on the Audit page" },
+  { CHAIN_ERROR_JOINED_ALREADY, "Updates come with Sync With Remote" },
+  { CHAIN_ERROR_KEY_ABSENT, "Insert the security token" },
 };
 
 START_TEST (test_error_remedies)
