@@ -336,4 +336,39 @@ gboolean chain_workspace_accept (ChainWorkspace *self,
                                  GCancellable   *cancellable,
                                  GError        **error);
 
+/**
+ * chain_workspace_accept_async:
+ * @self: as chain_workspace_accept(); it must stay alive and untouched
+ *   until @callback has run.
+ * @grant_path: the grant file; copied.
+ * @trusted_root: (nullable): as chain_workspace_accept(); copied.
+ * @cancellable: (nullable): checked before the work starts and while it runs.
+ * @callback: called when done, in the caller's thread-default main context.
+ * @user_data: for @callback.
+ *
+ * As chain_workspace_accept(), in a worker thread.
+ */
+CHAIN_PUBLIC
+void chain_workspace_accept_async (ChainWorkspace      *self,
+                                   const char          *grant_path,
+                                   const char          *trusted_root,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+
+/**
+ * chain_workspace_accept_finish:
+ * @self: the workspace given to chain_workspace_accept_async().
+ * @result: the result passed to the callback.
+ * @out_seq: (out) (optional): the acceptance record's sequence number.
+ * @error: as chain_workspace_accept(), or G_IO_ERROR_CANCELLED.
+ *
+ * Returns: %TRUE when the workspace has joined.
+ */
+CHAIN_PUBLIC
+gboolean chain_workspace_accept_finish (ChainWorkspace  *self,
+                                        GAsyncResult    *result,
+                                        guint64         *out_seq,
+                                        GError         **error);
+
 G_END_DECLS

@@ -205,6 +205,39 @@ ChainExport *chain_workspace_prepare_export (ChainWorkspace           *self,
                                              GError                  **error);
 
 /**
+ * chain_workspace_prepare_export_async:
+ * @self: as chain_workspace_prepare_export(); it must stay alive and
+ *   untouched until @callback has run.
+ * @options: what to export; copied, strings included.
+ * @cancellable: (nullable): checked before the work starts and while the
+ *   ledger's manifests are read.
+ * @callback: called when done, in the caller's thread-default main context.
+ * @user_data: for @callback.
+ *
+ * As chain_workspace_prepare_export(), in a worker thread.
+ */
+CHAIN_PUBLIC
+void chain_workspace_prepare_export_async (ChainWorkspace           *self,
+                                           const ChainExportOptions *options,
+                                           GCancellable             *cancellable,
+                                           GAsyncReadyCallback       callback,
+                                           gpointer                  user_data);
+
+/**
+ * chain_workspace_prepare_export_finish:
+ * @self: the workspace given to chain_workspace_prepare_export_async().
+ * @result: the result passed to the callback.
+ * @error: as chain_workspace_prepare_export(), or G_IO_ERROR_CANCELLED.
+ *
+ * Returns: (transfer full) (nullable): the export, not yet recorded; free
+ *   it with chain_export_free().
+ */
+CHAIN_PUBLIC
+ChainExport *chain_workspace_prepare_export_finish (ChainWorkspace  *self,
+                                                    GAsyncResult    *result,
+                                                    GError         **error);
+
+/**
  * chain_workspace_write_export:
  * @self: the workspace that prepared @export, unlocked.
  * @export: an export from chain_workspace_prepare_export(), not yet written.

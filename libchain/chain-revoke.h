@@ -159,6 +159,42 @@ ChainRevocation *chain_workspace_plan_revocation (ChainWorkspace     *self,
                                                   GError            **error);
 
 /**
+ * chain_workspace_plan_revocation_async:
+ * @self: as chain_workspace_plan_revocation(); it must stay alive and
+ *   untouched until @callback has run.
+ * @targets: (array zero-terminated=1) (nullable): as
+ *   chain_workspace_plan_revocation(); copied.
+ * @custodians: (array zero-terminated=1) (nullable): likewise; copied.
+ * @cancellable: (nullable): checked before the work starts and while
+ *   manifests are read.
+ * @callback: called when done, in the caller's thread-default main context.
+ * @user_data: for @callback.
+ *
+ * As chain_workspace_plan_revocation(), in a worker thread.
+ */
+CHAIN_PUBLIC
+void chain_workspace_plan_revocation_async (ChainWorkspace      *self,
+                                            const char *const   *targets,
+                                            const char *const   *custodians,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+
+/**
+ * chain_workspace_plan_revocation_finish:
+ * @self: the workspace given to chain_workspace_plan_revocation_async().
+ * @result: the result passed to the callback.
+ * @error: as chain_workspace_plan_revocation(), or G_IO_ERROR_CANCELLED.
+ *
+ * Returns: (transfer full) (nullable): the plan, not yet recorded; free it
+ *   with chain_revocation_free().
+ */
+CHAIN_PUBLIC
+ChainRevocation *chain_workspace_plan_revocation_finish (ChainWorkspace  *self,
+                                                         GAsyncResult    *result,
+                                                         GError         **error);
+
+/**
  * chain_workspace_revoke:
  * @self: a joined workspace, unlocked with its CA key.
  * @plan: from chain_workspace_plan_revocation(), not yet recorded.

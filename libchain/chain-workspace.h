@@ -146,6 +146,37 @@ ChainWorkspace *chain_workspace_open (const char   *dir,
                                       GError      **error);
 
 /**
+ * chain_workspace_open_async:
+ * @dir: as chain_workspace_open(); copied.
+ * @cancellable: (nullable): checked before the workspace is read and
+ *   while the ledger is read.
+ * @callback: called when done, in the caller's thread-default main context.
+ * @user_data: for @callback.
+ *
+ * As chain_workspace_open(), in a worker thread.
+ */
+CHAIN_PUBLIC
+void chain_workspace_open_async (const char          *dir,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data);
+
+/**
+ * chain_workspace_open_finish:
+ * @result: the result passed to the callback.
+ * @error: as chain_workspace_open(), or G_IO_ERROR_CANCELLED.
+ *
+ * Takes no source object because there is none yet: the open is of a
+ * directory, and makes the handle (as chain_audit_repository_finish()).
+ *
+ * Returns: (transfer full) (nullable): the workspace, locked; the caller
+ *   frees it with chain_workspace_free().
+ */
+CHAIN_PUBLIC
+ChainWorkspace *chain_workspace_open_finish (GAsyncResult  *result,
+                                             GError       **error);
+
+/**
  * chain_workspace_unlock:
  * @self: a workspace.
  * @officer: (nullable): which officer signs; %NULL for the only one, or
