@@ -10,7 +10,9 @@
  * with plain git and signed by an officer where libchain's writer refuses
  * to write it), and writes what changed as a thin bundle on top of
  * base.bundle, OUTDIR/NAME.bundle (for object-missing a bundle whose pack
- * lacks one object, made by hand). Each vector
+ * lacks one object, made by hand). The tpm-evidence cases start from a
+ * ledger of their own instead, made with keys in a swtpm the generator
+ * starts (vector-tpm.h), and each is written as a standalone bundle. Each vector
  * is then rebuilt from the bundles exactly as tests/vectors/README.md
  * tells another implementation to, and audited: the generator fails
  * unless the audit's verdict, rule and record are the ones the manifest
@@ -24,6 +26,7 @@
 #include "test-pki.h"
 #include "test-story.h"
 #include "test-commit-forge.h"
+#include "vector-tpm.h"
 
 #include <git2.h>
 #include <glib/gstdio.h>
@@ -44,6 +47,7 @@ static TestStory *story;
 static char *base_tip;
 static GStrv base_commits;
 static char *root_thumbprint;
+static VectorTpm *tpm;
 
 /* What a case sets up besides the refs its bundle carries. */
 typedef struct {
@@ -53,6 +57,7 @@ typedef struct {
   char       *pin;           /* the pinned tip to audit with, or NULL */
   const char *root;          /* the trusted root; NULL: the story's */
   gboolean    whole;         /* the bundle is base.bundle itself */
+  gboolean    standalone;    /* the bundle holds its whole ledger, not on base.bundle */
   gconstpointer arg;         /* the case's */
   char       *omit;          /* an object the bundle leaves out, or NULL */
   const char *export_name;   /* a file of the export directory to audit, or NULL */
@@ -2868,6 +2873,134 @@ make_checkpoint_beyond_main (Vector *v)
   set_checkpoint (story->oem.id, note);
 }
 
+/* ---- Cases: TPM evidence (vector-tpm.h) ---------------------------------------- */
+
+#define TPM_NEXT 2
+
+static void
+make_tpm_story (Vector *v)
+{
+  v->standalone = TRUE;
+  v->root = tpm->root_thumbprint;
+}
+
+/* A copy of @evidence with string member @name set to @value. */
+static ChainJson *
+evidence_with (ChainJson  *evidence,
+               const char *name,
+               const char *value)
+{
+  ChainJson *copy = chain_json_new_object ();
+
+  for (gsize i = 0; i < chain_json_object_get_size (evidence); i++)
+    chain_json_object_set_string (copy, chain_json_object_get_key_at (evidence, i),
+                                  chain_json_get_string (chain_json_object_get_value_at (evidence, i)));
+  chain_json_object_set_string (copy, name, value);
+  return copy;
+}
+
+/* The TPM ledger with one more officer record: @officer, @evidence. */
+static void
+append_tpm_officer (Vector    *v,
+                    ChainCert *officer,
+                    ChainJson *evidence)
+{
+  g_autoptr(ChainStatement) st = vector_tpm_officer (tpm, officer, evidence);
+
+  make_tpm_story (v);
+  test_story_append_unchecked (story, st, &story->oem.officer);
+}
+
+static void
+make_tpm_format (Vector *v)
+{
+  g_autoptr(ChainJson) evidence = evidence_with (tpm->tpm_evidence, "comment", "trust me");
+
+  append_tpm_officer (v, tpm->tpm_cert, evidence);
+}
+
+static void
+make_tpm_attributes (Vector *v)
+{
+  append_tpm_officer (v, tpm->loose_cert, tpm->loose_evidence);
+}
+
+static void
+make_tpm_key (Vector *v)
+{
+  append_tpm_officer (v, tpm->tpm_cert, tpm->other_evidence);
+}
+
+static void
+make_tpm_signature (Vector *v)
+{
+  const char *text = chain_json_get_string (chain_json_object_get_member (tpm->tpm_evidence, "signature"));
+  gsize len = 0;
+  g_autofree guchar *raw = g_base64_decode (text, &len);
+  g_autofree char *flipped = NULL;
+  g_autoptr(ChainJson) evidence = NULL;
+
+  raw[len - 1] ^= 0x01;
+  flipped = g_base64_encode (raw, len);
+  evidence = evidence_with (tpm->tpm_evidence, "signature", flipped);
+  append_tpm_officer (v, tpm->tpm_cert, evidence);
+}
+
+static void
+make_tpm_name (Vector *v)
+{
+  ChainJson *other = tpm->other_evidence;
+  g_autoptr(ChainJson) half = evidence_with (tpm->tpm_evidence, "attest",
+                                             chain_json_get_string (chain_json_object_get_member (other, "attest")));
+  g_autoptr(ChainJson) evidence = evidence_with (half, "signature",
+                                                 chain_json_get_string (chain_json_object_get_member (other,
+                                                                                                      "signature")));
+
+  append_tpm_officer (v, tpm->tpm_cert, evidence);
+}
+
+static void
+make_tpm_ek (Vector *v)
+{
+  g_autofree char *der = g_base64_encode (g_bytes_get_data (tpm->foreign_ek, NULL),
+                                          g_bytes_get_size (tpm->foreign_ek));
+  g_autoptr(ChainJson) evidence = evidence_with (tpm->tpm_evidence, "ek_certificate", der);
+
+  append_tpm_officer (v, tpm->tpm_cert, evidence);
+}
+
+static void
+make_tpm_required (Vector *v)
+{
+  append_tpm_officer (v, tpm->file_cert, NULL);
+}
+
+/* Each a ledger of its own (vector-tpm.h): the genesis differs from the
+ * story's, so the bundle holds the whole ledger and its trusted root is
+ * the TPM ledger's. */
+static const VectorCase tpm_cases[] = {
+  { "valid-tpm-evidence", NULL, LEDGER_LEVEL,
+    "a ledger whose policy trusts a TPM maker: genesis (root CA and officer keys in the TPM) and an officer record, "
+    "each key with TPM evidence", make_tpm_story },
+  { "tpm-evidence-format", "tpm-evidence.format", TPM_NEXT,
+    "an officer record whose TPM evidence has an unknown member", make_tpm_format },
+  { "tpm-evidence-attributes", "tpm-evidence.attributes", TPM_NEXT,
+    "an officer key the TPM made but may let leave it (neither fixedTPM nor fixedParent), its evidence genuine",
+    make_tpm_attributes },
+  { "tpm-evidence-key", "tpm-evidence.key", TPM_NEXT,
+    "an officer record carrying the genuine evidence of another TPM key", make_tpm_key },
+  { "tpm-evidence-signature", "tpm-evidence.signature", TPM_NEXT,
+    "an officer record whose TPM evidence has one bit of its signature flipped", make_tpm_signature },
+  { "tpm-evidence-name", "tpm-evidence.name", TPM_NEXT,
+    "an officer record whose evidence carries the TPM's genuine certification of another key", make_tpm_name },
+  { "tpm-evidence-ek", "tpm-evidence.ek", TPM_NEXT,
+    "an officer record whose evidence carries an EK certificate of a TPM maker the policy does not trust",
+    make_tpm_ek },
+  { "tpm-evidence-required", "tpm-evidence.required", TPM_NEXT,
+    "an officer record enrolling a file key (no TPM evidence) where the policy trusts a TPM maker",
+    make_tpm_required },
+};
+
 /* ---- The cases ------------------------------------------------------------ */
 
 static const VectorCase cases[] = {
@@ -3186,13 +3319,6 @@ typedef struct {
 
 static const RuleWithoutVector rules_without_vectors[] = {
   { NULL, NULL },  /* C has no empty array; a NULL rule is skipped */
-  { "tpm-evidence.format", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
-  { "tpm-evidence.attributes", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
-  { "tpm-evidence.key", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
-  { "tpm-evidence.signature", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
-  { "tpm-evidence.name", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
-  { "tpm-evidence.ek", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
-  { "tpm-evidence.required", "needs a TPM (swtpm) to make; tests/test-tpm-evidence.c provokes it" },
 };
 
 /* ---- Writing and checking a vector ------------------------------------------ */
@@ -3274,7 +3400,9 @@ write_bundle (const Vector *v,
       test_support_write_file (bundle, data, len);
       return;
     }
-  for (guint i = 0; refs[i] != NULL && refs[i][0] != '\0'; i++)
+  for (guint i = 0; v->standalone && refs[i] != NULL && refs[i][0] != '\0'; i++)
+    g_ptr_array_add (revs, g_strdup (refs[i]));
+  for (guint i = 0; !v->standalone && refs[i] != NULL && refs[i][0] != '\0'; i++)
     {
       const char *is_ancestor[] = { "git", "-C", story->path, "merge-base", "--is-ancestor", refs[i], base_tip, NULL };
 
@@ -3286,7 +3414,7 @@ write_bundle (const Vector *v,
         }
     }
   /* Every base commit, so that their trees stay out of the bundle too. */
-  for (guint i = 0; !below && base_commits[i] != NULL; i++)
+  for (guint i = 0; !below && !v->standalone && base_commits[i] != NULL; i++)
     g_ptr_array_add (revs, g_strconcat ("^", base_commits[i], NULL));
   if (v->omit != NULL)
     {
@@ -3321,7 +3449,7 @@ materialize (const char *dir,
   g_auto(GStrv) lines = NULL;
 
   g_free (GIT_AT (dir, "init", "-q", "--bare", repo));
-  if (!v->whole)
+  if (!v->whole && !v->standalone)
     g_free (GIT_AT (repo, "bundle", "unbundle", base));
   refs = GIT_AT (repo, "bundle", "unbundle", bundle);
   lines = g_strsplit (refs, "\n", -1);
@@ -3344,9 +3472,11 @@ materialize (const char *dir,
   return g_steal_pointer (&repo);
 }
 
-START_TEST (test_vector)
+/* Makes case @c, the @index-th of the manifest, and checks its verdict. */
+static void
+run_case (const VectorCase *c,
+          guint             index)
 {
-  const VectorCase *c = &cases[_i];
   Vector v = { 0 };
   g_autofree char *file_name = g_strconcat (c->name, ".bundle", NULL);
   g_autofree char *bundle = g_build_filename (out_dir, file_name, NULL);
@@ -3359,7 +3489,7 @@ START_TEST (test_vector)
   g_autoptr(GError) error = NULL;
   g_autoptr(ChainJson) entry = chain_json_new_object ();
   g_autofree char *entry_text = NULL;
-  g_autofree char *entry_name = g_strdup_printf ("%03u.json", (guint) _i);
+  g_autofree char *entry_name = g_strdup_printf ("%03u.json", index);
   g_autofree char *entries = g_build_filename (out_dir, ".entries", NULL);
   g_autofree char *entry_path = g_build_filename (entries, entry_name, NULL);
   ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
@@ -3403,7 +3533,7 @@ START_TEST (test_vector)
   chain_json_object_set_string (entry, "name", c->name);
   chain_json_object_set_string (entry, "description", c->description);
   chain_json_object_set_string (entry, "bundle", v.whole ? "base.bundle" : file_name);
-  chain_json_object_set (entry, "on_base", chain_json_new_boolean (!v.whole));
+  chain_json_object_set (entry, "on_base", chain_json_new_boolean (!v.whole && !v.standalone));
   chain_json_object_set_string (entry, "bundle_sha256", bundle_sha);
   chain_json_object_set_string (entry, "head", v.head != NULL ? v.head : "refs/heads/main");
   if (v.file_path != NULL)
@@ -3440,6 +3570,17 @@ START_TEST (test_vector)
   g_free ((char *) (v.file_path != NULL ? v.file_content : NULL));
   test_support_tmpdir_remove (work);
 }
+
+START_TEST (test_vector)
+{
+  run_case (&cases[_i], (guint) _i);
+}
+END_TEST
+
+START_TEST (test_tpm_vector)
+{
+  run_case (&tpm_cases[_i], (guint) (G_N_ELEMENTS (cases) + _i));
+}
 END_TEST
 
 /* ---- The story, and the manifest ----------------------------------------------- */
@@ -3454,6 +3595,38 @@ setup (void)
   story = g_steal_pointer (&master);
   test_story_use_copy (story);
   git_libgit2_init ();
+}
+
+static void
+tpm_story_setup (void)
+{
+  tpm = vector_tpm_new ();
+}
+
+static void
+tpm_story_teardown (void)
+{
+  g_clear_pointer (&tpm, vector_tpm_free);
+}
+
+/* The forked case works on a copy of the TPM ledger; the story is tpm's. */
+static void
+tpm_setup (void)
+{
+  g_setenv ("GIT_AUTHOR_NAME", "Mallory", TRUE);
+  g_setenv ("GIT_AUTHOR_EMAIL", "mallory@example.invalid", TRUE);
+  g_setenv ("GIT_COMMITTER_NAME", "Mallory", TRUE);
+  g_setenv ("GIT_COMMITTER_EMAIL", "mallory@example.invalid", TRUE);
+  git_libgit2_init ();
+  vector_tpm_use_copy (tpm);
+  story = tpm->story;
+}
+
+static void
+tpm_teardown (void)
+{
+  story = NULL;
+  git_libgit2_shutdown ();
 }
 
 static void
@@ -3498,11 +3671,13 @@ write_manifest (void)
   g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *data = NULL;
   gsize len = 0;
+  guint n_cases = G_N_ELEMENTS (cases) + G_N_ELEMENTS (tpm_cases);
 
   g_string_append (text, "{\n  \"format\": \"libchain-ledger-vectors 1\",\n  \"ledger_format\": 1,\n"
                          "  \"base\": \"base.bundle\",\n  \"vectors\": [\n");
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+  for (guint i = 0; i < n_cases; i++)
     {
+      const VectorCase *c = i < G_N_ELEMENTS (cases) ? &cases[i] : &tpm_cases[i - G_N_ELEMENTS (cases)];
       g_autofree char *name = g_strdup_printf ("%03u.json", i);
       g_autofree char *path = g_build_filename (entries, name, NULL);
       g_autofree char *entry = NULL;
@@ -3510,13 +3685,13 @@ write_manifest (void)
 
       if (!g_file_get_contents (path, &entry, NULL, NULL))
         {
-          g_printerr ("vector-gen: vector %s was not written\n", cases[i].name);
+          g_printerr ("vector-gen: vector %s was not written\n", c->name);
           return FALSE;
         }
       lines = g_strsplit (g_strchomp (entry), "\n", -1);
       for (guint j = 0; lines[j] != NULL; j++)
         g_string_append_printf (text, "    %s%s\n", lines[j],
-                                lines[j + 1] == NULL && i + 1 < G_N_ELEMENTS (cases) ? "," : "");
+                                lines[j + 1] == NULL && i + 1 < n_cases ? "," : "");
       g_unlink (path);
     }
   g_rmdir (entries);
@@ -3538,6 +3713,7 @@ main (int    argc,
 {
   Suite *suite = suite_create ("vectors");
   TCase *tc = tcase_create ("vectors");
+  TCase *tpm_tc = tcase_create ("tpm");
   SRunner *runner = NULL;
   int failed;
 
@@ -3553,6 +3729,11 @@ main (int    argc,
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_loop_test (tc, test_vector, 0, G_N_ELEMENTS (cases));
   suite_add_tcase (suite, tc);
+  tcase_set_timeout (tpm_tc, 600);
+  tcase_add_unchecked_fixture (tpm_tc, tpm_story_setup, tpm_story_teardown);
+  tcase_add_checked_fixture (tpm_tc, tpm_setup, tpm_teardown);
+  tcase_add_loop_test (tpm_tc, test_tpm_vector, 0, G_N_ELEMENTS (tpm_cases));
+  suite_add_tcase (suite, tpm_tc);
   runner = srunner_create (suite);
   srunner_set_fork_status (runner, CK_FORK);
   srunner_run_all (runner, CK_NORMAL);
