@@ -661,6 +661,20 @@ job_finished (GObject      *source,
     }
 }
 
+/* Fails @outer (and drops it) when a job runs: one at a time. */
+static gboolean
+refuse_when_busy (CustodySession *self,
+                  GTask          *outer)
+{
+  if (!self->busy)
+    return FALSE;
+  g_task_set_task_data (outer, g_new0 (Outcome, 1), outcome_free);
+  g_task_return_new_error (outer, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
+                           _("Custody is still busy with the last step; try again when it is done"));
+  g_object_unref (outer);
+  return TRUE;
+}
+
 /* Starts @job; @label says what it does while it runs. */
 static void
 start_job (CustodySession      *self,
@@ -673,13 +687,9 @@ start_job (CustodySession      *self,
   g_autoptr(GTask) inner = NULL;
 
   g_task_set_source_tag (outer, start_job);
-  if (self->busy)
+  if (refuse_when_busy (self, outer))
     {
       job_free (job);
-      g_task_set_task_data (outer, g_new0 (Outcome, 1), outcome_free);
-      g_task_return_new_error (outer, CHAIN_ERROR, CHAIN_ERROR_CONFLICT,
-                               _("Custody is still busy with the last step; try again when it is done"));
-      g_object_unref (outer);
       return;
     }
   if (job->notices == NULL)
@@ -689,6 +699,69 @@ start_job (CustodySession      *self,
   g_task_set_task_data (inner, job, job_free);
   set_busy (self, label);
   self->job_thread = g_thread_new ("custody-job", job_thread, g_steal_pointer (&inner));
+}
+
+/* ---- Work libchain runs in a worker ---------------------------------------------
+ * What only reads the workspace and needs no keys (preparing an export,
+ * planning a revocation) is one of libchain's _async calls: the session
+ * is busy meanwhile, and hands the _finish's result on as a job's. */
+
+typedef gpointer (*LibraryFinish) (ChainWorkspace *workspace, GAsyncResult *result, GError **error);
+
+typedef struct {
+  GTask          *outer;
+  LibraryFinish   finish;
+  GDestroyNotify  result_free;
+} LibraryCall;
+
+static void
+library_call_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  LibraryCall *call = user_data;
+  CustodySession *self = g_task_get_source_object (call->outer);
+  Outcome *outcome = g_new0 (Outcome, 1);
+  GError *error = NULL;
+
+  (void) source;
+  outcome->result = call->finish (self->workspace, result, &error);
+  outcome->result_free = call->result_free;
+  g_clear_object (&self->job_cancellable);
+  set_busy (self, NULL);
+  g_task_set_task_data (call->outer, outcome, outcome_free);
+  if (outcome->result != NULL)
+    g_task_return_boolean (call->outer, TRUE);
+  else
+    g_task_return_error (call->outer, error);
+  g_object_unref (call->outer);
+  g_free (call);
+}
+
+/* Marks @self busy with @label for a libchain _async whose result
+ * @finish takes; returns what to pass it as user data with
+ * library_call_done(), or NULL when a job runs (@callback has failed). */
+static LibraryCall *
+library_call_begin (CustodySession      *self,
+                    const char          *label,
+                    LibraryFinish        finish,
+                    GDestroyNotify       result_free,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  GTask *outer = g_task_new (self, NULL, callback, user_data);
+  LibraryCall *call = NULL;
+
+  g_task_set_source_tag (outer, start_job);
+  if (refuse_when_busy (self, outer))
+    return NULL;
+  self->job_cancellable = g_cancellable_new ();
+  set_busy (self, label);
+  call = g_new0 (LibraryCall, 1);
+  call->outer = outer;
+  call->finish = finish;
+  call->result_free = result_free;
+  return call;
 }
 
 /* A job on the open workspace; with @passphrase it is unlocked first. */
@@ -1075,32 +1148,23 @@ copy_export_options (Job                      *job,
   job->export.role_arn = job->export_strings[6];
 }
 
-static gboolean
-do_prepare_export (Job          *job,
-                   GCancellable *cancellable,
-                   GError      **error)
-{
-  job->result = chain_workspace_prepare_export (job->workspace, &job->export, cancellable, error);
-  job->result_free = (GDestroyNotify) chain_export_free;
-  return job->result != NULL;
-}
-
 void
 custody_session_prepare_export_async (CustodySession           *self,
                                       const ChainExportOptions *options,
                                       GAsyncReadyCallback       callback,
                                       gpointer                  user_data)
 {
-  Job *job = NULL;
+  LibraryCall *call = NULL;
 
   g_return_if_fail (CUSTODY_IS_SESSION (self));
   g_return_if_fail (options != NULL && options->code == NULL);
 
   if (!check_open (self, TRUE, NULL, callback, user_data))
     return;
-  job = job_new (self, do_prepare_export, NULL, NULL);
-  copy_export_options (job, options);
-  start_job (self, job, _("Preparing the export…"), callback, user_data);
+  call = library_call_begin (self, _("Preparing the export…"), (LibraryFinish) chain_workspace_prepare_export_finish,
+                             (GDestroyNotify) chain_export_free, callback, user_data);
+  if (call != NULL)
+    chain_workspace_prepare_export_async (self->workspace, options, self->job_cancellable, library_call_done, call);
 }
 
 static gboolean
@@ -1154,16 +1218,6 @@ plan (Job          *job,
                                           (const char *const *) job->custodians, cancellable, error);
 }
 
-static gboolean
-do_plan_revocation (Job          *job,
-                    GCancellable *cancellable,
-                    GError      **error)
-{
-  job->result = plan (job, cancellable, error);
-  job->result_free = (GDestroyNotify) chain_revocation_free;
-  return job->result != NULL;
-}
-
 static GStrv
 copy_names (const char *const *names)
 {
@@ -1177,16 +1231,17 @@ custody_session_plan_revocation_async (CustodySession     *self,
                                        GAsyncReadyCallback callback,
                                        gpointer            user_data)
 {
-  Job *job = NULL;
+  LibraryCall *call = NULL;
 
   g_return_if_fail (CUSTODY_IS_SESSION (self));
 
   if (!check_open (self, TRUE, NULL, callback, user_data))
     return;
-  job = job_new (self, do_plan_revocation, NULL, NULL);
-  job->devices = copy_names (devices);
-  job->custodians = copy_names (custodians);
-  start_job (self, job, _("Finding what to revoke…"), callback, user_data);
+  call = library_call_begin (self, _("Finding what to revoke…"), (LibraryFinish) chain_workspace_plan_revocation_finish,
+                             (GDestroyNotify) chain_revocation_free, callback, user_data);
+  if (call != NULL)
+    chain_workspace_plan_revocation_async (self->workspace, devices, custodians, self->job_cancellable,
+                                           library_call_done, call);
 }
 
 static gboolean
