@@ -12,7 +12,10 @@
 #include "chain-i18n-private.h"
 
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #define MAGIC CHAIN_STATE_CACHE_MAGIC
@@ -27,8 +30,63 @@
 typedef struct {
   const guint8 *p;
   const guint8 *end;
-  const char   *wrong;   /* what was wrong first, for the message */
+  const char   *wrong;    /* what was wrong first, for the message */
+  const guint8 *mapped;   /* the file's mapping, or NULL for a buffer */
+  const guint8 *released; /* pages below this were handed back */
 } Source;
+
+/* Hashed or decoded in steps of this much, handing each back after it. */
+#define RELEASE_STEP ((gsize) 4 << 20)
+
+/* A cache read from its mapped file: the pages below @upto were hashed or
+ * copied into the state and are not needed again, so they leave the
+ * process's memory (touched again, they come back from the file). Reading
+ * a cache of a million devices then costs its state, not its state and
+ * its 80 MB file besides. A buffer (the fuzzer's, a test's) is left be. */
+static void
+release_below (Source       *src,
+               const guint8 *upto)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  const guint8 *from = src->released;
+  const guint8 *to;
+
+  if (src->mapped == NULL || upto <= from)
+    return;
+  to = src->mapped + ((gsize) (upto - src->mapped) / page) * page;
+  if (to <= from)
+    return;
+  (void) madvise ((void *) from, (gsize) (to - from), MADV_DONTNEED);
+  src->released = to;
+}
+
+/* SHA-256 of @data, the first @len bytes of @src's input; FALSE if
+ * OpenSSL could not. */
+static gboolean
+hash_input (Source       *src,
+            const guint8 *data,
+            gsize         len,
+            guint8        digest[SHA256_DIGEST_LENGTH])
+{
+  g_autoptr(EVP_MD_CTX) sha = NULL;
+
+  if (src->mapped == NULL)
+    return SHA256 (data, len, digest) != NULL;
+  sha = EVP_MD_CTX_new ();
+  if (sha == NULL || EVP_DigestInit_ex (sha, EVP_sha256 (), NULL) != 1)
+    return FALSE;
+  for (gsize done = 0; done < len;)
+    {
+      gsize step = MIN (RELEASE_STEP, len - done);
+
+      if (EVP_DigestUpdate (sha, data + done, step) != 1)
+        return FALSE;
+      done += step;
+      release_below (src, data + done);
+    }
+  src->released = src->mapped;   /* decoding touches them again */
+  return EVP_DigestFinal_ex (sha, digest, NULL) == 1;
+}
 
 static gboolean
 take (Source       *src,
@@ -498,6 +556,7 @@ get_devices (Source           *src,
     }
   if (chain_serial_set_get_size (state->device_ids) != n)
     return fail (src, "device ids out of shape");
+  release_below (src, src->p);
   if (!take (src, (gsize) n * sizeof (ChainSerialKey), &serials)
       || !take (src, (gsize) n * sizeof (guint32), &seqs))
     return FALSE;
@@ -516,29 +575,30 @@ get_devices (Source           *src,
   return TRUE;
 }
 
-ChainLedgerState *
-chain_state_cache_decode (const guint8 *data,
-                          gsize         len,
-                          char        **out_tip_commit_id,
-                          GError      **error)
+/* chain_state_cache_decode(), of a mapped file's pages (@mapped) or of a
+ * buffer. */
+static ChainLedgerState *
+decode (const guint8 *data,
+        gsize         len,
+        gboolean      mapped,
+        char        **out_tip_commit_id,
+        GError      **error)
 {
   g_autoptr(ChainLedgerState) state = chain_ledger_state_new ();
   g_autoptr(GArray) request_indexes = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autofree char *tip = NULL;
   guint8 digest[SHA256_DIGEST_LENGTH];
-  Source src = { data, NULL, NULL };
+  Source src = { data, NULL, NULL, mapped ? data : NULL, data };
   const guint8 *magic = NULL;
-
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-  g_return_val_if_fail (out_tip_commit_id != NULL, NULL);
 
   if (len < MAGIC_LEN + sizeof digest || len > CHAIN_STATE_CACHE_MAX_LEN)
     src.wrong = len > CHAIN_STATE_CACHE_MAX_LEN ? "too long" : "truncated";
   else
     {
       src.end = data + len - sizeof digest;
-      SHA256 (data, len - sizeof digest, digest);
-      if (memcmp (digest, src.end, sizeof digest) != 0)
+      if (!hash_input (&src, data, len - sizeof digest, digest))
+        src.wrong = "a checksum that could not be computed";
+      else if (memcmp (digest, src.end, sizeof digest) != 0)
         src.wrong = "a checksum that does not match";
     }
   if (src.wrong == NULL && (!take (&src, MAGIC_LEN, &magic) || memcmp (magic, MAGIC, MAGIC_LEN) != 0))
@@ -565,6 +625,7 @@ chain_state_cache_decode (const guint8 *data,
       state->n_revoked = get_u64 (&src);
       chain_serial_set_free (state->serials);
       state->serials = get_serial_set (&src, CHAIN_LEDGER_SERIAL_CA_MASK, MAX (state->cas->len, 1));
+      release_below (&src, src.p);
       if (state->serials == NULL)
         state->serials = chain_serial_set_new ();
       else if (state->cas->len == 0 && chain_serial_set_get_size (state->serials) > 0)
@@ -572,6 +633,7 @@ chain_state_cache_decode (const guint8 *data,
     }
   if (src.wrong == NULL)
     get_devices (&src, state);
+  release_below (&src, src.p);
   /* Custodians name their requests, which come after them. */
   for (guint i = 0; src.wrong == NULL && i < request_indexes->len; i++)
     {
@@ -593,6 +655,18 @@ chain_state_cache_decode (const guint8 *data,
     }
   *out_tip_commit_id = g_steal_pointer (&tip);
   return g_steal_pointer (&state);
+}
+
+ChainLedgerState *
+chain_state_cache_decode (const guint8 *data,
+                          gsize         len,
+                          char        **out_tip_commit_id,
+                          GError      **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (out_tip_commit_id != NULL, NULL);
+
+  return decode (data, len, FALSE, out_tip_commit_id, error);
 }
 
 ChainLedgerState *
@@ -627,8 +701,8 @@ chain_state_cache_read (const char  *path,
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("no state cache at %s"), path);
       return NULL;
     }
-  state = chain_state_cache_decode ((const guint8 *) g_mapped_file_get_contents (file),
-                                    g_mapped_file_get_length (file), &tip, error);
+  state = decode ((const guint8 *) g_mapped_file_get_contents (file), g_mapped_file_get_length (file), TRUE,
+                  &tip, error);
   if (state == NULL)
     return NULL;
   if (g_strcmp0 (state->ledger_id, ledger_id) != 0)
