@@ -86,6 +86,36 @@
  * it is written), the record's buffers are sized once, and the memory a
  * chunk's threads freed is handed back (malloc_trim) after each record.
  *
+ * Where the rest went (heaptrack and /proc sampling of RssAnon/RssFile,
+ * `chain issue --count 20000 --output-layout per-batch -j 2` into copies
+ * of the demo's distributor, its ledger ~40,000 devices; load 35-40):
+ *
+ *   - VmHWM 110 MiB, 95 MiB of it anonymous. libgit2's packbuilder, which
+ *     writes each record's pack and merges packs, held every object of its
+ *     delta window and every delta without a limit: each batch's
+ *     certificates, megabytes a blob. In a run that merged packs it was
+ *     91 MB of the heap at the peak (chain_ledger_packer_consolidate), and
+ *     a merge grows with the ledger (one library run building bench-audit's
+ *     10^6 ledger was at 216 MiB by 90,000 devices). The ledger's config
+ *     now bounds it (chain-ledger-pack.c): same command on a copy of the
+ *     same workspace, VmHWM 92 MiB (78 anonymous); heaptrack's peak heap
+ *     59 MB, the largest parts a chunk's DER certificates (8.5 MB for
+ *     20,000 devices in flight), their encrypted key PEMs (9.2 MB) and the
+ *     record's blobs before they are packed (8.8 MB): all bounded by
+ *     --batch-size, so flat over a run.
+ *   - Opening: the state cache was read through a mapping and copied, so
+ *     the open peaked at the cache file plus the state; the reader now
+ *     hands each decoded part of the mapping back (chain-state-cache-
+ *     reader.c). What is left is the state itself, about 80 bytes a device
+ *     (the serial table, 20-byte slots at most 3/4 full, and the device-id
+ *     table with each id's serial and batch): 80 MB at 10^6 devices, which
+ *     alone is over #12's 64 MiB. Meeting it needs those tables out of
+ *     memory (a batch-level index and a lookup that reads one batch, as
+ *     `chain show --device` does; the rule engine, the cache format and the
+ *     auditor all read them): not done.
+ *   - Per run: the run's duplicate-id set (8-16 bytes a device,
+ *     chain-issue.c) and two chunks of devices.
+ *
  * Suspects the profile cleared: per-device JSON (the manifests are
  * streamed rows), loose objects (one record per 10,000 devices: ~305
  * bytes per device of ledger.git), fsync per file (one syncfs() per

@@ -1,4 +1,4 @@
-/* chain-state-cache.c — a replayed ledger state, kept on disk
+/* chain-state-cache-reader.c — a replayed ledger state, read back
  *
  * See chain-state-cache-private.h for the format and what it is trusted
  * with. Objects refer to each other by index (a CA's owner is custodian
@@ -6,429 +6,87 @@
  * input before it allocates, so a hostile file costs at most its length.
  */
 #include "chain-state-cache-private.h"
+#include "chain-state-cache-format-private.h"
 
 #include "chain-error.h"
 #include "chain-i18n-private.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
-#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
-#define MAGIC "libchain-state\n"     /* and its NUL: 16 bytes */
-#define MAGIC_LEN 16
-#define VERSION 1
-#define NO_INDEX G_MAXUINT32
-#define NO_STRING G_MAXUINT32
-#define SLOT_LEN 20                  /* a ChainSerialSet slot */
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MD_CTX, EVP_MD_CTX_free)
-
-/* ---- Writing ------------------------------------------------------------------ */
-
-typedef struct {
-  FILE       *file;
-  EVP_MD_CTX *sha;
-  gboolean    failed;
-} Sink;
-
-static void
-put (Sink       *sink,
-     const void *data,
-     gsize       len)
-{
-  if (sink->failed || len == 0)
-    return;
-  if (fwrite (data, 1, len, sink->file) != len || EVP_DigestUpdate (sink->sha, data, len) != 1)
-    sink->failed = TRUE;
-}
-
-static void
-put_u32 (Sink   *sink,
-         guint32 value)
-{
-  guint32 le = GUINT32_TO_LE (value);
-
-  put (sink, &le, sizeof le);
-}
-
-static void
-put_u64 (Sink   *sink,
-         guint64 value)
-{
-  guint64 le = GUINT64_TO_LE (value);
-
-  put (sink, &le, sizeof le);
-}
-
-static void
-put_bytes (Sink       *sink,
-           const void *data,
-           gsize       len)
-{
-  put_u32 (sink, (guint32) len);
-  put (sink, data, len);
-}
-
-/* A string, or NULL as the length NO_STRING. */
-static void
-put_string (Sink       *sink,
-            const char *text)
-{
-  if (text == NULL)
-    put_u32 (sink, NO_STRING);
-  else
-    put_bytes (sink, text, strlen (text));
-}
-
-static void
-put_gbytes (Sink   *sink,
-            GBytes *bytes)
-{
-  gsize len = 0;
-  const void *data = g_bytes_get_data (bytes, &len);
-
-  put_bytes (sink, data, len);
-}
-
-static void
-put_cert (Sink            *sink,
-          const ChainCert *cert)
-{
-  g_autoptr(GBytes) der = chain_cert_to_der (cert);
-
-  put_gbytes (sink, der);
-}
-
-static void
-put_csr (Sink           *sink,
-         const ChainCsr *csr)
-{
-  g_autoptr(GBytes) der = NULL;
-
-  if (csr == NULL)
-    {
-      put_u32 (sink, NO_STRING);
-      return;
-    }
-  der = chain_csr_to_der (csr);
-  put_gbytes (sink, der);
-}
-
-static void
-put_json (Sink            *sink,
-          const ChainJson *json)
-{
-  g_autoptr(GBytes) bytes = NULL;
-
-  if (json == NULL)
-    {
-      put_u32 (sink, NO_STRING);
-      return;
-    }
-  bytes = chain_json_to_canonical (json);
-  put_gbytes (sink, bytes);
-}
-
-static guint32
-custodian_index (const ChainLedgerState *state,
-                 const ChainCustodian   *custodian)
-{
-  guint index = 0;
-
-  if (custodian == NULL || !g_ptr_array_find (state->custodians, custodian, &index))
-    return NO_INDEX;
-  return index;
-}
-
-static guint32
-request_index (const ChainLedgerState   *state,
-               const ChainLedgerRequest *request)
-{
-  guint index = 0;
-
-  if (request == NULL || !g_ptr_array_find (state->requests, request, &index))
-    return NO_INDEX;
-  return index;
-}
-
-static void
-put_seen_table (Sink       *sink,
-                GHashTable *table)
-{
-  GHashTableIter iter;
-  gpointer key;
-  gpointer value;
-
-  put_u32 (sink, g_hash_table_size (table));
-  g_hash_table_iter_init (&iter, table);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      const ChainLedgerSeen *seen = value;
-
-      put_string (sink, key);
-      put_u32 (sink, (guint32) seen->type);
-      put_u64 (sink, seen->seq);
-    }
-}
-
-static void
-put_serial_set (Sink                 *sink,
-                const ChainSerialSet *set)
-{
-  guint64 sip_key[2];
-  gsize n_slots = 0;
-  const void *slots = chain_serial_set_get_slots (set, sip_key, &n_slots);
-
-  put_u64 (sink, sip_key[0]);
-  put_u64 (sink, sip_key[1]);
-  put_u64 (sink, n_slots);
-  put (sink, slots, n_slots * SLOT_LEN);
-}
-
-static void
-put_custodians (Sink                   *sink,
-                const ChainLedgerState *state)
-{
-  put_u32 (sink, state->custodians->len);
-  for (guint i = 0; i < state->custodians->len; i++)
-    {
-      const ChainCustodian *c = g_ptr_array_index (state->custodians, i);
-
-      put_string (sink, c->id);
-      put_string (sink, c->name);
-      put_string (sink, c->tier);
-      put_u32 (sink, custodian_index (state, c->parent));
-      put_u32 (sink, c->accepted ? 1 : 0);
-      put_string (sink, c->delegation_id);
-      put_u32 (sink, request_index (state, c->request));
-      put_u64 (sink, c->n_devices);
-      put_u64 (sink, c->n_revoked_devices);
-    }
-}
-
-static void
-put_cas (Sink                   *sink,
-         const ChainLedgerState *state)
-{
-  put_u32 (sink, state->cas->len);
-  for (guint i = 0; i < state->cas->len; i++)
-    {
-      const ChainLedgerCa *ca = g_ptr_array_index (state->cas, i);
-
-      put_cert (sink, ca->cert);
-      put_u32 (sink, custodian_index (state, ca->owner));
-      put_u32 (sink, ca->issuer != NULL ? ca->issuer->index : NO_INDEX);
-      put_u32 (sink, ca->revoked ? 1 : 0);
-      put_u64 (sink, ca->revoked_seq);
-      put_u64 (sink, (guint64) ca->revoked_time);
-      put_u32 (sink, (guint32) ca->revoked_reason);
-      put_u32 (sink, ca->retired ? 1 : 0);
-      put_u64 (sink, ca->n_devices);
-      put_u64 (sink, ca->crl_number);
-      put_u32 (sink, ca->revoked_serials->len);
-      for (guint j = 0; j < ca->revoked_serials->len; j++)
-        put_string (sink, g_ptr_array_index (ca->revoked_serials, j));
-    }
-}
-
-static void
-put_officers (Sink                   *sink,
-              const ChainLedgerState *state)
-{
-  put_u32 (sink, state->officers->len);
-  for (guint i = 0; i < state->officers->len; i++)
-    {
-      const ChainLedgerOfficer *o = g_ptr_array_index (state->officers, i);
-
-      put_cert (sink, o->cert);
-      put_u32 (sink, custodian_index (state, o->owner));
-      put_u32 (sink, o->issuer != NULL ? o->issuer->index : NO_INDEX);
-      put_u32 (sink, o->revoked ? 1 : 0);
-    }
-}
-
-static void
-put_requests (Sink                   *sink,
-              const ChainLedgerState *state)
-{
-  put_u32 (sink, state->requests->len);
-  for (guint i = 0; i < state->requests->len; i++)
-    {
-      const ChainLedgerRequest *r = g_ptr_array_index (state->requests, i);
-
-      put_string (sink, r->id);
-      put_u64 (sink, r->seq);
-      put_string (sink, r->custodian_id);
-      put_string (sink, r->name);
-      put_string (sink, r->tier);
-      put_u32 (sink, custodian_index (state, r->parent));
-      put_csr (sink, r->ca_csr);
-      put_csr (sink, r->officer_csr);
-      put_u32 (sink, (guint32) r->status);
-      put_u32 (sink, r->approvals->len);
-      for (guint j = 0; j < r->approvals->len; j++)
-        put_string (sink, g_ptr_array_index (r->approvals, j));
-    }
-}
-
-static void
-put_delegations (Sink                   *sink,
-                 const ChainLedgerState *state)
-{
-  GHashTableIter iter;
-  gpointer key;
-  gpointer value;
-
-  put_u32 (sink, g_hash_table_size (state->delegations));
-  g_hash_table_iter_init (&iter, state->delegations);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      put_string (sink, key);
-      put_u32 (sink, custodian_index (state, value));
-    }
-}
-
-static void
-put_exports (Sink                   *sink,
-             const ChainLedgerState *state)
-{
-  put_u32 (sink, state->exports->len);
-  for (guint i = 0; i < state->exports->len; i++)
-    {
-      const ChainLedgerExport *e = g_ptr_array_index (state->exports, i);
-
-      put_u64 (sink, e->seq);
-      put_string (sink, e->id);
-      put_string (sink, e->author);
-      put_string (sink, e->target);
-      put_string (sink, e->ca);
-      put_json (sink, e->files);
-    }
-}
-
-static void
-put_state (Sink                   *sink,
-           const ChainLedgerState *state,
-           const char             *tip_commit_id)
-{
-  g_autoptr(GBytes) policy = state->policy != NULL ? chain_policy_to_canonical (state->policy) : NULL;
-
-  put (sink, MAGIC, MAGIC_LEN);
-  put_u32 (sink, VERSION);
-  put_string (sink, state->ledger_id);
-  put_string (sink, tip_commit_id);
-  put_u64 (sink, state->n_records);
-  put_u64 (sink, (guint64) state->last_commit_time);
-  if (policy != NULL)
-    put_gbytes (sink, policy);
-  else
-    put_u32 (sink, NO_STRING);
-  put_string (sink, state->policy_digest);
-  put_seen_table (sink, state->policy_history);
-  put_custodians (sink, state);
-  put_cas (sink, state);
-  put_officers (sink, state);
-  put_requests (sink, state);
-  put_seen_table (sink, state->seen);
-  put_delegations (sink, state);
-  put_exports (sink, state);
-  put_u64 (sink, state->n_revoked);
-  put_serial_set (sink, state->serials);
-  put_u32 (sink, state->n_device_serials);
-  put_serial_set (sink, state->device_ids);
-  put (sink, state->device_serials, (gsize) state->n_device_serials * sizeof (ChainSerialKey));
-  put (sink, state->device_seqs, (gsize) state->n_device_serials * sizeof (guint32));
-}
-
-gboolean
-chain_state_cache_write (const char             *path,
-                         const ChainLedgerState *state,
-                         const char             *tip_commit_id,
-                         GError                **error)
-{
-  g_autofree char *temp = NULL;
-  g_autoptr(EVP_MD_CTX) sha = EVP_MD_CTX_new ();
-  Sink sink = { NULL, NULL, FALSE };
-  guint8 digest[SHA256_DIGEST_LENGTH];
-  int saved_errno = 0;
-  int fd;
-
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (state != NULL, FALSE);
-  g_return_val_if_fail (tip_commit_id != NULL, FALSE);
-
-  /* The tables are written as they lie in memory, little-endian. */
-#if G_BYTE_ORDER != G_LITTLE_ENDIAN
-  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the state cache %s: %s"), path,
-               g_strerror (ENOTSUP));
-  return FALSE;
-#endif
-  temp = g_strconcat (path, ".XXXXXX", NULL);
-  fd = g_mkstemp_full (temp, O_WRONLY, 0600);
-  if (fd < 0 || sha == NULL || EVP_DigestInit_ex (sha, EVP_sha256 (), NULL) != 1)
-    {
-      saved_errno = fd < 0 ? errno : ENOMEM;
-      if (fd >= 0)
-        {
-          close (fd);
-          g_unlink (temp);
-        }
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the state cache %s: %s"), path,
-                   g_strerror (saved_errno));
-      return FALSE;
-    }
-  sink.file = fdopen (fd, "wb");
-  sink.sha = sha;
-  if (sink.file == NULL)
-    {
-      saved_errno = errno;
-      close (fd);
-      g_unlink (temp);
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the state cache %s: %s"), path,
-                   g_strerror (saved_errno));
-      return FALSE;
-    }
-  put_state (&sink, state, tip_commit_id);
-  if (!sink.failed && EVP_DigestFinal_ex (sha, digest, NULL) == 1)
-    {
-      if (fwrite (digest, 1, sizeof digest, sink.file) != sizeof digest)
-        sink.failed = TRUE;
-    }
-  else
-    sink.failed = TRUE;
-  saved_errno = errno;
-  if (fclose (sink.file) != 0 && !sink.failed)
-    {
-      sink.failed = TRUE;
-      saved_errno = errno;
-    }
-  if (!sink.failed && g_rename (temp, path) != 0)
-    {
-      sink.failed = TRUE;
-      saved_errno = errno;
-    }
-  if (sink.failed)
-    {
-      g_unlink (temp);
-      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the state cache %s: %s"), path,
-                   g_strerror (saved_errno != 0 ? saved_errno : EIO));
-      return FALSE;
-    }
-  return TRUE;
-}
+#define MAGIC CHAIN_STATE_CACHE_MAGIC
+#define MAGIC_LEN CHAIN_STATE_CACHE_MAGIC_LEN
+#define VERSION CHAIN_STATE_CACHE_VERSION
+#define NO_INDEX CHAIN_STATE_CACHE_NO_INDEX
+#define NO_STRING CHAIN_STATE_CACHE_NO_STRING
+#define SLOT_LEN CHAIN_STATE_CACHE_SLOT_LEN
 
 /* ---- Reading ------------------------------------------------------------------ */
 
 typedef struct {
   const guint8 *p;
   const guint8 *end;
-  const char   *wrong;   /* what was wrong first, for the message */
+  const char   *wrong;    /* what was wrong first, for the message */
+  const guint8 *mapped;   /* the file's mapping, or NULL for a buffer */
+  const guint8 *released; /* pages below this were handed back */
 } Source;
+
+/* Hashed or decoded in steps of this much, handing each back after it. */
+#define RELEASE_STEP ((gsize) 4 << 20)
+
+/* A cache read from its mapped file: the pages below @upto were hashed or
+ * copied into the state and are not needed again, so they leave the
+ * process's memory (touched again, they come back from the file). Reading
+ * a cache of a million devices then costs its state, not its state and
+ * its 80 MB file besides. A buffer (the fuzzer's, a test's) is left be. */
+static void
+release_below (Source       *src,
+               const guint8 *upto)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  const guint8 *from = src->released;
+  const guint8 *to;
+
+  if (src->mapped == NULL || upto <= from)
+    return;
+  to = src->mapped + ((gsize) (upto - src->mapped) / page) * page;
+  if (to <= from)
+    return;
+  (void) madvise ((void *) from, (gsize) (to - from), MADV_DONTNEED);
+  src->released = to;
+}
+
+/* SHA-256 of @data, the first @len bytes of @src's input; FALSE if
+ * OpenSSL could not. */
+static gboolean
+hash_input (Source       *src,
+            const guint8 *data,
+            gsize         len,
+            guint8        digest[SHA256_DIGEST_LENGTH])
+{
+  g_autoptr(EVP_MD_CTX) sha = NULL;
+
+  if (src->mapped == NULL)
+    return SHA256 (data, len, digest) != NULL;
+  sha = EVP_MD_CTX_new ();
+  if (sha == NULL || EVP_DigestInit_ex (sha, EVP_sha256 (), NULL) != 1)
+    return FALSE;
+  for (gsize done = 0; done < len;)
+    {
+      gsize step = MIN (RELEASE_STEP, len - done);
+
+      if (EVP_DigestUpdate (sha, data + done, step) != 1)
+        return FALSE;
+      done += step;
+      release_below (src, data + done);
+    }
+  src->released = src->mapped;   /* decoding touches them again */
+  return EVP_DigestFinal_ex (sha, digest, NULL) == 1;
+}
 
 static gboolean
 take (Source       *src,
@@ -898,6 +556,7 @@ get_devices (Source           *src,
     }
   if (chain_serial_set_get_size (state->device_ids) != n)
     return fail (src, "device ids out of shape");
+  release_below (src, src->p);
   if (!take (src, (gsize) n * sizeof (ChainSerialKey), &serials)
       || !take (src, (gsize) n * sizeof (guint32), &seqs))
     return FALSE;
@@ -916,29 +575,30 @@ get_devices (Source           *src,
   return TRUE;
 }
 
-ChainLedgerState *
-chain_state_cache_decode (const guint8 *data,
-                          gsize         len,
-                          char        **out_tip_commit_id,
-                          GError      **error)
+/* chain_state_cache_decode(), of a mapped file's pages (@mapped) or of a
+ * buffer. */
+static ChainLedgerState *
+decode (const guint8 *data,
+        gsize         len,
+        gboolean      mapped,
+        char        **out_tip_commit_id,
+        GError      **error)
 {
   g_autoptr(ChainLedgerState) state = chain_ledger_state_new ();
   g_autoptr(GArray) request_indexes = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autofree char *tip = NULL;
   guint8 digest[SHA256_DIGEST_LENGTH];
-  Source src = { data, NULL, NULL };
+  Source src = { data, NULL, NULL, mapped ? data : NULL, data };
   const guint8 *magic = NULL;
-
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-  g_return_val_if_fail (out_tip_commit_id != NULL, NULL);
 
   if (len < MAGIC_LEN + sizeof digest || len > CHAIN_STATE_CACHE_MAX_LEN)
     src.wrong = len > CHAIN_STATE_CACHE_MAX_LEN ? "too long" : "truncated";
   else
     {
       src.end = data + len - sizeof digest;
-      SHA256 (data, len - sizeof digest, digest);
-      if (memcmp (digest, src.end, sizeof digest) != 0)
+      if (!hash_input (&src, data, len - sizeof digest, digest))
+        src.wrong = "a checksum that could not be computed";
+      else if (memcmp (digest, src.end, sizeof digest) != 0)
         src.wrong = "a checksum that does not match";
     }
   if (src.wrong == NULL && (!take (&src, MAGIC_LEN, &magic) || memcmp (magic, MAGIC, MAGIC_LEN) != 0))
@@ -965,6 +625,7 @@ chain_state_cache_decode (const guint8 *data,
       state->n_revoked = get_u64 (&src);
       chain_serial_set_free (state->serials);
       state->serials = get_serial_set (&src, CHAIN_LEDGER_SERIAL_CA_MASK, MAX (state->cas->len, 1));
+      release_below (&src, src.p);
       if (state->serials == NULL)
         state->serials = chain_serial_set_new ();
       else if (state->cas->len == 0 && chain_serial_set_get_size (state->serials) > 0)
@@ -972,6 +633,7 @@ chain_state_cache_decode (const guint8 *data,
     }
   if (src.wrong == NULL)
     get_devices (&src, state);
+  release_below (&src, src.p);
   /* Custodians name their requests, which come after them. */
   for (guint i = 0; src.wrong == NULL && i < request_indexes->len; i++)
     {
@@ -993,6 +655,18 @@ chain_state_cache_decode (const guint8 *data,
     }
   *out_tip_commit_id = g_steal_pointer (&tip);
   return g_steal_pointer (&state);
+}
+
+ChainLedgerState *
+chain_state_cache_decode (const guint8 *data,
+                          gsize         len,
+                          char        **out_tip_commit_id,
+                          GError      **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (out_tip_commit_id != NULL, NULL);
+
+  return decode (data, len, FALSE, out_tip_commit_id, error);
 }
 
 ChainLedgerState *
@@ -1027,8 +701,8 @@ chain_state_cache_read (const char  *path,
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND, _("no state cache at %s"), path);
       return NULL;
     }
-  state = chain_state_cache_decode ((const guint8 *) g_mapped_file_get_contents (file),
-                                    g_mapped_file_get_length (file), &tip, error);
+  state = decode ((const guint8 *) g_mapped_file_get_contents (file), g_mapped_file_get_length (file), TRUE,
+                  &tip, error);
   if (state == NULL)
     return NULL;
   if (g_strcmp0 (state->ledger_id, ledger_id) != 0)
