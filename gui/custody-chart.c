@@ -212,8 +212,8 @@ draw_validity (CustodyChart  *self,
   draw_text (self, cr, _("today"), x_now, height - 12, 0.5);
 }
 
-static const char *
-kind_label (ChainReconcileKind kind)
+const char *
+custody_chart_reconcile_kind_label (ChainReconcileKind kind)
 {
   switch (kind)
     {
@@ -255,7 +255,7 @@ draw_reconcile (CustodyChart  *self,
       g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, summary->counts[k][0] + summary->counts[k][1]);
 
       gdk_cairo_set_source_rgba (cr, fg);
-      draw_text (self, cr, kind_label (k), MARGIN, y + ROW / 2, 0);
+      draw_text (self, cr, custody_chart_reconcile_kind_label (k), MARGIN, y + ROW / 2, 0);
       draw_text (self, cr, count, LABEL_WIDTH + action + info + 6, y + ROW / 2, 0);
       gdk_cairo_set_source_rgba (cr, &revoked_colour);
       cairo_rectangle (cr, LABEL_WIDTH, y + 4, action, ROW - 8);

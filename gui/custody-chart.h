@@ -43,4 +43,7 @@ void custody_chart_set_data (CustodyChart          *self,
 /** Returns: how many things it draws: series, CA bars or finding kinds with a count. */
 guint custody_chart_get_n_items (CustodyChart *self);
 
+/** Returns: (transfer none): a reconcile finding's kind, as the chart labels it. */
+const char *custody_chart_reconcile_kind_label (ChainReconcileKind kind);
+
 G_END_DECLS

@@ -58,7 +58,7 @@ dup_findings_text (const ChainReportData *data)
       if (text->len > 0)
         g_string_append_c (text, '\n');
       g_string_append_printf (text, "%s %s: %s", finding->needs_action ? "⚠" : "·",
-                              chain_reconcile_kind_to_string (finding->kind), id);
+                              custody_chart_reconcile_kind_label (finding->kind), id);
     }
   return g_string_free (text, FALSE);
 }

@@ -12,6 +12,8 @@
 #include "chain-text.h"
 #include "chain-workspace.h"
 
+#include <inttypes.h>
+
 #define SECONDS_PER_DAY (24 * 60 * 60)
 
 /* A reconcile summary is a few counts and at most a hundred findings of
@@ -479,15 +481,15 @@ chain_report_data_dup_issued_summary (const ChainReportData *self)
       if (series->quota > 0)
         g_string_append_printf (text,
                                 /* Translators: a custodian's name, devices issued, its quota. */
-                                chain_i18n_ngettext ("%s issued %" G_GUINT64_FORMAT " device of a quota of %" G_GUINT64_FORMAT,
-                                                     "%s issued %" G_GUINT64_FORMAT " devices of a quota of %" G_GUINT64_FORMAT,
+                                chain_i18n_ngettext ("%s issued %" PRIu64 " device of a quota of %" PRIu64,
+                                                     "%s issued %" PRIu64 " devices of a quota of %" PRIu64,
                                                      (gulong) series->total),
                                 name, series->total, series->quota);
       else
         g_string_append_printf (text,
                                 /* Translators: a custodian's name and how many devices it issued. */
-                                chain_i18n_ngettext ("%s issued %" G_GUINT64_FORMAT " device",
-                                                     "%s issued %" G_GUINT64_FORMAT " devices",
+                                chain_i18n_ngettext ("%s issued %" PRIu64 " device",
+                                                     "%s issued %" PRIu64 " devices",
                                                      (gulong) series->total),
                                 name, series->total);
     }
@@ -535,9 +537,8 @@ chain_report_data_dup_reconcile_summary (const ChainReportData *self)
   return g_strdup_printf (
     /* Translators: a date, then counts: needing action, clones (never issued),
      * revoked yet enabled, ids issued twice, never seen. */
-    _("Reconciled on %s: %" G_GUINT64_FORMAT " need action (%" G_GUINT64_FORMAT " never issued, %"
-      G_GUINT64_FORMAT " revoked yet enabled, %" G_GUINT64_FORMAT " ids issued twice); %"
-      G_GUINT64_FORMAT " issued devices never seen."),
+    _("Reconciled on %s. Needing action: %" PRIu64 " (never issued: %" PRIu64 ", revoked yet enabled: %"
+      PRIu64 ", ids issued twice: %" PRIu64 "). Issued devices never seen: %" PRIu64 "."),
     day, summary->needs_action,
     summary->counts[CHAIN_RECONCILE_NOT_ISSUED][1], summary->counts[CHAIN_RECONCILE_REVOKED_ENABLED][1],
     summary->counts[CHAIN_RECONCILE_DUPLICATE_ID][1], summary->counts[CHAIN_RECONCILE_NEVER_SEEN][0]);
