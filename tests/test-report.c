@@ -241,6 +241,7 @@ START_TEST (test_report_renders_in_chromium)
   ck_assert_msg (status == 0, "chromium exited %d: %s", status, err);
   ck_assert_msg (g_file_test (shot, G_FILE_TEST_EXISTS), "chromium wrote no screenshot: %s", out);
 
+  g_clear_pointer (&err, g_free);
   status = test_support_run ((const char *const[]) { "python3", "-c", png_py, shot, NULL }, NULL, &figures, &err);
   ck_assert_msg (status == 0, "%s is no readable PNG: %s", shot, err);
   ck_assert_int_eq (sscanf (figures, "%d %d %d", &width, &height, &colours), 3);
