@@ -105,6 +105,18 @@ gboolean chain_cli_show_device (const ChainCliGlobals *globals,
                                 GCancellable          *cancellable,
                                 GError               **error);
 
+/* cmd-reconcile.c: a reconcile finding's kind, as `chain reconcile` and
+ * `chain report` label it. (transfer none) */
+const char *chain_cli_reconcile_kind_label (ChainReconcileKind kind);
+
+/* cli-report-html.c: `chain report`'s self-contained HTML page: the audit,
+ * the custody tree, and the charts of @data as inline SVG. Every string
+ * from the ledger or a cloud file is sanitized and escaped.
+ * (transfer full) */
+char *chain_cli_report_html (const ChainLedgerState *state,
+                             const ChainReportData  *data,
+                             const ChainAuditReport *audit);
+
 /* cli-progress.c: a progress bar on stderr, drawn only when stderr is a
  * terminal and -q and --json are off; at most ten redraws a second. */
 typedef struct _ChainCliProgress ChainCliProgress;
@@ -220,6 +232,8 @@ gboolean cmd_revoke (const ChainCliGlobals *globals, int argc, char **argv,
                      GCancellable *cancellable, GError **error);
 gboolean cmd_crl (const ChainCliGlobals *globals, int argc, char **argv,
                   GCancellable *cancellable, GError **error);
+gboolean cmd_report (const ChainCliGlobals *globals, int argc, char **argv,
+                     GCancellable *cancellable, GError **error);
 gboolean cmd_reconcile (const ChainCliGlobals *globals, int argc, char **argv,
                         GCancellable *cancellable, GError **error);
 gboolean cmd_annotate (const ChainCliGlobals *globals, int argc, char **argv,

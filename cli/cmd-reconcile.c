@@ -66,8 +66,8 @@ print_json (const ChainCliGlobals *globals,
   chain_cli_print_json (globals, doc);
 }
 
-static const char *
-kind_label (ChainReconcileKind kind)
+const char *
+chain_cli_reconcile_kind_label (ChainReconcileKind kind)
 {
   switch (kind)
     {
@@ -93,7 +93,7 @@ print_finding (const ChainCliGlobals       *globals,
   g_autofree char *status = chain_text_sanitize (finding->cloud_status, CHAIN_TEXT_ONE_LINE);
   g_autoptr(GString) line = g_string_new (NULL);
 
-  g_string_append_printf (line, "  %-18s %s", kind_label (finding->kind), id);
+  g_string_append_printf (line, "  %-18s %s", chain_cli_reconcile_kind_label (finding->kind), id);
   if (finding->cert_sha256 != NULL)
     /* Translators: after a device id; %s is a certificate's SHA-256. */
     g_string_append_printf (line, _(", certificate %s"), finding->cert_sha256);
@@ -192,6 +192,7 @@ cmd_reconcile (const ChainCliGlobals *globals,
   g_autoptr(ChainWorkspace) workspace = NULL;
   g_autoptr(ChainReconcile) reconcile = NULL;
   g_autoptr(GPtrArray) files = g_ptr_array_new ();
+  g_autofree char *summary_path = NULL;
   g_autoptr(GArray) formats = g_array_new (FALSE, FALSE, sizeof (ChainCloudFormat));
   ChainReconcileScriptOptions script_options = CHAIN_RECONCILE_SCRIPT_OPTIONS_INIT;
   gsize n_action;
@@ -240,6 +241,14 @@ cmd_reconcile (const ChainCliGlobals *globals,
     }
   if (!chain_reconcile_compare (reconcile, cancellable, error))
     return FALSE;
+  /* The workspace keeps what this run found, for Custody's charts and
+   * `chain report` (the ledger does not: it is this custodian's view). */
+  summary_path = g_build_filename (chain_workspace_get_dir (workspace), CHAIN_RECONCILE_SUMMARY_FILE, NULL);
+  g_ptr_array_add (files, NULL);
+  if (!chain_reconcile_write_summary (reconcile, (const char *const *) files->pdata, g_get_real_time () / G_USEC_PER_SEC,
+                                      summary_path, error))
+    return FALSE;
+  g_ptr_array_set_size (files, files->len - 1);
 
   script_options.hub = hub;
   script_options.resource_group = resource_group;

@@ -26,6 +26,7 @@ static const ChainCliCommand commands[] = {
   { "revoke", cmd_revoke, N_("Revoke devices or a sub-CA, with a new CRL") },
   { "crl", cmd_crl, N_("Write a CA's current CRL and per-cloud disable lists") },
   { "reconcile", cmd_reconcile, N_("Compare the ledger with the cloud's registry: clones, revoked yet enabled") },
+  { "report", cmd_report, N_("Write an HTML report: audit, custody tree, charts of who issued what") },
   { "annotate", cmd_annotate, N_("Record a free-text note in the ledger") },
   { "log", cmd_log, N_("List the ledger's records") },
   { "show", cmd_show, N_("Show one record with its artifacts") },

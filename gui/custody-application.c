@@ -229,6 +229,7 @@ custody_application_startup (GApplication *application)
     { "win.show-page::requests", { "<Alt>2", NULL } },
     { "win.show-page::ledger", { "<Alt>3", NULL } },
     { "win.show-page::audit", { "<Alt>4", NULL } },
+    { "win.show-page::charts", { "<Alt>5", NULL } },
   };
   gsize i;
 

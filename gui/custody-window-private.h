@@ -2,6 +2,7 @@
 #pragma once
 
 #include "custody-audit-page.h"
+#include "custody-charts-page.h"
 #include "custody-inbox-page.h"
 #include "custody-timeline-page.h"
 #include "custody-tree-page.h"
@@ -33,6 +34,7 @@ struct _CustodyWindow {
   CustodyInboxPage     *inbox_page;
   CustodyTimelinePage  *timeline_page;
   CustodyAuditPage     *audit_page;
+  CustodyChartsPage    *charts_page;
 };
 
 /* custody-window-actions.c */

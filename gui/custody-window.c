@@ -353,6 +353,7 @@ custody_window_class_init (CustodyWindowClass *klass)
   g_type_ensure (CUSTODY_TYPE_INBOX_PAGE);
   g_type_ensure (CUSTODY_TYPE_TIMELINE_PAGE);
   g_type_ensure (CUSTODY_TYPE_AUDIT_PAGE);
+  g_type_ensure (CUSTODY_TYPE_CHARTS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/libchain/Custody/custody-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CustodyWindow, toast_overlay);
@@ -369,6 +370,7 @@ custody_window_class_init (CustodyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CustodyWindow, inbox_page);
   gtk_widget_class_bind_template_child (widget_class, CustodyWindow, timeline_page);
   gtk_widget_class_bind_template_child (widget_class, CustodyWindow, audit_page);
+  gtk_widget_class_bind_template_child (widget_class, CustodyWindow, charts_page);
   gtk_widget_class_bind_template_callback (widget_class, on_recent_activated);
 }
 
@@ -393,6 +395,7 @@ custody_window_init (CustodyWindow *self)
   custody_inbox_page_set_session (self->inbox_page, self->session);
   custody_timeline_page_set_session (self->timeline_page, self->session);
   custody_audit_page_set_session (self->audit_page, self->session);
+  custody_charts_page_set_session (self->charts_page, self->session);
 
   g_signal_connect_swapped (self->switcher_title, "notify::title-visible", G_CALLBACK (update_switcher_bar), self);
   g_object_bind_property (inbox, "n-items", self->requests_stack_page, "badge-number", G_BINDING_SYNC_CREATE);

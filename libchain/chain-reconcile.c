@@ -354,6 +354,20 @@ chain_reconcile_read_file (ChainReconcile   *self,
 
 /* ---- Comparing ------------------------------------------------------------------------- */
 
+/* Both sides sort by device id the same way: by its hash first (cheap,
+ * and what the searches below probe), then by the id itself. */
+static int
+compare_ids (guint64                x_hash,
+             gsize                  x_id,
+             guint64                y_hash,
+             gsize                  y_id,
+             const ChainStringPool *pool)
+{
+  if (x_hash != y_hash)
+    return x_hash < y_hash ? -1 : 1;
+  return strcmp (pool->data + x_id, pool->data + y_id);
+}
+
 static int
 compare_issued (gconstpointer a,
                 gconstpointer b,
@@ -361,12 +375,8 @@ compare_issued (gconstpointer a,
 {
   const IssuedEntry *x = a;
   const IssuedEntry *y = b;
-  const ChainStringPool *pool = user_data;
-  int c;
+  int c = compare_ids (x->id_hash, x->id, y->id_hash, y->id, user_data);
 
-  if (x->id_hash != y->id_hash)
-    return x->id_hash < y->id_hash ? -1 : 1;
-  c = strcmp (pool->data + x->id, pool->data + y->id);
   if (c != 0)
     return c;
   return x->order < y->order ? -1 : x->order > y->order;
@@ -390,12 +400,8 @@ compare_cloud (gconstpointer a,
 {
   const ChainCloudEntry *x = a;
   const ChainCloudEntry *y = b;
-  const ChainStringPool *pool = user_data;
-  int c;
+  int c = compare_ids (x->id_hash, x->id, y->id_hash, y->id, user_data);
 
-  if (x->id_hash != y->id_hash)
-    return x->id_hash < y->id_hash ? -1 : 1;
-  c = strcmp (pool->data + x->id, pool->data + y->id);
   if (c != 0)
     return c;
   if ((x->flags & CHAIN_CLOUD_HAS_SHA256) != (y->flags & CHAIN_CLOUD_HAS_SHA256))

@@ -31,6 +31,7 @@
 #include "chain-sync.h"
 #include "chain-receive.h"
 #include "chain-reconcile.h"
+#include "chain-report-data.h"
 #include "chain-checkpoint.h"
 #include "chain-text.h"
 #include "chain-audit.h"

@@ -1,5 +1,6 @@
 /* custody-test-script.c — drive the real window from a script, for the tests (built only into custody-test) */
 #include "custody-test-script.h"
+#include "custody-chart.h"
 
 #include <glib/gi18n.h>
 #include <stdlib.h>
@@ -606,6 +607,23 @@ activate_action (CustodyWindow *window,
   return TRUE;
 }
 
+/* The chart of @kind under @widget, or NULL. */
+static CustodyChart *
+find_chart (GtkWidget       *widget,
+            CustodyChartKind kind)
+{
+  if (CUSTODY_IS_CHART (widget) && custody_chart_get_kind (CUSTODY_CHART (widget)) == kind)
+    return CUSTODY_CHART (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      CustodyChart *found = find_chart (child, kind);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static gboolean
 run_step (CustodyWindow *window,
           char         **words,
@@ -1124,6 +1142,31 @@ run_step (CustodyWindow *window,
       if (!find_label (GTK_WIDGET (top), text))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no label shows '%s'", text);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (verb, "chart"))
+    {
+      CustodyChart *chart = NULL;
+      const char *kinds[] = { "issued", "validity", "reconcile" };
+      guint min;
+
+      /* chart KIND MIN: the chart of KIND on show draws at least MIN items. */
+      NEED (3);
+      min = (guint) atoi (words[2]);
+      for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+        if (g_str_equal (words[1], kinds[k]))
+          chart = find_chart (GTK_WIDGET (top), k);
+      if (chart == NULL || !gtk_widget_get_mapped (GTK_WIDGET (chart)))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no %s chart on show", words[1]);
+          return FALSE;
+        }
+      if (custody_chart_get_n_items (chart) < min)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the %s chart draws %u items, not at least %u",
+                       words[1], custody_chart_get_n_items (chart), min);
           return FALSE;
         }
       return TRUE;

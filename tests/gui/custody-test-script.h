@@ -9,7 +9,7 @@
  *   open DIR                 open a workspace (waits until it is open)
  *   size WIDTH HEIGHT        resize the main window
  *   style light|dark         force the light or dark style
- *   page NAME                show custody, requests, ledger or audit
+ *   page NAME                show custody, requests, ledger, charts or audit
  *   select PAGE ROW          select row ROW (negative: from the end)
  *   artifact INDEX           show artifact INDEX of the selected record
  *   action NAME [STRING]     activate win.NAME or app.NAME
@@ -30,6 +30,8 @@
  *                            what those actions do once a file is chosen
  *   wait                     until no job or audit runs and a frame is drawn
  *   expect TEXT              some label or text view in the top window shows TEXT
+ *   chart KIND MIN           the issued, validity or reconcile chart is on
+ *                            show and draws at least MIN items
  *   screenshot NAME          save the top window as DIR/NAME.png, DIR from
  *                            $CUSTODY_SCREENSHOT_DIR (default ".")
  *

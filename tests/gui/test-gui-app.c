@@ -1226,11 +1226,49 @@ START_TEST (test_officers_and_notes)
 }
 END_TEST
 
+/* The Charts page on Dist X after a reconcile: each chart draws what the
+ * ledger holds (chain-report-data) and says it in words beside it. */
+START_TEST (test_charts)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *dist = g_build_filename (demo, "dist-x", NULL);
+  g_autofree char *cloud = g_build_filename (tmpdir, "things.json", NULL);
+  const char *things = "{\"things\": [{\"thingName\": \"grey-1\"}, {\"thingName\": \"dist-x-dev-1\"}]}";
+  const char *argv[] = { env ("CHAIN_BIN"), "-C", dist, "reconcile", cloud, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *script = NULL;
+
+  test_support_write_file (cloud, things, strlen (things));
+  ck_assert_msg (test_support_run (argv, NULL, &out, &err) == 3, "chain reconcile: %s", err);
+  script = g_strdup_printf (
+    "size 1000 1100\n"
+    "open %s\n"
+    "dismiss\n"
+    "wait\n"
+    "key alt+5\n"
+    "wait\n"
+    "expect-page charts\n"
+    "chart issued 1\n"
+    "chart validity 4\n"
+    "chart reconcile 4\n"
+    "expect Dist X issued 8 devices.\n"
+    "expect 4 CAs.\n"
+    "expect Needing action: 1 (never issued: 1,\n"
+    "expect Never issued: grey-1\n"
+    "screenshot charts\n",
+    dist);
+  run_app ("charts", script);
+  assert_png ("charts", 900, 1100);
+}
+END_TEST
+
 static Suite *
 gui_app_suite (void)
 {
   Suite *suite = suite_create ("gui-app");
   TCase *tcase = tcase_create ("app");
+  TCase *charts;
 
   tcase_set_timeout (tcase, 900);
   tcase_add_checked_fixture (tcase, setup, teardown);
@@ -1250,6 +1288,12 @@ gui_app_suite (void)
   tcase_add_test (tcase, test_requests);
   tcase_add_test (tcase, test_officers_and_notes);
   suite_add_tcase (suite, tcase);
+  /* Its own case: CK_RUN_CASE=charts runs it alone. */
+  charts = tcase_create ("charts");
+  tcase_set_timeout (charts, 900);
+  tcase_add_checked_fixture (charts, setup, teardown);
+  tcase_add_test (charts, test_charts);
+  suite_add_tcase (suite, charts);
   return suite;
 }
 
