@@ -21,7 +21,7 @@
 
 #define MAGIC "libchain-state\n"     /* and its NUL: 16 bytes */
 #define MAGIC_LEN 16
-#define VERSION 1
+#define VERSION 2   /* 2: device quotas */
 #define NO_INDEX G_MAXUINT32
 #define NO_STRING G_MAXUINT32
 #define SLOT_LEN 20                  /* a ChainSerialSet slot */
@@ -311,6 +311,36 @@ put_exports (Sink                   *sink,
     }
 }
 
+/* Device quotas: each custodian's quota and count, in custodian order,
+ * then the quota records. */
+static void
+put_quotas (Sink                   *sink,
+            const ChainLedgerState *state)
+{
+  for (guint i = 0; i < state->custodians->len; i++)
+    {
+      const ChainCustodian *c = g_ptr_array_index (state->custodians, i);
+
+      put_u64 (sink, c->max_devices);
+      put_u64 (sink, c->n_devices_below);
+    }
+  put_u32 (sink, state->quotas->len);
+  for (guint i = 0; i < state->quotas->len; i++)
+    {
+      const ChainLedgerQuota *q = g_ptr_array_index (state->quotas, i);
+
+      put_string (sink, q->id);
+      put_u64 (sink, q->seq);
+      put_u32 (sink, custodian_index (state, q->author));
+      put_u32 (sink, custodian_index (state, q->custodian));
+      put_u64 (sink, q->max_devices);
+      put_u32 (sink, (guint32) q->status);
+      put_u32 (sink, q->approvals->len);
+      for (guint j = 0; j < q->approvals->len; j++)
+        put_string (sink, g_ptr_array_index (q->approvals, j));
+    }
+}
+
 static void
 put_state (Sink                   *sink,
            const ChainLedgerState *state,
@@ -343,6 +373,7 @@ put_state (Sink                   *sink,
   put_serial_set (sink, state->device_ids);
   put (sink, state->device_serials, (gsize) state->n_device_serials * sizeof (ChainSerialKey));
   put (sink, state->device_seqs, (gsize) state->n_device_serials * sizeof (guint32));
+  put_quotas (sink, state);
 }
 
 gboolean
@@ -916,6 +947,57 @@ get_devices (Source           *src,
   return TRUE;
 }
 
+static gboolean
+get_quotas (Source           *src,
+            ChainLedgerState *state)
+{
+  guint32 n;
+
+  for (guint i = 0; i < state->custodians->len && src->wrong == NULL; i++)
+    {
+      ChainCustodian *c = g_ptr_array_index (state->custodians, i);
+
+      c->max_devices = get_u64 (src);
+      c->n_devices_below = get_u64 (src);
+    }
+  n = get_count (src, 32);
+  for (guint32 i = 0; i < n && src->wrong == NULL; i++)
+    {
+      ChainLedgerQuota *q = g_new0 (ChainLedgerQuota, 1);
+      guint32 author = 0;
+      guint32 custodian = 0;
+      guint32 status;
+      guint32 n_approvals;
+
+      q->approvals = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (state->quotas, q);
+      q->id = get_string (src, FALSE);
+      q->seq = get_u64 (src);
+      if (!get_index (src, state->custodians->len, FALSE, &author)
+          || !get_index (src, state->custodians->len, FALSE, &custodian))
+        return FALSE;
+      q->author = g_ptr_array_index (state->custodians, author);
+      q->custodian = g_ptr_array_index (state->custodians, custodian);
+      q->max_devices = get_u64 (src);
+      status = get_u32 (src);
+      if (status > CHAIN_QUOTA_STATUS_SUPERSEDED)
+        return fail (src, "a quota out of shape");
+      q->status = (ChainQuotaStatus) status;
+      n_approvals = get_count (src, 4);
+      for (guint32 j = 0; j < n_approvals && src->wrong == NULL; j++)
+        {
+          char *key_id = get_string (src, FALSE);
+
+          if (key_id != NULL)
+            g_ptr_array_add (q->approvals, key_id);
+        }
+      if (src->wrong != NULL || q->id == NULL || g_hash_table_contains (state->quotas_by_id, q->id))
+        return fail (src, "a quota out of shape");
+      g_hash_table_insert (state->quotas_by_id, q->id, q);
+    }
+  return src->wrong == NULL;
+}
+
 ChainLedgerState *
 chain_state_cache_decode (const guint8 *data,
                           gsize         len,
@@ -970,8 +1052,8 @@ chain_state_cache_decode (const guint8 *data,
       else if (state->cas->len == 0 && chain_serial_set_get_size (state->serials) > 0)
         fail (&src, "serials without a CA");
     }
-  if (src.wrong == NULL)
-    get_devices (&src, state);
+  if (src.wrong == NULL && get_devices (&src, state))
+    get_quotas (&src, state);
   /* Custodians name their requests, which come after them. */
   for (guint i = 0; src.wrong == NULL && i < request_indexes->len; i++)
     {
