@@ -28,6 +28,8 @@ expect "annotate" chain ann
 expect "--file" chain annotate --fi
 expect "list" chain key l
 expect "hook" chain ho
+expect "quota" chain quo
+expect "--max-devices" chain delegate --max
 expect "reconcile" chain rec
 expect "--region" chain reconcile --reg
 expect "--trusted-root" chain hook --tr
