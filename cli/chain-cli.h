@@ -218,6 +218,8 @@ gboolean cmd_accept (const ChainCliGlobals *globals, int argc, char **argv,
                      GCancellable *cancellable, GError **error);
 gboolean cmd_approve (const ChainCliGlobals *globals, int argc, char **argv,
                       GCancellable *cancellable, GError **error);
+gboolean cmd_quota (const ChainCliGlobals *globals, int argc, char **argv,
+                    GCancellable *cancellable, GError **error);
 gboolean cmd_officer (const ChainCliGlobals *globals, int argc, char **argv,
                       GCancellable *cancellable, GError **error);
 gboolean cmd_key (const ChainCliGlobals *globals, int argc, char **argv,

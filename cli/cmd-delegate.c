@@ -100,11 +100,13 @@ cmd_delegate (const ChainCliGlobals *globals,
   g_auto(GStrv) exclude = NULL;
   gint path_len = -1;
   gint64 validity_days = 0;
+  gint64 max_devices = 0;
   gboolean dry_run = FALSE;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Where to write the grant (required unless --dry-run)"), N_("FILE") },
     { "path-len", 0, 0, G_OPTION_ARG_INT, &path_len, N_("Path length of the sub-CA (default: the most allowed)"), N_("N") },
     { "validity-days", 0, 0, G_OPTION_ARG_INT64, &validity_days, N_("Lifetime (default: the most allowed)"), N_("DAYS") },
+    { "max-devices", 0, 0, G_OPTION_ARG_INT64, &max_devices, N_("Device quota: the most devices the child and everything below it may issue (default: none)"), N_("N") },
     { "permit", 0, 0, G_OPTION_ARG_STRING_ARRAY, &permit, N_("Permitted directoryName subtree (default: the request's own)"), N_("DN") },
     { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude, N_("Excluded directoryName subtree"), N_("DN") },
     { "officer", 0, 0, G_OPTION_ARG_STRING, &officer, N_("Which officer signs (default: the only one)"), N_("NAME") },
@@ -136,6 +138,8 @@ cmd_delegate (const ChainCliGlobals *globals,
     return chain_cli_usage (error, "delegate", _("give one request file"));
   if (output == NULL && !dry_run)
     return chain_cli_usage (error, "delegate", _("give the grant's file name with -o FILE"));
+  if (max_devices < 0 || max_devices > CHAIN_QUOTA_MAX)
+    return chain_cli_usage (error, "delegate", _("--max-devices takes 1 to 1000000000000 devices"));
   request = chain_request_file_load (argv[1], error);
   if (request == NULL)
     return FALSE;
@@ -148,6 +152,7 @@ cmd_delegate (const ChainCliGlobals *globals,
   options.path_len = path_len;
   options.validity_days = validity_days;
   options.name_constraints = nc;
+  options.max_devices = (guint64) max_devices;
   workspace = chain_cli_open_workspace (globals, !dry_run, officer, cancellable, error);
   if (workspace == NULL)
     return FALSE;

@@ -111,6 +111,45 @@ typedef struct {
   ChainJson    *list;
 } CustodyJson;
 
+/* The quota record for @c still waiting for approvals, if any. */
+static const ChainLedgerQuota *
+pending_quota (const ChainLedgerState *state,
+               const ChainCustodian   *c)
+{
+  for (guint i = chain_ledger_state_get_n_quotas (state); i > 0; i--)
+    {
+      const ChainLedgerQuota *q = chain_ledger_state_get_quota (state, i - 1);
+
+      if (chain_ledger_quota_get_status (q) == CHAIN_QUOTA_STATUS_PENDING
+          && g_strcmp0 (chain_ledger_quota_get_custodian_id (q), chain_custodian_get_id (c)) == 0)
+        return q;
+    }
+  return NULL;
+}
+
+/* {"max_devices", "used", "pending"}, or null without a quota of its own. */
+static ChainJson *
+quota_to_json (const Status         *st,
+               const ChainCustodian *c)
+{
+  const ChainLedgerQuota *pending = pending_quota (st->state, c);
+  guint64 max_devices = 0;
+  gboolean has = chain_custodian_get_quota (c, &max_devices);
+  ChainJson *json;
+
+  if (!has && pending == NULL)
+    return chain_json_new_null ();
+  json = chain_json_new_object ();
+  if (has)
+    chain_json_object_set_integer (json, "max_devices", (gint64) max_devices);
+  else
+    chain_json_object_set (json, "max_devices", chain_json_new_null ());
+  chain_json_object_set_integer (json, "used", (gint64) chain_custodian_get_n_devices_below (c));
+  if (pending != NULL)
+    chain_json_object_set_integer (json, "pending", (gint64) chain_ledger_quota_get_max_devices (pending));
+  return json;
+}
+
 static void
 custody_to_json (const ChainCustodian *c, guint depth, gpointer user_data)
 {
@@ -135,6 +174,7 @@ custody_to_json (const ChainCustodian *c, guint depth, gpointer user_data)
     chain_json_object_set (json, "ca", chain_json_new_null ());
   chain_json_object_set_integer (json, "officers", n_current_officers (c));
   chain_json_object_set_integer (json, "devices", (gint64) chain_custodian_get_n_devices (c));
+  chain_json_object_set (json, "quota", quota_to_json (st, c));
   chain_json_array_append (out->list, json);
 }
 
@@ -392,6 +432,26 @@ print_ca (const Status *st, ChainCert *ca, const char *health)
     chain_cli_print (st->globals, _("  valid       %s to %s\n"), not_before, not_after);
 }
 
+/* "used / quota" under a custodian's row, and a quota waiting for approvals. */
+static void
+print_quota (const Status         *st,
+             const ChainCustodian *c,
+             guint                 depth)
+{
+  const ChainLedgerQuota *pending = pending_quota (st->state, c);
+  guint64 max_devices = 0;
+
+  if (chain_custodian_get_quota (c, &max_devices))
+    /* Translators: under a custody tree row: devices the custodian and those
+     * below it issued, then its quota. */
+    chain_cli_print (st->globals, _("  %*s  quota: %" PRIu64 " / %" PRIu64 " devices used\n"), (int) depth * 2, "",
+                     chain_custodian_get_n_devices_below (c), max_devices);
+  if (pending != NULL)
+    /* Translators: under a custody tree row: a new quota not in force yet. */
+    chain_cli_print (st->globals, _("  %*s  quota %" PRIu64 " waiting for approvals ('chain approve %s')\n"),
+                     (int) depth * 2, "", chain_ledger_quota_get_max_devices (pending), chain_custodian_get_id (c));
+}
+
 static void
 print_custodian (const ChainCustodian *c, guint depth, gpointer user_data)
 {
@@ -411,6 +471,7 @@ print_custodian (const ChainCustodian *c, guint depth, gpointer user_data)
                                           (gulong) chain_custodian_get_n_devices (c)),
                    label, name, chain_custodian_get_tier (c),
                    health_of (st, c), until, chain_custodian_get_n_devices (c));
+  print_quota (st, c, depth);
 }
 
 static void

@@ -18,6 +18,7 @@ static const ChainCliCommand commands[] = {
   { "delegate", cmd_delegate, N_("Check a request against the policy, issue the sub-CA, write a grant") },
   { "accept", cmd_accept, N_("Install a grant: join the ledger with the new sub-CA") },
   { "approve", cmd_approve, N_("Approve (or reject) a pending delegation request") },
+  { "quota", cmd_quota, N_("Set a custodian's device quota (approved like a delegation)") },
   { "officer", cmd_officer, N_("Enrol another officer, or list them") },
   { "key", cmd_key, N_("List the security tokens and keys a --key-store can name") },
   { "issue", cmd_issue, N_("Issue device certificates in bulk, recorded as batches") },

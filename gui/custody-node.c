@@ -265,6 +265,18 @@ custody_node_new_custodian (const ChainLedgerState *state,
                        self->health == CUSTODY_HEALTH_REVOKED && self->n_devices > 0
                          ? g_strdup (_("All, with the CA"))
                          : g_strdup_printf ("%'" G_GUINT64_FORMAT, n_revoked));
+  {
+    guint64 max_devices = 0;
+
+    if (chain_custodian_get_quota (custodian, &max_devices))
+      {
+        g_autofree char *used = g_strdup_printf ("%'" G_GUINT64_FORMAT, chain_custodian_get_n_devices_below (custodian));
+        g_autofree char *quota = g_strdup_printf ("%'" G_GUINT64_FORMAT, max_devices);
+
+        /* TRANSLATORS: devices the custodian and those below it issued / its quota */
+        custody_fields_take (self->fields, _("Device quota"), g_strdup_printf (_("%s / %s used"), used, quota));
+      }
+  }
   custody_fields_take (self->fields, _("Officers"), list_officers (custodian));
   if (n_cas > 1)
     custody_fields_take (self->fields, _("Earlier CAs"), g_strdup_printf ("%u", n_cas - 1));

@@ -16,6 +16,7 @@
 #include "chain-armor-private.h"
 #include "chain-cms-private.h"
 #include "chain-i18n-private.h"
+#include "chain-ledger-state-private.h"
 #include "chain-pki-private.h"
 #include "chain-verify.h"
 
@@ -1097,7 +1098,12 @@ apply_rules (ChainAudit *a,
   record.commit_signer = c->signer;
   record.commit_time = MAX (c->commit_time, 1);
   if (chain_ledger_state_apply (a->state, &record, &local))
-    return;
+    {
+      /* Applied (the ledger records every certificate signed), yet past a quota. */
+      if (chain_ledger_state_get_quota_finding (a->state) != NULL)
+        flag (c, "quota.exceeded", "%s", chain_ledger_state_get_quota_finding (a->state));
+      return;
+    }
   rule = chain_ledger_error_dup_rule (local);
   if (rule == NULL)
     rule = g_strdup ("statement.body");

@@ -1,5 +1,6 @@
 /* chain-delegation.c — asking for a sub-CA, granting it, joining the ledger */
 #include "chain-delegation.h"
+#include "chain-quota.h"
 #include "chain-workspace-private.h"
 
 #include <string.h>
@@ -504,6 +505,7 @@ delegation_statement (ChainWorkspace *self,
                       const char     *request_id,
                       const char     *child,
                       ChainCert      *ca,
+                      guint64         max_devices,
                       GError        **error)
 {
   g_autoptr(ChainNameConstraints) nc = chain_cert_dup_name_constraints (ca);
@@ -527,6 +529,9 @@ delegation_statement (ChainWorkspace *self,
   chain_json_object_set_integer (body, "not_before", chain_cert_get_not_before (ca));
   chain_json_object_set_integer (body, "not_after", chain_cert_get_not_after (ca));
   chain_json_object_set (body, "name_constraints", list);
+  /* Written only with a quota, so delegations without one keep their bytes. */
+  if (max_devices > 0)
+    chain_json_object_set_integer (body, "max_devices", (gint64) max_devices);
   statement = chain_workspace_new_statement (self, CHAIN_RECORD_TYPE_DELEGATION, body, error);
   if (statement == NULL || !add_pem_artifact (statement, "ca.pem", pem, error))
     return NULL;
@@ -572,6 +577,13 @@ chain_workspace_delegate (ChainWorkspace             *self,
 
   if (options == NULL)
     options = &defaults;
+  if (options->max_devices > (guint64) CHAIN_QUOTA_MAX)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("a device quota of %" G_GUINT64_FORMAT " is too large; give 1 to %" G_GINT64_FORMAT),
+                   options->max_devices, CHAIN_QUOTA_MAX);
+      return FALSE;
+    }
   if (g_file_test (grant_path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS, _("%s exists already; choose another file name"), grant_path);
@@ -635,7 +647,7 @@ chain_workspace_delegate (ChainWorkspace             *self,
       *out_outcome = outcome;
       return TRUE;
     }
-  statement = delegation_statement (self, request_id, preview->custodian_id, ca, error);
+  statement = delegation_statement (self, request_id, preview->custodian_id, ca, options->max_devices, error);
   if (statement == NULL || !chain_workspace_commit (self, statement, &outcome.seq, cancellable, error))
     return FALSE;
   if (!write_grant (self, grant_path, cancellable, &local))
@@ -682,6 +694,38 @@ lookup_request (const ChainWorkspace *self,
   return found;
 }
 
+/* A quota waiting for approvals: agreeing twice is refused before writing. */
+static gboolean
+approve_quota (ChainWorkspace         *self,
+               const ChainLedgerQuota *quota,
+               gboolean                approve,
+               guint64                *out_seq,
+               GCancellable           *cancellable,
+               GError                **error)
+{
+  g_autoptr(ChainStatement) statement = NULL;
+  ChainJson *body = NULL;
+
+  if (approve && chain_workspace_officer_key (self) != NULL)
+    {
+      g_autofree char *ours = chain_key_dup_public_key_sha256 (chain_workspace_officer_key (self));
+
+      for (guint i = 0; i < chain_ledger_quota_get_n_approvals (quota); i++)
+        if (g_strcmp0 (chain_ledger_quota_get_approval_key_id (quota, i), ours) == 0)
+          {
+            g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_EXISTS,
+                         _("officer %s agreed to the quota of '%s' already; another officer must approve it"),
+                         chain_workspace_get_unlocked_officer (self), chain_ledger_quota_get_custodian_id (quota));
+            return FALSE;
+          }
+    }
+  body = chain_json_new_object ();
+  chain_json_object_set_string (body, "target", chain_ledger_quota_get_id (quota));
+  chain_json_object_set_string (body, "decision", approve ? "approve" : "reject");
+  statement = chain_workspace_new_statement (self, CHAIN_RECORD_TYPE_APPROVAL, body, error);
+  return statement != NULL && chain_workspace_commit (self, statement, out_seq, cancellable, error);
+}
+
 gboolean
 chain_workspace_approve (ChainWorkspace *self,
                          const char     *request_id,
@@ -690,10 +734,16 @@ chain_workspace_approve (ChainWorkspace *self,
                          GCancellable   *cancellable,
                          GError        **error)
 {
-  const ChainLedgerRequest *request = lookup_request (self, request_id, error);
+  const ChainLedgerRequest *request = NULL;
+  const ChainLedgerQuota *quota = NULL;
   g_autoptr(ChainStatement) statement = NULL;
   ChainJson *body = NULL;
 
+  if (chain_workspace_get_state (self) != NULL)
+    quota = chain_ledger_state_find_pending_quota (chain_workspace_get_state (self), request_id);
+  if (quota != NULL)
+    return approve_quota (self, quota, approve, out_seq, cancellable, error);
+  request = lookup_request (self, request_id, error);
   if (request == NULL)
     return FALSE;
   if (approve && chain_workspace_officer_key (self) != NULL)

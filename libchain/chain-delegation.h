@@ -108,16 +108,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainRequestFile, chain_request_file_free)
  * @validity_days: 0 for the most the policy and the parent's CA allow.
  * @name_constraints: (nullable): %NULL gives the child a permitted
  *   directoryName of its own subject when the tier requires constraints.
+ * @max_devices: the child's device quota (body.max_devices of the
+ *   delegation: the devices it and everything below it may issue), 1 to
+ *   %CHAIN_QUOTA_MAX; 0 for none.
  */
 typedef struct {
   guint                       version;
   int                         path_len;
   gint64                      validity_days;
   const ChainNameConstraints *name_constraints;
+  guint64                     max_devices;
 } ChainDelegateOptions;
 
 #define CHAIN_DELEGATE_OPTIONS_VERSION 1
-#define CHAIN_DELEGATE_OPTIONS_INIT { CHAIN_DELEGATE_OPTIONS_VERSION, -1, 0, NULL }
+#define CHAIN_DELEGATE_OPTIONS_INIT { CHAIN_DELEGATE_OPTIONS_VERSION, -1, 0, NULL, 0 }
 
 /**
  * ChainDelegationPreview:

@@ -305,6 +305,11 @@ typedef struct {
   GThreadPool                    *pool;
   IdSet                           ids;
   guint64                         total;
+  /* Devices this run took from the quotas that bound the custodian; a
+   * source whose total is known is checked whole before the first
+   * signature, a stream chunk by chunk. */
+  guint64                         quota_taken;
+  gboolean                        quota_checked_whole;
 
   GMutex                          lock;
   GCond                           cond;
@@ -1051,6 +1056,30 @@ release_freed_memory (void)
 }
 
 /* The issuing pass: see the file comment. */
+/* Refuses @n more devices when the quotas bounding this custodian (its
+ * own and every one above it) leave fewer: before anything is signed. */
+static gboolean
+take_quota (Run      *run,
+            guint64   n,
+            GError  **error)
+{
+  const ChainCustodian *self = chain_workspace_get_custodian (run->workspace);
+  guint64 left = 0;
+
+  if (self == NULL || !chain_custodian_get_devices_left (self, &left))
+    return TRUE;
+  if (run->quota_taken + n > left)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_REFUSED,
+                   _("the device quota leaves '%s' %" G_GUINT64_FORMAT " more device(s) and this run asks for %"
+                     G_GUINT64_FORMAT "; issue fewer, or ask the parent to raise the quota"),
+                   chain_custodian_get_id (self), left - MIN (left, run->quota_taken), run->quota_taken + n);
+      return FALSE;
+    }
+  run->quota_taken += n;
+  return TRUE;
+}
+
 static gboolean
 issue_all (Run     *run,
            GError **error)
@@ -1066,6 +1095,8 @@ issue_all (Run     *run,
 
       if (g_cancellable_set_error_if_cancelled (run->cancellable, &failure)
           || !read_chunk (run, chunk, &failure) || chunk->devices->len == 0)
+        break;
+      if (!run->quota_checked_whole && !take_quota (run, chunk->devices->len, &failure))
         break;
       if (run->output == NULL && !open_output (run, &failure))
         break;
@@ -1171,6 +1202,12 @@ chain_issue_devices (ChainWorkspace                 *workspace,
     goto out;
   if (source->kind == CHAIN_ISSUE_SOURCE_COUNT)
     run.total = source->count;
+  if (source->rewindable || source->kind == CHAIN_ISSUE_SOURCE_COUNT)
+    {
+      if (!take_quota (&run, run.total, &local_error))
+        goto out;
+      run.quota_checked_whole = TRUE;
+    }
   /* Before the first signature: a kill from here on leaves a journal the
    * next command finds (chain_issue_recover()). */
   run.journal = chain_issue_journal_begin (workspace, options->output_dir, &local_error);

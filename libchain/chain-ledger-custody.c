@@ -344,6 +344,14 @@ chain_rule_approval (ChainRuleCtx  *ctx,
     return FALSE;
   if (strcmp (decision, "approve") != 0 && strcmp (decision, "reject") != 0)
     return chain_rule_refuse (ctx, error, "approval.decision", _("decision must be \"approve\" or \"reject\""));
+  {
+    gboolean is_quota = FALSE;
+
+    if (!chain_rule_quota_approval (ctx, target, strcmp (decision, "reject") == 0, &is_quota, error))
+      return FALSE;
+    if (is_quota)
+      return TRUE;
+  }
   ctx->request = chain_rule_lookup_request (ctx, target, "approval.target", error);
   if (ctx->request == NULL)
     return FALSE;
@@ -428,7 +436,7 @@ chain_rule_delegation (ChainRuleCtx  *ctx,
                        GError       **error)
 {
   static const char *const known[] = {
-    "child", "name_constraints", "not_after", "not_before", "path_len", "request", NULL
+    "child", "max_devices", "name_constraints", "not_after", "not_before", "path_len", "request", NULL
   };
   g_autoptr(ChainCert) cert = NULL;
   g_autoptr(ChainName) cert_subject = NULL;
@@ -497,6 +505,8 @@ chain_rule_delegation (ChainRuleCtx  *ctx,
   ctx->new_custodian->parent = ctx->author;
   ctx->new_custodian->delegation_id = g_strdup (chain_statement_get_id (ctx->st));
   ctx->new_custodian->request = request;
+  if (!chain_rule_delegation_quota (ctx, error))
+    return FALSE;
   ctx->new_ca = chain_ledger_ca_new (cert);
   ctx->new_ca->owner = ctx->new_custodian;
   ctx->new_ca->issuer = issuer;

@@ -584,6 +584,7 @@ chain_rule_batch (ChainRuleCtx  *ctx,
     return FALSE;
   ctx->issued_by = ctx->ca;
   ctx->n_devices = (guint64) count;
+  chain_rule_batch_quota (ctx);
   return TRUE;
 }
 

@@ -57,6 +57,13 @@ typedef struct {
   GArray                  *revoke;          /* ChainSerialKey */
   GPtrArray               *revoke_hex;      /* char * */
   guint64                  crl_number;
+
+  /* Quotas: a quota record staged, or the one an approval names; whether
+   * the record puts it in force; and what a batch goes beyond. */
+  ChainLedgerQuota        *new_quota;
+  ChainLedgerQuota        *quota;
+  gboolean                 quota_in_force;
+  char                    *quota_finding;
 } ChainRuleCtx;
 
 
@@ -194,5 +201,21 @@ gboolean chain_rule_revocation (ChainRuleCtx  *ctx,
                                 GError       **error);
 gboolean chain_rule_annotation (ChainRuleCtx  *ctx,
                                 GError       **error);
+
+/* chain-ledger-quota.c: the quota record; an approval whose target is a
+ * quota record (TRUE in @out_is_quota, else nothing is judged); the
+ * optional body.max_devices of a delegation; a batch's quota finding;
+ * and committing what they staged. */
+gboolean chain_rule_quota (ChainRuleCtx  *ctx,
+                           GError       **error);
+gboolean chain_rule_quota_approval (ChainRuleCtx  *ctx,
+                                    const char    *target,
+                                    gboolean       reject,
+                                    gboolean      *out_is_quota,
+                                    GError       **error);
+gboolean chain_rule_delegation_quota (ChainRuleCtx  *ctx,
+                                      GError       **error);
+void     chain_rule_batch_quota (ChainRuleCtx *ctx);
+void     chain_rule_commit_quota (ChainRuleCtx *ctx);
 
 G_END_DECLS

@@ -33,6 +33,8 @@ ctx_clear (ChainRuleCtx *ctx)
   g_clear_pointer (&ctx->new_device_ids, g_array_unref);
   g_clear_pointer (&ctx->revoke, g_array_unref);
   g_clear_pointer (&ctx->revoke_hex, g_ptr_array_unref);
+  g_clear_pointer (&ctx->new_quota, chain_ledger_quota_free);
+  g_clear_pointer (&ctx->quota_finding, g_free);
 }
 
 /* The artifacts a record type adds: each required one, optional ones, and
@@ -438,6 +440,10 @@ check_record (ChainRuleCtx  *ctx,
       if (!chain_rule_annotation (ctx, error))
         return FALSE;
       break;
+    case CHAIN_RECORD_TYPE_QUOTA:
+      if (!chain_rule_quota (ctx, error))
+        return FALSE;
+      break;
     case CHAIN_RECORD_TYPE_INVALID:
     default:
       return chain_rule_refuse (ctx, error, "statement.body",
@@ -472,6 +478,8 @@ commit (ChainRuleCtx *ctx)
 
   if (ctx->type == CHAIN_RECORD_TYPE_GENESIS)
     state->ledger_id = g_strdup (chain_statement_get_ledger_id (ctx->st));
+  g_free (state->quota_finding);
+  state->quota_finding = g_steal_pointer (&ctx->quota_finding);
   if (ctx->new_policy != NULL)
     {
       chain_policy_free (state->policy);
@@ -512,7 +520,9 @@ commit (ChainRuleCtx *ctx)
       ctx->new_request = NULL;
       break;
     case CHAIN_RECORD_TYPE_APPROVAL:
-      if (ctx->reject)
+      if (ctx->quota != NULL)
+        chain_rule_commit_quota (ctx);
+      else if (ctx->reject)
         ctx->request->status = CHAIN_REQUEST_STATUS_REJECTED;
       else
         for (guint i = 0; i < ctx->signers->len; i++)
@@ -534,6 +544,10 @@ commit (ChainRuleCtx *ctx)
       for (guint i = 0; i < ctx->new_device_ids->len; i++)
         chain_ledger_state_set_device (state, &g_array_index (ctx->new_device_ids, ChainSerialKey, i),
                                        &g_array_index (ctx->new_serials, ChainSerialKey, i));
+      chain_rule_commit_quota (ctx);
+      break;
+    case CHAIN_RECORD_TYPE_QUOTA:
+      chain_rule_commit_quota (ctx);
       break;
     case CHAIN_RECORD_TYPE_EXPORT:
       g_ptr_array_add (state->exports, g_steal_pointer (&ctx->new_export));

@@ -51,6 +51,22 @@ struct _ChainCustodian {
   ChainLedgerRequest *request;
   guint64             n_devices;
   guint64             n_revoked_devices; /* revoked one by one, not with a CA */
+  /* Device quotas (chain-ledger-quota.c): the quota in force, 0 for none,
+   * and the devices it counts: this custodian's and every descendant's. */
+  guint64             max_devices;
+  guint64             n_devices_below;
+};
+
+/* A quota record: in force once enough officer keys of its author signed
+ * or approved it (the policy's delegation threshold). */
+struct _ChainLedgerQuota {
+  char               *id;
+  guint64             seq;
+  ChainCustodian     *author;
+  ChainCustodian     *custodian;
+  guint64             max_devices;
+  GPtrArray          *approvals;     /* char *: distinct key ids, signers first */
+  ChainQuotaStatus    status;
 };
 
 struct _ChainLedgerRequest {
@@ -126,6 +142,12 @@ struct _ChainLedgerState {
 
   GPtrArray      *exports;            /* ChainLedgerExport *, owned */
 
+  GPtrArray      *quotas;             /* ChainLedgerQuota *, owned, in order */
+  GHashTable     *quotas_by_id;
+  /* The quota the record applied last went beyond (a finding the auditor
+   * reports, quota.exceeded), NULL if none. */
+  char           *quota_finding;
+
   /* Records below this were verified in full before (see
    * chain_ledger_state_set_verified_length()). */
   guint64         verified_length;
@@ -142,6 +164,13 @@ ChainCustodian     *chain_custodian_new          (const char *id,
 void                chain_custodian_free         (ChainCustodian *custodian);
 void                chain_ledger_request_free    (ChainLedgerRequest *request);
 void                chain_ledger_export_free     (ChainLedgerExport *export);
+void                chain_ledger_quota_free      (ChainLedgerQuota *quota);
+/** Adds @quota (transfer full). */
+void                chain_ledger_state_add_quota (ChainLedgerState *self,
+                                                  ChainLedgerQuota *quota);
+/** Returns: (transfer none) (nullable): what the record applied last went
+ * beyond its quota by, in words: the auditor's quota.exceeded finding. */
+const char         *chain_ledger_state_get_quota_finding (const ChainLedgerState *self);
 
 /** Returns: whether @ca or a CA above it was revoked. */
 gboolean            chain_ledger_ca_is_revoked   (const ChainLedgerCa *ca);

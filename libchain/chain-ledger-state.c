@@ -193,6 +193,8 @@ chain_ledger_state_new (void)
   self->officer_serials = g_hash_table_new_full (serial_key_hash, serial_key_equal, g_free, NULL);
   self->device_ids = chain_serial_set_new ();
   self->exports = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_ledger_export_free);
+  self->quotas = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_ledger_quota_free);
+  self->quotas_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   return self;
 }
 
@@ -218,6 +220,9 @@ chain_ledger_state_free (ChainLedgerState *self)
   g_free (self->device_serials);
   g_free (self->device_seqs);
   g_ptr_array_unref (self->exports);
+  g_hash_table_unref (self->quotas_by_id);
+  g_ptr_array_unref (self->quotas);
+  g_free (self->quota_finding);
   g_ptr_array_unref (self->requests);
   g_ptr_array_unref (self->officers);
   g_ptr_array_unref (self->cas);

@@ -68,6 +68,13 @@
  *     rotation.profile rotation.algorithm rotation.path-length
  *     rotation.name-constraints rotation.validity rotation.chain
  *   annotation.text
+ *   quota.custodian quota.below-issued (a quota record, or the approval
+ *     that puts one in force)
+ *
+ * A device batch that takes a custodian, or one above it, past its quota
+ * is applied all the same (the ledger records every certificate signed,
+ * and later records are judged against a complete state); the auditor
+ * reports it as quota.exceeded (chain_ledger_state_get_quota_finding()).
  *
  * docs/ledger-format.md describes each type's body and artifacts.
  */
@@ -161,6 +168,25 @@ typedef struct _ChainLedgerState ChainLedgerState;
 typedef struct _ChainCustodian ChainCustodian;
 typedef struct _ChainLedgerRequest ChainLedgerRequest;
 typedef struct _ChainLedgerExport ChainLedgerExport;
+typedef struct _ChainLedgerQuota ChainLedgerQuota;
+
+/**
+ * ChainQuotaStatus:
+ * @CHAIN_QUOTA_STATUS_PENDING: recorded, awaiting approvals; not in force.
+ * @CHAIN_QUOTA_STATUS_IN_FORCE: the custodian's quota (until a later one).
+ * @CHAIN_QUOTA_STATUS_REJECTED: an officer of the parent rejected it.
+ * @CHAIN_QUOTA_STATUS_SUPERSEDED: a later quota record for the custodian
+ *   came before it was in force, or replaced it.
+ */
+typedef enum {
+  CHAIN_QUOTA_STATUS_PENDING,
+  CHAIN_QUOTA_STATUS_IN_FORCE,
+  CHAIN_QUOTA_STATUS_REJECTED,
+  CHAIN_QUOTA_STATUS_SUPERSEDED,
+} ChainQuotaStatus;
+
+/** The largest device quota a delegation or quota record may set. */
+#define CHAIN_QUOTA_MAX G_GINT64_CONSTANT (1000000000000)
 
 /** Returns: (transfer full): the state of an empty ledger. */
 CHAIN_PUBLIC
@@ -350,6 +376,69 @@ guint64 chain_custodian_get_n_devices (const ChainCustodian *self);
  * (chain_custodian_get_status() says when no CA is in force). */
 CHAIN_PUBLIC
 guint64 chain_custodian_get_n_revoked_devices (const ChainCustodian *self);
+
+/* ---- Device quotas --------------------------------------------------------
+ * A delegation may carry a device quota (body.max_devices); a quota record
+ * of the parent changes it once enough of the parent's officers agree. A
+ * quota bounds the devices the custodian and everything below it issued. */
+
+/**
+ * chain_custodian_get_quota:
+ * @out_max_devices: (out) (optional): the quota in force.
+ *
+ * Returns: whether the custodian has a quota of its own in force.
+ */
+CHAIN_PUBLIC
+gboolean chain_custodian_get_quota (const ChainCustodian *self,
+                                    guint64              *out_max_devices);
+
+/** Returns: how many device certificates the custodian and every custodian
+ * below it issued: what its quota counts (revoked ones included). O(1). */
+CHAIN_PUBLIC
+guint64 chain_custodian_get_n_devices_below (const ChainCustodian *self);
+
+/**
+ * chain_custodian_get_devices_left:
+ * @out_left: (out): how many more devices the custodian may issue: the
+ *   least of what its quota and each quota above it leave (0 when one is
+ *   used up or passed).
+ *
+ * Returns: whether any quota bounds the custodian (its own or an
+ *   ancestor's); @out_left is set only then. O(depth of the tree).
+ */
+CHAIN_PUBLIC
+gboolean chain_custodian_get_devices_left (const ChainCustodian *self,
+                                           guint64              *out_left);
+
+/** Returns: how many quota records were recorded, in order. */
+CHAIN_PUBLIC
+guint chain_ledger_state_get_n_quotas (const ChainLedgerState *self);
+CHAIN_PUBLIC
+const ChainLedgerQuota *chain_ledger_state_get_quota (const ChainLedgerState *self,
+                                                      guint                   index);
+/** Returns: (transfer none) (nullable): the quota record of statement @id. */
+CHAIN_PUBLIC
+const ChainLedgerQuota *chain_ledger_state_find_quota (const ChainLedgerState *self,
+                                                       const char             *id);
+/** Returns: (transfer none): the statement id approvals name. */
+CHAIN_PUBLIC
+const char *chain_ledger_quota_get_id (const ChainLedgerQuota *self);
+CHAIN_PUBLIC
+guint64 chain_ledger_quota_get_seq (const ChainLedgerQuota *self);
+/** Returns: (transfer none): the custodian whose quota it sets. */
+CHAIN_PUBLIC
+const char *chain_ledger_quota_get_custodian_id (const ChainLedgerQuota *self);
+CHAIN_PUBLIC
+guint64 chain_ledger_quota_get_max_devices (const ChainLedgerQuota *self);
+CHAIN_PUBLIC
+ChainQuotaStatus chain_ledger_quota_get_status (const ChainLedgerQuota *self);
+/** Returns: how many distinct officer keys of the parent signed or approved it. */
+CHAIN_PUBLIC
+guint chain_ledger_quota_get_n_approvals (const ChainLedgerQuota *self);
+/** Returns: (transfer none): the key id of approval @index. */
+CHAIN_PUBLIC
+const char *chain_ledger_quota_get_approval_key_id (const ChainLedgerQuota *self,
+                                                    guint                   index);
 
 /* ---- Delegation requests ------------------------------------------------ */
 

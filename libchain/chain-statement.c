@@ -63,6 +63,7 @@ static const char *const type_names[] = {
   [CHAIN_RECORD_TYPE_REVOCATION] = "revocation",
   [CHAIN_RECORD_TYPE_KEY_ROTATION] = "key-rotation",
   [CHAIN_RECORD_TYPE_ANNOTATION] = "annotation",
+  [CHAIN_RECORD_TYPE_QUOTA] = "quota",
 };
 
 /* The members of statement.json, sorted as canonical JSON sorts them. */

@@ -69,6 +69,7 @@ typedef enum {
   CHAIN_RECORD_TYPE_REVOCATION,
   CHAIN_RECORD_TYPE_KEY_ROTATION,
   CHAIN_RECORD_TYPE_ANNOTATION,
+  CHAIN_RECORD_TYPE_QUOTA,
 } ChainRecordType;
 
 /** The most bytes of UTF-8 text an annotation record's note may hold (at
@@ -78,7 +79,7 @@ typedef enum {
 /** The accepted names, for error messages and --help. */
 #define CHAIN_RECORD_TYPE_NAMES \
   "genesis, policy, officer, delegation-request, approval, delegation, acceptance, " \
-  "device-batch, pop, export, revocation, key-rotation, annotation"
+  "device-batch, pop, export, revocation, key-rotation, annotation, quota"
 
 /** Returns: (transfer none): e.g. "device-batch"; "invalid" for an unknown value. */
 CHAIN_PUBLIC

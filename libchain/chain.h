@@ -40,6 +40,7 @@
 #include "chain-workspace-bundle.h"
 #include "chain-issue.h"
 #include "chain-delegation.h"
+#include "chain-quota.h"
 #include "chain-export.h"
 #include "chain-revoke.h"
 #include "chain-device-lookup.h"

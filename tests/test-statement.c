@@ -107,7 +107,7 @@ START_TEST (test_record_type_names_round_trip)
   g_auto(GStrv) names = g_strsplit (CHAIN_RECORD_TYPE_NAMES, ", ", -1);
   guint count = 0;
 
-  for (int type = CHAIN_RECORD_TYPE_GENESIS; type <= CHAIN_RECORD_TYPE_ANNOTATION; type++)
+  for (int type = CHAIN_RECORD_TYPE_GENESIS; type <= CHAIN_RECORD_TYPE_QUOTA; type++)
     {
       const char *name = chain_record_type_to_string ((ChainRecordType) type);
 

@@ -30,6 +30,8 @@ expect "list" chain key l
 expect "hook" chain ho
 expect "report" chain rep
 expect "--force" chain report --fo
+expect "quota" chain quo
+expect "--max-devices" chain delegate --max
 expect "reconcile" chain rec
 expect "--region" chain reconcile --reg
 expect "--trusted-root" chain hook --tr
