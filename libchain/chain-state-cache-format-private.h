@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 #define CHAIN_STATE_CACHE_MAGIC "libchain-state\n"   /* and its NUL */
 #define CHAIN_STATE_CACHE_MAGIC_LEN 16
-#define CHAIN_STATE_CACHE_VERSION 1
+#define CHAIN_STATE_CACHE_VERSION 2   /* 2: device quotas */
 /* An index that points nowhere (a root's issuer, a custodian without a
  * request). */
 #define CHAIN_STATE_CACHE_NO_INDEX G_MAXUINT32

@@ -577,6 +577,57 @@ get_devices (Source           *src,
 
 /* chain_state_cache_decode(), of a mapped file's pages (@mapped) or of a
  * buffer. */
+static gboolean
+get_quotas (Source           *src,
+            ChainLedgerState *state)
+{
+  guint32 n;
+
+  for (guint i = 0; i < state->custodians->len && src->wrong == NULL; i++)
+    {
+      ChainCustodian *c = g_ptr_array_index (state->custodians, i);
+
+      c->max_devices = get_u64 (src);
+      c->n_devices_below = get_u64 (src);
+    }
+  n = get_count (src, 32);
+  for (guint32 i = 0; i < n && src->wrong == NULL; i++)
+    {
+      ChainLedgerQuota *q = g_new0 (ChainLedgerQuota, 1);
+      guint32 author = 0;
+      guint32 custodian = 0;
+      guint32 status;
+      guint32 n_approvals;
+
+      q->approvals = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (state->quotas, q);
+      q->id = get_string (src, FALSE);
+      q->seq = get_u64 (src);
+      if (!get_index (src, state->custodians->len, FALSE, &author)
+          || !get_index (src, state->custodians->len, FALSE, &custodian))
+        return FALSE;
+      q->author = g_ptr_array_index (state->custodians, author);
+      q->custodian = g_ptr_array_index (state->custodians, custodian);
+      q->max_devices = get_u64 (src);
+      status = get_u32 (src);
+      if (status > CHAIN_QUOTA_STATUS_SUPERSEDED)
+        return fail (src, "a quota out of shape");
+      q->status = (ChainQuotaStatus) status;
+      n_approvals = get_count (src, 4);
+      for (guint32 j = 0; j < n_approvals && src->wrong == NULL; j++)
+        {
+          char *key_id = get_string (src, FALSE);
+
+          if (key_id != NULL)
+            g_ptr_array_add (q->approvals, key_id);
+        }
+      if (src->wrong != NULL || q->id == NULL || g_hash_table_contains (state->quotas_by_id, q->id))
+        return fail (src, "a quota out of shape");
+      g_hash_table_insert (state->quotas_by_id, q->id, q);
+    }
+  return src->wrong == NULL;
+}
+
 static ChainLedgerState *
 decode (const guint8 *data,
         gsize         len,
@@ -631,8 +682,8 @@ decode (const guint8 *data,
       else if (state->cas->len == 0 && chain_serial_set_get_size (state->serials) > 0)
         fail (&src, "serials without a CA");
     }
-  if (src.wrong == NULL)
-    get_devices (&src, state);
+  if (src.wrong == NULL && get_devices (&src, state))
+    get_quotas (&src, state);
   release_below (&src, src.p);
   /* Custodians name their requests, which come after them. */
   for (guint i = 0; src.wrong == NULL && i < request_indexes->len; i++)

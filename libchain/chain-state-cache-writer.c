@@ -310,6 +310,36 @@ put_exports (Sink                   *sink,
     }
 }
 
+/* Device quotas: each custodian's quota and count, in custodian order,
+ * then the quota records. */
+static void
+put_quotas (Sink                   *sink,
+            const ChainLedgerState *state)
+{
+  for (guint i = 0; i < state->custodians->len; i++)
+    {
+      const ChainCustodian *c = g_ptr_array_index (state->custodians, i);
+
+      put_u64 (sink, c->max_devices);
+      put_u64 (sink, c->n_devices_below);
+    }
+  put_u32 (sink, state->quotas->len);
+  for (guint i = 0; i < state->quotas->len; i++)
+    {
+      const ChainLedgerQuota *q = g_ptr_array_index (state->quotas, i);
+
+      put_string (sink, q->id);
+      put_u64 (sink, q->seq);
+      put_u32 (sink, custodian_index (state, q->author));
+      put_u32 (sink, custodian_index (state, q->custodian));
+      put_u64 (sink, q->max_devices);
+      put_u32 (sink, (guint32) q->status);
+      put_u32 (sink, q->approvals->len);
+      for (guint j = 0; j < q->approvals->len; j++)
+        put_string (sink, g_ptr_array_index (q->approvals, j));
+    }
+}
+
 static void
 put_state (Sink                   *sink,
            const ChainLedgerState *state,
@@ -342,6 +372,7 @@ put_state (Sink                   *sink,
   put_serial_set (sink, state->device_ids);
   put (sink, state->device_serials, (gsize) state->n_device_serials * sizeof (ChainSerialKey));
   put (sink, state->device_seqs, (gsize) state->n_device_serials * sizeof (guint32));
+  put_quotas (sink, state);
 }
 
 gboolean
