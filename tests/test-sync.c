@@ -2073,6 +2073,7 @@ START_TEST (test_bundle_zero_blob_refused)
     {
       write_zero_blob_bundle (bundle, tip, bombs[i].size);
       ck_assert (!chain_sync_bundle_import (receiver, bundle, NULL, NULL, NULL, &error));
+      ck_assert_ptr_null (strchr (error->message, '\n'));
       assert_error_says (&error, CHAIN_ERROR_INVALID_INPUT, bombs[i].says);
       ck_assert_uint_eq (count_packs (receiver), packs_before);
       assert_no_quarantine (receiver);
