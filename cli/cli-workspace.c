@@ -7,9 +7,11 @@ static void
 print_recovery (const char *message,
                 gpointer    data)
 {
+  g_autofree char *shown = chain_text_sanitize (message, CHAIN_TEXT_ONE_LINE);
+
   (void) data;
   /* Translators: %s says what a killed run left and what was done. */
-  fprintf (stderr, _("chain: %s\n"), message);
+  fprintf (stderr, _("chain: %s\n"), shown);
 }
 
 gboolean

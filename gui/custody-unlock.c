@@ -1,11 +1,13 @@
 /* custody-unlock.c — opening an officer's keys with what the officer typed */
 #include "custody-unlock.h"
 
+/* One line per run: the notice counts runs by its lines, and the output
+ * directory a run's journal names is shown as text from disk. */
 static void
 add_line (const char *message,
           gpointer    data)
 {
-  g_ptr_array_add (data, g_strdup (message));
+  g_ptr_array_add (data, chain_text_sanitize (message, CHAIN_TEXT_ONE_LINE));
 }
 
 gboolean

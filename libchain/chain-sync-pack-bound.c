@@ -5,7 +5,8 @@
  * inflate gigabytes (a zero blob compresses a thousandfold) before the
  * sizes in the object store can be looked at. This pass reads the pack's
  * object headers in order: an object (or a delta's result) declaring more
- * than CHAIN_SYNC_OBJECT_MAX_SIZE, or declared sizes adding up to more than
+ * than CHAIN_SYNC_OBJECT_MAX_SIZE, or declared sizes (a delta's own and its
+ * result's, which the indexer builds) adding up to more than
  * CHAIN_SYNC_PACK_INFLATE_RATIO times the pack (at least
  * CHAIN_SYNC_PACK_INFLATE_FLOOR), refuse the bundle at once. Finding where
  * an object ends means inflating it, so each stream is inflated into a
@@ -81,14 +82,21 @@ reader_skip (PackReader *r,
 }
 
 /* A delta's data starts with the base's size and the result's, each a
- * little-endian base-128 number; reads the second. */
+ * little-endian base-128 number of at most ten bytes. */
+#define DELTA_SIZES_MAX 20
+
+/* Reads the result's size from the first @len bytes of a delta. FALSE when
+ * they do not hold both numbers yet; *@out_malformed when no more bytes
+ * could help. */
 static gboolean
 delta_result_size (const guint8 *data,
                    gsize         len,
-                   guint64      *out)
+                   guint64      *out,
+                   gboolean     *out_malformed)
 {
   gsize at = 0;
 
+  *out_malformed = FALSE;
   for (guint n = 0; n < 2; n++)
     {
       guint64 value = 0;
@@ -97,8 +105,16 @@ delta_result_size (const guint8 *data,
 
       do
         {
-          if (at >= len || shift > 63)
-            return FALSE;
+          if (shift > 63)
+            {
+              *out_malformed = TRUE;
+              return FALSE;
+            }
+          if (at >= len)
+            {
+              *out_malformed = len >= DELTA_SIZES_MAX;
+              return FALSE;
+            }
           c = data[at++];
           value |= (guint64) (c & 0x7f) << shift;
           shift += 7;
@@ -110,8 +126,10 @@ delta_result_size (const guint8 *data,
 }
 
 /* Inflates one object's stream into scratch space. FALSE when the stream is
- * damaged or inflates past @declared; *@out_result is a delta's result
- * size (0 for other objects). */
+ * damaged or inflates past @declared, or a delta's result is larger than
+ * an object may be; *@out_result is a delta's result size (0 for other
+ * objects). A delta's sizes are gathered across inflate calls: input
+ * buffered in chunks can yield its first bytes a few at a time. */
 static gboolean
 inflate_object (PackReader *r,
                 guint64     declared,
@@ -121,9 +139,12 @@ inflate_object (PackReader *r,
 {
   z_stream z = { 0 };
   g_autofree guint8 *out = g_malloc (READ_CHUNK);
+  guint8 sizes[DELTA_SIZES_MAX];
+  gsize sizes_len = 0;
+  gboolean sizes_known = !is_delta;
   guint64 total = 0;
-  gboolean first = TRUE;
   gboolean too_big = FALSE;
+  gboolean malformed = FALSE;
   int status = Z_OK;
 
   *out_result = 0;
@@ -132,6 +153,8 @@ inflate_object (PackReader *r,
     return FALSE;
   while (status != Z_STREAM_END)
     {
+      gsize produced;
+
       if (!reader_fill (r))
         break;
       z.next_in = r->buf + r->pos;
@@ -142,25 +165,30 @@ inflate_object (PackReader *r,
       r->pos = r->len - z.avail_in;
       if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR)
         break;
-      if (is_delta && first && READ_CHUNK - z.avail_out > 0)
+      produced = READ_CHUNK - z.avail_out;
+      if (!sizes_known && produced > 0)
         {
-          first = FALSE;
-          if (!delta_result_size (out, READ_CHUNK - z.avail_out, out_result))
+          gsize take = MIN (produced, sizeof sizes - sizes_len);
+
+          memcpy (sizes + sizes_len, out, take);
+          sizes_len += take;
+          sizes_known = delta_result_size (sizes, sizes_len, out_result, &malformed);
+          if (malformed)
             break;
-          if (*out_result > CHAIN_SYNC_OBJECT_MAX_SIZE)
+          if (sizes_known && *out_result > CHAIN_SYNC_OBJECT_MAX_SIZE)
             {
               too_big = TRUE;
               break;
             }
         }
-      total += READ_CHUNK - z.avail_out;
+      total += produced;
       if (total > declared)
         break;
     }
   inflateEnd (&z);
   if (too_big)
     *out_damaged = FALSE;
-  if (too_big || status != Z_STREAM_END || total != declared)
+  if (too_big || !sizes_known || status != Z_STREAM_END || total != declared)
     return FALSE;
   *out_damaged = FALSE;
   return TRUE;
@@ -188,6 +216,19 @@ refuse_object (GError    **error,
                _("the bundle %s declares an object of %" PRIu64 " bytes, more than any record holds; "
                  "it is refused before unpacking"),
                name, size);
+  return FALSE;
+}
+
+static gboolean
+refuse_budget (GError    **error,
+               const char *name,
+               guint64     budget,
+               guint64     pack_len)
+{
+  g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+               _("the bundle %s would unpack to more than %" PRIu64 " bytes, far more than its "
+                 "%" PRIu64 " bytes hold as records; it is refused before unpacking"),
+               name, budget, pack_len);
   return FALSE;
 }
 
@@ -245,13 +286,7 @@ chain_sync_pack_check_bounds (int           fd,
         return refuse_object (error, name, declared);
       declared_total += declared;
       if (declared_total > budget)
-        {
-          g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                       _("the bundle %s would unpack to more than %" PRIu64 " bytes, far more than its "
-                         "%" PRIu64 " bytes hold as records; it is refused before unpacking"),
-                       name, budget, pack_len);
-          return FALSE;
-        }
+        return refuse_budget (error, name, budget, pack_len);
       if (type == OBJ_OFS_DELTA)
         {
           do
@@ -267,6 +302,12 @@ chain_sync_pack_check_bounds (int           fd,
             return refuse_object (error, name, result);
           return refuse_damaged (error, name, r->saved_errno);
         }
+      /* The indexer builds each delta's result to hash it: that counts
+       * too, or small deltas copying one base over and over would unpack
+       * to gigabytes. */
+      declared_total += result;
+      if (declared_total > budget)
+        return refuse_budget (error, name, budget, pack_len);
     }
   return TRUE;
 }

@@ -437,6 +437,39 @@ START_TEST (test_issue_killed_between_pack_and_move)
 }
 END_TEST
 
+/* A run's output directory is shown as the journal names it: control
+ * characters in it are shown as '?' and line breaks as spaces, so that the
+ * report stays one line that no terminal obeys (Custody shows it through
+ * the same sanitizer). */
+START_TEST (test_dead_run_report_sanitized)
+{
+  const char *out_dir = "out\033]0;owned\007\nchain: all certificates recorded";
+  g_autofree char *err = NULL;
+  g_autofree char *finished = NULL;
+  int status;
+
+  status = test_cli_chain_env (dir, (const char *const[]) { "LIBCHAIN_TEST_KILL_AT=start:2", NULL }, NULL,
+                               (const char *const[]) { "-q", "-C", "cm-a", "issue", "--count", "20",
+                                                       "--batch-size", "10", "--prefix", "s-", "-o", out_dir,
+                                                       NULL }, NULL, NULL);
+  ck_assert_msg (status == -1, "the hook did not kill chain issue (exit %d)", status);
+  test_cli_chain (dir, (const char *const[]) { "-C", "cm-a", "status", NULL }, NULL, &err);
+  finished = finish_runs ("cm-a", "sanitized");
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *text = i == 0 ? err : finished;
+      const char *line = strstr (text, i == 0 ? "an interrupted issuing run left" : "finished an interrupted");
+      const char *eol = line != NULL ? strchr (line, '\n') : NULL;
+
+      ck_assert_msg (line != NULL && eol != NULL, "no report: %s", text);
+      ck_assert_msg (strpbrk (text, "\033\007") == NULL, "a control character reached the terminal: %s", text);
+      ck_assert_msg (strstr (line, "out?]0;owned? chain: all certificates recorded") != NULL
+                     && strstr (line, "out?]0;owned? chain: all") < eol, "not one sanitized line: %s", text);
+    }
+  assert_audit ("cm-a", "sanitized");
+}
+END_TEST
+
 START_TEST (test_revoke_by_cert_file)
 {
   g_autofree char *out = NULL;
@@ -849,6 +882,7 @@ cli_crash_suite (void)
   tcase_add_test (tc, test_issue_killed_before_append_per_batch);
   tcase_add_test (tc, test_issue_killed_between_append_and_move_per_batch);
   tcase_add_test (tc, test_issue_killed_between_pack_and_move);
+  tcase_add_test (tc, test_dead_run_report_sanitized);
   tcase_add_test (tc, test_revoke_by_cert_file);
   tcase_add_test (tc, test_revoked_officer_not_active);
   tcase_add_test (tc, test_umask_000);

@@ -1897,6 +1897,144 @@ write_zero_blob_bundle (const char *path,
   test_support_write_file (path, file->data, file->len);
 }
 
+/* Appends a pack entry's header: its type and declared size. */
+static void
+pack_entry_header (GByteArray *pack,
+                   guint       type,
+                   guint64     size)
+{
+  guint8 c = (guint8) (type << 4 | (size & 15));
+
+  for (size >>= 4; size > 0; size >>= 7)
+    {
+      c |= 0x80;
+      g_byte_array_append (pack, &c, 1);
+      c = (guint8) (size & 0x7f);
+    }
+  g_byte_array_append (pack, &c, 1);
+}
+
+static void
+deflate_bytes (GByteArray   *pack,
+               const guint8 *data,
+               gsize         len)
+{
+  uLong bound = compressBound ((uLong) len);
+  guint at = pack->len;
+
+  g_byte_array_set_size (pack, at + (guint) bound);
+  ck_assert_int_eq (compress2 (pack->data + at, &bound, data, (uLong) len, Z_BEST_SPEED), Z_OK);
+  g_byte_array_set_size (pack, at + (guint) bound);
+}
+
+static void
+append_varint (GByteArray *data,
+               guint64     value)
+{
+  do
+    {
+      guint8 c = (guint8) (value & 0x7f);
+
+      value >>= 7;
+      if (value > 0)
+        c |= 0x80;
+      g_byte_array_append (data, &c, 1);
+    }
+  while (value > 0);
+}
+
+/* A delta from a 64 KiB base to @result bytes: copy instructions of
+ * 64 KiB each (0x80 alone copies 0x10000 bytes from offset 0), so one
+ * byte per 64 KiB of result. */
+static GByteArray *
+copying_delta (guint64 result)
+{
+  GByteArray *delta = g_byte_array_new ();
+  guint8 copy = 0x80;
+
+  append_varint (delta, 64 * 1024);
+  append_varint (delta, result);
+  for (guint64 n = 0; n < result / (64 * 1024); n++)
+    g_byte_array_append (delta, &copy, 1);
+  return delta;
+}
+
+/* A bundle naming @tip whose pack is a 64 KiB zero blob, then an
+ * ofs-delta and ref-deltas on it, each building @result bytes: a few
+ * kilobytes packed that the indexer would build into @n_deltas times
+ * @result bytes. */
+static void
+write_delta_bomb_bundle (const char *path,
+                         const char *tip,
+                         guint       n_deltas,
+                         guint64     result)
+{
+  g_autoptr(GByteArray) pack = g_byte_array_new ();
+  g_autoptr(GByteArray) file = g_byte_array_new ();
+  g_autoptr(GByteArray) delta = copying_delta (result);
+  g_autoptr(GChecksum) base_id = g_checksum_new (G_CHECKSUM_SHA1);
+  g_autoptr(GChecksum) sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  g_autofree guint8 *zeros = g_malloc0 (64 * 1024);
+  g_autofree char *header = g_strdup_printf ("# v2 git bundle\n%s refs/heads/main\n\n", tip);
+  guint8 pack_header[] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, (guint8) (1 + n_deltas) };
+  guint8 base_oid[20];
+  guint8 digest[20];
+  gsize digest_len = sizeof digest;
+
+  ck_assert_uint_lt (n_deltas, 255);
+  g_checksum_update (base_id, (const guint8 *) "blob 65536", 11);   /* with its NUL */
+  g_checksum_update (base_id, zeros, 64 * 1024);
+  g_checksum_get_digest (base_id, base_oid, &digest_len);
+
+  g_byte_array_append (pack, pack_header, sizeof pack_header);
+  pack_entry_header (pack, 3, 64 * 1024);
+  deflate_bytes (pack, zeros, 64 * 1024);
+  for (guint i = 0; i < n_deltas; i++)
+    {
+      if (i == 0)
+        {
+          /* ofs-delta: the distance back to the base, git's big-endian
+           * base-128 with an offset of one per continuation. */
+          guint64 back = pack->len - sizeof pack_header;
+          guint8 digits[10];
+          gsize at = sizeof digits;
+
+          digits[--at] = (guint8) (back & 0x7f);
+          while ((back >>= 7) > 0)
+            digits[--at] = (guint8) (0x80 | (--back & 0x7f));
+          pack_entry_header (pack, 6, delta->len);
+          g_byte_array_append (pack, digits + at, sizeof digits - at);
+        }
+      else
+        {
+          pack_entry_header (pack, 7, delta->len);
+          g_byte_array_append (pack, base_oid, sizeof base_oid);
+        }
+      deflate_bytes (pack, delta->data, delta->len);
+    }
+  digest_len = sizeof digest;
+  g_checksum_update (sha1, pack->data, pack->len);
+  g_checksum_get_digest (sha1, digest, &digest_len);
+  g_byte_array_append (pack, digest, sizeof digest);
+
+  g_byte_array_append (file, (const guint8 *) header, strlen (header));
+  g_byte_array_append (file, pack->data, pack->len);
+  test_support_write_file (path, file->data, file->len);
+}
+
+/* Checks that no quarantine directory is left in @repo's objects. */
+static void
+assert_no_quarantine (const char *repo)
+{
+  g_autofree char *objects = g_build_filename (repo, "objects", NULL);
+  g_autoptr(GDir) dir = g_dir_open (objects, 0, NULL);
+  const char *name;
+
+  ck_assert (dir != NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    ck_assert_msg (!g_str_has_prefix (name, "incoming-"), "quarantine left: %s", name);
+}
+
 static guint
 count_packs (const char *repo)
 {
@@ -1935,8 +2073,46 @@ START_TEST (test_bundle_zero_blob_refused)
     {
       write_zero_blob_bundle (bundle, tip, bombs[i].size);
       ck_assert (!chain_sync_bundle_import (receiver, bundle, NULL, NULL, NULL, &error));
+      ck_assert_ptr_null (strchr (error->message, '\n'));
       assert_error_says (&error, CHAIN_ERROR_INVALID_INPUT, bombs[i].says);
       ck_assert_uint_eq (count_packs (receiver), packs_before);
+      assert_no_quarantine (receiver);
+      assert_main (receiver, NULL);
+    }
+}
+END_TEST
+
+/* The same bomb made of deltas: each delta is a few bytes per 64 KiB it
+ * builds, so its own declared size is small and only its result, read
+ * from the delta's first bytes, says what the indexer would build. One
+ * result past the size of an object is refused by that size; 48 MiB
+ * results, each allowed, by their sum (before, the pass counted only the
+ * deltas' own sizes, and the indexer built all four). */
+START_TEST (test_bundle_delta_bomb_refused)
+{
+  static const struct {
+    guint       n_deltas;
+    guint64     result;
+    const char *says;
+  } bombs[] = {
+    { 1, (guint64) 2 * 1024 * 1024 * 1024, "declares an object of 2147483648 bytes" },
+    { 4, (guint64) 48 * 1024 * 1024, "would unpack to more than 67108864 bytes" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sender = bare_new ("sender.git");
+  g_autofree char *receiver = bare_new ("receiver.git");
+  g_autofree char *bundle = path_in ("delta-bomb.bundle");
+  g_autofree char *tip = append (sender, 1, "r");
+  guint packs_before = count_packs (receiver);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bombs); i++)
+    {
+      write_delta_bomb_bundle (bundle, tip, bombs[i].n_deltas, bombs[i].result);
+      ck_assert (!chain_sync_bundle_import (receiver, bundle, NULL, NULL, NULL, &error));
+      ck_assert_ptr_null (strchr (error->message, '\n'));
+      assert_error_says (&error, CHAIN_ERROR_INVALID_INPUT, bombs[i].says);
+      ck_assert_uint_eq (count_packs (receiver), packs_before);
+      assert_no_quarantine (receiver);
       assert_main (receiver, NULL);
     }
 }
@@ -2055,6 +2231,7 @@ sync_suite (void)
   tcase_add_test (bundle, test_bundle_rollback_refused);
   tcase_add_test (bundle, test_bundle_import_refusals);
   tcase_add_test (bundle, test_bundle_zero_blob_refused);
+  tcase_add_test (bundle, test_bundle_delta_bomb_refused);
   tcase_add_test (bundle, test_bundle_import_cancelled);
   tcase_add_test (bundle, test_bundle_create_refuses);
   suite_add_tcase (suite, bundle);
