@@ -2,6 +2,7 @@
 #include "custody-trace.h"
 
 #include <stdio.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,12 +51,24 @@ rss_kib (void)
   return (long) (g_ascii_strtoll (fields[1], NULL, 10) * (sysconf (_SC_PAGESIZE) / 1024));
 }
 
+/* User and system CPU seconds of the whole process so far: on a loaded
+ * machine they say more than the wall clock. */
+static double
+cpu_seconds (void)
+{
+  struct rusage usage = { 0 };
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (double) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+         + (double) (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 void
 custody_trace_mark (const char *event)
 {
   if (!custody_trace_enabled ())
     return;
-  fprintf (stderr, "custody-trace: %s %.3f %ld\n", event, seconds_since_start (), rss_kib ());
+  fprintf (stderr, "custody-trace: %s %.3f %ld %.3f\n", event, seconds_since_start (), rss_kib (), cpu_seconds ());
   fflush (stderr);
 }
 

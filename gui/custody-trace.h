@@ -3,11 +3,12 @@
  * With CUSTODY_TRACE set in the environment, Custody prints one line to
  * stderr at each milestone of opening a workspace:
  *
- *   custody-trace: EVENT SECONDS RSS_KIB
+ *   custody-trace: EVENT SECONDS RSS_KIB CPU_SECONDS
  *
  * SECONDS since the process started (from /proc/self/stat, so the
  * dynamic loader and GTK's start-up count), RSS_KIB the resident set
- * then. Without the variable nothing is printed and nothing is hooked.
+ * then, CPU_SECONDS the CPU time (user and system, all threads) so far.
+ * Without the variable nothing is printed and nothing is hooked.
  */
 #pragma once
 
