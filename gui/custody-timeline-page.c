@@ -250,11 +250,27 @@ on_selection_changed (CustodyTimelinePage *self)
 
 static void update_summary (CustodyTimelinePage *self);
 
+/* A whole device id: its batch, from the state's device table, before
+ * any manifest is read. Not while a job runs: it may be changing the
+ * state on its thread. */
+static guint
+find_device_batch (CustodyTimelinePage *self,
+                   const char          *query)
+{
+  ChainWorkspace *workspace = custody_session_get_workspace (self->session);
+
+  if (workspace == NULL || custody_session_get_busy (self->session))
+    return G_MAXUINT;
+  return custody_records_find_device (shown_records (self), chain_workspace_get_state (workspace), query);
+}
+
 /* Selects the first record from @from on that the query finds; says so
- * in the summary line when none does. */
+ * in the summary line when none does. A whole device id goes to its
+ * batch at once, unless @next asks for the next record mentioning it. */
 static void
 find_from (CustodyTimelinePage *self,
-           guint                from)
+           guint                from,
+           gboolean             next)
 {
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   guint found = G_MAXUINT;
@@ -265,7 +281,10 @@ find_from (CustodyTimelinePage *self,
       update_summary (self);
       return;
     }
-  found = custody_records_search (shown_records (self), query, from);
+  if (!next)
+    found = find_device_batch (self, query);
+  if (found == G_MAXUINT)
+    found = custody_records_search (shown_records (self), query, from);
   if (found == G_MAXUINT)
     {
       g_autofree char *text = NULL;
@@ -294,14 +313,14 @@ selected_position (CustodyTimelinePage *self)
 static void
 on_search_changed (CustodyTimelinePage *self)
 {
-  find_from (self, selected_position (self));
+  find_from (self, selected_position (self), FALSE);
 }
 
 /* Enter, Ctrl+G: the next older match. */
 static void
 on_search_next (CustodyTimelinePage *self)
 {
-  find_from (self, selected_position (self) + 1);
+  find_from (self, selected_position (self) + 1, TRUE);
 }
 
 static void clear_filters (CustodyTimelinePage *self);
@@ -384,7 +403,7 @@ on_filter_changed (CustodyTimelinePage *self)
     gtk_filter_list_model_set_filter (self->filter_model, NULL);
   /* What is typed is looked for again among what the filters keep. */
   if (self->session != NULL)
-    find_from (self, selected_position (self));
+    find_from (self, selected_position (self), FALSE);
 }
 
 static void

@@ -106,6 +106,19 @@ custody_records_find_seq (GListModel *records,
 }
 
 guint
+custody_records_find_device (GListModel             *records,
+                             const ChainLedgerState *state,
+                             const char             *query)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (query));
+  guint64 seq = 0;
+
+  if (state == NULL || !chain_ledger_state_find_device_batch_by_id (state, trimmed, &seq))
+    return G_MAXUINT;
+  return custody_records_find_seq (records, seq);
+}
+
+guint
 custody_records_search (GListModel *records,
                         const char *query,
                         guint       from)

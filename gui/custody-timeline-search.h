@@ -47,6 +47,23 @@ guint custody_records_search (GListModel *records,
                               guint       from);
 
 /**
+ * custody_records_find_device:
+ * @records: records newest first, of the ledger @state describes.
+ * @state: (nullable): the ledger's state, as the workspace replayed it.
+ * @query: what was typed: a whole device id (blanks around it ignored).
+ *
+ * The device batch that issued @query, found through the state's device
+ * table and a binary search of @records: a few record reads, however
+ * many devices the ledger holds (no manifest is read).
+ *
+ * Returns: its position in @records, or G_MAXUINT when @query is no
+ *   whole device id of the ledger, or its batch is filtered out.
+ */
+guint custody_records_find_device (GListModel             *records,
+                                   const ChainLedgerState *state,
+                                   const char             *query);
+
+/**
  * custody_records_find_seq:
  * @records: records newest first.
  * @seq: a record number.

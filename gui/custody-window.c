@@ -6,6 +6,7 @@
 
 #include "custody-application.h"
 #include "custody-config.h"
+#include "custody-trace.h"
 #include "custody-widgets.h"
 
 /* How many recent workspaces the welcome page offers. */
@@ -194,7 +195,11 @@ on_opened (GObject      *source,
         custody_show_error (GTK_WIDGET (self), _("Could Not Open the Workspace"), error);
     }
   else
-    custody_window_toast (self, message);
+    {
+      custody_trace_mark ("open-done");
+      custody_trace_next_paint (GTK_WIDGET (self), "workspace-frame");
+      custody_window_toast (self, message);
+    }
 }
 
 void
@@ -205,6 +210,7 @@ custody_window_open_workspace (CustodyWindow *self,
 
   g_free (self->opening_dir);
   self->opening_dir = g_strdup (dir);
+  custody_trace_mark ("open-start");
   custody_session_open_async (self->session, dir, on_opened, g_object_ref (self));
 }
 
@@ -415,6 +421,7 @@ custody_window_init (CustodyWindow *self)
   g_signal_connect_swapped (self->tree_page, "selection-changed", G_CALLBACK (custody_window_update_actions), self);
   g_signal_connect_swapped (self->inbox_page, "selection-changed", G_CALLBACK (custody_window_update_actions), self);
   custody_window_install_actions (self);
+  custody_trace_next_paint (GTK_WIDGET (self), "window-frame");
 }
 
 /* The app's settings: the app found their schema (maybe in the build tree). */

@@ -140,6 +140,27 @@ find_revocation (ChainWorkspace      *workspace,
   return TRUE;
 }
 
+gboolean
+chain_ledger_state_find_device_batch_by_id (const ChainLedgerState *state,
+                                            const char             *device_id,
+                                            guint64                *out_seq)
+{
+  ChainSerialKey id_key;
+  guint64 seq = 0;
+
+  g_return_val_if_fail (state != NULL, FALSE);
+  g_return_val_if_fail (device_id != NULL, FALSE);
+
+  if (device_id[0] == '\0' || strlen (device_id) > CHAIN_DEVICE_ID_MAX_LEN)
+    return FALSE;
+  chain_ledger_device_id_key (device_id, &id_key);
+  if (!chain_ledger_state_find_device_batch (state, &id_key, &seq))
+    return FALSE;
+  if (out_seq != NULL)
+    *out_seq = seq;
+  return TRUE;
+}
+
 ChainDeviceLookup *
 chain_workspace_lookup_device (ChainWorkspace *self,
                                const char     *device_id,

@@ -41,6 +41,25 @@ ChainDeviceLookup *chain_workspace_lookup_device (ChainWorkspace *self,
                                                   GCancellable   *cancellable,
                                                   GError        **error);
 
+/**
+ * chain_ledger_state_find_device_batch_by_id:
+ * @state: a ledger state (chain_workspace_get_state()).
+ * @device_id: a device id, exactly as issued (ids are case-sensitive).
+ * @out_seq: (out) (optional): set, if found, to the sequence number of
+ *   the device batch that issued the id's current certificate.
+ *
+ * Answers from the state in memory, by a hash of the id: no ledger read,
+ * so a viewer may ask on its main thread as the officer types, whatever
+ * the ledger's size. Only whole ids match (the state keeps no ids, only
+ * their hashes): chain_workspace_lookup_device() says the rest.
+ *
+ * Returns: whether a device batch of the ledger issued @device_id.
+ */
+CHAIN_PUBLIC
+gboolean chain_ledger_state_find_device_batch_by_id (const ChainLedgerState *state,
+                                                     const char             *device_id,
+                                                     guint64                *out_seq);
+
 /* Strings below are (transfer none): they live as long as the lookup. */
 
 /** Returns: the device id looked up. */

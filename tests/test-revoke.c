@@ -461,6 +461,19 @@ START_TEST (test_lookup_device)
     ck_assert_str_eq (chain_statement_get_type_name (chain_record_get_statement (record)), "device-batch");
   }
   g_clear_pointer (&found, chain_device_lookup_free);
+  /* The state alone names the same batch, for whole ids only. */
+  {
+    const ChainLedgerState *state = chain_workspace_get_state (dist);
+    guint64 seq = 0;
+
+    ck_assert (chain_ledger_state_find_device_batch_by_id (state, "sensor-0002", &seq));
+    ck_assert_uint_eq (seq, batch);
+    ck_assert (chain_ledger_state_find_device_batch_by_id (state, "sensor-0003", NULL));
+    ck_assert (!chain_ledger_state_find_device_batch_by_id (state, "SENSOR-0002", &seq));
+    ck_assert (!chain_ledger_state_find_device_batch_by_id (state, "sensor-000", &seq));
+    ck_assert (!chain_ledger_state_find_device_batch_by_id (state, "", &seq));
+    ck_assert_uint_eq (seq, batch);
+  }
 
   /* Unknown ids, an empty one, one too long: nothing found, nothing read. */
   ck_assert_ptr_null (chain_workspace_lookup_device (dist, "SENSOR-0002", NULL, &error));

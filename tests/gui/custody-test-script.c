@@ -13,6 +13,7 @@
 #include "custody-export-dialog.h"
 #include "custody-init-dialog.h"
 #include "custody-passphrase-dialog.h"
+#include "custody-trace.h"
 #include "custody-window-private.h"
 
 /* A step that waits gives up after this long: the test then fails
@@ -1181,6 +1182,19 @@ run_step (CustodyWindow *window,
 #undef NEED
 }
 
+/* For bench-custody: when each step starts and ends (CUSTODY_TRACE). */
+static void
+trace_step (guint       line,
+            const char *when)
+{
+  g_autofree char *event = NULL;
+
+  if (!custody_trace_enabled ())
+    return;
+  event = g_strdup_printf ("step-%u-%s", line, when);
+  custody_trace_mark (event);
+}
+
 static gboolean
 run_script (gpointer user_data)
 {
@@ -1229,11 +1243,13 @@ run_script (gpointer user_data)
         words[to] = NULL;
       }
       g_print ("step %u: %s\n", i + 1, line);
+      trace_step (i + 1, "start");
       if (!run_step (script->window, words, &error))
         {
           g_printerr ("custody: test script line %u (%s): %s\n", i + 1, line, error->message);
           status = 1;
         }
+      trace_step (i + 1, "done");
     }
   if (status == 0 && g_atomic_int_get (&n_warnings) > 0)
     {

@@ -746,6 +746,33 @@ START_TEST (test_ledger_search)
 }
 END_TEST
 
+/* The custody tree says how many devices each custodian issued (from the
+ * ledger's state: Dist X 8, one of them revoked; CM A none); a whole
+ * device id typed in the ledger's search selects the batch that issued it
+ * (through the state's device table, not a scan of manifests). */
+START_TEST (test_tree_device_counts)
+{
+  g_autofree char *demo = make_demo ();
+  g_autofree char *script = g_strdup_printf (
+    "size 1100 740\n"
+    "open %s/oem\n"
+    "dismiss\n"
+    "page custody\n"
+    "wait\n"
+    "expect 8 devices, 1 revoked\n"
+    "expect no devices\n"
+    "page ledger\n"
+    "wait\n"
+    "action win.find\n"
+    "search dist-x-dev-3\n"
+    "wait\n"
+    "expect-selected ledger #10\n",
+    demo);
+
+  run_app ("tree-device-counts", script);
+}
+END_TEST
+
 /* Filters by type, custodian and period keep what they name and say how
  * many; Ctrl+L goes to a record by number; Look Up Device answers from
  * the ledger with the batch, the issuer and the status, revoked with date
@@ -1281,6 +1308,7 @@ gui_app_suite (void)
   tcase_add_test (tcase, test_dialogs_keyboard);
   tcase_add_test (tcase, test_details_keyboard);
   tcase_add_test (tcase, test_ledger_search);
+  tcase_add_test (tcase, test_tree_device_counts);
   tcase_add_test (tcase, test_ledger_filters_and_lookup);
   tcase_add_test (tcase, test_hashes);
   tcase_add_test (tcase, test_revoke_outputs_quit);

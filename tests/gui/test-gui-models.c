@@ -894,6 +894,83 @@ START_TEST (test_timeline_search)
 }
 END_TEST
 
+/* Issues @count devices PREFIX1... in @dir's workspace: one device batch. */
+static void
+issue_batch (const char *dir,
+             const char *prefix,
+             guint       count)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainSecret) passphrase = test_support_passphrase ();
+  g_autoptr(ChainWorkspace) workspace = chain_workspace_open (dir, NULL, &error);
+  g_autofree char *out_dir = g_build_filename (tmpdir, prefix, NULL);
+  ChainIssueDevicesOptions options = CHAIN_ISSUE_DEVICES_OPTIONS_INIT;
+  g_autoptr(ChainIssueSource) source = NULL;
+
+  test_assert_no_error (error);
+  ck_assert (chain_workspace_unlock (workspace, NULL, passphrase, &error));
+  source = chain_issue_source_new_count (prefix, 1, count, &error);
+  test_assert_no_error (error);
+  options.output_dir = out_dir;
+  options.key_passphrase = passphrase;
+  options.jobs = 1;
+  ck_assert_msg (chain_issue_devices (workspace, source, &options, NULL, NULL, &error),
+                 "%s", error != NULL ? error->message : "?");
+}
+
+/* A whole device id finds the batch that issued it through the state's
+ * device table: a binary search's few record reads, and not a newer
+ * batch whose ids merely contain it (as the manifest search would);
+ * a device of the latest batch as well as of an earlier one. A part of
+ * an id is left to the manifest search. */
+START_TEST (test_timeline_find_device)
+{
+  g_autofree char *oem = copy_story ();
+  g_autofree char *dist_x = g_build_filename (tmpdir, "story", "dist-x", NULL);
+  g_autoptr(CustodySession) session = NULL;
+  CustodyTimeline *timeline = NULL;
+  GListModel *records = NULL;
+  const ChainLedgerState *state = NULL;
+  g_autoptr(CustodyRecordItem) earlier = NULL;
+  g_autoptr(CustodyRecordItem) later = NULL;
+  guint64 loaded;
+  guint position;
+  guint n;
+
+  /* dist-x issued widget-1..5 in the story; now xwidget-1..3 and later-1..2. */
+  issue_batch (dist_x, "xwidget-", 3);
+  issue_batch (dist_x, "later-", 2);
+  session = open_session_of (dist_x, "Distribution X");
+  timeline = custody_session_get_timeline (session);
+  records = G_LIST_MODEL (timeline);
+  state = chain_workspace_get_state (custody_session_get_workspace (session));
+  n = g_list_model_get_n_items (records);
+
+  loaded = custody_timeline_get_n_loaded (timeline);
+  position = custody_records_find_device (records, state, " widget-1 ");
+  ck_assert_uint_lt (position, n);
+  ck_assert_uint_le (custody_timeline_get_n_loaded (timeline) - loaded, g_bit_storage (n) + 1);
+  earlier = g_list_model_get_item (records, position);
+  ck_assert_str_eq (custody_record_item_get_type_name (earlier), "device-batch");
+  ck_assert_uint_eq (position, 2);
+  /* The manifest search stops at the newer batch that says "xwidget-1". */
+  ck_assert_uint_eq (custody_timeline_search (timeline, "widget-1", 0), 1);
+
+  position = custody_records_find_device (records, state, "later-2");
+  ck_assert_uint_eq (position, 0);
+  later = g_list_model_get_item (records, position);
+  ck_assert_str_eq (custody_record_item_get_type_name (later), "device-batch");
+  ck_assert_uint_eq (custody_records_find_device (records, state, "xwidget-3"), 1);
+
+  /* Ids are whole and case-sensitive; no state, no answer. */
+  ck_assert_uint_eq (custody_records_find_device (records, state, "widget-"), G_MAXUINT);
+  ck_assert_uint_eq (custody_records_find_device (records, state, "WIDGET-1"), G_MAXUINT);
+  ck_assert_uint_eq (custody_records_find_device (records, state, ""), G_MAXUINT);
+  ck_assert_uint_eq (custody_records_find_device (records, NULL, "widget-1"), G_MAXUINT);
+  ck_assert_uint_eq (custody_timeline_search (timeline, "widget-", 0), 1);
+}
+END_TEST
+
 /* The Ledger page's filters: by type, by author, from a time on; an
  * inactive filter keeps everything; the binary search by number finds
  * records in the timeline and in a filtered view of it. */
@@ -1908,6 +1985,7 @@ gui_models_suite (void)
   tcase_add_test (tcase, test_timeline);
   tcase_add_test (tcase, test_timeline_cache);
   tcase_add_test (tcase, test_timeline_search);
+  tcase_add_test (tcase, test_timeline_find_device);
   tcase_add_test (tcase, test_timeline_filter);
   tcase_add_test (tcase, test_unlock_check);
   tcase_add_test (tcase, test_audit);
