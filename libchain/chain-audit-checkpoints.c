@@ -73,28 +73,16 @@ record_digest (ChainAudit    *a,
                guint64        seq,
                const git_oid *oid)
 {
-  const ChainAuditRecord *record = chain_audit_report_get_record (a->report, seq);
-  const char *type = chain_audit_record_get_record_type (record);
-  g_autoptr(git_commit) commit = NULL;
-  g_autoptr(git_tree) tree = NULL;
-  g_autoptr(git_tree_entry) entry = NULL;
-  g_autoptr(git_blob) blob = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
+  const char *type = NULL;
 
-  if (type == NULL)
-    return NULL;
-  /* The auditor's own reading of the layout (docs/ledger-format.md, The tree). */
-  dir = g_strdup_printf ("records/%04" G_GUINT64_FORMAT "/%02" G_GUINT64_FORMAT "/%08" G_GUINT64_FORMAT "-%s",
-                         seq / 10000, (seq / 100) % 100, seq, type);
-  path = g_strconcat (dir, "/record.json", NULL);
-  if (git_commit_lookup (&commit, a->repo, oid) < 0 || git_commit_tree (&tree, commit) < 0
-      || git_tree_entry_bypath (&entry, tree, path) < 0 || git_blob_lookup (&blob, a->repo, git_tree_entry_id (entry)) < 0)
+  /* A record below a resumed audit's base is not in the report. */
+  if (seq >= a->first_seq)
     {
-      git_error_clear ();
-      return NULL;
+      type = chain_audit_record_get_record_type (chain_audit_report_get_record (a->report, seq - a->first_seq));
+      if (type == NULL)
+        return NULL;
     }
-  return chain_sha256_hex (git_blob_rawcontent (blob), (gsize) git_blob_rawsize (blob));
+  return chain_audit_record_json_digest (a, oid, seq, type);
 }
 
 static void
@@ -107,16 +95,18 @@ check_on_main (ChainAudit            *a,
   g_autofree char *shown = chain_audit_shown (custodian);
   g_autofree char *commit = NULL;
   g_autofree char *digest = NULL;
+  git_oid oid;
 
-  if (seq >= chain->len)
+  if (!chain_audit_commit_at (a, chain, seq, &oid))
     {
       chain_audit_flag_ledger (a, "checkpoint.split", _("%s saw record %" PRIu64 " (commit %.12s), but main holds "
                          "%u records: this repository shows a shorter or other history than %s saw"),
-                       shown, seq, chain_checkpoint_get_commit_id (checkpoint), chain->len, shown);
+                       shown, seq, chain_checkpoint_get_commit_id (checkpoint), (guint) (a->first_seq + chain->len),
+                       shown);
       return;
     }
-  commit = chain_audit_oid_hex (&g_array_index (chain, git_oid, seq));
-  digest = record_digest (a, seq, &g_array_index (chain, git_oid, seq));
+  commit = chain_audit_oid_hex (&oid);
+  digest = record_digest (a, seq, &oid);
   if (strcmp (commit, chain_checkpoint_get_commit_id (checkpoint)) != 0)
     chain_audit_flag_ledger (a, "checkpoint.split", _("%s saw record %" PRIu64 " as commit %.12s, but main holds "
                        "commit %.12s there: a split view, or main was rewritten"),

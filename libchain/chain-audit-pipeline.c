@@ -37,7 +37,7 @@ reader_thread (gpointer data)
       g_mutex_unlock (&p->lock);
       if (stop)
         break;
-      check = chain_audit_read_record (p->audit, i, &g_array_index (p->chain, git_oid, i));
+      check = chain_audit_read_record (p->audit, p->audit->first_seq + i, &g_array_index (p->chain, git_oid, i));
 
       g_mutex_lock (&p->lock);
       while (p->ready != NULL && !p->stop)

@@ -61,6 +61,11 @@ typedef struct {
   guint64           rewrite_seq;      /* a record the pin says was replaced, or CHAIN_AUDIT_NO_SEQ */
   char             *rewrite_detail;
   GPtrArray        *exports;          /* ChainAuditExport * */
+  /* A resumed audit (chain-audit-resume.c): the commit and the state a
+   * previous audit left there; the records read start at first_seq. */
+  ChainLedgerState *base_state;       /* until the audit resumes from it */
+  git_oid           base;
+  guint64           first_seq;
 } ChainAudit;
 
 /* chain-audit-record.c */
@@ -106,7 +111,8 @@ void chain_audit_check_free (ChainAuditCheck *check);
 /**
  * chain_audit_check_records:
  * @a: the audit.
- * @chain: (element-type git_oid): main's commits, root first.
+ * @chain: (element-type git_oid): main's commits, root first (above the
+ *   base in a resumed audit: the first is record @a->first_seq).
  * @error: G_IO_ERROR_CANCELLED only.
  *
  * Reads each record (chain_audit_read_record()) in a thread of its own, a
@@ -119,6 +125,57 @@ void chain_audit_check_free (ChainAuditCheck *check);
 gboolean chain_audit_check_records (ChainAudit    *a,
                                     const GArray  *chain,
                                     GError       **error);
+
+/* chain-audit-resume.c */
+
+/**
+ * chain_audit_resume_setup:
+ * @a: the audit, with @a->base_state and @a->base set.
+ * @tip: the commit audited.
+ * @chain: (element-type git_oid): empty; filled, tip first, with the
+ *   commits above the base when the audit resumes.
+ *
+ * Prepares @a to read only the records above the base: takes the state,
+ * the root, the ledger id and what the next record links to from the base.
+ * Nothing is flagged here: a base that does not fit (not on @tip's first
+ * parents, unreadable, of another trusted root, or an export directory or
+ * another pinned tip asked for) leaves @a as it was, for a full audit.
+ *
+ * Returns: %TRUE if the audit resumes from the base.
+ */
+gboolean chain_audit_resume_setup (ChainAudit    *a,
+                                   const git_oid *tip,
+                                   GArray        *chain);
+
+/**
+ * chain_audit_commit_at:
+ * @a: the audit, after the replay.
+ * @chain: (element-type git_oid): the commits read, root first.
+ * @seq: a record below the tip.
+ * @out_oid: (out): its commit.
+ *
+ * Returns: whether main holds record @seq (below a resumed audit's base,
+ *   found along first parents).
+ */
+gboolean chain_audit_commit_at (ChainAudit   *a,
+                                const GArray *chain,
+                                guint64       seq,
+                                git_oid      *out_oid);
+
+/**
+ * chain_audit_record_json_digest:
+ * @a: the audit.
+ * @commit: record @seq's commit.
+ * @type: (nullable): the record's type, if known; else the only record
+ *   directory of @seq is read.
+ *
+ * Returns: (transfer full) (nullable): the SHA-256 of record @seq's
+ *   record.json (lower-case hex), or %NULL if the tree holds none.
+ */
+char *chain_audit_record_json_digest (ChainAudit    *a,
+                                      const git_oid *commit,
+                                      guint64        seq,
+                                      const char    *type);
 
 /* chain-audit-refs.c */
 

@@ -10,6 +10,7 @@
  * being able to run.
  */
 #include "chain-audit-private.h"
+#include "chain-audit-resume-private.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -385,6 +386,7 @@ audit_clear (ChainAudit *a)
   g_clear_pointer (&a->prev_digest, g_free);
   g_clear_pointer (&a->rewrite_detail, g_free);
   g_clear_pointer (&a->exports, g_ptr_array_unref);
+  g_clear_pointer (&a->base_state, chain_ledger_state_free);
 }
 
 static gboolean
@@ -396,6 +398,7 @@ run_audit (ChainAudit     *a,
   g_autoptr(GArray) chain = g_array_new (FALSE, FALSE, sizeof (git_oid));
   g_autofree char *shown_path = chain_audit_shown (path);
   gboolean broken = FALSE;
+  gboolean resumed = FALSE;
   git_oid tip;
   int status;
 
@@ -436,12 +439,16 @@ run_audit (ChainAudit     *a,
   check_replacements (a);
   chain_audit_check_shallow (a);
 
-  if (!walk_history (a, &tip, chain, &broken, error))
+  resumed = a->base_state != NULL && chain_audit_resume_setup (a, &tip, chain);
+  if (resumed)
+    g_debug ("audit: resumed at record %" G_GUINT64_FORMAT ": %u records to read", a->first_seq, chain->len);
+  else if (!walk_history (a, &tip, chain, &broken, error))
     return FALSE;
   if (broken)
     return TRUE;
-  /* Auditing a given commit judges it, not the repository that holds it. */
-  if (a->options->tip == NULL && chain->len > 0)
+  /* Auditing a given commit judges it, not the repository that holds it;
+   * a resumed audit's caller judges the refs (the hook, by the update). */
+  if (a->options->tip == NULL && chain->len > 0 && !resumed)
     chain_audit_check_refs (a, &tip, &g_array_index (chain, git_oid, chain->len - 1));
   /* Root first. */
   for (guint i = 0; i < chain->len / 2; i++)
@@ -451,7 +458,8 @@ run_audit (ChainAudit     *a,
       g_array_index (chain, git_oid, i) = g_array_index (chain, git_oid, chain->len - 1 - i);
       g_array_index (chain, git_oid, chain->len - 1 - i) = swap;
     }
-  if (pin != NULL)
+  /* A resumed audit's pin is its base, below every commit read. */
+  if (pin != NULL && !resumed)
     check_pin (a, pin, chain);
 
   if (!chain_audit_check_records (a, chain, error))
@@ -501,13 +509,33 @@ chain_audit_repository (const char               *path,
                         GCancellable             *cancellable,
                         GError                  **error)
 {
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (options == NULL || options->version == CHAIN_AUDIT_OPTIONS_VERSION, FALSE);
+  g_return_val_if_fail (out_report != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return chain_audit_repository_resume (path, options, NULL, NULL, out_report, NULL, cancellable, error);
+}
+
+gboolean
+chain_audit_repository_resume (const char               *path,
+                               const ChainAuditOptions  *options,
+                               const char               *base_commit_id,
+                               ChainLedgerState         *base_state,
+                               ChainAuditReport        **out_report,
+                               ChainLedgerState        **out_state,
+                               GCancellable             *cancellable,
+                               GError                  **error)
+{
   static const ChainAuditOptions defaults = CHAIN_AUDIT_OPTIONS_INIT;
+  g_autoptr(ChainLedgerState) base = base_state;
   ChainAudit a = { 0 };
   git_oid pin;
   gboolean ok;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (options == NULL || options->version == CHAIN_AUDIT_OPTIONS_VERSION, FALSE);
+  g_return_val_if_fail ((base_commit_id == NULL) == (base_state == NULL), FALSE);
   g_return_val_if_fail (out_report != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -555,11 +583,16 @@ chain_audit_repository (const char               *path,
   a.anchors = g_ptr_array_new_with_free_func ((GDestroyNotify) chain_cert_free);
   a.rewrite_seq = CHAIN_AUDIT_NO_SEQ;
   a.exports = g_ptr_array_new_with_free_func (chain_audit_export_free);
+  if (base_commit_id != NULL && is_hex_any_case (base_commit_id, GIT_OID_HEXSZ)
+      && git_oid_fromstr (&a.base, base_commit_id) == 0)
+    a.base_state = g_steal_pointer (&base);
 
   git_libgit2_init ();
   ok = run_audit (&a, path, options->pinned_tip != NULL ? &pin : NULL, error);
   if (ok)
     *out_report = g_steal_pointer (&a.report);
+  if (ok && out_state != NULL)
+    *out_state = g_steal_pointer (&a.state);
   audit_clear (&a);
   git_libgit2_shutdown ();
   return ok;

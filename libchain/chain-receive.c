@@ -15,9 +15,11 @@
 #include <glib/gstdio.h>
 
 #include "chain-audit.h"
+#include "chain-audit-resume-private.h"
 #include "chain-checkpoint.h"
 #include "chain-error.h"
 #include "chain-ledger-private.h"
+#include "chain-receive-cache-private.h"
 #include "chain-receive-queue-private.h"
 
 #define MAIN_REF "refs/heads/main"
@@ -201,6 +203,32 @@ add_finding_lines (GPtrArray              *refusals,
                                       MAIN_REF, total - MAX_FINDING_LINES));
 }
 
+/* An audit of @staging resumed from the hook's state at @base (hex, NULL:
+ * none), else in full; says how many records it read, the deterministic
+ * measure of what the cache saves. */
+static gboolean
+audit_staging (git_repository           *hosted,
+               const char               *staging,
+               const char               *what,
+               const ChainAuditOptions  *audit_options,
+               const char               *base,
+               ChainAuditReport        **out_report,
+               ChainLedgerState        **out_state,
+               GCancellable             *cancellable,
+               GError                  **error)
+{
+  ChainLedgerState *base_state = base != NULL ? chain_receive_cache_load (git_repository_path (hosted), base) : NULL;
+  guint64 n;
+
+  if (!chain_audit_repository_resume (staging, audit_options, base_state != NULL ? base : NULL, base_state,
+                                      out_report, out_state, cancellable, error))
+    return FALSE;
+  n = chain_audit_report_get_n_records (*out_report);
+  g_debug ("hook: %s: records audited: %" G_GUINT64_FORMAT ", from record %" G_GUINT64_FORMAT, what, n,
+           n > 0 ? chain_audit_record_get_seq (chain_audit_report_get_record (*out_report, 0)) : 0);
+  return TRUE;
+}
+
 /* Whether @new_id descends from @old_id along first parents, in @staging. */
 static gboolean
 is_fast_forward (const char  *staging_path,
@@ -239,6 +267,7 @@ judge_main (git_repository            *hosted,
 {
   ChainAuditOptions audit_options = CHAIN_AUDIT_OPTIONS_INIT;
   g_autoptr(ChainAuditReport) report = NULL;
+  g_autoptr(ChainLedgerState) state = NULL;
   g_autofree char *staging = NULL;
   gboolean created = strcmp (u->old_id, zero_id) == 0;
   gboolean forward = TRUE;
@@ -272,12 +301,15 @@ judge_main (git_repository            *hosted,
   audit_options.tip = u->new_id;
   audit_options.pinned_tip = created ? NULL : u->old_id;
   audit_options.trusted_root = options->trusted_root;
-  ok = chain_audit_repository (staging, &audit_options, &report, cancellable, error);
+  ok = audit_staging (hosted, staging, MAIN_REF, &audit_options, audit_options.pinned_tip, &report, &state,
+                      cancellable, error);
   chain_remove_tree (staging);
   if (!ok)
     return FALSE;
   if (!chain_audit_report_is_ok (report))
     add_finding_lines (refusals, report);
+  else
+    chain_receive_cache_store (git_repository_path (hosted), hosted, state, u->new_id);
   return TRUE;
 }
 
@@ -357,7 +389,8 @@ judge_checkpoints (git_repository            *hosted,
     }
   audit_options.pinned_tip = pin;
   audit_options.trusted_root = options->trusted_root;
-  ok = chain_audit_repository (staging_path, &audit_options, &report, cancellable, error);
+  ok = audit_staging (hosted, staging_path, CHAIN_CHECKPOINT_REF_PREFIX, &audit_options, pin, &report, NULL,
+                      cancellable, error);
   chain_remove_tree (staging_path);
   if (!ok)
     return FALSE;

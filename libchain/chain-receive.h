@@ -22,6 +22,13 @@
  * directory it names in the hook's environment (GIT_QUARANTINE_PATH); the
  * auditor reads them through a throw-away repository whose object
  * database borrows the quarantine's and the hosted repository's.
+ *
+ * The audit of a push starts from the state the hook's own audit left at
+ * the hosted tip, kept in the bare repository (REPO/chain/state-cache/,
+ * never in git's objects or refs): only the pushed records are read. A
+ * state that is missing or does not fit gets a full audit instead;
+ * deleting the directory is always safe (docs/ledger-format.md, "Rules
+ * enforced where the ledger is hosted").
  */
 #pragma once
 

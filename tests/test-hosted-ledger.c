@@ -21,6 +21,11 @@
  * GIT_SSL_NO_VERIFY set), a server that is down, and a repository that is
  * not a libchain ledger.
  *
+ * The hook judges a push from the state its own audit kept of the hosted
+ * tip (REPO/chain/state-cache/): it reads only the pushed records (its
+ * debug line counts them), rebuilds a spoiled state, and refuses with or
+ * without it the same pushes with the same lines.
+ *
  * Many writers at once: the OEM and the distributor over HTTPS and the
  * manufacturer over SSH, three processes each appending and syncing 12
  * times (3 under ASan) into one hooked repository: all records land,
@@ -123,6 +128,48 @@ custodian_env (const char        *home,
   g_ptr_array_add (env, NULL);
   return env;
 }
+
+/* One test's repository on the server, with what a custodian needs to
+ * reach it: its URLs, a $HOME whose known_hosts holds the server's host
+ * key, the environment with the password from GIT_ASKPASS, and the
+ * thumbprint of the OEM's root for the hook. */
+typedef struct {
+  char      *repo;
+  char      *https;
+  char      *ssh;
+  char      *home;
+  GPtrArray *env;
+  char      *root;
+} Hosted;
+
+static void
+hosted_init (Hosted      *h,
+             TestCustody *copy,
+             const char  *name)
+{
+  g_autofree char *askpass = g_strdup_printf ("GIT_ASKPASS=%s", test_git_server_get_askpass (server));
+  GPtrArray *chain = chain_workspace_get_ca_chain (copy->oem);
+
+  h->repo = test_git_server_init_repo (server, name);
+  h->https = test_git_server_https_url (server, "127.0.0.1", name);
+  h->ssh = test_git_server_ssh_url (server, name);
+  h->home = test_git_server_new_home (server, NULL);
+  h->env = custodian_env (h->home, (const char *const[]) { askpass, NULL });
+  h->root = test_custody_thumbprint (g_ptr_array_index (chain, chain->len - 1));
+}
+
+static void
+hosted_clear (Hosted *h)
+{
+  g_clear_pointer (&h->repo, g_free);
+  g_clear_pointer (&h->https, g_free);
+  g_clear_pointer (&h->ssh, g_free);
+  g_clear_pointer (&h->home, g_free);
+  g_clear_pointer (&h->env, g_ptr_array_unref);
+  g_clear_pointer (&h->root, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Hosted, hosted_clear)
 
 /* `chain -C @ws ARGS...` in @env: its exit status. */
 static int
@@ -558,6 +605,28 @@ assert_audit_finds (const char *repo,
 
 /* ---- The pre-receive hook -------------------------------------------------------- */
 
+/* The hook's state caches in @repo (chain-receive-cache-private.h). */
+static char *
+cache_dir (const char *repo)
+{
+  return g_build_filename (repo, "chain", "state-cache", NULL);
+}
+
+static char *
+cache_file (const char *repo,
+            const char *commit)
+{
+  return g_build_filename (repo, "chain", "state-cache", commit, NULL);
+}
+
+static void
+remove_cache (const char *repo)
+{
+  g_autofree char *dir = cache_dir (repo);
+
+  ck_assert_int_eq (test_cli_spawn (NULL, NULL, NULL, (const char *const[]) { "rm", "-rf", dir, NULL }, NULL, NULL), 0);
+}
+
 /* `chain hook REPO` (with --trusted-root @root when given) installs the hook. */
 static void
 install_hook (const char *repo,
@@ -759,12 +828,23 @@ START_TEST (test_hook_refuses_plain_git)
                  "git branch -m: %s", err);
 
   /* A record no officer signed, and a merge, on top of the hosted tip. */
+  {
+    g_autofree char *cached = cache_file (repo, oem_tip);
+
+    ck_assert_msg (g_file_test (cached, G_FILE_TEST_IS_REGULAR), "the hook kept no state of %s", oem_tip);
+  }
   forged = unsigned_commit (oem_repo, oem_tip, NULL);
   forged_spec = g_strdup_printf ("%s:refs/heads/main", forged);
   assert_plain_push_refused (oem_repo, https, forged_spec, "commit.unsigned", repo, oem_tip);
   assert_plain_push_refused (oem_repo, ssh, forged_spec, "commit.unsigned", repo, oem_tip);
   merge = unsigned_commit (oem_repo, oem_tip, parent);
   merge_spec = g_strdup_printf ("%s:refs/heads/main", merge);
+  assert_plain_push_refused (oem_repo, ssh, merge_spec, "commit.merge", repo, oem_tip);
+  /* Those were judged from the state the hook kept of the hosted tip;
+   * without it, a full audit refuses them alike. */
+  remove_cache (repo);
+  assert_plain_push_refused (oem_repo, https, forged_spec, "commit.unsigned", repo, oem_tip);
+  remove_cache (repo);
   assert_plain_push_refused (oem_repo, ssh, merge_spec, "commit.merge", repo, oem_tip);
 
   /* The hosted ledger still audits clean. */
@@ -777,29 +857,24 @@ END_TEST
 START_TEST (test_hook_with_chain_sync)
 {
   g_autoptr(TestCustody) copy = test_custody_copy (custody);
-  g_autofree char *repo = test_git_server_init_repo (server, "hooked-sync");
+  g_auto(Hosted) h = { 0 };
   g_autofree char *stranger_repo = test_git_server_init_repo (server, "hooked-stranger");
-  g_autofree char *https = test_git_server_https_url (server, "127.0.0.1", "hooked-sync");
-  g_autofree char *ssh = test_git_server_ssh_url (server, "hooked-sync");
   g_autofree char *stranger_https = test_git_server_https_url (server, "127.0.0.1", "hooked-stranger");
   g_autofree char *stranger_ssh = test_git_server_ssh_url (server, "hooked-stranger");
-  g_autofree char *home = test_git_server_new_home (server, NULL);
-  g_autofree char *askpass = g_strdup_printf ("GIT_ASKPASS=%s", test_git_server_get_askpass (server));
-  g_autoptr(GPtrArray) env = custodian_env (home, (const char *const[]) { askpass, NULL });
-  GPtrArray *chain = chain_workspace_get_ca_chain (copy->oem);
-  g_autofree char *root = test_custody_thumbprint (g_ptr_array_index (chain, chain->len - 1));
   const char *ca = test_git_server_get_ca_file (server);
   const char *key = test_git_server_get_user_key (server);
   g_autofree char *oem_tip = NULL;
   g_autofree char *cm_tip = NULL;
   g_autofree char *server_tip = NULL;
 
+  hosted_init (&h, copy, "hooked-sync");
+
   /* A server that takes only ledgers of another root: the OEM's push is
    * refused with the rule, over HTTPS and SSH, and nothing changes. */
   install_hook (stranger_repo, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-  assert_sync_refused (copy->oem, env, (const char *const[]) { "sync", "--ca-file", ca, stranger_https, NULL },
+  assert_sync_refused (copy->oem, h.env, (const char *const[]) { "sync", "--ca-file", ca, stranger_https, NULL },
                        "rule history.root:");
-  assert_sync_refused (copy->oem, env, (const char *const[]) { "sync", "--ssh-key", key, stranger_ssh, NULL },
+  assert_sync_refused (copy->oem, h.env, (const char *const[]) { "sync", "--ssh-key", key, stranger_ssh, NULL },
                        "rule history.root:");
   ck_assert_msg (test_cli_spawn (NULL, NULL, NULL,
                                  (const char *const[]) { "git", "--git-dir", stranger_repo, "rev-parse", "--verify", "-q",
@@ -808,15 +883,15 @@ START_TEST (test_hook_with_chain_sync)
 
   /* With the OEM's root: the OEM publishes over HTTPS, the manufacturer
    * syncs over SSH and appends, the OEM fetches it back. */
-  install_hook (repo, root);
-  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", "--ca-file", ca, https, NULL }));
-  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", "--ssh-key", key, ssh, NULL }));
-  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "annotate", "pushed through the hook", NULL }));
-  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", NULL }));
-  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
+  install_hook (h.repo, h.root);
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "sync", "--ca-file", ca, h.https, NULL }));
+  g_free (chain_in_ok (copy->cm, h.env, (const char *const[]) { "sync", "--ssh-key", key, h.ssh, NULL }));
+  g_free (chain_in_ok (copy->cm, h.env, (const char *const[]) { "annotate", "pushed through the hook", NULL }));
+  g_free (chain_in_ok (copy->cm, h.env, (const char *const[]) { "sync", NULL }));
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "sync", NULL }));
   oem_tip = workspace_main (copy->oem);
   cm_tip = workspace_main (copy->cm);
-  server_tip = main_of (repo);
+  server_tip = main_of (h.repo);
   ck_assert_str_eq (cm_tip, server_tip);
   ck_assert_str_eq (oem_tip, server_tip);
 
@@ -825,12 +900,14 @@ START_TEST (test_hook_with_chain_sync)
     g_autofree char *oem_repo = ledger_path (copy->oem);
     g_autofree char *forged = forge_checkpoint (oem_repo, "oem");
     g_autofree char *spec = g_strdup_printf ("%s:refs/checkpoints/oem", forged);
-    g_autofree char *before = git_out (repo, NULL, (const char *const[]) { "rev-parse", "refs/checkpoints/oem", NULL });
+    g_autofree char *before = git_out (h.repo, NULL, (const char *const[]) { "rev-parse", "refs/checkpoints/oem", NULL });
     g_autofree char *after = NULL;
 
-    assert_plain_push_refused (oem_repo, https, spec, "checkpoint.signature", repo, server_tip);
-    assert_plain_push_refused (oem_repo, ssh, ":refs/checkpoints/oem", "refs.extra", repo, server_tip);
-    after = git_out (repo, NULL, (const char *const[]) { "rev-parse", "refs/checkpoints/oem", NULL });
+    assert_plain_push_refused (oem_repo, h.https, spec, "checkpoint.signature", h.repo, server_tip);
+    remove_cache (h.repo);
+    assert_plain_push_refused (oem_repo, h.https, spec, "checkpoint.signature", h.repo, server_tip);
+    assert_plain_push_refused (oem_repo, h.ssh, ":refs/checkpoints/oem", "refs.extra", h.repo, server_tip);
+    after = git_out (h.repo, NULL, (const char *const[]) { "rev-parse", "refs/checkpoints/oem", NULL });
     ck_assert_str_eq (after, before);
   }
 }
@@ -841,12 +918,7 @@ END_TEST
 START_TEST (test_checkpoints_show_split_view)
 {
   g_autoptr(TestCustody) copy = test_custody_copy (custody);
-  g_autofree char *repo = test_git_server_init_repo (server, "split");
-  g_autofree char *https = test_git_server_https_url (server, "127.0.0.1", "split");
-  g_autofree char *ssh = test_git_server_ssh_url (server, "split");
-  g_autofree char *home = test_git_server_new_home (server, NULL);
-  g_autofree char *askpass = g_strdup_printf ("GIT_ASKPASS=%s", test_git_server_get_askpass (server));
-  g_autoptr(GPtrArray) env = custodian_env (home, (const char *const[]) { askpass, NULL });
+  g_auto(Hosted) h = { 0 };
   const char *ca = test_git_server_get_ca_file (server);
   const char *key = test_git_server_get_user_key (server);
   g_autofree char *out = NULL;
@@ -858,18 +930,20 @@ START_TEST (test_checkpoints_show_split_view)
   g_autofree char *forged = NULL;
   int status;
 
+  hosted_init (&h, copy, "split");
+
   /* Both sign what they saw; the checkpoints travel with the ledger. */
-  out = chain_in_ok (copy->oem, env, (const char *const[]) { "sync", "--ca-file", ca, https, NULL });
+  out = chain_in_ok (copy->oem, h.env, (const char *const[]) { "sync", "--ca-file", ca, h.https, NULL });
   ck_assert_msg (strstr (out, "checkpoint of oem at record") != NULL, "%s", out);
-  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", "--ssh-key", key, ssh, NULL }));
-  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
-  refs = git_out (repo, NULL, (const char *const[]) { "for-each-ref", "--format=%(refname)", "refs/checkpoints/", NULL });
+  g_free (chain_in_ok (copy->cm, h.env, (const char *const[]) { "sync", "--ssh-key", key, h.ssh, NULL }));
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "sync", NULL }));
+  refs = git_out (h.repo, NULL, (const char *const[]) { "for-each-ref", "--format=%(refname)", "refs/checkpoints/", NULL });
   ck_assert_str_eq (refs, "refs/checkpoints/cm\nrefs/checkpoints/oem");
   g_clear_pointer (&err, g_free);
-  ck_assert_msg (test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "-C", repo, "audit", NULL }, NULL, &err) == 0,
+  ck_assert_msg (test_cli_chain_env (NULL, NULL, NULL, (const char *const[]) { "-C", h.repo, "audit", NULL }, NULL, &err) == 0,
                  "chain audit of the hosted ledger: %s", err);
   g_clear_pointer (&out, g_free);
-  out = chain_in_ok (copy->cm, env, (const char *const[]) { "status", NULL });
+  out = chain_in_ok (copy->cm, h.env, (const char *const[]) { "status", NULL });
   ck_assert_msg (strstr (out, "Checkpoints") != NULL && strstr (out, "oem") != NULL, "%s", out);
 
   /* An export carries the custodian's checkpoint beside the upload files. */
@@ -878,7 +952,7 @@ START_TEST (test_checkpoints_show_split_view)
     g_autofree char *note_path = g_build_filename (export_dir, "pem", ".ledger-checkpoint", NULL);
     g_autofree char *note = NULL;
 
-    g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "export", "--target", "pem", "-o", export_dir, NULL }));
+    g_free (chain_in_ok (copy->cm, h.env, (const char *const[]) { "export", "--target", "pem", "-o", export_dir, NULL }));
     note = test_cli_read_file (note_path, NULL);
     ck_assert_msg (g_str_has_prefix (note, "libchain-checkpoint 1\n") && strstr (note, "\ncustodian cm\n") != NULL,
                    "%s", note);
@@ -887,39 +961,40 @@ START_TEST (test_checkpoints_show_split_view)
   /* The server shows the manufacturer a history without the OEM's newest
    * record: the OEM appends, the server rewinds main, the manufacturer
    * appends another record at the same place. */
-  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "annotate", "seen by the OEM only", NULL }));
-  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
-  rewound = git_out (repo, NULL, (const char *const[]) { "rev-parse", "main~1", NULL });
-  g_free (git_out (repo, NULL, (const char *const[]) { "update-ref", "refs/heads/main", rewound, NULL }));
-  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "annotate", "seen by the manufacturer only", NULL }));
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "annotate", "seen by the OEM only", NULL }));
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "sync", NULL }));
+  rewound = git_out (h.repo, NULL, (const char *const[]) { "rev-parse", "main~1", NULL });
+  g_free (git_out (h.repo, NULL, (const char *const[]) { "update-ref", "refs/heads/main", rewound, NULL }));
+  g_free (chain_in_ok (copy->cm, h.env, (const char *const[]) { "annotate", "seen by the manufacturer only", NULL }));
   g_clear_pointer (&err, g_free);
-  status = chain_in (copy->cm, env, (const char *const[]) { "sync", NULL }, NULL, &err);
+  status = chain_in (copy->cm, h.env, (const char *const[]) { "sync", NULL }, NULL, &err);
   ck_assert_msg (status == 3, "the split view went unnoticed (exit %d): %s", status, err);
   test_cli_assert_error_line ("sync", err, "rule checkpoint.split:");
-  assert_audit_finds (repo, "checkpoint.split");
+  assert_audit_finds (h.repo, "checkpoint.split");
   assert_audit_finds (cm_repo, "checkpoint.split");
 
   /* The OEM, whose record the server dropped, is told by its tracking ref. */
   before = test_cli_ledger_state (chain_workspace_get_dir (copy->oem));
   g_clear_pointer (&err, g_free);
-  status = chain_in (copy->oem, env, (const char *const[]) { "sync", NULL }, NULL, &err);
+  status = chain_in (copy->oem, h.env, (const char *const[]) { "sync", NULL }, NULL, &err);
   ck_assert_msg (status == 3, "the rewound main went unnoticed (exit %d): %s", status, err);
   g_clear_pointer (&out, g_free);
   out = test_cli_ledger_state (chain_workspace_get_dir (copy->oem));
   ck_assert_str_eq (out, before);
 
   /* A checkpoint whose note was altered after signing. */
-  forged = forge_checkpoint (repo, "oem");
-  g_free (git_out (repo, NULL, (const char *const[]) { "update-ref", "refs/checkpoints/oem", forged, NULL }));
-  assert_audit_finds (repo, "checkpoint.signature");
+  forged = forge_checkpoint (h.repo, "oem");
+  g_free (git_out (h.repo, NULL, (const char *const[]) { "update-ref", "refs/checkpoints/oem", forged, NULL }));
+  assert_audit_finds (h.repo, "checkpoint.signature");
 
   /* A checkpoint ref that names a record's commit, not a note. */
-  g_free (git_out (repo, NULL, (const char *const[]) { "update-ref", "refs/checkpoints/oem", rewound, NULL }));
-  assert_audit_finds (repo, "checkpoint.format");
+  g_free (git_out (h.repo, NULL, (const char *const[]) { "update-ref", "refs/checkpoints/oem", rewound, NULL }));
+  assert_audit_finds (h.repo, "checkpoint.format");
 }
 END_TEST
 
-/* `chain hook --pre-receive` on @repo with @updates as git gives them: its exit status. */
+/* `chain hook --pre-receive` on @repo with @updates as git gives them: its
+ * exit status; @err holds its debug messages (on stdout) too. */
 static int
 run_pre_receive (const char *repo,
                  const char *root,
@@ -927,12 +1002,189 @@ run_pre_receive (const char *repo,
                  char      **err)
 {
   g_autofree char *input = g_build_filename (repo, "..", "updates.txt", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *stderr_text = NULL;
+  int status;
 
   test_support_write_file (input, updates, strlen (updates));
-  return test_cli_chain_env (NULL, NULL, input,
-                             (const char *const[]) { "hook", "--pre-receive", "--trusted-root", root, repo, NULL },
-                             NULL, err);
+  status = test_cli_chain_env (NULL, (const char *const[]) { "G_MESSAGES_DEBUG=libchain", NULL }, input,
+                               (const char *const[]) { "hook", "--pre-receive", "--trusted-root", root, repo, NULL },
+                               &out, &stderr_text);
+  if (err != NULL)
+    *err = g_strconcat (out, stderr_text, NULL);
+  return status;
 }
+
+/* ---- The hook's state cache ------------------------------------------------------- */
+
+/* The hook's debug line says it read @n records of main from @from on. */
+static void
+assert_audited (const char *err,
+                const char *what,
+                guint64     n,
+                guint64     from)
+{
+  g_autofree char *needle = g_strdup_printf ("hook: %s: records audited: %" G_GUINT64_FORMAT ", from record %"
+                                             G_GUINT64_FORMAT, what, n, from);
+  const char *at = strstr (err, needle);
+  g_autofree char *shown = g_strescape (err, NULL);
+
+  ck_assert_msg (at != NULL && (at[strlen (needle)] == '\n' || at[strlen (needle)] == '\0'), "not '%s' in: %s",
+                 needle, shown);
+}
+
+/* The hook's refusal lines in @err, in order, one string. (transfer full) */
+static char *
+refusal_lines (const char *err)
+{
+  g_auto(GStrv) lines = g_strsplit (err, "\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], CHAIN_RECEIVE_REFUSAL_PREFIX) != NULL)
+      g_string_append_printf (out, "%s\n", lines[i]);
+  return g_string_free (out, FALSE);
+}
+
+/* The hook on @updates refuses, naming @rule, with the state cache of
+ * @base and without it, with the same lines; with it, it reads only the
+ * @n_new records above the base's @n_base. */
+static void
+assert_refused_both_ways (const char *repo,
+                          const char *root,
+                          const char *base,
+                          const char *updates,
+                          const char *rule,
+                          guint64     n_base,
+                          guint64     n_new)
+{
+  g_autofree char *path = cache_file (repo, base);
+  g_autofree char *needle = g_strdup_printf ("rule %s:", rule);
+  g_autofree char *cached_err = NULL;
+  g_autofree char *full_err = NULL;
+  g_autofree char *cached = NULL;
+  g_autofree char *full = NULL;
+
+  ck_assert_msg (g_file_test (path, G_FILE_TEST_IS_REGULAR), "no state cache for %s", base);
+  ck_assert_int_ne (run_pre_receive (repo, root, updates, &cached_err), 0);
+  assert_audited (cached_err, "refs/heads/main", n_new, n_base);
+  remove_cache (repo);
+  ck_assert_int_ne (run_pre_receive (repo, root, updates, &full_err), 0);
+  assert_audited (full_err, "refs/heads/main", n_base + n_new, 0);
+  cached = refusal_lines (cached_err);
+  full = refusal_lines (full_err);
+  ck_assert_msg (strstr (cached, needle) != NULL, "not refused by %s: %s", rule, cached_err);
+  ck_assert_str_eq (cached, full);
+}
+
+/* The hook keeps the state its audit left at each tip it accepted: a push
+ * on top is audited from there, and only its records are read (the
+ * hook's debug line counts them). A spoiled cache gets a full audit and is
+ * replaced; with or without one, the hook refuses the same pushes with
+ * the same lines. */
+START_TEST (test_hook_state_cache)
+{
+  g_autoptr(TestCustody) copy = test_custody_copy (custody);
+  g_auto(Hosted) h = { 0 };
+  g_autofree char *oem_repo = ledger_path (copy->oem);
+  g_autofree char *dir = NULL;
+  g_autofree char *tip0 = NULL;
+  g_autofree char *tip1 = NULL;
+  g_autofree char *path0 = NULL;
+  g_autofree char *path1 = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *updates = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *cache0 = NULL;
+  g_autofree char *cache1 = NULL;
+  gsize cache0_len = 0;
+  gsize cache1_len = 0;
+  guint64 n0;
+  GStatBuf st;
+
+  hosted_init (&h, copy, "state-cache");
+  dir = cache_dir (h.repo);
+
+  install_hook (h.repo, h.root);
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "sync", "--ca-file", test_git_server_get_ca_file (server),
+                                                                h.https, NULL }));
+  tip0 = main_of (h.repo);
+  count = git_out (h.repo, NULL, (const char *const[]) { "rev-list", "--count", tip0, NULL });
+  n0 = g_ascii_strtoull (count, NULL, 10);
+  path0 = cache_file (h.repo, tip0);
+  ck_assert_int_eq (g_stat (path0, &st), 0);
+  ck_assert_int_eq (st.st_mode & 0777, 0600);
+  ck_assert_int_eq (g_stat (dir, &st), 0);
+  ck_assert_int_eq (st.st_mode & 0777, 0700);
+  ck_assert (g_file_get_contents (path0, &cache0, &cache0_len, NULL));
+
+  /* The OEM's next record reaches the server's objects, main stays. */
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "annotate", "above the cache", NULL }));
+  tip1 = workspace_main (copy->oem);
+  g_free (git_out (h.repo, NULL, (const char *const[]) { "fetch", "-q", oem_repo, "refs/heads/main:refs/staged", NULL }));
+  g_free (git_out (h.repo, NULL, (const char *const[]) { "update-ref", "-d", "refs/staged", NULL }));
+  updates = g_strdup_printf ("%s %s refs/heads/main\n", tip0, tip1);
+
+  /* Judged from the cache: one record read, and its state kept too. */
+  ck_assert_msg (run_pre_receive (h.repo, h.root, updates, &err) == 0, "%s", err);
+  assert_audited (err, "refs/heads/main", 1, n0);
+  path1 = cache_file (h.repo, tip1);
+  ck_assert (g_file_get_contents (path1, &cache1, &cache1_len, NULL));
+  ck_assert (g_file_test (path0, G_FILE_TEST_IS_REGULAR));
+
+  /* Spoiled: garbage, cut short, another commit's state under this
+   * commit's name. Each gets a full audit and is deleted. */
+  {
+    const struct { const char *name; const char *data; gsize len; } spoiled[] = {
+      { "garbage", "not a state cache", 17 },
+      { "truncated", cache1, cache1_len / 2 },
+      { "keyed to another commit", cache1, cache1_len },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (spoiled); i++)
+      {
+        g_clear_pointer (&err, g_free);
+        test_support_write_file (path0, spoiled[i].data, spoiled[i].len);
+        ck_assert_msg (run_pre_receive (h.repo, h.root, updates, &err) == 0, "%s: %s", spoiled[i].name, err);
+        assert_audited (err, "refs/heads/main", n0 + 1, 0);
+        ck_assert_msg (strstr (err, "is unusable") != NULL, "%s: %s", spoiled[i].name, err);
+        ck_assert_msg (!g_file_test (path0, G_FILE_TEST_EXISTS), "%s: not deleted", spoiled[i].name);
+        ck_assert (g_file_test (path1, G_FILE_TEST_IS_REGULAR));
+      }
+  }
+
+  /* None at all: a full audit. */
+  remove_cache (h.repo);
+  g_clear_pointer (&err, g_free);
+  ck_assert_msg (run_pre_receive (h.repo, h.root, updates, &err) == 0, "%s", err);
+  assert_audited (err, "refs/heads/main", n0 + 1, 0);
+
+  /* What a full audit refuses, the cache does not let in: a record no
+   * officer signed, a merge, a ledger of a root the hook does not trust. */
+  {
+    g_autofree char *forged = unsigned_commit (h.repo, tip0, NULL);
+    g_autofree char *merge = unsigned_commit (h.repo, tip0, tip1);
+    g_autofree char *forged_update = g_strdup_printf ("%s %s refs/heads/main\n", tip0, forged);
+    g_autofree char *merge_update = g_strdup_printf ("%s %s refs/heads/main\n", tip0, merge);
+    g_autofree char *good_update = g_strdup_printf ("%s %s refs/heads/main\n", tip0, tip1);
+    g_autofree char *stranger_err = NULL;
+    const char *stranger = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    /* The state the hook wrote of the hosted tip, put back each time. */
+    ck_assert_int_eq (g_mkdir_with_parents (dir, 0700), 0);
+    test_support_write_file (path0, cache0, cache0_len);
+    assert_refused_both_ways (h.repo, h.root, tip0, forged_update, "commit.unsigned", n0, 1);
+    ck_assert_int_eq (g_mkdir_with_parents (dir, 0700), 0);
+    test_support_write_file (path0, cache0, cache0_len);
+    assert_refused_both_ways (h.repo, h.root, tip0, merge_update, "commit.merge", n0, 1);
+    ck_assert_int_eq (g_mkdir_with_parents (dir, 0700), 0);
+    test_support_write_file (path0, cache0, cache0_len);
+    ck_assert_int_ne (run_pre_receive (h.repo, stranger, good_update, &stranger_err), 0);
+    ck_assert_msg (strstr (stranger_err, "rule history.root:") != NULL, "%s", stranger_err);
+    assert_audited (stranger_err, "refs/heads/main", n0 + 1, 0);
+  }
+}
+END_TEST
 
 /* A push of main whose old value the hosted main has moved past cannot
  * land (git compares it when it moves the ref): the hook leaves it to git
@@ -941,13 +1193,7 @@ run_pre_receive (const char *repo,
 START_TEST (test_hook_leaves_a_lost_race_to_git)
 {
   g_autoptr(TestCustody) copy = test_custody_copy (custody);
-  g_autofree char *repo = test_git_server_init_repo (server, "lost-race");
-  g_autofree char *https = test_git_server_https_url (server, "127.0.0.1", "lost-race");
-  g_autofree char *home = test_git_server_new_home (server, NULL);
-  g_autofree char *askpass = g_strdup_printf ("GIT_ASKPASS=%s", test_git_server_get_askpass (server));
-  g_autoptr(GPtrArray) env = custodian_env (home, (const char *const[]) { askpass, NULL });
-  GPtrArray *chain = chain_workspace_get_ca_chain (copy->oem);
-  g_autofree char *root = test_custody_thumbprint (g_ptr_array_index (chain, chain->len - 1));
+  g_auto(Hosted) h = { 0 };
   const char *missing = "1111111111111111111111111111111111111111";
   g_autofree char *tip = NULL;
   g_autofree char *parent = NULL;
@@ -957,29 +1203,31 @@ START_TEST (test_hook_leaves_a_lost_race_to_git)
   g_autofree char *err = NULL;
   int status;
 
-  install_hook (repo, root);
-  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", "--ca-file", test_git_server_get_ca_file (server),
-                                                                https, NULL }));
-  tip = main_of (repo);
-  parent = git_out (repo, NULL, (const char *const[]) { "rev-parse", "--verify", "refs/heads/main~1", NULL });
+  hosted_init (&h, copy, "lost-race");
+
+  install_hook (h.repo, h.root);
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "sync", "--ca-file", test_git_server_get_ca_file (server),
+                                                                h.https, NULL }));
+  tip = main_of (h.repo);
+  parent = git_out (h.repo, NULL, (const char *const[]) { "rev-parse", "--verify", "refs/heads/main~1", NULL });
   g_strstrip (parent);
   stale = g_strdup_printf ("%s %s refs/heads/main\n", parent, missing);
   current = g_strdup_printf ("%s %s refs/heads/main\n", tip, missing);
   with_checkpoint = g_strdup_printf ("%s %s refs/heads/main\n%s %s refs/checkpoints/oem\n", parent, missing,
                                      "0000000000000000000000000000000000000000", missing);
 
-  status = run_pre_receive (repo, root, stale, &err);
+  status = run_pre_receive (h.repo, h.root, stale, &err);
   ck_assert_msg (status == 0, "a push that lost the race was judged: exit %d: %s", status, err);
   g_clear_pointer (&err, g_free);
-  status = run_pre_receive (repo, root, current, &err);
+  status = run_pre_receive (h.repo, h.root, current, &err);
   ck_assert_msg (status != 0, "a push on the current main went unaudited: %s", err);
   g_clear_pointer (&err, g_free);
   /* With other refs in the push, every line is judged as before. */
-  status = run_pre_receive (repo, root, with_checkpoint, &err);
+  status = run_pre_receive (h.repo, h.root, with_checkpoint, &err);
   ck_assert_msg (status != 0, "a push of main and a checkpoint went unaudited: %s", err);
   /* The hook's lock stays in the repository, where git ignores it. */
   {
-    g_autofree char *lock = g_build_filename (repo, "chain-receive.lock", NULL);
+    g_autofree char *lock = g_build_filename (h.repo, "chain-receive.lock", NULL);
 
     ck_assert (g_file_test (lock, G_FILE_TEST_IS_REGULAR));
   }
@@ -1228,14 +1476,7 @@ print_writer_figures (const char        *dir,
 START_TEST (test_many_writers_at_once)
 {
   g_autoptr(TestCustody) copy = test_custody_copy (custody);
-  g_autofree char *repo = test_git_server_init_repo (server, "many-writers");
-  g_autofree char *https = test_git_server_https_url (server, "127.0.0.1", "many-writers");
-  g_autofree char *ssh = test_git_server_ssh_url (server, "many-writers");
-  g_autofree char *home = test_git_server_new_home (server, NULL);
-  g_autofree char *askpass = g_strdup_printf ("GIT_ASKPASS=%s", test_git_server_get_askpass (server));
-  g_autoptr(GPtrArray) env = custodian_env (home, (const char *const[]) { askpass, NULL });
-  GPtrArray *chain = chain_workspace_get_ca_chain (copy->oem);
-  g_autofree char *root = test_custody_thumbprint (g_ptr_array_index (chain, chain->len - 1));
+  g_auto(Hosted) h = { 0 };
   const char *ca = test_git_server_get_ca_file (server);
   const char *key = test_git_server_get_user_key (server);
   ChainWorkspace *writers[] = { copy->oem, copy->cm, copy->dist };
@@ -1248,16 +1489,18 @@ START_TEST (test_many_writers_at_once)
   guint before;
   guint killed = 0;
 
+  hosted_init (&h, copy, "many-writers");
+
   /* The hosted ledger, its rules enforced on push: the OEM publishes over
    * HTTPS, the manufacturer joins over SSH, the distributor over HTTPS. */
-  install_hook (repo, root);
-  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", "--ca-file", ca, https, NULL }));
-  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", "--ssh-key", key, ssh, NULL }));
-  g_free (chain_in_ok (copy->dist, env, (const char *const[]) { "sync", "--ca-file", ca, https, NULL }));
-  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
-  g_free (chain_in_ok (copy->cm, env, (const char *const[]) { "sync", NULL }));
+  install_hook (h.repo, h.root);
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "sync", "--ca-file", ca, h.https, NULL }));
+  g_free (chain_in_ok (copy->cm, h.env, (const char *const[]) { "sync", "--ssh-key", key, h.ssh, NULL }));
+  g_free (chain_in_ok (copy->dist, h.env, (const char *const[]) { "sync", "--ca-file", ca, h.https, NULL }));
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "sync", NULL }));
+  g_free (chain_in_ok (copy->cm, h.env, (const char *const[]) { "sync", NULL }));
   {
-    g_autofree char *count = git_out (repo, NULL, (const char *const[]) { "rev-list", "--count", "main", NULL });
+    g_autofree char *count = git_out (h.repo, NULL, (const char *const[]) { "rev-list", "--count", "main", NULL });
 
     before = (guint) g_ascii_strtoull (count, NULL, 10);
   }
@@ -1265,13 +1508,13 @@ START_TEST (test_many_writers_at_once)
   /* Three custodians, three processes, each appending and syncing in a
    * loop: every loser of a race fetches, re-appends on top and pushes
    * again. Their libchain says each lost race (a debug message). */
-  g_ptr_array_insert (env, (int) env->len - 1, g_steal_pointer (&debug));
+  g_ptr_array_insert (h.env, (int) h.env->len - 1, g_steal_pointer (&debug));
   started = g_get_monotonic_time ();
   for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
     {
       g_autofree char *log = g_strdup_printf ("%s/%s.log", copy->dir, labels[i]);
 
-      pids[i] = start_writer (writers[i], env, labels[i], appends, log);
+      pids[i] = start_writer (writers[i], h.env, labels[i], appends, log);
     }
   for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
     {
@@ -1286,23 +1529,23 @@ START_TEST (test_many_writers_at_once)
                      status, text != NULL ? text + strlen (text) - MIN (strlen (text), 1500) : "");
     }
 
-  g_ptr_array_remove_index (env, env->len - 2);
+  g_ptr_array_remove_index (h.env, h.env->len - 2);
   print_writer_figures (copy->dir, labels, G_N_ELEMENTS (labels), appends, g_get_monotonic_time () - started);
 
   /* One more sync each brings the earlier finishers up to date. */
   for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
-    g_free (chain_in_ok (writers[i], env, (const char *const[]) { "sync", NULL }));
-  server_tip = main_of (repo);
-  assert_linear_contiguous (repo, before + G_N_ELEMENTS (writers) * appends);
-  assert_audits (repo, env);
+    g_free (chain_in_ok (writers[i], h.env, (const char *const[]) { "sync", NULL }));
+  server_tip = main_of (h.repo);
+  assert_linear_contiguous (h.repo, before + G_N_ELEMENTS (writers) * appends);
+  assert_audits (h.repo, h.env);
   for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
     {
       g_autofree char *tip = workspace_main (writers[i]);
       g_autofree char *label = g_strdup_printf ("%s ", labels[i]);
 
       ck_assert_str_eq (tip, server_tip);
-      ck_assert_uint_eq (records_holding (repo, label), appends);
-      assert_audits (chain_workspace_get_dir (writers[i]), env);
+      ck_assert_uint_eq (records_holding (h.repo, label), appends);
+      assert_audits (chain_workspace_get_dir (writers[i]), h.env);
     }
 
   /* The distributor's `chain sync` killed at random moments: the server's
@@ -1314,31 +1557,31 @@ START_TEST (test_many_writers_at_once)
       GPid pid;
       int status;
 
-      g_free (chain_in_ok (copy->dist, env, (const char *const[]) { "annotate", note, NULL }));
-      pid = spawn_in_env (env, (const char *const[]) { test_cli_bin (), "-C", chain_workspace_get_dir (copy->dist),
+      g_free (chain_in_ok (copy->dist, h.env, (const char *const[]) { "annotate", note, NULL }));
+      pid = spawn_in_env (h.env, (const char *const[]) { test_cli_bin (), "-C", chain_workspace_get_dir (copy->dist),
                                                        "sync", NULL }, log);
       g_usleep ((gulong) g_random_int_range (20, 100 + 60 * (gint32) round) * 1000);
       kill (pid, SIGKILL);
       status = wait_for (pid);
       if (WIFSIGNALED (status))
         killed++;
-      assert_audits (repo, env);
-      assert_linear_contiguous (repo, 0);
+      assert_audits (h.repo, h.env);
+      assert_linear_contiguous (h.repo, 0);
     }
   ck_assert_msg (killed > 0, "no `chain sync` was killed while it ran");
-  g_free (chain_in_ok (copy->dist, env, (const char *const[]) { "sync", NULL }));
-  g_free (chain_in_ok (copy->oem, env, (const char *const[]) { "sync", NULL }));
+  g_free (chain_in_ok (copy->dist, h.env, (const char *const[]) { "sync", NULL }));
+  g_free (chain_in_ok (copy->oem, h.env, (const char *const[]) { "sync", NULL }));
   g_clear_pointer (&server_tip, g_free);
-  server_tip = main_of (repo);
+  server_tip = main_of (h.repo);
   for (guint round = 0; round < 6; round++)
     {
       g_autofree char *note = g_strdup_printf ("killed-dist %u", round);
 
-      ck_assert_uint_eq (records_holding (repo, note), 1);
+      ck_assert_uint_eq (records_holding (h.repo, note), 1);
     }
-  assert_linear_contiguous (repo, before + G_N_ELEMENTS (writers) * appends + 6);
-  assert_audits (repo, env);
-  assert_audits (chain_workspace_get_dir (copy->dist), env);
+  assert_linear_contiguous (h.repo, before + G_N_ELEMENTS (writers) * appends + 6);
+  assert_audits (h.repo, h.env);
+  assert_audits (chain_workspace_get_dir (copy->dist), h.env);
   {
     g_autofree char *dist_tip = workspace_main (copy->dist);
     g_autofree char *oem_tip = workspace_main (copy->oem);
@@ -1373,6 +1616,7 @@ hosted_ledger_suite (void)
   tcase_add_test (tc, test_hook_with_chain_sync);
   tcase_add_test (tc, test_checkpoints_show_split_view);
   tcase_add_test (tc, test_hook_leaves_a_lost_race_to_git);
+  tcase_add_test (tc, test_hook_state_cache);
   tcase_add_test (tc, test_many_writers_at_once);
   suite_add_tcase (suite, tc);
   return suite;
