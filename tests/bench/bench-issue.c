@@ -88,6 +88,19 @@
  * it is written), the record's buffers are sized once, and the memory a
  * chunk's threads freed is handed back (malloc_trim) after each record.
  *
+ * The per-batch --csr-dir anomaly (December 2026: 332 devices/s and 296
+ * MiB through `chain issue`, 863/s through the library, against ~2,000/s
+ * for every other row) was not the layout: `perf record` and gdb on that
+ * run put ~90% of its samples in libgit2's delta search, under
+ * git_packbuilder_write() in chain_ledger_packer_consolidate(). The
+ * ledger had just passed CHAIN_LEDGER_PACK_LIMIT packs, and the rows
+ * that crossed it (in this bench's order, the two per-batch --csr-dir
+ * ones) paid for a merge that re-deltified and re-compressed megabytes
+ * of certificates.pem and manifest.csv against each other, for nothing:
+ * the merged pack was the size of its parts. Big packs are now merged by
+ * copying their entries (chain-ledger-pack-copy.c; unit-ledger checks
+ * the merged pack is exactly those entries).
+ *
  * Suspects the profile cleared: per-device JSON (the manifests are
  * streamed rows), loose objects (one record per 10,000 devices: ~305
  * bytes per device of ledger.git), fsync per file (one syncfs() per
