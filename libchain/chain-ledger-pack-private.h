@@ -70,6 +70,31 @@ void chain_ledger_packer_discard (ChainLedgerPacker *self);
 gboolean chain_ledger_packer_consolidate (ChainLedgerPacker *self,
                                           GError           **error);
 
+/** Packs to merge holding this many bytes in all are merged by copying
+ * their entries (chain_ledger_pack_copy_merge()), not by git_packbuilder. */
+#define CHAIN_LEDGER_PACK_COPY_MIN (1024 * 1024)
+
+/**
+ * chain_ledger_pack_copy_merge:
+ * @dir: objects/pack.
+ * @names: (array length=n): the packs to merge (the hex of pack-HEX.pack).
+ * @out_name: (out) (transfer full): the new pack's name; NULL when a pack
+ *   cannot be copied this way (an OFS_DELTA entry, an index other than
+ *   version 2), and nothing was written.
+ * @error: CHAIN_ERROR_FAILED when a pack cannot be read or the new one
+ *   written.
+ *
+ * Writes one pack holding every object of the @n packs once, their entries
+ * copied byte for byte (never re-deltified nor re-compressed), and its
+ * index, through libgit2's indexer (which checks every object). Removes
+ * nothing and syncs nothing: the caller does both.
+ */
+gboolean chain_ledger_pack_copy_merge (const char  *dir,
+                                       const char **names,
+                                       guint        n,
+                                       char       **out_name,
+                                       GError     **error);
+
 void chain_ledger_packer_free (ChainLedgerPacker *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainLedgerPacker, chain_ledger_packer_free)

@@ -11,7 +11,8 @@
  * garbage as loose objects were.
  *
  * Small packs then accumulate; every lookup of an object searches them in
- * turn. Past CHAIN_LEDGER_PACK_LIMIT the smallest are merged, never
+ * turn. Past CHAIN_LEDGER_PACK_LIMIT the smallest are merged (big ones by
+ * copying their entries: chain-ledger-pack-copy.c), never
  * dropping an object: see chain_ledger_packer_consolidate().
  */
 #include "chain-ledger-pack-private.h"
@@ -503,18 +504,37 @@ merge_packs (ChainLedgerPacker *self,
              GError           **error)
 {
   g_autoptr(git_packbuilder) builder = NULL;
+  g_autofree char *copied = NULL;
   const char *name = NULL;
+  goffset total = 0;
   int status;
 
-  limit_packbuilder_memory (self->repo);
-  status = git_packbuilder_new (&builder, self->repo);
-  for (guint i = 0; status == 0 && i < n; i++)
-    status = insert_pack (builder, dir, g_array_index (packs, PackFile, i).name);
-  if (status == 0)
-    status = git_packbuilder_write (builder, dir, 0, NULL, NULL);
-  if (status < 0)
-    return chain_git_error (error, status, _("cannot merge the ledger's packs"));
-  name = git_packbuilder_name (builder);
+  /* Big packs (device batches) are copied entry by entry; small ones
+   * (small records, whose trees delta well) go through the builder. */
+  for (guint i = 0; i < n; i++)
+    total += g_array_index (packs, PackFile, i).size;
+  if (total >= CHAIN_LEDGER_PACK_COPY_MIN)
+    {
+      g_autofree const char **names = g_new0 (const char *, n + 1);
+
+      for (guint i = 0; i < n; i++)
+        names[i] = g_array_index (packs, PackFile, i).name;
+      if (!chain_ledger_pack_copy_merge (dir, names, n, &copied, error))
+        return FALSE;
+      name = copied;
+    }
+  if (name == NULL)
+    {
+      limit_packbuilder_memory (self->repo);
+      status = git_packbuilder_new (&builder, self->repo);
+      for (guint i = 0; status == 0 && i < n; i++)
+        status = insert_pack (builder, dir, g_array_index (packs, PackFile, i).name);
+      if (status == 0)
+        status = git_packbuilder_write (builder, dir, 0, NULL, NULL);
+      if (status < 0)
+        return chain_git_error (error, status, _("cannot merge the ledger's packs"));
+      name = git_packbuilder_name (builder);
+    }
   if (!sync_pack (dir, name, error))
     return FALSE;
   for (guint i = 0; i < n; i++)

@@ -23,8 +23,10 @@
  *      the ceiling, one signature per certificate;
  *   5. with -s (SoftHSM2 installed): a second manufacturer whose CA key is
  *      in a SoftHSM2 token (its own SOFTHSM2_CONF under DIR) issues the
- *      DEVICES CSRs through the library, next to `openssl ca -engine pkcs11
- *      -infiles` signing OPENSSL_DEVICES of them with the same token key.
+ *      DEVICES CSRs through the library, then through `chain issue
+ *      --csr-dir` (per batch and per device; the PIN from $CHAIN_PIN), next
+ *      to `openssl ca -engine pkcs11 -infiles` signing OPENSSL_DEVICES of
+ *      them with the same token key.
  *
  * Prints a table: devices/s (wall clock); devices per CPU-second and
  * CPU-milliseconds per device (user + system time of this process, or of
@@ -115,6 +117,19 @@
  *     auditor all read them): not done.
  *   - Per run: the run's duplicate-id set (8-16 bytes a device,
  *     chain-issue.c) and two chunks of devices.
+ *
+ * The per-batch --csr-dir anomaly (December 2026: 332 devices/s and 296
+ * MiB through `chain issue`, 863/s through the library, against ~2,000/s
+ * for every other row) was not the layout: `perf record` and gdb on that
+ * run put ~90% of its samples in libgit2's delta search, under
+ * git_packbuilder_write() in chain_ledger_packer_consolidate(). The
+ * ledger had just passed CHAIN_LEDGER_PACK_LIMIT packs, and the rows
+ * that crossed it (in this bench's order, the two per-batch --csr-dir
+ * ones) paid for a merge that re-deltified and re-compressed megabytes
+ * of certificates.pem and manifest.csv against each other, for nothing:
+ * the merged pack was the size of its parts. Big packs are now merged by
+ * copying their entries (chain-ledger-pack-copy.c; unit-ledger checks
+ * the merged pack is exactly those entries).
  *
  * Suspects the profile cleared: per-device JSON (the manifests are
  * streamed rows), loose objects (one record per 10,000 devices: ~305
@@ -351,7 +366,8 @@ bench_cli (const char        *chain_bin,
   g_autofree char *jobs_text = g_strdup_printf ("%u", jobs);
   g_autofree char *batch_text = g_strdup_printf ("%u", batch);
   g_autofree char *passphrase_env = g_strdup_printf ("CHAIN_PASSPHRASE=%s", PASSPHRASE);
-  const char *env[] = { passphrase_env, NULL };
+  /* The PIN only the SoftHSM2 manufacturer uses. */
+  const char *env[] = { passphrase_env, "CHAIN_PIN=" HSM_PIN, NULL };
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *ledger = g_build_filename (ws_dir, "ledger.git", NULL);
   struct rusage usage;
@@ -621,6 +637,8 @@ main (int    argc,
   g_autofree char *cli_csrs_dir = NULL;
   g_autofree char *batch_csrs_dir = NULL;
   g_autofree char *cli_batch_csrs_dir = NULL;
+  g_autofree char *hsm_cli_csrs_dir = NULL;
+  g_autofree char *hsm_cli_batch_csrs_dir = NULL;
   g_autofree char *ossl = NULL;
   g_autofree char *pass_path = NULL;
   g_autofree char *pass_arg = NULL;
@@ -637,6 +655,8 @@ main (int    argc,
   Rate ossl_csrs;
   Rates hsm_csrs = { 0 };
   Rate hsm_openssl = { 0 };
+  Rate hsm_cli_csrs = { 0 };
+  Rate hsm_cli_csrs_batch = { 0 };
   double sign_one;
   double sign_all;
   g_autofree char *load_average = NULL;
@@ -675,6 +695,10 @@ main (int    argc,
   g_mkdir (batch_csrs_dir, 0700);
   cli_batch_csrs_dir = g_build_filename (dir, "csrs-cli-batch", NULL);
   g_mkdir (cli_batch_csrs_dir, 0700);
+  hsm_cli_csrs_dir = g_build_filename (dir, "csrs-hsm-cli", NULL);
+  g_mkdir (hsm_cli_csrs_dir, 0700);
+  hsm_cli_batch_csrs_dir = g_build_filename (dir, "csrs-hsm-cli-batch", NULL);
+  g_mkdir (hsm_cli_batch_csrs_dir, 0700);
   for (gint64 i = 0; i < n; i++)
     {
       g_autoptr(ChainKey) key = chain_key_generate (CHAIN_KEY_ALGORITHM_EC_P256, &error);
@@ -695,6 +719,15 @@ main (int    argc,
       write_file (cli_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
       write_file (batch_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
       write_file (cli_batch_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+      if (softhsm && chain_bin != NULL)
+        {
+          g_autofree char *hsm_path = g_strdup_printf ("%s/hcd-csr-%06" G_GINT64_FORMAT ".csr", hsm_cli_csrs_dir, i);
+          g_autofree char *hsm_batch_path = g_strdup_printf ("%s/hcb-csr-%06" G_GINT64_FORMAT ".csr",
+                                                             hsm_cli_batch_csrs_dir, i);
+
+          write_file (hsm_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+          write_file (hsm_batch_path, g_bytes_get_data (pem, NULL), g_bytes_get_size (pem));
+        }
       g_ptr_array_add (csr_paths, path);
     }
 
@@ -780,6 +813,23 @@ main (int    argc,
       hsm_csrs = bench_library (hsm, hsm_source, out, CHAIN_ISSUE_LAYOUT_PER_BATCH, (guint64) n, (guint) jobs,
                                 (guint) batch);
       g_clear_pointer (&hsm, chain_workspace_free);
+      if (chain_bin != NULL)
+        {
+          g_autofree char *hsm_dir = g_build_filename (dir, "cm-hsm", NULL);
+          const char *hsm_batch_args[] = { "--csr-dir", hsm_cli_batch_csrs_dir, NULL };
+          const char *hsm_args[] = { "--csr-dir", hsm_cli_csrs_dir, NULL };
+
+          fprintf (stderr, "bench-issue: chain issue, from CSRs, CA key in SoftHSM2, per batch\n");
+          g_free (out);
+          out = g_build_filename (dir, "out-hsm-cli-csrs-batch", NULL);
+          hsm_cli_csrs_batch = bench_cli (chain_bin, hsm_dir, hsm_batch_args, "per-batch", out, (guint64) n,
+                                          (guint) jobs, (guint) batch);
+          fprintf (stderr, "bench-issue: chain issue, from CSRs, CA key in SoftHSM2\n");
+          g_free (out);
+          out = g_build_filename (dir, "out-hsm-cli-csrs", NULL);
+          hsm_cli_csrs = bench_cli (chain_bin, hsm_dir, hsm_args, "per-device", out, (guint64) n, (guint) jobs,
+                                    (guint) batch);
+        }
       fprintf (stderr, "bench-issue: openssl ca -engine pkcs11 -infiles\n");
       hsm_openssl = bench_openssl_ca_engine (dir, csr_paths, (guint64) m);
     }
@@ -826,6 +876,11 @@ main (int    argc,
     {
       print_row ("SoftHSM2 CA, CSRs, per batch: signed", (Rate) { hsm_csrs.issued, 0, 0, 0 }, sign_all);
       print_row ("SoftHSM2 CA, CSRs, per batch: + records", hsm_csrs.recorded, sign_all);
+      if (chain_bin != NULL)
+        {
+          print_row ("SoftHSM2 CA: chain issue --csr-dir, per batch", hsm_cli_csrs_batch, sign_all);
+          print_row ("SoftHSM2 CA: chain issue --csr-dir", hsm_cli_csrs, sign_all);
+        }
       print_row ("openssl ca -engine pkcs11 -infiles (SoftHSM2)", hsm_openssl, sign_all);
     }
   print_row ("openssl genpkey + req + x509 -req, a loop", ossl_keys, sign_all);
