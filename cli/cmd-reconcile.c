@@ -193,6 +193,7 @@ cmd_reconcile (const ChainCliGlobals *globals,
   g_autoptr(ChainReconcile) reconcile = NULL;
   g_autoptr(GPtrArray) files = g_ptr_array_new ();
   g_autofree char *summary_path = NULL;
+  g_autoptr(GError) summary_error = NULL;
   g_autoptr(GArray) formats = g_array_new (FALSE, FALSE, sizeof (ChainCloudFormat));
   ChainReconcileScriptOptions script_options = CHAIN_RECONCILE_SCRIPT_OPTIONS_INIT;
   gsize n_action;
@@ -242,12 +243,15 @@ cmd_reconcile (const ChainCliGlobals *globals,
   if (!chain_reconcile_compare (reconcile, cancellable, error))
     return FALSE;
   /* The workspace keeps what this run found, for Custody's charts and
-   * `chain report` (the ledger does not: it is this custodian's view). */
+   * `chain report` (the ledger does not: it is this custodian's view).
+   * Keeping it is a convenience: a workspace that cannot take it (read
+   * only) still gets the reconciliation, with a warning. */
   summary_path = g_build_filename (chain_workspace_get_dir (workspace), CHAIN_RECONCILE_SUMMARY_FILE, NULL);
   g_ptr_array_add (files, NULL);
   if (!chain_reconcile_write_summary (reconcile, (const char *const *) files->pdata, g_get_real_time () / G_USEC_PER_SEC,
-                                      summary_path, error))
-    return FALSE;
+                                      summary_path, &summary_error))
+    g_printerr (_("chain: warning: this result is not kept for Custody and `chain report`: %s\n"),
+                summary_error->message);
   g_ptr_array_set_size (files, files->len - 1);
 
   script_options.hub = hub;

@@ -24,8 +24,9 @@
 
 G_BEGIN_DECLS
 
-/** The cache's file name: in a workspace beside its pin, in a hosted bare
- * repository at its top. */
+/** The cache's file name in a workspace, beside its pin. A hosted bare
+ * repository keeps one cache per accepted tip instead, under
+ * `chain/state-cache/` (chain-receive-cache.c). */
 #define CHAIN_STATE_CACHE_FILE "state-cache"
 
 /** The largest cache a reader reads (a million devices take about 80 MB). */

@@ -350,6 +350,35 @@ START_TEST (test_agreement_exits_0)
 }
 END_TEST
 
+/* The summary the workspace keeps for Custody and `chain report` is a
+ * convenience: where it cannot be written (here a directory stands in its
+ * place), the reconciliation is still reported, with a warning. */
+START_TEST (test_summary_not_kept_warns)
+{
+  g_autofree char *file = write_tmp ("hub.json",
+    "[{\"deviceId\": \"dist-x-dev-1\", \"status\": \"enabled\", \"authenticationType\": \"certificateAuthority\","
+    " \"x509Thumbprint\": {\"primaryThumbprint\": null, \"secondaryThumbprint\": null}}]");
+  g_autofree char *dist = dist_dir ();
+  g_autofree char *blocker = g_build_filename (dist, CHAIN_RECONCILE_SUMMARY_FILE, NULL);
+  g_autofree char *inside = g_build_filename (blocker, "keep", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  if (g_file_test (blocker, G_FILE_TEST_IS_REGULAR))
+    ck_assert_int_eq (g_unlink (blocker), 0);
+  ck_assert_int_eq (g_mkdir (blocker, 0700), 0);
+  test_support_write_file (inside, "", 0);
+  status = test_cli_chain (NULL, (const char *const[]) { "-C", dist, "reconcile", file, NULL }, &out, &err);
+  g_unlink (inside);
+  g_rmdir (blocker);
+  ck_assert_msg (status == 0, "exit %d: %s%s", status, out, err);
+  ck_assert_msg (strstr (out, "never seen") != NULL, "no report: %s", out);
+  ck_assert_msg (g_str_has_prefix (err, "chain: warning: this result is not kept") && strchr (err, '\n') == err + strlen (err) - 1,
+                 "not one warning line: %s", err);
+}
+END_TEST
+
 /* ---- Bad input: one line, exit 1, nothing written ------------------------------------- */
 
 typedef struct {
@@ -665,6 +694,7 @@ reconcile_suite (void)
   tcase_add_test (tc, test_aws_things);
   tcase_add_test (tc, test_all_formats_text_and_scripts);
   tcase_add_test (tc, test_agreement_exits_0);
+  tcase_add_test (tc, test_summary_not_kept_warns);
   tcase_add_loop_test (tc, test_bad_file, 0, G_N_ELEMENTS (bad_files));
   tcase_add_test (tc, test_missing_file_and_usage);
   tcase_add_test (tc, test_odd_device_id);
