@@ -2975,6 +2975,60 @@ make_tpm_required (Vector *v)
   append_tpm_officer (v, tpm->file_cert, NULL);
 }
 
+/* ---- Cases: device quotas ------------------------------------------------------ */
+
+/* A quota record by CM A for @custodian, signed by both its officers: the
+ * delegation threshold, so it is in force once applied. */
+static ChainStatement *
+quota_by_cm_a (const char *custodian,
+               gint64      max_devices)
+{
+  ChainJson *body = chain_json_new_object ();
+  ChainStatement *st = NULL;
+
+  chain_json_object_set_string (body, "custodian", custodian);
+  chain_json_object_set_integer (body, "max_devices", max_devices);
+  st = test_story_statement (story, CHAIN_RECORD_TYPE_QUOTA, "cm-a", body, &story->cm_a.officer);
+  test_story_sign (st, &story->cm_a2);
+  return st;
+}
+
+/* One more device by Dist X, dist-x-0100, certificate included. */
+static ChainStatement *
+dist_x_batch_of_one (void)
+{
+  ChainCert *devices[1] = { test_story_device (story->dist_x.issuer, "dist-x-0100") };
+  ChainStatement *st = test_story_batch (story, "dist-x", &story->dist_x.officer, story->dist_x.cert, devices, 1, TRUE);
+
+  chain_cert_free (devices[0]);
+  return st;
+}
+
+static void
+make_quota_custodian (Vector *v)
+{
+  (void) v;
+  append_bad (quota_by_cm_a ("cm-b", 10), &story->cm_a.officer);
+}
+
+static void
+make_quota_below_issued (Vector *v)
+{
+  (void) v;
+  append_bad (quota_by_cm_a ("dist-x", 2), &story->cm_a.officer);
+}
+
+/* A quota of @v->arg devices in force for Dist X (three issued), then
+ * one device more. */
+static void
+make_quota_then_batch (Vector *v)
+{
+  const gint64 *max_devices = v->arg;
+
+  ck_assert_uint_eq (append_ok (quota_by_cm_a ("dist-x", *max_devices), &story->cm_a.officer), NEXT);
+  ck_assert_uint_eq (append_raw (dist_x_batch_of_one (), &story->dist_x.officer), NEXT + 1);
+}
+
 /* Each a ledger of its own (vector-tpm.h): the genesis differs from the
  * story's, so the bundle holds the whole ledger and its trusted root is
  * the TPM ledger's. */
@@ -3307,6 +3361,16 @@ static const VectorCase cases[] = {
     TEST_STORY_EXPORT_NAME },
   { "export-unrecorded", "export.unrecorded", LEDGER_LEVEL,
     "the story with an export directory holding a file no export record names", make_export_dir, "other.pem" },
+  { "valid-quota", NULL, LEDGER_LEVEL,
+    "CM A sets Dist X a quota of 4 devices (three issued; both officers sign); then Dist X issues a fourth",
+    make_quota_then_batch, &(const gint64) { 4 } },
+  { "quota-custodian", "quota.custodian", NEXT, "CM A sets a quota for CM B, which the OEM delegated to",
+    make_quota_custodian },
+  { "quota-below-issued", "quota.below-issued", NEXT,
+    "CM A sets Dist X a quota of 2 devices; Dist X issued three already", make_quota_below_issued },
+  { "quota-exceeded", "quota.exceeded", NEXT + 1,
+    "CM A sets Dist X a quota of 3 devices (three issued); then Dist X issues a fourth", make_quota_then_batch,
+    &(const gint64) { 3 } },
 };
 
 /* Rules no vector breaks yet, and why (NULL: none written yet). The
@@ -3319,9 +3383,6 @@ typedef struct {
 
 static const RuleWithoutVector rules_without_vectors[] = {
   { NULL, NULL },  /* C has no empty array; a NULL rule is skipped */
-  { "quota.custodian", "no vector yet; tests/test-cli-quota.c provokes it" },
-  { "quota.below-issued", "no vector yet; tests/test-cli-quota.c provokes it" },
-  { "quota.exceeded", "no vector yet; tests/test-cli-quota.c provokes it" },
 };
 
 /* ---- Writing and checking a vector ------------------------------------------ */
