@@ -20,14 +20,7 @@ static char *demo_dir;
 static void
 demo_setup (void)
 {
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status;
-
-  demo_tmp = test_support_tmpdir_new ();
-  demo_dir = g_build_filename (demo_tmp, "story", NULL);
-  status = test_support_run ((const char *const[]) { test_cli_bin (), "demo", demo_dir, NULL }, NULL, &out, &err);
-  ck_assert_msg (status == 0, "chain demo exited %d: %s", status, err);
+  demo_tmp = test_cli_demo_new (&demo_dir);
 }
 
 static void

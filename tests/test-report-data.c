@@ -27,15 +27,10 @@ demo_setup (void)
   g_autofree char *batch = NULL;
   int status;
 
-  demo_tmp = test_support_tmpdir_new ();
-  demo_dir = g_build_filename (demo_tmp, "story", NULL);
-  status = test_support_run ((const char *const[]) { test_cli_bin (), "demo", demo_dir, NULL }, NULL, &out, &err);
-  ck_assert_msg (status == 0, "chain demo exited %d: %s", status, err);
+  demo_tmp = test_cli_demo_new (&demo_dir);
   passphrase = g_build_filename (demo_dir, "passphrase", NULL);
   dist = g_build_filename (demo_dir, "dist-x", NULL);
   batch = g_build_filename (demo_tmp, "batch-2", NULL);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
   status = test_support_run ((const char *const[]) { test_cli_bin (), "-C", dist, "--passphrase-file", passphrase,
                                                      "issue", "--count", "5", "--prefix", "extra-", "-o", batch,
                                                      NULL },

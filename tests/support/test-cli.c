@@ -327,3 +327,18 @@ test_cli_copy_tree (const char *src,
 
   ck_assert_msg (status == 0, "cp -a %s %s: %s", src, dst, err);
 }
+
+char *
+test_cli_demo_new (char **out_demo_dir)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  char *tmp = test_support_tmpdir_new ();
+  char *story = g_build_filename (tmp, "story", NULL);
+  int status;
+
+  status = test_support_run ((const char *const[]) { test_cli_bin (), "demo", story, NULL }, NULL, &out, &err);
+  ck_assert_msg (status == 0, "chain demo exited %d: %s", status, err);
+  *out_demo_dir = story;
+  return tmp;
+}

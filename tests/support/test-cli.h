@@ -88,6 +88,12 @@ char *test_cli_ledger_state (const char *workspace);
  * refs and the pin are in). (transfer full) */
 char *test_cli_snapshot (const char *dir);
 
+/* Runs `chain demo` into "story" under a new temporary directory, failing
+ * the test if it fails; sets *@out_demo_dir to that story (transfer full).
+ * Returns: (transfer full) the temporary directory, for
+ * test_support_tmpdir_remove(). */
+char *test_cli_demo_new (char **out_demo_dir);
+
 /* Copies the tree @src to @dst (which must not exist) with `cp -a`. */
 void test_cli_copy_tree (const char *src,
                          const char *dst);
