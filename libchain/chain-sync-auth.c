@@ -196,6 +196,10 @@ chain_sync_auth_approve (ChainSyncAuth *self)
   wipe_string (&self->filled);
 }
 
+/* Asks of the credential helper in one transfer before its answer is
+ * taken as refused (see userpass_credential). */
+#define USERPASS_ASKS_MAX 2
+
 static int
 userpass_credential (ChainSyncAuth   *self,
                      git_credential **out,
@@ -206,7 +210,12 @@ userpass_credential (ChainSyncAuth   *self,
   char *password = NULL;
   int status;
 
-  if (self->userpass_asks++ > 0)
+  /* libgit2 asks again when the server refuses what it was given, but it
+   * may also ask a second time in one transfer with nothing refused (seen
+   * once in the many-writers race over HTTPS, with the right password,
+   * right after a lost push). A helper answers the same each time, so a
+   * third ask is the server refusing it. */
+  if (self->userpass_asks++ >= USERPASS_ASKS_MAX)
     {
       tell_helpers (self, "reject");
       return refuse (self, CHAIN_ERROR_REFUSED,
