@@ -129,14 +129,14 @@ struct _ChainLedgerState {
   GHashTable     *officer_serials;
 
   /* Every device id a batch issued, with its latest certificate: the
-   * device id key (chain_ledger_device_id_key()) -> an index into
-   * device_serials, that certificate's serial key, and device_seqs, the
-   * batch record that issued it (so a lookup reads one batch). A new batch
-   * may reuse an id only once that certificate is revoked. All grow by
-   * half: 47 to 70 bytes a device, 50 at a million. */
+   * device id key (chain_ledger_device_id_key()) -> the batch record that
+   * issued it (so a lookup reads one batch); device_serial_entries[i] is
+   * the serial entry (chain_serial_set_find_entry() of serials) of the
+   * certificate of device entry i, 4 bytes instead of its 16-byte serial.
+   * A new batch may reuse an id only once that certificate is revoked.
+   * About 30 bytes a device, with the serials' 26. */
   ChainSerialSet *device_ids;
-  ChainSerialKey *device_serials;
-  guint32        *device_seqs;
+  guint32        *device_serial_entries;
   guint32         n_device_serials;
   guint32         device_serials_size;  /* allocated */
 
@@ -247,8 +247,9 @@ gboolean chain_ledger_state_serial_in_force   (const ChainLedgerState *self,
 gboolean chain_ledger_state_find_device_batch (const ChainLedgerState *self,
                                                const ChainSerialKey   *id_key,
                                                guint64                *out_seq);
-/** Records @serial as the latest certificate of device @id_key, issued by
- * the record being applied (seq: the state's n_records). */
+/** Records @serial, which the state's serials must already hold, as the
+ * latest certificate of device @id_key, issued by the record being applied
+ * (seq: the state's n_records). */
 void     chain_ledger_state_set_device        (ChainLedgerState     *self,
                                                const ChainSerialKey *id_key,
                                                const ChainSerialKey *serial);

@@ -217,8 +217,7 @@ chain_ledger_state_free (ChainLedgerState *self)
   g_hash_table_unref (self->officer_serials);
   chain_serial_set_free (self->serials);
   chain_serial_set_free (self->device_ids);
-  g_free (self->device_serials);
-  g_free (self->device_seqs);
+  g_free (self->device_serial_entries);
   g_ptr_array_unref (self->exports);
   g_hash_table_unref (self->quotas_by_id);
   g_ptr_array_unref (self->quotas);
@@ -274,12 +273,12 @@ chain_ledger_state_find_device (const ChainLedgerState *self,
                                 const ChainSerialKey   *id_key,
                                 ChainSerialKey         *out_serial)
 {
-  guint32 index = 0;
+  guint32 entry = 0;
 
-  if (!chain_serial_set_lookup (self->device_ids, id_key, &index))
+  if (!chain_serial_set_find_entry (self->device_ids, id_key, &entry))
     return FALSE;
   if (out_serial != NULL)
-    *out_serial = self->device_serials[index];
+    *out_serial = *chain_serial_set_get_entry_key (self->serials, self->device_serial_entries[entry]);
   return TRUE;
 }
 
@@ -288,11 +287,11 @@ chain_ledger_state_find_device_batch (const ChainLedgerState *self,
                                       const ChainSerialKey   *id_key,
                                       guint64                *out_seq)
 {
-  guint32 index = 0;
+  guint32 seq = 0;
 
-  if (!chain_serial_set_lookup (self->device_ids, id_key, &index))
+  if (!chain_serial_set_lookup (self->device_ids, id_key, &seq))
     return FALSE;
-  *out_seq = self->device_seqs[index];
+  *out_seq = seq;
   return TRUE;
 }
 
@@ -317,12 +316,16 @@ chain_ledger_state_set_device (ChainLedgerState     *self,
                                const ChainSerialKey *id_key,
                                const ChainSerialKey *serial)
 {
-  guint32 index = 0;
+  guint32 entry = 0;
+  guint32 serial_entry = 0;
+  guint32 seq = (guint32) MIN (self->n_records, (guint64) CHAIN_SERIAL_VALUE_MAX);
 
-  if (chain_serial_set_lookup (self->device_ids, id_key, &index))
+  /* The rules record a batch's serials before its device ids. */
+  g_return_if_fail (chain_serial_set_find_entry (self->serials, serial, &serial_entry));
+  if (chain_serial_set_find_entry (self->device_ids, id_key, &entry))
     {
-      self->device_serials[index] = *serial;
-      self->device_seqs[index] = (guint32) MIN (self->n_records, G_MAXUINT32);
+      self->device_serial_entries[entry] = serial_entry;
+      chain_serial_set_set_entry_value (self->device_ids, entry, seq);
       return;
     }
   /* The rules refuse a batch that would pass CHAIN_SERIAL_VALUE_MAX. */
@@ -336,13 +339,11 @@ chain_ledger_state_set_device (ChainLedgerState     *self,
                           (guint64) self->device_serials_size + self->device_serials_size / 2);
 
       self->device_serials_size = (guint32) MIN (size, (guint64) CHAIN_SERIAL_VALUE_MAX + 1);
-      self->device_serials = g_renew (ChainSerialKey, self->device_serials, self->device_serials_size);
-      self->device_seqs = g_renew (guint32, self->device_seqs, self->device_serials_size);
+      self->device_serial_entries = g_renew (guint32, self->device_serial_entries, self->device_serials_size);
     }
-  index = self->n_device_serials++;
-  self->device_serials[index] = *serial;
-  self->device_seqs[index] = (guint32) MIN (self->n_records, G_MAXUINT32);
-  chain_serial_set_insert (self->device_ids, id_key, index);
+  /* Entries are numbered in insertion order: the new one is this. */
+  self->device_serial_entries[self->n_device_serials++] = serial_entry;
+  chain_serial_set_insert (self->device_ids, id_key, seq);
 }
 
 gsize
@@ -355,7 +356,7 @@ gsize
 chain_ledger_state_get_device_memory (const ChainLedgerState *self)
 {
   return chain_serial_set_get_memory (self->device_ids)
-         + (gsize) self->device_serials_size * (sizeof (ChainSerialKey) + sizeof (guint32));
+         + (gsize) self->device_serials_size * sizeof (guint32);
 }
 
 /* ---- Questions ----------------------------------------------------------- */

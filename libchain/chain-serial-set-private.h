@@ -1,9 +1,10 @@
 /* chain-serial-set-private.h — every certificate serial a ledger issued
  *
  * An auditor replaying a ledger must know, for each serial, which CA issued
- * it and whether it was revoked, for millions of devices. Keys are 16 bytes
- * kept inline in one open-addressing table (20 bytes a slot, at most 3/4
- * full, growing by half), so a million serials take about 30 MB. The hash
+ * it and whether it was revoked, for millions of devices. Entries (a
+ * 16-byte key and its value) lie in one array in insertion order, found
+ * through an open-addressing index of 4-byte slots (at most 3/4 full,
+ * growing by half), so a million serials take about 26 MB. The hash
  * is SipHash with a per-table random key, so serials in a hostile ledger
  * cannot be chosen to collide. Never installed.
  */
@@ -18,6 +19,10 @@ G_BEGIN_DECLS
 
 /** Largest value a serial maps to (values use 31 bits). */
 #define CHAIN_SERIAL_VALUE_MAX G_MAXINT32
+
+/** Bytes of an entry as chain_serial_set_get_entry_run() gives them: the key,
+ * then the value as a native 32-bit integer. */
+#define CHAIN_SERIAL_SET_ENTRY_LEN 20
 
 typedef struct {
   guint8 bytes[CHAIN_SERIAL_KEY_LEN];
@@ -90,33 +95,86 @@ gboolean chain_serial_set_replace (ChainSerialSet       *self,
                                    const ChainSerialKey *key,
                                    guint32               value);
 
-/**
- * chain_serial_set_get_slots:
- * @out_sip_key: (out): the table's hash key.
- * @out_n_slots: (out): how many 20-byte slots the table has.
- *
- * The table as it lies in memory, for the state cache to store.
- *
- * Returns: (transfer none): the slots, @out_n_slots * 20 bytes.
- */
-const void *chain_serial_set_get_slots (const ChainSerialSet *self,
-                                        guint64               out_sip_key[2],
-                                        gsize                *out_n_slots);
+/* ---- Entries ------------------------------------------------------------
+ * Entries are numbered 0, 1, ... in the order they were inserted; a number
+ * stays valid for the set's life, so another table may hold it instead of
+ * a 16-byte key. */
 
 /**
- * chain_serial_set_new_from_slots:
- * @slots: (array): @n_slots slots as chain_serial_set_get_slots() gave them.
- * @value_mask: bits of each value that @value_limit bounds.
- * @value_limit: every occupied slot's value, masked, must be below it.
+ * chain_serial_set_find_entry:
+ * @out_entry: (out) (optional): the number of @key's entry, set only if
+ *   found.
  *
- * Rebuilds a set from a copy of its table, without hashing a key again.
- *
- * Returns: (transfer full) (nullable): the set, or %NULL if the slots are
- *   not a table chain_serial_set_get_slots() could have given (too small,
- *   over three quarters full, a bad tag or a value out of bounds).
+ * Returns: whether @key is in @self.
  */
-ChainSerialSet *chain_serial_set_new_from_slots (const guint64  sip_key[2],
-                                                 const void    *slots,
+gboolean chain_serial_set_find_entry (const ChainSerialSet *self,
+                                      const ChainSerialKey *key,
+                                      guint32              *out_entry);
+
+/** Returns: (transfer none): the key of entry @entry (below the size). */
+const ChainSerialKey *chain_serial_set_get_entry_key (const ChainSerialSet *self,
+                                                      guint32               entry);
+
+/** Returns: the value of entry @entry (below the size). */
+guint32 chain_serial_set_get_entry_value (const ChainSerialSet *self,
+                                          guint32               entry);
+
+/** Sets the value of entry @entry (below the size) to @value (at most
+ * %CHAIN_SERIAL_VALUE_MAX). */
+void chain_serial_set_set_entry_value (ChainSerialSet *self,
+                                       guint32         entry,
+                                       guint32         value);
+
+/**
+ * chain_serial_set_get_image:
+ * @out_sip_key: (out): the table's hash key.
+ * @out_n_entries: (out): how many entries there are.
+ * @out_n_slots: (out): the index's length.
+ *
+ * The set's index as it lies in memory, for the state cache to store with
+ * its entries (chain_serial_set_get_entry_run()).
+ *
+ * Returns: (transfer none): the index, @out_n_slots native 32-bit slots.
+ */
+const guint32 *chain_serial_set_get_image (const ChainSerialSet *self,
+                                           guint64               out_sip_key[2],
+                                           gsize                *out_n_entries,
+                                           gsize                *out_n_slots);
+
+/**
+ * chain_serial_set_get_entry_run:
+ * @from: an entry number below the size.
+ * @out_n: (out): how many entries, from @from on, lie together there (at
+ *   least one).
+ *
+ * Returns: (transfer none): entries @from .. @from + @out_n - 1, each
+ *   %CHAIN_SERIAL_SET_ENTRY_LEN bytes as they lie in memory.
+ */
+const void *chain_serial_set_get_entry_run (const ChainSerialSet *self,
+                                            gsize                 from,
+                                            gsize                *out_n);
+
+/**
+ * chain_serial_set_new_from_image:
+ * @entries: (array): @n_entries entries as chain_serial_set_get_entry_run()
+ *   gave them, one after another.
+ * @index: (array): @n_slots native 32-bit slots, likewise.
+ * @value_mask: bits of each value that @value_limit bounds.
+ * @value_limit: every entry's value, masked, must be below it.
+ *
+ * Rebuilds a set from a copy of its entries and index, without hashing a
+ * key again.
+ *
+ * Returns: (transfer full) (nullable): the set, or %NULL if the image is
+ *   not one chain_serial_set_get_image() could have given (an index too
+ *   small or over three quarters full, a slot pointing nowhere or at an
+ *   entry another slot points at, an entry no slot points at, or a value
+ *   out of bounds).
+ */
+ChainSerialSet *chain_serial_set_new_from_image (const guint64  sip_key[2],
+                                                 const void    *entries,
+                                                 gsize          n_entries,
+                                                 const void    *index,
                                                  gsize          n_slots,
                                                  guint32        value_mask,
                                                  guint32        value_limit);

@@ -1,9 +1,12 @@
 /* chain-serial-set.c — a compact hash set of certificate serials
  *
- * Linear probing over inline slots; a slot's tag is 0 when empty, else the
- * value with the top bit set. The slot count need not be a power of two:
- * a 32-bit hash is mapped onto it by multiplication, so the table can grow
- * by half rather than double, which keeps a million serials near 30 MB.
+ * Entries (a key and its value, 20 bytes) lie in insertion order in
+ * fixed-size chunks, numbered from 0; an index of 4-byte slots (0 when empty, else an
+ * entry's number plus one) finds them by linear probing. An empty slot
+ * costs 4 bytes instead of the 20 of an inline table, so a million serials
+ * take about 26 MB, and an entry's number is stable, for other tables to
+ * point at. The slot count need not be a power of two: a 32-bit hash is
+ * mapped onto it by multiplication, so the index grows by half.
  */
 #include "chain-serial-set-private.h"
 #include "chain-openssl-private.h"
@@ -13,21 +16,26 @@
 #include <openssl/sha.h>
 
 #define INITIAL_SLOTS 1024
-#define OCCUPIED 0x80000000u
+/* Entries lie in chunks of this many (1.25 MiB), allocated as needed: a
+ * set grows by at most one chunk, never by copying what it holds. */
+#define CHUNK_BITS 16
+#define CHUNK_ENTRIES ((gsize) 1 << CHUNK_BITS)
 
 typedef struct {
   guint8  key[CHAIN_SERIAL_KEY_LEN];
-  guint32 tag;
-} Slot;
+  guint32 value;
+} Entry;
 
 struct _ChainSerialSet {
-  Slot   *slots;
-  gsize   n_slots;
-  gsize   size;
-  guint64 sip_key[2];
+  Entry  **chunks;         /* each CHUNK_ENTRIES entries */
+  gsize    n_chunks;
+  gsize    size;
+  guint32 *index;
+  gsize    n_slots;
+  guint64  sip_key[2];
 };
 
-G_STATIC_ASSERT (sizeof (Slot) == 20);
+G_STATIC_ASSERT (sizeof (Entry) == CHAIN_SERIAL_SET_ENTRY_LEN);
 
 /* ---- SipHash-2-4 over exactly 16 bytes ---------------------------------- */
 
@@ -154,7 +162,7 @@ chain_serial_set_new (void)
   if (RAND_bytes ((unsigned char *) self->sip_key, sizeof self->sip_key) != 1)
     g_error ("libchain: the system random number generator failed");
   self->n_slots = INITIAL_SLOTS;
-  self->slots = g_new0 (Slot, self->n_slots);
+  self->index = g_new0 (guint32, self->n_slots);
   return self;
 }
 
@@ -169,7 +177,24 @@ gsize
 chain_serial_set_get_memory (const ChainSerialSet *self)
 {
   g_return_val_if_fail (self != NULL, 0);
-  return self->n_slots * sizeof (Slot);
+  return self->n_chunks * CHUNK_ENTRIES * sizeof (Entry) + self->n_slots * sizeof (guint32);
+}
+
+static inline Entry *
+entry_at (const ChainSerialSet *self,
+          gsize                 entry)
+{
+  return &self->chunks[entry >> CHUNK_BITS][entry & (CHUNK_ENTRIES - 1)];
+}
+
+/* Room for one more entry. */
+static void
+reserve_entry (ChainSerialSet *self)
+{
+  if (self->size < self->n_chunks * CHUNK_ENTRIES)
+    return;
+  self->chunks = g_renew (Entry *, self->chunks, self->n_chunks + 1);
+  self->chunks[self->n_chunks++] = g_new (Entry, CHUNK_ENTRIES);
 }
 
 static gsize
@@ -179,8 +204,8 @@ home_slot (const ChainSerialSet *self,
   return (gsize) (((guint64) hash_key (self, key) * self->n_slots) >> 32);
 }
 
-/* The slot holding @key, or the empty slot where it would go. */
-static Slot *
+/* The slot pointing at @key's entry, or the empty slot where it would go. */
+static guint32 *
 find_slot (const ChainSerialSet *self,
            const guint8         *key)
 {
@@ -188,26 +213,34 @@ find_slot (const ChainSerialSet *self,
 
   for (;;)
     {
-      Slot *slot = &self->slots[i];
+      guint32 *slot = &self->index[i];
 
-      if (slot->tag == 0 || memcmp (slot->key, key, CHAIN_SERIAL_KEY_LEN) == 0)
+      if (*slot == 0 || memcmp (entry_at (self, *slot - 1)->key, key, CHAIN_SERIAL_KEY_LEN) == 0)
         return slot;
       i = i + 1 == self->n_slots ? 0 : i + 1;
     }
 }
 
-static void
-grow (ChainSerialSet *self)
+/* The first empty slot from @key's home; the key is known to be absent. */
+static guint32 *
+find_empty_slot (const ChainSerialSet *self,
+                 const guint8         *key)
 {
-  Slot *old = self->slots;
-  gsize old_n = self->n_slots;
+  gsize i = home_slot (self, key);
 
-  self->n_slots = old_n + old_n / 2;
-  self->slots = g_new0 (Slot, self->n_slots);
-  for (gsize i = 0; i < old_n; i++)
-    if (old[i].tag != 0)
-      *find_slot (self, old[i].key) = old[i];
-  g_free (old);
+  while (self->index[i] != 0)
+    i = i + 1 == self->n_slots ? 0 : i + 1;
+  return &self->index[i];
+}
+
+static void
+grow_index (ChainSerialSet *self)
+{
+  self->n_slots += self->n_slots / 2;
+  g_free (self->index);
+  self->index = g_new0 (guint32, self->n_slots);
+  for (gsize e = 0; e < self->size; e++)
+    *find_empty_slot (self, entry_at (self, e)->key) = (guint32) e + 1;
 }
 
 gboolean
@@ -215,17 +248,60 @@ chain_serial_set_lookup (const ChainSerialSet *self,
                          const ChainSerialKey *key,
                          guint32              *out_value)
 {
-  Slot *slot;
+  guint32 entry = 0;
+
+  if (!chain_serial_set_find_entry (self, key, &entry))
+    return FALSE;
+  if (out_value != NULL)
+    *out_value = entry_at (self, entry)->value;
+  return TRUE;
+}
+
+gboolean
+chain_serial_set_find_entry (const ChainSerialSet *self,
+                             const ChainSerialKey *key,
+                             guint32              *out_entry)
+{
+  guint32 *slot;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
   slot = find_slot (self, key->bytes);
-  if (slot->tag == 0)
+  if (*slot == 0)
     return FALSE;
-  if (out_value != NULL)
-    *out_value = slot->tag & ~OCCUPIED;
+  if (out_entry != NULL)
+    *out_entry = *slot - 1;
   return TRUE;
+}
+
+const ChainSerialKey *
+chain_serial_set_get_entry_key (const ChainSerialSet *self,
+                                guint32               entry)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (entry < self->size, NULL);
+  return (const ChainSerialKey *) entry_at (self, entry)->key;
+}
+
+guint32
+chain_serial_set_get_entry_value (const ChainSerialSet *self,
+                                  guint32               entry)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (entry < self->size, 0);
+  return entry_at (self, entry)->value;
+}
+
+void
+chain_serial_set_set_entry_value (ChainSerialSet *self,
+                                  guint32         entry,
+                                  guint32         value)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (entry < self->size);
+  g_return_if_fail (value <= CHAIN_SERIAL_VALUE_MAX);
+  entry_at (self, entry)->value = value;
 }
 
 gboolean
@@ -233,21 +309,24 @@ chain_serial_set_insert (ChainSerialSet       *self,
                          const ChainSerialKey *key,
                          guint32               value)
 {
-  Slot *slot;
+  guint32 *slot;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
   g_return_val_if_fail (value <= CHAIN_SERIAL_VALUE_MAX, FALSE);
+  /* Entry numbers, plus one, must fit a slot. */
+  g_return_val_if_fail (self->size <= CHAIN_SERIAL_VALUE_MAX, FALSE);
 
   /* At most three quarters full, so probes stay short. */
   if ((self->size + 1) * 4 > self->n_slots * 3)
-    grow (self);
+    grow_index (self);
   slot = find_slot (self, key->bytes);
-  if (slot->tag != 0)
+  if (*slot != 0)
     return FALSE;
-  memcpy (slot->key, key->bytes, CHAIN_SERIAL_KEY_LEN);
-  slot->tag = value | OCCUPIED;
-  self->size++;
+  reserve_entry (self);
+  memcpy (entry_at (self, self->size)->key, key->bytes, CHAIN_SERIAL_KEY_LEN);
+  entry_at (self, self->size)->value = value;
+  *slot = (guint32) ++self->size;
   return TRUE;
 }
 
@@ -256,16 +335,16 @@ chain_serial_set_replace (ChainSerialSet       *self,
                           const ChainSerialKey *key,
                           guint32               value)
 {
-  Slot *slot;
+  guint32 *slot;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
   g_return_val_if_fail (value <= CHAIN_SERIAL_VALUE_MAX, FALSE);
 
   slot = find_slot (self, key->bytes);
-  if (slot->tag == 0)
+  if (*slot == 0)
     return FALSE;
-  slot->tag = value | OCCUPIED;
+  entry_at (self, *slot - 1)->value = value;
   return TRUE;
 }
 
@@ -274,58 +353,97 @@ chain_serial_set_free (ChainSerialSet *self)
 {
   if (self == NULL)
     return;
-  g_free (self->slots);
+  for (gsize i = 0; i < self->n_chunks; i++)
+    g_free (self->chunks[i]);
+  g_free (self->chunks);
+  g_free (self->index);
   g_free (self);
 }
 
 /* ---- Raw form, for the state cache ---------------------------------------- */
 
-const void *
-chain_serial_set_get_slots (const ChainSerialSet *self,
+const guint32 *
+chain_serial_set_get_image (const ChainSerialSet *self,
                             guint64               out_sip_key[2],
+                            gsize                *out_n_entries,
                             gsize                *out_n_slots)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
   out_sip_key[0] = self->sip_key[0];
   out_sip_key[1] = self->sip_key[1];
+  *out_n_entries = self->size;
   *out_n_slots = self->n_slots;
-  return self->slots;
+  return self->index;
+}
+
+const void *
+chain_serial_set_get_entry_run (const ChainSerialSet *self,
+                                gsize                 from,
+                                gsize                *out_n)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (from < self->size, NULL);
+
+  *out_n = MIN (self->size - from, CHUNK_ENTRIES - (from & (CHUNK_ENTRIES - 1)));
+  return entry_at (self, from);
 }
 
 ChainSerialSet *
-chain_serial_set_new_from_slots (const guint64  sip_key[2],
-                                 const void    *slots,
+chain_serial_set_new_from_image (const guint64  sip_key[2],
+                                 const void    *entries,
+                                 gsize          n_entries,
+                                 const void    *index,
                                  gsize          n_slots,
                                  guint32        value_mask,
                                  guint32        value_limit)
 {
   g_autoptr(ChainSerialSet) self = NULL;
-  gsize size = 0;
+  g_autofree guint8 *seen = NULL;
+  gsize occupied = 0;
 
-  g_return_val_if_fail (slots != NULL || n_slots == 0, NULL);
+  g_return_val_if_fail (entries != NULL || n_entries == 0, NULL);
+  g_return_val_if_fail (index != NULL || n_slots == 0, NULL);
 
-  /* A table that is full or too small would make find_slot() spin. */
-  if (n_slots < INITIAL_SLOTS || n_slots > G_MAXSIZE / sizeof (Slot))
+  /* An index that is full or too small would make find_slot() spin. */
+  if (n_slots < INITIAL_SLOTS || n_slots > G_MAXSIZE / sizeof (Entry)
+      || n_entries > (gsize) CHAIN_SERIAL_VALUE_MAX + 1 || n_entries * 4 > n_slots * 3)
     return NULL;
   self = g_new0 (ChainSerialSet, 1);
   self->sip_key[0] = sip_key[0];
   self->sip_key[1] = sip_key[1];
+  for (gsize e = 0; e < n_entries; e += CHUNK_ENTRIES)
+    {
+      gsize n = MIN (CHUNK_ENTRIES, n_entries - e);
+
+      reserve_entry (self);
+      memcpy (self->chunks[self->n_chunks - 1], (const Entry *) entries + e, n * sizeof (Entry));
+      self->size += n;
+    }
   self->n_slots = n_slots;
-  self->slots = g_new (Slot, n_slots);
-  memcpy (self->slots, slots, n_slots * sizeof (Slot));
+  self->index = g_new (guint32, n_slots);
+  memcpy (self->index, index, n_slots * sizeof (guint32));
+  for (gsize e = 0; e < n_entries; e++)
+    {
+      guint32 value = entry_at (self, e)->value;
+
+      if (value > CHAIN_SERIAL_VALUE_MAX || (value & value_mask) >= value_limit)
+        return NULL;
+    }
+  /* Every entry pointed at exactly once, and nothing else. */
+  seen = g_malloc0 (n_entries / 8 + 1);
   for (gsize i = 0; i < n_slots; i++)
     {
-      guint32 tag = self->slots[i].tag;
+      guint32 slot = self->index[i];
 
-      if (tag == 0)
+      if (slot == 0)
         continue;
-      if ((tag & OCCUPIED) == 0 || ((tag & ~OCCUPIED) & value_mask) >= value_limit)
+      if (slot > n_entries || (seen[(slot - 1) / 8] & (1u << ((slot - 1) % 8))) != 0)
         return NULL;
-      size++;
+      seen[(slot - 1) / 8] |= (guint8) (1u << ((slot - 1) % 8));
+      occupied++;
     }
-  if (size * 4 > n_slots * 3)
+  if (occupied != n_entries)
     return NULL;
-  self->size = size;
   return g_steal_pointer (&self);
 }

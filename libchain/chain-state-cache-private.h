@@ -29,7 +29,7 @@ G_BEGIN_DECLS
  * `chain/state-cache/` (chain-receive-cache.c). */
 #define CHAIN_STATE_CACHE_FILE "state-cache"
 
-/** The largest cache a reader reads (a million devices take about 80 MB). */
+/** The largest cache a reader reads (a million devices take about 55 MB). */
 #define CHAIN_STATE_CACHE_MAX_LEN ((gsize) 2 << 30)
 
 /**

@@ -23,6 +23,7 @@
 #define VERSION CHAIN_STATE_CACHE_VERSION
 #define NO_INDEX CHAIN_STATE_CACHE_NO_INDEX
 #define NO_STRING CHAIN_STATE_CACHE_NO_STRING
+#define ENTRY_LEN CHAIN_STATE_CACHE_ENTRY_LEN
 #define SLOT_LEN CHAIN_STATE_CACHE_SLOT_LEN
 
 /* ---- Reading ------------------------------------------------------------------ */
@@ -302,12 +303,24 @@ get_serial_set (Source *src,
                 guint32 value_limit)
 {
   guint64 sip_key[2];
-  guint64 n_slots;
-  const guint8 *slots = NULL;
+  guint64 n_entries;
+  guint64 n_slots = 0;
+  const guint8 *entries = NULL;
+  const guint8 *index = NULL;
   ChainSerialSet *set;
 
   sip_key[0] = get_u64 (src);
   sip_key[1] = get_u64 (src);
+  n_entries = get_u64 (src);
+  if (src->wrong != NULL)
+    return NULL;
+  if (n_entries > (guint64) (src->end - src->p) / ENTRY_LEN)
+    {
+      fail (src, "truncated");
+      return NULL;
+    }
+  if (!take (src, (gsize) n_entries * ENTRY_LEN, &entries))
+    return NULL;
   n_slots = get_u64 (src);
   if (src->wrong != NULL)
     return NULL;
@@ -316,9 +329,10 @@ get_serial_set (Source *src,
       fail (src, "truncated");
       return NULL;
     }
-  if (!take (src, (gsize) n_slots * SLOT_LEN, &slots))
+  if (!take (src, (gsize) n_slots * SLOT_LEN, &index))
     return NULL;
-  set = chain_serial_set_new_from_slots (sip_key, slots, (gsize) n_slots, value_mask, value_limit);
+  set = chain_serial_set_new_from_image (sip_key, entries, (gsize) n_entries, index, (gsize) n_slots,
+                                         value_mask, value_limit);
   if (set == NULL)
     fail (src, "a serial table out of shape");
   return set;
@@ -539,16 +553,16 @@ get_devices (Source           *src,
              ChainLedgerState *state)
 {
   guint32 n = get_u32 (src);
-  const guint8 *serials = NULL;
-  const guint8 *seqs = NULL;
+  const guint8 *serial_entries = NULL;
+  guint32 n_serials = (guint32) chain_serial_set_get_size (state->serials);
 
   if (src->wrong != NULL)
     return FALSE;
   if (n > CHAIN_SERIAL_VALUE_MAX)
     return fail (src, "device ids out of shape");
   chain_serial_set_free (state->device_ids);
-  /* Every id's value indexes the serials that follow. */
-  state->device_ids = get_serial_set (src, G_MAXUINT32, n);
+  /* Every id's value is the batch that issued it, below the tip. */
+  state->device_ids = get_serial_set (src, G_MAXUINT32, (guint32) MIN (state->n_records, G_MAXUINT32));
   if (state->device_ids == NULL)
     {
       state->device_ids = chain_serial_set_new ();
@@ -557,21 +571,15 @@ get_devices (Source           *src,
   if (chain_serial_set_get_size (state->device_ids) != n)
     return fail (src, "device ids out of shape");
   release_below (src, src->p);
-  if (!take (src, (gsize) n * sizeof (ChainSerialKey), &serials)
-      || !take (src, (gsize) n * sizeof (guint32), &seqs))
+  if (!take (src, (gsize) n * sizeof (guint32), &serial_entries))
     return FALSE;
   state->n_device_serials = n;
   state->device_serials_size = n;
-  state->device_serials = g_new (ChainSerialKey, MAX (n, 1));
-  state->device_seqs = g_new (guint32, MAX (n, 1));
-  memcpy (state->device_serials, serials, (gsize) n * sizeof (ChainSerialKey));
-  memcpy (state->device_seqs, seqs, (gsize) n * sizeof (guint32));
+  state->device_serial_entries = g_new (guint32, MAX (n, 1));
+  memcpy (state->device_serial_entries, serial_entries, (gsize) n * sizeof (guint32));
   for (guint32 i = 0; i < n; i++)
-    {
-      state->device_seqs[i] = GUINT32_FROM_LE (state->device_seqs[i]);
-      if (state->device_seqs[i] >= state->n_records)
-        return fail (src, "a device batch beyond the tip");
-    }
+    if (state->device_serial_entries[i] >= n_serials)
+      return fail (src, "a device serial out of range");
   return TRUE;
 }
 

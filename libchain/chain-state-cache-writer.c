@@ -25,6 +25,7 @@
 #define VERSION CHAIN_STATE_CACHE_VERSION
 #define NO_INDEX CHAIN_STATE_CACHE_NO_INDEX
 #define NO_STRING CHAIN_STATE_CACHE_NO_STRING
+#define ENTRY_LEN CHAIN_STATE_CACHE_ENTRY_LEN
 #define SLOT_LEN CHAIN_STATE_CACHE_SLOT_LEN
 
 /* ---- Writing ------------------------------------------------------------------ */
@@ -180,13 +181,21 @@ put_serial_set (Sink                 *sink,
                 const ChainSerialSet *set)
 {
   guint64 sip_key[2];
+  gsize n_entries = 0;
   gsize n_slots = 0;
-  const void *slots = chain_serial_set_get_slots (set, sip_key, &n_slots);
+  const guint32 *index = chain_serial_set_get_image (set, sip_key, &n_entries, &n_slots);
 
   put_u64 (sink, sip_key[0]);
   put_u64 (sink, sip_key[1]);
+  put_u64 (sink, n_entries);
+  for (gsize done = 0, n = 0; done < n_entries; done += n)
+    {
+      const void *run = chain_serial_set_get_entry_run (set, done, &n);
+
+      put (sink, run, n * ENTRY_LEN);
+    }
   put_u64 (sink, n_slots);
-  put (sink, slots, n_slots * SLOT_LEN);
+  put (sink, index, n_slots * SLOT_LEN);
 }
 
 static void
@@ -370,8 +379,7 @@ put_state (Sink                   *sink,
   put_serial_set (sink, state->serials);
   put_u32 (sink, state->n_device_serials);
   put_serial_set (sink, state->device_ids);
-  put (sink, state->device_serials, (gsize) state->n_device_serials * sizeof (ChainSerialKey));
-  put (sink, state->device_seqs, (gsize) state->n_device_serials * sizeof (guint32));
+  put (sink, state->device_serial_entries, (gsize) state->n_device_serials * sizeof (guint32));
   put_quotas (sink, state);
 }
 
