@@ -154,6 +154,30 @@ const void *chain_serial_set_get_entry_run (const ChainSerialSet *self,
                                             gsize                 from,
                                             gsize                *out_n);
 
+/* In pieces, for a reader that frees what it read as it goes:
+ * chain_serial_set_new_for_image() with the index, then
+ * chain_serial_set_add_image_entries() with the entries in order, in runs
+ * of any length, then chain_serial_set_check_image() before any use. */
+
+/** Returns: (transfer full) (nullable): a set with a copy of @index
+ * (@n_slots native 32-bit slots) and no entries yet, or %NULL if the index
+ * is too small. */
+ChainSerialSet *chain_serial_set_new_for_image (const guint64  sip_key[2],
+                                                const void    *index,
+                                                gsize          n_slots);
+
+/** Appends a copy of @n_entries entries; %FALSE if there would be more
+ * than %CHAIN_SERIAL_VALUE_MAX + 1. */
+gboolean chain_serial_set_add_image_entries (ChainSerialSet *self,
+                                             const void     *entries,
+                                             gsize           n_entries);
+
+/** Returns: whether the set is one chain_serial_set_get_image() could have
+ * given, as chain_serial_set_new_from_image() says. */
+gboolean chain_serial_set_check_image (const ChainSerialSet *self,
+                                       guint32               value_mask,
+                                       guint32               value_limit);
+
 /**
  * chain_serial_set_new_from_image:
  * @entries: (array): @n_entries entries as chain_serial_set_get_entry_run()

@@ -390,6 +390,85 @@ chain_serial_set_get_entry_run (const ChainSerialSet *self,
 }
 
 ChainSerialSet *
+chain_serial_set_new_for_image (const guint64  sip_key[2],
+                                const void    *index,
+                                gsize          n_slots)
+{
+  ChainSerialSet *self;
+
+  g_return_val_if_fail (index != NULL || n_slots == 0, NULL);
+
+  /* An index that is full or too small would make find_slot() spin. */
+  if (n_slots < INITIAL_SLOTS || n_slots > G_MAXSIZE / sizeof (Entry))
+    return NULL;
+  self = g_new0 (ChainSerialSet, 1);
+  self->sip_key[0] = sip_key[0];
+  self->sip_key[1] = sip_key[1];
+  self->n_slots = n_slots;
+  self->index = g_new (guint32, n_slots);
+  memcpy (self->index, index, n_slots * sizeof (guint32));
+  return self;
+}
+
+gboolean
+chain_serial_set_add_image_entries (ChainSerialSet *self,
+                                    const void     *entries,
+                                    gsize           n_entries)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (entries != NULL || n_entries == 0, FALSE);
+
+  if (n_entries > (gsize) CHAIN_SERIAL_VALUE_MAX + 1 - self->size)
+    return FALSE;
+  for (gsize done = 0; done < n_entries;)
+    {
+      gsize n;
+
+      reserve_entry (self);
+      n = MIN (n_entries - done, self->n_chunks * CHUNK_ENTRIES - self->size);
+      memcpy (entry_at (self, self->size), (const Entry *) entries + done, n * sizeof (Entry));
+      self->size += n;
+      done += n;
+    }
+  return TRUE;
+}
+
+gboolean
+chain_serial_set_check_image (const ChainSerialSet *self,
+                              guint32               value_mask,
+                              guint32               value_limit)
+{
+  g_autofree guint8 *seen = NULL;
+  gsize occupied = 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->size * 4 > self->n_slots * 3)
+    return FALSE;
+  for (gsize e = 0; e < self->size; e++)
+    {
+      guint32 value = entry_at (self, e)->value;
+
+      if (value > CHAIN_SERIAL_VALUE_MAX || (value & value_mask) >= value_limit)
+        return FALSE;
+    }
+  /* Every entry pointed at exactly once, and nothing else. */
+  seen = g_malloc0 (self->size / 8 + 1);
+  for (gsize i = 0; i < self->n_slots; i++)
+    {
+      guint32 slot = self->index[i];
+
+      if (slot == 0)
+        continue;
+      if (slot > self->size || (seen[(slot - 1) / 8] & (1u << ((slot - 1) % 8))) != 0)
+        return FALSE;
+      seen[(slot - 1) / 8] |= (guint8) (1u << ((slot - 1) % 8));
+      occupied++;
+    }
+  return occupied == self->size;
+}
+
+ChainSerialSet *
 chain_serial_set_new_from_image (const guint64  sip_key[2],
                                  const void    *entries,
                                  gsize          n_entries,
@@ -398,52 +477,11 @@ chain_serial_set_new_from_image (const guint64  sip_key[2],
                                  guint32        value_mask,
                                  guint32        value_limit)
 {
-  g_autoptr(ChainSerialSet) self = NULL;
-  g_autofree guint8 *seen = NULL;
-  gsize occupied = 0;
+  g_autoptr(ChainSerialSet) self = chain_serial_set_new_for_image (sip_key, index, n_slots);
 
-  g_return_val_if_fail (entries != NULL || n_entries == 0, NULL);
-  g_return_val_if_fail (index != NULL || n_slots == 0, NULL);
-
-  /* An index that is full or too small would make find_slot() spin. */
-  if (n_slots < INITIAL_SLOTS || n_slots > G_MAXSIZE / sizeof (Entry)
-      || n_entries > (gsize) CHAIN_SERIAL_VALUE_MAX + 1 || n_entries * 4 > n_slots * 3)
-    return NULL;
-  self = g_new0 (ChainSerialSet, 1);
-  self->sip_key[0] = sip_key[0];
-  self->sip_key[1] = sip_key[1];
-  for (gsize e = 0; e < n_entries; e += CHUNK_ENTRIES)
-    {
-      gsize n = MIN (CHUNK_ENTRIES, n_entries - e);
-
-      reserve_entry (self);
-      memcpy (self->chunks[self->n_chunks - 1], (const Entry *) entries + e, n * sizeof (Entry));
-      self->size += n;
-    }
-  self->n_slots = n_slots;
-  self->index = g_new (guint32, n_slots);
-  memcpy (self->index, index, n_slots * sizeof (guint32));
-  for (gsize e = 0; e < n_entries; e++)
-    {
-      guint32 value = entry_at (self, e)->value;
-
-      if (value > CHAIN_SERIAL_VALUE_MAX || (value & value_mask) >= value_limit)
-        return NULL;
-    }
-  /* Every entry pointed at exactly once, and nothing else. */
-  seen = g_malloc0 (n_entries / 8 + 1);
-  for (gsize i = 0; i < n_slots; i++)
-    {
-      guint32 slot = self->index[i];
-
-      if (slot == 0)
-        continue;
-      if (slot > n_entries || (seen[(slot - 1) / 8] & (1u << ((slot - 1) % 8))) != 0)
-        return NULL;
-      seen[(slot - 1) / 8] |= (guint8) (1u << ((slot - 1) % 8));
-      occupied++;
-    }
-  if (occupied != n_entries)
+  if (self == NULL
+      || !chain_serial_set_add_image_entries (self, entries, n_entries)
+      || !chain_serial_set_check_image (self, value_mask, value_limit))
     return NULL;
   return g_steal_pointer (&self);
 }

@@ -297,6 +297,9 @@ get_seen_table (Source     *src,
   return src->wrong == NULL;
 }
 
+/* Entries copied between releases of the pages they came from. */
+#define ENTRY_RUN 65536
+
 static ChainSerialSet *
 get_serial_set (Source *src,
                 guint32 value_mask,
@@ -304,23 +307,12 @@ get_serial_set (Source *src,
 {
   guint64 sip_key[2];
   guint64 n_entries;
-  guint64 n_slots = 0;
-  const guint8 *entries = NULL;
+  guint64 n_slots;
   const guint8 *index = NULL;
-  ChainSerialSet *set;
+  g_autoptr(ChainSerialSet) set = NULL;
 
   sip_key[0] = get_u64 (src);
   sip_key[1] = get_u64 (src);
-  n_entries = get_u64 (src);
-  if (src->wrong != NULL)
-    return NULL;
-  if (n_entries > (guint64) (src->end - src->p) / ENTRY_LEN)
-    {
-      fail (src, "truncated");
-      return NULL;
-    }
-  if (!take (src, (gsize) n_entries * ENTRY_LEN, &entries))
-    return NULL;
   n_slots = get_u64 (src);
   if (src->wrong != NULL)
     return NULL;
@@ -331,11 +323,44 @@ get_serial_set (Source *src,
     }
   if (!take (src, (gsize) n_slots * SLOT_LEN, &index))
     return NULL;
-  set = chain_serial_set_new_from_image (sip_key, entries, (gsize) n_entries, index, (gsize) n_slots,
-                                         value_mask, value_limit);
+  set = chain_serial_set_new_for_image (sip_key, index, (gsize) n_slots);
   if (set == NULL)
-    fail (src, "a serial table out of shape");
-  return set;
+    {
+      fail (src, "a serial table out of shape");
+      return NULL;
+    }
+  release_below (src, src->p);
+  n_entries = get_u64 (src);
+  if (src->wrong != NULL)
+    return NULL;
+  if (n_entries > (guint64) (src->end - src->p) / ENTRY_LEN)
+    {
+      fail (src, "truncated");
+      return NULL;
+    }
+  /* A mapped cache's pages are let go as they are copied: the state and
+   * its image are never both in memory whole. */
+  for (guint64 done = 0; done < n_entries;)
+    {
+      gsize n = (gsize) MIN (n_entries - done, (guint64) ENTRY_RUN);
+      const guint8 *entries = NULL;
+
+      if (!take (src, n * ENTRY_LEN, &entries))
+        return NULL;
+      if (!chain_serial_set_add_image_entries (set, entries, n))
+        {
+          fail (src, "a serial table out of shape");
+          return NULL;
+        }
+      release_below (src, src->p);
+      done += n;
+    }
+  if (!chain_serial_set_check_image (set, value_mask, value_limit))
+    {
+      fail (src, "a serial table out of shape");
+      return NULL;
+    }
+  return g_steal_pointer (&set);
 }
 
 static gboolean

@@ -187,6 +187,9 @@ put_serial_set (Sink                 *sink,
 
   put_u64 (sink, sip_key[0]);
   put_u64 (sink, sip_key[1]);
+  /* The index first, so a reader can copy the entries run by run. */
+  put_u64 (sink, n_slots);
+  put (sink, index, n_slots * SLOT_LEN);
   put_u64 (sink, n_entries);
   for (gsize done = 0, n = 0; done < n_entries; done += n)
     {
@@ -194,8 +197,6 @@ put_serial_set (Sink                 *sink,
 
       put (sink, run, n * ENTRY_LEN);
     }
-  put_u64 (sink, n_slots);
-  put (sink, index, n_slots * SLOT_LEN);
 }
 
 static void
