@@ -301,6 +301,10 @@ ChainLedgerVerdict *chain_ledger_state_judge (ChainLedgerState         *self,
 /* Applies what @verdict staged to the state it was judged on; the state
  * must still hold exactly the records it held then. Call once. */
 void chain_ledger_state_commit_verdict (ChainLedgerVerdict *verdict);
+/* Sets the tip's append time to @commit_time, the landed commit's, once a
+ * verdict judged before the commit existed was committed. */
+void chain_ledger_state_set_last_commit_time (ChainLedgerState *self,
+                                              gint64            commit_time);
 void chain_ledger_verdict_free (ChainLedgerVerdict *verdict);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainLedgerVerdict, chain_ledger_verdict_free)
 

@@ -414,6 +414,15 @@ chain_ledger_state_set_verified_length (ChainLedgerState *self,
   self->verified_length = n_records;
 }
 
+void
+chain_ledger_state_set_last_commit_time (ChainLedgerState *self,
+                                         gint64            commit_time)
+{
+  g_return_if_fail (self != NULL);
+  if (commit_time != 0)
+    self->last_commit_time = commit_time;
+}
+
 guint64
 chain_ledger_state_get_n_records (const ChainLedgerState *self)
 {

@@ -1297,9 +1297,14 @@ chain_workspace_commit (ChainWorkspace *self,
     return FALSE;
   appended = chain_ledger_append (self->ledger, statement, self->signer, commit_check, &data, &record,
                                   cancellable, error);
-  /* The rules judged the record in the check; what they staged lands now. */
+  /* The rules judged the record in the check; what they staged lands now,
+   * with the commit's own time (the judge, before the commit, took the
+   * clock's, which a replay would not). */
   if (appended)
-    chain_ledger_state_commit_verdict (data.verdict);
+    {
+      chain_ledger_state_commit_verdict (data.verdict);
+      chain_ledger_state_set_last_commit_time (self->state, chain_record_get_commit_time (record));
+    }
   chain_ledger_verdict_free (data.verdict);
   if (!appended)
     return FALSE;
