@@ -1409,8 +1409,10 @@ records_holding (const char *git_dir,
 /* The figures of the race, from the writers' logs (TAP comments): per
  * custodian, how long its appends and syncs took, how many races its syncs
  * lost, and where a sync's time went (libchain's debug messages). */
-static const char *const sync_phases[] = { "opened", "fetched and verified", "re-appended", "pushed",
-                                           "push failed", "refreshed" };
+static const char *const sync_phases[] = { "opened", "connected to fetch", "downloaded", "fetched and verified",
+                                           "audited the remote", "signed and staged", "audited ours", "re-appended",
+                                           "connected to push", "sent and judged", "pushed", "push failed",
+                                           "refreshed", "kept the state" };
 
 static void
 print_writer_figures (const char        *dir,
