@@ -94,11 +94,12 @@
 #define STAGING_LEDGER "ledger.git"
 #define OFFICER_EMAIL_SUFFIX "@officer.libchain.invalid"
 #define ABANDONED_ATTEMPTS 100
-/* How often a sync pushes when others keep pushing first. With three
- * custodians appending back to back, one loses a race about two times in
- * three, more over SSH, whose connections take longer: 8 attempts failed
- * a sync every few dozen in the many-writers test; (2/3)^32 is ~2e-6. */
-#define SYNC_PUSH_ATTEMPTS 32
+/* How long a sync keeps pushing while others keep pushing first. Each
+ * lost race is another custodian's push landing: the ledger makes
+ * progress, so a writer that keeps losing (one on a slower link) goes on
+ * trying rather than give up after a count of losses; only a remote that
+ * moves for this long without ever letting us in ends the sync. */
+#define SYNC_RACE_BUDGET_US ((gint64) 30 * 60 * G_USEC_PER_SEC)
 /* The pause before attempt N+1 is drawn uniformly from 0 to a window that
  * starts at SYNC_PUSH_PAUSE_FIRST_MS and doubles with each lost race, up to
  * SYNC_PUSH_PAUSE_MAX_MS ("full jitter"): the randomness parts two losers
@@ -1227,6 +1228,8 @@ chain_workspace_sync (ChainWorkspace                  *self,
    * on top and pushes again, after a random pause whose window doubles up
    * to a low bound (see SYNC_PUSH_PAUSE_MAX_MS), so that no two keep
    * colliding and none falls ever further behind. */
+  gint64 started = g_get_monotonic_time ();
+
   for (guint attempt = 1;; attempt++)
     {
       g_autoptr(GError) local = NULL;
@@ -1234,7 +1237,8 @@ chain_workspace_sync (ChainWorkspace                  *self,
 
       if (sync_once (self, remote, options, out_result, &moved, cancellable, &local))
         return TRUE;
-      if (!moved || attempt >= SYNC_PUSH_ATTEMPTS || g_cancellable_is_cancelled (cancellable))
+      if (!moved || g_get_monotonic_time () - started > SYNC_RACE_BUDGET_US
+          || g_cancellable_is_cancelled (cancellable))
         {
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
