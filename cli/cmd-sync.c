@@ -420,7 +420,22 @@ cmd_sync (const ChainCliGlobals *globals,
 
   if (sync.workspace != NULL)
     {
-      gboolean ok = sync_workspace (globals, sync.workspace, remote, !no_push, cancellable, &local_error);
+      gboolean exchange = !no_checkpoint && (checkpoint || remote_is_hosted (sync.place.repo_path, remote));
+      gboolean ok;
+
+      /* Such a sync signs a checkpoint anyway, and where others push too
+       * it may have to re-append our records on theirs: unlocking first
+       * keeps the key's unlocking out of the time between fetching and
+       * pushing, which decides who wins. If it fails here, it is asked
+       * again where it is needed, as without. */
+      if (exchange && !no_push)
+        {
+          g_autoptr(GError) locked = NULL;
+
+          if (!chain_cli_unlock_workspace (globals, sync.workspace, NULL, NULL, &locked))
+            g_debug ("sync: not unlocked before syncing: %s", locked->message);
+        }
+      ok = sync_workspace (globals, sync.workspace, remote, !no_push, cancellable, &local_error);
 
       if (!ok && g_error_matches (local_error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND) && argc == 1 && set_remote == NULL)
         {
@@ -434,7 +449,7 @@ cmd_sync (const ChainCliGlobals *globals,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      if (!no_checkpoint && (checkpoint || remote_is_hosted (sync.place.repo_path, remote))
+      if (exchange
           && !exchange_checkpoints (globals, sync.workspace, sync.place.repo_path, remote, !no_push, cancellable,
                                     error))
         return FALSE;

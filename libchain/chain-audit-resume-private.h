@@ -45,4 +45,31 @@ gboolean chain_audit_repository_resume (const char               *path,
                                         GCancellable             *cancellable,
                                         GError                  **error);
 
+/**
+ * chain_audit_sync_verify_resume:
+ * @repo_path: the ledger.
+ * @old_tip: (nullable): the pinned tip, as chain_audit_sync_verify().
+ * @new_tip: the tip to audit.
+ * @trusted_root: (nullable): the root's SHA-256 thumbprint (hex).
+ * @old_state: (nullable) (transfer full): the state an audit with no
+ *   finding, under the same root, left at @old_tip; the audit then reads
+ *   only the records above it (else, or where it cannot, in full).
+ * @out_state: (out) (optional) (transfer full): the state at @new_tip,
+ *   set only on success.
+ * @error: as chain_audit_sync_verify().
+ *
+ * chain_audit_sync_verify() for a sync that kept the state of its last
+ * audit (chain-workspace-sync.c): a lost race costs an audit of the
+ * records it fetched, not of the whole ledger.
+ *
+ * Returns: whether the history up to @new_tip passed.
+ */
+gboolean chain_audit_sync_verify_resume (const char        *repo_path,
+                                         const char        *old_tip,
+                                         const char        *new_tip,
+                                         const char        *trusted_root,
+                                         ChainLedgerState  *old_state,
+                                         ChainLedgerState **out_state,
+                                         GError           **error);
+
 G_END_DECLS

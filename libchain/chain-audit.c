@@ -819,7 +819,20 @@ chain_audit_sync_verify (const char *repo_path,
                          gpointer    user_data,
                          GError    **error)
 {
+  return chain_audit_sync_verify_resume (repo_path, old_tip, new_tip, user_data, NULL, NULL, error);
+}
+
+gboolean
+chain_audit_sync_verify_resume (const char        *repo_path,
+                                const char        *old_tip,
+                                const char        *new_tip,
+                                const char        *trusted_root,
+                                ChainLedgerState  *old_state,
+                                ChainLedgerState **out_state,
+                                GError           **error)
+{
   g_autoptr(ChainAuditReport) report = NULL;
+  g_autoptr(ChainLedgerState) state = NULL;
   ChainAuditOptions options = CHAIN_AUDIT_OPTIONS_INIT;
   const ChainAuditFinding *finding;
   g_autofree char *message = NULL;
@@ -827,14 +840,20 @@ chain_audit_sync_verify (const char *repo_path,
 
   g_return_val_if_fail (repo_path != NULL, FALSE);
   g_return_val_if_fail (new_tip != NULL, FALSE);
+  g_return_val_if_fail (old_state == NULL || old_tip != NULL, FALSE);
 
   options.pinned_tip = old_tip;
   options.tip = new_tip;
-  options.trusted_root = user_data;
-  if (!chain_audit_repository (repo_path, &options, &report, NULL, error))
+  options.trusted_root = trusted_root;
+  if (!chain_audit_repository_resume (repo_path, &options, old_state != NULL ? old_tip : NULL, old_state, &report,
+                                      out_state != NULL ? &state : NULL, NULL, error))
     return FALSE;
   if (chain_audit_report_is_ok (report) || only_quota_findings (report))
-    return TRUE;
+    {
+      if (out_state != NULL)
+        *out_state = g_steal_pointer (&state);
+      return TRUE;
+    }
   finding = chain_audit_report_find (report, -1, NULL);
   n = count_findings (report);
   message = g_strdup_printf (chain_i18n_ngettext (

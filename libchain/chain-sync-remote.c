@@ -29,6 +29,18 @@
 /* What a server relays of its hooks that we keep, for a refusal. */
 #define REMOTE_TEXT_MAX ((gsize) 64 * 1024)
 
+/* Where a transfer's time goes, for G_MESSAGES_DEBUG=libchain (as in
+ * chain-workspace-sync.c): @phase took the time since *since. */
+static void
+debug_phase (const char *phase,
+             gint64     *since)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_debug ("sync: phase %s in %" G_GINT64_FORMAT " ms", phase, (now - *since) / 1000);
+  *since = now;
+}
+
 /* ---- Remotes ------------------------------------------------------------- */
 
 typedef struct {
@@ -676,6 +688,7 @@ fetch (const char             *repo_path,
   gboolean not_ledger = FALSE;
   git_oid tip;
   git_oid tracking;
+  gint64 since = g_get_monotonic_time ();
   int status;
 
   g_return_val_if_fail (repo_path != NULL, FALSE);
@@ -692,6 +705,7 @@ fetch (const char             *repo_path,
   transfer_init (&t, &s, &r);
   if (!remote_connect (&s, &r, GIT_DIRECTION_FETCH, &t, &found, &tip, error))
     return FALSE;
+  debug_phase ("connected to fetch", &since);
   if (found && !chain_sync_commit_exists (s.repo, &tip))
     {
       git_fetch_options fetch_options = GIT_FETCH_OPTIONS_INIT;
@@ -706,6 +720,7 @@ fetch (const char             *repo_path,
         return transfer_error (&s, &t, status, error,
                                _("cannot fetch from %s (check the URL, the network and your ssh-agent)"),
                                r.display);
+      debug_phase ("downloaded", &since);
     }
   git_remote_disconnect (r.remote);
 
@@ -955,6 +970,7 @@ chain_sync_push (const char             *repo_path,
   gboolean found = FALSE;
   guint64 count = 0;
   git_oid remote_tip;
+  gint64 since = g_get_monotonic_time ();
   int status;
 
   g_return_val_if_fail (repo_path != NULL, FALSE);
@@ -980,6 +996,7 @@ chain_sync_push (const char             *repo_path,
   transfer_init (&t, &s, &r);
   if (!remote_connect (&s, &r, GIT_DIRECTION_PUSH, &t, &found, &remote_tip, error))
     return FALSE;
+  debug_phase ("connected to push", &since);
   if (found && git_oid_equal (&remote_tip, &s.local))
     {
       git_remote_disconnect (r.remote);
@@ -997,6 +1014,7 @@ chain_sync_push (const char             *repo_path,
    * the ref only if it still is where it told us. */
   transfer_callbacks (&t, &push_options.callbacks);
   status = git_remote_push (r.remote, &specs, &push_options);
+  debug_phase ("sent and judged", &since);
   if (status == GIT_ENONFASTFORWARD)
     {
       git_error_clear ();

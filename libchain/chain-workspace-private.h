@@ -126,12 +126,15 @@ gboolean chain_workspace_attach_ledger (ChainWorkspace *self,
                                         GCancellable   *cancellable,
                                         GError        **error);
 /* chain-workspace-sync.c: after our main moved to a tip that does not
- * descend from the old one (our records re-appended on another), replays
- * the state from the genesis; chain_workspace_get_ledger() stays the same
- * object. Then chain_workspace_refresh() checks and writes the pin. */
-gboolean chain_workspace_reload (ChainWorkspace *self,
-                                 GCancellable   *cancellable,
-                                 GError        **error);
+ * descend from the old one (our records re-appended on another), takes
+ * @state (transfer full, nullable: the state an audit of main's first
+ * records left) and replays the rest, or replays from the genesis;
+ * chain_workspace_get_ledger() stays the same object. Then
+ * chain_workspace_refresh() checks and writes the pin. */
+gboolean chain_workspace_reload (ChainWorkspace   *self,
+                                 ChainLedgerState *state,
+                                 GCancellable     *cancellable,
+                                 GError          **error);
 ChainKey *chain_workspace_load_key (const ChainWorkspace *self,
                                     const char           *file,
                                     const ChainSecret    *passphrase,

@@ -79,12 +79,14 @@
 #include <glib/gstdio.h>
 
 #include "chain-audit.h"
+#include "chain-audit-resume-private.h"
 #include "chain-error.h"
 #include "chain-ledger-private.h"
 #include "chain-ledger-state-private.h"
 #include "chain-progress-relay-private.h"
 #include "chain-sync-private.h"
 #include "chain-workspace-private.h"
+#include "chain-workspace-sync-state-private.h"
 
 #define DEFAULT_REMOTE "origin"
 #define ABANDONED_PREFIX "refs/chain/abandoned/"
@@ -92,11 +94,12 @@
 #define STAGING_LEDGER "ledger.git"
 #define OFFICER_EMAIL_SUFFIX "@officer.libchain.invalid"
 #define ABANDONED_ATTEMPTS 100
-/* How often a sync pushes when others keep pushing first. With three
- * custodians appending back to back, one loses a race about two times in
- * three, more over SSH, whose connections take longer: 8 attempts failed
- * a sync every few dozen in the many-writers test; (2/3)^32 is ~2e-6. */
-#define SYNC_PUSH_ATTEMPTS 32
+/* How long a sync keeps pushing while others keep pushing first. Each
+ * lost race is another custodian's push landing: the ledger makes
+ * progress, so a writer that keeps losing (one on a slower link) goes on
+ * trying rather than give up after a count of losses; only a remote that
+ * moves for this long without ever letting us in ends the sync. */
+#define SYNC_RACE_BUDGET_US ((gint64) 30 * 60 * G_USEC_PER_SEC)
 /* The pause before attempt N+1 is drawn uniformly from 0 to a window that
  * starts at SYNC_PUSH_PAUSE_FIRST_MS and doubles with each lost race, up to
  * SYNC_PUSH_PAUSE_MAX_MS ("full jitter"): the randomness parts two losers
@@ -272,6 +275,19 @@ chain_workspace_sync_result_free (ChainWorkspaceSyncResult *self)
 
 /* ---- One sync ----------------------------------------------------------------- */
 
+/* Where a sync's time goes, for G_MESSAGES_DEBUG=libchain (the
+ * many-writers test sums it): @phase took the time since *since. */
+static void
+debug_phase (const char *phase,
+             gint64     *since)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_debug ("sync: phase %s in %" G_GINT64_FORMAT " ms", phase, (now - *since) / 1000);
+  *since = now;
+}
+
+
 typedef struct {
   ChainWorkspace            *ws;
   const char                *remote;
@@ -282,6 +298,7 @@ typedef struct {
   char                      *root;        /* the trusted root's thumbprint */
   ChainSyncOptions           sync;
   gboolean                   initialised;
+  gint64                     since;       /* for debug_phase() */
 } Sync;
 
 static void
@@ -321,6 +338,27 @@ transfer_progress (ChainSyncStage stage,
     report (job, CHAIN_WORKSPACE_SYNC_STAGE_SENDING, done, total);
 }
 
+/* audit_verify() from @old_state (transfer full, nullable), the state at
+ * @old_tip, if a sync kept it; *out_state: the state at @new_tip. */
+static gboolean
+audit_verify_resume (Sync              *job,
+                     const char        *repo_path,
+                     const char        *old_tip,
+                     const char        *new_tip,
+                     ChainLedgerState  *old_state,
+                     ChainLedgerState **out_state,
+                     GError           **error)
+{
+  g_clear_pointer (out_state, chain_ledger_state_free);
+  g_debug ("sync: auditing %.12s..%.12s %s", old_tip != NULL ? old_tip : "", new_tip,
+           old_state != NULL ? "from the kept state" : "in full");
+  report (job, CHAIN_WORKSPACE_SYNC_STAGE_AUDITING, 0, 1);
+  if (!chain_audit_sync_verify_resume (repo_path, old_tip, new_tip, job->root, old_state, out_state, error))
+    return FALSE;
+  report (job, CHAIN_WORKSPACE_SYNC_STAGE_AUDITING, 1, 1);
+  return TRUE;
+}
+
 /* The auditor, with this workspace's root as the trusted one. */
 static gboolean
 audit_verify (const char *repo_path,
@@ -330,12 +368,11 @@ audit_verify (const char *repo_path,
               GError    **error)
 {
   Sync *job = data;
+  g_autoptr(ChainLedgerState) state = NULL;
 
-  report (job, CHAIN_WORKSPACE_SYNC_STAGE_AUDITING, 0, 1);
-  if (!chain_audit_sync_verify (repo_path, old_tip, new_tip, job->root, error))
-    return FALSE;
-  report (job, CHAIN_WORKSPACE_SYNC_STAGE_AUDITING, 1, 1);
-  return TRUE;
+  return audit_verify_resume (job, repo_path, old_tip, new_tip,
+                              old_tip != NULL ? chain_workspace_sync_state_load (job->ws, old_tip) : NULL,
+                              &state, error);
 }
 
 static gboolean
@@ -682,31 +719,6 @@ staging_open (Sync           *job,
   return g->ledger != NULL;
 }
 
-/* The state at the staging ledger's tip. */
-static gboolean
-staging_replay (Sync    *job,
-                Staging *g,
-                GError **error)
-{
-  guint64 length = chain_ledger_get_length (g->ledger);
-
-  g->state = chain_ledger_state_new ();
-  for (guint64 seq = 0; seq < length; seq++)
-    {
-      g_autoptr(ChainRecord) record = chain_ledger_load_record (g->ledger, seq, error);
-      ChainLedgerRecord data = CHAIN_LEDGER_RECORD_INIT;
-
-      if (record == NULL || g_cancellable_set_error_if_cancelled (job->cancellable, error))
-        return FALSE;
-      data.seq = seq;
-      data.commit_time = chain_record_get_commit_time (record);
-      data.statement = statement_of (record, job->cancellable, error);
-      if (data.statement == NULL || !chain_ledger_state_apply (g->state, &data, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 staging_check (ChainLedger    *ledger,
                gint64          tip_seq,
@@ -957,6 +969,7 @@ reappend (Sync                      *job,
   ChainSyncHex base_hex = chain_sync_hex (&div->base);
   ChainSyncHex tip_hex = chain_sync_hex (&div->tip);
   ChainSyncHex new_hex;
+  g_autoptr(ChainLedgerState) remote_state = NULL;   /* at the remote's tip, then at the new one */
   guint64 base_seq = 0;
   guint64 remote_length;
   guint held;
@@ -980,11 +993,17 @@ reappend (Sync                      *job,
     }
 
   /* What the remote brings is judged before anything is read from it or
-   * built on it. */
+   * built on it: from the state the last sync's audit left at the base,
+   * if it kept one, the fetched records only. */
   ours = collect_ours (job, &div->base, &base_seq, error);
-  if (ours == NULL || !audit_verify (job->repo_path, base_hex.s, tip_hex.s, job, error)
+  if (ours == NULL
+      || !audit_verify_resume (job, job->repo_path, base_hex.s, tip_hex.s,
+                               chain_workspace_sync_state_load (job->ws, base_hex.s), &remote_state, error)
       || g_cancellable_set_error_if_cancelled (job->cancellable, error))
     return FALSE;
+  /* A push that loses the next race builds on this tip again. */
+  chain_workspace_sync_state_store (job->ws, remote_state, tip_hex.s);
+  debug_phase ("audited the remote", &job->since);
 
   /* Which of our records must go on the remote's tip, and may they? */
   if (!staging_open (job, repo, &div->tip, &g, error))
@@ -1010,15 +1029,21 @@ reappend (Sync                      *job,
   new_tip = div->tip;
   if (ours->len > 0)
     {
+      /* The audit's state at the remote's tip is the staging ledger's:
+       * nothing to replay. */
       g.officer = officer;
-      if (!staging_replay (job, &g, error) || !staging_reappend (job, &g, ours, signer, div, error))
+      g.state = g_steal_pointer (&remote_state);
+      if (!staging_reappend (job, &g, ours, signer, div, error))
         return FALSE;
+      debug_phase ("signed and staged", &job->since);
       if (git_oid_fromstr (&new_tip, chain_ledger_get_tip_commit_id (g.ledger)) < 0)
         return chain_git_error (error, -1, _("cannot read the staging ledger's tip"));
       new_hex = chain_sync_hex (&new_tip);
       if (!staging_transfer (job, repo, &g, &div->tip, &new_tip, error)
-          || !audit_verify (job->repo_path, tip_hex.s, new_hex.s, job, error))
+          || !audit_verify_resume (job, job->repo_path, tip_hex.s, new_hex.s, chain_workspace_sync_state_load (job->ws, tip_hex.s),
+                                   &remote_state, error))
         return FALSE;
+      debug_phase ("audited ours", &job->since);
     }
   new_hex = chain_sync_hex (&new_tip);
   if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
@@ -1070,24 +1095,13 @@ reappend (Sync                      *job,
   result->n_unpushed = ours->len;
   result->abandoned_ref = g_steal_pointer (&abandoned);
 
-  /* The workspace's state was built on the old records: replay it. */
+  /* The workspace's state was built on the old records: the audit's
+   * replaces it. */
   g_clear_pointer (&ours, g_ptr_array_unref);
-  return chain_workspace_reload (job->ws, NULL, error);
+  return chain_workspace_reload (job->ws, g_steal_pointer (&remote_state), NULL, error);
 }
 
 /* ---- The whole sync ------------------------------------------------------------- */
-
-/* Where a sync's time goes, for G_MESSAGES_DEBUG=libchain (the
- * many-writers test sums it): @phase took the time since *since. */
-static void
-debug_phase (const char *phase,
-             gint64     *since)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  g_debug ("sync: phase %s in %" G_GINT64_FORMAT " ms", phase, (now - *since) / 1000);
-  *since = now;
-}
 
 /* One fetch, re-append and push. *out_moved: the push failed because the
  * remote moved meanwhile (another custodian pushed first): try again. */
@@ -1108,16 +1122,16 @@ sync_once (ChainWorkspace                  *self,
   g_autoptr(GError) push_error = NULL;
   ChainLedger *ledger = NULL;
   const char *tip = NULL;
-  gint64 started = g_get_monotonic_time ();
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (options == NULL || options->version == CHAIN_WORKSPACE_SYNC_OPTIONS_VERSION,
                         FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  job.since = g_get_monotonic_time ();
   if (!sync_open (&job, self, remote, options, cancellable, error))
     return FALSE;
-  debug_phase ("opened", &started);
+  debug_phase ("opened", &job.since);
   ledger = chain_workspace_get_ledger (self);
   result = g_new0 (ChainWorkspaceSyncResult, 1);
   if (chain_ledger_get_tip_commit_id (ledger) != NULL)
@@ -1126,12 +1140,12 @@ sync_once (ChainWorkspace                  *self,
   if (!chain_sync_fetch_or_diverge (job.repo_path, job.remote, &job.sync, &fetched, &divergence,
                                     cancellable, error))
     return FALSE;
-  debug_phase ("fetched and verified", &started);
+  debug_phase ("fetched and verified", &job.since);
   if (divergence.diverged)
     {
       if (!reappend (&job, &divergence, result, error))
         return FALSE;
-      debug_phase ("re-appended", &started);
+      debug_phase ("re-appended", &job.since);
     }
   else
     {
@@ -1154,7 +1168,7 @@ sync_once (ChainWorkspace                  *self,
     {
       gboolean ok = chain_sync_push (job.repo_path, job.remote, &job.sync, &pushed, cancellable, &push_error);
 
-      debug_phase (ok ? "pushed" : "push failed", &started);
+      debug_phase (ok ? "pushed" : "push failed", &job.since);
       if (ok)
         {
           result->n_pushed = chain_sync_result_get_records (pushed);
@@ -1172,7 +1186,7 @@ sync_once (ChainWorkspace                  *self,
    * after a re-append failed. */
   if (!chain_workspace_refresh (self, NULL, NULL, error))
     return FALSE;
-  debug_phase ("refreshed", &started);
+  debug_phase ("refreshed", &job.since);
   if (push_error != NULL)
     {
       *out_moved = g_error_matches (push_error, CHAIN_ERROR, CHAIN_ERROR_CONFLICT);
@@ -1187,6 +1201,13 @@ sync_once (ChainWorkspace                  *self,
   tip = chain_ledger_get_tip_commit_id (ledger = chain_workspace_get_ledger (self));
   if (tip != NULL)
     g_strlcpy (result->new_tip, tip, sizeof result->new_tip);
+  /* Main is where the remote is: the base of the next divergence. */
+  if (tip != NULL && result->n_unpushed == 0
+      && (result->n_pushed > 0 || result->n_fetched > 0 || result->status == CHAIN_WORKSPACE_SYNC_REAPPENDED))
+    {
+      chain_workspace_sync_state_store (self, chain_workspace_get_state (self), tip);
+      debug_phase ("kept the state", &job.since);
+    }
   result->seq = (gint64) chain_ledger_get_length (ledger) - 1;
   result_summarise (result);
   if (out_result != NULL)
@@ -1207,6 +1228,8 @@ chain_workspace_sync (ChainWorkspace                  *self,
    * on top and pushes again, after a random pause whose window doubles up
    * to a low bound (see SYNC_PUSH_PAUSE_MAX_MS), so that no two keep
    * colliding and none falls ever further behind. */
+  gint64 started = g_get_monotonic_time ();
+
   for (guint attempt = 1;; attempt++)
     {
       g_autoptr(GError) local = NULL;
@@ -1214,7 +1237,8 @@ chain_workspace_sync (ChainWorkspace                  *self,
 
       if (sync_once (self, remote, options, out_result, &moved, cancellable, &local))
         return TRUE;
-      if (!moved || attempt >= SYNC_PUSH_ATTEMPTS || g_cancellable_is_cancelled (cancellable))
+      if (!moved || g_get_monotonic_time () - started > SYNC_RACE_BUDGET_US
+          || g_cancellable_is_cancelled (cancellable))
         {
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;

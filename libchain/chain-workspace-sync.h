@@ -193,8 +193,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainWorkspaceSyncResult, chain_workspace_sync_re
  * and nothing changes at all: not the ledger, its refs, nor the pin. Then,
  * with @options->push, what the remote lacks is pushed, and the workspace
  * is refreshed. When the push loses a race (another custodian pushed
- * first), the whole sync runs again — fetch, re-append, push — up to 32
- * times with a random pause that grows up to 0.4 s. A failed push after a
+ * first), the whole sync runs again — fetch, re-append, push — after a
+ * random pause that grows up to 0.4 s, for as long as others' pushes keep
+ * landing, up to 30 minutes (or a cancel). A failed push after a
  * re-append leaves the re-append in place (the error says so); sync again
  * to push.
  * A push the remote's pre-receive hook refuses (chain-receive.h) fails with

@@ -12,6 +12,7 @@
 #include "chain-ledger-private.h"
 #include "chain-ledger-state-private.h"
 #include "chain-state-cache-private.h"
+#include "chain-workspace-sync-state-private.h"
 #include "chain-pki-private.h"
 #include "chain-key-home-private.h"
 #include "chain-openssl-private.h"
@@ -379,7 +380,7 @@ chain_workspace_remove_layout (const char *dir,
 {
   static const char *const parts[] = {
     CHAIN_WORKSPACE_FILE, CHAIN_WORKSPACE_LEDGER_DIR, CHAIN_WORKSPACE_PRIVATE_DIR, CHAIN_WORKSPACE_CERTS_DIR,
-    CHAIN_SYNC_PIN_FILE, CHAIN_STATE_CACHE_FILE, NULL
+    CHAIN_SYNC_PIN_FILE, CHAIN_STATE_CACHE_FILE, CHAIN_WORKSPACE_SYNC_STATE_FILE, NULL
   };
 
   if (made_dir)
@@ -770,16 +771,21 @@ chain_workspace_attach_ledger (ChainWorkspace *self,
 }
 
 gboolean
-chain_workspace_reload (ChainWorkspace *self,
-                        GCancellable   *cancellable,
-                        GError        **error)
+chain_workspace_reload (ChainWorkspace   *self,
+                        ChainLedgerState *state,
+                        GCancellable     *cancellable,
+                        GError          **error)
 {
+  g_autoptr(ChainLedgerState) given = state;
+
   /* The same ChainLedger re-indexes from the common record up; the state
-   * is replayed whole, as it was built on records no longer on main. */
+   * is the one given or replayed whole, as ours was built on records no
+   * longer on main. */
   if (!chain_ledger_refresh (self->ledger, NULL, cancellable, error))
     return FALSE;
   g_clear_pointer (&self->state, chain_ledger_state_free);
-  self->state = chain_ledger_state_new ();
+  self->state = given != NULL && chain_ledger_state_get_n_records (given) <= chain_ledger_get_length (self->ledger)
+                  ? g_steal_pointer (&given) : chain_ledger_state_new ();
   return replay (self, NULL, cancellable, error) && load_ca_chain (self, error);
 }
 

@@ -1329,7 +1329,8 @@ start_writer (ChainWorkspace *ws,
     "  \"$chain\" -C \"$ws\" annotate \"$label $i\" || exit 1\n"
     "  t1=$(ms)\n"
     "  \"$chain\" -C \"$ws\" sync || exit 2\n"
-    "  echo \"round-ms $((t1 - t0)) $(($(ms) - t1))\"\n"
+    "  t2=$(ms)\n"
+    "  echo \"round-ms $((t1 - t0)) $((t2 - t1)) at $t2\"\n"
     "  i=$((i + 1))\n"
     "done\n";
   g_autofree char *count = g_strdup_printf ("%u", n);
@@ -1409,8 +1410,69 @@ records_holding (const char *git_dir,
 /* The figures of the race, from the writers' logs (TAP comments): per
  * custodian, how long its appends and syncs took, how many races its syncs
  * lost, and where a sync's time went (libchain's debug messages). */
-static const char *const sync_phases[] = { "opened", "fetched and verified", "re-appended", "pushed",
-                                           "push failed", "refreshed" };
+static const char *const sync_phases[] = { "opened", "connected to fetch", "downloaded", "fetched and verified",
+                                           "audited the remote", "signed and staged", "audited ours", "re-appended",
+                                           "connected to push", "sent and judged", "pushed", "push failed",
+                                           "refreshed", "kept the state" };
+
+/* When each round of @log ended (ms of the real-time clock), in order. */
+static GArray *
+round_ends (const char *log)
+{
+  g_autofree char *text = test_cli_read_file (log, NULL);
+  g_auto(GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
+  GArray *ends = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  for (guint j = 0; lines[j] != NULL; j++)
+    {
+      guint64 a = 0;
+      guint64 b = 0;
+      guint64 at = 0;
+
+      if (sscanf (lines[j], "round-ms %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT, &a, &b,
+                  &at) == 3)
+        g_array_append_val (ends, at);
+    }
+  return ends;
+}
+
+/* How many appends each writer had landed at ten moments of the race:
+ * whether they took turns or one starved. */
+static void
+print_writer_timeline (const char        *dir,
+                       const char *const *labels,
+                       guint              n_writers,
+                       gint64             started_real_us,
+                       gint64             elapsed_us)
+{
+  GArray *ends[8] = { NULL };
+
+  g_assert (n_writers <= G_N_ELEMENTS (ends));
+  for (guint i = 0; i < n_writers; i++)
+    {
+      g_autofree char *log = g_strdup_printf ("%s/%s.log", dir, labels[i]);
+
+      ends[i] = round_ends (log);
+    }
+  for (guint k = 1; k <= 10; k++)
+    {
+      guint64 until_ms = (guint64) (started_real_us + elapsed_us * k / 10) / 1000;
+      g_autoptr(GString) line = g_string_new (NULL);
+
+      for (guint i = 0; i < n_writers; i++)
+        {
+          guint n = 0;
+
+          while (n < ends[i]->len && g_array_index (ends[i], guint64, n) <= until_ms)
+            n++;
+          g_string_append_printf (line, "%s%s %u", i > 0 ? ", " : "", labels[i], n);
+        }
+      printf ("#   appends landed by %.0f s: %s\n", (double) elapsed_us * k / 10 / G_USEC_PER_SEC, line->str);
+    }
+  for (guint i = 0; i < n_writers; i++)
+    g_array_unref (ends[i]);
+  fflush (stdout);
+}
 
 static void
 print_writer_figures (const char        *dir,
@@ -1486,6 +1548,7 @@ START_TEST (test_many_writers_at_once)
   g_autofree char *debug = g_strdup ("G_MESSAGES_DEBUG=libchain");
   guint appends = writer_appends ();
   gint64 started;
+  gint64 started_real;
   guint before;
   guint killed = 0;
 
@@ -1510,6 +1573,7 @@ START_TEST (test_many_writers_at_once)
    * again. Their libchain says each lost race (a debug message). */
   g_ptr_array_insert (h.env, (int) h.env->len - 1, g_steal_pointer (&debug));
   started = g_get_monotonic_time ();
+  started_real = g_get_real_time ();
   for (guint i = 0; i < G_N_ELEMENTS (writers); i++)
     {
       g_autofree char *log = g_strdup_printf ("%s/%s.log", copy->dir, labels[i]);
@@ -1531,6 +1595,7 @@ START_TEST (test_many_writers_at_once)
 
   g_ptr_array_remove_index (h.env, h.env->len - 2);
   print_writer_figures (copy->dir, labels, G_N_ELEMENTS (labels), appends, g_get_monotonic_time () - started);
+  print_writer_timeline (copy->dir, labels, G_N_ELEMENTS (labels), started_real, g_get_monotonic_time () - started);
 
   /* One more sync each brings the earlier finishers up to date. */
   for (guint i = 0; i < G_N_ELEMENTS (writers); i++)

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "chain-workspace-private.h"
+#include "chain-workspace-sync-state-private.h"
 
 typedef struct {
   char           *dir;
@@ -831,6 +832,77 @@ START_TEST (test_unaudited_remote_refused)
 }
 END_TEST
 
+/* ---- The kept state ------------------------------------------------------------ */
+
+/* libchain's debug messages, for what a sync says it did. */
+static GString *debug_log;
+
+static GLogWriterOutput
+capture_debug (GLogLevelFlags   level,
+               const GLogField *fields,
+               gsize            n_fields,
+               gpointer         data)
+{
+  for (gsize i = 0; debug_log != NULL && i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+      g_string_append_printf (debug_log, "%s\n", (const char *) fields[i].value);
+  return (level & G_LOG_LEVEL_DEBUG) != 0 ? G_LOG_WRITER_HANDLED
+                                          : g_log_writer_default (level, fields, n_fields, data);
+}
+
+/* A sync keeps the state its audit left where main meets the remote: the
+ * next divergence above it audits only what it fetched (and still judges
+ * it: test_unaudited_remote_refused syncs from a kept state too). A kept
+ * state that is corrupt, or at another commit, is no cache: a full audit. */
+START_TEST (test_divergence_audits_from_kept_state)
+{
+  g_autoptr(ChainWorkspaceSyncResult) first = NULL;
+  g_autoptr(ChainWorkspaceSyncResult) second = NULL;
+  g_autoptr(ChainWorkspaceSyncResult) third = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = g_build_filename (w.dir, "cm", CHAIN_WORKSPACE_SYNC_STATE_FILE, NULL);
+  g_autofree char *main_tip = main_of (w.cm_repo);
+  g_autoptr(ChainLedgerState) state = NULL;
+
+  /* The fixture's push left it at the tip both share. */
+  state = chain_workspace_sync_state_load (w.cm, main_tip);
+  ck_assert_ptr_nonnull (state);
+  ck_assert_uint_eq (chain_ledger_state_get_n_records (state), chain_ledger_get_length (chain_workspace_get_ledger (w.cm)));
+  g_log_set_writer_func (capture_debug, NULL, NULL);
+
+  debug_log = g_string_new (NULL);
+  annotate (w.oem, "OEM, kept state");
+  annotate (w.cm, "CM, kept state");
+  first = sync_ok (w.cm, w.oem_repo, TRUE);
+  ck_assert_int_eq (chain_workspace_sync_result_get_status (first), CHAIN_WORKSPACE_SYNC_REAPPENDED);
+  ck_assert_msg (strstr (debug_log->str, "from the kept state") != NULL && strstr (debug_log->str, "in full") == NULL,
+                 "%s", debug_log->str);
+
+  /* Corrupt: ignored, audited in full, and the sync goes through. */
+  g_string_truncate (debug_log, 0);
+  annotate (w.oem, "OEM, corrupt state");
+  annotate (w.cm, "CM, corrupt state");
+  ck_assert (g_file_set_contents (kept, "libchain-state\n\0garbage", 24, &error));
+  second = sync_ok (w.cm, w.oem_repo, TRUE);
+  ck_assert_int_eq (chain_workspace_sync_result_get_status (second), CHAIN_WORKSPACE_SYNC_REAPPENDED);
+  ck_assert_msg (strstr (debug_log->str, "in full") != NULL, "%s", debug_log->str);
+
+  /* Kept at another commit (an older one): not the base, ignored. */
+  g_string_truncate (debug_log, 0);
+  chain_workspace_sync_state_store (w.cm, state, main_tip);
+  annotate (w.oem, "OEM, stale state");
+  annotate (w.cm, "CM, stale state");
+  third = sync_ok (w.cm, w.oem_repo, TRUE);
+  ck_assert_int_eq (chain_workspace_sync_result_get_status (third), CHAIN_WORKSPACE_SYNC_REAPPENDED);
+  ck_assert_msg (strstr (debug_log->str, "in full") != NULL, "%s", debug_log->str);
+  g_string_free (g_steal_pointer (&debug_log), TRUE);
+
+  assert_audits_clean (w.oem_repo);
+  assert_audits_clean (w.cm_repo);
+  assert_linear (w.cm_repo, chain_ledger_get_length (chain_workspace_get_ledger (w.cm)));
+}
+END_TEST
+
 /* ---- Cancel, lock, usage errors ------------------------------------------------ */
 
 static void
@@ -938,6 +1010,7 @@ workspace_sync_suite (void)
   tcase_add_test (tc, test_foreign_record_refused);
   tcase_add_loop_test (tc, test_rewritten_remote_refused, 0, 2);
   tcase_add_test (tc, test_unaudited_remote_refused);
+  tcase_add_test (tc, test_divergence_audits_from_kept_state);
   tcase_add_loop_test (tc, test_cancelled, 0, 2);
   tcase_add_test (tc, test_locked_needs_passphrase_only_to_reappend);
   tcase_add_test (tc, test_usage_errors);
