@@ -123,6 +123,8 @@ gboolean           chain_signature_check_digest (int         signature_nid,
 ChainName         *chain_name_new_take          (X509_NAME *name);
 /** Returns: (transfer none): the name inside. */
 const X509_NAME   *chain_name_get_x509_name     (const ChainName *self);
+/** Returns: (transfer full) (nullable): chain_name_dup_common_name() of @name, without copying it. */
+char              *chain_x509_name_dup_common_name (const X509_NAME *name);
 
 /* chain-name-constraints.c */
 /** Returns: (transfer full): constraints owning @nc. */
