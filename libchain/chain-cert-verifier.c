@@ -10,6 +10,7 @@
  */
 #include "chain-cert-verifier-private.h"
 #include "chain-openssl-private.h"
+#include "chain-pki-private.h"
 
 #include <openssl/objects.h>
 #include <openssl/sha.h>
@@ -174,7 +175,7 @@ chain_cert_verifier_check (ChainCertVerifier *self,
       chain_openssl_clear_errors ();
       return FALSE;
     }
-  SHA256 (tbs, tbs_len, digest);
+  chain_sha256 (tbs, tbs_len, digest);
   ok = EVP_PKEY_verify (ctx, ASN1_STRING_get0_data (signature), (size_t) ASN1_STRING_length (signature),
                         digest, sizeof digest) == 1;
   give_back_ctx (self, ctx);

@@ -177,6 +177,10 @@ char              *chain_hex_encode             (const guint8 *data,
 /** Returns: whether @text is exactly @len lower-case hex digits. */
 gboolean           chain_hex_is_lower           (const char   *text,
                                                  gsize         len);
+/** chain_sha256: SHA-256 of @data into @digest, as SHA256() without its per-call fetch. */
+void               chain_sha256                 (const void   *data,
+                                                 gsize         len,
+                                                 guint8        digest[32]);
 /** Returns: (transfer full): lower-case hex SHA-256 of @data. */
 char              *chain_sha256_hex             (const void   *data,
                                                  gsize         len);
