@@ -2,10 +2,11 @@
  * many certificates, from several threads
  *
  * X509_verify() looks up the digest and the signature algorithm, makes a
- * context, and re-encodes the certificate's TBS part for every call: for
- * P-256 that is a sixth of its cost. A verifier keeps a few contexts set up
- * for its key and hashes the TBS bytes of the DER the caller already has.
- * It decides exactly as X509_verify() does. Never installed.
+ * context, and re-encodes the certificate's TBS part for every call (for
+ * P-256 a few per cent of its cost: callgrind counts 3% fewer instructions
+ * here). A verifier keeps a few contexts set up for its key and hashes the
+ * TBS bytes of the DER the caller already has. It decides exactly as
+ * X509_verify() does. Never installed.
  */
 #pragma once
 
