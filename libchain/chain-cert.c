@@ -49,6 +49,7 @@ cert_from_der (GBytes       *der,
   gsize len = 0;
   const unsigned char *data = g_bytes_get_data (der, &len);
   const unsigned char *p = data;
+  ChainCert *cert;
   gint64 seconds;
 
   if (len > G_MAXLONG)
@@ -89,7 +90,11 @@ cert_from_der (GBytes       *der,
       return NULL;
     }
   chain_openssl_clear_errors ();
-  return chain_cert_new_take (g_steal_pointer (&x509));
+  /* Not chain_cert_new_take(): a parsed certificate keeps the encoding it
+   * was read from, and its extensions are cached just above. */
+  cert = g_new0 (ChainCert, 1);
+  cert->x509 = g_steal_pointer (&x509);
+  return cert;
 }
 
 ChainCert *

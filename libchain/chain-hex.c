@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 char *
@@ -34,12 +35,39 @@ chain_hex_is_lower (const char *text,
   return TRUE;
 }
 
+/* SHA-256 fetched once: OpenSSL 3.0's SHA256() fetches it for every call,
+ * which costs as much as hashing a certificate. */
+static EVP_MD *
+sha256_md (void)
+{
+  static gsize fetched;
+  static EVP_MD *md;
+
+  if (g_once_init_enter (&fetched))
+    {
+      md = EVP_MD_fetch (NULL, "SHA256", NULL);
+      g_once_init_leave (&fetched, 1);
+    }
+  return md;
+}
+
+void
+chain_sha256 (const void *data,
+              gsize       len,
+              guint8      digest[32])
+{
+  EVP_MD *md = sha256_md ();
+
+  if (md == NULL || !EVP_Digest (data, len, digest, NULL, md, NULL))
+    SHA256 (data, len, digest);
+}
+
 char *
 chain_sha256_hex (const void *data,
                   gsize       len)
 {
   guint8 digest[SHA256_DIGEST_LENGTH];
 
-  SHA256 (data, len, digest);
+  chain_sha256 (data, len, digest);
   return chain_hex_encode (digest, sizeof digest, FALSE);
 }

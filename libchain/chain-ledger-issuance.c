@@ -13,6 +13,7 @@
 #include "chain-crl.h"
 #include "chain-manifest-private.h"
 #include "chain-ordered-checks-private.h"
+#include "chain-cert-verifier-private.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -141,7 +142,7 @@ next_pem (const ChainRuleCtx  *ctx,
 
 typedef struct {
   ChainLedgerCa      *issuer;
-  EVP_PKEY           *issuer_key;
+  ChainCertVerifier  *verifier;      /* the issuer's key */
   GPtrArray          *constraints;   /* NAME_CONSTRAINTS * of the chain */
   gint64              window_start;
   gint64              window_end;
@@ -215,11 +216,11 @@ check_device_cert (const ChainRuleCtx  *ctx,
 {
   X509 *x = chain_cert_get_x509 (cert);
   guint64 n = index + 1;
+  g_autoptr(GBytes) der = chain_cert_to_der (cert);
   g_autofree char *cert_serial = chain_cert_dup_serial (cert);
-  g_autofree char *thumbprint = chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256);
+  g_autofree char *thumbprint = NULL;
   g_autofree char *spki = spki_sha256 (x);
-  g_autoptr(ChainName) subject = chain_cert_dup_subject (cert);
-  g_autofree char *cn = chain_name_dup_common_name (subject);
+  g_autofree char *cn = chain_x509_name_dup_common_name (X509_get_subject_name (x));
   ChainKeyAlgorithm algorithm = chain_cert_get_key_algorithm (cert);
   gint64 not_before = chain_cert_get_not_before (cert);
   gint64 not_after = chain_cert_get_not_after (cert);
@@ -228,7 +229,7 @@ check_device_cert (const ChainRuleCtx  *ctx,
   int ok;
 
   ok = X509_check_issued (chain_cert_get_x509 (batch->issuer->cert), x) == X509_V_OK
-       && X509_verify (x, batch->issuer_key) == 1;
+       && chain_cert_verifier_check (batch->verifier, x, g_bytes_get_data (der, NULL), g_bytes_get_size (der));
   chain_openssl_clear_errors ();
   if (!ok)
     return chain_rule_refuse (ctx, error, "batch.certificates",
@@ -238,6 +239,8 @@ check_device_cert (const ChainRuleCtx  *ctx,
     return chain_rule_refuse (ctx, error, "batch.manifest",
                               _("line %" PRIu64 " has serial %s but certificate %" PRIu64 " has %s"),
                               n + 1, serial, n, cert_serial);
+  /* chain_cert_dup_thumbprint_hex (cert, CHAIN_DIGEST_SHA256), from the DER at hand. */
+  thumbprint = chain_sha256_hex (g_bytes_get_data (der, NULL), g_bytes_get_size (der));
   if (strcmp (thumbprint, cert_sha256) != 0)
     return chain_rule_refuse (ctx, error, "batch.manifest",
                               _("line %" PRIu64 " has a cert_sha256 other than certificate %" PRIu64 "'s"),
@@ -564,7 +567,7 @@ chain_rule_batch (ChainRuleCtx  *ctx,
                               count, BATCH_MAX_COUNT);
 
   batch.issuer = ctx->ca;
-  batch.issuer_key = X509_get0_pubkey (chain_cert_get_x509 (ctx->ca->cert));
+  batch.verifier = chain_cert_verifier_new (X509_get0_pubkey (chain_cert_get_x509 (ctx->ca->cert)));
   batch.constraints = g_ptr_array_new_with_free_func (nc_free);
   chain = chain_ledger_ca_get_chain (ctx->ca);
   for (guint i = 0; i < chain->len; i++)
@@ -580,6 +583,7 @@ chain_rule_batch (ChainRuleCtx  *ctx,
 
   ok = check_batch_lines (ctx, &batch, count, error);
   g_ptr_array_unref (batch.constraints);
+  chain_cert_verifier_free (batch.verifier);
   if (!ok)
     return FALSE;
   ctx->issued_by = ctx->ca;

@@ -566,18 +566,26 @@ last_common_name_index (const X509_NAME *name)
 char *
 chain_name_dup_common_name (const ChainName *self)
 {
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return chain_x509_name_dup_common_name (self->name);
+}
+
+char *
+chain_x509_name_dup_common_name (const X509_NAME *name)
+{
   unsigned char *utf8 = NULL;
   char *result = NULL;
   int index;
   int len;
 
-  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
 
-  index = last_common_name_index (self->name);
+  index = last_common_name_index (name);
   if (index < 0)
     return NULL;
   len = ASN1_STRING_to_UTF8 (&utf8,
-                             X509_NAME_ENTRY_get_data (X509_NAME_get_entry (self->name, index)));
+                             X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, index)));
   /* A CN with an embedded NUL would read as a shorter, different name. */
   if (len >= 0 && memchr (utf8, '\0', (size_t) len) == NULL)
     result = g_strndup ((const char *) utf8, (gsize) len);

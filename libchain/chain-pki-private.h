@@ -123,6 +123,8 @@ gboolean           chain_signature_check_digest (int         signature_nid,
 ChainName         *chain_name_new_take          (X509_NAME *name);
 /** Returns: (transfer none): the name inside. */
 const X509_NAME   *chain_name_get_x509_name     (const ChainName *self);
+/** Returns: (transfer full) (nullable): chain_name_dup_common_name() of @name, without copying it. */
+char              *chain_x509_name_dup_common_name (const X509_NAME *name);
 
 /* chain-name-constraints.c */
 /** Returns: (transfer full): constraints owning @nc. */
@@ -175,6 +177,10 @@ char              *chain_hex_encode             (const guint8 *data,
 /** Returns: whether @text is exactly @len lower-case hex digits. */
 gboolean           chain_hex_is_lower           (const char   *text,
                                                  gsize         len);
+/** chain_sha256: SHA-256 of @data into @digest, as SHA256() without its per-call fetch. */
+void               chain_sha256                 (const void   *data,
+                                                 gsize         len,
+                                                 guint8        digest[32]);
 /** Returns: (transfer full): lower-case hex SHA-256 of @data. */
 char              *chain_sha256_hex             (const void   *data,
                                                  gsize         len);

@@ -26,36 +26,53 @@
  * load average is far above the CPUs. The 'bench' suite runs this at -n 4 only to prove it works.
  * -k keeps DIR when it was made here.
  *
- * Profile (perf record -F 150 --call-graph dwarf of `chain -q -C cm audit`
- * on a 100,000-device ledger, 14 records; 2 cores at load ~30; shares of
- * the process's CPU samples, after the changes below):
+ * Profile, round 2 (issue #12's audit goal; 50,000-device ledger, 9
+ * records, 2 cores at load 30-37, so wall clock is the scheduler's):
+ * perf record -F 150 --call-graph dwarf of `chain -q -C cm audit`, and,
+ * as the load skews CPU-seconds too, callgrind of `bench-audit -n 2000 -d
+ * DIR` on a reused ledger, whose instruction counts do not depend on the
+ * load (valgrind's CPU may lack SHA-NI, so hashing may count high).
+ * Millions of instructions, 2,000 devices:
  *
- *   52%  X509_verify (the rule's; EC_POINT_mul alone 37%): what pure
- *        verification also spends, so the floor
- *   24%  parsing certificates: d2i_X509 18% (keyless: chain-spki.c
- *        already skips the key decoder chain), base64 3%
- *   13%  the batch rule's other per-certificate checks: the extension
- *        cache (X509_check_issued / X509_get_extension_flags, which also
- *        hash the certificate with SHA-1) 5%, subject copy 2.6%, point on
- *        the curve 2.4%, thumbprint 2%; freeing 2.9%
- *    5%  reading records: git_odb_hash (libgit2's SHA-1, twice: libgit2
- *        checks, then the auditor, whatever libgit2's options say) 3%,
- *        SHA-256 of artifacts 2%
- *    2%  the manifest rows, the state, the rest of the rule engine
+ *                         before    after
+ *   pure verify             1754     1754  (X509_verify, certs pre-parsed)
+ *   audit, workers          2376     2237  (parse + rules + signature)
+ *   audit, reader            273      272  (git objects, zlib, hashes)
+ *   audit, judge              79       79  (rows, state, report)
+ *   audit / pure verify     1.56     1.48
  *
- * Before, all of it ran on one thread, the reading between the batches:
- * audit CPU-s were 1.98x pure verification's CPU-s, and its wall clock
- * (one core busy) about twice that. Now a batch's certificates are
- * checked by one worker per core (chain-ordered-checks.c: the earliest
- * refusal wins, as the loop that stopped at it would say) while the rows
- * are read in order, and a reader thread reads the next record while the
- * rules judge this one (chain-audit-pipeline.c); a record's blobs are no
- * longer copied after inflating. CPU-s stay ~2x pure verification's: what
- * is left is OpenSSL 3.0's d2i_X509 and the per-certificate rules, which
- * #12's 1.3x cannot absorb without parsing less than the rules read.
- * Suspects the profile cleared: per-certificate allocations in libchain
- * (malloc/free is 4%, nearly all inside OpenSSL), the report (14 records),
- * the state (32 bytes a device).
+ * bench-audit -n 50000 -d DIR -c chain, the old and the new build back to
+ * back (load 34-36): CPU x 2.11 -> 1.63 (library), 2.07 -> 1.66 (`chain
+ * audit`); x verify 1.81 -> 1.74 and 1.96 -> 1.85; RSS 58-61 MiB both.
+ *
+ * Per certificate after: the signature 848k (X509_verify: 877k), parsing
+ * 186k (d2i_X509 ~140k of it: OpenSSL 3.0's template decoder, name
+ * canonicalisation, the null-provider key decode of the keyless parse,
+ * the extension cache's SHA-1 of the whole certificate), the rest of the
+ * batch rule 84k; reading ~65k (libgit2 hashes each object, the auditor
+ * hashes it again, as libgit2's options are global; inflate).
+ *
+ * This round: the signature goes through chain-cert-verifier.c (an
+ * EVP_PKEY_CTX per worker, set up once per batch; SHA-256 of the TBS bytes
+ * of the DER already made for the thumbprint; X509_verify() kept for
+ * other algorithms), the thumbprint reuses that DER, the CN is read
+ * without copying the subject, a parsed certificate is not encoded again,
+ * and chain_sha256() fetches SHA-256 once (OpenSSL 3.0's SHA256() fetches
+ * it on every call: EVP_MD_fetch was 2% of the samples).
+ *
+ * What is left between 1.48 and 1.3 is parsing: pure verification gets
+ * its certificates parsed for free, the audit cannot. The next step would
+ * be a narrow DER reader for device certificates (serial, validity, CN,
+ * the SPKI span, basicConstraints, keyUsage, extKeyUsage), keeping
+ * d2i_X509 for name constraints and anything unusual, and checked against
+ * OpenSSL on the fuzz corpus; not done. The pipeline itself is not the
+ * limit: both workers stay busy (90% of samples in them), the reader and
+ * the judge run beside them, queues are bounded (3 chunks of 128
+ * certificates per worker, one record read ahead).
+ *
+ * Round 1 (perf, 100,000 devices, 14 records, load ~30): X509_verify 52%
+ * (EC_POINT_mul 37%), parsing 24% (d2i_X509 18%, base64 3%), the batch
+ * rule's other checks 13%, reading 5%, the rest 2%.
  */
 #include "chain.h"
 #include "chain-pki-private.h"
