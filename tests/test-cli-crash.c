@@ -506,8 +506,8 @@ START_TEST (test_dead_run_surveyed_once)
   ck_assert_msg (status == -1, "the hook did not kill chain issue (exit %d)", status);
   first = locked_report ("cm-a");
   before = report_counts (first);
+  /* Chunk 2 whole; chunk 3, signed meanwhile, may have one cut short. */
   ck_assert_uint_ge (before.unrecorded, 10);
-  ck_assert_uint_eq (before.unreadable, 0);
 
   /* Garbled inside a device directory: the staging directory is as it was. */
   garbled = first_staged_device (staging);
@@ -536,7 +536,7 @@ START_TEST (test_dead_run_surveyed_once)
   after = report_counts (changed);
   ck_assert_uint_eq (after.left, before.left - 1);
   ck_assert_uint_eq (after.unrecorded, before.unrecorded - 2);
-  ck_assert_uint_eq (after.unreadable, 1);
+  ck_assert_uint_eq (after.unreadable, before.unreadable + 1);
 
   finished = finish_runs ("cm-a", "surveyed once");
   ck_assert_msg (strstr (finished, "finished an interrupted issuing run") != NULL, "stderr: %s", finished);
