@@ -464,7 +464,7 @@ first_staged_device (const char *staging)
 {
   g_autoptr(GDir) d = g_dir_open (staging, 0, NULL);
   const char *name;
-  char *first = NULL;
+  g_autofree char *first = NULL;
 
   ck_assert_msg (d != NULL, "no %s", staging);
   while ((name = g_dir_read_name (d)) != NULL)
