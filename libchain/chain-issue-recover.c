@@ -38,6 +38,7 @@
 #include "chain-ledger-state-private.h"
 #include "chain-openssl-private.h"
 #include "chain-i18n-private.h"
+#include "chain-run-survey-cache-private.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -772,6 +773,49 @@ void_rest (int        out_fd,
   fsync (out_fd);
 }
 
+/* Reports what the dead run of @journal_path left in @out_fd (@output),
+ * from the survey kept for it when it still holds, else surveyed now. */
+static void
+report_survey (ChainWorkspace         *workspace,
+               const char             *journal_path,
+               int                     out_fd,
+               const char             *output,
+               const ChainLedgerState *state,
+               ChainCert              *ca,
+               ChainIssueRecoverFunc   report,
+               gpointer                report_data)
+{
+  g_autofree char *key = chain_run_survey_key (workspace, journal_path, out_fd);
+  g_autofree char *message = NULL;
+  ChainRunSurvey survey = { 0 };
+
+  if (!chain_run_survey_load (journal_path, key, &survey))
+    {
+      g_autoptr(GPtrArray) found = survey_output (out_fd, state, ca);
+
+      survey = (ChainRunSurvey) { found->len, 0, 0, 0 };
+      for (guint i = 0; i < found->len; i++)
+        {
+          Found *f = found->pdata[i];
+
+          if (f->cert == NULL)
+            survey.unreadable++;
+          else if (f->recorded)
+            survey.recorded++;
+          else
+            survey.unrecorded++;
+        }
+      chain_run_survey_store (journal_path, key, &survey);
+    }
+  if (survey.found == 0)
+    return;
+  message = g_strdup_printf (
+    /* Translators: a run of 'chain issue' was killed; %s is its output directory. */
+    _("an interrupted issuing run left %u certificates in %s/.staging~*: %u recorded but not published, %u not yet recorded, %u unreadable; the next signing in this workspace finishes it"),
+    survey.found, output, survey.recorded, survey.unrecorded, survey.unreadable);
+  report (message, report_data);
+}
+
 /* Finishes (or, without @finish, surveys) the dead run of @journal_path. */
 static gboolean
 recover_run (ChainWorkspace        *workspace,
@@ -815,6 +859,12 @@ recover_run (ChainWorkspace        *workspace,
         unlink (journal_path);
       return TRUE;
     }
+  if (!finish)
+    {
+      report_survey (workspace, journal_path, out_fd, output, state, ca, report, report_data);
+      close (out_fd);
+      return TRUE;
+    }
   found = survey_output (out_fd, state, ca);
   for (guint i = 0; i < found->len; i++)
     {
@@ -830,19 +880,7 @@ recover_run (ChainWorkspace        *workspace,
   if (found->len == 0)
     {
       close (out_fd);
-      if (finish)
-        unlink (journal_path);
-      return TRUE;
-    }
-  if (!finish)
-    {
-      g_autofree char *message = g_strdup_printf (
-        /* Translators: a run of 'chain issue' was killed; %s is its output directory. */
-        _("an interrupted issuing run left %u certificates in %s/.staging~*: %u recorded but not published, %u not yet recorded, %u unreadable; the next signing in this workspace finishes it"),
-        found->len, output, n_recorded, n_unrecorded, n_void);
-
-      report (message, report_data);
-      close (out_fd);
+      unlink (journal_path);
       return TRUE;
     }
 
@@ -943,6 +981,9 @@ chain_issue_recover (ChainWorkspace        *workspace,
           close (fd);
           continue;
         }
+      /* Finishing surveys anew, and what was kept goes with the run. */
+      if (finish)
+        chain_run_survey_remove (path);
       ok = recover_run (workspace, path, finish, report, report_data, error);
       close (fd);
       if (!ok)

@@ -24,8 +24,10 @@
  * figure to compare on a loaded machine; paint's counts from the start)
  * and, for comparison in the same run, `chain status` and `chain show
  * --device DEVICE_ID` (-c, default $CHAIN_BIN). Make a workspace with
- * `bench-open -n 1000000 -r 1 -k -d DIR` (DIR/cm, ids open0-0000001
- * ...; the oldest batch is the one furthest down the timeline). Without
+ * `bench-open -n 1000000 -r 1 -k -d DIR` (DIR/cm; ids openFIRST-N, a
+ * round of at most 100,000 from each FIRST, N as wide as the round's
+ * count: open0-000001 ...; DIR/lookup-id names one of the newest round;
+ * the oldest batch is the one furthest down the timeline). Without
  * -w it makes `chain demo`'s workspaces and opens the OEM's (what the
  * bench suite runs, to show the program works). A program that prints
  * figures, not a timed test.

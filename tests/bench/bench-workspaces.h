@@ -25,4 +25,28 @@ void bench_issue_count (ChainWorkspace *ws,
                         guint64         n,
                         ChainSecret    *passphrase);
 
+/* A workspace directory's count of the devices its ledger holds (as
+ * "N\n"), kept by bench_grow(), so that later runs reuse it. */
+#define BENCH_DEVICES_FILE "devices"
+/* Devices per bench_issue_count() in bench_grow(): bounds the key files
+ * on disk at a time. */
+#define BENCH_GROW_ROUND 100000
+
+/* The manufacturer of @dir, opened and unlocked with @passphrase, when
+ * @dir/devices says how many devices its ledger holds (to @out_held);
+ * else NULL and 0. Dies if the workspace does not open. Transfer full. */
+ChainWorkspace *bench_reuse_workspaces (const char  *dir,
+                                        ChainSecret *passphrase,
+                                        guint64     *out_held);
+
+/* Grows @ws (in @dir, holding @held devices) to @target devices in
+ * rounds of BENCH_GROW_ROUND, named as bench_issue_count() names them,
+ * writing @dir/devices after each round and its progress to stderr. */
+void bench_grow (ChainWorkspace *ws,
+                 const char     *dir,
+                 const char     *prefix,
+                 guint64         held,
+                 guint64         target,
+                 ChainSecret    *passphrase);
+
 G_END_DECLS
