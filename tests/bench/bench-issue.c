@@ -218,7 +218,9 @@ typedef struct {
   double wall;       /* devices/s */
   double cpu;        /* devices per CPU-second */
   double rss_mib;    /* RSS high-water during the run, MiB (0: not measured) */
-  double ledger;     /* ledger.git growth, bytes per device (0: not measured) */
+  double ledger;     /* ledger.git growth, bytes per device; negative when a pack
+                      * merge during the run shrank it more than the run added */
+  gboolean ledger_measured;
 } Rate;
 
 /* Runs @argv, dying unless it exits 0; returns its stdout. */
@@ -397,7 +399,10 @@ bench_cli (const char        *chain_bin,
   rate.wall = (double) n / (bench_now () - started);
   rate.cpu = (double) n / ((double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
                            + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6);
-  rate.ledger = (double) (bench_disk_usage (ledger) - ledger_before) / (double) n;
+  /* Signed: a merge of the ledger's packs during the run can leave it
+   * smaller than before, which unsigned arithmetic turned into ~10^19. */
+  rate.ledger = ((double) bench_disk_usage (ledger) - (double) ledger_before) / (double) n;
+  rate.ledger_measured = TRUE;
   return rate;
 }
 
@@ -593,7 +598,7 @@ print_row (const char *what,
     }
   if (rate.rss_mib > 0)
     g_snprintf (rss, sizeof rss, "%.1f", rate.rss_mib);
-  if (rate.ledger > 0)
+  if (rate.ledger_measured)
     g_snprintf (ledger, sizeof ledger, "%.0f", rate.ledger);
   if (sign_all > 0)
     g_snprintf (ratio, sizeof ratio, "%.3f", rate.wall / sign_all);
@@ -855,13 +860,13 @@ main (int    argc,
           n, m, jobs, batch, g_get_num_processors ());
   printf ("%-46s %9s %9s %9s %8s %7s %7s\n", "", "devices/s", "per CPU-s", "CPU-ms/dv", "RSS MiB", "B/dev",
           "x speed");
-  print_row ("libchain, keys made here: signed + files", (Rate) { lib_keys.issued, 0, 0, 0 }, sign_all);
+  print_row ("libchain, keys made here: signed + files", (Rate) { .wall = lib_keys.issued }, sign_all);
   print_row ("libchain, keys made here: + ledger records", lib_keys.recorded, sign_all);
-  print_row ("libchain, from CSRs: signed + files", (Rate) { lib_csrs.issued, 0, 0, 0 }, sign_all);
+  print_row ("libchain, from CSRs: signed + files", (Rate) { .wall = lib_csrs.issued }, sign_all);
   print_row ("libchain, from CSRs: + ledger records", lib_csrs.recorded, sign_all);
-  print_row ("per batch, keys made here: signed", (Rate) { lib_keys_batch.issued, 0, 0, 0 }, sign_all);
+  print_row ("per batch, keys made here: signed", (Rate) { .wall = lib_keys_batch.issued }, sign_all);
   print_row ("per batch, keys made here: + records, files", lib_keys_batch.recorded, sign_all);
-  print_row ("per batch, from CSRs: signed", (Rate) { lib_csrs_batch.issued, 0, 0, 0 }, sign_all);
+  print_row ("per batch, from CSRs: signed", (Rate) { .wall = lib_csrs_batch.issued }, sign_all);
   print_row ("per batch, from CSRs: + records, files", lib_csrs_batch.recorded, sign_all);
   if (chain_bin != NULL)
     {
@@ -874,7 +879,7 @@ main (int    argc,
     printf ("%-46s %9s\n", "chain issue (no -c or $CHAIN_BIN)", "-");
   if (softhsm)
     {
-      print_row ("SoftHSM2 CA, CSRs, per batch: signed", (Rate) { hsm_csrs.issued, 0, 0, 0 }, sign_all);
+      print_row ("SoftHSM2 CA, CSRs, per batch: signed", (Rate) { .wall = hsm_csrs.issued }, sign_all);
       print_row ("SoftHSM2 CA, CSRs, per batch: + records", hsm_csrs.recorded, sign_all);
       if (chain_bin != NULL)
         {
