@@ -370,10 +370,11 @@ read_csr_file (const char *path,
 
 /* Issues (or, checking, only parses) one device. */
 static gboolean
-process_device (Run              *run,
-                Chunk            *chunk,
-                ChainIssueDevice *device,
-                GError          **error)
+process_device (Run                *run,
+                Chunk              *chunk,
+                ChainKeyGenerator **generator,
+                ChainIssueDevice   *device,
+                GError            **error)
 {
   g_autoptr(ChainCsr) csr = NULL;
   g_autoptr(ChainKey) key = NULL;
@@ -413,7 +414,9 @@ process_device (Run              *run,
 
   if (csr == NULL)
     {
-      key = chain_key_generate (run->options->algorithm, error);
+      if (*generator == NULL)
+        *generator = chain_key_generator_new (run->options->algorithm, error);
+      key = *generator != NULL ? chain_key_generator_generate (*generator, error) : NULL;
       if (key == NULL)
         return FALSE;
     }
@@ -429,6 +432,9 @@ worker (gpointer data,
 {
   Run *run = user_data;
   Chunk *chunk = run->working;
+  /* This thread's own: made at its first key, freed before the thread
+   * goes back to the pool (and before OPENSSL_thread_stop()). */
+  ChainKeyGenerator *generator = NULL;
 
   (void) data;
   for (;;)
@@ -442,7 +448,7 @@ worker (gpointer data,
       if (i >= (gint) chunk->devices->len)
         break;
       device = g_ptr_array_index (chunk->devices, i);
-      if (!process_device (run, chunk, device, &device->error))
+      if (!process_device (run, chunk, &generator, device, &device->error))
         {
           chain_issue_source_prefix_error (run->source, device, &device->error);
           /* Checking reports the first bad device in input order, so it
@@ -452,6 +458,7 @@ worker (gpointer data,
         }
       g_atomic_int_inc (&run->done);
     }
+  chain_key_generator_free (generator);
   /* This thread goes back to GLib's shared pool, which keeps it idle or
    * retires it whenever it likes, perhaps while the process exits and
    * OPENSSL_cleanup() drops the handlers that would free the thread's

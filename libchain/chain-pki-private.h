@@ -31,6 +31,28 @@ EVP_PKEY          *chain_key_get_public         (ChainKey *self);
 /** Returns: (transfer full): another reference to @self. */
 ChainKey          *chain_key_ref                (ChainKey *self);
 /**
+ * ChainKeyGenerator:
+ * Makes key after key of one algorithm from one OpenSSL context, set up
+ * once (a context a key costs a sixth of making a P-256 key). One thread
+ * at a time; a pool gives each thread its own.
+ */
+typedef struct _ChainKeyGenerator ChainKeyGenerator;
+/** Returns: (transfer full): a generator; NULL (error set) for an algorithm libchain does not make. */
+ChainKeyGenerator *chain_key_generator_new      (ChainKeyAlgorithm   algorithm,
+                                                 GError            **error);
+/** Returns: (transfer full): a new key (a file key, not yet written). */
+ChainKey          *chain_key_generator_generate (ChainKeyGenerator  *self,
+                                                 GError            **error);
+void               chain_key_generator_free     (ChainKeyGenerator  *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainKeyGenerator, chain_key_generator_free)
+/** Copies an EC key's public point, uncompressed, into @out (@out_size
+ * bytes); a key made here answers from what it kept, without OpenSSL.
+ * Returns: FALSE if it does not fit or the key has none. */
+gboolean           chain_key_copy_ec_point      (ChainKey *self,
+                                                 guint8   *out,
+                                                 gsize     out_size,
+                                                 gsize    *out_len);
+/**
  * chain_key_new_hardware:
  * Takes @pkey, and @home (released with @home_release when the key goes),
  * even on failure. @libctx: (nullable) the library context @pkey lives in
