@@ -153,6 +153,13 @@ ChainNameConstraints   *chain_name_constraints_new_take (NAME_CONSTRAINTS *nc);
 NAME_CONSTRAINTS       *chain_name_constraints_get_nc   (const ChainNameConstraints *self);
 
 /* chain-csr.c */
+/** chain_csr_parse() for bytes whose self-signature this process has
+ * verified before (chain_issue_devices() checks a CSR directory whole, then
+ * issues from the same bytes, compared by digest): every check but that
+ * one. Never for bytes from anywhere else. Returns: (transfer full). */
+ChainCsr          *chain_csr_parse_verified     (const guint8 *data,
+                                                 gsize         len,
+                                                 GError      **error);
 /** Returns: (transfer none): the request inside. */
 X509_REQ          *chain_csr_get_x509_req       (const ChainCsr *self);
 /** Returns: (transfer none): the request's public key (X509_REQ_get0_pubkey()

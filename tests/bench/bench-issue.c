@@ -43,7 +43,56 @@
  * chain.pem, key.pem) and --output-layout per-batch (batch-N.pem and
  * batch-N.key.pem a batch); the SoftHSM2 run uses the per-batch one.
  *
- * Profile (December 2026; `perf record -F 499 -g` of `chain issue --count
+ * Latest profile (December 2026, second pass). `perf record -F 300
+ * --call-graph dwarf` unwinds through Debian's libcrypto (it has no frame
+ * pointers, but its .eh_frame is there), so costs can be placed under the
+ * libchain function that asked for them. `chain issue --count 10000
+ * --output-layout per-batch -j 2` into the manufacturer of a kept
+ * `bench-issue -n 20000 -k` run (~200,000 devices in its ledger), load
+ * 14-16; shares of all samples (0.425 CPU-ms a device):
+ *
+ *   23%    X509_verify of each certificate by the device-batch rule (the
+ *          chain-check threads, on both cores already): the rule, kept
+ *   12.5%  signing: 7% ECDSA itself, the rest encoding the TBS and setting
+ *          up the digest-sign context, which asked the CA key its
+ *          algorithm (OpenSSL name lookups) on every signature
+ *    9%    key generation: 5% EVP_PKEY_generate, the rest a new keygen
+ *          context (and group copy) a key
+ *    7%    parsing the certificates in the rule (d2i 4%, extension cache 3%)
+ *    7%    the rule's other per-certificate checks (subject copy, hashes)
+ *    7%    the record's pack (zlib 4%)
+ *    5.6%  encoding the certificate, its digests
+ *    5%    key encryption, 1.6% of it asking OpenSSL the public point a
+ *          second time (the certificate had asked once: 6 us a time, a
+ *          conversion to affine coordinates)
+ *    4%    copying the issuer name into each certificate
+ *    3%    unlocking the CA key (scrypt, once a run), 2% the command
+ *
+ * `chain issue --csr-dir` (20,000 hard links to the kept CSRs under new
+ * names, same workspace, load 34): 47% of the samples were
+ * chain_csr_parse(), 25% X509_REQ_verify and 10% EVP_PKEY_fromdata, twice
+ * the cost of one parse: every CSR was parsed and its self-signature
+ * verified in the checking pass, then again when issued. The rule's
+ * X509_verify was 13%, signing 7%.
+ *
+ * What changed after it: a CSR's self-signature is verified once, in the
+ * checking pass, which keeps per batch the SHA-256 of its files' SHA-256s
+ * and their size; issuing reads a batch's files first (both cores), and
+ * parses them without a second verification only if they are those bytes
+ * (a directory changed in between is refused, unit-issue). A worker keeps
+ * one keygen context (ChainKeyGenerator); a key made here keeps its public
+ * point; the signing digest comes from the CA key's known algorithm.
+ *
+ * The ceiling: per device, `--count` costs at least one key generation,
+ * one signature and the rule's verification, `--csr-dir` one CSR
+ * verification, one signature and the rule's; on this machine (openssl
+ * speed at low load) a P-256 verification costs about three signatures,
+ * so five sign-equivalents a device: 0.4 of `openssl speed -multi` sign/s
+ * is out of reach while the rule verifies each certificate, and 10,000
+ * devices/s on 2 cores needs <= 0.2 CPU-ms a device in all, about twice
+ * that floor.
+ *
+ * Earlier profile (December 2026; `perf record -F 499 -g` of `chain issue --count
  * 20000 --output-layout per-batch -j 2` into the manufacturer of a kept
  * `bench-issue -n 20000 -s -k` run, its ledger then holding ~160,000
  * devices; 2 cores at load 18-30). Debian's libcrypto has no frame
