@@ -428,13 +428,10 @@ process_device (Run                *run,
       if (run->reading)
         {
           /* Stop a directory that grew since it was checked before it
-           * fills the memory: the chunk's files are held until parsed. */
+           * fills the memory (the chunk's files are held until parsed);
+           * read_checked_csrs() says it changed. */
           if (g_atomic_pointer_add (&run->read_budget, -(gssize) device->csr_len) < (gssize) device->csr_len)
-            {
-              g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
-                           _("it grew after the CSRs were checked; issue from a directory nothing writes to"));
-              return FALSE;
-            }
+            g_atomic_int_set (&run->abort, 1);
           return TRUE;
         }
       data = g_bytes_get_data (device->csr_bytes, &len);
@@ -1187,6 +1184,13 @@ read_checked_csrs (Run     *run,
   wait_for_work (run);
   run->working = NULL;
   run->reading = FALSE;
+  if (g_atomic_pointer_get (&run->read_budget) < 0)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("%s changed after its CSRs were checked; issue from a directory nothing writes to"),
+                   run->source->name);
+      return FALSE;
+    }
   for (guint i = 0; i < chunk->devices->len; i++)
     {
       ChainIssueDevice *device = g_ptr_array_index (chunk->devices, i);
