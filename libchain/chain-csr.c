@@ -158,10 +158,11 @@ chain_csr_new (ChainKey        *key,
   return csr_new_take (g_steal_pointer (&req), pkey, chain_key_get_algorithm (key));
 }
 
-ChainCsr *
-chain_csr_parse (const guint8 *data,
-                 gsize         len,
-                 GError      **error)
+static ChainCsr *
+csr_parse (const guint8 *data,
+           gsize         len,
+           gboolean      verify_signature,
+           GError      **error)
 {
   g_autoptr(GBytes) der = NULL;
   g_autoptr(X509_REQ) req = NULL;
@@ -223,7 +224,7 @@ chain_csr_parse (const guint8 *data,
   if (!chain_signature_check_digest (X509_REQ_get_signature_nid (req), _("CSR"), error))
     return NULL;
 
-  if (X509_REQ_verify (req, pkey) != 1)
+  if (verify_signature && X509_REQ_verify (req, pkey) != 1)
     {
       chain_openssl_clear_errors ();
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
@@ -235,6 +236,22 @@ chain_csr_parse (const guint8 *data,
     return NULL;
 
   return csr_new_take (g_steal_pointer (&req), g_steal_pointer (&pkey), algorithm);
+}
+
+ChainCsr *
+chain_csr_parse (const guint8 *data,
+                 gsize         len,
+                 GError      **error)
+{
+  return csr_parse (data, len, TRUE, error);
+}
+
+ChainCsr *
+chain_csr_parse_verified (const guint8 *data,
+                          gsize         len,
+                          GError      **error)
+{
+  return csr_parse (data, len, FALSE, error);
 }
 
 GBytes *

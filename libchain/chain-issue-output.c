@@ -466,7 +466,7 @@ private_key_info (ChainKey *key)
   guint8 scalar[48];
   guint8 point[1 + 2 * 48];
   guint8 bits[2 + 1 + sizeof point];
-  size_t point_len = 0;
+  gsize point_len = 0;
   gsize field;
   unsigned char *encoded = NULL;
   int curve;
@@ -478,7 +478,7 @@ private_key_info (ChainKey *key)
   curve = algorithm == CHAIN_KEY_ALGORITHM_EC_P256 ? NID_X9_62_prime256v1 : NID_secp384r1;
   ok = EVP_PKEY_get_bn_param (pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d)
        && BN_bn2binpad (d, scalar, (int) field) == (int) field
-       && EVP_PKEY_get_octet_string_param (pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &point_len)
+       && chain_key_copy_ec_point (key, point, sizeof point, &point_len)
        && point_len == 1 + 2 * field;
   BN_clear_free (d);
   if (!ok)

@@ -19,6 +19,9 @@ G_BEGIN_DECLS
 typedef struct {
   char             *id;           /* NULL until known (a CSR named by its CN) */
   char             *csr_path;     /* CSR sources */
+  GBytes           *csr_bytes;    /* the file, between reading and parsing */
+  gsize             csr_len;      /* its size and SHA-256, for comparing */
+  guint8            csr_sha256[32];
   guint64           line;         /* ids files: the line, for messages */
   ChainIssuedDevice cert;         /* der, serial, digests; PEM is made
                                    * where it is written, never kept */

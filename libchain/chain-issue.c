@@ -248,6 +248,7 @@ device_free (gpointer data)
 
   g_free (d->id);
   g_free (d->csr_path);
+  g_clear_pointer (&d->csr_bytes, g_bytes_unref);
   chain_issued_device_clear (&d->cert);
   g_clear_pointer (&d->key_pem, g_bytes_unref);
   g_clear_error (&d->error);
@@ -314,6 +315,15 @@ typedef struct {
   GMutex                          lock;
   GCond                           cond;
 
+  /* A CSR directory's checking pass: per chunk, the SHA-256 over its
+   * files' SHA-256s and their total size (CheckedCsrs). Issuing reads a
+   * chunk's files first and compares; the same bytes need no second
+   * verification of their self-signatures, other bytes stop the run. */
+  GArray                         *checked_csrs;
+  gboolean                        reading;      /* the pool only reads the chunk's CSRs */
+  gboolean                        csrs_verified; /* the working chunk's CSRs matched */
+  gssize                          read_budget;  /* atomic: bytes the reading may take yet */
+
   /* The chunk in the pool. */
   Chunk                          *working;
   gboolean                        check_only;
@@ -329,12 +339,13 @@ typedef struct {
   guint64                         recorded;
 } Run;
 
-/* Reads a CSR file, at most CHAIN_INPUT_MAX_LEN bytes (one more tells an
- * oversized file from a full one), and parses it. */
+/* Reads a CSR file into @device (csr_bytes, csr_sha256), at most
+ * CHAIN_INPUT_MAX_LEN bytes (one more tells an oversized file from a full
+ * one; the parser refuses it). */
 static gboolean
-read_csr_file (const char *path,
-               ChainCsr  **out_csr,
-               GError    **error)
+read_csr_file (const char       *path,
+               ChainIssueDevice *device,
+               GError          **error)
 {
   g_autofree guint8 *data = g_malloc (CHAIN_INPUT_MAX_LEN + 1);
   gsize len = 0;
@@ -364,16 +375,44 @@ read_csr_file (const char *path,
       len += (gsize) n;
     }
   close (fd);
-  *out_csr = chain_csr_parse (data, len, error);
-  return *out_csr != NULL;
+  SHA256 (data, len, device->csr_sha256);
+  device->csr_len = len;
+  device->csr_bytes = g_bytes_new_take (g_realloc (g_steal_pointer (&data), MAX (len, 1)), len);
+  return TRUE;
+}
+
+typedef struct {
+  guint8  sha256[SHA256_DIGEST_LENGTH];
+  guint64 bytes;
+} CheckedCsrs;
+
+/* What a chunk's CSR files were: the SHA-256 over their SHA-256s in input
+ * order, and their size. */
+static CheckedCsrs
+chunk_csrs_digest (Chunk *chunk)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  CheckedCsrs checked = { { 0 }, 0 };
+  gsize len = sizeof checked.sha256;
+
+  for (guint i = 0; i < chunk->devices->len; i++)
+    {
+      ChainIssueDevice *device = g_ptr_array_index (chunk->devices, i);
+
+      g_checksum_update (sum, device->csr_sha256, sizeof device->csr_sha256);
+      checked.bytes += device->csr_len;
+    }
+  g_checksum_get_digest (sum, checked.sha256, &len);
+  return checked;
 }
 
 /* Issues (or, checking, only parses) one device. */
 static gboolean
-process_device (Run              *run,
-                Chunk            *chunk,
-                ChainIssueDevice *device,
-                GError          **error)
+process_device (Run                *run,
+                Chunk              *chunk,
+                ChainKeyGenerator **generator,
+                ChainIssueDevice   *device,
+                GError            **error)
 {
   g_autoptr(ChainCsr) csr = NULL;
   g_autoptr(ChainKey) key = NULL;
@@ -381,8 +420,26 @@ process_device (Run              *run,
   if (device->csr_path != NULL)
     {
       ChainKeyAlgorithm algorithm;
+      gsize len = 0;
+      const guint8 *data;
 
-      if (!read_csr_file (device->csr_path, &csr, error))
+      if (device->csr_bytes == NULL && !read_csr_file (device->csr_path, device, error))
+        return FALSE;
+      if (run->reading)
+        {
+          /* Stop a directory that grew since it was checked before it
+           * fills the memory (the chunk's files are held until parsed);
+           * read_checked_csrs() says it changed. */
+          if (g_atomic_pointer_add (&run->read_budget, -(gssize) device->csr_len) < (gssize) device->csr_len)
+            g_atomic_int_set (&run->abort, 1);
+          return TRUE;
+        }
+      data = g_bytes_get_data (device->csr_bytes, &len);
+      /* Bytes the checking pass verified (the chunk's digest matched) are
+       * not verified again. */
+      csr = run->csrs_verified ? chain_csr_parse_verified (data, len, error) : chain_csr_parse (data, len, error);
+      g_clear_pointer (&device->csr_bytes, g_bytes_unref);
+      if (csr == NULL)
         return FALSE;
       if (device->id == NULL)
         {
@@ -413,7 +470,9 @@ process_device (Run              *run,
 
   if (csr == NULL)
     {
-      key = chain_key_generate (run->options->algorithm, error);
+      if (*generator == NULL)
+        *generator = chain_key_generator_new (run->options->algorithm, error);
+      key = *generator != NULL ? chain_key_generator_generate (*generator, error) : NULL;
       if (key == NULL)
         return FALSE;
     }
@@ -429,6 +488,9 @@ worker (gpointer data,
 {
   Run *run = user_data;
   Chunk *chunk = run->working;
+  /* This thread's own: made at its first key, freed before the thread
+   * goes back to the pool (and before OPENSSL_thread_stop()). */
+  ChainKeyGenerator *generator = NULL;
 
   (void) data;
   for (;;)
@@ -442,7 +504,7 @@ worker (gpointer data,
       if (i >= (gint) chunk->devices->len)
         break;
       device = g_ptr_array_index (chunk->devices, i);
-      if (!process_device (run, chunk, device, &device->error))
+      if (!process_device (run, chunk, &generator, device, &device->error))
         {
           chain_issue_source_prefix_error (run->source, device, &device->error);
           /* Checking reports the first bad device in input order, so it
@@ -452,6 +514,7 @@ worker (gpointer data,
         }
       g_atomic_int_inc (&run->done);
     }
+  chain_key_generator_free (generator);
   /* This thread goes back to GLib's shared pool, which keeps it idle or
    * retires it whenever it likes, perhaps while the process exits and
    * OPENSSL_cleanup() drops the handlers that would free the thread's
@@ -499,7 +562,7 @@ report_progress (Run *run)
   guint64 issued;
   guint64 recorded;
 
-  if (run->options->progress == NULL || run->check_only)
+  if (run->options->progress == NULL || run->check_only || run->reading)
     return;
   g_mutex_lock (&run->lock);
   recorded = run->recorded;
@@ -512,6 +575,8 @@ report_progress (Run *run)
 static void
 wait_for_work (Run *run)
 {
+  /* At least once a chunk, however fast its devices went. */
+  report_progress (run);
   g_mutex_lock (&run->lock);
   while (run->workers_running > 0 || run->recorder_running)
     {
@@ -753,8 +818,11 @@ check_whole_source (Run     *run,
                     GError **error)
 {
   guint64 index = 0;
+  CheckedCsrs checked;
 
   run->check_only = TRUE;
+  if (run->source->kind == CHAIN_ISSUE_SOURCE_CSR_DIR)
+    run->checked_csrs = g_array_new (FALSE, FALSE, sizeof (CheckedCsrs));
   run->total = 0;
   for (;;)
     {
@@ -772,6 +840,8 @@ check_whole_source (Run     *run,
           run->working = NULL;
           if (!check_chunk_results (run, chunk, error))
             return FALSE;
+          checked = chunk_csrs_digest (chunk);
+          g_array_append_val (run->checked_csrs, checked);
         }
       else if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
         return FALSE;
@@ -1080,6 +1150,71 @@ take_quota (Run      *run,
   return TRUE;
 }
 
+/* For a CSR directory checked whole: reads @chunk's files (the pool) and
+ * compares them with what the checking pass verified, so that issuing
+ * parses them without verifying each self-signature a second time. */
+static gboolean
+read_checked_csrs (Run     *run,
+                   Chunk   *chunk,
+                   GError **error)
+{
+  const CheckedCsrs *expected;
+  CheckedCsrs found;
+
+  run->csrs_verified = FALSE;
+  if (run->checked_csrs == NULL)
+    return TRUE;
+  if (chunk->index > run->checked_csrs->len)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("%s changed after its CSRs were checked; issue from a directory nothing writes to"),
+                   run->source->name);
+      return FALSE;
+    }
+  expected = &g_array_index (run->checked_csrs, CheckedCsrs, chunk->index - 1);
+  run->reading = TRUE;
+  run->read_budget = (gssize) expected->bytes;
+  if (!start_workers (run, chunk, error))
+    {
+      wait_for_work (run);
+      run->working = NULL;
+      run->reading = FALSE;
+      return FALSE;
+    }
+  wait_for_work (run);
+  run->working = NULL;
+  run->reading = FALSE;
+  if (g_atomic_pointer_get (&run->read_budget) < 0)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("%s changed after its CSRs were checked; issue from a directory nothing writes to"),
+                   run->source->name);
+      return FALSE;
+    }
+  for (guint i = 0; i < chunk->devices->len; i++)
+    {
+      ChainIssueDevice *device = g_ptr_array_index (chunk->devices, i);
+
+      if (device->error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&device->error));
+          return FALSE;
+        }
+    }
+  if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+    return FALSE;
+  found = chunk_csrs_digest (chunk);
+  if (found.bytes != expected->bytes || memcmp (found.sha256, expected->sha256, sizeof found.sha256) != 0)
+    {
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT,
+                   _("%s changed after its CSRs were checked; issue from a directory nothing writes to"),
+                   run->source->name);
+      return FALSE;
+    }
+  run->csrs_verified = TRUE;
+  return TRUE;
+}
+
 static gboolean
 issue_all (Run     *run,
            GError **error)
@@ -1099,6 +1234,8 @@ issue_all (Run     *run,
       if (!run->quota_checked_whole && !take_quota (run, chunk->devices->len, &failure))
         break;
       if (run->output == NULL && !open_output (run, &failure))
+        break;
+      if (!read_checked_csrs (run, chunk, &failure))
         break;
       if (!chain_issue_output_begin_chunk (run->output, chunk->index, &failure))
         break;
@@ -1239,6 +1376,7 @@ out:
   chain_issue_journal_end (run.journal, run.output == NULL || !chain_issue_output_has_staging (run.output));
   chain_issue_output_free (run.output);
   id_set_clear (&run.ids);
+  g_clear_pointer (&run.checked_csrs, g_array_unref);
   g_clear_pointer (&run.chain, g_ptr_array_unref);
   g_free (run.thumbprint);
   g_mutex_clear (&run.lock);

@@ -1190,7 +1190,7 @@ key_public_key (ChainKey *key,
   g_autoptr(X509_PUBKEY) pub = NULL;
   unsigned char point[1 + 2 * 66];
   unsigned char *bits = NULL;
-  size_t len = 0;
+  gsize len = 0;
   int curve;
 
   if (algorithm != CHAIN_KEY_ALGORITHM_EC_P256 && algorithm != CHAIN_KEY_ALGORITHM_EC_P384)
@@ -1205,7 +1205,7 @@ key_public_key (ChainKey *key,
   curve = algorithm == CHAIN_KEY_ALGORITHM_EC_P256 ? NID_X9_62_prime256v1 : NID_secp384r1;
   pub = X509_PUBKEY_new ();
   if (pub == NULL
-      || !EVP_PKEY_get_octet_string_param (pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &len)
+      || !chain_key_copy_ec_point (key, point, sizeof point, &len)
       || len == 0 || point[0] != POINT_CONVERSION_UNCOMPRESSED
       || (bits = OPENSSL_memdup (point, len)) == NULL)
     {

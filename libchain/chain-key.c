@@ -36,6 +36,9 @@ struct _ChainKey
   EVP_PKEY *pkey;              /* the private key; a handle for a token or TPM key */
   EVP_PKEY *public_key;        /* the public half in the default library context */
   ChainKeyAlgorithm algorithm;
+  /* An EC key made here: its public point, uncompressed (0: ask the key). */
+  guint8 ec_point[1 + 2 * 66];
+  size_t ec_point_len;
   ChainKeyStore store;
   char *location;              /* where a hardware key lives; NULL for a file key */
   OSSL_LIB_CTX *libctx;        /* (nullable) the library context @pkey belongs to */
@@ -527,7 +530,10 @@ chain_key_sign_begin (ChainKey *self,
                       GError  **error)
 {
   g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
-  const char *md_name = EVP_MD_get0_name (chain_pkey_signature_digest (self->public_key));
+  /* From the algorithm found when the key was made or loaded: asking the
+   * key again costs OpenSSL name lookups on every signature. */
+  const EVP_MD *md = self->algorithm == CHAIN_KEY_ALGORITHM_EC_P384 ? EVP_sha384 () : EVP_sha256 ();
+  const char *md_name = EVP_MD_get0_name (md);
 
   chain_key_lock (self);
   if (self->pkey == NULL)
@@ -545,7 +551,7 @@ chain_key_sign_begin (ChainKey *self,
   if (ctx == NULL
       || (self->libctx != NULL
           ? EVP_DigestSignInit_ex (ctx, NULL, md_name, self->libctx, self->propq, self->pkey, NULL)
-          : EVP_DigestSignInit (ctx, NULL, chain_pkey_signature_digest (self->public_key), NULL, self->pkey)) != 1)
+          : EVP_DigestSignInit (ctx, NULL, md, NULL, self->pkey)) != 1)
     {
       chain_key_unlock (self);
       chain_openssl_error (error, CHAIN_ERROR_FAILED,
@@ -672,12 +678,17 @@ ec_key_params (int nid)
   return nid == NID_secp384r1 ? p384 : p256;
 }
 
-ChainKey *
-chain_key_generate (ChainKeyAlgorithm algorithm,
-                    GError          **error)
+struct _ChainKeyGenerator {
+  ChainKeyAlgorithm algorithm;
+  EVP_PKEY_CTX     *ctx;
+};
+
+ChainKeyGenerator *
+chain_key_generator_new (ChainKeyAlgorithm algorithm,
+                         GError          **error)
 {
   g_autoptr(EVP_PKEY_CTX) ctx = NULL;
-  EVP_PKEY *pkey = NULL;
+  ChainKeyGenerator *self;
   gboolean is_ec = FALSE;
   unsigned int bits = 0;
   int nid = NID_undef;
@@ -730,15 +741,96 @@ chain_key_generate (ChainKeyAlgorithm algorithm,
         goto fail;
     }
 
-  if (EVP_PKEY_generate (ctx, &pkey) <= 0)
-    goto fail;
-
-  return chain_key_new_take (pkey, error);
+  self = g_new0 (ChainKeyGenerator, 1);
+  self->algorithm = algorithm;
+  self->ctx = g_steal_pointer (&ctx);
+  return self;
 
 fail:
   chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot generate a %s key"),
                        chain_key_algorithm_to_string (algorithm));
   return NULL;
+}
+
+ChainKey *
+chain_key_generator_generate (ChainKeyGenerator *self,
+                              GError           **error)
+{
+  EVP_PKEY *pkey = NULL;
+  ChainKey *key;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (EVP_PKEY_generate (self->ctx, &pkey) <= 0)
+    {
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot generate a %s key"),
+                           chain_key_algorithm_to_string (self->algorithm));
+      return NULL;
+    }
+  /* The algorithm is the one asked for: no need to ask the key. */
+  key = g_new0 (ChainKey, 1);
+  key->ref_count = 1;
+  key->pkey = pkey;
+  key->public_key = pkey;
+  EVP_PKEY_up_ref (key->public_key);
+  key->algorithm = self->algorithm;
+  key->store = CHAIN_KEY_STORE_FILE;
+  /* Asked once here: both the certificate and the key file carry it, and
+   * each ask costs OpenSSL a conversion to affine coordinates. */
+  if (!chain_key_algorithm_is_rsa (self->algorithm)
+      && !EVP_PKEY_get_octet_string_param (pkey, OSSL_PKEY_PARAM_PUB_KEY, key->ec_point,
+                                           sizeof key->ec_point, &key->ec_point_len))
+    {
+      chain_key_free (key);
+      chain_openssl_error (error, CHAIN_ERROR_FAILED, _("cannot generate a %s key"),
+                           chain_key_algorithm_to_string (self->algorithm));
+      return NULL;
+    }
+  return key;
+}
+
+void
+chain_key_generator_free (ChainKeyGenerator *self)
+{
+  if (self == NULL)
+    return;
+  EVP_PKEY_CTX_free (self->ctx);
+  g_free (self);
+}
+
+ChainKey *
+chain_key_generate (ChainKeyAlgorithm algorithm,
+                    GError          **error)
+{
+  g_autoptr(ChainKeyGenerator) generator = chain_key_generator_new (algorithm, error);
+
+  if (generator == NULL)
+    return NULL;
+  return chain_key_generator_generate (generator, error);
+}
+
+gboolean
+chain_key_copy_ec_point (ChainKey *self,
+                         guint8   *out,
+                         gsize     out_size,
+                         gsize    *out_len)
+{
+  size_t len = 0;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->ec_point_len > 0)
+    {
+      if (self->ec_point_len > out_size)
+        return FALSE;
+      memcpy (out, self->ec_point, self->ec_point_len);
+      *out_len = self->ec_point_len;
+      return TRUE;
+    }
+  if (!EVP_PKEY_get_octet_string_param (self->public_key, OSSL_PKEY_PARAM_PUB_KEY, out, out_size, &len))
+    return FALSE;
+  *out_len = len;
+  return TRUE;
 }
 
 /* Encrypted PKCS#8 */

@@ -31,6 +31,28 @@ EVP_PKEY          *chain_key_get_public         (ChainKey *self);
 /** Returns: (transfer full): another reference to @self. */
 ChainKey          *chain_key_ref                (ChainKey *self);
 /**
+ * ChainKeyGenerator:
+ * Makes key after key of one algorithm from one OpenSSL context, set up
+ * once (a context a key costs a sixth of making a P-256 key). One thread
+ * at a time; a pool gives each thread its own.
+ */
+typedef struct _ChainKeyGenerator ChainKeyGenerator;
+/** Returns: (transfer full): a generator; NULL (error set) for an algorithm libchain does not make. */
+ChainKeyGenerator *chain_key_generator_new      (ChainKeyAlgorithm   algorithm,
+                                                 GError            **error);
+/** Returns: (transfer full): a new key (a file key, not yet written). */
+ChainKey          *chain_key_generator_generate (ChainKeyGenerator  *self,
+                                                 GError            **error);
+void               chain_key_generator_free     (ChainKeyGenerator  *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainKeyGenerator, chain_key_generator_free)
+/** Copies an EC key's public point, uncompressed, into @out (@out_size
+ * bytes); a key made here answers from what it kept, without OpenSSL.
+ * Returns: FALSE if it does not fit or the key has none. */
+gboolean           chain_key_copy_ec_point      (ChainKey *self,
+                                                 guint8   *out,
+                                                 gsize     out_size,
+                                                 gsize    *out_len);
+/**
  * chain_key_new_hardware:
  * Takes @pkey, and @home (released with @home_release when the key goes),
  * even on failure. @libctx: (nullable) the library context @pkey lives in
@@ -133,6 +155,13 @@ ChainNameConstraints   *chain_name_constraints_new_take (NAME_CONSTRAINTS *nc);
 NAME_CONSTRAINTS       *chain_name_constraints_get_nc   (const ChainNameConstraints *self);
 
 /* chain-csr.c */
+/** chain_csr_parse() for bytes whose self-signature this process has
+ * verified before (chain_issue_devices() checks a CSR directory whole, then
+ * issues from the same bytes, compared by digest): every check but that
+ * one. Never for bytes from anywhere else. Returns: (transfer full). */
+ChainCsr          *chain_csr_parse_verified     (const guint8 *data,
+                                                 gsize         len,
+                                                 GError      **error);
 /** Returns: (transfer none): the request inside. */
 X509_REQ          *chain_csr_get_x509_req       (const ChainCsr *self);
 /** Returns: (transfer none): the request's public key (X509_REQ_get0_pubkey()

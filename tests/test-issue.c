@@ -585,6 +585,69 @@ START_TEST (test_csr_dir)
 }
 END_TEST
 
+/* Rewrites the fourth CSR with another key the first time progress is
+ * reported: while the first batch is issued, after the check. */
+typedef struct {
+  const char *csrs;
+  guint       calls;
+} ChangeCsr;
+
+static void
+change_csr_when_issuing (guint64  issued,
+                         guint64  recorded,
+                         guint64  total,
+                         gpointer data)
+{
+  ChangeCsr *change = data;
+  g_autofree char *key = NULL;
+
+  (void) issued;
+  (void) recorded;
+  (void) total;
+  if (change->calls++ == 0)
+    key = libchain_csr (change->csrs, "chg-4.csr", CHAIN_KEY_ALGORITHM_EC_P256, "chg-4", FALSE);
+}
+
+/* A CSR is verified once, in the checking pass; issuing takes the same
+ * bytes (their digest) or refuses: a file changed in between is never
+ * issued unverified. */
+START_TEST (test_csr_dir_changed_after_check)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csrs = work_path ("csrs-changed");
+  g_autoptr(ChainIssueSource) source = NULL;
+  ChainIssueDevicesOptions options = default_options (NULL);
+  g_autoptr(ChainIssueSummary) summary = chain_issue_summary_new ();
+  g_autoptr(GPtrArray) ids = NULL;
+  ChangeCsr change = { csrs, 0 };
+  guint64 before = ledger_length (custody->dist);
+
+  ck_assert_int_eq (g_mkdir (csrs, 0700), 0);
+  for (guint i = 1; i <= 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("chg-%u.csr", i);
+      g_autofree char *cn = g_strdup_printf ("chg-%u", i);
+      g_autofree char *key = libchain_csr (csrs, name, CHAIN_KEY_ALGORITHM_EC_P256, cn, FALSE);
+    }
+  source = chain_issue_source_new_csr_dir (csrs, CHAIN_ISSUE_CSR_ID_FILE_NAME, &error);
+  test_assert_no_error (error);
+  options.batch_size = 2;
+  options.progress = change_csr_when_issuing;
+  options.progress_data = &change;
+  ck_assert (!chain_issue_devices (custody->dist, source, &options, summary, NULL, &error));
+  ck_assert_msg (g_error_matches (error, CHAIN_ERROR, CHAIN_ERROR_INVALID_INPUT)
+                 && strstr (error->message, "changed after its CSRs were checked") != NULL,
+                 "not refused as changed: %s", error != NULL ? error->message : "(succeeded)");
+  ck_assert_uint_gt (change.calls, 0);
+  /* The first batch, issued before, is recorded whole; nothing after. */
+  ck_assert_uint_eq (chain_issue_summary_get_n_records (summary), 1);
+  ck_assert_uint_eq (chain_issue_summary_get_n_issued (summary), 2);
+  ck_assert_uint_eq (ledger_length (custody->dist), before + 1);
+  ids = assert_output_matches_ledger (custody->dist, summary);
+  ck_assert_uint_eq (ids->len, 2);
+}
+END_TEST
+
 START_TEST (test_csr_dir_ids_from_cn)
 {
   g_autoptr(GError) error = NULL;
@@ -1541,6 +1604,7 @@ issue_suite (void)
   tcase_add_test (tc, test_stream_bad_later_chunk);
   tcase_add_test (tc, test_csr_dir);
   tcase_add_test (tc, test_csr_dir_ids_from_cn);
+  tcase_add_test (tc, test_csr_dir_changed_after_check);
   tcase_add_test (tc, test_pkcs12_and_root);
   tcase_add_test (tc, test_per_batch_layout);
   tcase_add_test (tc, test_per_batch_layout_csrs_cli);

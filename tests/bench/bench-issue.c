@@ -43,7 +43,64 @@
  * chain.pem, key.pem) and --output-layout per-batch (batch-N.pem and
  * batch-N.key.pem a batch); the SoftHSM2 run uses the per-batch one.
  *
- * Profile (December 2026; `perf record -F 499 -g` of `chain issue --count
+ * Latest profile (December 2026, second pass). `perf record -F 300
+ * --call-graph dwarf` unwinds through Debian's libcrypto (it has no frame
+ * pointers, but its .eh_frame is there), so costs can be placed under the
+ * libchain function that asked for them. `chain issue --count 10000
+ * --output-layout per-batch -j 2` into the manufacturer of a kept
+ * `bench-issue -n 20000 -k` run (~200,000 devices in its ledger), load
+ * 14-16; shares of all samples (0.425 CPU-ms a device):
+ *
+ *   23%    X509_verify of each certificate by the device-batch rule (the
+ *          chain-check threads, on both cores already): the rule, kept
+ *   12.5%  signing: 7% ECDSA itself, the rest encoding the TBS and setting
+ *          up the digest-sign context, which asked the CA key its
+ *          algorithm (OpenSSL name lookups) on every signature
+ *    9%    key generation: 5% EVP_PKEY_generate, the rest a new keygen
+ *          context (and group copy) a key
+ *    7%    parsing the certificates in the rule (d2i 4%, extension cache 3%)
+ *    7%    the rule's other per-certificate checks (subject copy, hashes)
+ *    7%    the record's pack (zlib 4%)
+ *    5.6%  encoding the certificate, its digests
+ *    5%    key encryption, 1.6% of it asking OpenSSL the public point a
+ *          second time (the certificate had asked once: 6 us a time, a
+ *          conversion to affine coordinates)
+ *    4%    copying the issuer name into each certificate
+ *    3%    unlocking the CA key (scrypt, once a run), 2% the command
+ *
+ * `chain issue --csr-dir` (20,000 hard links to the kept CSRs under new
+ * names, same workspace, load 34): 47% of the samples were
+ * chain_csr_parse(), 25% X509_REQ_verify and 10% EVP_PKEY_fromdata, twice
+ * the cost of one parse: every CSR was parsed and its self-signature
+ * verified in the checking pass, then again when issued. The rule's
+ * X509_verify was 13%, signing 7%.
+ *
+ * What changed after it: a CSR's self-signature is verified once, in the
+ * checking pass, which keeps per batch the SHA-256 of its files' SHA-256s
+ * and their size; issuing reads a batch's files first (both cores), and
+ * parses them without a second verification only if they are those bytes
+ * (a directory changed in between is refused, unit-issue). A worker keeps
+ * one keygen context (ChainKeyGenerator); a key made here keeps its public
+ * point; the signing digest comes from the CA key's known algorithm.
+ *
+ * Measured (`chain issue ... -j 2 --output-layout per-batch`, 20,000
+ * devices each, into that workspace, the binary before these changes and
+ * after, one after the other, load 27-36 from other builds, so wall
+ * clock says little): `--count` 0.495 -> 0.365 CPU-ms a device (9.9 ->
+ * 7.3 CPU-s; RSS high-water 104 -> 111 MiB), `--csr-dir` 0.742 -> 0.619
+ * (14.8 -> 12.4 CPU-s; 103 -> 106 MiB). Figures of the whole bench, at a
+ * quiet hour, are what README should carry.
+ *
+ * The ceiling: per device, `--count` costs at least one key generation,
+ * one signature and the rule's verification, `--csr-dir` one CSR
+ * verification, one signature and the rule's; on this machine (openssl
+ * speed at low load) a P-256 verification costs about three signatures,
+ * so five sign-equivalents a device: 0.4 of `openssl speed -multi` sign/s
+ * is out of reach while the rule verifies each certificate, and 10,000
+ * devices/s on 2 cores needs <= 0.2 CPU-ms a device in all, about twice
+ * that floor.
+ *
+ * Earlier profile (December 2026; `perf record -F 499 -g` of `chain issue --count
  * 20000 --output-layout per-batch -j 2` into the manufacturer of a kept
  * `bench-issue -n 20000 -s -k` run, its ledger then holding ~160,000
  * devices; 2 cores at load 18-30). Debian's libcrypto has no frame
@@ -218,7 +275,9 @@ typedef struct {
   double wall;       /* devices/s */
   double cpu;        /* devices per CPU-second */
   double rss_mib;    /* RSS high-water during the run, MiB (0: not measured) */
-  double ledger;     /* ledger.git growth, bytes per device (0: not measured) */
+  double ledger;     /* ledger.git growth, bytes per device; negative when a pack
+                      * merge during the run shrank it more than the run added */
+  gboolean ledger_measured;
 } Rate;
 
 /* Runs @argv, dying unless it exits 0; returns its stdout. */
@@ -397,7 +456,10 @@ bench_cli (const char        *chain_bin,
   rate.wall = (double) n / (bench_now () - started);
   rate.cpu = (double) n / ((double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
                            + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6);
-  rate.ledger = (double) (bench_disk_usage (ledger) - ledger_before) / (double) n;
+  /* Signed: a merge of the ledger's packs during the run can leave it
+   * smaller than before, which unsigned arithmetic turned into ~10^19. */
+  rate.ledger = ((double) bench_disk_usage (ledger) - (double) ledger_before) / (double) n;
+  rate.ledger_measured = TRUE;
   return rate;
 }
 
@@ -593,7 +655,7 @@ print_row (const char *what,
     }
   if (rate.rss_mib > 0)
     g_snprintf (rss, sizeof rss, "%.1f", rate.rss_mib);
-  if (rate.ledger > 0)
+  if (rate.ledger_measured)
     g_snprintf (ledger, sizeof ledger, "%.0f", rate.ledger);
   if (sign_all > 0)
     g_snprintf (ratio, sizeof ratio, "%.3f", rate.wall / sign_all);
@@ -855,13 +917,13 @@ main (int    argc,
           n, m, jobs, batch, g_get_num_processors ());
   printf ("%-46s %9s %9s %9s %8s %7s %7s\n", "", "devices/s", "per CPU-s", "CPU-ms/dv", "RSS MiB", "B/dev",
           "x speed");
-  print_row ("libchain, keys made here: signed + files", (Rate) { lib_keys.issued, 0, 0, 0 }, sign_all);
+  print_row ("libchain, keys made here: signed + files", (Rate) { .wall = lib_keys.issued }, sign_all);
   print_row ("libchain, keys made here: + ledger records", lib_keys.recorded, sign_all);
-  print_row ("libchain, from CSRs: signed + files", (Rate) { lib_csrs.issued, 0, 0, 0 }, sign_all);
+  print_row ("libchain, from CSRs: signed + files", (Rate) { .wall = lib_csrs.issued }, sign_all);
   print_row ("libchain, from CSRs: + ledger records", lib_csrs.recorded, sign_all);
-  print_row ("per batch, keys made here: signed", (Rate) { lib_keys_batch.issued, 0, 0, 0 }, sign_all);
+  print_row ("per batch, keys made here: signed", (Rate) { .wall = lib_keys_batch.issued }, sign_all);
   print_row ("per batch, keys made here: + records, files", lib_keys_batch.recorded, sign_all);
-  print_row ("per batch, from CSRs: signed", (Rate) { lib_csrs_batch.issued, 0, 0, 0 }, sign_all);
+  print_row ("per batch, from CSRs: signed", (Rate) { .wall = lib_csrs_batch.issued }, sign_all);
   print_row ("per batch, from CSRs: + records, files", lib_csrs_batch.recorded, sign_all);
   if (chain_bin != NULL)
     {
@@ -874,7 +936,7 @@ main (int    argc,
     printf ("%-46s %9s\n", "chain issue (no -c or $CHAIN_BIN)", "-");
   if (softhsm)
     {
-      print_row ("SoftHSM2 CA, CSRs, per batch: signed", (Rate) { hsm_csrs.issued, 0, 0, 0 }, sign_all);
+      print_row ("SoftHSM2 CA, CSRs, per batch: signed", (Rate) { .wall = hsm_csrs.issued }, sign_all);
       print_row ("SoftHSM2 CA, CSRs, per batch: + records", hsm_csrs.recorded, sign_all);
       if (chain_bin != NULL)
         {
