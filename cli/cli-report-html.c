@@ -114,18 +114,6 @@ begin_figure (GString    *out,
 
 /* ---- Devices issued per custodian over time ------------------------------------- */
 
-static double
-scale (gint64 value,
-       gint64 from,
-       gint64 to,
-       double out_from,
-       double out_to)
-{
-  if (to <= from)
-    return out_from;
-  return out_from + (out_to - out_from) * (double) (value - from) / (double) (to - from);
-}
-
 static void
 append_issued_chart (GString               *out,
                      const ChainReportData *data)
@@ -171,8 +159,8 @@ append_issued_chart (GString               *out,
                               colour);
       for (guint p = 0; p < series->n_points; p++)
         {
-          double x = scale (series->points[p].day, first, last, PLOT_LEFT, plot_right);
-          double y = scale ((gint64) series->points[p].total, 0, (gint64) max, plot_bottom, PLOT_TOP);
+          double x = chain_report_scale (series->points[p].day, first, last, PLOT_LEFT, plot_right);
+          double y = chain_report_scale ((gint64) series->points[p].total, 0, (gint64) max, plot_bottom, PLOT_TOP);
 
           g_string_append_printf (out, "%.1f,%.1f %.1f,%.1f ", x, y_prev, x, y);
           y_prev = y;
@@ -180,11 +168,16 @@ append_issued_chart (GString               *out,
       g_string_append_printf (out, "%.1f,%.1f\"/>\n", plot_right, y_prev);
       if (series->quota > 0)
         {
-          double y = scale ((gint64) series->quota, 0, (gint64) max, plot_bottom, PLOT_TOP);
+          double y = chain_report_scale ((gint64) series->quota, 0, (gint64) max, plot_bottom, PLOT_TOP);
+          g_autofree char *quota_text = g_strdup_printf ("%" G_GUINT64_FORMAT, series->quota);
 
           g_string_append_printf (out, "<line class=\"quota\" x1=\"%d\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\" "
-                                  "stroke=\"%s\" stroke-dasharray=\"6 4\"/>\n",
-                                  PLOT_LEFT, y, plot_right, y, colour);
+                                  "stroke=\"%s\" stroke-dasharray=\"6 4\"/>"
+                                  "<text class=\"quota\" x=\"%g\" y=\"%.1f\" text-anchor=\"end\" fill=\"%s\">",
+                                  PLOT_LEFT, y, plot_right, y, colour, plot_right, y - 4, colour);
+          /* Translators: the label of a quota's line in a chart; %s is the quota. */
+          g_string_append_printf (out, _("quota %s"), quota_text);
+          g_string_append (out, "</text>\n");
         }
       g_string_append_printf (out, "<rect x=\"%d\" y=\"%.1f\" width=\"14\" height=\"14\" fill=\"%s\"/>"
                               "<text x=\"%d\" y=\"%.1f\">",
@@ -226,8 +219,8 @@ append_validity_chart (GString               *out,
     {
       const ChainReportCa *ca = chain_report_data_get_ca (data, i);
       double y = PLOT_TOP + BAR_ROW * (double) i;
-      double x1 = scale (ca->not_before, from, to, label_width, plot_right);
-      double x2 = scale (ca->not_after, from, to, label_width, plot_right);
+      double x1 = chain_report_scale (ca->not_before, from, to, label_width, plot_right);
+      double x2 = chain_report_scale (ca->not_after, from, to, label_width, plot_right);
       g_autofree char *until = format_day (ca->not_after);
 
       g_string_append_printf (out, "<text x=\"%g\" y=\"%.1f\">", 8.0 + 12.0 * ca->depth, y + 15);
@@ -240,7 +233,7 @@ append_validity_chart (GString               *out,
       append_text (out, ca->name);
       g_string_append_printf (out, ": %s, %s %s</title></rect>\n", status_label (ca), _("until"), until);
     }
-  x_now = scale (now, from, to, label_width, plot_right);
+  x_now = chain_report_scale (now, from, to, label_width, plot_right);
   g_string_append_printf (out, "<line class=\"today\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
                           "stroke=\"#000\" stroke-width=\"2\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
                           x_now, PLOT_TOP - 4, x_now, height - 24, x_now, height - 8, _("today"));
@@ -275,8 +268,8 @@ append_reconcile_chart (GString               *out,
   for (int k = 0; k < n_kinds; k++)
     {
       double y = PLOT_TOP + BAR_ROW * (double) k;
-      double action = scale ((gint64) reconcile->counts[k][1], 0, (gint64) max, 0, plot_right - bar_left);
-      double info = scale ((gint64) reconcile->counts[k][0], 0, (gint64) max, 0, plot_right - bar_left);
+      double action = chain_report_scale ((gint64) reconcile->counts[k][1], 0, (gint64) max, 0, plot_right - bar_left);
+      double info = chain_report_scale ((gint64) reconcile->counts[k][0], 0, (gint64) max, 0, plot_right - bar_left);
 
       g_string_append_printf (out, "<text x=\"8\" y=\"%.1f\">%s</text>"
                               "<rect class=\"action\" x=\"%g\" y=\"%.1f\" width=\"%.1f\" height=\"18\" fill=\"#c01c28\"/>"

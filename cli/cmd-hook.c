@@ -4,7 +4,9 @@
  * repository; the hook runs `chain hook --pre-receive REPO.git`, which
  * reads git's update lines on standard input, judges them, and prints one
  * line per refusal on standard error for git to relay to the pushing
- * client ("remote: chain: push refused: ...").
+ * client ("remote: chain: push refused: ..."), or, for a push it takes,
+ * one per batch past a device quota it adds ("remote: chain: push taken
+ * with a finding: ...").
  */
 #include "chain-cli.h"
 
@@ -66,14 +68,22 @@ run_pre_receive (const char    *repo,
   ChainReceiveOptions options = CHAIN_RECEIVE_OPTIONS_INIT;
   g_auto(GStrv) object_dirs = quarantine_object_dirs ();
   g_autoptr(GPtrArray) refusals = NULL;
+  g_autoptr(GPtrArray) findings = NULL;
   g_autofree char *updates = read_updates (error);
 
   if (updates == NULL)
     return FALSE;
   options.trusted_root = trusted_root;
   options.object_dirs = (const char *const *) object_dirs;
-  if (!chain_receive_judge (repo, updates, &options, &refusals, cancellable, error))
+  if (!chain_receive_judge (repo, updates, &options, &refusals, &findings, cancellable, error))
     return FALSE;
+  for (guint i = 0; i < findings->len; i++)
+    {
+      g_autofree char *line = chain_cli_one_line (g_ptr_array_index (findings, i), 0);
+
+      /* Taken, and shown: the pusher sees the overbuild. */
+      fprintf (stderr, "%s%s\n", CHAIN_RECEIVE_FINDING_PREFIX, line);
+    }
   if (refusals->len == 0)
     return TRUE;
   for (guint i = 0; i < refusals->len; i++)
@@ -131,7 +141,9 @@ cmd_hook (const ChainCliGlobals *globals,
        "the server itself refuses what breaks the ledger: a push to any ref but\n"
        "refs/heads/main, deleting or renaming main, a non-fast-forward, a merge, and\n"
        "any new record the auditor refuses. The pushing client sees each refusal with\n"
-       "its rule id (remote: chain: push refused: ...). The hook runs this chain\n"
+       "its rule id (remote: chain: push refused: ...). A batch past a device quota\n"
+       "is taken, as chain sync takes it, and shown (remote: chain: push taken with a\n"
+       "finding: ... rule quota.exceeded: ...). The hook runs this chain\n"
        "program by its absolute path. With --print, the hook is printed for a GitLab\n"
        "server hook (custom_hooks/pre-receive) or a Gitea one (hooks/pre-receive.d/).\n\n"
        "Examples:\n"

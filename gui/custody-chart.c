@@ -28,18 +28,6 @@ static const GdkRGBA revoked_colour = { 0.75, 0.11, 0.16, 1 };
 static const GdkRGBA pending_colour = { 0.38, 0.63, 0.92, 1 };
 static const GdkRGBA out_colour = { 0.60, 0.60, 0.59, 1 };
 
-static double
-scale (gint64 value,
-       gint64 from,
-       gint64 to,
-       double out_from,
-       double out_to)
-{
-  if (to <= from)
-    return out_from;
-  return out_from + (out_to - out_from) * (double) (value - from) / (double) (to - from);
-}
-
 static void
 draw_text (CustodyChart *self,
            cairo_t      *cr,
@@ -119,8 +107,8 @@ draw_issued (CustodyChart *self,
       cairo_move_to (cr, AXIS_LEFT, bottom);
       for (guint p = 0; p < series->n_points; p++)
         {
-          double x = scale (series->points[p].day, first, last, AXIS_LEFT, right);
-          double y = scale ((gint64) series->points[p].total, 0, (gint64) max, bottom, top);
+          double x = chain_report_scale (series->points[p].day, first, last, AXIS_LEFT, right);
+          double y = chain_report_scale ((gint64) series->points[p].total, 0, (gint64) max, bottom, top);
 
           cairo_line_to (cr, x, y_prev);
           cairo_line_to (cr, x, y);
@@ -131,13 +119,18 @@ draw_issued (CustodyChart *self,
       if (series->quota > 0)
         {
           double dash[] = { 6, 4 };
-          double y = scale ((gint64) series->quota, 0, (gint64) max, bottom, top);
+          double y = chain_report_scale ((gint64) series->quota, 0, (gint64) max, bottom, top);
+
+          g_autofree char *quota_text = g_strdup_printf ("%'" G_GUINT64_FORMAT, series->quota);
+          /* Translators: the label of a quota's line in a chart; %s is the quota. */
+          g_autofree char *label = g_strdup_printf (_("quota %s"), quota_text);
 
           cairo_set_dash (cr, dash, 2, 0);
           cairo_move_to (cr, AXIS_LEFT, y);
           cairo_line_to (cr, right, y);
           cairo_stroke (cr);
           cairo_set_dash (cr, NULL, 0, 0);
+          draw_text (self, cr, label, right, y - 8, 1);
         }
       cairo_rectangle (cr, AXIS_LEFT, legend_y - 7, 14, 14);
       cairo_fill (cr);
@@ -191,8 +184,8 @@ draw_validity (CustodyChart  *self,
     {
       const ChainReportCa *ca = chain_report_data_get_ca (self->data, i);
       double y = MARGIN + ROW * i;
-      double x1 = scale (ca->not_before, from, to, LABEL_WIDTH, right);
-      double x2 = scale (ca->not_after, from, to, LABEL_WIDTH, right);
+      double x1 = chain_report_scale (ca->not_before, from, to, LABEL_WIDTH, right);
+      double x2 = chain_report_scale (ca->not_after, from, to, LABEL_WIDTH, right);
       g_autofree char *name = chain_text_sanitize (ca->name, CHAIN_TEXT_ONE_LINE);
       g_autofree char *label = ca->ca_index > 0 ? g_strdup_printf ("%s (%u)", name, ca->ca_index + 1)
                                                 : g_strdup (name);
@@ -203,7 +196,7 @@ draw_validity (CustodyChart  *self,
       cairo_rectangle (cr, x1, y + 4, MAX (x2 - x1, 1.0), ROW - 8);
       cairo_fill (cr);
     }
-  x_now = scale (now, from, to, LABEL_WIDTH, right);
+  x_now = chain_report_scale (now, from, to, LABEL_WIDTH, right);
   gdk_cairo_set_source_rgba (cr, fg);
   cairo_set_line_width (cr, 2);
   cairo_move_to (cr, x_now, MARGIN);
@@ -250,8 +243,8 @@ draw_reconcile (CustodyChart  *self,
   for (int k = 0; k <= CHAIN_RECONCILE_NEVER_SEEN; k++)
     {
       double y = MARGIN + ROW * k;
-      double action = scale ((gint64) summary->counts[k][1], 0, (gint64) max, 0, right - LABEL_WIDTH);
-      double info = scale ((gint64) summary->counts[k][0], 0, (gint64) max, 0, right - LABEL_WIDTH);
+      double action = chain_report_scale ((gint64) summary->counts[k][1], 0, (gint64) max, 0, right - LABEL_WIDTH);
+      double info = chain_report_scale ((gint64) summary->counts[k][0], 0, (gint64) max, 0, right - LABEL_WIDTH);
       g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, summary->counts[k][0] + summary->counts[k][1]);
 
       gdk_cairo_set_source_rgba (cr, fg);

@@ -2,8 +2,9 @@
  *
  * A plain widget that draws one series of chain-report-data with cairo
  * (GtkSnapshot's cairo node): devices issued per custodian over time
- * (with each quota as a dashed line), CA validity as a timeline with
- * today marked, or the last reconciliation's findings per kind. It reads
+ * (with each quota as a dashed line labelled with its value), CA
+ * validity as a timeline with today marked, or the last reconciliation's
+ * findings per kind. It reads
  * as an image with a label and the summary line as its description.
  */
 #pragma once

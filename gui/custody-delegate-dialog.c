@@ -17,6 +17,7 @@ struct _CustodyDelegateDialog {
   GtkSpinButton       *path_len_spin;
   GtkSpinButton       *validity_spin;
   GtkTextView         *constraints_view;
+  GtkWidget           *quota_row;
   AdwActionRow        *grant_row;
   GtkListBox          *fields_list;
   GtkLabel            *verdict_label;
@@ -31,6 +32,10 @@ update (CustodyDelegateDialog *self)
 
   custody_fields_fill (self->fields_list, custody_delegate_form_get_fields (self->form));
   gtk_label_set_text (self->verdict_label, custody_delegate_form_get_verdict (self->form));
+  if (custody_delegate_form_get_max_devices_valid (self->form))
+    gtk_widget_remove_css_class (self->quota_row, "error");
+  else
+    gtk_widget_add_css_class (self->quota_row, "error");
   gtk_widget_set_css_classes (GTK_WIDGET (self->verdict_label),
                               (const char *[]) { "heading", allowed ? "success" : "error", NULL });
   gtk_widget_set_sensitive (self->sign_button,
@@ -44,6 +49,12 @@ on_spin_changed (CustodyDelegateDialog *self)
                 "path-len", gtk_spin_button_get_value_as_int (self->path_len_spin),
                 "validity-days", gtk_spin_button_get_value_as_int (self->validity_spin),
                 NULL);
+}
+
+static void
+on_quota_changed (CustodyDelegateDialog *self)
+{
+  g_object_set (self->form, "max-devices-text", gtk_editable_get_text (GTK_EDITABLE (self->quota_row)), NULL);
 }
 
 static void
@@ -219,6 +230,14 @@ build (CustodyDelegateDialog *self)
   g_object_bind_property (self->form, "validity-days", self->validity_spin, "value", G_BINDING_SYNC_CREATE);
   g_signal_connect_swapped (self->path_len_spin, "value-changed", G_CALLBACK (on_spin_changed), self);
   g_signal_connect_swapped (self->validity_spin, "value-changed", G_CALLBACK (on_spin_changed), self);
+  self->quota_row = adw_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->quota_row), _("Device quota"));
+  adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (self->quota_row), GTK_INPUT_PURPOSE_DIGITS);
+  gtk_widget_set_tooltip_text (self->quota_row,
+                               _("The most devices the new CA and everything below it may issue; "
+                                 "leave empty for no quota"));
+  g_signal_connect_swapped (self->quota_row, "changed", G_CALLBACK (on_quota_changed), self);
+  gtk_list_box_append (GTK_LIST_BOX (choices), self->quota_row);
   self->grant_row = ADW_ACTION_ROW (adw_action_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->grant_row), _("Grant file"));
   gtk_widget_set_valign (choose, GTK_ALIGN_CENTER);

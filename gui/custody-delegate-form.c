@@ -11,6 +11,9 @@ struct _CustodyDelegateForm {
   int                     validity_days;
   char                   *constraints_text;
   ChainNameConstraints   *constraints;
+  char                   *max_devices_text;
+  guint64                 max_devices;
+  gboolean                max_devices_valid;
   int                     max_path_len;
   int                     max_validity_days;
   gboolean                allowed;
@@ -25,6 +28,7 @@ enum {
   PROP_PATH_LEN,
   PROP_VALIDITY_DAYS,
   PROP_NAME_CONSTRAINTS,
+  PROP_MAX_DEVICES_TEXT,
   PROP_MAX_PATH_LEN,
   PROP_MAX_VALIDITY_DAYS,
   PROP_ALLOWED,
@@ -49,6 +53,7 @@ custody_delegate_form_finalize (GObject *object)
   g_clear_object (&self->request);
   g_free (self->constraints_text);
   chain_name_constraints_free (self->constraints);
+  g_free (self->max_devices_text);
   g_free (self->verdict);
   g_ptr_array_unref (self->fields);
   G_OBJECT_CLASS (custody_delegate_form_parent_class)->finalize (object);
@@ -71,6 +76,26 @@ set_verdict (CustodyDelegateForm *self,
   self->verdict = verdict;
 }
 
+/* The device quota typed: empty is none (0); else 1 to CHAIN_QUOTA_MAX,
+ * digits only. */
+static gboolean
+parse_max_devices (const char *text,
+                   guint64    *out_max_devices)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (text != NULL ? text : ""));
+  guint64 value = 0;
+
+  if (stripped[0] == '\0')
+    {
+      *out_max_devices = 0;
+      return TRUE;
+    }
+  if (!g_ascii_string_to_unsigned (stripped, 10, 1, (guint64) CHAIN_QUOTA_MAX, &value, NULL))
+    return FALSE;
+  *out_max_devices = value;
+  return TRUE;
+}
+
 /* Asks libchain what the current choices would issue. */
 static void
 update (CustodyDelegateForm *self)
@@ -84,6 +109,18 @@ update (CustodyDelegateForm *self)
 
   g_ptr_array_set_size (self->fields, 0);
   g_clear_pointer (&self->constraints, chain_name_constraints_free);
+  self->max_devices_valid = parse_max_devices (self->max_devices_text, &self->max_devices);
+  if (!self->max_devices_valid)
+    {
+      g_autofree char *most = g_strdup_printf ("%'" G_GINT64_FORMAT, CHAIN_QUOTA_MAX);
+
+      self->max_devices = 0;
+      set_verdict (self, FALSE,
+                   /* Translators: %s is the largest quota, 1000000000000 as the locale writes it. */
+                   g_strdup_printf (_("The device quota must be a whole number of devices from 1 to %s, "
+                                      "or empty for none"), most));
+      goto out;
+    }
   if (self->constraints_text != NULL && g_strstrip (self->constraints_text)[0] != '\0')
     {
       self->constraints = chain_name_constraints_parse (self->constraints_text, &error);
@@ -101,6 +138,7 @@ update (CustodyDelegateForm *self)
   options.path_len = self->path_len;
   options.validity_days = self->validity_days;
   options.name_constraints = self->constraints;
+  options.max_devices = self->max_devices;
   preview = chain_workspace_preview_delegation (workspace, file, &options, &error);
   if (preview == NULL)
     {
@@ -115,6 +153,9 @@ update (CustodyDelegateForm *self)
   custody_fields_add (self->fields, _("Name constraints"),
                       preview->name_constraints[0] != '\0' ? preview->name_constraints : _("None"));
   custody_fields_add (self->fields, _("Tier"), preview->tier);
+  custody_fields_take (self->fields, _("Device quota"),
+                       self->max_devices > 0 ? g_strdup_printf ("%'" G_GUINT64_FORMAT, self->max_devices)
+                                             : g_strdup (_("None")));
   custody_fields_take (self->fields, _("Approvals"),
                        g_strdup_printf (_("%u of %u"), preview->approvals, preview->threshold));
   if (preview->allowed)
@@ -154,6 +195,12 @@ custody_delegate_form_set_property (GObject      *object,
       g_free (self->constraints_text);
       self->constraints_text = g_value_dup_string (value);
       break;
+    case PROP_MAX_DEVICES_TEXT:
+      if (g_strcmp0 (self->max_devices_text, g_value_get_string (value)) == 0)
+        return;
+      g_free (self->max_devices_text);
+      self->max_devices_text = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -181,6 +228,9 @@ custody_delegate_form_get_property (GObject    *object,
       break;
     case PROP_NAME_CONSTRAINTS:
       g_value_set_string (value, self->constraints_text);
+      break;
+    case PROP_MAX_DEVICES_TEXT:
+      g_value_set_string (value, self->max_devices_text);
       break;
     case PROP_MAX_PATH_LEN:
       g_value_set_int (value, self->max_path_len);
@@ -214,6 +264,8 @@ custody_delegate_form_class_init (CustodyDelegateFormClass *klass)
   properties[PROP_VALIDITY_DAYS] = g_param_spec_int ("validity-days", NULL, NULL, 1,
                                                      CHAIN_POLICY_MAX_VALIDITY_DAYS, 1, rw);
   properties[PROP_NAME_CONSTRAINTS] = g_param_spec_string ("name-constraints", NULL, NULL, NULL, rw);
+  /* The device quota as typed: empty for none, else 1 to CHAIN_QUOTA_MAX. */
+  properties[PROP_MAX_DEVICES_TEXT] = g_param_spec_string ("max-devices-text", NULL, NULL, NULL, rw);
   properties[PROP_MAX_PATH_LEN] = g_param_spec_int ("max-path-len", NULL, NULL, 0,
                                                     CHAIN_POLICY_MAX_PATH_LEN, 0, ro);
   properties[PROP_MAX_VALIDITY_DAYS] = g_param_spec_int ("max-validity-days", NULL, NULL, 1,
@@ -237,6 +289,7 @@ custody_delegate_form_init (CustodyDelegateForm *self)
   self->fields = custody_fields_new ();
   self->validity_days = 1;
   self->max_validity_days = 1;
+  self->max_devices_valid = TRUE;
 }
 
 CustodyDelegateForm *
@@ -283,6 +336,13 @@ custody_delegate_form_get_max_validity_days (CustodyDelegateForm *self)
 }
 
 gboolean
+custody_delegate_form_get_max_devices_valid (CustodyDelegateForm *self)
+{
+  g_return_val_if_fail (CUSTODY_IS_DELEGATE_FORM (self), FALSE);
+  return self->max_devices_valid;
+}
+
+gboolean
 custody_delegate_form_get_allowed (CustodyDelegateForm *self)
 {
   g_return_val_if_fail (CUSTODY_IS_DELEGATE_FORM (self), FALSE);
@@ -316,6 +376,7 @@ custody_delegate_form_get_options (CustodyDelegateForm  *self,
   options.path_len = self->path_len;
   options.validity_days = self->validity_days;
   options.name_constraints = self->constraints;
+  options.max_devices = self->max_devices;
   *out_options = options;
   return TRUE;
 }

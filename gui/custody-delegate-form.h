@@ -1,7 +1,8 @@
 /* custody-delegate-form.h — the delegate dialog's choices and live preview
  *
  * Path length, validity and name constraints for the sub-CA, bounded by
- * what the policy and the issuing CA allow; every change asks
+ * what the policy and the issuing CA allow, and an optional device quota
+ * (the delegation's max_devices; an invalid one refuses to sign); every change asks
  * chain_workspace_preview_delegation() again, so the dialog always shows
  * exactly what signing would issue and whether the policy allows it.
  */
@@ -34,6 +35,10 @@ CustodyRequest *custody_delegate_form_get_request (CustodyDelegateForm *self);
 
 int custody_delegate_form_get_max_path_len (CustodyDelegateForm *self);
 int custody_delegate_form_get_max_validity_days (CustodyDelegateForm *self);
+
+/** Returns: whether the device quota typed ("max-devices-text") is one:
+ * empty (none), or a whole number from 1 to %CHAIN_QUOTA_MAX. */
+gboolean custody_delegate_form_get_max_devices_valid (CustodyDelegateForm *self);
 
 /** Returns: whether the policy allows the delegation as chosen now. */
 gboolean custody_delegate_form_get_allowed (CustodyDelegateForm *self);

@@ -188,6 +188,32 @@ chain_audit_report_find (const ChainAuditReport *self,
   return NULL;
 }
 
+gboolean
+chain_audit_finding_is_refusal (const ChainAuditFinding *finding)
+{
+  g_return_val_if_fail (finding != NULL, TRUE);
+  return g_strcmp0 (finding->rule, "quota.exceeded") != 0;
+}
+
+gboolean
+chain_audit_report_is_acceptable (const ChainAuditReport *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  for (guint i = 0; i < self->findings->len; i++)
+    if (chain_audit_finding_is_refusal (g_ptr_array_index (self->findings, i)))
+      return FALSE;
+  for (guint i = 0; i < self->records->len; i++)
+    {
+      const ChainAuditRecord *record = &g_array_index (self->records, ChainAuditRecord, i);
+
+      for (guint j = 0; record->findings != NULL && j < record->findings->len; j++)
+        if (chain_audit_finding_is_refusal (g_ptr_array_index (record->findings, j)))
+          return FALSE;
+    }
+  return TRUE;
+}
+
 guint64
 chain_audit_record_get_seq (const ChainAuditRecord *self)
 {

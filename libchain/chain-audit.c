@@ -793,23 +793,22 @@ count_findings (const ChainAuditReport *report)
   return n;
 }
 
-/* Whether every finding is a batch past a quota: a fact about what a
- * custodian did, which the ledger must carry to its parent (it recorded
- * certificates that were signed) and chain audit reports; not damage. */
-static gboolean
-only_quota_findings (const ChainAuditReport *report)
+/* The first finding that refuses the ledger. */
+static const ChainAuditFinding *
+first_refusal (const ChainAuditReport *report)
 {
-  if (chain_audit_report_get_n_findings (report) > 0)
-    return FALSE;
   for (guint64 i = 0; i < chain_audit_report_get_n_records (report); i++)
     {
       const ChainAuditRecord *record = chain_audit_report_get_record (report, i);
 
       for (guint j = 0; j < chain_audit_record_get_n_findings (record); j++)
-        if (g_strcmp0 (chain_audit_finding_get_rule (chain_audit_record_get_finding (record, j)), "quota.exceeded") != 0)
-          return FALSE;
+        if (chain_audit_finding_is_refusal (chain_audit_record_get_finding (record, j)))
+          return chain_audit_record_get_finding (record, j);
     }
-  return TRUE;
+  for (guint i = 0; i < chain_audit_report_get_n_findings (report); i++)
+    if (chain_audit_finding_is_refusal (chain_audit_report_get_finding (report, i)))
+      return chain_audit_report_get_finding (report, i);
+  return NULL;
 }
 
 gboolean
@@ -848,13 +847,13 @@ chain_audit_sync_verify_resume (const char        *repo_path,
   if (!chain_audit_repository_resume (repo_path, &options, old_state != NULL ? old_tip : NULL, old_state, &report,
                                       out_state != NULL ? &state : NULL, NULL, error))
     return FALSE;
-  if (chain_audit_report_is_ok (report) || only_quota_findings (report))
+  if (chain_audit_report_is_acceptable (report))
     {
       if (out_state != NULL)
         *out_state = g_steal_pointer (&state);
       return TRUE;
     }
-  finding = chain_audit_report_find (report, -1, NULL);
+  finding = first_refusal (report);
   n = count_findings (report);
   message = g_strdup_printf (chain_i18n_ngettext (
                                           /* Translators: the last %s is the first finding's message. */

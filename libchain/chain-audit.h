@@ -308,6 +308,36 @@ const ChainAuditFinding *chain_audit_report_find (const ChainAuditReport *self,
                                                   const char             *rule);
 
 /**
+ * chain_audit_finding_is_refusal:
+ * @finding: a finding.
+ *
+ * Whether a ledger with @finding is refused where it is taken in from
+ * elsewhere: by chain_audit_sync_verify() (chain sync, bundle import) and
+ * by a hosted ledger's pre-receive hook (chain-receive.h). Every rule
+ * refuses but `quota.exceeded`: a batch past a device quota records
+ * certificates that were signed, which the ledger must carry to the
+ * custodians above; it is reported (chain audit still exits 3), not
+ * refused (docs/ledger-format.md, "Device quotas").
+ *
+ * Returns: %TRUE if @finding refuses the ledger.
+ */
+CHAIN_PUBLIC
+gboolean chain_audit_finding_is_refusal (const ChainAuditFinding *finding);
+
+/**
+ * chain_audit_report_is_acceptable:
+ * @self: a report.
+ *
+ * Whether no finding of @self is a refusal (chain_audit_finding_is_refusal()):
+ * the ledger may be taken in by a sync or a hosted ledger's hook. A report
+ * that chain_audit_report_is_ok() passes is acceptable.
+ *
+ * Returns: %TRUE if the audited ledger may be taken in.
+ */
+CHAIN_PUBLIC
+gboolean chain_audit_report_is_acceptable (const ChainAuditReport *self);
+
+/**
  * chain_audit_report_to_json:
  *
  * For `chain audit --json`:
@@ -388,9 +418,11 @@ const ChainAuditFinding *chain_audit_record_get_finding (const ChainAuditRecord 
  * @error: CHAIN_ERROR_VERIFY with the first finding and how many there are.
  *
  * A #ChainSyncVerifyFunc: set it as ChainSyncOptions.verify so nothing a
- * remote or bundle brings moves main unless it audits clean.
+ * remote or bundle brings moves main unless its audit is acceptable
+ * (chain_audit_report_is_acceptable(): clean, or with batches past a
+ * device quota alone).
  *
- * Returns: %TRUE if the fetched ledger audits clean.
+ * Returns: %TRUE if the fetched ledger may be taken in.
  */
 CHAIN_PUBLIC
 gboolean chain_audit_sync_verify (const char *repo_path,

@@ -175,32 +175,55 @@ staging_new (git_repository            *hosted,
 
 /* ---- Judging main --------------------------------------------------------------- */
 
+/* One line per finding of @report that chain_audit_finding_is_refusal()
+ * says is (@refusals) or is not (!@refusals) a refusal, of the ledger and
+ * of the records from index @first on, into @lines. */
 static void
-add_finding_lines (GPtrArray              *refusals,
-                   const ChainAuditReport *report)
+add_finding_lines (GPtrArray              *lines,
+                   const ChainAuditReport *report,
+                   gboolean                refusals,
+                   guint64                 first)
 {
   guint64 n_records = chain_audit_report_get_n_records (report);
+  g_autoptr(GPtrArray) findings = g_ptr_array_new ();
   guint total = 0;
 
-  for (guint i = 0; i < chain_audit_report_get_n_findings (report); i++, total++)
-    if (total < MAX_FINDING_LINES)
-      g_ptr_array_add (refusals, g_strdup_printf ("%s: %s", MAIN_REF, chain_audit_finding_get_message (
-                                                    chain_audit_report_get_finding (report, i))));
-  for (guint64 seq = 0; seq < n_records; seq++)
+  for (guint i = 0; i < chain_audit_report_get_n_findings (report); i++)
+    g_ptr_array_add (findings, (gpointer) chain_audit_report_get_finding (report, i));
+  for (guint64 seq = first; seq < n_records; seq++)
     {
       const ChainAuditRecord *record = chain_audit_report_get_record (report, seq);
 
-      for (guint i = 0; i < chain_audit_record_get_n_findings (record); i++, total++)
-        if (total < MAX_FINDING_LINES)
-          g_ptr_array_add (refusals, g_strdup_printf ("%s: %s", MAIN_REF, chain_audit_finding_get_message (
-                                                        chain_audit_record_get_finding (record, i))));
+      for (guint i = 0; i < chain_audit_record_get_n_findings (record); i++)
+        g_ptr_array_add (findings, (gpointer) chain_audit_record_get_finding (record, i));
+    }
+  for (guint i = 0; i < findings->len; i++)
+    {
+      const ChainAuditFinding *finding = g_ptr_array_index (findings, i);
+
+      if (chain_audit_finding_is_refusal (finding) != refusals)
+        continue;
+      if (total++ < MAX_FINDING_LINES)
+        g_ptr_array_add (lines, g_strdup_printf ("%s: %s", MAIN_REF, chain_audit_finding_get_message (finding)));
     }
   if (total > MAX_FINDING_LINES)
-    g_ptr_array_add (refusals,
+    g_ptr_array_add (lines,
                      g_strdup_printf (chain_i18n_ngettext ("%s: and %u more finding",
                                                            "%s: and %u more findings",
                                                            total - MAX_FINDING_LINES),
                                       MAIN_REF, total - MAX_FINDING_LINES));
+}
+
+/* The index in @report of the first record above @old_id: 0 when the
+ * report does not hold it (a first push, or an audit resumed there). */
+static guint64
+first_pushed_record (const ChainAuditReport *report,
+                     const char             *old_id)
+{
+  for (guint64 i = chain_audit_report_get_n_records (report); i > 0; i--)
+    if (g_strcmp0 (chain_audit_record_get_commit_id (chain_audit_report_get_record (report, i - 1)), old_id) == 0)
+      return i;
+  return 0;
 }
 
 /* An audit of @staging resumed from the hook's state at @base (hex, NULL:
@@ -257,11 +280,14 @@ is_fast_forward (const char  *staging_path,
   return TRUE;
 }
 
+/* Judges the update of main: a refusal, or the push taken with the lines
+ * of what it is taken with (a batch past a device quota) in @findings. */
 static gboolean
 judge_main (git_repository            *hosted,
             const Update              *u,
             const ChainReceiveOptions *options,
             GPtrArray                 *refusals,
+            GPtrArray                 *findings,
             GCancellable              *cancellable,
             GError                   **error)
 {
@@ -306,10 +332,15 @@ judge_main (git_repository            *hosted,
   chain_remove_tree (staging);
   if (!ok)
     return FALSE;
-  if (!chain_audit_report_is_ok (report))
-    add_finding_lines (refusals, report);
-  else
-    chain_receive_cache_store (git_repository_path (hosted), hosted, state, u->new_id);
+  if (!chain_audit_report_is_acceptable (report))
+    {
+      add_finding_lines (refusals, report, TRUE, 0);
+      return TRUE;
+    }
+  /* Only what this push adds: an earlier batch past a quota was shown to
+   * whoever pushed it. */
+  add_finding_lines (findings, report, FALSE, first_pushed_record (report, u->old_id));
+  chain_receive_cache_store (git_repository_path (hosted), hosted, state, u->new_id);
   return TRUE;
 }
 
@@ -410,12 +441,14 @@ chain_receive_judge (const char                 *repo_path,
                      const char                 *updates,
                      const ChainReceiveOptions  *options,
                      GPtrArray                 **out_refusals,
+                     GPtrArray                 **out_findings,
                      GCancellable               *cancellable,
                      GError                    **error)
 {
   static const ChainReceiveOptions defaults = CHAIN_RECEIVE_OPTIONS_INIT;
   g_autoptr(GPtrArray) parsed = NULL;
   g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) findings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(git_repository) hosted = NULL;
   gboolean checkpoints = FALSE;
   gboolean ok = TRUE;
@@ -460,7 +493,7 @@ chain_receive_judge (const char                 *repo_path,
       if (strcmp (u->refname, MAIN_REF) == 0 && parsed->len == 1 && chain_receive_lost_race (hosted, u->old_id))
         continue;
       if (strcmp (u->refname, MAIN_REF) == 0)
-        ok = judge_main (hosted, u, options, refusals, cancellable, error);
+        ok = judge_main (hosted, u, options, refusals, findings, cancellable, error);
       else if (g_str_has_prefix (u->refname, CHAIN_CHECKPOINT_REF_PREFIX) && strcmp (u->new_id, zero_id) == 0)
         g_ptr_array_add (refusals,
                          g_strdup_printf (_("%s: rule %s: a checkpoint is what a custodian saw; it is replaced by a "
@@ -480,7 +513,12 @@ chain_receive_judge (const char                 *repo_path,
   git_libgit2_shutdown ();
   if (!ok)
     return FALSE;
+  /* A refused push takes nothing in: its findings say nothing more. */
+  if (refusals->len > 0)
+    g_ptr_array_set_size (findings, 0);
   *out_refusals = g_steal_pointer (&refusals);
+  if (out_findings != NULL)
+    *out_findings = g_steal_pointer (&findings);
   return TRUE;
 }
 

@@ -14,7 +14,9 @@
  *   where it is, and every new record must pass the auditor with the
  *   hosted tip as the pinned tip (with the trusted root, if one was given,
  *   for the first push into an empty repository); a refused record is
- *   named with its rule id;
+ *   named with its rule id. A batch past a device quota is taken, as
+ *   chain sync takes it (chain_audit_report_is_acceptable()), and its
+ *   finding shown to the pusher;
  * - refs/heads/main may not be deleted (a rename is a delete and a create:
  *   both refused), and no other ref may be created, moved or deleted.
  *
@@ -41,6 +43,11 @@ G_BEGIN_DECLS
 /** The hook's refusal lines start with this, untranslated, so that a
  * client can find them among what the server relays. */
 #define CHAIN_RECEIVE_REFUSAL_PREFIX "chain: push refused: "
+
+/** The lines of a finding the hook does not refuse a push for (a batch
+ * past a device quota, chain_audit_rule_is_refusal()) start with this,
+ * untranslated, so that a client can find them. */
+#define CHAIN_RECEIVE_FINDING_PREFIX "chain: push taken with a finding: "
 
 /** What a pre-receive hook's standard input holds at most: 1 MiB. */
 #define CHAIN_RECEIVE_MAX_INPUT ((gsize) 1024 * 1024)
@@ -78,6 +85,11 @@ typedef struct {
  *   "REFNAME: ... rule RULE-ID: ..." (the auditor's findings keep their
  *   "record SEQ (TYPE): rule RULE-ID:" frame); empty when the push may go
  *   in. Set only on success.
+ * @out_findings: (out) (optional) (transfer full): when the push may go
+ *   in, one line per finding of the records it adds that does not refuse
+ *   it (chain_audit_finding_is_refusal(): a batch past a device quota), in
+ *   the form of @out_refusals, for the pusher to see; empty otherwise.
+ *   Set only on success.
  * @cancellable: (nullable): checked between records.
  * @error: CHAIN_ERROR_INVALID_INPUT (@updates are not update lines, or too
  *   long; a malformed trusted root), CHAIN_ERROR_NOT_FOUND (@repo_path is
@@ -93,6 +105,7 @@ gboolean chain_receive_judge (const char                 *repo_path,
                               const char                 *updates,
                               const ChainReceiveOptions  *options,
                               GPtrArray                 **out_refusals,
+                              GPtrArray                 **out_findings,
                               GCancellable               *cancellable,
                               GError                    **error);
 

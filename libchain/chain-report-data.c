@@ -25,6 +25,7 @@ typedef struct {
   char             *custodian_id;
   char             *name;
   char             *tier;
+  char             *parent_id;   /* (nullable) */
   GArray           *points;   /* ChainReportPoint */
 } IssuedSeries;
 
@@ -46,6 +47,7 @@ issued_series_free (IssuedSeries *series)
   g_free (series->custodian_id);
   g_free (series->name);
   g_free (series->tier);
+  g_free (series->parent_id);
   g_array_unref (series->points);
   g_free (series);
 }
@@ -83,9 +85,10 @@ visit_custodian (const ChainCustodian *custodian,
   series->custodian_id = g_strdup (chain_custodian_get_id (custodian));
   series->name = g_strdup (chain_custodian_get_name (custodian));
   series->tier = g_strdup (chain_custodian_get_tier (custodian));
+  series->parent_id = g_strdup (chain_custodian_get_parent_id (custodian));
   series->points = g_array_new (FALSE, FALSE, sizeof (ChainReportPoint));
-  /* Quotas (issue 14, item 1) fill series->public.quota here; 0 is none. */
-  series->public.quota = 0;
+  if (!chain_custodian_get_quota (custodian, &series->public.quota))
+    series->public.quota = 0;
   g_ptr_array_add (self->issued, series);
   g_hash_table_insert (self->issued_by_id, series->custodian_id, series);
 
@@ -163,6 +166,12 @@ read_batches (ChainReportData *self,
           || count <= 0)
         continue;
       add_batch (series, chain_statement_get_time (statement), (guint64) count);
+      /* A quota counts what is issued below its custodian too. */
+      for (IssuedSeries *above = series->parent_id != NULL ? g_hash_table_lookup (self->issued_by_id, series->parent_id) : NULL;
+           above != NULL;
+           above = above->parent_id != NULL ? g_hash_table_lookup (self->issued_by_id, above->parent_id) : NULL)
+        if (above->public.quota > 0)
+          add_batch (above, chain_statement_get_time (statement), (guint64) count);
     }
   return TRUE;
 }
@@ -449,6 +458,18 @@ const ChainReportReconcile *
 chain_report_data_get_reconcile (const ChainReportData *self)
 {
   return self->has_reconcile ? &self->reconcile : NULL;
+}
+
+double
+chain_report_scale (gint64 value,
+                    gint64 from,
+                    gint64 to,
+                    double out_from,
+                    double out_to)
+{
+  if (to <= from)
+    return out_from;
+  return out_from + (out_to - out_from) * (double) (value - from) / (double) (to - from);
 }
 
 /* ---- Summaries ------------------------------------------------------------------------ */

@@ -42,13 +42,16 @@ typedef struct {
  * @custodian_id: (transfer none): the custodian.
  * @name: (transfer none): its name, as it wrote it (sanitize to show).
  * @tier: (transfer none): its tier.
- * @quota: its device quota; 0 when it has none.
- * @total: devices it issued in all.
- * @n_points: how many days it issued on.
+ * @quota: its device quota in force; 0 when it has none of its own.
+ * @total: devices it issued in all; for a custodian with a quota, those
+ *   every custodian below it issued too: what the quota counts.
+ * @n_points: how many days it (or, with a quota, any custodian below it)
+ *   issued on.
  * @points: (array length=n_points) (transfer none): those days, in order.
  *
  * One custodian's issuance. Only custodians that issued a device or have
- * a quota have one.
+ * a quota have one. A chart draws the quota as a line at @quota, which
+ * @total must stay under.
  */
 typedef struct {
   const char             *custodian_id;
@@ -264,6 +267,27 @@ char *chain_report_data_dup_validity_summary (const ChainReportData *self);
  * ran; g_free() it. */
 CHAIN_PUBLIC
 char *chain_report_data_dup_reconcile_summary (const ChainReportData *self);
+
+/**
+ * chain_report_scale:
+ * @value: a value on an axis (a day, a count).
+ * @from: the axis' start.
+ * @to: the axis' end.
+ * @out_from: where @from is drawn (pixels).
+ * @out_to: where @to is drawn; below @out_from for a y axis that grows up.
+ *
+ * Where a chart of this data draws @value: @from..@to mapped linearly onto
+ * @out_from..@out_to, the one scale Custody's charts and `chain report`'s
+ * SVG share.
+ *
+ * Returns: the position; @out_from when the axis is empty (@to <= @from).
+ */
+CHAIN_PUBLIC
+double chain_report_scale (gint64 value,
+                           gint64 from,
+                           gint64 to,
+                           double out_from,
+                           double out_to);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChainReportData, chain_report_data_free)
 

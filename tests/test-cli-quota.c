@@ -9,6 +9,7 @@
  * a copy.
  */
 #include "support/test-cli.h"
+#include "support/test-git-server.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -229,6 +230,165 @@ START_TEST (test_audit_flags_batch_past_quota)
 }
 END_TEST
 
+/* ---- A hosted ledger: the pre-receive hook ---------------------------------------- */
+
+/* `chain ARGS` in the case directory with @env; exit @expected. (transfer full) stderr */
+static char *
+chain_env_expect (const char *const *env,
+                  int                expected,
+                  const char *const *args)
+{
+  g_autofree char *command = g_strjoinv (" ", (char **) args);
+  g_autofree char *out = NULL;
+  char *err = NULL;
+  int status = test_cli_chain_env (dir, env, NULL, args, &out, &err);
+
+  ck_assert_msg (status == expected, "chain %s exited %d, not %d: %s%s", command, status, expected, out, err);
+  return err;
+}
+
+/* `git ARGS` with the server's settings; its exit status and stderr. */
+static int
+git_with (const TestGitServer *server,
+          const char *const   *args,
+          char               **err)
+{
+  return test_cli_spawn (dir, test_git_server_get_git_env ((TestGitServer *) server), NULL, args, NULL, err);
+}
+
+static char *
+main_of (const char *git_dir)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = test_cli_spawn (NULL, NULL, NULL,
+                               (const char *const[]) { "git", "--git-dir", git_dir, "rev-parse", "--verify",
+                                                       "refs/heads/main", NULL }, &out, &err);
+
+  ck_assert_msg (status == 0, "git rev-parse main in %s: %s", git_dir, err);
+  return g_strdup (g_strstrip (out));
+}
+
+/* Whether one line of @text holds both @a and @b. */
+static gboolean
+line_with (const char *text,
+           const char *a,
+           const char *b)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], a) != NULL && strstr (lines[i], b) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* CM A and Dist X share CM A's quota of 5 and a hooked ledger on a git
+ * server. Each issues 3, within the quota as its copy saw it; CM A pushes
+ * first. Dist X's batch, re-appended on the new tip, passes the quota: the
+ * hook takes it as chain sync takes it (the certificates were signed; the
+ * ledger must record them), and shows the finding to the pusher. Any other
+ * finding still refuses a push, also one that comes with a quota finding. */
+START_TEST (test_hosted_hook_takes_batch_past_quota)
+{
+  TestGitServer *server = test_git_server_new ();
+  g_autofree char *repo = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *plain_repo = NULL;
+  g_autofree char *plain_url = NULL;
+  g_autofree char *home = NULL;
+  g_autofree char *home_env = NULL;
+  g_autofree char *askpass_env = NULL;
+  g_autofree char *dist_ledger = g_build_filename (dir, "dist", CHAIN_WORKSPACE_LEDGER_DIR, NULL);
+  g_autofree char *oem_ledger = g_build_filename (dir, "oem", CHAIN_WORKSPACE_LEDGER_DIR, NULL);
+  g_autofree char *err = NULL;
+  g_autofree char *tip = NULL;
+  g_autofree char *dist_tip = NULL;
+  g_autofree char *oem_tip = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *spec = NULL;
+  const char *ca;
+  const char *env[4];
+  int status;
+
+  test_git_server_start_https (server);
+  ca = test_git_server_get_ca_file (server);
+  repo = test_git_server_init_repo (server, "quota");
+  url = test_git_server_https_url (server, "127.0.0.1", "quota");
+  home = test_git_server_new_home (server, NULL);
+  home_env = g_strdup_printf ("HOME=%s", home);
+  askpass_env = g_strdup_printf ("GIT_ASKPASS=%s", test_git_server_get_askpass (server));
+  env[0] = home_env;
+  env[1] = askpass_env;
+  env[2] = "GIT_TERMINAL_PROMPT=0";
+  env[3] = NULL;
+  chain_expect (0, NULL, (const char *const[]) { "-q", "hook", repo, NULL });
+
+  g_free (chain_env_expect (env, 0, (const char *const[]) { "-q", "-C", "oem", "sync", "--ca-file", ca, url, NULL }));
+  g_free (chain_env_expect (env, 0, (const char *const[]) { "-q", "-C", "cm-a", "sync", "--ca-file", ca, url, NULL }));
+  g_free (chain_env_expect (env, 0, (const char *const[]) { "-q", "-C", "dist", "sync", "--ca-file", ca, url, NULL }));
+  chain_expect (0, NULL, (const char *const[]) { "-q", "-C", "cm-a", "issue", "--count", "3", "--prefix", "c-", "-o", "c", NULL });
+  chain_expect (0, NULL, (const char *const[]) { "-q", "-C", "dist", "issue", "--count", "3", "--prefix", "s-", "-o", "s", NULL });
+  g_free (chain_env_expect (env, 0, (const char *const[]) { "-q", "-C", "cm-a", "sync", NULL }));
+
+  /* The second batch lands: the server's main is the distributor's. */
+  err = chain_env_expect (env, 0, (const char *const[]) { "-C", "dist", "sync", NULL });
+  tip = main_of (repo);
+  dist_tip = main_of (dist_ledger);
+  ck_assert_str_eq (tip, dist_tip);
+  g_clear_pointer (&err, g_free);
+  status = test_cli_chain (dir, (const char *const[]) { "-C", repo, "audit", NULL }, NULL, &err);
+  ck_assert_msg (status == 3 && strstr (err, "quota.exceeded") != NULL, "audit of the server's ledger: %d %s", status, err);
+
+  /* By plain git, into a second hooked repository that holds the OEM's
+   * ledger: the push carrying both batches goes in, and git shows the
+   * hook's line naming the finding. */
+  plain_repo = test_git_server_init_repo (server, "quota-plain");
+  plain_url = test_git_server_https_url (server, "127.0.0.1", "quota-plain");
+  chain_expect (0, NULL, (const char *const[]) { "-q", "hook", plain_repo, NULL });
+  oem_tip = main_of (oem_ledger);
+  spec = g_strdup_printf ("%s:refs/heads/main", oem_tip);
+  g_clear_pointer (&err, g_free);
+  status = git_with (server, (const char *const[]) { "git", "--git-dir", oem_ledger, "push", plain_url, spec, NULL }, &err);
+  ck_assert_msg (status == 0, "git push of the OEM's ledger: %s", err);
+
+  /* Another finding with it is refused, quota or not: a record no officer
+   * signed on top of the distributor's batch. */
+  g_clear_pointer (&err, g_free);
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *tree = g_strdup_printf ("%s^{tree}", dist_tip);
+
+    ck_assert_int_eq (test_cli_spawn (NULL, NULL, NULL,
+                                      (const char *const[]) { "git", "--git-dir", dist_ledger, "commit-tree", "-m",
+                                                              "forged", "-p", dist_tip, tree, NULL }, &out, NULL), 0);
+    forged = g_strdup (g_strstrip (out));
+  }
+  g_free (spec);
+  spec = g_strdup_printf ("%s:refs/heads/main", forged);
+  status = git_with (server, (const char *const[]) { "git", "--git-dir", dist_ledger, "push", plain_url, spec, NULL }, &err);
+  ck_assert_msg (status != 0, "a push with an unsigned record was taken: %s", err);
+  ck_assert_msg (line_with (err, "remote: " CHAIN_RECEIVE_REFUSAL_PREFIX, "rule commit.unsigned:"), "%s", err);
+  g_free (tip);
+  tip = main_of (plain_repo);
+  ck_assert_str_eq (tip, oem_tip);
+
+  g_clear_pointer (&err, g_free);
+  g_free (spec);
+  spec = g_strdup_printf ("%s:refs/heads/main", dist_tip);
+  status = git_with (server, (const char *const[]) { "git", "--git-dir", dist_ledger, "push", plain_url, spec, NULL }, &err);
+  ck_assert_msg (status == 0, "the push with a batch past the quota was refused: %s", err);
+  ck_assert_msg (line_with (err, "remote: " CHAIN_RECEIVE_FINDING_PREFIX, "rule quota.exceeded:"),
+                 "git showed no line of the quota finding: %s", err);
+  ck_assert_msg (strstr (err, CHAIN_RECEIVE_REFUSAL_PREFIX) == NULL, "%s", err);
+  g_free (tip);
+  tip = main_of (plain_repo);
+  ck_assert_str_eq (tip, dist_tip);
+
+  test_git_server_free (server);
+}
+END_TEST
+
 static Suite *
 cli_quota_suite (void)
 {
@@ -243,6 +403,7 @@ cli_quota_suite (void)
   tcase_add_test (tc, test_raise_waits_for_approvals);
   tcase_add_test (tc, test_ancestor_quota_bounds_descendant);
   tcase_add_test (tc, test_audit_flags_batch_past_quota);
+  tcase_add_test (tc, test_hosted_hook_takes_batch_past_quota);
   suite_add_tcase (suite, tc);
   return suite;
 }

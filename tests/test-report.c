@@ -102,7 +102,7 @@ static const char check_html_py[] =
   "        self.tags[tag + '.' + dict(attrs).get('class', '')] += 1; self.tags[tag] += 1\n"
   "    handle_startendtag = handle_starttag\n"
   "p = P(); p.feed(text); p.close()\n"
-  "for name in ['svg', 'script', 'img', 'polyline.series', 'rect.ca', 'line.today', 'rect.action', 'tr.action']:\n"
+  "for name in ['svg', 'script', 'img', 'polyline.series', 'line.quota', 'rect.ca', 'line.today', 'rect.action', 'tr.action']:\n"
   "    print(name, p.tags[name])\n";
 
 static int
@@ -138,6 +138,7 @@ START_TEST (test_report_well_formed_and_escaped)
   /* Three charts, each with its data drawn. */
   ck_assert_int_eq (count_of (counts, "svg"), 3);
   ck_assert_int_eq (count_of (counts, "polyline.series"), 1);
+  ck_assert_int_eq (count_of (counts, "line.quota"), 0);
   ck_assert_int_eq (count_of (counts, "rect.ca"), 4);
   ck_assert_int_eq (count_of (counts, "line.today"), 1);
   ck_assert_int_eq (count_of (counts, "rect.action"), 4);
@@ -245,6 +246,69 @@ START_TEST (test_report_renders_in_chromium)
 }
 END_TEST
 
+/* python3 reads the issued chart of the page at @path: its y axis (the
+ * vertical axis line's ends and the top label, the axis' maximum) and
+ * each quota line with its label; it checks that the line is where the
+ * label's value falls on that axis, and prints "LABEL" a line. */
+static const char quota_lines_py[] =
+  "import sys, xml.etree.ElementTree as ET\n"
+  "text = open(sys.argv[1], encoding='utf-8').read()\n"
+  "root = ET.fromstring(text[len('<!DOCTYPE html>'):])\n"
+  "svg = [e for e in root.iter() if e.get('id') == 'issued'][0]\n"
+  "tag = lambda e: e.tag.split('}')[-1]\n"
+  "axes = [e for e in svg if e.get('class') == 'axes'][0]\n"
+  "axis = [e for e in axes if tag(e) == 'line'][1]\n"
+  "top, bottom = float(axis.get('y1')), float(axis.get('y2'))\n"
+  "most = int([e for e in axes if tag(e) == 'text'][0].text)\n"
+  "items = list(svg)\n"
+  "for i, e in enumerate(items):\n"
+  "    if tag(e) != 'line' or e.get('class') != 'quota':\n"
+  "        continue\n"
+  "    label = items[i + 1]\n"
+  "    assert tag(label) == 'text' and label.get('class') == 'quota', label\n"
+  "    value = int(label.text.split()[-1])\n"
+  "    y = float(e.get('y1'))\n"
+  "    assert e.get('y2') == e.get('y1'), 'not horizontal'\n"
+  "    want = bottom + (top - bottom) * value / most\n"
+  "    assert abs(y - want) < 0.11, (label.text, y, want)\n"
+  "    print(label.text)\n";
+
+/* With quotas (CM A 20, Dist X below it 12), the issued chart draws each
+ * as a horizontal line at its value on the axis, labelled with it, and
+ * the summary says it; the demo's page without quotas has none (above). */
+START_TEST (test_report_draws_quota_lines)
+{
+  g_autofree char *copy = g_build_filename (tmpdir, "demo", NULL);
+  g_autofree char *path = g_build_filename (tmpdir, "quota.html", NULL);
+  g_autofree char *html = NULL;
+  g_autofree char *lines = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  g_autofree char *passphrase = g_build_filename (copy, "passphrase", NULL);
+  const char *const steps[][9] = {
+    { "--passphrase-file", passphrase, "-C", "oem", "quota", "cm-a", "20", NULL },
+    { "--passphrase-file", passphrase, "-q", "-C", "cm-a", "sync", "oem", NULL },
+    { "--passphrase-file", passphrase, "-C", "cm-a", "quota", "dist-x", "12", NULL },
+    { "--passphrase-file", passphrase, "-q", "-C", "dist-x", "sync", "cm-a", NULL },
+    { "-C", "dist-x", "report", "-o", path, NULL },
+  };
+
+  /* The demo's keys take the passphrase it wrote beside them. */
+  test_cli_copy_tree (demo_dir, copy);
+  for (gsize i = 0; i < G_N_ELEMENTS (steps); i++)
+    g_free (test_cli_chain_ok (copy, steps[i]));
+
+  status = test_support_run ((const char *const[]) { "python3", "-c", quota_lines_py, path, NULL }, NULL, &lines, &err);
+  ck_assert_msg (status == 0, "the quota lines are not where their values are: %s", err);
+  ck_assert_str_eq (lines, "quota 20\nquota 12\n");
+  html = test_cli_read_file (path, NULL);
+  /* CM A's series counts what its quota counts: Dist X's devices. */
+  ck_assert_msg (strstr (html, "CM A issued 8 devices of a quota of 20; Dist X issued 8 devices of a quota of 12.") != NULL,
+                 "the summary does not name the quotas");
+}
+END_TEST
+
 START_TEST (test_report_refuses_overwrite)
 {
   g_autofree char *path = write_report ("twice.html");
@@ -309,6 +373,7 @@ report_suite (void)
   tcase_set_timeout (tc, 300);
   tcase_add_test (tc, test_report_well_formed_and_escaped);
   tcase_add_test (tc, test_report_renders_in_chromium);
+  tcase_add_test (tc, test_report_draws_quota_lines);
   tcase_add_test (tc, test_report_refuses_overwrite);
   tcase_add_test (tc, test_report_usage);
   suite_add_tcase (suite, tc);

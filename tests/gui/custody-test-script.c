@@ -883,6 +883,19 @@ run_step (CustodyWindow *window,
       g_signal_emit_by_name (button, "clicked");
       return TRUE;
     }
+  if (g_str_equal (verb, "expect-disabled"))
+    {
+      g_autofree char *label = NULL;
+
+      NEED (2);
+      label = g_strjoinv (" ", words + 1);
+      if (find_button (GTK_WIDGET (top), label) != NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the button '%s' is enabled", label);
+          return FALSE;
+        }
+      return TRUE;
+    }
   if (g_str_equal (verb, "dismiss"))
     {
       custody_window_dismiss_toast (window);

@@ -24,6 +24,7 @@
  *   folder DIR               choose DIR in the new-workspace or export dialog
  *   click LABEL              click the button labelled LABEL (mnemonic
  *                            underscores left out) in the top window
+ *   expect-disabled LABEL    no enabled button labelled LABEL in the top window
  *   close                    close the top window
  *   dismiss                  dismiss the last toast
  *   publish-crl DIR, bundle-create FILE, bundle-import FILE

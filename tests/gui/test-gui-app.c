@@ -1056,6 +1056,21 @@ START_TEST (test_requests)
     "action win.delegate\n"
     "wait\n"
     "expect The policy allows this delegation\n"
+    "fill Device quota = 0\n"
+    "wait\n"
+    "expect The device quota must be a whole number of devices from 1 to\n"
+    "expect-disabled Sign…\n"
+    "screenshot delegate-quota-refused\n"
+    "fill Device quota = 12x\n"
+    "wait\n"
+    "expect The device quota must be a whole number of devices from 1 to\n"
+    "expect-disabled Sign…\n"
+    "fill Device quota = 1000000000001\n"
+    "wait\n"
+    "expect-disabled Sign…\n"
+    "fill Device quota = 500\n"
+    "wait\n"
+    "expect The policy allows this delegation\n"
     "click Sign…\n"
     "wait\n"
     "passphrase %s officer\n"
@@ -1111,6 +1126,7 @@ START_TEST (test_requests)
   assert_png ("passphrase", 250, 800);
   assert_png ("requests-approved", 1000, 1100);
   assert_png ("delegated", 1000, 1100);
+  assert_png ("delegate-quota-refused", 250, 1100);
   assert_png ("custody-awaiting", 1000, 1100);
   assert_png ("revoke-planned", 250, 1100);
   assert_png ("revoked-toast", 1000, 1100);
@@ -1124,6 +1140,13 @@ START_TEST (test_requests)
   test_assert_no_error (error);
   cm_b = chain_ledger_state_find_custodian (chain_workspace_get_state (oem), "cm-b");
   ck_assert_ptr_nonnull (cm_b);
+  /* The quota typed in the dialog is the delegation's max_devices. */
+  {
+    guint64 max_devices = 0;
+
+    ck_assert (chain_custodian_get_quota (cm_b, &max_devices));
+    ck_assert_uint_eq (max_devices, 500);
+  }
   ck_assert_int_eq (chain_custodian_get_status (cm_b, g_get_real_time () / G_USEC_PER_SEC),
                     CHAIN_CUSTODY_STATUS_PENDING);
   ck_assert_int_eq (chain_custodian_get_ca_status (chain_ledger_state_find_custodian (chain_workspace_get_state (oem),

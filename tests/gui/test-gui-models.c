@@ -799,6 +799,37 @@ START_TEST (test_delegate_form)
   ck_assert_msg (custody_delegate_form_get_allowed (form), "%s", custody_delegate_form_get_verdict (form));
   ck_assert_str_eq (custody_fields_lookup (custody_delegate_form_get_fields (form), "Name constraints"),
                     "permitted:dirName:O=Circuit Crafters C");
+
+  /* The device quota: empty is none; a number of devices goes into the
+   * options and the preview; anything else refuses to sign. */
+  ck_assert (custody_delegate_form_get_max_devices_valid (form));
+  ck_assert (custody_delegate_form_get_options (form, &options));
+  ck_assert_uint_eq (options.max_devices, 0);
+  ck_assert_str_eq (custody_fields_lookup (custody_delegate_form_get_fields (form), "Device quota"), "None");
+  {
+    const char *refused[] = { "0", "-5", "+5", "many", "12x", "1.5", "1000000000001", "99999999999999999999999" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_object_set (form, "max-devices-text", refused[i], NULL);
+        ck_assert_msg (!custody_delegate_form_get_max_devices_valid (form), "quota '%s' taken", refused[i]);
+        ck_assert (!custody_delegate_form_get_allowed (form));
+        ck_assert (!custody_delegate_form_get_options (form, &options));
+        ck_assert_msg (g_str_has_prefix (custody_delegate_form_get_verdict (form), "The device quota must be"),
+                       "%s", custody_delegate_form_get_verdict (form));
+      }
+  }
+  g_object_set (form, "max-devices-text", " 500 ", NULL);
+  ck_assert (custody_delegate_form_get_max_devices_valid (form));
+  ck_assert_msg (custody_delegate_form_get_options (form, &options), "%s", custody_delegate_form_get_verdict (form));
+  ck_assert_uint_eq (options.max_devices, 500);
+  ck_assert_str_eq (custody_fields_lookup (custody_delegate_form_get_fields (form), "Device quota"), "500");
+  g_object_set (form, "max-devices-text", "1000000000000", NULL);
+  ck_assert (custody_delegate_form_get_options (form, &options));
+  ck_assert_uint_eq (options.max_devices, 1000000000000);
+  g_object_set (form, "max-devices-text", "", NULL);
+  ck_assert (custody_delegate_form_get_options (form, &options));
+  ck_assert_uint_eq (options.max_devices, 0);
 }
 END_TEST
 
