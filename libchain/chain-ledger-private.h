@@ -71,4 +71,9 @@ const git_oid *chain_record_get_tree_oid (const ChainRecord *self);
  * for undoing what a failed operation made. */
 gboolean chain_remove_tree (const char *path);
 
+/* In the tests' build only: SIGKILLs the process when LIBCHAIN_TEST_KILL_AT
+ * names @step (see chain-ledger.c); does nothing otherwise. */
+void chain_ledger_kill_point (ChainLedger *self,
+                              const char  *step);
+
 G_END_DECLS

@@ -22,8 +22,10 @@
  * CHAIN_TEST_HOOKS; never into the installed library):
  * LIBCHAIN_TEST_KILL_AT=STEP[:N] makes the process SIGKILL itself the Nth
  * time (default 1) an append reaches STEP (start, checked, blobs, trees,
- * commit, pack, ref), so a crash test can stop a writer between any two steps. It
- * is read when a ledger is opened and costs nothing unset.
+ * commit, pack, ref), or a sync's re-append reaches one of its steps
+ * (sync-intent, sync-main: chain_ledger_kill_point()), so a crash test can
+ * stop a writer between any two steps. It is read when a ledger is opened
+ * and costs nothing unset.
  */
 #include "chain-ledger-private.h"
 #include "chain-i18n-private.h"
@@ -461,9 +463,9 @@ chain_ledger_free (ChainLedger *self)
   g_free (self);
 }
 
-static void
-kill_point (ChainLedger *self,
-            const char  *step)
+void
+chain_ledger_kill_point (ChainLedger *self,
+                         const char  *step)
 {
 #ifdef CHAIN_TEST_HOOKS
   if (G_LIKELY (self->kill_step == NULL) || strcmp (step, self->kill_step) != 0)
@@ -1142,7 +1144,7 @@ append_once (ChainLedger          *self,
   int status;
   int guard;
 
-  kill_point (self, "start");
+  chain_ledger_kill_point (self, "start");
   if (!chain_ledger_refresh (self, NULL, cancellable, error))
     return ATTEMPT_FAILED;
   seq = self->index->len;
@@ -1201,7 +1203,7 @@ append_once (ChainLedger          *self,
           return ATTEMPT_FAILED;
         }
     }
-  kill_point (self, "checked");
+  chain_ledger_kill_point (self, "checked");
 
   if (self->packer == NULL)
     {
@@ -1213,7 +1215,7 @@ append_once (ChainLedger          *self,
   record_json = make_record_json (statement, seq, seq > 0 ? tip_digest : CHAIN_RECORD_NO_PREV);
   if (!write_record_dir (repo, statement, record_json, &record_dir, error))
     return ATTEMPT_FAILED;
-  kill_point (self, "blobs");
+  chain_ledger_kill_point (self, "blobs");
 
   if (seq > 0)
     {
@@ -1225,16 +1227,16 @@ append_once (ChainLedger          *self,
                               chain_statement_get_type_name (statement));
   if (!write_path_trees (repo, root, seq, dir_name, &record_dir, &root_oid, error))
     return ATTEMPT_FAILED;
-  kill_point (self, "trees");
+  chain_ledger_kill_point (self, "trees");
 
   if (!write_commit (repo, statement, signer, seq, seq > 0 ? &tip : NULL, &root_oid, &commit,
                      error))
     return ATTEMPT_FAILED;
-  kill_point (self, "commit");
+  chain_ledger_kill_point (self, "commit");
   /* On the disk before the ref may name it. */
   if (!chain_ledger_packer_flush (self->packer, error))
     return ATTEMPT_FAILED;
-  kill_point (self, "pack");
+  chain_ledger_kill_point (self, "pack");
   repo = self->repo->repo;
 
   guard = ref_guard_take (self, TRUE);
@@ -1252,7 +1254,7 @@ append_once (ChainLedger          *self,
   if (status < 0)
     /* Translators: %s is a git ref name */
     return chain_git_error (error, status, _("cannot move %s"), MAIN_REF), ATTEMPT_FAILED;
-  kill_point (self, "ref");
+  chain_ledger_kill_point (self, "ref");
 
   {
     IndexEntry entry = { { { 0 } }, "" };

@@ -4,6 +4,8 @@
  * repository cannot move it. Its file is "libchain-pin 1\ncommit HEX\n"
  * and optionally "seq N\n", written with g_file_set_contents_full()
  * (temporary file, fsync, rename) at mode 0600, then the directory fsynced.
+ * A re-append's pin is first written beside it as an intent (PIN.next):
+ * see chain_sync_pin_intend().
  */
 #include "chain-sync-private.h"
 #include "chain-i18n-private.h"
@@ -165,5 +167,59 @@ chain_sync_pin_read (const char *pin_path,
   *out_commit = g_strndup (buffer + strlen (PIN_MAGIC) + 7, GIT_OID_HEXSZ);
   if (out_seq != NULL)
     *out_seq = seq;
+  return TRUE;
+}
+
+static char *
+pin_intent_path (const char *pin_path)
+{
+  return g_strconcat (pin_path, ".next", NULL);
+}
+
+gboolean
+chain_sync_pin_intend (const char *pin_path,
+                       const char *commit,
+                       gint64      seq,
+                       GError    **error)
+{
+  g_autofree char *intent = pin_intent_path (pin_path);
+
+  return chain_sync_pin_write (intent, commit, seq, error);
+}
+
+gboolean
+chain_sync_pin_settle (const char    *pin_path,
+                       const git_oid *main_tip,
+                       GError       **error)
+{
+  g_autofree char *intent = pin_intent_path (pin_path);
+  g_autofree char *commit = NULL;
+  g_autoptr(GError) read_error = NULL;
+  git_oid intended;
+
+  if (!chain_sync_pin_read (intent, &commit, NULL, &read_error))
+    {
+      if (g_error_matches (read_error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND))
+        return TRUE;
+      /* An intent we cannot trust is no pin: drop it, and the pin in
+       * force judges main. */
+      g_unlink (intent);
+      return TRUE;
+    }
+  if (main_tip == NULL || git_oid_fromstr (&intended, commit) < 0 || !git_oid_equal (&intended, main_tip))
+    {
+      /* Main never moved: the re-append did not happen. */
+      g_unlink (intent);
+      return TRUE;
+    }
+  if (g_rename (intent, pin_path) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO, _("cannot write the pinned tip %s: %s"), pin_path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  chain_git_fsync_parent_dir (pin_path);
   return TRUE;
 }

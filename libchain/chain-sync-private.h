@@ -114,6 +114,23 @@ void chain_sync_context_clear (ChainSyncContext *s);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ChainSyncContext, chain_sync_context_clear)
 
+/* A move of main off the pinned line (a sync's re-append) cannot be one
+ * write with the pin's. So the pin it will need goes first into
+ * PIN_PATH.next (chain_sync_pin_intend()); main moves; then
+ * chain_sync_pin_settle() makes it the pin. A process that died between
+ * leaves the intent, and the next open settles it: it becomes the pin when
+ * main is at its commit (the move happened), else it is dropped. */
+gboolean chain_sync_pin_intend (const char *pin_path,
+                                const char *commit,
+                                gint64      seq,
+                                GError    **error);
+
+/* See chain_sync_pin_intend(); @main_tip (nullable) is main now. Without
+ * an intent, does nothing. */
+gboolean chain_sync_pin_settle (const char    *pin_path,
+                                const git_oid *main_tip,
+                                GError       **error);
+
 /* CHAIN_ERROR_VERIFY unless our main descends from the pin (if both). */
 gboolean chain_sync_context_check_local (ChainSyncContext *s,
                                          GError          **error);

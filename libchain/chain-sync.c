@@ -382,6 +382,9 @@ chain_sync_context_open (ChainSyncContext       *s,
       g_autoptr(GError) pin_error = NULL;
       g_autofree char *pinned = NULL;
 
+      /* A re-append that died between moving main and pinning it. */
+      if (!chain_sync_pin_settle (s->options.pin_path, s->have_local ? &s->local : NULL, error))
+        return FALSE;
       if (chain_sync_pin_read (s->options.pin_path, &pinned, &s->pin_seq, &pin_error))
         s->have_pin = git_oid_fromstr (&s->pin, pinned) == 0;
       else if (!g_error_matches (pin_error, CHAIN_ERROR, CHAIN_ERROR_NOT_FOUND))

@@ -1049,11 +1049,17 @@ reappend (Sync                      *job,
   if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
     return FALSE;
 
-  /* Nothing of ours has changed so far. Now: keep the old tip, then move
-   * main by compare-and-swap, then the pin. */
+  /* Nothing of ours has changed so far. Now: keep the old tip, say which
+   * pin the move needs, move main by compare-and-swap, then pin. */
   abandoned = keep_abandoned (repo, &local, error);
   if (abandoned == NULL)
     return FALSE;
+  if (!chain_sync_pin_intend (job->pin_path, new_hex.s, (gint64) chain_ledger_get_length (g.ledger) - 1, error))
+    {
+      drop_ref (repo, abandoned);
+      return FALSE;
+    }
+  chain_ledger_kill_point (chain_workspace_get_ledger (job->ws), "sync-intent");
   message = g_strdup_printf ("libchain: sync: re-appended %u records on the tip of %s",
                              ours->len, div->display);
   status = git_reference_create_matching (&ref, repo, CHAIN_SYNC_MAIN_REF, &new_tip, 1, &local,
@@ -1073,11 +1079,12 @@ reappend (Sync                      *job,
         /* Translators: "cannot move GIT-REF-NAME to COMMIT-ID" */
         chain_git_error (&failed, status, _("cannot move %s to %s"), CHAIN_SYNC_MAIN_REF, new_hex.s);
       drop_ref (repo, abandoned);
+      chain_sync_pin_settle (job->pin_path, &local, NULL);
       g_propagate_error (error, g_steal_pointer (&failed));
       return FALSE;
     }
-  if (!chain_sync_pin_write (job->pin_path, new_hex.s,
-                             (gint64) chain_ledger_get_length (g.ledger) - 1, &pin_error))
+  chain_ledger_kill_point (chain_workspace_get_ledger (job->ws), "sync-main");
+  if (!chain_sync_pin_settle (job->pin_path, &new_tip, &pin_error))
     {
       g_set_error (error, CHAIN_ERROR, CHAIN_ERROR_IO,
                    /* Translators: "the ledger moved to COMMIT-ID (our old records are kept in

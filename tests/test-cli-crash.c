@@ -483,6 +483,78 @@ first_staged_device (const char *staging)
  * ledger's tip and the staging directories, so a second report reads no
  * certificate: one garbled since is not seen. A staging directory that
  * changes is surveyed again, and finishing the run removes what was kept. */
+/* The commit @workspace's main names. (transfer full) */
+static char *
+main_commit (const char *workspace)
+{
+  g_autofree char *path = g_build_filename (dir, workspace, "ledger.git", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ChainLedger) ledger = chain_ledger_open (path, NULL, &error);
+
+  ck_assert_msg (ledger != NULL, "open %s: %s", path, error != NULL ? error->message : "");
+  return g_strdup (chain_ledger_get_tip_commit_id (ledger));
+}
+
+/* A sync that re-appends our records on the remote's tip moves main off
+ * the pinned line: killed after it says which pin the move needs, or after
+ * main moved but before the pin did, the workspace opens, pins where main
+ * is, audits clean, and syncs again. */
+static void
+sync_killed_at (const char *kill_at,
+                gboolean    main_moved)
+{
+  g_autofree char *env = g_strdup_printf ("LIBCHAIN_TEST_KILL_AT=%s", kill_at);
+  g_autofree char *pin_path = g_build_filename (dir, "cm-a", "pinned-tip", NULL);
+  g_autofree char *intent_path = g_strconcat (pin_path, ".next", NULL);
+  g_autofree char *main_before = NULL;
+  g_autofree char *main_after = NULL;
+  g_autofree char *pin = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  /* Diverge: a record of ours, and one of the OEM's we have not fetched. */
+  g_free (test_cli_chain_ok (dir, (const char *const[]) { "-q", "-C", "cm-a", "issue", "--count", "2",
+                                                          "--prefix", "s-", "-o", "out", NULL }));
+  g_free (test_cli_chain_ok (dir, (const char *const[]) { "-q", "-C", "cm-r", "request", "--org", "CM R",
+                                                          "--tier", "manufacturer", "-o", "cm-r.req", NULL }));
+  g_free (test_cli_chain_ok (dir, (const char *const[]) { "-q", "-C", "oem", "delegate", "cm-r.req", "-o",
+                                                          "cm-r.grant", NULL }));
+  main_before = main_commit ("cm-a");
+
+  status = test_cli_chain_env (dir, (const char *const[]) { env, NULL }, NULL,
+                               (const char *const[]) { "-q", "-C", "cm-a", "sync", "oem", NULL }, NULL, NULL);
+  ck_assert_msg (status == -1, "the hook did not kill chain sync (exit %d)", status);
+  ck_assert_msg (g_file_test (intent_path, G_FILE_TEST_EXISTS), "%s: no pin intent left to settle", kill_at);
+  main_after = main_commit ("cm-a");
+  ck_assert_msg ((strcmp (main_before, main_after) != 0) == main_moved, "%s: main %s, was %s", kill_at,
+                 main_after, main_before);
+
+  /* Opening settles the intent: the pin follows main, or stays. */
+  status = test_cli_chain (dir, (const char *const[]) { "-q", "-C", "cm-a", "status", NULL }, NULL, &err);
+  ck_assert_msg (status == 0, "%s: status exited %d: %s", kill_at, status, err);
+  ck_assert_msg (!g_file_test (intent_path, G_FILE_TEST_EXISTS), "%s: the pin intent outlived an open", kill_at);
+  ck_assert (g_file_get_contents (pin_path, &pin, NULL, NULL));
+  ck_assert_msg (strstr (pin, main_after) != NULL, "%s: pin %s, main %s", kill_at, pin, main_after);
+  assert_audit ("cm-a", kill_at);
+
+  /* The next sync lands what the kill cut short. */
+  g_free (test_cli_chain_ok (dir, (const char *const[]) { "-q", "-C", "cm-a", "sync", "oem", NULL }));
+  assert_audit ("cm-a", kill_at);
+  assert_audit ("oem", kill_at);
+}
+
+START_TEST (test_sync_killed_between_main_and_pin)
+{
+  sync_killed_at ("sync-main", TRUE);
+}
+END_TEST
+
+START_TEST (test_sync_killed_before_main_moved)
+{
+  sync_killed_at ("sync-intent", FALSE);
+}
+END_TEST
+
 START_TEST (test_dead_run_surveyed_once)
 {
   g_autofree char *staging = g_build_filename (dir, "out", ".staging~000002", NULL);
@@ -993,6 +1065,8 @@ cli_crash_suite (void)
   tcase_add_test (tc, test_issue_killed_between_pack_and_move);
   tcase_add_test (tc, test_dead_run_report_sanitized);
   tcase_add_test (tc, test_dead_run_surveyed_once);
+  tcase_add_test (tc, test_sync_killed_between_main_and_pin);
+  tcase_add_test (tc, test_sync_killed_before_main_moved);
   tcase_add_test (tc, test_revoke_by_cert_file);
   tcase_add_test (tc, test_revoked_officer_not_active);
   tcase_add_test (tc, test_umask_000);
