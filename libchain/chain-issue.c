@@ -33,6 +33,7 @@
 #include "chain-manifest-private.h"
 #include "chain-progress-relay-private.h"
 #include "chain-task-private.h"
+#include "chain-pki-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,7 +71,7 @@ id_fingerprint (const char *id)
   unsigned char digest[SHA256_DIGEST_LENGTH];
   guint64 f;
 
-  SHA256 ((const unsigned char *) id, strlen (id), digest);
+  chain_sha256 (id, strlen (id), digest);
   memcpy (&f, digest, sizeof f);
   return f != 0 ? f : 1;
 }
@@ -375,7 +376,7 @@ read_csr_file (const char       *path,
       len += (gsize) n;
     }
   close (fd);
-  SHA256 (data, len, device->csr_sha256);
+  chain_sha256 (data, len, device->csr_sha256);
   device->csr_len = len;
   device->csr_bytes = g_bytes_new_take (g_realloc (g_steal_pointer (&data), MAX (len, 1)), len);
   return TRUE;
